@@ -1,0 +1,310 @@
+/*
+ * time.c - saturating time arithmetic and timestamp parsing (see time.h).
+ *
+ * Zone names are resolved with the C library's tz database: the TZ environment variable
+ * is switched for the duration of one conversion under a mutex, because mktime() is the
+ * only portable interface to it.  Import is the only caller that passes zone names, so
+ * this is never on a hot path.
+ */
+#define _GNU_SOURCE
+#include "sculpt/time.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+sc_time_ms sc_time_add(sc_time_ms a, int64_t b)
+{
+    if (b > 0 && a > SC_TIME_MAX - b)
+        return SC_TIME_MAX;
+    if (b < 0 && a < SC_TIME_MIN - b)
+        return SC_TIME_MIN;
+    return a + b;
+}
+
+sc_time_ms sc_time_from_sec(double s)
+{
+    double ms = s * 1000.0;
+    if (!(ms == ms))
+        return 0;
+    if (ms >= 9.2e18)
+        return SC_TIME_MAX;
+    if (ms <= -9.2e18)
+        return SC_TIME_MIN;
+    return (sc_time_ms)(ms < 0 ? ms - 0.5 : ms + 0.5);
+}
+
+int64_t sc_time_floor_div(sc_time_ms t, int64_t step)
+{
+    int64_t q = t / step;
+    if ((t % step != 0) && ((t < 0) != (step < 0)))
+        q--;
+    return q;
+}
+
+/* Days from 1970-01-01 to y-m-d in the proleptic Gregorian calendar (H. Hinnant's
+ * days_from_civil algorithm). */
+static int64_t days_from_civil(int64_t y, unsigned m, unsigned d)
+{
+    y -= m <= 2;
+    const int64_t era = (y >= 0 ? y : y - 399) / 400;
+    const unsigned yoe = (unsigned)(y - era * 400);
+    const unsigned doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    const unsigned doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + (int64_t)doe - 719468;
+}
+
+static void civil_from_days(int64_t z, int *y, unsigned *m, unsigned *d)
+{
+    z += 719468;
+    const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    const unsigned doe = (unsigned)(z - era * 146097);
+    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const int64_t yy = (int64_t)yoe + era * 400;
+    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const unsigned mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *m = mp + (mp < 10 ? 3 : -9);
+    *y = (int)(yy + (*m <= 2));
+}
+
+static int parse_uint(const char **p, int ndig, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < ndig; i++) {
+        if (!isdigit((unsigned char)**p))
+            return -1;
+        v = v * 10 + (**p - '0');
+        (*p)++;
+    }
+    *out = v;
+    return 0;
+}
+
+/* "+HH:MM", "-HHMM", "+HH" -> offset in minutes.  Returns 0 on success. */
+static int parse_offset(const char *s, int *minutes)
+{
+    int sign, hh = 0, mm = 0;
+    if (*s == '+')
+        sign = 1;
+    else if (*s == '-')
+        sign = -1;
+    else
+        return -1;
+    s++;
+    if (parse_uint(&s, 2, &hh))
+        return -1;
+    if (*s == ':')
+        s++;
+    if (*s) {
+        if (parse_uint(&s, 2, &mm))
+            return -1;
+    }
+    if (*s || hh > 23 || mm > 59)
+        return -1;
+    *minutes = sign * (hh * 60 + mm);
+    return 0;
+}
+
+static pthread_mutex_t tz_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Local wall time in zone -> UTC seconds, via mktime under the named TZ. */
+static int local_to_utc(const char *zone, int y, int mo, int d, int h, int mi, int s,
+                        int64_t *out)
+{
+    int rc = 0;
+    pthread_mutex_lock(&tz_lock);
+    const char *old = getenv("TZ");
+    char *saved = old ? strdup(old) : NULL;
+    setenv("TZ", zone, 1);
+    tzset();
+    struct tm tm;
+    memset(&tm, 0, sizeof tm);
+    tm.tm_year = y - 1900;
+    tm.tm_mon = mo - 1;
+    tm.tm_mday = d;
+    tm.tm_hour = h;
+    tm.tm_min = mi;
+    tm.tm_sec = s;
+    tm.tm_isdst = -1;
+    errno = 0;
+    time_t t = mktime(&tm);
+    if (t == (time_t)-1 && errno)
+        rc = -1;
+    *out = (int64_t)t;
+    if (saved) {
+        setenv("TZ", saved, 1);
+        free(saved);
+    } else {
+        unsetenv("TZ");
+    }
+    tzset();
+    pthread_mutex_unlock(&tz_lock);
+    return rc;
+}
+
+static int zone_exists(const char *zone)
+{
+    char path[512];
+    if (strstr(zone, ".."))
+        return 0;
+    snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", zone);
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    fclose(f);
+    return 1;
+}
+
+sc_status sc_time_parse(const char *s, const char *tz, sc_time_ms *out)
+{
+    if (!s)
+        return SC_ERR_INPUT;
+    while (isspace((unsigned char)*s))
+        s++;
+    /* plain integer: Unix seconds */
+    const char *q = s;
+    if (*q == '-')
+        q++;
+    if (isdigit((unsigned char)*q)) {
+        const char *r = q;
+        while (isdigit((unsigned char)*r))
+            r++;
+        const char *e = r;
+        while (isspace((unsigned char)*e))
+            e++;
+        if (*e == '\0' && (r - q) != 4) {
+            errno = 0;
+            long long v = strtoll(s, NULL, 10);
+            if (errno || v > INT64_MAX / 1000 || v < INT64_MIN / 1000)
+                return SC_ERR_RANGE;
+            *out = (sc_time_ms)v * 1000;
+            return SC_OK;
+        }
+    }
+    int y, mo, d, h = 0, mi = 0, sec = 0, ms = 0;
+    const char *p = s;
+    if (parse_uint(&p, 4, &y) || *p++ != '-' || parse_uint(&p, 2, &mo) || *p++ != '-' ||
+        parse_uint(&p, 2, &d))
+        return SC_ERR_INPUT;
+    if (*p == 'T' || *p == ' ') {
+        p++;
+        if (parse_uint(&p, 2, &h) || *p++ != ':' || parse_uint(&p, 2, &mi))
+            return SC_ERR_INPUT;
+        if (*p == ':') {
+            p++;
+            if (parse_uint(&p, 2, &sec))
+                return SC_ERR_INPUT;
+            if (*p == '.') {
+                p++;
+                int nd = 0;
+                ms = 0;
+                while (isdigit((unsigned char)*p)) {
+                    if (nd < 3)
+                        ms = ms * 10 + (*p - '0');
+                    nd++;
+                    p++;
+                }
+                if (nd == 0)
+                    return SC_ERR_INPUT;
+                for (; nd < 3; nd++)
+                    ms *= 10;
+            }
+        }
+    }
+    if (mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 60)
+        return SC_ERR_RANGE;
+    /* reject impossible dates such as 2021-02-30 */
+    {
+        int yy;
+        unsigned mm2, dd2;
+        civil_from_days(days_from_civil(y, (unsigned)mo, (unsigned)d), &yy, &mm2, &dd2);
+        if ((int)mm2 != mo || (int)dd2 != d)
+            return SC_ERR_RANGE;
+    }
+    while (*p == ' ')
+        p++;
+    int have_off = 0, off_min = 0;
+    if (*p == 'Z' || *p == 'z') {
+        have_off = 1;
+        p++;
+    } else if (*p == '+' || *p == '-') {
+        if (parse_offset(p, &off_min))
+            return SC_ERR_INPUT;
+        have_off = 1;
+        p += strlen(p);
+    }
+    while (isspace((unsigned char)*p))
+        p++;
+    if (*p)
+        return SC_ERR_INPUT;
+
+    int64_t days = days_from_civil(y, (unsigned)mo, (unsigned)d);
+    int64_t utc_sec = days * 86400 + h * 3600 + mi * 60 + sec;
+    if (!have_off && tz && *tz && strcmp(tz, "UTC") != 0 && strcmp(tz, "Z") != 0) {
+        if (tz[0] == '+' || tz[0] == '-') {
+            if (parse_offset(tz, &off_min))
+                return SC_ERR_INPUT;
+        } else {
+            if (!zone_exists(tz))
+                return SC_ERR_NOTFOUND;
+            int64_t t;
+            if (local_to_utc(tz, y, mo, d, h, mi, sec, &t))
+                return SC_ERR_RANGE;
+            *out = t * 1000 + ms;
+            return SC_OK;
+        }
+    }
+    utc_sec -= (int64_t)off_min * 60;
+    *out = utc_sec * 1000 + ms;
+    return SC_OK;
+}
+
+char *sc_time_format(sc_time_ms t, char *buf, unsigned long len)
+{
+    int64_t sec = sc_time_floor_div(t, 1000);
+    int64_t days = sc_time_floor_div(sec, 86400);
+    int64_t rem = sec - days * 86400;
+    int y;
+    unsigned m, d;
+    civil_from_days(days, &y, &m, &d);
+    snprintf(buf, len, "%04d-%02u-%02uT%02d:%02d:%02dZ", y, m, d, (int)(rem / 3600),
+             (int)(rem % 3600 / 60), (int)(rem % 60));
+    return buf;
+}
+
+sc_status sc_duration_parse(const char *s, int64_t *out_ms)
+{
+    if (!s || !*s)
+        return SC_ERR_INPUT;
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || errno || !(v >= 0))
+        return SC_ERR_INPUT;
+    double mult;
+    if (*end == '\0' || strcmp(end, "s") == 0)
+        mult = 1000.0;
+    else if (strcmp(end, "ms") == 0)
+        mult = 1.0;
+    else if (strcmp(end, "m") == 0 || strcmp(end, "min") == 0)
+        mult = 60000.0;
+    else if (strcmp(end, "h") == 0)
+        mult = 3600000.0;
+    else if (strcmp(end, "d") == 0)
+        mult = 86400000.0;
+    else if (strcmp(end, "w") == 0)
+        mult = 7 * 86400000.0;
+    else
+        return SC_ERR_INPUT;
+    double ms = v * mult;
+    if (ms > 9.2e18)
+        return SC_ERR_RANGE;
+    *out_ms = (int64_t)(ms + 0.5);
+    return SC_OK;
+}

@@ -1,0 +1,210 @@
+/*
+ * scenario.h - the scenario: what a simulation (or a live deployment) is about.
+ *
+ * Parsed from JSON (schema in scenarios/README.md) into plain arrays indexed by
+ * position; names are resolved to indices at load time so the simulator never compares
+ * strings.  Every error names the file and JSON path ("demo.json: $.apps[2].slo.
+ * latency_ms: expected a positive number").
+ *
+ * Model (DESIGN.md "Domain model"):
+ *  - geographies: where users are; each has a home region.
+ *  - regions: where capacity runs; prices per instance type and purchase option, a boot
+ *    time distribution, capacity limits per type, a vCPU quota, spot interruption rate,
+ *    egress price.  latency_ms[geo][region] joins the two.
+ *  - instance types: capacity per resource metric (vCPU, GiB, MB/s).
+ *  - applications: demand per geography as load series (load units per second, e.g.
+ *    requests/s) and/or direct resource series; per-unit resource needs; instance type;
+ *    target utilisation (autoscaler setpoint); min/max instances; initial allocation;
+ *    latency curve and SLO.
+ */
+#ifndef SCULPT_SCENARIO_H
+#define SCULPT_SCENARIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sculpt/status.h"
+#include "sculpt/time.h"
+
+#define SC_NAME_MAX 64
+
+/* Resource metrics.  SC_METRIC_LOAD is the application's own load unit (e.g. req/s); it
+ * is turned into resources through the app's per-unit needs. */
+typedef enum sc_metric {
+    SC_METRIC_CPU = 0, /* vCPU */
+    SC_METRIC_MEM = 1, /* GiB */
+    SC_METRIC_IO = 2,  /* MB/s */
+    SC_METRIC_RESOURCES = 3,
+    SC_METRIC_LOAD = 3 /* load units ("requests" is an accepted alias) */
+} sc_metric;
+
+const char *sc_metric_name(sc_metric m); /* "cpu","mem","io","load" */
+
+typedef enum sc_purchase {
+    SC_PURCHASE_ONDEMAND = 0,
+    SC_PURCHASE_RESERVED = 1,
+    SC_PURCHASE_SPOT = 2,
+    SC_PURCHASE_COUNT = 3
+} sc_purchase;
+
+const char *sc_purchase_name(sc_purchase p); /* "on_demand","reserved","spot" */
+
+/* A duration distribution, in ms.  Draws are by inverse transform of one uniform, so
+ * common random numbers carry across policies. */
+typedef enum sc_dist_kind {
+    SC_DIST_CONST = 0,     /* a = value */
+    SC_DIST_UNIFORM = 1,   /* a = min, b = max */
+    SC_DIST_LOGNORMAL = 2  /* a = median, b = 95th percentile (b >= a) */
+} sc_dist_kind;
+
+typedef struct sc_dist {
+    sc_dist_kind kind;
+    double a_ms;  /* see sc_dist_kind */
+    double b_ms;
+} sc_dist;
+
+/* Quantile of the distribution at u in (0,1), in ms (>= 0). */
+double sc_dist_quantile(const sc_dist *d, double u);
+
+typedef struct sc_geo {
+    char name[SC_NAME_MAX];
+    int home_region;            /* index into regions */
+    char tz[SC_NAME_MAX];       /* IANA zone of the users (informational, generator) */
+} sc_geo;
+
+typedef struct sc_instance_type {
+    char name[SC_NAME_MAX];
+    double capacity[SC_METRIC_RESOURCES]; /* vCPU, GiB, MB/s per instance */
+} sc_instance_type;
+
+/* Per region x instance type. */
+typedef struct sc_region_type {
+    double price_per_hour[SC_PURCHASE_COUNT]; /* USD per instance-hour; NaN = not offered */
+    int capacity_limit;                       /* max running instances of this type in the
+                                                 region (stock-out); -1 = unlimited */
+} sc_region_type;
+
+typedef struct sc_region {
+    char name[SC_NAME_MAX];
+    sc_region_type *types;        /* [n_types], owned */
+    sc_dist boot;                 /* boot delay: API call to instance running */
+    int vcpu_quota;               /* max vCPUs running in the region; -1 = unlimited */
+    double spot_interrupt_per_hour; /* hazard rate of a spot interruption per instance-hour */
+    double egress_per_gb;         /* USD per GB leaving the region to another region */
+    int64_t reserved_term_ms;     /* reserved commitment term */
+    int api_rate_per_sec;         /* provider API calls per second (token bucket); 0 = no limit */
+} sc_region;
+
+/* One demand source: a series feeding (app, geo, metric). */
+typedef struct sc_demand_src {
+    int geo;                      /* index into geos */
+    sc_metric metric;             /* SC_METRIC_LOAD or a resource metric */
+    char trace[SC_NAME_MAX];      /* name of an entry in sc_scenario.traces */
+    double scale;                 /* values are multiplied by this */
+    double offset;                /* then this is added */
+} sc_demand_src;
+
+typedef struct sc_initial_alloc {
+    int region;
+    int count;
+    sc_purchase option;
+} sc_initial_alloc;
+
+/* Utilisation -> latency: latency = base_ms / (1 - min(u, u_max)) (an M/M/1 response
+ * time with service time base_ms), plus the route's network latency. */
+typedef struct sc_latency_curve {
+    double base_ms;   /* service time at zero load */
+    double u_max;     /* utilisation cap of the curve, e.g. 0.99 */
+} sc_latency_curve;
+
+typedef struct sc_slo {
+    double latency_ms;             /* bound on (curve latency + route latency) */
+    double max_unserved_frac;      /* max unserved fraction of load within a step */
+    double penalty_per_unit_hour;  /* USD per load-unit-hour unserved */
+} sc_slo;
+
+typedef struct sc_app {
+    char name[SC_NAME_MAX];
+    char unit[SC_NAME_MAX];                /* load unit, e.g. "req/s" */
+    int instance_type;                     /* index into types */
+    double needs[SC_METRIC_RESOURCES];     /* resource per load unit (vCPU, GiB, MB/s) */
+    double target_util;                    /* autoscaler setpoint in (0,1] */
+    int min_instances, max_instances;      /* per region */
+    int64_t warmup_ms;                     /* app warm-up after boot */
+    double gb_per_unit_hour;               /* egress GB per load-unit-hour routed away */
+    sc_latency_curve latency;
+    sc_slo slo;
+    sc_demand_src *demand;  size_t n_demand;     /* owned */
+    sc_initial_alloc *initial; size_t n_initial; /* owned */
+} sc_app;
+
+/* Where a named trace comes from. */
+typedef enum sc_trace_kind {
+    SC_TRACE_STORE = 0,     /* a series in an HDF5 store */
+    SC_TRACE_CSV = 1,       /* a CSV/NAB file, read at load time */
+    SC_TRACE_SYNTHETIC = 2  /* a series of the scenario's synthetic generator spec */
+} sc_trace_kind;
+
+typedef struct sc_trace_ref {
+    char name[SC_NAME_MAX];
+    sc_trace_kind kind;
+    char path[1024];        /* store or CSV path, resolved relative to the scenario file */
+    char series[256];       /* store: "app/place/metric"; synthetic: "app/geo/metric" */
+    char tz[SC_NAME_MAX];   /* CSV: zone of naive timestamps ("" = UTC) */
+    int value_col;          /* CSV: 0-based value column (default 1) */
+    int64_t shift_ms;       /* added to the trace's timestamps (align to the scenario) */
+    int resample;           /* 0 = max (peak), 1 = mean, 2 = sum: to the scenario step */
+} sc_trace_ref;
+
+/* A policy to compare: a name and its JSON parameters (kept as a JSON string, parsed
+ * by the policy itself). */
+typedef struct sc_policy_spec {
+    char name[SC_NAME_MAX];       /* registry name: "static", "reactive", ... */
+    char label[SC_NAME_MAX];      /* display name, default = name */
+    char *params_json;            /* owned; "{}" when none */
+} sc_policy_spec;
+
+typedef struct sc_scenario {
+    char name[SC_NAME_MAX];
+    char path[1024];              /* file it was read from */
+    char dir[1024];               /* its directory, for relative paths */
+    uint64_t seed;
+    sc_time_ms start;             /* first simulated instant (warm-up begins here) */
+    int64_t warmup_ms;            /* history period excluded from metrics */
+    int64_t duration_ms;          /* measured period after warm-up */
+    int64_t step_ms;              /* demand / accounting step */
+
+    sc_geo *geos; size_t n_geos;
+    sc_region *regions; size_t n_regions;
+    sc_instance_type *types; size_t n_types;
+    double *latency_ms;           /* [n_geos * n_regions], row = geo */
+    sc_app *apps; size_t n_apps;
+    sc_trace_ref *traces; size_t n_traces;
+    char *synthetic_json;         /* owned; generator spec (JSON text) or NULL */
+    char synthetic_path[1024];    /* where the spec came from, for messages */
+    sc_policy_spec *policies; size_t n_policies;
+    int per_step_output;          /* write per-step series to results (default 1) */
+
+    char *source_json;            /* owned; the scenario file text, stored in results */
+    uint64_t hash;                /* FNV-1a/SplitMix hash of source_json */
+} sc_scenario;
+
+/* Load and validate.  On failure *out is NULL and err names file and JSON path. */
+sc_status sc_scenario_load(const char *path, sc_scenario **out, sc_error *err);
+/* Parse from text; `path` is used for messages and relative paths. */
+sc_status sc_scenario_parse(const char *text, const char *path, sc_scenario **out,
+                            sc_error *err);
+void sc_scenario_free(sc_scenario *sc);
+
+/* Lookups by name; -1 when missing. */
+int sc_scenario_region_index(const sc_scenario *sc, const char *name);
+int sc_scenario_geo_index(const sc_scenario *sc, const char *name);
+int sc_scenario_type_index(const sc_scenario *sc, const char *name);
+int sc_scenario_trace_index(const sc_scenario *sc, const char *name);
+
+static inline double sc_scenario_latency(const sc_scenario *sc, int geo, int region)
+{
+    return sc->latency_ms[(size_t)geo * sc->n_regions + (size_t)region];
+}
+
+#endif
