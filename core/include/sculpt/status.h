@@ -53,7 +53,7 @@ int sc_status_exit_code(sc_status st);
 /* Error with context.  `where` is "file:line", "file: $.apps[2].slo" or "" . */
 typedef struct sc_error {
     sc_status status;  /* SC_OK when nothing went wrong */
-    char where[512];   /* place in the input: file and line or JSON path */
+    char where[1536];  /* place in the input: file and line or JSON path */
     char msg[1024];    /* what went wrong and what was expected */
 } sc_error;
 

@@ -1,0 +1,137 @@
+/*
+ * policy.h - policies: decide(state, view) -> plan.
+ *
+ * A policy is a plug-in (STYLE.md): a const type struct plus a state block the core
+ * allocates.  The simulator (or the live loop) calls decide() every cadence_ms on the
+ * policy's own clock and hands it a view of the world as it is at `now`: the observed
+ * demand of every step that has started, and the capacity of every pool.  A policy that
+ * is not declared clairvoyant can only read the past through sc_view_load() /
+ * sc_view_ieq(), which return NaN for steps after the current one; the no-look-ahead
+ * test (tests/test_lookahead.c) checks this from the outside.
+ *
+ * Output is a Resource Allocation Plan: timed actions (provider.h).  Actions with
+ * issue_ms <= now are issued at once; later ones are scheduled.
+ */
+#ifndef SCULPT_POLICY_H
+#define SCULPT_POLICY_H
+
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "sculpt/provider.h"
+#include "sculpt/scenario.h"
+#include "sculpt/status.h"
+#include "sculpt/time.h"
+
+/* A growable list of actions.  Owned by the caller; reused between decisions, so the
+ * steady state does not allocate. */
+typedef struct sc_plan {
+    sc_action *actions;
+    size_t n, cap;
+} sc_plan;
+
+void sc_plan_init(sc_plan *plan);
+void sc_plan_cleanup(sc_plan *plan);
+void sc_plan_clear(sc_plan *plan);
+sc_status sc_plan_push(sc_plan *plan, const sc_action *act);
+
+/* What a policy sees.  Arrays are indexed by ar = app * n_regions + region. */
+typedef struct sc_policy_view {
+    const sc_scenario *sc;
+    sc_time_ms now;
+    int64_t step;               /* index of the step containing now; 0 = scenario start */
+    int64_t n_steps;            /* steps in the whole run (warm-up + measured) */
+    int64_t warmup_steps;       /* steps before metrics start */
+    const float *const *load;   /* [ar][step]: load units routed to the region */
+    const float *const *ieq;    /* [ar][step]: instance-equivalents at 100 % utilisation
+                                   of the binding resource */
+    const sc_pool_state *pools; /* [ar * SC_PURCHASE_COUNT + option], app's instance type */
+    int clairvoyant;            /* 1: the policy may read future steps */
+} sc_policy_view;
+
+static inline size_t sc_view_ar(const sc_policy_view *v, int app, int region)
+{
+    return (size_t)app * v->sc->n_regions + (size_t)region;
+}
+
+/* Observed load units in (app, region) at step; NaN for the future (unless
+ * clairvoyant) or outside the run. */
+static inline double sc_view_load(const sc_policy_view *v, int app, int region, int64_t step)
+{
+    if (step < 0 || step >= v->n_steps || (step > v->step && !v->clairvoyant))
+        return NAN;
+    return (double)v->load[sc_view_ar(v, app, region)][step];
+}
+
+/* Instance-equivalents needed at 100 % of the binding resource, same rules. */
+static inline double sc_view_ieq(const sc_policy_view *v, int app, int region, int64_t step)
+{
+    if (step < 0 || step >= v->n_steps || (step > v->step && !v->clairvoyant))
+        return NAN;
+    return (double)v->ieq[sc_view_ar(v, app, region)][step];
+}
+
+static inline const sc_pool_state *sc_view_pool(const sc_policy_view *v, int app, int region,
+                                                sc_purchase option)
+{
+    return &v->pools[sc_view_ar(v, app, region) * SC_PURCHASE_COUNT + option];
+}
+
+/* Instances requested and not being removed: booting + warming + ready + interrupting. */
+static inline int sc_pool_requested(const sc_pool_state *p)
+{
+    return p->booting + p->warming + p->ready + p->interrupting;
+}
+
+typedef struct sc_policy_type {
+    const char *name;
+    int version;                /* 1 */
+    size_t state_size;          /* bytes allocated (zeroed) by the core */
+    int clairvoyant;            /* 1 if the policy reads the future (static, oracle) */
+    /* params: the policy's JSON object (never NULL); where: "file: $.policies[i].params"
+     * for messages. */
+    sc_status (*init)(void *state, const sc_scenario *sc, const cJSON *params,
+                      const char *where, sc_error *err);
+    void (*cleanup)(void *state);
+    /* Decision period in ms; 0 = decide once, at the start. */
+    int64_t (*cadence_ms)(const void *state);
+    /* Append this decision's actions to plan. */
+    sc_status (*decide)(void *state, const sc_policy_view *view, sc_plan *plan,
+                        sc_error *err);
+} sc_policy_type;
+
+typedef struct sc_policy {
+    const sc_policy_type *type;
+    void *state;
+    long n_decisions;
+} sc_policy;
+
+/* Look up by name; a miss lists the valid names (SC_ERR_NOTFOUND). */
+sc_status sc_policy_find(const char *name, const sc_policy_type **out, sc_error *err);
+/* Register an extra policy type at start-up (built-ins are always present). */
+sc_status sc_policy_register(const sc_policy_type *type);
+/* NULL-terminated list of all policy types (for --help). */
+void sc_policy_names(char *buf, size_t len);
+
+/* params_json: the policy's parameters as JSON text ("{}" if none). */
+sc_status sc_policy_alloc(const sc_policy_type *type, const sc_scenario *sc,
+                          const char *params_json, const char *where, sc_policy **out,
+                          sc_error *err);
+void sc_policy_free(sc_policy *p);
+int64_t sc_policy_cadence_ms(const sc_policy *p);
+sc_status sc_policy_decide(sc_policy *p, const sc_policy_view *view, sc_plan *plan,
+                           sc_error *err);
+
+/* Built-in policy types. */
+extern const sc_policy_type sc_policy_static;
+extern const sc_policy_type sc_policy_reactive;
+
+/* Helpers shared by policies: emit the actions that move pool (app, region, option) of
+ * the app's instance type from its requested count to target at time now. */
+sc_status sc_plan_to_target(sc_plan *plan, const sc_policy_view *view, int app, int region,
+                            sc_purchase option, int target);
+
+#endif

@@ -1,0 +1,99 @@
+/*
+ * provider.h - the provider interface: how plans reach a cloud.
+ *
+ * One shape for the mock cloud of the simulator and the live adapters (AWS, Azure, GCP,
+ * Terraform emitter): a const type struct with a name, a version, the size of the
+ * state the core allocates for it, and methods; an instance pairs a type with its
+ * state.  The core calls methods only through the sc_provider_* wrappers below, which
+ * are the one place for argument checks and counting.  New methods go at the end and
+ * bump `version` (SQLite's iVersion habit).
+ *
+ * Pools: capacity is counted per pool = (app, region, instance type, purchase option).
+ */
+#ifndef SCULPT_PROVIDER_H
+#define SCULPT_PROVIDER_H
+
+#include <stddef.h>
+
+#include "sculpt/scenario.h"
+#include "sculpt/status.h"
+#include "sculpt/time.h"
+
+typedef enum sc_action_kind {
+    SC_ACTION_PROVISION = 0,   /* launch `count` instances in (app, region, type, option) */
+    SC_ACTION_DEPROVISION = 1, /* drain and terminate `count` instances of the pool */
+    SC_ACTION_RESIZE = 2,      /* replace `count` instances by `to_type` instances */
+    SC_ACTION_RELOCATE = 3,    /* move `count` instances' worth of capacity to `to_region` */
+    SC_ACTION_KIND_COUNT = 4
+} sc_action_kind;
+
+const char *sc_action_kind_name(sc_action_kind k); /* "provision", ... */
+
+/* One timed action of a Resource Allocation Plan. */
+typedef struct sc_action {
+    sc_action_kind kind;
+    int app, region, type;      /* indices into the scenario */
+    sc_purchase option;
+    int count;                  /* instances, > 0 */
+    int to_region, to_type;     /* relocate / resize target, -1 when unused */
+    sc_time_ms issue_ms;        /* when the action is issued to the provider */
+    sc_time_ms needed_ms;       /* when its capacity is needed (issue + lead time) */
+} sc_action;
+
+/* What the provider reports back for one apply. */
+typedef struct sc_action_result {
+    int accepted;               /* instances accepted (0..count) */
+    int throttled;              /* 1 if the API rate limit refused the call */
+    int limited;                /* instances refused by capacity limit or quota */
+} sc_action_result;
+
+/* Capacity of one pool as the provider sees it. */
+typedef struct sc_pool_state {
+    int booting;      /* requested, not yet running */
+    int warming;      /* running, app warming up: billed, not serving */
+    int ready;        /* serving */
+    int interrupting; /* spot with an interruption notice: still serving */
+    int draining;     /* deprovisioned, draining: billed, not serving */
+} sc_pool_state;
+
+typedef struct sc_provider_type {
+    const char *name;
+    int version;          /* 1 */
+    size_t state_size;    /* bytes the core allocates (zeroed) for an instance */
+    /* Set up the state from a provider-specific config (may be NULL). */
+    sc_status (*init)(void *state, const void *config, sc_error *err);
+    void (*cleanup)(void *state);
+    /* Issue one action at time now. */
+    sc_status (*apply)(void *state, const sc_action *act, sc_time_ms now,
+                       sc_action_result *res, sc_error *err);
+    /* Current capacity of pool (app, region, type, option). */
+    sc_status (*describe)(void *state, int app, int region, int type, sc_purchase option,
+                          sc_pool_state *out, sc_error *err);
+    /* Escape hatch for provider-specific operations (0 = unsupported). */
+    sc_status (*ctrl)(void *state, int op, void *arg, sc_error *err);
+} sc_provider_type;
+
+typedef struct sc_provider {
+    const sc_provider_type *type;
+    void *state;          /* owned, type->state_size bytes */
+    long n_calls;         /* apply calls made through the wrapper */
+} sc_provider;
+
+/* Find a provider type by name among the registered and the known-but-not-built ones.
+ * Unknown names give SC_ERR_NOTFOUND listing the valid names; a known live adapter
+ * that was not built gives SC_ERR_NOTBUILT. */
+sc_status sc_provider_find(const char *name, const sc_provider_type **out, sc_error *err);
+/* Register a provider type (the simulator registers "mock").  Not thread-safe: call
+ * at start-up. */
+sc_status sc_provider_register(const sc_provider_type *type);
+
+/* Allocate an instance of type and run its init.  Free with sc_provider_free. */
+sc_status sc_provider_alloc(const sc_provider_type *type, const void *config,
+                            sc_provider **out, sc_error *err);
+void sc_provider_free(sc_provider *p);
+sc_status sc_provider_apply(sc_provider *p, const sc_action *act, sc_time_ms now,
+                            sc_action_result *res, sc_error *err);
+sc_status sc_provider_describe(sc_provider *p, int app, int region, int type,
+                               sc_purchase option, sc_pool_state *out, sc_error *err);
+
+#endif

@@ -1,0 +1,116 @@
+/*
+ * provider.c - provider registry and the wrappers that are the only callers of a
+ * provider's methods (see provider.h).
+ *
+ * The registry knows the live adapters by name even when they are not built, so that
+ * asking for "aws" in a build without it says "not built" rather than "unknown"
+ * (curl's habit with TLS back ends).
+ */
+#include "sculpt/provider.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_PROVIDERS 16
+
+static const sc_provider_type *registered[MAX_PROVIDERS];
+static size_t n_registered;
+
+/* Adapters the project knows of; those not registered are reported as not built. */
+static const char *const known_names[] = {"mock", "aws", "azure", "gcp", "terraform"};
+
+const char *sc_action_kind_name(sc_action_kind k)
+{
+    static const char *const names[] = {"provision", "deprovision", "resize", "relocate"};
+    if ((unsigned)k >= SC_ACTION_KIND_COUNT)
+        return "unknown";
+    return names[k];
+}
+
+sc_status sc_provider_register(const sc_provider_type *type)
+{
+    if (!type || !type->name)
+        return SC_ERR_INTERNAL;
+    for (size_t i = 0; i < n_registered; i++)
+        if (registered[i] == type || strcmp(registered[i]->name, type->name) == 0)
+            return SC_OK;
+    if (n_registered >= MAX_PROVIDERS)
+        return SC_ERR_INTERNAL;
+    registered[n_registered++] = type;
+    return SC_OK;
+}
+
+sc_status sc_provider_find(const char *name, const sc_provider_type **out, sc_error *err)
+{
+    *out = NULL;
+    for (size_t i = 0; i < n_registered; i++)
+        if (strcmp(registered[i]->name, name) == 0) {
+            *out = registered[i];
+            return SC_OK;
+        }
+    for (size_t i = 0; i < sizeof known_names / sizeof known_names[0]; i++)
+        if (strcmp(known_names[i], name) == 0)
+            return sc_error_set(err, SC_ERR_NOTBUILT, NULL,
+                                "provider '%s' is known but not built into this binary",
+                                name);
+    char list[256] = "";
+    for (size_t i = 0; i < sizeof known_names / sizeof known_names[0]; i++) {
+        strncat(list, i ? ", " : "", sizeof list - strlen(list) - 1);
+        strncat(list, known_names[i], sizeof list - strlen(list) - 1);
+    }
+    return sc_error_set(err, SC_ERR_NOTFOUND, NULL, "unknown provider '%s' (valid: %s)", name,
+                        list);
+}
+
+sc_status sc_provider_alloc(const sc_provider_type *type, const void *config,
+                            sc_provider **out, sc_error *err)
+{
+    *out = NULL;
+    sc_provider *p = calloc(1, sizeof *p);
+    if (!p)
+        return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
+    p->type = type;
+    p->state = calloc(1, type->state_size ? type->state_size : 1);
+    if (!p->state) {
+        free(p);
+        return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
+    }
+    sc_status st = type->init ? type->init(p->state, config, err) : SC_OK;
+    if (st != SC_OK) {
+        free(p->state);
+        free(p);
+        return st;
+    }
+    *out = p;
+    return SC_OK;
+}
+
+void sc_provider_free(sc_provider *p)
+{
+    if (!p)
+        return;
+    if (p->type->cleanup)
+        p->type->cleanup(p->state);
+    free(p->state);
+    free(p);
+}
+
+sc_status sc_provider_apply(sc_provider *p, const sc_action *act, sc_time_ms now,
+                            sc_action_result *res, sc_error *err)
+{
+    memset(res, 0, sizeof *res);
+    if (act->count <= 0)
+        return SC_OK;
+    if ((unsigned)act->kind >= SC_ACTION_KIND_COUNT ||
+        (unsigned)act->option >= SC_PURCHASE_COUNT)
+        return sc_error_set(err, SC_ERR_INTERNAL, NULL, "malformed action");
+    p->n_calls++;
+    return p->type->apply(p->state, act, now, res, err);
+}
+
+sc_status sc_provider_describe(sc_provider *p, int app, int region, int type,
+                               sc_purchase option, sc_pool_state *out, sc_error *err)
+{
+    memset(out, 0, sizeof *out);
+    return p->type->describe(p->state, app, region, type, option, out, err);
+}

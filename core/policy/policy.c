@@ -1,0 +1,163 @@
+/*
+ * policy.c - policy registry, plans, and the wrappers that are the only callers of a
+ * policy's methods (policy.h).
+ */
+#include "sculpt/policy.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_POLICIES 32
+
+static const sc_policy_type *builtin[] = {&sc_policy_static, &sc_policy_reactive};
+static const sc_policy_type *extra[MAX_POLICIES];
+static size_t n_extra;
+
+void sc_plan_init(sc_plan *plan)
+{
+    plan->actions = NULL;
+    plan->n = plan->cap = 0;
+}
+
+void sc_plan_cleanup(sc_plan *plan)
+{
+    free(plan->actions);
+    sc_plan_init(plan);
+}
+
+void sc_plan_clear(sc_plan *plan)
+{
+    plan->n = 0;
+}
+
+sc_status sc_plan_push(sc_plan *plan, const sc_action *act)
+{
+    if (plan->n == plan->cap) {
+        size_t nc = plan->cap ? plan->cap * 2 : 64;
+        sc_action *na = realloc(plan->actions, nc * sizeof *na);
+        if (!na)
+            return SC_ERR_NOMEM;
+        plan->actions = na;
+        plan->cap = nc;
+    }
+    plan->actions[plan->n++] = *act;
+    return SC_OK;
+}
+
+sc_status sc_plan_to_target(sc_plan *plan, const sc_policy_view *view, int app, int region,
+                            sc_purchase option, int target)
+{
+    const sc_pool_state *ps = sc_view_pool(view, app, region, option);
+    int have = sc_pool_requested(ps);
+    if (target == have)
+        return SC_OK;
+    sc_action a = {
+        .kind = target > have ? SC_ACTION_PROVISION : SC_ACTION_DEPROVISION,
+        .app = app,
+        .region = region,
+        .type = view->sc->apps[app].instance_type,
+        .option = option,
+        .count = target > have ? target - have : have - target,
+        .to_region = -1,
+        .to_type = -1,
+        .issue_ms = view->now,
+        .needed_ms = view->now,
+    };
+    return sc_plan_push(plan, &a);
+}
+
+sc_status sc_policy_register(const sc_policy_type *type)
+{
+    if (n_extra >= MAX_POLICIES)
+        return SC_ERR_INTERNAL;
+    for (size_t i = 0; i < n_extra; i++)
+        if (extra[i] == type)
+            return SC_OK;
+    extra[n_extra++] = type;
+    return SC_OK;
+}
+
+void sc_policy_names(char *buf, size_t len)
+{
+    buf[0] = '\0';
+    size_t nb = sizeof builtin / sizeof builtin[0];
+    for (size_t i = 0; i < nb + n_extra; i++) {
+        const sc_policy_type *t = i < nb ? builtin[i] : extra[i - nb];
+        strncat(buf, i ? ", " : "", len - strlen(buf) - 1);
+        strncat(buf, t->name, len - strlen(buf) - 1);
+    }
+}
+
+sc_status sc_policy_find(const char *name, const sc_policy_type **out, sc_error *err)
+{
+    *out = NULL;
+    size_t nb = sizeof builtin / sizeof builtin[0];
+    for (size_t i = 0; i < nb + n_extra; i++) {
+        const sc_policy_type *t = i < nb ? builtin[i] : extra[i - nb];
+        if (strcmp(t->name, name) == 0) {
+            *out = t;
+            return SC_OK;
+        }
+    }
+    char names[512];
+    sc_policy_names(names, sizeof names);
+    return sc_error_set(err, SC_ERR_NOTFOUND, NULL, "unknown policy '%s' (valid: %s)", name,
+                        names);
+}
+
+sc_status sc_policy_alloc(const sc_policy_type *type, const sc_scenario *sc,
+                          const char *params_json, const char *where, sc_policy **out,
+                          sc_error *err)
+{
+    *out = NULL;
+    cJSON *params = cJSON_Parse(params_json && *params_json ? params_json : "{}");
+    if (!params || !cJSON_IsObject(params)) {
+        cJSON_Delete(params);
+        return sc_error_set(err, SC_ERR_INPUT, where, "expected a JSON object of parameters");
+    }
+    sc_policy *p = calloc(1, sizeof *p);
+    if (!p) {
+        cJSON_Delete(params);
+        return sc_error_set(err, SC_ERR_NOMEM, where, "out of memory");
+    }
+    p->type = type;
+    p->state = calloc(1, type->state_size ? type->state_size : 1);
+    if (!p->state) {
+        free(p);
+        cJSON_Delete(params);
+        return sc_error_set(err, SC_ERR_NOMEM, where, "out of memory");
+    }
+    sc_status st = type->init(p->state, sc, params, where, err);
+    cJSON_Delete(params);
+    if (st != SC_OK) {
+        /* init cleans up what it made before failing */
+        free(p->state);
+        free(p);
+        return st;
+    }
+    *out = p;
+    return SC_OK;
+}
+
+void sc_policy_free(sc_policy *p)
+{
+    if (!p)
+        return;
+    if (p->type->cleanup)
+        p->type->cleanup(p->state);
+    free(p->state);
+    free(p);
+}
+
+int64_t sc_policy_cadence_ms(const sc_policy *p)
+{
+    int64_t c = p->type->cadence_ms ? p->type->cadence_ms(p->state) : 0;
+    return c < 0 ? 0 : c;
+}
+
+sc_status sc_policy_decide(sc_policy *p, const sc_policy_view *view, sc_plan *plan,
+                           sc_error *err)
+{
+    p->n_decisions++;
+    return p->type->decide(p->state, view, plan, err);
+}

@@ -1,0 +1,335 @@
+/*
+ * reactive.c - the `reactive` policy: the Kubernetes Horizontal Pod Autoscaler
+ * controller's algorithm, with instances in the role of pods.
+ *
+ * Reference: kubernetes/kubernetes pkg/controller/podautoscaler (horizontal.go and
+ * replica_calculator.go), which is authoritative where the docs differ.  Every sync
+ * period (default 15 s), for each (app, region) the app is deployed in:
+ *
+ *  1. Replica calculation (GetResourceReplicas).  usageRatio = utilisation of the ready
+ *     instances / target, where utilisation is that of the binding resource (with
+ *     several metrics HPA takes the max of the per-metric proposals; with the rules
+ *     below that equals the proposal of the binding metric).  Instances still booting
+ *     or warming are "unready pods": if usageRatio <= 1 they are ignored and
+ *     desired = ceil(usageRatio * ready); if usageRatio > 1 they are counted with zero
+ *     usage, the ratio recomputed over all instances, and a change that flips direction
+ *     or falls within tolerance is dropped.  |usageRatio - 1| <= tolerance (0.1) keeps
+ *     the current count.  With no ready instance there is no metric and HPA holds.
+ *  2. Stabilisation (stabilizeRecommendationWithBehaviors): the raw recommendation is
+ *     remembered; scale-down takes the highest recommendation of the last 300 s,
+ *     scale-up the lowest within its window (default 0 s: the current one).
+ *  3. Rate limits (convertDesiredReplicasWithBehaviorRate), default behaviour: scale-up
+ *     at most max(+100 %, +4 instances) per 15 s period measured from the count at the
+ *     period's start; scale-down at most 100 % per 15 s.  Then min/max instances.
+ *
+ * Utilisation is capped at max_observed_util (default 1.0): a saturated instance
+ * reports 100 % of its resource, not the demand it cannot serve.  Deviation: HPA does
+ * nothing at zero replicas; here a deployed (app, region) at zero is brought to
+ * max(min_instances, ceil(need / target)) so a run never deadlocks at zero.
+ *
+ * Parameters (all optional): {"sync": "15s", "tolerance": 0.1,
+ *  "scale_down_window": "300s", "scale_up_window": "0s", "scale_up_pods": 4,
+ *  "scale_up_percent": 100, "scale_up_period": "15s", "scale_down_percent": 100,
+ *  "scale_down_period": "15s", "target_util": <app's>, "max_observed_util": 1.0}
+ * Capacity is bought on demand.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sculpt/policy.h"
+
+typedef struct rec_entry {
+    sc_time_ms t;   /* when recommended */
+    int n;          /* recommended instances */
+} rec_entry;
+
+typedef struct hpa_ar {
+    int spec;              /* current desired replicas (scale.spec.replicas); -1 = unset */
+    int deployed;          /* 1 if the app runs in this region */
+    int rec_head, rec_len; /* ring of recent raw recommendations */
+    int ev_head, ev_len;   /* ring of recent scale events (t, delta) */
+} hpa_ar;
+
+typedef struct reactive_state {
+    int64_t sync_ms;
+    double tolerance;
+    int64_t down_window_ms, up_window_ms;
+    int up_pods;
+    double up_percent;
+    int64_t up_period_ms;
+    double down_percent;
+    int64_t down_period_ms;
+    double target_override;     /* <= 0: use the app's target_util */
+    double max_observed_util;
+    size_t n_ar;
+    hpa_ar *ar;                 /* [n_ar] */
+    int rec_cap, ev_cap;
+    rec_entry *recs;            /* [n_ar * rec_cap] */
+    rec_entry *evs;             /* [n_ar * ev_cap], n = signed delta */
+    int initialised;
+} reactive_state;
+
+static sc_status get_duration(const cJSON *params, const char *key, int64_t *out,
+                              const char *where, sc_error *err)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(params, key);
+    if (!v)
+        return SC_OK;
+    if (cJSON_IsString(v)) {
+        if (sc_duration_parse(v->valuestring, out) == SC_OK)
+            return SC_OK;
+    } else if (cJSON_IsNumber(v) && v->valuedouble >= 0) {
+        *out = (int64_t)(v->valuedouble * 1000.0 + 0.5);
+        return SC_OK;
+    }
+    return sc_error_set(err, SC_ERR_INPUT, where,
+                        "%s: expected a duration such as \"15s\" or a number of seconds", key);
+}
+
+static sc_status get_number(const cJSON *params, const char *key, double lo, double hi,
+                            double *out, const char *where, sc_error *err)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(params, key);
+    if (!v)
+        return SC_OK;
+    if (!cJSON_IsNumber(v) || !(v->valuedouble >= lo && v->valuedouble <= hi))
+        return sc_error_set(err, SC_ERR_INPUT, where, "%s: expected a number in [%g, %g]", key,
+                            lo, hi);
+    *out = v->valuedouble;
+    return SC_OK;
+}
+
+static void reactive_cleanup(void *state)
+{
+    reactive_state *s = state;
+    free(s->ar);
+    free(s->recs);
+    free(s->evs);
+    s->ar = NULL;
+    s->recs = s->evs = NULL;
+}
+
+static sc_status reactive_init(void *state, const sc_scenario *sc, const cJSON *params,
+                               const char *where, sc_error *err)
+{
+    static const char *const keys[] = {
+        "sync", "tolerance", "scale_down_window", "scale_up_window", "scale_up_pods",
+        "scale_up_percent", "scale_up_period", "scale_down_percent", "scale_down_period",
+        "target_util", "max_observed_util"};
+    reactive_state *s = state;
+    s->sync_ms = 15000;
+    s->tolerance = 0.1;
+    s->down_window_ms = 300000;
+    s->up_window_ms = 0;
+    s->up_pods = 4;
+    s->up_percent = 100.0;
+    s->up_period_ms = 15000;
+    s->down_percent = 100.0;
+    s->down_period_ms = 15000;
+    s->target_override = 0.0;
+    s->max_observed_util = 1.0;
+    for (const cJSON *it = params->child; it; it = it->next) {
+        size_t k = 0;
+        while (k < sizeof keys / sizeof keys[0] && strcmp(keys[k], it->string) != 0)
+            k++;
+        if (k == sizeof keys / sizeof keys[0])
+            return sc_error_set(err, SC_ERR_INPUT, where,
+                                "unknown parameter '%s' of policy reactive", it->string);
+    }
+    double pods = s->up_pods;
+    sc_status st;
+    if ((st = get_duration(params, "sync", &s->sync_ms, where, err)) ||
+        (st = get_duration(params, "scale_down_window", &s->down_window_ms, where, err)) ||
+        (st = get_duration(params, "scale_up_window", &s->up_window_ms, where, err)) ||
+        (st = get_duration(params, "scale_up_period", &s->up_period_ms, where, err)) ||
+        (st = get_duration(params, "scale_down_period", &s->down_period_ms, where, err)) ||
+        (st = get_number(params, "tolerance", 0, 1, &s->tolerance, where, err)) ||
+        (st = get_number(params, "scale_up_pods", 0, 1e6, &pods, where, err)) ||
+        (st = get_number(params, "scale_up_percent", 0, 1e6, &s->up_percent, where, err)) ||
+        (st = get_number(params, "scale_down_percent", 0, 100, &s->down_percent, where, err)) ||
+        (st = get_number(params, "target_util", 0, 1, &s->target_override, where, err)) ||
+        (st = get_number(params, "max_observed_util", 0.01, 100, &s->max_observed_util, where,
+                         err)))
+        return st;
+    s->up_pods = (int)pods;
+    if (s->sync_ms <= 0)
+        return sc_error_set(err, SC_ERR_INPUT, where, "sync: expected a positive duration");
+    s->n_ar = sc->n_apps * sc->n_regions;
+    int64_t longest = s->down_window_ms > s->up_window_ms ? s->down_window_ms : s->up_window_ms;
+    s->rec_cap = (int)(longest / s->sync_ms) + 2;
+    int64_t per = s->up_period_ms > s->down_period_ms ? s->up_period_ms : s->down_period_ms;
+    s->ev_cap = (int)(per / s->sync_ms) + 2;
+    s->ar = calloc(s->n_ar ? s->n_ar : 1, sizeof *s->ar);
+    s->recs = calloc(s->n_ar * (size_t)s->rec_cap + 1, sizeof *s->recs);
+    s->evs = calloc(s->n_ar * (size_t)s->ev_cap + 1, sizeof *s->evs);
+    if (!s->ar || !s->recs || !s->evs) {
+        reactive_cleanup(s);
+        return sc_error_set(err, SC_ERR_NOMEM, where, "out of memory");
+    }
+    return SC_OK;
+}
+
+static int64_t reactive_cadence(const void *state)
+{
+    return ((const reactive_state *)state)->sync_ms;
+}
+
+/* Step 1: replica calculation for one (app, region). */
+static int hpa_replicas(const reactive_state *s, int current, int ready, int unready,
+                        double need_ieq, double target)
+{
+    if (ready <= 0)
+        return current; /* no metrics from ready instances: HPA holds */
+    double util = need_ieq / ready;
+    if (util > s->max_observed_util)
+        util = s->max_observed_util;
+    double ratio = util / target;
+    int up_with_unready = unready > 0 && ratio > 1.0;
+    if (!up_with_unready) {
+        if (fabs(1.0 - ratio) <= s->tolerance)
+            return current;
+        return (int)ceil(ratio * ready - 1e-9);
+    }
+    /* unready instances counted with zero usage */
+    double new_ratio = (util * ready) / (target * (ready + unready));
+    if (fabs(1.0 - new_ratio) <= s->tolerance || new_ratio < 1.0)
+        return current;
+    int n = (int)ceil(new_ratio * (ready + unready) - 1e-9);
+    if (n < current)
+        return current;
+    return n;
+}
+
+static sc_status reactive_decide(void *state, const sc_policy_view *v, sc_plan *plan,
+                                 sc_error *err)
+{
+    reactive_state *s = state;
+    const sc_scenario *sc = v->sc;
+    sc_time_ms now = v->now;
+    for (size_t a = 0; a < sc->n_apps; a++) {
+        const sc_app *app = &sc->apps[a];
+        double target = s->target_override > 0 ? s->target_override : app->target_util;
+        for (size_t r = 0; r < sc->n_regions; r++) {
+            size_t ar = a * sc->n_regions + r;
+            hpa_ar *h = &s->ar[ar];
+            int ready = 0, unready = 0, other = 0, total = 0;
+            for (int o = 0; o < SC_PURCHASE_COUNT; o++) {
+                const sc_pool_state *ps = sc_view_pool(v, (int)a, (int)r, (sc_purchase)o);
+                ready += ps->ready + ps->interrupting;
+                unready += ps->booting + ps->warming;
+                total += sc_pool_requested(ps);
+                if (o != SC_PURCHASE_ONDEMAND)
+                    other += sc_pool_requested(ps);
+            }
+            double need = sc_view_ieq(v, (int)a, (int)r, v->step);
+            double load = sc_view_load(v, (int)a, (int)r, v->step);
+            if (!(need >= 0))
+                need = 0;
+            if (!s->initialised) {
+                h->spec = total;
+                h->deployed = total > 0 || load > 0;
+            }
+            if (load > 0)
+                h->deployed = 1;
+            if (!h->deployed)
+                continue;
+            int current = h->spec;
+            int raw;
+            if (current <= 0)
+                raw = (int)ceil(need / target - 1e-9);
+            else
+                raw = hpa_replicas(s, current, ready, unready, need, target);
+
+            /* Step 2: stabilisation over remembered recommendations */
+            rec_entry *ring = &s->recs[ar * (size_t)s->rec_cap];
+            int up = raw, down = raw;
+            for (int i = 0; i < h->rec_len; i++) {
+                const rec_entry *e = &ring[(h->rec_head + i) % s->rec_cap];
+                if (e->t > now - s->up_window_ms && e->n < up)
+                    up = e->n;
+                if (e->t > now - s->down_window_ms && e->n > down)
+                    down = e->n;
+            }
+            /* remember raw; drop entries older than both windows */
+            if (h->rec_len == s->rec_cap) {
+                h->rec_head = (h->rec_head + 1) % s->rec_cap;
+                h->rec_len--;
+            }
+            ring[(h->rec_head + h->rec_len) % s->rec_cap] = (rec_entry){now, raw};
+            h->rec_len++;
+            int rec = current;
+            if (rec < up)
+                rec = up;
+            if (rec > down)
+                rec = down;
+
+            /* Step 3: rate limits from the count at the start of the period */
+            rec_entry *evr = &s->evs[ar * (size_t)s->ev_cap];
+            int added_up = 0, removed_up = 0, added_dn = 0, removed_dn = 0;
+            for (int i = 0; i < h->ev_len; i++) {
+                const rec_entry *e = &evr[(h->ev_head + i) % s->ev_cap];
+                if (e->t > now - s->up_period_ms) {
+                    if (e->n > 0)
+                        added_up += e->n;
+                    else
+                        removed_up -= e->n;
+                }
+                if (e->t > now - s->down_period_ms) {
+                    if (e->n > 0)
+                        added_dn += e->n;
+                    else
+                        removed_dn -= e->n;
+                }
+            }
+            if (rec > current) {
+                int start = current - added_up + removed_up;
+                int by_pct = (int)ceil(start * (1.0 + s->up_percent / 100.0) - 1e-9);
+                int by_pods = start + s->up_pods;
+                int limit = by_pct > by_pods ? by_pct : by_pods;
+                if (rec > limit)
+                    rec = limit < current ? current : limit;
+            } else if (rec < current) {
+                int start = current - added_dn + removed_dn;
+                int limit = (int)(start * (1.0 - s->down_percent / 100.0));
+                if (rec < limit)
+                    rec = limit > current ? current : limit;
+            }
+            if (rec < app->min_instances)
+                rec = app->min_instances;
+            if (rec > app->max_instances)
+                rec = app->max_instances;
+            if (rec != current) {
+                if (h->ev_len == s->ev_cap) {
+                    h->ev_head = (h->ev_head + 1) % s->ev_cap;
+                    h->ev_len--;
+                }
+                evr[(h->ev_head + h->ev_len) % s->ev_cap] = (rec_entry){now, rec - current};
+                h->ev_len++;
+                h->spec = rec;
+            }
+            /* The replica controller keeps requested == spec (re-requests refused or
+             * interrupted instances). */
+            int od_target = h->spec - other;
+            if (od_target < 0)
+                od_target = 0;
+            sc_status st = sc_plan_to_target(plan, v, (int)a, (int)r, SC_PURCHASE_ONDEMAND,
+                                             od_target);
+            if (st != SC_OK)
+                return sc_error_set(err, st, NULL, "reactive: cannot build plan");
+        }
+    }
+    s->initialised = 1;
+    return SC_OK;
+}
+
+const sc_policy_type sc_policy_reactive = {
+    .name = "reactive",
+    .version = 1,
+    .state_size = sizeof(reactive_state),
+    .clairvoyant = 0,
+    .init = reactive_init,
+    .cleanup = reactive_cleanup,
+    .cadence_ms = reactive_cadence,
+    .decide = reactive_decide,
+};

@@ -1,0 +1,232 @@
+/*
+ * cmd_run.c - `sculpt run SCENARIO.json [-o RESULTS.h5] [--json]`: run every policy
+ * the scenario lists on the same demand and seed, print a comparison table (or JSON),
+ * and write the results file.
+ *
+ * Policies run in parallel with OpenMP; each run is independent and deterministic, and
+ * the output is assembled in the scenario's order, so the bytes do not depend on the
+ * thread count.
+ */
+#include <getopt.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "cli.h"
+#include "results.h"
+#include "sculpt/policy.h"
+#include "sculpt/scenario.h"
+#include "sim.h"
+
+static void run_usage(FILE *fp)
+{
+    char names[512];
+    sc_policy_names(names, sizeof names);
+    fprintf(fp,
+            "usage: sculpt run SCENARIO.json [-o RESULTS.h5] [--json] [--policy LABEL]...\n"
+            "                  [-j THREADS] [--no-per-step]\n"
+            "\n"
+            "Run the scenario's policies on the same demand and seed and compare them.\n"
+            "\n"
+            "  -o, --output FILE   write the results file (HDF5; see sim/results.h)\n"
+            "      --json          print the comparison as a JSON array on stdout\n"
+            "      --policy LABEL  run only this policy (repeatable)\n"
+            "  -j, --threads N     policies run in parallel (default: OpenMP's default)\n"
+            "      --no-per-step   do not store per-step series in the results\n"
+            "  -h, --help          this help\n"
+            "\n"
+            "Policies: %s\n"
+            "Exit status: 0 ok, 1 runtime failure, 2 bad scenario or usage, 3 I/O error.\n",
+            names);
+}
+
+static void print_table(sc_run *const *runs, size_t n)
+{
+    printf("%-16s %12s %14s %9s %10s %10s %10s %8s\n", "policy", "cost_usd",
+           "penalised_usd", "slo_%", "viol_min", "unserved_%", "idle_h", "actions");
+    for (size_t i = 0; i < n; i++) {
+        const sc_run_summary *s = &runs[i]->sum;
+        printf("%-16s %12.2f %14.2f %9.3f %10.1f %10.4f %10.1f %8ld\n", s->label, s->cost_usd,
+               s->penalised_cost_usd, 100.0 * s->slo_attainment, s->violation_minutes,
+               100.0 * s->unserved_fraction, s->idle_capacity_hours, s->actions);
+    }
+}
+
+static char *summary_json(sc_run *const *runs, size_t n)
+{
+    cJSON *arr = cJSON_CreateArray();
+    for (size_t i = 0; i < n; i++) {
+        const sc_run_summary *s = &runs[i]->sum;
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddStringToObject(o, "policy", s->label);
+        cJSON_AddStringToObject(o, "type", s->policy);
+        cJSON_AddNumberToObject(o, "cost_usd", s->cost_usd);
+        cJSON_AddNumberToObject(o, "cost_on_demand_usd", s->cost_by_option[SC_PURCHASE_ONDEMAND]);
+        cJSON_AddNumberToObject(o, "cost_reserved_usd", s->cost_by_option[SC_PURCHASE_RESERVED]);
+        cJSON_AddNumberToObject(o, "cost_spot_usd", s->cost_by_option[SC_PURCHASE_SPOT]);
+        cJSON_AddNumberToObject(o, "egress_usd", s->egress_usd);
+        cJSON_AddNumberToObject(o, "penalty_usd", s->penalty_usd);
+        cJSON_AddNumberToObject(o, "penalised_cost_usd", s->penalised_cost_usd);
+        cJSON_AddNumberToObject(o, "slo_attainment", s->slo_attainment);
+        cJSON_AddNumberToObject(o, "violation_minutes", s->violation_minutes);
+        cJSON_AddNumberToObject(o, "unserved_fraction", s->unserved_fraction);
+        cJSON_AddNumberToObject(o, "idle_capacity_hours", s->idle_capacity_hours);
+        cJSON_AddNumberToObject(o, "actions", (double)s->actions);
+        cJSON_AddNumberToObject(o, "launches", (double)s->launches);
+        cJSON_AddNumberToObject(o, "refused", (double)s->refused);
+        cJSON_AddNumberToObject(o, "throttled", (double)s->throttled);
+        cJSON_AddNumberToObject(o, "interruptions", (double)s->interruptions);
+        cJSON_AddItemToArray(arr, o);
+    }
+    char *txt = cJSON_Print(arr);
+    cJSON_Delete(arr);
+    return txt;
+}
+
+int sc_cmd_run(int argc, char **argv)
+{
+    static const struct option opts[] = {{"output", required_argument, NULL, 'o'},
+                                         {"json", no_argument, NULL, 'J'},
+                                         {"policy", required_argument, NULL, 'p'},
+                                         {"threads", required_argument, NULL, 'j'},
+                                         {"no-per-step", no_argument, NULL, 'N'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    const char *output = NULL;
+    int json = 0, threads = 0, no_per_step = 0;
+    const char *only[64];
+    size_t n_only = 0;
+    sc_error err;
+    sc_error_clear(&err);
+    optind = 1;
+    int ch;
+    while ((ch = getopt_long(argc, argv, "o:j:h", opts, NULL)) != -1) {
+        switch (ch) {
+        case 'o': output = optarg; break;
+        case 'J': json = 1; break;
+        case 'N': no_per_step = 1; break;
+        case 'j': threads = atoi(optarg); break;
+        case 'p':
+            if (n_only < sizeof only / sizeof only[0])
+                only[n_only++] = optarg;
+            break;
+        case 'h': run_usage(stdout); return 0;
+        default: run_usage(stderr); return 2;
+        }
+    }
+    if (optind != argc - 1) {
+        sc_error_set(&err, SC_ERR_USAGE, NULL, "expected one scenario file (see --help)");
+        return sc_cli_fail(&err);
+    }
+    sc_sim_register();
+    sc_scenario *sc = NULL;
+    if (sc_scenario_load(argv[optind], &sc, &err))
+        return sc_cli_fail(&err);
+    /* select and validate policies before any heavy work */
+    size_t n_sel = 0;
+    sc_policy_spec **sel = calloc(sc->n_policies + 1, sizeof *sel);
+    int rc = 0;
+    if (!sel) {
+        sc_scenario_free(sc);
+        sc_error_set(&err, SC_ERR_NOMEM, NULL, "out of memory");
+        return sc_cli_fail(&err);
+    }
+    for (size_t i = 0; i < n_only; i++) {
+        size_t j = 0;
+        while (j < sc->n_policies && strcmp(sc->policies[j].label, only[i]) != 0)
+            j++;
+        if (j == sc->n_policies) {
+            sc_error_set(&err, SC_ERR_NOTFOUND, sc->path,
+                         "--policy %s: the scenario has no policy with that label", only[i]);
+            rc = sc_cli_fail(&err);
+            goto out;
+        }
+    }
+    for (size_t i = 0; i < sc->n_policies; i++) {
+        int want = n_only == 0;
+        for (size_t j = 0; j < n_only; j++)
+            want |= strcmp(sc->policies[i].label, only[j]) == 0;
+        if (!want)
+            continue;
+        const sc_policy_type *pt;
+        if (sc_policy_find(sc->policies[i].name, &pt, &err)) {
+            snprintf(err.where, sizeof err.where, "%s: $.policies[%zu].name", sc->path, i);
+            rc = sc_cli_fail(&err);
+            goto out;
+        }
+        sel[n_sel++] = &sc->policies[i];
+    }
+    if (n_sel == 0) {
+        sc_error_set(&err, SC_ERR_INPUT, sc->path, "$.policies: no policy to run");
+        rc = sc_cli_fail(&err);
+        goto out;
+    }
+    {
+        sc_world *w = NULL;
+        if (sc_world_build(sc, &w, &err)) {
+            rc = sc_cli_fail(&err);
+            goto out;
+        }
+        sc_run **runs = calloc(n_sel, sizeof *runs);
+        sc_error *errs = calloc(n_sel, sizeof *errs);
+        sc_status *sts = calloc(n_sel, sizeof *sts);
+        if (!runs || !errs || !sts) {
+            free(runs);
+            free(errs);
+            free(sts);
+            sc_world_free(w);
+            sc_error_set(&err, SC_ERR_NOMEM, NULL, "out of memory");
+            rc = sc_cli_fail(&err);
+            goto out;
+        }
+        int per_step = sc->per_step_output && !no_per_step;
+        if (threads > 0)
+            omp_set_num_threads(threads);
+#pragma omp parallel for schedule(dynamic, 1)
+        for (size_t i = 0; i < n_sel; i++) {
+            sc_error_clear(&errs[i]);
+            sts[i] = sc_run_policy(w, sel[i], per_step, &runs[i], &errs[i]);
+        }
+        size_t bad = n_sel;
+        for (size_t i = 0; i < n_sel && bad == n_sel; i++)
+            if (sts[i] != SC_OK)
+                bad = i;
+        if (bad < n_sel) {
+            rc = sc_cli_fail(&errs[bad]);
+        } else {
+            if (json) {
+                char *txt = summary_json(runs, n_sel);
+                if (txt) {
+                    printf("%s\n", txt);
+                    free(txt);
+                }
+            } else {
+                printf("scenario %s: %zu apps, %zu regions, %zu geographies, %lld steps of "
+                       "%lld s (%lld warm-up), seed %llu\n",
+                       sc->name, sc->n_apps, sc->n_regions, sc->n_geos, (long long)w->n_steps,
+                       (long long)(sc->step_ms / 1000), (long long)w->warmup_steps,
+                       (unsigned long long)sc->seed);
+                print_table(runs, n_sel);
+            }
+            if (output) {
+                if (sc_results_write(output, w, runs, n_sel, &err))
+                    rc = sc_cli_fail(&err);
+                else if (!json)
+                    printf("results written to %s\n", output);
+            }
+        }
+        for (size_t i = 0; i < n_sel; i++)
+            sc_run_free(runs[i]);
+        free(runs);
+        free(errs);
+        free(sts);
+        sc_world_free(w);
+    }
+out:
+    free(sel);
+    sc_scenario_free(sc);
+    return rc;
+}

@@ -1,0 +1,593 @@
+/*
+ * mockcloud.c - the mock cloud provider (design in mockcloud.h).
+ *
+ * Data structures: one pool per (app, region, type, option), index
+ * ((ar * n_types) + type) * SC_PURCHASE_COUNT + option.  A pool keeps its instances in
+ * a slot array with a free list; an event names its instance by (pool, slot, gen) so
+ * a reused slot never receives a stale event (events of ended instances are also
+ * cancelled through their queue handles).  Counts per state are kept incrementally, so
+ * describe() and the policy view are O(1).  Billing integrates billable instance-time
+ * lazily per pool (bill_t .. now) whenever a count changes and when the simulator asks.
+ */
+#include "mockcloud.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sculpt/rng.h"
+
+enum { ST_FREE = 0, ST_BOOTING, ST_WARMING, ST_READY, ST_INTERRUPTING, ST_DRAINING, ST_N };
+
+#define MIN_BILL_MS INT64_C(60000)   /* 60 s minimum per instance */
+#define NOTICE_MS INT64_C(120000)    /* spot interruption notice */
+#define BURST_SEC 10.0               /* token bucket burst, seconds of refill */
+#define NO_SLOT UINT32_MAX
+
+typedef struct inst {
+    sc_time_ms launch_ms;   /* API call; billing starts */
+    sc_time_ms running_ms;  /* boot finished */
+    uint64_t ev;            /* handle of the pending event, 0 if none */
+    uint32_t gen;           /* incremented each time the slot is reused */
+    uint32_t next_free;     /* free-list link when ST_FREE */
+    uint32_t launch_idx;    /* k-th launch of the pool: the key of its random draws */
+    uint8_t state;
+} inst;
+
+typedef struct commit {
+    sc_time_ms end_ms;      /* commitment ends (exclusive) */
+    int count;              /* instances committed */
+} commit;
+
+typedef struct pool {
+    inst *slots;
+    uint32_t n_slots, cap, free_head;
+    uint32_t next_launch;   /* launch index of the next launch (CRN key) */
+    int cnt[ST_N];
+    int billable;           /* instances billed per second (not reserved pools) */
+    sc_time_ms bill_t;      /* billed up to here */
+    double acc_usd;         /* billed, not yet handed to the simulator */
+    commit *commits;        /* reserved commitments */
+    int n_commits, cap_commits;
+    int active;             /* on the active list */
+} pool;
+
+struct sc_mock {
+    sc_mock_config cfg;
+    const sc_scenario *sc;
+    size_t n_ar, n_types, n_pools;
+    pool *pools;
+    uint32_t *active;       /* pool indices that ever held anything */
+    size_t n_active, cap_active;
+    sc_pool_state *view;    /* [ar * 3 + option], app's own type */
+    sc_mock_ar *ars;        /* [ar] */
+    int *in_use;            /* [region * n_types + type] instances not ended */
+    double *vcpu_in_use;    /* [region] */
+    double *tokens;         /* [region] */
+    sc_time_ms *token_t;    /* [region] */
+    sc_mock_stats stats;
+};
+
+sc_mock *sc_mock_of(sc_provider *p)
+{
+    return p->state ? *(sc_mock **)p->state : NULL;
+}
+
+static size_t pool_index(const sc_mock *m, int app, int region, int type, sc_purchase o)
+{
+    size_t ar = (size_t)app * m->sc->n_regions + (size_t)region;
+    return ((ar * m->n_types) + (size_t)type) * SC_PURCHASE_COUNT + (size_t)o;
+}
+
+static void pool_decode(const sc_mock *m, size_t pi, int *app, int *region, int *type,
+                        sc_purchase *o)
+{
+    *o = (sc_purchase)(pi % SC_PURCHASE_COUNT);
+    size_t rest = pi / SC_PURCHASE_COUNT;
+    *type = (int)(rest % m->n_types);
+    size_t ar = rest / m->n_types;
+    *region = (int)(ar % m->sc->n_regions);
+    *app = (int)(ar / m->sc->n_regions);
+}
+
+static double price_of(const sc_mock *m, int region, int type, sc_purchase o)
+{
+    double p = m->sc->regions[region].types[type].price_per_hour[o];
+    return p == p ? p : 0.0;
+}
+
+/* Integrate billable instance-time and commitments of pool pi up to t. */
+static void pool_accrue(sc_mock *m, size_t pi, sc_time_ms t)
+{
+    pool *p = &m->pools[pi];
+    if (t <= p->bill_t)
+        return;
+    int app, region, type;
+    sc_purchase o;
+    pool_decode(m, pi, &app, &region, &type, &o);
+    double price = price_of(m, region, type, o);
+    if (o != SC_PURCHASE_RESERVED) {
+        p->acc_usd += (double)p->billable * (double)(t - p->bill_t) * price / 3.6e6;
+    } else {
+        for (int i = 0; i < p->n_commits; i++) {
+            commit *c = &p->commits[i];
+            sc_time_ms e = c->end_ms < t ? c->end_ms : t;
+            if (e > p->bill_t)
+                p->acc_usd += (double)c->count * (double)(e - p->bill_t) * price / 3.6e6;
+        }
+    }
+    p->bill_t = t;
+}
+
+static void set_active(sc_mock *m, size_t pi, sc_time_ms now)
+{
+    pool *p = &m->pools[pi];
+    if (p->active)
+        return;
+    if (m->n_active == m->cap_active) {
+        size_t nc = m->cap_active ? m->cap_active * 2 : 256;
+        uint32_t *na = realloc(m->active, nc * sizeof *na);
+        if (!na)
+            return; /* billing of this pool is then skipped; counted on next call */
+        m->active = na;
+        m->cap_active = nc;
+    }
+    m->active[m->n_active++] = (uint32_t)pi;
+    p->active = 1;
+    p->bill_t = now;
+}
+
+/* Move one instance between states, keeping every aggregate in step.  Calls
+ * before_change first. */
+static void move_state(sc_mock *m, size_t pi, inst *in, int to, sc_time_ms now)
+{
+    int app, region, type;
+    sc_purchase o;
+    pool_decode(m, pi, &app, &region, &type, &o);
+    if (m->cfg.before_change)
+        m->cfg.before_change(m->cfg.ctx, app);
+    pool_accrue(m, pi, now);
+    pool *p = &m->pools[pi];
+    size_t ar = (size_t)app * m->sc->n_regions + (size_t)region;
+    int from = in->state;
+    int serving_from = from == ST_READY || from == ST_INTERRUPTING;
+    int serving_to = to == ST_READY || to == ST_INTERRUPTING;
+    int bill_from = from != ST_FREE, bill_to = to != ST_FREE;
+    if (from != ST_FREE)
+        p->cnt[from]--;
+    if (to != ST_FREE)
+        p->cnt[to]++;
+    m->ars[ar].serving += serving_to - serving_from;
+    m->ars[ar].billable += bill_to - bill_from;
+    if (o != SC_PURCHASE_RESERVED)
+        p->billable += bill_to - bill_from;
+    in->state = (uint8_t)to;
+    if (type == m->sc->apps[app].instance_type) {
+        sc_pool_state *v = &m->view[ar * SC_PURCHASE_COUNT + o];
+        v->booting = p->cnt[ST_BOOTING];
+        v->warming = p->cnt[ST_WARMING];
+        v->ready = p->cnt[ST_READY];
+        v->interrupting = p->cnt[ST_INTERRUPTING];
+        v->draining = p->cnt[ST_DRAINING];
+    }
+}
+
+static sc_status slot_alloc(pool *p, uint32_t *out)
+{
+    if (p->free_head != NO_SLOT) {
+        *out = p->free_head;
+        p->free_head = p->slots[*out].next_free;
+        return SC_OK;
+    }
+    if (p->n_slots == p->cap) {
+        uint32_t nc = p->cap ? p->cap * 2 : 8;
+        inst *ns = realloc(p->slots, nc * sizeof *ns);
+        if (!ns)
+            return SC_ERR_NOMEM;
+        p->slots = ns;
+        p->cap = nc;
+    }
+    memset(&p->slots[p->n_slots], 0, sizeof(inst));
+    *out = p->n_slots++;
+    return SC_OK;
+}
+
+static uint64_t ev_payload(uint32_t slot, uint32_t gen)
+{
+    return ((uint64_t)slot << 32) | gen;
+}
+
+static sc_status push_ev(sc_mock *m, size_t pi, uint32_t slot, int kind, sc_time_ms t)
+{
+    inst *in = &m->pools[pi].slots[slot];
+    return sc_evq_push(m->cfg.q, t, m->cfg.event_base + (uint32_t)kind, (uint32_t)pi,
+                       ev_payload(slot, in->gen), &in->ev);
+}
+
+/* End an instance now: billing minimum, counters, free the slot. */
+static void end_instance(sc_mock *m, size_t pi, uint32_t slot, sc_time_ms now)
+{
+    pool *p = &m->pools[pi];
+    inst *in = &p->slots[slot];
+    if (in->ev) {
+        sc_evq_cancel(m->cfg.q, in->ev);
+        in->ev = 0;
+    }
+    move_state(m, pi, in, ST_FREE, now);
+    int app, region, type;
+    sc_purchase o;
+    pool_decode(m, pi, &app, &region, &type, &o);
+    if (o != SC_PURCHASE_RESERVED && now - in->launch_ms < MIN_BILL_MS)
+        p->acc_usd += (double)(MIN_BILL_MS - (now - in->launch_ms)) *
+                      price_of(m, region, type, o) / 3.6e6;
+    m->in_use[(size_t)region * m->n_types + (size_t)type]--;
+    m->vcpu_in_use[region] -= m->sc->types[type].capacity[SC_METRIC_CPU];
+    in->gen++;
+    in->next_free = p->free_head;
+    p->free_head = slot;
+    m->stats.terminations++;
+}
+
+static sc_status add_commit(pool *p, sc_time_ms end_ms, int count)
+{
+    for (int i = 0; i < p->n_commits; i++)
+        if (p->commits[i].end_ms == end_ms) {
+            p->commits[i].count += count;
+            return SC_OK;
+        }
+    if (p->n_commits == p->cap_commits) {
+        int nc = p->cap_commits ? p->cap_commits * 2 : 4;
+        commit *na = realloc(p->commits, (size_t)nc * sizeof *na);
+        if (!na)
+            return SC_ERR_NOMEM;
+        p->commits = na;
+        p->cap_commits = nc;
+    }
+    p->commits[p->n_commits++] = (commit){end_ms, count};
+    return SC_OK;
+}
+
+/* Launch n instances in pool pi at now; ready_now = initial allocation. */
+static sc_status launch(sc_mock *m, size_t pi, int n, sc_time_ms now, int ready_now,
+                        sc_error *err)
+{
+    int app, region, type;
+    sc_purchase o;
+    pool_decode(m, pi, &app, &region, &type, &o);
+    const sc_scenario *sc = m->sc;
+    pool *p = &m->pools[pi];
+    set_active(m, pi, now);
+    uint64_t pool_key = ((uint64_t)app << 24) ^ ((uint64_t)type << 4) ^ (uint64_t)o;
+    if (o == SC_PURCHASE_RESERVED) {
+        pool_accrue(m, pi, now);
+        if (add_commit(p, sc_time_add(now, sc->regions[region].reserved_term_ms), n))
+            return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
+    }
+    for (int i = 0; i < n; i++) {
+        uint32_t slot;
+        if (slot_alloc(p, &slot))
+            return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
+        inst *in = &p->slots[slot];
+        uint32_t idx = p->next_launch++;
+        in->launch_ms = now;
+        in->launch_idx = idx;
+        in->ev = 0;
+        in->state = ST_FREE;
+        m->in_use[(size_t)region * m->n_types + (size_t)type]++;
+        m->vcpu_in_use[region] += sc->types[type].capacity[SC_METRIC_CPU];
+        m->stats.launches++;
+        if (ready_now) {
+            in->running_ms = now;
+            move_state(m, pi, in, ST_READY, now);
+        } else {
+            double u = sc_rng_u01(
+                sc_rng_key(sc->seed, SC_RNG_BOOT, (uint64_t)region, pool_key, idx));
+            double boot = sc_dist_quantile(&sc->regions[region].boot, u);
+            in->running_ms = sc_time_add(now, (int64_t)(boot + 0.5));
+            move_state(m, pi, in, ST_BOOTING, now);
+            sc_status st = push_ev(m, pi, slot, SC_MOCK_EV_RUNNING, in->running_ms);
+            if (st)
+                return sc_error_set(err, st, NULL, "event queue full");
+        }
+    }
+    return SC_OK;
+}
+
+/* Time of the spot interruption notice of launch idx of pool pi, or SC_TIME_MAX. */
+static sc_time_ms spot_notice_time(const sc_mock *m, size_t pi, uint32_t idx,
+                                   sc_time_ms running_ms)
+{
+    int app, region, type;
+    sc_purchase o;
+    pool_decode(m, pi, &app, &region, &type, &o);
+    double rate = m->sc->regions[region].spot_interrupt_per_hour;
+    if (o != SC_PURCHASE_SPOT || !(rate > 0))
+        return SC_TIME_MAX;
+    uint64_t pool_key = ((uint64_t)app << 24) ^ ((uint64_t)type << 4) ^ (uint64_t)o;
+    double u = sc_rng_u01(sc_rng_key(m->sc->seed, SC_RNG_SPOT, (uint64_t)region, pool_key, idx));
+    double hours = -log(u) / rate;
+    if (hours > 1e6)
+        return SC_TIME_MAX;
+    return sc_time_add(running_ms, (int64_t)(hours * 3.6e6));
+}
+
+static int refill_token(sc_mock *m, int region, sc_time_ms now)
+{
+    int rate = m->sc->regions[region].api_rate_per_sec;
+    if (rate <= 0)
+        return 1;
+    double cap = rate * BURST_SEC;
+    double add = (double)(now - m->token_t[region]) / 1000.0 * rate;
+    m->tokens[region] = m->tokens[region] + add > cap ? cap : m->tokens[region] + add;
+    m->token_t[region] = now;
+    if (m->tokens[region] < 1.0)
+        return 0;
+    m->tokens[region] -= 1.0;
+    return 1;
+}
+
+/* Pick the instance to remove: booting (newest first), then warming, then ready and
+ * interrupting (newest first).  Returns NO_SLOT if none. */
+static uint32_t pick_victim(const pool *p)
+{
+    static const int order[] = {ST_BOOTING, ST_WARMING, ST_READY, ST_INTERRUPTING};
+    for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
+        if (p->cnt[order[k]] == 0)
+            continue;
+        uint32_t best = NO_SLOT;
+        for (uint32_t s = 0; s < p->n_slots; s++) {
+            const inst *in = &p->slots[s];
+            if (in->state == order[k] &&
+                (best == NO_SLOT || in->launch_ms > p->slots[best].launch_ms ||
+                 (in->launch_ms == p->slots[best].launch_ms && s > best)))
+                best = s;
+        }
+        if (best != NO_SLOT)
+            return best;
+    }
+    return NO_SLOT;
+}
+
+static sc_status mock_apply(void *state, const sc_action *a, sc_time_ms now,
+                            sc_action_result *res, sc_error *err)
+{
+    sc_mock *m = *(sc_mock **)state;
+    const sc_scenario *sc = m->sc;
+    if (a->app < 0 || (size_t)a->app >= sc->n_apps || a->region < 0 ||
+        (size_t)a->region >= sc->n_regions || a->type < 0 || (size_t)a->type >= sc->n_types)
+        return sc_error_set(err, SC_ERR_INTERNAL, NULL, "action names no pool");
+    if (!refill_token(m, a->region, now)) {
+        res->throttled = 1;
+        m->stats.throttled++;
+        return SC_OK;
+    }
+    size_t pi = pool_index(m, a->app, a->region, a->type, a->option);
+    pool *p = &m->pools[pi];
+    switch (a->kind) {
+    case SC_ACTION_PROVISION: {
+        if (!(sc->regions[a->region].types[a->type].price_per_hour[a->option] ==
+              sc->regions[a->region].types[a->type].price_per_hour[a->option])) {
+            res->limited = a->count;
+            m->stats.refused_limit += a->count;
+            return SC_OK; /* option not offered in the region */
+        }
+        int n = a->count;
+        const sc_region *rg = &sc->regions[a->region];
+        int lim = rg->types[a->type].capacity_limit;
+        int used = m->in_use[(size_t)a->region * m->n_types + (size_t)a->type];
+        if (lim >= 0 && n > lim - used)
+            n = lim - used > 0 ? lim - used : 0;
+        if (rg->vcpu_quota >= 0) {
+            double v = sc->types[a->type].capacity[SC_METRIC_CPU];
+            if (v > 0) {
+                double room = rg->vcpu_quota - m->vcpu_in_use[a->region];
+                int fit = room > 0 ? (int)floor(room / v + 1e-9) : 0;
+                if (n > fit)
+                    n = fit;
+            }
+        }
+        res->limited = a->count - n;
+        m->stats.refused_limit += res->limited;
+        res->accepted = n;
+        return n > 0 ? launch(m, pi, n, now, 0, err) : SC_OK;
+    }
+    case SC_ACTION_DEPROVISION: {
+        int done = 0;
+        while (done < a->count) {
+            uint32_t s = pick_victim(p);
+            if (s == NO_SLOT)
+                break;
+            inst *in = &p->slots[s];
+            if (in->ev) {
+                sc_evq_cancel(m->cfg.q, in->ev);
+                in->ev = 0;
+            }
+            if (in->state == ST_BOOTING || m->cfg.drain_ms <= 0) {
+                end_instance(m, pi, s, now); /* cancelled launch: nothing to drain */
+            } else {
+                move_state(m, pi, in, ST_DRAINING, now);
+                sc_status st =
+                    push_ev(m, pi, s, SC_MOCK_EV_END, sc_time_add(now, m->cfg.drain_ms));
+                if (st)
+                    return sc_error_set(err, st, NULL, "event queue full");
+            }
+            done++;
+        }
+        res->accepted = done;
+        return SC_OK;
+    }
+    case SC_ACTION_RESIZE:
+    case SC_ACTION_RELOCATE:
+    default: {
+        /* Resize and relocate are a launch of the target pool plus a drain of the
+         * source: the orchestrator splits them, so the mock sees only these two. */
+        return sc_error_set(err, SC_ERR_INTERNAL, NULL,
+                            "mock provider: %s must be split into provision and "
+                            "deprovision by the orchestrator",
+                            sc_action_kind_name(a->kind));
+    }
+    }
+}
+
+sc_status sc_mock_handle(sc_mock *m, const sc_event *ev, sc_error *err)
+{
+    size_t pi = ev->a;
+    if (pi >= m->n_pools)
+        return sc_error_set(err, SC_ERR_INTERNAL, NULL, "mock event names no pool");
+    pool *p = &m->pools[pi];
+    uint32_t slot = (uint32_t)(ev->b >> 32), gen = (uint32_t)ev->b;
+    if (slot >= p->n_slots || p->slots[slot].gen != gen || p->slots[slot].state == ST_FREE)
+        return SC_OK; /* stale: the instance is gone */
+    inst *in = &p->slots[slot];
+    in->ev = 0;
+    sc_time_ms now = ev->time;
+    int app, region, type;
+    sc_purchase o;
+    pool_decode(m, pi, &app, &region, &type, &o);
+    switch (ev->type - m->cfg.event_base) {
+    case SC_MOCK_EV_RUNNING: {
+        move_state(m, pi, in, ST_WARMING, now);
+        int64_t w = m->sc->apps[app].warmup_ms;
+        return push_ev(m, pi, slot, SC_MOCK_EV_READY, sc_time_add(now, w > 0 ? w : 0));
+    }
+    case SC_MOCK_EV_READY: {
+        move_state(m, pi, in, ST_READY, now);
+        /* time to interruption from running: exponential, by inverse transform of the
+         * launch's own variate */
+        sc_time_ms nt = spot_notice_time(m, pi, in->launch_idx, in->running_ms);
+        if (nt != SC_TIME_MAX) {
+            if (nt < now)
+                nt = now;
+            return push_ev(m, pi, slot, SC_MOCK_EV_NOTICE, nt);
+        }
+        return SC_OK;
+    }
+    case SC_MOCK_EV_NOTICE:
+        m->stats.interruptions++;
+        move_state(m, pi, in, ST_INTERRUPTING, now);
+        return push_ev(m, pi, slot, SC_MOCK_EV_END, sc_time_add(now, NOTICE_MS));
+    case SC_MOCK_EV_END:
+        end_instance(m, pi, slot, now);
+        return SC_OK;
+    default:
+        return sc_error_set(err, SC_ERR_INTERNAL, NULL, "unknown mock event %u", ev->type);
+    }
+}
+
+sc_status sc_mock_seed(sc_mock *m, int app, int region, int type, sc_purchase option,
+                       int count, sc_error *err)
+{
+    if (count <= 0)
+        return SC_OK;
+    return launch(m, pool_index(m, app, region, type, option), count, m->cfg.start_ms, 1, err);
+}
+
+const sc_pool_state *sc_mock_pools(const sc_mock *m)
+{
+    return m->view;
+}
+
+const sc_mock_ar *sc_mock_ars(const sc_mock *m)
+{
+    return m->ars;
+}
+
+const sc_mock_stats *sc_mock_get_stats(const sc_mock *m)
+{
+    return &m->stats;
+}
+
+void sc_mock_bill(sc_mock *m, sc_time_ms t, double *cost)
+{
+    for (size_t i = 0; i < m->n_active; i++) {
+        size_t pi = m->active[i];
+        pool_accrue(m, pi, t);
+        pool *p = &m->pools[pi];
+        if (p->acc_usd != 0.0) {
+            size_t ar = pi / SC_PURCHASE_COUNT / m->n_types;
+            cost[ar * SC_PURCHASE_COUNT + pi % SC_PURCHASE_COUNT] += p->acc_usd;
+            p->acc_usd = 0.0;
+        }
+    }
+}
+
+static void mock_cleanup(void *state)
+{
+    sc_mock *m = *(sc_mock **)state;
+    if (!m)
+        return;
+    if (m->pools)
+        for (size_t i = 0; i < m->n_pools; i++) {
+            free(m->pools[i].slots);
+            free(m->pools[i].commits);
+        }
+    free(m->pools);
+    free(m->active);
+    free(m->view);
+    free(m->ars);
+    free(m->in_use);
+    free(m->vcpu_in_use);
+    free(m->tokens);
+    free(m->token_t);
+    free(m);
+    *(sc_mock **)state = NULL;
+}
+
+static sc_status mock_init(void *state, const void *config, sc_error *err)
+{
+    const sc_mock_config *cfg = config;
+    if (!cfg || !cfg->sc || !cfg->q)
+        return sc_error_set(err, SC_ERR_INTERNAL, NULL, "mock provider needs a config");
+    sc_mock *m = calloc(1, sizeof *m);
+    if (!m)
+        return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
+    *(sc_mock **)state = m;
+    m->cfg = *cfg;
+    m->sc = cfg->sc;
+    m->n_ar = m->sc->n_apps * m->sc->n_regions;
+    m->n_types = m->sc->n_types;
+    m->n_pools = m->n_ar * m->n_types * SC_PURCHASE_COUNT;
+    m->pools = calloc(m->n_pools ? m->n_pools : 1, sizeof *m->pools);
+    m->view = calloc(m->n_ar * SC_PURCHASE_COUNT + 1, sizeof *m->view);
+    m->ars = calloc(m->n_ar + 1, sizeof *m->ars);
+    m->in_use = calloc(m->sc->n_regions * m->n_types + 1, sizeof *m->in_use);
+    m->vcpu_in_use = calloc(m->sc->n_regions + 1, sizeof *m->vcpu_in_use);
+    m->tokens = calloc(m->sc->n_regions + 1, sizeof *m->tokens);
+    m->token_t = calloc(m->sc->n_regions + 1, sizeof *m->token_t);
+    if (!m->pools || !m->view || !m->ars || !m->in_use || !m->vcpu_in_use || !m->tokens ||
+        !m->token_t) {
+        mock_cleanup(state);
+        return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
+    }
+    for (size_t i = 0; i < m->n_pools; i++)
+        m->pools[i].free_head = NO_SLOT;
+    for (size_t r = 0; r < m->sc->n_regions; r++) {
+        m->tokens[r] = m->sc->regions[r].api_rate_per_sec * BURST_SEC;
+        m->token_t[r] = cfg->start_ms;
+    }
+    return SC_OK;
+}
+
+static sc_status mock_describe(void *state, int app, int region, int type, sc_purchase o,
+                               sc_pool_state *out, sc_error *err)
+{
+    sc_mock *m = *(sc_mock **)state;
+    const pool *p = &m->pools[pool_index(m, app, region, type, o)];
+    out->booting = p->cnt[ST_BOOTING];
+    out->warming = p->cnt[ST_WARMING];
+    out->ready = p->cnt[ST_READY];
+    out->interrupting = p->cnt[ST_INTERRUPTING];
+    out->draining = p->cnt[ST_DRAINING];
+    return SC_OK;
+}
+
+const sc_provider_type sc_mock_provider_type = {
+    .name = "mock",
+    .version = 1,
+    .state_size = sizeof(sc_mock *),
+    .init = mock_init,
+    .cleanup = mock_cleanup,
+    .apply = mock_apply,
+    .describe = mock_describe,
+    .ctrl = NULL,
+};

@@ -1,0 +1,97 @@
+/*
+ * mockcloud.h - the mock cloud provider of the simulator.
+ *
+ * Implements the provider interface (provider.h) against simulated time:
+ *  - provisioning completes after a boot delay drawn from the region's distribution,
+ *    then the app warms up for its warm-up time before the instance serves;
+ *  - deprovisioning drains the instance (drain_ms, billed, not serving) then ends it;
+ *    booting instances are cancelled first, newest first, then warming, then ready;
+ *  - capacity limits per (region, type) and the region's vCPU quota refuse launches
+ *    beyond them (stock-out), partially when only some fit;
+ *  - an API rate limit per region: a token bucket refilled at api_rate_per_sec with a
+ *    burst of 10 s worth of tokens; one token per apply call;
+ *  - spot instances are interrupted at a rate of spot_interrupt_per_hour per running
+ *    instance-hour, with a two-minute notice during which they still serve;
+ *  - billing per second with a 60 s minimum per instance, from the launch call to the
+ *    end of the instance, at the pool's purchase-option price.  Reserved capacity is a
+ *    commitment: each reserved instance launched commits the region for the term at the
+ *    reserved hourly price, billed whether used or not until the term ends or the run
+ *    ends.  For runs shorter than the term we bill the pro-rated commitment (hours of the
+ *    run it covers) and state that the residual value of the unexpired term is not
+ *    counted as cost.
+ *
+ * Every random draw is keyed by (seed, region, pool, launch index) (rng.h), so the k-th
+ * launch in a pool meets the same boot delay and interruption whatever the policy.
+ *
+ * The simulator owns the event queue and dispatches the mock's events back to
+ * sc_mock_handle(); before any pool changes, the mock calls before_change(ctx, app) so
+ * the simulator can account service up to now with the old capacity.
+ */
+#ifndef SCULPT_MOCKCLOUD_H
+#define SCULPT_MOCKCLOUD_H
+
+#include <stdint.h>
+
+#include "evq.h"
+#include "sculpt/provider.h"
+#include "sculpt/scenario.h"
+
+/* Event types used by the mock: base + these. */
+enum {
+    SC_MOCK_EV_RUNNING = 0,   /* boot finished: instance running, warming up */
+    SC_MOCK_EV_READY = 1,     /* warm-up finished: instance serves */
+    SC_MOCK_EV_NOTICE = 2,    /* spot interruption notice */
+    SC_MOCK_EV_END = 3,       /* drained or interrupted: instance ends */
+    SC_MOCK_EV_COUNT = 4
+};
+
+typedef struct sc_mock_config {
+    const sc_scenario *sc;
+    sc_evq *q;                 /* borrowed: the simulator's event queue */
+    uint32_t event_base;       /* first event type number reserved for the mock */
+    sc_time_ms start_ms;       /* simulation start */
+    sc_time_ms end_ms;         /* simulation end (commitments are billed up to it) */
+    int64_t drain_ms;          /* connection draining before termination */
+    void (*before_change)(void *ctx, int app);
+    void *ctx;
+} sc_mock_config;
+
+/* Aggregates the simulator reads per (app, region) = ar. */
+typedef struct sc_mock_ar {
+    int serving;               /* ready + interrupting instances, all types and options */
+    int billable;              /* instances billed now (all states) */
+} sc_mock_ar;
+
+extern const sc_provider_type sc_mock_provider_type;
+
+/* After sc_provider_alloc(&sc_mock_provider_type, &cfg, ...): */
+typedef struct sc_mock sc_mock;
+
+/* The mock behind a provider instance. */
+sc_mock *sc_mock_of(sc_provider *p);
+/* Handle one of the mock's events (ev->type - event_base in [0, SC_MOCK_EV_COUNT)). */
+sc_status sc_mock_handle(sc_mock *m, const sc_event *ev, sc_error *err);
+/* Start with `count` ready instances in a pool at the simulation start (initial
+ * allocation): billed from start, serving at once. */
+sc_status sc_mock_seed(sc_mock *m, int app, int region, int type, sc_purchase option,
+                       int count, sc_error *err);
+/* Pool states of the apps' own instance types, [ar * SC_PURCHASE_COUNT + option],
+ * kept current by the mock (the policy view points at it). */
+const sc_pool_state *sc_mock_pools(const sc_mock *m);
+/* Per-ar aggregates, [ar]. */
+const sc_mock_ar *sc_mock_ars(const sc_mock *m);
+/* Bill everything up to t and add the cost since the last call into
+ * cost[ar * SC_PURCHASE_COUNT + option] (USD).  t must not go backwards. */
+void sc_mock_bill(sc_mock *m, sc_time_ms t, double *cost);
+
+/* Counters for the results. */
+typedef struct sc_mock_stats {
+    long launches;            /* instances launched */
+    long terminations;        /* instances ended */
+    long refused_limit;       /* instances refused by capacity limit or quota */
+    long throttled;           /* apply calls refused by the API rate limit */
+    long interruptions;       /* spot interruptions (notices) */
+} sc_mock_stats;
+const sc_mock_stats *sc_mock_get_stats(const sc_mock *m);
+
+#endif

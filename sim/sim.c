@@ -1,0 +1,452 @@
+/*
+ * sim.c - one policy over one world: the event loop, the orchestrator that issues a
+ * plan to the provider, and the service model and metrics (design in sim.h).
+ *
+ * Events: STEP (a demand step boundary: account every app up to it, bill, close the
+ * step's metrics), DECIDE (the policy's clock), ACTION (a plan action whose issue time
+ * has come), and the mock provider's own events.  The queue orders by (time, insertion
+ * sequence), so at a step boundary the STEP event (scheduled one step earlier) runs
+ * before a decision scheduled later for the same instant.
+ *
+ * Accounting is lazy per app: before the capacity of any of its pools changes, the app
+ * is accounted from its last accounted instant to now with the old capacity.  Demand
+ * only changes at steps, and every app is accounted up to each step boundary, so an
+ * accounted interval never spans two steps.
+ */
+#include "sim.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "evq.h"
+#include "mockcloud.h"
+
+enum { EV_STEP = 1, EV_DECIDE = 2, EV_ACTION = 3, EV_MOCK_BASE = 16 };
+
+#define DRAIN_MS INT64_C(30000) /* connection draining before an instance ends */
+
+typedef struct geo_acc {
+    double demand_ms;     /* integral of load units over ms in the step */
+    double unserved_ms;   /* integral of unserved load units */
+    double viol_ms;       /* ms in violation */
+    double max_latency;   /* worst latency in the step, ms */
+} geo_acc;
+
+typedef struct run_ctx {
+    const sc_world *w;
+    const sc_scenario *sc;
+    sc_run *run;
+    sc_evq *q;
+    sc_provider *prov;
+    sc_mock *mock;
+    const sc_mock_ar *ars;
+    int64_t step;               /* current step index */
+    sc_time_ms *acct_t;         /* [app] accounted up to */
+    double *served_ms;          /* [ar] integral of served load units */
+    double *serving_ms;         /* [ar] integral of serving instances */
+    double *idle_ms;            /* [ar] integral of idle instances */
+    double *cost;               /* [ar * 3] USD of the current step */
+    geo_acc *geo;               /* [ag] */
+    double *s_r, *lat_r;        /* scratch [n_regions] */
+    double egress_gb_step;      /* egress GB x price, current step: USD */
+    /* measured totals */
+    double tot_demand_ms, tot_unserved_ms, tot_viol_ms, tot_idle_ms, tot_penalty;
+    double tot_inst_ms;
+    long steps_ok, steps_total;
+    sc_plan plan;
+    sc_action *pending;         /* future-timed actions, indexed by EV_ACTION's b */
+    size_t n_pending, cap_pending;
+    sc_status deferred;         /* error raised inside a callback */
+} run_ctx;
+
+static void account_app(run_ctx *c, int a, sc_time_ms t)
+{
+    sc_time_ms t0 = c->acct_t[a];
+    if (t <= t0)
+        return;
+    double dt = (double)(t - t0);
+    c->acct_t[a] = t;
+    const sc_scenario *sc = c->sc;
+    const sc_world *w = c->w;
+    const sc_app *app = &sc->apps[a];
+    size_t nr = sc->n_regions, ng = sc->n_geos;
+    int64_t k = c->step;
+    for (size_t r = 0; r < nr; r++) {
+        size_t ar = (size_t)a * nr + r;
+        double n = c->ars[ar].serving;
+        double e = w->ieq_ar[ar][k];
+        double L = w->load_ar[ar][k];
+        double u = n > 0 ? e / n : (e > 0 ? INFINITY : 0.0);
+        double s = u <= 1.0 ? 1.0 : (n > 0 ? 1.0 / u : 0.0);
+        double uc = u < app->latency.u_max ? u : app->latency.u_max;
+        c->s_r[r] = s;
+        c->lat_r[r] = app->latency.base_ms / (1.0 - uc);
+        c->served_ms[ar] += s * L * dt;
+        c->serving_ms[ar] += n * dt;
+        c->idle_ms[ar] += (n > e ? n - e : 0.0) * dt;
+    }
+    for (size_t g = 0; g < ng; g++) {
+        size_t ag = (size_t)a * ng + g;
+        double L = w->load_ag[ag][k];
+        double unserved = 0.0, lat = 0.0, egress = 0.0;
+        int home = sc->geos[g].home_region;
+        for (size_t r = 0; r < nr; r++) {
+            double sh = w->share[ag * nr + r];
+            if (!(sh > 0))
+                continue;
+            unserved += sh * (1.0 - c->s_r[r]);
+            double l = c->lat_r[r] + sc_scenario_latency(sc, (int)g, (int)r);
+            if (l > lat)
+                lat = l;
+            if ((int)r != home)
+                egress += sh * L * dt / 3.6e6 * app->gb_per_unit_hour * sc->regions[r].egress_per_gb;
+        }
+        geo_acc *ga = &c->geo[ag];
+        ga->demand_ms += L * dt;
+        ga->unserved_ms += unserved * L * dt;
+        if (L > 0 && lat > ga->max_latency)
+            ga->max_latency = lat;
+        if (L > 0 && (lat > app->slo.latency_ms || unserved > app->slo.max_unserved_frac))
+            ga->viol_ms += dt;
+        c->egress_gb_step += egress;
+    }
+}
+
+/* The mock calls before_change(app) before a pool of the app changes; the current time
+ * is the event's, which the loop stores in the hook before dispatching. */
+typedef struct change_hook {
+    run_ctx *c;
+    sc_time_ms now;
+} change_hook;
+
+static void hook_before_change(void *ctx, int app)
+{
+    change_hook *h = ctx;
+    account_app(h->c, app, h->now);
+}
+
+static void close_step(run_ctx *c, sc_time_ms t)
+{
+    const sc_scenario *sc = c->sc;
+    size_t na = sc->n_apps, nr = sc->n_regions, ng = sc->n_geos;
+    for (size_t a = 0; a < na; a++)
+        account_app(c, (int)a, t);
+    sc_mock_bill(c->mock, t, c->cost);
+    int64_t k = c->step;
+    int measured = k >= c->w->warmup_steps;
+    double step_ms = (double)sc->step_ms;
+    sc_run *run = c->run;
+    for (size_t a = 0; a < na; a++) {
+        const sc_app *app = &sc->apps[a];
+        for (size_t r = 0; r < nr; r++) {
+            size_t ar = a * nr + r;
+            double cost = 0.0;
+            for (int o = 0; o < SC_PURCHASE_COUNT; o++) {
+                double x = c->cost[ar * SC_PURCHASE_COUNT + o];
+                cost += x;
+                if (measured)
+                    run->sum.cost_by_option[o] += x;
+                c->cost[ar * SC_PURCHASE_COUNT + o] = 0.0;
+            }
+            if (run->per_step) {
+                size_t idx = ar * (size_t)run->n_steps + (size_t)k;
+                run->demand[idx] = c->w->load_ar[ar][k];
+                run->served[idx] = c->served_ms[ar] / step_ms;
+                run->instances[idx] = c->serving_ms[ar] / step_ms;
+                run->capacity[idx] = run->instances[idx] * c->w->unit_cap[a];
+                run->cost[idx] = cost;
+            }
+            if (measured) {
+                c->tot_idle_ms += c->idle_ms[ar];
+                c->tot_inst_ms += c->serving_ms[ar];
+            }
+            c->served_ms[ar] = c->serving_ms[ar] = c->idle_ms[ar] = 0.0;
+        }
+        for (size_t g = 0; g < ng; g++) {
+            geo_acc *ga = &c->geo[a * ng + g];
+            if (measured) {
+                double frac = ga->demand_ms > 0 ? ga->unserved_ms / ga->demand_ms : 0.0;
+                int ok = ga->max_latency <= app->slo.latency_ms &&
+                         frac <= app->slo.max_unserved_frac;
+                c->steps_ok += ok;
+                c->steps_total++;
+                c->tot_demand_ms += ga->demand_ms;
+                c->tot_unserved_ms += ga->unserved_ms;
+                c->tot_viol_ms += ga->viol_ms;
+                c->tot_penalty += ga->unserved_ms / 3.6e6 * app->slo.penalty_per_unit_hour;
+            }
+            memset(ga, 0, sizeof *ga);
+        }
+    }
+    if (measured)
+        run->sum.egress_usd += c->egress_gb_step;
+    c->egress_gb_step = 0.0;
+}
+
+static sc_status log_action(run_ctx *c, const sc_action *a, sc_time_ms now, int accepted)
+{
+    sc_run *run = c->run;
+    if (run->n_log == run->cap_log) {
+        size_t nc = run->cap_log ? run->cap_log * 2 : 256;
+        sc_action_log *nl = realloc(run->log, nc * sizeof *nl);
+        if (!nl)
+            return SC_ERR_NOMEM;
+        run->log = nl;
+        run->cap_log = nc;
+    }
+    run->log[run->n_log++] = (sc_action_log){now, a->app, a->region, a->type, (int)a->kind,
+                                             (int)a->option, a->count, accepted};
+    if (accepted > 0 && c->step >= c->w->warmup_steps)
+        run->sum.actions++;
+    return SC_OK;
+}
+
+/* Issue one action now; resize and relocate become a launch plus a drain. */
+static sc_status issue(run_ctx *c, change_hook *hook, const sc_action *a, sc_time_ms now,
+                       sc_error *err)
+{
+    hook->now = now;
+    sc_action_result res;
+    sc_status st;
+    if (a->kind == SC_ACTION_RESIZE || a->kind == SC_ACTION_RELOCATE) {
+        sc_action up = *a, down = *a;
+        up.kind = SC_ACTION_PROVISION;
+        if (a->kind == SC_ACTION_RESIZE)
+            up.type = a->to_type;
+        else
+            up.region = a->to_region;
+        down.kind = SC_ACTION_DEPROVISION;
+        if ((st = sc_provider_apply(c->prov, &up, now, &res, err)))
+            return st;
+        if ((st = log_action(c, &up, now, res.accepted)))
+            return st;
+        down.count = res.accepted;
+        if (down.count <= 0)
+            return SC_OK;
+        if ((st = sc_provider_apply(c->prov, &down, now, &res, err)))
+            return st;
+        return log_action(c, &down, now, res.accepted);
+    }
+    if ((st = sc_provider_apply(c->prov, a, now, &res, err)))
+        return st;
+    return log_action(c, a, now, res.accepted);
+}
+
+void sc_run_free(sc_run *run)
+{
+    if (!run)
+        return;
+    free(run->demand);
+    free(run->capacity);
+    free(run->served);
+    free(run->cost);
+    free(run->instances);
+    free(run->log);
+    free(run);
+}
+
+void sc_sim_register(void)
+{
+    sc_provider_register(&sc_mock_provider_type);
+}
+
+static void ctx_cleanup(run_ctx *c)
+{
+    sc_provider_free(c->prov);
+    sc_evq_free(c->q);
+    free(c->acct_t);
+    free(c->served_ms);
+    free(c->serving_ms);
+    free(c->idle_ms);
+    free(c->cost);
+    free(c->geo);
+    free(c->s_r);
+    free(c->lat_r);
+    free(c->pending);
+    sc_plan_cleanup(&c->plan);
+}
+
+sc_status sc_run_policy(const sc_world *w, const sc_policy_spec *spec, int per_step,
+                        sc_run **out, sc_error *err)
+{
+    *out = NULL;
+    const sc_scenario *sc = w->sc;
+    char where[1200];
+    snprintf(where, sizeof where, "%s: policy '%s'", sc->path, spec->label);
+    const sc_policy_type *pt;
+    sc_status st = sc_policy_find(spec->name, &pt, err);
+    if (st) {
+        if (err)
+            snprintf(err->where, sizeof err->where, "%s", where);
+        return st;
+    }
+    sc_policy *pol = NULL;
+    st = sc_policy_alloc(pt, sc, spec->params_json, where, &pol, err);
+    if (st)
+        return st;
+
+    run_ctx c;
+    memset(&c, 0, sizeof c);
+    sc_plan_init(&c.plan);
+    c.w = w;
+    c.sc = sc;
+    size_t na = sc->n_apps, nr = sc->n_regions;
+    sc_run *run = calloc(1, sizeof *run);
+    c.run = run;
+    if (!run) {
+        sc_policy_free(pol);
+        return sc_error_set(err, SC_ERR_NOMEM, where, "out of memory");
+    }
+    snprintf(run->sum.policy, sizeof run->sum.policy, "%s", spec->name);
+    snprintf(run->sum.label, sizeof run->sum.label, "%s", spec->label);
+    run->per_step = per_step;
+    run->n_steps = w->n_steps;
+    run->n_ar = w->n_ar;
+    size_t cells = w->n_ar * (size_t)w->n_steps;
+    if (per_step) {
+        run->demand = calloc(cells + 1, sizeof *run->demand);
+        run->capacity = calloc(cells + 1, sizeof *run->capacity);
+        run->served = calloc(cells + 1, sizeof *run->served);
+        run->cost = calloc(cells + 1, sizeof *run->cost);
+        run->instances = calloc(cells + 1, sizeof *run->instances);
+    }
+    c.acct_t = calloc(na + 1, sizeof *c.acct_t);
+    c.served_ms = calloc(w->n_ar + 1, sizeof *c.served_ms);
+    c.serving_ms = calloc(w->n_ar + 1, sizeof *c.serving_ms);
+    c.idle_ms = calloc(w->n_ar + 1, sizeof *c.idle_ms);
+    c.cost = calloc(w->n_ar * SC_PURCHASE_COUNT + 1, sizeof *c.cost);
+    c.geo = calloc(w->n_ag + 1, sizeof *c.geo);
+    c.s_r = calloc(nr + 1, sizeof *c.s_r);
+    c.lat_r = calloc(nr + 1, sizeof *c.lat_r);
+    if ((per_step && (!run->demand || !run->capacity || !run->served || !run->cost ||
+                      !run->instances)) ||
+        !c.acct_t || !c.served_ms || !c.serving_ms || !c.idle_ms || !c.cost || !c.geo ||
+        !c.s_r || !c.lat_r) {
+        st = sc_error_set(err, SC_ERR_NOMEM, where, "out of memory");
+        goto fail;
+    }
+    if (sc_evq_alloc(1024, &c.q)) {
+        st = sc_error_set(err, SC_ERR_NOMEM, where, "out of memory");
+        goto fail;
+    }
+    sc_time_ms end = sc->start + w->n_steps * sc->step_ms;
+    change_hook hook = {&c, sc->start};
+    sc_mock_config mc = {.sc = sc,
+                         .q = c.q,
+                         .event_base = EV_MOCK_BASE,
+                         .start_ms = sc->start,
+                         .end_ms = end,
+                         .drain_ms = DRAIN_MS,
+                         .before_change = hook_before_change,
+                         .ctx = &hook};
+    if ((st = sc_provider_alloc(&sc_mock_provider_type, &mc, &c.prov, err)))
+        goto fail;
+    c.mock = sc_mock_of(c.prov);
+    c.ars = sc_mock_ars(c.mock);
+    for (size_t a = 0; a < na; a++) {
+        c.acct_t[a] = sc->start;
+        const sc_app *app = &sc->apps[a];
+        for (size_t i = 0; i < app->n_initial; i++) {
+            const sc_initial_alloc *ia = &app->initial[i];
+            if ((st = sc_mock_seed(c.mock, (int)a, ia->region, app->instance_type, ia->option,
+                                   ia->count, err)))
+                goto fail;
+        }
+    }
+    sc_policy_view view = {.sc = sc,
+                           .n_steps = w->n_steps,
+                           .warmup_steps = w->warmup_steps,
+                           .load = (const float *const *)w->load_ar,
+                           .ieq = (const float *const *)w->ieq_ar,
+                           .pools = sc_mock_pools(c.mock),
+                           .clairvoyant = pt->clairvoyant};
+    int64_t cadence = sc_policy_cadence_ms(pol);
+    if ((st = sc_evq_push(c.q, sc->start + sc->step_ms, EV_STEP, 0, 1, NULL)) ||
+        (st = sc_evq_push(c.q, sc->start, EV_DECIDE, 0, 0, NULL))) {
+        st = sc_error_set(err, st, where, "event queue");
+        goto fail;
+    }
+    sc_event ev;
+    while (sc_evq_pop(c.q, &ev)) {
+        if (ev.time > end)
+            break;
+        hook.now = ev.time;
+        if (ev.type == EV_STEP) {
+            close_step(&c, ev.time);
+            if (ev.b >= (uint64_t)w->n_steps)
+                break;
+            c.step = (int64_t)ev.b;
+            if ((st = sc_evq_push(c.q, ev.time + sc->step_ms, EV_STEP, 0, ev.b + 1, NULL)))
+                goto qfail;
+        } else if (ev.type == EV_DECIDE) {
+            view.now = ev.time;
+            view.step = c.step;
+            sc_plan_clear(&c.plan);
+            if ((st = sc_policy_decide(pol, &view, &c.plan, err)))
+                goto fail;
+            for (size_t i = 0; i < c.plan.n; i++) {
+                const sc_action *a = &c.plan.actions[i];
+                if (a->issue_ms <= ev.time) {
+                    if ((st = issue(&c, &hook, a, ev.time, err)))
+                        goto fail;
+                } else {
+                    if (c.n_pending == c.cap_pending) {
+                        size_t nc = c.cap_pending ? c.cap_pending * 2 : 64;
+                        sc_action *np = realloc(c.pending, nc * sizeof *np);
+                        if (!np) {
+                            st = sc_error_set(err, SC_ERR_NOMEM, where, "out of memory");
+                            goto fail;
+                        }
+                        c.pending = np;
+                        c.cap_pending = nc;
+                    }
+                    c.pending[c.n_pending] = *a;
+                    if ((st = sc_evq_push(c.q, a->issue_ms, EV_ACTION, 0, c.n_pending, NULL)))
+                        goto qfail;
+                    c.n_pending++;
+                }
+            }
+            if (cadence > 0 &&
+                (st = sc_evq_push(c.q, ev.time + cadence, EV_DECIDE, 0, 0, NULL)))
+                goto qfail;
+        } else if (ev.type == EV_ACTION) {
+            if ((st = issue(&c, &hook, &c.pending[ev.b], ev.time, err)))
+                goto fail;
+        } else {
+            if ((st = sc_mock_handle(c.mock, &ev, err)))
+                goto fail;
+        }
+    }
+    {
+        const sc_mock_stats *ms = sc_mock_get_stats(c.mock);
+        sc_run_summary *s = &run->sum;
+        s->launches = ms->launches;
+        s->refused = ms->refused_limit;
+        s->throttled = ms->throttled;
+        s->interruptions = ms->interruptions;
+        s->decisions = pol->n_decisions;
+        s->cost_usd = s->egress_usd;
+        for (int o = 0; o < SC_PURCHASE_COUNT; o++)
+            s->cost_usd += s->cost_by_option[o];
+        s->penalty_usd = c.tot_penalty;
+        s->penalised_cost_usd = s->cost_usd + s->penalty_usd;
+        s->slo_attainment = c.steps_total ? (double)c.steps_ok / (double)c.steps_total : 1.0;
+        s->violation_minutes = c.tot_viol_ms / 60000.0;
+        s->unserved_fraction = c.tot_demand_ms > 0 ? c.tot_unserved_ms / c.tot_demand_ms : 0.0;
+        s->idle_capacity_hours = c.tot_idle_ms / 3.6e6;
+        s->demand_unit_hours = c.tot_demand_ms / 3.6e6;
+        s->instance_hours = c.tot_inst_ms / 3.6e6;
+    }
+    ctx_cleanup(&c);
+    sc_policy_free(pol);
+    *out = run;
+    return SC_OK;
+qfail:
+    st = sc_error_set(err, st, where, "event queue: out of memory");
+fail:
+    ctx_cleanup(&c);
+    sc_policy_free(pol);
+    sc_run_free(run);
+    return st;
+}

@@ -1,0 +1,305 @@
+/*
+ * world.c - the demand of a scenario laid out per step (see sim.h).
+ *
+ * Each named trace is read once (synthetic generator, CSV/NAB file or HDF5 store),
+ * shifted by its `shift`, resampled to the scenario step from `start` with its rule
+ * (default: the peak of finer samples), and checked to cover the whole run.  Gaps inside
+ * are carried forward (backward before the first sample): the simulated "true" demand
+ * needs a value at every step, and carrying the last observation is what a monitoring
+ * system would show.  Then per app and geography: load units L = sum of its load
+ * sources (scale * value + offset, clamped at 0), direct resource series R_m likewise,
+ * and instance-equivalents E = max over resources of (needs_m * L + R_m) / capacity_m.
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gen.h"
+#include "import.h"
+#include "sculpt/tsdb.h"
+#include "sim.h"
+
+void sc_world_free(sc_world *w)
+{
+    if (!w)
+        return;
+    free(w->load_ar);
+    free(w->ieq_ar);
+    free(w->load_ag);
+    free(w->share);
+    free(w->unit_cap);
+    free(w->arena);
+    free(w);
+}
+
+static void fmt_time(sc_time_ms t, char *buf)
+{
+    sc_time_format(t, buf, 32);
+}
+
+/* Fill out[0..n_steps) from a regular series (t_bins, v_bins) that starts on the
+ * scenario grid.  Errors when the run is not covered. */
+static sc_status place_series(const sc_scenario *sc, const sc_trace_ref *tr, int64_t n_steps,
+                              const sc_time_ms *tb, const double *vb, size_t nb,
+                              double *out, sc_error *err)
+{
+    sc_time_ms end = sc->start + n_steps * sc->step_ms;
+    char where[1100];
+    snprintf(where, sizeof where, "%s: trace '%s'", sc->path, tr->name);
+    if (nb == 0)
+        return sc_error_set(err, SC_ERR_EMPTY, where, "the trace has no samples");
+    if (tb[0] > sc->start || tb[nb - 1] + sc->step_ms < end) {
+        char a[32], b[32], c[32], d[32];
+        fmt_time(tb[0], a);
+        fmt_time(tb[nb - 1] + sc->step_ms, b);
+        fmt_time(sc->start, c);
+        fmt_time(end, d);
+        return sc_error_set(err, SC_ERR_INPUT, where,
+                            "covers %s .. %s but the scenario runs %s .. %s (move it with "
+                            "\"shift\" or shorten the scenario)",
+                            a, b, c, d);
+    }
+    for (int64_t k = 0; k < n_steps; k++)
+        out[k] = NAN;
+    size_t any = 0;
+    for (size_t i = 0; i < nb; i++) {
+        int64_t k = (tb[i] - sc->start) / sc->step_ms;
+        if (k >= 0 && k < n_steps && vb[i] == vb[i]) {
+            out[k] = vb[i];
+            any++;
+        }
+    }
+    if (!any)
+        return sc_error_set(err, SC_ERR_EMPTY, where,
+                            "no non-missing value within the scenario's span");
+    double last = NAN;
+    for (int64_t k = 0; k < n_steps; k++) {
+        if (out[k] == out[k])
+            last = out[k];
+        else
+            out[k] = last;
+    }
+    double first = NAN;
+    for (int64_t k = n_steps - 1; k >= 0; k--) {
+        if (out[k] == out[k])
+            first = out[k];
+        else
+            out[k] = first;
+    }
+    return SC_OK;
+}
+
+static sc_status load_trace(const sc_scenario *sc, const sc_trace_ref *tr,
+                            const sc_gen_result *gen, int64_t n_steps, double *out,
+                            sc_error *err)
+{
+    sc_status st = SC_OK;
+    sc_time_ms *t = NULL, *tb = NULL;
+    double *v = NULL, *vb = NULL;
+    size_t n = 0, nb = 0;
+    char where[1400];
+    if (tr->kind == SC_TRACE_SYNTHETIC) {
+        char app[SC_NAME_MAX] = "", geo[SC_NAME_MAX] = "", metric[SC_NAME_MAX] = "load";
+        char tmp[256];
+        snprintf(tmp, sizeof tmp, "%s", tr->series);
+        char *s1 = strchr(tmp, '/');
+        char *s2 = s1 ? strchr(s1 + 1, '/') : NULL;
+        if (s1) {
+            *s1 = '\0';
+            if (s2)
+                *s2 = '\0';
+            snprintf(app, sizeof app, "%s", tmp);
+            snprintf(geo, sizeof geo, "%s", s1 + 1);
+            if (s2)
+                snprintf(metric, sizeof metric, "%s", s2 + 1);
+        }
+        snprintf(where, sizeof where, "%s: trace '%s'", sc->path, tr->name);
+        if (!gen)
+            return sc_error_set(err, SC_ERR_INPUT, where,
+                                "synthetic trace but the scenario has no \"synthetic\" "
+                                "generator spec");
+        const sc_gen_series *gs = sc_gen_find(gen, app, geo, metric);
+        if (!gs)
+            return sc_error_set(err, SC_ERR_NOTFOUND, where,
+                                "the generator spec makes no series '%s' (expected "
+                                "app/geo[/metric])",
+                                tr->series);
+        n = gs->n;
+        t = malloc((n ? n : 1) * sizeof *t);
+        v = malloc((n ? n : 1) * sizeof *v);
+        if (!t || !v) {
+            st = sc_error_set(err, SC_ERR_NOMEM, where, "out of memory");
+            goto done;
+        }
+        for (size_t i = 0; i < n; i++) {
+            t[i] = gs->start_ms + (sc_time_ms)i * gs->step_ms;
+            v[i] = gs->v[i];
+        }
+    } else if (tr->kind == SC_TRACE_CSV) {
+        sc_import_opts opt;
+        sc_import_opts_init(&opt);
+        snprintf(opt.tz, sizeof opt.tz, "%s", tr->tz);
+        snprintf(opt.value_col, sizeof opt.value_col, "%d", tr->value_col);
+        st = sc_trace_read_csv(tr->path, &opt, &t, &v, &n, err);
+        if (st)
+            goto done;
+    } else {
+        sc_tsdb *db = NULL;
+        st = sc_tsdb_open(tr->path, SC_TSDB_READ, &db, err);
+        if (st)
+            goto done;
+        char tmp[256];
+        snprintf(tmp, sizeof tmp, "%s", tr->series);
+        char *s1 = strchr(tmp, '/');
+        char *s2 = s1 ? strchr(s1 + 1, '/') : NULL;
+        if (!s1 || !s2) {
+            sc_tsdb_close(db, NULL);
+            snprintf(where, sizeof where, "%s: trace '%s'", sc->path, tr->name);
+            st = sc_error_set(err, SC_ERR_INPUT, where,
+                              "series: expected \"app/place/metric\", got \"%s\"", tr->series);
+            goto done;
+        }
+        *s1 = *s2 = '\0';
+        sc_series_key key = {tmp, s1 + 1, s2 + 1};
+        st = sc_tsdb_read(db, &key, SC_TIME_MIN, SC_TIME_MAX, &t, &v, &n, err);
+        sc_tsdb_close(db, NULL);
+        if (st)
+            goto done;
+    }
+    for (size_t i = 0; i < n; i++)
+        t[i] = sc_time_add(t[i], tr->shift_ms);
+    st = sc_resample(t, v, n, sc->start, sc->step_ms, (sc_resample_rule)tr->resample, &tb, &vb,
+                     &nb, err);
+    if (st)
+        goto done;
+    st = place_series(sc, tr, n_steps, tb, vb, nb, out, err);
+done:
+    free(t);
+    free(v);
+    free(tb);
+    free(vb);
+    return st;
+}
+
+sc_status sc_world_build(const sc_scenario *sc, sc_world **out, sc_error *err)
+{
+    *out = NULL;
+    sc_status st = SC_OK;
+    sc_gen_result *gen = NULL;
+    double *tv = NULL, *lg = NULL, *rg = NULL;
+    sc_world *w = calloc(1, sizeof *w);
+    if (!w)
+        return sc_error_set(err, SC_ERR_NOMEM, sc->path, "out of memory");
+    w->sc = sc;
+    w->warmup_steps = sc->warmup_ms / sc->step_ms;
+    w->n_steps = (sc->warmup_ms + sc->duration_ms) / sc->step_ms;
+    int64_t ns = w->n_steps;
+    size_t na = sc->n_apps, ng = sc->n_geos, nr = sc->n_regions;
+    w->n_ar = na * nr;
+    w->n_ag = na * ng;
+
+    if (sc->synthetic_json) {
+        sc_gen_options go = {.override_start = 1,
+                             .start_ms = sc->start,
+                             .duration_ms = sc->warmup_ms + sc->duration_ms,
+                             .step_ms = sc->step_ms};
+        st = sc_gen_run(sc->synthetic_json, sc->synthetic_path[0] ? sc->synthetic_path : sc->path,
+                        sc->seed, &go, &gen, err);
+        if (st)
+            goto fail;
+    }
+    tv = malloc((sc->n_traces ? sc->n_traces : 1) * (size_t)ns * sizeof *tv);
+    lg = malloc(ng * (size_t)ns * sizeof *lg);
+    rg = malloc(ng * SC_METRIC_RESOURCES * (size_t)ns * sizeof *rg);
+    w->load_ar = calloc(w->n_ar + 1, sizeof *w->load_ar);
+    w->ieq_ar = calloc(w->n_ar + 1, sizeof *w->ieq_ar);
+    w->load_ag = calloc(w->n_ag + 1, sizeof *w->load_ag);
+    w->share = calloc(na * ng * nr + 1, sizeof *w->share);
+    w->unit_cap = calloc(na + 1, sizeof *w->unit_cap);
+    w->arena = calloc((2 * w->n_ar + w->n_ag) * (size_t)ns + 1, sizeof *w->arena);
+    if (!tv || !lg || !rg || !w->load_ar || !w->ieq_ar || !w->load_ag || !w->share ||
+        !w->unit_cap || !w->arena) {
+        st = sc_error_set(err, SC_ERR_NOMEM, sc->path, "out of memory laying out demand");
+        goto fail;
+    }
+    for (size_t i = 0; i < w->n_ar; i++) {
+        w->load_ar[i] = w->arena + i * (size_t)ns;
+        w->ieq_ar[i] = w->arena + (w->n_ar + i) * (size_t)ns;
+    }
+    for (size_t i = 0; i < w->n_ag; i++)
+        w->load_ag[i] = w->arena + (2 * w->n_ar + i) * (size_t)ns;
+
+    for (size_t i = 0; i < sc->n_traces; i++) {
+        st = load_trace(sc, &sc->traces[i], gen, ns, tv + i * (size_t)ns, err);
+        if (st)
+            goto fail;
+    }
+    sc_gen_result_free(gen);
+    gen = NULL;
+
+    for (size_t a = 0; a < na; a++) {
+        const sc_app *app = &sc->apps[a];
+        const sc_instance_type *it = &sc->types[app->instance_type];
+        double k_unit = 0.0; /* instance-equivalents per load unit */
+        for (int m = 0; m < SC_METRIC_RESOURCES; m++)
+            if (it->capacity[m] > 0 && app->needs[m] / it->capacity[m] > k_unit)
+                k_unit = app->needs[m] / it->capacity[m];
+        w->unit_cap[a] = k_unit > 0 ? 1.0 / k_unit : 1.0;
+        memset(lg, 0, ng * (size_t)ns * sizeof *lg);
+        memset(rg, 0, ng * SC_METRIC_RESOURCES * (size_t)ns * sizeof *rg);
+        int has_load = 0;
+        for (size_t d = 0; d < app->n_demand; d++) {
+            const sc_demand_src *src = &app->demand[d];
+            const double *vals = tv + (size_t)sc_scenario_trace_index(sc, src->trace) * (size_t)ns;
+            double *dst = src->metric == SC_METRIC_LOAD
+                              ? lg + (size_t)src->geo * (size_t)ns
+                              : rg + ((size_t)src->geo * SC_METRIC_RESOURCES + src->metric) *
+                                         (size_t)ns;
+            if (src->metric == SC_METRIC_LOAD)
+                has_load = 1;
+            for (int64_t k = 0; k < ns; k++) {
+                double x = vals[k] * src->scale + src->offset;
+                dst[k] += x > 0 ? x : 0.0;
+            }
+        }
+        for (size_t g = 0; g < ng; g++) {
+            int home = sc->geos[g].home_region;
+            w->share[(a * ng + g) * nr + (size_t)home] = 1.0;
+            float *lag = w->load_ag[a * ng + g];
+            for (int64_t k = 0; k < ns; k++) {
+                double L = lg[g * (size_t)ns + (size_t)k];
+                double e = 0.0;
+                for (int m = 0; m < SC_METRIC_RESOURCES; m++) {
+                    if (!(it->capacity[m] > 0))
+                        continue;
+                    double r = app->needs[m] * L +
+                               rg[(g * SC_METRIC_RESOURCES + (size_t)m) * (size_t)ns + (size_t)k];
+                    if (r / it->capacity[m] > e)
+                        e = r / it->capacity[m];
+                }
+                if (!has_load)
+                    L = e * w->unit_cap[a];
+                lag[k] = (float)L;
+                for (size_t r = 0; r < nr; r++) {
+                    double sh = w->share[(a * ng + g) * nr + r];
+                    if (sh > 0) {
+                        w->load_ar[a * nr + r][k] += (float)(sh * L);
+                        w->ieq_ar[a * nr + r][k] += (float)(sh * e);
+                    }
+                }
+            }
+        }
+    }
+    free(tv);
+    free(lg);
+    free(rg);
+    *out = w;
+    return SC_OK;
+fail:
+    sc_gen_result_free(gen);
+    free(tv);
+    free(lg);
+    free(rg);
+    sc_world_free(w);
+    return st;
+}
