@@ -15,6 +15,9 @@
  *     usage, the ratio recomputed over all instances, and a change that flips direction
  *     or falls within tolerance is dropped.  |usageRatio - 1| <= tolerance (0.1) keeps
  *     the current count.  With no ready instance there is no metric and HPA holds.
+ *     Utilisation and target are whole percentages, as in the controller, so 55 % on
+ *     a 50 % target is a ratio of exactly 55/50 (which, in float64, is just outside a
+ *     0.1 tolerance, as it is in Kubernetes).
  *  2. Stabilisation (stabilizeRecommendationWithBehaviors): the raw recommendation is
  *     remembered; scale-down takes the highest recommendation of the last 300 s,
  *     scale-up the lowest within its window (default 0 s: the current one).
@@ -175,7 +178,9 @@ static int64_t reactive_cadence(const void *state)
     return ((const reactive_state *)state)->sync_ms;
 }
 
-/* Step 1: replica calculation for one (app, region). */
+/* Step 1: replica calculation for one (app, region).  As in the controller
+ * (GetResourceUtilizationRatio), utilisation and target are whole percentages and the
+ * ratio is their quotient. */
 static int hpa_replicas(const reactive_state *s, int current, int ready, int unready,
                         double need_ieq, double target)
 {
@@ -184,18 +189,23 @@ static int hpa_replicas(const reactive_state *s, int current, int ready, int unr
     double util = need_ieq / ready;
     if (util > s->max_observed_util)
         util = s->max_observed_util;
-    double ratio = util / target;
+    double target_pct = floor(target * 100.0 + 0.5);
+    if (target_pct < 1)
+        target_pct = 1;
+    double util_pct = floor(util * 100.0 + 1e-9);
+    double ratio = util_pct / target_pct;
     int up_with_unready = unready > 0 && ratio > 1.0;
     if (!up_with_unready) {
         if (fabs(1.0 - ratio) <= s->tolerance)
             return current;
-        return (int)ceil(ratio * ready - 1e-9);
+        return (int)ceil(ratio * ready);
     }
     /* unready instances counted with zero usage */
-    double new_ratio = (util * ready) / (target * (ready + unready));
+    double new_pct = floor(util * ready * 100.0 / (ready + unready) + 1e-9);
+    double new_ratio = new_pct / target_pct;
     if (fabs(1.0 - new_ratio) <= s->tolerance || new_ratio < 1.0)
         return current;
-    int n = (int)ceil(new_ratio * (ready + unready) - 1e-9);
+    int n = (int)ceil(new_ratio * (ready + unready));
     if (n < current)
         return current;
     return n;

@@ -1,0 +1,110 @@
+/*
+ * test_lookahead.c - policies see only the past.
+ *
+ * Every registered policy that is not declared clairvoyant is run twice on the demo
+ * scenario: once on the true demand, once with the demand from step k on multiplied by
+ * three.  Their decision logs must be identical before the start of step k (and differ
+ * after it, so the perturbation is not vacuous).  A clairvoyant policy (static) must
+ * differ before it, which shows the test can see look-ahead when there is some.
+ */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "sculpt/policy.h"
+#include "sim.h"
+
+#define DEMO SC_SOURCE_DIR "/scenarios/demo.json"
+
+static void perturb(sc_world *w, int64_t k)
+{
+    for (size_t i = 0; i < w->n_ar; i++)
+        for (int64_t s = k; s < w->n_steps; s++) {
+            w->load_ar[i][s] *= 3.0f;
+            w->ieq_ar[i][s] *= 3.0f;
+        }
+    for (size_t i = 0; i < w->n_ag; i++)
+        for (int64_t s = k; s < w->n_steps; s++)
+            w->load_ag[i][s] *= 3.0f;
+}
+
+static int same_entry(const sc_action_log *a, const sc_action_log *b)
+{
+    return a->t == b->t && a->app == b->app && a->region == b->region && a->type == b->type &&
+           a->kind == b->kind && a->option == b->option && a->count == b->count &&
+           a->accepted == b->accepted;
+}
+
+/* Returns 1 if the logs agree on every entry before t_cut, and sets *differ_after. */
+static int agree_before(const sc_run *a, const sc_run *b, sc_time_ms t_cut, int *differ_after)
+{
+    size_t i = 0, j = 0;
+    while (i < a->n_log && a->log[i].t < t_cut && j < b->n_log && b->log[j].t < t_cut) {
+        if (!same_entry(&a->log[i], &b->log[j]))
+            return 0;
+        i++;
+        j++;
+    }
+    int a_more = i < a->n_log && a->log[i].t < t_cut;
+    int b_more = j < b->n_log && b->log[j].t < t_cut;
+    if (a_more || b_more)
+        return 0;
+    *differ_after = a->n_log != b->n_log;
+    for (size_t x = i, y = j; !*differ_after && x < a->n_log && y < b->n_log; x++, y++)
+        if (!same_entry(&a->log[x], &b->log[y]))
+            *differ_after = 1;
+    return 1;
+}
+
+static void run_pair(const char *name, int *agree, int *differ_after)
+{
+    sc_error err;
+    sc_scenario *sc = NULL;
+    cr_assert_eq(sc_scenario_load(DEMO, &sc, &err), SC_OK, "%s", err.msg);
+    sc_world *w = NULL;
+    cr_assert_eq(sc_world_build(sc, &w, &err), SC_OK, "%s: %s", err.where, err.msg);
+    sc_policy_spec spec = {.params_json = (char *)"{}"};
+    snprintf(spec.name, sizeof spec.name, "%s", name);
+    snprintf(spec.label, sizeof spec.label, "%s", name);
+    sc_run *a = NULL, *b = NULL;
+    cr_assert_eq(sc_run_policy(w, &spec, 0, &a, &err), SC_OK, "%s", err.msg);
+    int64_t k = w->warmup_steps + (w->n_steps - w->warmup_steps) / 2;
+    perturb(w, k);
+    cr_assert_eq(sc_run_policy(w, &spec, 0, &b, &err), SC_OK, "%s", err.msg);
+    *agree = agree_before(a, b, sc->start + k * sc->step_ms, differ_after);
+    cr_assert_gt(a->n_log, 0, "%s made no decision at all", name);
+    sc_run_free(a);
+    sc_run_free(b);
+    sc_world_free(w);
+    sc_scenario_free(sc);
+}
+
+Test(lookahead, non_clairvoyant_policies_see_only_the_past)
+{
+    sc_sim_register();
+    char names[512];
+    sc_policy_names(names, sizeof names);
+    int checked = 0;
+    for (char *tok = strtok(names, ", "); tok; tok = strtok(NULL, ", ")) {
+        const sc_policy_type *pt;
+        sc_error err;
+        cr_assert_eq(sc_policy_find(tok, &pt, &err), SC_OK);
+        if (pt->clairvoyant)
+            continue;
+        int agree = 0, differ = 0;
+        char name[64];
+        snprintf(name, sizeof name, "%s", tok);
+        run_pair(name, &agree, &differ);
+        cr_assert(agree, "policy %s changed a decision before the perturbation", name);
+        cr_assert(differ, "policy %s did not react to the perturbation at all", name);
+        checked++;
+    }
+    cr_assert_geq(checked, 1);
+}
+
+Test(lookahead, clairvoyant_static_is_detected)
+{
+    sc_sim_register();
+    int agree = 1, differ = 0;
+    run_pair("static", &agree, &differ);
+    cr_assert_not(agree, "the test cannot see static's look-ahead");
+}

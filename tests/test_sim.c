@@ -1,0 +1,339 @@
+/*
+ * test_sim.c - the mock cloud (billing, boot, limits, rate limit, spot, reserved) and
+ * the HPA reactive policy, against values computed by hand from the documented rules.
+ */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <string.h>
+
+#include "evq.h"
+#include "mockcloud.h"
+#include "sculpt/policy.h"
+#include "sculpt/scenario.h"
+#include "sim.h"
+
+#define FIX SC_SOURCE_DIR "/tests/fixtures/sim/unit.json"
+#define EV_BASE 16
+
+static sc_scenario *sc;
+static sc_evq *q;
+static sc_provider *prov;
+static sc_mock *mock;
+static sc_time_ms t0;
+
+static void noop_change(void *ctx, int app)
+{
+    (void)ctx;
+    (void)app;
+}
+
+static sc_provider *make_mock(sc_evq *queue)
+{
+    sc_mock_config mc = {.sc = sc, .q = queue, .event_base = EV_BASE, .start_ms = sc->start,
+                         .end_ms = sc->start + 3 * SC_MS_PER_HOUR, .drain_ms = 30000,
+                         .before_change = noop_change, .ctx = NULL};
+    sc_provider *p = NULL;
+    sc_error err;
+    cr_assert_eq(sc_provider_alloc(&sc_mock_provider_type, &mc, &p, &err), SC_OK, "%s", err.msg);
+    return p;
+}
+
+static void setup(void)
+{
+    sc_error err;
+    cr_assert_eq(sc_scenario_load(FIX, &sc, &err), SC_OK, "%s: %s", err.where, err.msg);
+    cr_assert_eq(sc_evq_alloc(64, &q), SC_OK);
+    prov = make_mock(q);
+    mock = sc_mock_of(prov);
+    t0 = sc->start;
+}
+
+static void teardown(void)
+{
+    sc_provider_free(prov);
+    sc_evq_free(q);
+    sc_scenario_free(sc);
+}
+
+static sc_action act(sc_action_kind k, int region, sc_purchase o, int count)
+{
+    sc_action a = {.kind = k, .app = 0, .region = region, .type = 0, .option = o,
+                   .count = count, .to_region = -1, .to_type = -1};
+    return a;
+}
+
+static sc_action_result apply_at(sc_provider *p, sc_action a, sc_time_ms t)
+{
+    sc_action_result res;
+    sc_error err;
+    cr_assert_eq(sc_provider_apply(p, &a, t, &res, &err), SC_OK, "%s", err.msg);
+    return res;
+}
+
+/* Dispatch the mock's events up to and including time t. */
+static void run_until(sc_evq *queue, sc_mock *m, sc_time_ms t)
+{
+    sc_event ev;
+    while (sc_evq_peek(queue, &ev) && ev.time <= t) {
+        sc_evq_pop(queue, &ev);
+        sc_error err;
+        cr_assert_eq(sc_mock_handle(m, &ev, &err), SC_OK, "%s", err.msg);
+    }
+}
+
+static double pool_cost(sc_mock *m, sc_time_ms t, int region, sc_purchase o)
+{
+    double cost[2 * 3] = {0};
+    sc_mock_bill(m, t, cost);
+    return cost[(size_t)region * 3 + o];
+}
+
+TestSuite(mock, .init = setup, .fini = teardown);
+
+Test(mock, sixty_second_minimum)
+{
+    /* launched at t0, cancelled while booting 30 s later: billed 60 s at $0.36/h */
+    apply_at(prov, act(SC_ACTION_PROVISION, 0, SC_PURCHASE_ONDEMAND, 1), t0);
+    sc_action_result r = apply_at(prov, act(SC_ACTION_DEPROVISION, 0, SC_PURCHASE_ONDEMAND, 1),
+                                  t0 + 30000);
+    cr_assert_eq(r.accepted, 1);
+    cr_assert_float_eq(pool_cost(mock, t0 + SC_MS_PER_HOUR, 0, SC_PURCHASE_ONDEMAND),
+                       0.36 * 60.0 / 3600.0, 1e-12);
+}
+
+Test(mock, boot_then_warmup_then_ready)
+{
+    /* r1 boots in exactly 90 s; app warm-up 30 s: running at +90 s, serving at +120 s */
+    apply_at(prov, act(SC_ACTION_PROVISION, 0, SC_PURCHASE_ONDEMAND, 2), t0);
+    sc_pool_state ps;
+    sc_error err;
+    sc_provider_describe(prov, 0, 0, 0, SC_PURCHASE_ONDEMAND, &ps, &err);
+    cr_assert_eq(ps.booting, 2);
+    run_until(q, mock, t0 + 89999);
+    sc_provider_describe(prov, 0, 0, 0, SC_PURCHASE_ONDEMAND, &ps, &err);
+    cr_assert_eq(ps.booting, 2);
+    run_until(q, mock, t0 + 90000);
+    sc_provider_describe(prov, 0, 0, 0, SC_PURCHASE_ONDEMAND, &ps, &err);
+    cr_assert_eq(ps.warming, 2);
+    cr_assert_eq(sc_mock_ars(mock)[0].serving, 0);
+    run_until(q, mock, t0 + 120000);
+    sc_provider_describe(prov, 0, 0, 0, SC_PURCHASE_ONDEMAND, &ps, &err);
+    cr_assert_eq(ps.ready, 2);
+    cr_assert_eq(sc_mock_ars(mock)[0].serving, 2);
+}
+
+Test(mock, capacity_limit_and_quota)
+{
+    /* r1: limit 8 instances of t2, quota 10 vCPU = 5 instances of 2 vCPU */
+    sc_action_result r = apply_at(prov, act(SC_ACTION_PROVISION, 0, SC_PURCHASE_ONDEMAND, 8), t0);
+    cr_assert_eq(r.accepted, 5);
+    cr_assert_eq(r.limited, 3);
+    r = apply_at(prov, act(SC_ACTION_PROVISION, 0, SC_PURCHASE_SPOT, 1), t0 + 2000);
+    cr_assert_eq(r.accepted, 0);
+    cr_assert_eq(r.limited, 1);
+}
+
+Test(mock, api_rate_limit)
+{
+    /* r1: 1 call/s, burst of 10 tokens: the 11th call at the same instant is refused, one
+     * more second buys one more call */
+    for (int i = 0; i < 10; i++)
+        cr_assert_eq(apply_at(prov, act(SC_ACTION_DEPROVISION, 0, SC_PURCHASE_ONDEMAND, 1), t0)
+                         .throttled, 0);
+    cr_assert_eq(apply_at(prov, act(SC_ACTION_DEPROVISION, 0, SC_PURCHASE_ONDEMAND, 1), t0)
+                     .throttled, 1);
+    cr_assert_eq(apply_at(prov, act(SC_ACTION_DEPROVISION, 0, SC_PURCHASE_ONDEMAND, 1),
+                          t0 + 1000).throttled, 0);
+    cr_assert_eq(apply_at(prov, act(SC_ACTION_DEPROVISION, 0, SC_PURCHASE_ONDEMAND, 1),
+                          t0 + 1000).throttled, 1);
+}
+
+Test(mock, drain_is_billed)
+{
+    /* r2 (no rate limit): on for one hour, then drained 30 s: 3630 s at $0.36/h */
+    apply_at(prov, act(SC_ACTION_PROVISION, 1, SC_PURCHASE_ONDEMAND, 1), t0);
+    run_until(q, mock, t0 + SC_MS_PER_HOUR);
+    apply_at(prov, act(SC_ACTION_DEPROVISION, 1, SC_PURCHASE_ONDEMAND, 1), t0 + SC_MS_PER_HOUR);
+    sc_pool_state ps;
+    sc_error err;
+    sc_provider_describe(prov, 0, 1, 0, SC_PURCHASE_ONDEMAND, &ps, &err);
+    cr_assert_eq(ps.draining, 1);
+    run_until(q, mock, t0 + 2 * SC_MS_PER_HOUR);
+    sc_provider_describe(prov, 0, 1, 0, SC_PURCHASE_ONDEMAND, &ps, &err);
+    cr_assert_eq(ps.draining + ps.ready, 0);
+    cr_assert_float_eq(pool_cost(mock, t0 + 2 * SC_MS_PER_HOUR, 1, SC_PURCHASE_ONDEMAND),
+                       0.36 * 3630.0 / 3600.0, 1e-9);
+}
+
+Test(mock, reserved_commitment_billed_when_unused)
+{
+    /* two reserved instances bought at t0 and released after 10 minutes: the 365-day
+     * commitment is still billed, so 10 h cost 2 x 10 x $0.18 */
+    apply_at(prov, act(SC_ACTION_PROVISION, 0, SC_PURCHASE_RESERVED, 2), t0);
+    apply_at(prov, act(SC_ACTION_DEPROVISION, 0, SC_PURCHASE_RESERVED, 2), t0 + 600000);
+    run_until(q, mock, t0 + 10 * SC_MS_PER_HOUR);
+    cr_assert_float_eq(pool_cost(mock, t0 + 10 * SC_MS_PER_HOUR, 0, SC_PURCHASE_RESERVED),
+                       3.6, 1e-9);
+}
+
+/* Notice times of the first n spot launches in r2, read off the queue. */
+static void spot_times(sc_provider *p, sc_evq *queue, int prior_noise, sc_time_ms *out, int n)
+{
+    sc_mock *m = sc_mock_of(p);
+    if (prior_noise) { /* unrelated activity first: another pool, other times */
+        apply_at(p, act(SC_ACTION_PROVISION, 1, SC_PURCHASE_ONDEMAND, 3), t0);
+        apply_at(p, act(SC_ACTION_DEPROVISION, 1, SC_PURCHASE_ONDEMAND, 2), t0 + 5000);
+    }
+    apply_at(p, act(SC_ACTION_PROVISION, 1, SC_PURCHASE_SPOT, n), t0 + 10000);
+    int got = 0;
+    sc_event ev;
+    sc_time_ms notice_of_first_end = 0;
+    while (got < n && sc_evq_pop(queue, &ev)) {
+        if (ev.type == EV_BASE + SC_MOCK_EV_NOTICE && ev.a % 3 == SC_PURCHASE_SPOT)
+            out[got++] = ev.time;
+        sc_error err;
+        cr_assert_eq(sc_mock_handle(m, &ev, &err), SC_OK);
+        if (ev.type == EV_BASE + SC_MOCK_EV_NOTICE && got == 1)
+            notice_of_first_end = ev.time;
+    }
+    cr_assert_eq(got, n);
+    /* the interrupted instance ends two minutes after its notice */
+    while (sc_evq_pop(queue, &ev)) {
+        if (ev.type == EV_BASE + SC_MOCK_EV_END && ev.a % 3 == SC_PURCHASE_SPOT) {
+            cr_assert_geq(ev.time - notice_of_first_end, 120000);
+            break;
+        }
+        sc_error err;
+        sc_mock_handle(m, &ev, &err);
+    }
+}
+
+Test(mock, spot_interruptions_are_common_random_numbers)
+{
+    /* the k-th spot launch meets the same interruption whatever else happened before */
+    sc_time_ms a[3], b[3];
+    spot_times(prov, q, 0, a, 3);
+    sc_evq *q2;
+    cr_assert_eq(sc_evq_alloc(64, &q2), SC_OK);
+    sc_provider *p2 = make_mock(q2);
+    spot_times(p2, q2, 1, b, 3);
+    for (int i = 0; i < 3; i++)
+        cr_assert_eq(a[i], b[i], "launch %d: %lld vs %lld", i, (long long)a[i], (long long)b[i]);
+    cr_assert_eq(sc_mock_get_stats(sc_mock_of(p2))->interruptions >= 1, 1);
+    sc_provider_free(p2);
+    sc_evq_free(q2);
+}
+
+/* ---- HPA reactive policy with a hand-made view ---- */
+
+typedef struct hpa_fixture {
+    sc_policy *pol;
+    float load[2][4], ieq[2][4];
+    const float *lp[2], *ip[2];
+    sc_pool_state pools[2 * 3];
+    sc_policy_view v;
+    sc_plan plan;
+} hpa_fixture;
+
+static void hpa_init(hpa_fixture *f, const char *params)
+{
+    memset(f, 0, sizeof *f);
+    const sc_policy_type *pt;
+    sc_error err;
+    cr_assert_eq(sc_policy_find("reactive", &pt, &err), SC_OK);
+    cr_assert_eq(sc_policy_alloc(pt, sc, params, "test", &f->pol, &err), SC_OK, "%s", err.msg);
+    for (int i = 0; i < 2; i++) {
+        f->lp[i] = f->load[i];
+        f->ip[i] = f->ieq[i];
+    }
+    f->v = (sc_policy_view){.sc = sc, .step = 0, .n_steps = 4, .load = f->lp, .ieq = f->ip,
+                            .pools = f->pools};
+    sc_plan_init(&f->plan);
+}
+
+static void hpa_fini(hpa_fixture *f)
+{
+    sc_plan_cleanup(&f->plan);
+    sc_policy_free(f->pol);
+}
+
+/* Decide at t for region r1 with `ready`/`booting` on-demand instances and demand of
+ * `ieq` instance-equivalents; returns the signed change the plan asks for in r1. */
+static int hpa_step(hpa_fixture *f, sc_time_ms t, int ready, int booting, double ieq)
+{
+    f->pools[0 * 3 + SC_PURCHASE_ONDEMAND] = (sc_pool_state){.booting = booting, .ready = ready};
+    f->ieq[0][0] = (float)ieq;
+    f->load[0][0] = (float)(ieq * 200.0);
+    f->v.now = t;
+    sc_plan_clear(&f->plan);
+    sc_error err;
+    cr_assert_eq(sc_policy_decide(f->pol, &f->v, &f->plan, &err), SC_OK);
+    int delta = 0;
+    for (size_t i = 0; i < f->plan.n; i++)
+        if (f->plan.actions[i].region == 0)
+            delta += f->plan.actions[i].kind == SC_ACTION_PROVISION ? f->plan.actions[i].count
+                                                                    : -f->plan.actions[i].count;
+    return delta;
+}
+
+TestSuite(hpa, .init = setup, .fini = teardown);
+
+Test(hpa, scale_up_by_ratio)
+{
+    /* 4 ready at 100 % of the binding resource, target 0.5: ratio 2, desired ceil(2*4) = 8,
+     * within the rate limit max(2*4, 4+4) = 8 */
+    hpa_fixture f;
+    hpa_init(&f, "{}");
+    cr_assert_eq(hpa_step(&f, t0, 4, 0, 4.0), 4);
+    hpa_fini(&f);
+}
+
+Test(hpa, tolerance_holds)
+{
+    /* 10 ready at 54 %: ratio 54/50 = 1.08, |1 - 1.08| <= 0.1 keeps 10 */
+    hpa_fixture f;
+    hpa_init(&f, "{}");
+    cr_assert_eq(hpa_step(&f, t0, 10, 0, 5.4), 0);
+    /* 5.75 instance-equivalents on 10: 57 % (whole percent), ratio 1.14 -> ceil(11.4) = 12 */
+    cr_assert_eq(hpa_step(&f, t0 + 15000, 10, 0, 5.75), 2);
+    hpa_fini(&f);
+}
+
+Test(hpa, unready_counted_as_zero_usage)
+{
+    /* 4 ready at 100 % + 4 booting, target 0.5: ratio 2 > 1 with unready pods, so the
+     * unready count with zero usage: (1.0*4)/(0.5*8) = 1.0, within tolerance: hold 8 */
+    hpa_fixture f;
+    hpa_init(&f, "{}");
+    cr_assert_eq(hpa_step(&f, t0, 4, 4, 4.0), 0);
+    hpa_fini(&f);
+}
+
+Test(hpa, scale_up_rate_limit)
+{
+    /* 2 ready at 100 %, target overridden to 0.1: ratio 10 -> 20 wanted; the limit is
+     * max(2 * 2, 2 + 4) = 6 per 15 s period: +4 */
+    hpa_fixture f;
+    hpa_init(&f, "{\"target_util\": 0.1}");
+    cr_assert_eq(hpa_step(&f, t0, 2, 0, 2.0), 4);
+    /* 15 s later, 6 requested (4 of them booting, so 2 ready at 100 %): with unready,
+     * utilisation floor(100*2/6) = 33 %, ratio 33/10 = 3.3 -> ceil(3.3*6) = 20, limit
+     * from the period start 6:
+     * max(12, 10) = 12: +6 */
+    cr_assert_eq(hpa_step(&f, t0 + 15000, 2, 4, 2.0), 6);
+    hpa_fini(&f);
+}
+
+Test(hpa, scale_down_waits_for_stabilisation_window)
+{
+    /* t=0: 10 ready at 50 % (ratio 1, hold, recommendation 10).  From t=15 s demand halves:
+     * raw recommendation 5, but the highest recommendation of the last 300 s is 10 until
+     * the t=0 one leaves the window (now - 300 s, now], i.e. at t = 300 s. */
+    hpa_fixture f;
+    hpa_init(&f, "{}");
+    cr_assert_eq(hpa_step(&f, t0, 10, 0, 5.0), 0);
+    for (sc_time_ms t = 15000; t < 300000; t += 15000)
+        cr_assert_eq(hpa_step(&f, t0 + t, 10, 0, 2.5), 0, "t=%lld", (long long)t);
+    cr_assert_eq(hpa_step(&f, t0 + 300000, 10, 0, 2.5), -5);
+    hpa_fini(&f);
+}
