@@ -273,7 +273,11 @@ sc_status sc_run_policy(const sc_world *w, const sc_policy_spec *spec, int per_s
     *out = NULL;
     const sc_scenario *sc = w->sc;
     char where[1200];
-    snprintf(where, sizeof where, "%s: policy '%s'", sc->path, spec->label);
+    if (spec >= sc->policies && spec < sc->policies + sc->n_policies)
+        snprintf(where, sizeof where, "%s: $.policies[%zu].params (policy '%s')", sc->path,
+                 (size_t)(spec - sc->policies), spec->label);
+    else
+        snprintf(where, sizeof where, "%s: policy '%s'", sc->path, spec->label);
     const sc_policy_type *pt;
     sc_status st = sc_policy_find(spec->name, &pt, err);
     if (st) {
