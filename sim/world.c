@@ -89,10 +89,14 @@ static sc_status place_series(const sc_scenario *sc, const sc_trace_ref *tr, int
     return SC_OK;
 }
 
+/* Values of a trace at every step of the run: either *direct points into the
+ * generator's own series (when it is already on the scenario grid with no gap), or
+ * out[0..n_steps) is filled. */
 static sc_status load_trace(const sc_scenario *sc, const sc_trace_ref *tr,
                             const sc_gen_result *gen, int64_t n_steps, double *out,
-                            sc_error *err)
+                            const double **direct, sc_error *err)
 {
+    *direct = NULL;
     sc_status st = SC_OK;
     sc_time_ms *t = NULL, *tb = NULL;
     double *v = NULL, *vb = NULL;
@@ -124,6 +128,16 @@ static sc_status load_trace(const sc_scenario *sc, const sc_trace_ref *tr,
                                 "the generator spec makes no series '%s' (expected "
                                 "app/geo[/metric])",
                                 tr->series);
+        if (gs->start_ms == sc->start && gs->step_ms == sc->step_ms &&
+            gs->n >= (size_t)n_steps && tr->shift_ms == 0) {
+            size_t k = 0;
+            while (k < (size_t)n_steps && gs->v[k] == gs->v[k])
+                k++;
+            if (k == (size_t)n_steps) {
+                *direct = gs->v;
+                return SC_OK;
+            }
+        }
         n = gs->n;
         t = malloc((n ? n : 1) * sizeof *t);
         v = malloc((n ? n : 1) * sizeof *v);
@@ -187,6 +201,8 @@ sc_status sc_world_build(const sc_scenario *sc, sc_world **out, sc_error *err)
     sc_status st = SC_OK;
     sc_gen_result *gen = NULL;
     double *tv = NULL, *lg = NULL, *rg = NULL;
+    const double **tp = NULL;
+    int *geos_of_region = NULL;
     sc_world *w = calloc(1, sizeof *w);
     if (!w)
         return sc_error_set(err, SC_ERR_NOMEM, sc->path, "out of memory");
@@ -198,6 +214,18 @@ sc_status sc_world_build(const sc_scenario *sc, sc_world **out, sc_error *err)
     w->n_ar = na * nr;
     w->n_ag = na * ng;
 
+    /* With home routing and at most one geography per region, a geography's load is
+     * its home region's load: the two share storage. */
+    geos_of_region = calloc(nr + 1, sizeof *geos_of_region);
+    if (!geos_of_region) {
+        st = sc_error_set(err, SC_ERR_NOMEM, sc->path, "out of memory");
+        goto fail;
+    }
+    int alias = 1;
+    for (size_t g = 0; g < ng; g++)
+        if (++geos_of_region[sc->geos[g].home_region] > 1)
+            alias = 0;
+
     if (sc->synthetic_json) {
         sc_gen_options go = {.override_start = 1,
                              .start_ms = sc->start,
@@ -208,7 +236,7 @@ sc_status sc_world_build(const sc_scenario *sc, sc_world **out, sc_error *err)
         if (st)
             goto fail;
     }
-    tv = malloc((sc->n_traces ? sc->n_traces : 1) * (size_t)ns * sizeof *tv);
+    tp = calloc(sc->n_traces + 1, sizeof *tp);
     lg = malloc(ng * (size_t)ns * sizeof *lg);
     rg = malloc(ng * SC_METRIC_RESOURCES * (size_t)ns * sizeof *rg);
     w->load_ar = calloc(w->n_ar + 1, sizeof *w->load_ar);
@@ -216,8 +244,9 @@ sc_status sc_world_build(const sc_scenario *sc, sc_world **out, sc_error *err)
     w->load_ag = calloc(w->n_ag + 1, sizeof *w->load_ag);
     w->share = calloc(na * ng * nr + 1, sizeof *w->share);
     w->unit_cap = calloc(na + 1, sizeof *w->unit_cap);
-    w->arena = calloc((2 * w->n_ar + w->n_ag) * (size_t)ns + 1, sizeof *w->arena);
-    if (!tv || !lg || !rg || !w->load_ar || !w->ieq_ar || !w->load_ag || !w->share ||
+    size_t rows = 2 * w->n_ar + (alias ? 0 : w->n_ag);
+    w->arena = calloc(rows * (size_t)ns + 1, sizeof *w->arena);
+    if (!tp || !lg || !rg || !w->load_ar || !w->ieq_ar || !w->load_ag || !w->share ||
         !w->unit_cap || !w->arena) {
         st = sc_error_set(err, SC_ERR_NOMEM, sc->path, "out of memory laying out demand");
         goto fail;
@@ -226,16 +255,33 @@ sc_status sc_world_build(const sc_scenario *sc, sc_world **out, sc_error *err)
         w->load_ar[i] = w->arena + i * (size_t)ns;
         w->ieq_ar[i] = w->arena + (w->n_ar + i) * (size_t)ns;
     }
-    for (size_t i = 0; i < w->n_ag; i++)
-        w->load_ag[i] = w->arena + (2 * w->n_ar + i) * (size_t)ns;
+    for (size_t a = 0; a < na; a++)
+        for (size_t g = 0; g < ng; g++) {
+            size_t ag = a * ng + g;
+            w->load_ag[ag] = alias ? w->load_ar[a * nr + (size_t)sc->geos[g].home_region]
+                                   : w->arena + (2 * w->n_ar + ag) * (size_t)ns;
+        }
 
+    /* traces not usable in place get their own buffer */
+    size_t n_own = 0;
     for (size_t i = 0; i < sc->n_traces; i++) {
-        st = load_trace(sc, &sc->traces[i], gen, ns, tv + i * (size_t)ns, err);
+        double *buf = NULL;
+        if (!tv) {
+            tv = malloc((sc->n_traces ? sc->n_traces : 1) * (size_t)ns * sizeof *tv);
+            if (!tv) {
+                st = sc_error_set(err, SC_ERR_NOMEM, sc->path, "out of memory");
+                goto fail;
+            }
+        }
+        buf = tv + n_own * (size_t)ns;
+        st = load_trace(sc, &sc->traces[i], gen, ns, buf, &tp[i], err);
         if (st)
             goto fail;
+        if (!tp[i]) {
+            tp[i] = buf;
+            n_own++;
+        }
     }
-    sc_gen_result_free(gen);
-    gen = NULL;
 
     for (size_t a = 0; a < na; a++) {
         const sc_app *app = &sc->apps[a];
@@ -250,7 +296,7 @@ sc_status sc_world_build(const sc_scenario *sc, sc_world **out, sc_error *err)
         int has_load = 0;
         for (size_t d = 0; d < app->n_demand; d++) {
             const sc_demand_src *src = &app->demand[d];
-            const double *vals = tv + (size_t)sc_scenario_trace_index(sc, src->trace) * (size_t)ns;
+            const double *vals = tp[sc_scenario_trace_index(sc, src->trace)];
             double *dst = src->metric == SC_METRIC_LOAD
                               ? lg + (size_t)src->geo * (size_t)ns
                               : rg + ((size_t)src->geo * SC_METRIC_RESOURCES + src->metric) *
@@ -279,7 +325,8 @@ sc_status sc_world_build(const sc_scenario *sc, sc_world **out, sc_error *err)
                 }
                 if (!has_load)
                     L = e * w->unit_cap[a];
-                lag[k] = (float)L;
+                if (!alias)
+                    lag[k] = (float)L;
                 for (size_t r = 0; r < nr; r++) {
                     double sh = w->share[(a * ng + g) * nr + r];
                     if (sh > 0) {
@@ -290,16 +337,21 @@ sc_status sc_world_build(const sc_scenario *sc, sc_world **out, sc_error *err)
             }
         }
     }
+    sc_gen_result_free(gen);
     free(tv);
+    free(tp);
     free(lg);
     free(rg);
+    free(geos_of_region);
     *out = w;
     return SC_OK;
 fail:
     sc_gen_result_free(gen);
     free(tv);
+    free(tp);
     free(lg);
     free(rg);
+    free(geos_of_region);
     sc_world_free(w);
     return st;
 }
