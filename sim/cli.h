@@ -19,7 +19,9 @@ typedef struct sc_command {
 
 int sc_cmd_run(int argc, char **argv);
 int sc_cmd_trace(int argc, char **argv);
+int sc_cmd_trace_gen(int argc, char **argv); /* sim/cmd_trace_gen.c: `sculpt trace gen` */
 int sc_cmd_scenario(int argc, char **argv);
+int sc_cmd_forecast(int argc, char **argv);
 
 /* Print err once and return its exit code. */
 int sc_cli_fail(const sc_error *err);

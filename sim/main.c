@@ -11,6 +11,7 @@
 #include "sculpt/version.h"
 
 static const sc_command commands[] = {
+    {"forecast", "fit, predict and evaluate forecasters", sc_cmd_forecast},
     {"run", "run a scenario's policies and compare them", sc_cmd_run},
     {"scenario", "validate a scenario file (scenario check FILE)", sc_cmd_scenario},
     {"trace", "import, generate and inspect traces (trace import|gen|info)", sc_cmd_trace},

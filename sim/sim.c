@@ -49,6 +49,7 @@ typedef struct run_ctx {
     double *cost;               /* [ar * 3] USD of the current step */
     geo_acc *geo;               /* [ag] */
     double *s_r, *lat_r;        /* scratch [n_regions] */
+    float *load_now, *ieq_now;  /* [ar] demand of the current step, contiguous */
     double egress_gb_step;      /* egress GB x price, current step: USD */
     /* measured totals */
     double tot_demand_ms, tot_unserved_ms, tot_viol_ms, tot_idle_ms, tot_penalty;
@@ -75,8 +76,8 @@ static void account_app(run_ctx *c, int a, sc_time_ms t)
     for (size_t r = 0; r < nr; r++) {
         size_t ar = (size_t)a * nr + r;
         double n = c->ars[ar].serving;
-        double e = w->ieq_ar[ar][k];
-        double L = w->load_ar[ar][k];
+        double e = c->ieq_now[ar];
+        double L = c->load_now[ar];
         double u = n > 0 ? e / n : (e > 0 ? INFINITY : 0.0);
         double s = u <= 1.0 ? 1.0 : (n > 0 ? 1.0 / u : 0.0);
         double uc = u < app->latency.u_max ? u : app->latency.u_max;
@@ -124,6 +125,15 @@ static void hook_before_change(void *ctx, int app)
 {
     change_hook *h = ctx;
     account_app(h->c, app, h->now);
+}
+
+/* Copy the current step's demand into the contiguous arrays. */
+static void snapshot(run_ctx *c)
+{
+    for (size_t ar = 0; ar < c->w->n_ar; ar++) {
+        c->load_now[ar] = c->w->load_ar[ar][c->step];
+        c->ieq_now[ar] = c->w->ieq_ar[ar][c->step];
+    }
 }
 
 static void close_step(run_ctx *c, sc_time_ms t)
@@ -263,6 +273,8 @@ static void ctx_cleanup(run_ctx *c)
     free(c->geo);
     free(c->s_r);
     free(c->lat_r);
+    free(c->load_now);
+    free(c->ieq_now);
     free(c->pending);
     sc_plan_cleanup(&c->plan);
 }
@@ -323,10 +335,12 @@ sc_status sc_run_policy(const sc_world *w, const sc_policy_spec *spec, int per_s
     c.geo = calloc(w->n_ag + 1, sizeof *c.geo);
     c.s_r = calloc(nr + 1, sizeof *c.s_r);
     c.lat_r = calloc(nr + 1, sizeof *c.lat_r);
+    c.load_now = calloc(w->n_ar + 1, sizeof *c.load_now);
+    c.ieq_now = calloc(w->n_ar + 1, sizeof *c.ieq_now);
     if ((per_step && (!run->demand || !run->capacity || !run->served || !run->cost ||
                       !run->instances)) ||
         !c.acct_t || !c.served_ms || !c.serving_ms || !c.idle_ms || !c.cost || !c.geo ||
-        !c.s_r || !c.lat_r) {
+        !c.s_r || !c.lat_r || !c.load_now || !c.ieq_now) {
         st = sc_error_set(err, SC_ERR_NOMEM, where, "out of memory");
         goto fail;
     }
@@ -363,8 +377,11 @@ sc_status sc_run_policy(const sc_world *w, const sc_policy_spec *spec, int per_s
                            .warmup_steps = w->warmup_steps,
                            .load = (const float *const *)w->load_ar,
                            .ieq = (const float *const *)w->ieq_ar,
+                           .load_now = c.load_now,
+                           .ieq_now = c.ieq_now,
                            .pools = sc_mock_pools(c.mock),
                            .clairvoyant = pt->clairvoyant};
+    snapshot(&c);
     int64_t cadence = sc_policy_cadence_ms(pol);
     if ((st = sc_evq_push(c.q, sc->start + sc->step_ms, EV_STEP, 0, 1, NULL)) ||
         (st = sc_evq_push(c.q, sc->start, EV_DECIDE, 0, 0, NULL))) {
@@ -381,6 +398,7 @@ sc_status sc_run_policy(const sc_world *w, const sc_policy_spec *spec, int per_s
             if (ev.b >= (uint64_t)w->n_steps)
                 break;
             c.step = (int64_t)ev.b;
+            snapshot(&c);
             if ((st = sc_evq_push(c.q, ev.time + sc->step_ms, EV_STEP, 0, ev.b + 1, NULL)))
                 goto qfail;
         } else if (ev.type == EV_DECIDE) {

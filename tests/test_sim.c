@@ -229,6 +229,7 @@ Test(mock, spot_interruptions_are_common_random_numbers)
 typedef struct hpa_fixture {
     sc_policy *pol;
     float load[2][4], ieq[2][4];
+    float load_now[2], ieq_now[2];
     const float *lp[2], *ip[2];
     sc_pool_state pools[2 * 3];
     sc_policy_view v;
@@ -247,7 +248,7 @@ static void hpa_init(hpa_fixture *f, const char *params)
         f->ip[i] = f->ieq[i];
     }
     f->v = (sc_policy_view){.sc = sc, .step = 0, .n_steps = 4, .load = f->lp, .ieq = f->ip,
-                            .pools = f->pools};
+                            .load_now = f->load_now, .ieq_now = f->ieq_now, .pools = f->pools};
     sc_plan_init(&f->plan);
 }
 
@@ -264,6 +265,8 @@ static int hpa_step(hpa_fixture *f, sc_time_ms t, int ready, int booting, double
     f->pools[0 * 3 + SC_PURCHASE_ONDEMAND] = (sc_pool_state){.booting = booting, .ready = ready};
     f->ieq[0][0] = (float)ieq;
     f->load[0][0] = (float)(ieq * 200.0);
+    f->ieq_now[0] = f->ieq[0][0];
+    f->load_now[0] = f->load[0][0];
     f->v.now = t;
     sc_plan_clear(&f->plan);
     sc_error err;

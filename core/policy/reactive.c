@@ -232,8 +232,8 @@ static sc_status reactive_decide(void *state, const sc_policy_view *v, sc_plan *
                 if (o != SC_PURCHASE_ONDEMAND)
                     other += sc_pool_requested(ps);
             }
-            double need = sc_view_ieq(v, (int)a, (int)r, v->step);
-            double load = sc_view_load(v, (int)a, (int)r, v->step);
+            double need = v->ieq_now[ar];
+            double load = v->load_now[ar];
             if (!(need >= 0))
                 need = 0;
             if (!s->initialised) {
@@ -254,8 +254,8 @@ static sc_status reactive_decide(void *state, const sc_policy_view *v, sc_plan *
             /* Step 2: stabilisation over remembered recommendations */
             rec_entry *ring = &s->recs[ar * (size_t)s->rec_cap];
             int up = raw, down = raw;
-            for (int i = 0; i < h->rec_len; i++) {
-                const rec_entry *e = &ring[(h->rec_head + i) % s->rec_cap];
+            for (int i = 0, j = h->rec_head; i < h->rec_len; i++, j = j + 1 == s->rec_cap ? 0 : j + 1) {
+                const rec_entry *e = &ring[j];
                 if (e->t > now - s->up_window_ms && e->n < up)
                     up = e->n;
                 if (e->t > now - s->down_window_ms && e->n > down)
@@ -277,8 +277,8 @@ static sc_status reactive_decide(void *state, const sc_policy_view *v, sc_plan *
             /* Step 3: rate limits from the count at the start of the period */
             rec_entry *evr = &s->evs[ar * (size_t)s->ev_cap];
             int added_up = 0, removed_up = 0, added_dn = 0, removed_dn = 0;
-            for (int i = 0; i < h->ev_len; i++) {
-                const rec_entry *e = &evr[(h->ev_head + i) % s->ev_cap];
+            for (int i = 0, j = h->ev_head; i < h->ev_len; i++, j = j + 1 == s->ev_cap ? 0 : j + 1) {
+                const rec_entry *e = &evr[j];
                 if (e->t > now - s->up_period_ms) {
                     if (e->n > 0)
                         added_up += e->n;

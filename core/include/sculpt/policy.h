@@ -48,6 +48,8 @@ typedef struct sc_policy_view {
     const float *const *load;   /* [ar][step]: load units routed to the region */
     const float *const *ieq;    /* [ar][step]: instance-equivalents at 100 % utilisation
                                    of the binding resource */
+    const float *load_now;      /* [ar]: load[ar][step], contiguous for fast scans */
+    const float *ieq_now;       /* [ar]: ieq[ar][step] */
     const sc_pool_state *pools; /* [ar * SC_PURCHASE_COUNT + option], app's instance type */
     int clairvoyant;            /* 1: the policy may read future steps */
 } sc_policy_view;

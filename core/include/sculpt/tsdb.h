@@ -71,4 +71,12 @@ int sc_tsdb_has(sc_tsdb *db, const sc_series_key *key);
 /* Path the store was opened from. */
 const char *sc_tsdb_path(const sc_tsdb *db);
 
+/* Summary of one series (same figures as sc_tsdb_list).  SC_ERR_NOTFOUND if absent. */
+sc_status sc_tsdb_info(sc_tsdb *db, const sc_series_key *key, sc_series_info *out,
+                       sc_error *err);
+
+/* Is name a valid series name component: [A-Za-z0-9_.-]+, not "." or "..", at most
+ * 63 bytes (so it fits every sc_series_info field)?  1 yes, 0 no. */
+int sc_tsdb_name_valid(const char *name);
+
 #endif

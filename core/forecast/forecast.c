@@ -1,0 +1,271 @@
+/*
+ * forecast.c - the forecaster registry, instances, the wrappers that are the only
+ * callers of a model's methods, and the "never empty" fallback hierarchy.
+ *
+ * The registry is a NULL-terminated array of const types (curl's vtls list); names of
+ * models planned for later slices of the engine (arima, harmonic, lstm, ensemble) are
+ * known, so asking for one says "not built" instead of "unknown".
+ *
+ * The wrappers own every argument check: the period range, a fitted instance before
+ * update/predict, a clean history (leading NaNs dropped, gaps filled, see forecast.h),
+ * and the output guard: a non-finite mean is replaced by the last finite observation
+ * and quantiles are sorted per step, so no NaN ever reaches a caller.
+ */
+#include "sculpt/forecast.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+extern const sc_forecaster_type sc_forecast_naive_type;
+extern const sc_forecaster_type sc_forecast_snaive_type;
+extern const sc_forecaster_type sc_forecast_naive2_type;
+extern const sc_forecaster_type sc_forecast_ets_type;
+
+static const sc_forecaster_type *const registry[] = {
+    &sc_forecast_naive_type,
+    &sc_forecast_snaive_type,
+    &sc_forecast_naive2_type,
+    &sc_forecast_ets_type,
+    NULL,
+};
+
+/* Known models not in this build (later slices of issue 3). */
+static const char *const not_built[] = {"arima", "harmonic", "lstm", "ensemble", NULL};
+
+static const char *const default_hierarchy[] = {"ets", "snaive", "naive"};
+
+const sc_forecaster_type *const *sc_forecaster_types(void)
+{
+    return registry;
+}
+
+void sc_forecast_config_init(sc_forecast_config *cfg)
+{
+    memset(cfg, 0, sizeof *cfg);
+    cfg->period = 1;
+    cfg->seed = 1;
+    memcpy(cfg->spec, "ZZZ", 4);
+    cfg->alpha = cfg->beta = cfg->gamma = cfg->phi = NAN;
+    cfg->nsim = 0;
+}
+
+sc_status sc_forecaster_type_find(const char *name, const sc_forecaster_type **out,
+                                  sc_error *err)
+{
+    *out = NULL;
+    if (!name)
+        return sc_error_set(err, SC_ERR_USAGE, "forecast", "no model name given");
+    for (size_t i = 0; registry[i]; i++)
+        if (strcmp(registry[i]->name, name) == 0) {
+            *out = registry[i];
+            return SC_OK;
+        }
+    for (size_t i = 0; not_built[i]; i++)
+        if (strcmp(not_built[i], name) == 0)
+            return sc_error_set(err, SC_ERR_NOTBUILT, "forecast",
+                                "model '%s' is known but not built in this binary", name);
+    char names[256] = "";
+    size_t len = 0;
+    for (size_t i = 0; registry[i]; i++) {
+        int k = snprintf(names + len, sizeof names - len, "%s%s", i ? ", " : "",
+                         registry[i]->name);
+        if (k < 0 || (size_t)k >= sizeof names - len)
+            break;
+        len += (size_t)k;
+    }
+    return sc_error_set(err, SC_ERR_NOTFOUND, "forecast",
+                        "unknown model '%s'; valid models: %s", name, names);
+}
+
+sc_status sc_forecaster_alloc(const char *name, const sc_forecast_config *cfg,
+                              sc_forecaster **out, sc_error *err)
+{
+    *out = NULL;
+    const sc_forecaster_type *type;
+    sc_status st = sc_forecaster_type_find(name, &type, err);
+    if (st != SC_OK)
+        return st;
+    sc_forecaster *fc = calloc(1, sizeof *fc);
+    if (!fc)
+        return sc_error_set(err, SC_ERR_NOMEM, "forecast", "allocating a forecaster");
+    fc->state = calloc(1, type->state_size ? type->state_size : 1);
+    if (!fc->state) {
+        free(fc);
+        return sc_error_set(err, SC_ERR_NOMEM, "forecast", "allocating %zu bytes of state",
+                            type->state_size);
+    }
+    fc->type = type;
+    if (cfg)
+        fc->cfg = *cfg;
+    else
+        sc_forecast_config_init(&fc->cfg);
+    fc->cfg.spec[sizeof fc->cfg.spec - 1] = '\0';
+    if (fc->cfg.nsim <= 0)
+        fc->cfg.nsim = SC_FORECAST_DEFAULT_NSIM;
+    fc->last_obs = 0.0;
+    *out = fc;
+    return SC_OK;
+}
+
+void sc_forecaster_free(sc_forecaster *fc)
+{
+    if (!fc)
+        return;
+    free(fc->state);
+    free(fc);
+}
+
+const char *sc_forecaster_name(const sc_forecaster *fc)
+{
+    return fc && fc->type ? fc->type->name : "none";
+}
+
+/* Clean y into a fresh array: drop leading NaNs, fill gaps (see forecast.h).  Returns
+ * SC_ERR_EMPTY when nothing finite, SC_ERR_INPUT for +-inf. */
+static sc_status clean_history(const double *y, size_t n, int m, double **out,
+                               size_t *n_out, sc_error *err)
+{
+    *out = NULL;
+    *n_out = 0;
+    size_t first = 0;
+    while (first < n && isnan(y[first]))
+        first++;
+    if (first == n)
+        return sc_error_set(err, SC_ERR_EMPTY, "forecast",
+                            "history has no finite observation (%zu values, all missing)", n);
+    size_t len = n - first;
+    double *c = malloc(len * sizeof *c);
+    if (!c)
+        return sc_error_set(err, SC_ERR_NOMEM, "forecast", "copying %zu observations", len);
+    for (size_t i = 0; i < len; i++) {
+        double v = y[first + i];
+        if (isinf(v)) {
+            free(c);
+            return sc_error_set(err, SC_ERR_INPUT, "forecast",
+                                "observation %zu is infinite; expected a finite value or "
+                                "NaN for missing",
+                                first + i);
+        }
+        if (isnan(v))
+            v = (m > 1 && i >= (size_t)m) ? c[i - (size_t)m] : c[i - 1];
+        c[i] = v;
+    }
+    *out = c;
+    *n_out = len;
+    return SC_OK;
+}
+
+sc_status sc_forecaster_fit(sc_forecaster *fc, const double *y, size_t n,
+                            const sc_forecast_exog *exog, sc_error *err)
+{
+    if (!fc || (!y && n))
+        return sc_error_set(err, SC_ERR_INTERNAL, "forecast", "fit: NULL argument");
+    int m = fc->cfg.period;
+    if (m < 1 || m > SC_FORECAST_MAX_PERIOD)
+        return sc_error_set(err, SC_ERR_RANGE, "forecast",
+                            "period %d outside [1, %d]", m, SC_FORECAST_MAX_PERIOD);
+    if (exog && exog->ncols && !exog->x)
+        return sc_error_set(err, SC_ERR_INTERNAL, "forecast", "fit: exog without values");
+    double *c;
+    size_t len;
+    sc_status st = clean_history(y, n, m, &c, &len, err);
+    if (st != SC_OK)
+        return st;
+    size_t need = fc->type->min_history(&fc->cfg);
+    if (len < need) {
+        free(c);
+        return sc_error_set(err, SC_ERR_RANGE, "forecast",
+                            "model '%s' needs at least %zu observations with period %d, "
+                            "got %zu",
+                            fc->type->name, need, m, len);
+    }
+    memset(fc->state, 0, fc->type->state_size);
+    fc->fitted = 0;
+    st = fc->type->fit(fc->state, &fc->cfg, c, len, exog, err);
+    if (st == SC_OK) {
+        fc->fitted = 1;
+        fc->n_obs = len;
+        fc->last_obs = c[len - 1];
+    }
+    free(c);
+    return st;
+}
+
+sc_status sc_forecaster_update(sc_forecaster *fc, double y)
+{
+    if (!fc || !fc->fitted)
+        return SC_ERR_INTERNAL;
+    if (isinf(y))
+        y = NAN;   /* an infinite reading is treated as missing */
+    fc->type->update(fc->state, y);
+    fc->n_obs++;
+    if (!isnan(y))
+        fc->last_obs = y;
+    return SC_OK;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+sc_status sc_forecaster_predict(const sc_forecaster *fc, size_t h, const double *q,
+                                size_t nq, double *mean, double *quant, sc_error *err)
+{
+    if (!fc || !mean || (nq && (!q || !quant)))
+        return sc_error_set(err, SC_ERR_INTERNAL, "forecast", "predict: NULL argument");
+    if (!fc->fitted)
+        return sc_error_set(err, SC_ERR_INTERNAL, "forecast",
+                            "predict: model '%s' has not been fitted", fc->type->name);
+    if (h == 0)
+        return SC_OK;
+    for (size_t k = 0; k < nq; k++)
+        if (!(q[k] > 0.0 && q[k] < 1.0))
+            return sc_error_set(err, SC_ERR_RANGE, "forecast",
+                                "quantile %g outside (0, 1)", q[k]);
+    sc_status st = fc->type->predict(fc->state, h, q, nq, mean, quant, err);
+    if (st != SC_OK)
+        return st;
+    /* Output guard: never NaN or inf, quantiles ordered. */
+    for (size_t s = 0; s < h; s++) {
+        if (!isfinite(mean[s]))
+            mean[s] = s ? mean[s - 1] : fc->last_obs;
+        for (size_t k = 0; k < nq; k++)
+            if (!isfinite(quant[s * nq + k]))
+                quant[s * nq + k] = mean[s];
+        if (nq > 1)
+            qsort(quant + s * nq, nq, sizeof *quant, cmp_double);
+    }
+    return SC_OK;
+}
+
+sc_status sc_forecaster_fit_fallback(const char *const *names, size_t count,
+                                     const sc_forecast_config *cfg, const double *y,
+                                     size_t n, const sc_forecast_exog *exog,
+                                     sc_forecaster **out, sc_error *err)
+{
+    *out = NULL;
+    if (!names) {
+        names = default_hierarchy;
+        count = sizeof default_hierarchy / sizeof default_hierarchy[0];
+    }
+    sc_status st = SC_ERR_EMPTY;
+    for (size_t i = 0; i < count; i++) {
+        sc_forecaster *fc;
+        st = sc_forecaster_alloc(names[i], cfg, &fc, err);
+        if (st != SC_OK)
+            return st;
+        st = sc_forecaster_fit(fc, y, n, exog, err);
+        if (st == SC_OK) {
+            sc_error_clear(err);
+            *out = fc;
+            return SC_OK;
+        }
+        sc_forecaster_free(fc);
+        if (st == SC_ERR_EMPTY || st == SC_ERR_INPUT || st == SC_ERR_NOMEM)
+            return st;   /* no model can do better with this history */
+    }
+    return st;
+}

@@ -1,0 +1,459 @@
+/*
+ * m4eval.c - M4-layout series files and the M4 accuracy measures.
+ *
+ * Measures follow the M4 Competitor's Guide (2018) and the organisers' "Benchmarks and
+ * Evaluation.R": per series sMAPE = mean 200|y-f|/(|y|+|f|), MASE = mean |y-f| / scale
+ * with scale = mean |x_t - x_{t-m}| over the training series, MSIS = mean of the
+ * interval score (U-L) + 2/a (L-y)[y<L] + 2/a (y-U)[y>U] divided by the same scale,
+ * a = 1 - level; set figures are means over series, OWA = (sMAPE/sMAPE_naive2 +
+ * MASE/MASE_naive2)/2 with naive2 run on the same data here, and coverage is the
+ * fraction of all test points inside [L, U].  Conventions beyond M4, for inputs M4
+ * never had: a 0/0 sMAPE term is 0; a missing test value is not scored; a series whose
+ * scale is 0 (constant training data) is left out of MASE and MSIS and counted in
+ * series_unscaled; with n <= m the scale uses lag 1.
+ *
+ * sc_m4_eval makes every forecast (and writes --save) before it reads a single test
+ * value, so the saved forecasts cannot depend on the test file.  Its `seconds` is the
+ * wall time of fitting and forecasting the model (monotonic clock, reported only,
+ * never part of any output file).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "sculpt/forecast.h"
+#include "sculpt/fsutil.h"
+
+/* ---- reading ---------------------------------------------------------------------- */
+
+void sc_m4_set_cleanup(sc_m4_set *set)
+{
+    if (!set)
+        return;
+    for (size_t i = 0; i < set->count; i++) {
+        free(set->ids ? set->ids[i] : NULL);
+        free(set->y ? set->y[i] : NULL);
+    }
+    free(set->ids);
+    free(set->y);
+    free(set->n);
+    memset(set, 0, sizeof *set);
+}
+
+/* Next field of a line starting at *p (end at e): copies it unquoted into buf. */
+static int next_field(const char **p, const char *e, char *buf, size_t cap)
+{
+    const char *s = *p;
+    size_t len = 0;
+    int quoted = 0;
+    if (s < e && *s == '"') {
+        quoted = 1;
+        s++;
+    }
+    while (s < e) {
+        if (quoted && *s == '"') {
+            s++;
+            if (s < e && *s == '"') {   /* "" inside quotes */
+                if (len + 1 < cap)
+                    buf[len++] = '"';
+                s++;
+                continue;
+            }
+            quoted = 0;
+            continue;
+        }
+        if (!quoted && *s == ',')
+            break;
+        if (len + 1 < cap)
+            buf[len++] = *s;
+        s++;
+    }
+    buf[len] = '\0';
+    *p = (s < e) ? s + 1 : e + 1;
+    return 1;
+}
+
+static sc_status set_push(sc_m4_set *set, size_t *cap, char *id, double *y, size_t n,
+                          sc_error *err)
+{
+    if (set->count == *cap) {
+        size_t nc = *cap ? 2 * *cap : 64;
+        char **ids = realloc(set->ids, nc * sizeof *ids);
+        if (ids)
+            set->ids = ids;
+        double **ys = realloc(set->y, nc * sizeof *ys);
+        if (ys)
+            set->y = ys;
+        size_t *ns = realloc(set->n, nc * sizeof *ns);
+        if (ns)
+            set->n = ns;
+        if (!ids || !ys || !ns)
+            return sc_error_set(err, SC_ERR_NOMEM, "m4", "growing the series list");
+        *cap = nc;
+    }
+    set->ids[set->count] = id;
+    set->y[set->count] = y;
+    set->n[set->count] = n;
+    set->count++;
+    return SC_OK;
+}
+
+sc_status sc_m4_set_read(const char *path, sc_m4_set *out, sc_error *err)
+{
+    memset(out, 0, sizeof *out);
+    char *text;
+    size_t len;
+    sc_status st = sc_file_read_all(path, &text, &len, err);
+    if (st != SC_OK)
+        return st;
+    size_t cap = 0, lineno = 0;
+    char field[256], where[600];
+    double *vals = NULL;
+    size_t vcap = 0;
+    const char *p = text, *end = text + len;
+    while (p < end) {
+        const char *e = memchr(p, '\n', (size_t)(end - p));
+        if (!e)
+            e = end;
+        const char *le = e;
+        if (le > p && le[-1] == '\r')
+            le--;
+        lineno++;
+        const char *line = p;
+        p = e + 1;
+        if (lineno == 1 || le == line)
+            continue;   /* header, blank line */
+        snprintf(where, sizeof where, "%s:%zu", path, lineno);
+        const char *q = line;
+        next_field(&q, le, field, sizeof field);
+        if (!field[0]) {
+            st = sc_error_set(err, SC_ERR_INPUT, where, "empty series id in column 1");
+            goto fail;
+        }
+        char *id = strdup(field);
+        size_t n = 0, n_nonempty = 0;
+        while (q <= le) {
+            next_field(&q, le, field, sizeof field);
+            if (n == vcap) {
+                size_t nc = vcap ? 2 * vcap : 1024;
+                double *nv = realloc(vals, nc * sizeof *nv);
+                if (!nv) {
+                    free(id);
+                    st = sc_error_set(err, SC_ERR_NOMEM, where, "growing a row");
+                    goto fail;
+                }
+                vals = nv;
+                vcap = nc;
+            }
+            double v;
+            if (!field[0] || strcmp(field, "NA") == 0 || strcmp(field, "NaN") == 0) {
+                v = NAN;
+            } else {
+                char *stop;
+                v = strtod(field, &stop);
+                while (*stop == ' ')
+                    stop++;
+                if (*stop || !isfinite(v)) {
+                    free(id);
+                    st = sc_error_set(err, SC_ERR_INPUT, where,
+                                      "column %zu: '%s' is not a finite number", n + 2,
+                                      field);
+                    goto fail;
+                }
+            }
+            vals[n++] = v;
+            if (field[0])
+                n_nonempty = n;   /* trailing empty fields are absent, not missing */
+        }
+        n = n_nonempty;
+        double *y = malloc((n ? n : 1) * sizeof *y);
+        if (!id || !y) {
+            free(id);
+            free(y);
+            st = sc_error_set(err, SC_ERR_NOMEM, where, "copying a row");
+            goto fail;
+        }
+        memcpy(y, vals, n * sizeof *y);
+        st = set_push(out, &cap, id, y, n, err);
+        if (st != SC_OK) {
+            free(id);
+            free(y);
+            goto fail;
+        }
+    }
+    free(vals);
+    free(text);
+    if (out->count == 0)
+        return sc_error_set(err, SC_ERR_EMPTY, path,
+                            "no series: expected a header row then rows \"id\",v1,v2,...");
+    return SC_OK;
+fail:
+    free(vals);
+    free(text);
+    sc_m4_set_cleanup(out);
+    return st;
+}
+
+/* ---- measures --------------------------------------------------------------------- */
+
+double sc_m4_scale(const double *x, size_t n, int m)
+{
+    size_t lag = (m >= 1 && n > (size_t)m) ? (size_t)m : 1;
+    double sum = 0.0;
+    size_t cnt = 0;
+    for (size_t t = lag; t < n; t++)
+        if (!isnan(x[t]) && !isnan(x[t - lag])) {
+            sum += fabs(x[t] - x[t - lag]);
+            cnt++;
+        }
+    return cnt ? sum / (double)cnt : 0.0;
+}
+
+void sc_m4_score_series(const double *train, size_t n_train, int m, const double *test,
+                        const double *f, const double *lo, const double *hi, size_t h,
+                        double level, sc_m4_score *out)
+{
+    double scale = sc_m4_scale(train, n_train, m);
+    double a = 1.0 - level / 100.0;
+    double s_smape = 0.0, s_ae = 0.0, s_is = 0.0, covered = 0.0;
+    size_t cnt = 0;
+    for (size_t i = 0; i < h; i++) {
+        double y = test[i];
+        if (isnan(y))
+            continue;
+        double den = fabs(y) + fabs(f[i]);
+        s_smape += den > 0.0 ? 200.0 * fabs(y - f[i]) / den : 0.0;
+        s_ae += fabs(y - f[i]);
+        if (lo && hi) {
+            double is = hi[i] - lo[i];
+            if (y < lo[i])
+                is += 2.0 / a * (lo[i] - y);
+            if (y > hi[i])
+                is += 2.0 / a * (y - hi[i]);
+            s_is += is;
+            if (y >= lo[i] && y <= hi[i])
+                covered += 1.0;
+        }
+        cnt++;
+    }
+    out->h = cnt;
+    out->covered = covered;
+    double dn = cnt ? (double)cnt : 1.0;
+    out->smape = s_smape / dn;
+    out->mase = scale > 0.0 ? s_ae / dn / scale : NAN;
+    out->msis = (scale > 0.0 && lo && hi) ? s_is / dn / scale : NAN;
+}
+
+/* ---- whole-set evaluation --------------------------------------------------------- */
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Forecast one series with the chain; mean/lo/hi get h values each. */
+static sc_status forecast_one(const char *const *chain, size_t nchain,
+                              const sc_forecast_config *cfg, const double *y, size_t n,
+                              size_t h, const double q[2], double *mean, double *lo,
+                              double *hi, double *qbuf, int *fell_back, sc_error *err)
+{
+    sc_forecaster *fc;
+    sc_status st = sc_forecaster_fit_fallback(chain, nchain, cfg, y, n, NULL, &fc, err);
+    if (st != SC_OK)
+        return st;
+    *fell_back = strcmp(sc_forecaster_name(fc), chain[0]) != 0;
+    st = sc_forecaster_predict(fc, h, q, 2, mean, qbuf, err);
+    if (st == SC_OK)
+        for (size_t i = 0; i < h; i++) {
+            lo[i] = qbuf[2 * i];
+            hi[i] = qbuf[2 * i + 1];
+        }
+    sc_forecaster_free(fc);
+    return st;
+}
+
+static sc_status write_forecasts(const char *path, const sc_m4_set *train, size_t h,
+                                 double level, const double *f, const double *lo,
+                                 const double *hi, sc_error *err)
+{
+    sc_atomic_file af;
+    sc_status st = sc_atomic_begin(&af, path, err);
+    if (st != SC_OK)
+        return st;
+    FILE *fp = fopen(af.tmp, "w");
+    if (!fp)
+        return sc_error_set(err, SC_ERR_IO, af.tmp, "cannot create the forecast file");
+    fprintf(fp, "\"id\"");
+    for (size_t j = 0; j < h; j++)
+        fprintf(fp, ",\"F%zu\"", j + 1);
+    fputc('\n', fp);
+    static const char *const suffix[3] = {"", "-lo", "-hi"};
+    for (size_t i = 0; i < train->count; i++)
+        for (int r = 0; r < 3; r++) {
+            const double *v = (r == 0 ? f : r == 1 ? lo : hi) + i * h;
+            if (r == 0)
+                fprintf(fp, "\"%s\"", train->ids[i]);
+            else
+                fprintf(fp, "\"%s%s%g\"", train->ids[i], suffix[r], level);
+            for (size_t j = 0; j < h; j++)
+                fprintf(fp, ",%.15g", v[j]);
+            fputc('\n', fp);
+        }
+    int bad = ferror(fp);
+    if (fclose(fp) != 0 || bad) {
+        sc_atomic_abort(&af);
+        return sc_error_set(err, SC_ERR_IO, path, "writing the forecast file failed");
+    }
+    return sc_atomic_commit(&af, err);
+}
+
+sc_status sc_m4_eval(const sc_m4_set *train, const sc_m4_set *test,
+                     const sc_m4_eval_opts *opts, sc_m4_eval_result *out, sc_error *err)
+{
+    memset(out, 0, sizeof *out);
+    size_t h = opts->horizon, ns = train->count;
+    double level = opts->level > 0.0 ? opts->level : 95.0;
+    if (h == 0)
+        return sc_error_set(err, SC_ERR_USAGE, "--horizon", "horizon must be positive");
+    if (!(level > 0.0 && level < 100.0))
+        return sc_error_set(err, SC_ERR_USAGE, "--level", "level %g outside (0, 100)",
+                            level);
+    if (opts->period < 1 || opts->period > SC_FORECAST_MAX_PERIOD)
+        return sc_error_set(err, SC_ERR_USAGE, "--period", "period %d outside [1, %d]",
+                            opts->period, SC_FORECAST_MAX_PERIOD);
+    const char *model = opts->model ? opts->model : "auto";
+    const char *chain_named[2] = {model, "naive"};
+    const char *const *chain = chain_named;
+    size_t nchain = strcmp(model, "naive") == 0 ? 1 : 2;
+    if (strcmp(model, "auto") == 0) {
+        chain = NULL;
+        nchain = 0;
+    } else {
+        const sc_forecaster_type *t;
+        sc_status st = sc_forecaster_type_find(model, &t, err);
+        if (st != SC_OK)
+            return st;
+    }
+    static const char *const dflt[] = {"ets", "snaive", "naive"};
+    if (!chain) {
+        chain = dflt;
+        nchain = 3;
+    }
+    sc_forecast_config cfg;
+    if (opts->cfg)
+        cfg = *opts->cfg;
+    else
+        sc_forecast_config_init(&cfg);
+    cfg.period = opts->period;
+    cfg.seed = opts->seed;
+    double q[2] = {(1.0 - level / 100.0) / 2.0, 1.0 - (1.0 - level / 100.0) / 2.0};
+
+    sc_status st = SC_OK;
+    double *f = malloc(ns * h * sizeof *f), *lo = malloc(ns * h * sizeof *lo);
+    double *hi = malloc(ns * h * sizeof *hi), *f2 = malloc(ns * h * sizeof *f2);
+    double *tmp = malloc(3 * h * sizeof *tmp), *qbuf = malloc(2 * h * sizeof *qbuf);
+    if (!f || !lo || !hi || !f2 || !tmp || !qbuf) {
+        st = sc_error_set(err, SC_ERR_NOMEM, "m4", "allocating forecasts for %zu series", ns);
+        goto done;
+    }
+    /* 1. the model's forecasts, timed; no test value has been looked at. */
+    double t0 = now_seconds();
+    for (size_t i = 0; i < ns; i++) {
+        int fb = 0;
+        st = forecast_one(chain, nchain, &cfg, train->y[i], train->n[i], h, q, f + i * h,
+                          lo + i * h, hi + i * h, qbuf, &fb, err);
+        if (st != SC_OK) {
+            if (err) {
+                char msg[sizeof err->msg];
+                memcpy(msg, err->msg, sizeof msg);
+                snprintf(err->msg, sizeof err->msg, "series %.64s (row %zu): %.900s",
+                         train->ids[i], i + 2, msg);
+            }
+            goto done;
+        }
+        out->fallbacks += (size_t)fb;
+        if (opts->progress && (i % 16 == 15 || i + 1 == ns))
+            fprintf(stderr, "\r%s: %zu/%zu series", model, i + 1, ns);
+    }
+    out->seconds = now_seconds() - t0;
+    if (opts->progress)
+        fputc('\n', stderr);
+    if (opts->save_path) {
+        st = write_forecasts(opts->save_path, train, h, level, f, lo, hi, err);
+        if (st != SC_OK)
+            goto done;
+    }
+    /* 2. naive2 on the same data, the OWA reference. */
+    static const char *const n2chain[] = {"naive2", "naive"};
+    for (size_t i = 0; i < ns; i++) {
+        int fb;
+        st = forecast_one(n2chain, 2, &cfg, train->y[i], train->n[i], h, q, f2 + i * h,
+                          tmp, tmp + h, qbuf, &fb, err);
+        if (st != SC_OK)
+            goto done;
+    }
+    /* 3. scoring: the first use of the test values. */
+    if (test->count != ns) {
+        st = sc_error_set(err, SC_ERR_INPUT, "TEST", "test has %zu series, train has %zu",
+                          test->count, ns);
+        goto done;
+    }
+    double s_smape = 0, s_mase = 0, s_msis = 0, s2_smape = 0, s2_mase = 0, cov = 0;
+    size_t n_scaled = 0, n_points = 0;
+    for (size_t i = 0; i < ns; i++) {
+        if (strcmp(train->ids[i], test->ids[i]) != 0) {
+            char where[64];
+            snprintf(where, sizeof where, "TEST row %zu", i + 2);
+            st = sc_error_set(err, SC_ERR_INPUT, where,
+                              "series id '%s' does not match train id '%s'", test->ids[i],
+                              train->ids[i]);
+            goto done;
+        }
+        if (test->n[i] < h) {
+            char where[64];
+            snprintf(where, sizeof where, "TEST row %zu", i + 2);
+            st = sc_error_set(err, SC_ERR_INPUT, where,
+                              "series '%s' has %zu test values, horizon is %zu",
+                              test->ids[i], test->n[i], h);
+            goto done;
+        }
+        sc_m4_score sc, sc2;
+        sc_m4_score_series(train->y[i], train->n[i], opts->period, test->y[i], f + i * h,
+                           lo + i * h, hi + i * h, h, level, &sc);
+        sc_m4_score_series(train->y[i], train->n[i], opts->period, test->y[i], f2 + i * h,
+                           NULL, NULL, h, level, &sc2);
+        s_smape += sc.smape;
+        s2_smape += sc2.smape;
+        cov += sc.covered;
+        n_points += sc.h;
+        if (!isnan(sc.mase)) {
+            s_mase += sc.mase;
+            s2_mase += sc2.mase;
+            s_msis += sc.msis;
+            n_scaled++;
+        }
+    }
+    out->series = ns;
+    out->series_unscaled = ns - n_scaled;
+    out->smape = s_smape / (double)ns;
+    out->naive2_smape = s2_smape / (double)ns;
+    out->mase = n_scaled ? s_mase / (double)n_scaled : NAN;
+    out->naive2_mase = n_scaled ? s2_mase / (double)n_scaled : NAN;
+    out->msis = n_scaled ? s_msis / (double)n_scaled : NAN;
+    out->coverage = n_points ? cov / (double)n_points : NAN;
+    out->owa = (out->naive2_smape > 0 && out->naive2_mase > 0)
+                   ? 0.5 * (out->smape / out->naive2_smape + out->mase / out->naive2_mase)
+                   : NAN;
+done:
+    free(f);
+    free(lo);
+    free(hi);
+    free(f2);
+    free(tmp);
+    free(qbuf);
+    return st;
+}

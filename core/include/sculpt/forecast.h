@@ -1,0 +1,255 @@
+/*
+ * forecast.h - the Workload Prediction Engine's forecaster plug-ins, their registry,
+ * the "never empty" fallback hierarchy, and M4-style evaluation.
+ *
+ * A forecaster is a plug-in (STYLE.md rule 10): a const sc_forecaster_type (name,
+ * version, state size, methods) and an sc_forecaster instance that points at its type
+ * and owns a state block of type->state_size bytes that the core allocates.  The core
+ * calls methods only through the sc_forecaster_* wrappers below, which check arguments,
+ * clean missing values out of histories and make sure no NaN leaves a model.
+ *
+ *   fit(history, exog)        estimate from a whole history (may allocate, may be slow)
+ *   update(observation)       absorb one new observation, O(1), never allocates; the
+ *                             parameters stay fixed until the next fit (cheap between
+ *                             periodic refits in long simulations)
+ *   predict(horizon, q)       mean and quantiles for steps 1..horizon
+ *
+ * Missing values: NaN in a history is a missing sample.  The fit wrapper drops leading
+ * NaNs and fills each remaining NaN from one seasonal period earlier (or from the
+ * previous sample when the period is 1 or too little history precedes it), so every
+ * model sees a complete series whose end is the end of the history.  update(NaN)
+ * advances the model without learning: the model's own one-step forecast stands in
+ * for the missing value.
+ *
+ * Never empty: sc_forecaster_fit_fallback() walks a hierarchy of models from the most
+ * capable down (default "ets" -> "snaive" -> "naive") and keeps the first that can fit
+ * the history, so a forecast exists from the first observation on; the instance's
+ * name says which model answered.
+ */
+#ifndef SCULPT_FORECAST_H
+#define SCULPT_FORECAST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sculpt/status.h"
+
+/* Largest seasonal period any baseline accepts (4 weeks of hours, a week at 5 min is
+ * 2016).  Models document their own, smaller limits in core/forecast/README.md. */
+#define SC_FORECAST_MAX_PERIOD 2016
+/* Longest seasonal period ETS models natively (an hourly daily cycle), as in R's ets. */
+#define SC_ETS_MAX_PERIOD 24
+/* Default number of sample paths for simulated prediction intervals. */
+#define SC_FORECAST_DEFAULT_NSIM 2000
+/* RNG kind used for simulated intervals.  rng.h has no forecast kind yet; 9 is the next
+ * free value (requested to be added to rng.h as SC_RNG_FORECAST). */
+#define SC_FORECAST_RNG_KIND 9
+
+/* Options of a fit.  Initialise with sc_forecast_config_init(). */
+typedef struct sc_forecast_config {
+    int period;        /* seasonal period in samples; 1 = non-seasonal */
+    uint64_t seed;     /* seed of simulated prediction intervals */
+    char spec[8];      /* ets model "ETS" letters: "ZZZ" (auto, default), "ANN", "AAdA",
+                          "MAM", ... ; Z = choose by AICc.  Ignored by other models. */
+    double alpha;      /* fixed ets smoothing parameters; NaN = estimate (default) */
+    double beta;
+    double gamma;
+    double phi;
+    int nsim;          /* sample paths for simulated intervals; 0 = default */
+} sc_forecast_config;
+
+/* Optional exogenous regressors, row-major n x ncols aligned with the history.
+ * Borrowed for the duration of the call.  None of the current models use them. */
+typedef struct sc_forecast_exog {
+    const double *x;   /* n * ncols values */
+    size_t ncols;
+} sc_forecast_exog;
+
+/* The method table of a forecaster.  New members only at the end (version). */
+typedef struct sc_forecaster_type {
+    const char *name;        /* registry key: "naive", "snaive", "naive2", "ets" */
+    int version;             /* 1 */
+    size_t state_size;       /* bytes of model state the core allocates per instance */
+    int max_period;          /* longest seasonal period modelled natively (1 = none) */
+    /* Fewest observations fit() needs for cfg (after leading NaNs are dropped). */
+    size_t (*min_history)(const sc_forecast_config *cfg);
+    /* Fit y[0..n-1] (complete: no NaN, n >= min_history).  state is zeroed. */
+    sc_status (*fit)(void *state, const sc_forecast_config *cfg, const double *y, size_t n,
+                     const sc_forecast_exog *exog, sc_error *err);
+    /* Absorb one observation (NaN = missing).  O(1), no allocation. */
+    void (*update)(void *state, double y);
+    /* mean[h] and quant[h * nq] (step-major: quant[s * nq + k] is quantile q[k] of step
+     * s + 1) for h steps.  q[k] in (0, 1). */
+    sc_status (*predict)(const void *state, size_t h, const double *q, size_t nq,
+                         double *mean, double *quant, sc_error *err);
+} sc_forecaster_type;
+
+/* An instance: a type, a copy of the config, and the model state. */
+typedef struct sc_forecaster {
+    const sc_forecaster_type *type;
+    sc_forecast_config cfg;
+    int fitted;                 /* 1 after a successful fit */
+    uint64_t n_obs;             /* observations absorbed (fit + updates) */
+    double last_obs;            /* last finite observation (guard value) */
+    void *state;                /* type->state_size bytes, owned by the instance */
+} sc_forecaster;
+
+/* Defaults: period 1, seed 1, spec "ZZZ", parameters estimated, nsim default. */
+void sc_forecast_config_init(sc_forecast_config *cfg);
+
+/* Look a type up by name.  A miss gives SC_ERR_NOTFOUND listing the valid names; a
+ * model that is planned but not built in this binary gives SC_ERR_NOTBUILT. */
+sc_status sc_forecaster_type_find(const char *name, const sc_forecaster_type **out,
+                                  sc_error *err);
+/* NULL-terminated list of built types, in registry order. */
+const sc_forecaster_type *const *sc_forecaster_types(void);
+
+/* Allocate an unfitted instance of the named model.  Free with sc_forecaster_free. */
+sc_status sc_forecaster_alloc(const char *name, const sc_forecast_config *cfg,
+                              sc_forecaster **out, sc_error *err);
+/* NULL is a no-op. */
+void sc_forecaster_free(sc_forecaster *fc);
+/* Name of the model that answers (the type's name). */
+const char *sc_forecaster_name(const sc_forecaster *fc);
+
+/* Fit to y[0..n-1] (NaN = missing; see top).  Errors: SC_ERR_EMPTY when no finite
+ * value, SC_ERR_RANGE when the cleaned history is shorter than min_history or the
+ * period is outside [1, SC_FORECAST_MAX_PERIOD], SC_ERR_INPUT for infinite values.
+ * exog may be NULL. */
+sc_status sc_forecaster_fit(sc_forecaster *fc, const double *y, size_t n,
+                            const sc_forecast_exog *exog, sc_error *err);
+/* Absorb one observation (NaN = missing).  Requires a fitted instance. */
+sc_status sc_forecaster_update(sc_forecaster *fc, double y);
+/* Mean and quantiles for steps 1..h into caller-owned mean[h], quant[h*nq] (quant may
+ * be NULL when nq == 0).  Quantiles are sorted per step and never NaN. */
+sc_status sc_forecaster_predict(const sc_forecaster *fc, size_t h, const double *q,
+                                size_t nq, double *mean, double *quant, sc_error *err);
+
+/* Never empty: fit the first model of names[0..count-1] (most capable first) that can
+ * fit y; names == NULL uses the default hierarchy ets, snaive, naive.  *out answers
+ * (sc_forecaster_name says which).  Fails only with SC_ERR_EMPTY (no finite value) or
+ * a bad name. */
+sc_status sc_forecaster_fit_fallback(const char *const *names, size_t count,
+                                     const sc_forecast_config *cfg, const double *y,
+                                     size_t n, const sc_forecast_exog *exog,
+                                     sc_forecaster **out, sc_error *err);
+
+/* ---- seasonal period detection (season.c) ---------------------------------------- */
+
+/* Strongest seasonal period in [2, max_period] from the sample autocorrelation of y
+ * (NaN-aware): the lag with the largest local-maximum ACF above the 95 % white-noise
+ * bound 1.96/sqrt(n), among lags with at least 3 full cycles.  *out = 1 when none. */
+sc_status sc_season_detect(const double *y, size_t n, int max_period, int *out,
+                           sc_error *err);
+
+/* M4's seasonality test (Benchmarks and Evaluation.R, SeasonalityTest): seasonal when
+ * n >= 3m and |r_m| > 1.645/sqrt(n) * sqrt(1 + 2 sum_{k<m} r_k^2), with the ACF up to
+ * R's default lag.max = floor(10 log10 n) (a longer m is never seasonal).  1/0. */
+int sc_season_m4_test(const double *y, size_t n, int m);
+
+/* R's decompose() seasonal figure, multiplicative (mult = 1) or additive (0): out[i] for
+ * positions i, i+m, ... (0-based) of y[0..n-1], normalised to mean 1 (multiplicative)
+ * or mean 0 (additive).  n >= 2m.  SC_ERR_RANGE when too short, SC_ERR_INPUT when a
+ * position has no finite ratio (zero trend), SC_ERR_NOMEM. */
+sc_status sc_season_decompose(const double *y, size_t n, int m, int mult, double *out,
+                              sc_error *err);
+
+/* ---- ETS (ets.c) ----------------------------------------------------------------- */
+
+/* Letters of an ETS model. */
+typedef struct sc_ets_model {
+    char error;    /* 'A' or 'M' */
+    char trend;    /* 'N' or 'A' */
+    int damped;    /* 1 for Ad */
+    char season;   /* 'N', 'A' or 'M' */
+} sc_ets_model;
+
+/* Run the ETS recursions (Hyndman et al. 2008, Table 2.3) with given parameters and
+ * initial states x0 = (l0, b0, s_{0}, s_{-1}, ..., s_{-m+1}) (b0 only with a trend, the
+ * m seasonal states only with a season), writing one-step fitted values fitted[n] and
+ * returning the sum of squared (relative, for M errors) errors in *sse.  For testing and
+ * for callers that fix everything.  par = (alpha, beta, gamma, phi). */
+sc_status sc_ets_filter(sc_ets_model model, int m, const double par[4], const double *x0,
+                        const double *y, size_t n, double *fitted, double *sse,
+                        sc_error *err);
+
+/* Description of a fitted ets instance (model letters, parameters, AICc). */
+typedef struct sc_ets_info {
+    sc_ets_model model;
+    int m;
+    double alpha, beta, gamma, phi;
+    double l0, b0;
+    double sigma2;     /* residual variance (relative errors for M models) */
+    double aicc;
+    double loglik;
+} sc_ets_info;
+/* Fails with SC_ERR_INPUT when fc is not an ets instance. */
+sc_status sc_ets_info_get(const sc_forecaster *fc, sc_ets_info *out, sc_error *err);
+
+/* ---- M4 evaluation (m4eval.c) ---------------------------------------------------- */
+
+/* A set of series in M4 layout: a header row, then one row per series, "id" then its
+ * values (trailing empty fields are absent values; "NA" or an inner empty field is a
+ * missing value, NaN). */
+typedef struct sc_m4_set {
+    size_t count;        /* number of series */
+    char **ids;          /* count ids */
+    double **y;          /* count arrays */
+    size_t *n;           /* count lengths */
+} sc_m4_set;
+
+/* Read path into *out (zeroed first).  Free with sc_m4_set_cleanup. */
+sc_status sc_m4_set_read(const char *path, sc_m4_set *out, sc_error *err);
+void sc_m4_set_cleanup(sc_m4_set *set);
+
+/* M4 point and interval measures of one series (M4 Competitor's Guide, 2018):
+ *   sMAPE = mean 200|y-f|/(|y|+|f|)        (a 0/0 term counts 0)
+ *   MASE  = mean |y-f| / scale,  scale = mean_{t>m} |x_t - x_{t-m}| on the training x
+ *           (lag 1 when n <= m)
+ *   MSIS  = mean [(U-L) + 2/a (L-y)1{y<L} + 2/a (y-U)1{y>U}] / scale, a = 1 - level
+ *   coverage = fraction of y in [L, U]. */
+typedef struct sc_m4_score {
+    double smape;        /* percent */
+    double mase;         /* NaN when scale is 0 (constant training series) */
+    double msis;         /* NaN when scale is 0 or no bounds */
+    double covered;      /* number of test points inside [L, U] */
+    size_t h;            /* points scored */
+} sc_m4_score;
+
+/* Scale of MASE/MSIS for training x[0..n-1] (NaN-aware).  0 when undefined. */
+double sc_m4_scale(const double *x, size_t n, int m);
+/* Score one series.  lo/hi may be NULL (then msis NaN, covered 0). */
+void sc_m4_score_series(const double *train, size_t n_train, int m, const double *test,
+                        const double *f, const double *lo, const double *hi, size_t h,
+                        double level, sc_m4_score *out);
+
+/* Options and results of a whole-set evaluation. */
+typedef struct sc_m4_eval_opts {
+    const char *model;       /* model name, or "auto" for the fallback hierarchy */
+    size_t horizon;          /* H */
+    int period;              /* scoring period m (MASE scale, snaive, naive2) */
+    double level;            /* central interval level in percent, default 95 */
+    uint64_t seed;
+    int progress;            /* print progress to stderr */
+    const char *save_path;   /* write forecasts + bounds here (atomically), or NULL */
+    const sc_forecast_config *cfg;  /* NULL = defaults with the period above */
+} sc_m4_eval_opts;
+
+typedef struct sc_m4_eval_result {
+    double smape, mase, owa;        /* set means; owa relative to naive2 on this data */
+    double coverage;                /* fraction of all test points inside the interval */
+    double msis;                    /* set mean */
+    double seconds;                 /* wall time of fitting and forecasting the model */
+    size_t series;                  /* series scored */
+    size_t series_unscaled;         /* series left out of MASE/MSIS (zero scale) */
+    double naive2_smape, naive2_mase;
+    size_t fallbacks;               /* series answered by a fallback model */
+} sc_m4_eval_result;
+
+/* Forecast every training series with opts->model, write the forecasts when asked, then
+ * score them against test (read only after all forecasts are made).  Series are matched
+ * by position and their ids must agree; test rows need at least H values. */
+sc_status sc_m4_eval(const sc_m4_set *train, const sc_m4_set *test,
+                     const sc_m4_eval_opts *opts, sc_m4_eval_result *out, sc_error *err);
+
+#endif

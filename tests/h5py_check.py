@@ -1,0 +1,90 @@
+#!/usr/bin/python3
+"""h5py_check.py - check a store written by tests/test_h5py.c from outside sculpt.
+
+Opens FILE with h5py (an independent HDF5 reader) and checks the layout documented in
+core/include/sculpt/tsdb.h and traces/README.md, and the values the C test wrote, which
+are recomputed here from their definition (not read back from sculpt).  Prints one line
+per failed check and exits 1 if any failed, 0 otherwise.
+
+Usage: /usr/bin/python3 tests/h5py_check.py FILE
+"""
+import math
+import sys
+
+import h5py
+import numpy as np
+
+failures = []
+
+
+def check(cond, what):
+    if not cond:
+        failures.append(what)
+        print("FAIL:", what)
+
+
+def text(x):
+    return x.decode("ascii") if isinstance(x, (bytes, np.bytes_)) else str(x)
+
+
+def check_series(f, path, unit, step_ms, place_kind, t_expected, v_expected):
+    check(path in f, f"{path} exists")
+    if path not in f:
+        return
+    g = f[path]
+    check(isinstance(g, h5py.Group), f"{path} is a group")
+    check(text(g.attrs.get("unit", b"?")) == unit, f"{path} unit == {unit!r}")
+    check(g.attrs["step_ms"].dtype == np.int64, f"{path} step_ms is int64")
+    check(int(g.attrs["step_ms"]) == step_ms, f"{path} step_ms == {step_ms}")
+    check(text(g.attrs["place_kind"]) == place_kind, f"{path} place_kind == {place_kind}")
+    check(g.id.get_create_plist().get_obj_track_times() == 0,
+          f"{path} group has object time tracking off")
+    check(sorted(g.keys()) == ["t", "v"], f"{path} holds exactly t and v")
+    for name, dtype in (("t", np.dtype("<i8")), ("v", np.dtype("<f8"))):
+        d = g[name]
+        check(d.dtype == dtype, f"{path}/{name} dtype {d.dtype} == {dtype}")
+        check(d.ndim == 1, f"{path}/{name} is 1-D")
+        check(d.maxshape == (None,), f"{path}/{name} is unlimited")
+        check(d.chunks == (4096,), f"{path}/{name} chunks {d.chunks} == (4096,)")
+        check(d.compression == "gzip", f"{path}/{name} deflate compressed")
+        check(d.compression_opts == 4, f"{path}/{name} deflate level 4")
+        check(d.shuffle is True, f"{path}/{name} shuffle filter")
+        check(d.id.get_create_plist().get_obj_track_times() == 0,
+              f"{path}/{name} has object time tracking off")
+    t = g["t"][...]
+    v = g["v"][...]
+    check(len(t) == len(t_expected) and len(v) == len(v_expected),
+          f"{path} length {len(t)} == {len(t_expected)}")
+    if len(t) == len(t_expected):
+        check(np.array_equal(t, np.array(t_expected, dtype=np.int64)), f"{path} t values")
+        check(bool(np.all(np.diff(t) > 0)), f"{path} t strictly increasing")
+    if len(v) == len(v_expected):
+        ve = np.array(v_expected, dtype=np.float64)
+        same = (v == ve) | (np.isnan(v) & np.isnan(ve))
+        check(bool(np.all(same)), f"{path} v values (NaN where missing)")
+
+
+def main():
+    if len(sys.argv) != 2:
+        print(__doc__)
+        return 2
+    with h5py.File(sys.argv[1], "r") as f:
+        check(text(f.attrs.get("schema", b"")) == "sculpt-tsdb", "root schema attribute")
+        check(int(f.attrs.get("schema_version", -1)) == 1, "root schema_version == 1")
+        check(list(f.keys()) == ["series"], "root holds only /series")
+        check(sorted(f["series"].keys()) == ["shop"], "one app")
+        check(sorted(f["series/shop"].keys()) == ["eu", "us-east-1"], "two places")
+
+        # series 1: 5000 five-minute samples from 1.7e12 ms, v = k/4, missing at k % 97 == 5
+        t1 = [1700000000000 + 300000 * k for k in range(5000)]
+        v1 = [math.nan if k % 97 == 5 else k / 4 for k in range(5000)]
+        check_series(f, "series/shop/us-east-1/cpu", "vCPU", 300000, "region", t1, v1)
+        # series 2: irregular, three samples
+        check_series(f, "series/shop/eu/requests", "", 0, "geo",
+                     [1, 5, 100], [1.5, -2.0, 1e300])
+    print("h5py_check: %d failure(s)" % len(failures))
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1626 @@
+/*
+ * gen.c - the synthetic multi-region trace generator (API in gen.h, spec and model in
+ * traces/GENERATOR.md).
+ *
+ * Model of series (app a, geo g, metric m) at sample time t (UTC ms):
+ *
+ *   v(t) = base(a,g) * scale(m) * daily(t) * weekly(t) * trend(t) * events(t) * noise(t)
+ *
+ *   local(t)  = t + utcoffset_g(t)          (IANA zone with DST, or a fixed offset)
+ *   daily     = 1 + A_a * cos(2 pi (hour_local - peak_a) / 24)      A in [0, 1]
+ *   weekly    = weekend_factor_a on local Saturday and Sunday, else 1
+ *   trend     = (1 + g_a) ^ ((t - start) / 1 day)
+ *   events    = prod over events e covering (a, g) of (1 + lift_e * shape_e(t))
+ *               campaigns: trapezoid (linear ramp up and down over `ramp`),
+ *               flash crowds: linear rise over rise_fraction of the duration, then
+ *               linear decay to 0, fixed events: a box
+ *   noise     = exp(x_k - sigma^2 / 2),  x_k = phi x_{k-1} + sigma sqrt(1 - phi^2) z_k,
+ *               x_0 = sigma z_0, z ~ N(0,1): stationary AR(1) log-noise with standard
+ *               deviation sigma and mean factor 1 (autocorrelated, not white).
+ *
+ * Every factor is >= 0 by validation, so values are >= 0 (and clamped to be sure).
+ *
+ * UTC offsets of IANA zones come from the compiled tz database (TZif files, read here;
+ * see zone_load()), so DST switches happen at the right instant.
+ *
+ * Randomness (rng.h), entity-keyed so that adding a geography, app or metric leaves all
+ * other draws unchanged:
+ *   noise of (a,g,m):      stream sc_rng_key(seed, SC_RNG_TRACE, H(a), H(g), H(m))
+ *   flash crowds of (a,g): stream sc_rng_key(seed, SC_RNG_TRACE, H(a), H(g), H("#flash"))
+ *                          ('#' is not allowed in names, so no metric collides)
+ *   campaigns of scope (a, g or "*"): count from stream key(seed, SC_RNG_EVENT, H(a), H(g), 0),
+ *                          field f of campaign i from sc_rng_u01(key(..., (i+1)*16 + f)).
+ */
+#include "gen.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <gsl/gsl_cdf.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+
+#include "sculpt/fsutil.h"
+#include "sculpt/rng.h"
+
+#define PATH_MAX_ 256
+#define PI_ 3.14159265358979323846
+#define MAX_TOTAL_SAMPLES INT64_C(100000000) /* guard against runaway specs (800 MB) */
+#define MAX_RATE_PER_WEEK 10000.0
+
+/* ---- small JSON helpers (messages "file: $.path.key: what") ------------------------- */
+
+typedef struct jctx {
+    const char *file;
+    sc_error *err;
+} jctx;
+
+static sc_status jfail(const jctx *cx, const char *path, const char *key, const char *fmt,
+                       ...) __attribute__((format(printf, 4, 5)));
+
+static sc_status jfail(const jctx *cx, const char *path, const char *key, const char *fmt, ...)
+{
+    char where[512];
+    if (key)
+        snprintf(where, sizeof where, "%s: %s.%s", cx->file, path, key);
+    else
+        snprintf(where, sizeof where, "%s: %s", cx->file, path);
+    va_list ap;
+    va_start(ap, fmt);
+    sc_error_setv(cx->err, SC_ERR_INPUT, where, fmt, ap);
+    va_end(ap);
+    return SC_ERR_INPUT;
+}
+
+static void path_key(char *out, const char *parent, const char *key)
+{
+    snprintf(out, PATH_MAX_, "%s.%s", parent, key);
+}
+
+static void path_index(char *out, const char *parent, size_t i)
+{
+    snprintf(out, PATH_MAX_, "%s[%zu]", parent, i);
+}
+
+static const char *jtype(const cJSON *it)
+{
+    if (!it)
+        return "nothing";
+    if (cJSON_IsNumber(it))
+        return "a number";
+    if (cJSON_IsString(it))
+        return "a string";
+    if (cJSON_IsBool(it))
+        return "a boolean";
+    if (cJSON_IsNull(it))
+        return "null";
+    if (cJSON_IsArray(it))
+        return "an array";
+    return "an object";
+}
+
+/* Present and not null? */
+static const cJSON *jget(const cJSON *obj, const char *key)
+{
+    const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
+    return (it && !cJSON_IsNull(it)) ? it : NULL;
+}
+
+static sc_status jcheck_keys(const jctx *cx, const cJSON *obj, const char *path,
+                             const char *const *allowed)
+{
+    if (!cJSON_IsObject(obj))
+        return jfail(cx, path, NULL, "expected an object, got %s", jtype(obj));
+    for (const cJSON *m = obj->child; m; m = m->next) {
+        const char *k = m->string ? m->string : "";
+        for (const cJSON *o = obj->child; o != m; o = o->next)
+            if (o->string && strcmp(o->string, k) == 0)
+                return jfail(cx, path, k, "key occurs twice");
+        if (k[0] == '_' || strncmp(k, "comment", 7) == 0)
+            continue;
+        int ok = 0;
+        for (size_t i = 0; allowed[i] && !ok; i++)
+            ok = strcmp(allowed[i], k) == 0;
+        if (!ok) {
+            char list[400] = "";
+            size_t len = 0;
+            for (size_t i = 0; allowed[i]; i++)
+                len += (size_t)snprintf(list + len, len < sizeof list ? sizeof list - len : 0,
+                                        "%s%s", i ? ", " : "", allowed[i]);
+            return jfail(cx, path, k, "unknown field; valid fields: %s", list);
+        }
+    }
+    return SC_OK;
+}
+
+/* Number in a range; bounds "[]", "[)", "(]", "()". */
+static sc_status jnum(const jctx *cx, const cJSON *obj, const char *path, const char *key,
+                      double def, double lo, double hi, const char *bounds, double *out)
+{
+    const cJSON *it = jget(obj, key);
+    if (!it) {
+        *out = def;
+        return SC_OK;
+    }
+    if (!cJSON_IsNumber(it) || !isfinite(it->valuedouble))
+        return jfail(cx, path, key, "expected a number, got %s", jtype(it));
+    double v = it->valuedouble;
+    int ok_lo = bounds[0] == '[' ? v >= lo : v > lo;
+    int ok_hi = bounds[1] == ']' ? v <= hi : v < hi;
+    if (!ok_lo || !ok_hi)
+        return jfail(cx, path, key, "expected a number in %c%g, %g%c, got %g", bounds[0], lo, hi,
+                     bounds[1], v);
+    *out = v;
+    return SC_OK;
+}
+
+/* A name [A-Za-z0-9_.-]+ (or "*" when star_ok) into buf[SC_GEN_NAME_MAX]. */
+static sc_status jname(const jctx *cx, const cJSON *obj, const char *path, const char *key,
+                       const char *def, int star_ok, char *buf)
+{
+    const cJSON *it = jget(obj, key);
+    if (!it) {
+        if (!def)
+            return jfail(cx, path, key, "required field is missing");
+        snprintf(buf, SC_GEN_NAME_MAX, "%s", def);
+        return SC_OK;
+    }
+    if (!cJSON_IsString(it))
+        return jfail(cx, path, key, "expected a string, got %s", jtype(it));
+    const char *s = it->valuestring;
+    size_t n = strlen(s);
+    int ok = n > 0 && n < SC_GEN_NAME_MAX && strcmp(s, ".") && strcmp(s, "..");
+    if (ok && !(star_ok && strcmp(s, "*") == 0))
+        for (size_t i = 0; i < n && ok; i++) {
+            char c = s[i];
+            ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                 c == '_' || c == '.' || c == '-';
+        }
+    if (!ok)
+        return jfail(cx, path, key,
+                     "expected a name of [A-Za-z0-9_.-]%s, 1-%d characters, got '%s'",
+                     star_ok ? " or \"*\"" : "", SC_GEN_NAME_MAX - 1, s);
+    snprintf(buf, SC_GEN_NAME_MAX, "%s", s);
+    return SC_OK;
+}
+
+/* Free text (units) into buf[SC_GEN_NAME_MAX]. */
+static sc_status jtext(const jctx *cx, const cJSON *obj, const char *path, const char *key,
+                       const char *def, char *buf)
+{
+    const cJSON *it = jget(obj, key);
+    if (!it) {
+        snprintf(buf, SC_GEN_NAME_MAX, "%s", def);
+        return SC_OK;
+    }
+    if (!cJSON_IsString(it))
+        return jfail(cx, path, key, "expected a string, got %s", jtype(it));
+    if (strlen(it->valuestring) >= SC_GEN_NAME_MAX)
+        return jfail(cx, path, key, "longer than %d characters", SC_GEN_NAME_MAX - 1);
+    snprintf(buf, SC_GEN_NAME_MAX, "%s", it->valuestring);
+    return SC_OK;
+}
+
+static sc_status dur_value(const jctx *cx, const cJSON *it, const char *path, const char *key,
+                           int64_t min_ms, int64_t *out)
+{
+    if (!cJSON_IsString(it))
+        return jfail(cx, path, key,
+                     "expected a duration string such as \"5m\", \"2h\", \"3d\", got %s",
+                     jtype(it));
+    int64_t v;
+    if (sc_duration_parse(it->valuestring, &v) != SC_OK)
+        return jfail(cx, path, key,
+                     "expected a duration such as \"250ms\", \"30s\", \"5m\", \"2h\", \"3d\", "
+                     "\"1w\", got '%s'",
+                     it->valuestring);
+    if (v < min_ms)
+        return jfail(cx, path, key, "duration '%s' is shorter than the minimum %lld ms",
+                     it->valuestring, (long long)min_ms);
+    *out = v;
+    return SC_OK;
+}
+
+static sc_status jdur(const jctx *cx, const cJSON *obj, const char *path, const char *key,
+                      int64_t def, int64_t min_ms, int64_t *out)
+{
+    const cJSON *it = jget(obj, key);
+    if (!it) {
+        *out = def;
+        return SC_OK;
+    }
+    return dur_value(cx, it, path, key, min_ms, out);
+}
+
+static sc_status jtime(const jctx *cx, const cJSON *obj, const char *path, const char *key,
+                       int required, sc_time_ms def, sc_time_ms *out)
+{
+    const cJSON *it = jget(obj, key);
+    if (!it) {
+        if (required)
+            return jfail(cx, path, key, "required field is missing");
+        *out = def;
+        return SC_OK;
+    }
+    if (!cJSON_IsString(it) || sc_time_parse(it->valuestring, "UTC", out) != SC_OK)
+        return jfail(cx, path, key,
+                     "expected an ISO-8601 time string such as \"2024-03-04T00:00:00Z\"");
+    return SC_OK;
+}
+
+/* [lo, hi] numbers (or one number for lo == hi), lo <= hi, both in [min, max]. */
+static sc_status jnum_range(const jctx *cx, const cJSON *obj, const char *path,
+                            const char *key, double dlo, double dhi, double min, double max,
+                            double *lo, double *hi)
+{
+    const cJSON *it = jget(obj, key);
+    if (!it) {
+        *lo = dlo;
+        *hi = dhi;
+        return SC_OK;
+    }
+    double a, b;
+    if (cJSON_IsNumber(it)) {
+        a = b = it->valuedouble;
+    } else if (cJSON_IsArray(it) && cJSON_GetArraySize(it) == 2 &&
+               cJSON_IsNumber(it->child) && cJSON_IsNumber(it->child->next)) {
+        a = it->child->valuedouble;
+        b = it->child->next->valuedouble;
+    } else {
+        return jfail(cx, path, key, "expected [min, max] (two numbers) or a number, got %s",
+                     jtype(it));
+    }
+    if (!(isfinite(a) && isfinite(b) && a <= b && a >= min && b <= max))
+        return jfail(cx, path, key, "expected min <= max within [%g, %g], got [%g, %g]", min,
+                     max, a, b);
+    *lo = a;
+    *hi = b;
+    return SC_OK;
+}
+
+static sc_status jdur_range(const jctx *cx, const cJSON *obj, const char *path,
+                            const char *key, int64_t dlo, int64_t dhi, int64_t min_ms,
+                            int64_t *lo, int64_t *hi)
+{
+    const cJSON *it = jget(obj, key);
+    if (!it) {
+        *lo = dlo;
+        *hi = dhi;
+        return SC_OK;
+    }
+    sc_status st;
+    if (cJSON_IsString(it)) {
+        if ((st = dur_value(cx, it, path, key, min_ms, lo)) != SC_OK)
+            return st;
+        *hi = *lo;
+        return SC_OK;
+    }
+    if (!(cJSON_IsArray(it) && cJSON_GetArraySize(it) == 2))
+        return jfail(cx, path, key,
+                     "expected [min, max] (two duration strings such as [\"1d\", \"3d\"]), "
+                     "got %s",
+                     jtype(it));
+    char p[PATH_MAX_], p0[PATH_MAX_], p1[PATH_MAX_];
+    path_key(p, path, key);
+    path_index(p0, p, 0);
+    path_index(p1, p, 1);
+    if ((st = dur_value(cx, it->child, p0, NULL, min_ms, lo)) != SC_OK ||
+        (st = dur_value(cx, it->child->next, p1, NULL, min_ms, hi)) != SC_OK)
+        return st;
+    if (*lo > *hi)
+        return jfail(cx, path, key, "expected min <= max");
+    return SC_OK;
+}
+
+/* ---- the parsed spec ------------------------------------------------------------------ */
+
+/* A POSIX TZ rule "STDoff[DST[off],Mm.w.d[/time],Mm.w.d[/time]]" (offsets in s east). */
+typedef struct posix_rule {
+    int ok, has_dst;
+    int64_t std_off, dst_off;
+    int sm, sw, sd, em, ew, ed; /* month, week (5 = last), weekday (0 = Sunday) */
+    int64_t stime, etime;       /* local time of day of the switches, s */
+} posix_rule;
+
+typedef struct geo_spec {
+    char name[SC_GEN_NAME_MAX];
+    char zone[SC_GEN_NAME_MAX]; /* IANA zone, or "" for a fixed offset */
+    int64_t fixed_off_ms;       /* offset when zone is "" */
+    double scale;               /* multiplies the apps' default base level */
+    /* zone data (TZif): tz_off[i] (s east of UTC) holds from tz_at[i] (s); before the
+     * first transition tz_first_off; after the last, `rule` when rule.ok */
+    int64_t *tz_at;
+    int64_t *tz_off;
+    size_t tz_n;
+    int64_t tz_first_off;
+    posix_rule rule;
+} geo_spec;
+
+typedef struct metric_spec {
+    char name[SC_GEN_NAME_MAX];
+    char unit[SC_GEN_NAME_MAX];
+    double scale;
+} metric_spec;
+
+typedef struct app_spec {
+    char name[SC_GEN_NAME_MAX];
+    metric_spec *metrics;
+    size_t n_metrics;
+    double *base;          /* per geo (index as geos) */
+    double daily_amplitude, weekend_factor, peak_hour, trend_per_day;
+    double noise_sigma, noise_ar;
+} app_spec;
+
+typedef struct flash_spec {
+    double rate_per_week;
+    double lift_lo, lift_hi;
+    int64_t dur_lo, dur_hi;
+    double rise_fraction;
+} flash_spec;
+
+typedef struct campaign_spec {
+    int have_count, have_global_count;
+    int64_t count, global_count;
+    double rate_per_week, global_rate_per_week;
+    double lift_lo, lift_hi;
+    int64_t dur_lo, dur_hi;
+    int64_t ramp_ms;
+    int64_t start_jitter_ms, end_jitter_ms; /* standard deviations */
+    double lift_noise, lift_bias;
+    double p_unannounced, p_cancelled, p_lift_unstated;
+    int64_t announce_round_ms;
+} campaign_spec;
+
+typedef struct spec {
+    sc_time_ms start;
+    int64_t duration_ms, step_ms;
+    geo_spec *geos;
+    size_t n_geos;
+    app_spec *apps;
+    size_t n_apps;
+    flash_spec flash;
+    campaign_spec camp;
+    sc_gen_truth *fixed; /* fixed events */
+    size_t n_fixed;
+} spec;
+
+static void spec_cleanup(spec *s)
+{
+    for (size_t i = 0; i < s->n_geos; i++) {
+        free(s->geos[i].tz_at);
+        free(s->geos[i].tz_off);
+    }
+    free(s->geos);
+    for (size_t i = 0; i < s->n_apps; i++) {
+        free(s->apps[i].metrics);
+        free(s->apps[i].base);
+    }
+    free(s->apps);
+    free(s->fixed);
+}
+
+/* ---- time zones ----------------------------------------------------------------------- */
+
+/* Parse "+HH:MM" / "-HH:MM" / "+HH" into ms; 0 ok. */
+static int parse_fixed_offset(const char *s, int64_t *out)
+{
+    sc_time_ms a, b;
+    /* sc_time_parse reads a naive time in a fixed-offset tz: UTC - offset */
+    if (sc_time_parse("2000-01-01T12:00:00", s, &a) != SC_OK ||
+        sc_time_parse("2000-01-01T12:00:00", "UTC", &b) != SC_OK)
+        return -1;
+    *out = b - a;
+    return 0;
+}
+
+/*
+ * IANA zones are read from the compiled tz database (TZif files, RFC 8536) under $TZDIR or
+ * /usr/share/zoneinfo, without touching the process's TZ: thread-safe, and the answer
+ * does not depend on call history (mktime's resolution of ambiguous local times does).
+ * Instants after the file's last transition follow the POSIX TZ rule in its footer
+ * ("CET-1CEST,M3.5.0,M10.5.0/3"; the Mm.w.d form, which every current zone uses).
+ */
+static uint64_t be_u(const unsigned char *p, int n)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < n; i++)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+static int64_t days_civil(int64_t y, int m, int d)
+{
+    /* H. Hinnant's days_from_civil: days since 1970-01-01, proleptic Gregorian */
+    y -= m <= 2;
+    int64_t era = (y >= 0 ? y : y - 399) / 400;
+    int64_t yoe = y - era * 400;
+    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    return era * 146097 + doe - 719468;
+}
+
+/* POSIX TZ pieces.  Offsets are returned as written (POSIX: hours WEST of UTC). */
+static const char *ptz_name(const char *p)
+{
+    if (*p == '<') {
+        const char *q = strchr(p, '>');
+        return q ? q + 1 : NULL;
+    }
+    const char *q = p;
+    while ((*q >= 'A' && *q <= 'Z') || (*q >= 'a' && *q <= 'z'))
+        q++;
+    return q - p >= 3 ? q : NULL;
+}
+
+static const char *ptz_time(const char *p, int64_t *sec)
+{
+    int sign = 1;
+    if (*p == '+' || *p == '-')
+        sign = *p++ == '-' ? -1 : 1;
+    int64_t part[3] = {0, 0, 0};
+    for (int i = 0; i < 3; i++) {
+        if (*p < '0' || *p > '9')
+            return i == 0 ? NULL : p;
+        int64_t v = 0;
+        while (*p >= '0' && *p <= '9')
+            v = v * 10 + (*p++ - '0');
+        part[i] = v;
+        if (*p != ':' || i == 2)
+            break;
+        p++;
+    }
+    *sec = sign * (part[0] * 3600 + part[1] * 60 + part[2]);
+    return p;
+}
+
+static const char *ptz_rule(const char *p, int *m, int *w, int *d, int64_t *t)
+{
+    if (*p != 'M')
+        return NULL;
+    char *e;
+    *m = (int)strtol(p + 1, &e, 10);
+    if (*e != '.')
+        return NULL;
+    *w = (int)strtol(e + 1, &e, 10);
+    if (*e != '.')
+        return NULL;
+    *d = (int)strtol(e + 1, &e, 10);
+    if (*m < 1 || *m > 12 || *w < 1 || *w > 5 || *d < 0 || *d > 6)
+        return NULL;
+    *t = 2 * 3600;
+    if (*e == '/')
+        return ptz_time(e + 1, t);
+    return e;
+}
+
+static int parse_posix_tz(const char *s, posix_rule *r)
+{
+    memset(r, 0, sizeof *r);
+    const char *p = ptz_name(s);
+    int64_t off;
+    if (!p || !(p = ptz_time(p, &off)))
+        return -1;
+    r->std_off = -off;
+    if (*p == '\0') {
+        r->ok = 1;
+        return 0;
+    }
+    if (!(p = ptz_name(p)))
+        return -1;
+    r->dst_off = r->std_off + 3600;
+    if (*p && *p != ',') {
+        if (!(p = ptz_time(p, &off)))
+            return -1;
+        r->dst_off = -off;
+    }
+    if (*p++ != ',' || !(p = ptz_rule(p, &r->sm, &r->sw, &r->sd, &r->stime)) || *p++ != ',' ||
+        !(p = ptz_rule(p, &r->em, &r->ew, &r->ed, &r->etime)) || *p != '\0')
+        return -1;
+    r->has_dst = 1;
+    r->ok = 1;
+    return 0;
+}
+
+/* Day (since the epoch) of weekday d of week w (5 = last) of month m of year y. */
+static int64_t rule_day(int64_t y, int m, int w, int d)
+{
+    int64_t first = days_civil(y, m, 1);
+    int64_t next = m == 12 ? days_civil(y + 1, 1, 1) : days_civil(y, m + 1, 1);
+    int64_t dow_first = ((first + 4) % 7 + 7) % 7; /* 1970-01-01 was a Thursday (4) */
+    int64_t day = first + ((d - dow_first) % 7 + 7) % 7 + (int64_t)(w - 1) * 7;
+    while (day >= next)
+        day -= 7;
+    return day;
+}
+
+/* Offset (s east of UTC) of rule r at instant t (s). */
+static int64_t rule_offset(const posix_rule *r, int64_t t)
+{
+    if (!r->has_dst)
+        return r->std_off;
+    /* the UTC year of t (the rule's transitions are never near New Year) */
+    int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
+    int64_t y = 1970 + days / 366;
+    while (days_civil(y + 1, 1, 1) <= days)
+        y++;
+    while (days_civil(y, 1, 1) > days)
+        y--;
+    int64_t start = rule_day(y, r->sm, r->sw, r->sd) * 86400 + r->stime - r->std_off;
+    int64_t end = rule_day(y, r->em, r->ew, r->ed) * 86400 + r->etime - r->dst_off;
+    int dst = start < end ? (t >= start && t < end) : (t >= start || t < end);
+    return dst ? r->dst_off : r->std_off;
+}
+
+/* Load the zone's transitions and footer rule into g. */
+static sc_status zone_load(geo_spec *g, sc_error *err)
+{
+    const char *dir = getenv("TZDIR");
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir && *dir ? dir : "/usr/share/zoneinfo", g->zone);
+    char *buf = NULL;
+    size_t len = 0;
+    sc_error e2;
+    if (strstr(g->zone, "..") || sc_file_read_all(path, &buf, &len, &e2) != SC_OK)
+        return sc_error_set(err, SC_ERR_INPUT, NULL, "cannot read time zone data %s", path);
+    const unsigned char *p = (const unsigned char *)buf, *end = p + len;
+    sc_status st = SC_ERR_INPUT;
+    if (len < 44 || memcmp(p, "TZif", 4) != 0)
+        goto bad;
+    int version = p[4];
+    uint64_t cnt[6];
+    for (int i = 0; i < 6; i++)
+        cnt[i] = be_u(p + 20 + 4 * i, 4);
+    /* isutcnt, isstdcnt, leapcnt, timecnt, typecnt, charcnt */
+    int tsize = 4;
+    uint64_t blk = cnt[3] * 4 + cnt[3] + cnt[4] * 6 + cnt[5] + cnt[2] * 8 + cnt[1] + cnt[0];
+    p += 44;
+    if (version >= '2') {
+        if ((uint64_t)(end - p) < blk + 44 || memcmp(p + blk, "TZif", 4) != 0)
+            goto bad;
+        p += blk;
+        for (int i = 0; i < 6; i++)
+            cnt[i] = be_u(p + 20 + 4 * i, 4);
+        p += 44;
+        tsize = 8;
+        blk = cnt[3] * 8 + cnt[3] + cnt[4] * 6 + cnt[5] + cnt[2] * 12 + cnt[1] + cnt[0];
+    }
+    if ((uint64_t)(end - p) < blk || cnt[4] == 0 || cnt[3] > 100000 || cnt[4] > 256)
+        goto bad;
+    const unsigned char *times = p, *idx = p + cnt[3] * (uint64_t)tsize,
+                        *types = idx + cnt[3];
+    g->tz_n = (size_t)cnt[3];
+    g->tz_at = malloc((g->tz_n ? g->tz_n : 1) * sizeof *g->tz_at);
+    g->tz_off = malloc((g->tz_n ? g->tz_n : 1) * sizeof *g->tz_off);
+    if (!g->tz_at || !g->tz_off) {
+        st = SC_ERR_NOMEM;
+        goto bad;
+    }
+    for (size_t i = 0; i < g->tz_n; i++) {
+        uint64_t raw = be_u(times + i * (size_t)tsize, tsize);
+        g->tz_at[i] = tsize == 8 ? (int64_t)raw : (int64_t)(int32_t)(uint32_t)raw;
+        if (idx[i] >= cnt[4])
+            goto bad;
+        g->tz_off[i] = (int64_t)(int32_t)(uint32_t)be_u(types + 6 * idx[i], 4);
+    }
+    g->tz_first_off = (int64_t)(int32_t)(uint32_t)be_u(types, 4);
+    g->rule.ok = 0;
+    if (version >= '2') {
+        const unsigned char *f = p + blk;
+        if (f < end && *f == '\n') {
+            const unsigned char *nl = memchr(f + 1, '\n', (size_t)(end - f - 1));
+            if (nl && nl - f - 1 < 120) {
+                char tzs[128];
+                memcpy(tzs, f + 1, (size_t)(nl - f - 1));
+                tzs[nl - f - 1] = '\0';
+                if (tzs[0] && parse_posix_tz(tzs, &g->rule) != 0)
+                    g->rule.ok = 0;
+            }
+        }
+    }
+    free(buf);
+    return SC_OK;
+bad:
+    free(buf);
+    if (st == SC_ERR_NOMEM)
+        return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
+    return sc_error_set(err, SC_ERR_INPUT, NULL, "malformed time zone data %s", path);
+}
+
+/* UTC offset (ms) of geography g at instant t (ms). */
+static int64_t geo_offset_ms(const geo_spec *g, sc_time_ms t)
+{
+    if (!g->zone[0])
+        return g->fixed_off_ms;
+    int64_t ts = sc_time_floor_div(t, 1000);
+    if (g->tz_n == 0 || ts < g->tz_at[0])
+        return (g->tz_n == 0 && g->rule.ok ? rule_offset(&g->rule, ts) : g->tz_first_off) *
+               1000;
+    if (ts >= g->tz_at[g->tz_n - 1] && g->rule.ok)
+        return rule_offset(&g->rule, ts) * 1000;
+    size_t lo = 0, hi = g->tz_n; /* last transition <= ts */
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (g->tz_at[mid] <= ts)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return g->tz_off[lo] * 1000;
+}
+
+/* ---- spec parsing --------------------------------------------------------------------- */
+
+static sc_status parse_geo(const jctx *cx, const cJSON *o, const char *path, geo_spec *g)
+{
+    static const char *const keys[] = {"name", "tz", "utc_offset", "scale", NULL};
+    sc_status st;
+    if ((st = jcheck_keys(cx, o, path, keys)) != SC_OK ||
+        (st = jname(cx, o, path, "name", NULL, 0, g->name)) != SC_OK ||
+        (st = jnum(cx, o, path, "scale", 1.0, 0.0, INFINITY, "[)", &g->scale)) != SC_OK)
+        return st;
+    const cJSON *tz = jget(o, "tz"), *uo = jget(o, "utc_offset");
+    g->zone[0] = '\0';
+    g->fixed_off_ms = 0;
+    if (tz && uo)
+        return jfail(cx, path, "utc_offset", "give either \"tz\" or \"utc_offset\", not both");
+    if (tz) {
+        if (!cJSON_IsString(tz))
+            return jfail(cx, path, "tz", "expected a string, got %s", jtype(tz));
+        const char *z = tz->valuestring;
+        if (strcmp(z, "UTC") == 0 || strcmp(z, "Z") == 0 || strcmp(z, "Etc/UTC") == 0)
+            return SC_OK;
+        if (z[0] == '+' || z[0] == '-') {
+            if (parse_fixed_offset(z, &g->fixed_off_ms) != 0)
+                return jfail(cx, path, "tz", "expected an IANA zone or \"+HH:MM\", got '%s'", z);
+            return SC_OK;
+        }
+        sc_time_ms dummy;
+        if (strlen(z) >= sizeof g->zone ||
+            sc_time_parse("2000-01-01T12:00:00", z, &dummy) != SC_OK)
+            return jfail(cx, path, "tz",
+                         "unknown time zone '%s'; expected an IANA name such as "
+                         "\"Europe/Berlin\", \"UTC\" or \"+09:00\"",
+                         z);
+        snprintf(g->zone, sizeof g->zone, "%s", z);
+        return SC_OK;
+    }
+    if (uo) {
+        if (cJSON_IsNumber(uo)) {
+            double h = uo->valuedouble;
+            if (!(h >= -14 && h <= 14))
+                return jfail(cx, path, "utc_offset", "expected hours in [-14, 14], got %g", h);
+            g->fixed_off_ms = (int64_t)llround(h * 60.0) * SC_MS_PER_MIN;
+            return SC_OK;
+        }
+        if (cJSON_IsString(uo) && parse_fixed_offset(uo->valuestring, &g->fixed_off_ms) == 0)
+            return SC_OK;
+        return jfail(cx, path, "utc_offset", "expected hours (9, -5, 5.5) or \"+HH:MM\"");
+    }
+    return SC_OK;
+}
+
+static sc_status parse_app(const jctx *cx, const cJSON *o, const char *path, const spec *s,
+                           app_spec *a)
+{
+    static const char *const keys[] = {"name", "unit", "metric", "metrics", "base",
+                                       "daily_amplitude", "weekend_factor", "peak_hour",
+                                       "trend_per_day", "noise_sigma", "noise_ar", NULL};
+    sc_status st;
+    char unit[SC_GEN_NAME_MAX], metric[SC_GEN_NAME_MAX];
+    if ((st = jcheck_keys(cx, o, path, keys)) != SC_OK ||
+        (st = jname(cx, o, path, "name", NULL, 0, a->name)) != SC_OK ||
+        (st = jtext(cx, o, path, "unit", "req/s", unit)) != SC_OK ||
+        (st = jname(cx, o, path, "metric", "load", 0, metric)) != SC_OK ||
+        (st = jnum(cx, o, path, "daily_amplitude", 0.5, 0, 1, "[]", &a->daily_amplitude)) ||
+        (st = jnum(cx, o, path, "weekend_factor", 0.7, 0, INFINITY, "[)", &a->weekend_factor)) ||
+        (st = jnum(cx, o, path, "peak_hour", 14, 0, 24, "[)", &a->peak_hour)) ||
+        (st = jnum(cx, o, path, "trend_per_day", 0, -1, 1, "(]", &a->trend_per_day)) ||
+        (st = jnum(cx, o, path, "noise_sigma", 0.05, 0, 2, "[]", &a->noise_sigma)) ||
+        (st = jnum(cx, o, path, "noise_ar", 0.9, 0, 1, "[)", &a->noise_ar)))
+        return st;
+    /* metrics */
+    const cJSON *ms = jget(o, "metrics");
+    if (ms) {
+        if (jget(o, "metric"))
+            return jfail(cx, path, "metrics", "give either \"metric\" or \"metrics\", not both");
+        if (!cJSON_IsArray(ms) || cJSON_GetArraySize(ms) < 1)
+            return jfail(cx, path, "metrics", "expected a non-empty array of objects");
+        a->n_metrics = (size_t)cJSON_GetArraySize(ms);
+    } else {
+        a->n_metrics = 1;
+    }
+    a->metrics = calloc(a->n_metrics, sizeof *a->metrics);
+    a->base = calloc(s->n_geos, sizeof *a->base);
+    if (!a->metrics || !a->base)
+        return sc_error_set(cx->err, SC_ERR_NOMEM, NULL, "out of memory");
+    if (!ms) {
+        snprintf(a->metrics[0].name, SC_GEN_NAME_MAX, "%s", metric);
+        snprintf(a->metrics[0].unit, SC_GEN_NAME_MAX, "%s", unit);
+        a->metrics[0].scale = 1.0;
+    } else {
+        char mp[PATH_MAX_], mip[PATH_MAX_];
+        path_key(mp, path, "metrics");
+        size_t i = 0;
+        for (const cJSON *m = ms->child; m; m = m->next, i++) {
+            static const char *const mkeys[] = {"name", "unit", "scale", NULL};
+            path_index(mip, mp, i);
+            metric_spec *x = &a->metrics[i];
+            if ((st = jcheck_keys(cx, m, mip, mkeys)) != SC_OK ||
+                (st = jname(cx, m, mip, "name", NULL, 0, x->name)) != SC_OK ||
+                (st = jtext(cx, m, mip, "unit", unit, x->unit)) != SC_OK ||
+                (st = jnum(cx, m, mip, "scale", 1.0, 0, INFINITY, "[)", &x->scale)) != SC_OK)
+                return st;
+            for (size_t j = 0; j < i; j++)
+                if (strcmp(a->metrics[j].name, x->name) == 0)
+                    return jfail(cx, mip, "name", "duplicate metric '%s'", x->name);
+        }
+    }
+    /* base: a number, or {"default": x, "<geo>": y, ...} */
+    const cJSON *b = jget(o, "base");
+    double def = 100.0;
+    int have_def = 1;
+    if (b && cJSON_IsNumber(b)) {
+        if (!(isfinite(b->valuedouble) && b->valuedouble >= 0))
+            return jfail(cx, path, "base", "expected a non-negative number, got %g",
+                         b->valuedouble);
+        def = b->valuedouble;
+        b = NULL;
+    } else if (b && !cJSON_IsObject(b)) {
+        return jfail(cx, path, "base",
+                     "expected a number or an object {\"default\": x, \"<geo>\": y}, got %s",
+                     jtype(b));
+    }
+    char bp[PATH_MAX_];
+    path_key(bp, path, "base");
+    if (b) {
+        const cJSON *d = jget(b, "default");
+        have_def = d != NULL;
+        if (d && (st = jnum(cx, b, bp, "default", 100, 0, INFINITY, "[)", &def)) != SC_OK)
+            return st;
+        for (const cJSON *m = b->child; m; m = m->next) {
+            const char *k = m->string ? m->string : "";
+            if (strcmp(k, "default") == 0 || k[0] == '_' || strncmp(k, "comment", 7) == 0)
+                continue;
+            int found = 0;
+            for (size_t g = 0; g < s->n_geos && !found; g++)
+                found = strcmp(s->geos[g].name, k) == 0;
+            if (!found)
+                return jfail(cx, bp, k, "no geography named '%s' in $.geos", k);
+            for (const cJSON *q = b->child; q != m; q = q->next)
+                if (q->string && strcmp(q->string, k) == 0)
+                    return jfail(cx, bp, k, "key occurs twice");
+        }
+    }
+    for (size_t g = 0; g < s->n_geos; g++) {
+        const cJSON *v = b ? jget(b, s->geos[g].name) : NULL;
+        if (v) {
+            if ((st = jnum(cx, b, bp, s->geos[g].name, 0, 0, INFINITY, "[)", &a->base[g])) !=
+                SC_OK)
+                return st;
+        } else if (have_def) {
+            a->base[g] = def * s->geos[g].scale;
+        } else {
+            return jfail(cx, path, "base", "no level for geography '%s' and no \"default\"",
+                         s->geos[g].name);
+        }
+    }
+    return SC_OK;
+}
+
+static sc_status parse_flash(const jctx *cx, const cJSON *o, const char *path, flash_spec *f)
+{
+    static const char *const keys[] = {"rate_per_week", "lift", "duration", "rise_fraction",
+                                       NULL};
+    f->rate_per_week = 0.5;
+    f->lift_lo = 0.5;
+    f->lift_hi = 2.0;
+    f->dur_lo = 15 * SC_MS_PER_MIN;
+    f->dur_hi = 2 * SC_MS_PER_HOUR;
+    f->rise_fraction = 0.2;
+    if (!o)
+        return SC_OK;
+    sc_status st;
+    if ((st = jcheck_keys(cx, o, path, keys)) != SC_OK ||
+        (st = jnum(cx, o, path, "rate_per_week", 0.5, 0, MAX_RATE_PER_WEEK, "[]",
+                   &f->rate_per_week)) ||
+        (st = jnum_range(cx, o, path, "lift", 0.5, 2.0, 0, 1000, &f->lift_lo, &f->lift_hi)) ||
+        (st = jdur_range(cx, o, path, "duration", f->dur_lo, f->dur_hi, SC_MS_PER_MIN,
+                         &f->dur_lo, &f->dur_hi)) ||
+        (st = jnum(cx, o, path, "rise_fraction", 0.2, 0, 1, "(]", &f->rise_fraction)))
+        return st;
+    return SC_OK;
+}
+
+static sc_status parse_campaigns(const jctx *cx, const cJSON *o, const char *path,
+                                 campaign_spec *c)
+{
+    static const char *const keys[] = {
+        "count", "rate_per_week", "global_count", "global_rate_per_week", "lift", "duration",
+        "ramp", "start_jitter", "end_jitter", "lift_noise", "lift_bias", "p_unannounced",
+        "p_cancelled", "p_lift_unstated", "announce_round", NULL};
+    memset(c, 0, sizeof *c);
+    c->rate_per_week = 0.25;
+    c->global_rate_per_week = 0.1;
+    c->lift_lo = 0.2;
+    c->lift_hi = 0.8;
+    c->dur_lo = SC_MS_PER_DAY;
+    c->dur_hi = 5 * SC_MS_PER_DAY;
+    c->ramp_ms = 2 * SC_MS_PER_HOUR;
+    c->start_jitter_ms = 3 * SC_MS_PER_HOUR;
+    c->end_jitter_ms = 12 * SC_MS_PER_HOUR;
+    c->lift_noise = 0.3;
+    c->lift_bias = 1.0;
+    c->p_unannounced = 0.15;
+    c->p_cancelled = 0.1;
+    c->p_lift_unstated = 0.2;
+    c->announce_round_ms = SC_MS_PER_HOUR;
+    if (!o)
+        return SC_OK;
+    sc_status st;
+    double cnt = 0, gcnt = 0;
+    if ((st = jcheck_keys(cx, o, path, keys)) != SC_OK ||
+        (st = jnum(cx, o, path, "count", 0, 0, 1e6, "[]", &cnt)) ||
+        (st = jnum(cx, o, path, "global_count", 0, 0, 1e6, "[]", &gcnt)) ||
+        (st = jnum(cx, o, path, "rate_per_week", c->rate_per_week, 0, MAX_RATE_PER_WEEK, "[]",
+                   &c->rate_per_week)) ||
+        (st = jnum(cx, o, path, "global_rate_per_week", c->global_rate_per_week, 0,
+                   MAX_RATE_PER_WEEK, "[]", &c->global_rate_per_week)) ||
+        (st = jnum_range(cx, o, path, "lift", c->lift_lo, c->lift_hi, 0, 1000, &c->lift_lo,
+                         &c->lift_hi)) ||
+        (st = jdur_range(cx, o, path, "duration", c->dur_lo, c->dur_hi, SC_MS_PER_MIN,
+                         &c->dur_lo, &c->dur_hi)) ||
+        (st = jdur(cx, o, path, "ramp", c->ramp_ms, 0, &c->ramp_ms)) ||
+        (st = jdur(cx, o, path, "start_jitter", c->start_jitter_ms, 0, &c->start_jitter_ms)) ||
+        (st = jdur(cx, o, path, "end_jitter", c->end_jitter_ms, 0, &c->end_jitter_ms)) ||
+        (st = jnum(cx, o, path, "lift_noise", c->lift_noise, 0, 3, "[]", &c->lift_noise)) ||
+        (st = jnum(cx, o, path, "lift_bias", c->lift_bias, 0, 100, "[]", &c->lift_bias)) ||
+        (st = jnum(cx, o, path, "p_unannounced", c->p_unannounced, 0, 1, "[]",
+                   &c->p_unannounced)) ||
+        (st = jnum(cx, o, path, "p_cancelled", c->p_cancelled, 0, 1, "[]", &c->p_cancelled)) ||
+        (st = jnum(cx, o, path, "p_lift_unstated", c->p_lift_unstated, 0, 1, "[]",
+                   &c->p_lift_unstated)) ||
+        (st = jdur(cx, o, path, "announce_round", c->announce_round_ms, SC_MS_PER_SEC,
+                   &c->announce_round_ms)))
+        return st;
+    if (jget(o, "count")) {
+        if (cnt != floor(cnt))
+            return jfail(cx, path, "count", "expected a whole number, got %g", cnt);
+        if (jget(o, "rate_per_week"))
+            return jfail(cx, path, "count", "give either \"count\" or \"rate_per_week\"");
+        c->have_count = 1;
+        c->count = (int64_t)cnt;
+    }
+    if (jget(o, "global_count")) {
+        if (gcnt != floor(gcnt))
+            return jfail(cx, path, "global_count", "expected a whole number, got %g", gcnt);
+        if (jget(o, "global_rate_per_week"))
+            return jfail(cx, path, "global_count",
+                         "give either \"global_count\" or \"global_rate_per_week\"");
+        c->have_global_count = 1;
+        c->global_count = (int64_t)gcnt;
+    }
+    if (c->p_unannounced + c->p_cancelled > 1.0)
+        return jfail(cx, path, "p_cancelled",
+                     "p_unannounced + p_cancelled must be <= 1 (they are exclusive outcomes)");
+    return SC_OK;
+}
+
+static sc_status parse_fixed(const jctx *cx, const cJSON *arr, const char *path, spec *s)
+{
+    if (!cJSON_IsArray(arr))
+        return jfail(cx, path, NULL, "expected an array of events, got %s", jtype(arr));
+    size_t n = (size_t)cJSON_GetArraySize(arr);
+    s->fixed = calloc(n ? n : 1, sizeof *s->fixed);
+    if (!s->fixed)
+        return sc_error_set(cx->err, SC_ERR_NOMEM, NULL, "out of memory");
+    size_t i = 0;
+    for (const cJSON *e = arr->child; e; e = e->next, i++) {
+        static const char *const keys[] = {"kind", "app", "geo", "start", "end", "duration",
+                                           "lift", NULL};
+        char p[PATH_MAX_];
+        path_index(p, path, i);
+        sc_gen_truth *t = &s->fixed[i];
+        sc_status st;
+        int64_t dur = 0;
+        if ((st = jcheck_keys(cx, e, p, keys)) != SC_OK ||
+            (st = jname(cx, e, p, "kind", NULL, 0, t->kind)) != SC_OK ||
+            (st = jname(cx, e, p, "app", "*", 1, t->app)) != SC_OK ||
+            (st = jname(cx, e, p, "geo", "*", 1, t->geo)) != SC_OK ||
+            (st = jtime(cx, e, p, "start", 1, 0, &t->actual_start_ms)) != SC_OK)
+            return st;
+        if (jget(e, "end") && jget(e, "duration"))
+            return jfail(cx, p, "duration", "give either \"end\" or \"duration\", not both");
+        if (jget(e, "end")) {
+            if ((st = jtime(cx, e, p, "end", 1, 0, &t->actual_end_ms)) != SC_OK)
+                return st;
+        } else {
+            if (!jget(e, "duration"))
+                return jfail(cx, p, "end", "required field is missing (or give \"duration\")");
+            if ((st = jdur(cx, e, p, "duration", 0, SC_MS_PER_SEC, &dur)) != SC_OK)
+                return st;
+            t->actual_end_ms = sc_time_add(t->actual_start_ms, dur);
+        }
+        if (t->actual_end_ms <= t->actual_start_ms)
+            return jfail(cx, p, "end", "must be after start");
+        if (!jget(e, "lift"))
+            return jfail(cx, p, "lift", "required field is missing");
+        if ((st = jnum(cx, e, p, "lift", 0, -1, 1000, "(]", &t->actual_lift)) != SC_OK)
+            return st;
+        if (strcmp(t->app, "*") != 0) {
+            int found = 0;
+            for (size_t a = 0; a < s->n_apps && !found; a++)
+                found = strcmp(s->apps[a].name, t->app) == 0;
+            if (!found)
+                return jfail(cx, p, "app", "no app named '%s' in $.apps", t->app);
+        }
+        if (strcmp(t->geo, "*") != 0) {
+            int found = 0;
+            for (size_t g = 0; g < s->n_geos && !found; g++)
+                found = strcmp(s->geos[g].name, t->geo) == 0;
+            if (!found)
+                return jfail(cx, p, "geo", "no geography named '%s' in $.geos", t->geo);
+        }
+        t->status = SC_GEN_FIXED;
+        t->in_feed = 1;
+        t->announced_start_ms = t->actual_start_ms;
+        t->announced_end_ms = t->actual_end_ms;
+        t->announced_lift = t->actual_lift;
+        s->n_fixed++;
+    }
+    return SC_OK;
+}
+
+static sc_status parse_spec(const jctx *cx, const cJSON *root, const char *path,
+                            const sc_gen_options *opt, spec *s)
+{
+    static const char *const keys[] = {"start", "duration", "step", "geos", "apps",
+                                       "flash_crowds", "campaigns", "events", NULL};
+    sc_status st;
+    char p[PATH_MAX_], q[PATH_MAX_];
+    if ((st = jcheck_keys(cx, root, path, keys)) != SC_OK)
+        return st;
+    sc_time_ms def_start;
+    sc_time_parse("2024-01-01T00:00:00Z", NULL, &def_start);
+    if ((st = jtime(cx, root, path, "start", 0, def_start, &s->start)) != SC_OK ||
+        (st = jdur(cx, root, path, "duration", 28 * SC_MS_PER_DAY, SC_MS_PER_SEC,
+                   &s->duration_ms)) != SC_OK ||
+        (st = jdur(cx, root, path, "step", 5 * SC_MS_PER_MIN, SC_MS_PER_SEC, &s->step_ms)) !=
+            SC_OK)
+        return st;
+    if (opt) {
+        if (opt->override_start)
+            s->start = opt->start_ms;
+        if (opt->duration_ms > 0)
+            s->duration_ms = opt->duration_ms;
+        if (opt->step_ms > 0)
+            s->step_ms = opt->step_ms;
+    }
+    if (s->duration_ms < s->step_ms)
+        return jfail(cx, path, "duration", "must be at least one step (%lld ms)",
+                     (long long)s->step_ms);
+    /* geos */
+    const cJSON *geos = jget(root, "geos");
+    if (!geos)
+        return jfail(cx, path, "geos", "required field is missing");
+    if (!cJSON_IsArray(geos) || cJSON_GetArraySize(geos) < 1)
+        return jfail(cx, path, "geos", "expected a non-empty array of objects, got %s",
+                     jtype(geos));
+    s->n_geos = (size_t)cJSON_GetArraySize(geos);
+    s->geos = calloc(s->n_geos, sizeof *s->geos);
+    if (!s->geos) {
+        s->n_geos = 0;
+        return sc_error_set(cx->err, SC_ERR_NOMEM, NULL, "out of memory");
+    }
+    path_key(p, path, "geos");
+    size_t i = 0;
+    for (const cJSON *g = geos->child; g; g = g->next, i++) {
+        path_index(q, p, i);
+        if ((st = parse_geo(cx, g, q, &s->geos[i])) != SC_OK)
+            return st;
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(s->geos[j].name, s->geos[i].name) == 0)
+                return jfail(cx, q, "name", "duplicate geography '%s'", s->geos[i].name);
+    }
+    /* apps */
+    const cJSON *apps = jget(root, "apps");
+    if (!apps)
+        return jfail(cx, path, "apps", "required field is missing");
+    if (!cJSON_IsArray(apps) || cJSON_GetArraySize(apps) < 1)
+        return jfail(cx, path, "apps", "expected a non-empty array of objects, got %s",
+                     jtype(apps));
+    size_t na = (size_t)cJSON_GetArraySize(apps);
+    s->apps = calloc(na, sizeof *s->apps);
+    if (!s->apps)
+        return sc_error_set(cx->err, SC_ERR_NOMEM, NULL, "out of memory");
+    s->n_apps = na;
+    path_key(p, path, "apps");
+    i = 0;
+    for (const cJSON *a = apps->child; a; a = a->next, i++) {
+        path_index(q, p, i);
+        if ((st = parse_app(cx, a, q, s, &s->apps[i])) != SC_OK)
+            return st;
+        for (size_t j = 0; j < i; j++)
+            if (strcmp(s->apps[j].name, s->apps[i].name) == 0)
+                return jfail(cx, q, "name", "duplicate app '%s'", s->apps[i].name);
+    }
+    int64_t total = (int64_t)(s->duration_ms / s->step_ms);
+    size_t nser = 0;
+    for (size_t a = 0; a < s->n_apps; a++)
+        nser += s->apps[a].n_metrics * s->n_geos;
+    if (total > MAX_TOTAL_SAMPLES / (int64_t)(nser ? nser : 1))
+        return jfail(cx, path, "duration",
+                     "%lld steps x %zu series exceeds the limit of %lld samples",
+                     (long long)total, nser, (long long)MAX_TOTAL_SAMPLES);
+    /* events */
+    const cJSON *fc = jget(root, "flash_crowds");
+    path_key(p, path, "flash_crowds");
+    if ((st = parse_flash(cx, fc, p, &s->flash)) != SC_OK)
+        return st;
+    const cJSON *cp = jget(root, "campaigns");
+    path_key(p, path, "campaigns");
+    if ((st = parse_campaigns(cx, cp, p, &s->camp)) != SC_OK)
+        return st;
+    const cJSON *ev = jget(root, "events");
+    if (ev) {
+        path_key(p, path, "events");
+        if ((st = parse_fixed(cx, ev, p, s)) != SC_OK)
+            return st;
+    }
+    return SC_OK;
+}
+
+/* ---- event generation ----------------------------------------------------------------- */
+
+typedef struct truth_list {
+    sc_gen_truth *v;
+    size_t n, cap;
+} truth_list;
+
+static sc_status truth_push(truth_list *l, const sc_gen_truth *t)
+{
+    if (l->n == l->cap) {
+        size_t nc = l->cap ? l->cap * 2 : 64;
+        sc_gen_truth *nv = realloc(l->v, nc * sizeof *nv);
+        if (!nv)
+            return SC_ERR_NOMEM;
+        l->v = nv;
+        l->cap = nc;
+    }
+    l->v[l->n++] = *t;
+    return SC_OK;
+}
+
+static double uniform_in(double lo, double hi, double u)
+{
+    return lo + (hi - lo) * u;
+}
+
+static int64_t round_to(int64_t v, int64_t q)
+{
+    return sc_time_floor_div(v + q / 2, q) * q;
+}
+
+/* Campaigns of scope (app, geo or "*"). */
+static sc_status gen_campaigns(const spec *s, uint64_t seed, const char *app, const char *geo,
+                               int global, truth_list *out)
+{
+    const campaign_spec *c = &s->camp;
+    uint64_t ha = sc_rng_hash_str(app), hg = sc_rng_hash_str(geo);
+    int64_t n;
+    int have = global ? c->have_global_count : c->have_count;
+    if (have) {
+        n = global ? c->global_count : c->count;
+    } else {
+        double rate = global ? c->global_rate_per_week : c->rate_per_week;
+        double mu = rate * (double)s->duration_ms / (double)(7 * SC_MS_PER_DAY);
+        if (mu <= 0)
+            return SC_OK;
+        gsl_rng *r = sc_rng_stream_alloc(sc_rng_key(seed, SC_RNG_EVENT, ha, hg, 0));
+        if (!r)
+            return SC_ERR_NOMEM;
+        n = (int64_t)gsl_ran_poisson(r, mu);
+        gsl_rng_free(r);
+    }
+    const sc_time_ms t0 = s->start, t1 = s->start + s->duration_ms;
+    const int64_t q = c->announce_round_ms;
+    for (int64_t i = 0; i < n; i++) {
+        double u[8];
+        for (uint64_t f = 0; f < 8; f++)
+            u[f] = sc_rng_u01(sc_rng_key(seed, SC_RNG_EVENT, ha, hg, (uint64_t)(i + 1) * 16 + f));
+        sc_gen_truth t;
+        memset(&t, 0, sizeof t);
+        snprintf(t.kind, sizeof t.kind, "campaign");
+        snprintf(t.app, sizeof t.app, "%s", app);
+        snprintf(t.geo, sizeof t.geo, "%s", geo);
+        /* the plan, as it would be announced: times rounded to announce_round */
+        int64_t dur = round_to((int64_t)llround(uniform_in((double)c->dur_lo, (double)c->dur_hi,
+                                                           u[0])), q);
+        if (dur < q)
+            dur = q;
+        int64_t room = (t1 - t0) - dur;
+        sc_time_ms a_start =
+            round_to(t0 + (room > 0 ? (int64_t)llround((double)room * u[1]) : 0), q);
+        sc_time_ms a_end = a_start + dur;
+        /* announced lifts are round figures (whole percent) */
+        double a_lift = round(100.0 * uniform_in(c->lift_lo, c->lift_hi, u[2])) / 100.0;
+        /* what actually happens */
+        sc_time_ms r_start =
+            a_start + round_to((int64_t)llround((double)c->start_jitter_ms *
+                                                gsl_cdf_ugaussian_Pinv(u[4])),
+                               SC_MS_PER_MIN);
+        sc_time_ms r_end = a_end + round_to((int64_t)llround((double)c->end_jitter_ms *
+                                                             gsl_cdf_ugaussian_Pinv(u[5])),
+                                            SC_MS_PER_MIN);
+        int64_t min_dur = round_to(dur / 4, SC_MS_PER_MIN);
+        if (min_dur < SC_MS_PER_MIN)
+            min_dur = SC_MS_PER_MIN;
+        if (r_end < r_start + min_dur)
+            r_end = r_start + min_dur;
+        double z = gsl_cdf_ugaussian_Pinv(u[6]);
+        double r_lift =
+            a_lift * c->lift_bias * exp(c->lift_noise * z - 0.5 * c->lift_noise * c->lift_noise);
+        int stated = u[7] >= c->p_lift_unstated;
+        if (u[3] < c->p_unannounced) {
+            t.status = SC_GEN_UNANNOUNCED;
+            t.in_feed = 0;
+            t.announced_start_ms = r_start;
+            t.announced_end_ms = r_end;
+            t.announced_lift = NAN;
+            t.actual_start_ms = r_start;
+            t.actual_end_ms = r_end;
+            t.actual_lift = r_lift;
+        } else if (u[3] < c->p_unannounced + c->p_cancelled) {
+            t.status = SC_GEN_CANCELLED;
+            t.in_feed = 1;
+            t.announced_start_ms = a_start;
+            t.announced_end_ms = a_end;
+            t.announced_lift = stated ? a_lift : NAN;
+            t.actual_start_ms = a_start;
+            t.actual_end_ms = a_end;
+            t.actual_lift = 0.0;
+        } else {
+            t.status = SC_GEN_HAPPENED;
+            t.in_feed = 1;
+            t.announced_start_ms = a_start;
+            t.announced_end_ms = a_end;
+            t.announced_lift = stated ? a_lift : NAN;
+            t.actual_start_ms = r_start;
+            t.actual_end_ms = r_end;
+            t.actual_lift = r_lift;
+        }
+        if (truth_push(out, &t) != SC_OK)
+            return SC_ERR_NOMEM;
+    }
+    return SC_OK;
+}
+
+/* Flash crowds of (app, geo): Poisson arrivals over [start, end). */
+static sc_status gen_flash(const spec *s, uint64_t seed, const char *app, const char *geo,
+                           truth_list *out)
+{
+    const flash_spec *f = &s->flash;
+    if (f->rate_per_week <= 0)
+        return SC_OK;
+    gsl_rng *r = sc_rng_stream_alloc(sc_rng_key(seed, SC_RNG_TRACE, sc_rng_hash_str(app),
+                                                sc_rng_hash_str(geo), sc_rng_hash_str("#flash")));
+    if (!r)
+        return SC_ERR_NOMEM;
+    double mean_gap_ms = (double)(7 * SC_MS_PER_DAY) / f->rate_per_week;
+    double t = (double)s->start;
+    const double t1 = (double)(s->start + s->duration_ms);
+    sc_status st = SC_OK;
+    for (;;) {
+        t += gsl_ran_exponential(r, mean_gap_ms);
+        if (t >= t1)
+            break;
+        double du = gsl_rng_uniform(r), lu = gsl_rng_uniform(r);
+        sc_gen_truth x;
+        memset(&x, 0, sizeof x);
+        snprintf(x.kind, sizeof x.kind, "flash_crowd");
+        snprintf(x.app, sizeof x.app, "%s", app);
+        snprintf(x.geo, sizeof x.geo, "%s", geo);
+        x.status = SC_GEN_FLASH_CROWD;
+        x.in_feed = 0;
+        x.actual_start_ms = round_to((sc_time_ms)llround(t), SC_MS_PER_SEC);
+        int64_t d = round_to((int64_t)llround(uniform_in((double)f->dur_lo, (double)f->dur_hi, du)),
+                             SC_MS_PER_SEC);
+        x.actual_end_ms = x.actual_start_ms + (d > 0 ? d : SC_MS_PER_SEC);
+        x.actual_lift = uniform_in(f->lift_lo, f->lift_hi, lu);
+        x.announced_start_ms = x.actual_start_ms;
+        x.announced_end_ms = x.actual_end_ms;
+        x.announced_lift = NAN;
+        if ((st = truth_push(out, &x)) != SC_OK)
+            break;
+    }
+    gsl_rng_free(r);
+    return st;
+}
+
+static int cmp_truth(const void *pa, const void *pb)
+{
+    const sc_gen_truth *a = pa, *b = pb;
+    if (a->actual_start_ms != b->actual_start_ms)
+        return a->actual_start_ms < b->actual_start_ms ? -1 : 1;
+    int c = strcmp(a->app, b->app);
+    if (c)
+        return c;
+    if ((c = strcmp(a->geo, b->geo)))
+        return c;
+    if ((c = strcmp(a->kind, b->kind)))
+        return c;
+    if (a->status != b->status)
+        return a->status < b->status ? -1 : 1;
+    if (a->actual_end_ms != b->actual_end_ms)
+        return a->actual_end_ms < b->actual_end_ms ? -1 : 1;
+    if (a->announced_start_ms != b->announced_start_ms)
+        return a->announced_start_ms < b->announced_start_ms ? -1 : 1;
+    return (a->actual_lift > b->actual_lift) - (a->actual_lift < b->actual_lift);
+}
+
+/* Shape of an event's effect at t, in [0, 1]. */
+static double event_shape(const sc_gen_truth *e, sc_time_ms t, const spec *s)
+{
+    if (t < e->actual_start_ms || t >= e->actual_end_ms)
+        return 0.0;
+    double x = (double)(t - e->actual_start_ms);
+    double len = (double)(e->actual_end_ms - e->actual_start_ms);
+    if (e->status == SC_GEN_FLASH_CROWD) {
+        double rise = s->flash.rise_fraction * len;
+        if (x < rise)
+            return x / rise;
+        return (len - x) / (len - rise > 0 ? len - rise : 1.0);
+    }
+    if (e->status == SC_GEN_FIXED)
+        return 1.0;
+    double ramp = (double)s->camp.ramp_ms;
+    if (ramp > len / 2)
+        ramp = len / 2;
+    if (ramp <= 0)
+        return 1.0;
+    if (x < ramp)
+        return x / ramp;
+    if (len - x < ramp)
+        return (len - x) / ramp;
+    return 1.0;
+}
+
+/* ---- the run -------------------------------------------------------------------------- */
+
+const char *sc_gen_truth_status_name(sc_gen_truth_status st)
+{
+    switch (st) {
+    case SC_GEN_HAPPENED: return "happened";
+    case SC_GEN_UNANNOUNCED: return "unannounced";
+    case SC_GEN_CANCELLED: return "cancelled";
+    case SC_GEN_FLASH_CROWD: return "flash_crowd";
+    case SC_GEN_FIXED: return "fixed";
+    }
+    return "unknown";
+}
+
+void sc_gen_result_free(sc_gen_result *res)
+{
+    if (!res)
+        return;
+    for (size_t i = 0; i < res->n_series; i++)
+        free(res->series[i].v);
+    free(res->series);
+    sc_event_feed_free(res->feed);
+    free(res->truth);
+    free(res);
+}
+
+static int cmp_series(const void *pa, const void *pb)
+{
+    const sc_gen_series *a = pa, *b = pb;
+    int c = strcmp(a->app, b->app);
+    if (c)
+        return c;
+    if ((c = strcmp(a->geo, b->geo)))
+        return c;
+    return strcmp(a->metric, b->metric);
+}
+
+static int scope_covers(const char *scope, const char *name)
+{
+    return strcmp(scope, "*") == 0 || strcmp(scope, name) == 0;
+}
+
+static sc_status generate(const spec *s, uint64_t seed, sc_gen_result *res, sc_error *err)
+{
+    const size_t n = (size_t)(s->duration_ms / s->step_ms);
+    res->start_ms = s->start;
+    res->step_ms = s->step_ms;
+    res->n_steps = n;
+    truth_list tl = {0};
+    size_t nser = 0;
+    double *local_hour = NULL, *weekend = NULL, *mult = NULL, *base = NULL;
+    sc_status st = SC_OK;
+
+    /* events: per-scope campaigns, global campaigns, flash crowds, fixed events */
+    for (size_t a = 0; a < s->n_apps && st == SC_OK; a++) {
+        for (size_t g = 0; g < s->n_geos && st == SC_OK; g++) {
+            st = gen_campaigns(s, seed, s->apps[a].name, s->geos[g].name, 0, &tl);
+            if (st == SC_OK)
+                st = gen_flash(s, seed, s->apps[a].name, s->geos[g].name, &tl);
+        }
+        if (st == SC_OK)
+            st = gen_campaigns(s, seed, s->apps[a].name, "*", 1, &tl);
+    }
+    for (size_t i = 0; i < s->n_fixed && st == SC_OK; i++)
+        st = truth_push(&tl, &s->fixed[i]);
+    if (st != SC_OK)
+        goto nomem;
+    if (tl.n > 1)
+        qsort(tl.v, tl.n, sizeof *tl.v, cmp_truth);
+    res->truth = tl.v;
+    res->n_truth = tl.n;
+    tl.v = NULL;
+
+    /* the feed: what was announced */
+    res->feed = sc_event_feed_alloc();
+    if (!res->feed)
+        goto nomem;
+    for (size_t i = 0; i < res->n_truth; i++) {
+        const sc_gen_truth *t = &res->truth[i];
+        if (!t->in_feed)
+            continue;
+        sc_event ev;
+        memset(&ev, 0, sizeof ev);
+        ev.start_ms = t->announced_start_ms;
+        ev.end_ms = t->announced_end_ms;
+        snprintf(ev.app, sizeof ev.app, "%s", t->app);
+        snprintf(ev.geo, sizeof ev.geo, "%s", t->geo);
+        snprintf(ev.kind, sizeof ev.kind, "%s", t->kind);
+        ev.lift = t->announced_lift;
+        if ((st = sc_event_feed_add(res->feed, &ev, err)) != SC_OK)
+            return st;
+    }
+    sc_event_feed_sort(res->feed);
+
+    /* series */
+    for (size_t a = 0; a < s->n_apps; a++)
+        nser += s->apps[a].n_metrics * s->n_geos;
+    res->series = calloc(nser, sizeof *res->series);
+    local_hour = malloc(n * sizeof *local_hour);
+    weekend = malloc(n * sizeof *weekend);
+    mult = malloc(n * sizeof *mult);
+    base = malloc(n * sizeof *base);
+    if (!res->series || !local_hour || !weekend || !mult || !base)
+        goto nomem;
+    size_t si = 0;
+    for (size_t g = 0; g < s->n_geos; g++) {
+        const geo_spec *gs = &s->geos[g];
+        for (size_t k = 0; k < n; k++) {
+            sc_time_ms t = s->start + (sc_time_ms)k * s->step_ms;
+            sc_time_ms local = t + geo_offset_ms(gs, t);
+            int64_t day = sc_time_floor_div(local, SC_MS_PER_DAY);
+            local_hour[k] = (double)(local - day * SC_MS_PER_DAY) / (double)SC_MS_PER_HOUR;
+            /* 1970-01-01 was a Thursday: (day + 4) mod 7 is 0 on Sunday, 6 on Saturday */
+            int64_t dow = ((day + 4) % 7 + 7) % 7;
+            weekend[k] = (dow == 0 || dow == 6) ? 1.0 : 0.0;
+        }
+        for (size_t a = 0; a < s->n_apps; a++) {
+            const app_spec *as = &s->apps[a];
+            /* deterministic demand shape of (app, geo) */
+            for (size_t k = 0; k < n; k++) {
+                double days = (double)((sc_time_ms)k * s->step_ms) / (double)SC_MS_PER_DAY;
+                double daily = 1.0 + as->daily_amplitude *
+                                         cos(2.0 * PI_ * (local_hour[k] - as->peak_hour) / 24.0);
+                double weekly = weekend[k] != 0.0 ? as->weekend_factor : 1.0;
+                double trend = pow(1.0 + as->trend_per_day, days);
+                base[k] = as->base[g] * daily * weekly * trend;
+                mult[k] = 1.0;
+            }
+            for (size_t e = 0; e < res->n_truth; e++) {
+                const sc_gen_truth *t = &res->truth[e];
+                if (t->status == SC_GEN_CANCELLED || !scope_covers(t->app, as->name) ||
+                    !scope_covers(t->geo, gs->name))
+                    continue;
+                if (t->actual_end_ms <= s->start)
+                    continue;
+                int64_t k0 = sc_time_floor_div(t->actual_start_ms - s->start, s->step_ms);
+                if (k0 < 0)
+                    k0 = 0;
+                for (size_t k = (size_t)k0; k < n; k++) {
+                    sc_time_ms tk = s->start + (sc_time_ms)k * s->step_ms;
+                    if (tk >= t->actual_end_ms)
+                        break;
+                    mult[k] *= 1.0 + t->actual_lift * event_shape(t, tk, s);
+                }
+            }
+            for (size_t m = 0; m < as->n_metrics; m++) {
+                const metric_spec *ms = &as->metrics[m];
+                sc_gen_series *sr = &res->series[si++];
+                snprintf(sr->app, sizeof sr->app, "%s", as->name);
+                snprintf(sr->geo, sizeof sr->geo, "%s", gs->name);
+                snprintf(sr->metric, sizeof sr->metric, "%s", ms->name);
+                snprintf(sr->unit, sizeof sr->unit, "%s", ms->unit);
+                sr->start_ms = s->start;
+                sr->step_ms = s->step_ms;
+                sr->n = n;
+                sr->v = malloc(n * sizeof *sr->v);
+                if (!sr->v)
+                    goto nomem;
+                gsl_rng *r = sc_rng_stream_alloc(
+                    sc_rng_key(seed, SC_RNG_TRACE, sc_rng_hash_str(as->name),
+                               sc_rng_hash_str(gs->name), sc_rng_hash_str(ms->name)));
+                if (!r)
+                    goto nomem;
+                const double sig = as->noise_sigma, phi = as->noise_ar;
+                const double innov = sig * sqrt(1.0 - phi * phi);
+                double x = sig * gsl_ran_gaussian_ziggurat(r, 1.0);
+                for (size_t k = 0; k < n; k++) {
+                    if (k > 0)
+                        x = phi * x + innov * gsl_ran_gaussian_ziggurat(r, 1.0);
+                    double noise = exp(x - 0.5 * sig * sig);
+                    double v = ms->scale * base[k] * mult[k] * noise;
+                    sr->v[k] = v > 0.0 ? v : 0.0;
+                }
+                gsl_rng_free(r);
+            }
+        }
+    }
+    res->n_series = si;
+    qsort(res->series, res->n_series, sizeof *res->series, cmp_series);
+    free(local_hour);
+    free(weekend);
+    free(mult);
+    free(base);
+    return SC_OK;
+nomem:
+    free(tl.v);
+    free(local_hour);
+    free(weekend);
+    free(mult);
+    free(base);
+    if (res->series)
+        res->n_series = nser; /* calloc'ed: unset v are NULL */
+    return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory generating traces");
+}
+
+sc_status sc_gen_run_json(const cJSON *root, const char *spec_file, const char *json_path,
+                          uint64_t seed, const sc_gen_options *opt, sc_gen_result **out,
+                          sc_error *err)
+{
+    *out = NULL;
+    jctx cx = {spec_file ? spec_file : "<spec>", err};
+    spec s;
+    memset(&s, 0, sizeof s);
+    const char *path = json_path && *json_path ? json_path : "$";
+    sc_status st = parse_spec(&cx, root, path, opt, &s);
+    if (st == SC_OK) {
+        char p[PATH_MAX_], q[PATH_MAX_];
+        path_key(p, path, "geos");
+        for (size_t g = 0; g < s.n_geos && st == SC_OK; g++) {
+            if (!s.geos[g].zone[0])
+                continue;
+            st = zone_load(&s.geos[g], err);
+            if (st == SC_ERR_INPUT) {
+                char why[sizeof err->msg];
+                snprintf(why, sizeof why, "%s", err ? err->msg : "time zone conversion failed");
+                path_index(q, p, g);
+                st = jfail(&cx, q, "tz", "%s", why);
+            }
+        }
+    }
+    sc_gen_result *res = NULL;
+    if (st == SC_OK) {
+        res = calloc(1, sizeof *res);
+        if (!res)
+            st = sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
+        else
+            st = generate(&s, seed, res, err);
+    }
+    spec_cleanup(&s);
+    if (st != SC_OK) {
+        sc_gen_result_free(res);
+        return st;
+    }
+    *out = res;
+    return SC_OK;
+}
+
+sc_status sc_gen_run(const char *text, const char *spec_file, uint64_t seed,
+                     const sc_gen_options *opt, sc_gen_result **out, sc_error *err)
+{
+    *out = NULL;
+    if (!spec_file)
+        spec_file = "<spec>";
+    const char *endp = NULL;
+    cJSON *root = cJSON_ParseWithOpts(text ? text : "", &endp, 1);
+    if (!root) {
+        const char *base = text ? text : "";
+        size_t off = endp && endp >= base ? (size_t)(endp - base) : 0;
+        int line = 1, col = 1;
+        for (size_t i = 0; i < off && base[i]; i++) {
+            if (base[i] == '\n') {
+                line++;
+                col = 1;
+            } else {
+                col++;
+            }
+        }
+        char where[512];
+        snprintf(where, sizeof where, "%s:%d:%d", spec_file, line, col);
+        return sc_error_set(err, SC_ERR_INPUT, where, "malformed JSON");
+    }
+    sc_status st = sc_gen_run_json(root, spec_file, "$", seed, opt, out, err);
+    cJSON_Delete(root);
+    return st;
+}
+
+const sc_gen_series *sc_gen_find(const sc_gen_result *res, const char *app, const char *geo,
+                                 const char *metric)
+{
+    if (!res)
+        return NULL;
+    for (size_t i = 0; i < res->n_series; i++) {
+        const sc_gen_series *s = &res->series[i];
+        if (strcmp(s->app, app) == 0 && strcmp(s->geo, geo) == 0 &&
+            strcmp(s->metric, metric) == 0)
+            return s;
+    }
+    return NULL;
+}
+
+sc_status sc_gen_write(const sc_gen_result *res, sc_tsdb *db, sc_error *err)
+{
+    if (res->n_steps == 0)
+        return SC_OK;
+    sc_time_ms *t = malloc(res->n_steps * sizeof *t);
+    if (!t)
+        return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory writing traces");
+    for (size_t k = 0; k < res->n_steps; k++)
+        t[k] = res->start_ms + (sc_time_ms)k * res->step_ms;
+    sc_status st = SC_OK;
+    for (size_t i = 0; i < res->n_series && st == SC_OK; i++) {
+        const sc_gen_series *s = &res->series[i];
+        sc_series_key key = {s->app, s->geo, s->metric};
+        st = sc_tsdb_append(db, &key, s->unit, s->step_ms, "geo", t, s->v, s->n, err);
+    }
+    free(t);
+    return st;
+}
+
+sc_status sc_gen_truth_write_csv(const sc_gen_result *res, const char *path, sc_error *err)
+{
+    sc_atomic_file af;
+    sc_status st = sc_atomic_begin(&af, path, err);
+    if (st != SC_OK)
+        return st;
+    FILE *fp = fopen(af.tmp, "wb");
+    if (!fp)
+        return sc_error_set(err, SC_ERR_IO, path, "cannot create %s: %s", af.tmp,
+                            strerror(errno));
+    fputs("kind,app,geo,status,in_feed,announced_start,announced_end,announced_lift,"
+          "actual_start,actual_end,actual_lift\n",
+          fp);
+    for (size_t i = 0; i < res->n_truth; i++) {
+        const sc_gen_truth *t = &res->truth[i];
+        char as[40], ae[40], al[40], rs[40], re[40], rl[40];
+        sc_event_time_format(t->announced_start_ms, as, sizeof as);
+        sc_event_time_format(t->announced_end_ms, ae, sizeof ae);
+        sc_event_time_format(t->actual_start_ms, rs, sizeof rs);
+        sc_event_time_format(t->actual_end_ms, re, sizeof re);
+        if (isnan(t->announced_lift))
+            al[0] = '\0';
+        else
+            sc_event_number_format(t->announced_lift, al, sizeof al);
+        sc_event_number_format(t->actual_lift, rl, sizeof rl);
+        fprintf(fp, "%s,%s,%s,%s,%d,%s,%s,%s,%s,%s,%s\n", t->kind, t->app, t->geo,
+                sc_gen_truth_status_name(t->status), t->in_feed, as, ae, al, rs, re, rl);
+    }
+    int bad = ferror(fp);
+    if (fclose(fp) != 0)
+        bad = 1;
+    if (bad) {
+        sc_atomic_abort(&af);
+        return sc_error_set(err, SC_ERR_IO, path, "write error on %s", af.tmp);
+    }
+    return sc_atomic_commit(&af, err);
+}
