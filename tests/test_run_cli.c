@@ -278,3 +278,17 @@ Test(run_cli, usage_errors)
     cr_assert_eq(run("nosuchcommand", msg, sizeof msg), 2);
     cr_assert_not_null(strstr(msg, "nosuchcommand"));
 }
+
+Test(run_cli, demo_twice_identical_bytes)
+{
+    /* the README's demo: same scenario and seed, one thread then two threads */
+    char args[1024];
+    snprintf(args, sizeof args, "run %s/scenarios/demo.json -o %s/d1.h5 -j 1", SC_SOURCE_DIR, dir);
+    cr_assert_eq(run(args, NULL, 0), 0);
+    snprintf(args, sizeof args, "run %s/scenarios/demo.json -o %s/d2.h5 -j 2 --json", SC_SOURCE_DIR,
+             dir);
+    cr_assert_eq(run(args, NULL, 0), 0);
+    char cmd[1200];
+    snprintf(cmd, sizeof cmd, "cmp -s '%s/d1.h5' '%s/d2.h5'", dir, dir);
+    cr_assert_eq(system(cmd), 0, "demo results differ between two runs");
+}
