@@ -31,6 +31,7 @@ typedef struct inst {
     uint32_t gen;           /* incremented each time the slot is reused */
     uint32_t next_free;     /* free-list link when ST_FREE */
     uint32_t launch_idx;    /* k-th launch of the pool: the key of its random draws */
+    uint32_t prev, next;    /* links in the pool's list of its state (NO_SLOT ends) */
     uint8_t state;
 } inst;
 
@@ -44,6 +45,7 @@ typedef struct pool {
     uint32_t n_slots, cap, free_head;
     uint32_t next_launch;   /* launch index of the next launch (CRN key) */
     int cnt[ST_N];
+    uint32_t head[ST_N];    /* per state, the instance that entered it last (LIFO list) */
     int billable;           /* instances billed per second (not reserved pools) */
     sc_time_ms bill_t;      /* billed up to here */
     double acc_usd;         /* billed, not yet handed to the simulator */
@@ -137,6 +139,28 @@ static void set_active(sc_mock *m, size_t pi, sc_time_ms now)
     p->bill_t = now;
 }
 
+static void list_remove(pool *p, uint32_t slot)
+{
+    inst *in = &p->slots[slot];
+    if (in->prev != NO_SLOT)
+        p->slots[in->prev].next = in->next;
+    else
+        p->head[in->state] = in->next;
+    if (in->next != NO_SLOT)
+        p->slots[in->next].prev = in->prev;
+    in->prev = in->next = NO_SLOT;
+}
+
+static void list_push(pool *p, uint32_t slot, int state)
+{
+    inst *in = &p->slots[slot];
+    in->prev = NO_SLOT;
+    in->next = p->head[state];
+    if (in->next != NO_SLOT)
+        p->slots[in->next].prev = slot;
+    p->head[state] = slot;
+}
+
 /* Move one instance between states, keeping every aggregate in step.  Calls
  * before_change first. */
 static void move_state(sc_mock *m, size_t pi, inst *in, int to, sc_time_ms now)
@@ -145,11 +169,16 @@ static void move_state(sc_mock *m, size_t pi, inst *in, int to, sc_time_ms now)
     sc_purchase o;
     pool_decode(m, pi, &app, &region, &type, &o);
     if (m->cfg.before_change)
-        m->cfg.before_change(m->cfg.ctx, app);
+        m->cfg.before_change(m->cfg.ctx, app, region);
     pool_accrue(m, pi, now);
     pool *p = &m->pools[pi];
     size_t ar = (size_t)app * m->sc->n_regions + (size_t)region;
     int from = in->state;
+    uint32_t slot = (uint32_t)(in - p->slots);
+    if (from != ST_FREE)
+        list_remove(p, slot);
+    if (to != ST_FREE)
+        list_push(p, slot, to);
     int serving_from = from == ST_READY || from == ST_INTERRUPTING;
     int serving_to = to == ST_READY || to == ST_INTERRUPTING;
     int bill_from = from != ST_FREE, bill_to = to != ST_FREE;
@@ -188,6 +217,7 @@ static sc_status slot_alloc(pool *p, uint32_t *out)
         p->cap = nc;
     }
     memset(&p->slots[p->n_slots], 0, sizeof(inst));
+    p->slots[p->n_slots].prev = p->slots[p->n_slots].next = NO_SLOT;
     *out = p->n_slots++;
     return SC_OK;
 }
@@ -326,25 +356,14 @@ static int refill_token(sc_mock *m, int region, sc_time_ms now)
     return 1;
 }
 
-/* Pick the instance to remove: booting (newest first), then warming, then ready and
- * interrupting (newest first).  Returns NO_SLOT if none. */
+/* Pick the instance to remove: booting, then warming, then ready, then interrupting;
+ * within a state the one that entered it last.  Returns NO_SLOT if none. */
 static uint32_t pick_victim(const pool *p)
 {
     static const int order[] = {ST_BOOTING, ST_WARMING, ST_READY, ST_INTERRUPTING};
-    for (size_t k = 0; k < sizeof order / sizeof order[0]; k++) {
-        if (p->cnt[order[k]] == 0)
-            continue;
-        uint32_t best = NO_SLOT;
-        for (uint32_t s = 0; s < p->n_slots; s++) {
-            const inst *in = &p->slots[s];
-            if (in->state == order[k] &&
-                (best == NO_SLOT || in->launch_ms > p->slots[best].launch_ms ||
-                 (in->launch_ms == p->slots[best].launch_ms && s > best)))
-                best = s;
-        }
-        if (best != NO_SLOT)
-            return best;
-    }
+    for (size_t k = 0; k < sizeof order / sizeof order[0]; k++)
+        if (p->head[order[k]] != NO_SLOT)
+            return p->head[order[k]];
     return NO_SLOT;
 }
 
@@ -559,8 +578,11 @@ static sc_status mock_init(void *state, const void *config, sc_error *err)
         mock_cleanup(state);
         return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
     }
-    for (size_t i = 0; i < m->n_pools; i++)
+    for (size_t i = 0; i < m->n_pools; i++) {
         m->pools[i].free_head = NO_SLOT;
+        for (int st = 0; st < ST_N; st++)
+            m->pools[i].head[st] = NO_SLOT;
+    }
     for (size_t r = 0; r < m->sc->n_regions; r++) {
         m->tokens[r] = m->sc->regions[r].api_rate_per_sec * BURST_SEC;
         m->token_t[r] = cfg->start_ms;

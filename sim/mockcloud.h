@@ -5,7 +5,8 @@
  *  - provisioning completes after a boot delay drawn from the region's distribution,
  *    then the app warms up for its warm-up time before the instance serves;
  *  - deprovisioning drains the instance (drain_ms, billed, not serving) then ends it;
- *    booting instances are cancelled first, newest first, then warming, then ready;
+ *    booting instances are cancelled first, then warming, then ready ones; within a
+ *    state, the instance that entered it last goes first (a LIFO list per state);
  *  - capacity limits per (region, type) and the region's vCPU quota refuse launches
  *    beyond them (stock-out), partially when only some fit;
  *  - an API rate limit per region: a token bucket refilled at api_rate_per_sec with a
@@ -24,7 +25,7 @@
  * launch in a pool meets the same boot delay and interruption whatever the policy.
  *
  * The simulator owns the event queue and dispatches the mock's events back to
- * sc_mock_handle(); before any pool changes, the mock calls before_change(ctx, app) so
+ * sc_mock_handle(); before any pool changes, the mock calls before_change(ctx, app, region) so
  * the simulator can account service up to now with the old capacity.
  */
 #ifndef SCULPT_MOCKCLOUD_H
@@ -52,7 +53,7 @@ typedef struct sc_mock_config {
     sc_time_ms start_ms;       /* simulation start */
     sc_time_ms end_ms;         /* simulation end (commitments are billed up to it) */
     int64_t drain_ms;          /* connection draining before termination */
-    void (*before_change)(void *ctx, int app);
+    void (*before_change)(void *ctx, int app, int region);
     void *ctx;
 } sc_mock_config;
 

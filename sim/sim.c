@@ -8,8 +8,11 @@
  * sequence), so at a step boundary the STEP event (scheduled one step earlier) runs
  * before a decision scheduled later for the same instant.
  *
- * Accounting is lazy per app: before the capacity of any of its pools changes, the app
- * is accounted from its last accounted instant to now with the old capacity.  Demand
+ * Accounting is lazy: before the capacity of a pool changes, its region is accounted from
+ * its last accounted instant to now with the old capacity, together with the
+ * geographies it serves.  When an app routes every geography wholly to one region (the
+ * default, home routing) regions are independent and only the changed one is touched;
+ * with split routing the whole app is accounted at once.  Demand
  * only changes at steps, and every app is accounted up to each step boundary, so an
  * accounted interval never spans two steps.
  */
@@ -42,7 +45,7 @@ typedef struct run_ctx {
     sc_mock *mock;
     const sc_mock_ar *ars;
     int64_t step;               /* current step index */
-    sc_time_ms *acct_t;         /* [app] accounted up to */
+    sc_time_ms *acct_t;         /* [ar] accounted up to */
     double *served_ms;          /* [ar] integral of served load units */
     double *serving_ms;         /* [ar] integral of serving instances */
     double *idle_ms;            /* [ar] integral of idle instances */
@@ -61,35 +64,88 @@ typedef struct run_ctx {
     sc_status deferred;         /* error raised inside a callback */
 } run_ctx;
 
-static void account_app(run_ctx *c, int a, sc_time_ms t)
+/* Service of region ar over [t0, t1) with the current demand and capacity: served
+ * fraction s and latency of the curve. */
+static void account_region(run_ctx *c, const sc_app *app, size_t ar, double dt, double *s_out,
+                           double *lat_out)
 {
-    sc_time_ms t0 = c->acct_t[a];
+    double n = c->ars[ar].serving;
+    double e = c->ieq_now[ar];
+    double L = c->load_now[ar];
+    double u = n > 0 ? e / n : (e > 0 ? INFINITY : 0.0);
+    double s = u <= 1.0 ? 1.0 : (n > 0 ? 1.0 / u : 0.0);
+    double uc = u < app->latency.u_max ? u : app->latency.u_max;
+    *s_out = s;
+    *lat_out = app->latency.base_ms / (1.0 - uc);
+    c->served_ms[ar] += s * L * dt;
+    c->serving_ms[ar] += n * dt;
+    c->idle_ms[ar] += (n > e ? n - e : 0.0) * dt;
+}
+
+/* Geography ag of app a over dt: its load, unserved share, worst latency. */
+static void account_geo(run_ctx *c, const sc_app *app, size_t ag, double L, double unserved,
+                        double lat, double egress, double dt)
+{
+    geo_acc *ga = &c->geo[ag];
+    ga->demand_ms += L * dt;
+    ga->unserved_ms += unserved * L * dt;
+    if (L > 0 && lat > ga->max_latency)
+        ga->max_latency = lat;
+    if (L > 0 && (lat > app->slo.latency_ms || unserved > app->slo.max_unserved_frac))
+        ga->viol_ms += dt;
+    c->egress_gb_step += egress;
+}
+
+/* Account region r of a local app (every geography routed wholly to one region) and the
+ * geographies it serves, up to t. */
+static void account_local(run_ctx *c, int a, int r, sc_time_ms t)
+{
+    const sc_scenario *sc = c->sc;
+    size_t ar = (size_t)a * sc->n_regions + (size_t)r;
+    sc_time_ms t0 = c->acct_t[ar];
     if (t <= t0)
         return;
     double dt = (double)(t - t0);
-    c->acct_t[a] = t;
+    c->acct_t[ar] = t;
+    const sc_app *app = &sc->apps[a];
+    double s, lat;
+    account_region(c, app, ar, dt, &s, &lat);
+    const sc_world *w = c->w;
+    for (int i = w->ar_geo_start[ar]; i < w->ar_geo_start[ar + 1]; i++) {
+        int g = w->ar_geo[i];
+        size_t ag = (size_t)a * sc->n_geos + (size_t)g;
+        double L = w->load_ag[ag][c->step];
+        double egress = 0.0;
+        if (r != sc->geos[g].home_region)
+            egress = L * dt / 3.6e6 * app->gb_per_unit_hour * sc->regions[r].egress_per_gb;
+        account_geo(c, app, ag, L, 1.0 - s, lat + sc_scenario_latency(sc, g, r), egress, dt);
+    }
+}
+
+/* Account every region and geography of app a up to t (general routing). */
+static void account_app(run_ctx *c, int a, sc_time_ms t)
+{
     const sc_scenario *sc = c->sc;
     const sc_world *w = c->w;
-    const sc_app *app = &sc->apps[a];
     size_t nr = sc->n_regions, ng = sc->n_geos;
-    int64_t k = c->step;
+    if (w->app_local[a]) {
+        for (size_t r = 0; r < nr; r++)
+            account_local(c, a, (int)r, t);
+        return;
+    }
+    sc_time_ms t0 = c->acct_t[(size_t)a * nr];
+    if (t <= t0)
+        return;
+    double dt = (double)(t - t0);
+    const sc_app *app = &sc->apps[a];
     for (size_t r = 0; r < nr; r++) {
         size_t ar = (size_t)a * nr + r;
-        double n = c->ars[ar].serving;
-        double e = c->ieq_now[ar];
-        double L = c->load_now[ar];
-        double u = n > 0 ? e / n : (e > 0 ? INFINITY : 0.0);
-        double s = u <= 1.0 ? 1.0 : (n > 0 ? 1.0 / u : 0.0);
-        double uc = u < app->latency.u_max ? u : app->latency.u_max;
-        c->s_r[r] = s;
-        c->lat_r[r] = app->latency.base_ms / (1.0 - uc);
-        c->served_ms[ar] += s * L * dt;
-        c->serving_ms[ar] += n * dt;
-        c->idle_ms[ar] += (n > e ? n - e : 0.0) * dt;
+        c->acct_t[ar] = t;
+        account_region(c, app, ar, dt, &c->s_r[r], &c->lat_r[r]);
     }
     for (size_t g = 0; g < ng; g++) {
         size_t ag = (size_t)a * ng + g;
-        double L = w->load_ag[ag][k];
+        double L = w->load_ag[ag][c->step];
         double unserved = 0.0, lat = 0.0, egress = 0.0;
         int home = sc->geos[g].home_region;
         for (size_t r = 0; r < nr; r++) {
@@ -103,14 +159,7 @@ static void account_app(run_ctx *c, int a, sc_time_ms t)
             if ((int)r != home)
                 egress += sh * L * dt / 3.6e6 * app->gb_per_unit_hour * sc->regions[r].egress_per_gb;
         }
-        geo_acc *ga = &c->geo[ag];
-        ga->demand_ms += L * dt;
-        ga->unserved_ms += unserved * L * dt;
-        if (L > 0 && lat > ga->max_latency)
-            ga->max_latency = lat;
-        if (L > 0 && (lat > app->slo.latency_ms || unserved > app->slo.max_unserved_frac))
-            ga->viol_ms += dt;
-        c->egress_gb_step += egress;
+        account_geo(c, app, ag, L, unserved, lat, egress, dt);
     }
 }
 
@@ -121,10 +170,13 @@ typedef struct change_hook {
     sc_time_ms now;
 } change_hook;
 
-static void hook_before_change(void *ctx, int app)
+static void hook_before_change(void *ctx, int app, int region)
 {
     change_hook *h = ctx;
-    account_app(h->c, app, h->now);
+    if (h->c->w->app_local[app])
+        account_local(h->c, app, region, h->now);
+    else
+        account_app(h->c, app, h->now);
 }
 
 /* Copy the current step's demand into the contiguous arrays. */
@@ -327,7 +379,7 @@ sc_status sc_run_policy(const sc_world *w, const sc_policy_spec *spec, int per_s
         run->cost = calloc(cells + 1, sizeof *run->cost);
         run->instances = calloc(cells + 1, sizeof *run->instances);
     }
-    c.acct_t = calloc(na + 1, sizeof *c.acct_t);
+    c.acct_t = calloc(w->n_ar + 1, sizeof *c.acct_t);
     c.served_ms = calloc(w->n_ar + 1, sizeof *c.served_ms);
     c.serving_ms = calloc(w->n_ar + 1, sizeof *c.serving_ms);
     c.idle_ms = calloc(w->n_ar + 1, sizeof *c.idle_ms);
@@ -362,8 +414,9 @@ sc_status sc_run_policy(const sc_world *w, const sc_policy_spec *spec, int per_s
         goto fail;
     c.mock = sc_mock_of(c.prov);
     c.ars = sc_mock_ars(c.mock);
+    for (size_t ar = 0; ar < w->n_ar; ar++)
+        c.acct_t[ar] = sc->start;
     for (size_t a = 0; a < na; a++) {
-        c.acct_t[a] = sc->start;
         const sc_app *app = &sc->apps[a];
         for (size_t i = 0; i < app->n_initial; i++) {
             const sc_initial_alloc *ia = &app->initial[i];
@@ -459,6 +512,7 @@ sc_status sc_run_policy(const sc_world *w, const sc_policy_spec *spec, int per_s
         s->idle_capacity_hours = c.tot_idle_ms / 3.6e6;
         s->demand_unit_hours = c.tot_demand_ms / 3.6e6;
         s->instance_hours = c.tot_inst_ms / 3.6e6;
+        s->lower_bound_usd = pt->lower_bound ? pt->lower_bound(pol->state) : NAN;
     }
     ctx_cleanup(&c);
     sc_policy_free(pol);

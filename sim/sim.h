@@ -39,6 +39,10 @@ typedef struct sc_world {
     float **load_ag;            /* [ag][step] load units of the geography */
     double *share;              /* [(app * n_geos + geo) * n_regions + region] routing */
     double *unit_cap;           /* [app] load units one instance serves at 100 % */
+    unsigned char *app_local;   /* [app] 1 if every geography routes wholly to one region,
+                                   so a region's service is accounted on its own */
+    int *ar_geo_start;          /* [ar + 1] CSR index into ar_geo of the geographies ... */
+    int *ar_geo;                /* ... whose whole load region ar serves (local apps) */
     float *arena;               /* owned storage behind the step arrays */
 } sc_world;
 
@@ -72,6 +76,8 @@ typedef struct sc_run_summary {
     double instance_hours;                  /* serving instance-hours */
     long actions;                           /* accepted scaling actions, measured */
     long launches, refused, throttled, interruptions, decisions;
+    double lower_bound_usd;                 /* the policy's own lower bound on penalised
+                                               cost (oracle: LP relaxation); NaN if none */
 } sc_run_summary;
 
 typedef struct sc_run {

@@ -28,6 +28,9 @@ void sc_world_free(sc_world *w)
     free(w->load_ag);
     free(w->share);
     free(w->unit_cap);
+    free(w->app_local);
+    free(w->ar_geo_start);
+    free(w->ar_geo);
     free(w->arena);
     free(w);
 }
@@ -195,6 +198,52 @@ done:
     return st;
 }
 
+/* Which apps route every geography wholly to one region, and for those, which
+ * geographies each region serves (CSR lists). */
+static sc_status route_index(sc_world *w, sc_error *err)
+{
+    const sc_scenario *sc = w->sc;
+    size_t na = sc->n_apps, ng = sc->n_geos, nr = sc->n_regions;
+    w->app_local = calloc(na + 1, 1);
+    w->ar_geo_start = calloc(w->n_ar + 1, sizeof *w->ar_geo_start);
+    w->ar_geo = calloc(w->n_ag + 1, sizeof *w->ar_geo);
+    int *sole = calloc(w->n_ag + 1, sizeof *sole);
+    if (!w->app_local || !w->ar_geo_start || !w->ar_geo || !sole) {
+        free(sole);
+        return sc_error_set(err, SC_ERR_NOMEM, sc->path, "out of memory");
+    }
+    for (size_t a = 0; a < na; a++) {
+        int local = 1;
+        for (size_t g = 0; g < ng; g++) {
+            size_t ag = a * ng + g;
+            sole[ag] = -1;
+            for (size_t r = 0; r < nr; r++) {
+                double sh = w->share[ag * nr + r];
+                if (sh == 1.0)
+                    sole[ag] = (int)r;
+                else if (sh != 0.0)
+                    local = 0;
+            }
+            if (sole[ag] < 0)
+                local = 0;
+        }
+        w->app_local[a] = (unsigned char)local;
+    }
+    int pos = 0;
+    for (size_t a = 0; a < na; a++)
+        for (size_t r = 0; r < nr; r++) {
+            w->ar_geo_start[a * nr + r] = pos;
+            if (!w->app_local[a])
+                continue;
+            for (size_t g = 0; g < ng; g++)
+                if (sole[a * ng + g] == (int)r)
+                    w->ar_geo[pos++] = (int)g;
+        }
+    w->ar_geo_start[w->n_ar] = pos;
+    free(sole);
+    return SC_OK;
+}
+
 sc_status sc_world_build(const sc_scenario *sc, sc_world **out, sc_error *err)
 {
     *out = NULL;
@@ -337,6 +386,9 @@ sc_status sc_world_build(const sc_scenario *sc, sc_world **out, sc_error *err)
             }
         }
     }
+    st = route_index(w, err);
+    if (st)
+        goto fail;
     sc_gen_result_free(gen);
     free(tv);
     free(tp);

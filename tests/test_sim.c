@@ -21,10 +21,11 @@ static sc_provider *prov;
 static sc_mock *mock;
 static sc_time_ms t0;
 
-static void noop_change(void *ctx, int app)
+static void noop_change(void *ctx, int app, int region)
 {
     (void)ctx;
     (void)app;
+    (void)region;
 }
 
 static sc_provider *make_mock(sc_evq *queue)

@@ -52,6 +52,11 @@ typedef struct hpa_ar {
     int deployed;          /* 1 if the app runs in this region */
     int rec_head, rec_len; /* ring of recent raw recommendations */
     int ev_head, ev_len;   /* ring of recent scale events (t, delta) */
+    /* steady-state fast path: inputs of the last full evaluation and whether every
+     * remembered recommendation equals spec */
+    float last_need;
+    int last_ready, last_unready, last_current, last_raw;
+    int all_equal;
 } hpa_ar;
 
 typedef struct reactive_state {
@@ -245,14 +250,41 @@ static sc_status reactive_decide(void *state, const sc_policy_view *v, sc_plan *
             if (!h->deployed)
                 continue;
             int current = h->spec;
+            rec_entry *ring = &s->recs[ar * (size_t)s->rec_cap];
+            /* Fast path: same inputs as last time, the recommendation was the current
+             * count, and every remembered recommendation equals it: the outcome is to
+             * hold.  Only the recommendation is remembered. */
+            if (s->initialised && h->all_equal && h->last_raw == current &&
+                h->last_current == current && h->last_ready == ready &&
+                h->last_unready == unready && h->last_need == (float)need && current > 0) {
+                if (h->rec_len == s->rec_cap) {
+                    h->rec_head = h->rec_head + 1 == s->rec_cap ? 0 : h->rec_head + 1;
+                    h->rec_len--;
+                }
+                int slot = h->rec_head + h->rec_len;
+                ring[slot >= s->rec_cap ? slot - s->rec_cap : slot] = (rec_entry){now, current};
+                h->rec_len++;
+                if (total - other != current - other || total != current) {
+                    int od_target = current - other < 0 ? 0 : current - other;
+                    sc_status st = sc_plan_to_target(plan, v, (int)a, (int)r,
+                                                     SC_PURCHASE_ONDEMAND, od_target);
+                    if (st != SC_OK)
+                        return sc_error_set(err, st, NULL, "reactive: cannot build plan");
+                }
+                continue;
+            }
             int raw;
             if (current <= 0)
                 raw = (int)ceil(need / target - 1e-9);
             else
                 raw = hpa_replicas(s, current, ready, unready, need, target);
+            h->last_need = (float)need;
+            h->last_ready = ready;
+            h->last_unready = unready;
+            h->last_current = current;
+            h->last_raw = raw;
 
             /* Step 2: stabilisation over remembered recommendations */
-            rec_entry *ring = &s->recs[ar * (size_t)s->rec_cap];
             int up = raw, down = raw;
             for (int i = 0, j = h->rec_head; i < h->rec_len; i++, j = j + 1 == s->rec_cap ? 0 : j + 1) {
                 const rec_entry *e = &ring[j];
@@ -318,6 +350,11 @@ static sc_status reactive_decide(void *state, const sc_policy_view *v, sc_plan *
                 h->ev_len++;
                 h->spec = rec;
             }
+            h->all_equal = 1;
+            for (int i = 0, j = h->rec_head; i < h->rec_len;
+                 i++, j = j + 1 == s->rec_cap ? 0 : j + 1)
+                if (ring[j].n != h->spec)
+                    h->all_equal = 0;
             /* The replica controller keeps requested == spec (re-requests refused or
              * interrupted instances). */
             int od_target = h->spec - other;
