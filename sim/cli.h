@@ -22,6 +22,10 @@ int sc_cmd_trace(int argc, char **argv);
 int sc_cmd_trace_gen(int argc, char **argv); /* sim/cmd_trace_gen.c: `sculpt trace gen` */
 int sc_cmd_scenario(int argc, char **argv);
 int sc_cmd_forecast(int argc, char **argv);
+int sc_cmd_sweep(int argc, char **argv);   /* sim/cmd_sweep.c */
+int sc_cmd_compare(int argc, char **argv); /* sim/cmd_compare.c */
+int sc_cmd_report(int argc, char **argv); /* sim/cmd_report.c: `sculpt report` */
+int sc_cmd_plan(int argc, char **argv);   /* sim/cmd_plan.c: `sculpt plan` */
 
 /* Print err once and return its exit code. */
 int sc_cli_fail(const sc_error *err);

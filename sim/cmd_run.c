@@ -3,6 +3,10 @@
  * the scenario lists on the same demand and seed, print a comparison table (or JSON),
  * and write the results file.
  *
+ * With --report DIR it also writes the report of the results (reports/src/report.h); the
+ * destination and gnuplot are checked before the runs start, and without -o the results
+ * go to a temporary file next to DIR that is removed afterwards.
+ *
  * Policies run in parallel with OpenMP; each run is independent and deterministic, and
  * the output is assembled in the scenario's order, so the bytes do not depend on the
  * thread count.
@@ -12,10 +16,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
 #include "cli.h"
+#include "report.h"
 #include "results.h"
 #include "sculpt/policy.h"
 #include "sculpt/scenario.h"
@@ -27,7 +33,7 @@ static void run_usage(FILE *fp)
     sc_policy_names(names, sizeof names);
     fprintf(fp,
             "usage: sculpt run SCENARIO.json [-o RESULTS.h5] [--json] [--policy LABEL]...\n"
-            "                  [-j THREADS] [--no-per-step]\n"
+            "                  [-j THREADS] [--no-per-step] [--report DIR]\n"
             "\n"
             "Run the scenario's policies on the same demand and seed and compare them.\n"
             "\n"
@@ -36,6 +42,8 @@ static void run_usage(FILE *fp)
             "      --policy LABEL  run only this policy (repeatable)\n"
             "  -j, --threads N     policies run in parallel (default: OpenMP's default)\n"
             "      --no-per-step   do not store per-step series in the results\n"
+            "      --report DIR    also write a report (HTML, plots, tables) into the new\n"
+            "                      directory DIR, as `sculpt report` does\n"
             "  -h, --help          this help\n"
             "\n"
             "Policies: %s\n"
@@ -93,9 +101,12 @@ int sc_cmd_run(int argc, char **argv)
                                          {"policy", required_argument, NULL, 'p'},
                                          {"threads", required_argument, NULL, 'j'},
                                          {"no-per-step", no_argument, NULL, 'N'},
+                                         {"report", required_argument, NULL, 'R'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
-    const char *output = NULL;
+    const char *output = NULL, *report_dir = NULL;
+    sc_report_opts ropts;
+    sc_report_opts_init(&ropts);
     int json = 0, threads = 0, no_per_step = 0;
     const char *only[64];
     size_t n_only = 0;
@@ -108,6 +119,7 @@ int sc_cmd_run(int argc, char **argv)
         case 'o': output = optarg; break;
         case 'J': json = 1; break;
         case 'N': no_per_step = 1; break;
+        case 'R': report_dir = optarg; break;
         case 'j': threads = atoi(optarg); break;
         case 'p':
             if (n_only < sizeof only / sizeof only[0])
@@ -121,6 +133,8 @@ int sc_cmd_run(int argc, char **argv)
         sc_error_set(&err, SC_ERR_USAGE, NULL, "expected one scenario file (see --help)");
         return sc_cli_fail(&err);
     }
+    if (report_dir && sc_report_check_output(report_dir, &ropts, &err))
+        return sc_cli_fail(&err);
     sc_sim_register();
     sc_scenario *sc = NULL;
     if (sc_scenario_load(argv[optind], &sc, &err))
@@ -211,12 +225,24 @@ int sc_cmd_run(int argc, char **argv)
                        (unsigned long long)sc->seed);
                 print_table(runs, n_sel);
             }
-            if (output) {
-                if (sc_results_write(output, w, runs, n_sel, &err))
+            char tmp_results[4400] = "";
+            if (!output && report_dir)
+                sc_report_temp_results_path(report_dir, tmp_results, sizeof tmp_results);
+            const char *res_path = output ? output : (tmp_results[0] ? tmp_results : NULL);
+            if (res_path) {
+                if (sc_results_write(res_path, w, runs, n_sel, &err))
                     rc = sc_cli_fail(&err);
-                else if (!json)
+                else if (output && !json)
                     printf("results written to %s\n", output);
             }
+            if (rc == 0 && report_dir) {
+                if (sc_report_write(res_path, report_dir, &ropts, &err))
+                    rc = sc_cli_fail(&err);
+                else if (!json)
+                    printf("report written to %s/index.html\n", report_dir);
+            }
+            if (tmp_results[0])
+                unlink(tmp_results);
         }
         for (size_t i = 0; i < n_sel; i++)
             sc_run_free(runs[i]);

@@ -1,39 +1,58 @@
 /*
- * evq.c - the pending-event set: a 4-ary implicit min-heap of 16-byte keys, the event
- * payloads in a side slab, and lazy cancellation with tombstones.
+ * evq.c - the pending-event set: two tiers of 16-byte keys (a small 4-ary heap for the
+ * near future, an unordered array for the far future), the event payloads in a side
+ * slab, and lazy cancellation with tombstones.
  *
  * Why this shape (measured with bench/evq, see bench/evq/README.md): a discrete-event
  * simulator spends its queue time in pop-min followed by push (the HOLD pattern of
  * Vaucher & Duval 1975 and Jones 1986, CACM 29(4)).  A binary heap of whole 32-byte
- * events (std::priority_queue) moves 32 bytes per level over log2(n) levels, and each
- * level is its own cache line once the heap outgrows the cache.  Here:
+ * events (std::priority_queue) moves 32 bytes per level over log2(n) levels, and once it
+ * outgrows the cache every level is a cache miss.  A plain heap of small keys halves the
+ * misses but, measured, was no faster than std::priority_queue at 10^6 events: the last
+ * levels of any big heap are random memory accesses.  So big queues are split in time,
+ * the idea behind the calendar queue (Brown, CACM 31(10) 1988) and the ladder queue
+ * (Tang, Goh & Thng, ACM TOMACS 15(3) 2005), in its simplest form:
  *
- *  - heap[] holds only keys, 16 bytes each, as one unsigned 128-bit integer:
+ *  - keys: one unsigned 128-bit integer per event,
  *        key = (time ^ 2^63) << 64  |  ord << 32  |  slot
  *    Flipping the sign bit of time makes unsigned order equal signed time order, so a
  *    single 128-bit unsigned compare (cmp/sbb, branch-free) orders by (time, ord).  ord
  *    is a 32-bit tie-break ordinal given in push order, so among equal times it orders
  *    exactly like seq; slot (the payload's index in the slab) never decides a compare,
  *    because ords of stored keys are distinct.
- *  - the heap is 4-ary (children of i are 4i+1 .. 4i+4, parent (i-1)/4), half as deep as
- *    a binary heap, and the array is offset so that every sibling group of four keys is
- *    one aligned 64-byte cache line: one line fetched per level.  The minimum of four
- *    siblings is chosen with conditional moves, not branches.
- *  - pop uses Floyd's bottom-up deletion: the hole left by the root walks down the
- *    min-child path to a leaf (3 compares a level, none against the moved key), then the
- *    last key is placed there and sifted up, which is usually 0-1 levels because the
- *    last key is typically among the latest events.
+ *  - near tier: heap[0..n), a 4-ary implicit min-heap (children of i are 4i+1 .. 4i+4,
+ *    parent (i-1)/4) of the keys below `bound`.  The array is offset so that each group
+ *    of four siblings is one aligned 64-byte cache line, the least of four siblings is
+ *    chosen with conditional moves, and a push's sift-down prefetches the next level's
+ *    lines while it compares a level.  The heap is kept near max(4096, stored/16) keys, so it stays
+ *    in the L2 cache.
+ *  - far tier: far[0..nfar), the keys >= bound, in no order.  A push beyond bound is an
+ *    append (a sequential write).  When the heap runs empty, the far keys below a new
+ *    split key are moved into it and heapified in O(k) (refill); when the heap grows past
+ *    twice its target, its keys above a split key move out to the far tier (spill).  The
+ *    split key is chosen among 64 keys sampled at fixed positions, so the behaviour is
+ *    deterministic, and its rank is chosen so about the heap target moves.  Each refill
+ *    scans the far tier once, which is about 16 sequential key reads per popped event.
+ *    Exactness needs no care: every heap key < bound <= every far key, so the heap's
+ *    root is the global minimum of (time, ord).  A queue below the heap target never
+ *    uses the far tier.
  *  - the payload (seq, type, a, b) lives in slab[slot], read once on pop and written once
  *    on push.  Free slots form a LIFO list, so the push that follows a pop reuses the
- *    slot that pop just freed, which is still in cache.
+ *    slot that pop just freed, which is still in cache; the payload of the likely next
+ *    root is prefetched.
+ *  - deferred pop: pop takes the root and leaves heap[0] vacant (`hole`).  If the next
+ *    push goes to the heap it fills the hole and sifts down, one pass instead of a
+ *    deletion plus an insertion; any other operation first fills the hole by Floyd's
+ *    bottom-up deletion (the hole walks the min-child path to a leaf, then the last key
+ *    fills it and sifts up).  peek is logically const but may fill the hole.
  *
- * Cancellation is lazy: a cancelled event's slot is marked CANCELLED (a tombstone) and its
- * key stays in the heap until it reaches the root, where it is discarded.  Keeping a
- * heap-position index per slot instead would make every key move in every sift write to
- * the slab, a random memory access per level; tombstones keep the hot path at keys only.
- * Tombstones are bounded: when they outnumber the pending events (and there are more
- * than a few), the heap is compacted and re-heapified in O(n), so cancellation costs O(1)
- * amortised and memory stays within 2x of the pending count.
+ * Cancellation is lazy: a cancelled event's slot is marked CANCELLED (a tombstone) and
+ * its key stays stored until it reaches the heap's root, where it is discarded.  Keeping
+ * a heap-position index per slot instead would make every key move write to the slab, a
+ * random memory access per level.  Tombstones are bounded: when they outnumber the
+ * pending events (and there are more than 32), both tiers are compacted and the heap
+ * rebuilt in O(n), so cancellation costs O(1) amortised; and a push that finds the store
+ * full reclaims tombstones instead of growing when they are at least 1/8 of it.
  *
  * Handles are (gen << 32) | slot, where gen is the slot's generation, incremented every
  * time the slot is handed out (never 0, so no handle is 0).  A stale handle fails the
@@ -41,18 +60,23 @@
  * the stale handle was kept.)
  *
  * Ordinal renumbering: ord is 32 bits so the key fits 128 bits whatever the capacity.
- * When the ordinal counter would wrap (after 2^32 - 1 pushes), the heap is heap-sorted in
- * place (no allocation), which sorts it by (time, ord), and ords are reassigned 0..n-1 in
- * that order: relative order of equal times is kept and a sorted array is a valid heap.
- * This costs O(n log n) once per 4 billion pushes.
+ * When the ordinal counter would wrap (after 2^32 - 1 pushes), both tiers are merged
+ * into the heap array and heap-sorted in place (no allocation), which sorts them by
+ * (time, ord), and ords are reassigned 0..n-1 in that order: relative order of equal
+ * times is kept and a sorted array is a valid heap.  O(n log n) once per 2^32 pushes.
+ *
+ * Memory: 64 bytes per event of capacity (16 heap + 16 far + 32 slab), allocated up
+ * front for the capacity and doubled (all three arrays together) only when the stored
+ * events (pending + tombstones) would exceed it.
  *
  * Invariants (checked by tests/test_evq.c through the public API):
- *  I1  n == live + dead: every slot in use (PENDING or CANCELLED) has exactly one key in
- *      heap[0..n), and free slots have none.
- *  I2  heap order: key(parent) < key(child) for every stored key.
- *  I3  the root is never a tombstone (so peek is O(1) and const); live == 0 => n == 0.
+ *  I1  (n - hole) + nfar == live + dead: every slot in use (PENDING or CANCELLED) has
+ *      exactly one stored key, and free slots have none.
+ *  I2  heap order among heap[hole .. n); every heap key < bound <= every far key.
+ *  I3  when no hole is pending, either heap[0] is a pending event (not a tombstone), or
+ *      nothing is stored (n == nfar == 0, bound == EVQ_KEY_MAX).
  *  I4  ords of stored keys are distinct and increase with seq among keys of equal time.
- *  I5  cap is a power of two, multiple of 4; heap and slab both have cap entries.
+ *  I5  cap is a power of two >= 64; heap, far and slab all have cap entries.
  */
 #include "evq.h"
 
@@ -68,6 +92,11 @@ typedef unsigned __int128 evq_key;
 #define EVQ_LINK_CANCELLED UINT32_C(0xFFFFFFFD) /* slot holds a tombstone */
 #define EVQ_COMPACT_MIN 32u                  /* never compact for fewer tombstones */
 #define EVQ_SIGN (UINT64_C(1) << 63)
+#define EVQ_KEY_MAX (~(evq_key)0)            /* bound when everything is in the heap */
+#define EVQ_NEAR_MIN 4096u                   /* heap target size floor (64 KiB of keys);
+                                                must be >= EVQ_SAMPLES */
+#define EVQ_NEAR_SHIFT 4                     /* heap target = max(NEAR_MIN, stored/16) */
+#define EVQ_SAMPLES 64                       /* keys sampled to choose a split key */
 
 typedef struct evq_slot {
     uint64_t seq;   /* insertion sequence number of the event */
@@ -80,14 +109,19 @@ typedef struct evq_slot {
 } evq_slot;
 
 struct sc_evq {
-    evq_key *heap;       /* heap[0..n): 4-ary min-heap; heap + 1 is 64-byte aligned */
+    evq_key *heap;       /* near tier: heap[0..n), 4-ary min-heap; heap + 1 is 64-byte
+                            aligned; every key < bound */
     void *heap_mem;      /* allocation behind heap (heap = heap_mem + 3 keys) */
+    evq_key *far;        /* far tier: far[0..nfar), unordered; every key >= bound */
     evq_slot *slab;      /* [cap] payloads; slots [0, hw) have been used at least once */
-    size_t cap;          /* capacity in events (heap keys and slab slots) */
-    size_t n;            /* heap positions in use = live + dead + hole */
+    evq_key bound;       /* split key between the tiers (EVQ_KEY_MAX: far is empty) */
+    size_t cap;          /* capacity in events (heap keys, far keys, slab slots) */
+    size_t n;            /* heap positions in use (the hole included) */
+    size_t nfar;         /* keys in the far tier */
     size_t live;         /* pending events */
-    size_t dead;         /* tombstones (cancelled, key still in the heap) */
+    size_t dead;         /* tombstones (cancelled, key still stored) */
     size_t hw;           /* high-water mark of slab slots ever handed out */
+    size_t near_min;     /* heap target size floor (EVQ_NEAR_MIN; tests lower it) */
     int hole;            /* 1: heap[0] is vacant (deferred pop, see file comment) */
     uint32_t free_head;  /* first free slot below hw, EVQ_LINK_END if none */
     uint32_t next_ord;   /* next tie-break ordinal */
@@ -134,15 +168,19 @@ sc_status sc_evq_alloc(size_t capacity_hint, sc_evq **out)
     if (!q)
         return SC_ERR_NOMEM;
     q->heap = evq_heap_alloc(cap, &q->heap_mem);
+    q->far = malloc(cap * sizeof *q->far);
     q->slab = malloc(cap * sizeof *q->slab);
-    if (!q->heap || !q->slab)
+    if (!q->heap || !q->far || !q->slab)
         goto err;
     q->cap = cap;
+    q->bound = EVQ_KEY_MAX;
+    q->near_min = EVQ_NEAR_MIN;
     q->free_head = EVQ_LINK_END;
     *out = q;
     return SC_OK;
 err:
     free(q->heap_mem);
+    free(q->far);
     free(q->slab);
     free(q);
     return SC_ERR_NOMEM;
@@ -153,6 +191,7 @@ void sc_evq_free(sc_evq *q)
     if (!q)
         return;
     free(q->heap_mem);
+    free(q->far);
     free(q->slab);
     free(q);
 }
@@ -167,15 +206,24 @@ static sc_status evq_grow(sc_evq *q)
     evq_key *heap = evq_heap_alloc(cap, &mem);
     if (!heap)
         return SC_ERR_NOMEM;
-    evq_slot *slab = realloc(q->slab, cap * sizeof *slab);
-    if (!slab) {
+    evq_key *far = malloc(cap * sizeof *far);
+    if (!far) {
         free(mem);
         return SC_ERR_NOMEM;
     }
+    evq_slot *slab = realloc(q->slab, cap * sizeof *slab);
+    if (!slab) {
+        free(mem);
+        free(far);
+        return SC_ERR_NOMEM;
+    }
     memcpy(heap, q->heap, q->n * sizeof *heap);
+    memcpy(far, q->far, q->nfar * sizeof *far);
     free(q->heap_mem);
+    free(q->far);
     q->heap = heap;
     q->heap_mem = mem;
+    q->far = far;
     q->slab = slab;
     q->cap = cap;
     return SC_OK;
@@ -304,60 +352,132 @@ static void evq_remove_root(sc_evq *q)
     evq_sift_up(h, i, last);
 }
 
-/* Hint the cache that the root's payload will be read soon (by the next pop). */
-static inline void evq_prefetch_root(const sc_evq *q)
+/* Hint the cache that a slot's payload will be read soon. */
+static inline void evq_prefetch_slot(const sc_evq *q, evq_key k)
 {
 #if defined(__GNUC__)
-    if (q->n > 0)
-        __builtin_prefetch(&q->slab[evq_key_slot(q->heap[0])]);
-#else
-    (void)q;
-#endif
-}
-
-/* Before a push fills the hole with k: the new root is k or the least child of the
- * root, so its payload can be fetched while the rest of the sift-down runs. */
-static inline void evq_prefetch_next_root(const sc_evq *q, evq_key k)
-{
-#if defined(__GNUC__)
-    if (q->n > 4) {
-        evq_key c = q->heap[evq_min4(q->heap, 1)];
-        __builtin_prefetch(&q->slab[evq_key_slot(c < k ? c : k)]);
-    }
+    __builtin_prefetch(&q->slab[evq_key_slot(k)]);
 #else
     (void)q;
     (void)k;
 #endif
 }
 
-/* Restore I3: discard tombstones sitting at the root (no hole pending). */
-static void evq_purge_root(sc_evq *q)
+/* Floyd's O(n) heapify of heap[0..n). */
+static void evq_heapify(evq_key *h, size_t n)
 {
-    while (q->n > 0) {
+    if (n > 1)
+        for (size_t i = (n - 2) / 4 + 1; i-- > 0;)
+            evq_sift_down(h, n, i);
+}
+
+/* How many keys the near tier aims to hold. */
+static inline size_t evq_near_target(const sc_evq *q)
+{
+    size_t t = (q->n + q->nfar) >> EVQ_NEAR_SHIFT;
+    return t > q->near_min ? t : q->near_min;
+}
+
+/* A split key such that about `want` of the len keys in v are below it: the key of rank
+ * round(want / len * EVQ_SAMPLES) (at least 1) among EVQ_SAMPLES keys sampled at fixed,
+ * evenly spaced positions.  At least one key of v is below the result.  len >=
+ * EVQ_SAMPLES. */
+static evq_key evq_split_key(const evq_key *v, size_t len, size_t want)
+{
+    evq_key smp[EVQ_SAMPLES];
+    for (size_t i = 0; i < EVQ_SAMPLES; i++) {
+        evq_key k = v[i * (len / EVQ_SAMPLES) + (len / EVQ_SAMPLES) / 2];
+        size_t j = i;
+        for (; j > 0 && k < smp[j - 1]; j--) /* insertion sort */
+            smp[j] = smp[j - 1];
+        smp[j] = k;
+    }
+    size_t r = (size_t)(((double)want / (double)len) * EVQ_SAMPLES + 0.5);
+    if (r < 1)
+        r = 1;
+    if (r > EVQ_SAMPLES - 1)
+        r = EVQ_SAMPLES - 1;
+    return smp[r];
+}
+
+/* The heap got too big: move its keys >= a split key to the far tier, lower the bound
+ * to that key and re-heapify.  No hole pending. */
+static void evq_spill(sc_evq *q)
+{
+    evq_key *h = q->heap;
+    evq_key split = evq_split_key(h, q->n, evq_near_target(q));
+    size_t j = 0;
+    for (size_t i = 0; i < q->n; i++) {
+        if (h[i] < split)
+            h[j++] = h[i];
+        else
+            q->far[q->nfar++] = h[i];
+    }
+    q->n = j;
+    q->bound = split;
+    evq_heapify(h, j);
+}
+
+/* The heap is empty and the far tier is not: move the far keys below a new split key
+ * (about evq_near_target of them; all when few) into the heap. */
+static void evq_refill(sc_evq *q)
+{
+    size_t want = evq_near_target(q);
+    evq_key *f = q->far, *h = q->heap;
+    if (q->nfar <= want + want / 2) {
+        memcpy(h, f, q->nfar * sizeof *h);
+        q->n = q->nfar;
+        q->nfar = 0;
+        q->bound = EVQ_KEY_MAX;
+    } else {
+        evq_key split = evq_split_key(f, q->nfar, want);
+        size_t j = 0, m = 0;
+        for (size_t i = 0; i < q->nfar; i++) {
+            evq_key k = f[i];
+            if (k < split)
+                h[m++] = k;
+            else
+                f[j++] = k;
+        }
+        q->n = m;
+        q->nfar = j;
+        q->bound = split;
+    }
+    evq_heapify(h, q->n);
+}
+
+/* Restore I3: fill a pending hole, refill an empty heap from the far tier and discard
+ * tombstones at the root, until the root is a pending event or nothing is stored. */
+static void evq_settle(sc_evq *q)
+{
+    if (q->hole) {
+        q->hole = 0;
+        evq_remove_root(q);
+    }
+    for (;;) {
+        if (q->n == 0) {
+            if (q->nfar == 0) {
+                q->bound = EVQ_KEY_MAX;
+                return;
+            }
+            evq_refill(q);
+            continue;
+        }
+        if (q->dead == 0)
+            return;
         uint32_t s = evq_key_slot(q->heap[0]);
         if (q->slab[s].link != EVQ_LINK_CANCELLED)
-            break;
+            return;
         evq_slot_release(q, s);
         q->dead--;
         evq_remove_root(q);
     }
 }
 
-/* Make heap[0] the earliest pending event again if a pop left it vacant. */
-static void evq_fill_hole(sc_evq *q)
-{
-    if (!q->hole)
-        return;
-    q->hole = 0;
-    evq_remove_root(q);
-    if (q->dead)
-        evq_purge_root(q);
-}
-
-/* Drop all tombstones and rebuild the heap (Floyd's O(n) heapify).  No hole pending. */
+/* Drop all tombstones from both tiers and rebuild the heap.  No hole pending. */
 static void evq_compact(sc_evq *q)
 {
-    evq_key *h = q->heap;
+    evq_key *h = q->heap, *f = q->far;
     size_t j = 0;
     for (size_t i = 0; i < q->n; i++) {
         uint32_t s = evq_key_slot(h[i]);
@@ -367,25 +487,40 @@ static void evq_compact(sc_evq *q)
             h[j++] = h[i];
     }
     q->n = j;
+    j = 0;
+    for (size_t i = 0; i < q->nfar; i++) {
+        uint32_t s = evq_key_slot(f[i]);
+        if (q->slab[s].link == EVQ_LINK_CANCELLED)
+            evq_slot_release(q, s);
+        else
+            f[j++] = f[i];
+    }
+    q->nfar = j;
     q->dead = 0;
-    if (j > 1)
-        for (size_t i = (j - 2) / 4 + 1; i-- > 0;)
-            evq_sift_down(h, j, i);
+    evq_heapify(h, q->n);
+    evq_settle(q);
 }
 
 static inline void evq_maybe_compact(sc_evq *q)
 {
     if (q->dead > EVQ_COMPACT_MIN && q->dead > q->live) {
-        evq_fill_hole(q);
+        evq_settle(q);
         evq_compact(q);
     }
 }
 
-/* Reassign ords 0..n-1 in (time, ord) order; see the file comment.  No hole pending. */
+/* Reassign ords 0..n-1 in (time, ord) order; see the file comment.  Both tiers are
+ * merged into the heap first. */
 static void evq_renumber(sc_evq *q)
 {
+    evq_settle(q);
+    memcpy(q->heap + q->n, q->far, q->nfar * sizeof *q->far);
+    q->n += q->nfar;
+    q->nfar = 0;
+    q->bound = EVQ_KEY_MAX;
     evq_key *h = q->heap;
     size_t n = q->n;
+    evq_heapify(h, n);
     /* heap-sort with a min-heap leaves h in descending order */
     for (size_t end = n; end > 1; end--) {
         evq_key t = h[0];
@@ -408,17 +543,17 @@ sc_status sc_evq_push(sc_evq *q, sc_time_ms time, uint32_t type, uint32_t a, uin
 {
     if (!q)
         return SC_ERR_INTERNAL;
-    if (q->next_ord == UINT32_MAX) {
-        evq_fill_hole(q);
+    if (q->next_ord == UINT32_MAX)
         evq_renumber(q);
-    }
-    if (!q->hole && q->n == q->cap) {
+    if (q->live + q->dead == q->cap) {
         /* reclaim tombstones rather than grow when they are a good share of the store;
-           each compaction then frees >= cap/8 positions, so its O(cap) cost is O(1)
+           each compaction then frees >= cap/8 slots, so its O(cap) cost is O(1)
            amortised over the pushes that refill them */
-        if (q->dead >= q->cap / 8)
+        if (q->dead >= q->cap / 8) {
+            evq_settle(q);
             evq_compact(q);
-        if (q->n == q->cap) {
+        }
+        if (q->live + q->dead == q->cap) {
             sc_status st = evq_grow(q);
             if (st != SC_OK)
                 return st;
@@ -445,19 +580,25 @@ sc_status sc_evq_push(sc_evq *q, sc_time_ms time, uint32_t type, uint32_t a, uin
 
     evq_key k = evq_make_key(time, q->next_ord++, s);
     q->live++;
-    if (q->hole) {
+    if (k >= q->bound) {
+        q->far[q->nfar++] = k; /* far future: an append */
+    } else if (q->hole) {
         /* pop-then-push: the new key takes the vacant root and sifts down, one pass
            instead of a full deletion plus an insertion */
         q->hole = 0;
-        evq_prefetch_next_root(q, k);
+        if (q->n > 4) {
+            evq_key c = q->heap[evq_min4(q->heap, 1)];
+            evq_prefetch_slot(q, c < k ? c : k); /* the next root's payload */
+        }
         evq_sift_down_from(q->heap, q->n, 0, k);
         if (q->dead)
-            evq_purge_root(q); /* a tombstone may have risen to the root */
+            evq_settle(q); /* a tombstone may have risen to the root */
     } else {
         evq_sift_up(q->heap, q->n, k);
         q->n++;
+        if (q->n > 2 * evq_near_target(q))
+            evq_spill(q);
     }
-    evq_prefetch_root(q);
     return SC_OK;
 }
 
@@ -477,7 +618,7 @@ int sc_evq_cancel(sc_evq *q, uint64_t handle)
     q->dead++;
     /* with a hole pending, heap[0] is vacant and the new root is only found on demand */
     if (!q->hole && evq_key_slot(q->heap[0]) == s)
-        evq_purge_root(q);
+        evq_settle(q);
     else
         evq_maybe_compact(q);
     return 1;
@@ -485,9 +626,9 @@ int sc_evq_cancel(sc_evq *q, uint64_t handle)
 
 int sc_evq_pop(sc_evq *q, sc_event *out)
 {
-    if (!q || q->live == 0) /* I3: live == 0 means no pending key */
+    if (!q || q->live == 0)
         return 0;
-    evq_fill_hole(q);
+    evq_settle(q); /* I3: now heap[0] is the earliest pending event */
     evq_key k = q->heap[0];
     uint32_t s = evq_key_slot(k);
     const evq_slot *sl = &q->slab[s];
@@ -503,6 +644,8 @@ int sc_evq_pop(sc_evq *q, sc_event *out)
     /* Defer the deletion: a push that follows (the usual case in a simulator, which
        schedules a successor of the event it handles) fills the hole directly. */
     q->hole = 1;
+    if (q->n > 4)
+        evq_prefetch_slot(q, q->heap[evq_min4(q->heap, 1)]); /* likely next root */
     return 1;
 }
 
@@ -511,9 +654,9 @@ int sc_evq_peek(const sc_evq *q, sc_event *out)
     if (!q || q->live == 0)
         return 0;
     if (q->hole) {
-        /* Logically const: filling the hole changes the layout, not the contents.  Every
-           sc_evq is created non-const by sc_evq_alloc, so writing through it is defined. */
-        evq_fill_hole((sc_evq *)(uintptr_t)q);
+        /* Logically const: settling changes the layout, not the contents.  Every sc_evq
+           is created non-const by sc_evq_alloc, so writing through it is defined. */
+        evq_settle((sc_evq *)(uintptr_t)q);
     }
     evq_key k = q->heap[0];
     const evq_slot *sl = &q->slab[evq_key_slot(k)];
@@ -544,7 +687,11 @@ void sc_evq_clear(sc_evq *q)
     /* free every used slot, keeping its generation so old handles stay stale */
     for (size_t i = q->hole ? 1 : 0; i < q->n; i++)
         evq_slot_release(q, evq_key_slot(q->heap[i]));
+    for (size_t i = 0; i < q->nfar; i++)
+        evq_slot_release(q, evq_key_slot(q->far[i]));
     q->n = 0;
+    q->nfar = 0;
+    q->bound = EVQ_KEY_MAX;
     q->live = 0;
     q->dead = 0;
     q->hole = 0;
@@ -555,4 +702,11 @@ void sc_evq_debug_set_next_ord(sc_evq *q, uint32_t next_ord)
 {
     if (q && next_ord > q->next_ord)
         q->next_ord = next_ord;
+}
+
+void sc_evq_debug_set_near_min(sc_evq *q, size_t near_min)
+{
+    /* the split-key sampling needs at least EVQ_SAMPLES keys in a tier it splits */
+    if (q)
+        q->near_min = near_min < EVQ_SAMPLES ? EVQ_SAMPLES : near_min;
 }

@@ -11,10 +11,12 @@
  * generation-tagged; see evq.c), so cancelling a stale handle is a harmless no-op that
  * returns 0.  Handles are never 0, so 0 can be used as "no event".
  *
- * Costs: push O(log n), pop O(log n), cancel O(1) amortised, peek/size O(1).  No memory
- * is allocated per event: storage grows geometrically only when the number of stored
- * events exceeds the capacity, and freed storage is reused.  The data structure and its
- * invariants are described at the top of evq.c.
+ * Costs: push and pop O(log n) amortised (a small heap for the near future, an append
+ * for the far future), cancel O(1) amortised, size O(1), peek O(1) after a pop's
+ * deferred work.  No memory is allocated per event: storage (64 bytes per event of
+ * capacity) grows geometrically only when the stored events (pending plus cancelled ones
+ * not yet reclaimed) exceed the capacity, and freed storage is reused.  The data
+ * structure and its invariants are described at the top of evq.c.
  *
  * A queue is not thread-safe; each simulation owns its own.
  */
@@ -81,5 +83,9 @@ void sc_evq_clear(sc_evq *q);
  * than the current one).  Lets a test reach the rare ordinal renumbering described in
  * evq.c without 2^32 pushes.  Not for production use. */
 void sc_evq_debug_set_next_ord(sc_evq *q, uint32_t next_ord);
+
+/* Testing hook: lower the size the near tier (the heap) aims for (clamped to >= 64), so
+ * a test with a few hundred events exercises the far tier, spills and refills. */
+void sc_evq_debug_set_near_min(sc_evq *q, size_t near_min);
 
 #endif

@@ -11,8 +11,12 @@
 #include "sculpt/version.h"
 
 static const sc_command commands[] = {
+    {"compare", "compare two results files; exit 4 on a regression", sc_cmd_compare},
     {"forecast", "fit, predict and evaluate forecasters", sc_cmd_forecast},
+    {"plan", "print the capacity plan (timed, explained actions) for a scenario", sc_cmd_plan},
+    {"report", "write an HTML report with plots of a results file", sc_cmd_report},
     {"run", "run a scenario's policies and compare them", sc_cmd_run},
+    {"sweep", "run a scenario sweep (axes x replicates) in parallel", sc_cmd_sweep},
     {"scenario", "validate a scenario file (scenario check FILE)", sc_cmd_scenario},
     {"trace", "import, generate and inspect traces (trace import|gen|info)", sc_cmd_trace},
 };

@@ -1,10 +1,21 @@
 /*
- * results.c - writes the results file (layout in results.h).
+ * results.c - writes and reads results files (layouts in results.h).
+ *
+ * The RUN LAYOUT (one scenario and its policy runs) is written by write_layout() into
+ * any group: the root of a `sculpt run` file, or /runs/<NNNNNN> of a sweep file, so the
+ * two kinds of file hold the same thing in the same shape.  Everything is written in a
+ * fixed order from data already in memory, with object time tracking off, so equal
+ * inputs give equal bytes whatever the thread or rank count that produced them.
+ *
+ * The reader loads summaries only (the attributes of runs/<label>), which is what
+ * `sculpt compare` and the summary tables need; per-step series are read on demand.
  */
+#define _POSIX_C_SOURCE 200809L
 #include "results.h"
 
 #include <hdf5.h>
 #include <inttypes.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -135,6 +146,7 @@ static void write_summary_attrs(h5w *h, hid_t g, const sc_run_summary *s)
     attr_f64(h, g, "egress_usd", s->egress_usd);
     attr_f64(h, g, "penalty_usd", s->penalty_usd);
     attr_f64(h, g, "penalised_cost_usd", s->penalised_cost_usd);
+    attr_f64(h, g, "lower_bound_usd", s->lower_bound_usd);
     attr_f64(h, g, "slo_attainment", s->slo_attainment);
     attr_f64(h, g, "violation_minutes", s->violation_minutes);
     attr_f64(h, g, "unserved_fraction", s->unserved_fraction);
@@ -149,9 +161,8 @@ static void write_summary_attrs(h5w *h, hid_t g, const sc_run_summary *s)
     attr_i64(h, g, "decisions", s->decisions);
 }
 
-static void write_run(h5w *h, hid_t runs, const sc_world *w, const sc_run *run)
+static void write_run(h5w *h, hid_t runs, const sc_scenario *sc, const sc_run *run)
 {
-    const sc_scenario *sc = w->sc;
     hid_t g = make_group(h, runs, run->sum.label);
     if (g < 0)
         return;
@@ -215,72 +226,600 @@ static void write_run(h5w *h, hid_t runs, const sc_world *w, const sc_run *run)
     H5Gclose(g);
 }
 
-sc_status sc_results_write(const char *path, const sc_world *w, sc_run *const *runs,
-                           size_t n_runs, sc_error *err)
+/* The RUN LAYOUT of one set, into group g. */
+static void write_layout(h5w *h, hid_t g, const sc_results_set *set)
 {
-    const sc_scenario *sc = w->sc;
-    sc_atomic_file af;
-    sc_status st = sc_atomic_begin(&af, path, err);
+    const sc_scenario *sc = set->sc;
+    char hash[32];
+    snprintf(hash, sizeof hash, "%016" PRIx64, sc->hash);
+    attr_str(h, g, "scenario_name", sc->name);
+    attr_str(h, g, "scenario_hash", hash);
+    {
+        uint64_t seed = sc->seed;
+        attr_num(h, g, "seed", H5T_NATIVE_UINT64, &seed);
+    }
+    attr_i64(h, g, "step_ms", sc->step_ms);
+    attr_i64(h, g, "warmup_steps", set->warmup_steps);
+    attr_i64(h, g, "n_steps", set->n_steps);
+    write_string(h, g, "scenario", sc->source_json ? sc->source_json : "");
+    {
+        int64_t *t = malloc((size_t)(set->n_steps ? set->n_steps : 1) * sizeof *t);
+        if (!t) {
+            h->failed = 1;
+        } else {
+            for (int64_t k = 0; k < set->n_steps; k++)
+                t[k] = sc->start + k * sc->step_ms;
+            write_1d(h, g, "time", H5T_NATIVE_INT64, H5T_STD_I64LE, t, (hsize_t)set->n_steps, 1);
+            free(t);
+        }
+    }
+    write_names(h, g, "apps", sc->apps[0].name, sizeof(sc_app), sc->n_apps);
+    write_names(h, g, "regions", sc->regions[0].name, sizeof(sc_region), sc->n_regions);
+    write_names(h, g, "geos", sc->geos[0].name, sizeof(sc_geo), sc->n_geos);
+    hid_t rg = make_group(h, g, "runs");
+    for (size_t i = 0; i < set->n_runs && rg >= 0; i++)
+        write_run(h, rg, sc, set->runs[i]);
+    if (rg >= 0)
+        H5Gclose(rg);
+}
+
+/* Create the temporary file; *f < 0 on failure (err set). */
+static sc_status h5w_open(h5w *h, sc_atomic_file *af, const char *path, hid_t *f,
+                          sc_error *err)
+{
+    *f = -1;
+    sc_status st = sc_atomic_begin(af, path, err);
     if (st)
         return st;
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    h5w h = {0};
-    h.gcpl = H5Pcreate(H5P_GROUP_CREATE);
-    h.dcpl = H5Pcreate(H5P_DATASET_CREATE);
-    H5Pset_obj_track_times(h.gcpl, 0);
-    H5Pset_obj_track_times(h.dcpl, 0);
+    memset(h, 0, sizeof *h);
+    h->gcpl = H5Pcreate(H5P_GROUP_CREATE);
+    h->dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_obj_track_times(h->gcpl, 0);
+    H5Pset_obj_track_times(h->dcpl, 0);
     hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
     H5Pset_obj_track_times(fcpl, 0);
-    hid_t f = H5Fcreate(af.tmp, H5F_ACC_TRUNC, fcpl, H5P_DEFAULT);
+    *f = H5Fcreate(af->tmp, H5F_ACC_TRUNC, fcpl, H5P_DEFAULT);
     H5Pclose(fcpl);
-    if (f < 0) {
-        H5Pclose(h.gcpl);
-        H5Pclose(h.dcpl);
-        sc_atomic_abort(&af);
+    if (*f < 0) {
+        H5Pclose(h->gcpl);
+        H5Pclose(h->dcpl);
+        sc_atomic_abort(af);
         return sc_error_set(err, SC_ERR_IO, path, "cannot create results file");
     }
-    char hash[32];
-    snprintf(hash, sizeof hash, "%016" PRIx64, sc->hash);
+    return SC_OK;
+}
+
+static sc_status h5w_close(h5w *h, sc_atomic_file *af, const char *path, hid_t f,
+                           sc_error *err)
+{
+    H5Pclose(h->gcpl);
+    H5Pclose(h->dcpl);
+    if (H5Fclose(f) < 0)
+        h->failed = 1;
+    if (h->failed) {
+        sc_atomic_abort(af);
+        return sc_error_set(err, SC_ERR_IO, path, "cannot write results (disk full?)");
+    }
+    return sc_atomic_commit(af, err);
+}
+
+sc_status sc_results_write(const char *path, const sc_world *w, sc_run *const *runs,
+                           size_t n_runs, sc_error *err)
+{
+    sc_atomic_file af;
+    h5w h;
+    hid_t f;
+    sc_status st = h5w_open(&h, &af, path, &f, err);
+    if (st)
+        return st;
     attr_str(&h, f, "schema", SC_RESULTS_SCHEMA);
     attr_i64(&h, f, "schema_version", SC_RESULTS_SCHEMA_VERSION);
     attr_str(&h, f, "sculpt_version", SC_VERSION);
     attr_str(&h, f, "git_commit", SC_GIT_COMMIT);
-    attr_str(&h, f, "scenario_name", sc->name);
-    attr_str(&h, f, "scenario_hash", hash);
-    {
-        uint64_t seed = sc->seed;
-        attr_num(&h, f, "seed", H5T_NATIVE_UINT64, &seed);
+    sc_results_set set = {.sc = w->sc, .n_steps = w->n_steps, .warmup_steps = w->warmup_steps,
+                          .runs = runs, .n_runs = n_runs};
+    write_layout(&h, f, &set);
+    return h5w_close(&h, &af, path, f, err);
+}
+
+/* ---- summary metrics ------------------------------------------------------------- */
+
+static const char *const metric_names[SC_SUMMARY_METRICS] = {
+    "cost_usd", "penalised_cost_usd", "slo_attainment", "violation_minutes",
+    "unserved_fraction"};
+
+const char *sc_summary_metric_name(sc_summary_metric m)
+{
+    return (unsigned)m < SC_SUMMARY_METRICS ? metric_names[m] : "?";
+}
+
+double sc_summary_metric_value(const sc_run_summary *s, sc_summary_metric m)
+{
+    switch (m) {
+    case SC_SM_COST: return s->cost_usd;
+    case SC_SM_PENALISED: return s->penalised_cost_usd;
+    case SC_SM_SLO: return s->slo_attainment;
+    case SC_SM_VIOLATION: return s->violation_minutes;
+    case SC_SM_UNSERVED: return s->unserved_fraction;
+    default: return NAN;
     }
-    attr_i64(&h, f, "step_ms", sc->step_ms);
-    attr_i64(&h, f, "warmup_steps", w->warmup_steps);
-    attr_i64(&h, f, "n_steps", w->n_steps);
-    write_string(&h, f, "scenario", sc->source_json ? sc->source_json : "");
-    {
-        int64_t *t = malloc((size_t)(w->n_steps ? w->n_steps : 1) * sizeof *t);
-        if (!t) {
-            h.failed = 1;
-        } else {
-            for (int64_t k = 0; k < w->n_steps; k++)
-                t[k] = sc->start + k * sc->step_ms;
-            write_1d(&h, f, "time", H5T_NATIVE_INT64, H5T_STD_I64LE, t, (hsize_t)w->n_steps, 1);
-            free(t);
+}
+
+/* ---- sweep file --------------------------------------------------------------------- */
+
+/* A list of C strings as a fixed-length string array (one name per element). */
+static void write_strv(h5w *h, hid_t parent, const char *dname, const char *const *v, size_t n)
+{
+    size_t w = 1;
+    for (size_t i = 0; i < n; i++)
+        if (strlen(v[i]) > w)
+            w = strlen(v[i]);
+    char *buf = calloc(n ? n : 1, w);
+    if (!buf) {
+        h->failed = 1;
+        return;
+    }
+    for (size_t i = 0; i < n; i++)
+        memcpy(buf + i * w, v[i], strlen(v[i]));
+    write_names(h, parent, dname, buf, w, n);
+    free(buf);
+}
+
+static void write_summary(h5w *h, hid_t f, const sc_sweep_output *o)
+{
+    hid_t g = make_group(h, f, "summary");
+    if (g < 0)
+        return;
+    size_t n = o->n_rows;
+    int64_t *iv = malloc((n ? n : 1) * sizeof *iv);
+    double *dv = malloc((n ? n : 1) * sizeof *dv);
+    const char **sv = calloc(n ? n : 1, sizeof *sv);
+    if (!iv || !dv || !sv) {
+        h->failed = 1;
+    } else {
+        for (size_t i = 0; i < n; i++)
+            iv[i] = o->rows[i].setting;
+        write_1d(h, g, "setting", H5T_NATIVE_INT64, H5T_STD_I64LE, iv, n, 0);
+        for (size_t i = 0; i < n; i++)
+            sv[i] = o->rows[i].label;
+        write_strv(h, g, "policy", sv, n);
+        for (size_t i = 0; i < n; i++)
+            sv[i] = o->rows[i].params ? o->rows[i].params : "{}";
+        write_strv(h, g, "parameters", sv, n);
+        for (size_t i = 0; i < n; i++)
+            iv[i] = o->rows[i].n;
+        write_1d(h, g, "n", H5T_NATIVE_INT64, H5T_STD_I64LE, iv, n, 0);
+        for (int m = 0; m < SC_SUMMARY_METRICS; m++) {
+            char name[64];
+            for (size_t i = 0; i < n; i++)
+                dv[i] = o->rows[i].mean[m];
+            snprintf(name, sizeof name, "%s_mean", metric_names[m]);
+            write_1d(h, g, name, H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, dv, n, 0);
+            for (size_t i = 0; i < n; i++)
+                dv[i] = o->rows[i].ci95[m];
+            snprintf(name, sizeof name, "%s_ci95", metric_names[m]);
+            write_1d(h, g, name, H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, dv, n, 0);
         }
     }
-    write_names(&h, f, "apps", sc->apps[0].name, sizeof(sc_app), sc->n_apps);
-    write_names(&h, f, "regions", sc->regions[0].name, sizeof(sc_region), sc->n_regions);
-    write_names(&h, f, "geos", sc->geos[0].name, sizeof(sc_geo), sc->n_geos);
+    free(iv);
+    free(dv);
+    free(sv);
+    H5Gclose(g);
+}
+
+sc_status sc_results_write_sweep(const char *path, const sc_sweep_output *o, sc_error *err)
+{
+    sc_atomic_file af;
+    h5w h;
+    hid_t f;
+    sc_status st = h5w_open(&h, &af, path, &f, err);
+    if (st)
+        return st;
+    char hash[32];
+    snprintf(hash, sizeof hash, "%016" PRIx64, o->hash);
+    attr_str(&h, f, "schema", SC_SWEEP_SCHEMA);
+    attr_i64(&h, f, "schema_version", SC_SWEEP_SCHEMA_VERSION);
+    attr_str(&h, f, "sculpt_version", SC_VERSION);
+    attr_str(&h, f, "git_commit", SC_GIT_COMMIT);
+    attr_str(&h, f, "sweep_name", o->name);
+    attr_str(&h, f, "sweep_hash", hash);
+    {
+        uint64_t seed = o->base_seed;
+        attr_num(&h, f, "base_seed", H5T_NATIVE_UINT64, &seed);
+    }
+    size_t n_runs = o->n_settings * o->n_replicates;
+    attr_i64(&h, f, "n_axes", (int64_t)o->n_axes);
+    attr_i64(&h, f, "n_settings", (int64_t)o->n_settings);
+    attr_i64(&h, f, "n_replicates", (int64_t)o->n_replicates);
+    attr_i64(&h, f, "n_runs", (int64_t)n_runs);
+    write_string(&h, f, "sweep", o->source_text ? o->source_text : "");
+    write_strv(&h, f, "axes", o->axes, o->n_axes);
+    write_strv(&h, f, "settings", o->settings, o->n_settings);
     hid_t rg = make_group(&h, f, "runs");
-    for (size_t i = 0; i < n_runs && rg >= 0; i++)
-        write_run(&h, rg, w, runs[i]);
+    for (size_t i = 0; i < n_runs && rg >= 0 && !h.failed; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "%06zu", i);
+        hid_t g = make_group(&h, rg, name);
+        if (g < 0)
+            break;
+        size_t setting = i / o->n_replicates, rep = i % o->n_replicates;
+        attr_i64(&h, g, "run_index", (int64_t)i);
+        attr_i64(&h, g, "setting", (int64_t)setting);
+        attr_i64(&h, g, "replicate", (int64_t)rep);
+        attr_str(&h, g, "parameters", o->settings[setting]);
+        write_layout(&h, g, &o->runs[i]);
+        H5Gclose(g);
+    }
     if (rg >= 0)
         H5Gclose(rg);
-    H5Pclose(h.gcpl);
-    H5Pclose(h.dcpl);
-    if (H5Fclose(f) < 0)
-        h.failed = 1;
-    if (h.failed) {
-        sc_atomic_abort(&af);
-        return sc_error_set(err, SC_ERR_IO, path, "cannot write results (disk full?)");
+    write_summary(&h, f, o);
+    return h5w_close(&h, &af, path, f, err);
+}
+
+/* ---- reading ------------------------------------------------------------------------ */
+
+/* Read a string attribute (fixed or variable length) into a malloc'd string. */
+static char *rd_attr_str(hid_t obj, const char *name)
+{
+    if (H5Aexists(obj, name) <= 0)
+        return NULL;
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+    if (a < 0)
+        return NULL;
+    char *out = NULL;
+    hid_t ft = H5Aget_type(a);
+    if (ft >= 0 && H5Tget_class(ft) == H5T_STRING) {
+        if (H5Tis_variable_str(ft) > 0) {
+            hid_t mt = H5Tcopy(H5T_C_S1);
+            H5Tset_size(mt, H5T_VARIABLE);
+            char *p = NULL;
+            if (H5Aread(a, mt, &p) >= 0 && p) {
+                out = strdup(p);
+                H5free_memory(p);
+            }
+            H5Tclose(mt);
+        } else {
+            size_t sz = H5Tget_size(ft);
+            out = calloc(sz + 1, 1);
+            if (out && H5Aread(a, ft, out) < 0) {
+                free(out);
+                out = NULL;
+            }
+        }
     }
-    return sc_atomic_commit(&af, err);
+    if (ft >= 0)
+        H5Tclose(ft);
+    H5Aclose(a);
+    return out;
+}
+
+static int rd_attr_num(hid_t obj, const char *name, hid_t mem, void *out)
+{
+    if (H5Aexists(obj, name) <= 0)
+        return -1;
+    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
+    if (a < 0)
+        return -1;
+    hid_t ft = H5Aget_type(a);
+    H5T_class_t cls = ft >= 0 ? H5Tget_class(ft) : H5T_NO_CLASS;
+    hid_t sp = H5Aget_space(a);
+    int ok = (cls == H5T_INTEGER || cls == H5T_FLOAT) && H5Sget_simple_extent_npoints(sp) == 1 &&
+             H5Aread(a, mem, out) >= 0;
+    H5Sclose(sp);
+    if (ft >= 0)
+        H5Tclose(ft);
+    H5Aclose(a);
+    return ok ? 0 : -1;
+}
+
+typedef struct rd {
+    const char *path;
+    sc_error *err;
+    sc_results_file *f;
+    size_t cap;
+} rd;
+
+static sc_status rd_fail(rd *r, const char *obj, const char *what)
+{
+    char where[1200];
+    snprintf(where, sizeof where, "%s: %s", r->path, obj);
+    return sc_error_set(r->err, SC_ERR_INPUT, where, "%s", what);
+}
+
+#define RD_I64(obj, objname, name, dst)                                                  \
+    do {                                                                                 \
+        if (rd_attr_num(obj, name, H5T_NATIVE_INT64, dst) < 0) {                         \
+            st = rd_fail(r, objname, "missing or unreadable integer attribute '" name "'"); \
+            goto done;                                                                   \
+        }                                                                                \
+    } while (0)
+#define RD_F64(obj, objname, name, dst)                                                  \
+    do {                                                                                 \
+        if (rd_attr_num(obj, name, H5T_NATIVE_DOUBLE, dst) < 0) {                        \
+            st = rd_fail(r, objname, "missing or unreadable number attribute '" name "'"); \
+            goto done;                                                                   \
+        }                                                                                \
+    } while (0)
+
+static sc_status rd_summary(rd *r, hid_t g, const char *gname, sc_run_summary *s)
+{
+    sc_status st = SC_OK;
+    char *pol = rd_attr_str(g, "policy"), *lab = rd_attr_str(g, "label");
+    if (!pol || !lab) {
+        st = rd_fail(r, gname, "missing string attribute 'policy' or 'label'");
+        goto done;
+    }
+    snprintf(s->policy, sizeof s->policy, "%s", pol);
+    snprintf(s->label, sizeof s->label, "%s", lab);
+    RD_F64(g, gname, "cost_usd", &s->cost_usd);
+    RD_F64(g, gname, "cost_on_demand_usd", &s->cost_by_option[SC_PURCHASE_ONDEMAND]);
+    RD_F64(g, gname, "cost_reserved_usd", &s->cost_by_option[SC_PURCHASE_RESERVED]);
+    RD_F64(g, gname, "cost_spot_usd", &s->cost_by_option[SC_PURCHASE_SPOT]);
+    RD_F64(g, gname, "egress_usd", &s->egress_usd);
+    RD_F64(g, gname, "penalty_usd", &s->penalty_usd);
+    RD_F64(g, gname, "penalised_cost_usd", &s->penalised_cost_usd);
+    RD_F64(g, gname, "slo_attainment", &s->slo_attainment);
+    RD_F64(g, gname, "violation_minutes", &s->violation_minutes);
+    RD_F64(g, gname, "unserved_fraction", &s->unserved_fraction);
+    RD_F64(g, gname, "idle_capacity_hours", &s->idle_capacity_hours);
+    RD_F64(g, gname, "demand_unit_hours", &s->demand_unit_hours);
+    RD_F64(g, gname, "instance_hours", &s->instance_hours);
+    {
+        int64_t v[6];
+        RD_I64(g, gname, "actions", &v[0]);
+        RD_I64(g, gname, "launches", &v[1]);
+        RD_I64(g, gname, "refused", &v[2]);
+        RD_I64(g, gname, "throttled", &v[3]);
+        RD_I64(g, gname, "interruptions", &v[4]);
+        RD_I64(g, gname, "decisions", &v[5]);
+        s->actions = (long)v[0];
+        s->launches = (long)v[1];
+        s->refused = (long)v[2];
+        s->throttled = (long)v[3];
+        s->interruptions = (long)v[4];
+        s->decisions = (long)v[5];
+    }
+done:
+    free(pol);
+    free(lab);
+    return st;
+}
+
+/* Name of child k of g (by name order), malloc'd. */
+static char *child_name(hid_t g, hsize_t k)
+{
+    ssize_t len = H5Lget_name_by_idx(g, ".", H5_INDEX_NAME, H5_ITER_INC, k, NULL, 0, H5P_DEFAULT);
+    if (len < 0)
+        return NULL;
+    char *name = calloc((size_t)len + 1, 1);
+    if (name &&
+        H5Lget_name_by_idx(g, ".", H5_INDEX_NAME, H5_ITER_INC, k, name, (size_t)len + 1,
+                           H5P_DEFAULT) < 0) {
+        free(name);
+        return NULL;
+    }
+    return name;
+}
+
+/* Read the RUN LAYOUT in group g (named gname) into entries sharing `proto`. */
+static sc_status rd_layout(rd *r, hid_t g, const char *gname, const sc_results_entry *proto)
+{
+    sc_status st = SC_OK;
+    sc_results_entry base = *proto;
+    snprintf(base.group, sizeof base.group, "%s", gname);
+    hid_t runs = -1;
+    RD_I64(g, gname, "n_steps", &base.n_steps);
+    RD_I64(g, gname, "warmup_steps", &base.warmup_steps);
+    RD_I64(g, gname, "step_ms", &base.step_ms);
+    if (rd_attr_num(g, "seed", H5T_NATIVE_UINT64, &base.seed) < 0) {
+        st = rd_fail(r, gname, "missing or unreadable integer attribute 'seed'");
+        goto done;
+    }
+    if (H5Lexists(g, "runs", H5P_DEFAULT) <= 0 ||
+        (runs = H5Gopen2(g, "runs", H5P_DEFAULT)) < 0) {
+        st = rd_fail(r, gname, "no 'runs' group");
+        goto done;
+    }
+    H5G_info_t info;
+    if (H5Gget_info(runs, &info) < 0) {
+        st = rd_fail(r, gname, "cannot list 'runs'");
+        goto done;
+    }
+    for (hsize_t k = 0; k < info.nlinks; k++) {
+        char *name = child_name(runs, k);
+        char obj[1200];
+        snprintf(obj, sizeof obj, "%s%sruns/%s", gname, strcmp(gname, "/") ? "/" : "",
+                 name ? name : "?");
+        hid_t pg = name ? H5Gopen2(runs, name, H5P_DEFAULT) : -1;
+        free(name);
+        if (pg < 0) {
+            st = rd_fail(r, obj, "cannot open run group");
+            goto done;
+        }
+        if (r->f->n_entries == r->cap) {
+            size_t nc = r->cap ? 2 * r->cap : 16;
+            sc_results_entry *ne = realloc(r->f->entries, nc * sizeof *ne);
+            if (!ne) {
+                H5Gclose(pg);
+                st = sc_error_set(r->err, SC_ERR_NOMEM, r->path, "out of memory");
+                goto done;
+            }
+            r->f->entries = ne;
+            r->cap = nc;
+        }
+        sc_results_entry *e = &r->f->entries[r->f->n_entries];
+        *e = base;
+        e->params = strdup(proto->params ? proto->params : "{}");
+        if (!e->params) {
+            H5Gclose(pg);
+            st = sc_error_set(r->err, SC_ERR_NOMEM, r->path, "out of memory");
+            goto done;
+        }
+        r->f->n_entries++;
+        st = rd_summary(r, pg, obj, &e->sum);
+        H5Gclose(pg);
+        if (st)
+            goto done;
+    }
+done:
+    if (runs >= 0)
+        H5Gclose(runs);
+    return st;
+}
+
+void sc_results_file_free(sc_results_file *f)
+{
+    if (!f)
+        return;
+    for (size_t i = 0; i < f->n_entries; i++)
+        free(f->entries[i].params);
+    free(f->entries);
+    free(f);
+}
+
+sc_status sc_results_read(const char *path, sc_results_file **out, sc_error *err)
+{
+    *out = NULL;
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    sc_results_file *f = calloc(1, sizeof *f);
+    if (!f)
+        return sc_error_set(err, SC_ERR_NOMEM, path, "out of memory");
+    snprintf(f->path, sizeof f->path, "%s", path);
+    rd rr = {.path = path, .err = err, .f = f}, *r = &rr;
+    sc_status st = SC_OK;
+    char *schema = NULL;
+    hid_t runs = -1;
+    hid_t h = H5Fis_hdf5(path) > 0 ? H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT) : -1;
+    if (h < 0) {
+        FILE *fp = fopen(path, "rb");
+        if (!fp) {
+            st = sc_error_set(err, SC_ERR_IO, path, "cannot open the results file");
+        } else {
+            fclose(fp);
+            st = sc_error_set(err, SC_ERR_INPUT, path, "not an HDF5 file");
+        }
+        goto done;
+    }
+    schema = rd_attr_str(h, "schema");
+    if (!schema) {
+        st = rd_fail(r, "/", "no 'schema' attribute: not a sculpt results file");
+        goto done;
+    }
+    snprintf(f->schema, sizeof f->schema, "%s", schema);
+    RD_I64(h, "/", "schema_version", &f->schema_version);
+    if (strcmp(schema, SC_RESULTS_SCHEMA) == 0) {
+        f->n_settings = f->n_replicates = 1;
+        sc_results_entry proto = {.params = "{}"};
+        st = rd_layout(r, h, "/", &proto);
+    } else if (strcmp(schema, SC_SWEEP_SCHEMA) == 0) {
+        f->is_sweep = 1;
+        int64_t ns, nrep;
+        RD_I64(h, "/", "n_settings", &ns);
+        RD_I64(h, "/", "n_replicates", &nrep);
+        f->n_settings = (size_t)ns;
+        f->n_replicates = (size_t)nrep;
+        if (H5Lexists(h, "runs", H5P_DEFAULT) <= 0 ||
+            (runs = H5Gopen2(h, "runs", H5P_DEFAULT)) < 0) {
+            st = rd_fail(r, "/", "no 'runs' group");
+            goto done;
+        }
+        H5G_info_t info;
+        if (H5Gget_info(runs, &info) < 0) {
+            st = rd_fail(r, "/runs", "cannot list the runs");
+            goto done;
+        }
+        for (hsize_t k = 0; k < info.nlinks && !st; k++) {
+            char *name = child_name(runs, k);
+            char gname[64];
+            snprintf(gname, sizeof gname, "/runs/%.20s", name ? name : "?");
+            hid_t g = name ? H5Gopen2(runs, name, H5P_DEFAULT) : -1;
+            free(name);
+            if (g < 0) {
+                st = rd_fail(r, gname, "cannot open run group");
+                goto done;
+            }
+            sc_results_entry proto = {0};
+            char *params = rd_attr_str(g, "parameters");
+            if (!params)
+                st = rd_fail(r, gname, "missing string attribute 'parameters'");
+            if (!st && (rd_attr_num(g, "run_index", H5T_NATIVE_INT64, &proto.run_index) < 0 ||
+                        rd_attr_num(g, "setting", H5T_NATIVE_INT64, &proto.setting) < 0 ||
+                        rd_attr_num(g, "replicate", H5T_NATIVE_INT64, &proto.replicate) < 0))
+                st = rd_fail(r, gname,
+                             "missing integer attribute 'run_index', 'setting' or 'replicate'");
+            if (!st) {
+                proto.params = params;
+                st = rd_layout(r, g, gname, &proto);
+            }
+            free(params);
+            H5Gclose(g);
+        }
+    } else {
+        char msg[200];
+        snprintf(msg, sizeof msg, "schema '%.60s' is neither '%s' nor '%s'", schema,
+                 SC_RESULTS_SCHEMA, SC_SWEEP_SCHEMA);
+        st = rd_fail(r, "/", msg);
+    }
+done:
+    if (runs >= 0)
+        H5Gclose(runs);
+    if (h >= 0)
+        H5Fclose(h);
+    free(schema);
+    if (st) {
+        sc_results_file_free(f);
+        return st;
+    }
+    *out = f;
+    return SC_OK;
+}
+
+sc_status sc_results_read_series(const char *path, const char *group, const char *label,
+                                 const char *app, const char *region, const char *name,
+                                 double **out, size_t *n, sc_error *err)
+{
+    *out = NULL;
+    *n = 0;
+    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
+    char dpath[2048];
+    snprintf(dpath, sizeof dpath, "%s%sruns/%s/series/%s/%s/%s", group,
+             group[0] && group[strlen(group) - 1] == '/' ? "" : "/", label, app, region, name);
+    hid_t h = H5Fis_hdf5(path) > 0 ? H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT) : -1;
+    if (h < 0)
+        return sc_error_set(err, SC_ERR_IO, path, "cannot open the results file");
+    sc_status st = SC_OK;
+    hid_t d = -1, sp = -1;
+    if ((d = H5Dopen2(h, dpath, H5P_DEFAULT)) < 0) {
+        char where[2200];
+        snprintf(where, sizeof where, "%s: %s", path, dpath);
+        st = sc_error_set(err, SC_ERR_NOTFOUND, where,
+                          "no such series (was the run written with per-step output?)");
+        goto done;
+    }
+    sp = H5Dget_space(d);
+    hssize_t np = H5Sget_simple_extent_npoints(sp);
+    if (np < 0) {
+        st = sc_error_set(err, SC_ERR_INPUT, path, "%s: unreadable dataspace", dpath);
+        goto done;
+    }
+    double *v = malloc((size_t)(np ? np : 1) * sizeof *v);
+    if (!v) {
+        st = sc_error_set(err, SC_ERR_NOMEM, path, "out of memory");
+        goto done;
+    }
+    if (np && H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0) {
+        free(v);
+        st = sc_error_set(err, SC_ERR_INPUT, path, "%s: cannot read", dpath);
+        goto done;
+    }
+    *out = v;
+    *n = (size_t)np;
+done:
+    if (sp >= 0)
+        H5Sclose(sp);
+    if (d >= 0)
+        H5Dclose(d);
+    H5Fclose(h);
+    return st;
 }

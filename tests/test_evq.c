@@ -147,6 +147,53 @@ Test(evq, order_matches_sorted_reference)
     sc_evq_free(q);
 }
 
+/* A large queue (beyond the default near-tier size) in HOLD order against qsort: pops
+ * must be exact when the far tier holds most of the keys. */
+Test(evq, two_tier_order_matches_sorted_reference)
+{
+    enum { N = 50000 };
+    ref_ev *ref = calloc(2 * N, sizeof *ref);
+    cr_assert_not_null(ref);
+    sc_evq *q = new_q(0);
+    uint64_t s = 31337;
+    uint64_t seq = 0;
+    for (uint32_t i = 0; i < N; i++, seq++) {
+        int64_t t = (int64_t)(rng_next(&s) % 100000);
+        ref[seq] = (ref_ev){t, seq, 0, 0};
+        cr_assert_eq(sc_evq_push(q, t, 0, 0, 0, NULL), SC_OK);
+    }
+    /* N more pushes, each after a pop, at popped time + [0, 2000) ms */
+    uint64_t *popped = calloc(2 * N, sizeof *popped);
+    int64_t *ptime = calloc(2 * N, sizeof *ptime);
+    cr_assert(popped && ptime);
+    size_t np = 0;
+    for (uint32_t i = 0; i < N; i++, seq++) {
+        sc_event e;
+        cr_assert_eq(sc_evq_pop(q, &e), 1);
+        popped[np] = e.seq;
+        ptime[np++] = e.time;
+        int64_t t = e.time + (int64_t)(rng_next(&s) % 2000);
+        ref[seq] = (ref_ev){t, seq, 0, 0};
+        cr_assert_eq(sc_evq_push(q, t, 0, 0, 0, NULL), SC_OK);
+    }
+    sc_event e;
+    while (sc_evq_pop(q, &e)) {
+        popped[np] = e.seq;
+        ptime[np++] = e.time;
+    }
+    cr_assert_eq(np, 2 * N);
+    /* every event pops exactly once, and the pop sequence is sorted by (time, seq) */
+    qsort(ref, 2 * N, sizeof *ref, ref_cmp);
+    for (size_t i = 0; i < 2 * N; i++)
+        cr_assert_eq(ptime[i], ref[i].time, "pop %zu", i);
+    for (size_t i = 1; i < 2 * N; i++)
+        cr_assert(ptime[i - 1] < ptime[i] || popped[i - 1] < popped[i], "pop %zu", i);
+    free(ref);
+    free(popped);
+    free(ptime);
+    sc_evq_free(q);
+}
+
 Test(evq, cancel_semantics)
 {
     sc_evq *q = new_q(4);
@@ -279,10 +326,12 @@ Test(evq, growth_beyond_hint)
 
 /* Steady state of a HOLD loop (pop, push later) with cancellations: after warm-up the
  * capacity never changes, i.e. nothing is allocated. */
-Test(evq, no_allocation_in_steady_state)
+static void steady_state(size_t near_min)
 {
     enum { N = 1000, WARM = 20000, OPS = 200000, RING = 16 };
     sc_evq *q = new_q(N);
+    if (near_min)
+        sc_evq_debug_set_near_min(q, near_min);
     uint64_t s = 99;
     for (uint32_t i = 0; i < N; i++)
         cr_assert_eq(sc_evq_push(q, (int64_t)(rng_next(&s) % 1000), 0, 0, 0, NULL), SC_OK);
@@ -316,10 +365,16 @@ Test(evq, no_allocation_in_steady_state)
     sc_evq_free(q);
 }
 
+Test(evq, no_allocation_in_steady_state)
+{
+    steady_state(0);  /* everything in the heap */
+    steady_state(64); /* two tiers */
+}
+
 /* Interleaved random push / pop / cancel / peek against a linear-scan reference.  Some
  * phases cancel heavily so tombstone compaction runs; handles of popped and cancelled
  * events are cancelled again on purpose. */
-static void random_ops(uint64_t seed, size_t ops, int with_ord_wrap)
+static void random_ops(uint64_t seed, size_t ops, int with_ord_wrap, size_t near_min)
 {
     enum { MAXP = 4096, MAXH = 1 << 17 };
     ref_ev *pend = calloc(MAXP, sizeof *pend);
@@ -328,6 +383,8 @@ static void random_ops(uint64_t seed, size_t ops, int with_ord_wrap)
     size_t np = 0, nh = 0;
     uint64_t seq = 0, s = seed;
     sc_evq *q = new_q(2);
+    if (near_min)
+        sc_evq_debug_set_near_min(q, near_min);
     int64_t now = 0;
     size_t cancelled = 0, popped = 0;
     for (size_t op = 0; op < ops; op++) {
@@ -413,12 +470,20 @@ static void random_ops(uint64_t seed, size_t ops, int with_ord_wrap)
 
 Test(evq, random_ops_against_reference)
 {
-    random_ops(20240517, 100000, 0);
+    random_ops(20240517, 100000, 0, 0);
+}
+
+/* The same with a tiny near tier, so most keys live in the far tier and spills, refills
+ * and far-tier tombstones happen constantly. */
+Test(evq, random_ops_small_near_tier)
+{
+    random_ops(4242, 100000, 0, 64);
 }
 
 Test(evq, random_ops_across_ordinal_renumbering)
 {
-    random_ops(777, 60000, 1);
+    random_ops(777, 60000, 1, 0);
+    random_ops(778, 60000, 1, 64);
 }
 
 /* Ties across the ordinal renumbering: events at one time pushed before and after the
@@ -474,5 +539,32 @@ Test(evq, full_queue_reclaims_tombstones_before_growing)
     }
     cr_expect_eq(sc_evq_pop(q, &e), 0);
     free(h);
+    sc_evq_free(q);
+}
+
+/* clear with keys in both tiers and a pop pending. */
+Test(evq, clear_two_tiers)
+{
+    sc_evq *q = new_q(0);
+    sc_evq_debug_set_near_min(q, 64);
+    uint64_t h[1000];
+    for (uint32_t i = 0; i < 1000; i++)
+        cr_assert_eq(sc_evq_push(q, (int64_t)((i * 7919u) % 1000), 0, i, 0, &h[i]), SC_OK);
+    sc_event e;
+    cr_assert_eq(sc_evq_pop(q, &e), 1);
+    cr_expect_eq(e.time, 0); /* i = 0 is the only i with 7919 i = 0 mod 1000 */
+    sc_evq_clear(q);
+    cr_expect_eq(sc_evq_size(q), 0);
+    cr_expect_eq(sc_evq_pop(q, &e), 0);
+    for (uint32_t i = 0; i < 1000; i++)
+        cr_expect_eq(sc_evq_cancel(q, h[i]), 0);
+    size_t cap = sc_evq_capacity(q);
+    for (uint32_t i = 0; i < 1000; i++) /* refill to the same size: no growth */
+        cr_assert_eq(sc_evq_push(q, 5000 - (int64_t)i, 0, i, 0, NULL), SC_OK);
+    cr_expect_eq(sc_evq_capacity(q), cap);
+    for (uint32_t i = 0; i < 1000; i++) {
+        cr_assert_eq(sc_evq_pop(q, &e), 1);
+        cr_assert_eq(e.time, 4001 + (int64_t)i);
+    }
     sc_evq_free(q);
 }

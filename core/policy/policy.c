@@ -9,7 +9,10 @@
 
 #define MAX_POLICIES 32
 
-static const sc_policy_type *builtin[] = {&sc_policy_static, &sc_policy_reactive};
+static const sc_policy_type *builtin[] = {&sc_policy_static, &sc_policy_reactive,
+                                          &sc_policy_snaive_predictive,
+                                          &sc_policy_aws_predictive, &sc_policy_oracle,
+                                          &sc_policy_sculpt};
 static const sc_policy_type *extra[MAX_POLICIES];
 static size_t n_extra;
 

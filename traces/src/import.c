@@ -290,9 +290,14 @@ int64_t sc_trace_infer_step(const sc_time_ms *t, size_t n)
         return 0;
     int64_t d = INT64_MAX;
     for (size_t i = 1; i < n; i++) {
-        int64_t g = t[i] - t[i - 1];
-        if (g <= 0)
+        if (t[i] <= t[i - 1])
             return 0;
+        /* t[i] - t[i-1] overflows int64 when the times straddle the whole range
+         * (fuzz_trace_import): such a series has no nominal step */
+        uint64_t gu = (uint64_t)t[i] - (uint64_t)t[i - 1];
+        if (gu > (uint64_t)INT64_MAX)
+            return 0;
+        int64_t g = (int64_t)gu;
         if (g < d)
             d = g;
     }
@@ -328,12 +333,15 @@ sc_status sc_resample(const sc_time_ms *t, const double *v, size_t n, sc_time_ms
         int64_t qt1 = sc_time_floor_div(t[n - 1], step_ms);
         int64_t rt1 = t[n - 1] - qt1 * step_ms;
         int64_t k1 = qt1 - qo - (rt1 < ro);
-        if ((uint64_t)(k1 - k0) >= SC_RESAMPLE_MAX_BINS)
+        /* k1 >= k0, but k1 - k0 overflows int64 for a 1 ms step over the whole time
+         * range (fuzz_trace_csv): take the difference in uint64 */
+        uint64_t span = (uint64_t)k1 - (uint64_t)k0;
+        if (span >= SC_RESAMPLE_MAX_BINS)
             return sc_error_set(err, SC_ERR_RANGE, NULL,
                                 "resampling to %lld ms gives %llu bins (limit %u)",
-                                (long long)step_ms, (unsigned long long)(k1 - k0) + 1,
+                                (long long)step_ms, (unsigned long long)span + 1,
                                 SC_RESAMPLE_MAX_BINS);
-        nb = (size_t)(k1 - k0) + 1;
+        nb = (size_t)span + 1;
     }
     sc_time_ms *to = malloc((nb ? nb : 1) * sizeof *to);
     double *vo = malloc((nb ? nb : 1) * sizeof *vo);

@@ -103,6 +103,10 @@ typedef struct sc_policy_type {
     /* Append this decision's actions to plan. */
     sc_status (*decide)(void *state, const sc_policy_view *view, sc_plan *plan,
                         sc_error *err);
+    /* Optional (NULL = none): a lower bound on the penalised cost of the measured period
+     * that the policy computed (oracle: its LP relaxation), read after the run; NaN when
+     * it has none.  Stored in the run summary as lower_bound_usd. */
+    double (*lower_bound)(const void *state);
 } sc_policy_type;
 
 typedef struct sc_policy {
@@ -130,6 +134,10 @@ sc_status sc_policy_decide(sc_policy *p, const sc_policy_view *view, sc_plan *pl
 /* Built-in policy types. */
 extern const sc_policy_type sc_policy_static;
 extern const sc_policy_type sc_policy_reactive;
+extern const sc_policy_type sc_policy_snaive_predictive; /* snaive_predictive.c */
+extern const sc_policy_type sc_policy_aws_predictive;    /* aws_predictive.c */
+extern const sc_policy_type sc_policy_oracle;            /* oracle.c */
+extern const sc_policy_type sc_policy_sculpt;            /* sculpt.c */
 
 /* Helpers shared by policies: emit the actions that move pool (app, region, option) of
  * the app's instance type from its requested count to target at time now. */

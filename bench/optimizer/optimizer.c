@@ -1,0 +1,234 @@
+#define _POSIX_C_SOURCE 200809L
+/*
+ * optimizer.c - planning speed of the capacity optimizers (bench/optimizer/README.md).
+ *
+ *  1. One replan of A apps x 10 regions x 24 hourly steps x 3 purchase options,
+ *     decomposed per app (10 geographies, each allowed in its home region and the two
+ *     next ones, 3 demand quantiles, flap budget on): cold (a fresh GLPK model per app,
+ *     presolver on) and warm (one optimizer kept across apps and replans: same shape,
+ *     so only bounds/objective change and the dual simplex starts from the last basis).
+ *  2. GA against LP on small instances where GLPK proves optimality (MILP): cost gap
+ *     and solve times, GA population not seeded from the LP.
+ *
+ * Wall-clock timing is this program's business only (the library reads no clock).
+ * Usage: bench_optimizer [apps=100] [ga_instances=20]
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+
+
+#include "sculpt/optimizer.h"
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static double cpu_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static unsigned long long rs = 0x243F6A8885A308D3ull;
+static double rnd(void)
+{
+    rs = rs * 6364136223846793005ull + 1442695040888963407ull;
+    return (double)(rs >> 11) / 9007199254740992.0;
+}
+
+/* Fill app a's problem (R regions, G = R geos). shift: hours the demand is advanced
+ * (a replan one hour later). */
+static void fill_app(sc_opt_problem_buf *b, int a, int shift)
+{
+    sc_opt_problem *p = &b->p;
+    int R = p->n_regions, G = p->n_geos, K = p->n_steps;
+    b->qlevel[0] = 0.5;
+    b->qlevel[1] = 0.9;
+    b->qlevel[2] = 0.99;
+    p->serve_util = 0.6;
+    p->penalty_per_ieq_hour = 0.5 + 0.05 * (a % 10);
+    p->spot_max_share = 0.5;
+    p->flap_budget = 60;
+    p->max_inst = 400;
+    for (int r = 0; r < R; r++) {
+        double base = 0.08 + 0.004 * r + 0.001 * (a % 7);
+        b->price[r * 3 + 0] = base;
+        b->price[r * 3 + 1] = 0.62 * base;
+        b->price[r * 3 + 2] = 0.35 * base;
+        b->cap_limit[r] = 300;
+        b->lead_steps[r] = 1;
+        b->spot_loss[r] = 0.01;
+        b->current[r * 3 + 0] = 10 + (a + r) % 5;
+        b->current[r * 3 + 1] = 4;
+        b->current[r * 3 + 2] = 0;
+        b->min_inst[r] = 2;
+    }
+    for (int g = 0; g < G; g++)
+        for (int r = 0; r < R; r++) {
+            int d = (r - g + R) % R;
+            b->route_ok[g * R + r] = d <= 2;
+            b->egress_per_ieq_hour[g * R + r] = d == 0 ? 0.0 : 0.002 * d;
+        }
+    for (int g = 0; g < G; g++)
+        for (int k = 0; k < K; k++) {
+            double hour = (double)((k + shift + 2 * g) % 24);
+            double m = 6.0 + 2.0 * (a % 5) + 4.0 * sin(6.283185307179586 * hour / 24.0);
+            double *d = &b->demand[(g * K + k) * 3];
+            d[0] = m;
+            d[1] = m * 1.15;
+            d[2] = m * 1.35;
+        }
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+int main(int argc, char **argv)
+{
+    int apps = argc > 1 ? atoi(argv[1]) : 100;
+    int ga_n = argc > 2 ? atoi(argv[2]) : 20;
+    sc_error err;
+    sc_optimizer_global_init();
+    const int R = 10, G = 10, K = 24, Q = 3;
+    sc_opt_problem_buf *b;
+    sc_opt_solution *s;
+    if (sc_opt_problem_alloc(R, G, K, Q, &b, &err) || sc_opt_solution_alloc(R, G, K, Q, &s, &err)) {
+        sc_error_print(&err, stderr);
+        return 1;
+    }
+    printf("# replan: %d apps x %d regions x %d steps x 3 options, %d geos, %d quantiles\n", apps,
+           R, K, G, Q);
+    for (int mode = 3; mode >= 0; mode--) {
+        int warm = mode & 1, flap = !(mode & 2);
+        sc_opt_config cfg;
+        sc_opt_config_init(&cfg);
+        cfg.warm_start = warm;
+        /* one optimizer per app, kept across replans (warm start from its own basis) */
+        sc_optimizer **opt = calloc((size_t)apps, sizeof *opt);
+        for (int a = 0; a < apps; a++)
+            if (sc_optimizer_alloc("lp", &cfg, &opt[a], &err)) {
+                sc_error_print(&err, stderr);
+                return 1;
+            }
+        for (int rep = 0; rep < 3; rep++) {
+            double t0 = now_s(), c0 = cpu_s(), obj = 0, bound = 0;
+            long it = 0;
+            int rounded = 0, proved = 0;
+            for (int a = 0; a < apps; a++) {
+                fill_app(b, a, rep);
+                if (!flap)
+                    b->p.flap_budget = -1;
+                if (sc_optimizer_solve(opt[a], &b->p, s, &err)) {
+                    sc_error_print(&err, stderr);
+                    return 1;
+                }
+                obj += s->objective_usd;
+                bound += s->lp_bound_usd;
+                it += s->iterations;
+                rounded += s->method == SC_OPT_METHOD_LP_ROUNDED;
+                proved += s->proved_optimal;
+            }
+            double dt = now_s() - t0, dc = cpu_s() - c0;
+            printf("%s, %s, replan %d: wall %.3f s, cpu %.3f s (%.2f ms/app), simplex iterations %ld, "
+                   "proved optimal %d/%d, rounded %d, objective %.2f USD, LP bound %.2f USD "
+                   "(gap %.3f %%)\n",
+                   flap ? "flap budget 60 (coupled steps)" : "no flap budget (per-step)",
+                   warm ? "warm" : "cold", rep, dt, dc, 1e3 * dc / apps, it, proved, apps, rounded,
+                   obj, bound, 100 * (obj - bound) / bound);
+            fflush(stdout);
+        }
+        for (int a = 0; a < apps; a++)
+            sc_optimizer_free(opt[a]);
+        free(opt);
+    }
+    sc_opt_problem_free(b);
+    sc_opt_solution_free(s);
+
+    /* GA vs LP on small instances GLPK solves to proved optimality. */
+    printf("# ga vs lp (MILP proved optimal): 3 regions x 2 geos x 6 steps x 3 quantiles\n");
+    double *gaps = calloc((size_t)ga_n + 1, sizeof *gaps);
+    double t_lp = 0, t_ga = 0;
+    int proved = 0;
+    for (int i = 0; i < ga_n; i++) {
+        sc_opt_problem_buf *sb;
+        sc_opt_solution *s1, *s2;
+        if (sc_opt_problem_alloc(3, 2, 6, 3, &sb, &err) ||
+            sc_opt_solution_alloc(3, 2, 6, 3, &s1, &err) ||
+            sc_opt_solution_alloc(3, 2, 6, 3, &s2, &err))
+            return 1;
+        sb->qlevel[0] = 0.5;
+        sb->qlevel[1] = 0.9;
+        sb->qlevel[2] = 0.99;
+        sb->p.serve_util = 0.5 + 0.5 * rnd();
+        sb->p.penalty_per_ieq_hour = 0.05 + 0.5 * rnd();
+        sb->p.spot_max_share = 0.5;
+        sb->p.flap_budget = rnd() < 0.5 ? -1 : 8;
+        for (int r = 0; r < 3; r++) {
+            sb->price[r * 3] = 0.05 + 0.1 * rnd();
+            sb->price[r * 3 + 1] = NAN;
+            sb->price[r * 3 + 2] = 0.3 * sb->price[r * 3];
+            sb->cap_limit[r] = 4 + (int)(8 * rnd());
+            sb->lead_steps[r] = (int)(2 * rnd());
+            sb->spot_loss[r] = 0.05 * rnd();
+            sb->current[r * 3] = (int)(4 * rnd());
+        }
+        /* each geography: home region allowed, another with prob 1/2 (egress) */
+        for (int g = 0; g < 2; g++) {
+            for (int r = 0; r < 3; r++) {
+                sb->route_ok[g * 3 + r] = r == g || (r == 2 && rnd() < 0.5);
+                sb->egress_per_ieq_hour[g * 3 + r] = r == g ? 0 : 0.01;
+            }
+            /* greedy routing is exact when each geography has one region: keep geo 1
+             * single-homed so the gap measures the GA search, not the routing rule */
+            if (g == 1)
+                sb->route_ok[1 * 3 + 2] = 0;
+            for (int k = 0; k < 6; k++) {
+                double m = 1 + 6 * rnd();
+                double *d = &sb->demand[(g * 6 + k) * 3];
+                d[0] = m;
+                d[1] = m * (1.1 + 0.3 * rnd());
+                d[2] = d[1] * (1.1 + 0.3 * rnd());
+            }
+        }
+        sc_optimizer *lp, *ga;
+        sc_opt_config cfg;
+        sc_opt_config_init(&cfg);
+        cfg.seed = 7 + (uint64_t)i;
+        sc_optimizer_alloc("lp", &cfg, &lp, &err);
+        sc_optimizer_alloc("ga", &cfg, &ga, &err);
+        double t0 = now_s();
+        sc_optimizer_solve(lp, &sb->p, s1, &err);
+        double t1 = now_s();
+        sc_optimizer_solve(ga, &sb->p, s2, &err);
+        double t2 = now_s();
+        t_lp += t1 - t0;
+        t_ga += t2 - t1;
+        proved += s1->proved_optimal;
+        gaps[i] = (s2->objective_usd - s1->objective_usd) / s1->objective_usd;
+        sc_optimizer_free(lp);
+        sc_optimizer_free(ga);
+        sc_opt_solution_free(s1);
+        sc_opt_solution_free(s2);
+        sc_opt_problem_free(sb);
+    }
+    qsort(gaps, (size_t)ga_n, sizeof *gaps, cmp_d);
+    double mean = 0;
+    for (int i = 0; i < ga_n; i++)
+        mean += gaps[i];
+    if (ga_n > 0)
+        printf("instances %d, proved optimal %d; GA gap to LP: mean %.3f %%, median %.3f %%, "
+               "max %.3f %%; mean solve time lp %.2f ms, ga %.2f ms\n",
+               ga_n, proved, 100 * mean / ga_n, 100 * gaps[ga_n / 2], 100 * gaps[ga_n - 1],
+               1e3 * t_lp / ga_n, 1e3 * t_ga / ga_n);
+    free(gaps);
+    return 0;
+}

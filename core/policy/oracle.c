@@ -1,0 +1,375 @@
+/*
+ * oracle.c - the `oracle` policy: the best any policy could do, so every result can be
+ * stated as a ratio to it.  Clairvoyant: it reads the whole run's true demand.
+ *
+ * It decides once, at the start.  Per app, the run is cut into windows (default 1 day of
+ * scenario steps; the warm-up and the measured period never share a window) and each
+ * window is one problem of the `lp` optimizer (optimizer.h, h8's GLPK back end) at the
+ * simulator's step resolution:
+ *   - geographies = regions: the simulator routes each geography's load by the
+ *     scenario's fixed shares (home routing by default), so what a policy controls is
+ *     the capacity of each (app, region) against the instance-equivalents routed to it
+ *     (the world's ieq); geography r is served only by region r, without egress;
+ *   - one quantile (the true demand: there is no uncertainty left);
+ *   - on-demand capacity only (reserved and spot are not offered to it; see "Bound");
+ *   - serve_util = 1 by default: the simulator charges the penalty only for load above
+ *     100 % of the serving capacity, so penalised cost is lowest at full utilisation;
+ *   - penalty per ieq-hour = penalty_per_unit_hour x load units per instance;
+ *   - min_instances where the app is deployed (initial capacity or any demand in the
+ *     run); no max_instances, no lead-time and no flap constraint (see "Bound");
+ *   - capacity limits of the instance type and the vCPU quota of the region (the whole
+ *     of each, for each app: a relaxation when apps share a region).
+ *
+ * Bound.  Let b(t) be the instances a policy has billed and n(t) <= b(t) those serving,
+ * and x_k the mean of b over step k.  The simulator's cost is at least price x h per step
+ * (it also bills boot, warm-up, draining and 60 s minimums), and its penalty at least
+ * penalty x h x (D_k - x_k)^+ (unserved load is (D - n)^+, convex in n, and n <= b).
+ * Every policy here keeps x_k >= min_instances where deployed, and the mock never runs
+ * more than the limits.  So the LP above, summed over the measured windows, is a lower
+ * bound on the measured penalised cost of every policy that buys on-demand capacity only
+ * (all baselines; sculpt with on_demand_only).  Without lead or flap constraints the
+ * steps decouple, so cutting the run into windows loses nothing.  It is what
+ * lower_bound() returns (run summary field lower_bound_usd).  Policies that buy spot or
+ * reserved capacity can go below it.
+ *
+ * Executed plan.  The relaxation's counts are rounded up by the optimizer (or solved
+ * as a MILP when small), clamped to [min_instances, max_instances], and turned into
+ * timed actions on the on-demand pool: a decrease is a deprovision at the start of its
+ * step; an increase of d instances at step k is a provision issued so that all d are
+ * ready at the step's start.  The oracle knows each launch's boot delay because they are
+ * common random numbers (sim/mockcloud.c): the i-th launch in pool (app, region, type,
+ * on-demand) boots in sc_dist_quantile(boot, sc_rng_u01(sc_rng_key(seed, SC_RNG_BOOT,
+ * region, pool_key, i))) ms, rounded to the nearest ms, pool_key = (app << 24) ^
+ * (type << 4) ^ option, and launch indices count every launch of the pool from the
+ * initial allocation on.  Issue = step start - max delay of the batch - warm-up
+ * (never before now); issue times are then made non-decreasing in launch order (a batch
+ * is pulled earlier rather than let a later batch take its launch indices).
+ *
+ * Parameters (all optional): {"window": "1d", "serve_util": 1.0, "optimizer": "lp"}
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sculpt/optimizer.h"
+#include "sculpt/policy.h"
+#include "sculpt/rng.h"
+
+typedef struct oracle_state {
+    int64_t window_ms;
+    double serve_util;
+    char optimizer[SC_NAME_MAX];
+    double bound_usd;         /* LP relaxation over the measured period */
+    double rounded_usd;       /* objective of the rounded plan, measured period */
+    int decided;
+} oracle_state;
+
+static void oracle_cleanup(void *state)
+{
+    (void)state;
+}
+
+static sc_status oracle_init(void *state, const sc_scenario *sc, const cJSON *params,
+                             const char *where, sc_error *err)
+{
+    oracle_state *s = state;
+    s->window_ms = SC_MS_PER_DAY;
+    s->serve_util = 1.0;
+    snprintf(s->optimizer, sizeof s->optimizer, "lp");
+    s->bound_usd = NAN;
+    s->rounded_usd = NAN;
+    for (const cJSON *it = params->child; it; it = it->next) {
+        if (strcmp(it->string, "window") == 0) {
+            if (!(cJSON_IsString(it) && sc_duration_parse(it->valuestring, &s->window_ms) ==
+                                            SC_OK && s->window_ms >= sc->step_ms))
+                return sc_error_set(err, SC_ERR_INPUT, where,
+                                    "window: expected a duration of at least one step");
+        } else if (strcmp(it->string, "serve_util") == 0) {
+            if (!cJSON_IsNumber(it) || !(it->valuedouble > 0 && it->valuedouble <= 1))
+                return sc_error_set(err, SC_ERR_INPUT, where,
+                                    "serve_util: expected a number in (0, 1]");
+            s->serve_util = it->valuedouble;
+        } else if (strcmp(it->string, "optimizer") == 0) {
+            const sc_optimizer_type *t;
+            if (!cJSON_IsString(it))
+                return sc_error_set(err, SC_ERR_INPUT, where, "optimizer: expected a name");
+            sc_status st = sc_optimizer_find(it->valuestring, &t, err);
+            if (st) {
+                snprintf(err->where, sizeof err->where, "%s", where);
+                return st;
+            }
+            snprintf(s->optimizer, sizeof s->optimizer, "%s", it->valuestring);
+        } else {
+            return sc_error_set(err, SC_ERR_INPUT, where,
+                                "unknown parameter '%s' of policy oracle (valid: window, "
+                                "serve_util, optimizer)",
+                                it->string);
+        }
+    }
+    return SC_OK;
+}
+
+static int64_t oracle_cadence(const void *state)
+{
+    return 0;
+}
+
+static double oracle_lower_bound(const void *state)
+{
+    return ((const oracle_state *)state)->bound_usd;
+}
+
+/* Boot delay in ms (as the mock rounds it) of launch idx of (app, region) on demand. */
+static int64_t boot_of(const sc_scenario *sc, int app, int region, uint32_t idx)
+{
+    int type = sc->apps[app].instance_type;
+    uint64_t pool_key = ((uint64_t)app << 24) ^ ((uint64_t)type << 4) ^
+                        (uint64_t)SC_PURCHASE_ONDEMAND;
+    double u = sc_rng_u01(sc_rng_key(sc->seed, SC_RNG_BOOT, (uint64_t)region, pool_key, idx));
+    double boot = sc_dist_quantile(&sc->regions[region].boot, u);
+    return (int64_t)(boot + 0.5);
+}
+
+/* Limits of app's type in region r for the problem: the type's capacity limit and the
+ * quota, whichever is smaller; -1 when none. */
+static double region_limit(const sc_scenario *sc, int app, int r, unsigned *kind)
+{
+    const sc_app *a = &sc->apps[app];
+    const sc_region *rg = &sc->regions[r];
+    const sc_instance_type *it = &sc->types[a->instance_type];
+    double lim = rg->types[a->instance_type].capacity_limit;
+    *kind = SC_OPT_BIND_CAPACITY;
+    if (rg->vcpu_quota >= 0 && it->capacity[SC_METRIC_CPU] > 0) {
+        double q = floor(rg->vcpu_quota / it->capacity[SC_METRIC_CPU] + 1e-9);
+        if (lim < 0 || q < lim) {
+            lim = q;
+            *kind = SC_OPT_BIND_QUOTA;
+        }
+    }
+    return lim < 0 ? -1.0 : lim;
+}
+
+typedef struct batch {
+    sc_time_ms issue, needed;
+    int count;
+} batch;
+
+static sc_status oracle_decide(void *state, const sc_policy_view *v, sc_plan *plan,
+                               sc_error *err)
+{
+    oracle_state *s = state;
+    const sc_scenario *sc = v->sc;
+    if (s->decided)
+        return SC_OK;
+    s->decided = 1;
+    if (!v->clairvoyant)
+        return sc_error_set(err, SC_ERR_INTERNAL, NULL, "oracle: view is not clairvoyant");
+    int R = (int)sc->n_regions;
+    int64_t N = v->n_steps, W0 = v->warmup_steps;
+    int64_t win = s->window_ms / sc->step_ms;
+    if (win < 1)
+        win = 1;
+    if (win > N)
+        win = N;
+    int *xs = calloc((size_t)R * (size_t)N + 1, sizeof *xs);  /* [r][k] planned */
+    batch *bs = calloc((size_t)N + 1, sizeof *bs);
+    sc_opt_problem_buf *b = NULL, *b_last = NULL;
+    sc_opt_solution *sol = NULL, *sol_last = NULL;
+    sc_optimizer *opt = NULL;
+    sc_status st = SC_OK;
+    double bound = 0.0, rounded = 0.0;
+    if (!xs || !bs) {
+        st = sc_error_set(err, SC_ERR_NOMEM, NULL, "oracle: out of memory");
+        goto done;
+    }
+    if ((st = sc_optimizer_alloc(s->optimizer, NULL, &opt, err)))
+        goto done;
+    for (size_t a = 0; a < sc->n_apps; a++) {
+        const sc_app *app = &sc->apps[a];
+        /* deployed: initial capacity or demand at some step */
+        int *dep = calloc((size_t)R, sizeof *dep);
+        if (!dep) {
+            st = sc_error_set(err, SC_ERR_NOMEM, NULL, "oracle: out of memory");
+            goto done;
+        }
+        for (int r = 0; r < R; r++) {
+            for (int o = 0; o < SC_PURCHASE_COUNT; o++)
+                dep[r] |= sc_pool_requested(sc_view_pool(v, (int)a, r, (sc_purchase)o)) > 0;
+            for (int64_t k = 0; k < N && !dep[r]; k++)
+                dep[r] |= sc_view_load(v, (int)a, r, k) > 0;
+        }
+        /* unit_cap: load units per instance at 100 % (as the simulator) */
+        const sc_instance_type *it = &sc->types[app->instance_type];
+        double kk = 0.0;
+        for (int m = 0; m < SC_METRIC_RESOURCES; m++)
+            if (it->capacity[m] > 0 && app->needs[m] / it->capacity[m] > kk)
+                kk = app->needs[m] / it->capacity[m];
+        double ucap = kk > 0 ? 1.0 / kk : 1.0;
+        for (int64_t k0 = 0; k0 < N;) {
+            int64_t k1 = k0 + win;
+            if (k0 < W0 && k1 > W0)
+                k1 = W0;
+            if (k1 > N)
+                k1 = N;
+            int K = (int)(k1 - k0);
+            if (!b || b->p.n_steps != K) {
+                /* windows have at most two lengths: keep the last problem of each */
+                if (b_last && b_last->p.n_steps == K) {
+                    sc_opt_problem_buf *tb = b;
+                    sc_opt_solution *ts = sol;
+                    b = b_last;
+                    sol = sol_last;
+                    b_last = tb;
+                    sol_last = ts;
+                } else {
+                    sc_opt_problem_free(b_last);
+                    sc_opt_solution_free(sol_last);
+                    b_last = b;
+                    sol_last = sol;
+                    b = NULL;
+                    sol = NULL;
+                    if ((st = sc_opt_problem_alloc(R, R, K, 1, &b, err)) ||
+                        (st = sc_opt_solution_alloc(R, R, K, 1, &sol, err))) {
+                        free(dep);
+                        goto done;
+                    }
+                }
+            }
+            sc_opt_problem *p = &b->p;
+            p->step_ms = sc->step_ms;
+            p->start_ms = sc->start + k0 * sc->step_ms;
+            p->serve_util = s->serve_util;
+            p->penalty_per_ieq_hour = app->slo.penalty_per_unit_hour * ucap;
+            p->max_inst = -1;
+            p->spot_max_share = 0.0;
+            p->flap_budget = -1.0;
+            p->may_buy_reserved = 0;
+            b->qlevel[0] = 0.5;
+            for (int r = 0; r < R; r++) {
+                b->price[r * 3 + SC_PURCHASE_ONDEMAND] =
+                    sc->regions[r].types[app->instance_type].price_per_hour[SC_PURCHASE_ONDEMAND];
+                b->price[r * 3 + SC_PURCHASE_RESERVED] = NAN;
+                b->price[r * 3 + SC_PURCHASE_SPOT] = NAN;
+                for (int o = 0; o < 3; o++)
+                    b->current[r * 3 + o] = 0;
+                unsigned kind;
+                b->cap_limit[r] = region_limit(sc, (int)a, r, &kind);
+                b->cap_kind[r] = kind;
+                b->min_inst[r] = dep[r] ? app->min_instances : 0;
+                b->lead_steps[r] = 0;
+                b->spot_loss[r] = 0.0;
+                for (int g = 0; g < R; g++) {
+                    b->route_ok[g * R + r] = g == r;
+                    b->egress_per_ieq_hour[g * R + r] = 0.0;
+                }
+                for (int k = 0; k < K; k++) {
+                    double e = sc_view_ieq(v, (int)a, r, k0 + k);
+                    b->demand[(size_t)r * (size_t)K + (size_t)k] = e >= 0 ? e : 0.0;
+                }
+            }
+            if ((st = sc_optimizer_solve(opt, p, sol, err))) {
+                free(dep);
+                goto done;
+            }
+            if (k0 >= W0) {
+                bound += sol->lp_bound_usd;
+                rounded += sol->objective_usd;
+            }
+            for (int r = 0; r < R; r++)
+                for (int k = 0; k < K; k++)
+                    xs[(size_t)r * (size_t)N + (size_t)(k0 + k)] =
+                        sol->x[((size_t)r * 3 + SC_PURCHASE_ONDEMAND) * (size_t)K + (size_t)k];
+            k0 = k1;
+        }
+        /* executed plan, per region */
+        for (int r = 0; r < R; r++) {
+            if (!dep[r])
+                continue;
+            int other = 0;
+            for (int o = 0; o < SC_PURCHASE_COUNT; o++)
+                if (o != SC_PURCHASE_ONDEMAND)
+                    other += sc_pool_requested(sc_view_pool(v, (int)a, r, (sc_purchase)o));
+            int have = sc_pool_requested(sc_view_pool(v, (int)a, r, SC_PURCHASE_ONDEMAND));
+            uint32_t idx = (uint32_t)have; /* launches so far: the initial allocation */
+            int prev = have;
+            size_t nb = 0;
+            sc_action base = {.app = (int)a, .region = r, .type = app->instance_type,
+                              .option = SC_PURCHASE_ONDEMAND, .to_region = -1, .to_type = -1};
+            for (int64_t k = 0; k < N; k++) {
+                int t = xs[(size_t)r * (size_t)N + (size_t)k];
+                if (t < app->min_instances)
+                    t = app->min_instances;
+                if (t > app->max_instances)
+                    t = app->max_instances;
+                t -= other;
+                if (t < 0)
+                    t = 0;
+                sc_time_ms needed = sc->start + k * sc->step_ms;
+                if (t > prev) {
+                    int d = t - prev;
+                    int64_t worst = 0;
+                    for (int i = 0; i < d; i++) {
+                        int64_t bt = boot_of(sc, (int)a, r, idx + (uint32_t)i);
+                        if (bt > worst)
+                            worst = bt;
+                    }
+                    idx += (uint32_t)d;
+                    sc_time_ms issue = needed - worst - (app->warmup_ms > 0 ? app->warmup_ms : 0);
+                    bs[nb++] = (batch){issue < v->now ? v->now : issue, needed, d};
+                } else if (t < prev) {
+                    /* deprovisions do not take launch indices: emit now */
+                    sc_action act = base;
+                    act.kind = SC_ACTION_DEPROVISION;
+                    act.count = prev - t;
+                    act.issue_ms = act.needed_ms = needed;
+                    if ((st = sc_plan_push(plan, &act))) {
+                        free(dep);
+                        st = sc_error_set(err, st, NULL, "oracle: out of memory");
+                        goto done;
+                    }
+                }
+                prev = t;
+            }
+            /* launch order = index order: issue times non-decreasing */
+            for (size_t i = nb; i-- > 1;)
+                if (bs[i - 1].issue > bs[i].issue)
+                    bs[i - 1].issue = bs[i].issue;
+            for (size_t i = 0; i < nb; i++) {
+                sc_action act = base;
+                act.kind = SC_ACTION_PROVISION;
+                act.count = bs[i].count;
+                act.issue_ms = bs[i].issue;
+                act.needed_ms = bs[i].needed;
+                if ((st = sc_plan_push(plan, &act))) {
+                    free(dep);
+                    st = sc_error_set(err, st, NULL, "oracle: out of memory");
+                    goto done;
+                }
+            }
+        }
+        free(dep);
+    }
+    s->bound_usd = bound;
+    s->rounded_usd = rounded;
+done:
+    sc_optimizer_free(opt);
+    sc_opt_problem_free(b);
+    sc_opt_problem_free(b_last);
+    sc_opt_solution_free(sol);
+    sc_opt_solution_free(sol_last);
+    free(xs);
+    free(bs);
+    return st;
+}
+
+const sc_policy_type sc_policy_oracle = {
+    .name = "oracle",
+    .version = 1,
+    .state_size = sizeof(oracle_state),
+    .clairvoyant = 1,
+    .init = oracle_init,
+    .cleanup = oracle_cleanup,
+    .cadence_ms = oracle_cadence,
+    .decide = oracle_decide,
+    .lower_bound = oracle_lower_bound,
+};

@@ -1,0 +1,209 @@
+/*
+ * snaive_predictive.c - the `snaive-predictive` policy: provision now for what the
+ * same moment of last week needed, early enough that the capacity is ready in time.
+ *
+ * The forecast is the seasonal naive one with a weekly season: the instance-equivalents
+ * of step s are forecast as those of step s - week (read from the view's past, so the
+ * policy never looks ahead).  For the step already under way the observation itself is
+ * known and is used instead: the seasonal forecast only stands in for the future.
+ *
+ * Lead time of a region: the boot delay's p95 (sc_dist_quantile(&region.boot, 0.95),
+ * parameter `boot_quantile`) plus the app's warm-up.  Capacity launched at `now` serves
+ * from now + lead at the latest (in 95 % of launches), and the next decision at
+ * now + cadence can change capacity from now + cadence + lead on, so this decision is
+ * responsible for every step that overlaps [now, now + cadence + lead):
+ *
+ *     target = max over those steps s of ceil(need(s) / target_util - 1e-9),
+ *     need(s) = ieq(s - week)  for s > current step and s - week >= 0,
+ *               ieq(current step) otherwise (no week of history yet: reactive-like),
+ *
+ * clamped to [min_instances, max_instances], bought on demand (capacity the app holds
+ * in other purchase options counts toward it).  The maximum over the window is what makes
+ * scale-in safe: an instance is released only when neither the current step nor any step
+ * until the next decision's capacity can arrive needs it.  With the default cadence (the
+ * scenario step) and a lead shorter than a step this is max(need(now), need(next step)),
+ * i.e. "the value one week earlier, one lead time ahead".
+ *
+ * A region is deployed for an app when it held capacity at the start or demand has been
+ * routed to it; min_instances applies only there (as for `reactive`).
+ *
+ * Parameters (all optional): {"cadence": <scenario step>, "season": "7d",
+ *  "target_util": <app's>, "boot_quantile": 0.95}
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "sculpt/policy.h"
+
+typedef struct snp_state {
+    int64_t cadence_ms;       /* decision period */
+    int64_t season_ms;        /* seasonal lag, default one week */
+    double target_override;   /* <= 0: the app's target_util */
+    double boot_quantile;     /* quantile of the boot delay used as lead time */
+    int64_t *lead_ms;         /* [app * n_regions + region] boot quantile + warm-up */
+    unsigned char *deployed;  /* [ar] */
+    size_t n_ar;
+    int initialised;
+} snp_state;
+
+static sc_status snp_duration(const cJSON *params, const char *key, int64_t *out,
+                              const char *where, sc_error *err)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(params, key);
+    if (!v)
+        return SC_OK;
+    if (cJSON_IsString(v)) {
+        if (sc_duration_parse(v->valuestring, out) == SC_OK && *out > 0)
+            return SC_OK;
+    } else if (cJSON_IsNumber(v) && v->valuedouble > 0 && v->valuedouble < 1e12) {
+        *out = (int64_t)(v->valuedouble * 1000.0 + 0.5);
+        return SC_OK;
+    }
+    return sc_error_set(err, SC_ERR_INPUT, where,
+                        "%s: expected a positive duration such as \"5m\" or a number of "
+                        "seconds",
+                        key);
+}
+
+static sc_status snp_number(const cJSON *params, const char *key, double lo, double hi,
+                            double *out, const char *where, sc_error *err)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(params, key);
+    if (!v)
+        return SC_OK;
+    if (!cJSON_IsNumber(v) || !(v->valuedouble > lo && v->valuedouble <= hi))
+        return sc_error_set(err, SC_ERR_INPUT, where, "%s: expected a number in (%g, %g]", key,
+                            lo, hi);
+    *out = v->valuedouble;
+    return SC_OK;
+}
+
+static void snp_cleanup(void *state)
+{
+    snp_state *s = state;
+    free(s->lead_ms);
+    free(s->deployed);
+    s->lead_ms = NULL;
+    s->deployed = NULL;
+}
+
+static sc_status snp_init(void *state, const sc_scenario *sc, const cJSON *params,
+                          const char *where, sc_error *err)
+{
+    static const char *const keys[] = {"cadence", "season", "target_util", "boot_quantile"};
+    snp_state *s = state;
+    s->cadence_ms = sc->step_ms;
+    s->season_ms = INT64_C(7) * 86400000;
+    s->target_override = 0.0;
+    s->boot_quantile = 0.95;
+    for (const cJSON *it = params->child; it; it = it->next) {
+        size_t k = 0;
+        while (k < sizeof keys / sizeof keys[0] && strcmp(keys[k], it->string) != 0)
+            k++;
+        if (k == sizeof keys / sizeof keys[0])
+            return sc_error_set(err, SC_ERR_INPUT, where,
+                                "unknown parameter '%s' of policy snaive-predictive (valid: "
+                                "cadence, season, target_util, boot_quantile)",
+                                it->string);
+    }
+    sc_status st;
+    if ((st = snp_duration(params, "cadence", &s->cadence_ms, where, err)) ||
+        (st = snp_duration(params, "season", &s->season_ms, where, err)) ||
+        (st = snp_number(params, "target_util", 0, 1, &s->target_override, where, err)) ||
+        (st = snp_number(params, "boot_quantile", 0, 0.9999, &s->boot_quantile, where, err)))
+        return st;
+    if (s->season_ms % sc->step_ms != 0)
+        return sc_error_set(err, SC_ERR_INPUT, where,
+                            "season: expected a whole number of scenario steps");
+    s->n_ar = sc->n_apps * sc->n_regions;
+    s->lead_ms = calloc(s->n_ar + 1, sizeof *s->lead_ms);
+    s->deployed = calloc(s->n_ar + 1, 1);
+    if (!s->lead_ms || !s->deployed) {
+        snp_cleanup(s);
+        return sc_error_set(err, SC_ERR_NOMEM, where, "out of memory");
+    }
+    for (size_t a = 0; a < sc->n_apps; a++)
+        for (size_t r = 0; r < sc->n_regions; r++) {
+            double boot = sc_dist_quantile(&sc->regions[r].boot, s->boot_quantile);
+            s->lead_ms[a * sc->n_regions + r] =
+                (int64_t)ceil(boot) + sc->apps[a].warmup_ms;
+        }
+    return SC_OK;
+}
+
+static int64_t snp_cadence(const void *state)
+{
+    return ((const snp_state *)state)->cadence_ms;
+}
+
+static sc_status snp_decide(void *state, const sc_policy_view *v, sc_plan *plan,
+                            sc_error *err)
+{
+    snp_state *s = state;
+    const sc_scenario *sc = v->sc;
+    int64_t season_steps = s->season_ms / sc->step_ms;
+    for (size_t a = 0; a < sc->n_apps; a++) {
+        const sc_app *app = &sc->apps[a];
+        double target = s->target_override > 0 ? s->target_override : app->target_util;
+        for (size_t r = 0; r < sc->n_regions; r++) {
+            size_t ar = a * sc->n_regions + r;
+            int other = 0, total = 0;
+            for (int o = 0; o < SC_PURCHASE_COUNT; o++) {
+                int n = sc_pool_requested(sc_view_pool(v, (int)a, (int)r, (sc_purchase)o));
+                total += n;
+                if (o != SC_PURCHASE_ONDEMAND)
+                    other += n;
+            }
+            double now_ieq = v->ieq_now[ar];
+            if (!(now_ieq >= 0))
+                now_ieq = 0;
+            if (!s->initialised && total > 0)
+                s->deployed[ar] = 1;
+            if (v->load_now[ar] > 0)
+                s->deployed[ar] = 1;
+            if (!s->deployed[ar])
+                continue;
+            /* steps overlapping [now, now + cadence + lead) */
+            sc_time_ms horizon_end = v->now + s->cadence_ms + s->lead_ms[ar];
+            int64_t last = (horizon_end - 1 - sc->start) / sc->step_ms;
+            if (last >= v->n_steps)
+                last = v->n_steps - 1;
+            double need = now_ieq;
+            for (int64_t k = v->step + 1; k <= last; k++) {
+                double e = now_ieq;
+                if (k - season_steps >= 0) {
+                    e = sc_view_ieq(v, (int)a, (int)r, k - season_steps);
+                    if (!(e >= 0))
+                        e = now_ieq; /* missing: hold the observation */
+                }
+                if (e > need)
+                    need = e;
+            }
+            int n = (int)ceil(need / target - 1e-9);
+            if (n < app->min_instances)
+                n = app->min_instances;
+            if (n > app->max_instances)
+                n = app->max_instances;
+            n -= other;
+            if (n < 0)
+                n = 0;
+            sc_status st = sc_plan_to_target(plan, v, (int)a, (int)r, SC_PURCHASE_ONDEMAND, n);
+            if (st != SC_OK)
+                return sc_error_set(err, st, NULL, "snaive-predictive: cannot build plan");
+        }
+    }
+    s->initialised = 1;
+    return SC_OK;
+}
+
+const sc_policy_type sc_policy_snaive_predictive = {
+    .name = "snaive-predictive",
+    .version = 1,
+    .state_size = sizeof(snp_state),
+    .clairvoyant = 0,
+    .init = snp_init,
+    .cleanup = snp_cleanup,
+    .cadence_ms = snp_cadence,
+    .decide = snp_decide,
+};

@@ -1,0 +1,771 @@
+/*
+ * lp.c - the `lp` optimizer: the capacity problem of optimizer.h as a linear
+ * programme on GLPK, mixed-integer where it pays.
+ *
+ * Columns (in this order, so the model is the same bytes for the same input):
+ *   xres[r]                     reserved instances held over the horizon
+ *   x[r][o][k], o in {od, spot} instances per step
+ *   up[r][o][k], dn[r][o][k]    L1 split of x[k] - x[k-1] (only with a flap budget)
+ *   y[g][r][k]                  ieq routed g -> r (only where route_ok)
+ *   z[g][k][q]                  served ieq in quantile segment q
+ * Rows:
+ *   cap[r][k]   sum_g y - su (x_od + x_res + (1 - loss) x_spot) <= 0
+ *   bal[g][k]   sum_r y - sum_q z = 0
+ *   tot[r][k]   lower <= x_od + x_res + x_spot <= upper
+ *   spot[r][k]  (1 - s) x_spot - s (x_od + x_res) <= 0     (spot offered, s < 1)
+ *   diff[r][o][k] x[k] - x[k-1] - up + dn = 0 (x[-1] = current; with a flap budget)
+ *   flap[r]     sum (up + dn) + x_res <= budget + current_res
+ * The formulation, with the objective, is written out in core/sculpt/README.md.
+ *
+ * Integrality: with at most cfg->milp_max_int integer columns the instance columns are
+ * integer and glp_intopt (branch and bound, no time limit, so deterministic) proves
+ * the optimum, starting from the optimal LP basis; otherwise the LP relaxation is
+ * rounded up (then clipped to the limits and the spot share) and the routing re-solved
+ * with the counts fixed.  lp_bound_usd is the relaxation's objective in both cases.
+ *
+ * Warm start: with cfg->warm_start the glp_prob is kept between solves; when the next
+ * problem has the same shape (dimensions, allowed routes, offered options, flap and
+ * spot rows) only bounds, objective and the data-dependent rows are rewritten and the
+ * dual simplex starts from the previous basis (GLPK's presolver is off then, since it
+ * discards the basis).  A different shape rebuilds the model (cold start, presolver as
+ * configured).
+ */
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <glpk.h>
+
+#include "optint.h"
+#include "sculpt/optimizer.h"
+
+typedef struct lp_state {
+    glp_prob *lp;
+    /* shape of the model in lp */
+    int R, G, K, Q, flap, built;
+    unsigned char *route_ok;     /* [G*R] copy */
+    unsigned char *offered;      /* [R*3] */
+    unsigned char *spotrow;      /* [R] */
+    /* column / row indices (1-based; 0 = absent) */
+    int *c_res;                  /* [R] */
+    int *c_x;                    /* [(r*3+o)*K+k], o = od, spot */
+    int *c_up, *c_dn;            /* same layout */
+    int *c_y;                    /* [(g*R+r)*K+k] */
+    int *c_z;                    /* [(g*K+k)*Q+q] */
+    int *r_cap, *r_tot, *r_spot; /* [r*K+k] */
+    int *r_bal;                  /* [g*K+k] */
+    int *r_diff;                 /* [(r*3+o)*K+k] */
+    int *r_flap;                 /* [R] */
+    /* scratch */
+    int *ind;                    /* 1-based row buffer */
+    double *val;
+    int *xi;                     /* integer x */
+    double *routed;
+    int n_cols, n_rows;
+    /* per-step decomposition (see lp_solve_steps) */
+    struct lp_state *sub;        /* model of one step, kept warm across steps */
+    sc_opt_solution *sub_sol;    /* its solution */
+    double *sub_demand;          /* [G*Q] */
+    int *sub_lead;               /* [R] */
+    double *full_relaxed;        /* [R*3*K] */
+    int *full_x;                 /* [R*3*K] */
+    double *full_routed;         /* [G*R*K] */
+    int sub_R, sub_G, sub_K, sub_Q;
+} lp_state;
+
+static void lp_free_sub(lp_state *s);
+
+static void lp_free_model(lp_state *s)
+{
+    lp_free_sub(s);
+    if (s->lp)
+        glp_delete_prob(s->lp);
+    s->lp = NULL;
+    free(s->route_ok);
+    free(s->offered);
+    free(s->spotrow);
+    free(s->c_res);
+    free(s->c_x);
+    free(s->c_up);
+    free(s->c_dn);
+    free(s->c_y);
+    free(s->c_z);
+    free(s->r_cap);
+    free(s->r_tot);
+    free(s->r_spot);
+    free(s->r_bal);
+    free(s->r_diff);
+    free(s->r_flap);
+    free(s->ind);
+    free(s->val);
+    free(s->xi);
+    free(s->routed);
+    memset(s, 0, sizeof *s);
+}
+
+static void lp_free_sub(lp_state *s)
+{
+    if (s->sub) {
+        lp_state *sub = s->sub;
+        s->sub = NULL;
+        lp_free_model(sub);
+        free(sub);
+    }
+    sc_opt_solution_free(s->sub_sol);
+    s->sub_sol = NULL;
+    free(s->sub_demand);
+    free(s->sub_lead);
+    free(s->full_relaxed);
+    free(s->full_x);
+    free(s->full_routed);
+    s->sub_demand = NULL;
+    s->sub_lead = NULL;
+    s->full_relaxed = NULL;
+    s->full_x = NULL;
+    s->full_routed = NULL;
+    s->sub_R = s->sub_G = s->sub_K = s->sub_Q = 0;
+}
+
+static void lp_cleanup(void *state)
+{
+    lp_free_model(state);
+}
+
+static sc_status lp_init(void *state, const sc_opt_config *cfg, sc_error *err)
+{
+    memset(state, 0, sizeof(lp_state));
+    return SC_OK;
+}
+
+static int has_spot_row(const sc_opt_problem *p, int r)
+{
+    return sc_opt_offered(p, r, SC_PURCHASE_SPOT) && p->spot_max_share < 1.0;
+}
+
+static int same_shape(const lp_state *s, const sc_opt_problem *p)
+{
+    if (!s->built || s->R != p->n_regions || s->G != p->n_geos || s->K != p->n_steps ||
+        s->Q != p->n_quant || s->flap != (p->flap_budget >= 0))
+        return 0;
+    if (memcmp(s->route_ok, p->route_ok, (size_t)s->G * s->R) != 0)
+        return 0;
+    for (int r = 0; r < s->R; r++) {
+        for (int o = 0; o < SC_PURCHASE_COUNT; o++)
+            if (s->offered[r * 3 + o] != sc_opt_offered(p, r, o))
+                return 0;
+        if (s->spotrow[r] != has_spot_row(p, r))
+            return 0;
+    }
+    return 1;
+}
+
+#define XK(s, r, o, k) (((size_t)(r) * 3 + (size_t)(o)) * (size_t)(s)->K + (size_t)(k))
+
+/* Build the model's structure (columns, rows, structural coefficients). */
+static sc_status lp_build(lp_state *s, const sc_opt_problem *p, sc_error *err)
+{
+    lp_free_model(s);
+    int R = p->n_regions, G = p->n_geos, K = p->n_steps, Q = p->n_quant;
+    s->R = R;
+    s->G = G;
+    s->K = K;
+    s->Q = Q;
+    s->flap = p->flap_budget >= 0;
+    size_t nx = (size_t)R * 3 * K;
+    s->route_ok = malloc((size_t)G * R);
+    s->offered = malloc((size_t)R * 3);
+    s->spotrow = malloc((size_t)R);
+    s->c_res = calloc((size_t)R, sizeof(int));
+    s->c_x = calloc(nx, sizeof(int));
+    s->c_up = calloc(nx, sizeof(int));
+    s->c_dn = calloc(nx, sizeof(int));
+    s->c_y = calloc((size_t)G * R * K, sizeof(int));
+    s->c_z = calloc((size_t)G * K * Q, sizeof(int));
+    s->r_cap = calloc((size_t)R * K, sizeof(int));
+    s->r_tot = calloc((size_t)R * K, sizeof(int));
+    s->r_spot = calloc((size_t)R * K, sizeof(int));
+    s->r_bal = calloc((size_t)G * K, sizeof(int));
+    s->r_diff = calloc(nx, sizeof(int));
+    s->r_flap = calloc((size_t)R, sizeof(int));
+    s->xi = calloc(nx, sizeof(int));
+    s->routed = calloc((size_t)G * R * K, sizeof(double));
+    if (!s->route_ok || !s->offered || !s->spotrow || !s->c_res || !s->c_x || !s->c_up ||
+        !s->c_dn || !s->c_y || !s->c_z || !s->r_cap || !s->r_tot || !s->r_spot || !s->r_bal ||
+        !s->r_diff || !s->r_flap || !s->xi || !s->routed)
+        goto nomem;
+    memcpy(s->route_ok, p->route_ok, (size_t)G * R);
+    for (int r = 0; r < R; r++) {
+        for (int o = 0; o < 3; o++)
+            s->offered[r * 3 + o] = (unsigned char)sc_opt_offered(p, r, o);
+        s->spotrow[r] = (unsigned char)has_spot_row(p, r);
+    }
+    /* Columns. */
+    int nc = 0;
+    for (int r = 0; r < R; r++)
+        s->c_res[r] = ++nc;
+    for (int r = 0; r < R; r++)
+        for (int o = 0; o < 3; o += 2)
+            for (int k = 0; k < K; k++)
+                s->c_x[XK(s, r, o, k)] = ++nc;
+    if (s->flap)
+        for (int r = 0; r < R; r++)
+            for (int o = 0; o < 3; o += 2)
+                for (int k = 0; k < K; k++) {
+                    s->c_up[XK(s, r, o, k)] = ++nc;
+                    s->c_dn[XK(s, r, o, k)] = ++nc;
+                }
+    for (int g = 0; g < G; g++)
+        for (int r = 0; r < R; r++)
+            if (p->route_ok[SC_OPT_GR(p, g, r)])
+                for (int k = 0; k < K; k++)
+                    s->c_y[(SC_OPT_GR(p, g, r)) * (size_t)K + (size_t)k] = ++nc;
+    for (int g = 0; g < G; g++)
+        for (int k = 0; k < K; k++)
+            for (int q = 0; q < Q; q++)
+                s->c_z[(SC_OPT_GK(p, g, k)) * (size_t)Q + (size_t)q] = ++nc;
+    /* Rows. */
+    int nr = 0;
+    for (int r = 0; r < R; r++)
+        for (int k = 0; k < K; k++)
+            s->r_cap[SC_OPT_RK(p, r, k)] = ++nr;
+    for (int g = 0; g < G; g++)
+        for (int k = 0; k < K; k++)
+            s->r_bal[SC_OPT_GK(p, g, k)] = ++nr;
+    for (int r = 0; r < R; r++)
+        for (int k = 0; k < K; k++)
+            s->r_tot[SC_OPT_RK(p, r, k)] = ++nr;
+    for (int r = 0; r < R; r++)
+        if (s->spotrow[r])
+            for (int k = 0; k < K; k++)
+                s->r_spot[SC_OPT_RK(p, r, k)] = ++nr;
+    if (s->flap) {
+        for (int r = 0; r < R; r++)
+            for (int o = 0; o < 3; o += 2)
+                for (int k = 0; k < K; k++)
+                    s->r_diff[XK(s, r, o, k)] = ++nr;
+        for (int r = 0; r < R; r++)
+            s->r_flap[r] = ++nr;
+    }
+    s->n_cols = nc;
+    s->n_rows = nr;
+    /* longest row: capacity (G + 3), balance (R + Q), flap (4K + 1) */
+    int rowmax = G + R + Q + 4 * K + 16;
+    s->ind = malloc(((size_t)rowmax + 1) * sizeof(int));
+    s->val = malloc(((size_t)rowmax + 1) * sizeof(double));
+    if (!s->ind || !s->val)
+        goto nomem;
+
+    s->lp = glp_create_prob();
+    glp_set_obj_dir(s->lp, GLP_MIN);
+    glp_add_cols(s->lp, nc);
+    glp_add_rows(s->lp, nr);
+    /* Structural rows whose coefficients do not depend on data. */
+    for (int g = 0; g < G; g++)
+        for (int k = 0; k < K; k++) {
+            int n = 0;
+            for (int r = 0; r < R; r++) {
+                int c = s->c_y[(SC_OPT_GR(p, g, r)) * (size_t)K + (size_t)k];
+                if (c) {
+                    s->ind[++n] = c;
+                    s->val[n] = 1.0;
+                }
+            }
+            for (int q = 0; q < Q; q++) {
+                s->ind[++n] = s->c_z[(SC_OPT_GK(p, g, k)) * (size_t)Q + (size_t)q];
+                s->val[n] = -1.0;
+            }
+            glp_set_mat_row(s->lp, s->r_bal[SC_OPT_GK(p, g, k)], n, s->ind, s->val);
+        }
+    for (int r = 0; r < R; r++)
+        for (int k = 0; k < K; k++) {
+            int n = 0;
+            s->ind[++n] = s->c_res[r];
+            s->val[n] = 1.0;
+            s->ind[++n] = s->c_x[XK(s, r, 0, k)];
+            s->val[n] = 1.0;
+            s->ind[++n] = s->c_x[XK(s, r, 2, k)];
+            s->val[n] = 1.0;
+            glp_set_mat_row(s->lp, s->r_tot[SC_OPT_RK(p, r, k)], n, s->ind, s->val);
+        }
+    if (s->flap) {
+        for (int r = 0; r < R; r++) {
+            int nf = 0;
+            for (int o = 0; o < 3; o += 2)
+                for (int k = 0; k < K; k++) {
+                    int n = 0;
+                    s->ind[++n] = s->c_x[XK(s, r, o, k)];
+                    s->val[n] = 1.0;
+                    if (k > 0) {
+                        s->ind[++n] = s->c_x[XK(s, r, o, k - 1)];
+                        s->val[n] = -1.0;
+                    }
+                    s->ind[++n] = s->c_up[XK(s, r, o, k)];
+                    s->val[n] = -1.0;
+                    s->ind[++n] = s->c_dn[XK(s, r, o, k)];
+                    s->val[n] = 1.0;
+                    glp_set_mat_row(s->lp, s->r_diff[XK(s, r, o, k)], n, s->ind, s->val);
+                }
+            /* flap row: built in its own pass (it needs 4K + 1 entries) */
+            (void)nf;
+        }
+    }
+    s->built = 1;
+    return SC_OK;
+nomem:
+    lp_free_model(s);
+    return sc_error_set(err, SC_ERR_NOMEM, "optimizer lp", "out of memory");
+}
+
+static void set_col(glp_prob *lp, int j, double lo, double hi)
+{
+    if (hi < 0 || !isfinite(hi))
+        glp_set_col_bnds(lp, j, GLP_LO, lo, 0.0);
+    else if (hi <= lo)
+        glp_set_col_bnds(lp, j, GLP_FX, lo, lo);
+    else
+        glp_set_col_bnds(lp, j, GLP_DB, lo, hi);
+}
+
+/* Bounds, objective and data-dependent rows.  Allocation-free. */
+static void lp_set_data(lp_state *s, const sc_opt_problem *p, int milp)
+{
+    glp_prob *lp = s->lp;
+    int R = s->R, G = s->G, K = s->K, Q = s->Q;
+    double h = sc_opt_hours(p), su = p->serve_util, sh = p->spot_max_share;
+    double constant = 0.0;
+    for (int r = 0; r < R; r++) {
+        double up = sc_opt_upper(p, r);
+        double loss = p->spot_loss ? p->spot_loss[r] : 0.0;
+        int cres = p->current[r * 3 + SC_PURCHASE_RESERVED];
+        /* reserved */
+        int j = s->c_res[r];
+        if (s->offered[r * 3 + 1]) {
+            set_col(lp, j, cres, p->may_buy_reserved ? up : cres);
+            glp_set_obj_coef(lp, j, p->price[r * 3 + 1] * h * K);
+        } else {
+            glp_set_col_bnds(lp, j, GLP_FX, 0.0, 0.0);
+            glp_set_obj_coef(lp, j, 0.0);
+        }
+        glp_set_col_kind(lp, j, milp ? GLP_IV : GLP_CV);
+        for (int o = 0; o < 3; o += 2) {
+            int cur = p->current[r * 3 + o];
+            int off = s->offered[r * 3 + o] && !(o == 2 && sh <= 0);
+            for (int k = 0; k < K; k++) {
+                j = s->c_x[XK(s, r, o, k)];
+                if (!off) {
+                    glp_set_col_bnds(lp, j, GLP_FX, 0.0, 0.0);
+                    glp_set_obj_coef(lp, j, 0.0);
+                } else {
+                    double hi = up;
+                    if (k < p->lead_steps[r] && (hi < 0 || cur < hi))
+                        hi = cur;
+                    if (hi == 0)
+                        glp_set_col_bnds(lp, j, GLP_FX, 0.0, 0.0);
+                    else
+                        set_col(lp, j, 0.0, hi);
+                    glp_set_obj_coef(lp, j, p->price[r * 3 + o] * h);
+                }
+                glp_set_col_kind(lp, j, milp ? GLP_IV : GLP_CV);
+                if (s->flap) {
+                    glp_set_col_bnds(lp, s->c_up[XK(s, r, o, k)], GLP_LO, 0.0, 0.0);
+                    glp_set_col_bnds(lp, s->c_dn[XK(s, r, o, k)], GLP_LO, 0.0, 0.0);
+                    int row = s->r_diff[XK(s, r, o, k)];
+                    double rhs = k == 0 ? (off ? cur : 0) : 0.0;
+                    glp_set_row_bnds(lp, row, GLP_FX, rhs, rhs);
+                }
+            }
+        }
+        for (int k = 0; k < K; k++) {
+            /* capacity row */
+            int n = 0;
+            for (int g = 0; g < G; g++) {
+                int c = s->c_y[(SC_OPT_GR(p, g, r)) * (size_t)K + (size_t)k];
+                if (c) {
+                    s->ind[++n] = c;
+                    s->val[n] = 1.0;
+                }
+            }
+            s->ind[++n] = s->c_res[r];
+            s->val[n] = -su;
+            s->ind[++n] = s->c_x[XK(s, r, 0, k)];
+            s->val[n] = -su;
+            s->ind[++n] = s->c_x[XK(s, r, 2, k)];
+            s->val[n] = -su * (1.0 - loss);
+            int row = s->r_cap[SC_OPT_RK(p, r, k)];
+            glp_set_mat_row(lp, row, n, s->ind, s->val);
+            glp_set_row_bnds(lp, row, GLP_UP, 0.0, 0.0);
+            /* total row */
+            double lo = sc_opt_lower(p, r, k);
+            row = s->r_tot[SC_OPT_RK(p, r, k)];
+            if (up < 0)
+                glp_set_row_bnds(lp, row, GLP_LO, lo, 0.0);
+            else if (up <= lo)
+                glp_set_row_bnds(lp, row, GLP_FX, up, up);
+            else
+                glp_set_row_bnds(lp, row, GLP_DB, lo, up);
+            /* spot share row */
+            if (s->spotrow[r]) {
+                n = 0;
+                s->ind[++n] = s->c_x[XK(s, r, 2, k)];
+                s->val[n] = 1.0 - sh;
+                s->ind[++n] = s->c_x[XK(s, r, 0, k)];
+                s->val[n] = -sh;
+                s->ind[++n] = s->c_res[r];
+                s->val[n] = -sh;
+                row = s->r_spot[SC_OPT_RK(p, r, k)];
+                glp_set_mat_row(lp, row, n, s->ind, s->val);
+                glp_set_row_bnds(lp, row, GLP_UP, 0.0, 0.0);
+            }
+        }
+        if (s->flap) {
+            int n = 0;
+            for (int o = 0; o < 3; o += 2)
+                for (int k = 0; k < K; k++) {
+                    s->ind[++n] = s->c_up[XK(s, r, o, k)];
+                    s->val[n] = 1.0;
+                    s->ind[++n] = s->c_dn[XK(s, r, o, k)];
+                    s->val[n] = 1.0;
+                }
+            s->ind[++n] = s->c_res[r];
+            s->val[n] = 1.0;
+            double cres_off = s->offered[r * 3 + 1] ? cres : 0;
+            glp_set_mat_row(lp, s->r_flap[r], n, s->ind, s->val);
+            glp_set_row_bnds(lp, s->r_flap[r], GLP_UP, 0.0, p->flap_budget + cres_off);
+        }
+    }
+    for (int g = 0; g < G; g++)
+        for (int r = 0; r < R; r++) {
+            double e = p->egress_per_ieq_hour ? p->egress_per_ieq_hour[SC_OPT_GR(p, g, r)] : 0.0;
+            for (int k = 0; k < K; k++) {
+                int c = s->c_y[(SC_OPT_GR(p, g, r)) * (size_t)K + (size_t)k];
+                if (c) {
+                    glp_set_col_bnds(lp, c, GLP_LO, 0.0, 0.0);
+                    glp_set_obj_coef(lp, c, e * h);
+                }
+            }
+        }
+    for (int g = 0; g < G; g++)
+        for (int k = 0; k < K; k++) {
+            glp_set_row_bnds(lp, s->r_bal[SC_OPT_GK(p, g, k)], GLP_FX, 0.0, 0.0);
+            double prev = 0.0;
+            for (int q = 0; q < Q; q++) {
+                double d = sc_opt_dq(p, g, k, q);
+                int c = s->c_z[(SC_OPT_GK(p, g, k)) * (size_t)Q + (size_t)q];
+                double wdt = d - prev;
+                if (wdt <= 0)
+                    glp_set_col_bnds(lp, c, GLP_FX, 0.0, 0.0);
+                else
+                    glp_set_col_bnds(lp, c, GLP_DB, 0.0, wdt);
+                glp_set_obj_coef(lp, c, -p->penalty_per_ieq_hour * h * sc_opt_bq(p, q));
+                constant += p->penalty_per_ieq_hour * h * sc_opt_wq(p, q) * d;
+                prev = d;
+            }
+        }
+    glp_set_obj_coef(lp, 0, constant);
+}
+
+static sc_status run_simplex(lp_state *s, int presolve, int warm, sc_error *err)
+{
+    glp_smcp parm;
+    glp_init_smcp(&parm);
+    parm.msg_lev = GLP_MSG_OFF;
+    parm.presolve = presolve ? GLP_ON : GLP_OFF;
+    parm.meth = warm ? GLP_DUALP : GLP_PRIMAL;
+    int ret = glp_simplex(s->lp, &parm);
+    if (ret != 0 && !presolve) {
+        /* The old basis is not usable (singular or invalid): start afresh. */
+        glp_adv_basis(s->lp, 0);
+        parm.meth = GLP_PRIMAL;
+        ret = glp_simplex(s->lp, &parm);
+    }
+    if (ret != 0 && presolve) {
+        parm.presolve = GLP_OFF;
+        glp_adv_basis(s->lp, 0);
+        ret = glp_simplex(s->lp, &parm);
+    }
+    if (ret != 0)
+        return sc_error_set(err, SC_ERR_INTERNAL, "optimizer lp", "glp_simplex failed (code %d)",
+                            ret);
+    int stat = glp_get_status(s->lp);
+    if (stat != GLP_OPT)
+        return sc_error_set(err, stat == GLP_NOFEAS ? SC_ERR_INFEASIBLE : SC_ERR_INTERNAL,
+                            "optimizer lp", "LP not solved to optimality (GLPK status %d)",
+                            stat);
+    return SC_OK;
+}
+
+static void read_x(lp_state *s, const sc_opt_problem *p, int mip, double *xr)
+{
+    int R = s->R, K = s->K;
+    for (int r = 0; r < R; r++) {
+        double vr = mip ? glp_mip_col_val(s->lp, s->c_res[r]) : glp_get_col_prim(s->lp, s->c_res[r]);
+        for (int k = 0; k < K; k++) {
+            xr[SC_OPT_X(p, r, 1, k)] = vr;
+            for (int o = 0; o < 3; o += 2) {
+                int j = s->c_x[XK(s, r, o, k)];
+                xr[SC_OPT_X(p, r, o, k)] = mip ? glp_mip_col_val(s->lp, j) : glp_get_col_prim(s->lp, j);
+            }
+        }
+    }
+}
+
+static void read_routed(lp_state *s, const sc_opt_problem *p, int mip)
+{
+    size_t n = (size_t)s->G * s->R * s->K;
+    for (size_t i = 0; i < n; i++) {
+        int c = s->c_y[i];
+        double v = c ? (mip ? glp_mip_col_val(s->lp, c) : glp_get_col_prim(s->lp, c)) : 0.0;
+        s->routed[i] = v > 0 ? v : 0.0;
+    }
+}
+
+/* Round the relaxation up, then repair limits and spot share. */
+static void round_up(const sc_opt_problem *p, const double *xr, int *xi)
+{
+    int R = p->n_regions, K = p->n_steps;
+    for (int r = 0; r < R; r++) {
+        double up = sc_opt_upper(p, r);
+        int res = (int)ceil(xr[SC_OPT_X(p, r, 1, 0)] - 1e-6);
+        if (res < 0)
+            res = 0;
+        for (int k = 0; k < K; k++) {
+            int od = (int)ceil(xr[SC_OPT_X(p, r, 0, k)] - 1e-6);
+            int sp = (int)ceil(xr[SC_OPT_X(p, r, 2, k)] - 1e-6);
+            if (od < 0)
+                od = 0;
+            if (sp < 0)
+                sp = 0;
+            while (up >= 0 && od + sp + res > up) {
+                if (od > 0)
+                    od--;
+                else if (sp > 0)
+                    sp--;
+                else
+                    break;
+            }
+            if (sc_opt_offered(p, r, SC_PURCHASE_SPOT))
+                while (sp > 0 && sp > p->spot_max_share * (od + sp + res) + 1e-9) {
+                    sp--;
+                    if (sc_opt_offered(p, r, SC_PURCHASE_ONDEMAND) &&
+                        !(k < p->lead_steps[r] && od >= p->current[r * 3]))
+                        od++;
+                }
+            xi[SC_OPT_X(p, r, 0, k)] = od;
+            xi[SC_OPT_X(p, r, 1, k)] = res;
+            xi[SC_OPT_X(p, r, 2, k)] = sp;
+        }
+    }
+}
+
+static sc_status lp_solve_one(lp_state *s, const sc_opt_config *cfg, const sc_opt_problem *p,
+                             sc_opt_solution *sol, sc_error *err);
+
+/*
+ * Without a flap budget and without a reserved purchase, nothing couples the steps:
+ * lead times are bounds, reserved counts are fixed, so the problem separates into K
+ * one-step problems.  They are solved in turn on one small model that stays warm from
+ * step to step (consecutive steps differ only in demand and the lead bounds), each
+ * one exactly (MILP) when small enough, and the parts are put back together: the sum
+ * of optimal parts is the optimum of the whole.
+ */
+static int separable(const sc_opt_problem *p)
+{
+    if (p->n_steps <= 1 || p->flap_budget >= 0)
+        return 0;
+    if (p->may_buy_reserved)
+        for (int r = 0; r < p->n_regions; r++)
+            if (sc_opt_offered(p, r, SC_PURCHASE_RESERVED))
+                return 0;
+    return 1;
+}
+
+static sc_status lp_solve_steps(lp_state *s, const sc_opt_config *cfg, const sc_opt_problem *p,
+                                sc_opt_solution *sol, sc_error *err)
+{
+    int R = p->n_regions, G = p->n_geos, K = p->n_steps, Q = p->n_quant;
+    size_t nx = (size_t)R * 3 * (size_t)K;
+    if (!s->sub || s->sub_R != R || s->sub_G != G || s->sub_K != K || s->sub_Q != Q) {
+        lp_free_sub(s);
+        s->sub = calloc(1, sizeof *s->sub);
+        s->sub_demand = calloc((size_t)G * Q, sizeof *s->sub_demand);
+        s->sub_lead = calloc((size_t)R, sizeof *s->sub_lead);
+        s->full_relaxed = calloc(nx, sizeof *s->full_relaxed);
+        s->full_x = calloc(nx, sizeof *s->full_x);
+        s->full_routed = calloc((size_t)G * R * K, sizeof *s->full_routed);
+        if (!s->sub || !s->sub_demand || !s->sub_lead || !s->full_relaxed || !s->full_x ||
+            !s->full_routed) {
+            lp_free_sub(s);
+            return sc_error_set(err, SC_ERR_NOMEM, "optimizer lp", "out of memory");
+        }
+        sc_status st = sc_opt_solution_alloc(R, G, 1, Q, &s->sub_sol, err);
+        if (st) {
+            lp_free_sub(s);
+            return st;
+        }
+        s->sub_R = R;
+        s->sub_G = G;
+        s->sub_K = K;
+        s->sub_Q = Q;
+    }
+    /* Integrality as for the whole problem: MILP per step only when the whole problem
+     * is within milp_max_int integer columns (so both paths agree on the method). */
+    int n_int = 0;
+    for (int r = 0; r < R; r++)
+        n_int += (sc_opt_offered(p, r, 0) + sc_opt_offered(p, r, 2)) * K;
+    sc_opt_config sub_cfg = *cfg;
+    sub_cfg.milp_max_int = cfg->milp_max_int > 0 && n_int <= cfg->milp_max_int ? n_int : 0;
+    cfg = &sub_cfg;
+    sc_opt_problem sp = *p;
+    sp.n_steps = 1;
+    sp.demand = s->sub_demand;
+    sp.lead_steps = s->sub_lead;
+    double bound = 0.0;
+    long iters = 0;
+    int proved = 1, all_milp = 1;
+    for (int k = 0; k < K; k++) {
+        sp.start_ms = sc_time_add(p->start_ms, (int64_t)k * p->step_ms);
+        for (int g = 0; g < G; g++)
+            for (int q = 0; q < Q; q++)
+                s->sub_demand[g * Q + q] = p->demand[((size_t)g * K + (size_t)k) * Q + (size_t)q];
+        for (int r = 0; r < R; r++)
+            s->sub_lead[r] = k < p->lead_steps[r] ? 1 : 0;
+        sc_status st = lp_solve_one(s->sub, cfg, &sp, s->sub_sol, err);
+        if (st)
+            return st;
+        bound += s->sub_sol->lp_bound_usd;
+        iters += s->sub_sol->iterations;
+        proved = proved && s->sub_sol->proved_optimal;
+        all_milp = all_milp && s->sub_sol->method == SC_OPT_METHOD_MILP;
+        for (int r = 0; r < R; r++)
+            for (int o = 0; o < 3; o++) {
+                s->full_x[SC_OPT_X(p, r, o, k)] = s->sub_sol->x[r * 3 + o];
+                s->full_relaxed[SC_OPT_X(p, r, o, k)] = s->sub_sol->x_relaxed[r * 3 + o];
+            }
+        for (int g = 0; g < G; g++)
+            for (int r = 0; r < R; r++)
+                s->full_routed[SC_OPT_GR(p, g, r) * (size_t)K + (size_t)k] =
+                    s->sub_sol->routed[SC_OPT_GR(p, g, r)];
+    }
+    memcpy(sol->x_relaxed, s->full_relaxed, nx * sizeof *sol->x_relaxed);
+    sc_opt_fill(p, s->full_x, s->full_routed, sol);
+    sol->lp_bound_usd = bound;
+    sol->iterations = iters;
+    sol->proved_optimal = proved;
+    sol->method = all_milp ? SC_OPT_METHOD_MILP : SC_OPT_METHOD_LP_ROUNDED;
+    return SC_OK;
+}
+
+static sc_status lp_solve(void *state, const sc_opt_config *cfg, const sc_opt_problem *p,
+                          sc_opt_solution *sol, sc_error *err)
+{
+    lp_state *s = state;
+    if (cfg->decompose_steps && separable(p))
+        return lp_solve_steps(s, cfg, p, sol, err);
+    return lp_solve_one(s, cfg, p, sol, err);
+}
+
+static sc_status lp_solve_one(lp_state *s, const sc_opt_config *cfg, const sc_opt_problem *p,
+                             sc_opt_solution *sol, sc_error *err)
+{
+    int R = p->n_regions, K = p->n_steps;
+    int warm = cfg->warm_start && same_shape(s, p);
+    if (!warm) {
+        sc_status st = lp_build(s, p, err);
+        if (st)
+            return st;
+    }
+    int n_int = 0;
+    for (int r = 0; r < R; r++) {
+        n_int += sc_opt_offered(p, r, 1) && p->may_buy_reserved;
+        n_int += (sc_opt_offered(p, r, 0) + sc_opt_offered(p, r, 2)) * K;
+    }
+    int milp = cfg->milp_max_int > 0 && n_int <= cfg->milp_max_int;
+    lp_set_data(s, p, milp);
+    glp_set_it_cnt(s->lp, 0);
+    sc_status st = run_simplex(s, !warm && cfg->presolve, warm, err);
+    if (st)
+        return st;
+    sol->lp_bound_usd = glp_get_obj_val(s->lp);
+    sol->iterations = glp_get_it_cnt(s->lp);
+    read_x(s, p, 0, sol->x_relaxed);
+    int integral = 1;
+    size_t nx = (size_t)R * 3 * K;
+    for (size_t i = 0; i < nx; i++)
+        if (fabs(sol->x_relaxed[i] - floor(sol->x_relaxed[i] + 0.5)) > 1e-7)
+            integral = 0;
+    if (milp && !integral) {
+        glp_iocp iocp;
+        glp_init_iocp(&iocp);
+        iocp.msg_lev = GLP_MSG_OFF;
+        iocp.presolve = GLP_OFF;
+        iocp.mip_gap = 0.0;
+        int ret = glp_intopt(s->lp, &iocp);
+        int mst = glp_mip_status(s->lp);
+        if (ret == 0 && mst == GLP_OPT) {
+            for (int r = 0; r < R; r++) {
+                double vr = glp_mip_col_val(s->lp, s->c_res[r]);
+                for (int k = 0; k < K; k++) {
+                    s->xi[SC_OPT_X(p, r, 1, k)] = (int)floor(vr + 0.5);
+                    for (int o = 0; o < 3; o += 2)
+                        s->xi[SC_OPT_X(p, r, o, k)] =
+                            (int)floor(glp_mip_col_val(s->lp, s->c_x[XK(s, r, o, k)]) + 0.5);
+                }
+            }
+            read_routed(s, p, 1);
+            sc_opt_fill(p, s->xi, s->routed, sol);
+            sol->method = SC_OPT_METHOD_MILP;
+            sol->proved_optimal = 1;
+            return SC_OK;
+        }
+        /* Branch and bound failed: fall through to rounding. */
+    }
+    if (integral) {
+        for (size_t i = 0; i < nx; i++)
+            s->xi[i] = (int)floor(sol->x_relaxed[i] + 0.5);
+        read_routed(s, p, 0);
+        sc_opt_fill(p, s->xi, s->routed, sol);
+        sol->method = milp ? SC_OPT_METHOD_MILP : SC_OPT_METHOD_LP_ROUNDED;
+        sol->proved_optimal = 1;
+        return SC_OK;
+    }
+    round_up(p, sol->x_relaxed, s->xi);
+    /* Fix the counts and re-solve the routing. */
+    for (int r = 0; r < R; r++) {
+        double v = s->xi[SC_OPT_X(p, r, 1, 0)];
+        glp_set_col_kind(s->lp, s->c_res[r], GLP_CV);
+        glp_set_col_bnds(s->lp, s->c_res[r], GLP_FX, v, v);
+        for (int o = 0; o < 3; o += 2)
+            for (int k = 0; k < K; k++) {
+                int j = s->c_x[XK(s, r, o, k)];
+                v = s->xi[SC_OPT_X(p, r, o, k)];
+                glp_set_col_kind(s->lp, j, GLP_CV);
+                glp_set_col_bnds(s->lp, j, GLP_FX, v, v);
+            }
+        /* Rounding may exceed the flap budget or bounds of the total row slightly;
+         * relax those rows for the routing re-solve (sc_opt_check_x reports it). */
+        if (s->flap)
+            glp_set_row_bnds(s->lp, s->r_flap[r], GLP_FR, 0.0, 0.0);
+        for (int k = 0; k < K; k++)
+            glp_set_row_bnds(s->lp, s->r_tot[SC_OPT_RK(p, r, k)], GLP_FR, 0.0, 0.0);
+    }
+    glp_set_it_cnt(s->lp, 0);
+    st = run_simplex(s, 0, 1, err);
+    if (st)
+        return st;
+    sol->iterations += glp_get_it_cnt(s->lp);
+    read_routed(s, p, 0);
+    sc_opt_fill(p, s->xi, s->routed, sol);
+    sol->method = SC_OPT_METHOD_LP_ROUNDED;
+    sol->proved_optimal = 0;
+    return SC_OK;
+}
+
+const sc_optimizer_type sc_optimizer_lp = {
+    .name = "lp",
+    .version = 1,
+    .state_size = sizeof(lp_state),
+    .init = lp_init,
+    .cleanup = lp_cleanup,
+    .solve = lp_solve,
+};
