@@ -191,6 +191,44 @@ Test(forecast, ets_ses_filter_hand)
     cr_assert_float_eq(sse, 0.0, 1e-12);
 }
 
+Test(forecast, ets_filter_matches_r_loglik)
+{
+    /* Known answer from R (forecast 8.20, R 4.2, Debian r-cran-forecast), M4 series H1:
+     *   x <- as.numeric(train[1, -1]); x <- x[!is.na(x)]
+     *   f <- ets(ts(x, frequency = 24), model = "MAM", damped = TRUE)
+     *   f$par[1:4]; f$initstate; f$loglik          # loglik = -4028.783
+     * Feeding R's parameters and initial states to our recursions must give R's
+     * log-likelihood -0.5 (n log sum e^2 + 2 sum log|f|). */
+    static const double par[4] = {9.9930743740823091e-01, 2.8673177791212804e-03,
+                                  1.7844354054875693e-04, 9.7819933751996047e-01};
+    static const double x0[26] = {
+        577.57827780881052604, 0.24581104498757994, 1.26996754733562334,
+        1.29096102374501953,   1.29683743929038608, 1.29045923262297046,
+        1.27219167458599713,   1.23054245801423567, 1.16625679836556695,
+        1.08233481163405409,   0.97765070147611177, 0.86962004843588658,
+        0.77695202560067966,   0.71660855447860916, 0.69862340460175365,
+        0.68435733687421196,   0.68630592673331936, 0.70818085219791227,
+        0.74350198203215689,   0.79710618673915412, 0.86863271613717408,
+        0.97064393306450181,   1.06751111983649150, 1.14317027343299404,
+        1.16535430027314924,   1.22622965249204086};
+    sc_m4_set tr;
+    sc_error err;
+    cr_assert_eq(sc_m4_set_read(M4_DIR "/Hourly-train.csv", &tr, &err), SC_OK, "%s", err.msg);
+    cr_assert_str_eq(tr.ids[0], "H1");
+    size_t n = tr.n[0];
+    cr_assert_eq(n, 700);
+    double *fit = malloc(n * sizeof *fit), sse;
+    sc_ets_model md = {'M', 'A', 1, 'M'};
+    cr_assert_eq(sc_ets_filter(md, 24, par, x0, tr.y[0], n, fit, &sse, &err), SC_OK);
+    double slog = 0.0;
+    for (size_t i = 0; i < n; i++)
+        slog += log(fabs(fit[i]));
+    double loglik = -0.5 * ((double)n * log(sse) + 2.0 * slog);
+    cr_assert_float_eq(loglik, -4028.783, 1e-3, "loglik %.4f", loglik);
+    free(fit);
+    sc_m4_set_cleanup(&tr);
+}
+
 Test(forecast, ets_ses_fixed_alpha_mle)
 {
     /* ANN with alpha fixed at 0.5: the MLE of l0 minimises the SSE, which is quadratic

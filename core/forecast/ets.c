@@ -417,9 +417,9 @@ static sc_status fit_model(sc_ets_model md, int m, const double *y, size_t n,
     c.n_par = (size_t)n_par;
     /* Stage 1: smoothing parameters with the heuristic initial states (a few
      * dimensions, where Nelder-Mead is reliable); stage 2: everything, ETS_STAGE2_PASSES
-     * times (a restart from its own answer finds a higher likelihood but, on the M4
-     * Hourly training windows, extrapolates worse: OWA 1.47 vs 1.41 on the first 40
-     * series, so one pass is the default). */
+     * times (a restart from its own answer finds a higher likelihood but forecasts
+     * worse: on a validation window cut from the end of the first 40 M4 Hourly training
+     * series, never the test values, OWA 1.92 with one pass vs 2.13 with two). */
     int ok = 1;
     if (n_par > 0) {
         memcpy(c.full, x, (size_t)np * sizeof *x);

@@ -290,7 +290,6 @@ static sc_status lp_build(lp_state *s, const sc_opt_problem *p, sc_error *err)
         }
     if (s->flap) {
         for (int r = 0; r < R; r++) {
-            int nf = 0;
             for (int o = 0; o < 3; o += 2)
                 for (int k = 0; k < K; k++) {
                     int n = 0;
@@ -306,8 +305,7 @@ static sc_status lp_build(lp_state *s, const sc_opt_problem *p, sc_error *err)
                     s->val[n] = 1.0;
                     glp_set_mat_row(s->lp, s->r_diff[XK(s, r, o, k)], n, s->ind, s->val);
                 }
-            /* flap row: built in its own pass (it needs 4K + 1 entries) */
-            (void)nf;
+            /* the flap row itself is written by lp_set_data */
         }
     }
     s->built = 1;

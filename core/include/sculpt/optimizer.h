@@ -199,8 +199,9 @@ void sc_opt_solution_free(sc_opt_solution *s);
  * problem p: route demand (greedy by value: each unit of capacity goes to the
  * geography-segment of highest marginal value net of egress; exact when each
  * geography has one allowed region or capacity is not short) and fill every output
- * field of sol except x_relaxed/lp_bound/method.  Constraint violations of x (limits,
- * lead, flap, spot share) are not checked here; see sc_opt_check_x.  Does not
+ * field of sol except lp_bound/method (x_relaxed is used as scratch and left
+ * undefined).  Constraint violations of x (limits, lead, flap, spot share) are not
+ * checked here; see sc_opt_check_x.  Does not
  * allocate.  Used by `ga` and by tests as an independent objective.
  */
 void sc_opt_evaluate(const sc_opt_problem *p, const int *x, sc_opt_solution *sol);
@@ -297,8 +298,9 @@ double sc_costmodel_latency_ms(const sc_scenario *sc, int app, double u);
  * region of a geography with demand or a region with current capacity), lead steps
  * (ceil(lead_ms / step_ms)), spot_loss (interrupt rate x lead hours, capped at 0.9),
  * penalty per ieq-hour (penalty_per_unit_hour x unit_cap), serve_util, step.  b must
- * have R = n_regions and G = n_geos.  Demand, qlevel and current are left to the
- * caller.  used (may be NULL): [r] instances of the same type already planned by other
+ * have R = n_regions and G = n_geos.  Demand and qlevel are left to the caller; fill
+ * b->current BEFORE this call (min_inst depends on where the app holds capacity).
+ * used (may be NULL): [r] instances of the same type already planned by other
  * apps in each region, and used_vcpu [r], subtracted from the limits (the planner's
  * remaining-capacity coordination across apps). */
 sc_status sc_costmodel_fill(const sc_scenario *sc, int app, const sc_costmodel_opts *o,
