@@ -32,6 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sculpt/rng.h"
 #include "sculpt/status.h"
 
 /* Largest seasonal period any baseline accepts (4 weeks of hours, a week at 5 min is
@@ -43,7 +44,7 @@
 #define SC_FORECAST_DEFAULT_NSIM 2000
 /* RNG kind used for simulated intervals.  rng.h has no forecast kind yet; 9 is the next
  * free value (requested to be added to rng.h as SC_RNG_FORECAST). */
-#define SC_FORECAST_RNG_KIND 9
+#define SC_FORECAST_RNG_KIND SC_RNG_FORECAST
 
 /* Options of a fit.  Initialise with sc_forecast_config_init(). */
 typedef struct sc_forecast_config {
