@@ -53,11 +53,15 @@ static void run_usage(FILE *fp)
 
 static void print_table(sc_run *const *runs, size_t n)
 {
-    printf("%-16s %12s %14s %9s %10s %10s %10s %8s\n", "policy", "cost_usd",
+    int w = 6;
+    for (size_t i = 0; i < n; i++)
+        if ((int)strlen(runs[i]->sum.label) > w)
+            w = (int)strlen(runs[i]->sum.label);
+    printf("%-*s %12s %14s %9s %10s %10s %10s %8s\n", w, "policy", "cost_usd",
            "penalised_usd", "slo_%", "viol_min", "unserved_%", "idle_h", "actions");
     for (size_t i = 0; i < n; i++) {
         const sc_run_summary *s = &runs[i]->sum;
-        printf("%-16s %12.2f %14.2f %9.3f %10.1f %10.4f %10.1f %8ld\n", s->label, s->cost_usd,
+        printf("%-*s %12.2f %14.2f %9.3f %10.1f %10.4f %10.1f %8ld\n", w, s->label, s->cost_usd,
                s->penalised_cost_usd, 100.0 * s->slo_attainment, s->violation_minutes,
                100.0 * s->unserved_fraction, s->idle_capacity_hours, s->actions);
     }
