@@ -111,7 +111,7 @@ static void fmt_p(char *buf, size_t len, const sc_paired_test *t)
 
 static void print_text(const sc_compare_opts *o, const sc_compare_report *rep)
 {
-    printf("%-10s %-14s %5s %12s %12s %9s %10s %9s %9s %9s %10s\n", "verdict", "policy", "pairs",
+    printf("%-10s %-18s %5s %12s %12s %9s %10s %9s %9s %9s %10s\n", "verdict", "policy", "pairs",
            "base_cost", "cand_cost", "cost_%", "cost_p", "base_slo%", "cand_slo%", "slo_drop",
            "slo_p");
     for (size_t i = 0; i < rep->n_rows; i++) {
@@ -119,7 +119,7 @@ static void print_text(const sc_compare_opts *o, const sc_compare_report *rep)
         char cp[32], sp[32];
         fmt_p(cp, sizeof cp, &r->cost_test);
         fmt_p(sp, sizeof sp, &r->slo_test);
-        printf("%-10s %-14s %5zu %12.2f %12.2f %+9.3f %10s %9.3f %9.3f %+9.3f %10s  %s\n",
+        printf("%-10s %-18s %5zu %12.2f %12.2f %+9.3f %10s %9.3f %9.3f %+9.3f %10s  %s\n",
                r->cost_regressed || r->slo_regressed ? "REGRESSED" : "ok", r->label, r->n_pairs,
                r->base_cost, r->cand_cost, r->cost_change_pct, cp, 100 * r->base_slo,
                100 * r->cand_slo, r->slo_drop_points, sp, r->params);

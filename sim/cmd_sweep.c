@@ -177,7 +177,7 @@ static void print_table(const sc_sweep *sw, const sc_summary_row *rows, size_t n
            sw->name, sw->n_settings, sw->n_replicates, sw->n_runs);
     for (size_t s = 0; s < sw->n_settings; s++)
         printf("  setting %zu: %s\n", s, sw->settings[s]);
-    printf("%-7s %-14s %3s %24s %24s %20s %18s %18s\n", "setting", "policy", "n", "cost_usd",
+    printf("%-7s %-18s %3s %24s %24s %20s %18s %18s\n", "setting", "policy", "n", "cost_usd",
            "penalised_usd", "slo_%", "viol_min", "unserved_%");
     for (size_t i = 0; i < n; i++) {
         const sc_summary_row *r = &rows[i];
@@ -187,7 +187,7 @@ static void print_table(const sc_sweep *sw, const sc_summary_row *rows, size_t n
         pm(s, sizeof s, r->mean[SC_SM_SLO], r->ci95[SC_SM_SLO], 100, 3);
         pm(v, sizeof v, r->mean[SC_SM_VIOLATION], r->ci95[SC_SM_VIOLATION], 1, 1);
         pm(u, sizeof u, r->mean[SC_SM_UNSERVED], r->ci95[SC_SM_UNSERVED], 100, 4);
-        printf("%-7lld %-14s %3ld %25s %25s %21s %19s %19s\n", (long long)r->setting, r->label,
+        printf("%-7lld %-18s %3ld %25s %25s %21s %19s %19s\n", (long long)r->setting, r->label,
                r->n, c, p, s, v, u);
     }
 }

@@ -355,14 +355,15 @@ static void write_strv(h5w *h, hid_t parent, const char *dname, const char *cons
     for (size_t i = 0; i < n; i++)
         if (strlen(v[i]) > w)
             w = strlen(v[i]);
-    char *buf = calloc(n ? n : 1, w);
+    /* one NUL-terminated slot of w + 1 bytes per string, as write_names reads them */
+    char *buf = calloc(n ? n : 1, w + 1);
     if (!buf) {
         h->failed = 1;
         return;
     }
     for (size_t i = 0; i < n; i++)
-        memcpy(buf + i * w, v[i], strlen(v[i]));
-    write_names(h, parent, dname, buf, w, n);
+        memcpy(buf + i * (w + 1), v[i], strlen(v[i]));
+    write_names(h, parent, dname, buf, w + 1, n);
     free(buf);
 }
 

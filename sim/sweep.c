@@ -337,6 +337,10 @@ sc_status sc_sweep_parse(const char *text, const char *path, sc_sweep **out, sc_
     if ((st = sc_json_get_array(&cx, root, "$", "axes", SC_JSON_OPTIONAL, &axes)))
         goto fail;
     size_t na = axes ? (size_t)cJSON_GetArraySize(axes) : 0;
+    if (na > SC_SWEEP_MAX_AXES) {
+        st = sc_json_fail(&cx, SC_ERR_RANGE, "$", "axes", "more than %d axes", SC_SWEEP_MAX_AXES);
+        goto fail;
+    }
     sw->axes = calloc(na ? na : 1, sizeof *sw->axes);
     if (!sw->axes) {
         st = sc_error_set(err, SC_ERR_NOMEM, path, "out of memory");
@@ -477,11 +481,21 @@ sc_status sc_sweep_run_scenario(const sc_sweep *sw, size_t i, sc_scenario **out,
     if (!doc)
         return sc_error_set(err, SC_ERR_NOMEM, sw->path, "out of memory");
     sc_status st = SC_OK;
-    size_t rest = s;
+    /* value index per axis (last axis fastest), then apply in file order so a later
+     * axis may refine what an earlier one set (e.g. $.policies, then a parameter) */
+    size_t vi[SC_SWEEP_MAX_AXES], rest = s;
+    if (sw->n_axes > sizeof vi / sizeof vi[0]) {
+        cJSON_Delete(doc);
+        return sc_error_set(err, SC_ERR_RANGE, sw->path, "$.axes: more than %zu axes",
+                            sizeof vi / sizeof vi[0]);
+    }
     for (size_t k = sw->n_axes; k-- > 0;) {
+        vi[k] = rest % sw->axes[k].n_values;
+        rest /= sw->axes[k].n_values;
+    }
+    for (size_t k = 0; k < sw->n_axes; k++) {
         const sc_sweep_axis *a = &sw->axes[k];
-        const cJSON *v = cJSON_GetArrayItem(a->values, (int)(rest % a->n_values));
-        rest /= a->n_values;
+        const cJSON *v = cJSON_GetArrayItem(a->values, (int)vi[k]);
         char msg[512];
         st = sc_sweep_json_set(doc, a->path, v, msg, sizeof msg);
         if (st) {

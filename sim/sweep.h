@@ -31,6 +31,7 @@
 #include "sim.h"
 
 #define SC_SWEEP_MAX_RUNS 1000000 /* more runs than this is surely a mistake */
+#define SC_SWEEP_MAX_AXES 64
 
 typedef struct sc_sweep_axis {
     char path[SC_JSON_PATH_MAX];   /* "$.apps[0].target_util" */

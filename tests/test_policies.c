@@ -321,8 +321,9 @@ Test(oracle, never_worse_than_any_policy_and_bound_below)
 
 /*
  * A daily pattern: ieq 1 except 10:00-11:00, ieq 4.  Two days of warm-up, one measured.
- * On-demand only, no guard, one quantile (0.5).  From 24 h on the forecaster is snaive
- * (ets with a daily season needs 72 hourly observations; the hierarchy falls back), and
+ * On-demand only, no guard, one quantile (0.5), forecaster hierarchy from ets.  From 24 h
+ * on the forecaster is snaive (ets with a daily season needs 72 hourly observations; the
+ * hierarchy falls back), and
  * the pattern repeats exactly, so the forecast is exact with zero spread.  The penalty
  * (0.01 USD per req/s-hour = 1 USD per ieq-hour) exceeds the price of serving one ieq-hour
  * at target 0.5 (0.2 USD), so the plan covers demand: 8 instances for the peak hour,
@@ -338,7 +339,8 @@ Test(sculpt, provisions_before_the_forecast_peak_and_scales_in_after)
         for (int64_t k = 0; k < 12; k++)
             set_ieq(&fx, d * 288 + 10 * 12 + k, 4.0);
     sc_run *r = run(&fx, "sculpt",
-                    "{\"on_demand_only\": true, \"guard\": false, \"quantiles\": [0.5]}");
+                    "{\"on_demand_only\": true, \"guard\": false, \"quantiles\": [0.5],"
+                    " \"forecaster\": \"ets\"}");
     for (int d = 1; d < 3; d++) {
         sc_time_ms t_up = fx.sc->start + d * SC_MS_PER_DAY + 10 * SC_MS_PER_HOUR - 120000;
         sc_time_ms t_down = fx.sc->start + d * SC_MS_PER_DAY + 11 * SC_MS_PER_HOUR;

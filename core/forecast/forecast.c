@@ -21,17 +21,25 @@ extern const sc_forecaster_type sc_forecast_naive_type;
 extern const sc_forecaster_type sc_forecast_snaive_type;
 extern const sc_forecaster_type sc_forecast_naive2_type;
 extern const sc_forecaster_type sc_forecast_ets_type;
+extern const sc_forecaster_type sc_forecast_arima_type;
+extern const sc_forecaster_type sc_forecast_harmonic_type;
+extern const sc_forecaster_type sc_forecast_lstm_type;
+extern const sc_forecaster_type sc_forecast_ensemble_type;
 
 static const sc_forecaster_type *const registry[] = {
     &sc_forecast_naive_type,
     &sc_forecast_snaive_type,
     &sc_forecast_naive2_type,
     &sc_forecast_ets_type,
+    &sc_forecast_arima_type,
+    &sc_forecast_harmonic_type,
+    &sc_forecast_lstm_type,
+    &sc_forecast_ensemble_type,
     NULL,
 };
 
 /* Known models not in this build (later slices of issue 3). */
-static const char *const not_built[] = {"arima", "harmonic", "lstm", "ensemble", NULL};
+static const char *const not_built[] = {NULL};
 
 static const char *const default_hierarchy[] = {"ets", "snaive", "naive"};
 
@@ -112,6 +120,8 @@ void sc_forecaster_free(sc_forecaster *fc)
 {
     if (!fc)
         return;
+    if (fc->fitted && fc->type->version >= 2 && fc->type->cleanup)
+        fc->type->cleanup(fc->state);
     free(fc->state);
     free(fc);
 }
@@ -124,13 +134,15 @@ const char *sc_forecaster_name(const sc_forecaster *fc)
 /* Clean y into a fresh array: drop leading NaNs, fill gaps (see forecast.h).  Returns
  * SC_ERR_EMPTY when nothing finite, SC_ERR_INPUT for +-inf. */
 static sc_status clean_history(const double *y, size_t n, int m, double **out,
-                               size_t *n_out, sc_error *err)
+                               size_t *n_out, size_t *first_out, sc_error *err)
 {
     *out = NULL;
     *n_out = 0;
     size_t first = 0;
     while (first < n && isnan(y[first]))
         first++;
+    if (first_out)
+        *first_out = first;
     if (first == n)
         return sc_error_set(err, SC_ERR_EMPTY, "forecast",
                             "history has no finite observation (%zu values, all missing)", n);
@@ -168,8 +180,8 @@ sc_status sc_forecaster_fit(sc_forecaster *fc, const double *y, size_t n,
     if (exog && exog->ncols && !exog->x)
         return sc_error_set(err, SC_ERR_INTERNAL, "forecast", "fit: exog without values");
     double *c;
-    size_t len;
-    sc_status st = clean_history(y, n, m, &c, &len, err);
+    size_t len, first;
+    sc_status st = clean_history(y, n, m, &c, &len, &first, err);
     if (st != SC_OK)
         return st;
     size_t need = fc->type->min_history(&fc->cfg);
@@ -180,8 +192,17 @@ sc_status sc_forecaster_fit(sc_forecaster *fc, const double *y, size_t n,
                             "got %zu",
                             fc->type->name, need, m, len);
     }
+    if (fc->fitted && fc->type->version >= 2 && fc->type->cleanup)
+        fc->type->cleanup(fc->state);
     memset(fc->state, 0, fc->type->state_size);
     fc->fitted = 0;
+    /* exog rows follow the history: drop the rows of the dropped leading NaNs. */
+    sc_forecast_exog ex_shift;
+    if (exog && exog->ncols && first) {
+        ex_shift = *exog;
+        ex_shift.x = exog->x + first * exog->ncols;
+        exog = &ex_shift;
+    }
     st = fc->type->fit(fc->state, &fc->cfg, c, len, exog, err);
     if (st == SC_OK) {
         fc->fitted = 1;
@@ -189,6 +210,110 @@ sc_status sc_forecaster_fit(sc_forecaster *fc, const double *y, size_t n,
         fc->last_obs = c[len - 1];
     }
     free(c);
+    return st;
+}
+
+sc_status sc_forecaster_fit_many(sc_forecaster *const *fcs, size_t count,
+                                 const double *const *y, const size_t *n,
+                                 const sc_forecast_exog *const *exog, sc_error *err)
+{
+    if (count == 0)
+        return SC_OK;
+    if (!fcs || !y || !n || !fcs[0])
+        return sc_error_set(err, SC_ERR_INTERNAL, "forecast", "fit_many: NULL argument");
+    const sc_forecaster_type *type = fcs[0]->type;
+    for (size_t i = 0; i < count; i++)
+        if (!fcs[i] || fcs[i]->type != type || (!y[i] && n[i]))
+            return sc_error_set(err, SC_ERR_INTERNAL, "forecast",
+                                "fit_many: instance %zu is NULL or of another type", i);
+    if (type->version < 2 || !type->fit_global) {
+        for (size_t i = 0; i < count; i++) {
+            sc_status st = sc_forecaster_fit(fcs[i], y[i], n[i], exog ? exog[i] : NULL, err);
+            if (st == SC_ERR_EMPTY || st == SC_ERR_RANGE) {
+                sc_error_clear(err);
+                continue;   /* left unfitted: the caller falls back */
+            }
+            if (st != SC_OK)
+                return st;
+        }
+        return SC_OK;
+    }
+    int m = fcs[0]->cfg.period;
+    if (m < 1 || m > SC_FORECAST_MAX_PERIOD)
+        return sc_error_set(err, SC_ERR_RANGE, "forecast",
+                            "period %d outside [1, %d]", m, SC_FORECAST_MAX_PERIOD);
+    size_t need = type->min_history(&fcs[0]->cfg);
+    sc_status st = SC_OK;
+    double **c = calloc(count, sizeof *c);
+    size_t *len = calloc(count, sizeof *len);
+    void **states = calloc(count, sizeof *states);
+    sc_forecast_exog *ex = calloc(count, sizeof *ex);
+    const sc_forecast_exog **exp = calloc(count, sizeof *exp);
+    size_t *idx = calloc(count, sizeof *idx);
+    const double **cy = calloc(count, sizeof *cy);
+    size_t k = 0;
+    if (!c || !len || !states || !ex || !exp || !idx || !cy) {
+        st = sc_error_set(err, SC_ERR_NOMEM, "forecast", "fit_many of %zu series", count);
+        goto done;
+    }
+    for (size_t i = 0; i < count; i++) {
+        sc_forecaster *fc = fcs[i];
+        if (fc->fitted && type->cleanup)
+            type->cleanup(fc->state);
+        memset(fc->state, 0, type->state_size);
+        fc->fitted = 0;
+        size_t first;
+        st = clean_history(y[i], n[i], m, &c[k], &len[k], &first, err);
+        if (st == SC_ERR_EMPTY) {
+            sc_error_clear(err);
+            st = SC_OK;
+            continue;
+        }
+        if (st != SC_OK) {
+            if (err) {
+                char msg[sizeof err->msg];
+                memcpy(msg, err->msg, sizeof msg);
+                snprintf(err->msg, sizeof err->msg, "series %zu: %.900s", i, msg);
+            }
+            goto done;
+        }
+        if (len[k] < need) {
+            free(c[k]);
+            c[k] = NULL;
+            continue;
+        }
+        exp[k] = NULL;
+        if (exog && exog[i] && exog[i]->ncols) {
+            ex[k] = *exog[i];
+            ex[k].x = exog[i]->x + first * exog[i]->ncols;
+            exp[k] = &ex[k];
+        }
+        states[k] = fc->state;
+        cy[k] = c[k];
+        idx[k] = i;
+        k++;
+    }
+    if (k) {
+        st = type->fit_global(states, &fcs[0]->cfg, cy, len, k, exog ? exp : NULL, err);
+        if (st == SC_OK)
+            for (size_t j = 0; j < k; j++) {
+                sc_forecaster *fc = fcs[idx[j]];
+                fc->fitted = 1;
+                fc->n_obs = len[j];
+                fc->last_obs = c[j][len[j] - 1];
+            }
+    }
+done:
+    if (c)
+        for (size_t j = 0; j < count; j++)
+            free(c[j]);
+    free(c);
+    free(len);
+    free(states);
+    free(ex);
+    free(exp);
+    free(idx);
+    free(cy);
     return st;
 }
 

@@ -255,6 +255,70 @@ static double now_seconds(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* Predict h steps of a fitted instance into mean/lo/hi (qbuf: 2h scratch). */
+static sc_status predict_bounds(const sc_forecaster *fc, size_t h, const double q[2],
+                                double *mean, double *lo, double *hi, double *qbuf,
+                                sc_error *err)
+{
+    sc_status st = sc_forecaster_predict(fc, h, q, 2, mean, qbuf, err);
+    if (st == SC_OK)
+        for (size_t i = 0; i < h; i++) {
+            lo[i] = qbuf[2 * i];
+            hi[i] = qbuf[2 * i + 1];
+        }
+    return st;
+}
+
+/* A global model (type with fit_global, e.g. lstm): train ONE model on all training
+ * series through sc_forecaster_fit_many, then predict each; series the model cannot
+ * take fall back along the rest of the chain one by one.  *done = 0 when the model is
+ * per-series (the caller then forecasts series by series). */
+static sc_status forecast_global(const char *const *chain, size_t nchain,
+                                 const sc_forecast_config *cfg, const sc_m4_set *train,
+                                 size_t h, const double q[2], double *f, double *lo,
+                                 double *hi, double *qbuf, size_t *fallbacks, int progress,
+                                 int *done, sc_error *err)
+{
+    *done = 0;
+    const sc_forecaster_type *type;
+    sc_status st = sc_forecaster_type_find(chain[0], &type, err);
+    if (st != SC_OK)
+        return st;
+    if (type->version < 2 || !type->fit_global)
+        return SC_OK;
+    *done = 1;
+    size_t ns = train->count;
+    sc_forecaster **fcs = calloc(ns, sizeof *fcs);
+    if (!fcs)
+        return sc_error_set(err, SC_ERR_NOMEM, "m4", "allocating %zu forecasters", ns);
+    for (size_t i = 0; i < ns && st == SC_OK; i++)
+        st = sc_forecaster_alloc(chain[0], cfg, &fcs[i], err);
+    if (st == SC_OK) {
+        if (progress)
+            fprintf(stderr, "%s: training one global model on %zu series\n", chain[0], ns);
+        st = sc_forecaster_fit_many(fcs, ns, (const double *const *)train->y, train->n,
+                                    NULL, err);
+    }
+    for (size_t i = 0; i < ns && st == SC_OK; i++) {
+        if (fcs[i]->fitted) {
+            st = predict_bounds(fcs[i], h, q, f + i * h, lo + i * h, hi + i * h, qbuf, err);
+        } else {
+            sc_forecaster *fb;
+            st = sc_forecaster_fit_fallback(chain + 1, nchain - 1, cfg, train->y[i],
+                                            train->n[i], NULL, &fb, err);
+            if (st == SC_OK) {
+                st = predict_bounds(fb, h, q, f + i * h, lo + i * h, hi + i * h, qbuf, err);
+                sc_forecaster_free(fb);
+                (*fallbacks)++;
+            }
+        }
+    }
+    for (size_t i = 0; i < ns; i++)
+        sc_forecaster_free(fcs[i]);
+    free(fcs);
+    return st;
+}
+
 /* Forecast one series with the chain; mean/lo/hi get h values each. */
 static sc_status forecast_one(const char *const *chain, size_t nchain,
                               const sc_forecast_config *cfg, const double *y, size_t n,
@@ -362,7 +426,14 @@ sc_status sc_m4_eval(const sc_m4_set *train, const sc_m4_set *test,
     }
     /* 1. the model's forecasts, timed; no test value has been looked at. */
     double t0 = now_seconds();
-    for (size_t i = 0; i < ns; i++) {
+    int global = 0;
+    if (nchain > 1) {
+        st = forecast_global(chain, nchain, &cfg, train, h, q, f, lo, hi, qbuf,
+                             &out->fallbacks, opts->progress, &global, err);
+        if (st != SC_OK)
+            goto done;
+    }
+    for (size_t i = 0; i < ns && !global; i++) {
         int fb = 0;
         st = forecast_one(chain, nchain, &cfg, train->y[i], train->n[i], h, q, f + i * h,
                           lo + i * h, hi + i * h, qbuf, &fb, err);

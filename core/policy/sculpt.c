@@ -37,7 +37,10 @@
  * Parameters (all optional): {"cadence": "1h", "horizon": "24h", "optimizer": "lp",
  *  "penalty_multiplier": 1.0, "on_demand_only": false, "quantiles": [0.5, 0.75, 0.9,
  *  0.95, 0.99], "history": "14d", "refit": "24h", "ets_spec": "ANA",
- *  "spot_max_share": 0.5, "guard": true, "target_util": <app's>}
+ *  "spot_max_share": 0.5, "guard": true, "target_util": <app's>,
+ *  "forecaster": "ensemble" when built, else "ets"}
+ * forecaster names the most capable model tried; the hierarchy continues below it
+ * (ets -> snaive -> naive).
  * target_util is the utilisation the planned capacity may reach (the optimizer's
  * serve_util and the guard's setpoint), the same knob as reactive's.
  */
@@ -69,6 +72,7 @@ typedef struct sculpt_state {
     double q[MAX_Q];
     int nq;
     char ets_spec[8];
+    char first[SC_NAME_MAX];  /* most capable forecaster asked for */
     const char *names[4];     /* forecaster hierarchy */
     size_t n_names;
     int K;                    /* plan steps (hours) */
@@ -140,7 +144,8 @@ static sc_status sculpt_init(void *state, const sc_scenario *sc, const cJSON *pa
 {
     static const char *const keys[] = {
         "cadence", "horizon", "optimizer", "penalty_multiplier", "on_demand_only",
-        "quantiles", "history", "refit", "ets_spec", "spot_max_share", "guard", "target_util"};
+        "quantiles", "history", "refit", "ets_spec", "spot_max_share", "guard", "target_util",
+        "forecaster"};
     sculpt_state *s = state;
     sc_rap_init(&s->rap);
     s->cadence_ms = HOUR_MS;
@@ -230,15 +235,34 @@ static sc_status sculpt_init(void *state, const sc_scenario *sc, const cJSON *pa
     s->K = (int)((s->horizon_ms + HOUR_MS - 1) / HOUR_MS);
     if (s->K < 1 || s->K > 24 * 14)
         return sc_error_set(err, SC_ERR_INPUT, where, "horizon: expected 1h to 14d");
-    /* forecaster hierarchy: ensemble when built */
+    /* forecaster hierarchy: `forecaster` (default ensemble when built, else ets), then
+     * the ones below it */
     const sc_forecaster_type *ft;
     sc_error ferr;
+    snprintf(s->first, sizeof s->first, "%s",
+             sc_forecaster_type_find("ensemble", &ft, &ferr) == SC_OK ? "ensemble" : "ets");
+    if ((v = cJSON_GetObjectItemCaseSensitive(params, "forecaster"))) {
+        if (!cJSON_IsString(v) || strlen(v->valuestring) >= sizeof s->first)
+            return sc_error_set(err, SC_ERR_INPUT, where, "forecaster: expected a model name");
+        if ((st = sc_forecaster_type_find(v->valuestring, &ft, err)) != SC_OK) {
+            snprintf(err->where, sizeof err->where, "%s", where);
+            return st;
+        }
+        snprintf(s->first, sizeof s->first, "%s", v->valuestring);
+    }
+    static const char *const below[] = {"ets", "snaive", "naive"};
     s->n_names = 0;
-    if (sc_forecaster_type_find("ensemble", &ft, &ferr) == SC_OK)
-        s->names[s->n_names++] = "ensemble";
-    s->names[s->n_names++] = "ets";
-    s->names[s->n_names++] = "snaive";
-    s->names[s->n_names++] = "naive";
+    s->names[s->n_names++] = s->first;
+    int seen = 0;
+    for (size_t i = 0; i < 3; i++) {
+        if (seen)
+            s->names[s->n_names++] = below[i];
+        else if (strcmp(below[i], s->first) == 0)
+            seen = 1;
+    }
+    if (!seen) /* ensemble, or a model outside the chain: fall back through all three */
+        for (size_t i = 0; i < 3; i++)
+            s->names[s->n_names++] = below[i];
     s->n_ar = sc->n_apps * sc->n_regions;
     s->hist_cap = s->history_ms / HOUR_MS;
     if (s->hist_cap < 1)
@@ -270,6 +294,14 @@ static sc_status sculpt_init(void *state, const sc_scenario *sc, const cJSON *pa
         }
     for (size_t i = 0; i < s->n_ar; i++)
         s->ar[i].h_next = INT64_MIN;
+    /* Reserve the plan's action array up front: sc_rap_build sorts it with qsort even
+     * when it holds no action, and qsort(NULL, 0, ...) is undefined (UBSan). */
+    s->rap.cap = 64;
+    s->rap.actions = malloc(s->rap.cap * sizeof *s->rap.actions);
+    if (!s->rap.actions) {
+        sculpt_cleanup(s);
+        return sc_error_set(err, SC_ERR_NOMEM, where, "out of memory");
+    }
     return SC_OK;
 }
 

@@ -40,6 +40,10 @@
 #define SC_FORECAST_MAX_PERIOD 2016
 /* Longest seasonal period ETS models natively (an hourly daily cycle), as in R's ets. */
 #define SC_ETS_MAX_PERIOD 24
+/* Longest seasonal period ARIMA models natively (longer periods: "harmonic"). */
+#define SC_ARIMA_MAX_PERIOD 24
+/* Most exogenous regressor columns (event feeds, calendars) a model accepts. */
+#define SC_FORECAST_MAX_EXOG 16
 /* Default number of sample paths for simulated prediction intervals. */
 #define SC_FORECAST_DEFAULT_NSIM 2000
 /* RNG kind used for simulated intervals.  rng.h has no forecast kind yet; 9 is the next
@@ -59,17 +63,21 @@ typedef struct sc_forecast_config {
     int nsim;          /* sample paths for simulated intervals; 0 = default */
 } sc_forecast_config;
 
-/* Optional exogenous regressors, row-major n x ncols aligned with the history.
- * Borrowed for the duration of the call.  None of the current models use them. */
+/* Optional exogenous regressors, row-major (n + n_future) x ncols: the first n rows are
+ * aligned with the history passed to fit (before leading NaNs are dropped), the
+ * n_future rows after them are the announced values of the steps after the history
+ * (e.g. event-feed indicators of a campaign announced for tomorrow).  Borrowed for the
+ * duration of the call; a model that needs them later copies them.  Used by lstm. */
 typedef struct sc_forecast_exog {
-    const double *x;   /* n * ncols values */
+    const double *x;   /* (n + n_future) * ncols values */
     size_t ncols;
+    size_t n_future;   /* rows after the history (0 = none announced) */
 } sc_forecast_exog;
 
 /* The method table of a forecaster.  New members only at the end (version). */
 typedef struct sc_forecaster_type {
-    const char *name;        /* registry key: "naive", "snaive", "naive2", "ets" */
-    int version;             /* 1 */
+    const char *name;        /* registry key: "naive", "snaive", "naive2", "ets", "lstm" */
+    int version;             /* 1, or 2 with the optional methods at the end */
     size_t state_size;       /* bytes of model state the core allocates per instance */
     int max_period;          /* longest seasonal period modelled natively (1 = none) */
     /* Fewest observations fit() needs for cfg (after leading NaNs are dropped). */
@@ -83,6 +91,16 @@ typedef struct sc_forecaster_type {
      * s + 1) for h steps.  q[k] in (0, 1). */
     sc_status (*predict)(const void *state, size_t h, const double *q, size_t nq,
                          double *mean, double *quant, sc_error *err);
+    /* ---- version 2: optional methods, NULL when absent (all version-1 types) ---- */
+    /* Release what fit/fit_global allocated inside state (the core frees the block). */
+    void (*cleanup)(void *state);
+    /* Fit count instances at once on complete histories y[i][0..n[i]-1] (each n[i] >=
+     * min_history): ONE model learnt across all the series (a global model, lstm), each
+     * state then forecasting its own series.  states[i] are zeroed; exog is NULL or
+     * count entries (each may be NULL). */
+    sc_status (*fit_global)(void *const *states, const sc_forecast_config *cfg,
+                            const double *const *y, const size_t *n, size_t count,
+                            const sc_forecast_exog *const *exog, sc_error *err);
 } sc_forecaster_type;
 
 /* An instance: a type, a copy of the config, and the model state. */
@@ -125,6 +143,17 @@ sc_status sc_forecaster_update(sc_forecaster *fc, double y);
  * be NULL when nq == 0).  Quantiles are sorted per step and never NaN. */
 sc_status sc_forecaster_predict(const sc_forecaster *fc, size_t h, const double *q,
                                 size_t nq, double *mean, double *quant, sc_error *err);
+
+/* Fit fcs[0..count-1] (instances of one type with one config) on y[i][0..n[i]-1]
+ * (NaN = missing, cleaned as by sc_forecaster_fit) at once: a type with fit_global
+ * learns one model across all the series, other types are fitted one by one.  A series
+ * the model cannot take (no finite value, shorter than min_history) is left unfitted
+ * (fcs[i]->fitted == 0) so the caller can fall back for it; the others are fitted.
+ * exog is NULL or count entries (each may be NULL).  Fails on NULL/mixed arguments,
+ * infinite values, memory, or when the model's own fit fails. */
+sc_status sc_forecaster_fit_many(sc_forecaster *const *fcs, size_t count,
+                                 const double *const *y, const size_t *n,
+                                 const sc_forecast_exog *const *exog, sc_error *err);
 
 /* Never empty: fit the first model of names[0..count-1] (most capable first) that can
  * fit y; names == NULL uses the default hierarchy ets, snaive, naive.  *out answers
@@ -186,6 +215,29 @@ typedef struct sc_ets_info {
 } sc_ets_info;
 /* Fails with SC_ERR_INPUT when fc is not an ets instance. */
 sc_status sc_ets_info_get(const sc_forecaster *fc, sc_ets_info *out, sc_error *err);
+
+/* ---- ARIMA (arima.c) and dynamic harmonic regression (harmonic.c) ---------------- */
+
+/* Description of a fitted arima instance, or of the ARIMA errors of a harmonic one. */
+typedef struct sc_arima_info {
+    int p, d, q, P, D, Q, m;     /* orders and seasonal period */
+    int constant;                /* 1: mean (d + D = 0) or drift (d + D = 1) included */
+    double ar[5], ma[5];         /* non-seasonal coefficients (R's sign convention) */
+    double sar[2], sma[2];       /* seasonal coefficients */
+    double mu, drift;            /* intercept, drift per step (data units) */
+    double beta[SC_FORECAST_MAX_EXOG]; /* regression coefficients of the exog columns */
+    size_t nx;                   /* exog columns */
+    double sigma2;               /* innovation variance */
+    double loglik, aicc;         /* exact Gaussian log-likelihood (as R's logLik), AICc */
+    size_t nobs;                 /* observations in the likelihood (n - d - mD) */
+    int css;                     /* 1 when the exact ML fit failed and CSS answered */
+    /* harmonic only: */
+    int nperiods;                /* seasonal periods with Fourier terms */
+    int periods[4];
+    int harmonics[4];            /* K per period */
+} sc_arima_info;
+/* Fails with SC_ERR_INPUT when fc is not a fitted arima or harmonic instance. */
+sc_status sc_arima_info_get(const sc_forecaster *fc, sc_arima_info *out, sc_error *err);
 
 /* ---- M4 evaluation (m4eval.c) ---------------------------------------------------- */
 
