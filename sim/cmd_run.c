@@ -87,6 +87,8 @@ static char *summary_json(sc_run *const *runs, size_t n)
         cJSON_AddNumberToObject(o, "unserved_fraction", s->unserved_fraction);
         cJSON_AddNumberToObject(o, "idle_capacity_hours", s->idle_capacity_hours);
         cJSON_AddNumberToObject(o, "actions", (double)s->actions);
+        if (s->lower_bound_usd == s->lower_bound_usd)
+            cJSON_AddNumberToObject(o, "lower_bound_usd", s->lower_bound_usd);
         cJSON_AddNumberToObject(o, "launches", (double)s->launches);
         cJSON_AddNumberToObject(o, "refused", (double)s->refused);
         cJSON_AddNumberToObject(o, "throttled", (double)s->throttled);

@@ -5,8 +5,8 @@
  * Events: STEP (a demand step boundary: account every app up to it, bill, close the
  * step's metrics), DECIDE (the policy's clock), ACTION (a plan action whose issue time
  * has come), and the mock provider's own events.  The queue orders by (time, insertion
- * sequence), so at a step boundary the STEP event (scheduled one step earlier) runs
- * before a decision scheduled later for the same instant.
+ * sequence); all STEP events are queued first, so at a step boundary the STEP event runs
+ * before any decision or provider event of the same instant.
  *
  * Accounting is lazy: before the capacity of a pool changes, its region is accounted from
  * its last accounted instant to now with the old capacity, together with the
@@ -436,11 +436,14 @@ sc_status sc_run_policy(const sc_world *w, const sc_policy_spec *spec, int per_s
                            .clairvoyant = pt->clairvoyant};
     snapshot(&c);
     int64_t cadence = sc_policy_cadence_ms(pol);
-    if ((st = sc_evq_push(c.q, sc->start + sc->step_ms, EV_STEP, 0, 1, NULL)) ||
-        (st = sc_evq_push(c.q, sc->start, EV_DECIDE, 0, 0, NULL))) {
-        st = sc_error_set(err, st, where, "event queue");
-        goto fail;
-    }
+    /* Every step boundary is queued before anything else, so at a boundary the step
+     * event runs before any decision or provider event of the same instant, whatever
+     * the policy's cadence: a decision at a boundary sees the step that starts there. */
+    for (int64_t k = 1; k <= w->n_steps; k++)
+        if ((st = sc_evq_push(c.q, sc->start + k * sc->step_ms, EV_STEP, 0, (uint64_t)k, NULL)))
+            goto qfail;
+    if ((st = sc_evq_push(c.q, sc->start, EV_DECIDE, 0, 0, NULL)))
+        goto qfail;
     sc_event ev;
     while (sc_evq_pop(c.q, &ev)) {
         if (ev.time > end)
@@ -452,8 +455,6 @@ sc_status sc_run_policy(const sc_world *w, const sc_policy_spec *spec, int per_s
                 break;
             c.step = (int64_t)ev.b;
             snapshot(&c);
-            if ((st = sc_evq_push(c.q, ev.time + sc->step_ms, EV_STEP, 0, ev.b + 1, NULL)))
-                goto qfail;
         } else if (ev.type == EV_DECIDE) {
             view.now = ev.time;
             view.step = c.step;

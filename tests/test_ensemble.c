@@ -151,14 +151,14 @@ Test(ensemble, conformal_coverage_on_gaussian_residuals)
 
 /* The ensemble's own intervals on a daily cycle with iid Gaussian noise (sd 1): the
  * calibration uses tail mass c (1 - q) with c = ENS_TAIL_FACTOR = 0.5 (see ensemble.c),
- * so a 95 % central interval is built as a 97.5 % one.  Over 40 independent series x 48
+ * so a 95 % central interval is built as a 97.5 % one.  Over 12 independent series x 48
  * steps the realised coverage of the 95 % interval must lie in [0.93, 0.995]: the
- * expected 0.975 minus a finite-calibration allowance (8 origins x 24-step bands) and
- * a binomial sd of sqrt(.975*.025/1920) = 0.0036. */
+ * expected 0.975 minus a finite-calibration allowance (7 origins x 6..24-step bands)
+ * and about 3 binomial sd, sqrt(.975*.025/576) = 0.0065. */
 Test(ensemble, interval_coverage_on_gaussian_noise, .init = setup)
 {
     gsl_rng *r = sc_rng_stream_alloc(sc_rng_key(11, SC_RNG_FORECAST, 4, 5, 6));
-    enum { N = 600, H = 48, S = 40 };
+    enum { N = 400, H = 48, S = 12 };
     double y[N + H], f[H], qv[2 * H], q[2] = {0.025, 0.975};
     size_t hit = 0;
     sc_forecast_config cfg;

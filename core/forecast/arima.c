@@ -50,6 +50,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <stdio.h>
 
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_multimin.h>
@@ -61,7 +62,8 @@
 #define AR_MINROOT 1.01          /* R's myarima: roots inside this make a model invalid */
 #define AR_KPSS_CRIT 0.463       /* urca ur.kpss type "mu", 5 % */
 #define AR_SEAS_THRESHOLD 0.64   /* forecast::nsdiffs "seas" heuristic */
-#define AR_BFGS_MAXIT 200
+#define AR_BFGS_MAXIT 100       /* R's optim default maxit */
+#define AR_RELTOL 1.490116e-8    /* R's optim default reltol, sqrt(DBL_EPSILON) */
 #define AR_GRAD_TOL 1e-5
 #define AR_FD_STEP 1e-4          /* central-difference step (scaled parameters) */
 
@@ -358,9 +360,11 @@ static void make_w(model_ctx *c, const double *beta)
 }
 
 /* Objective: CSS 0.5 log(ssq/nu), ML 0.5 log(sigma2) + 0.5 sumlog/nu (R's arima). */
+long sc_arima_dbg_evals[2];
 static double model_objective(const double *x, void *ctx)
 {
     model_ctx *c = ctx;
+    sc_arima_dbg_evals[c->css]++;
     double ar[SC_ARIMA_MAX_p], ma[SC_ARIMA_MAX_q], sar[SC_ARIMA_MAX_SP],
         sma[SC_ARIMA_MAX_SQ];
     const double *beta;
@@ -472,11 +476,16 @@ static double minimise(obj_fn f, void *ctx, double *x, size_t dim)
     gsl_multimin_function_fdf F = {g_f, g_df, g_fdf, dim, &mc};
     double best = f0;
     if (gsl_multimin_fdfminimizer_set(mz, &F, &xv.vector, 0.01, 0.1) == GSL_SUCCESS) {
+        double fprev = f0;
         for (int it = 0; it < AR_BFGS_MAXIT; it++) {
             if (gsl_multimin_fdfminimizer_iterate(mz) != GSL_SUCCESS)
                 break;
             if (gsl_multimin_test_gradient(mz->gradient, AR_GRAD_TOL) == GSL_SUCCESS)
                 break;
+            /* R's optim reltol: stop when an iteration gains less than that */
+            if (fabs(fprev - mz->f) <= AR_RELTOL * (fabs(mz->f) + AR_RELTOL))
+                break;
+            fprev = mz->f;
         }
         if (mz->f < best) {
             best = mz->f;
@@ -595,7 +604,10 @@ static void fit_one(fit_data *fd, sc_arima_order o, int css, double offset, one_
             return;   /* R: "non-stationary AR part from CSS" */
         c.css = 0;
         c.transform = 1;
+        long e0 = sc_arima_dbg_evals[0];
         double fml = minimise(model_objective, &c, xr, dim);
+        if (getenv("H11DBG"))
+            fprintf(stderr, "ML (%d,%d,%d)(%d,%d,%d) dim %zu evals %ld f %g\n", o.p, o.d, o.q, o.P, o.D, o.Q, dim, sc_arima_dbg_evals[0] - e0, fml);
         if (!(fml < AR_PENALTY))
             return;
         (void)model_objective(xr, &c);

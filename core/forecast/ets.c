@@ -57,6 +57,10 @@
 #define ETS_TOL_F 1e-10       /* |f| below this makes a multiplicative model invalid */
 #define ETS_MAXIT 1000        /* Nelder-Mead iterations per model */
 #define ETS_SIZE_TOL 1e-3     /* simplex size at convergence (normalised scale) */
+#ifndef ETS_OPTIMISER_R
+#define ETS_OPTIMISER_R 0     /* 1: R's nmmin in data units (r_nmmin); 0: two-stage GSL */
+#endif
+#define ETS_R_MAXIT 2000      /* R's ets default maxit */
 #ifndef ETS_STAGE2_PASSES
 #define ETS_STAGE2_PASSES 1   /* Nelder-Mead runs over all parameters and states */
 #endif
@@ -195,6 +199,9 @@ typedef struct fit_ctx {
     double seas[SC_ETS_MAX_PERIOD];  /* scratch ring */
     size_t np, n_par;                /* vector length; leading smoothing parameters */
     double full[4 + 2 + SC_ETS_MAX_PERIOD];  /* stage 1: states held fixed here */
+    double scale;           /* data / normalised data (R optimiser: data units) */
+    double lik_shift;       /* 2 n log(scale): lik of the data = lik of normalised + it */
+    double tmp[4 + 2 + SC_ETS_MAX_PERIOD];   /* scratch of objective_raw */
 } fit_ctx;
 
 /* Unpack a parameter vector; returns 0 when outside the usual bounds. */
@@ -287,6 +294,155 @@ static int run_nm(double (*fn)(const gsl_vector *, void *), fit_ctx *c, double *
     return 1;
 }
 
+/* Objective in R's parametrisation: states in data units, the likelihood of the data
+ * (R's ets does not normalise), non-finite or out of bounds = R's nmmin "big". */
+#define ETS_R_BIG 1.0e35
+static double objective_raw(const double *v, fit_ctx *c)
+{
+    memcpy(c->tmp, v, c->np * sizeof *v);
+    c->tmp[c->i_l] /= c->scale;
+    if (c->i_b >= 0)
+        c->tmp[c->i_b] /= c->scale;
+    if (c->i_s >= 0 && c->md.season == 'A')
+        for (int j = 0; j < c->m - 1; j++)
+            c->tmp[c->i_s + j] /= c->scale;
+    gsl_vector_view tv = gsl_vector_view_array(c->tmp, c->np);
+    double f = objective(&tv.vector, c);
+    return f >= ETS_PENALTY ? ETS_R_BIG : f + c->lik_shift;
+}
+
+/* R's Nelder-Mead (nmmin in R's src/appl/optim.c, as called by forecast's
+ * etsNelderMead: abstol -Inf, reltol sqrt(DBL_EPSILON), alpha 1, beta 0.5, gamma 2,
+ * maxit 2000), transcribed so that the estimates follow R's path: a simplex of one
+ * common step 0.1 max|x_i| (dominated by the level in data units), stopping when the
+ * spread of the vertex values falls under reltol (|f| + reltol).  x gets the best
+ * vertex.  P is (n+1) x (n+2), column-major as in R. */
+static void r_nmmin(fit_ctx *c, double *x, size_t n, int maxit)
+{
+    enum { NMAX = 4 + 2 + SC_ETS_MAX_PERIOD };
+    const double alpha = 1.0, bet = 0.5, gamm = 2.0, intol = 1.490116119384765625e-8;
+    double P[NMAX + 1][NMAX + 2];   /* P[i][j]: coordinate i (i = n: value) of vertex j */
+    double B[NMAX];
+    memcpy(B, x, n * sizeof *B);
+    double f = objective_raw(B, c);
+    if (!(f < ETS_R_BIG))
+        return;   /* R stops: "function cannot be evaluated at initial parameters" */
+    int funcount = 1;
+    double convtol = intol * (fabs(f) + intol);
+    size_t n1 = n + 1, C = n + 2, L = 1, H;
+    P[n1 - 1][0] = f;
+    for (size_t i = 0; i < n; i++)
+        P[i][0] = B[i];
+    double step = 0.0, size = 0.0;
+    for (size_t i = 0; i < n; i++)
+        if (0.1 * fabs(B[i]) > step)
+            step = 0.1 * fabs(B[i]);
+    if (step == 0.0)
+        step = 0.1;
+    for (size_t j = 2; j <= n1; j++) {
+        for (size_t i = 0; i < n; i++)
+            P[i][j - 1] = B[i];
+        double trystep = step;
+        while (P[j - 2][j - 1] == B[j - 2]) {
+            P[j - 2][j - 1] = B[j - 2] + trystep;
+            trystep *= 10;
+        }
+        size += trystep;
+    }
+    double oldsize = size, VH, VL, VR;
+    int calcvert = 1;
+    do {
+        if (calcvert) {
+            for (size_t j = 0; j < n1; j++)
+                if (j + 1 != L) {
+                    for (size_t i = 0; i < n; i++)
+                        B[i] = P[i][j];
+                    f = objective_raw(B, c);
+                    funcount++;
+                    P[n1 - 1][j] = f;
+                }
+            calcvert = 0;
+        }
+        VL = P[n1 - 1][L - 1];
+        VH = VL;
+        H = L;
+        for (size_t j = 1; j <= n1; j++)
+            if (j != L) {
+                f = P[n1 - 1][j - 1];
+                if (f < VL) {
+                    L = j;
+                    VL = f;
+                }
+                if (f > VH) {
+                    H = j;
+                    VH = f;
+                }
+            }
+        if (VH <= VL + convtol)
+            break;
+        for (size_t i = 0; i < n; i++) {
+            double temp = -P[i][H - 1];
+            for (size_t j = 0; j < n1; j++)
+                temp += P[i][j];
+            P[i][C - 1] = temp / (double)n;
+        }
+        for (size_t i = 0; i < n; i++)
+            B[i] = (1.0 + alpha) * P[i][C - 1] - alpha * P[i][H - 1];
+        f = objective_raw(B, c);
+        funcount++;
+        VR = f;
+        if (VR < VL) {
+            P[n1 - 1][C - 1] = f;
+            for (size_t i = 0; i < n; i++) {
+                f = gamm * B[i] + (1 - gamm) * P[i][C - 1];
+                P[i][C - 1] = B[i];
+                B[i] = f;
+            }
+            f = objective_raw(B, c);
+            funcount++;
+            if (f < VR) {
+                for (size_t i = 0; i < n; i++)
+                    P[i][H - 1] = B[i];
+                P[n1 - 1][H - 1] = f;
+            } else {
+                for (size_t i = 0; i < n; i++)
+                    P[i][H - 1] = P[i][C - 1];
+                P[n1 - 1][H - 1] = VR;
+            }
+        } else {
+            if (VR < VH) {
+                for (size_t i = 0; i < n; i++)
+                    P[i][H - 1] = B[i];
+                P[n1 - 1][H - 1] = VR;
+            }
+            for (size_t i = 0; i < n; i++)
+                B[i] = (1 - bet) * P[i][H - 1] + bet * P[i][C - 1];
+            f = objective_raw(B, c);
+            funcount++;
+            if (f < P[n1 - 1][H - 1]) {
+                for (size_t i = 0; i < n; i++)
+                    P[i][H - 1] = B[i];
+                P[n1 - 1][H - 1] = f;
+            } else if (VR >= VH) {
+                calcvert = 1;
+                size = 0.0;
+                for (size_t j = 0; j < n1; j++)
+                    if (j + 1 != L)
+                        for (size_t i = 0; i < n; i++) {
+                            P[i][j] = bet * (P[i][j] - P[i][L - 1]) + P[i][L - 1];
+                            size += fabs(P[i][j] - P[i][L - 1]);
+                        }
+                if (size < oldsize)
+                    oldsize = size;
+                else
+                    break;   /* polytope size not decreased in shrink */
+            }
+        }
+    } while (funcount <= maxit);
+    for (size_t i = 0; i < n; i++)
+        x[i] = P[i][L - 1];
+}
+
 /* Least-squares line through (1..k, v[0..k-1]): intercept at 0 and slope. */
 static void ls_line(const double *v, size_t k, double *icept, double *slope)
 {
@@ -313,7 +469,7 @@ typedef struct fit_result {
 } fit_result;
 
 /* Fit one model to normalised y (n >= 3m when seasonal). */
-static sc_status fit_model(sc_ets_model md, int m, const double *y, size_t n,
+static sc_status fit_model(sc_ets_model md, int m, const double *y, size_t n, double scale,
                            const sc_forecast_config *cfg, fit_result *res, sc_error *err)
 {
     memset(res, 0, sizeof *res);
@@ -421,6 +577,28 @@ static sc_status fit_model(sc_ets_model md, int m, const double *y, size_t n,
      * worse: on a validation window cut from the end of the first 40 M4 Hourly training
      * series, never the test values, OWA 1.92 with one pass vs 2.13 with two). */
     int ok = 1;
+#if ETS_OPTIMISER_R
+    /* R's path: one Nelder-Mead over parameters and states in data units (r_nmmin). */
+    (void)step;
+    (void)run_nm;
+    (void)objective_par;
+    c.scale = scale;
+    c.lik_shift = 2.0 * (double)n * log(scale);
+    x[c.i_l] *= scale;
+    if (c.i_b >= 0)
+        x[c.i_b] *= scale;
+    if (c.i_s >= 0 && md.season == 'A')
+        for (int j = 0; j < m - 1; j++)
+            x[c.i_s + j] *= scale;
+    r_nmmin(&c, x, (size_t)np, ETS_R_MAXIT);
+    x[c.i_l] /= scale;
+    if (c.i_b >= 0)
+        x[c.i_b] /= scale;
+    if (c.i_s >= 0 && md.season == 'A')
+        for (int j = 0; j < m - 1; j++)
+            x[c.i_s + j] /= scale;
+#else
+    (void)r_nmmin;
     if (n_par > 0) {
         memcpy(c.full, x, (size_t)np * sizeof *x);
         ok = run_nm(objective_par, &c, x, step, (size_t)n_par, ETS_MAXIT);
@@ -429,6 +607,7 @@ static sc_status fit_model(sc_ets_model md, int m, const double *y, size_t n,
     }
     for (int pass = 0; ok && pass < ETS_STAGE2_PASSES; pass++)
         ok = run_nm(objective, &c, x, step, (size_t)np, ETS_MAXIT);
+#endif
     if (!ok)
         return sc_error_set(err, SC_ERR_NOMEM, "ets", "allocating the minimiser");
     double par[4], l, b;
@@ -559,7 +738,7 @@ static sc_status ets_fit(void *state, const sc_forecast_config *cfg, const doubl
                         continue;
                     if (md.error == 'A' && md.season == 'M')
                         continue;   /* R's restrict = TRUE */
-                    status = fit_model(md, m, yn, n, cfg, &cur, err);
+                    status = fit_model(md, m, yn, n, scale, cfg, &cur, err);
                     if (status != SC_OK)
                         goto done;
                     if (cur.ok && (!best.ok || cur.aicc < best.aicc)) {

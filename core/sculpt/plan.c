@@ -210,7 +210,8 @@ sc_status sc_rap_build(sc_rap *rap, const sc_rap_ctx *ctx, const sc_opt_problem 
     free(d);
     if (st)
         return sc_error_set(err, st, "plan", "out of memory");
-    qsort(rap->actions + first, rap->n - first, sizeof *rap->actions, cmp_action);
+    if (rap->n > first)
+        qsort(rap->actions + first, rap->n - first, sizeof *rap->actions, cmp_action);
     rap->objective_usd += sol->objective_usd;
     rap->lp_bound_usd += sol->lp_bound_usd;
     rap->cost_usd += sol->cost_instances_usd;
