@@ -20,7 +20,8 @@ build: deps $(BUILD)/CMakeCache.txt
 
 demo: build
 	@mkdir -p out
-	./$(BUILD)/sculpt run scenarios/demo.json -o out/demo.h5
+	@rm -rf out/demo-report
+	./$(BUILD)/sculpt run scenarios/demo.json -o out/demo.h5 --report out/demo-report
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
