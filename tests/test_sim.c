@@ -341,3 +341,33 @@ Test(hpa, scale_down_waits_for_stabilisation_window)
     cr_assert_eq(hpa_step(&f, t0 + 300000, 10, 0, 2.5), -5);
     hpa_fini(&f);
 }
+
+Test(policy_params, shared_helpers)
+{
+    cJSON *p = cJSON_Parse("{\"a\": \"90s\", \"b\": 2.5, \"z\": \"0s\", \"t\": 0.0, \"u\": true,"
+                           " \"bad\": \"soon\"}");
+    sc_error err;
+    int64_t ms = -1;
+    cr_assert_eq(sc_policy_param_duration(p, "a", 1, &ms, "w", &err), SC_OK);
+    cr_assert_eq(ms, 90000);
+    cr_assert_eq(sc_policy_param_duration(p, "b", 1, &ms, "w", &err), SC_OK);
+    cr_assert_eq(ms, 2500); /* a number is seconds */
+    cr_assert_eq(sc_policy_param_duration(p, "z", 0, &ms, "w", &err), SC_OK);
+    cr_assert_eq(ms, 0);
+    cr_assert_eq(sc_policy_param_duration(p, "z", 1, &ms, "w", &err), SC_ERR_INPUT);
+    cr_assert_eq(sc_policy_param_duration(p, "bad", 0, &ms, "w", &err), SC_ERR_INPUT);
+    cr_assert_str_eq(err.where, "w");
+    cr_assert_not_null(strstr(err.msg, "bad"));
+    ms = 7;
+    cr_assert_eq(sc_policy_param_duration(p, "absent", 1, &ms, "w", &err), SC_OK);
+    cr_assert_eq(ms, 7);
+    double x = -1;
+    cr_assert_eq(sc_policy_param_number(p, "t", 0, 1, 0, &x, "w", &err), SC_OK);
+    cr_assert_eq(sc_policy_param_number(p, "t", 0, 1, 1, &x, "w", &err), SC_ERR_INPUT);
+    cr_assert_eq(sc_policy_param_number(p, "b", 0, 2, 0, &x, "w", &err), SC_ERR_INPUT);
+    int flag = 0;
+    cr_assert_eq(sc_policy_param_bool(p, "u", &flag, "w", &err), SC_OK);
+    cr_assert_eq(flag, 1);
+    cr_assert_eq(sc_policy_param_bool(p, "b", &flag, "w", &err), SC_ERR_INPUT);
+    cJSON_Delete(p);
+}

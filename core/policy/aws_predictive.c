@@ -101,48 +101,6 @@ typedef struct awsp_state {
     long n_fits;               /* fits made (for tests and reports) */
 } awsp_state;
 
-static sc_status awsp_duration(const cJSON *params, const char *key, int64_t *out,
-                               const char *where, sc_error *err)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(params, key);
-    if (!v)
-        return SC_OK;
-    if (cJSON_IsString(v)) {
-        if (sc_duration_parse(v->valuestring, out) == SC_OK && *out >= 0)
-            return SC_OK;
-    } else if (cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < 1e12) {
-        *out = (int64_t)(v->valuedouble * 1000.0 + 0.5);
-        return SC_OK;
-    }
-    return sc_error_set(err, SC_ERR_INPUT, where,
-                        "%s: expected a duration such as \"300s\" or a number of seconds", key);
-}
-
-static sc_status awsp_number(const cJSON *params, const char *key, double lo, double hi,
-                             double *out, const char *where, sc_error *err)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(params, key);
-    if (!v)
-        return SC_OK;
-    if (!cJSON_IsNumber(v) || !(v->valuedouble >= lo && v->valuedouble <= hi))
-        return sc_error_set(err, SC_ERR_INPUT, where, "%s: expected a number in [%g, %g]", key,
-                            lo, hi);
-    *out = v->valuedouble;
-    return SC_OK;
-}
-
-static sc_status awsp_bool(const cJSON *params, const char *key, int *out, const char *where,
-                           sc_error *err)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(params, key);
-    if (!v)
-        return SC_OK;
-    if (!cJSON_IsBool(v))
-        return sc_error_set(err, SC_ERR_INPUT, where, "%s: expected true or false", key);
-    *out = cJSON_IsTrue(v);
-    return SC_OK;
-}
-
 static void awsp_cleanup(void *state)
 {
     awsp_state *s = state;
@@ -189,20 +147,20 @@ static sc_status awsp_init(void *state, const sc_scenario *sc, const cJSON *para
                                 "unknown parameter '%s' of policy aws-predictive", it->string);
     }
     sc_status st;
-    if ((st = awsp_duration(params, "cadence", &s->cadence_ms, where, err)) ||
-        (st = awsp_duration(params, "buffer", &s->buffer_ms, where, err)) ||
-        (st = awsp_duration(params, "warmup", &s->warmup_ms, where, err)) ||
-        (st = awsp_duration(params, "history", &s->history_ms, where, err)) ||
-        (st = awsp_duration(params, "min_history", &s->min_history_ms, where, err)) ||
-        (st = awsp_duration(params, "refresh", &s->refresh_ms, where, err)) ||
-        (st = awsp_duration(params, "horizon", &horizon_ms, where, err)) ||
-        (st = awsp_number(params, "target_util", 0, 1, &s->target_override, where, err)) ||
-        (st = awsp_number(params, "max_observed_util", 0.01, 100, &s->max_observed_util, where,
+    if ((st = sc_policy_param_duration(params, "cadence", 0, &s->cadence_ms, where, err)) ||
+        (st = sc_policy_param_duration(params, "buffer", 0, &s->buffer_ms, where, err)) ||
+        (st = sc_policy_param_duration(params, "warmup", 0, &s->warmup_ms, where, err)) ||
+        (st = sc_policy_param_duration(params, "history", 0, &s->history_ms, where, err)) ||
+        (st = sc_policy_param_duration(params, "min_history", 0, &s->min_history_ms, where, err)) ||
+        (st = sc_policy_param_duration(params, "refresh", 0, &s->refresh_ms, where, err)) ||
+        (st = sc_policy_param_duration(params, "horizon", 0, &horizon_ms, where, err)) ||
+        (st = sc_policy_param_number(params, "target_util", 0, 1, 0, &s->target_override, where, err)) ||
+        (st = sc_policy_param_number(params, "max_observed_util", 0.01, 100, 0, &s->max_observed_util, where,
                           err)) ||
-        (st = awsp_number(params, "out_periods", 1, 1000, &out_p, where, err)) ||
-        (st = awsp_number(params, "in_periods", 1, 1000, &in_p, where, err)) ||
-        (st = awsp_bool(params, "predictive", &s->predictive, where, err)) ||
-        (st = awsp_bool(params, "target_tracking", &s->target_tracking, where, err)))
+        (st = sc_policy_param_number(params, "out_periods", 1, 1000, 0, &out_p, where, err)) ||
+        (st = sc_policy_param_number(params, "in_periods", 1, 1000, 0, &in_p, where, err)) ||
+        (st = sc_policy_param_bool(params, "predictive", &s->predictive, where, err)) ||
+        (st = sc_policy_param_bool(params, "target_tracking", &s->target_tracking, where, err)))
         return st;
     const cJSON *f = cJSON_GetObjectItemCaseSensitive(params, "forecaster");
     if (f) {

@@ -69,6 +69,53 @@ sc_status sc_plan_to_target(sc_plan *plan, const sc_policy_view *view, int app, 
     return sc_plan_push(plan, &a);
 }
 
+sc_status sc_policy_param_duration(const cJSON *params, const char *key, int positive,
+                                   int64_t *out, const char *where, sc_error *err)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(params, key);
+    if (!v)
+        return SC_OK;
+    int64_t ms = -1;
+    if (cJSON_IsString(v)) {
+        if (sc_duration_parse(v->valuestring, &ms) != SC_OK)
+            ms = -1;
+    } else if (cJSON_IsNumber(v) && v->valuedouble >= 0 && v->valuedouble < 1e12) {
+        ms = (int64_t)(v->valuedouble * 1000.0 + 0.5);
+    }
+    if (ms < 0 || (positive && ms == 0))
+        return sc_error_set(err, SC_ERR_INPUT, where,
+                            "%s: expected a %sduration such as \"15s\" or a number of seconds",
+                            key, positive ? "positive " : "");
+    *out = ms;
+    return SC_OK;
+}
+
+sc_status sc_policy_param_number(const cJSON *params, const char *key, double lo, double hi,
+                                 int lo_open, double *out, const char *where, sc_error *err)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(params, key);
+    if (!v)
+        return SC_OK;
+    if (!cJSON_IsNumber(v) || !(lo_open ? v->valuedouble > lo : v->valuedouble >= lo) ||
+        !(v->valuedouble <= hi))
+        return sc_error_set(err, SC_ERR_INPUT, where, "%s: expected a number in %c%g, %g]", key,
+                            lo_open ? '(' : '[', lo, hi);
+    *out = v->valuedouble;
+    return SC_OK;
+}
+
+sc_status sc_policy_param_bool(const cJSON *params, const char *key, int *out,
+                               const char *where, sc_error *err)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(params, key);
+    if (!v)
+        return SC_OK;
+    if (!cJSON_IsBool(v))
+        return sc_error_set(err, SC_ERR_INPUT, where, "%s: expected true or false", key);
+    *out = cJSON_IsTrue(v);
+    return SC_OK;
+}
+
 sc_status sc_policy_register(const sc_policy_type *type)
 {
     if (n_extra >= MAX_POLICIES)

@@ -78,36 +78,6 @@ typedef struct reactive_state {
     int initialised;
 } reactive_state;
 
-static sc_status get_duration(const cJSON *params, const char *key, int64_t *out,
-                              const char *where, sc_error *err)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(params, key);
-    if (!v)
-        return SC_OK;
-    if (cJSON_IsString(v)) {
-        if (sc_duration_parse(v->valuestring, out) == SC_OK)
-            return SC_OK;
-    } else if (cJSON_IsNumber(v) && v->valuedouble >= 0) {
-        *out = (int64_t)(v->valuedouble * 1000.0 + 0.5);
-        return SC_OK;
-    }
-    return sc_error_set(err, SC_ERR_INPUT, where,
-                        "%s: expected a duration such as \"15s\" or a number of seconds", key);
-}
-
-static sc_status get_number(const cJSON *params, const char *key, double lo, double hi,
-                            double *out, const char *where, sc_error *err)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(params, key);
-    if (!v)
-        return SC_OK;
-    if (!cJSON_IsNumber(v) || !(v->valuedouble >= lo && v->valuedouble <= hi))
-        return sc_error_set(err, SC_ERR_INPUT, where, "%s: expected a number in [%g, %g]", key,
-                            lo, hi);
-    *out = v->valuedouble;
-    return SC_OK;
-}
-
 static void reactive_cleanup(void *state)
 {
     reactive_state *s = state;
@@ -147,17 +117,17 @@ static sc_status reactive_init(void *state, const sc_scenario *sc, const cJSON *
     }
     double pods = s->up_pods;
     sc_status st;
-    if ((st = get_duration(params, "sync", &s->sync_ms, where, err)) ||
-        (st = get_duration(params, "scale_down_window", &s->down_window_ms, where, err)) ||
-        (st = get_duration(params, "scale_up_window", &s->up_window_ms, where, err)) ||
-        (st = get_duration(params, "scale_up_period", &s->up_period_ms, where, err)) ||
-        (st = get_duration(params, "scale_down_period", &s->down_period_ms, where, err)) ||
-        (st = get_number(params, "tolerance", 0, 1, &s->tolerance, where, err)) ||
-        (st = get_number(params, "scale_up_pods", 0, 1e6, &pods, where, err)) ||
-        (st = get_number(params, "scale_up_percent", 0, 1e6, &s->up_percent, where, err)) ||
-        (st = get_number(params, "scale_down_percent", 0, 100, &s->down_percent, where, err)) ||
-        (st = get_number(params, "target_util", 0, 1, &s->target_override, where, err)) ||
-        (st = get_number(params, "max_observed_util", 0.01, 100, &s->max_observed_util, where,
+    if ((st = sc_policy_param_duration(params, "sync", 0, &s->sync_ms, where, err)) ||
+        (st = sc_policy_param_duration(params, "scale_down_window", 0, &s->down_window_ms, where, err)) ||
+        (st = sc_policy_param_duration(params, "scale_up_window", 0, &s->up_window_ms, where, err)) ||
+        (st = sc_policy_param_duration(params, "scale_up_period", 0, &s->up_period_ms, where, err)) ||
+        (st = sc_policy_param_duration(params, "scale_down_period", 0, &s->down_period_ms, where, err)) ||
+        (st = sc_policy_param_number(params, "tolerance", 0, 1, 0, &s->tolerance, where, err)) ||
+        (st = sc_policy_param_number(params, "scale_up_pods", 0, 1e6, 0, &pods, where, err)) ||
+        (st = sc_policy_param_number(params, "scale_up_percent", 0, 1e6, 0, &s->up_percent, where, err)) ||
+        (st = sc_policy_param_number(params, "scale_down_percent", 0, 100, 0, &s->down_percent, where, err)) ||
+        (st = sc_policy_param_number(params, "target_util", 0, 1, 0, &s->target_override, where, err)) ||
+        (st = sc_policy_param_number(params, "max_observed_util", 0.01, 100, 0, &s->max_observed_util, where,
                          err)))
         return st;
     s->up_pods = (int)pods;

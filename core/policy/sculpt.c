@@ -91,23 +91,6 @@ typedef struct sculpt_state {
     int64_t step_ms;
 } sculpt_state;
 
-static sc_status sp_duration(const cJSON *params, const char *key, int64_t *out,
-                             const char *where, sc_error *err)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(params, key);
-    if (!v)
-        return SC_OK;
-    if (cJSON_IsString(v)) {
-        if (sc_duration_parse(v->valuestring, out) == SC_OK && *out > 0)
-            return SC_OK;
-    } else if (cJSON_IsNumber(v) && v->valuedouble > 0 && v->valuedouble < 1e12) {
-        *out = (int64_t)(v->valuedouble * 1000.0 + 0.5);
-        return SC_OK;
-    }
-    return sc_error_set(err, SC_ERR_INPUT, where,
-                        "%s: expected a positive duration such as \"1h\"", key);
-}
-
 static void sculpt_cleanup(void *state)
 {
     sculpt_state *s = state;
@@ -172,10 +155,10 @@ static sc_status sculpt_init(void *state, const sc_scenario *sc, const cJSON *pa
                                 "unknown parameter '%s' of policy sculpt", it->string);
     }
     sc_status st;
-    if ((st = sp_duration(params, "cadence", &s->cadence_ms, where, err)) ||
-        (st = sp_duration(params, "horizon", &s->horizon_ms, where, err)) ||
-        (st = sp_duration(params, "history", &s->history_ms, where, err)) ||
-        (st = sp_duration(params, "refit", &s->refit_ms, where, err)))
+    if ((st = sc_policy_param_duration(params, "cadence", 1, &s->cadence_ms, where, err)) ||
+        (st = sc_policy_param_duration(params, "horizon", 1, &s->horizon_ms, where, err)) ||
+        (st = sc_policy_param_duration(params, "history", 1, &s->history_ms, where, err)) ||
+        (st = sc_policy_param_duration(params, "refit", 1, &s->refit_ms, where, err)))
         return st;
     const cJSON *v;
     if ((v = cJSON_GetObjectItemCaseSensitive(params, "penalty_multiplier"))) {

@@ -47,38 +47,6 @@ typedef struct snp_state {
     int initialised;
 } snp_state;
 
-static sc_status snp_duration(const cJSON *params, const char *key, int64_t *out,
-                              const char *where, sc_error *err)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(params, key);
-    if (!v)
-        return SC_OK;
-    if (cJSON_IsString(v)) {
-        if (sc_duration_parse(v->valuestring, out) == SC_OK && *out > 0)
-            return SC_OK;
-    } else if (cJSON_IsNumber(v) && v->valuedouble > 0 && v->valuedouble < 1e12) {
-        *out = (int64_t)(v->valuedouble * 1000.0 + 0.5);
-        return SC_OK;
-    }
-    return sc_error_set(err, SC_ERR_INPUT, where,
-                        "%s: expected a positive duration such as \"5m\" or a number of "
-                        "seconds",
-                        key);
-}
-
-static sc_status snp_number(const cJSON *params, const char *key, double lo, double hi,
-                            double *out, const char *where, sc_error *err)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(params, key);
-    if (!v)
-        return SC_OK;
-    if (!cJSON_IsNumber(v) || !(v->valuedouble > lo && v->valuedouble <= hi))
-        return sc_error_set(err, SC_ERR_INPUT, where, "%s: expected a number in (%g, %g]", key,
-                            lo, hi);
-    *out = v->valuedouble;
-    return SC_OK;
-}
-
 static void snp_cleanup(void *state)
 {
     snp_state *s = state;
@@ -108,10 +76,10 @@ static sc_status snp_init(void *state, const sc_scenario *sc, const cJSON *param
                                 it->string);
     }
     sc_status st;
-    if ((st = snp_duration(params, "cadence", &s->cadence_ms, where, err)) ||
-        (st = snp_duration(params, "season", &s->season_ms, where, err)) ||
-        (st = snp_number(params, "target_util", 0, 1, &s->target_override, where, err)) ||
-        (st = snp_number(params, "boot_quantile", 0, 0.9999, &s->boot_quantile, where, err)))
+    if ((st = sc_policy_param_duration(params, "cadence", 1, &s->cadence_ms, where, err)) ||
+        (st = sc_policy_param_duration(params, "season", 1, &s->season_ms, where, err)) ||
+        (st = sc_policy_param_number(params, "target_util", 0, 1, 1, &s->target_override, where, err)) ||
+        (st = sc_policy_param_number(params, "boot_quantile", 0, 0.9999, 1, &s->boot_quantile, where, err)))
         return st;
     if (s->season_ms % sc->step_ms != 0)
         return sc_error_set(err, SC_ERR_INPUT, where,

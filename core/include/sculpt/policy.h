@@ -131,6 +131,17 @@ int64_t sc_policy_cadence_ms(const sc_policy *p);
 sc_status sc_policy_decide(sc_policy *p, const sc_policy_view *view, sc_plan *plan,
                            sc_error *err);
 
+/* Optional parameters for a policy's init: an absent key leaves *out unchanged; a bad
+ * value is SC_ERR_INPUT naming `where` and the key.  A duration is a string such as
+ * "15s" / "5m" or a number of seconds (> 0 when `positive`, else >= 0); a number must lie
+ * in [lo, hi], or (lo, hi] when `lo_open`. */
+sc_status sc_policy_param_duration(const cJSON *params, const char *key, int positive,
+                                   int64_t *out, const char *where, sc_error *err);
+sc_status sc_policy_param_number(const cJSON *params, const char *key, double lo, double hi,
+                                 int lo_open, double *out, const char *where, sc_error *err);
+sc_status sc_policy_param_bool(const cJSON *params, const char *key, int *out,
+                               const char *where, sc_error *err);
+
 /* Built-in policy types. */
 extern const sc_policy_type sc_policy_static;
 extern const sc_policy_type sc_policy_reactive;
