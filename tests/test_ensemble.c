@@ -230,11 +230,12 @@ static double smape(const double *y, const double *f, size_t h)
     return s / (double)h;
 }
 
-/* Regression on real data: M4 Hourly series 1-10 (fixture), H = 48, m = 24.  The
+/* Regression on real data: M4 Hourly series 1-5 (fixture), H = 48, m = 24.  (Five, not
+ * ten: with arima built, every ensemble fit runs auto.arima twice, ~20 s a series.)  The
  * ensemble's mean sMAPE must beat snaive's on the same series (the test computes both
  * from the forecasts, sMAPE as M4 defines it).  Published sNaive sMAPE over all 414
  * series is 13.912; the ensemble combines snaive with better members. */
-Test(ensemble, beats_snaive_on_ten_m4_series, .init = setup, .timeout = 600)
+Test(ensemble, beats_snaive_on_five_m4_series, .init = setup, .timeout = 600)
 {
     sc_m4_set tr, te;
     sc_error err;
@@ -244,7 +245,7 @@ Test(ensemble, beats_snaive_on_ten_m4_series, .init = setup, .timeout = 600)
     sc_forecast_config_init(&cfg);
     cfg.period = 24;
     double se = 0.0, ss = 0.0, f[48];
-    for (size_t i = 0; i < 10; i++) {
+    for (size_t i = 0; i < 5; i++) {
         const char *names[2] = {"ensemble", "snaive"};
         for (int k = 0; k < 2; k++) {
             sc_forecaster *fc;
@@ -252,7 +253,7 @@ Test(ensemble, beats_snaive_on_ten_m4_series, .init = setup, .timeout = 600)
             cr_assert_eq(sc_forecaster_fit(fc, tr.y[i], tr.n[i], NULL, &err), SC_OK, "%s",
                          err.msg);
             cr_assert_eq(sc_forecaster_predict(fc, 48, NULL, 0, f, NULL, &err), SC_OK);
-            *(k ? &ss : &se) += smape(te.y[i], f, 48) / 10.0;
+            *(k ? &ss : &se) += smape(te.y[i], f, 48) / 5.0;
             sc_forecaster_free(fc);
         }
     }

@@ -50,7 +50,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <stdio.h>
 
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_multimin.h>
@@ -360,11 +359,9 @@ static void make_w(model_ctx *c, const double *beta)
 }
 
 /* Objective: CSS 0.5 log(ssq/nu), ML 0.5 log(sigma2) + 0.5 sumlog/nu (R's arima). */
-long sc_arima_dbg_evals[2];
 static double model_objective(const double *x, void *ctx)
 {
     model_ctx *c = ctx;
-    sc_arima_dbg_evals[c->css]++;
     double ar[SC_ARIMA_MAX_p], ma[SC_ARIMA_MAX_q], sar[SC_ARIMA_MAX_SP],
         sma[SC_ARIMA_MAX_SQ];
     const double *beta;
@@ -604,10 +601,7 @@ static void fit_one(fit_data *fd, sc_arima_order o, int css, double offset, one_
             return;   /* R: "non-stationary AR part from CSS" */
         c.css = 0;
         c.transform = 1;
-        long e0 = sc_arima_dbg_evals[0];
         double fml = minimise(model_objective, &c, xr, dim);
-        if (getenv("H11DBG"))
-            fprintf(stderr, "ML (%d,%d,%d)(%d,%d,%d) dim %zu evals %ld f %g\n", o.p, o.d, o.q, o.P, o.D, o.Q, dim, sc_arima_dbg_evals[0] - e0, fml);
         if (!(fml < AR_PENALTY))
             return;
         (void)model_objective(xr, &c);
