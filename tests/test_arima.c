@@ -350,3 +350,13 @@ Test(arima, bad_inputs_never_nan)
         check_finite(m, y, 100, 1, 1);
     }
 }
+
+Test(arima, registry_lists_models)
+{
+    const sc_forecaster_type *t;
+    sc_error err;
+    cr_assert_eq(sc_forecaster_type_find("arima", &t, &err), SC_OK);
+    cr_expect_eq(t->max_period, SC_ARIMA_MAX_PERIOD);
+    cr_assert_eq(sc_forecaster_type_find("harmonic", &t, &err), SC_OK);
+    cr_expect_eq(t->max_period, SC_FORECAST_MAX_PERIOD);
+}

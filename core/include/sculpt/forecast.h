@@ -305,4 +305,99 @@ typedef struct sc_m4_eval_result {
 sc_status sc_m4_eval(const sc_m4_set *train, const sc_m4_set *test,
                      const sc_m4_eval_opts *opts, sc_m4_eval_result *out, sc_error *err);
 
+/* ---- event feeds as regressors (exog.c) ------------------------------------------- */
+
+#include "sculpt/events.h"
+
+/* Turn an announced event feed into exogenous regressor columns for the series of
+ * (app, geo) sampled at t0 + k * step_ms, k = 0 .. n_hist + n_future - 1 (row k covers
+ * [t0 + k step, t0 + (k+1) step); n_hist rows of history, then n_future announced rows).
+ * Columns, in this order:
+ *   0 .. K-1  one indicator per event kind: 1 when an event of that kind whose scope
+ *             covers (app, geo) (sc_event_applies) overlaps row k's interval at all,
+ *             else 0.  The K kinds are the distinct kinds of ALL events of the feed that
+ *             apply to (app, geo), whatever their time, sorted by strcmp, so the columns
+ *             are the same for every window of one series (sc_exog_feed_kinds lists them);
+ *   K         announced lift: the sum of the `lift` of the applying events that overlap
+ *             row k (an event without a stated lift (NaN) adds 0).
+ * K = 0 (no applying event) gives out->ncols = 0 and out->x = NULL: no regressors.
+ * out->x is allocated (rows * ncols, row-major) and owned by the caller: free it with
+ * sc_exog_free.  Errors: SC_ERR_INPUT for NULL arguments, step_ms <= 0 or no rows;
+ * SC_ERR_RANGE when K + 1 > SC_FORECAST_MAX_EXOG; SC_ERR_NOMEM. */
+sc_status sc_exog_from_feed(const sc_event_feed *feed, const char *app, const char *geo,
+                            sc_time_ms t0, int64_t step_ms, size_t n_hist, size_t n_future,
+                            sc_forecast_exog *out, sc_error *err);
+/* The kinds of the indicator columns for (app, geo), in column order: kinds[0..*count-1]
+ * (at most max are written; *count is the full number). */
+sc_status sc_exog_feed_kinds(const sc_event_feed *feed, const char *app, const char *geo,
+                             char (*kinds)[SC_EVENT_NAME_MAX], size_t max, size_t *count,
+                             sc_error *err);
+/* Free what sc_exog_from_feed allocated and zero *exog; NULL is a no-op. */
+void sc_exog_free(sc_forecast_exog *exog);
+
+
+/* ---- rolling-origin backtests (backtest.c) ---------------------------------------- */
+
+#define SC_BACKTEST_MAX_HORIZONS 16
+#define SC_BACKTEST_MAX_QUANTILES 16
+
+/* Options of a rolling-origin backtest of one model on regularly sampled series. */
+typedef struct sc_backtest_opts {
+    const char *model;           /* registry name */
+    size_t origins;              /* N >= 1 origins per series */
+    const size_t *horizons;      /* horizons in steps (each >= 1), nh of them */
+    size_t nh;                   /* 1..SC_BACKTEST_MAX_HORIZONS */
+    const double *q;             /* quantile levels in (0, 1), nq of them */
+    size_t nq;                   /* 0..SC_BACKTEST_MAX_QUANTILES */
+    int period;                  /* seasonal period (model and MASE scale); 0 = detect */
+    int max_period;              /* detection bound when period == 0 (0 = 168) */
+    uint64_t seed;               /* seed of simulated intervals */
+    size_t max_history;          /* fit (and scale, detect) on at most the last this many
+                                    steps before each origin; 0 = all the history */
+} sc_backtest_opts;
+
+/* Sums over (series, origin) pairs, per horizon k and quantile j. */
+typedef struct sc_backtest_acc {
+    size_t nh, nq;
+    size_t horizons[SC_BACKTEST_MAX_HORIZONS];
+    double q[SC_BACKTEST_MAX_QUANTILES];
+    double smape_sum[SC_BACKTEST_MAX_HORIZONS];
+    size_t points[SC_BACKTEST_MAX_HORIZONS];        /* pairs with a present actual */
+    double mase_sum[SC_BACKTEST_MAX_HORIZONS];
+    size_t points_scaled[SC_BACKTEST_MAX_HORIZONS]; /* ... and a non-zero MASE scale */
+    double pinball_sum[SC_BACKTEST_MAX_HORIZONS][SC_BACKTEST_MAX_QUANTILES];
+    double below_sum[SC_BACKTEST_MAX_HORIZONS][SC_BACKTEST_MAX_QUANTILES];
+    size_t series;               /* series backtested */
+    size_t fits;                 /* model fits made */
+} sc_backtest_acc;
+
+/* Means of one horizon (NaN when nothing was scored). */
+typedef struct sc_backtest_row {
+    size_t horizon;              /* steps */
+    double smape;                /* percent, mean of 200|y-f|/(|y|+|f|) at the step */
+    double mase;                 /* mean |y-f| / scale */
+    double pinball[SC_BACKTEST_MAX_QUANTILES];  /* mean pinball loss / scale */
+    double coverage[SC_BACKTEST_MAX_QUANTILES]; /* fraction of actuals <= q-quantile */
+    size_t points;
+} sc_backtest_row;
+
+/* Zero acc and copy the horizons and quantiles of opts (checked: SC_ERR_INPUT). */
+sc_status sc_backtest_acc_init(sc_backtest_acc *acc, const sc_backtest_opts *opts,
+                               sc_error *err);
+/* Backtest one series y[0..n-1] (one sample per step, NaN = missing) and add its scores
+ * to acc.  Origins: H = the longest horizon, the last origin is n - H, the others lie
+ * `stride` steps apart before it, stride = H (forecast windows tile the last N*H
+ * steps) or less when the series is too short for that (never < 1).  The model is
+ * refitted at every origin on y[0..origin) only (its last max_history steps when set).
+ * The period (model and MASE scale) is opts->period, or detected once on
+ * y[0..first origin) by sc_season_detect (bound max_period).  Errors: SC_ERR_RANGE
+ * "series too short" when even stride 1 leaves the first origin with less history than
+ * the model's min_history or period + 1, or max_history is below that (where = what);
+ * the model's errors with the origin added. */
+sc_status sc_backtest_series(const double *y, size_t n, const sc_backtest_opts *opts,
+                             const char *what, sc_backtest_acc *acc, int *period_out,
+                             sc_error *err);
+/* Row k (0 <= k < acc->nh) of the means. */
+void sc_backtest_acc_row(const sc_backtest_acc *acc, size_t k, sc_backtest_row *out);
+
 #endif
