@@ -211,33 +211,18 @@ static int64_t awsp_cadence(const void *state)
     return ((const awsp_state *)state)->cadence_ms;
 }
 
-static int64_t floor_div(int64_t a, int64_t b)
-{
-    int64_t q = a / b;
-    return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
-}
-
-/* Max of the view's ieq over the steps overlapping UTC hour h (all observed). */
+/* Max of the view's ieq over the steps overlapping UTC hour h; NaN if none observed. */
 static double hour_max(const sc_policy_view *v, int a, int r, int64_t h)
 {
-    const sc_scenario *sc = v->sc;
-    int64_t k0 = floor_div(h * HOUR_MS - sc->start, sc->step_ms);
-    int64_t k1 = floor_div((h + 1) * HOUR_MS - 1 - sc->start, sc->step_ms);
-    double m = NAN;
-    for (int64_t k = k0 < 0 ? 0 : k0; k <= k1; k++) {
-        double e = sc_view_ieq(v, a, r, k);
-        if (e >= 0 && !(e <= m))
-            m = e;
-    }
-    return m;
+    return sc_view_ieq_max(v, a, r, h * HOUR_MS, (h + 1) * HOUR_MS);
 }
 
 /* Refit the forecasts of every deployed (app, region) at now. */
 static sc_status awsp_refit(awsp_state *s, const sc_policy_view *v, sc_error *err)
 {
     const sc_scenario *sc = v->sc;
-    int64_t h_end = floor_div(v->now, HOUR_MS);                  /* hour under way */
-    int64_t h_first = floor_div(sc->start + HOUR_MS - 1, HOUR_MS); /* first whole hour */
+    int64_t h_end = sc_time_floor_div(v->now, HOUR_MS);                  /* hour under way */
+    int64_t h_first = sc_time_floor_div(sc->start + HOUR_MS - 1, HOUR_MS); /* first whole hour */
     int64_t h0 = h_end - s->hist_cap;
     if (h0 < h_first)
         h0 = h_first;
@@ -351,7 +336,7 @@ static sc_status awsp_decide(void *state, const sc_policy_view *v, sc_plan *plan
     if (s->predictive && (s->last_fit == SC_TIME_MIN || now - s->last_fit >= s->refresh_ms) &&
         (st = awsp_refit(s, v, err)) != SC_OK)
         return st;
-    int64_t h_pred = floor_div(now + s->buffer_ms, HOUR_MS);
+    int64_t h_pred = sc_time_floor_div(now + s->buffer_ms, HOUR_MS);
     for (size_t a = 0; a < sc->n_apps; a++) {
         const sc_app *app = &sc->apps[a];
         double target = s->target_override > 0 ? s->target_override : app->target_util;

@@ -69,6 +69,21 @@ sc_status sc_plan_to_target(sc_plan *plan, const sc_policy_view *view, int app, 
     return sc_plan_push(plan, &a);
 }
 
+double sc_view_ieq_max(const sc_policy_view *v, int app, int region, sc_time_ms t0,
+                       sc_time_ms t1)
+{
+    const sc_scenario *sc = v->sc;
+    int64_t k0 = sc_time_floor_div(t0 - sc->start, sc->step_ms);
+    int64_t k1 = sc_time_floor_div(t1 - 1 - sc->start, sc->step_ms);
+    double m = NAN;
+    for (int64_t k = k0 < 0 ? 0 : k0; k <= k1; k++) {
+        double e = sc_view_ieq(v, app, region, k);
+        if (e >= 0 && !(e <= m))
+            m = e;
+    }
+    return m;
+}
+
 sc_status sc_policy_param_duration(const cJSON *params, const char *key, int positive,
                                    int64_t *out, const char *where, sc_error *err)
 {

@@ -294,25 +294,10 @@ static int64_t sculpt_cadence(const void *state)
     return s->guard && s->step_ms < s->cadence_ms ? s->step_ms : s->cadence_ms;
 }
 
-static int64_t floor_div(int64_t a, int64_t b)
-{
-    int64_t q = a / b;
-    return (a % b != 0 && ((a < 0) != (b < 0))) ? q - 1 : q;
-}
-
 /* Max of the view's ieq over the steps overlapping UTC hour h; NaN if none observed. */
 static double hour_max(const sc_policy_view *v, int a, int r, int64_t h)
 {
-    const sc_scenario *sc = v->sc;
-    int64_t k0 = floor_div(h * HOUR_MS - sc->start, sc->step_ms);
-    int64_t k1 = floor_div((h + 1) * HOUR_MS - 1 - sc->start, sc->step_ms);
-    double m = NAN;
-    for (int64_t k = k0 < 0 ? 0 : k0; k <= k1; k++) {
-        double e = sc_view_ieq(v, a, r, k);
-        if (e >= 0 && !(e <= m))
-            m = e;
-    }
-    return m;
+    return sc_view_ieq_max(v, a, r, h * HOUR_MS, (h + 1) * HOUR_MS);
 }
 
 /* Bring the forecaster of (a, r) up to the hour under way and write its quantiles into
@@ -323,11 +308,11 @@ static sc_status sp_forecast(sculpt_state *s, const sc_policy_view *v, int a, in
     const sc_scenario *sc = v->sc;
     size_t ar = sc_view_ar(v, a, r);
     sculpt_ar *h = &s->ar[ar];
-    int64_t h_end = floor_div(v->now, HOUR_MS);
-    int64_t h_first = floor_div(sc->start + HOUR_MS - 1, HOUR_MS);
+    int64_t h_end = sc_time_floor_div(v->now, HOUR_MS);
+    int64_t h_first = sc_time_floor_div(sc->start + HOUR_MS - 1, HOUR_MS);
     /* The simulator runs a step's event before decisions at the same instant, so the
      * step containing now is visible; a live driver may lag, hence the fallback. */
-    double now_ieq = sc_view_ieq(v, a, r, floor_div(v->now - sc->start, sc->step_ms));
+    double now_ieq = sc_view_ieq(v, a, r, sc_time_floor_div(v->now - sc->start, sc->step_ms));
     int now_seen = now_ieq >= 0;
     if (!now_seen)
         now_ieq = v->ieq_now[ar] >= 0 ? v->ieq_now[ar] : 0.0;
@@ -383,7 +368,7 @@ static sc_status sculpt_replan(sculpt_state *s, const sc_policy_view *v, sc_plan
 {
     const sc_scenario *sc = v->sc;
     int R = (int)sc->n_regions, K = s->K, Q = s->nq;
-    sc_time_ms plan_start = floor_div(v->now, HOUR_MS) * HOUR_MS;
+    sc_time_ms plan_start = sc_time_floor_div(v->now, HOUR_MS) * HOUR_MS;
     sc_status st;
     for (size_t a = 0; a < sc->n_apps; a++) {
         const sc_app *app = &sc->apps[a];

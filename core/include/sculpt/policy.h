@@ -76,6 +76,11 @@ static inline double sc_view_ieq(const sc_policy_view *v, int app, int region, i
     return (double)v->ieq[sc_view_ar(v, app, region)][step];
 }
 
+/* Max of the instance-equivalents over the steps overlapping [t0, t1) that the view may
+ * read (past steps, or all when clairvoyant); NaN when none. */
+double sc_view_ieq_max(const sc_policy_view *v, int app, int region, sc_time_ms t0,
+                       sc_time_ms t1);
+
 static inline const sc_pool_state *sc_view_pool(const sc_policy_view *v, int app, int region,
                                                 sc_purchase option)
 {
