@@ -49,7 +49,7 @@ int main(int argc, char **argv)
         return 1;
     for (size_t i = 0; i < RING; i++)
         obs[i] = series(NFIT + i);
-    const char *models[] = {"naive", "snaive", "naive2", "ets"};
+    const char *models[] = {"naive", "snaive", "naive2", "ets", "arima", "harmonic"};
     printf("%-8s %-6s %14s %10s\n", "model", "spec", "updates/s", "seconds");
     for (size_t k = 0; k < sizeof models / sizeof models[0]; k++) {
         sc_forecast_config cfg;
