@@ -59,6 +59,8 @@ static void import_usage(FILE *fp)
             "  --metric M              metric name (default load)\n"
             "  --step DURATION         resample to this step (e.g. 5m, 1h); default: keep\n"
             "  --resample max|mean|sum rule for --step (default max: the peak of each bin)\n"
+            "  --duplicates RULE       rows with a repeated timestamp: error (default), or\n"
+            "                          merged by max, mean, first or last\n"
             "  --origin TIME           resampling bins start at TIME + k*step (default epoch)\n"
             "  --m4-start TIME         m4: time of each row's first value (default 2000-01-01)\n"
             "  --m4-step DURATION      m4: sampling step (default 1h)\n"
@@ -68,8 +70,9 @@ static void import_usage(FILE *fp)
             "  --m4-ids LIST           m4: import only these comma-separated row ids\n"
             "  -h, --help              this help\n"
             "\n"
-            "Missing values (empty, NA, nan) stay missing; duplicate or out-of-order\n"
-            "timestamps are errors naming file:line.  Exit status 2 on bad input.\n");
+            "Missing values (empty, NA, nan) stay missing; out-of-order timestamps, and\n"
+            "duplicates unless --duplicates says how to merge them, are errors naming\n"
+            "file:line.  Exit status 2 on bad input.\n");
 }
 
 static void info_usage(FILE *fp)
@@ -102,7 +105,7 @@ static int set_str(char *dst, size_t len, const char *src)
 
 enum {
     OPT_FORMAT = 1000, OPT_TIME_COL, OPT_VALUE_COL, OPT_TZ, OPT_UNIT, OPT_SCALE, OPT_APP,
-    OPT_PLACE, OPT_PLACE_KIND, OPT_METRIC, OPT_STEP, OPT_RESAMPLE, OPT_ORIGIN, OPT_M4_START,
+    OPT_PLACE, OPT_PLACE_KIND, OPT_METRIC, OPT_STEP, OPT_RESAMPLE, OPT_DUPLICATES, OPT_ORIGIN, OPT_M4_START,
     OPT_M4_STEP, OPT_M4_ID_AS, OPT_M4_CONTINUE, OPT_M4_IDS, OPT_JSON
 };
 
@@ -122,6 +125,7 @@ static int cmd_import(int argc, char **argv)
         {"metric", required_argument, NULL, OPT_METRIC},
         {"step", required_argument, NULL, OPT_STEP},
         {"resample", required_argument, NULL, OPT_RESAMPLE},
+        {"duplicates", required_argument, NULL, OPT_DUPLICATES},
         {"origin", required_argument, NULL, OPT_ORIGIN},
         {"m4-start", required_argument, NULL, OPT_M4_START},
         {"m4-step", required_argument, NULL, OPT_M4_STEP},
@@ -177,6 +181,11 @@ static int cmd_import(int argc, char **argv)
         case OPT_RESAMPLE:
             if (sc_resample_rule_parse(a, &opt.resample) != SC_OK)
                 return usage_fail("trace import: --resample", "expected max, mean or sum");
+            break;
+        case OPT_DUPLICATES:
+            if (sc_dup_rule_parse(a, &opt.duplicates) != SC_OK)
+                return usage_fail("trace import: --duplicates",
+                                  "expected error, max, mean, first or last");
             break;
         case OPT_ORIGIN:
             if (sc_time_parse(a, NULL, &opt.origin_ms) != SC_OK)

@@ -465,6 +465,66 @@ Test(import, nab_dst_duplicates_rejected)
     free(v);
 }
 
+Test(import, duplicates_merged_by_rule)
+{
+    /* dup3.csv: 00:00 -> 1; 00:05 -> 4, NA, 2 (lines 3-5); 00:10 -> 7, 8 (lines 6-7).
+     * By hand: max 1,4,8; mean 1,3,7.5; first 1,4,7; last 1,2,8 (the NA row is a
+     * missing sample: skipped by max/mean, kept by first/last when it is the one kept). */
+    static const struct {
+        sc_dup_rule rule;
+        double want[3];
+    } cases[] = {{SC_DUP_MAX, {1, 4, 8}},
+                 {SC_DUP_MEAN, {1, 3, 7.5}},
+                 {SC_DUP_FIRST, {1, 4, 7}},
+                 {SC_DUP_LAST, {1, 2, 8}}};
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; c++) {
+        sc_import_opts opt;
+        sc_import_opts_init(&opt);
+        opt.duplicates = cases[c].rule;
+        sc_time_ms *t;
+        double *v;
+        size_t n;
+        sc_error err;
+        cr_assert_eq(sc_trace_read_csv(FIX "dup3.csv", &opt, &t, &v, &n, &err), SC_OK, "%s",
+                     err.msg);
+        cr_assert_eq(n, 3);
+        for (size_t i = 0; i < 3; i++) {
+            cr_assert_eq(t[i], (sc_time_ms)(1609459200000LL + (long long)i * 5 * MIN_MS));
+            cr_assert_float_eq(v[i], cases[c].want[i], 1e-12, "rule %d row %zu: %g",
+                               (int)cases[c].rule, i, v[i]);
+        }
+        free(t);
+        free(v);
+    }
+    /* still an error without a rule, naming the line */
+    expect_error(FIX "dup3.csv", NULL, SC_ERR_INPUT, "dup3.csv:4", "duplicate");
+    sc_dup_rule r;
+    cr_assert_eq(sc_dup_rule_parse("median", &r), SC_ERR_USAGE);
+    cr_assert_eq(sc_dup_rule_parse("mean", &r), SC_OK);
+    cr_assert_eq(r, SC_DUP_MEAN);
+}
+
+Test(import, nab_dst_duplicates_merged)
+{
+    /* the twelve "2014-03-09 03:00:00" rows of ec2_disk_write_bytes_1ef3de.csv (lines
+     * 2120-2131) become one sample: the file has 4730 data rows, so 4719 remain */
+    sc_import_opts opt;
+    sc_import_opts_init(&opt);
+    opt.duplicates = SC_DUP_MAX;
+    sc_time_ms *t;
+    double *v;
+    size_t n;
+    sc_error err;
+    cr_assert_eq(sc_trace_read_csv(DATA "nab/ec2_disk_write_bytes_1ef3de.csv", &opt, &t, &v, &n,
+                                   &err),
+                 SC_OK, "%s", err.msg);
+    cr_assert_eq(n, 4719);
+    for (size_t i = 1; i < n; i++)
+        cr_assert_gt(t[i], t[i - 1]);
+    free(t);
+    free(v);
+}
+
 /* ------------------------------------------------------------------ all-or-nothing */
 
 static char *slurp(const char *path, size_t *n)

@@ -66,6 +66,38 @@ sc_status sc_resample_rule_parse(const char *s, sc_resample_rule *out)
     return SC_OK;
 }
 
+sc_status sc_dup_rule_parse(const char *s, sc_dup_rule *out)
+{
+    static const char *const names[] = {"error", "max", "mean", "first", "last"};
+    for (int i = 0; i < 5; i++)
+        if (s && strcmp(s, names[i]) == 0) {
+            *out = (sc_dup_rule)i;
+            return SC_OK;
+        }
+    return SC_ERR_USAGE;
+}
+
+/* Merge value x of a duplicated row into the kept sample *acc, which already merged
+ * *cnt non-missing values (mean keeps the running sum until the rows end). */
+static void dup_merge(sc_dup_rule rule, double *acc, unsigned *cnt, double x)
+{
+    if (rule == SC_DUP_FIRST)
+        return;
+    if (rule == SC_DUP_LAST) {
+        *acc = x;
+        return;
+    }
+    if (isnan(x))
+        return;
+    if (*cnt == 0 || isnan(*acc))
+        *acc = x;
+    else if (rule == SC_DUP_MAX)
+        *acc = x > *acc ? x : *acc;
+    else
+        *acc += x;
+    (*cnt)++;
+}
+
 /* ---------------------------------------------------------------- CSV records */
 
 typedef struct csv_rec {
@@ -415,6 +447,7 @@ static sc_status parse_csv_table(const char *path, const sc_import_opts *opt, in
     char where[600];
     long *cols = NULL;
     size_t *line_of = NULL;
+    unsigned *dup_cnt = NULL;
     memset(tb, 0, sizeof *tb);
     sc_status st = csv_load(path, &cf, err);
     if (st != SC_OK)
@@ -516,6 +549,12 @@ static sc_status parse_csv_table(const char *path, const sc_import_opts *opt, in
             snprintf(tb->names[c], sizeof tb->names[c], "col%ld", cols[c]);
         }
     }
+    dup_cnt = calloc(nc, sizeof *dup_cnt);
+    if (!dup_cnt) {
+        st = sc_error_set(err, SC_ERR_NOMEM, path, "out of memory");
+        goto out;
+    }
+    size_t w = 0; /* rows kept; with a duplicates rule, repeated times merge into one */
     for (size_t i = 0; i < rows; i++) {
         const csv_rec *r = &cf.rec[first + i];
         snprintf(where, sizeof where, "%s:%zu", path, r->line);
@@ -525,7 +564,8 @@ static sc_status parse_csv_table(const char *path, const sc_import_opts *opt, in
             goto out;
         }
         const char *ts = r->f[tcol];
-        sc_status ps = sc_time_parse(ts, tz, &tb->t[i]);
+        sc_time_ms ti;
+        sc_status ps = sc_time_parse(ts, tz, &ti);
         if (ps == SC_ERR_NOTFOUND) {
             st = sc_error_set(err, SC_ERR_USAGE, where, "unknown time zone '%s'", opt->tz);
             goto out;
@@ -537,35 +577,57 @@ static sc_status parse_csv_table(const char *path, const sc_import_opts *opt, in
                               ts);
             goto out;
         }
-        line_of[i] = r->line;
-        if (i > 0 && tb->t[i] <= tb->t[i - 1]) {
+        int dup = w > 0 && ti == tb->t[w - 1] && opt->duplicates != SC_DUP_ERROR;
+        if (w > 0 && ti <= tb->t[w - 1] && !dup) {
             char a[32], b[32];
-            sc_time_format(tb->t[i], a, sizeof a);
-            sc_time_format(tb->t[i - 1], b, sizeof b);
-            if (tb->t[i] == tb->t[i - 1])
+            sc_time_format(ti, a, sizeof a);
+            sc_time_format(tb->t[w - 1], b, sizeof b);
+            if (ti == tb->t[w - 1])
                 st = sc_error_set(err, SC_ERR_INPUT, where,
-                                  "duplicate timestamp '%.64s' (%s, also at line %zu)", ts, a,
-                                  line_of[i - 1]);
+                                  "duplicate timestamp '%.64s' (%s, also at line %zu); "
+                                  "--duplicates max|mean|first|last merges such rows",
+                                  ts, a, line_of[w - 1]);
             else
                 st = sc_error_set(err, SC_ERR_INPUT, where,
                                   "timestamp '%.64s' (%s) is before the previous row's %s "
                                   "(line %zu); rows must be in increasing time order",
-                                  ts, a, b, line_of[i - 1]);
+                                  ts, a, b, line_of[w - 1]);
             goto out;
+        }
+        if (!dup) {
+            if (w > 0 && opt->duplicates == SC_DUP_MEAN)
+                for (size_t c = 0; c < nc; c++)
+                    if (dup_cnt[c] > 1)
+                        tb->v[c][w - 1] /= dup_cnt[c];
+            tb->t[w] = ti;
+            line_of[w] = r->line;
         }
         for (size_t c = 0; c < nc; c++) {
             const char *cell = r->f[cols[c]];
-            if (parse_value(cell, &tb->v[c][i]) != 0) {
+            double x;
+            if (parse_value(cell, &x) != 0) {
                 st = sc_error_set(err, SC_ERR_INPUT, where,
                                   "bad value '%.64s' in column '%s': expected a finite number "
                                   "or an empty/NA cell for a missing sample",
                                   cell, tb->labels[c]);
                 goto out;
             }
-            tb->v[c][i] *= opt->scale;
+            x *= opt->scale;
+            if (dup) {
+                dup_merge(opt->duplicates, &tb->v[c][w - 1], &dup_cnt[c], x);
+            } else {
+                tb->v[c][w] = x;
+                dup_cnt[c] = !isnan(x);
+            }
         }
-        tb->n = i + 1;
+        if (!dup)
+            w++;
+        tb->n = w;
     }
+    if (w > 0 && opt->duplicates == SC_DUP_MEAN)
+        for (size_t c = 0; c < nc; c++)
+            if (dup_cnt[c] > 1)
+                tb->v[c][w - 1] /= dup_cnt[c];
     for (size_t c = 0; c < nc; c++) {
         size_t good = 0;
         for (size_t i = 0; i < tb->n; i++)
@@ -581,6 +643,7 @@ out:
     if (st != SC_OK)
         table_free(tb);
     free(line_of);
+    free(dup_cnt);
     free(cols);
     csv_free(&cf);
     return st;

@@ -47,6 +47,15 @@ typedef enum sc_resample_rule {
     SC_RESAMPLE_SUM = 2    /* sum of the non-missing samples (counts, e.g. requests) */
 } sc_resample_rule;
 
+/* What to do with consecutive rows that carry the same timestamp (CSV/NAB). */
+typedef enum sc_dup_rule {
+    SC_DUP_ERROR = 0,  /* an error naming both lines (default) */
+    SC_DUP_MAX = 1,    /* keep the peak of the duplicated rows' values */
+    SC_DUP_MEAN = 2,   /* mean of their non-missing values */
+    SC_DUP_FIRST = 3,  /* keep the first row */
+    SC_DUP_LAST = 4    /* keep the last row */
+} sc_dup_rule;
+
 typedef struct sc_import_opts {
     sc_trace_format format;     /* default CSV */
     char time_col[128];         /* CSV: 0-based index or header name; "" = column 0 */
@@ -77,6 +86,8 @@ typedef struct sc_import_opts {
                                    continues one step after its last sample (so
                                    Hourly-test.csv follows Hourly-train.csv) */
     char m4_ids[1024];          /* M4: comma list of row ids to import; "" = all */
+    sc_dup_rule duplicates;     /* CSV/NAB rows with the same timestamp: an error
+                                   (default) or merged into one sample by a rule */
 } sc_import_opts;
 
 /* Defaults as documented above. */
@@ -85,6 +96,8 @@ void sc_import_opts_init(sc_import_opts *opt);
 /* Parse "csv" | "nab" | "m4" and "max" | "mean" | "sum"; SC_ERR_USAGE otherwise. */
 sc_status sc_trace_format_parse(const char *s, sc_trace_format *out);
 sc_status sc_resample_rule_parse(const char *s, sc_resample_rule *out);
+/* Parse "error" | "max" | "mean" | "first" | "last"; SC_ERR_USAGE otherwise. */
+sc_status sc_dup_rule_parse(const char *s, sc_dup_rule *out);
 
 /*
  * Import one file into an open (writable) store.  *n_series_out (may be NULL) receives
