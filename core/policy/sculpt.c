@@ -1,6 +1,7 @@
 /*
  * sculpt.c - the `sculpt` policy: forecast -> optimizer -> plan, replanned on a cadence,
- * with forecast-driven scale-in as well as scale-out (DESIGN.md "Data flow").
+ * with forecast-driven scale-in as well as scale-out (DESIGN.md "Data flow"), reserved
+ * purchases at planned commitment points, and announced events as regressors.
  *
  * Every `cadence` (default 1 h), per app:
  *  1. Workload Intensity Vector.  Per (app, region), the history is the hourly MAX of
@@ -12,6 +13,19 @@
  *     new hour.  It predicts `horizon` (24 h) of hourly quantiles at `quantiles`
  *     (default 0.5, 0.75, 0.9, 0.95, 0.99), starting with the hour under way.  Before
  *     the first whole hour the current observation stands in for every quantile.
+ *     Event feed (`events`, a feed file of events.h; off by default): the events that
+ *     apply to the app and to a geography whose home is the region (or to "*") and that
+ *     are KNOWN at the decision time enter the fit as exogenous regressors, one 0/1
+ *     indicator column per event kind (sc_exog_from_feed without its lift column: the
+ *     stated lifts are noisy and often missing, and the indicator alone did better in
+ *     core/forecast/README.md "Event feeds: measured value"); a column with no event in
+ *     the history is dropped (its coefficient cannot be estimated).  The feed has no
+ *     announce time, so an event counts as known from its announced start minus
+ *     `announce_lead` (24 h).  The announced rows of the next refit + horizon hours are
+ *     passed as future rows; a newly known event forces a refit.  With a feed the
+ *     default forecaster is `harmonic` (the exog-capable model measured on campaigns)
+ *     and the series is forecast on the log scale (`forecast_log`): campaign lifts are
+ *     multiplicative, and quantiles map back exactly through exp.
  *  2. Optimizer.  One problem per app for `optimizer` (`lp` by default, optimizer.h):
  *     plan steps are the hours of the horizon; geographies = regions (the simulator
  *     routes load by the scenario's fixed shares, so each region's routed load is what
@@ -20,15 +34,35 @@
  *     units per instance x `penalty_multiplier`, against the quantiles, so the quantile
  *     each region is sized for follows from penalty against price (newsvendor) rather
  *     than being fixed; on-demand and spot (spot share <= `spot_max_share`, derated by
- *     its expected interruption loss) unless `on_demand_only`; no reserved purchases
- *     (this policy has no long-horizon commitment points yet); capacity limits and the
- *     vCPU quota of the region; min/max instances; lead steps = ceil((boot p95 +
- *     warm-up) / 1 h), so no capacity is planned to arrive before it can.
+ *     its expected interruption loss) unless `on_demand_only`; reserved instances held
+ *     are a fixed count (never bought or released by the LP, whose 24 h view is too
+ *     short for a commitment); capacity limits and the vCPU quota of the region;
+ *     min/max instances; lead steps = ceil((boot p95 + warm-up) / 1 h), so no capacity
+ *     is planned to arrive before it can.
  *  3. Plan.  The solution becomes timed actions (plan.h, sc_rap_build): provisions are
  *     issued their lead time before the hour they serve, deprovisions at the start of
  *     the hour they are no longer needed (so the forecast drives scale-in too).  Only
  *     actions issued before the next replan are kept; the next replan supersedes the
  *     rest.
+ *  Reserved purchases (`reserve_every`, default 7 d; 0 = never; never with
+ *  `on_demand_only`): commitment points are the replans at start + j x reserve_every
+ *  (j >= 1).  At one, per deployed (app, region) offering reserved, the long-horizon
+ *  view is the hourly peak ieq of the last `reserve_history` (14 d) of whole hours plus
+ *  the forecast median of the horizon; need[h] = ceil(ieq[h] / target).  The level L is
+ *  the newsvendor rule of policy_sculpt.h (sc_sculpt_reserve_level): the largest L
+ *  whose mean hourly saving against on-demand (or spot, within the spot share) is at
+ *  least the reserved price; without spot, the level of need exceeded in a fraction
+ *  >= c_res / c_od of the hours.  L is clipped to the region's limits (capacity limit,
+ *  quota, max_instances), and L - held instances are bought at once, for the region's
+ *  `reserved_term` (the simulator bills the commitment pro rata inside the run, used or
+ *  not).  They are kept for the term; when a term ends, its instances are released at
+ *  the next replan (the next commitment point buys again if the rule says so).  The
+ *  purchase joins the plan with its explanation record (sc_rap_why: rule level as the
+ *  quantile covered, level in ieq, binding "reserved" plus any limit that clipped it,
+ *  the commitment's cost) and the policy's reserve log (sc_sculpt_reserve_log).  The
+ *  LP of the commitment point still sees the reserved held before it (the new instances
+ *  boot; the LP's on-demand instances they replace leave at the next replan).  Refused
+ *  or throttled purchases are taken off the commitments at the next decision.
  *  Between replans, every scenario step, a reactive guard (`guard`, default on) adds
  *  on-demand instances when the current observation needs more than is requested at
  *  target utilisation (forecast misses such as flash crowds, and the on-demand fallback
@@ -38,29 +72,52 @@
  *  "penalty_multiplier": 1.0, "on_demand_only": false, "quantiles": [0.5, 0.75, 0.9,
  *  0.95, 0.99], "history": "14d", "refit": "24h", "ets_spec": "ANA",
  *  "spot_max_share": 0.5, "guard": true, "target_util": <app's>,
- *  "forecaster": "ets"}
+ *  "forecaster": "ets" ("harmonic" with events), "reserve_every": "7d",
+ *  "reserve_history": "14d", "events": null, "announce_lead": "24h",
+ *  "forecast_log": <true with events, else false>}
  * forecaster names the most capable model tried; the hierarchy continues below it
  * (ets -> snaive -> naive).
  * target_util is the utilisation the planned capacity may reach (the optimizer's
  * serve_util and the guard's setpoint), the same knob as reactive's.
+ * events is a feed file (CSV or JSON, events.h), relative to the scenario file.
  */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "sculpt/events.h"
 #include "sculpt/forecast.h"
+#include "sculpt/fsutil.h"
 #include "sculpt/optimizer.h"
 #include "sculpt/plan.h"
 #include "sculpt/policy.h"
+#include "sculpt/policy_sculpt.h"
 
 #define HOUR_MS INT64_C(3600000)
 #define MAX_Q 16
+#define LOG_FLOOR 1e-3        /* ieq floor before log (forecast_log) */
+
+typedef struct sculpt_commit {
+    sc_time_ms end_ms;        /* commitment ends (exclusive) */
+    int count;
+    long log_idx;             /* entry in the reserve log, -1 for the initial allocation */
+} sculpt_commit;
 
 typedef struct sculpt_ar {
     sc_forecaster *fc;        /* owned; NULL until the first fit */
     int64_t h_next;           /* next whole hour to absorb (absolute UTC hour index) */
     sc_time_ms fitted_at;
+    size_t n_known;           /* feed events known at the last fit */
+    sculpt_commit *commits;   /* reserved commitments, oldest first */
+    int n_commits, cap_commits;
 } sculpt_ar;
+
+/* A reserved purchase decided in this replan, joined to the plan after the solve. */
+typedef struct sculpt_buy {
+    int count;
+    sc_rap_why why;
+} sculpt_buy;
 
 typedef struct sculpt_state {
     int64_t cadence_ms, horizon_ms, history_ms, refit_ms;
@@ -89,6 +146,25 @@ typedef struct sculpt_state {
     sc_rap rap;
     sc_time_ms last_plan;     /* SC_TIME_MIN: never */
     int64_t step_ms;
+    /* reserved */
+    int64_t reserve_every_ms; /* 0: no reserved purchases */
+    int64_t reserve_history_ms;
+    sc_time_ms next_commit;   /* next commitment point */
+    int *need;                /* scratch [reserve history hours + K] */
+    int64_t need_cap;
+    sculpt_buy *buy;          /* [n_regions] this replan's purchases */
+    sc_sculpt_reserve *rlog;  /* reserve log */
+    size_t n_rlog, cap_rlog;
+    char rlog_path[1024];     /* "reserve_log": JSON file of every commitment decision */
+    cJSON *rjson;             /* its array */
+    /* event feed */
+    sc_event_feed *feed;      /* NULL: none */
+    sc_event_feed *known;     /* scratch: events of one (app, region) known now */
+    int64_t announce_lead_ms;
+    int forecast_log;
+    int event_lift;           /* also the announced-lift column */
+    double *xbuf;             /* scratch [(history + future rows) * MAX_EXOG] */
+    size_t xbuf_rows;
 } sculpt_state;
 
 static void sculpt_cleanup(void *state)
@@ -97,14 +173,28 @@ static void sculpt_cleanup(void *state)
     if (s->ar)
         for (size_t i = 0; i < s->n_ar; i++)
             sc_forecaster_free(s->ar[i].fc);
-    free(s->ar);
-    s->ar = NULL;
     free(s->hist);
     free(s->mean);
     free(s->quant);
     free(s->lead_ms);
     s->hist = s->mean = s->quant = NULL;
     s->lead_ms = NULL;
+    if (s->ar)
+        for (size_t i = 0; i < s->n_ar; i++)
+            free(s->ar[i].commits);
+    free(s->need);
+    free(s->buy);
+    free(s->rlog);
+    free(s->xbuf);
+    s->need = NULL;
+    s->buy = NULL;
+    s->rlog = NULL;
+    s->xbuf = NULL;
+    cJSON_Delete(s->rjson);
+    s->rjson = NULL;
+    sc_event_feed_free(s->feed);
+    sc_event_feed_free(s->known);
+    s->feed = s->known = NULL;
     if (s->prob) {
         for (size_t a = 0; a < s->n_apps; a++)
             sc_opt_problem_free(s->prob[a]);
@@ -120,6 +210,32 @@ static void sculpt_cleanup(void *state)
     sc_optimizer_free(s->opt);
     s->opt = NULL;
     sc_rap_cleanup(&s->rap);
+    free(s->ar);
+    s->ar = NULL;
+}
+
+static int commit_push(sculpt_ar *h, sculpt_commit c)
+{
+    if (h->n_commits == h->cap_commits) {
+        int nc = h->cap_commits ? 2 * h->cap_commits : 4;
+        sculpt_commit *na = realloc(h->commits, (size_t)nc * sizeof *na);
+        if (!na)
+            return -1;
+        h->commits = na;
+        h->cap_commits = nc;
+    }
+    h->commits[h->n_commits++] = c;
+    return 0;
+}
+
+/* Reserved instances committed and not expired at now. */
+static int commits_active(const sculpt_ar *h, sc_time_ms now)
+{
+    int n = 0;
+    for (int i = 0; i < h->n_commits; i++)
+        if (h->commits[i].end_ms > now)
+            n += h->commits[i].count;
+    return n;
 }
 
 static sc_status sculpt_init(void *state, const sc_scenario *sc, const cJSON *params,
@@ -128,7 +244,8 @@ static sc_status sculpt_init(void *state, const sc_scenario *sc, const cJSON *pa
     static const char *const keys[] = {
         "cadence", "horizon", "optimizer", "penalty_multiplier", "on_demand_only",
         "quantiles", "history", "refit", "ets_spec", "spot_max_share", "guard", "target_util",
-        "forecaster"};
+        "forecaster", "reserve_every", "reserve_history", "events", "announce_lead",
+        "forecast_log", "reserve_log", "event_lift"};
     sculpt_state *s = state;
     sc_rap_init(&s->rap);
     s->cadence_ms = HOUR_MS;
@@ -146,6 +263,9 @@ static sc_status sculpt_init(void *state, const sc_scenario *sc, const cJSON *pa
     snprintf(s->ets_spec, sizeof s->ets_spec, "ANA");
     s->last_plan = SC_TIME_MIN;
     s->step_ms = sc->step_ms;
+    s->reserve_every_ms = 7 * 24 * HOUR_MS;
+    s->reserve_history_ms = 14 * 24 * HOUR_MS;
+    s->announce_lead_ms = 24 * HOUR_MS;
     for (const cJSON *it = params->child; it; it = it->next) {
         size_t k = 0;
         while (k < sizeof keys / sizeof keys[0] && strcmp(keys[k], it->string) != 0)
@@ -158,7 +278,13 @@ static sc_status sculpt_init(void *state, const sc_scenario *sc, const cJSON *pa
     if ((st = sc_policy_param_duration(params, "cadence", 1, &s->cadence_ms, where, err)) ||
         (st = sc_policy_param_duration(params, "horizon", 1, &s->horizon_ms, where, err)) ||
         (st = sc_policy_param_duration(params, "history", 1, &s->history_ms, where, err)) ||
-        (st = sc_policy_param_duration(params, "refit", 1, &s->refit_ms, where, err)))
+        (st = sc_policy_param_duration(params, "refit", 1, &s->refit_ms, where, err)) ||
+        (st = sc_policy_param_duration(params, "reserve_every", 0, &s->reserve_every_ms, where,
+                                       err)) ||
+        (st = sc_policy_param_duration(params, "reserve_history", 1, &s->reserve_history_ms,
+                                       where, err)) ||
+        (st = sc_policy_param_duration(params, "announce_lead", 0, &s->announce_lead_ms, where,
+                                       err)))
         return st;
     const cJSON *v;
     if ((v = cJSON_GetObjectItemCaseSensitive(params, "penalty_multiplier"))) {
@@ -215,6 +341,28 @@ static sc_status sculpt_init(void *state, const sc_scenario *sc, const cJSON *pa
             return sc_error_set(err, SC_ERR_INPUT, where, "optimizer: expected a name");
         snprintf(s->optimizer, sizeof s->optimizer, "%s", v->valuestring);
     }
+    if ((v = cJSON_GetObjectItemCaseSensitive(params, "reserve_log"))) {
+        if (!cJSON_IsString(v) || !v->valuestring[0] ||
+            strlen(v->valuestring) >= sizeof s->rlog_path)
+            return sc_error_set(err, SC_ERR_INPUT, where, "reserve_log: expected a file name");
+        snprintf(s->rlog_path, sizeof s->rlog_path, "%s", v->valuestring);
+    }
+    /* the feed file is read last, once every other parameter is valid */
+    char feed_path[2048] = "";
+    if ((v = cJSON_GetObjectItemCaseSensitive(params, "events"))) {
+        if (!cJSON_IsString(v) || !v->valuestring[0])
+            return sc_error_set(err, SC_ERR_INPUT, where, "events: expected a feed file name");
+        const char *slash = strrchr(sc->path, '/');
+        if (v->valuestring[0] == '/' || !slash)
+            snprintf(feed_path, sizeof feed_path, "%s", v->valuestring);
+        else
+            snprintf(feed_path, sizeof feed_path, "%.*s/%s", (int)(slash - sc->path), sc->path,
+                     v->valuestring);
+        s->forecast_log = 1;
+    }
+    if ((st = sc_policy_param_bool(params, "forecast_log", &s->forecast_log, where, err)) ||
+        (st = sc_policy_param_bool(params, "event_lift", &s->event_lift, where, err)))
+        return st;
     s->K = (int)((s->horizon_ms + HOUR_MS - 1) / HOUR_MS);
     if (s->K < 1 || s->K > 24 * 14)
         return sc_error_set(err, SC_ERR_INPUT, where, "horizon: expected 1h to 14d");
@@ -223,7 +371,7 @@ static sc_status sculpt_init(void *state, const sc_scenario *sc, const cJSON *pa
      * not the default because its rolling-origin backtests make every refit far slower
      * (the no-look-ahead test on the demo did not finish in 10 minutes with it). */
     const sc_forecaster_type *ft;
-    snprintf(s->first, sizeof s->first, "ets");
+    snprintf(s->first, sizeof s->first, "%s", feed_path[0] ? "harmonic" : "ets");
     if ((v = cJSON_GetObjectItemCaseSensitive(params, "forecaster"))) {
         if (!cJSON_IsString(v) || strlen(v->valuestring) >= sizeof s->first)
             return sc_error_set(err, SC_ERR_INPUT, where, "forecaster: expected a model name");
@@ -246,6 +394,13 @@ static sc_status sculpt_init(void *state, const sc_scenario *sc, const cJSON *pa
     if (!seen) /* ensemble, or a model outside the chain: fall back through all three */
         for (size_t i = 0; i < 3; i++)
             s->names[s->n_names++] = below[i];
+    if (feed_path[0]) {
+        sc_error ferr;
+        if ((st = sc_event_feed_read(feed_path, &s->feed, &ferr)))
+            return sc_error_set(err, st, where, "events: %s%s%s", ferr.where,
+                                ferr.where[0] ? ": " : "", ferr.msg);
+        sc_event_feed_sort(s->feed);
+    }
     s->n_ar = sc->n_apps * sc->n_regions;
     s->hist_cap = s->history_ms / HOUR_MS;
     if (s->hist_cap < 1)
@@ -257,7 +412,16 @@ static sc_status sculpt_init(void *state, const sc_scenario *sc, const cJSON *pa
     s->lead_ms = calloc(sc->n_regions + 1, sizeof *s->lead_ms);
     s->prob = calloc(sc->n_apps + 1, sizeof *s->prob);
     s->sol = calloc(sc->n_apps + 1, sizeof *s->sol);
-    if (!s->ar || !s->hist || !s->mean || !s->quant || !s->lead_ms || !s->prob || !s->sol) {
+    s->need_cap = s->reserve_history_ms / HOUR_MS + 1 + s->K;
+    s->need = calloc((size_t)s->need_cap, sizeof *s->need);
+    s->buy = calloc(sc->n_regions + 1, sizeof *s->buy);
+    s->xbuf_rows = (size_t)s->hist_cap + (size_t)(s->refit_ms / HOUR_MS) + (size_t)s->K + 4;
+    if (s->feed) {
+        s->known = sc_event_feed_alloc();
+        s->xbuf = malloc(s->xbuf_rows * SC_FORECAST_MAX_EXOG * sizeof *s->xbuf);
+    }
+    if (!s->ar || !s->hist || !s->mean || !s->quant || !s->lead_ms || !s->prob || !s->sol ||
+        !s->need || !s->buy || (s->feed && (!s->known || !s->xbuf))) {
         sculpt_cleanup(s);
         return sc_error_set(err, SC_ERR_NOMEM, where, "out of memory");
     }
@@ -277,6 +441,21 @@ static sc_status sculpt_init(void *state, const sc_scenario *sc, const cJSON *pa
         }
     for (size_t i = 0; i < s->n_ar; i++)
         s->ar[i].h_next = INT64_MIN;
+    /* reserved instances of the initial allocation are committed at the start */
+    for (size_t a = 0; a < sc->n_apps; a++)
+        for (size_t i = 0; i < sc->apps[a].n_initial; i++) {
+            const sc_initial_alloc *ia = &sc->apps[a].initial[i];
+            if (ia->option != SC_PURCHASE_RESERVED || ia->count <= 0)
+                continue;
+            sculpt_commit c = {sc_time_add(sc->start, sc->regions[ia->region].reserved_term_ms),
+                               ia->count, -1};
+            if (commit_push(&s->ar[a * sc->n_regions + (size_t)ia->region], c)) {
+                sculpt_cleanup(s);
+                return sc_error_set(err, SC_ERR_NOMEM, where, "out of memory");
+            }
+        }
+    s->next_commit = s->reserve_every_ms > 0 ? sc_time_add(sc->start, s->reserve_every_ms)
+                                             : SC_TIME_MAX;
     /* Reserve the plan's action array up front: sc_rap_build sorts it with qsort even
      * when it holds no action, and qsort(NULL, 0, ...) is undefined (UBSan). */
     s->rap.cap = 64;
@@ -298,6 +477,98 @@ static int64_t sculpt_cadence(const void *state)
 static double hour_max(const sc_policy_view *v, int a, int r, int64_t h)
 {
     return sc_view_ieq_max(v, a, r, h * HOUR_MS, (h + 1) * HOUR_MS);
+}
+
+/* The value the forecaster sees for an hourly peak y (NaN stays NaN). */
+static double fc_in(const sculpt_state *s, double y)
+{
+    if (!s->forecast_log || y != y)
+        return y;
+    return log(y > LOG_FLOOR ? y : LOG_FLOOR);
+}
+
+/* s->known = the feed's events that apply to app a and to a geography whose home is
+ * region r (or to every geography), and that are known at now: announced start minus
+ * announce_lead <= now.  Their geo is rewritten to "*" (the region's series is the sum
+ * of its geographies).  The feed is sorted by start, so the scan stops at the first
+ * event not yet known. */
+static sc_status known_events(sculpt_state *s, const sc_policy_view *v, int a, int r,
+                              sc_error *err)
+{
+    const sc_scenario *sc = v->sc;
+    const char *app = sc->apps[a].name;
+    s->known->n = 0;
+    for (size_t i = 0; i < s->feed->n; i++) {
+        const sc_event *ev = &s->feed->events[i];
+        if (sc_time_add(ev->start_ms, -s->announce_lead_ms) > v->now)
+            break;
+        if (strcmp(ev->app, "*") != 0 && strcmp(ev->app, app) != 0)
+            continue;
+        int in = strcmp(ev->geo, "*") == 0;
+        for (size_t g = 0; g < sc->n_geos && !in; g++)
+            in = sc->geos[g].home_region == r && strcmp(ev->geo, sc->geos[g].name) == 0;
+        if (!in)
+            continue;
+        sc_event e = *ev;
+        snprintf(e.geo, sizeof e.geo, "*");
+        sc_error ferr;
+        if (sc_event_feed_add(s->known, &e, &ferr))
+            return sc_error_set(err, SC_ERR_NOMEM, NULL, "sculpt: events: %s", ferr.msg);
+    }
+    return SC_OK;
+}
+
+/* Regressors of the fit of (a, r): indicator columns of the known events for the n
+ * history hours from hour h0 and the nf hours after them, into s->xbuf; columns without
+ * an event in the history, or with one in every history hour, are dropped (their
+ * coefficient cannot be estimated next to the intercept).  ex->ncols = 0: none. */
+static sc_status fit_exog(sculpt_state *s, const sc_policy_view *v, int a, int64_t h0,
+                          size_t n, size_t nf, sc_forecast_exog *ex, sc_error *err)
+{
+    ex->x = NULL;
+    ex->ncols = 0;
+    ex->n_future = 0;
+    if (s->known->n == 0)
+        return SC_OK;
+    sc_forecast_exog full = {0};
+    sc_error ferr;
+    sc_status st = sc_exog_from_feed(s->known, v->sc->apps[a].name, "*", h0 * HOUR_MS,
+                                     HOUR_MS, n, nf, &full, &ferr);
+    if (st == SC_ERR_RANGE) /* too many kinds for one model: no regressors */
+        return SC_OK;
+    if (st)
+        return sc_error_set(err, st, NULL, "sculpt: events: %s", ferr.msg);
+    size_t rows = n + nf, kinds = full.ncols ? full.ncols - 1 : 0;
+    /* with event_lift the lift column too, as log(1 + lift) on the log scale (a
+     * multiplicative effect with coefficient 1 when the announcement is right) */
+    if (s->event_lift && full.ncols)
+        kinds = full.ncols;
+    size_t lift_col = s->forecast_log && s->event_lift ? full.ncols - 1 : (size_t)-1;
+    if (rows > s->xbuf_rows)
+        rows = s->xbuf_rows;
+    int keep[SC_FORECAST_MAX_EXOG];
+    size_t nc = 0;
+    for (size_t c = 0; c < kinds && c < SC_FORECAST_MAX_EXOG; c++) {
+        size_t on = 0;
+        for (size_t t = 0; t < n; t++)
+            on += full.x[t * full.ncols + c] != 0.0;
+        keep[c] = on > 0 && on < n;
+        nc += (size_t)keep[c];
+    }
+    if (nc) {
+        size_t k = 0;
+        for (size_t t = 0; t < rows; t++)
+            for (size_t c = 0; c < kinds && c < SC_FORECAST_MAX_EXOG; c++)
+                if (keep[c]) {
+                    double x = full.x[t * full.ncols + c];
+                    s->xbuf[k++] = c == lift_col ? log1p(x > -0.99 ? x : -0.99) : x;
+                }
+        ex->x = s->xbuf;
+        ex->ncols = nc;
+        ex->n_future = rows - n;
+    }
+    sc_exog_free(&full);
+    return SC_OK;
 }
 
 /* Bring the forecaster of (a, r) up to the hour under way and write its quantiles into
@@ -323,21 +594,31 @@ static sc_status sp_forecast(sculpt_state *s, const sc_policy_view *v, int a, in
             s->quant[i] = now_ieq;
         return SC_OK;
     }
-    if (!h->fc || v->now - h->fitted_at >= s->refit_ms) {
+    if (s->feed && (st = known_events(s, v, a, r, err)))
+        return st;
+    if (!h->fc || v->now - h->fitted_at >= s->refit_ms ||
+        (s->feed && s->known->n != h->n_known)) {
         int64_t h0 = h_end - s->hist_cap;
         if (h0 < h_first)
             h0 = h_first;
         size_t n = (size_t)(h_end - h0);
         for (size_t i = 0; i < n; i++)
-            s->hist[i] = hour_max(v, a, r, h0 + (int64_t)i);
+            s->hist[i] = fc_in(s, hour_max(v, a, r, h0 + (int64_t)i));
+        sc_forecast_exog ex = {0};
+        if (s->feed) {
+            /* announced rows until the next refit's horizon ends */
+            size_t nf = (size_t)((s->refit_ms + HOUR_MS - 1) / HOUR_MS) + (size_t)s->K + 2;
+            if ((st = fit_exog(s, v, a, h0, n, nf, &ex, err)))
+                return st;
+        }
         sc_forecast_config cfg;
         sc_forecast_config_init(&cfg);
         cfg.period = 24;
         cfg.seed = sc->seed;
         snprintf(cfg.spec, sizeof cfg.spec, "%s", s->ets_spec);
         sc_forecaster *fc = NULL;
-        st = sc_forecaster_fit_fallback(s->names, s->n_names, &cfg, s->hist, n, NULL, &fc,
-                                        &ferr);
+        st = sc_forecaster_fit_fallback(s->names, s->n_names, &cfg, s->hist, n,
+                                        ex.ncols ? &ex : NULL, &fc, &ferr);
         if (st == SC_ERR_EMPTY) {
             for (int i = 0; i < s->K * s->nq; i++)
                 s->quant[i] = now_ieq;
@@ -349,17 +630,335 @@ static sc_status sp_forecast(sculpt_state *s, const sc_policy_view *v, int a, in
         h->fc = fc;
         h->fitted_at = v->now;
         h->h_next = h_end;
+        h->n_known = s->feed ? s->known->n : 0;
     } else {
         for (; h->h_next < h_end; h->h_next++)
-            sc_forecaster_update(h->fc, hour_max(v, a, r, h->h_next));
+            sc_forecaster_update(h->fc, fc_in(s, hour_max(v, a, r, h->h_next)));
     }
     if ((st = sc_forecaster_predict(h->fc, (size_t)s->K, s->q, (size_t)s->nq, s->mean, s->quant,
                                     &ferr)))
         return sc_error_set(err, st, NULL, "sculpt: forecast: %s", ferr.msg);
+    if (s->forecast_log) /* quantiles map back exactly; the mean is not used */
+        for (int i = 0; i < s->K * s->nq; i++)
+            s->quant[i] = exp(s->quant[i]);
     /* the hour under way has been seen in part: its peak is at least what was seen */
     for (int qi = 0; qi < s->nq && now_seen; qi++)
         if (s->quant[qi] < now_ieq)
             s->quant[qi] = now_ieq;
+    return SC_OK;
+}
+
+/* ---- reserved purchases ------------------------------------------------------------ */
+
+int sc_sculpt_reserve_level(const int *need, size_t n, double c_res, double c_od,
+                            double c_sp, double spot_share, double *mean_saving)
+{
+    if (mean_saving)
+        *mean_saving = 0.0;
+    if (!need || n == 0 || !(c_res >= 0) || !(c_od > 0) || !isfinite(c_od))
+        return 0;
+    int spot = isfinite(c_sp) && c_sp > 0 && spot_share > 0;
+    double sh = spot ? (spot_share < 1 ? spot_share : 1.0) : 0.0;
+    double band = spot && c_sp < c_od ? c_sp : c_od;
+    int top = 0;
+    for (size_t h = 0; h < n; h++)
+        if (need[h] > top)
+            top = need[h];
+    int level = 0;
+    for (int l = 1; l <= top; l++) {
+        double tot = 0.0;
+        for (size_t h = 0; h < n; h++) {
+            int nh = need[h] > 0 ? need[h] : 0;
+            int m = (int)ceil((1.0 - sh) * nh - 1e-9);
+            if (l <= m)
+                tot += c_od;
+            else if (l <= nh)
+                tot += band;
+        }
+        double mean = tot / (double)n;
+        if (mean_saving)
+            *mean_saving = mean;
+        /* buy when the expected saving covers the price (relative tolerance for the
+         * rounding of a sum of equal terms) */
+        if (!(mean >= c_res * (1.0 - 1e-12)))
+            break;
+        level = l;
+    }
+    if (mean_saving && level > 0) {
+        /* the loop left the saving of level + 1 (or of level when it reached top) */
+        double tot = 0.0;
+        for (size_t h = 0; h < n; h++) {
+            int nh = need[h] > 0 ? need[h] : 0;
+            int m = (int)ceil((1.0 - sh) * nh - 1e-9);
+            tot += level <= m ? c_od : level <= nh ? band : 0.0;
+        }
+        *mean_saving = tot / (double)n;
+    }
+    return level;
+}
+
+const sc_sculpt_reserve *sc_sculpt_reserve_log(const sc_policy *p, size_t *n)
+{
+    *n = 0;
+    if (!p || p->type != &sc_policy_sculpt || !p->state)
+        return NULL;
+    const sculpt_state *s = p->state;
+    *n = s->n_rlog;
+    return s->rlog;
+}
+
+/* Take refused or throttled reserved purchases off the commitments: the pool holds
+ * fewer reserved instances than are committed and not expired (newest first). */
+static void reconcile(sculpt_state *s, const sc_policy_view *v)
+{
+    const sc_scenario *sc = v->sc;
+    for (size_t a = 0; a < sc->n_apps; a++)
+        for (size_t r = 0; r < sc->n_regions; r++) {
+            sculpt_ar *h = &s->ar[a * sc->n_regions + r];
+            if (!h->n_commits)
+                continue;
+            int held = sc_pool_requested(sc_view_pool(v, (int)a, (int)r, SC_PURCHASE_RESERVED));
+            int lack = commits_active(h, v->now) - held;
+            for (int i = h->n_commits - 1; i >= 0 && lack > 0; i--) {
+                sculpt_commit *c = &h->commits[i];
+                if (c->end_ms <= v->now || c->count <= 0)
+                    continue;
+                int take = c->count < lack ? c->count : lack;
+                c->count -= take;
+                lack -= take;
+                if (c->log_idx >= 0) {
+                    sc_sculpt_reserve *e = &s->rlog[c->log_idx];
+                    e->count -= take;
+                    e->commit_usd = e->count * e->c_res * e->term_hours;
+                }
+            }
+        }
+}
+
+/* One commitment decision as a JSON record of the reserve log, with the view's need
+ * histogram ([need, hours] pairs), so that the level can be recomputed from it. */
+static int rjson_add(sculpt_state *s, const sc_policy_view *v, int a, int r, size_t n,
+                     size_t n_hist, double c_res, double c_od, double c_sp, double share,
+                     int rule, int level, int held, unsigned clipped)
+{
+    const sc_scenario *sc = v->sc;
+    if (!s->rjson && !(s->rjson = cJSON_CreateArray()))
+        return -1;
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return -1;
+    cJSON_AddItemToArray(s->rjson, o);
+    char tb[40], bb[128];
+    sc_time_format(v->now, tb, sizeof tb);
+    cJSON_AddStringToObject(o, "t", tb);
+    cJSON_AddStringToObject(o, "app", sc->apps[a].name);
+    cJSON_AddStringToObject(o, "region", sc->regions[r].name);
+    cJSON_AddNumberToObject(o, "c_res", c_res);
+    cJSON_AddNumberToObject(o, "c_od", c_od);
+    if (share > 0)
+        cJSON_AddNumberToObject(o, "c_sp", c_sp);
+    else
+        cJSON_AddNullToObject(o, "c_sp");
+    cJSON_AddNumberToObject(o, "spot_share", share);
+    cJSON_AddNumberToObject(o, "hours", (double)n);
+    cJSON_AddNumberToObject(o, "hours_history", (double)n_hist);
+    cJSON_AddNumberToObject(o, "rule_level", rule);
+    cJSON_AddNumberToObject(o, "level", level);
+    cJSON_AddNumberToObject(o, "held", held);
+    cJSON_AddNumberToObject(o, "bought", level > held ? level - held : 0);
+    cJSON_AddStringToObject(o, "clipped_by", clipped ? sc_opt_bind_names(clipped, bb, sizeof bb)
+                                                      : "none");
+    cJSON *hist = cJSON_AddArrayToObject(o, "need_hours");
+    if (!hist)
+        return -1;
+    /* histogram of need: sort a copy by counting (needs are small integers) */
+    int top = 0;
+    for (size_t i = 0; i < n; i++)
+        if (s->need[i] > top)
+            top = s->need[i];
+    for (int x = 0; x <= top; x++) {
+        size_t c = 0;
+        for (size_t i = 0; i < n; i++)
+            c += s->need[i] == x;
+        if (!c)
+            continue;
+        cJSON *pair = cJSON_CreateArray();
+        if (!pair)
+            return -1;
+        cJSON_AddItemToArray(pair, cJSON_CreateNumber(x));
+        cJSON_AddItemToArray(pair, cJSON_CreateNumber((double)c));
+        cJSON_AddItemToArray(hist, pair);
+    }
+    return 0;
+}
+
+/* Rewrite the reserve log file (atomically). */
+static sc_status rjson_write(sculpt_state *s, sc_error *err)
+{
+    if (!s->rlog_path[0] || !s->rjson)
+        return SC_OK;
+    char *text = cJSON_Print(s->rjson);
+    if (!text)
+        return sc_error_set(err, SC_ERR_NOMEM, NULL, "sculpt: out of memory");
+    sc_atomic_file af;
+    sc_status st = sc_atomic_begin(&af, s->rlog_path, err);
+    if (st) {
+        free(text);
+        return st;
+    }
+    FILE *f = fopen(af.tmp, "w");
+    int ok = f && fputs(text, f) >= 0 && fputc('\n', f) != EOF;
+    if (f && fclose(f) != 0)
+        ok = 0;
+    free(text);
+    if (!ok) {
+        sc_atomic_abort(&af);
+        return sc_error_set(err, SC_ERR_IO, s->rlog_path, "cannot write the reserve log");
+    }
+    return sc_atomic_commit(&af, err);
+}
+
+/* Commitment point for (a, r): the rule's level from the long-horizon view (history
+ * hours + the forecast median in s->quant, which sp_forecast just filled), clipped to
+ * the region's limits; records the purchase in s->buy[r], the commitments and the log. */
+static sc_status reserve_decide(sculpt_state *s, const sc_policy_view *v, int a, int r,
+                                const sc_opt_problem_buf *b, sc_error *err)
+{
+    const sc_scenario *sc = v->sc;
+    const sc_app *app = &sc->apps[a];
+    const sc_region *rg = &sc->regions[r];
+    s->buy[r].count = 0;
+    double c_res = b->price[r * 3 + SC_PURCHASE_RESERVED];
+    double c_od = b->price[r * 3 + SC_PURCHASE_ONDEMAND];
+    if (!isfinite(c_res) || !isfinite(c_od) || !(c_od > c_res))
+        return SC_OK;
+    double u = b->p.serve_util;
+    int64_t h_end = sc_time_floor_div(v->now, HOUR_MS);
+    int64_t h_first = sc_time_floor_div(sc->start + HOUR_MS - 1, HOUR_MS);
+    int64_t h0 = h_end - s->reserve_history_ms / HOUR_MS;
+    if (h0 < h_first)
+        h0 = h_first;
+    size_t n = 0;
+    for (int64_t hh = h0; hh < h_end && (int64_t)n < s->need_cap; hh++) {
+        double x = hour_max(v, a, r, hh);
+        if (x == x)
+            s->need[n++] = x > 0 ? (int)ceil(x / u - 1e-6) : 0;
+    }
+    size_t n_hist = n;
+    int qm = 0;
+    for (int q = 1; q < s->nq; q++)
+        if (fabs(s->q[q] - 0.5) < fabs(s->q[qm] - 0.5))
+            qm = q;
+    for (int k = 0; k < s->K && (int64_t)n < s->need_cap; k++) {
+        double x = s->quant[(size_t)k * (size_t)s->nq + (size_t)qm];
+        s->need[n++] = x > 0 ? (int)ceil(x / u - 1e-6) : 0;
+    }
+    if (n == 0)
+        return SC_OK;
+    double c_sp = b->price[r * 3 + SC_PURCHASE_SPOT];
+    double share = isfinite(c_sp) ? b->p.spot_max_share : 0.0;
+    if (isfinite(c_sp))
+        c_sp /= 1.0 - b->spot_loss[r];
+    double saving = 0.0;
+    int rule = sc_sculpt_reserve_level(s->need, n, c_res, c_od, c_sp, share, &saving);
+    int level = rule;
+    unsigned clipped = 0;
+    if (b->cap_limit[r] >= 0 && level > (int)b->cap_limit[r]) {
+        level = (int)b->cap_limit[r];
+        clipped |= b->cap_kind[r];
+    }
+    if (app->max_instances >= 0 && level > app->max_instances) {
+        level = app->max_instances;
+        clipped |= SC_OPT_BIND_MAX_INST;
+    }
+    sculpt_ar *h = &s->ar[sc_view_ar(v, a, r)];
+    int held = commits_active(h, v->now);
+    if (s->rlog_path[0] &&
+        rjson_add(s, v, a, r, n, n_hist, c_res, c_od, c_sp, share, rule, level, held, clipped))
+        return sc_error_set(err, SC_ERR_NOMEM, NULL, "sculpt: out of memory");
+    if (level <= held)
+        return SC_OK;
+    int cnt = level - held;
+    size_t exceed = 0;
+    for (size_t i = 0; i < n; i++)
+        exceed += s->need[i] >= level;
+    if (s->n_rlog == s->cap_rlog) {
+        size_t nc = s->cap_rlog ? 2 * s->cap_rlog : 16;
+        sc_sculpt_reserve *nl = realloc(s->rlog, nc * sizeof *nl);
+        if (!nl)
+            return sc_error_set(err, SC_ERR_NOMEM, NULL, "sculpt: out of memory");
+        s->rlog = nl;
+        s->cap_rlog = nc;
+    }
+    double term_h = (double)rg->reserved_term_ms / 3.6e6;
+    sc_sculpt_reserve e = {.t = v->now,
+                           .end_ms = sc_time_add(v->now, rg->reserved_term_ms),
+                           .app = a,
+                           .region = r,
+                           .held = held,
+                           .rule_level = rule,
+                           .level = level,
+                           .count = cnt,
+                           .hours = (int)n,
+                           .hours_history = (int)n_hist,
+                           .exceed_frac = (double)exceed / (double)n,
+                           .mean_saving = saving,
+                           .c_res = c_res,
+                           .c_od = c_od,
+                           .c_sp = share > 0 ? c_sp : NAN,
+                           .spot_share = share,
+                           .term_hours = term_h,
+                           .commit_usd = cnt * c_res * term_h,
+                           .clipped = clipped};
+    sculpt_commit c = {e.end_ms, cnt, (long)s->n_rlog};
+    if (commit_push(h, c))
+        return sc_error_set(err, SC_ERR_NOMEM, NULL, "sculpt: out of memory");
+    s->rlog[s->n_rlog++] = e;
+    sculpt_buy *bu = &s->buy[r];
+    bu->count = cnt;
+    memset(&bu->why, 0, sizeof bu->why);
+    const sc_forecaster *fc = s->ar[sc_view_ar(v, a, r)].fc;
+    snprintf(bu->why.forecast, sizeof bu->why.forecast, "%s", fc ? sc_forecaster_name(fc) : "");
+    bu->why.quantile = 1.0 - e.exceed_frac; /* share of the view's hours below the level */
+    bu->why.demand_ieq = level * u;
+    bu->why.binding = SC_OPT_BIND_RESERVED | clipped;
+    bu->why.cost_delta_usd = e.commit_usd;
+    bu->why.expected_shortfall_ieq = 0.0;
+    bu->why.late = 0;
+    bu->why.fallback_option = -1;
+    return SC_OK;
+}
+
+/* Append this replan's reserved purchases of app a to the plan's explanation record. */
+static sc_status reserve_emit(sculpt_state *s, const sc_policy_view *v, int a, sc_error *err)
+{
+    const sc_scenario *sc = v->sc;
+    for (size_t r = 0; r < sc->n_regions; r++) {
+        if (s->buy[r].count <= 0)
+            continue;
+        if (s->rap.n == s->rap.cap) {
+            size_t nc = s->rap.cap ? 2 * s->rap.cap : 64;
+            sc_rap_action *na = realloc(s->rap.actions, nc * sizeof *na);
+            if (!na)
+                return sc_error_set(err, SC_ERR_NOMEM, NULL, "sculpt: out of memory");
+            s->rap.actions = na;
+            s->rap.cap = nc;
+        }
+        sc_rap_action *ra = &s->rap.actions[s->rap.n++];
+        memset(ra, 0, sizeof *ra);
+        ra->act.kind = SC_ACTION_PROVISION;
+        ra->act.app = a;
+        ra->act.region = (int)r;
+        ra->act.type = sc->apps[a].instance_type;
+        ra->act.option = SC_PURCHASE_RESERVED;
+        ra->act.count = s->buy[r].count;
+        ra->act.to_region = -1;
+        ra->act.to_type = -1;
+        ra->act.issue_ms = v->now;
+        ra->act.needed_ms = sc_time_add(v->now, s->lead_ms[r]);
+        ra->why = s->buy[r].why;
+        s->buy[r].count = 0;
+    }
     return SC_OK;
 }
 
@@ -370,6 +969,10 @@ static sc_status sculpt_replan(sculpt_state *s, const sc_policy_view *v, sc_plan
     int R = (int)sc->n_regions, K = s->K, Q = s->nq;
     sc_time_ms plan_start = sc_time_floor_div(v->now, HOUR_MS) * HOUR_MS;
     sc_status st;
+    int commit = s->reserve_every_ms > 0 && !s->on_demand_only && v->now >= s->next_commit;
+    if (commit)
+        while (s->next_commit <= v->now)
+            s->next_commit = sc_time_add(s->next_commit, s->reserve_every_ms);
     for (size_t a = 0; a < sc->n_apps; a++) {
         const sc_app *app = &sc->apps[a];
         sc_opt_problem_buf *b = s->prob[a];
@@ -395,7 +998,8 @@ static sc_status sculpt_replan(sculpt_state *s, const sc_policy_view *v, sc_plan
             const sc_region *rg = &sc->regions[r];
             const sc_region_type *rt = &rg->types[app->instance_type];
             b->price[r * 3 + SC_PURCHASE_ONDEMAND] = rt->price_per_hour[SC_PURCHASE_ONDEMAND];
-            b->price[r * 3 + SC_PURCHASE_RESERVED] = NAN;
+            /* reserved held is a fixed count in the LP (may_buy_reserved = 0) */
+            b->price[r * 3 + SC_PURCHASE_RESERVED] = rt->price_per_hour[SC_PURCHASE_RESERVED];
             b->price[r * 3 + SC_PURCHASE_SPOT] =
                 s->on_demand_only ? NAN : rt->price_per_hour[SC_PURCHASE_SPOT];
             int held = 0;
@@ -404,8 +1008,15 @@ static sc_status sculpt_replan(sculpt_state *s, const sc_policy_view *v, sc_plan
                 b->current[r * 3 + o] = n;
                 held += n;
             }
-            /* reserved capacity held is kept as it is (not offered: NaN price); count it
-             * by lowering the min and the limits of the others */
+            /* reserved instances whose commitment ended are released (the next
+             * commitment point buys again if the rule says so) */
+            int active = commits_active(&s->ar[sc_view_ar(v, (int)a, r)], v->now);
+            if (b->current[r * 3 + SC_PURCHASE_RESERVED] > active) {
+                if (sc_plan_to_target(plan, v, (int)a, r, SC_PURCHASE_RESERVED, active))
+                    return sc_error_set(err, SC_ERR_NOMEM, NULL, "sculpt: out of memory");
+                held -= b->current[r * 3 + SC_PURCHASE_RESERVED] - active;
+                b->current[r * 3 + SC_PURCHASE_RESERVED] = active;
+            }
             double lim = rt->capacity_limit;
             unsigned kind = SC_OPT_BIND_CAPACITY;
             if (rg->vcpu_quota >= 0 && it->capacity[SC_METRIC_CPU] > 0) {
@@ -442,6 +1053,8 @@ static sc_status sculpt_replan(sculpt_state *s, const sc_policy_view *v, sc_plan
             any = 1;
             if ((st = sp_forecast(s, v, (int)a, r, err)))
                 return st;
+            if (commit && (st = reserve_decide(s, v, (int)a, r, b, err)))
+                return st;
             for (int k = 0; k < K; k++)
                 for (int q = 0; q < Q; q++)
                     b->demand[((size_t)r * (size_t)K + (size_t)k) * (size_t)Q + (size_t)q] =
@@ -449,6 +1062,8 @@ static sc_status sculpt_replan(sculpt_state *s, const sc_policy_view *v, sc_plan
         }
         if (!any)
             continue;
+        if (commit && (st = rjson_write(s, err)))
+            return st;
         if ((st = sc_optimizer_solve(s->opt, p, s->sol[a], err)))
             return st;
         sc_rap_clear(&s->rap);
@@ -457,7 +1072,8 @@ static sc_status sculpt_replan(sculpt_state *s, const sc_policy_view *v, sc_plan
                           .forecast = s->ar[a * sc->n_regions].fc
                                           ? sc_forecaster_name(s->ar[a * sc->n_regions].fc)
                                           : ""};
-        if ((st = sc_rap_build(&s->rap, &ctx, p, s->sol[a], err)))
+        if ((st = sc_rap_build(&s->rap, &ctx, p, s->sol[a], err)) ||
+            (st = reserve_emit(s, v, (int)a, err)))
             return st;
         if ((st = sc_rap_to_plan(&s->rap, v->now + s->cadence_ms, plan)))
             return sc_error_set(err, st, NULL, "sculpt: out of memory");
@@ -470,6 +1086,7 @@ static sc_status sculpt_decide(void *state, const sc_policy_view *v, sc_plan *pl
 {
     sculpt_state *s = state;
     const sc_scenario *sc = v->sc;
+    reconcile(s, v);
     if (s->last_plan == SC_TIME_MIN || v->now - s->last_plan >= s->cadence_ms) {
         s->last_plan = v->now;
         return sculpt_replan(s, v, plan, err);
