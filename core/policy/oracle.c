@@ -13,7 +13,16 @@
  *   - one quantile (the true demand: there is no uncertainty left);
  *   - on-demand capacity only (reserved and spot are not offered to it; see "Bound");
  *   - serve_util = 1 by default: the simulator charges the penalty only for load above
- *     100 % of the serving capacity, so penalised cost is lowest at full utilisation;
+ *     100 % of the serving capacity, so penalised cost is lowest at full utilisation
+ *     (and latency attainment poor: a bound, not an operating point).  "serve_util":
+ *     "target" plans each app at its own target utilisation, as every other policy
+ *     sizes capacity, so the oracle's cost can be compared at matched attainment;
+ *     "slo" plans each app at the highest utilisation at which its latency curve plus
+ *     the route latency of every geography it serves (from that geography's home
+ *     region, the simulator's routing) stays within the SLO bound,
+ *     u = 1 - base / (bound - route), the least over the app's geographies, in
+ *     [0.05, min(u_max, 1)]: full latency attainment at the least capacity; a number
+ *     in (0, 1] plans every app at that utilisation;
  *   - penalty per ieq-hour = penalty_per_unit_hour x load units per instance;
  *   - min_instances where the app is deployed (initial capacity or any demand in the
  *     run); no max_instances, no lead-time and no flap constraint (see "Bound");
@@ -30,7 +39,9 @@
  * (all baselines; sculpt with on_demand_only).  Without lead or flap constraints the
  * steps decouple, so cutting the run into windows loses nothing.  It is what
  * lower_bound() returns (run summary field lower_bound_usd).  Policies that buy spot or
- * reserved capacity can go below it.
+ * reserved capacity can go below it.  The argument needs serve_util = 1: below 1 the LP
+ * buys capacity the simulator does not require, so its value bounds nothing and
+ * lower_bound() returns NaN.
  *
  * Executed plan.  The relaxation's counts are rounded up by the optimizer (or solved
  * as a MILP when small), clamped to [min_instances, max_instances], and turned into
@@ -45,7 +56,8 @@
  * (never before now); issue times are then made non-decreasing in launch order (a batch
  * is pulled earlier rather than let a later batch take its launch indices).
  *
- * Parameters (all optional): {"window": "1d", "serve_util": 1.0, "optimizer": "lp"}
+ * Parameters (all optional): {"window": "1d", "serve_util": 1.0 | "target" | "slo" | (0, 1],
+ * "optimizer": "lp"}
  */
 #include <math.h>
 #include <stdlib.h>
@@ -57,7 +69,8 @@
 
 typedef struct oracle_state {
     int64_t window_ms;
-    double serve_util;
+    double serve_util;        /* (0, 1]; 0: each app's target_util ("target"); -1:
+                                 the utilisation at the app's latency bound ("slo") */
     char optimizer[SC_NAME_MAX];
     double bound_usd;         /* LP relaxation over the measured period */
     double rounded_usd;       /* objective of the rounded plan, measured period */
@@ -85,10 +98,16 @@ static sc_status oracle_init(void *state, const sc_scenario *sc, const cJSON *pa
                 return sc_error_set(err, SC_ERR_INPUT, where,
                                     "window: expected a duration of at least one step");
         } else if (strcmp(it->string, "serve_util") == 0) {
-            if (!cJSON_IsNumber(it) || !(it->valuedouble > 0 && it->valuedouble <= 1))
+            if (cJSON_IsString(it) && strcmp(it->valuestring, "target") == 0)
+                s->serve_util = 0.0;
+            else if (cJSON_IsString(it) && strcmp(it->valuestring, "slo") == 0)
+                s->serve_util = -1.0;
+            else if (cJSON_IsNumber(it) && it->valuedouble > 0 && it->valuedouble <= 1)
+                s->serve_util = it->valuedouble;
+            else
                 return sc_error_set(err, SC_ERR_INPUT, where,
-                                    "serve_util: expected a number in (0, 1]");
-            s->serve_util = it->valuedouble;
+                                    "serve_util: expected \"target\", \"slo\" or a number in "
+                                    "(0, 1]");
         } else if (strcmp(it->string, "optimizer") == 0) {
             const sc_optimizer_type *t;
             if (!cJSON_IsString(it))
@@ -116,7 +135,24 @@ static int64_t oracle_cadence(const void *state)
 
 static double oracle_lower_bound(const void *state)
 {
-    return ((const oracle_state *)state)->bound_usd;
+    const oracle_state *s = state;
+    return s->serve_util == 1.0 ? s->bound_usd : NAN;
+}
+
+/* The highest utilisation at which app's curve latency plus the route latency from
+ * each of its geographies' home region stays within its SLO bound ("slo"). */
+static double slo_util(const sc_scenario *sc, int app)
+{
+    const sc_app *a = &sc->apps[app];
+    double umax = a->latency.u_max < 1 ? a->latency.u_max : 1.0, u = umax;
+    for (size_t d = 0; d < a->n_demand; d++) {
+        int g = a->demand[d].geo;
+        double room = a->slo.latency_ms - sc_scenario_latency(sc, g, sc->geos[g].home_region);
+        double ug = room > a->latency.base_ms ? 1.0 - a->latency.base_ms / room : 0.0;
+        if (ug < u)
+            u = ug;
+    }
+    return u < 0.05 ? 0.05 : u;
 }
 
 /* Boot delay in ms (as the mock rounds it) of launch idx of (app, region) on demand. */
@@ -238,7 +274,9 @@ static sc_status oracle_decide(void *state, const sc_policy_view *v, sc_plan *pl
             sc_opt_problem *p = &b->p;
             p->step_ms = sc->step_ms;
             p->start_ms = sc->start + k0 * sc->step_ms;
-            p->serve_util = s->serve_util;
+            p->serve_util = s->serve_util > 0    ? s->serve_util
+                            : s->serve_util == 0 ? app->target_util
+                                                 : slo_util(sc, (int)a);
             p->penalty_per_ieq_hour = app->slo.penalty_per_unit_hour * ucap;
             p->max_inst = -1;
             p->spot_max_share = 0.0;

@@ -141,7 +141,30 @@ typedef struct sc_opt_problem {
     int may_buy_reserved;        /* 1: this solve is a commitment point */
     double flap_budget;          /* max sum over (o, k) of |x[k] - x[k-1]| per region
                                     (instances); < 0 = unlimited */
+    /* Non-linear SLO objective (sc_opt_latency, below).  Read by `ga` and by
+     * sc_opt_evaluate_curve only; `lp` ignores it (it linearises the curve through
+     * serve_util and route_ok).  All zero after sc_opt_problem_init = off. */
+    int latency_curve;           /* sc_opt_latency; 0 = none (linear objective) */
+    double curve_base_ms;        /* the app's curve: latency = base / (1 - min(u, u_max)),
+                                    ms, > 0 when latency_curve != 0 */
+    double curve_u_max;          /* utilisation cap of the curve, (0, 1); <= 0 or >= 1 =
+                                    no cap */
+    const double *curve_budget_ms; /* [g*R + r] SLO latency bound minus route latency
+                                    g -> r, ms (what the curve may use); required when
+                                    latency_curve != 0 */
 } sc_opt_problem;
+
+/* How the GA's objective reads the utilisation -> latency curve (sc_opt_problem
+ * latency_curve).  u = load / serving instances of a region in one demand outcome. */
+typedef enum sc_opt_latency {
+    SC_OPT_LATENCY_NONE = 0, /* linear objective: shortfall against serve_util x capacity */
+    SC_OPT_LATENCY_MEAN = 1, /* the load a region serves while its curve latency
+                                base / (1 - min(u, u_max)) exceeds the budget is late
+                                (the simulator's SLO test) */
+    SC_OPT_LATENCY_TAIL = 2  /* M/M/1 response time (the curve is its mean): the fraction
+                                exp(-(1 - min(u, u_max)) budget / base) of served load is
+                                late */
+} sc_opt_latency;
 
 /* Zero every field and set defaults: serve_util 1, max_inst -1, spot_max_share 1,
  * flap_budget -1, may_buy_reserved 0. */
@@ -206,6 +229,21 @@ void sc_opt_solution_free(sc_opt_solution *s);
  */
 void sc_opt_evaluate(const sc_opt_problem *p, const int *x, sc_opt_solution *sol);
 
+/*
+ * Evaluate x under the non-linear SLO objective of p->latency_curve (ga.c; with
+ * SC_OPT_LATENCY_NONE it is sc_opt_evaluate).  Each geography's demand is split over
+ * regions in the proportions of sc_opt_evaluate's greedy routing at full capacity
+ * (serve_util 1), left in sol->routed.  For each quantile atom q (weight w_q, the same
+ * atom in every geography) a region with serving capacity N (ieq at 100 %) and load L
+ * serves min(L, N), the rest is unserved, and the served load is late by the curve at
+ * u = L / N for each geography's budget.  Unserved and late load both cost
+ * penalty_per_ieq_hour; egress is charged on served load.  Fills sol as
+ * sc_opt_evaluate does, with served = expected served ieq, shortfall = expected
+ * unserved ieq, cover = probability that the atom is served in full, penalty_usd =
+ * penalty on unserved + late load.  Does not allocate.
+ */
+void sc_opt_evaluate_curve(const sc_opt_problem *p, const int *x, sc_opt_solution *sol);
+
 /* 1 if x satisfies every hard constraint of p (bounds, lead, reserved, flap, spot
  * share); else 0 and, if why != NULL, a message. */
 int sc_opt_check_x(const sc_opt_problem *p, const int *x, char *why, size_t len);
@@ -220,6 +258,11 @@ typedef struct sc_opt_config {
     int decompose_steps;  /* lp: without a flap budget or a reserved purchase the steps
                              are independent: solve them one by one on a small warm
                              model (default 1; the optimum is the same) */
+    int newsvendor;       /* lp: when moreover every geography can be routed to at most
+                             one region, each (region, step) is a two-variable integer
+                             newsvendor (on-demand, spot) solved exactly without GLPK
+                             (lp.c "The newsvendor path"; default 1; the optimum is the
+                             same, and it is the proved integer optimum at any size) */
     uint64_t seed;        /* ga: seed (keys SC_RNG_POLICY, (seed-derived, call)) */
     int ga_population;    /* ga: population size (default 60) */
     int ga_generations;   /* ga: generations (default 300) */
