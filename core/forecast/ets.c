@@ -13,15 +13,27 @@
  * The error type only changes the likelihood: with e = y - f (A) or (y - f)/f (M),
  *   lik = n log(sum e^2)  [+ 2 sum log|f| for M errors],  loglik = -lik/2,
  *   AICc = lik + 2k + 2k(k+1)/(n-k-1), k = free parameters + initial states + 1.
- * Parameters (alpha, beta, gamma, phi) and initial states (l0, b0, s_0..s_{-m+2}; the
- * last seasonal state makes the seasonal states sum to 0 (A) or m (M)) are estimated by
- * minimising lik with GSL's Nelder-Mead (nmsimplex2), inside R's "usual" bounds:
- * 1e-4 <= alpha <= 0.9999, 1e-4 <= beta <= alpha, 1e-4 <= gamma <= 1 - alpha,
- * 0.8 <= phi <= 0.98 (a point outside gets a large penalty).  Starting values and
- * initial states follow R's initparam/initstate (decompose of the first 3m points,
- * a regression on the first max(10, 2m) seasonally adjusted points).  The series is
- * divided by its mean absolute value before fitting (likelihoods of all models shift by
- * the same constant, so the AICc ranking is unchanged) and the states are scaled back.
+ * Estimation is R's etsmodel, step for step (forecast 8.20; checked against R on M4
+ * Hourly series, AirPassengers and Nile in tests/test_ets.c):
+ *  - initial states (initstate): R's classical decompose() of the WHOLE series gives the
+ *    seasonal figure (s_0 .. s_{-m+2}; multiplicative ones floored at 0.01); l0 (and b0)
+ *    from the mean of (a least-squares line through) the first max(10, 2m) seasonally
+ *    adjusted values;
+ *  - starting parameters (initparam): alpha = lo + 0.2 (up - lo) / m, beta = lo +
+ *    0.1 (min(up, alpha) - lo), gamma = lo + 0.05 (min(up, 1 - alpha) - lo), phi = lo +
+ *    0.99 (up - lo), with the usual bounds 1e-4 <= alpha, beta, gamma <= 0.9999,
+ *    0.8 <= phi <= 0.98;
+ *  - bounds = "both": beta <= alpha, gamma <= 1 - alpha, multiplicative seasonal states
+ *    >= 0, AND R's admissibility test of seasonal models (the characteristic polynomial
+ *    of Hyndman et al. 2008, ch. 10, all roots within 1 + 1e-10; decided here by the
+ *    Schur-Cohn recursion instead of R's cpolyroot);
+ *  - one Nelder-Mead over parameters and initial states together, in data units,
+ *    minimising lik (opt.crit = "lik"): R's nmmin (optim.c) transcribed with
+ *    etsNelderMead's settings (reltol sqrt(DBL_EPSILON), alpha 1, beta 0.5, gamma 2,
+ *    maxit 2000 function evaluations).  GSL's nmsimplex2 is not used: its initial
+ *    simplex, size-based stopping rule and iteration count differ from nmmin's, and
+ *    with every other step equal it forecast worse on validation windows (README).
+ * The optimiser's inner loop (ets_lik_k) is the recursion specialised per model.
  *
  * Model selection ("Z" letters) is by AICc over the admissible set: multiplicative
  * models only for strictly positive data, no additive-error model with multiplicative
@@ -35,35 +47,29 @@
  * beta (phi + ... + phi^j) + gamma [j mod m == 0] (Hyndman et al. 2008, ch. 6);
  * otherwise simulated from cfg->nsim sample paths with Gaussian errors drawn from a GSL
  * stream seeded by sc_rng_key(seed, SC_FORECAST_RNG_KIND, ...), quantiles by R's type 7.
- * The point forecast is the recursion with zero errors, as R reports it.
+ * The point forecast is the recursion with zero errors, as R reports it for all but
+ * multiplicative-season models, where R's mean (forecast's class3) adds a sigma^2
+ * term that is below 0.1 % of the forecast on the series tested.
  *
  * State for update(): the seasonal states live in a ring indexed by position modulo m
  * (seas[p % m] is the latest state for positions congruent to p), so one update is
  * O(1) and allocation-free.
  */
+#include <ctype.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <gsl/gsl_cdf.h>
-#include <gsl/gsl_multimin.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 
 #include "sculpt/forecast.h"
 #include "sculpt/rng.h"
 
-#define ETS_PENALTY 1e12      /* objective value outside the bounds */
 #define ETS_TOL_F 1e-10       /* |f| below this makes a multiplicative model invalid */
-#define ETS_MAXIT 1000        /* Nelder-Mead iterations per model */
-#define ETS_SIZE_TOL 1e-3     /* simplex size at convergence (normalised scale) */
-#ifndef ETS_OPTIMISER_R
-#define ETS_OPTIMISER_R 0     /* 1: R's nmmin in data units (r_nmmin); 0: two-stage GSL */
-#endif
-#define ETS_R_MAXIT 2000      /* R's ets default maxit */
-#ifndef ETS_STAGE2_PASSES
-#define ETS_STAGE2_PASSES 1   /* Nelder-Mead runs over all parameters and states */
-#endif
+#define ETS_MAXIT 2000         /* R's ets default maxit (function evaluations) */
+#define ETS_BIG 1.0e35         /* R's nmmin value of a point it cannot evaluate */
 
 static const double lower_b[4] = {1e-4, 1e-4, 1e-4, 0.8};
 static const double upper_b[4] = {0.9999, 0.9999, 0.9999, 0.98};
@@ -147,6 +153,103 @@ static double ets_run(const sc_ets_model *md, int m, double alpha, double beta, 
     return lik;
 }
 
+/* The likelihood criterion of ets_run for one model known at compile time: the same
+ * arithmetic, specialised so the optimiser's inner loop carries no model tests, and
+ * sum log|f| taken as the log of a running product (rescaled by frexp when it leaves
+ * [1e-100, 1e100]) instead of one log per observation.  Returns INFINITY where ets_run
+ * does; l, b, seas are modified. */
+#if defined(__GNUC__)
+#define ETS_ALWAYS_INLINE __attribute__((always_inline)) inline
+#else
+#define ETS_ALWAYS_INLINE inline
+#endif
+static ETS_ALWAYS_INLINE double ets_lik_k(char E, char T, char S, int m, double alpha,
+                                          double beta, double gamma, double phi, double l,
+                                          double b, double *seas, const double *y, size_t n)
+{
+    double sse = 0.0, logf = 0.0, prod = 1.0, ba = beta / alpha;
+    int ex = 0;
+    size_t k = 0;
+    for (size_t t = 0; t < n; t++) {
+        double s_old = S == 'N' ? 0.0 : seas[k];
+        double phib = T == 'N' ? 0.0 : phi * b;
+        double q = l + phib;
+        double f = S == 'N' ? q : S == 'A' ? q + s_old : q * s_old;
+        double e;
+        if (E == 'M') {
+            double af = fabs(f);
+            if (!(af >= ETS_TOL_F))
+                return INFINITY;
+            e = (y[t] - f) / f;
+            if (af < 1e200) {
+                prod *= af;
+                if (prod > 1e100 || prod < 1e-100) {
+                    int pe;
+                    prod = frexp(prod, &pe);
+                    ex += pe;
+                }
+            } else {
+                logf += log(af);
+            }
+        } else {
+            e = y[t] - f;
+        }
+        sse += e * e;
+        double p = S == 'N' ? y[t] : S == 'A' ? y[t] - s_old : y[t] / s_old;
+        double lnew = q + alpha * (p - q);
+        if (T != 'N')
+            b = phib + ba * (lnew - l - phib);
+        if (S != 'N') {
+            double tt = S == 'A' ? y[t] - q : y[t] / q;
+            seas[k] = s_old + gamma * (tt - s_old);
+            if (++k == (size_t)m)
+                k = 0;
+        }
+        l = lnew;
+    }
+    if (!isfinite(sse))
+        return INFINITY;
+    double lik = (double)n * log(sse > 0 ? sse : 1e-300);
+    if (E == 'M')
+        lik += 2.0 * (logf + log(prod) + (double)ex * 0.69314718055994530942);
+    return lik;
+}
+
+#define ETS_LIK_K(E, T, S)                                                                \
+    static double ets_lik_##E##T##S(int m, double a, double be, double g, double ph,      \
+                                    double l, double b, double *seas, const double *y,    \
+                                    size_t n)                                             \
+    {                                                                                     \
+        return ets_lik_k(#E[0], #T[0], #S[0], m, a, be, g, ph, l, b, seas, y, n);         \
+    }
+ETS_LIK_K(A, N, N)
+ETS_LIK_K(A, N, A)
+ETS_LIK_K(A, A, N)
+ETS_LIK_K(A, A, A)
+ETS_LIK_K(M, N, N)
+ETS_LIK_K(M, N, A)
+ETS_LIK_K(M, N, M)
+ETS_LIK_K(M, A, N)
+ETS_LIK_K(M, A, A)
+ETS_LIK_K(M, A, M)
+
+typedef double (*ets_lik_fn)(int, double, double, double, double, double, double, double *,
+                             const double *, size_t);
+
+/* The specialised kernel of a model (NULL for A error with M season, never fitted). */
+static ets_lik_fn ets_lik_kernel(const sc_ets_model *md)
+{
+    int ia = md->trend == 'A';
+    switch (md->error == 'M' ? md->season : (char)tolower(md->season)) {
+    case 'n': return ia ? ets_lik_AAN : ets_lik_ANN;
+    case 'a': return ia ? ets_lik_AAA : ets_lik_ANA;
+    case 'N': return ia ? ets_lik_MAN : ets_lik_MNN;
+    case 'A': return ia ? ets_lik_MAA : ets_lik_MNA;
+    case 'M': return ia ? ets_lik_MAM : ets_lik_MNM;
+    default: return NULL;
+    }
+}
+
 static int model_check(sc_ets_model model, int m, sc_error *err)
 {
     if ((model.error != 'A' && model.error != 'M') ||
@@ -191,20 +294,80 @@ sc_status sc_ets_filter(sc_ets_model model, int m, const double par[4], const do
 typedef struct fit_ctx {
     sc_ets_model md;
     int m;                  /* seasonal period used (1 without season) */
-    const double *y;        /* normalised data */
+    const double *y;        /* data (in data units, as R) */
     size_t n;
     double fixed[4];        /* fixed alpha, beta, gamma, phi (NaN = free) */
     int idx[4];             /* index of each parameter in the vector, -1 = not used */
     int i_l, i_b, i_s;      /* indices of l0, b0, first seasonal state (-1 = none) */
     double seas[SC_ETS_MAX_PERIOD];  /* scratch ring */
-    size_t np, n_par;                /* vector length; leading smoothing parameters */
-    double full[4 + 2 + SC_ETS_MAX_PERIOD];  /* stage 1: states held fixed here */
-    double scale;           /* data / normalised data (R optimiser: data units) */
-    double lik_shift;       /* 2 n log(scale): lik of the data = lik of normalised + it */
-    double tmp[4 + 2 + SC_ETS_MAX_PERIOD];   /* scratch of objective_raw */
+    size_t np;                       /* vector length */
+    ets_lik_fn kernel;               /* ets_lik_kernel(&md) */
 } fit_ctx;
 
-/* Unpack a parameter vector; returns 0 when outside the usual bounds. */
+/* Every root of the polynomial a[0] + a[1] z + ... + a[d] z^d (a[d] != 0) has modulus
+ * below 1: the Schur-Cohn-Jury recursion (|a_d| > |a_0|, then the same test on
+ * (a_d p(z) - a_0 z^d p(1/z)) / z, of degree d - 1).  a is overwritten. */
+static int roots_inside_unit_circle(double *a, int d)
+{
+    for (; d > 0; d--) {
+        double lead = a[d], c0 = a[0];
+        if (!(fabs(lead) > fabs(c0)))
+            return 0;
+        /* q_{k-1} = a_d a_k - a_0 a_{d-k}, k = 1..d, normalised by a_d^2 */
+        double inv = 1.0 / lead;
+        double r = c0 * inv;
+        double tmp[4 + 2 + SC_ETS_MAX_PERIOD];
+        for (int k = 1; k <= d; k++)
+            tmp[k - 1] = a[k] * inv - r * a[d - k] * inv;
+        memcpy(a, tmp, (size_t)d * sizeof *a);
+    }
+    return 1;
+}
+
+/* R's admissibility test of a seasonal model (forecast's EtsTargetFunction::admissible,
+ * bounds = "both"): the easy inequalities of Hyndman et al. (2008, ch. 10) and then the
+ * roots of the characteristic polynomial
+ *   z^{m+1} + (a+b-phi) z^m + (a+b-a phi) (z^{m-1} + ... + z^2) + (a+b-a phi+g-1) z
+ *   + phi (1-a-g)
+ * all within modulus 1 + 1e-10 (R finds them with cpolyroot; testing the polynomial in
+ * w = z / (1 + 1e-10) with Schur-Cohn decides the same without computing them).
+ * Non-seasonal models are always admissible inside the usual bounds. */
+static int admissible(const sc_ets_model *md, int m, const double par[4])
+{
+    if (md->season == 'N')
+        return 1;
+    double a = par[0], b = md->trend == 'N' ? 0.0 : par[1], g = par[2];
+    double phi = md->damped ? par[3] : 1.0;
+    if (phi < 0.0 || phi > 1.0 + 1e-8)
+        return 0;
+    double d = 1.0 - 1.0 / phi - a;
+    if (g < (d > 0 ? d : 0.0) || g > 1.0 + 1.0 / phi - a)
+        return 0;
+    if (a < 1.0 - 1.0 / phi - g * (1.0 - m + phi + phi * m) / (2.0 * phi * m))
+        return 0;
+    if (b < -(1.0 - phi) * (g / m + a))
+        return 0;
+    /* coefficients in increasing powers of w, z = (1 + 1e-10) w */
+    double c[4 + 2 + SC_ETS_MAX_PERIOD];
+    int deg = m + 1;
+    double dec[4 + 2 + SC_ETS_MAX_PERIOD];   /* R's opr: decreasing powers of z */
+    int k = 0;
+    dec[k++] = 1.0;
+    dec[k++] = a + b - phi;
+    for (int i = 0; i < m - 2; i++)
+        dec[k++] = a + b - a * phi;
+    dec[k++] = a + b - a * phi + g - 1.0;
+    dec[k++] = phi * (1.0 - a - g);
+    double sc = 1.0, rho = 1.0 + 1e-10;
+    for (int p = 0; p <= deg; p++) {   /* power p of z has dec[deg - p] */
+        c[p] = dec[deg - p] * sc;
+        sc *= rho;
+    }
+    return roots_inside_unit_circle(c, deg);
+}
+
+/* Unpack a parameter vector; returns 0 when outside R's bounds = "both": the usual
+ * bounds and the admissible region. */
 static int unpack(const fit_ctx *c, const double *v, double par[4], double *l, double *b,
                   double *seas)
 {
@@ -243,72 +406,28 @@ static int unpack(const fit_ctx *c, const double *v, double par[4], double *l, d
     seas[0] = c->md.season == 'M' ? (double)m - sum : -sum;
     if (c->md.season == 'M')
         for (int p = 0; p < m; p++)
-            if (!(seas[p] > 0.0))
+            if (seas[p] < 0.0 || isnan(seas[p]))
                 return 0;
-    return 1;
+    return admissible(&c->md, m, par);
 }
 
-static double objective(const gsl_vector *x, void *params)
+/* R's objective (forecast's EtsTargetFunction::eval with opt.crit = "lik"): the
+ * likelihood criterion n log(sum e^2) [+ 2 sum log|f|], +Inf outside the bounds, a
+ * likelihood below -1e10 clamped there ("avoid perfect fits"). */
+static double objective(const double *v, fit_ctx *c)
 {
-    fit_ctx *c = params;
     double par[4], l, b;
-    if (!unpack(c, x->data, par, &l, &b, c->seas))
-        return ETS_PENALTY;
-    double lik = ets_run(&c->md, c->m, par[0], par[1], par[2], par[3], &l, &b, c->seas, c->y,
-                         c->n, NULL, NULL);
-    return isfinite(lik) ? lik : ETS_PENALTY;
+    if (!unpack(c, v, par, &l, &b, c->seas))
+        return INFINITY;
+    double lik = c->kernel(c->m, par[0], par[1], par[2], par[3], l, b, c->seas, c->y, c->n);
+    return lik < -1e10 ? -1e10 : lik;
 }
 
-/* Stage 1 objective: only the smoothing parameters move, states stay in c->full. */
-static double objective_par(const gsl_vector *x, void *params)
+/* A vertex value as R's nmmin sees it: non-finite becomes "big". */
+static double nm_eval(const double *v, fit_ctx *c)
 {
-    fit_ctx *c = params;
-    memcpy(c->full, x->data, c->n_par * sizeof *c->full);
-    gsl_vector_view v = gsl_vector_view_array(c->full, c->np);
-    return objective(&v.vector, c);
-}
-
-/* Nelder-Mead (GSL nmsimplex2) from x with initial steps step; x gets the minimiser.
- * Returns 0 on allocation failure. */
-static int run_nm(double (*fn)(const gsl_vector *, void *), fit_ctx *c, double *x,
-                  const double *step, size_t dim, int maxit)
-{
-    gsl_multimin_fminimizer *mz =
-        gsl_multimin_fminimizer_alloc(gsl_multimin_fminimizer_nmsimplex2, dim);
-    if (!mz)
-        return 0;
-    gsl_vector_view xv = gsl_vector_view_array(x, dim);
-    gsl_vector_const_view sv = gsl_vector_const_view_array(step, dim);
-    gsl_multimin_function F = {fn, dim, c};
-    if (gsl_multimin_fminimizer_set(mz, &F, &xv.vector, &sv.vector) == GSL_SUCCESS) {
-        for (int it = 0; it < maxit; it++) {
-            if (gsl_multimin_fminimizer_iterate(mz) != GSL_SUCCESS)
-                break;
-            if (gsl_multimin_test_size(gsl_multimin_fminimizer_size(mz), ETS_SIZE_TOL) ==
-                GSL_SUCCESS)
-                break;
-        }
-        memcpy(x, gsl_multimin_fminimizer_x(mz)->data, dim * sizeof *x);
-    }
-    gsl_multimin_fminimizer_free(mz);
-    return 1;
-}
-
-/* Objective in R's parametrisation: states in data units, the likelihood of the data
- * (R's ets does not normalise), non-finite or out of bounds = R's nmmin "big". */
-#define ETS_R_BIG 1.0e35
-static double objective_raw(const double *v, fit_ctx *c)
-{
-    memcpy(c->tmp, v, c->np * sizeof *v);
-    c->tmp[c->i_l] /= c->scale;
-    if (c->i_b >= 0)
-        c->tmp[c->i_b] /= c->scale;
-    if (c->i_s >= 0 && c->md.season == 'A')
-        for (int j = 0; j < c->m - 1; j++)
-            c->tmp[c->i_s + j] /= c->scale;
-    gsl_vector_view tv = gsl_vector_view_array(c->tmp, c->np);
-    double f = objective(&tv.vector, c);
-    return f >= ETS_PENALTY ? ETS_R_BIG : f + c->lik_shift;
+    double f = objective(v, c);
+    return isfinite(f) ? f : ETS_BIG;
 }
 
 /* R's Nelder-Mead (nmmin in R's src/appl/optim.c, as called by forecast's
@@ -324,8 +443,8 @@ static void r_nmmin(fit_ctx *c, double *x, size_t n, int maxit)
     double P[NMAX + 1][NMAX + 2];   /* P[i][j]: coordinate i (i = n: value) of vertex j */
     double B[NMAX];
     memcpy(B, x, n * sizeof *B);
-    double f = objective_raw(B, c);
-    if (!(f < ETS_R_BIG))
+    double f = objective(B, c);
+    if (!isfinite(f))
         return;   /* R stops: "function cannot be evaluated at initial parameters" */
     int funcount = 1;
     double convtol = intol * (fabs(f) + intol);
@@ -357,7 +476,7 @@ static void r_nmmin(fit_ctx *c, double *x, size_t n, int maxit)
                 if (j + 1 != L) {
                     for (size_t i = 0; i < n; i++)
                         B[i] = P[i][j];
-                    f = objective_raw(B, c);
+                    f = nm_eval(B, c);
                     funcount++;
                     P[n1 - 1][j] = f;
                 }
@@ -388,7 +507,7 @@ static void r_nmmin(fit_ctx *c, double *x, size_t n, int maxit)
         }
         for (size_t i = 0; i < n; i++)
             B[i] = (1.0 + alpha) * P[i][C - 1] - alpha * P[i][H - 1];
-        f = objective_raw(B, c);
+        f = nm_eval(B, c);
         funcount++;
         VR = f;
         if (VR < VL) {
@@ -398,7 +517,7 @@ static void r_nmmin(fit_ctx *c, double *x, size_t n, int maxit)
                 P[i][C - 1] = B[i];
                 B[i] = f;
             }
-            f = objective_raw(B, c);
+            f = nm_eval(B, c);
             funcount++;
             if (f < VR) {
                 for (size_t i = 0; i < n; i++)
@@ -417,7 +536,7 @@ static void r_nmmin(fit_ctx *c, double *x, size_t n, int maxit)
             }
             for (size_t i = 0; i < n; i++)
                 B[i] = (1 - bet) * P[i][H - 1] + bet * P[i][C - 1];
-            f = objective_raw(B, c);
+            f = nm_eval(B, c);
             funcount++;
             if (f < P[n1 - 1][H - 1]) {
                 for (size_t i = 0; i < n; i++)
@@ -464,18 +583,19 @@ typedef struct fit_result {
     double lik, aicc, sigma2;
     double par[4];
     double l0, b0;
-    double seas0[SC_ETS_MAX_PERIOD];   /* ring at position 0 (normalised) */
+    double seas0[SC_ETS_MAX_PERIOD];   /* ring at position 0 */
     int ok;
 } fit_result;
 
-/* Fit one model to normalised y (n >= 3m when seasonal). */
-static sc_status fit_model(sc_ets_model md, int m, const double *y, size_t n, double scale,
+/* Fit one model to y (n >= 3m when seasonal) as forecast's etsmodel does. */
+static sc_status fit_model(sc_ets_model md, int m, const double *y, size_t n,
                            const sc_forecast_config *cfg, fit_result *res, sc_error *err)
 {
     memset(res, 0, sizeof *res);
     fit_ctx c;
     memset(&c, 0, sizeof c);
     c.md = md;
+    c.kernel = ets_lik_kernel(&md);
     c.m = md.season == 'N' ? 1 : m;
     c.y = y;
     c.n = n;
@@ -485,28 +605,26 @@ static sc_status fit_model(sc_ets_model md, int m, const double *y, size_t n, do
     c.fixed[3] = cfg->phi;
     /* initial states (R's initstate) */
     double seas_fig[SC_ETS_MAX_PERIOD];
-    size_t ninit = n;
     double *ysa = malloc(n * sizeof *ysa);
     if (!ysa)
         return sc_error_set(err, SC_ERR_NOMEM, "ets", "allocating %zu values", n);
     if (md.season != 'N') {
-        sc_status st = sc_season_decompose(y, 3 * (size_t)m, m, md.season == 'M', seas_fig,
-                                           err);
+        /* forecast 8.20 decomposes the whole series (older versions: the first 3m) */
+        sc_status st = sc_season_decompose(y, n, m, md.season == 'M', seas_fig, err);
         if (st != SC_OK) {
             free(ysa);
             return st;
         }
-        ninit = 3 * (size_t)m;
-        for (size_t i = 0; i < ninit; i++)
+        for (size_t i = 0; i < n; i++)
             ysa[i] = md.season == 'A' ? y[i] - seas_fig[i % (size_t)m]
-                                      : y[i] / seas_fig[i % (size_t)m];
+                                      : y[i] / fmax(seas_fig[i % (size_t)m], 1e-2);
     } else {
         memcpy(ysa, y, n * sizeof *ysa);
     }
     size_t mm = md.season == 'N' ? 1 : (size_t)m;
     size_t maxn = 2 * mm > 10 ? 2 * mm : 10;
-    if (maxn > ninit)
-        maxn = ninit;
+    if (maxn > n)
+        maxn = n;
     double l0, b0 = 0.0;
     if (md.trend == 'N') {
         l0 = 0.0;
@@ -521,14 +639,32 @@ static sc_status fit_model(sc_ets_model md, int m, const double *y, size_t n, do
         }
     }
     free(ysa);
-    /* starting parameters (R's initparam) */
-    double a0 = isnan(cfg->alpha) ? lower_b[0] + 0.2 * (upper_b[0] - lower_b[0]) / (double)mm
-                                  : cfg->alpha;
-    double ub = fmin(upper_b[1], a0), ug = fmin(upper_b[2], 1.0 - a0);
-    double start[4] = {a0, lower_b[1] + 0.1 * (ub - lower_b[1]),
-                       lower_b[2] + 0.05 * (ug - lower_b[2]),
-                       lower_b[3] + 0.99 * (upper_b[3] - lower_b[3])};
-    int np = 0, n_par;
+    /* starting parameters: R's initparam, with etsmodel's narrowing of the bounds by
+     * fixed parameters */
+    double lo[4], up[4];
+    memcpy(lo, lower_b, sizeof lo);
+    memcpy(up, upper_b, sizeof up);
+    if (!isnan(cfg->alpha)) {
+        up[1] = fmin(cfg->alpha, up[1]);
+        up[2] = fmin(1.0 - cfg->alpha, up[2]);
+    }
+    if (!isnan(cfg->beta))
+        lo[0] = fmax(cfg->beta, lo[0]);
+    if (!isnan(cfg->gamma))
+        up[0] = fmin(1.0 - cfg->gamma, up[0]);
+    double a0 = isnan(cfg->alpha) ? lo[0] + 0.2 * (up[0] - lo[0]) / (double)mm : cfg->alpha;
+    if (a0 > 1.0 || a0 < 0.0)
+        a0 = lo[0] + 2e-3;
+    double ub = fmin(up[1], a0), ug = fmin(up[2], 1.0 - a0);
+    double start[4] = {a0, lo[1] + 0.1 * (ub - lo[1]), lo[2] + 0.05 * (ug - lo[2]),
+                       lo[3] + 0.99 * (up[3] - lo[3])};
+    if (start[1] < 0.0 || start[1] > a0)
+        start[1] = a0 - 1e-3;
+    if (start[2] < 0.0 || start[2] > 1.0 - a0)
+        start[2] = 1.0 - a0 - 1e-3;
+    if (start[3] < 0.0 || start[3] > 1.0)
+        start[3] = up[3] - 1e-3;
+    int np = 0;
     int uses[4] = {1, md.trend != 'N', md.season != 'N', md.damped};
     for (int i = 0; i < 4; i++) {
         c.idx[i] = -1;
@@ -537,7 +673,6 @@ static sc_status fit_model(sc_ets_model md, int m, const double *y, size_t n, do
         if (uses[i] && !isnan(c.fixed[i]))
             start[i] = c.fixed[i];
     }
-    n_par = np;
     c.i_l = np++;
     c.i_b = md.trend != 'N' ? np++ : -1;
     c.i_s = -1;
@@ -550,66 +685,36 @@ static sc_status fit_model(sc_ets_model md, int m, const double *y, size_t n, do
         res->ok = 0;
         return SC_OK;   /* too few data for AICc: model not admissible */
     }
-    double x[4 + 2 + SC_ETS_MAX_PERIOD], step[4 + 2 + SC_ETS_MAX_PERIOD];
+    double x[4 + 2 + SC_ETS_MAX_PERIOD];
     for (int i = 0; i < 4; i++)
-        if (c.idx[i] >= 0) {
+        if (c.idx[i] >= 0)
             x[c.idx[i]] = start[i];
-            step[c.idx[i]] = i == 3 ? 0.02 : fmin(0.1, 0.5 * start[i] + 1e-3);
-        }
     x[c.i_l] = l0;
-    step[c.i_l] = fmax(0.1 * fabs(l0), 0.01);
-    if (c.i_b >= 0) {
+    if (c.i_b >= 0)
         x[c.i_b] = b0;
-        step[c.i_b] = fmax(0.1 * fabs(b0), 0.001);
-    }
     if (c.i_s >= 0)
         for (int j = 0; j < m - 1; j++) {
             /* s_{-j} is the figure of position m-1-j (0-based) */
             double sj = seas_fig[m - 1 - j];
+            if (md.season == 'M')
+                sj = fmax(sj, 1e-2);   /* R: pmax(init.seas, 1e-2) */
             x[c.i_s + j] = sj;
-            step[c.i_s + j] = fmax(0.1 * fabs(sj), 0.01);
         }
-    c.np = (size_t)np;
-    c.n_par = (size_t)n_par;
-    /* Stage 1: smoothing parameters with the heuristic initial states (a few
-     * dimensions, where Nelder-Mead is reliable); stage 2: everything, ETS_STAGE2_PASSES
-     * times (a restart from its own answer finds a higher likelihood but forecasts
-     * worse: on a validation window cut from the end of the first 40 M4 Hourly training
-     * series, never the test values, OWA 1.92 with one pass vs 2.13 with two). */
-    int ok = 1;
-#if ETS_OPTIMISER_R
-    /* R's path: one Nelder-Mead over parameters and states in data units (r_nmmin). */
-    (void)step;
-    (void)run_nm;
-    (void)objective_par;
-    c.scale = scale;
-    c.lik_shift = 2.0 * (double)n * log(scale);
-    x[c.i_l] *= scale;
-    if (c.i_b >= 0)
-        x[c.i_b] *= scale;
-    if (c.i_s >= 0 && md.season == 'A')
-        for (int j = 0; j < m - 1; j++)
-            x[c.i_s + j] *= scale;
-    r_nmmin(&c, x, (size_t)np, ETS_R_MAXIT);
-    x[c.i_l] /= scale;
-    if (c.i_b >= 0)
-        x[c.i_b] /= scale;
-    if (c.i_s >= 0 && md.season == 'A')
-        for (int j = 0; j < m - 1; j++)
-            x[c.i_s + j] /= scale;
-#else
-    (void)r_nmmin;
-    if (n_par > 0) {
-        memcpy(c.full, x, (size_t)np * sizeof *x);
-        ok = run_nm(objective_par, &c, x, step, (size_t)n_par, ETS_MAXIT);
-        for (int i = 0; i < n_par; i++)
-            step[i] = fmin(0.05, 0.5 * fmin(x[i], 1.0 - x[i]) + 1e-3);
+    if (c.i_s >= 0 && md.season == 'M') {
+        /* R: if (sum(init.seas) > m) init.seas <- init.seas / sum(init.seas + 1e-2) */
+        double sum = 0.0, sum2 = 0.0;
+        for (int j = 0; j < m - 1; j++) {
+            sum += x[c.i_s + j];
+            sum2 += x[c.i_s + j] + 1e-2;
+        }
+        if (sum > (double)m)
+            for (int j = 0; j < m - 1; j++)
+                x[c.i_s + j] /= sum2;
     }
-    for (int pass = 0; ok && pass < ETS_STAGE2_PASSES; pass++)
-        ok = run_nm(objective, &c, x, step, (size_t)np, ETS_MAXIT);
-#endif
-    if (!ok)
-        return sc_error_set(err, SC_ERR_NOMEM, "ets", "allocating the minimiser");
+    c.np = (size_t)np;
+    /* One Nelder-Mead over parameters and initial states together, R's nmmin with R's
+     * settings (see r_nmmin and the README for why not GSL's nmsimplex2). */
+    r_nmmin(&c, x, (size_t)np, ETS_MAXIT);
     double par[4], l, b;
     if (unpack(&c, x, par, &l, &b, res->seas0)) {
         double sse = 0.0, ring[SC_ETS_MAX_PERIOD];
@@ -689,13 +794,11 @@ static sc_status ets_fit(void *state, const sc_forecast_config *cfg, const doubl
     int m = ets_season_usable(cfg) && n >= 3 * (size_t)cfg->period ? cfg->period : 1;
     S->seed = cfg->seed;
     S->nsim = cfg->nsim > 0 ? cfg->nsim : SC_FORECAST_DEFAULT_NSIM;
-    double ymin = y[0], ymax = y[0], scale = 0.0;
+    double ymin = y[0], ymax = y[0];
     for (size_t i = 0; i < n; i++) {
         ymin = fmin(ymin, y[i]);
         ymax = fmax(ymax, y[i]);
-        scale += fabs(y[i]);
     }
-    scale /= (double)n;
     if (ymax == ymin) {   /* constant (R: ses with alpha 0.99999 on a constant) */
         memset(S, 0, sizeof *S);
         S->model = (sc_ets_model){'A', 'N', 0, 'N'};
@@ -709,21 +812,17 @@ static sc_status ets_fit(void *state, const sc_forecast_config *cfg, const doubl
         return SC_OK;
     }
     int positive = ymin > 0.0;
-    double *yn = malloc(n * sizeof *yn);
-    if (!yn)
-        return sc_error_set(err, SC_ERR_NOMEM, "ets", "allocating %zu values", n);
-    for (size_t i = 0; i < n; i++)
-        yn[i] = y[i] / scale;
 
+    /* R's ets: every admissible combination, in R's order (error A, M; trend N, A;
+     * season N, A, M; damped before undamped), the lowest AICc wins (first on a tie). */
     fit_result best, cur;
     memset(&best, 0, sizeof best);
     sc_ets_model best_md = {0};
     static const char errs[] = "AM", trends[] = "NA", seasons[] = "NAM";
-    sc_status status = SC_OK;
     for (int ie = 0; ie < 2; ie++)
         for (int it = 0; it < 2; it++)
-            for (int id = 0; id < 2; id++)
-                for (int is = 0; is < 3; is++) {
+            for (int is = 0; is < 3; is++)
+                for (int id = 1; id >= 0; id--) {
                     sc_ets_model md = {errs[ie], trends[it], id, seasons[is]};
                     if ((se != 'Z' && se != md.error) || (st_ != 'Z' && st_ != md.trend) ||
                         (ss != 'Z' && ss != md.season))
@@ -738,22 +837,20 @@ static sc_status ets_fit(void *state, const sc_forecast_config *cfg, const doubl
                         continue;
                     if (md.error == 'A' && md.season == 'M')
                         continue;   /* R's restrict = TRUE */
-                    status = fit_model(md, m, yn, n, scale, cfg, &cur, err);
+                    sc_status status = fit_model(md, m, y, n, cfg, &cur, err);
                     if (status != SC_OK)
-                        goto done;
+                        return status;
                     if (cur.ok && (!best.ok || cur.aicc < best.aicc)) {
                         best = cur;
                         best_md = md;
                     }
                 }
-    if (!best.ok) {
-        status = sc_error_set(err, SC_ERR_RANGE, "ets",
-                              "no admissible ETS model for spec %s with %zu observations "
-                              "(period %d)",
-                              cfg->spec, n, cfg->period);
-        goto done;
-    }
-    /* Final states: run the best model over the data, then back to data units. */
+    if (!best.ok)
+        return sc_error_set(err, SC_ERR_RANGE, "ets",
+                            "no admissible ETS model for spec %s with %zu observations "
+                            "(period %d)",
+                            cfg->spec, n, cfg->period);
+    /* Final states: run the best model over the data. */
     S->model = best_md;
     S->m = best_md.season == 'N' ? 1 : m;
     S->alpha = best.par[0];
@@ -762,23 +859,18 @@ static sc_status ets_fit(void *state, const sc_forecast_config *cfg, const doubl
     S->phi = best_md.damped ? best.par[3] : 1.0;
     S->aicc = best.aicc;
     S->loglik = -0.5 * best.lik;
-    S->l0 = best.l0 * scale;
-    S->b0 = best.b0 * scale;
+    S->l0 = best.l0;
+    S->b0 = best.b0;
     double l = best.l0, b = best.b0;
     memcpy(S->seas, best.seas0, sizeof S->seas);
-    ets_run(&best_md, S->m, S->alpha, S->beta, S->gamma, S->phi, &l, &b, S->seas, yn, n,
+    ets_run(&best_md, S->m, S->alpha, S->beta, S->gamma, S->phi, &l, &b, S->seas, y, n,
             NULL, NULL);
-    S->l = l * scale;
-    S->b = b * scale;
-    if (best_md.season == 'A')
-        for (int p = 0; p < S->m; p++)
-            S->seas[p] *= scale;
+    S->l = l;
+    S->b = b;
     /* the ring was indexed from position 0; n observations later position n is next */
     S->pos = n;
-    S->sigma2 = best.sigma2 * (best_md.error == 'A' ? scale * scale : 1.0);
-done:
-    free(yn);
-    return status;
+    S->sigma2 = best.sigma2;
+    return SC_OK;
 }
 
 static void ets_update(void *state, double y)
