@@ -494,11 +494,16 @@ static herr_t write_ds(hid_t loc, const char *name, int rank, const hsize_t *dim
     hid_t sp = H5Screate_simple(rank, dims, NULL);
     if (sp < 0)
         return -1;
-    hid_t ds = H5Dcreate2(loc, name, H5T_IEEE_F64LE, sp, H5P_DEFAULT, H5P_DEFAULT,
-                          H5P_DEFAULT);
+    /* No object times: the same WIV gives the same bytes. */
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    hid_t ds = dcpl < 0 || H5Pset_obj_track_times(dcpl, 0) < 0
+                   ? -1
+                   : H5Dcreate2(loc, name, H5T_IEEE_F64LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     herr_t r = ds < 0 ? -1 : H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v);
     if (ds >= 0)
         H5Dclose(ds);
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
     H5Sclose(sp);
     return r;
 }
@@ -522,10 +527,15 @@ static herr_t write_names(hid_t loc, const char *name, const char (*v)[SC_WIV_NA
     H5Tset_strpad(t, H5T_STR_NULLTERM);
     hsize_t d = n;
     hid_t sp = H5Screate_simple(1, &d, NULL);
-    hid_t ds = H5Dcreate2(loc, name, t, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    hid_t ds = dcpl < 0 || H5Pset_obj_track_times(dcpl, 0) < 0
+                   ? -1
+                   : H5Dcreate2(loc, name, t, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
     herr_t r = ds < 0 ? -1 : H5Dwrite(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, v);
     if (ds >= 0)
         H5Dclose(ds);
+    if (dcpl >= 0)
+        H5Pclose(dcpl);
     H5Sclose(sp);
     H5Tclose(t);
     return r;
@@ -592,7 +602,12 @@ sc_status sc_wiv_write_hdf5(const sc_wiv *w, const char *path, sc_error *err)
     if (r >= 0)
         r = write_ds(f, "quant", 4, d4, w->quant);
     if (r >= 0) {
-        hid_t gs = H5Gcreate2(f, "summary", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+        hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE);
+        hid_t gs = gcpl < 0 || H5Pset_obj_track_times(gcpl, 0) < 0
+                       ? -1
+                       : H5Gcreate2(f, "summary", H5P_DEFAULT, gcpl, H5P_DEFAULT);
+        if (gcpl >= 0)
+            H5Pclose(gcpl);
         double lead[SC_WIV_NSUMMARY];
         for (int k = 0; k < SC_WIV_NSUMMARY; k++)
             lead[k] = (double)sc_wiv_summary_lead_ms[k];
