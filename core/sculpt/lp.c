@@ -29,6 +29,11 @@
  * dual simplex starts from the previous basis (GLPK's presolver is off then, since it
  * discards the basis).  A different shape rebuilds the model (cold start, presolver as
  * configured).
+ *
+ * Newsvendor path (cfg->newsvendor): without a flap budget or a reserved purchase, and
+ * with every geography routed to at most one region, each (region, step) is a
+ * two-variable integer problem solved exactly here without GLPK (see "The newsvendor
+ * path" below); GLPK remains the path for everything else and the fallback.
  */
 #include <float.h>
 #include <math.h>
@@ -72,9 +77,34 @@ typedef struct lp_state {
     int *full_x;                 /* [R*3*K] */
     double *full_routed;         /* [G*R*K] */
     int sub_R, sub_G, sub_K, sub_Q;
+    /* newsvendor path (nv_solve) */
+    int *nv_x;                   /* [R*3*K] */
+    double *nv_relaxed;          /* [R*3*K] */
+    double *nv_routed;           /* [G*R*K] */
+    double *nv_w, *nv_v;         /* [G*Q] segments of one (region, step) */
+    int *nv_g;                   /* [G*Q] their geography */
+    int *nv_region;              /* [G] the one allowed region, -1 none */
+    int nv_R, nv_G, nv_K, nv_Q;
 } lp_state;
 
 static void lp_free_sub(lp_state *s);
+
+static void lp_free_nv(lp_state *s)
+{
+    free(s->nv_x);
+    free(s->nv_relaxed);
+    free(s->nv_routed);
+    free(s->nv_w);
+    free(s->nv_v);
+    free(s->nv_g);
+    free(s->nv_region);
+    s->nv_x = NULL;
+    s->nv_relaxed = NULL;
+    s->nv_routed = NULL;
+    s->nv_w = s->nv_v = NULL;
+    s->nv_g = s->nv_region = NULL;
+    s->nv_R = s->nv_G = s->nv_K = s->nv_Q = 0;
+}
 
 static void lp_free_model(lp_state *s)
 {
@@ -101,6 +131,7 @@ static void lp_free_model(lp_state *s)
     free(s->val);
     free(s->xi);
     free(s->routed);
+    lp_free_nv(s);
     memset(s, 0, sizeof *s);
 }
 
@@ -129,6 +160,7 @@ static void lp_free_sub(lp_state *s)
 
 static void lp_cleanup(void *state)
 {
+    lp_free_nv(state);
     lp_free_model(state);
 }
 
@@ -654,10 +686,459 @@ static sc_status lp_solve_steps(lp_state *s, const sc_opt_config *cfg, const sc_
     return SC_OK;
 }
 
+/* ---- the newsvendor path -------------------------------------------------------------
+ *
+ * When the steps separate (no flap budget, no reserved purchase) and every geography
+ * can be routed to at most one region, nothing couples two regions either: each
+ * (region r, step k) is its own problem in two integer variables, o on-demand and s
+ * spot instances (reserved fixed at what is held, res):
+ *
+ *   minimise  F(o, s) = a o + b s - V(su (o + res + beta s))
+ *   subject to 0 <= o <= O, 0 <= s <= S, L <= o + s <= U, (1 - sh) s <= sh (o + res)
+ *
+ * with a, b the prices of one instance for the step, beta = 1 - spot_loss, O and S the
+ * bounds of the GLPK model's columns (limits, lead time: current counts), L and U its
+ * total row less res, the spot row when spot is offered and sh < 1.  V(C) is the value
+ * of serving C ieq: the quantile segments of the geographies routed to r, each worth
+ * h (penalty B_q - egress) per ieq, filled in decreasing order of value (a concave
+ * piecewise-linear function; segments of value <= 0 are never served).  The rest of the
+ * objective (reserved cost, h penalty E[D]) is constant.  F is convex.
+ *
+ * LP relaxation: F is linear between the parallel lines o + beta s = T_j where V has a
+ * kink, so its minimum over the polygon is at a vertex of the polygon cut by those
+ * lines: every intersection of two lines (constraint or kink) is tried.
+ *
+ * Integer optimum: G(s) = min over real o of F(o, s) is convex in s (a partial minimum
+ * of a convex function over a convex set) and is smallest at the relaxation's s*.  For
+ * a fixed integer s, F is convex in o, so the best integer o is next to the best real o
+ * in the integer range, clip(t* - beta s): t* = (ieq of the segments worth more than
+ * a / su) / su - res.  The search takes s = floor(s*), floor(s*) - 1, ... and
+ * floor(s*) + 1, ... and stops in each direction once G(s) is no better than the best
+ * integer point found (G(s) bounds every integer point with that s from below, and G
+ * only grows further out), so the result is the proved integer optimum.  Ties go to
+ * the first point found (deterministic).
+ *
+ * Anything the path cannot settle (an empty polygon, no integer point, a search longer
+ * than NV_MAX_SEARCH) falls back to GLPK for the whole problem.
+ * tests/test_newsvendor.c checks it against GLPK's MILP on random instances.
+ */
+#define NV_MAX_SEARCH 1000000L
+
+typedef struct nv_sub {
+    double a, b;         /* USD per on-demand / spot instance over the step */
+    double beta;         /* serving fraction of a spot instance, 1 - spot_loss */
+    double su;           /* serve_util */
+    double res;          /* reserved instances held (fixed) */
+    double O, S;         /* bounds of on-demand, spot (INFINITY = none) */
+    double L, U;         /* bounds of on-demand + spot (U INFINITY = none) */
+    double sh;           /* spot share cap with a spot row, else -1 */
+    int n;               /* segments */
+    const double *w, *v; /* widths (ieq) and values (USD per ieq), v decreasing, > 0 */
+} nv_sub;
+
+static double nv_value(const nv_sub *q, double c)
+{
+    double val = 0.0;
+    for (int j = 0; j < q->n && c > 0; j++) {
+        double t = c < q->w[j] ? c : q->w[j];
+        val += q->v[j] * t;
+        c -= t;
+    }
+    return val;
+}
+
+static double nv_f(const nv_sub *q, double o, double s)
+{
+    return q->a * o + q->b * s - nv_value(q, q->su * (o + q->res + q->beta * s));
+}
+
+static int nv_feasible(const nv_sub *q, double o, double s)
+{
+    double tol = 1e-9 * (1.0 + fabs(o) + fabs(s) + q->res);
+    if (o < -tol || s < -tol || o > q->O + tol || s > q->S + tol)
+        return 0;
+    if (o + s < q->L - tol || o + s > q->U + tol)
+        return 0;
+    if (q->sh >= 0 && (1.0 - q->sh) * s > q->sh * (o + q->res) + tol)
+        return 0;
+    return 1;
+}
+
+/* Range of real o at spot count s: [*lo, *hi] (empty when *lo > *hi). */
+static void nv_orange(const nv_sub *q, double s, double *lo, double *hi)
+{
+    double l = 0.0, h = q->O;
+    if (q->L - s > l)
+        l = q->L - s;
+    if (q->sh > 0 && q->sh < 1) {
+        double m = (1.0 - q->sh) * s / q->sh - q->res;
+        if (m > l)
+            l = m;
+    }
+    if (q->U - s < h)
+        h = q->U - s;
+    *lo = l;
+    *hi = h;
+}
+
+static double clampd(double x, double lo, double hi)
+{
+    return x < lo ? lo : x > hi ? hi : x;
+}
+
+/* Vertices of the polygon of one (region, step), kept while its bounds stay the same
+ * (they change only at the lead-time boundary within a region). */
+typedef struct nv_poly {
+    double key[7];       /* O, S, L, U, sh, res, beta */
+    int valid, n;
+    double o[21], s[21]; /* vertices */
+} nv_poly;
+
+static void nv_poly_update(nv_poly *pg, const nv_sub *q)
+{
+    double key[7] = {q->O, q->S, q->L, q->U, q->sh, q->res, q->beta};
+    if (pg->valid && memcmp(key, pg->key, sizeof key) == 0)
+        return;
+    memcpy(pg->key, key, sizeof key);
+    pg->valid = 1;
+    pg->n = 0;
+    double ln[7][3];
+    int n = 0;
+    ln[n][0] = 1, ln[n][1] = 0, ln[n++][2] = 0;
+    if (isfinite(q->O))
+        ln[n][0] = 1, ln[n][1] = 0, ln[n++][2] = q->O;
+    ln[n][0] = 0, ln[n][1] = 1, ln[n++][2] = 0;
+    if (isfinite(q->S))
+        ln[n][0] = 0, ln[n][1] = 1, ln[n++][2] = q->S;
+    ln[n][0] = 1, ln[n][1] = 1, ln[n++][2] = q->L;
+    if (isfinite(q->U))
+        ln[n][0] = 1, ln[n][1] = 1, ln[n++][2] = q->U;
+    if (q->sh >= 0)
+        ln[n][0] = -q->sh, ln[n][1] = 1.0 - q->sh, ln[n++][2] = q->sh * q->res;
+    for (int i = 0; i < n; i++)
+        for (int j = i + 1; j < n; j++) {
+            double det = ln[i][0] * ln[j][1] - ln[i][1] * ln[j][0];
+            if (fabs(det) < 1e-12)
+                continue;
+            double o = (ln[i][2] * ln[j][1] - ln[i][1] * ln[j][2]) / det;
+            double s = (ln[i][0] * ln[j][2] - ln[i][2] * ln[j][0]) / det;
+            if (!nv_feasible(q, o, s))
+                continue;
+            pg->o[pg->n] = o < 0 ? 0 : o;
+            pg->s[pg->n++] = s < 0 ? 0 : s;
+        }
+}
+
+/* LP relaxation: minimum of F over the polygon (its vertices pg, and on each kink line
+ * o + beta s = T the two ends of its chord, where F's linear pieces meet); 0 if the
+ * polygon is empty. */
+static int nv_relax(const nv_sub *q, nv_poly *pg, double *fo, double *fs, double *fv)
+{
+    nv_poly_update(pg, q);
+    if (pg->n == 0)
+        return 0;
+    *fo = pg->o[0];
+    *fs = pg->s[0];
+    *fv = nv_f(q, *fo, *fs);
+    for (int i = 1; i < pg->n; i++) {
+        double f = nv_f(q, pg->o[i], pg->s[i]);
+        if (f < *fv) {
+            *fo = pg->o[i];
+            *fs = pg->s[i];
+            *fv = f;
+        }
+    }
+    double b = q->beta, wsum = 0.0;
+    for (int j = 0; j <= q->n; j++) {
+        double t = wsum / q->su - q->res;
+        if (j < q->n)
+            wsum += q->w[j];
+        /* chord of o = t - b s in the polygon: an interval of s */
+        double lo = 0.0, hi = q->S;
+        if (t / b < hi)
+            hi = t / b; /* o >= 0 */
+        if ((t - q->O) / b > lo)
+            lo = (t - q->O) / b; /* o <= O */
+        if (b < 1) {
+            double l2 = (q->L - t) / (1 - b), u2 = (q->U - t) / (1 - b);
+            lo = l2 > lo ? l2 : lo;
+            hi = u2 < hi ? u2 : hi;
+        } else if (t < q->L - 1e-9 * (1 + fabs(t)) || t > q->U + 1e-9 * (1 + fabs(t))) {
+            continue;
+        }
+        if (q->sh >= 0) {
+            double u3 = q->sh * (q->res + t) / (q->sh * b + 1 - q->sh);
+            hi = u3 < hi ? u3 : hi;
+        }
+        if (lo > hi + 1e-9 * (1 + fabs(hi)))
+            continue;
+        if (hi < lo)
+            hi = lo;
+        for (int e = 0; e < 2; e++) {
+            double sv = e ? hi : lo, ov = t - b * sv;
+            if (!isfinite(sv) || !nv_feasible(q, ov, sv))
+                continue;
+            double f = nv_f(q, ov < 0 ? 0 : ov, sv);
+            if (f < *fv) {
+                *fo = ov < 0 ? 0 : ov;
+                *fs = sv;
+                *fv = f;
+            }
+        }
+    }
+    return 1;
+}
+
+/* Best integer o at integer s (INFINITY if none); *oi its value. */
+static double nv_int_at(const nv_sub *q, double s, double tu, double *oi)
+{
+    double lo, hi;
+    nv_orange(q, s, &lo, &hi);
+    lo = ceil(lo - 1e-9 * (1.0 + fabs(lo)));
+    hi = floor(hi + 1e-9 * (1.0 + fabs(hi)));
+    if (lo > hi)
+        return INFINITY;
+    double oc = clampd(tu - q->beta * s, lo, hi);
+    double o1 = clampd(floor(oc), lo, hi), o2 = clampd(ceil(oc), lo, hi);
+    double f1 = nv_f(q, o1, s), f2 = o2 != o1 ? nv_f(q, o2, s) : INFINITY;
+    *oi = f2 < f1 ? o2 : o1;
+    return f2 < f1 ? f2 : f1;
+}
+
+/* G(s): minimum of F over real o at s; INFINITY if s is infeasible. */
+static double nv_g(const nv_sub *q, double s, double tu)
+{
+    double lo, hi;
+    nv_orange(q, s, &lo, &hi);
+    if (lo > hi + 1e-9 * (1.0 + fabs(hi)))
+        return INFINITY;
+    return nv_f(q, clampd(tu - q->beta * s, lo, lo > hi ? lo : hi), s);
+}
+
+/* Solve one (region, step): relaxation (ro, rs, rv) and integer optimum (io, is, iv).
+ * Returns 0 when the path cannot settle it. */
+static int nv_solve_sub(const nv_sub *q, nv_poly *pg, double *ro, double *rs, double *rv,
+                        int *io, int *is, double *iv)
+{
+    if (!nv_relax(q, pg, ro, rs, rv))
+        return 0;
+    /* unconstrained best t = o + beta s */
+    double wstar = 0.0;
+    for (int j = 0; j < q->n && q->su * q->v[j] > q->a; j++)
+        wstar += q->w[j];
+    double tu = wstar / q->su - q->res;
+    double best = INFINITY, bo = 0, bs = 0;
+    long steps = 0;
+    double s0 = floor(*rs + 1e-9);
+    for (int dir = -1; dir <= 1; dir += 2) {
+        for (double s = dir < 0 ? s0 : s0 + 1; s >= 0 && s <= q->S; s += dir) {
+            if (++steps > NV_MAX_SEARCH)
+                return 0;
+            double g = nv_g(q, s, tu);
+            if (g == INFINITY)
+                break; /* the feasible s are an interval holding s*: past its end */
+            if (g >= best - 1e-12 * (1.0 + fabs(best)))
+                break;
+            double o = 0.0;
+            double f = nv_int_at(q, s, tu, &o);
+            if (f < best) {
+                best = f;
+                bo = o;
+                bs = s;
+            }
+        }
+    }
+    if (best == INFINITY)
+        return 0;
+    *io = (int)bo;
+    *is = (int)bs;
+    *iv = best;
+    return 1;
+}
+
+/* Does the newsvendor path apply to p?  (separable, and each geography has at most one
+ * allowed region) */
+static int nv_applies(const sc_opt_problem *p)
+{
+    if (p->flap_budget >= 0)
+        return 0;
+    if (p->may_buy_reserved)
+        for (int r = 0; r < p->n_regions; r++)
+            if (sc_opt_offered(p, r, SC_PURCHASE_RESERVED))
+                return 0;
+    for (int g = 0; g < p->n_geos; g++) {
+        int n = 0;
+        for (int r = 0; r < p->n_regions; r++)
+            n += p->route_ok[SC_OPT_GR(p, g, r)] != 0;
+        if (n > 1)
+            return 0;
+    }
+    return 1;
+}
+
+static sc_status nv_alloc(lp_state *s, const sc_opt_problem *p, sc_error *err)
+{
+    int R = p->n_regions, G = p->n_geos, K = p->n_steps, Q = p->n_quant;
+    if (s->nv_R == R && s->nv_G == G && s->nv_K == K && s->nv_Q == Q)
+        return SC_OK;
+    lp_free_nv(s);
+    size_t nx = (size_t)R * 3 * (size_t)K, ns = (size_t)G * (size_t)Q;
+    s->nv_x = calloc(nx, sizeof *s->nv_x);
+    s->nv_relaxed = calloc(nx, sizeof *s->nv_relaxed);
+    s->nv_routed = calloc((size_t)G * R * K, sizeof *s->nv_routed);
+    s->nv_w = calloc(ns, sizeof *s->nv_w);
+    s->nv_v = calloc(ns, sizeof *s->nv_v);
+    s->nv_g = calloc(ns, sizeof *s->nv_g);
+    s->nv_region = calloc((size_t)G, sizeof *s->nv_region);
+    if (!s->nv_x || !s->nv_relaxed || !s->nv_routed || !s->nv_w || !s->nv_v || !s->nv_g ||
+        !s->nv_region) {
+        lp_free_nv(s);
+        return sc_error_set(err, SC_ERR_NOMEM, "optimizer lp", "out of memory");
+    }
+    s->nv_R = R;
+    s->nv_G = G;
+    s->nv_K = K;
+    s->nv_Q = Q;
+    return SC_OK;
+}
+
+/* Solve p on the newsvendor path into sol; *done = 0 when it must go to GLPK. */
+static sc_status nv_solve(lp_state *s, const sc_opt_problem *p, sc_opt_solution *sol, int *done,
+                          sc_error *err)
+{
+    *done = 0;
+    sc_status st = nv_alloc(s, p, err);
+    if (st)
+        return st;
+    int R = p->n_regions, G = p->n_geos, K = p->n_steps, Q = p->n_quant;
+    double h = sc_opt_hours(p), pen = p->penalty_per_ieq_hour, sh = p->spot_max_share;
+    for (int g = 0; g < G; g++) {
+        s->nv_region[g] = -1;
+        for (int r = 0; r < R; r++)
+            if (p->route_ok[SC_OPT_GR(p, g, r)])
+                s->nv_region[g] = r;
+    }
+    memset(s->nv_routed, 0, (size_t)G * R * K * sizeof *s->nv_routed);
+    double bound = 0.0;
+    /* constant part: h penalty E[D] over every (g, k) */
+    for (int g = 0; g < G; g++)
+        for (int k = 0; k < K; k++) {
+            const double *dk = p->demand + SC_OPT_GK(p, g, k) * (size_t)Q;
+            double d = 0.0;
+            for (int q = 0; q < Q; q++) {
+                if (dk[q] > d && isfinite(dk[q])) /* sc_opt_dq as a running maximum */
+                    d = dk[q];
+                bound += pen * h * sc_opt_wq(p, q) * d;
+            }
+        }
+    for (int r = 0; r < R; r++) {
+        nv_sub sub;
+        nv_poly pg = {.valid = 0};
+        double up = sc_opt_upper(p, r);
+        int res_off = sc_opt_offered(p, r, SC_PURCHASE_RESERVED);
+        int od_off = sc_opt_offered(p, r, SC_PURCHASE_ONDEMAND);
+        int sp_off = sc_opt_offered(p, r, SC_PURCHASE_SPOT) && !(sh <= 0);
+        int cur_od = p->current[r * 3 + SC_PURCHASE_ONDEMAND];
+        int cur_sp = p->current[r * 3 + SC_PURCHASE_SPOT];
+        sub.res = res_off ? p->current[r * 3 + SC_PURCHASE_RESERVED] : 0;
+        sub.a = od_off ? p->price[r * 3 + SC_PURCHASE_ONDEMAND] * h : 0.0;
+        sub.b = sp_off ? p->price[r * 3 + SC_PURCHASE_SPOT] * h : 0.0;
+        sub.beta = 1.0 - (p->spot_loss ? p->spot_loss[r] : 0.0);
+        sub.su = p->serve_util;
+        sub.sh = has_spot_row(p, r) ? sh : -1.0;
+        if (res_off)
+            bound += K * h * p->price[r * 3 + SC_PURCHASE_RESERVED] * sub.res;
+        for (int k = 0; k < K; k++) {
+            int lead = k < p->lead_steps[r];
+            double ho = up, hs = up;
+            if (lead && (ho < 0 || cur_od < ho))
+                ho = cur_od;
+            if (lead && (hs < 0 || cur_sp < hs))
+                hs = cur_sp;
+            sub.O = !od_off ? 0.0 : ho < 0 ? INFINITY : ho;
+            sub.S = !sp_off ? 0.0 : hs < 0 ? INFINITY : hs;
+            double lo = sc_opt_lower(p, r, k);
+            if (up < 0) {
+                sub.L = lo - sub.res;
+                sub.U = INFINITY;
+            } else if (up <= lo) {
+                sub.L = sub.U = up - sub.res;
+            } else {
+                sub.L = lo - sub.res;
+                sub.U = up - sub.res;
+            }
+            /* segments of the geographies routed to r, by decreasing value */
+            int n = 0;
+            for (int g = 0; g < G; g++) {
+                if (s->nv_region[g] != r)
+                    continue;
+                double e = p->egress_per_ieq_hour ? p->egress_per_ieq_hour[SC_OPT_GR(p, g, r)]
+                                                  : 0.0;
+                const double *dk = p->demand + SC_OPT_GK(p, g, k) * (size_t)Q;
+                double prev = 0.0, d = 0.0;
+                for (int q = 0; q < Q; q++) {
+                    if (dk[q] > d && isfinite(dk[q])) /* sc_opt_dq, running maximum */
+                        d = dk[q];
+                    double v = h * (pen * sc_opt_bq(p, q) - e);
+                    if (d - prev > 0 && v > 0) {
+                        /* insertion by value; equal values keep (g, q) order */
+                        int i = n++;
+                        while (i > 0 && s->nv_v[i - 1] < v) {
+                            s->nv_v[i] = s->nv_v[i - 1];
+                            s->nv_w[i] = s->nv_w[i - 1];
+                            s->nv_g[i] = s->nv_g[i - 1];
+                            i--;
+                        }
+                        s->nv_v[i] = v;
+                        s->nv_w[i] = d - prev;
+                        s->nv_g[i] = g;
+                    }
+                    prev = d;
+                }
+            }
+            sub.n = n;
+            sub.w = s->nv_w;
+            sub.v = s->nv_v;
+            double ro = 0, rs = 0, rv = 0, iv = 0;
+            int io = 0, is = 0;
+            if (!nv_solve_sub(&sub, &pg, &ro, &rs, &rv, &io, &is, &iv))
+                return SC_OK; /* not done: GLPK */
+            bound += rv;
+            s->nv_x[SC_OPT_X(p, r, SC_PURCHASE_ONDEMAND, k)] = io;
+            s->nv_x[SC_OPT_X(p, r, SC_PURCHASE_RESERVED, k)] = (int)sub.res;
+            s->nv_x[SC_OPT_X(p, r, SC_PURCHASE_SPOT, k)] = is;
+            s->nv_relaxed[SC_OPT_X(p, r, SC_PURCHASE_ONDEMAND, k)] = ro;
+            s->nv_relaxed[SC_OPT_X(p, r, SC_PURCHASE_RESERVED, k)] = sub.res;
+            s->nv_relaxed[SC_OPT_X(p, r, SC_PURCHASE_SPOT, k)] = rs;
+            /* route the integer capacity through the segments in value order */
+            double c = sub.su * (io + sub.res + sub.beta * is);
+            for (int j = 0; j < n && c > 0; j++) {
+                double t = c < s->nv_w[j] ? c : s->nv_w[j];
+                s->nv_routed[SC_OPT_GR(p, s->nv_g[j], r) * (size_t)K + (size_t)k] += t;
+                c -= t;
+            }
+        }
+    }
+    memcpy(sol->x_relaxed, s->nv_relaxed, (size_t)R * 3 * K * sizeof *sol->x_relaxed);
+    sc_opt_fill(p, s->nv_x, s->nv_routed, sol);
+    sol->lp_bound_usd = bound;
+    sol->iterations = 0;
+    sol->proved_optimal = 1;
+    sol->method = SC_OPT_METHOD_MILP;
+    *done = 1;
+    return SC_OK;
+}
+
 static sc_status lp_solve(void *state, const sc_opt_config *cfg, const sc_opt_problem *p,
                           sc_opt_solution *sol, sc_error *err)
 {
     lp_state *s = state;
+    if (cfg->newsvendor && nv_applies(p)) {
+        int done;
+        sc_status st = nv_solve(s, p, sol, &done, err);
+        if (st || done)
+            return st;
+    }
     if (cfg->decompose_steps && separable(p))
         return lp_solve_steps(s, cfg, p, sol, err);
     return lp_solve_one(s, cfg, p, sol, err);

@@ -381,9 +381,13 @@ void sc_opt_fill(const sc_opt_problem *p, const int *x, const double *routed,
                 if (p->egress_per_ieq_hour)
                     egress += p->egress_per_ieq_hour[SC_OPT_GR(p, g, r)] * h * y;
             }
-            double sf = 0.0, cov = 0.0;
+            double sf = 0.0, cov = 0.0, d = 0.0;
+            const double *dk = p->demand + SC_OPT_GK(p, g, k) * (size_t)Q;
             for (int q = 0; q < Q; q++) {
-                double d = sc_opt_dq(p, g, k, q), w = sc_opt_wq(p, q);
+                /* d = sc_opt_dq(p, g, k, q), as a running maximum */
+                if (dk[q] > d && isfinite(dk[q]))
+                    d = dk[q];
+                double w = sc_opt_wq(p, q);
                 if (d > s)
                     sf += w * (d - s);
                 if (d <= s + 1e-9)
@@ -738,6 +742,7 @@ void sc_opt_config_init(sc_opt_config *cfg)
     cfg->warm_start = 1;
     cfg->presolve = 1;
     cfg->decompose_steps = 1;
+    cfg->newsvendor = 1;
     cfg->seed = 1;
     cfg->ga_population = 60;
     cfg->ga_generations = 300;

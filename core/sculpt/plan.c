@@ -82,7 +82,13 @@ static void explain(const sc_rap_ctx *ctx, const sc_opt_problem *p, const sc_opt
                     int r, int k, sc_rap_why *w)
 {
     memset(w, 0, sizeof *w);
-    snprintf(w->forecast, sizeof w->forecast, "%s", ctx->forecast ? ctx->forecast : "");
+    /* a bounded copy (snprintf "%s" here was a visible share of a replan's time) */
+    const char *f = ctx->forecast ? ctx->forecast : "";
+    size_t n = 0;
+    while (n + 1 < sizeof w->forecast && f[n])
+        n++;
+    memcpy(w->forecast, f, n);
+    w->forecast[n] = '\0';
     w->fallback_option = -1;
     int G = p->n_geos, K = p->n_steps, qm = median_q(p);
     double cover = 1.0, dem = 0.0, sf = 0.0;
@@ -160,7 +166,8 @@ sc_status sc_rap_build(sc_rap *rap, const sc_rap_ctx *ctx, const sc_opt_problem 
         sol->n_steps != p->n_steps || sol->n_geos != p->n_geos)
         return sc_error_set(err, SC_ERR_INPUT, "plan", "plan inputs missing or mis-sized");
     int R = p->n_regions, G = p->n_geos, K = p->n_steps;
-    int *d = calloc((size_t)R, sizeof *d);
+    int d_small[64];
+    int *d = R <= 64 ? d_small : calloc((size_t)R, sizeof *d);
     if (!d)
         return sc_error_set(err, SC_ERR_NOMEM, "plan", "out of memory");
     size_t first = rap->n;
@@ -207,7 +214,8 @@ sc_status sc_rap_build(sc_rap *rap, const sc_rap_ctx *ctx, const sc_opt_problem 
             }
         }
     }
-    free(d);
+    if (d != d_small)
+        free(d);
     if (st)
         return sc_error_set(err, st, "plan", "out of memory");
     if (rap->n > first)
