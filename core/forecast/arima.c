@@ -27,8 +27,10 @@
  *   phi(B) Phi(B^m) w_t = theta(B) Theta(B^m) e_t.
  * The likelihood of the differenced series w is exact (kalman.c) and equals R's logLik
  * of the diffuse differencing states (n* = n - d - mD observations).  Parameters are
- * estimated on y divided by its standard deviation with GSL's BFGS (vector_bfgs2) on
- * central-difference gradients; AR polynomials are kept stationary during ML by R's
+ * estimated on y divided by its standard deviation with GSL's BFGS (vector_bfgs2): CSS
+ * with its exact gradient (reverse accumulation, css_objective_grad), ML on
+ * central-difference gradients of the O(r)-per-step Chandrasekhar likelihood
+ * (sc_kalman_loglik); AR polynomials are kept stationary during ML by R's
  * PACF transformation (tanh, Durbin-Levinson; Jones 1980); a non-stationary CSS start
  * makes the model inadmissible, as in R ("non-stationary AR part from CSS").
  *
@@ -295,8 +297,10 @@ typedef struct fit_data {
     size_t n;
     const double *X;      /* regressors n x nc (scaled), NULL when nc == 0 */
     size_t nc;
-    double *z, *w;        /* scratch n each */
+    double *dy, *w;       /* differenced y (set per fit, fit_prepare), scratch: n each */
+    double *dX;           /* differenced regressors (n - nd) x nc, set per fit */
     double *e;            /* scratch residuals n */
+    double *eb;           /* scratch adjoints n (CSS gradient) */
     double *kwork;        /* Kalman workspace */
 } fit_data;
 
@@ -309,6 +313,7 @@ typedef struct model_ctx {
     double phi[SC_ARIMA_MAX_R], theta[SC_ARIMA_MAX_R];
     double delta[SC_ARIMA_MAX_DLAG];
     int nd;
+    int np, nq;           /* expanded orders of the last evaluation */
     sc_kalman kf;
     double ssq;           /* of the last evaluation */
     double sumlog;
@@ -335,27 +340,47 @@ static void unpack_par(const model_ctx *c, const double *x, double *ar, double *
     *beta = x + c->narma;
 }
 
-/* w = diff(y - X beta) into fd->w (length n - nd). */
-static void make_w(model_ctx *c, const double *beta)
+/* diff(v) (n values, stride st) into out[(t - nd) * ost] for t = nd..n-1, visiting only
+ * the non-zero lags of the differencing polynomial (1, m, m + 1 for d = D = 1). */
+static void diff_into(const model_ctx *c, const double *v, size_t st, double *out,
+                      size_t ost)
+{
+    int lag[SC_ARIMA_MAX_DLAG], nl = 0;
+    for (int i = 0; i < c->nd; i++)
+        if (c->delta[i] != 0.0)
+            lag[nl++] = i;
+    for (size_t t = (size_t)c->nd; t < c->fd->n; t++) {
+        double s = v[t * st];
+        for (int k = 0; k < nl; k++)
+            s -= c->delta[lag[k]] * v[(t - 1 - (size_t)lag[k]) * st];
+        out[(t - (size_t)c->nd) * ost] = s;
+    }
+}
+
+/* Difference y and the regressors once per fit: the objective is linear in beta,
+ * w = diff(y) - diff(X) beta. */
+static void fit_prepare(model_ctx *c)
 {
     fit_data *fd = c->fd;
-    size_t n = fd->n;
-    const double *z = fd->y;
-    if (fd->nc) {
-        for (size_t t = 0; t < n; t++) {
-            double s = fd->y[t];
-            for (size_t j = 0; j < fd->nc; j++)
-                s -= fd->X[t * fd->nc + j] * beta[j];
-            fd->z[t] = s;
-        }
-        z = fd->z;
+    diff_into(c, fd->y, 1, fd->dy, 1);
+    for (size_t j = 0; j < fd->nc; j++)
+        diff_into(c, fd->X + j, fd->nc, fd->dX + j, fd->nc);
+}
+
+/* w = diff(y - X beta) (length n - nd): fd->dy itself without regressors, else fd->w. */
+static const double *make_w(model_ctx *c, const double *beta)
+{
+    fit_data *fd = c->fd;
+    size_t nw = fd->n - (size_t)c->nd, nc = fd->nc;
+    if (!nc)
+        return fd->dy;
+    for (size_t t = 0; t < nw; t++) {
+        double s = fd->dy[t];
+        for (size_t j = 0; j < nc; j++)
+            s -= fd->dX[t * nc + j] * beta[j];
+        fd->w[t] = s;
     }
-    for (size_t t = (size_t)c->nd; t < n; t++) {
-        double s = z[t];
-        for (int i = 0; i < c->nd; i++)
-            s -= c->delta[i] * z[t - 1 - (size_t)i];
-        fd->w[t - (size_t)c->nd] = s;
-    }
+    return fd->w;
 }
 
 /* Objective: CSS 0.5 log(ssq/nu), ML 0.5 log(sigma2) + 0.5 sumlog/nu (R's arima). */
@@ -368,9 +393,10 @@ static double model_objective(const double *x, void *ctx)
     unpack_par(c, x, ar, ma, sar, sma, &beta);
     int np, nq;
     expand_arma(&c->o, ar, ma, sar, sma, c->phi, &np, c->theta, &nq);
-    make_w(c, beta);
+    c->np = np;
+    c->nq = nq;
+    const double *w = make_w(c, beta);
     size_t nw = c->fd->n - (size_t)c->nd;
-    const double *w = c->fd->w;
     if (c->css) {
         double *e = c->fd->e, ssq = 0.0;
         int ncond = np;
@@ -405,11 +431,11 @@ static double model_objective(const double *x, void *ctx)
             return AR_PENALTY;
         return 0.5 * log(ssq / (double)c->nu);
     }
-    if (!sc_kalman_setup(&c->kf, c->phi, np, c->theta, nq, c->fd->kwork))
-        return AR_PENALTY;
     double ssq = 0.0, sumlog = 0.0;
     size_t nu = 0;
-    sc_kalman_filter(&c->kf, w, nw, &ssq, &sumlog, &nu);
+    if (!sc_kalman_loglik(&c->kf, c->phi, np, c->theta, nq, w, nw, c->fd->kwork, &ssq,
+                          &sumlog, &nu))
+        return AR_PENALTY;
     c->ssq = ssq;
     c->sumlog = sumlog;
     c->nu = nu;
@@ -418,11 +444,137 @@ static double model_objective(const double *x, void *ctx)
     return 0.5 * log(ssq / (double)nu) + 0.5 * sumlog / (double)nu;
 }
 
-/* ---- minimiser: BFGS on central differences ---------------------------------------- */
+/* CSS objective and its exact gradient by reverse accumulation through the residual
+ * recursion e_t = w_t - sum phi_i w_{t-1-i} - sum theta_k e_{t-1-k}: with the adjoints
+ * eb_t = dS/de_t = 2 e_t - sum theta_k eb_{t+1+k} (backwards),
+ *   dS/dphi_i = -sum_t eb_t w_{t-1-i},  dS/dtheta_k = -sum_t eb_t e_{t-1-k},
+ *   dS/dw_s = eb_s - sum_i phi_i eb_{s+1+i},  dS/dbeta = -dX' dS/dw,
+ * then the chain rule through the multiplicative seasonal expansion (expand_arma).
+ * One gradient costs about two objective evaluations instead of 2 dim for central
+ * differences. */
+static double css_objective_grad(const double *x, void *ctx, double *grad)
+{
+    model_ctx *c = ctx;
+    fit_data *fd = c->fd;
+    const sc_arima_order *o = &c->o;
+    size_t dim = (size_t)c->narma + fd->nc;
+    double f = model_objective(x, c);
+    memset(grad, 0, dim * sizeof *grad);
+    if (!(f < AR_PENALTY))
+        return f;
+    int np = c->np, nq = c->nq, m = o->m;
+    size_t nw = fd->n - (size_t)c->nd, ncond = (size_t)np;
+    const double *w = fd->nc ? fd->w : fd->dy, *e = fd->e;
+    double *eb = fd->eb;
+    int ith[SC_ARIMA_MAX_R], nth = 0, iphi[SC_ARIMA_MAX_R], nphi = 0;
+    for (int k = 0; k < nq; k++)
+        if (c->theta[k] != 0.0)
+            ith[nth++] = k;
+    for (int i = 0; i < np; i++)
+        if (c->phi[i] != 0.0)
+            iphi[nphi++] = i;
+    for (size_t t = nw; t-- > ncond;) {
+        double v = 2.0 * e[t];
+        for (int k = 0; k < nth; k++) {
+            size_t u = t + 1 + (size_t)ith[k];
+            if (u < nw)
+                v -= c->theta[ith[k]] * eb[u];
+        }
+        eb[t] = v;
+    }
+    /* structural positions of the expanded polynomials */
+    char mphi[SC_ARIMA_MAX_R] = {0}, mth[SC_ARIMA_MAX_R] = {0};
+    for (int i = 0; i < o->p; i++)
+        mphi[i] = 1;
+    for (int j = 0; j < o->P; j++) {
+        mphi[(j + 1) * m - 1] = 1;
+        for (int i = 0; i < o->p; i++)
+            mphi[(j + 1) * m + i] = 1;
+    }
+    for (int i = 0; i < o->q; i++)
+        mth[i] = 1;
+    for (int j = 0; j < o->Q; j++) {
+        mth[(j + 1) * m - 1] = 1;
+        for (int i = 0; i < o->q; i++)
+            mth[(j + 1) * m + i] = 1;
+    }
+    double Gp[SC_ARIMA_MAX_R] = {0}, Gt[SC_ARIMA_MAX_R] = {0};
+    for (int i = 0; i < np; i++) {
+        if (!mphi[i])
+            continue;
+        double s = 0.0;
+        for (size_t t = ncond; t < nw; t++)
+            s += eb[t] * w[t - 1 - (size_t)i];
+        Gp[i] = -s;
+    }
+    for (int k = 0; k < nq; k++) {
+        if (!mth[k])
+            continue;
+        double s = 0.0;
+        size_t t0 = ncond > (size_t)k + 1 ? ncond : (size_t)k + 1;
+        for (size_t t = t0; t < nw; t++)
+            s += eb[t] * e[t - 1 - (size_t)k];
+        Gt[k] = -s;
+    }
+    const double *ar = x, *ma = x + o->p, *sar = x + o->p + o->q,
+                 *sma = x + o->p + o->q + o->P;
+    double *gar = grad, *gma = grad + o->p, *gsar = grad + o->p + o->q,
+           *gsma = grad + o->p + o->q + o->P;
+    for (int i = 0; i < o->p; i++) {
+        double g = Gp[i];
+        for (int j = 0; j < o->P; j++)
+            g -= sar[j] * Gp[(j + 1) * m + i];
+        gar[i] = g;
+    }
+    for (int j = 0; j < o->P; j++) {
+        double g = Gp[(j + 1) * m - 1];
+        for (int i = 0; i < o->p; i++)
+            g -= ar[i] * Gp[(j + 1) * m + i];
+        gsar[j] = g;
+    }
+    for (int i = 0; i < o->q; i++) {
+        double g = Gt[i];
+        for (int j = 0; j < o->Q; j++)
+            g += sma[j] * Gt[(j + 1) * m + i];
+        gma[i] = g;
+    }
+    for (int j = 0; j < o->Q; j++) {
+        double g = Gt[(j + 1) * m - 1];
+        for (int i = 0; i < o->q; i++)
+            g += ma[i] * Gt[(j + 1) * m + i];
+        gsma[j] = g;
+    }
+    if (fd->nc) {
+        double *gb = grad + c->narma;
+        for (size_t s = 0; s < nw; s++) {
+            double dw = s >= ncond ? eb[s] : 0.0;
+            for (int k = 0; k < nphi; k++) {
+                size_t u = s + 1 + (size_t)iphi[k];
+                if (u >= ncond && u < nw)
+                    dw -= c->phi[iphi[k]] * eb[u];
+            }
+            if (dw != 0.0)
+                for (size_t j = 0; j < fd->nc; j++)
+                    gb[j] -= dw * fd->dX[s * fd->nc + j];
+        }
+    }
+    double sc = 0.5 / c->ssq;
+    for (size_t i = 0; i < dim; i++) {
+        grad[i] *= sc;
+        if (!isfinite(grad[i]))
+            grad[i] = 0.0;
+    }
+    return f;
+}
+
+/* ---- minimiser: BFGS on an exact or a central-difference gradient ------------------ */
 
 typedef double (*obj_fn)(const double *x, void *ctx);
+/* objective with its gradient into g (NULL: central differences of obj_fn) */
+typedef double (*obj_grad_fn)(const double *x, void *ctx, double *g);
 typedef struct mini_ctx {
     obj_fn f;
+    obj_grad_fn fg;
     void *ctx;
     size_t dim;
     double xt[64];
@@ -437,6 +589,10 @@ static double g_f(const gsl_vector *x, void *p)
 static void g_df(const gsl_vector *x, void *p, gsl_vector *g)
 {
     mini_ctx *m = p;
+    if (m->fg) {
+        (void)m->fg(x->data, m->ctx, g->data);
+        return;
+    }
     memcpy(m->xt, x->data, m->dim * sizeof *m->xt);
     for (size_t i = 0; i < m->dim; i++) {
         double h = AR_FD_STEP;
@@ -452,16 +608,21 @@ static void g_df(const gsl_vector *x, void *p, gsl_vector *g)
 
 static void g_fdf(const gsl_vector *x, void *p, double *f, gsl_vector *g)
 {
+    mini_ctx *m = p;
+    if (m->fg) {
+        *f = m->fg(x->data, m->ctx, g->data);
+        return;
+    }
     *f = g_f(x, p);
     g_df(x, p, g);
 }
 
 /* Minimise f from x (dim <= 64); x gets the minimiser; returns the minimum. */
-static double minimise(obj_fn f, void *ctx, double *x, size_t dim)
+static double minimise(obj_fn f, obj_grad_fn fg, void *ctx, double *x, size_t dim)
 {
     if (dim == 0)
         return f(x, ctx);
-    mini_ctx mc = {f, ctx, dim, {0}};
+    mini_ctx mc = {f, fg, ctx, dim, {0}};
     double f0 = f(x, ctx);
     if (!(f0 < AR_PENALTY))
         return f0;
@@ -571,6 +732,8 @@ static void fit_one(fit_data *fd, sc_arima_order o, int css, double offset, one_
     c.o = o;
     c.narma = o.p + o.q + o.P + o.Q;
     c.nd = diff_poly(o.d, o.D, o.m, c.delta);
+    if (fd->n > (size_t)c.nd)
+        fit_prepare(&c);
     size_t dim = (size_t)c.narma + fd->nc;
     size_t nstar = fd->n - (size_t)c.nd;
     int npar = (int)dim + 1;
@@ -581,7 +744,7 @@ static void fit_one(fit_data *fd, sc_arima_order o, int css, double offset, one_
     memset(x, 0, sizeof x);
     init_beta(&c, x + c.narma);
     c.css = 1;
-    double fcss = minimise(model_objective, &c, x, dim);
+    double fcss = minimise(model_objective, css_objective_grad, &c, x, dim);
     if (!(fcss < AR_PENALTY))
         return;
     if (css) {
@@ -601,7 +764,7 @@ static void fit_one(fit_data *fd, sc_arima_order o, int css, double offset, one_
             return;   /* R: "non-stationary AR part from CSS" */
         c.css = 0;
         c.transform = 1;
-        double fml = minimise(model_objective, &c, xr, dim);
+        double fml = minimise(model_objective, NULL, &c, xr, dim);
         if (!(fml < AR_PENALTY))
             return;
         (void)model_objective(xr, &c);
@@ -783,7 +946,7 @@ sc_status sc_arima_model_predict(const sc_arima_model *md, size_t h, const doubl
 /* ---- fitting: fixed order and automatic ------------------------------------------- */
 
 typedef struct prep {
-    double *ys, *X, *z, *w, *e, *kwork;   /* one allocation: ys */
+    double *ys, *X, *dy, *w, *e, *eb, *dX, *kwork;   /* one allocation: ys */
     double yscale, xscale[SC_FORECAST_MAX_EXOG];
     fit_data fd;
 } prep;
@@ -799,14 +962,16 @@ static sc_status prep_alloc(prep *p, const double *y, size_t n, const double *x,
                             SC_FORECAST_MAX_EXOG);
     size_t nc = nx + (constant && dd <= 1 ? 1 : 0);
     size_t kw = sc_kalman_work_size(SC_ARIMA_MAX_R);
-    p->ys = malloc((4 * n + n * nc + kw) * sizeof *p->ys);
+    p->ys = malloc((5 * n + 2 * n * nc + kw) * sizeof *p->ys);
     if (!p->ys)
         return sc_error_set(err, SC_ERR_NOMEM, "arima", "allocating fit buffers");
-    p->z = p->ys + n;
-    p->w = p->z + n;
+    p->dy = p->ys + n;
+    p->w = p->dy + n;
     p->e = p->w + n;
-    p->X = p->e + n;
-    p->kwork = p->X + n * nc;
+    p->eb = p->e + n;
+    p->X = p->eb + n;
+    p->dX = p->X + n * nc;
+    p->kwork = p->dX + n * nc;
     double mean = 0.0, var = 0.0;
     for (size_t t = 0; t < n; t++)
         mean += y[t];
@@ -830,7 +995,8 @@ static sc_status prep_alloc(prep *p, const double *y, size_t n, const double *x,
         for (size_t j = 0; j < nx; j++)
             p->X[t * nc + c0 + j] = x[t * nx + j] / p->xscale[j];
     }
-    p->fd = (fit_data){p->ys, n, nc ? p->X : NULL, nc, p->z, p->w, p->e, p->kwork};
+    p->fd = (fit_data){p->ys, n, nc ? p->X : NULL, nc, p->dy, p->w, p->dX, p->e, p->eb,
+                       p->kwork};
     return SC_OK;
 }
 

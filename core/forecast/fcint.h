@@ -41,6 +41,7 @@ typedef struct sc_kalman {
     double K[SC_ARIMA_MAX_R];            /* steady-state gain P_pred[:,0] / F */
     double F;                            /* steady-state innovation variance / sigma^2 */
     int started;                         /* 0 until the first observation is filtered */
+    int calm;                            /* consecutive steps with a converged gain */
 } sc_kalman;
 
 /* Doubles of workspace sc_kalman_setup needs for state dimension r. */
@@ -54,6 +55,13 @@ int sc_kalman_setup(sc_kalman *k, const double *phi, int np, const double *theta
  * sum log F to *sumlog and the number of innovations to *nu. */
 void sc_kalman_filter(sc_kalman *k, const double *w, size_t n, double *ssq,
                       double *sumlog, size_t *nu);
+/* Likelihood terms of w[0..n-1] for the model phi, theta (same as sc_kalman_setup +
+ * sc_kalman_filter, in O(r) per observation by the Chandrasekhar recursions when w has
+ * no NaN).  k is scratch (its P is not set); returns 0 when the AR part is not
+ * stationary or the filter breaks down. */
+int sc_kalman_loglik(sc_kalman *k, const double *phi, int np, const double *theta, int nq,
+                     const double *w, size_t n, double *work, double *ssq,
+                     double *sumlog, size_t *nu);
 /* One predict + filter step (O(r) once steady, O(r^2) before); NaN = predict only. */
 void sc_kalman_step(sc_kalman *k, double w);
 /* Mean of w for steps 1..h into wmean[h], psi weights psi[0..h-1] of the ARMA, and the
