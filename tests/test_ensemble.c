@@ -150,8 +150,9 @@ Test(ensemble, conformal_coverage_on_gaussian_residuals)
 }
 
 /* The ensemble's own intervals on a daily cycle with iid Gaussian noise (sd 1): the
- * calibration uses tail mass c (1 - q) with c = ENS_TAIL_FACTOR = 0.5 (see ensemble.c),
- * so a 95 % central interval is built as a 97.5 % one.  Over 12 independent series x 48
+ * calibration reads level q at Phi(c Phi^-1(q)) with the default c = Phi^-1(0.9875) /
+ * Phi^-1(0.975) (see ensemble.h), so 0.975 is read at 0.9875 and 0.025 at 0.0125: a
+ * 95 % central interval is built as a 97.5 % one.  Over 12 independent series x 48
  * steps the realised coverage of the 95 % interval must lie in [0.93, 0.995]: the
  * expected 0.975 minus a finite-calibration allowance (7 origins x 6..24-step bands)
  * and about 3 binomial sd, sqrt(.975*.025/576) = 0.0065. */

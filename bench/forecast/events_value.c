@@ -17,12 +17,21 @@
  *      24 hours, and a control forecast one week earlier (a normal day of the same
  *      weekday); each fit sees the previous 16 weeks (so most windows hold a holiday).
  *      Origins whose history holds no holiday (the feed column would be all zero) are
- *      counted and scored with the no-feed model for both arms.
+ *      counted and scored with the no-feed model for both arms.  A third arm uses the
+ *      feed as a POOLED multiplicative effect (sculpt/event_effect.h): the holiday's
+ *      log effect per local hour, estimated across all 13 regions from the holidays of
+ *      EARLIER YEARS only (data before 1 January of the origin's year), shrunk toward
+ *      0; the history's holiday rows are divided by it before the fit and the
+ *      forecast's holiday rows multiplied by it.  Only holidays from FROM_YEAR on are
+ *      scored (default 2021, so every scored holiday has a year of earlier holidays).
  *
  * Scores: MAE (data units) and sMAPE (percent, 200|y-f|/(|y|+|f|)) per class.
  * Usage:
  *   bench_forecast_events_value SCENARIO.json EIA.csv HOLIDAYS.csv [MODEL] [WEEKS]
- * (MODEL default "harmonic", WEEKS default 12; EIA.csv may be "-" to skip part B).
+ *                               [FROM_YEAR] [noreg]
+ * (MODEL default "harmonic", "NAME@P" for period P instead of 24; WEEKS default 12,
+ * FROM_YEAR 2021, or FROM:TO for the holidays of those years only; SCENARIO.json and EIA.csv
+ * may be "-" to skip part A or B).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -35,6 +44,7 @@
 #include <gsl/gsl_errno.h>
 
 #include "gen.h"
+#include "sculpt/event_effect.h"
 #include "sculpt/events.h"
 #include "sculpt/forecast.h"
 #include "sculpt/fsutil.h"
@@ -73,6 +83,15 @@ static int fit_predict(const char *model, const double *y, size_t n,
     sc_forecast_config cfg;
     sc_forecast_config_init(&cfg);
     cfg.period = 24;
+    /* "NAME@P" sets the period P (e.g. snaive@168) */
+    char name[64];
+    snprintf(name, sizeof name, "%s", model);
+    char *at = strchr(name, '@');
+    if (at) {
+        *at = '\0';
+        cfg.period = atoi(at + 1);
+    }
+    model = name;
     sc_forecaster *fc = NULL;
     sc_error err = {0};
     /* multiplicative effects (cycles x events) are additive in logs; NaN stays missing */
@@ -280,7 +299,39 @@ static int64_t days_from_civil(int64_t yy, int mm, int dd)
 }
 
 #define EIA_MAXR 16
-static int part_b(const char *csv, const char *holidays, const char *model)
+/* The pooled holiday effect from data before 1 January of `year` (cached per year). */
+#define EFF_YEARS 8
+static sc_event_effect *effect_for_year(sc_event_effect **cache, int first_year, int year,
+                                        const sc_event_feed *feed, const sc_event_series *ser,
+                                        size_t nr)
+{
+    int i = year - first_year;
+    if (i < 0 || i >= EFF_YEARS)
+        return NULL;
+    if (!cache[i]) {
+        sc_error err = {0};
+        sc_time_ms until = days_from_civil(year, 1, 1) * 86400 * 1000;
+        if (sc_event_effect_fit(feed, ser, nr, HOUR_MS, until, 168, 24, &cache[i], &err) !=
+            SC_OK) {
+            sc_error_print(&err, stderr);
+            return NULL;
+        }
+        const sc_event_effect *e = cache[i];
+        for (size_t k = 0; k < e->nkinds; k++) {
+            printf("pooled effect of '%s' from data before %d-01-01 (%zu region-events, "
+                   "%zu start days): local hour: exp(beta) [raw]\n",
+                   e->kind[k], year, e->events[k], e->clusters[k][0]);
+            for (size_t j = 0; j < e->len; j++)
+                printf("  %02zu: %.3f [%.3f]%s", j, exp(e->beta[k][j]), exp(e->raw[k][j]),
+                       j % 6 == 5 ? "\n" : "");
+        }
+        printf("\n");
+    }
+    return cache[i];
+}
+
+static int part_b(const char *csv, const char *holidays, const char *model, int from_year,
+                  int to_year, int with_regressor)
 {
     char *text = NULL;
     size_t len;
@@ -333,6 +384,16 @@ static int part_b(const char *csv, const char *holidays, const char *model)
         return 2;
     }
     size_t hist = 16 * 7 * 24;
+    /* per-region columns for the pooled effect */
+    double *cols = malloc(n * nr * sizeof *cols);
+    sc_event_series ser[EIA_MAXR];
+    for (size_t r = 0; r < nr; r++) {
+        for (size_t k = 0; k < n; k++)
+            cols[r * n + k] = v[k * EIA_MAXR + r];
+        ser[r] = (sc_event_series){"*", names[r], cols + r * n, n, t0};
+    }
+    int first_year = from_year;
+    sc_event_effect *eff_cache[EFF_YEARS] = {0};
     printf("## B. EIA 13-region demand + US federal holidays (%s, %zu hours, %zu regions, "
            "%zu feed events)\n\n",
            holidays, n, nr, feed->n);
@@ -344,6 +405,7 @@ static int part_b(const char *csv, const char *holidays, const char *model)
     double *y = malloc(n * sizeof *y);
     size_t origins = 0, no_hol_hist = 0, failed = 0;
     double t_start = now();
+    clock_t c_start = clock();
     for (size_t r = 0; r < nr; r++) {
         for (size_t k = 0; k < n; k++)
             y[k] = v[k * EIA_MAXR + r];
@@ -355,6 +417,14 @@ static int part_b(const char *csv, const char *holidays, const char *model)
                 sc_time_ms ts = ev->start_ms - (d == D_CTRL ? 7 * 24 * HOUR_MS : 0);
                 int64_t o = (ts - t0) / HOUR_MS; /* starts are on whole hours */
                 if (o < (int64_t)hist || o + H > (int64_t)n)
+                    continue;
+                /* the year of the HOLIDAY (a control origin belongs to its holiday) */
+                int year = first_year;
+                while (year < first_year + EFF_YEARS - 1 &&
+                       ev->start_ms >= days_from_civil(year + 1, 1, 1) * 86400 * 1000)
+                    year++;
+                if (ev->start_ms < days_from_civil(first_year, 1, 1) * 86400 * 1000 ||
+                    ev->start_ms >= days_from_civil(to_year + 1, 1, 1) * 86400 * 1000)
                     continue;
                 size_t lo = (size_t)o - hist;
                 sc_forecast_exog x;
@@ -374,7 +444,24 @@ static int part_b(const char *csv, const char *holidays, const char *model)
                 }
                 double f[N_ARMS][H];
                 int ok = fit_predict(model, y + lo, hist, NULL, f[ARM_NONE]) == 0;
-                if (ok && in_hist) {
+                /* pooled effect: de-holiday the history, fit, re-holiday the forecast */
+                const sc_event_effect *eff =
+                    ok ? effect_for_year(eff_cache, first_year, year, feed, ser, nr) : NULL;
+                if (ok && eff) {
+                    double *ya = malloc(hist * sizeof *ya);
+                    memcpy(ya, y + lo, hist * sizeof *ya);
+                    ok = sc_event_effect_apply(eff, feed, "*", names[r],
+                                               t0 + (int64_t)lo * HOUR_MS, ya, hist, -1,
+                                               &err) == SC_OK &&
+                         fit_predict(model, ya, hist, NULL, f[ARM_IND]) == 0 &&
+                         sc_event_effect_apply(eff, feed, "*", names[r],
+                                               t0 + o * HOUR_MS, f[ARM_IND], H, 1,
+                                               &err) == SC_OK;
+                    free(ya);
+                } else {
+                    ok = 0;
+                }
+                if (ok && in_hist && with_regressor) {
                     /* one kind, no lifts: indicator + an all-zero lift column would be
                      * singular, so the indicator alone */
                     double xb[(16 * 7 * 24 + H)];
@@ -383,7 +470,7 @@ static int part_b(const char *csv, const char *holidays, const char *model)
                     ok = fit_predict(model, y + lo, hist, &xi, f[ARM_FEED]) == 0;
                 } else if (ok) {
                     memcpy(f[ARM_FEED], f[ARM_NONE], sizeof f[0]);
-                    if (d == D_HOL)
+                    if (d == D_HOL && !in_hist)
                         no_hol_hist++;
                 }
                 sc_exog_free(&x);
@@ -394,20 +481,25 @@ static int part_b(const char *csv, const char *holidays, const char *model)
                 origins++;
                 for (size_t hh = 0; hh < H; hh++)
                     if (isfinite(y[o + hh]))
-                        for (int m = 0; m < 2; m++)
+                        for (int m = 0; m < 3; m++)
                             acc_add(&a[d][m], y[o + hh], f[m][hh]);
             }
         }
     }
     printf("model %s, %zu origins x 24 h, %zu holiday origins without a holiday in their "
            "16-week history (scored with the no-feed model in both arms), %zu failed, "
-           "%.1f s\n\n",
-           model, origins, no_hol_hist, failed, now() - t_start);
-    arm_name[ARM_FEED] = "holiday feed";
-    print_table(rows, 2, a, 2);
+           "%.1f s wall, %.1f s CPU\n\n",
+           model, origins, no_hol_hist, failed, now() - t_start,
+           (double)(clock() - c_start) / CLOCKS_PER_SEC);
+    arm_name[ARM_FEED] = "feed as regressor";
+    arm_name[ARM_IND] = "feed as pooled effect";
+    print_table(rows, 2, a, 3);
     printf("\n");
     free(y);
     free(v);
+    free(cols);
+    for (int i = 0; i < EFF_YEARS; i++)
+        sc_event_effect_free(eff_cache[i]);
     sc_event_feed_free(feed);
     return 0;
 }
@@ -422,6 +514,12 @@ int main(int argc, char **argv)
     }
     const char *model = argc > 4 ? argv[4] : "harmonic";
     int weeks = argc > 5 ? atoi(argv[5]) : 12;
+    /* FROM_YEAR or FROM:TO (years of the scored holidays) */
+    int from_year = argc > 6 ? atoi(argv[6]) : 2021, to_year = 9999;
+    if (argc > 6 && strchr(argv[6], ':'))
+        to_year = atoi(strchr(argv[6], ':') + 1);
+    /* a 7th argument "noreg" skips part B's regressor arm (it then repeats "no feed") */
+    int with_regressor = !(argc > 7 && strcmp(argv[7], "noreg") == 0);
     if (weeks < 4) {
         fprintf(stderr, "WEEKS must be >= 4\n");
         return 2;
@@ -433,6 +531,6 @@ int main(int argc, char **argv)
     }
     fflush(stdout);
     if (strcmp(argv[2], "-") != 0)
-        return part_b(argv[2], argv[3], model);
+        return part_b(argv[2], argv[3], model, from_year, to_year, with_regressor);
     return 0;
 }

@@ -36,8 +36,16 @@
  * Intervals: split-conformal (Vovk et al. 2005, Lei et al. 2018) per band.  The
  * combined backtest forecasts (the weights above applied to the stored member
  * forecasts) give signed scale-free residuals r = (y - f) / s; the q-quantile of a step
- * in band b is f + s * R_b[ceil((n_b + 1) q)] (floor for q < 1/2), the order statistic
- * of the band's n_b sorted residuals.  A band with too few residuals for the level
+ * in band b is f + s * R_b[ceil((n_b + 1) q')] (floor for q' < 1/2), the order statistic
+ * of the band's n_b sorted residuals at the level q' = Phi(c Phi^-1(q)).  The map is odd
+ * about 1/2: the median is the residuals' median (no shift), and each other quantile is
+ * read as if the residuals' spread were c times wider (Gaussian shape for the level
+ * only; the order statistics keep the residuals' own shape).  c = 1.1436 by default
+ * (sc_ensemble_set_inflation), which reads 0.975 at 0.9875: the validated widening for
+ * residuals of 8 dependent origins, which under-cover.  (The map used to be
+ * q' = 1 - 0.5 (1 - q) for all q >= 1/2, which put the median at the residuals' 0.75
+ * quantile: a median bias of the whole forecast distribution.)  A band with too few
+ * residuals for the level
  * borrows the series' pooled residuals of all bands, rescaled by the band's mean |r|
  * over the pool's; beyond even that (q very close to 0 or 1) a Gaussian tail with the
  * band's spread.  Steps past the last band widen by sqrt(step / band end).  The
@@ -72,9 +80,11 @@
 #define ENS_POWER 2.0         /* raw weight = error^-ENS_POWER */
 #define ENS_ERR_FLOOR 1e-6    /* backtest errors below this count as this */
 #define ENS_WEEK 7            /* the long period offered is ENS_WEEK * m */
-#ifndef ENS_TAIL_FACTOR
-#define ENS_TAIL_FACTOR 0.5   /* tail mass of a calibrated quantile: q -> 1 - c (1 - q) */
-#endif
+/* Default spread inflation c of the calibrated quantiles (see "Intervals" at the top and
+ * ens_default_inflation()): the level c puts the 0.975 quantile at the residuals' 0.9875
+ * quantile, the tail-halving that validation chose; ENS_INFLATION_Q/_QPRIME are that pair. */
+#define ENS_INFLATION_Q 0.975
+#define ENS_INFLATION_QPRIME 0.9875
 
 #define NB SC_ENSEMBLE_NBANDS
 #define MAXM SC_ENSEMBLE_MAX_MEMBERS
@@ -105,6 +115,7 @@ typedef struct ens_state {
     double spread[NB];             /* mean |r| per band */
     double spread_all;             /* mean |r| over the pool */
     int calibrated;                /* 1 = conformal intervals available */
+    double inflation;              /* c >= 1: level q is read at Phi(c Phi^-1(q)) */
 } ens_state;
 
 extern const sc_forecaster_type sc_forecast_ensemble_type;
@@ -148,6 +159,23 @@ static void ens_cleanup(void *state)
     free(S->res);
     free(S->pool);
     S->bt_f = S->bt_y = S->res = S->pool = NULL;
+}
+
+/* c with Phi(c Phi^-1(ENS_INFLATION_Q)) = ENS_INFLATION_QPRIME (1.1436). */
+static double ens_default_inflation(void)
+{
+    return gsl_cdf_ugaussian_Pinv(ENS_INFLATION_QPRIME) /
+           gsl_cdf_ugaussian_Pinv(ENS_INFLATION_Q);
+}
+
+/* Residual level read for the q-quantile: Phi(c Phi^-1(q)).  Odd about 1/2, so the
+ * median stays the residuals' median and q < 1/2 mirrors q > 1/2; continuous and
+ * increasing; c = 1 is plain split-conformal. */
+static double calib_level(double c, double q)
+{
+    if (c == 1.0 || q == 0.5)
+        return q;
+    return gsl_cdf_ugaussian_P(c * gsl_cdf_ugaussian_Pinv(q));
 }
 
 /* ---- weights and calibration from the stored backtests ------------------------------ */
@@ -269,6 +297,7 @@ static sc_status ens_fit_inner(ens_state *S, const sc_forecast_config *cfg, cons
                                size_t n, const sc_forecast_exog *exog, sc_error *err)
 {
     int m = cfg->period;
+    S->inflation = ens_default_inflation();
     S->scale = sc_m4_scale(y, n, m);
     if (!(S->scale > 0.0) || !isfinite(S->scale)) {
         double sa = 0.0;
@@ -403,7 +432,7 @@ static void ens_update(void *state, double y)
 /* Scale-free q-quantile offset of band b (see top). */
 static double calib_offset(const ens_state *S, size_t b, double q)
 {
-    q = q >= 0.5 ? 1.0 - ENS_TAIL_FACTOR * (1.0 - q) : ENS_TAIL_FACTOR * q;
+    q = calib_level(S->inflation, q);
     double v = sc_conformal_quantile(S->res + S->res_off[b], S->nres[b], q);
     if (!isnan(v))
         return v;
@@ -514,5 +543,16 @@ sc_status sc_ensemble_use(sc_forecaster *fc, uint32_t mask, sc_error *err)
     for (size_t k = 0; k < S->count; k++)
         S->mem[k].active = (int)((mask >> k) & 1u);
     ens_reweight(S);
+    return SC_OK;
+}
+
+sc_status sc_ensemble_set_inflation(sc_forecaster *fc, double c, sc_error *err)
+{
+    if (!fc || fc->type != &sc_forecast_ensemble_type || !fc->fitted)
+        return sc_error_set(err, SC_ERR_INPUT, "ensemble", "not a fitted ensemble");
+    if (!(c >= 1.0 && c <= 10.0))
+        return sc_error_set(err, SC_ERR_RANGE, "ensemble",
+                            "inflation %g outside [1, 10]", c);
+    ((ens_state *)fc->state)->inflation = c;
     return SC_OK;
 }

@@ -49,6 +49,14 @@ sc_status sc_ensemble_info_get(const sc_forecaster *fc, sc_ensemble_info *out,
  * SC_ERR_INPUT when fc is not a fitted ensemble. */
 sc_status sc_ensemble_use(sc_forecaster *fc, uint32_t mask, sc_error *err);
 
+/* Set the spread inflation c of a fitted ensemble's calibrated quantiles: level q is
+ * read from the backtest residuals at level Phi(c Phi^-1(q)), which leaves the median
+ * where the residuals put it and widens every other quantile's distance from it as a
+ * c-times wider Gaussian would.  c = 1 is plain split-conformal (realised coverage q on
+ * exchangeable residuals); the default set by fit is 1.1436 (the 0.975 quantile read
+ * at 0.9875; see core/forecast/README.md).  SC_ERR_RANGE unless 1 <= c <= 10. */
+sc_status sc_ensemble_set_inflation(sc_forecaster *fc, double c, sc_error *err);
+
 /* Split-conformal quantile of calibration scores (exposed for tests): sorted[0..n-1]
  * ascending signed residuals; returns the order statistic of rank ceil((n+1)q) for
  * q >= 0.5 or floor((n+1)q) for q < 0.5 (Vovk et al. 2005; Lei et al. 2018), NaN when
