@@ -340,7 +340,9 @@ Test(sculpt, provisions_before_the_forecast_peak_and_scales_in_after)
             set_ieq(&fx, d * 288 + 10 * 12 + k, 4.0);
     sc_run *r = run(&fx, "sculpt",
                     "{\"on_demand_only\": true, \"guard\": false, \"quantiles\": [0.5],"
-                    " \"forecaster\": \"ets\"}");
+                    " \"forecaster\": \"ets\", \"intra_hour\": false}");
+    /* the hourly plan's timed actions (intra_hour false); the default step controller
+     * is tested in test_policy_sculpt_intrahour.c */
     for (int d = 1; d < 3; d++) {
         sc_time_ms t_up = fx.sc->start + d * SC_MS_PER_DAY + 10 * SC_MS_PER_HOUR - 120000;
         sc_time_ms t_down = fx.sc->start + d * SC_MS_PER_DAY + 11 * SC_MS_PER_HOUR;

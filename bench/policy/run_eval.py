@@ -3,7 +3,7 @@
 `sculpt run`, and tabulate cost against SLO attainment, cost at matched attainment and
 penalised cost as a ratio to the oracle's LP lower bound.
 
-usage: run_eval.py SCULPT_BIN SCENARIO.json OUT_DIR [--quick] [--threads N]
+usage: run_eval.py SCULPT_BIN SCENARIO.json OUT_DIR [--quick] [--legacy] [--threads N]
 
 For each scenario it writes OUT_DIR/<name>.json (all points) and OUT_DIR/<name>.md (the
 tables).  The scenario's own policy list is replaced by the sweep below; relative trace
@@ -15,8 +15,14 @@ Knobs (one family of points per policy):
   snaive-predictive   target_util
   aws-predictive      buffer (pre-launch, s) at the app's target, then target_util
   sculpt              penalty_multiplier (the penalty's weight against prices), then
-                      target_util at penalty 1
+                      target_util at penalty 1, then both (targets 0.7 / 0.8 x
+                      penalties 0.03 / 0.3)
   sculpt-on-demand    the same with on_demand_only
+  aws-predictive      also buffer 0 / 900 s at targets 0.7 / 0.8 (its two knobs together,
+                      as sculpt's)
+  --legacy            adds sculpt-hourly and sculpt-on-demand-hourly: the same sculpt
+                      points with "intra_hour": false (hourly plan steps, the guard never
+                      scaling in), the policy before intra-hour shaping
   oracle              none (one point: the bound and the executed plan)
 """
 import json
@@ -31,7 +37,26 @@ BUFFERS = [0, 300, 900]
 PENALTY = [0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
 
 
-def sweep(quick):
+def sculpt_points(fam, extra, t, pm, quick):
+    pols = []
+    od = fam.startswith("sculpt-on-demand")
+    for m in pm:
+        pols.append({"name": "sculpt", "label": "%s_%g" % (fam, m),
+                     "params": dict(extra, penalty_multiplier=m, on_demand_only=od)})
+    for x in t:
+        if x != 0.6:
+            pols.append({"name": "sculpt", "label": "%s_t%g" % (fam, x),
+                         "params": dict(extra, target_util=x, on_demand_only=od)})
+    if not quick:
+        for x in (0.7, 0.8):
+            for m in (0.03, 0.3):
+                pols.append({"name": "sculpt", "label": "%s_t%gp%g" % (fam, x, m),
+                             "params": dict(extra, target_util=x, penalty_multiplier=m,
+                                            on_demand_only=od)})
+    return pols
+
+
+def sweep(quick, legacy=False):
     t = [0.5, 0.6, 0.7] if quick else TARGETS
     pm = [0.1, 1.0, 10.0] if quick else PENALTY
     pols = [{"name": "static", "label": "static", "params": {}}]
@@ -48,18 +73,16 @@ def sweep(quick):
         if x != 0.6:
             pols.append({"name": "aws-predictive", "label": "aws-predictive_%g" % x,
                          "params": {"target_util": x}})
-    for m in pm:
-        pols.append({"name": "sculpt", "label": "sculpt_%g" % m,
-                     "params": {"penalty_multiplier": m}})
-    for m in pm:
-        pols.append({"name": "sculpt", "label": "sculpt-on-demand_%g" % m,
-                     "params": {"penalty_multiplier": m, "on_demand_only": True}})
-    for x in t:
-        if x != 0.6:
-            pols.append({"name": "sculpt", "label": "sculpt-on-demand_t%g" % x,
-                         "params": {"target_util": x, "on_demand_only": True}})
-            pols.append({"name": "sculpt", "label": "sculpt_t%g" % x,
-                         "params": {"target_util": x}})
+    if not quick:
+        for x in (0.7, 0.8):
+            for b in (0, 900):
+                pols.append({"name": "aws-predictive", "label": "aws-predictive_t%gb%d" % (x, b),
+                             "params": {"target_util": x, "buffer": "%ds" % b}})
+    for fam in ("sculpt", "sculpt-on-demand"):
+        pols += sculpt_points(fam, {}, t, pm, quick)
+    if legacy:
+        for fam in ("sculpt-hourly", "sculpt-on-demand-hourly"):
+            pols += sculpt_points(fam, {"intra_hour": False}, t, pm, quick)
     pols.append({"name": "oracle", "label": "oracle", "params": {}})
     return pols
 
@@ -99,18 +122,19 @@ def cost_at(points, target):
 def main():
     args = sys.argv[1:]
     quick = "--quick" in args
+    legacy = "--legacy" in args
     threads = "2"
     if "--threads" in args:
         threads = args[args.index("--threads") + 1]
         del args[args.index("--threads"):args.index("--threads") + 2]
-    args = [a for a in args if a != "--quick"]
+    args = [a for a in args if a not in ("--quick", "--legacy")]
     if len(args) != 3:
         sys.exit(__doc__)
     binary, scen, out = args
     os.makedirs(out, exist_ok=True)
     sc = json.load(open(scen))
     absolutise(sc, os.path.dirname(os.path.abspath(scen)))
-    sc["policies"] = sweep(quick)
+    sc["policies"] = sweep(quick, legacy)
     name = sc["name"]
     var = os.path.join(out, name + ".sweep.json")
     with open(var, "w") as f:

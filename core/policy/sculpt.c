@@ -39,11 +39,33 @@
  *     short for a commitment); capacity limits and the vCPU quota of the region;
  *     min/max instances; lead steps = ceil((boot p95 + warm-up) / 1 h), so no capacity
  *     is planned to arrive before it can.
- *  3. Plan.  The solution becomes timed actions (plan.h, sc_rap_build): provisions are
- *     issued their lead time before the hour they serve, deprovisions at the start of
- *     the hour they are no longer needed (so the forecast drives scale-in too).  Only
- *     actions issued before the next replan are kept; the next replan supersedes the
- *     rest.
+ *  3. Plan.  The solution becomes timed actions (plan.h, sc_rap_build, with their
+ *     explanation records).  With `intra_hour` (default) only its reserved actions go to
+ *     the simulator; on-demand and spot counts are set every scenario step by the
+ *     intra-hour controller (4.).  Without it, provisions are issued their lead time
+ *     before the hour they serve, deprovisions at the start of the hour they are no
+ *     longer needed; only actions issued before the next replan are kept.
+ *  4. Intra-hour shaping (`intra_hour`, default on).  The hourly plan sizes capacity
+ *     for the forecast of the hour's PEAK, which most of the hour does not need.  Each
+ *     hour is cut into sub-steps of `substep` (15 min, at least the scenario step).
+ *     The profile of a sub-step is the `profile_level` quantile (0.5: the median) over
+ *     the last `profile_days` (7) days of the ratio of that sub-step's observed peak ieq
+ *     to its hour's peak, same hour of day and same position in the hour (1 with no
+ *     such day).  A sub-step of hour k with profile p gets the capacity p x C_k, C_k =
+ *     x_od + x_res + (1 - spot loss) x_spot the LP's planned serving capacity of the
+ *     hour: reserved first (held anyway), on-demand and spot cut in the hour's
+ *     proportion, rounded up, at least min_instances.  Every scenario step, the
+ *     decision at now is the last one before now + step, and capacity it requests
+ *     arrives at now + lead (boot p95 + warm-up), while what it releases cannot come
+ *     back before then: it sets the counts to the maximum over the sub-steps
+ *     overlapping [now, now + step + lead).  So provisions are issued a lead time
+ *     before the sub-step needs them, and an instance is released only when no
+ *     sub-step needs it for longer than its lead time (its boot and warm-up are billed
+ *     again if it comes back; billing is per second with a 60 s minimum, below any
+ *     step of the scenarios).  The guard (below) is folded in: at least
+ *     ceil(peak observed ieq over the last `guard_hold` / target) instances, the
+ *     extra as on-demand; when the observation falls back the controller returns to
+ *     the forecast's counts (the guard scales in after its hold).
  *  Reserved purchases (`reserve_every`, default 7 d; 0 = never; never with
  *  `on_demand_only`): commitment points are the replans at start + j x reserve_every
  *  (j >= 1).  At one, per deployed (app, region) offering reserved, the long-horizon
@@ -66,7 +88,12 @@
  *  Between replans, every scenario step, a reactive guard (`guard`, default on) adds
  *  on-demand instances when the current observation needs more than is requested at
  *  target utilisation (forecast misses such as flash crowds, and the on-demand fallback
- *  for interrupted spot capacity).  The guard never scales in.
+ *  for interrupted spot capacity).  With intra_hour it holds them for `guard_hold`
+ *  (300 s, the HPA's scale-down stabilisation) after the observation that needed them;
+ *  without, it never scales in (the next replan does).
+ *  `hour_stat` "mean" forecasts the hourly mean instead of the peak (the profile is
+ *  then the sub-step peak over the hour's mean, possibly above 1, and the counts are
+ *  clipped to the region's limits); measured, not the default.
  *
  * Parameters (all optional): {"cadence": "1h", "horizon": "24h", "optimizer": "lp",
  *  "penalty_multiplier": 1.0, "on_demand_only": false, "quantiles": [0.5, 0.75, 0.9,
@@ -74,7 +101,8 @@
  *  "spot_max_share": 0.5, "guard": true, "target_util": <app's>,
  *  "forecaster": "ets" ("harmonic" with events), "reserve_every": "7d",
  *  "reserve_history": "14d", "events": null, "announce_lead": "24h",
- *  "forecast_log": <true with events, else false>}
+ *  "forecast_log": <true with events, else false>, "intra_hour": true, "substep": "15m",
+ *  "profile_days": 7, "profile_level": 0.5, "guard_hold": "300s", "hour_stat": "max"}
  * forecaster names the most capable model tried; the hierarchy continues below it
  * (ets -> snaive -> naive).
  * target_util is the utilisation the planned capacity may reach (the optimizer's
@@ -165,6 +193,14 @@ typedef struct sculpt_state {
     int event_lift;           /* also the announced-lift column */
     double *xbuf;             /* scratch [(history + future rows) * MAX_EXOG] */
     size_t xbuf_rows;
+    /* intra-hour shaping */
+    int intra;                /* shape the hourly plan inside the hour (default on) */
+    int64_t substep_ms;       /* profile resolution (>= the scenario step) */
+    int profile_days;         /* days of history the profile is the median over */
+    double profile_level;     /* quantile of the ratios taken (0.5: the median) */
+    int64_t guard_hold_ms;    /* the guard's instances are held this long */
+    int hour_mean;            /* forecast the hourly mean (profile: sub-step peak / mean) */
+    sc_time_ms *planned_at;   /* [n_apps] plan_start of app a's last solve; SC_TIME_MIN */
 } sculpt_state;
 
 static void sculpt_cleanup(void *state)
@@ -177,6 +213,8 @@ static void sculpt_cleanup(void *state)
     free(s->mean);
     free(s->quant);
     free(s->lead_ms);
+    free(s->planned_at);
+    s->planned_at = NULL;
     s->hist = s->mean = s->quant = NULL;
     s->lead_ms = NULL;
     if (s->ar)
@@ -245,7 +283,8 @@ static sc_status sculpt_init(void *state, const sc_scenario *sc, const cJSON *pa
         "cadence", "horizon", "optimizer", "penalty_multiplier", "on_demand_only",
         "quantiles", "history", "refit", "ets_spec", "spot_max_share", "guard", "target_util",
         "forecaster", "reserve_every", "reserve_history", "events", "announce_lead",
-        "forecast_log", "reserve_log", "event_lift"};
+        "forecast_log", "reserve_log", "event_lift", "intra_hour", "substep", "profile_days",
+        "guard_hold", "hour_stat", "profile_level"};
     sculpt_state *s = state;
     sc_rap_init(&s->rap);
     s->cadence_ms = HOUR_MS;
@@ -266,6 +305,11 @@ static sc_status sculpt_init(void *state, const sc_scenario *sc, const cJSON *pa
     s->reserve_every_ms = 7 * 24 * HOUR_MS;
     s->reserve_history_ms = 14 * 24 * HOUR_MS;
     s->announce_lead_ms = 24 * HOUR_MS;
+    s->intra = 1;
+    s->substep_ms = 15 * 60 * INT64_C(1000);
+    s->profile_days = 7;
+    s->profile_level = 0.5;
+    s->guard_hold_ms = 300 * INT64_C(1000);
     for (const cJSON *it = params->child; it; it = it->next) {
         size_t k = 0;
         while (k < sizeof keys / sizeof keys[0] && strcmp(keys[k], it->string) != 0)
@@ -284,9 +328,35 @@ static sc_status sculpt_init(void *state, const sc_scenario *sc, const cJSON *pa
         (st = sc_policy_param_duration(params, "reserve_history", 1, &s->reserve_history_ms,
                                        where, err)) ||
         (st = sc_policy_param_duration(params, "announce_lead", 0, &s->announce_lead_ms, where,
-                                       err)))
+                                       err)) ||
+        (st = sc_policy_param_duration(params, "substep", 1, &s->substep_ms, where, err)) ||
+        (st = sc_policy_param_duration(params, "guard_hold", 0, &s->guard_hold_ms, where, err)) ||
+        (st = sc_policy_param_bool(params, "intra_hour", &s->intra, where, err)))
         return st;
+    if (s->substep_ms < sc->step_ms)
+        s->substep_ms = sc->step_ms;
+    if (s->substep_ms > HOUR_MS || HOUR_MS % s->substep_ms != 0)
+        return sc_error_set(err, SC_ERR_INPUT, where,
+                            "substep: expected a divisor of 1h (at least the scenario step)");
     const cJSON *v;
+    if ((v = cJSON_GetObjectItemCaseSensitive(params, "hour_stat"))) {
+        if (!cJSON_IsString(v) ||
+            (strcmp(v->valuestring, "max") != 0 && strcmp(v->valuestring, "mean") != 0))
+            return sc_error_set(err, SC_ERR_INPUT, where, "hour_stat: expected \"max\" or \"mean\"");
+        s->hour_mean = strcmp(v->valuestring, "mean") == 0;
+    }
+    if ((v = cJSON_GetObjectItemCaseSensitive(params, "profile_days"))) {
+        if (!cJSON_IsNumber(v) || !(v->valuedouble >= 1 && v->valuedouble <= 56) ||
+            v->valuedouble != floor(v->valuedouble))
+            return sc_error_set(err, SC_ERR_INPUT, where,
+                                "profile_days: expected a whole number of days in [1, 56]");
+        s->profile_days = (int)v->valuedouble;
+    }
+    if ((v = cJSON_GetObjectItemCaseSensitive(params, "profile_level"))) {
+        if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0 && v->valuedouble <= 1))
+            return sc_error_set(err, SC_ERR_INPUT, where, "profile_level: expected a number in [0, 1]");
+        s->profile_level = v->valuedouble;
+    }
     if ((v = cJSON_GetObjectItemCaseSensitive(params, "penalty_multiplier"))) {
         if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0 && v->valuedouble <= 1e6))
             return sc_error_set(err, SC_ERR_INPUT, where,
@@ -412,6 +482,7 @@ static sc_status sculpt_init(void *state, const sc_scenario *sc, const cJSON *pa
     s->lead_ms = calloc(sc->n_regions + 1, sizeof *s->lead_ms);
     s->prob = calloc(sc->n_apps + 1, sizeof *s->prob);
     s->sol = calloc(sc->n_apps + 1, sizeof *s->sol);
+    s->planned_at = malloc((sc->n_apps + 1) * sizeof *s->planned_at);
     s->need_cap = s->reserve_history_ms / HOUR_MS + 1 + s->K;
     s->need = calloc((size_t)s->need_cap, sizeof *s->need);
     s->buy = calloc(sc->n_regions + 1, sizeof *s->buy);
@@ -421,7 +492,7 @@ static sc_status sculpt_init(void *state, const sc_scenario *sc, const cJSON *pa
         s->xbuf = malloc(s->xbuf_rows * SC_FORECAST_MAX_EXOG * sizeof *s->xbuf);
     }
     if (!s->ar || !s->hist || !s->mean || !s->quant || !s->lead_ms || !s->prob || !s->sol ||
-        !s->need || !s->buy || (s->feed && (!s->known || !s->xbuf))) {
+        !s->planned_at || !s->need || !s->buy || (s->feed && (!s->known || !s->xbuf))) {
         sculpt_cleanup(s);
         return sc_error_set(err, SC_ERR_NOMEM, where, "out of memory");
     }
@@ -441,6 +512,8 @@ static sc_status sculpt_init(void *state, const sc_scenario *sc, const cJSON *pa
         }
     for (size_t i = 0; i < s->n_ar; i++)
         s->ar[i].h_next = INT64_MIN;
+    for (size_t a = 0; a < sc->n_apps; a++)
+        s->planned_at[a] = SC_TIME_MIN;
     /* reserved instances of the initial allocation are committed at the start */
     for (size_t a = 0; a < sc->n_apps; a++)
         for (size_t i = 0; i < sc->apps[a].n_initial; i++) {
@@ -470,13 +543,37 @@ static sc_status sculpt_init(void *state, const sc_scenario *sc, const cJSON *pa
 static int64_t sculpt_cadence(const void *state)
 {
     const sculpt_state *s = state;
-    return s->guard && s->step_ms < s->cadence_ms ? s->step_ms : s->cadence_ms;
+    return (s->guard || s->intra) && s->step_ms < s->cadence_ms ? s->step_ms : s->cadence_ms;
 }
 
 /* Max of the view's ieq over the steps overlapping UTC hour h; NaN if none observed. */
 static double hour_max(const sc_policy_view *v, int a, int r, int64_t h)
 {
     return sc_view_ieq_max(v, a, r, h * HOUR_MS, (h + 1) * HOUR_MS);
+}
+
+/* Mean of the view's ieq over the steps of UTC hour h; NaN if none observed. */
+static double hour_mean(const sc_policy_view *v, int a, int r, int64_t h)
+{
+    const sc_scenario *sc = v->sc;
+    int64_t k0 = sc_time_floor_div(h * HOUR_MS - sc->start, sc->step_ms);
+    int64_t k1 = sc_time_floor_div((h + 1) * HOUR_MS - 1 - sc->start, sc->step_ms);
+    double sum = 0.0;
+    int n = 0;
+    for (int64_t k = k0 < 0 ? 0 : k0; k <= k1; k++) {
+        double e = sc_view_ieq(v, a, r, k);
+        if (e >= 0) {
+            sum += e;
+            n++;
+        }
+    }
+    return n ? sum / n : NAN;
+}
+
+/* The hourly statistic forecast: the peak, or the mean with hour_stat "mean". */
+static double hour_stat(const sculpt_state *s, const sc_policy_view *v, int a, int r, int64_t h)
+{
+    return s->hour_mean ? hour_mean(v, a, r, h) : hour_max(v, a, r, h);
 }
 
 /* The value the forecaster sees for an hourly peak y (NaN stays NaN). */
@@ -603,7 +700,7 @@ static sc_status sp_forecast(sculpt_state *s, const sc_policy_view *v, int a, in
             h0 = h_first;
         size_t n = (size_t)(h_end - h0);
         for (size_t i = 0; i < n; i++)
-            s->hist[i] = fc_in(s, hour_max(v, a, r, h0 + (int64_t)i));
+            s->hist[i] = fc_in(s, hour_stat(s, v, a, r, h0 + (int64_t)i));
         sc_forecast_exog ex = {0};
         if (s->feed) {
             /* announced rows until the next refit's horizon ends */
@@ -633,7 +730,7 @@ static sc_status sp_forecast(sculpt_state *s, const sc_policy_view *v, int a, in
         h->n_known = s->feed ? s->known->n : 0;
     } else {
         for (; h->h_next < h_end; h->h_next++)
-            sc_forecaster_update(h->fc, fc_in(s, hour_max(v, a, r, h->h_next)));
+            sc_forecaster_update(h->fc, fc_in(s, hour_stat(s, v, a, r, h->h_next)));
     }
     if ((st = sc_forecaster_predict(h->fc, (size_t)s->K, s->q, (size_t)s->nq, s->mean, s->quant,
                                     &ferr)))
@@ -642,7 +739,7 @@ static sc_status sp_forecast(sculpt_state *s, const sc_policy_view *v, int a, in
         for (int i = 0; i < s->K * s->nq; i++)
             s->quant[i] = exp(s->quant[i]);
     /* the hour under way has been seen in part: its peak is at least what was seen */
-    for (int qi = 0; qi < s->nq && now_seen; qi++)
+    for (int qi = 0; qi < s->nq && now_seen && !s->hour_mean; qi++)
         if (s->quant[qi] < now_ieq)
             s->quant[qi] = now_ieq;
     return SC_OK;
@@ -1060,8 +1157,13 @@ static sc_status sculpt_replan(sculpt_state *s, const sc_policy_view *v, sc_plan
                     b->demand[((size_t)r * (size_t)K + (size_t)k) * (size_t)Q + (size_t)q] =
                         s->quant[(size_t)k * (size_t)Q + (size_t)q];
         }
-        if (!any)
+        if (!any) {
+            if (s->intra) { /* nothing deployed: the plan is none (the guard still acts) */
+                memset(s->sol[a]->x, 0, (size_t)R * 3 * (size_t)K * sizeof *s->sol[a]->x);
+                s->planned_at[a] = plan_start;
+            }
             continue;
+        }
         if (commit && (st = rjson_write(s, err)))
             return st;
         if ((st = sc_optimizer_solve(s->opt, p, s->sol[a], err)))
@@ -1072,11 +1174,188 @@ static sc_status sculpt_replan(sculpt_state *s, const sc_policy_view *v, sc_plan
                           .forecast = s->ar[a * sc->n_regions].fc
                                           ? sc_forecaster_name(s->ar[a * sc->n_regions].fc)
                                           : ""};
-        if ((st = sc_rap_build(&s->rap, &ctx, p, s->sol[a], err)) ||
-            (st = reserve_emit(s, v, (int)a, err)))
+        if ((st = sc_rap_build(&s->rap, &ctx, p, s->sol[a], err)))
+            return st;
+        if (s->intra) {
+            /* on-demand and spot counts are set step by step by shape_step from this
+             * solution; the plan keeps the reserved actions only */
+            size_t keep = 0;
+            for (size_t i = 0; i < s->rap.n; i++)
+                if (s->rap.actions[i].act.option == SC_PURCHASE_RESERVED)
+                    s->rap.actions[keep++] = s->rap.actions[i];
+            s->rap.n = keep;
+            s->planned_at[a] = plan_start;
+        }
+        if ((st = reserve_emit(s, v, (int)a, err)))
             return st;
         if ((st = sc_rap_to_plan(&s->rap, v->now + s->cadence_ms, plan)))
             return sc_error_set(err, st, NULL, "sculpt: out of memory");
+    }
+    return SC_OK;
+}
+
+/* ---- intra-hour shaping ------------------------------------------------------------ */
+
+/* Quantile at level p of x[0..n-1] (n >= 1; sorts x), linear between order statistics
+ * (R's type 7): p = 0.5 is the median, 1 the maximum. */
+static double quantile7(double *x, int n, double p)
+{
+    for (int i = 1; i < n; i++) { /* insertion sort: n <= 56 */
+        double t = x[i];
+        int j = i;
+        for (; j > 0 && x[j - 1] > t; j--)
+            x[j] = x[j - 1];
+        x[j] = t;
+    }
+    double hpos = (n - 1) * p;
+    int lo = (int)floor(hpos);
+    if (lo >= n - 1)
+        return x[n - 1];
+    return x[lo] + (hpos - lo) * (x[lo + 1] - x[lo]);
+}
+
+/* Intra-hour profile of (a, r) for the sub-step [t0, t0 + substep) of UTC hour h: the
+ * median, over the last profile_days days with that hour observed whole, of the ratio
+ * of the sub-step's peak ieq to its hour's peak on that day (same hour of day, same
+ * position in the hour).  1 (no shaping) without such a day. */
+static double profile(const sculpt_state *s, const sc_policy_view *v, int a, int r, int64_t h,
+                      sc_time_ms t0)
+{
+    const sc_scenario *sc = v->sc;
+    int64_t h_end = sc_time_floor_div(v->now, HOUR_MS); /* hours before it are whole */
+    int64_t h_first = sc_time_floor_div(sc->start + HOUR_MS - 1, HOUR_MS);
+    double ratio[56];
+    int n = 0;
+    for (int d = 1; d <= s->profile_days; d++) {
+        int64_t hh = h - 24 * (int64_t)d;
+        if (hh >= h_end)
+            continue;
+        if (hh < h_first)
+            break;
+        double m = hour_stat(s, v, a, r, hh);
+        if (!(m > 0))
+            continue;
+        sc_time_ms u0 = t0 - (sc_time_ms)d * 24 * HOUR_MS;
+        double x = sc_view_ieq_max(v, a, r, u0, u0 + s->substep_ms);
+        if (x >= 0)
+            ratio[n++] = x < m || s->hour_mean ? x / m : 1.0;
+    }
+    return n ? quantile7(ratio, n, s->profile_level) : 1.0;
+}
+
+/* Counts of on-demand and spot for a sub-step whose profile is p, in an hour planned at
+ * x_od / x_sp / x_res (the LP's integer counts): the capacity p x C, C = x_od + x_res +
+ * (1 - loss) x_sp the hour's planned serving capacity, reserved first (held anyway),
+ * then on-demand and spot cut in the hour's proportion (so the spot share stays the
+ * plan's), rounded up; at least min_inst in all. */
+static void substep_counts(int x_od, int x_sp, int x_res, double loss, double p, int min_inst,
+                           int *od, int *sp)
+{
+    double flex = x_od + (1.0 - loss) * x_sp;
+    double need = p * (x_res + flex) - x_res;
+    int o = 0, q = 0;
+    if (need > 1e-9 && flex > 0) {
+        double f = need / flex;
+        q = (int)floor(f * x_sp + 0.5);
+        if (p <= 1.0 && q > x_sp)
+            q = x_sp;
+        o = (int)ceil(need - (1.0 - loss) * q - 1e-9);
+        if (o < 0)
+            o = 0;
+        if (p <= 1.0 && o > x_od) { /* rounding: never above the hour's plan */
+            o = x_od;
+            q = x_sp;
+        }
+    }
+    if (o + q + x_res < min_inst)
+        o = min_inst - q - x_res;
+    *od = o;
+    *sp = q;
+}
+
+/* Every step: the on-demand and spot counts of each (app, region).  The capacity a
+ * decision at now requests arrives at now + lead; the next decision is one step later,
+ * so this one must cover every sub-step overlapping [now, now + step + lead) (what it
+ * releases cannot come back before now + lead, what it adds serves from then on):
+ * the maximum of the sub-step counts there.  So an instance is released only when no
+ * sub-step needs it for longer than its lead time (its boot and warm-up are billed),
+ * and provisions are issued a lead time before the sub-step needs them.  The guard on
+ * top: at least ceil(observed ieq / target) instances for the peak of the last
+ * guard_hold, the extra as on-demand (forecast misses, interrupted spot). */
+static sc_status shape_step(sculpt_state *s, const sc_policy_view *v, sc_plan *plan,
+                            sc_error *err)
+{
+    const sc_scenario *sc = v->sc;
+    int64_t cur = sc_time_floor_div(v->now - sc->start, sc->step_ms);
+    for (size_t a = 0; a < sc->n_apps; a++) {
+        const sc_app *app = &sc->apps[a];
+        if (s->planned_at[a] == SC_TIME_MIN)
+            continue;
+        const sc_opt_problem_buf *b = s->prob[a];
+        const sc_opt_solution *sol = s->sol[a];
+        int K = s->K;
+        double tu = s->target_override > 0 ? s->target_override : app->target_util;
+        for (size_t r = 0; r < sc->n_regions; r++) {
+            const sc_region *rg = &sc->regions[r];
+            int64_t lead = (int64_t)ceil(sc_dist_quantile(&rg->boot, 0.95)) + app->warmup_ms;
+            sc_time_ms w1 = v->now + sc->step_ms + lead;
+            int od = 0, sp = 0;
+            int x_res = sol->x[(r * 3 + SC_PURCHASE_RESERVED) * (size_t)K];
+            for (sc_time_ms t0 = sc_time_floor_div(v->now, s->substep_ms) * s->substep_ms;
+                 t0 < w1; t0 += s->substep_ms) {
+                int64_t k = sc_time_floor_div(t0 - s->planned_at[a], HOUR_MS);
+                if (k < 0)
+                    k = 0;
+                if (k >= K)
+                    k = K - 1;
+                int x_od = sol->x[(r * 3 + SC_PURCHASE_ONDEMAND) * (size_t)K + (size_t)k];
+                int x_sp = sol->x[(r * 3 + SC_PURCHASE_SPOT) * (size_t)K + (size_t)k];
+                double p = x_od + x_sp > 0
+                               ? profile(s, v, (int)a, (int)r, sc_time_floor_div(t0, HOUR_MS), t0)
+                               : 1.0;
+                int o, q;
+                substep_counts(x_od, x_sp, x_res, b->spot_loss[r], p, b->min_inst[r], &o, &q);
+                if (o > od)
+                    od = o;
+                if (q > sp)
+                    sp = q;
+            }
+            int res = sc_pool_requested(sc_view_pool(v, (int)a, (int)r, SC_PURCHASE_RESERVED));
+            /* a profile above 1 (hour_stat "mean") may ask for more than the hour's plan:
+             * within the region's limits, spot cut first */
+            int lim = b->cap_limit[r] >= 0 ? (int)b->cap_limit[r] : INT32_MAX;
+            if (app->max_instances >= 0 && app->max_instances < lim)
+                lim = app->max_instances;
+            if (od + sp + res > lim) {
+                int over = od + sp + res - lim;
+                int cut = over < sp ? over : sp;
+                sp -= cut;
+                over -= cut;
+                od = od > over ? od - over : 0;
+            }
+            if (s->guard) {
+                double need = 0.0;
+                int64_t nh = s->guard_hold_ms / sc->step_ms;
+                for (int64_t k = cur - nh + (nh > 0 && s->guard_hold_ms % sc->step_ms == 0);
+                     k <= cur; k++) {
+                    double x = sc_view_ieq(v, (int)a, (int)r, k);
+                    if (x > need)
+                        need = x;
+                }
+                if (need == 0.0 && v->ieq_now[sc_view_ar(v, (int)a, (int)r)] > 0)
+                    need = v->ieq_now[sc_view_ar(v, (int)a, (int)r)];
+                int n = need > 0 ? (int)ceil(need / tu - 1e-9) : 0;
+                if (app->max_instances >= 0 && n > app->max_instances)
+                    n = app->max_instances;
+                if (n > od + sp + res)
+                    od = n - sp - res;
+            }
+            sc_status st;
+            if ((st = sc_plan_to_target(plan, v, (int)a, (int)r, SC_PURCHASE_ONDEMAND, od)) ||
+                (!s->on_demand_only &&
+                 (st = sc_plan_to_target(plan, v, (int)a, (int)r, SC_PURCHASE_SPOT, sp))))
+                return sc_error_set(err, st, NULL, "sculpt: cannot build plan");
+        }
     }
     return SC_OK;
 }
@@ -1089,8 +1368,13 @@ static sc_status sculpt_decide(void *state, const sc_policy_view *v, sc_plan *pl
     reconcile(s, v);
     if (s->last_plan == SC_TIME_MIN || v->now - s->last_plan >= s->cadence_ms) {
         s->last_plan = v->now;
-        return sculpt_replan(s, v, plan, err);
+        sc_status st = sculpt_replan(s, v, plan, err);
+        if (st || !s->intra)
+            return st;
+        return shape_step(s, v, plan, err);
     }
+    if (s->intra)
+        return shape_step(s, v, plan, err);
     if (!s->guard)
         return SC_OK;
     for (size_t a = 0; a < sc->n_apps; a++) {
