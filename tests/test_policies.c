@@ -12,6 +12,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sculpt/policy.h"
 #include "sculpt/rng.h"
@@ -26,7 +27,11 @@ static void write_csv(void)
     static int done;
     if (done)
         return;
-    FILE *f = fopen(CSV_PATH, "w");
+    /* Criterion runs tests in parallel processes: each writes its own file and renames
+     * it over CSV_PATH (same bytes), so a reader never sees a half-written file. */
+    char tmp[sizeof CSV_PATH + 32];
+    snprintf(tmp, sizeof tmp, "%s.%ld", CSV_PATH, (long)getpid());
+    FILE *f = fopen(tmp, "w");
     cr_assert(f != NULL);
     fprintf(f, "timestamp,value\n");
     sc_time_ms t0;
@@ -39,7 +44,8 @@ static void write_csv(void)
         buf[19] = '\0';
         fprintf(f, "%s,100\n", buf);
     }
-    fclose(f);
+    cr_assert_eq(fclose(f), 0);
+    cr_assert_eq(rename(tmp, CSV_PATH), 0);
     done = 1;
 }
 
