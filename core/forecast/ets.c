@@ -70,6 +70,7 @@
 #define ETS_TOL_F 1e-10       /* |f| below this makes a multiplicative model invalid */
 #define ETS_MAXIT 2000         /* R's ets default maxit (function evaluations) */
 #define ETS_BIG 1.0e35         /* R's nmmin value of a point it cannot evaluate */
+#define ETS_WARM_STEP 0.01     /* simplex step of a warm start (R's cold start: 0.1) */
 
 static const double lower_b[4] = {1e-4, 1e-4, 1e-4, 0.8};
 static const double upper_b[4] = {0.9999, 0.9999, 0.9999, 0.98};
@@ -84,6 +85,8 @@ typedef struct ets_state {
     double sigma2;                   /* residual variance (relative for M errors) */
     double aicc, loglik;
     double l0, b0;                   /* fitted initial states (data units) */
+    double seas0[SC_ETS_MAX_PERIOD]; /* fitted initial seasonal ring (position 0) */
+    int evals, warm;                 /* Nelder-Mead evaluations, warm-started */
     uint64_t seed;
     int nsim;
 } ets_state;
@@ -435,8 +438,9 @@ static double nm_eval(const double *v, fit_ctx *c)
  * maxit 2000), transcribed so that the estimates follow R's path: a simplex of one
  * common step 0.1 max|x_i| (dominated by the level in data units), stopping when the
  * spread of the vertex values falls under reltol (|f| + reltol).  x gets the best
- * vertex.  P is (n+1) x (n+2), column-major as in R. */
-static void r_nmmin(fit_ctx *c, double *x, size_t n, int maxit)
+ * vertex.  P is (n+1) x (n+2), column-major as in R.  step_frac is R's 0.1 for a cold
+ * start (smaller for a warm start near the optimum).  Returns the evaluations made. */
+static int r_nmmin(fit_ctx *c, double *x, size_t n, int maxit, double step_frac)
 {
     enum { NMAX = 4 + 2 + SC_ETS_MAX_PERIOD };
     const double alpha = 1.0, bet = 0.5, gamm = 2.0, intol = 1.490116119384765625e-8;
@@ -445,7 +449,7 @@ static void r_nmmin(fit_ctx *c, double *x, size_t n, int maxit)
     memcpy(B, x, n * sizeof *B);
     double f = objective(B, c);
     if (!isfinite(f))
-        return;   /* R stops: "function cannot be evaluated at initial parameters" */
+        return 1; /* R stops: "function cannot be evaluated at initial parameters" */
     int funcount = 1;
     double convtol = intol * (fabs(f) + intol);
     size_t n1 = n + 1, C = n + 2, L = 1, H;
@@ -454,10 +458,10 @@ static void r_nmmin(fit_ctx *c, double *x, size_t n, int maxit)
         P[i][0] = B[i];
     double step = 0.0, size = 0.0;
     for (size_t i = 0; i < n; i++)
-        if (0.1 * fabs(B[i]) > step)
-            step = 0.1 * fabs(B[i]);
+        if (step_frac * fabs(B[i]) > step)
+            step = step_frac * fabs(B[i]);
     if (step == 0.0)
-        step = 0.1;
+        step = step_frac;
     for (size_t j = 2; j <= n1; j++) {
         for (size_t i = 0; i < n; i++)
             P[i][j - 1] = B[i];
@@ -560,6 +564,7 @@ static void r_nmmin(fit_ctx *c, double *x, size_t n, int maxit)
     } while (funcount <= maxit);
     for (size_t i = 0; i < n; i++)
         x[i] = P[i][L - 1];
+    return funcount;
 }
 
 /* Least-squares line through (1..k, v[0..k-1]): intercept at 0 and slope. */
@@ -585,7 +590,50 @@ typedef struct fit_result {
     double l0, b0;
     double seas0[SC_ETS_MAX_PERIOD];   /* ring at position 0 */
     int ok;
+    int evals, warm;                   /* Nelder-Mead evaluations, warm-started */
 } fit_result;
+
+/* Warm start (cfg->warm): overwrite the cold starting vector x with cfg's warm
+ * parameters and (when given) the previous fit's initial states, the seasonal ring
+ * rotated by warm_shift (the new history starts warm_shift samples later, so its
+ * position q had the previous fit's position q + warm_shift).  The level is kept: over
+ * a refit interval it moves little against the 10 % simplex of a cold start.  Returns 1
+ * when x was changed to an admissible point, 0 (x untouched) otherwise. */
+static int warm_start(fit_ctx *c, const sc_forecast_config *cfg, double *x)
+{
+    double w[4 + 2 + SC_ETS_MAX_PERIOD];
+    memcpy(w, x, c->np * sizeof *w);
+    for (int i = 0; i < 4; i++)
+        if (c->idx[i] >= 0 && isfinite(cfg->warm_par[i]))
+            w[c->idx[i]] = cfg->warm_par[i];
+    if (isfinite(cfg->warm_x0[0])) {
+        w[c->i_l] = cfg->warm_x0[0];
+        if (c->i_b >= 0 && isfinite(cfg->warm_x0[1]))
+            w[c->i_b] = cfg->warm_x0[1];
+        if (c->i_s >= 0) {
+            int m = c->m;
+            /* old ring: ring[m-1-j] = s_{-j} = warm_x0[2 + j] */
+            double ring[SC_ETS_MAX_PERIOD];
+            int okr = 1;
+            for (int j = 0; j < m; j++) {
+                ring[m - 1 - j] = cfg->warm_x0[2 + j];
+                okr = okr && isfinite(cfg->warm_x0[2 + j]);
+            }
+            if (okr) {
+                int sh = cfg->warm_shift % m;
+                if (sh < 0)
+                    sh += m;
+                /* new ring[q] = old ring[(q + sh) % m]; vector j holds ring[m-1-j] */
+                for (int j = 0; j < m - 1; j++)
+                    w[c->i_s + j] = ring[(m - 1 - j + sh) % m];
+            }
+        }
+    }
+    if (!isfinite(objective(w, c)))
+        return 0;
+    memcpy(x, w, c->np * sizeof *w);
+    return 1;
+}
 
 /* Fit one model to y (n >= 3m when seasonal) as forecast's etsmodel does. */
 static sc_status fit_model(sc_ets_model md, int m, const double *y, size_t n,
@@ -712,9 +760,12 @@ static sc_status fit_model(sc_ets_model md, int m, const double *y, size_t n,
                 x[c.i_s + j] /= sum2;
     }
     c.np = (size_t)np;
+    res->warm = cfg->warm && warm_start(&c, cfg, x);
+    double step_frac = res->warm ? ETS_WARM_STEP : 0.1;
     /* One Nelder-Mead over parameters and initial states together, R's nmmin with R's
      * settings (see r_nmmin and the README for why not GSL's nmsimplex2). */
-    r_nmmin(&c, x, (size_t)np, ETS_MAXIT);
+    int maxit = res->warm && cfg->warm_maxit > 0 ? cfg->warm_maxit : ETS_MAXIT;
+    res->evals = r_nmmin(&c, x, (size_t)np, maxit, step_frac);
     double par[4], l, b;
     if (unpack(&c, x, par, &l, &b, res->seas0)) {
         double sse = 0.0, ring[SC_ETS_MAX_PERIOD];
@@ -861,6 +912,9 @@ static sc_status ets_fit(void *state, const sc_forecast_config *cfg, const doubl
     S->loglik = -0.5 * best.lik;
     S->l0 = best.l0;
     S->b0 = best.b0;
+    memcpy(S->seas0, best.seas0, sizeof S->seas0);
+    S->evals = best.evals;
+    S->warm = best.warm;
     double l = best.l0, b = best.b0;
     memcpy(S->seas, best.seas0, sizeof S->seas);
     ets_run(&best_md, S->m, S->alpha, S->beta, S->gamma, S->phi, &l, &b, S->seas, y, n,
@@ -1009,5 +1063,10 @@ sc_status sc_ets_info_get(const sc_forecaster *fc, sc_ets_info *out, sc_error *e
     out->sigma2 = S->sigma2;
     out->aicc = S->aicc;
     out->loglik = S->loglik;
+    /* ring[p % m] at position 0 holds s_{p-m}: s_{-j} is ring[m-1-j] */
+    for (int j = 0; j < SC_ETS_MAX_PERIOD; j++)
+        out->s0[j] = j < S->m && S->model.season != 'N' ? S->seas0[S->m - 1 - j] : 0.0;
+    out->evals = S->evals;
+    out->warm = S->warm;
     return SC_OK;
 }

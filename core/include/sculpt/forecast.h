@@ -61,6 +61,21 @@ typedef struct sc_forecast_config {
     double gamma;
     double phi;
     int nsim;          /* sample paths for simulated intervals; 0 = default */
+    /* Warm start of ets (periodic refits): 0 = cold start, R's starting point (the
+     * default, also of a zeroed config).  1 = start Nelder-Mead from warm_par (alpha,
+     * beta, gamma, phi; a NaN or unused entry takes R's initparam value) and, when
+     * warm_x0[0] (l0) is finite, from the initial states warm_x0 = (l0, b0, s_0, s_{-1},
+     * ..., s_{-m+1}) of a previous fit whose history began warm_shift samples before
+     * this one's (the seasonal states are rotated by warm_shift; the level is kept),
+     * else from R's heuristic initial states; the simplex is 10x smaller than R's.  A
+     * warm start outside the admissible region falls back to the cold start.
+     * warm_maxit caps the objective evaluations of a warm start (0 = R's 2000, as
+     * cold).  Other models ignore these fields. */
+    int warm;
+    int warm_shift;
+    int warm_maxit;
+    double warm_par[4];
+    double warm_x0[2 + SC_ETS_MAX_PERIOD];
 } sc_forecast_config;
 
 /* Optional exogenous regressors, row-major (n + n_future) x ncols: the first n rows are
@@ -212,6 +227,10 @@ typedef struct sc_ets_info {
     double sigma2;     /* residual variance (relative errors for M models) */
     double aicc;
     double loglik;
+    double s0[SC_ETS_MAX_PERIOD];  /* initial seasonal states s_0, s_{-1}, ..., s_{-m+1}
+                                      (m of them; zero without a season) */
+    int evals;         /* objective evaluations of the chosen model's Nelder-Mead */
+    int warm;          /* 1 when that Nelder-Mead started from cfg's warm start */
 } sc_ets_info;
 /* Fails with SC_ERR_INPUT when fc is not an ets instance. */
 sc_status sc_ets_info_get(const sc_forecaster *fc, sc_ets_info *out, sc_error *err);
