@@ -1597,7 +1597,8 @@ int sc_cmd_forecast(int argc, char **argv)
         return sc_cli_fail(&(sc_error){SC_ERR_USAGE, "--model", "no model given"});
     for (size_t i = 0; i < nm; i++) {
         const sc_forecaster_type *t;
-        if (strcmp(names[i], "auto") != 0 &&
+        if (strcmp(names[i], "auto") != 0 && strcmp(names[i], "ensemble+lstm") != 0 &&
+            strcmp(names[i], "ensemble+lstm2") != 0 &&
             sc_forecaster_type_find(names[i], &t, &err) != SC_OK)
             return sc_cli_fail(&err);
     }

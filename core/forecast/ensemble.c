@@ -9,7 +9,9 @@
  * m > 1 and the history holds 3 such cycles: hourly data has a weekly cycle 168 that
  * no m-periodic model sees) and at any other period sc_season_detect finds, naive2, ets,
  * theta (when built); arima and harmonic are not default members (see candidates()).  `lstm` is not a default member: it is a global
- * model trained across series, not per series.  At most SC_ENSEMBLE_MAX_MEMBERS.
+ * model trained across series, not per series; a caller that trained one adds its
+ * instances with sc_ensemble_add_member() (fitted on y[0..n0) for the backtest, see
+ * below; m4eval's "ensemble+lstm").  At most SC_ENSEMBLE_MAX_MEMBERS.
  *
  * Backtests (training data only).  With backtest horizon H = ENS_BT_H (48) and K
  * origins ENS_ORIGIN_STEP (24) steps apart, each member is fitted once on
@@ -116,6 +118,10 @@ typedef struct ens_state {
     double spread_all;             /* mean |r| over the pool */
     int calibrated;                /* 1 = conformal intervals available */
     double inflation;              /* c >= 1: level q is read at Phi(c Phi^-1(q)) */
+    size_t step;                   /* steps between backtest origins */
+    size_t n0;                     /* first backtest origin (fit length of backtests) */
+    uint64_t n_fit;                /* observations of the fit */
+    uint64_t n_upd;                /* update() calls since the fit */
 } ens_state;
 
 extern const sc_forecaster_type sc_forecast_ensemble_type;
@@ -293,6 +299,68 @@ static size_t candidates(const sc_forecast_config *cfg, const double *y, size_t 
     return c;
 }
 
+/* Backtest of member k: fc is fitted on y[0..n0); forecast bt_h steps at each of the K
+ * origins, feeding the observations between origins (y[n0 + o step + s] =
+ * bt_y[o][s], as step <= bt_h) by update().  Sets err[] and has_bt on success; fc is
+ * left at position n0 + (K-1) step. */
+static sc_status member_backtest(ens_state *S, size_t k, sc_forecaster *fc, sc_error *err)
+{
+    ens_member *M = &S->mem[k];
+    size_t K = S->origins, bt_h = S->bt_h;
+    double sum[NB] = {0}, cnt[NB] = {0};
+    sc_status st = SC_OK;
+    for (size_t o = 0; o < K && st == SC_OK; o++) {
+        double *f = bt_row(S, k, o);
+        st = sc_forecaster_predict(fc, bt_h, NULL, 0, f, NULL, err);
+        for (size_t s = 0; st == SC_OK && s < bt_h; s++) {
+            size_t b = band_of(s + 1);
+            sum[b] += fabs(S->bt_y[o * ENS_BT_H + s] - f[s]) / S->scale;
+            cnt[b] += 1.0;
+        }
+        if (o + 1 < K)
+            for (size_t s = 0; s < S->step; s++)
+                sc_forecaster_update(fc, S->bt_y[o * ENS_BT_H + s]);
+    }
+    if (st != SC_OK)
+        return st;
+    M->has_bt = 1;
+    for (size_t b = 0; b < NB; b++)
+        M->err[b] = cnt[b] > 0 ? sum[b] / cnt[b] : NAN;
+    /* a band the backtest horizon did not reach takes the last band's */
+    for (size_t b = 1; b < NB; b++)
+        if (isnan(M->err[b]))
+            M->err[b] = M->err[b - 1];
+    return SC_OK;
+}
+
+/* Backtest design for n observations: horizon, origin step, origins K, start n0. */
+static void bt_design(size_t n, size_t *bt_h_out, size_t *step_out, size_t *K_out,
+                      size_t *n0_out)
+{
+    size_t bt_h = n / 4 < ENS_BT_H ? n / 4 : ENS_BT_H;
+    size_t step = bt_h < ENS_ORIGIN_STEP ? (bt_h > 1 ? bt_h : 1) : ENS_ORIGIN_STEP;
+    size_t K = 0, n0 = 0;
+    for (size_t k = ENS_ORIGINS; bt_h >= 1 && k >= 1; k--) {
+        size_t need = bt_h + (k - 1) * step;
+        if (need < n && n - need >= (n + 1) / 2) {
+            K = k;
+            n0 = n - need;
+            break;
+        }
+    }
+    *bt_h_out = bt_h;
+    *step_out = step;
+    *K_out = K;
+    *n0_out = n0;
+}
+
+size_t sc_ensemble_backtest_start(size_t n)
+{
+    size_t bt_h, step, K, n0;
+    bt_design(n, &bt_h, &step, &K, &n0);
+    return K ? n0 : 0;
+}
+
 static sc_status ens_fit_inner(ens_state *S, const sc_forecast_config *cfg, const double *y,
                                size_t n, const sc_forecast_exog *exog, sc_error *err)
 {
@@ -306,19 +374,14 @@ static sc_status ens_fit_inner(ens_state *S, const sc_forecast_config *cfg, cons
         S->scale = sa > 0.0 ? sa / (double)n : 1.0;
     }
     /* backtest design */
-    size_t bt_h = n / 4 < ENS_BT_H ? n / 4 : ENS_BT_H;
-    size_t step = bt_h < ENS_ORIGIN_STEP ? (bt_h > 1 ? bt_h : 1) : ENS_ORIGIN_STEP;
-    size_t K = 0, n0 = 0;
-    for (size_t k = ENS_ORIGINS; bt_h >= 1 && k >= 1; k--) {
-        size_t need = bt_h + (k - 1) * step;
-        if (need < n && n - need >= (n + 1) / 2) {
-            K = k;
-            n0 = n - need;
-            break;
-        }
-    }
+    size_t bt_h, step, K, n0;
+    bt_design(n, &bt_h, &step, &K, &n0);
     S->origins = K;
     S->bt_h = K ? bt_h : 0;
+    S->step = step;
+    S->n0 = n0;
+    S->n_fit = n;
+    S->n_upd = 0;
     S->bt_f = calloc((size_t)MAXM * ENS_ORIGINS * ENS_BT_H, sizeof *S->bt_f);
     S->bt_y = calloc((size_t)ENS_ORIGINS * ENS_BT_H, sizeof *S->bt_y);
     S->res = malloc((size_t)ENS_ORIGINS * ENS_BT_H * sizeof *S->res);
@@ -364,28 +427,8 @@ static sc_status ens_fit_inner(ens_state *S, const sc_forecast_config *cfg, cons
             continue;
         /* backtest: fit on y[0..n0), forecast at K origins, rolling by update() */
         if (K > 0 && sc_forecaster_fit(fc, y, n0, exog ? &bt_exog : NULL, &merr) == SC_OK) {
-            double sum[NB] = {0}, cnt[NB] = {0};
-            for (size_t o = 0; o < K && st == SC_OK; o++) {
-                double *f = bt_row(S, kidx, o);
-                st = sc_forecaster_predict(fc, bt_h, NULL, 0, f, NULL, &merr);
-                for (size_t s = 0; st == SC_OK && s < bt_h; s++) {
-                    size_t b = band_of(s + 1);
-                    sum[b] += fabs(S->bt_y[o * ENS_BT_H + s] - f[s]) / S->scale;
-                    cnt[b] += 1.0;
-                }
-                if (o + 1 < K)
-                    for (size_t s = 0; s < step; s++)
-                        sc_forecaster_update(fc, y[n0 + o * step + s]);
-            }
-            if (st == SC_OK) {
-                M->has_bt = 1;
-                for (size_t b = 0; b < NB; b++)
-                    M->err[b] = cnt[b] > 0 ? sum[b] / cnt[b] : NAN;
-                /* a band the backtest horizon did not reach takes the last band's */
-                for (size_t b = 1; b < NB; b++)
-                    if (isnan(M->err[b]))
-                        M->err[b] = M->err[b - 1];
-            } else if (st == SC_ERR_NOMEM) {
+            st = member_backtest(S, kidx, fc, &merr);
+            if (st == SC_ERR_NOMEM) {
                 sc_forecaster_free(fc);
                 return sc_error_set(err, st, "ensemble", "%s", merr.msg);
             }
@@ -425,6 +468,7 @@ static sc_status ens_fit(void *state, const sc_forecast_config *cfg, const doubl
 static void ens_update(void *state, double y)
 {
     ens_state *S = state;
+    S->n_upd++;
     for (size_t k = 0; k < S->count; k++)
         sc_forecaster_update(S->mem[k].fc, y);
 }
@@ -555,4 +599,76 @@ sc_status sc_ensemble_set_inflation(sc_forecaster *fc, double c, sc_error *err)
                             "inflation %g outside [1, 10]", c);
     ((ens_state *)fc->state)->inflation = c;
     return SC_OK;
+}
+
+sc_status sc_ensemble_add_member(sc_forecaster *fc, const char *label, sc_forecaster *bt,
+                                 sc_forecaster *final, sc_error *err)
+{
+    sc_status st = SC_OK;
+    ens_state *S = NULL;
+    if (!fc || fc->type != &sc_forecast_ensemble_type || !fc->fitted) {
+        st = sc_error_set(err, SC_ERR_INPUT, "ensemble", "not a fitted ensemble");
+        goto fail;
+    }
+    S = fc->state;
+    if (!bt || !bt->fitted || (final && !final->fitted)) {
+        st = sc_error_set(err, SC_ERR_INPUT, "ensemble", "external member not fitted");
+        goto fail;
+    }
+    if (S->n_upd != 0) {
+        st = sc_error_set(err, SC_ERR_INPUT, "ensemble",
+                          "members can be added only before the first update()");
+        goto fail;
+    }
+    if (S->count >= MAXM) {
+        st = sc_error_set(err, SC_ERR_RANGE, "ensemble", "already %d members", MAXM);
+        goto fail;
+    }
+    if (S->origins == 0) {
+        st = sc_error_set(err, SC_ERR_RANGE, "ensemble",
+                          "history of %llu observations too short for a backtest",
+                          (unsigned long long)S->n_fit);
+        goto fail;
+    }
+    if (bt->n_obs != S->n0) {
+        st = sc_error_set(err, SC_ERR_INPUT, "ensemble",
+                          "backtest member fitted on %llu observations, the backtest "
+                          "starts at %zu",
+                          (unsigned long long)bt->n_obs, S->n0);
+        goto fail;
+    }
+    if (final && final->n_obs != S->n_fit) {
+        st = sc_error_set(err, SC_ERR_INPUT, "ensemble",
+                          "final member fitted on %llu observations, the ensemble on %llu",
+                          (unsigned long long)final->n_obs,
+                          (unsigned long long)S->n_fit);
+        goto fail;
+    }
+    size_t k = S->count;
+    ens_member *M = &S->mem[k];
+    memset(M, 0, sizeof *M);
+    snprintf(M->label, sizeof M->label, "%s", label ? label : sc_forecaster_name(bt));
+    for (size_t b = 0; b < NB; b++)
+        M->err[b] = NAN;
+    st = member_backtest(S, k, bt, err);
+    if (st != SC_OK)
+        goto fail;
+    if (!final) {
+        /* advance from n0 + (K-1) step to n: the last origin's bt_h observations */
+        const double *last = S->bt_y + (S->origins - 1) * ENS_BT_H;
+        for (size_t s = 0; s < S->bt_h; s++)
+            sc_forecaster_update(bt, last[s]);
+        M->fc = bt;
+    } else {
+        sc_forecaster_free(bt);
+        M->fc = final;
+    }
+    M->active = 1;
+    S->count++;
+    ens_reweight(S);
+    return SC_OK;
+fail:
+    sc_forecaster_free(bt);
+    sc_forecaster_free(final);
+    return st;
 }

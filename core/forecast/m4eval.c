@@ -23,6 +23,8 @@
 #include <string.h>
 #include <time.h>
 
+#include "lstm.h"
+#include "sculpt/ensemble.h"
 #include "sculpt/forecast.h"
 #include "sculpt/fsutil.h"
 
@@ -319,6 +321,115 @@ static sc_status forecast_global(const char *const *chain, size_t nchain,
     return st;
 }
 
+/* "ensemble+lstm" ("ensemble+lstm2"): the per-series ensemble plus a global lstm member
+ * added by sc_ensemble_add_member.  No leakage into the member's backtest: model A is
+ * trained on every series truncated at its ensemble backtest start n0 =
+ * sc_ensemble_backtest_start(n) and backtested from there.  With twice = 0 the same
+ * instance, advanced to n by update(), is the final member (one training); with
+ * twice = 1 model B, trained on the whole series, is (two trainings).  Series too
+ * short for the lstm (n0 below its minimum history) get the plain ensemble.  When
+ * progress is set, the lstm member's mean weights per band go to stderr. */
+static sc_status forecast_ensemble_lstm(int twice, const sc_forecast_config *cfg,
+                                        const sc_m4_set *train, size_t h, const double q[2],
+                                        double *f, double *lo, double *hi, double *qbuf,
+                                        size_t *fallbacks, int progress, sc_error *err)
+{
+    size_t ns = train->count;
+    sc_lstm_opts o;
+    sc_lstm_opts_init(&o, cfg->period);
+    size_t need = sc_lstm_min_history(&o);
+    size_t *n0 = calloc(ns, sizeof *n0), *idx = calloc(ns, sizeof *idx);
+    size_t *nsel = calloc(ns, sizeof *nsel);
+    const double **ysel = calloc(ns, sizeof *ysel);
+    sc_lstm_model *mA = NULL, *mB = NULL;
+    sc_forecaster *ens = NULL, *bt = NULL, *fin = NULL;
+    sc_status st = SC_OK;
+    double wsum[SC_ENSEMBLE_NBANDS] = {0};
+    size_t with = 0, nsel_count = 0;
+    if (!n0 || !idx || !nsel || !ysel) {
+        st = sc_error_set(err, SC_ERR_NOMEM, "m4", "allocating %zu series", ns);
+        goto done;
+    }
+    for (size_t i = 0; i < ns; i++) {
+        n0[i] = sc_ensemble_backtest_start(train->n[i]);
+        if (n0[i] >= need) {
+            idx[nsel_count] = i;
+            ysel[nsel_count] = train->y[i];
+            nsel[nsel_count++] = n0[i];
+        }
+    }
+    if (nsel_count > 0) {
+        if (progress)
+            fprintf(stderr, "lstm: training on %zu series truncated at their backtest "
+                            "start\n", nsel_count);
+        st = sc_lstm_model_train(&o, cfg->period, cfg->seed, ysel, nsel, nsel_count, NULL,
+                                 &mA, err);
+        if (st == SC_OK && twice) {
+            for (size_t j = 0; j < nsel_count; j++)
+                nsel[j] = train->n[idx[j]];
+            if (progress)
+                fprintf(stderr, "lstm: training on the %zu whole series\n", nsel_count);
+            st = sc_lstm_model_train(&o, cfg->period, cfg->seed, ysel, nsel, nsel_count,
+                                     NULL, &mB, err);
+        }
+        if (st != SC_OK)
+            goto done;
+    }
+    size_t j = 0;
+    for (size_t i = 0; i < ns && st == SC_OK; i++) {
+        const double *y = train->y[i];
+        size_t n = train->n[i];
+        static const char *const chain[] = {"ensemble", "naive"};
+        st = sc_forecaster_fit_fallback(chain, 2, cfg, y, n, NULL, &ens, err);
+        if (st != SC_OK)
+            break;
+        if (strcmp(sc_forecaster_name(ens), "ensemble") != 0) {
+            (*fallbacks)++;
+        } else if (j < nsel_count && idx[j] == i) {
+            j++;
+            st = sc_forecaster_alloc("lstm", cfg, &bt, err);
+            if (st == SC_OK)
+                st = sc_lstm_forecasters_attach(mA, &bt, 1, &y, &n0[i], NULL, err);
+            if (st == SC_OK && mB) {
+                st = sc_forecaster_alloc("lstm", cfg, &fin, err);
+                if (st == SC_OK)
+                    st = sc_lstm_forecasters_attach(mB, &fin, 1, &y, &n, NULL, err);
+            }
+            if (st == SC_OK) {
+                st = sc_ensemble_add_member(ens, "lstm", bt, fin, err);
+                bt = fin = NULL;   /* owned by the ensemble, or freed on error */
+            }
+            sc_ensemble_info info;
+            if (st == SC_OK && sc_ensemble_info_get(ens, &info, NULL) == SC_OK) {
+                with++;
+                for (size_t b = 0; b < SC_ENSEMBLE_NBANDS; b++)
+                    wsum[b] += info.weight[info.count - 1][b];
+            }
+        }
+        if (st == SC_OK)
+            st = predict_bounds(ens, h, q, f + i * h, lo + i * h, hi + i * h, qbuf, err);
+        sc_forecaster_free(ens);
+        ens = NULL;
+        if (progress && (i % 16 == 15 || i + 1 == ns))
+            fprintf(stderr, "\rensemble+lstm: %zu/%zu series", i + 1, ns);
+    }
+    if (progress && with > 0)
+        fprintf(stderr, "\nlstm member on %zu series, mean weight per band %.3f / %.3f / "
+                        "%.3f\n", with, wsum[0] / (double)with, wsum[1] / (double)with,
+                wsum[2] / (double)with);
+done:
+    sc_forecaster_free(bt);
+    sc_forecaster_free(fin);
+    sc_forecaster_free(ens);
+    sc_lstm_model_release(mA);
+    sc_lstm_model_release(mB);
+    free(n0);
+    free(idx);
+    free(nsel);
+    free(ysel);
+    return st;
+}
+
 /* Forecast one series with the chain; mean/lo/hi get h values each. */
 static sc_status forecast_one(const char *const *chain, size_t nchain,
                               const sc_forecast_config *cfg, const double *y, size_t n,
@@ -390,12 +501,22 @@ sc_status sc_m4_eval(const sc_m4_set *train, const sc_m4_set *test,
         return sc_error_set(err, SC_ERR_USAGE, "--period", "period %d outside [1, %d]",
                             opts->period, SC_FORECAST_MAX_PERIOD);
     const char *model = opts->model ? opts->model : "auto";
+    int ens_lstm = strcmp(model, "ensemble+lstm") == 0     ? 1
+                   : strcmp(model, "ensemble+lstm2") == 0 ? 2
+                                                           : 0;
     const char *chain_named[2] = {model, "naive"};
     const char *const *chain = chain_named;
     size_t nchain = strcmp(model, "naive") == 0 ? 1 : 2;
     if (strcmp(model, "auto") == 0) {
         chain = NULL;
         nchain = 0;
+    } else if (ens_lstm) {
+        const sc_forecaster_type *t;
+        sc_status st = sc_forecaster_type_find("ensemble", &t, err);
+        if (st == SC_OK)
+            st = sc_forecaster_type_find("lstm", &t, err);
+        if (st != SC_OK)
+            return st;
     } else {
         const sc_forecaster_type *t;
         sc_status st = sc_forecaster_type_find(model, &t, err);
@@ -427,7 +548,13 @@ sc_status sc_m4_eval(const sc_m4_set *train, const sc_m4_set *test,
     /* 1. the model's forecasts, timed; no test value has been looked at. */
     double t0 = now_seconds();
     int global = 0;
-    if (nchain > 1) {
+    if (ens_lstm) {
+        st = forecast_ensemble_lstm(ens_lstm == 2, &cfg, train, h, q, f, lo, hi, qbuf,
+                                    &out->fallbacks, opts->progress, err);
+        if (st != SC_OK)
+            goto done;
+        global = 1;
+    } else if (nchain > 1) {
         st = forecast_global(chain, nchain, &cfg, train, h, q, f, lo, hi, qbuf,
                              &out->fallbacks, opts->progress, &global, err);
         if (st != SC_OK)

@@ -57,6 +57,30 @@ sc_status sc_ensemble_use(sc_forecaster *fc, uint32_t mask, sc_error *err);
  * at 0.9875; see core/forecast/README.md).  SC_ERR_RANGE unless 1 <= c <= 10. */
 sc_status sc_ensemble_set_inflation(sc_forecaster *fc, double c, sc_error *err);
 
+/* First backtest origin n0 of an ensemble fitted to n observations: its members'
+ * backtests are fitted on y[0..n0) (n0 = n - 48 - 7*24 for n >= 432).  0 when n is too
+ * short for any backtest. */
+size_t sc_ensemble_backtest_start(size_t n);
+
+/* Add an externally fitted member (e.g. one instance of a global model such as lstm,
+ * which a per-series fit cannot train) to an ensemble right after its fit (before any
+ * update()), and recompute the weights and the calibration with it.
+ *   bt     fitted on exactly y[0..n0), n0 = sc_ensemble_backtest_start(n), of the
+ *          series the ensemble was fitted to (checked through bt->n_obs): it is
+ *          backtested at the ensemble's origins like the own members, fed the
+ *          observations between origins by update() (the ensemble stored them);
+ *   final  fitted on the whole history y[0..n), the member that forecasts; or NULL:
+ *          then bt, after its backtest, is advanced to n by update() and forecasts.
+ * For a leak-free backtest, bt (and for a global model the model behind it) must have
+ * seen nothing of y[n0..n).  label names the member in sc_ensemble_info (NULL = the
+ * type name).  The ensemble takes ownership of bt and final in every case (they are
+ * freed on error).  SC_ERR_INPUT: fc not a fitted ensemble, a member not fitted or
+ * fitted on the wrong length, fc already updated; SC_ERR_RANGE: already
+ * SC_ENSEMBLE_MAX_MEMBERS members, or no backtest (history too short); errors of the
+ * member's predict. */
+sc_status sc_ensemble_add_member(sc_forecaster *fc, const char *label, sc_forecaster *bt,
+                                 sc_forecaster *final, sc_error *err);
+
 /* Split-conformal quantile of calibration scores (exposed for tests): sorted[0..n-1]
  * ascending signed residuals; returns the order statistic of rank ceil((n+1)q) for
  * q >= 0.5 or floor((n+1)q) for q < 0.5 (Vovk et al. 2005; Lei et al. 2018), NaN when
