@@ -24,22 +24,7 @@
 #include "sculpt/rng.h"
 #include "sculpt/scenario.h"
 #include "sim.h"
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-/* CPU time of the process: on a shared machine, the better estimate of the wall time
- * the same work takes on a quiet core. */
-static double cpu_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
-    return (double)ts.tv_sec + ts.tv_nsec * 1e-9;
-}
+#include "../common/clock.h"
 
 typedef struct buf {
     char *p;
