@@ -18,7 +18,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <cjson/cJSON.h>
 
 #include "cli.h"
 #include "report.h"
@@ -65,39 +64,6 @@ static void print_table(sc_run *const *runs, size_t n)
                s->penalised_cost_usd, 100.0 * s->slo_attainment, s->violation_minutes,
                100.0 * s->unserved_fraction, s->idle_capacity_hours, s->actions);
     }
-}
-
-static char *summary_json(sc_run *const *runs, size_t n)
-{
-    cJSON *arr = cJSON_CreateArray();
-    for (size_t i = 0; i < n; i++) {
-        const sc_run_summary *s = &runs[i]->sum;
-        cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "policy", s->label);
-        cJSON_AddStringToObject(o, "type", s->policy);
-        cJSON_AddNumberToObject(o, "cost_usd", s->cost_usd);
-        cJSON_AddNumberToObject(o, "cost_on_demand_usd", s->cost_by_option[SC_PURCHASE_ONDEMAND]);
-        cJSON_AddNumberToObject(o, "cost_reserved_usd", s->cost_by_option[SC_PURCHASE_RESERVED]);
-        cJSON_AddNumberToObject(o, "cost_spot_usd", s->cost_by_option[SC_PURCHASE_SPOT]);
-        cJSON_AddNumberToObject(o, "egress_usd", s->egress_usd);
-        cJSON_AddNumberToObject(o, "penalty_usd", s->penalty_usd);
-        cJSON_AddNumberToObject(o, "penalised_cost_usd", s->penalised_cost_usd);
-        cJSON_AddNumberToObject(o, "slo_attainment", s->slo_attainment);
-        cJSON_AddNumberToObject(o, "violation_minutes", s->violation_minutes);
-        cJSON_AddNumberToObject(o, "unserved_fraction", s->unserved_fraction);
-        cJSON_AddNumberToObject(o, "idle_capacity_hours", s->idle_capacity_hours);
-        cJSON_AddNumberToObject(o, "actions", (double)s->actions);
-        if (s->lower_bound_usd == s->lower_bound_usd)
-            cJSON_AddNumberToObject(o, "lower_bound_usd", s->lower_bound_usd);
-        cJSON_AddNumberToObject(o, "launches", (double)s->launches);
-        cJSON_AddNumberToObject(o, "refused", (double)s->refused);
-        cJSON_AddNumberToObject(o, "throttled", (double)s->throttled);
-        cJSON_AddNumberToObject(o, "interruptions", (double)s->interruptions);
-        cJSON_AddItemToArray(arr, o);
-    }
-    char *txt = cJSON_Print(arr);
-    cJSON_Delete(arr);
-    return txt;
 }
 
 int sc_cmd_run(int argc, char **argv)
@@ -218,7 +184,7 @@ int sc_cmd_run(int argc, char **argv)
             rc = sc_cli_fail(&errs[bad]);
         } else {
             if (json) {
-                char *txt = summary_json(runs, n_sel);
+                char *txt = sc_runs_json(runs, n_sel);
                 if (txt) {
                     printf("%s\n", txt);
                     free(txt);

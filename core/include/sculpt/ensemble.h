@@ -12,10 +12,14 @@
 #ifndef SCULPT_ENSEMBLE_H
 #define SCULPT_ENSEMBLE_H
 
+#include "sculpt/export.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
 #include "sculpt/forecast.h"
+
+SC_BEGIN_DECLS
 
 /* Most members one ensemble combines. */
 #define SC_ENSEMBLE_MAX_MEMBERS 8
@@ -86,5 +90,7 @@ sc_status sc_ensemble_add_member(sc_forecaster *fc, const char *label, sc_foreca
  * q >= 0.5 or floor((n+1)q) for q < 0.5 (Vovk et al. 2005; Lei et al. 2018), NaN when
  * that rank falls outside 1..n (too few residuals for the level). */
 double sc_conformal_quantile(const double *sorted, size_t n, double q);
+
+SC_END_DECLS
 
 #endif

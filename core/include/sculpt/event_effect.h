@@ -30,11 +30,15 @@
 #ifndef SCULPT_EVENT_EFFECT_H
 #define SCULPT_EVENT_EFFECT_H
 
+#include "sculpt/export.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
 #include "sculpt/events.h"
 #include "sculpt/forecast.h"
+
+SC_BEGIN_DECLS
 
 #define SC_EVENT_EFFECT_MAX_LEN 168      /* most offsets per kind */
 #define SC_EVENT_EFFECT_MAX_KINDS SC_FORECAST_MAX_EXOG
@@ -85,5 +89,7 @@ sc_status sc_event_effect_apply(const sc_event_effect *eff, const sc_event_feed 
                                 size_t n, int sign, sc_error *err);
 
 void sc_event_effect_free(sc_event_effect *eff);
+
+SC_END_DECLS
 
 #endif

@@ -25,10 +25,14 @@
 #ifndef SCULPT_EVENTS_H
 #define SCULPT_EVENTS_H
 
+#include "sculpt/export.h"
+
 #include <stddef.h>
 
 #include "sculpt/status.h"
 #include "sculpt/time.h"
+
+SC_BEGIN_DECLS
 
 #define SC_EVENT_NAME_MAX 64  /* bytes including the NUL */
 
@@ -89,5 +93,7 @@ char *sc_event_time_format(sc_time_ms t, char *buf, size_t len);
 /* Shortest "%.{15,16,17}g" text of a finite double that reads back exactly.  buf needs
  * 32 bytes. */
 char *sc_event_number_format(double v, char *buf, size_t len);
+
+SC_END_DECLS
 
 #endif

@@ -29,11 +29,16 @@
 #ifndef SCULPT_FORECAST_H
 #define SCULPT_FORECAST_H
 
+#include "sculpt/export.h"
+#include "sculpt/events.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
 #include "sculpt/rng.h"
 #include "sculpt/status.h"
+
+SC_BEGIN_DECLS
 
 /* Largest seasonal period any baseline accepts (4 weeks of hours, a week at 5 min is
  * 2016).  Models document their own, smaller limits in core/forecast/README.md. */
@@ -326,8 +331,6 @@ sc_status sc_m4_eval(const sc_m4_set *train, const sc_m4_set *test,
 
 /* ---- event feeds as regressors (exog.c) ------------------------------------------- */
 
-#include "sculpt/events.h"
-
 /* Turn an announced event feed into exogenous regressor columns for the series of
  * (app, geo) sampled at t0 + k * step_ms, k = 0 .. n_hist + n_future - 1 (row k covers
  * [t0 + k step, t0 + (k+1) step); n_hist rows of history, then n_future announced rows).
@@ -418,5 +421,7 @@ sc_status sc_backtest_series(const double *y, size_t n, const sc_backtest_opts *
                              sc_error *err);
 /* Row k (0 <= k < acc->nh) of the means. */
 void sc_backtest_acc_row(const sc_backtest_acc *acc, size_t k, sc_backtest_row *out);
+
+SC_END_DECLS
 
 #endif

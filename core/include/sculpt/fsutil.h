@@ -6,10 +6,14 @@
 #ifndef SCULPT_FSUTIL_H
 #define SCULPT_FSUTIL_H
 
+#include "sculpt/export.h"
+
 #include <stddef.h>
 #include <stdio.h>
 
 #include "sculpt/status.h"
+
+SC_BEGIN_DECLS
 
 typedef struct sc_atomic_file {
     char path[4096];  /* final name */
@@ -25,5 +29,7 @@ void sc_atomic_abort(sc_atomic_file *af);
 
 /* Read a whole file into a NUL-terminated buffer; caller frees with free(). */
 sc_status sc_file_read_all(const char *path, char **out, size_t *out_len, sc_error *err);
+
+SC_END_DECLS
 
 #endif

@@ -31,12 +31,16 @@
 #ifndef SCULPT_JSON_H
 #define SCULPT_JSON_H
 
+#include "sculpt/export.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
 #include <cjson/cJSON.h>
 
 #include "sculpt/status.h"
+
+SC_BEGIN_DECLS
 
 #define SC_JSON_PATH_MAX 256 /* longest JSON path kept for messages (truncated beyond) */
 
@@ -139,5 +143,7 @@ sc_status sc_json_get_duration(const sc_json_ctx *cx, const cJSON *obj, const ch
 sc_status sc_json_get_time(const sc_json_ctx *cx, const cJSON *obj, const char *path,
                            const char *key, sc_json_req req, int64_t def, const char *tz,
                            int64_t *out_ms);
+
+SC_END_DECLS
 
 #endif

@@ -66,12 +66,16 @@
 #ifndef SCULPT_OPTIMIZER_H
 #define SCULPT_OPTIMIZER_H
 
+#include "sculpt/export.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
 #include "sculpt/scenario.h"
 #include "sculpt/status.h"
 #include "sculpt/time.h"
+
+SC_BEGIN_DECLS
 
 /* Index helpers (row-major, step last). */
 #define SC_OPT_X(p, r, o, k) ((((size_t)(r) * SC_PURCHASE_COUNT + (size_t)(o)) * (size_t)(p)->n_steps) + (size_t)(k))
@@ -349,5 +353,7 @@ double sc_costmodel_latency_ms(const sc_scenario *sc, int app, double u);
 sc_status sc_costmodel_fill(const sc_scenario *sc, int app, const sc_costmodel_opts *o,
                             int64_t step_ms, sc_time_ms start_ms, const double *used,
                             const double *used_vcpu, sc_opt_problem_buf *b, sc_error *err);
+
+SC_END_DECLS
 
 #endif

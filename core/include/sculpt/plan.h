@@ -41,6 +41,8 @@
 #ifndef SCULPT_PLAN_H
 #define SCULPT_PLAN_H
 
+#include "sculpt/export.h"
+
 #include <stddef.h>
 
 #include <cjson/cJSON.h>
@@ -50,6 +52,8 @@
 #include "sculpt/provider.h"
 #include "sculpt/scenario.h"
 #include "sculpt/status.h"
+
+SC_BEGIN_DECLS
 
 /* Why an action is in the plan. */
 typedef struct sc_rap_why {
@@ -112,5 +116,7 @@ cJSON *sc_rap_to_json(const sc_rap *rap, const sc_scenario *sc, const char *app_
 
 /* Print the plan as a table, one action per line. */
 void sc_rap_print(const sc_rap *rap, const sc_scenario *sc, FILE *fp);
+
+SC_END_DECLS
 
 #endif

@@ -15,6 +15,8 @@
 #ifndef SCULPT_POLICY_H
 #define SCULPT_POLICY_H
 
+#include "sculpt/export.h"
+
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -25,6 +27,8 @@
 #include "sculpt/scenario.h"
 #include "sculpt/status.h"
 #include "sculpt/time.h"
+
+SC_BEGIN_DECLS
 
 /* A growable list of actions.  Owned by the caller; reused between decisions, so the
  * steady state does not allocate. */
@@ -159,5 +163,7 @@ extern const sc_policy_type sc_policy_sculpt;            /* sculpt.c */
  * the app's instance type from its requested count to target at time now. */
 sc_status sc_plan_to_target(sc_plan *plan, const sc_policy_view *view, int app, int region,
                             sc_purchase option, int target);
+
+SC_END_DECLS
 
 #endif

@@ -19,10 +19,14 @@
 #ifndef SCULPT_POLICY_SCULPT_H
 #define SCULPT_POLICY_SCULPT_H
 
+#include "sculpt/export.h"
+
 #include <stddef.h>
 
 #include "sculpt/policy.h"
 #include "sculpt/time.h"
+
+SC_BEGIN_DECLS
 
 /* The level of the rule above for need[0..n-1] (n >= 1; negative needs count as 0).
  * spot_share in [0, 1] (0 = no spot), c_sp NaN or <= 0 = spot not offered.  Returns L
@@ -56,5 +60,7 @@ typedef struct sc_sculpt_reserve {
 /* The reserved purchases of a sculpt policy instance so far, in time order; *n = 0
  * (and NULL) for another policy type. */
 const sc_sculpt_reserve *sc_sculpt_reserve_log(const sc_policy *p, size_t *n);
+
+SC_END_DECLS
 
 #endif

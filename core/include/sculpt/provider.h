@@ -13,11 +13,15 @@
 #ifndef SCULPT_PROVIDER_H
 #define SCULPT_PROVIDER_H
 
+#include "sculpt/export.h"
+
 #include <stddef.h>
 
 #include "sculpt/scenario.h"
 #include "sculpt/status.h"
 #include "sculpt/time.h"
+
+SC_BEGIN_DECLS
 
 typedef enum sc_action_kind {
     SC_ACTION_PROVISION = 0,   /* launch `count` instances in (app, region, type, option) */
@@ -95,5 +99,7 @@ sc_status sc_provider_apply(sc_provider *p, const sc_action *act, sc_time_ms now
                             sc_action_result *res, sc_error *err);
 sc_status sc_provider_describe(sc_provider *p, int app, int region, int type,
                                sc_purchase option, sc_pool_state *out, sc_error *err);
+
+SC_END_DECLS
 
 #endif

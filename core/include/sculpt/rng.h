@@ -13,9 +13,13 @@
 #ifndef SCULPT_RNG_H
 #define SCULPT_RNG_H
 
+#include "sculpt/export.h"
+
 #include <stdint.h>
 
 #include <gsl/gsl_rng.h>
+
+SC_BEGIN_DECLS
 
 /* What a draw is for: part of every key, so purposes never share variates. */
 typedef enum sc_rng_kind {
@@ -44,5 +48,7 @@ uint64_t sc_rng_hash_str(const char *s);
 
 /* A GSL generator (mt19937) seeded from key.  Caller frees with gsl_rng_free. */
 gsl_rng *sc_rng_stream_alloc(uint64_t key);
+
+SC_END_DECLS
 
 #endif

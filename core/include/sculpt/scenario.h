@@ -20,11 +20,15 @@
 #ifndef SCULPT_SCENARIO_H
 #define SCULPT_SCENARIO_H
 
+#include "sculpt/export.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
 #include "sculpt/status.h"
 #include "sculpt/time.h"
+
+SC_BEGIN_DECLS
 
 #define SC_NAME_MAX 64
 
@@ -206,5 +210,7 @@ static inline double sc_scenario_latency(const sc_scenario *sc, int geo, int reg
 {
     return sc->latency_ms[(size_t)geo * sc->n_regions + (size_t)region];
 }
+
+SC_END_DECLS
 
 #endif

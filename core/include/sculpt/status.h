@@ -18,8 +18,12 @@
 #ifndef SCULPT_STATUS_H
 #define SCULPT_STATUS_H
 
+#include "sculpt/export.h"
+
 #include <stdarg.h>
 #include <stdio.h>
+
+SC_BEGIN_DECLS
 
 /*  X(NAME, exit_code, message) */
 #define SC_STATUS_TABLE(X)                                                         \
@@ -70,5 +74,7 @@ sc_status sc_error_setv(sc_error *err, sc_status st, const char *where, const ch
 
 /* Print "sculpt: error: <where>: <msg> [ERR_INPUT]" on one line. */
 void sc_error_print(const sc_error *err, FILE *fp);
+
+SC_END_DECLS
 
 #endif

@@ -6,9 +6,13 @@
 #ifndef SCULPT_TIME_H
 #define SCULPT_TIME_H
 
+#include "sculpt/export.h"
+
 #include <stdint.h>
 
 #include "sculpt/status.h"
+
+SC_BEGIN_DECLS
 
 typedef int64_t sc_time_ms;
 
@@ -44,5 +48,7 @@ char *sc_time_format(sc_time_ms t, char *buf, unsigned long len);
 
 /* Parse a duration "300", "300s", "5m", "2h", "1d", "1w", "250ms" into ms. */
 sc_status sc_duration_parse(const char *s, int64_t *out_ms);
+
+SC_END_DECLS
 
 #endif

@@ -17,11 +17,15 @@
 #ifndef SCULPT_TSDB_H
 #define SCULPT_TSDB_H
 
+#include "sculpt/export.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
 #include "sculpt/status.h"
 #include "sculpt/time.h"
+
+SC_BEGIN_DECLS
 
 typedef struct sc_tsdb sc_tsdb;
 
@@ -78,5 +82,7 @@ sc_status sc_tsdb_info(sc_tsdb *db, const sc_series_key *key, sc_series_info *ou
 /* Is name a valid series name component: [A-Za-z0-9_.-]+, not "." or "..", at most
  * 63 bytes (so it fits every sc_series_info field)?  1 yes, 0 no. */
 int sc_tsdb_name_valid(const char *name);
+
+SC_END_DECLS
 
 #endif

@@ -32,10 +32,14 @@
 #ifndef SCULPT_WIV_H
 #define SCULPT_WIV_H
 
+#include "sculpt/export.h"
+
 #include <stddef.h>
 #include <stdint.h>
 
 #include "sculpt/status.h"
+
+SC_BEGIN_DECLS
 
 #define SC_WIV_MAX_QUANTILES 16
 #define SC_WIV_NAME_MAX 64          /* bytes of an app or geography name, with NUL */
@@ -97,5 +101,7 @@ sc_status sc_wiv_read_json(const char *path, sc_wiv **out, sc_error *err);
  * written or opened, SC_ERR_INPUT when a dataset is missing or has the wrong shape. */
 sc_status sc_wiv_write_hdf5(const sc_wiv *w, const char *path, sc_error *err);
 sc_status sc_wiv_read_hdf5(const char *path, sc_wiv **out, sc_error *err);
+
+SC_END_DECLS
 
 #endif
