@@ -14,6 +14,7 @@
 #include "results.h"
 
 #include <hdf5.h>
+#include <stddef.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -23,15 +24,17 @@
 #include "sculpt/fsutil.h"
 #include "sculpt/version.h"
 
+#include "../core/base/h5util.h"
+#include "results_schema.h"
+
 typedef struct h5w {
-    hid_t gcpl;   /* group creation: no time tracking */
-    hid_t dcpl;   /* dataset creation: no time tracking */
-    int failed;
+    sc_h5_quiet quiet;   /* the host's HDF5 error printing, restored at close */
+    int failed;   /* sticky: any helper failure since the file was created */
 } h5w;
 
 static hid_t make_group(h5w *h, hid_t parent, const char *name)
 {
-    hid_t g = H5Gcreate2(parent, name, H5P_DEFAULT, h->gcpl, H5P_DEFAULT);
+    hid_t g = sc_h5_group_create(parent, name);
     if (g < 0)
         h->failed = 1;
     return g;
@@ -39,26 +42,14 @@ static hid_t make_group(h5w *h, hid_t parent, const char *name)
 
 static void attr_str(h5w *h, hid_t obj, const char *name, const char *val)
 {
-    hid_t t = H5Tcopy(H5T_C_S1);
-    H5Tset_size(t, strlen(val) ? strlen(val) : 1);
-    H5Tset_strpad(t, H5T_STR_NULLTERM);
-    hid_t s = H5Screate(H5S_SCALAR);
-    hid_t a = H5Acreate2(obj, name, t, s, H5P_DEFAULT, H5P_DEFAULT);
-    if (a < 0 || H5Awrite(a, t, strlen(val) ? val : "") < 0)
+    if (sc_h5_attr_write_str(obj, name, val, SC_H5_STR_EXACT) < 0)
         h->failed = 1;
-    H5Aclose(a);
-    H5Sclose(s);
-    H5Tclose(t);
 }
 
 static void attr_num(h5w *h, hid_t obj, const char *name, hid_t type, const void *val)
 {
-    hid_t s = H5Screate(H5S_SCALAR);
-    hid_t a = H5Acreate2(obj, name, type, s, H5P_DEFAULT, H5P_DEFAULT);
-    if (a < 0 || H5Awrite(a, type, val) < 0)
+    if (sc_h5_attr_write_num(obj, name, type, type, val) < 0)
         h->failed = 1;
-    H5Aclose(a);
-    H5Sclose(s);
 }
 
 static void attr_f64(h5w *h, hid_t obj, const char *name, double v)
@@ -71,95 +62,63 @@ static void attr_i64(h5w *h, hid_t obj, const char *name, int64_t v)
     attr_num(h, obj, name, H5T_NATIVE_INT64, &v);
 }
 
+/* Per-step arrays and the time axis: chunks of 4096, shuffle + deflate 4. */
+static const sc_h5_dsopt series_opt = {.chunk_rows = 4096, .shuffle = 1, .deflate = 4};
+
 static void write_1d(h5w *h, hid_t parent, const char *name, hid_t mem, hid_t file,
                      const void *data, hsize_t n, int compress)
 {
-    hid_t s = H5Screate_simple(1, &n, NULL);
-    hid_t dcpl = H5Pcopy(h->dcpl);
-    if (compress && n > 0) {
-        hsize_t chunk = n < 4096 ? n : 4096;
-        H5Pset_chunk(dcpl, 1, &chunk);
-        H5Pset_shuffle(dcpl);
-        H5Pset_deflate(dcpl, 4);
-    }
-    hid_t d = H5Dcreate2(parent, name, file, s, H5P_DEFAULT, dcpl, H5P_DEFAULT);
-    if (d < 0 || (n > 0 && H5Dwrite(d, mem, H5S_ALL, H5S_ALL, H5P_DEFAULT, data) < 0))
+    if (sc_h5_write_nd(parent, name, 1, &n, file, mem, data, compress ? &series_opt : NULL) < 0)
         h->failed = 1;
-    H5Dclose(d);
-    H5Pclose(dcpl);
-    H5Sclose(s);
 }
 
 static void write_string(h5w *h, hid_t parent, const char *name, const char *text)
 {
-    size_t len = strlen(text);
-    hid_t t = H5Tcopy(H5T_C_S1);
-    H5Tset_size(t, len ? len : 1);
-    hid_t s = H5Screate(H5S_SCALAR);
-    hid_t d = H5Dcreate2(parent, name, t, s, H5P_DEFAULT, h->dcpl, H5P_DEFAULT);
-    if (d < 0 || H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, len ? text : "") < 0)
+    if (sc_h5_write_string(parent, name, text) < 0)
         h->failed = 1;
-    H5Dclose(d);
-    H5Sclose(s);
-    H5Tclose(t);
 }
 
-/* A list of names as a fixed-length string array. */
+/* A list of C strings as a fixed-length string array (one name per element). */
+static void write_strv(h5w *h, hid_t parent, const char *dname, const char *const *v, size_t n)
+{
+    if (sc_h5_write_strlist(parent, dname, v, n, 0) < 0)
+        h->failed = 1;
+}
+
+/* The names of n structs of `stride` bytes whose name is at base + i * stride. */
 static void write_names(h5w *h, hid_t parent, const char *dname, const char *base,
                         size_t stride, size_t n)
 {
-    size_t w = 1;
-    for (size_t i = 0; i < n; i++) {
-        size_t l = strlen(base + i * stride);
-        if (l > w)
-            w = l;
-    }
-    char *buf = calloc(n ? n : 1, w);
-    if (!buf) {
+    const char **v = calloc(n ? n : 1, sizeof *v);
+    if (!v) {
         h->failed = 1;
         return;
     }
     for (size_t i = 0; i < n; i++)
-        memcpy(buf + i * w, base + i * stride, strlen(base + i * stride));
-    hid_t t = H5Tcopy(H5T_C_S1);
-    H5Tset_size(t, w);
-    H5Tset_strpad(t, H5T_STR_NULLPAD);
-    hsize_t dim = n;
-    hid_t s = H5Screate_simple(1, &dim, NULL);
-    hid_t d = H5Dcreate2(parent, dname, t, s, H5P_DEFAULT, h->dcpl, H5P_DEFAULT);
-    if (d < 0 || (n && H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0))
-        h->failed = 1;
-    H5Dclose(d);
-    H5Sclose(s);
-    H5Tclose(t);
-    free(buf);
+        v[i] = base + i * stride;
+    write_strv(h, parent, dname, v, n);
+    free(v);
 }
 
+/* The summary attributes of runs/<label>: every SC_RF_ATTR row, in table order. */
 static void write_summary_attrs(h5w *h, hid_t g, const sc_run_summary *s)
 {
-    attr_str(h, g, "policy", s->policy);
-    attr_str(h, g, "label", s->label);
-    attr_f64(h, g, "cost_usd", s->cost_usd);
-    attr_f64(h, g, "cost_on_demand_usd", s->cost_by_option[SC_PURCHASE_ONDEMAND]);
-    attr_f64(h, g, "cost_reserved_usd", s->cost_by_option[SC_PURCHASE_RESERVED]);
-    attr_f64(h, g, "cost_spot_usd", s->cost_by_option[SC_PURCHASE_SPOT]);
-    attr_f64(h, g, "egress_usd", s->egress_usd);
-    attr_f64(h, g, "penalty_usd", s->penalty_usd);
-    attr_f64(h, g, "penalised_cost_usd", s->penalised_cost_usd);
-    attr_f64(h, g, "lower_bound_usd", s->lower_bound_usd);
-    attr_f64(h, g, "slo_attainment", s->slo_attainment);
-    attr_f64(h, g, "violation_minutes", s->violation_minutes);
-    attr_f64(h, g, "unserved_fraction", s->unserved_fraction);
-    attr_f64(h, g, "idle_capacity_hours", s->idle_capacity_hours);
-    attr_f64(h, g, "demand_unit_hours", s->demand_unit_hours);
-    attr_f64(h, g, "instance_hours", s->instance_hours);
-    attr_i64(h, g, "actions", s->actions);
-    attr_i64(h, g, "launches", s->launches);
-    attr_i64(h, g, "refused", s->refused);
-    attr_i64(h, g, "throttled", s->throttled);
-    attr_i64(h, g, "interruptions", s->interruptions);
-    attr_i64(h, g, "decisions", s->decisions);
+    for (int i = 0; i < SC_RESULTS_N_FIELDS; i++) {
+        const sc_results_field *f = &sc_results_fields[i];
+        if (!(f->flags & SC_RF_ATTR))
+            continue;
+        switch (f->type) {
+        case SC_RF_STR: attr_str(h, g, f->name, sc_results_field_string(s, f)); break;
+        case SC_RF_F64: attr_f64(h, g, f->name, sc_results_field_number(s, f)); break;
+        case SC_RF_LONG:
+            attr_i64(h, g, f->name, (int64_t)*(const long *)((const char *)s + f->offset));
+            break;
+        }
+    }
 }
+
+/* Decision log: chunks of 1024 rows, deflate 4. */
+static const sc_h5_dsopt log_opt = {.chunk_rows = 1024, .shuffle = 0, .deflate = 4};
 
 static void write_run(h5w *h, hid_t runs, const sc_scenario *sc, const sc_run *run)
 {
@@ -180,22 +139,13 @@ static void write_run(h5w *h, hid_t runs, const sc_scenario *sc, const sc_run *r
                                   l->kind, l->option, l->count, l->accepted};
                 memcpy(buf + i * 8, row, sizeof row);
             }
-            hid_t s = H5Screate_simple(2, dims, NULL);
-            hid_t dcpl = H5Pcopy(h->dcpl);
-            if (run->n_log > 0) {
-                hsize_t chunk[2] = {run->n_log < 1024 ? run->n_log : 1024, 8};
-                H5Pset_chunk(dcpl, 2, chunk);
-                H5Pset_deflate(dcpl, 4);
-            }
-            hid_t d = H5Dcreate2(g, "actions", H5T_STD_I64LE, s, H5P_DEFAULT, dcpl, H5P_DEFAULT);
-            if (d < 0 || (run->n_log &&
-                          H5Dwrite(d, H5T_NATIVE_INT64, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0))
+            hid_t d = sc_h5_write_nd_open(g, "actions", 2, dims, H5T_STD_I64LE,
+                                          H5T_NATIVE_INT64, buf, &log_opt);
+            if (d < 0)
                 h->failed = 1;
-            if (d >= 0)
+            else
                 attr_str(h, d, "columns", "t,app,region,type,kind,option,count,accepted");
-            H5Dclose(d);
-            H5Pclose(dcpl);
-            H5Sclose(s);
+            sc_h5_close(d);
             free(buf);
         }
     }
@@ -263,27 +213,20 @@ static void write_layout(h5w *h, hid_t g, const sc_results_set *set)
         H5Gclose(rg);
 }
 
-/* Create the temporary file; *f < 0 on failure (err set). */
+/* Create the temporary file with HDF5's error printing off for our calls; *f < 0 on
+ * failure (err set, printing restored). */
 static sc_status h5w_open(h5w *h, sc_atomic_file *af, const char *path, hid_t *f,
                           sc_error *err)
 {
     *f = -1;
+    memset(h, 0, sizeof *h);
     sc_status st = sc_atomic_begin(af, path, err);
     if (st)
         return st;
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-    memset(h, 0, sizeof *h);
-    h->gcpl = H5Pcreate(H5P_GROUP_CREATE);
-    h->dcpl = H5Pcreate(H5P_DATASET_CREATE);
-    H5Pset_obj_track_times(h->gcpl, 0);
-    H5Pset_obj_track_times(h->dcpl, 0);
-    hid_t fcpl = H5Pcreate(H5P_FILE_CREATE);
-    H5Pset_obj_track_times(fcpl, 0);
-    *f = H5Fcreate(af->tmp, H5F_ACC_TRUNC, fcpl, H5P_DEFAULT);
-    H5Pclose(fcpl);
+    sc_h5_quiet_begin(&h->quiet);
+    *f = sc_h5_file_create(af->tmp, SC_H5_LIBVER_DEFAULT);
     if (*f < 0) {
-        H5Pclose(h->gcpl);
-        H5Pclose(h->dcpl);
+        sc_h5_quiet_end(&h->quiet);
         sc_atomic_abort(af);
         return sc_error_set(err, SC_ERR_IO, path, "cannot create results file");
     }
@@ -293,10 +236,9 @@ static sc_status h5w_open(h5w *h, sc_atomic_file *af, const char *path, hid_t *f
 static sc_status h5w_close(h5w *h, sc_atomic_file *af, const char *path, hid_t f,
                            sc_error *err)
 {
-    H5Pclose(h->gcpl);
-    H5Pclose(h->dcpl);
     if (H5Fclose(f) < 0)
         h->failed = 1;
+    sc_h5_quiet_end(&h->quiet);
     if (h->failed) {
         sc_atomic_abort(af);
         return sc_error_set(err, SC_ERR_IO, path, "cannot write results (disk full?)");
@@ -325,47 +267,73 @@ sc_status sc_results_write(const char *path, const sc_world *w, sc_run *const *r
 
 /* ---- summary metrics ------------------------------------------------------------- */
 
-static const char *const metric_names[SC_SUMMARY_METRICS] = {
-    "cost_usd", "penalised_cost_usd", "slo_attainment", "violation_minutes",
-    "unserved_fraction"};
+/* The m-th SC_RF_SWEEP row of the schema table. */
+static const sc_results_field *metric_field(sc_summary_metric m)
+{
+    int k = 0;
+    for (int i = 0; i < SC_RESULTS_N_FIELDS; i++)
+        if (sc_results_fields[i].flags & SC_RF_SWEEP) {
+            if (k == (int)m)
+                return &sc_results_fields[i];
+            k++;
+        }
+    return NULL;
+}
 
 const char *sc_summary_metric_name(sc_summary_metric m)
 {
-    return (unsigned)m < SC_SUMMARY_METRICS ? metric_names[m] : "?";
+    const sc_results_field *f = metric_field(m);
+    return f ? f->name : "?";
 }
 
 double sc_summary_metric_value(const sc_run_summary *s, sc_summary_metric m)
 {
-    switch (m) {
-    case SC_SM_COST: return s->cost_usd;
-    case SC_SM_PENALISED: return s->penalised_cost_usd;
-    case SC_SM_SLO: return s->slo_attainment;
-    case SC_SM_VIOLATION: return s->violation_minutes;
-    case SC_SM_UNSERVED: return s->unserved_fraction;
+    const sc_results_field *f = metric_field(m);
+    return f ? sc_results_field_number(s, f) : NAN;
+}
+
+/* ---- the schema table ------------------------------------------------------------- */
+
+#define SC_RF_ROW_(nm, js, jpos, ty, member, un, fl, ds)                                   \
+    {.name = #nm, .json = js, .json_pos = jpos, .type = SC_RF_##ty,                        \
+     .offset = offsetof(sc_run_summary, member), .unit = un, .flags = fl, .desc = ds},
+const sc_results_field sc_results_fields[SC_RESULTS_N_FIELDS] = {
+    SC_RESULTS_SUMMARY_FIELDS(SC_RF_ROW_)};
+#undef SC_RF_ROW_
+
+const sc_results_field *sc_results_field_by_json_pos(int pos)
+{
+    for (int i = 0; i < SC_RESULTS_N_FIELDS; i++)
+        if (sc_results_fields[i].json_pos == pos && pos > 0)
+            return &sc_results_fields[i];
+    return NULL;
+}
+
+int sc_results_json_max_pos(void)
+{
+    int m = 0;
+    for (int i = 0; i < SC_RESULTS_N_FIELDS; i++)
+        if (sc_results_fields[i].json_pos > m)
+            m = sc_results_fields[i].json_pos;
+    return m;
+}
+
+double sc_results_field_number(const sc_run_summary *s, const sc_results_field *f)
+{
+    const char *p = (const char *)s + f->offset;
+    switch (f->type) {
+    case SC_RF_F64: return *(const double *)p;
+    case SC_RF_LONG: return (double)*(const long *)p;
     default: return NAN;
     }
 }
 
-/* ---- sweep file --------------------------------------------------------------------- */
-
-/* A list of C strings as a fixed-length string array (one name per element). */
-static void write_strv(h5w *h, hid_t parent, const char *dname, const char *const *v, size_t n)
+const char *sc_results_field_string(const sc_run_summary *s, const sc_results_field *f)
 {
-    size_t w = 1;
-    for (size_t i = 0; i < n; i++)
-        if (strlen(v[i]) > w)
-            w = strlen(v[i]);
-    /* one NUL-terminated slot of w + 1 bytes per string, as write_names reads them */
-    char *buf = calloc(n ? n : 1, w + 1);
-    if (!buf) {
-        h->failed = 1;
-        return;
-    }
-    for (size_t i = 0; i < n; i++)
-        memcpy(buf + i * (w + 1), v[i], strlen(v[i]));
-    write_names(h, parent, dname, buf, w + 1, n);
-    free(buf);
+    return f->type == SC_RF_STR ? (const char *)s + f->offset : "";
 }
+
+/* ---- sweep file --------------------------------------------------------------------- */
 
 static void write_summary(h5w *h, hid_t f, const sc_sweep_output *o)
 {
@@ -395,11 +363,11 @@ static void write_summary(h5w *h, hid_t f, const sc_sweep_output *o)
             char name[64];
             for (size_t i = 0; i < n; i++)
                 dv[i] = o->rows[i].mean[m];
-            snprintf(name, sizeof name, "%s_mean", metric_names[m]);
+            snprintf(name, sizeof name, "%s_mean", sc_summary_metric_name((sc_summary_metric)m));
             write_1d(h, g, name, H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, dv, n, 0);
             for (size_t i = 0; i < n; i++)
                 dv[i] = o->rows[i].ci95[m];
-            snprintf(name, sizeof name, "%s_ci95", metric_names[m]);
+            snprintf(name, sizeof name, "%s_ci95", sc_summary_metric_name((sc_summary_metric)m));
             write_1d(h, g, name, H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, dv, n, 0);
         }
     }
@@ -460,58 +428,17 @@ sc_status sc_results_write_sweep(const char *path, const sc_sweep_output *o, sc_
 
 /* ---- reading ------------------------------------------------------------------------ */
 
-/* Read a string attribute (fixed or variable length) into a malloc'd string. */
+/* A string attribute (fixed or variable length, bounded by the file size) as a malloc'd
+ * string, NULL when absent or unreadable. */
 static char *rd_attr_str(hid_t obj, const char *name)
 {
-    if (H5Aexists(obj, name) <= 0)
-        return NULL;
-    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
-    if (a < 0)
-        return NULL;
     char *out = NULL;
-    hid_t ft = H5Aget_type(a);
-    if (ft >= 0 && H5Tget_class(ft) == H5T_STRING) {
-        if (H5Tis_variable_str(ft) > 0) {
-            hid_t mt = H5Tcopy(H5T_C_S1);
-            H5Tset_size(mt, H5T_VARIABLE);
-            char *p = NULL;
-            if (H5Aread(a, mt, &p) >= 0 && p) {
-                out = strdup(p);
-                H5free_memory(p);
-            }
-            H5Tclose(mt);
-        } else {
-            size_t sz = H5Tget_size(ft);
-            out = calloc(sz + 1, 1);
-            if (out && H5Aread(a, ft, out) < 0) {
-                free(out);
-                out = NULL;
-            }
-        }
-    }
-    if (ft >= 0)
-        H5Tclose(ft);
-    H5Aclose(a);
-    return out;
+    return sc_h5_attr_read_str(obj, name, &out) == 0 ? out : NULL;
 }
 
 static int rd_attr_num(hid_t obj, const char *name, hid_t mem, void *out)
 {
-    if (H5Aexists(obj, name) <= 0)
-        return -1;
-    hid_t a = H5Aopen(obj, name, H5P_DEFAULT);
-    if (a < 0)
-        return -1;
-    hid_t ft = H5Aget_type(a);
-    H5T_class_t cls = ft >= 0 ? H5Tget_class(ft) : H5T_NO_CLASS;
-    hid_t sp = H5Aget_space(a);
-    int ok = (cls == H5T_INTEGER || cls == H5T_FLOAT) && H5Sget_simple_extent_npoints(sp) == 1 &&
-             H5Aread(a, mem, out) >= 0;
-    H5Sclose(sp);
-    if (ft >= 0)
-        H5Tclose(ft);
-    H5Aclose(a);
-    return ok ? 0 : -1;
+    return sc_h5_attr_read_num(obj, name, mem, out) == 0 ? 0 : -1;
 }
 
 typedef struct rd {
@@ -543,48 +470,46 @@ static sc_status rd_fail(rd *r, const char *obj, const char *what)
         }                                                                                \
     } while (0)
 
+/* The summary attributes of one run group: every SC_RF_ATTR row of the schema table. */
 static sc_status rd_summary(rd *r, hid_t g, const char *gname, sc_run_summary *s)
 {
-    sc_status st = SC_OK;
-    char *pol = rd_attr_str(g, "policy"), *lab = rd_attr_str(g, "label");
-    if (!pol || !lab) {
-        st = rd_fail(r, gname, "missing string attribute 'policy' or 'label'");
-        goto done;
+    for (int i = 0; i < SC_RESULTS_N_FIELDS; i++) {
+        const sc_results_field *f = &sc_results_fields[i];
+        if (!(f->flags & SC_RF_ATTR))
+            continue;
+        char *p = (char *)s + f->offset;
+        char msg[160];
+        int rc;
+        switch (f->type) {
+        case SC_RF_STR: {
+            char *v = NULL;
+            rc = sc_h5_attr_read_str(g, f->name, &v);
+            if (rc == 0)
+                snprintf(p, SC_NAME_MAX, "%s", v);
+            free(v);
+            snprintf(msg, sizeof msg, "missing string attribute '%s'", f->name);
+            break;
+        }
+        case SC_RF_F64:
+            rc = sc_h5_attr_read_num(g, f->name, H5T_NATIVE_DOUBLE, p);
+            if (rc == -1 && (f->flags & SC_RF_OPTIONAL)) {
+                *(double *)p = NAN;
+                rc = 0;
+            }
+            snprintf(msg, sizeof msg, "missing or unreadable number attribute '%s'", f->name);
+            break;
+        default: {
+            int64_t v = 0;
+            rc = sc_h5_attr_read_num(g, f->name, H5T_NATIVE_INT64, &v);
+            *(long *)p = (long)v;
+            snprintf(msg, sizeof msg, "missing or unreadable integer attribute '%s'", f->name);
+            break;
+        }
+        }
+        if (rc != 0)
+            return rd_fail(r, gname, msg);
     }
-    snprintf(s->policy, sizeof s->policy, "%s", pol);
-    snprintf(s->label, sizeof s->label, "%s", lab);
-    RD_F64(g, gname, "cost_usd", &s->cost_usd);
-    RD_F64(g, gname, "cost_on_demand_usd", &s->cost_by_option[SC_PURCHASE_ONDEMAND]);
-    RD_F64(g, gname, "cost_reserved_usd", &s->cost_by_option[SC_PURCHASE_RESERVED]);
-    RD_F64(g, gname, "cost_spot_usd", &s->cost_by_option[SC_PURCHASE_SPOT]);
-    RD_F64(g, gname, "egress_usd", &s->egress_usd);
-    RD_F64(g, gname, "penalty_usd", &s->penalty_usd);
-    RD_F64(g, gname, "penalised_cost_usd", &s->penalised_cost_usd);
-    RD_F64(g, gname, "slo_attainment", &s->slo_attainment);
-    RD_F64(g, gname, "violation_minutes", &s->violation_minutes);
-    RD_F64(g, gname, "unserved_fraction", &s->unserved_fraction);
-    RD_F64(g, gname, "idle_capacity_hours", &s->idle_capacity_hours);
-    RD_F64(g, gname, "demand_unit_hours", &s->demand_unit_hours);
-    RD_F64(g, gname, "instance_hours", &s->instance_hours);
-    {
-        int64_t v[6];
-        RD_I64(g, gname, "actions", &v[0]);
-        RD_I64(g, gname, "launches", &v[1]);
-        RD_I64(g, gname, "refused", &v[2]);
-        RD_I64(g, gname, "throttled", &v[3]);
-        RD_I64(g, gname, "interruptions", &v[4]);
-        RD_I64(g, gname, "decisions", &v[5]);
-        s->actions = (long)v[0];
-        s->launches = (long)v[1];
-        s->refused = (long)v[2];
-        s->throttled = (long)v[3];
-        s->interruptions = (long)v[4];
-        s->decisions = (long)v[5];
-    }
-done:
-    free(pol);
-    free(lab);
-    return st;
+    return SC_OK;
 }
 
 /* Name of child k of g (by name order), malloc'd. */
@@ -682,10 +607,11 @@ void sc_results_file_free(sc_results_file *f)
 sc_status sc_results_read(const char *path, sc_results_file **out, sc_error *err)
 {
     *out = NULL;
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     sc_results_file *f = calloc(1, sizeof *f);
     if (!f)
         return sc_error_set(err, SC_ERR_NOMEM, path, "out of memory");
+    sc_h5_quiet quiet;
+    sc_h5_quiet_begin(&quiet);
     snprintf(f->path, sizeof f->path, "%s", path);
     rd rr = {.path = path, .err = err, .f = f}, *r = &rr;
     sc_status st = SC_OK;
@@ -767,6 +693,7 @@ done:
         H5Gclose(runs);
     if (h >= 0)
         H5Fclose(h);
+    sc_h5_quiet_end(&quiet);
     free(schema);
     if (st) {
         sc_results_file_free(f);
@@ -782,45 +709,37 @@ sc_status sc_results_read_series(const char *path, const char *group, const char
 {
     *out = NULL;
     *n = 0;
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     char dpath[2048];
     snprintf(dpath, sizeof dpath, "%s%sruns/%s/series/%s/%s/%s", group,
              group[0] && group[strlen(group) - 1] == '/' ? "" : "/", label, app, region, name);
-    hid_t h = H5Fis_hdf5(path) > 0 ? H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT) : -1;
-    if (h < 0)
-        return sc_error_set(err, SC_ERR_IO, path, "cannot open the results file");
+    sc_h5_quiet quiet;
+    sc_h5_quiet_begin(&quiet);
     sc_status st = SC_OK;
-    hid_t d = -1, sp = -1;
-    if ((d = H5Dopen2(h, dpath, H5P_DEFAULT)) < 0) {
+    hid_t h = H5Fis_hdf5(path) > 0 ? H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT) : -1;
+    if (h < 0) {
+        st = sc_error_set(err, SC_ERR_IO, path, "cannot open the results file");
+        goto done;
+    }
+    hsize_t dims[1];
+    void *v = NULL;
+    int rc = sc_h5_read_nd(h, dpath, H5T_NATIVE_DOUBLE, sizeof(double), 1, NULL, dims, &v);
+    if (rc == -1) {
         char where[2200];
         snprintf(where, sizeof where, "%s: %s", path, dpath);
         st = sc_error_set(err, SC_ERR_NOTFOUND, where,
                           "no such series (was the run written with per-step output?)");
-        goto done;
-    }
-    sp = H5Dget_space(d);
-    hssize_t np = H5Sget_simple_extent_npoints(sp);
-    if (np < 0) {
-        st = sc_error_set(err, SC_ERR_INPUT, path, "%s: unreadable dataspace", dpath);
-        goto done;
-    }
-    double *v = malloc((size_t)(np ? np : 1) * sizeof *v);
-    if (!v) {
+    } else if (rc == -3) {
         st = sc_error_set(err, SC_ERR_NOMEM, path, "out of memory");
-        goto done;
+    } else if (rc < 0) {
+        st = sc_error_set(err, SC_ERR_INPUT, path, "%s: not a readable 1-D numeric series",
+                          dpath);
+    } else {
+        *out = v;
+        *n = (size_t)dims[0];
     }
-    if (np && H5Dread(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) < 0) {
-        free(v);
-        st = sc_error_set(err, SC_ERR_INPUT, path, "%s: cannot read", dpath);
-        goto done;
-    }
-    *out = v;
-    *n = (size_t)np;
 done:
-    if (sp >= 0)
-        H5Sclose(sp);
-    if (d >= 0)
-        H5Dclose(d);
-    H5Fclose(h);
+    if (h >= 0)
+        H5Fclose(h);
+    sc_h5_quiet_end(&quiet);
     return st;
 }

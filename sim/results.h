@@ -71,6 +71,7 @@
 #include <stdint.h>
 
 #include "sculpt/scenario.h"
+#include "results_schema.h"
 #include "sim.h"
 
 #define SC_RESULTS_SCHEMA "sculpt-results"
@@ -79,16 +80,21 @@
 
 /* ---- summary table metrics (sweeps, compare, reports) ------------------------------ */
 
+/* The SC_RF_SWEEP rows of the schema table (results_schema.h), in table order; the
+ * names below index them for the code that formats one metric in particular. */
 typedef enum sc_summary_metric {
     SC_SM_COST = 0,       /* cost_usd */
     SC_SM_PENALISED = 1,  /* penalised_cost_usd */
     SC_SM_SLO = 2,        /* slo_attainment (fraction) */
     SC_SM_VIOLATION = 3,  /* violation_minutes */
     SC_SM_UNSERVED = 4,   /* unserved_fraction */
-    SC_SUMMARY_METRICS = 5
+    SC_SUMMARY_METRICS = SC_RESULTS_N_SWEEP
 } sc_summary_metric;
+_Static_assert(SC_SM_UNSERVED + 1 == SC_SUMMARY_METRICS,
+               "SC_SM_* must name every SC_RF_SWEEP row of results_schema.h");
 
-/* "cost_usd", "penalised_cost_usd", ...: the names used in files and JSON. */
+/* "cost_usd", "penalised_cost_usd", ...: the names used in files and JSON (the
+ * schema table's names). */
 const char *sc_summary_metric_name(sc_summary_metric m);
 /* The metric's value in a run summary. */
 double sc_summary_metric_value(const sc_run_summary *s, sc_summary_metric m);

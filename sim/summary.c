@@ -1,13 +1,17 @@
 /*
  * summary.c - a run's summary as JSON: the objects `sculpt run --json` prints and the
- * embedding API returns (sc_run_json, simulator.h).  Keys and their order are the
- * README's; cJSON prints numbers with up to 17 significant digits, so the text carries
- * the doubles exactly.
+ * embedding API returns (sc_run_json, simulator.h).  The keys, their order and which of
+ * them are printed come from the schema table (results_schema.h: the JSON and JSON_POS
+ * columns); the order is the README's and tests/golden's.  A key flagged
+ * SC_RF_JSON_IF_NUM (lower_bound_usd) is left out when its value is NaN.  cJSON prints
+ * numbers with up to 17 significant digits, so the text carries the doubles exactly.
  */
+#include <math.h>
 #include <stdlib.h>
 
 #include <cjson/cJSON.h>
 
+#include "results_schema.h"
 #include "sculpt/simulator.h"
 
 static cJSON *summary_object(const sc_run_summary *s)
@@ -15,26 +19,25 @@ static cJSON *summary_object(const sc_run_summary *s)
     cJSON *o = cJSON_CreateObject();
     if (!o)
         return NULL;
-    cJSON_AddStringToObject(o, "policy", s->label);
-    cJSON_AddStringToObject(o, "type", s->policy);
-    cJSON_AddNumberToObject(o, "cost_usd", s->cost_usd);
-    cJSON_AddNumberToObject(o, "cost_on_demand_usd", s->cost_by_option[SC_PURCHASE_ONDEMAND]);
-    cJSON_AddNumberToObject(o, "cost_reserved_usd", s->cost_by_option[SC_PURCHASE_RESERVED]);
-    cJSON_AddNumberToObject(o, "cost_spot_usd", s->cost_by_option[SC_PURCHASE_SPOT]);
-    cJSON_AddNumberToObject(o, "egress_usd", s->egress_usd);
-    cJSON_AddNumberToObject(o, "penalty_usd", s->penalty_usd);
-    cJSON_AddNumberToObject(o, "penalised_cost_usd", s->penalised_cost_usd);
-    cJSON_AddNumberToObject(o, "slo_attainment", s->slo_attainment);
-    cJSON_AddNumberToObject(o, "violation_minutes", s->violation_minutes);
-    cJSON_AddNumberToObject(o, "unserved_fraction", s->unserved_fraction);
-    cJSON_AddNumberToObject(o, "idle_capacity_hours", s->idle_capacity_hours);
-    cJSON_AddNumberToObject(o, "actions", (double)s->actions);
-    if (s->lower_bound_usd == s->lower_bound_usd)
-        cJSON_AddNumberToObject(o, "lower_bound_usd", s->lower_bound_usd);
-    cJSON_AddNumberToObject(o, "launches", (double)s->launches);
-    cJSON_AddNumberToObject(o, "refused", (double)s->refused);
-    cJSON_AddNumberToObject(o, "throttled", (double)s->throttled);
-    cJSON_AddNumberToObject(o, "interruptions", (double)s->interruptions);
+    int max = sc_results_json_max_pos();
+    for (int pos = 1; pos <= max; pos++) {
+        const sc_results_field *f = sc_results_field_by_json_pos(pos);
+        if (!f || !(f->flags & SC_RF_JSON))
+            continue;
+        cJSON *item;
+        if (f->type == SC_RF_STR) {
+            item = cJSON_AddStringToObject(o, f->json, sc_results_field_string(s, f));
+        } else {
+            double v = sc_results_field_number(s, f);
+            if ((f->flags & SC_RF_JSON_IF_NUM) && isnan(v))
+                continue;
+            item = cJSON_AddNumberToObject(o, f->json, v);
+        }
+        if (!item) {
+            cJSON_Delete(o);
+            return NULL;
+        }
+    }
     return o;
 }
 

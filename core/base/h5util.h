@@ -1,0 +1,154 @@
+/*
+ * h5util.h - the one set of HDF5 helpers of sculpt (internal: not installed).
+ *
+ * The library's public headers never include <hdf5.h>: a caller of libsculpt does not
+ * need HDF5's headers.  Modules that read or write HDF5 (tsdb, the WIV writer, the
+ * results files, the report) include this header by path ("../base/h5util.h",
+ * "../core/base/h5util.h") and nothing else of HDF5 beyond <hdf5.h> itself.
+ *
+ * What is here, and the rules it keeps:
+ *   - Error printing.  HDF5 prints its error stack to stderr by default.  The library
+ *     turns that off for its OWN calls only: sc_h5_quiet_begin() saves the automatic
+ *     error function of this thread's default error stack and disables it,
+ *     sc_h5_quiet_end() puts the saved one back.  A host process's handler is never
+ *     replaced for longer than one library call (never H5Eset_auto2 process-wide).
+ *     Every public function of a module that calls HDF5 brackets its work with the pair.
+ *   - Reproducible bytes.  Files, groups and datasets are created with object time
+ *     tracking off; sc_h5_file_create() takes a fixed library-version range (the files
+ *     of each kind keep the range they were always written with, so bytes do not change).
+ *   - Never trust a stored length.  A string's or dataset's byte count as claimed by the
+ *     file is checked before anything is allocated: attribute data is stored
+ *     uncompressed in the object header, so a string attribute can hold no more bytes
+ *     than the file has; dataset data may be deflate-compressed, and deflate expands at
+ *     most SC_H5_MAX_EXPANSION times, so a dataset can hold no more than that many times
+ *     the file's size.  A larger claim is refused (-2) without allocating.
+ *
+ * Return codes of the int helpers: 0 done; -1 the object is absent; -2 it is present
+ * but not of the kind asked for (class, rank, shape, size bound) or HDF5 failed;
+ * -3 out of memory.  Writers return 0 or -1.
+ *
+ * Ownership: every `char **out` / `void **out` is malloc'd and freed by the caller with
+ * free() (string lists with sc_h5_strlist_free).
+ */
+#ifndef SCULPT_H5UTIL_H
+#define SCULPT_H5UTIL_H
+
+#include <hdf5.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Upper bound of deflate's expansion (zlib technical details: at most 1032:1). */
+#define SC_H5_MAX_EXPANSION 1032u
+
+/* ---- error printing, scoped ----------------------------------------------------- */
+
+typedef struct sc_h5_quiet {
+    H5E_auto2_t fn;   /* the host's automatic error function (may be NULL) */
+    void *data;       /* its client data */
+    int saved;        /* 1 when fn/data hold the saved values */
+} sc_h5_quiet;
+
+/* Save this thread's automatic error function and switch printing off. */
+void sc_h5_quiet_begin(sc_h5_quiet *q);
+/* Put the saved function back (no-op when nothing was saved). */
+void sc_h5_quiet_end(sc_h5_quiet *q);
+
+/* The innermost message on this thread's error stack (the most specific cause) into
+ * buf, "" when the stack is empty; clears the stack.  Returns buf. */
+const char *sc_h5_reason(char *buf, size_t len);
+
+/* Close any HDF5 id by its type; negative ids are ignored. */
+void sc_h5_close(hid_t id);
+
+/* ---- files, groups ---------------------------------------------------------------- */
+
+typedef enum sc_h5_libver {
+    SC_H5_LIBVER_DEFAULT = 0,  /* HDF5's default range (earliest, latest): results files */
+    SC_H5_LIBVER_V18 = 1       /* (1.8, 1.8): the series store */
+} sc_h5_libver;
+
+/* File access properties with the given version range (close with H5Pclose), or -1. */
+hid_t sc_h5_fapl(sc_h5_libver v);
+/* Create (truncate) path with object time tracking off and the version range v.
+ * Returns the file id or -1. */
+hid_t sc_h5_file_create(const char *path, sc_h5_libver v);
+/* Create a group with time tracking off; -1 on failure. */
+hid_t sc_h5_group_create(hid_t parent, const char *name);
+/* Dataset creation properties with time tracking off (close with H5Pclose), or -1. */
+hid_t sc_h5_dcpl(void);
+
+/* 1 if every link of the relative or absolute path exists (each level is checked, so
+ * a missing parent is "no", not an error), else 0. */
+int sc_h5_exists(hid_t loc, const char *path);
+
+/* ---- attributes --------------------------------------------------------------------- */
+
+/* How a fixed-length string attribute or dataset is sized in the file. */
+typedef enum sc_h5_strsize {
+    SC_H5_STR_EXACT = 0,  /* strlen bytes (1 for ""), null-terminated pad: results files */
+    SC_H5_STR_NUL = 1     /* strlen + 1 bytes, the NUL stored: store, WIV */
+} sc_h5_strsize;
+
+/* Write (replace) a scalar fixed-length ASCII string attribute. */
+int sc_h5_attr_write_str(hid_t obj, const char *name, const char *val, sc_h5_strsize how);
+/* Write (replace) a scalar numeric attribute stored as file_type from *val of mem_type. */
+int sc_h5_attr_write_num(hid_t obj, const char *name, hid_t file_type, hid_t mem_type,
+                         const void *val);
+int sc_h5_attr_write_i64(hid_t obj, const char *name, hid_t file_type, int64_t v);
+int sc_h5_attr_write_f64(hid_t obj, const char *name, hid_t file_type, double v);
+
+/* Read a scalar string attribute (fixed or variable length) into *out (malloc'd). */
+int sc_h5_attr_read_str(hid_t obj, const char *name, char **out);
+/* The same into buf[cap] (truncated to fit; buf is "" on failure). */
+int sc_h5_attr_read_strbuf(hid_t obj, const char *name, char *buf, size_t cap);
+/* Read a scalar integer or float attribute converted to mem_type. */
+int sc_h5_attr_read_num(hid_t obj, const char *name, hid_t mem_type, void *out);
+/* Read a scalar attribute that must be of integer class. */
+int sc_h5_attr_read_int(hid_t obj, const char *name, int64_t *out);
+
+/* ---- datasets ----------------------------------------------------------------------- */
+
+/* Storage of a numeric dataset. */
+typedef struct sc_h5_dsopt {
+    hsize_t chunk_rows;  /* 0: contiguous; else rows (first dimension) per chunk, capped
+                            at the row count; an empty dataset stays contiguous */
+    int shuffle;         /* 1: shuffle filter before deflate */
+    int deflate;         /* 0: none, else the deflate level 1..9 */
+} sc_h5_dsopt;
+
+/* Write a numeric dataset of rank 1..4 with dims[rank], stored as file_type, from
+ * data of mem_type (row-major).  opt may be NULL (contiguous, no filter). */
+int sc_h5_write_nd(hid_t loc, const char *name, int rank, const hsize_t *dims,
+                   hid_t file_type, hid_t mem_type, const void *data, const sc_h5_dsopt *opt);
+
+/* The same, leaving the dataset open (for attributes written before it is closed, as
+ * existing files were): the caller closes the id; -1 on failure. */
+hid_t sc_h5_write_nd_open(hid_t loc, const char *name, int rank, const hsize_t *dims,
+                          hid_t file_type, hid_t mem_type, const void *data,
+                          const sc_h5_dsopt *opt);
+
+/* Read a numeric dataset of rank `rank` (integer or float class) into a malloc'd
+ * array of mem_type elements of elsize bytes; dims[rank] receives its shape.  When
+ * `expect` is non-NULL the shape must equal expect[rank] (else -2). */
+int sc_h5_read_nd(hid_t loc, const char *name, hid_t mem_type, size_t elsize, int rank,
+                  const hsize_t *expect, hsize_t *dims, void **out);
+/* Read a 1-D numeric dataset of exactly n elements into buf[n] (caller's). */
+int sc_h5_read_1d_into(hid_t loc, const char *name, hid_t mem_type, hsize_t n, void *buf);
+
+/* Write a scalar fixed-length string dataset (size strlen, 1 for "", null-terminated
+ * pad: the results files' layout). */
+int sc_h5_write_string(hid_t loc, const char *name, const char *text);
+/* Read a scalar string dataset (fixed or variable length) into *out (malloc'd). */
+int sc_h5_read_string(hid_t loc, const char *name, char **out);
+
+/* Write n strings as a 1-D fixed-length string dataset.  width 0: the longest string
+ * (at least 1) with null padding (results files); width > 0: that width with
+ * null-terminated padding (each string must be shorter than width). */
+int sc_h5_write_strlist(hid_t loc, const char *name, const char *const *v, size_t n,
+                        size_t width);
+/* Read a 1-D string dataset (fixed or variable length) into *out[*n] (malloc'd
+ * strings; free with sc_h5_strlist_free). */
+int sc_h5_read_strlist(hid_t loc, const char *name, char ***out, size_t *n);
+void sc_h5_strlist_free(char **v, size_t n);
+
+#endif
