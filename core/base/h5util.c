@@ -229,6 +229,19 @@ int sc_h5_attr_write_f64(hid_t obj, const char *name, hid_t file_type, double v)
     return sc_h5_attr_write_num(obj, name, file_type, H5T_NATIVE_DOUBLE, &v);
 }
 
+/* 1 if the variable-length data of dataset d (read as mt) fits in the file: the global
+ * heap that holds it is not compressed.  HDF5 sums the stored lengths without reading
+ * the data.  (An attribute has no such query: HDF5 allocates a variable-length
+ * attribute string itself; sculpt writes fixed-length ones, which are bounded.) */
+static int vlen_ok(hid_t d, hid_t mt)
+{
+    hid_t sp = H5Dget_space(d);
+    hsize_t need = 0;
+    int ok = sp >= 0 && H5Dvlen_get_buf_size(d, mt, sp, &need) >= 0 && size_ok(d, 1, need, 0);
+    sc_h5_close(sp);
+    return ok;
+}
+
 /* Read one string element of file type ft from an attribute (is_attr) or a dataset
  * into a malloc'd string. */
 static int read_one_string(hid_t id, int is_attr, hid_t ft, char **out)
@@ -239,7 +252,9 @@ static int read_one_string(hid_t id, int is_attr, hid_t ft, char **out)
         return -2;
     if (H5Tis_variable_str(ft) > 0) {
         char *p = NULL;
-        if (H5Tset_size(mt, H5T_VARIABLE) >= 0 &&
+        if (H5Tset_size(mt, H5T_VARIABLE) < 0 || (!is_attr && !vlen_ok(id, mt)))
+            goto out;
+        if (
             (is_attr ? H5Aread(id, mt, &p) : H5Dread(id, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, &p)) >=
                 0) {
             *out = strdup(p ? p : "");
@@ -565,7 +580,7 @@ int sc_h5_read_strlist(hid_t loc, const char *name, char ***out, size_t *n_out)
             rc = -3;
             goto out;
         }
-        if (H5Tset_size(mt, H5T_VARIABLE) < 0 ||
+        if (H5Tset_size(mt, H5T_VARIABLE) < 0 || (n && !vlen_ok(d, mt)) ||
             (n && H5Dread(d, mt, H5S_ALL, H5S_ALL, H5P_DEFAULT, tmp) < 0)) {
             free(tmp);
             goto out;

@@ -23,6 +23,8 @@
 #include "sculpt/fsutil.h"
 #include "sculpt/json.h"
 
+#include "../base/h5util.h"
+
 const int64_t sc_wiv_summary_lead_ms[SC_WIV_NSUMMARY] = {3600000, 6 * 3600000,
                                                           24 * 3600000};
 
@@ -488,56 +490,23 @@ done:
 
 /* ---- HDF5 ---------------------------------------------------------------------------- */
 
+/* Datasets and attributes through core/base/h5util (times off: the same WIV gives the
+ * same bytes). */
 static herr_t write_ds(hid_t loc, const char *name, int rank, const hsize_t *dims,
                        const double *v)
 {
-    hid_t sp = H5Screate_simple(rank, dims, NULL);
-    if (sp < 0)
+    return sc_h5_write_nd(loc, name, rank, dims, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, v, NULL);
+}
+
+static herr_t write_names(hid_t loc, const char *name, char (*v)[SC_WIV_NAME_MAX], size_t n)
+{
+    const char **p = malloc((n ? n : 1) * sizeof *p);
+    if (!p)
         return -1;
-    /* No object times: the same WIV gives the same bytes. */
-    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
-    hid_t ds = dcpl < 0 || H5Pset_obj_track_times(dcpl, 0) < 0
-                   ? -1
-                   : H5Dcreate2(loc, name, H5T_IEEE_F64LE, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
-    herr_t r = ds < 0 ? -1 : H5Dwrite(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v);
-    if (ds >= 0)
-        H5Dclose(ds);
-    if (dcpl >= 0)
-        H5Pclose(dcpl);
-    H5Sclose(sp);
-    return r;
-}
-
-static herr_t write_attr_i64(hid_t loc, const char *name, int64_t v)
-{
-    hid_t sp = H5Screate(H5S_SCALAR);
-    hid_t at = H5Acreate2(loc, name, H5T_STD_I64LE, sp, H5P_DEFAULT, H5P_DEFAULT);
-    herr_t r = at < 0 ? -1 : H5Awrite(at, H5T_NATIVE_INT64, &v);
-    if (at >= 0)
-        H5Aclose(at);
-    H5Sclose(sp);
-    return r;
-}
-
-static herr_t write_names(hid_t loc, const char *name, const char (*v)[SC_WIV_NAME_MAX],
-                          size_t n)
-{
-    hid_t t = H5Tcopy(H5T_C_S1);
-    H5Tset_size(t, SC_WIV_NAME_MAX);
-    H5Tset_strpad(t, H5T_STR_NULLTERM);
-    hsize_t d = n;
-    hid_t sp = H5Screate_simple(1, &d, NULL);
-    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
-    hid_t ds = dcpl < 0 || H5Pset_obj_track_times(dcpl, 0) < 0
-                   ? -1
-                   : H5Dcreate2(loc, name, t, sp, H5P_DEFAULT, dcpl, H5P_DEFAULT);
-    herr_t r = ds < 0 ? -1 : H5Dwrite(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, v);
-    if (ds >= 0)
-        H5Dclose(ds);
-    if (dcpl >= 0)
-        H5Pclose(dcpl);
-    H5Sclose(sp);
-    H5Tclose(t);
+    for (size_t i = 0; i < n; i++)
+        p[i] = v[i];
+    herr_t r = sc_h5_write_strlist(loc, name, p, n, SC_WIV_NAME_MAX);
+    free(p);
     return r;
 }
 
@@ -567,47 +536,34 @@ sc_status sc_wiv_write_hdf5(const sc_wiv *w, const char *path, sc_error *err)
         free(sq);
         return st;
     }
-    H5E_auto2_t old_fn;
-    void *old_data;
-    H5Eget_auto2(H5E_DEFAULT, &old_fn, &old_data);
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);   /* errors are reported through sc_error */
-    hid_t f = H5Fcreate(af.tmp, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    sc_h5_quiet quiet;   /* errors are reported through sc_error */
+    sc_h5_quiet_begin(&quiet);
+    /* times off on the root group too (the file was written with HDF5's defaults
+     * before: its root group carried a modification time) */
+    hid_t f = sc_h5_file_create(af.tmp, SC_H5_LIBVER_DEFAULT);
     herr_t r = f < 0 ? -1 : 0;
-    if (r >= 0) {
-        hid_t sp = H5Screate(H5S_SCALAR), t = H5Tcopy(H5T_C_S1);
-        H5Tset_size(t, 11);
-        hid_t at = H5Acreate2(f, "format", t, sp, H5P_DEFAULT, H5P_DEFAULT);
-        r = at < 0 ? -1 : H5Awrite(at, t, "sculpt-wiv");
-        if (at >= 0)
-            H5Aclose(at);
-        H5Tclose(t);
-        H5Sclose(sp);
-    }
     if (r >= 0)
-        r = write_attr_i64(f, "version", 1);
+        r = sc_h5_attr_write_str(f, "format", "sculpt-wiv", SC_H5_STR_NUL);
     if (r >= 0)
-        r = write_attr_i64(f, "origin_ms", w->origin_ms);
+        r = sc_h5_attr_write_i64(f, "version", H5T_STD_I64LE, 1);
     if (r >= 0)
-        r = write_attr_i64(f, "step_ms", w->step_ms);
+        r = sc_h5_attr_write_i64(f, "origin_ms", H5T_STD_I64LE, w->origin_ms);
+    if (r >= 0)
+        r = sc_h5_attr_write_i64(f, "step_ms", H5T_STD_I64LE, w->step_ms);
     hsize_t dq = w->nq, d3[3] = {w->n_apps, w->n_geos, w->steps},
             d4[4] = {w->n_apps, w->n_geos, w->steps, w->nq};
     if (r >= 0)
         r = write_ds(f, "quantiles", 1, &dq, w->q);
     if (r >= 0)
-        r = write_names(f, "apps", (const char(*)[SC_WIV_NAME_MAX])w->apps, w->n_apps);
+        r = write_names(f, "apps", w->apps, w->n_apps);
     if (r >= 0)
-        r = write_names(f, "geos", (const char(*)[SC_WIV_NAME_MAX])w->geos, w->n_geos);
+        r = write_names(f, "geos", w->geos, w->n_geos);
     if (r >= 0)
         r = write_ds(f, "mean", 3, d3, w->mean);
     if (r >= 0)
         r = write_ds(f, "quant", 4, d4, w->quant);
     if (r >= 0) {
-        hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE);
-        hid_t gs = gcpl < 0 || H5Pset_obj_track_times(gcpl, 0) < 0
-                       ? -1
-                       : H5Gcreate2(f, "summary", H5P_DEFAULT, gcpl, H5P_DEFAULT);
-        if (gcpl >= 0)
-            H5Pclose(gcpl);
+        hid_t gs = sc_h5_group_create(f, "summary");
         double lead[SC_WIV_NSUMMARY];
         for (int k = 0; k < SC_WIV_NSUMMARY; k++)
             lead[k] = (double)sc_wiv_summary_lead_ms[k];
@@ -623,7 +579,7 @@ sc_status sc_wiv_write_hdf5(const sc_wiv *w, const char *path, sc_error *err)
     }
     if (f >= 0 && H5Fclose(f) < 0)
         r = -1;
-    H5Eset_auto2(H5E_DEFAULT, old_fn, old_data);
+    sc_h5_quiet_end(&quiet);
     free(sm);
     free(sq);
     if (r < 0) {
@@ -633,89 +589,48 @@ sc_status sc_wiv_write_hdf5(const sc_wiv *w, const char *path, sc_error *err)
     return sc_atomic_commit(&af, err);
 }
 
-/* Read dataset name of the given rank; dims_out receives its shape.  The caller frees
- * *out.  Returns -1 when absent or of another rank. */
+/* Read dataset name of the given rank (bounded by the file size, h5util.h); dims
+ * receives its shape.  The caller frees *out.  Returns -1 when absent or malformed. */
 static int read_ds(hid_t f, const char *name, int rank, hsize_t *dims, double **out)
 {
+    void *v = NULL;
     *out = NULL;
-    if (H5Lexists(f, name, H5P_DEFAULT) <= 0)
+    if (sc_h5_read_nd(f, name, H5T_NATIVE_DOUBLE, sizeof(double), rank, NULL, dims, &v) < 0)
         return -1;
-    hid_t ds = H5Dopen2(f, name, H5P_DEFAULT);
-    if (ds < 0)
-        return -1;
-    hid_t sp = H5Dget_space(ds);
-    int ok = sp >= 0 && H5Sget_simple_extent_ndims(sp) == rank &&
-             H5Sget_simple_extent_dims(sp, dims, NULL) == rank;
-    size_t n = 1;
-    for (int i = 0; ok && i < rank; i++)
-        n *= (size_t)dims[i];
-    double *v = ok ? malloc((n ? n : 1) * sizeof *v) : NULL;
-    ok = ok && v && H5Dread(ds, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0;
-    if (sp >= 0)
-        H5Sclose(sp);
-    H5Dclose(ds);
-    if (!ok) {
-        free(v);
-        return -1;
-    }
     *out = v;
     return 0;
 }
 
+/* A non-empty list of names, each shorter than SC_WIV_NAME_MAX. */
 static int read_names(hid_t f, const char *name, char (**out)[SC_WIV_NAME_MAX], size_t *n)
 {
     *out = NULL;
-    if (H5Lexists(f, name, H5P_DEFAULT) <= 0)
+    char **s = NULL;
+    size_t d = 0;
+    if (sc_h5_read_strlist(f, name, &s, &d) < 0)
         return -1;
-    hid_t ds = H5Dopen2(f, name, H5P_DEFAULT);
-    if (ds < 0)
+    int ok = d > 0;
+    for (size_t i = 0; ok && i < d; i++)
+        ok = strlen(s[i]) < SC_WIV_NAME_MAX;
+    char(*v)[SC_WIV_NAME_MAX] = ok ? calloc(d, sizeof *v) : NULL;
+    for (size_t i = 0; v && i < d; i++)
+        memcpy(v[i], s[i], strlen(s[i]));
+    sc_h5_strlist_free(s, d);
+    if (!v)
         return -1;
-    hid_t sp = H5Dget_space(ds);
-    hsize_t d = 0;
-    int ok = sp >= 0 && H5Sget_simple_extent_ndims(sp) == 1 &&
-             H5Sget_simple_extent_dims(sp, &d, NULL) == 1 && d > 0;
-    hid_t t = H5Tcopy(H5T_C_S1);
-    H5Tset_size(t, SC_WIV_NAME_MAX);
-    H5Tset_strpad(t, H5T_STR_NULLTERM);
-    char(*v)[SC_WIV_NAME_MAX] = ok ? calloc((size_t)d, sizeof *v) : NULL;
-    ok = ok && v && H5Dread(ds, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0;
-    H5Tclose(t);
-    if (sp >= 0)
-        H5Sclose(sp);
-    H5Dclose(ds);
-    if (!ok) {
-        free(v);
-        return -1;
-    }
-    for (hsize_t i = 0; i < d; i++)
-        v[i][SC_WIV_NAME_MAX - 1] = '\0';
     *out = v;
-    *n = (size_t)d;
+    *n = d;
     return 0;
-}
-
-static int read_attr_i64(hid_t f, const char *name, int64_t *v)
-{
-    if (H5Aexists(f, name) <= 0)
-        return -1;
-    hid_t at = H5Aopen(f, name, H5P_DEFAULT);
-    if (at < 0)
-        return -1;
-    int r = H5Aread(at, H5T_NATIVE_INT64, v) >= 0 ? 0 : -1;
-    H5Aclose(at);
-    return r;
 }
 
 sc_status sc_wiv_read_hdf5(const char *path, sc_wiv **out, sc_error *err)
 {
     *out = NULL;
-    H5E_auto2_t old_fn;
-    void *old_data;
-    H5Eget_auto2(H5E_DEFAULT, &old_fn, &old_data);
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);   /* errors are reported through sc_error */
+    sc_h5_quiet quiet;   /* errors are reported through sc_error */
+    sc_h5_quiet_begin(&quiet);
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     if (f < 0) {
-        H5Eset_auto2(H5E_DEFAULT, old_fn, old_data);
+        sc_h5_quiet_end(&quiet);
         return sc_error_set(err, SC_ERR_IO, path, "cannot open as HDF5");
     }
     sc_status st = SC_OK;
@@ -726,10 +641,10 @@ sc_status sc_wiv_read_hdf5(const char *path, sc_wiv **out, sc_error *err)
     hsize_t dq[1], d3[3], d4[4];
     sc_wiv *w = NULL;
     const char *what = NULL;
-    if (read_attr_i64(f, "version", &version) < 0 || version != 1)
+    if (sc_h5_attr_read_int(f, "version", &version) < 0 || version != 1)
         what = "attribute version (expected 1)";
-    else if (read_attr_i64(f, "origin_ms", &origin) < 0 ||
-             read_attr_i64(f, "step_ms", &step) < 0)
+    else if (sc_h5_attr_read_int(f, "origin_ms", &origin) < 0 ||
+             sc_h5_attr_read_int(f, "step_ms", &step) < 0)
         what = "attributes origin_ms, step_ms";
     else if (read_ds(f, "quantiles", 1, dq, &q) < 0 || dq[0] > SC_WIV_MAX_QUANTILES)
         what = "dataset /quantiles (at most 16 levels)";
@@ -776,7 +691,7 @@ sc_status sc_wiv_read_hdf5(const char *path, sc_wiv **out, sc_error *err)
         }
     }
     H5Fclose(f);
-    H5Eset_auto2(H5E_DEFAULT, old_fn, old_data);
+    sc_h5_quiet_end(&quiet);
     free(q);
     free(mean);
     free(quant);

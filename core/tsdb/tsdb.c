@@ -13,7 +13,9 @@
  *   - names match [A-Za-z0-9_.-]{1,63} and are neither "." nor "..";
  *   - object time tracking is off on every group and dataset we create, so the same
  *     sequence of appends gives the same bytes (checked by tests/test_tsdb.c);
- *   - HDF5's automatic error printing is off; every HDF5 failure is turned into an
+ *   - HDF5's automatic error printing is off during our calls only (each public
+ *     function brackets its work with sc_h5_quiet_begin/end, core/base/h5util.h, so a
+ *     host's own handler stays in place); every HDF5 failure is turned into an
  *     sc_error naming the file (and the series), with the innermost HDF5 message.
  *
  * Range reads binary-search t by reading single elements through a hyperslab (the HDF5
@@ -30,6 +32,8 @@
 
 #include <hdf5.h>
 
+#include "../base/h5util.h"
+
 #define SC_TSDB_SCHEMA "sculpt-tsdb"
 #define SC_TSDB_SCHEMA_VERSION 1
 #define SC_TSDB_CHUNK 4096        /* samples per chunk */
@@ -44,63 +48,6 @@ struct sc_tsdb {
 };
 
 /* ---------------------------------------------------------------- helpers */
-
-typedef struct {
-    char *buf;
-    size_t len;
-} h5_msg;
-
-static herr_t h5_walk_cb(unsigned n, const H5E_error2_t *e, void *data)
-{
-    h5_msg *m = data;
-    if (n == 0 && e && e->desc)
-        snprintf(m->buf, m->len, "%s", e->desc);
-    return 0;
-}
-
-/* The innermost message on the HDF5 error stack (the most specific cause), or "". */
-static const char *h5_reason(char *buf, size_t len)
-{
-    h5_msg m = {buf, len};
-    buf[0] = '\0';
-    H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, h5_walk_cb, &m);
-    H5Eclear2(H5E_DEFAULT);
-    return buf;
-}
-
-static void h5_quiet(void)
-{
-    H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
-}
-
-/* File access properties: objects are written in the HDF5 1.8 format (version 2 object
- * headers, which record "times not tracked" as a header flag that readers such as h5py
- * report, and are more compact than 1.6-style headers); readable by HDF5 >= 1.8. */
-static hid_t make_fapl(void)
-{
-    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
-    if (fapl >= 0 && H5Pset_libver_bounds(fapl, H5F_LIBVER_V18, H5F_LIBVER_V18) < 0) {
-        H5Pclose(fapl);
-        return -1;
-    }
-    return fapl;
-}
-
-static void h5_close_id(hid_t id)
-{
-    if (id < 0)
-        return;
-    switch (H5Iget_type(id)) {
-    case H5I_GROUP: H5Gclose(id); break;
-    case H5I_DATASET: H5Dclose(id); break;
-    case H5I_DATASPACE: H5Sclose(id); break;
-    case H5I_DATATYPE: H5Tclose(id); break;
-    case H5I_ATTR: H5Aclose(id); break;
-    case H5I_GENPROP_LST: H5Pclose(id); break;
-    case H5I_FILE: H5Fclose(id); break;
-    default: break;
-    }
-}
 
 int sc_tsdb_name_valid(const char *name)
 {
@@ -148,128 +95,6 @@ static void where_key(const sc_tsdb *db, const sc_series_key *key, char *buf, si
              key->metric);
 }
 
-static hid_t make_gcpl(void)
-{
-    hid_t gcpl = H5Pcreate(H5P_GROUP_CREATE);
-    if (gcpl >= 0 && H5Pset_obj_track_times(gcpl, 0) < 0) {
-        H5Pclose(gcpl);
-        return -1;
-    }
-    return gcpl;
-}
-
-static herr_t write_str_attr(hid_t obj, const char *name, const char *value)
-{
-    herr_t rc = -1;
-    hid_t type = -1, space = -1, attr = -1;
-    if (H5Aexists(obj, name) > 0 && H5Adelete(obj, name) < 0)
-        return -1;
-    type = H5Tcopy(H5T_C_S1);
-    if (type < 0 || H5Tset_size(type, strlen(value) + 1) < 0 ||
-        H5Tset_strpad(type, H5T_STR_NULLTERM) < 0 || H5Tset_cset(type, H5T_CSET_ASCII) < 0)
-        goto out;
-    space = H5Screate(H5S_SCALAR);
-    if (space < 0)
-        goto out;
-    attr = H5Acreate2(obj, name, type, space, H5P_DEFAULT, H5P_DEFAULT);
-    if (attr < 0)
-        goto out;
-    rc = H5Awrite(attr, type, value);
-out:
-    h5_close_id(attr);
-    h5_close_id(space);
-    h5_close_id(type);
-    return rc;
-}
-
-static herr_t write_int_attr(hid_t obj, const char *name, hid_t file_type, int64_t value)
-{
-    herr_t rc = -1;
-    hid_t space = -1, attr = -1;
-    if (H5Aexists(obj, name) > 0 && H5Adelete(obj, name) < 0)
-        return -1;
-    space = H5Screate(H5S_SCALAR);
-    if (space < 0)
-        goto out;
-    attr = H5Acreate2(obj, name, file_type, space, H5P_DEFAULT, H5P_DEFAULT);
-    if (attr < 0)
-        goto out;
-    rc = H5Awrite(attr, H5T_NATIVE_INT64, &value);
-out:
-    h5_close_id(attr);
-    h5_close_id(space);
-    return rc;
-}
-
-/* Read a string attribute (fixed or variable length) into buf.  -1 if missing or not a
- * string. */
-static int read_str_attr(hid_t obj, const char *name, char *buf, size_t len)
-{
-    int rc = -1;
-    hid_t attr = -1, ftype = -1, mtype = -1, space = -1;
-    buf[0] = '\0';
-    if (H5Aexists(obj, name) <= 0)
-        return -1;
-    attr = H5Aopen(obj, name, H5P_DEFAULT);
-    if (attr < 0)
-        goto out;
-    ftype = H5Aget_type(attr);
-    space = H5Aget_space(attr);
-    if (ftype < 0 || space < 0 || H5Tget_class(ftype) != H5T_STRING ||
-        H5Sget_simple_extent_npoints(space) != 1)
-        goto out;
-    if (H5Tis_variable_str(ftype) > 0) {
-        char *s = NULL;
-        mtype = H5Tcopy(H5T_C_S1);
-        if (mtype < 0 || H5Tset_size(mtype, H5T_VARIABLE) < 0 ||
-            H5Aread(attr, mtype, &s) < 0)
-            goto out;
-        snprintf(buf, len, "%s", s ? s : "");
-        H5free_memory(s);
-        rc = 0;
-    } else {
-        size_t sz = H5Tget_size(ftype);
-        char *tmp = calloc(sz + 1, 1);
-        if (!tmp)
-            goto out;
-        mtype = H5Tcopy(ftype);
-        if (mtype >= 0 && H5Aread(attr, mtype, tmp) >= 0) {
-            snprintf(buf, len, "%s", tmp);
-            rc = 0;
-        }
-        free(tmp);
-    }
-out:
-    h5_close_id(mtype);
-    h5_close_id(space);
-    h5_close_id(ftype);
-    h5_close_id(attr);
-    return rc;
-}
-
-static int read_int_attr(hid_t obj, const char *name, int64_t *out)
-{
-    int rc = -1;
-    hid_t attr = -1, ftype = -1, space = -1;
-    if (H5Aexists(obj, name) <= 0)
-        return -1;
-    attr = H5Aopen(obj, name, H5P_DEFAULT);
-    if (attr < 0)
-        goto out;
-    ftype = H5Aget_type(attr);
-    space = H5Aget_space(attr);
-    if (ftype < 0 || space < 0 || H5Tget_class(ftype) != H5T_INTEGER ||
-        H5Sget_simple_extent_npoints(space) != 1)
-        goto out;
-    if (H5Aread(attr, H5T_NATIVE_INT64, out) >= 0)
-        rc = 0;
-out:
-    h5_close_id(space);
-    h5_close_id(ftype);
-    h5_close_id(attr);
-    return rc;
-}
-
 /* Number of elements of a 1-D dataset, or -1. */
 static hssize_t ds_len(hid_t ds)
 {
@@ -294,8 +119,8 @@ static herr_t ds_read_range(hid_t ds, hid_t mtype, hsize_t start, hsize_t count,
     if (fspace >= 0 && mspace >= 0 &&
         H5Sselect_hyperslab(fspace, H5S_SELECT_SET, &start, NULL, &count, NULL) >= 0)
         rc = H5Dread(ds, mtype, mspace, fspace, H5P_DEFAULT, buf);
-    h5_close_id(mspace);
-    h5_close_id(fspace);
+    sc_h5_close(mspace);
+    sc_h5_close(fspace);
     return rc;
 }
 
@@ -305,13 +130,13 @@ static sc_status check_schema(sc_tsdb *db, sc_error *err)
 {
     char schema[64];
     int64_t version = 0;
-    if (read_str_attr(db->file, "schema", schema, sizeof schema) < 0 ||
+    if (sc_h5_attr_read_strbuf(db->file, "schema", schema, sizeof schema) < 0 ||
         strcmp(schema, SC_TSDB_SCHEMA) != 0)
         return sc_error_set(err, SC_ERR_INPUT, db->path,
                             "HDF5 file is not a sculpt store (root attribute schema = \"%s\" "
                             "expected)",
                             SC_TSDB_SCHEMA);
-    if (read_int_attr(db->file, "schema_version", &version) < 0)
+    if (sc_h5_attr_read_int(db->file, "schema_version", &version) < 0)
         return sc_error_set(err, SC_ERR_INPUT, db->path,
                             "sculpt store without a schema_version root attribute");
     if (version != SC_TSDB_SCHEMA_VERSION)
@@ -323,20 +148,19 @@ static sc_status check_schema(sc_tsdb *db, sc_error *err)
         H5Oget_info_by_name(db->file, "series", &oi, H5P_DEFAULT) < 0 ||
         oi.type != H5O_TYPE_GROUP) {
         char r[256];
-        h5_reason(r, sizeof r);
+        sc_h5_reason(r, sizeof r);
         return sc_error_set(err, SC_ERR_INPUT, db->path,
                             "sculpt store without a /series group");
     }
     return SC_OK;
 }
 
-sc_status sc_tsdb_open(const char *path, sc_tsdb_mode mode, sc_tsdb **out, sc_error *err)
+static sc_status tsdb_open_impl(const char *path, sc_tsdb_mode mode, sc_tsdb **out, sc_error *err)
 {
     char reason[256];
     sc_status st;
-    hid_t gcpl = -1, series = -1, fapl = -1, fcpl = -1;
+    hid_t series = -1, fapl = -1;
     *out = NULL;
-    h5_quiet();
     if (!path || !*path)
         return sc_error_set(err, SC_ERR_USAGE, NULL, "empty store path");
     if (mode != SC_TSDB_READ && mode != SC_TSDB_RDWR && mode != SC_TSDB_CREATE)
@@ -348,41 +172,32 @@ sc_status sc_tsdb_open(const char *path, sc_tsdb_mode mode, sc_tsdb **out, sc_er
     snprintf(db->path, sizeof db->path, "%s", path);
     db->writable = mode != SC_TSDB_READ;
 
-    fapl = make_fapl();
+    fapl = sc_h5_fapl(SC_H5_LIBVER_V18);
     if (fapl < 0) {
         st = sc_error_set(err, SC_ERR_INTERNAL, path, "cannot make HDF5 access properties: %s",
-                          h5_reason(reason, sizeof reason));
+                          sc_h5_reason(reason, sizeof reason));
         goto fail;
     }
     if (mode == SC_TSDB_CREATE) {
         /* the root group is made from the file creation properties: no times there
-         * either */
-        fcpl = H5Pcreate(H5P_FILE_CREATE);
-        if (fcpl < 0 || H5Pset_obj_track_times(fcpl, 0) < 0) {
-            st = sc_error_set(err, SC_ERR_INTERNAL, path, "cannot make HDF5 properties: %s",
-                              h5_reason(reason, sizeof reason));
-            goto fail;
-        }
-        db->file = H5Fcreate(path, H5F_ACC_TRUNC, fcpl, fapl);
+         * either (sc_h5_file_create) */
+        db->file = sc_h5_file_create(path, SC_H5_LIBVER_V18);
         if (db->file < 0) {
             st = sc_error_set(err, SC_ERR_IO, path, "cannot create HDF5 store: %s",
-                              h5_reason(reason, sizeof reason));
+                              sc_h5_reason(reason, sizeof reason));
             goto fail;
         }
-        gcpl = make_gcpl();
-        if (gcpl < 0 || write_str_attr(db->file, "schema", SC_TSDB_SCHEMA) < 0 ||
-            write_int_attr(db->file, "schema_version", H5T_STD_I32LE,
+        if (sc_h5_attr_write_str(db->file, "schema", SC_TSDB_SCHEMA, SC_H5_STR_NUL) < 0 ||
+            sc_h5_attr_write_i64(db->file, "schema_version", H5T_STD_I32LE,
                            SC_TSDB_SCHEMA_VERSION) < 0 ||
-            (series = H5Gcreate2(db->file, "series", H5P_DEFAULT, gcpl, H5P_DEFAULT)) < 0) {
+            (series = sc_h5_group_create(db->file, "series")) < 0) {
             st = sc_error_set(err, SC_ERR_IO, path, "cannot initialise HDF5 store: %s",
-                              h5_reason(reason, sizeof reason));
+                              sc_h5_reason(reason, sizeof reason));
             goto fail;
         }
-        h5_close_id(series);
-        h5_close_id(gcpl);
-        h5_close_id(fapl);
-        h5_close_id(fcpl);
-        *out = db;
+        sc_h5_close(series);
+        sc_h5_close(fapl);
+            *out = db;
         return SC_OK;
     }
 
@@ -392,7 +207,7 @@ sc_status sc_tsdb_open(const char *path, sc_tsdb_mode mode, sc_tsdb **out, sc_er
     }
     htri_t is = H5Fis_hdf5(path);
     if (is <= 0) {
-        h5_reason(reason, sizeof reason);
+        sc_h5_reason(reason, sizeof reason);
         st = sc_error_set(err, SC_ERR_INPUT, path,
                           "not an HDF5 file (no HDF5 signature); expected a sculpt store");
         goto fail;
@@ -401,27 +216,25 @@ sc_status sc_tsdb_open(const char *path, sc_tsdb_mode mode, sc_tsdb **out, sc_er
     if (db->file < 0) {
         st = sc_error_set(err, SC_ERR_INPUT, path,
                           "cannot open HDF5 store (truncated or corrupt?): %s",
-                          h5_reason(reason, sizeof reason));
+                          sc_h5_reason(reason, sizeof reason));
         goto fail;
     }
     st = check_schema(db, err);
     if (st != SC_OK)
         goto fail;
-    h5_close_id(fapl);
+    sc_h5_close(fapl);
     *out = db;
     return SC_OK;
 fail:
-    h5_close_id(fcpl);
-    h5_close_id(fapl);
-    h5_close_id(series);
-    h5_close_id(gcpl);
+    sc_h5_close(fapl);
+    sc_h5_close(series);
     if (db->file >= 0)
         H5Fclose(db->file);
     free(db);
     return st;
 }
 
-sc_status sc_tsdb_close(sc_tsdb *db, sc_error *err)
+static sc_status tsdb_close_impl(sc_tsdb *db, sc_error *err)
 {
     if (!db)
         return SC_OK;
@@ -429,10 +242,10 @@ sc_status sc_tsdb_close(sc_tsdb *db, sc_error *err)
     sc_status st = SC_OK;
     if (db->writable && H5Fflush(db->file, H5F_SCOPE_LOCAL) < 0)
         st = sc_error_set(err, SC_ERR_IO, db->path, "cannot flush store: %s",
-                          h5_reason(reason, sizeof reason));
+                          sc_h5_reason(reason, sizeof reason));
     if (H5Fclose(db->file) < 0 && st == SC_OK)
         st = sc_error_set(err, SC_ERR_IO, db->path, "cannot close store: %s",
-                          h5_reason(reason, sizeof reason));
+                          sc_h5_reason(reason, sizeof reason));
     free(db);
     return st;
 }
@@ -442,11 +255,10 @@ const char *sc_tsdb_path(const sc_tsdb *db)
     return db ? db->path : "";
 }
 
-int sc_tsdb_has(sc_tsdb *db, const sc_series_key *key)
+static int tsdb_has_impl(sc_tsdb *db, const sc_series_key *key)
 {
     if (!db || check_key(db, key, NULL) != SC_OK)
         return 0;
-    h5_quiet();
     char p[256];
     /* check each level: H5Lexists fails on a path whose parent is missing */
     snprintf(p, sizeof p, "/series/%s", key->app);
@@ -461,7 +273,7 @@ int sc_tsdb_has(sc_tsdb *db, const sc_series_key *key)
 
 /* ---------------------------------------------------------------- append */
 
-static hid_t open_or_create_group(hid_t parent, const char *name, hid_t gcpl, int *created)
+static hid_t open_or_create_group(hid_t parent, const char *name, int *created)
 {
     htri_t ex = H5Lexists(parent, name, H5P_DEFAULT);
     if (ex < 0)
@@ -471,7 +283,7 @@ static hid_t open_or_create_group(hid_t parent, const char *name, hid_t gcpl, in
         return H5Gopen2(parent, name, H5P_DEFAULT);
     }
     *created = 1;
-    return H5Gcreate2(parent, name, H5P_DEFAULT, gcpl, H5P_DEFAULT);
+    return sc_h5_group_create(parent, name);
 }
 
 static hid_t create_dataset(hid_t group, const char *name, hid_t file_type)
@@ -485,8 +297,8 @@ static hid_t create_dataset(hid_t group, const char *name, hid_t file_type)
         goto out;
     ds = H5Dcreate2(group, name, file_type, space, H5P_DEFAULT, dcpl, H5P_DEFAULT);
 out:
-    h5_close_id(dcpl);
-    h5_close_id(space);
+    sc_h5_close(dcpl);
+    sc_h5_close(space);
     return ds;
 }
 
@@ -502,8 +314,8 @@ static herr_t ds_append(hid_t ds, hid_t mtype, hsize_t old_n, hsize_t n, const v
     if (fspace >= 0 && mspace >= 0 &&
         H5Sselect_hyperslab(fspace, H5S_SELECT_SET, &old_n, NULL, &n, NULL) >= 0)
         rc = H5Dwrite(ds, mtype, mspace, fspace, H5P_DEFAULT, buf);
-    h5_close_id(mspace);
-    h5_close_id(fspace);
+    sc_h5_close(mspace);
+    sc_h5_close(fspace);
     return rc;
 }
 
@@ -520,7 +332,7 @@ static sc_status open_tv(hid_t g, const char *where, hid_t *ds_t, hid_t *ds_v, h
     *ds_v = H5Dopen2(g, "v", H5P_DEFAULT);
     if (*ds_t < 0 || *ds_v < 0)
         return sc_error_set(err, SC_ERR_INPUT, where, "cannot open t/v datasets: %s",
-                            h5_reason(reason, sizeof reason));
+                            sc_h5_reason(reason, sizeof reason));
     hssize_t nt = ds_len(*ds_t), nv = ds_len(*ds_v);
     if (nt < 0 || nv < 0 || nt != nv)
         return sc_error_set(err, SC_ERR_INPUT, where,
@@ -530,16 +342,15 @@ static sc_status open_tv(hid_t g, const char *where, hid_t *ds_t, hid_t *ds_v, h
     return SC_OK;
 }
 
-sc_status sc_tsdb_append(sc_tsdb *db, const sc_series_key *key, const char *unit,
+static sc_status tsdb_append_impl(sc_tsdb *db, const sc_series_key *key, const char *unit,
                          int64_t step_ms, const char *place_kind, const sc_time_ms *t,
                          const double *v, size_t n, sc_error *err)
 {
     char where[512], reason[256], tb1[32], tb2[32];
     sc_status st;
-    hid_t gcpl = -1, g_series = -1, g_app = -1, g_place = -1, g = -1, ds_t = -1, ds_v = -1;
+    hid_t g_series = -1, g_app = -1, g_place = -1, g = -1, ds_t = -1, ds_v = -1;
     if (!db)
         return sc_error_set(err, SC_ERR_USAGE, NULL, "NULL store");
-    h5_quiet();
     if ((st = check_key(db, key, err)) != SC_OK)
         return st;
     where_key(db, key, where, sizeof where);
@@ -572,27 +383,24 @@ sc_status sc_tsdb_append(sc_tsdb *db, const sc_series_key *key, const char *unit
                                 sc_time_format(t[i - 1], tb2, sizeof tb2), (long long)t[i - 1]);
 
     int created = 0, c_app, c_place;
-    gcpl = make_gcpl();
-    if (gcpl < 0)
-        goto h5fail;
     g_series = H5Gopen2(db->file, "series", H5P_DEFAULT);
     if (g_series < 0)
         goto h5fail;
-    g_app = open_or_create_group(g_series, key->app, gcpl, &c_app);
+    g_app = open_or_create_group(g_series, key->app, &c_app);
     if (g_app < 0)
         goto h5fail;
-    g_place = open_or_create_group(g_app, key->place, gcpl, &c_place);
+    g_place = open_or_create_group(g_app, key->place, &c_place);
     if (g_place < 0)
         goto h5fail;
-    g = open_or_create_group(g_place, key->metric, gcpl, &created);
+    g = open_or_create_group(g_place, key->metric, &created);
     if (g < 0)
         goto h5fail;
 
     hsize_t old_n = 0;
     if (created) {
-        if (write_str_attr(g, "unit", unit) < 0 ||
-            write_int_attr(g, "step_ms", H5T_STD_I64LE, step_ms) < 0 ||
-            write_str_attr(g, "place_kind", place_kind) < 0)
+        if (sc_h5_attr_write_str(g, "unit", unit, SC_H5_STR_NUL) < 0 ||
+            sc_h5_attr_write_i64(g, "step_ms", H5T_STD_I64LE, step_ms) < 0 ||
+            sc_h5_attr_write_str(g, "place_kind", place_kind, SC_H5_STR_NUL) < 0)
             goto h5fail;
         ds_t = create_dataset(g, "t", H5T_STD_I64LE);
         ds_v = create_dataset(g, "v", H5T_IEEE_F64LE);
@@ -601,9 +409,9 @@ sc_status sc_tsdb_append(sc_tsdb *db, const sc_series_key *key, const char *unit
     } else {
         char s_unit[64], s_kind[16];
         int64_t s_step = 0;
-        if (read_str_attr(g, "unit", s_unit, sizeof s_unit) < 0 ||
-            read_str_attr(g, "place_kind", s_kind, sizeof s_kind) < 0 ||
-            read_int_attr(g, "step_ms", &s_step) < 0) {
+        if (sc_h5_attr_read_strbuf(g, "unit", s_unit, sizeof s_unit) < 0 ||
+            sc_h5_attr_read_strbuf(g, "place_kind", s_kind, sizeof s_kind) < 0 ||
+            sc_h5_attr_read_int(g, "step_ms", &s_step) < 0) {
             st = sc_error_set(err, SC_ERR_INPUT, where,
                               "series group lacks unit/step_ms/place_kind attributes");
             goto out;
@@ -620,7 +428,7 @@ sc_status sc_tsdb_append(sc_tsdb *db, const sc_series_key *key, const char *unit
         }
         /* A different nominal step makes the series irregular (documented). */
         if (s_step != step_ms && s_step != 0 &&
-            write_int_attr(g, "step_ms", H5T_STD_I64LE, 0) < 0)
+            sc_h5_attr_write_i64(g, "step_ms", H5T_STD_I64LE, 0) < 0)
             goto h5fail;
         if ((st = open_tv(g, where, &ds_t, &ds_v, &old_n, err)) != SC_OK)
             goto out;
@@ -647,15 +455,14 @@ sc_status sc_tsdb_append(sc_tsdb *db, const sc_series_key *key, const char *unit
     goto out;
 h5fail:
     st = sc_error_set(err, SC_ERR_IO, where, "HDF5 write failed: %s",
-                      h5_reason(reason, sizeof reason));
+                      sc_h5_reason(reason, sizeof reason));
 out:
-    h5_close_id(ds_v);
-    h5_close_id(ds_t);
-    h5_close_id(g);
-    h5_close_id(g_place);
-    h5_close_id(g_app);
-    h5_close_id(g_series);
-    h5_close_id(gcpl);
+    sc_h5_close(ds_v);
+    sc_h5_close(ds_t);
+    sc_h5_close(g);
+    sc_h5_close(g_place);
+    sc_h5_close(g_app);
+    sc_h5_close(g_series);
     return st;
 }
 
@@ -668,7 +475,6 @@ static sc_status open_series(sc_tsdb *db, const sc_series_key *key, char *where,
     *g = -1;
     if (!db)
         return sc_error_set(err, SC_ERR_USAGE, NULL, "NULL store");
-    h5_quiet();
     if ((st = check_key(db, key, err)) != SC_OK)
         return st;
     where_key(db, key, where, wlen);
@@ -679,7 +485,7 @@ static sc_status open_series(sc_tsdb *db, const sc_series_key *key, char *where,
     *g = H5Gopen2(db->file, p, H5P_DEFAULT);
     if (*g < 0)
         return sc_error_set(err, SC_ERR_INPUT, where, "cannot open series group: %s",
-                            h5_reason(reason, sizeof reason));
+                            sc_h5_reason(reason, sizeof reason));
     return SC_OK;
 }
 
@@ -702,7 +508,7 @@ static int lower_bound(hid_t ds_t, hsize_t n, sc_time_ms x, hsize_t *out)
     return 0;
 }
 
-sc_status sc_tsdb_read(sc_tsdb *db, const sc_series_key *key, sc_time_ms t0, sc_time_ms t1,
+static sc_status tsdb_read_impl(sc_tsdb *db, const sc_series_key *key, sc_time_ms t0, sc_time_ms t1,
                        sc_time_ms **t_out, double **v_out, size_t *n_out, sc_error *err)
 {
     char where[512], reason[256];
@@ -743,13 +549,13 @@ sc_status sc_tsdb_read(sc_tsdb *db, const sc_series_key *key, sc_time_ms t0, sc_
     goto out;
 h5fail:
     st = sc_error_set(err, SC_ERR_INPUT, where, "HDF5 read failed: %s",
-                      h5_reason(reason, sizeof reason));
+                      sc_h5_reason(reason, sizeof reason));
 out:
     free(tb);
     free(vb);
-    h5_close_id(ds_v);
-    h5_close_id(ds_t);
-    h5_close_id(g);
+    sc_h5_close(ds_v);
+    sc_h5_close(ds_t);
+    sc_h5_close(g);
     return st;
 }
 
@@ -769,9 +575,9 @@ static sc_status series_info(sc_tsdb *db, const sc_series_key *key, sc_series_in
     snprintf(info->app, sizeof info->app, "%s", key->app);
     snprintf(info->place, sizeof info->place, "%s", key->place);
     snprintf(info->metric, sizeof info->metric, "%s", key->metric);
-    if (read_str_attr(g, "unit", info->unit, sizeof info->unit) < 0 ||
-        read_str_attr(g, "place_kind", info->place_kind, sizeof info->place_kind) < 0 ||
-        read_int_attr(g, "step_ms", &info->step_ms) < 0) {
+    if (sc_h5_attr_read_strbuf(g, "unit", info->unit, sizeof info->unit) < 0 ||
+        sc_h5_attr_read_strbuf(g, "place_kind", info->place_kind, sizeof info->place_kind) < 0 ||
+        sc_h5_attr_read_int(g, "step_ms", &info->step_ms) < 0) {
         st = sc_error_set(err, SC_ERR_INPUT, where,
                           "series group lacks unit/step_ms/place_kind attributes");
         goto out;
@@ -820,16 +626,16 @@ static sc_status series_info(sc_tsdb *db, const sc_series_key *key, sc_series_in
     goto out;
 h5fail:
     st = sc_error_set(err, SC_ERR_INPUT, where, "HDF5 read failed: %s",
-                      h5_reason(reason, sizeof reason));
+                      sc_h5_reason(reason, sizeof reason));
 out:
     free(buf);
-    h5_close_id(ds_v);
-    h5_close_id(ds_t);
-    h5_close_id(g);
+    sc_h5_close(ds_v);
+    sc_h5_close(ds_t);
+    sc_h5_close(g);
     return st;
 }
 
-sc_status sc_tsdb_info(sc_tsdb *db, const sc_series_key *key, sc_series_info *out,
+static sc_status tsdb_info_impl(sc_tsdb *db, const sc_series_key *key, sc_series_info *out,
                        sc_error *err)
 {
     return series_info(db, key, out, err);
@@ -846,7 +652,7 @@ static sc_status child_names(hid_t g, const char *where, char ***names, size_t *
     *n = 0;
     if (H5Gget_info(g, &gi) < 0)
         return sc_error_set(err, SC_ERR_INPUT, where, "cannot list group: %s",
-                            h5_reason(reason, sizeof reason));
+                            sc_h5_reason(reason, sizeof reason));
     if (gi.nlinks == 0)
         return SC_OK;
     char **arr = calloc((size_t)gi.nlinks, sizeof *arr);
@@ -896,7 +702,7 @@ static int cmp_info(const void *a, const void *b)
     return strcmp(x->metric, y->metric);
 }
 
-sc_status sc_tsdb_list(sc_tsdb *db, sc_series_info **out, size_t *n_out, sc_error *err)
+static sc_status tsdb_list_impl(sc_tsdb *db, sc_series_info **out, size_t *n_out, sc_error *err)
 {
     char reason[256], p[256];
     sc_status st = SC_OK;
@@ -909,14 +715,13 @@ sc_status sc_tsdb_list(sc_tsdb *db, sc_series_info **out, size_t *n_out, sc_erro
     *n_out = 0;
     if (!db)
         return sc_error_set(err, SC_ERR_USAGE, NULL, "NULL store");
-    h5_quiet();
 
 #define SC_OPEN_LIST_(path_, names_, n_)                                                  \
     do {                                                                                  \
         g = H5Gopen2(db->file, (path_), H5P_DEFAULT);                                      \
         if (g < 0) {                                                                      \
             st = sc_error_set(err, SC_ERR_INPUT, db->path, "cannot open group %s: %s",     \
-                              (path_), h5_reason(reason, sizeof reason));                 \
+                              (path_), sc_h5_reason(reason, sizeof reason));                 \
             goto out;                                                                     \
         }                                                                                 \
         st = child_names(g, db->path, &(names_), &(n_), err);                             \
@@ -969,4 +774,76 @@ out:
     free_names(places, n_places);
     free_names(apps, n_apps);
     return st;
+}
+
+/* ---------------------------------------------------------------- public entry points
+ *
+ * Each one switches HDF5's error printing off for its own calls only and restores the
+ * caller's handler before returning (h5util.h); the work is in the *_impl functions. */
+
+sc_status sc_tsdb_open(const char *path, sc_tsdb_mode mode, sc_tsdb **out, sc_error *err)
+{
+    sc_h5_quiet q;
+    sc_h5_quiet_begin(&q);
+    sc_status r = tsdb_open_impl(path, mode, out, err);
+    sc_h5_quiet_end(&q);
+    return r;
+}
+
+sc_status sc_tsdb_close(sc_tsdb *db, sc_error *err)
+{
+    sc_h5_quiet q;
+    sc_h5_quiet_begin(&q);
+    sc_status r = tsdb_close_impl(db, err);
+    sc_h5_quiet_end(&q);
+    return r;
+}
+
+int sc_tsdb_has(sc_tsdb *db, const sc_series_key *key)
+{
+    sc_h5_quiet q;
+    sc_h5_quiet_begin(&q);
+    int r = tsdb_has_impl(db, key);
+    sc_h5_quiet_end(&q);
+    return r;
+}
+
+sc_status sc_tsdb_append(sc_tsdb *db, const sc_series_key *key, const char *unit,
+                         int64_t step_ms, const char *place_kind, const sc_time_ms *t,
+                         const double *v, size_t n, sc_error *err)
+{
+    sc_h5_quiet q;
+    sc_h5_quiet_begin(&q);
+    sc_status r = tsdb_append_impl(db, key, unit, step_ms, place_kind, t, v, n, err);
+    sc_h5_quiet_end(&q);
+    return r;
+}
+
+sc_status sc_tsdb_read(sc_tsdb *db, const sc_series_key *key, sc_time_ms t0, sc_time_ms t1,
+                       sc_time_ms **t_out, double **v_out, size_t *n_out, sc_error *err)
+{
+    sc_h5_quiet q;
+    sc_h5_quiet_begin(&q);
+    sc_status r = tsdb_read_impl(db, key, t0, t1, t_out, v_out, n_out, err);
+    sc_h5_quiet_end(&q);
+    return r;
+}
+
+sc_status sc_tsdb_info(sc_tsdb *db, const sc_series_key *key, sc_series_info *out,
+                       sc_error *err)
+{
+    sc_h5_quiet q;
+    sc_h5_quiet_begin(&q);
+    sc_status r = tsdb_info_impl(db, key, out, err);
+    sc_h5_quiet_end(&q);
+    return r;
+}
+
+sc_status sc_tsdb_list(sc_tsdb *db, sc_series_info **out, size_t *n_out, sc_error *err)
+{
+    sc_h5_quiet q;
+    sc_h5_quiet_begin(&q);
+    sc_status r = tsdb_list_impl(db, out, n_out, err);
+    sc_h5_quiet_end(&q);
+    return r;
 }

@@ -1,0 +1,195 @@
+/*
+ * test_h5util.c - core/base/h5util: the size bounds on stored lengths and the scoped
+ * error silencer.
+ *
+ * Bounds: files are built here with the HDF5 C API so that a string claims far more
+ * bytes than the file holds (a fixed-length string dataset of 1 GiB per element whose
+ * storage was never allocated, a string list of 2^30 elements); the helpers must refuse
+ * them (-2) without allocating.  (A string ATTRIBUTE cannot be made to claim more than
+ * its stored bytes safely: HDF5 1.10 copies the claimed length out of the object header
+ * while decoding it, before any caller sees it; the helpers' bound for attributes is
+ * the same code path, checked here on honest attributes.)
+ *
+ * Silencer: a host installs its own automatic error function; library calls that make
+ * HDF5 fail internally (a missing file, a file that is not HDF5) must not call it, and
+ * must leave it installed with the same client data afterwards.  The test first shows
+ * that the same failure DOES call the host's function when made directly, so a silent
+ * result is not an accident of the setup.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <criterion/criterion.h>
+
+#include <hdf5.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../core/base/h5util.h"
+#include "results.h"
+#include "sculpt/tsdb.h"
+#include "sculpt/wiv.h"
+
+static void tmp_path(char *buf, size_t len, const char *tag)
+{
+    snprintf(buf, len, "%s/test_h5util_%s_%ld.h5", SC_BINARY_DIR, tag, (long)getpid());
+}
+
+/* A file with a scalar string dataset "big" whose type claims 1 GiB, a string list
+ * "many" of 2^30 one-byte strings (neither ever written: no storage is allocated), an
+ * honest attribute and an honest list. */
+static void make_liar(const char *path)
+{
+    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    cr_assert(f >= 0);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    H5Pset_alloc_time(dcpl, H5D_ALLOC_TIME_LATE);
+    H5Pset_fill_time(dcpl, H5D_FILL_TIME_NEVER);
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, (size_t)1 << 30);
+    hid_t s = H5Screate(H5S_SCALAR);
+    hid_t d = H5Dcreate2(f, "big", t, s, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    cr_assert(d >= 0);
+    H5Dclose(d);
+    H5Sclose(s);
+    H5Tset_size(t, 1);
+    hsize_t n = (hsize_t)1 << 30;
+    s = H5Screate_simple(1, &n, NULL);
+    d = H5Dcreate2(f, "many", t, s, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    cr_assert(d >= 0);
+    H5Dclose(d);
+    H5Sclose(s);
+    H5Tclose(t);
+    H5Pclose(dcpl);
+    cr_assert_eq(sc_h5_attr_write_str(f, "honest", "seventeen chars!!", SC_H5_STR_NUL), 0);
+    const char *names[] = {"alpha", "be", "gamma-delta"};
+    cr_assert_eq(sc_h5_write_strlist(f, "names", names, 3, 0), 0);
+    H5Fclose(f);
+}
+
+Test(h5util, string_lengths_are_bounded_by_the_file)
+{
+    char path[512];
+    tmp_path(path, sizeof path, "liar");
+    sc_h5_quiet q;
+    sc_h5_quiet_begin(&q);
+    make_liar(path);
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    cr_assert(f >= 0);
+    char *s = NULL;
+    cr_assert_eq(sc_h5_read_string(f, "big", &s), -2, "a 1 GiB string in a small file");
+    cr_assert_null(s);
+    char **v = NULL;
+    size_t n = 99;
+    cr_assert_eq(sc_h5_read_strlist(f, "many", &v, &n), -2, "2^30 strings in a small file");
+    cr_assert_null(v);
+    cr_assert_eq(n, 0);
+    /* honest data still reads */
+    cr_assert_eq(sc_h5_attr_read_str(f, "honest", &s), 0);
+    cr_assert_str_eq(s, "seventeen chars!!");
+    free(s);
+    cr_assert_eq(sc_h5_read_strlist(f, "names", &v, &n), 0);
+    cr_assert_eq(n, 3);
+    cr_assert_str_eq(v[0], "alpha");
+    cr_assert_str_eq(v[1], "be");
+    cr_assert_str_eq(v[2], "gamma-delta");
+    sc_h5_strlist_free(v, n);
+    /* absent objects are -1, a list read as a scalar string is -2 */
+    cr_assert_eq(sc_h5_read_string(f, "nope", &s), -1);
+    cr_assert_eq(sc_h5_attr_read_str(f, "nope", &s), -1);
+    cr_assert_eq(sc_h5_exists(f, "/a/b/c"), 0);
+    cr_assert_eq(sc_h5_read_string(f, "names", &s), -2);
+    H5Fclose(f);
+    sc_h5_quiet_end(&q);
+    unlink(path);
+}
+
+/* N-D numeric read with a size check. */
+Test(h5util, numeric_shape_checks)
+{
+    char path[512];
+    tmp_path(path, sizeof path, "nd");
+    sc_h5_quiet q;
+    sc_h5_quiet_begin(&q);
+    hid_t f = sc_h5_file_create(path, SC_H5_LIBVER_DEFAULT);
+    cr_assert(f >= 0);
+    double m[2][3] = {{1.5, -2, 3}, {4, 5, 6.25}};
+    hsize_t dims[2] = {2, 3};
+    cr_assert_eq(sc_h5_write_nd(f, "m", 2, dims, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, m, NULL), 0);
+    void *out = NULL;
+    hsize_t got[2], want_bad[2] = {3, 2};
+    cr_assert_eq(sc_h5_read_nd(f, "m", H5T_NATIVE_DOUBLE, sizeof(double), 2, want_bad, got, &out),
+                 -2, "shape 3x2 asked of a 2x3 dataset");
+    cr_assert_eq(sc_h5_read_nd(f, "m", H5T_NATIVE_DOUBLE, sizeof(double), 1, NULL, got, &out), -2,
+                 "rank 1 asked of a rank-2 dataset");
+    cr_assert_eq(sc_h5_read_nd(f, "m", H5T_NATIVE_DOUBLE, sizeof(double), 2, dims, got, &out), 0);
+    cr_assert_eq(((double *)out)[5], 6.25);
+    cr_assert_eq(((double *)out)[1], -2);
+    free(out);
+    double row[3];
+    cr_assert_eq(sc_h5_read_1d_into(f, "m", H5T_NATIVE_DOUBLE, 3, row), -2);
+    H5Fclose(f);
+    sc_h5_quiet_end(&q);
+    unlink(path);
+}
+
+static int host_calls;
+static int host_token;
+
+static herr_t host_handler(hid_t stack, void *data)
+{
+    (void)stack;
+    if (data == &host_token)
+        host_calls++;
+    return 0;
+}
+
+Test(h5util, silencer_keeps_the_hosts_handler)
+{
+    char missing[512], junk[512];
+    tmp_path(missing, sizeof missing, "missing");
+    tmp_path(junk, sizeof junk, "junk");
+    unlink(missing);
+    FILE *fp = fopen(junk, "w");
+    cr_assert_not_null(fp);
+    fputs("not an HDF5 file at all\n", fp);
+    fclose(fp);
+
+    H5E_auto2_t saved_fn;
+    void *saved_data;
+    H5Eget_auto2(H5E_DEFAULT, &saved_fn, &saved_data);
+    H5Eset_auto2(H5E_DEFAULT, host_handler, &host_token);
+
+    /* the setup is sensitive: a direct failing call reaches the host's handler */
+    host_calls = 0;
+    hid_t bad = H5Fopen(junk, H5F_ACC_RDONLY, H5P_DEFAULT);
+    cr_assert(bad < 0);
+    cr_assert_gt(host_calls, 0, "the host's handler should see a direct failure");
+
+    host_calls = 0;
+    sc_error err;
+    sc_error_clear(&err);
+    sc_results_file *rf = NULL;
+    cr_assert_neq(sc_results_read(missing, &rf, &err), SC_OK);
+    cr_assert_neq(sc_results_read(junk, &rf, &err), SC_OK);
+    double *v = NULL;
+    size_t n = 0;
+    cr_assert_neq(sc_results_read_series(junk, "/", "x", "a", "r", "demand", &v, &n, &err), SC_OK);
+    sc_tsdb *db = NULL;
+    cr_assert_neq(sc_tsdb_open(missing, SC_TSDB_READ, &db, &err), SC_OK);
+    cr_assert_neq(sc_tsdb_open(junk, SC_TSDB_READ, &db, &err), SC_OK);
+    sc_wiv *w = NULL;
+    cr_assert_neq(sc_wiv_read_hdf5(missing, &w, &err), SC_OK);
+    cr_assert_neq(sc_wiv_read_hdf5(junk, &w, &err), SC_OK);
+    cr_assert_eq(host_calls, 0, "library calls printed through the host's handler %d times",
+                 host_calls);
+
+    H5E_auto2_t fn;
+    void *data;
+    H5Eget_auto2(H5E_DEFAULT, &fn, &data);
+    cr_assert(fn == host_handler, "the host's automatic error function was replaced");
+    cr_assert(data == &host_token, "the host's client data was replaced");
+
+    H5Eset_auto2(H5E_DEFAULT, saved_fn, saved_data);
+    unlink(junk);
+}
