@@ -594,6 +594,258 @@ done:
     return st;
 }
 
+/* ---- provenance, names, series and the sweep summary (SC_RESULTS_READ_META/SWEEP) ---- */
+
+static const char *const series_names[SC_SERIES_COUNT] = {
+#define SC_SERIES_NAME_(id, nm) nm,
+    SC_RESULTS_SERIES(SC_SERIES_NAME_)
+#undef SC_SERIES_NAME_
+};
+
+const char *sc_results_series_name(sc_results_series s)
+{
+    return (unsigned)s < SC_SERIES_COUNT ? series_names[s] : "?";
+}
+
+/* An optional string attribute into buf, "unknown" when absent. */
+static void rd_opt_str(hid_t obj, const char *name, char *buf, size_t cap)
+{
+    if (sc_h5_attr_read_strbuf(obj, name, buf, cap) != 0)
+        snprintf(buf, cap, "unknown");
+}
+
+/* A list of names: non-empty, without '/', shorter than SC_NAME_MAX. */
+static sc_status rd_names(rd *r, hid_t h, const char *dname, char ***out, size_t *n)
+{
+    char obj[64];
+    snprintf(obj, sizeof obj, "/%s", dname);
+    int rc = sc_h5_read_strlist(h, dname, out, n);
+    if (rc == -3)
+        return sc_error_set(r->err, SC_ERR_NOMEM, r->path, "out of memory");
+    if (rc < 0)
+        return rd_fail(r, obj, rc == -1 ? "dataset is missing"
+                                        : "expected a 1-D string dataset (within the file's size)");
+    for (size_t i = 0; i < *n; i++)
+        if (!(*out)[i][0] || strlen((*out)[i]) >= SC_NAME_MAX || strchr((*out)[i], '/')) {
+            char msg[160];
+            snprintf(msg, sizeof msg, "element %zu: expected a non-empty name without '/' of "
+                     "at most %d characters", i, SC_NAME_MAX - 1);
+            return rd_fail(r, obj, msg);
+        }
+    return SC_OK;
+}
+
+/* Which per-step series each run of a run file holds (entries' series_all/any). */
+static void rd_series_masks(rd *r, hid_t h)
+{
+    const sc_results_meta *m = &r->f->meta;
+    for (size_t i = 0; i < r->f->n_entries; i++) {
+        sc_results_entry *e = &r->f->entries[i];
+        char base[1024], p[2048];
+        snprintf(base, sizeof base, "runs/%s/series", e->sum.label);
+        e->series_all = e->series_any = 0;
+        if (!sc_h5_exists(h, base) || m->n_apps == 0 || m->n_regions == 0)
+            continue;
+        e->series_all = (1u << SC_SERIES_COUNT) - 1;
+        for (size_t a = 0; a < m->n_apps; a++)
+            for (size_t k = 0; k < m->n_regions; k++)
+                for (int s = 0; s < SC_SERIES_COUNT; s++) {
+                    snprintf(p, sizeof p, "%s/%s/%s/%s", base, m->apps[a], m->regions[k],
+                             series_names[s]);
+                    if (sc_h5_exists(h, p))
+                        e->series_any |= 1u << s;
+                    else
+                        e->series_all &= ~(1u << s);
+                }
+    }
+}
+
+/* The root of a run file: provenance, the time axis, names, the scenario text. */
+static sc_status rd_meta_run(rd *r, hid_t h)
+{
+    sc_results_meta *m = &r->f->meta;
+    sc_status st = SC_OK;
+    rd_opt_str(h, "sculpt_version", m->sculpt_version, sizeof m->sculpt_version);
+    rd_opt_str(h, "git_commit", m->git_commit, sizeof m->git_commit);
+    rd_opt_str(h, "scenario_name", m->scenario_name, sizeof m->scenario_name);
+    rd_opt_str(h, "scenario_hash", m->scenario_hash, sizeof m->scenario_hash);
+    if (sc_h5_attr_read_num(h, "seed", H5T_NATIVE_UINT64, &m->seed) != 0)
+        m->seed = 0;
+    RD_I64(h, "/", "n_steps", &m->n_steps);
+    RD_I64(h, "/", "step_ms", &m->step_ms);
+    RD_I64(h, "/", "warmup_steps", &m->warmup_steps);
+    if (m->n_steps < 0 || m->n_steps > ((int64_t)1 << 32) || m->step_ms <= 0 ||
+        m->warmup_steps < 0 || m->warmup_steps > m->n_steps) {
+        char msg[256];
+        snprintf(msg, sizeof msg, "inconsistent n_steps %" PRId64 ", step_ms %" PRId64
+                 ", warmup_steps %" PRId64 " (expected 0 <= warmup_steps <= n_steps, "
+                 "step_ms > 0)", m->n_steps, m->step_ms, m->warmup_steps);
+        return rd_fail(r, "/", msg);
+    }
+    {
+        hsize_t want = (hsize_t)m->n_steps, dims[1];
+        void *v = NULL;
+        int rc = sc_h5_read_nd(h, "time", H5T_NATIVE_INT64, sizeof(int64_t), 1, &want, dims, &v);
+        if (rc == -3)
+            return sc_error_set(r->err, SC_ERR_NOMEM, r->path, "out of memory");
+        if (rc < 0) {
+            char msg[160];
+            snprintf(msg, sizeof msg, "expected a 1-D numeric dataset of n_steps = %" PRId64
+                     " elements", m->n_steps);
+            return rd_fail(r, "/time", msg);
+        }
+        m->time_ms = v;
+    }
+    if ((st = rd_names(r, h, "apps", &m->apps, &m->n_apps)) ||
+        (st = rd_names(r, h, "regions", &m->regions, &m->n_regions)))
+        goto done;
+    if (sc_h5_read_string(h, "scenario", &m->scenario) == -3)
+        return sc_error_set(r->err, SC_ERR_NOMEM, r->path, "out of memory");
+    rd_series_masks(r, h);
+done:
+    return st;
+}
+
+/* A sweep file's provenance: the root's, and the scenario's from the first run group. */
+static sc_status rd_meta_sweep(rd *r, hid_t h)
+{
+    sc_results_meta *m = &r->f->meta;
+    rd_opt_str(h, "sculpt_version", m->sculpt_version, sizeof m->sculpt_version);
+    rd_opt_str(h, "git_commit", m->git_commit, sizeof m->git_commit);
+    snprintf(m->scenario_name, sizeof m->scenario_name, "unknown");
+    snprintf(m->scenario_hash, sizeof m->scenario_hash, "unknown");
+    if (sc_h5_attr_read_num(h, "base_seed", H5T_NATIVE_UINT64, &m->seed) != 0)
+        m->seed = 0;
+    hid_t g = sc_h5_exists(h, "runs") ? H5Gopen2(h, "runs", H5P_DEFAULT) : -1;
+    if (g >= 0) {
+        char *first = child_name(g, 0);
+        hid_t rg = first && sc_h5_exists(g, first) ? H5Gopen2(g, first, H5P_DEFAULT) : -1;
+        if (rg >= 0) {
+            sc_h5_attr_read_strbuf(rg, "scenario_name", m->scenario_name,
+                                   sizeof m->scenario_name);
+            sc_h5_attr_read_strbuf(rg, "scenario_hash", m->scenario_hash,
+                                   sizeof m->scenario_hash);
+            if (!m->scenario_name[0])
+                snprintf(m->scenario_name, sizeof m->scenario_name, "unknown");
+            if (!m->scenario_hash[0])
+                snprintf(m->scenario_hash, sizeof m->scenario_hash, "unknown");
+            sc_h5_attr_read_num(rg, "step_ms", H5T_NATIVE_INT64, &m->step_ms);
+            H5Gclose(rg);
+        }
+        free(first);
+        H5Gclose(g);
+    }
+    return SC_OK;
+}
+
+/* One 1-D numeric column of /summary with exactly n rows. */
+static sc_status rd_column(rd *r, hid_t g, const char *name, hid_t mem, void *buf, size_t n)
+{
+    int rc = sc_h5_read_1d_into(g, name, mem, (hsize_t)n, buf);
+    if (rc == 0)
+        return SC_OK;
+    char obj[128], msg[160];
+    snprintf(obj, sizeof obj, "/summary/%s", name);
+    snprintf(msg, sizeof msg, rc == -1 ? "dataset is missing"
+                                       : "expected a 1-D numeric dataset of %zu rows", n);
+    return rd_fail(r, obj, msg);
+}
+
+/* The sweep's axes, settings and /summary rows. */
+static sc_status rd_sweep(rd *r, hid_t h)
+{
+    sc_results_sweep *s = &r->f->sweep;
+    sc_status st = SC_OK;
+    hid_t g = -1;
+    char **pol = NULL;
+    size_t n_pol = 0;
+    int64_t *iv = NULL;
+    double *dv = NULL;
+    rd_opt_str(h, "sweep_name", s->name, sizeof s->name);
+    rd_opt_str(h, "sweep_hash", s->hash, sizeof s->hash);
+    if (sc_h5_attr_read_num(h, "base_seed", H5T_NATIVE_UINT64, &s->base_seed) != 0)
+        s->base_seed = 0;
+    if (sc_h5_attr_read_num(h, "n_settings", H5T_NATIVE_INT64, &s->n_settings) ||
+        sc_h5_attr_read_num(h, "n_replicates", H5T_NATIVE_INT64, &s->n_replicates) ||
+        s->n_settings < 1 || s->n_replicates < 1 || s->n_settings > 1000000)
+        return rd_fail(r, "/", "attributes n_settings and n_replicates must be positive "
+                       "integers");
+    if (sc_h5_attr_read_num(h, "n_runs", H5T_NATIVE_INT64, &s->n_runs))
+        s->n_runs = s->n_settings * s->n_replicates;
+    int rc = sc_h5_read_strlist(h, "axes", &s->axes, &s->n_axes);
+    if (rc == 0)
+        rc = sc_h5_read_strlist(h, "settings", &s->settings, &s->n_settings_listed);
+    if (rc == -3)
+        return sc_error_set(r->err, SC_ERR_NOMEM, r->path, "out of memory");
+    if (rc < 0)
+        return rd_fail(r, "/axes, /settings", "expected 1-D string datasets");
+    if (s->n_settings_listed != (size_t)s->n_settings) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "%zu entries, expected n_settings = %" PRId64,
+                 s->n_settings_listed, s->n_settings);
+        return rd_fail(r, "/settings", msg);
+    }
+    if (!sc_h5_exists(h, "summary") || (g = H5Gopen2(h, "summary", H5P_DEFAULT)) < 0)
+        return rd_fail(r, "/summary", "group is missing");
+    rc = sc_h5_read_strlist(g, "policy", &pol, &n_pol);
+    if (rc < 0) {
+        st = rc == -3 ? sc_error_set(r->err, SC_ERR_NOMEM, r->path, "out of memory")
+                      : rd_fail(r, "/summary/policy", "expected a 1-D string dataset");
+        goto done;
+    }
+    if (n_pol == 0) {
+        st = sc_error_set(r->err, SC_ERR_EMPTY, r->path, "/summary: no rows");
+        goto done;
+    }
+    s->rows = calloc(n_pol, sizeof *s->rows);
+    iv = malloc(n_pol * sizeof *iv);
+    dv = malloc(n_pol * sizeof *dv);
+    if (!s->rows || !iv || !dv) {
+        st = sc_error_set(r->err, SC_ERR_NOMEM, r->path, "out of memory");
+        goto done;
+    }
+    s->n_rows = n_pol;
+    for (size_t i = 0; i < n_pol; i++)
+        snprintf(s->rows[i].label, sizeof s->rows[i].label, "%s", pol[i]);
+    if ((st = rd_column(r, g, "setting", H5T_NATIVE_INT64, iv, n_pol)))
+        goto done;
+    for (size_t i = 0; i < n_pol; i++) {
+        if (iv[i] < 0 || iv[i] >= s->n_settings) {
+            st = sc_error_set(r->err, SC_ERR_INPUT, r->path, "/summary/setting[%zu] = %" PRId64
+                              " is not a setting index (0 to %" PRId64 ")", i, iv[i],
+                              s->n_settings - 1);
+            goto done;
+        }
+        s->rows[i].setting = iv[i];
+        s->rows[i].params = s->settings[iv[i]];
+    }
+    if ((st = rd_column(r, g, "n", H5T_NATIVE_INT64, iv, n_pol)))
+        goto done;
+    for (size_t i = 0; i < n_pol; i++)
+        s->rows[i].n = (long)iv[i];
+    for (int m = 0; m < SC_SUMMARY_METRICS; m++)
+        for (int c = 0; c < 2; c++) {
+            char name[96];
+            snprintf(name, sizeof name, "%s_%s", sc_summary_metric_name((sc_summary_metric)m),
+                     c ? "ci95" : "mean");
+            if ((st = rd_column(r, g, name, H5T_NATIVE_DOUBLE, dv, n_pol)))
+                goto done;
+            for (size_t i = 0; i < n_pol; i++) {
+                if (c)
+                    s->rows[i].ci95[m] = dv[i];
+                else
+                    s->rows[i].mean[m] = dv[i];
+            }
+        }
+done:
+    sc_h5_strlist_free(pol, n_pol);
+    free(iv);
+    free(dv);
+    if (g >= 0)
+        H5Gclose(g);
+    return st;
+}
+
 void sc_results_file_free(sc_results_file *f)
 {
     if (!f)
@@ -601,10 +853,17 @@ void sc_results_file_free(sc_results_file *f)
     for (size_t i = 0; i < f->n_entries; i++)
         free(f->entries[i].params);
     free(f->entries);
+    free(f->meta.time_ms);
+    sc_h5_strlist_free(f->meta.apps, f->meta.n_apps);
+    sc_h5_strlist_free(f->meta.regions, f->meta.n_regions);
+    free(f->meta.scenario);
+    sc_h5_strlist_free(f->sweep.axes, f->sweep.n_axes);
+    sc_h5_strlist_free(f->sweep.settings, f->sweep.n_settings_listed);
+    free(f->sweep.rows);
     free(f);
 }
 
-sc_status sc_results_read(const char *path, sc_results_file **out, sc_error *err)
+sc_status sc_results_open(const char *path, unsigned what, sc_results_file **out, sc_error *err)
 {
     *out = NULL;
     sc_results_file *f = calloc(1, sizeof *f);
@@ -638,7 +897,10 @@ sc_status sc_results_read(const char *path, sc_results_file **out, sc_error *err
     if (strcmp(schema, SC_RESULTS_SCHEMA) == 0) {
         f->n_settings = f->n_replicates = 1;
         sc_results_entry proto = {.params = "{}"};
-        st = rd_layout(r, h, "/", &proto);
+        if (what & SC_RESULTS_READ_RUNS)
+            st = rd_layout(r, h, "/", &proto);
+        if (!st && (what & SC_RESULTS_READ_META))
+            st = rd_meta_run(r, h);
     } else if (strcmp(schema, SC_SWEEP_SCHEMA) == 0) {
         f->is_sweep = 1;
         int64_t ns, nrep;
@@ -646,6 +908,12 @@ sc_status sc_results_read(const char *path, sc_results_file **out, sc_error *err
         RD_I64(h, "/", "n_replicates", &nrep);
         f->n_settings = (size_t)ns;
         f->n_replicates = (size_t)nrep;
+        if (!st && (what & SC_RESULTS_READ_META))
+            st = rd_meta_sweep(r, h);
+        if (!st && (what & SC_RESULTS_READ_SWEEP))
+            st = rd_sweep(r, h);
+        if (st || !(what & SC_RESULTS_READ_RUNS))
+            goto done;
         if (H5Lexists(h, "runs", H5P_DEFAULT) <= 0 ||
             (runs = H5Gopen2(h, "runs", H5P_DEFAULT)) < 0) {
             st = rd_fail(r, "/", "no 'runs' group");
@@ -701,6 +969,11 @@ done:
     }
     *out = f;
     return SC_OK;
+}
+
+sc_status sc_results_read(const char *path, sc_results_file **out, sc_error *err)
+{
+    return sc_results_open(path, SC_RESULTS_READ_RUNS, out, err);
 }
 
 sc_status sc_results_read_series(const char *path, const char *group, const char *label,

@@ -145,6 +145,21 @@ sc_status sc_results_write_sweep(const char *path, const sc_sweep_output *out, s
 
 /* ---- reading ----------------------------------------------------------------------- */
 
+/* Per-step series a run group may hold (series/<app>/<region>/<name>). */
+#define SC_RESULTS_SERIES(X)                                                             \
+    X(DEMAND, "demand") X(CAPACITY, "capacity") X(SERVED, "served") X(COST, "cost")      \
+    X(INSTANCES, "instances") X(FORECAST_MEAN, "forecast_mean")                          \
+    X(FORECAST_LO, "forecast_lo") X(FORECAST_HI, "forecast_hi")                          \
+    X(COST_ON_DEMAND, "cost_on_demand") X(COST_RESERVED, "cost_reserved")                \
+    X(COST_SPOT, "cost_spot")
+typedef enum sc_results_series {
+#define SC_SERIES_ENUM_(id, nm) SC_SERIES_##id,
+    SC_RESULTS_SERIES(SC_SERIES_ENUM_)
+#undef SC_SERIES_ENUM_
+    SC_SERIES_COUNT
+} sc_results_series;
+const char *sc_results_series_name(sc_results_series s);
+
 /* One policy run found in a results file. */
 typedef struct sc_results_entry {
     char group[32];           /* HDF5 path of its RUN LAYOUT group: "/" or "/runs/000017" */
@@ -155,7 +170,39 @@ typedef struct sc_results_entry {
     uint64_t seed;
     int64_t n_steps, warmup_steps, step_ms;
     sc_run_summary sum;       /* policy, label and the summary figures */
+    unsigned series_all;      /* bit SC_SERIES_x: held for every app and region (META) */
+    unsigned series_any;      /* bit SC_SERIES_x: held for at least one (META) */
 } sc_results_entry;
+
+/* Provenance and names (SC_RESULTS_READ_META).  Absent strings read "unknown". */
+typedef struct sc_results_meta {
+    char sculpt_version[64];
+    char git_commit[64];
+    char scenario_name[SC_NAME_MAX];  /* sweep: the first run group's */
+    char scenario_hash[64];
+    uint64_t seed;                    /* sweep: base_seed */
+    int64_t step_ms;                  /* ms; sweep: the first run group's, 0 if absent */
+    int64_t warmup_steps, n_steps;    /* run files */
+    int64_t *time_ms;                 /* owned, [n_steps] ms since the epoch: run files */
+    char **apps, **regions;           /* owned name lists: run files */
+    size_t n_apps, n_regions;
+    char *scenario;                   /* owned: the scenario JSON text, NULL if absent */
+} sc_results_meta;
+
+/* A sweep file's axes, settings and summary table (SC_RESULTS_READ_SWEEP). */
+typedef struct sc_results_sweep {
+    char name[SC_NAME_MAX];
+    char hash[64];
+    uint64_t base_seed;
+    int64_t n_settings, n_replicates, n_runs;
+    char **axes;                      /* owned, [n_axes] JSON paths */
+    size_t n_axes;
+    char **settings;                  /* owned, [n_settings_listed] parameters JSON */
+    size_t n_settings_listed;
+    sc_summary_row *rows;             /* owned, [n_rows] file order; params borrowed from
+                                         settings, policy "" (the file holds labels) */
+    size_t n_rows;
+} sc_results_sweep;
 
 typedef struct sc_results_file {
     char path[1024];
@@ -165,12 +212,26 @@ typedef struct sc_results_file {
     size_t n_settings, n_replicates;   /* 1 and 1 for a run file */
     sc_results_entry *entries;  /* owned; run group order, then policy label order */
     size_t n_entries;
+    sc_results_meta meta;       /* filled with SC_RESULTS_READ_META */
+    sc_results_sweep sweep;     /* filled with SC_RESULTS_READ_SWEEP (sweep files) */
 } sc_results_file;
 
-/* Read the schema and every run's summary figures (not the per-step series).  A file
- * that is not a results file of either schema gives SC_ERR_INPUT naming what is
- * missing; a file that cannot be opened gives SC_ERR_IO.  Free with
+/* What sc_results_open reads besides the schema. */
+enum {
+    SC_RESULTS_READ_RUNS = 1u << 0,   /* every run's summary figures (entries) */
+    SC_RESULTS_READ_META = 1u << 1,   /* provenance, time axis, names, series masks */
+    SC_RESULTS_READ_SWEEP = 1u << 2   /* a sweep's axes, settings and summary table */
+};
+
+/* Read the schema and what `what` asks for.  A file that is not a results file of
+ * either schema gives SC_ERR_INPUT naming what is missing; a file that cannot be opened
+ * gives SC_ERR_IO; a sweep summary without rows SC_ERR_EMPTY.  Free with
  * sc_results_file_free. */
+sc_status sc_results_open(const char *path, unsigned what, sc_results_file **out,
+                          sc_error *err);
+
+/* sc_results_open(path, SC_RESULTS_READ_RUNS, ...): the schema and every run's summary
+ * figures (not the per-step series). */
 sc_status sc_results_read(const char *path, sc_results_file **out, sc_error *err);
 void sc_results_file_free(sc_results_file *f);
 

@@ -239,13 +239,13 @@ static const col summary_cols[] = {
 /* The formatted figures of one run, columns 2.. of summary_cols. */
 static void format_figures(const sc_report_run *u, char out[][48])
 {
-    snprintf(out[0], 48, "%.2f", u->cost_usd);
-    snprintf(out[1], 48, "%.2f", u->penalised_cost_usd);
-    snprintf(out[2], 48, "%.3f", 100.0 * u->slo_attainment);
-    snprintf(out[3], 48, "%.1f", u->violation_minutes);
-    snprintf(out[4], 48, "%.4f", 100.0 * u->unserved_fraction);
-    snprintf(out[5], 48, "%.1f", u->idle_capacity_hours);
-    snprintf(out[6], 48, "%" PRId64, u->actions);
+    snprintf(out[0], 48, "%.2f", u->sum.cost_usd);
+    snprintf(out[1], 48, "%.2f", u->sum.penalised_cost_usd);
+    snprintf(out[2], 48, "%.3f", 100.0 * u->sum.slo_attainment);
+    snprintf(out[3], 48, "%.1f", u->sum.violation_minutes);
+    snprintf(out[4], 48, "%.4f", 100.0 * u->sum.unserved_fraction);
+    snprintf(out[5], 48, "%.1f", u->sum.idle_capacity_hours);
+    snprintf(out[6], 48, "%ld", u->sum.actions);
 }
 
 static void html_esc(FILE *f, const char *s)
@@ -461,28 +461,27 @@ static sc_status write_csv(const sc_report_results *r, const char *dir, sc_error
         sweep_csv(r->sweep, f);
         return close_out(f, dir, "summary.csv", err);
     }
-    fputs("policy,type,cost_usd,cost_on_demand_usd,cost_reserved_usd,cost_spot_usd,"
-          "egress_usd,penalty_usd,penalised_cost_usd,slo_attainment,violation_minutes,"
-          "unserved_fraction,idle_capacity_hours,instance_hours,actions\n",
-          f);
+    /* label and type, then every SC_RF_REPORT row of the schema table, in table order */
+    fputs("policy,type", f);
+    for (int i = 0; i < SC_RESULTS_N_FIELDS; i++)
+        if ((sc_results_fields[i].flags & SC_RF_REPORT) && sc_results_fields[i].type != SC_RF_STR)
+            fprintf(f, ",%s", sc_results_fields[i].name);
+    fputc('\n', f);
     for (size_t j = 0; j < r->n_runs; j++) {
         const sc_report_run *u = &r->runs[j];
         csv_field(f, u->label);
         fputc(',', f);
         csv_field(f, u->policy);
-        csv_num(f, u->cost_usd);
-        csv_num(f, u->cost_on_demand_usd);
-        csv_num(f, u->cost_reserved_usd);
-        csv_num(f, u->cost_spot_usd);
-        csv_num(f, u->egress_usd);
-        csv_num(f, u->penalty_usd);
-        csv_num(f, u->penalised_cost_usd);
-        csv_num(f, u->slo_attainment);
-        csv_num(f, u->violation_minutes);
-        csv_num(f, u->unserved_fraction);
-        csv_num(f, u->idle_capacity_hours);
-        csv_num(f, u->instance_hours);
-        fprintf(f, ",%" PRId64 "\n", u->actions);
+        for (int i = 0; i < SC_RESULTS_N_FIELDS; i++) {
+            const sc_results_field *fd = &sc_results_fields[i];
+            if (!(fd->flags & SC_RF_REPORT) || fd->type == SC_RF_STR)
+                continue;
+            if (fd->type == SC_RF_LONG)
+                fprintf(f, ",%ld", *(const long *)((const char *)&u->sum + fd->offset));
+            else
+                csv_num(f, sc_results_field_number(&u->sum, fd));
+        }
+        fputc('\n', f);
     }
     return close_out(f, dir, "summary.csv", err);
 }

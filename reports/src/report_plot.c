@@ -319,8 +319,9 @@ static sc_status plot_cost(const sc_report_results *r, const char *dir, FILE *gp
         fputs("# on_demand_usd reserved_usd spot_usd egress_usd (one row per run)\n", df);
         for (size_t j = 0; j < r->n_runs; j++) {
             const sc_report_run *u = &r->runs[j];
-            double v[4] = {u->cost_on_demand_usd, u->cost_reserved_usd, u->cost_spot_usd,
-                           u->egress_usd};
+            double v[4] = {u->sum.cost_by_option[SC_PURCHASE_ONDEMAND],
+                           u->sum.cost_by_option[SC_PURCHASE_RESERVED],
+                           u->sum.cost_by_option[SC_PURCHASE_SPOT], u->sum.egress_usd};
             for (int c = 0; c < 4; c++) {
                 if (c)
                     fputc(' ', df);

@@ -1,6 +1,7 @@
 /*
- * report_sweep.c - the sweep part of a report (report_sweep.h): reads /summary, marks the
- * Pareto fronts and writes the sweep plots.
+ * report_sweep.c - the sweep part of a report (report_sweep.h): takes the /summary rows
+ * that the results reader (sim/results.c) read, marks the Pareto fronts and writes the
+ * sweep plots.
  *
  * Only the summary group and the first run group's provenance attributes are read: a
  * sweep's per-run series can be large and one plot per run and app x region would not
@@ -16,13 +17,9 @@
 
 #include <cjson/cJSON.h>
 
-static const char *const metric_names[SC_REPORT_SM_COUNT] = {
-    "cost_usd", "penalised_cost_usd", "slo_attainment", "violation_minutes",
-    "unserved_fraction"};
-
 const char *sc_report_sweep_metric(int m)
 {
-    return m >= 0 && m < SC_REPORT_SM_COUNT ? metric_names[m] : "?";
+    return m >= 0 && m < SC_REPORT_SM_COUNT ? sc_summary_metric_name((sc_summary_metric)m) : "?";
 }
 
 void sc_report_sweep_free(sc_report_sweep *s)
@@ -37,33 +34,6 @@ void sc_report_sweep_free(sc_report_sweep *s)
     free(s);
 }
 
-/* Read a 1-D numeric dataset of exactly n elements as mem_type. */
-static sc_status read_1d(const sc_report_results *r, hid_t loc, const char *name,
-                         hid_t mem_type, void *buf, size_t n, sc_error *err)
-{
-    if (H5Lexists(loc, name, H5P_DEFAULT) <= 0)
-        return sc_error_set(err, SC_ERR_INPUT, r->path, "/summary/%s: dataset is missing",
-                            name);
-    hid_t d = H5Dopen2(loc, name, H5P_DEFAULT);
-    if (d < 0)
-        return sc_error_set(err, SC_ERR_INPUT, r->path, "/summary/%s: not a dataset", name);
-    sc_status st = SC_OK;
-    hid_t sp = H5Dget_space(d), ft = H5Dget_type(d);
-    H5T_class_t cls = ft >= 0 ? H5Tget_class(ft) : H5T_NO_CLASS;
-    if (sp < 0 || (cls != H5T_INTEGER && cls != H5T_FLOAT) ||
-        H5Sget_simple_extent_ndims(sp) != 1 ||
-        H5Sget_simple_extent_npoints(sp) != (hssize_t)n)
-        st = sc_error_set(err, SC_ERR_INPUT, r->path, "/summary/%s: expected %zu numbers "
-                          "(one per row)", name, n);
-    else if (n && H5Dread(d, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) < 0)
-        st = sc_error_set(err, SC_ERR_INPUT, r->path, "/summary/%s: cannot read", name);
-    if (sp >= 0)
-        H5Sclose(sp);
-    if (ft >= 0)
-        H5Tclose(ft);
-    H5Dclose(d);
-    return st;
-}
 
 /* "14d / 15s / 0.6" from {"$.duration":"14d", ...}; "setting N" if not an object. */
 static char *short_setting(const char *json, size_t idx)
@@ -127,142 +97,58 @@ static void mark_front(sc_report_sweep *s, const char *policy, int all)
 
 sc_status sc_report_sweep_read(sc_report_results *r, sc_error *err)
 {
+    const sc_results_sweep *in = &r->results->sweep;
     sc_report_sweep *s = calloc(1, sizeof *s);
     if (!s)
         return sc_error_set(err, SC_ERR_NOMEM, r->path, "out of memory");
     r->sweep = s;
-    sc_status st = SC_OK;
-    hid_t g = -1;
-    int64_t *iv = NULL;
-    double *dv = NULL;
-    char **pol = NULL;
-    size_t n_pol = 0;
-    if (sc_report_attr_str(r->file, "sweep_name", s->name, sizeof s->name))
-        snprintf(s->name, sizeof s->name, "unknown");
-    if (sc_report_attr_str(r->file, "sweep_hash", s->hash, sizeof s->hash))
-        snprintf(s->hash, sizeof s->hash, "unknown");
-    if (sc_report_attr_num(r->file, "base_seed", H5T_NATIVE_UINT64, &s->base_seed))
-        s->base_seed = 0;
-    if (sc_report_attr_num(r->file, "n_settings", H5T_NATIVE_INT64, &s->n_settings) ||
-        sc_report_attr_num(r->file, "n_replicates", H5T_NATIVE_INT64, &s->n_replicates) ||
-        s->n_settings < 1 || s->n_replicates < 1 || s->n_settings > 1000000)
-        return sc_error_set(err, SC_ERR_INPUT, r->path, "/: attributes n_settings and "
-                            "n_replicates must be positive integers");
-    if (sc_report_attr_num(r->file, "n_runs", H5T_NATIVE_INT64, &s->n_runs))
-        s->n_runs = s->n_settings * s->n_replicates;
-    size_t ns = 0;
-    if ((st = sc_report_h5_strings(r, r->file, "/axes", &s->axes, &s->n_axes, err)) ||
-        (st = sc_report_h5_strings(r, r->file, "/settings", &s->settings, &ns, err)))
-        return st;
-    if (ns != (size_t)s->n_settings) {
-        sc_report_strings_free(s->settings, ns);
-        s->settings = NULL;
-        return sc_error_set(err, SC_ERR_INPUT, r->path, "/settings: %zu entries, expected "
-                            "n_settings = %" PRId64, ns, s->n_settings);
-    }
+    snprintf(s->name, sizeof s->name, "%s", in->name);
+    snprintf(s->hash, sizeof s->hash, "%s", in->hash);
+    s->base_seed = in->base_seed;
+    s->n_settings = in->n_settings;
+    s->n_replicates = in->n_replicates;
+    s->n_runs = in->n_runs;
+    size_t ns = (size_t)in->n_settings;
+    s->axes = calloc(in->n_axes ? in->n_axes : 1, sizeof *s->axes);
+    s->settings = calloc(ns, sizeof *s->settings);
     s->setting_short = calloc(ns, sizeof *s->setting_short);
-    if (!s->setting_short)
+    s->rows = calloc(in->n_rows ? in->n_rows : 1, sizeof *s->rows);
+    s->policies = calloc(in->n_rows ? in->n_rows : 1, sizeof *s->policies);
+    if (!s->axes || !s->settings || !s->setting_short || !s->rows || !s->policies)
         return sc_error_set(err, SC_ERR_NOMEM, r->path, "out of memory");
-    for (size_t i = 0; i < ns; i++)
-        if (!(s->setting_short[i] = short_setting(s->settings[i], i)))
+    for (size_t i = 0; i < in->n_axes; i++, s->n_axes++)
+        if (!(s->axes[i] = strdup(in->axes[i])))
             return sc_error_set(err, SC_ERR_NOMEM, r->path, "out of memory");
-    /* provenance of the scenario from the first run group */
-    snprintf(r->scenario_name, sizeof r->scenario_name, "unknown");
-    snprintf(r->scenario_hash, sizeof r->scenario_hash, "unknown");
-    r->seed = s->base_seed;
-    if (H5Lexists(r->file, "runs", H5P_DEFAULT) > 0 &&
-        (g = H5Gopen2(r->file, "runs", H5P_DEFAULT)) >= 0) {
-        char first[64];
-        if (H5Lget_name_by_idx(g, ".", H5_INDEX_NAME, H5_ITER_INC, 0, first, sizeof first,
-                               H5P_DEFAULT) > 0) {
-            hid_t rg = H5Gopen2(g, first, H5P_DEFAULT);
-            if (rg >= 0) {
-                sc_report_attr_str(rg, "scenario_name", r->scenario_name,
-                                   sizeof r->scenario_name);
-                sc_report_attr_str(rg, "scenario_hash", r->scenario_hash,
-                                   sizeof r->scenario_hash);
-                sc_report_attr_num(rg, "step_ms", H5T_NATIVE_INT64, &r->step_ms);
-                H5Gclose(rg);
-            }
+    for (size_t i = 0; i < ns; i++)
+        if (!(s->settings[i] = strdup(in->settings[i])) ||
+            !(s->setting_short[i] = short_setting(s->settings[i], i)))
+            return sc_error_set(err, SC_ERR_NOMEM, r->path, "out of memory");
+    s->n_rows = in->n_rows;
+    for (size_t i = 0; i < in->n_rows; i++) {
+        sc_report_sweep_row *w = &s->rows[i];
+        snprintf(w->label, sizeof w->label, "%s", in->rows[i].label);
+        w->setting = in->rows[i].setting;
+        w->n = in->rows[i].n;
+        for (int m = 0; m < SC_REPORT_SM_COUNT; m++) {
+            w->mean[m] = in->rows[i].mean[m];
+            w->ci95[m] = in->rows[i].ci95[m];
         }
-        H5Gclose(g);
-        g = -1;
     }
-    if (H5Lexists(r->file, "summary", H5P_DEFAULT) <= 0 ||
-        (g = H5Gopen2(r->file, "summary", H5P_DEFAULT)) < 0)
-        return sc_error_set(err, SC_ERR_INPUT, r->path, "/summary: group is missing");
-    if ((st = sc_report_h5_strings(r, g, "policy", &pol, &n_pol, err)))
-        goto done;
-    if (n_pol == 0) {
-        st = sc_error_set(err, SC_ERR_EMPTY, r->path, "/summary: no rows");
-        goto done;
-    }
-    s->n_rows = n_pol;
-    s->rows = calloc(n_pol, sizeof *s->rows);
-    iv = malloc(n_pol * sizeof *iv);
-    dv = malloc(n_pol * sizeof *dv);
-    if (!s->rows || !iv || !dv) {
-        st = sc_error_set(err, SC_ERR_NOMEM, r->path, "out of memory");
-        goto done;
-    }
-    for (size_t i = 0; i < n_pol; i++)
-        snprintf(s->rows[i].label, sizeof s->rows[i].label, "%s", pol[i]);
-    if ((st = read_1d(r, g, "setting", H5T_NATIVE_INT64, iv, n_pol, err)))
-        goto done;
-    for (size_t i = 0; i < n_pol; i++) {
-        if (iv[i] < 0 || iv[i] >= s->n_settings) {
-            st = sc_error_set(err, SC_ERR_INPUT, r->path, "/summary/setting[%zu] = %" PRId64
-                              " is not a setting index (0 to %" PRId64 ")", i, iv[i],
-                              s->n_settings - 1);
-            goto done;
-        }
-        s->rows[i].setting = iv[i];
-    }
-    if ((st = read_1d(r, g, "n", H5T_NATIVE_INT64, iv, n_pol, err)))
-        goto done;
-    for (size_t i = 0; i < n_pol; i++)
-        s->rows[i].n = iv[i];
-    for (int m = 0; m < SC_REPORT_SM_COUNT; m++)
-        for (int c = 0; c < 2; c++) {
-            char name[96];
-            snprintf(name, sizeof name, "%s_%s", metric_names[m], c ? "ci95" : "mean");
-            if ((st = read_1d(r, g, name, H5T_NATIVE_DOUBLE, dv, n_pol, err)))
-                goto done;
-            for (size_t i = 0; i < n_pol; i++) {
-                if (c)
-                    s->rows[i].ci95[m] = dv[i];
-                else
-                    s->rows[i].mean[m] = dv[i];
-            }
-        }
     /* distinct policies in first-seen order (the summary lists them in scenario order) */
-    s->policies = calloc(n_pol, sizeof *s->policies);
-    if (!s->policies) {
-        st = sc_error_set(err, SC_ERR_NOMEM, r->path, "out of memory");
-        goto done;
-    }
-    for (size_t i = 0; i < n_pol; i++) {
+    for (size_t i = 0; i < s->n_rows; i++) {
         size_t k = 0;
         while (k < s->n_policies && strcmp(s->policies[k], s->rows[i].label) != 0)
             k++;
         if (k == s->n_policies) {
-            if (!(s->policies[s->n_policies] = strdup(s->rows[i].label))) {
-                st = sc_error_set(err, SC_ERR_NOMEM, r->path, "out of memory");
-                goto done;
-            }
+            if (!(s->policies[s->n_policies] = strdup(s->rows[i].label)))
+                return sc_error_set(err, SC_ERR_NOMEM, r->path, "out of memory");
             s->n_policies++;
         }
     }
     mark_front(s, NULL, 1);
     for (size_t k = 0; k < s->n_policies; k++)
         mark_front(s, s->policies[k], 0);
-done:
-    sc_report_strings_free(pol, n_pol);
-    free(iv);
-    free(dv);
-    if (g >= 0)
-        H5Gclose(g);
-    return st;
+    return SC_OK;
 }
 
 /* The last component of an axis path: "$.policies[1].params.sync" -> "sync". */

@@ -16,8 +16,10 @@
 #include "report_data.h"
 #include "report_plot.h"
 
-enum { SC_REPORT_SM_COST, SC_REPORT_SM_PENALISED, SC_REPORT_SM_SLO, SC_REPORT_SM_VIOLATION,
-       SC_REPORT_SM_UNSERVED, SC_REPORT_SM_COUNT };
+/* The sweep metrics: the SC_RF_SWEEP rows of the schema table (sim/results.h). */
+enum { SC_REPORT_SM_COST = SC_SM_COST, SC_REPORT_SM_PENALISED = SC_SM_PENALISED,
+       SC_REPORT_SM_SLO = SC_SM_SLO, SC_REPORT_SM_VIOLATION = SC_SM_VIOLATION,
+       SC_REPORT_SM_UNSERVED = SC_SM_UNSERVED, SC_REPORT_SM_COUNT = SC_SUMMARY_METRICS };
 
 typedef struct sc_report_sweep_row {
     int64_t setting;                  /* index into settings */
@@ -49,8 +51,8 @@ typedef struct sc_report_sweep sc_report_sweep;
 /* Name of metric m in files ("cost_usd", ...). */
 const char *sc_report_sweep_metric(int m);
 
-/* Read the sweep part of an open sweep file into r->sweep and fill r's provenance
- * fields (scenario name and hash, step) from the first run group. */
+/* The sweep part of a sweep file (read by the results reader into r->results->sweep)
+ * into r->sweep, with the Pareto fronts marked. */
 sc_status sc_report_sweep_read(sc_report_results *r, sc_error *err);
 void sc_report_sweep_free(sc_report_sweep *s);
 
