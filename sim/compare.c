@@ -121,8 +121,8 @@ sc_status sc_compare_files(const sc_results_file *base, const sc_results_file *c
         size_t k = 0;
         for (size_t q = i; q < n; q++)
             if (same_run(&base->entries[q], b)) {
-                xb[k] = base->entries[q].sum.cost_usd;
-                xc[k] = cand->entries[match[q]].sum.cost_usd;
+                xb[k] = sc_summary_metric_value(&base->entries[q].sum, SC_SM_COST);
+                xc[k] = sc_summary_metric_value(&cand->entries[match[q]].sum, SC_SM_COST);
                 k++;
             }
         row->n_pairs = k;
@@ -142,8 +142,8 @@ sc_status sc_compare_files(const sc_results_file *base, const sc_results_file *c
         k = 0;
         for (size_t q = i; q < n; q++)
             if (same_run(&base->entries[q], b)) {
-                xb[k] = base->entries[q].sum.slo_attainment;
-                xc[k] = cand->entries[match[q]].sum.slo_attainment;
+                xb[k] = sc_summary_metric_value(&base->entries[q].sum, SC_SM_SLO);
+                xc[k] = sc_summary_metric_value(&cand->entries[match[q]].sum, SC_SM_SLO);
                 k++;
             }
         sc_paired_ttest(xb, xc, k, o->alpha, &row->slo_test);

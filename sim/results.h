@@ -18,12 +18,15 @@
  *                         run: the base scenario with the run's overrides and seed)
  *   time                  int64 [n_steps]: start of each step, ms since the epoch
  *   apps, regions, geos   string lists (one name per element, scenario order)
- *   runs/<label>/         attrs: policy, label and every summary figure (sc_run_summary:
+ *   runs/<label>/         attrs: every SC_RF_ATTR row of the schema table
+ *                         (results_schema.h), in table order: policy, label (strings);
  *                         cost_usd, cost_on_demand_usd, cost_reserved_usd, cost_spot_usd,
- *                         egress_usd, penalty_usd, penalised_cost_usd, slo_attainment,
- *                         violation_minutes, unserved_fraction, idle_capacity_hours,
- *                         demand_unit_hours, instance_hours (float64); actions,
- *                         launches, refused, throttled, interruptions, decisions (int64))
+ *                         egress_usd, penalty_usd, penalised_cost_usd, lower_bound_usd
+ *                         (NaN when the policy has none; optional on read),
+ *                         slo_attainment, violation_minutes, unserved_fraction,
+ *                         idle_capacity_hours, demand_unit_hours, instance_hours
+ *                         (float64); actions, launches, refused, throttled,
+ *                         interruptions, decisions (int64)
  *     actions             int64 [n, 8]: t, app, region, type, kind, option, count,
  *                         accepted (attr "columns" names them)
  *     series/<app>/<region>/{demand, capacity, served, cost, instances}
@@ -59,10 +62,15 @@
  *     <metric>_ci95       float64: half-width of the 95 % confidence interval of the
  *                         mean (Student t, n - 1 degrees of freedom); NaN when n < 2
  *                         for <metric> in cost_usd, penalised_cost_usd, slo_attainment,
- *                         violation_minutes, unserved_fraction (SC_SUMMARY_METRICS)
+ *                         violation_minutes, unserved_fraction (SC_SUMMARY_METRICS: the
+ *                         SC_RF_SWEEP rows of results_schema.h)
  *
  * No wall-clock time is stored anywhere and object time tracking is off, so the same
  * input and seed give the same bytes.  Files are written to a temporary name and renamed.
+ * All HDF5 calls go through core/base/h5util.h (HDF5's default library-version range,
+ * string attributes of strlen bytes: the bytes of files written before it).  The
+ * reader (sc_results_open) is the only one: `sculpt compare`, sweeps and the report
+ * read through it.
  */
 #ifndef SCULPT_RESULTS_H
 #define SCULPT_RESULTS_H

@@ -6,7 +6,15 @@ core/include/sculpt/tsdb.h and traces/README.md, and the values the C test wrote
 are recomputed here from their definition (not read back from sculpt).  Prints one line
 per failed check and exits 1 if any failed, 0 otherwise.
 
+With --results, FILE is a `sculpt run -o` file of tests/fixtures/sim/unit.json instead:
+the attributes of every runs/<label> group must be exactly the summary fields that
+sim/results.h documents, with the documented types (listed here by hand, independent of
+the schema table in sim/results_schema.h), and the documented identities between them must
+hold.  (Results files use version-1 object headers, which have no "times not tracked"
+flag for h5py to report; their reproducibility is checked by comparing bytes.)
+
 Usage: /usr/bin/python3 tests/h5py_check.py FILE
+       /usr/bin/python3 tests/h5py_check.py --results FILE
 """
 import math
 import sys
@@ -64,7 +72,59 @@ def check_series(f, path, unit, step_ms, place_kind, t_expected, v_expected):
         check(bool(np.all(same)), f"{path} v values (NaN where missing)")
 
 
+# sim/results.h, "runs/<label>/ attrs", by hand
+RUN_STRINGS = ["policy", "label"]
+RUN_FLOATS = ["cost_usd", "cost_on_demand_usd", "cost_reserved_usd", "cost_spot_usd",
+              "egress_usd", "penalty_usd", "penalised_cost_usd", "lower_bound_usd",
+              "slo_attainment", "violation_minutes", "unserved_fraction",
+              "idle_capacity_hours", "demand_unit_hours", "instance_hours"]
+RUN_INTS = ["actions", "launches", "refused", "throttled", "interruptions", "decisions"]
+
+
+def check_results(path):
+    with h5py.File(path, "r") as f:
+        check(text(f.attrs.get("schema", b"")) == "sculpt-results", "root schema attribute")
+        check(int(f.attrs.get("schema_version", -1)) == 1, "root schema_version == 1")
+        labels = sorted(f["runs"].keys())
+        check(labels == ["reactive", "static"], "runs of unit.json: %s" % labels)
+        for lab in labels:
+            g = f["runs"][lab]
+            names = set(g.attrs.keys())
+            want = set(RUN_STRINGS + RUN_FLOATS + RUN_INTS)
+            check(names == want, "runs/%s attrs: extra %s, missing %s"
+                  % (lab, sorted(names - want), sorted(want - names)))
+            for a in RUN_STRINGS:
+                if a in g.attrs:
+                    check(isinstance(g.attrs[a], (bytes, np.bytes_)), "runs/%s/%s string" % (lab, a))
+            for a in RUN_FLOATS:
+                if a in g.attrs:
+                    check(np.asarray(g.attrs[a]).dtype == np.float64, "runs/%s/%s float64" % (lab, a))
+            for a in RUN_INTS:
+                if a in g.attrs:
+                    check(np.asarray(g.attrs[a]).dtype == np.int64, "runs/%s/%s int64" % (lab, a))
+            check(text(g.attrs.get("label", b"")) == lab, "runs/%s label attribute" % lab)
+            check(text(g.attrs.get("policy", b"")) == lab, "runs/%s policy type" % lab)
+            s = g.attrs
+            if all(k in s for k in ("cost_usd", "egress_usd", "cost_on_demand_usd",
+                                    "cost_reserved_usd", "cost_spot_usd", "penalty_usd",
+                                    "penalised_cost_usd")):
+                # the documented definitions: cost = instances by option + egress,
+                # penalised = cost + penalty
+                parts = (s["cost_on_demand_usd"] + s["cost_reserved_usd"] + s["cost_spot_usd"]
+                         + s["egress_usd"])
+                check(abs(parts - s["cost_usd"]) <= 1e-9 * max(1.0, abs(s["cost_usd"])),
+                      "runs/%s cost_usd = options + egress" % lab)
+                check(abs(s["cost_usd"] + s["penalty_usd"] - s["penalised_cost_usd"])
+                      <= 1e-9 * max(1.0, abs(s["penalised_cost_usd"])),
+                      "runs/%s penalised = cost + penalty" % lab)
+            check(0.0 <= s.get("slo_attainment", -1) <= 1.0, "runs/%s slo in [0, 1]" % lab)
+    print("h5py_check: %d failure(s)" % len(failures))
+    return 1 if failures else 0
+
+
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--results":
+        return check_results(sys.argv[2])
     if len(sys.argv) != 2:
         print(__doc__)
         return 2

@@ -52,3 +52,24 @@ Test(h5py, store_layout_and_values)
     cr_assert_eq(WEXITSTATUS(rc), 0, "h5py_check reported failures (see output)");
     unlink(path);
 }
+
+/* A `sculpt run` results file seen from h5py: the run groups carry exactly the summary
+ * attributes sim/results.h documents, with their types (tests/h5py_check.py --results
+ * lists them by hand), and the documented identities between them hold. */
+Test(h5py, results_file_attributes)
+{
+    if (access("/usr/bin/python3", X_OK) != 0 ||
+        system("/usr/bin/python3 -c 'import h5py' >/dev/null 2>&1") != 0)
+        cr_skip_test("/usr/bin/python3 with h5py not available");
+    char path[512], cmd[2048];
+    snprintf(path, sizeof path, "%s/test_h5py_results_%ld.h5", SC_BINARY_DIR, (long)getpid());
+    snprintf(cmd, sizeof cmd, "'%s' run '%s/tests/fixtures/sim/unit.json' -o '%s' >/dev/null",
+             SC_SCULPT_BIN, SC_SOURCE_DIR, path);
+    cr_assert_eq(system(cmd), 0, "sculpt run failed");
+    snprintf(cmd, sizeof cmd, "/usr/bin/python3 '%s/tests/h5py_check.py' --results '%s'",
+             SC_SOURCE_DIR, path);
+    int rc = system(cmd);
+    cr_assert(WIFEXITED(rc), "h5py_check did not exit normally");
+    cr_assert_eq(WEXITSTATUS(rc), 0, "h5py_check reported failures (see output)");
+    unlink(path);
+}
