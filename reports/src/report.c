@@ -219,33 +219,41 @@ static sc_status dest_commit(dest *d, int force, sc_error *err)
 
 /* ---- number formats and escaping -------------------------------------------------- */
 
+/* The report's table of runs: label and type, then one column per schema-table field
+ * (sim/results_schema.h, referenced by row index so a renamed or removed field fails to
+ * compile), with its heading and how it is shown (x scale, fixed decimals). */
 typedef struct col {
     const char *head_html, *head_md;
+    int field;        /* SC_RFI_* row of the schema table; -1 for the two text columns */
+    double scale;     /* shown value = scale x stored value */
+    int decimals;
 } col;
 
 static const col summary_cols[] = {
-    {"policy", "policy"},
-    {"type", "type"},
-    {"cost (USD)", "cost (USD)"},
-    {"penalised cost (USD)", "penalised cost (USD)"},
-    {"SLO attainment (%)", "SLO attainment (%)"},
-    {"violation minutes", "violation minutes"},
-    {"unserved (%)", "unserved (%)"},
-    {"idle capacity (instance-h)", "idle capacity (instance-h)"},
-    {"actions", "actions"},
+    {"policy", "policy", -1, 1, 0},
+    {"type", "type", -1, 1, 0},
+    {"cost (USD)", "cost (USD)", SC_RFI_cost_usd, 1, 2},
+    {"penalised cost (USD)", "penalised cost (USD)", SC_RFI_penalised_cost_usd, 1, 2},
+    {"SLO attainment (%)", "SLO attainment (%)", SC_RFI_slo_attainment, 100, 3},
+    {"violation minutes", "violation minutes", SC_RFI_violation_minutes, 1, 1},
+    {"unserved (%)", "unserved (%)", SC_RFI_unserved_fraction, 100, 4},
+    {"idle capacity (instance-h)", "idle capacity (instance-h)", SC_RFI_idle_capacity_hours, 1,
+     1},
+    {"actions", "actions", SC_RFI_actions, 1, 0},
 };
 #define N_COLS (sizeof summary_cols / sizeof summary_cols[0])
 
 /* The formatted figures of one run, columns 2.. of summary_cols. */
 static void format_figures(const sc_report_run *u, char out[][48])
 {
-    snprintf(out[0], 48, "%.2f", u->sum.cost_usd);
-    snprintf(out[1], 48, "%.2f", u->sum.penalised_cost_usd);
-    snprintf(out[2], 48, "%.3f", 100.0 * u->sum.slo_attainment);
-    snprintf(out[3], 48, "%.1f", u->sum.violation_minutes);
-    snprintf(out[4], 48, "%.4f", 100.0 * u->sum.unserved_fraction);
-    snprintf(out[5], 48, "%.1f", u->sum.idle_capacity_hours);
-    snprintf(out[6], 48, "%ld", u->sum.actions);
+    for (size_t c = 2; c < N_COLS; c++) {
+        const sc_results_field *fd = &sc_results_fields[summary_cols[c].field];
+        if (fd->type == SC_RF_LONG)
+            snprintf(out[c - 2], 48, "%ld", *(const long *)((const char *)&u->sum + fd->offset));
+        else
+            snprintf(out[c - 2], 48, "%.*f", summary_cols[c].decimals,
+                     summary_cols[c].scale * sc_results_field_number(&u->sum, fd));
+    }
 }
 
 static void html_esc(FILE *f, const char *s)
