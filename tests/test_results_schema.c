@@ -158,3 +158,58 @@ Test(results_schema, json_key_order)
     cr_assert_not_null(strstr(txt, "\"launches\""));
     free(txt);
 }
+
+/* The reader's provenance part (SC_RESULTS_READ_META) on a real `sculpt run` file of
+ * unit.json: 1 h warm-up + 2 h at 5 min = 36 steps, 12 of them warm-up; the first step
+ * starts at 2026-01-05T00:00:00Z = 1767571200000 ms (20458 days x 86400000 ms); one app
+ * "a", regions "r1" and "r2"; the five per-step series of results.h in every cell. */
+Test(results_schema, reader_meta_of_a_run_file)
+{
+    char path[512], cmd[2048];
+    snprintf(path, sizeof path, "%s/test_results_meta_%ld.h5", SC_BINARY_DIR, (long)getpid());
+    snprintf(cmd, sizeof cmd, "'%s' run '%s' -o '%s' >/dev/null", SC_SCULPT_BIN, UNIT, path);
+    cr_assert_eq(system(cmd), 0);
+    sc_error err;
+    sc_error_clear(&err);
+    sc_results_file *f = NULL;
+    cr_assert_eq(sc_results_open(path, SC_RESULTS_READ_RUNS | SC_RESULTS_READ_META, &f, &err),
+                 SC_OK, "%s", err.msg);
+    const sc_results_meta *m = &f->meta;
+    cr_assert_eq(m->n_steps, 36);
+    cr_assert_eq(m->warmup_steps, 12);
+    cr_assert_eq(m->step_ms, 300000);
+    cr_assert_eq(m->seed, 7);
+    cr_assert_eq(m->time_ms[0], 1767571200000LL);
+    cr_assert_eq(m->time_ms[35], 1767571200000LL + 35 * 300000LL);
+    cr_assert_str_eq(m->scenario_name, "unit");
+    cr_assert_eq(strlen(m->scenario_hash), 16);
+    cr_assert_eq(m->n_apps, 1);
+    cr_assert_str_eq(m->apps[0], "a");
+    cr_assert_eq(m->n_regions, 2);
+    cr_assert_str_eq(m->regions[0], "r1");
+    cr_assert_str_eq(m->regions[1], "r2");
+    cr_assert_not_null(m->scenario);
+    cr_assert_not_null(strstr(m->scenario, "\"name\": \"unit\""));
+    cr_assert_eq(f->n_entries, 2);
+    unsigned five = (1u << SC_SERIES_DEMAND) | (1u << SC_SERIES_CAPACITY) |
+                    (1u << SC_SERIES_SERVED) | (1u << SC_SERIES_COST) |
+                    (1u << SC_SERIES_INSTANCES);
+    for (size_t i = 0; i < f->n_entries; i++) {
+        cr_assert_eq(f->entries[i].series_all, five, "run %zu", i);
+        cr_assert_eq(f->entries[i].series_any, five, "run %zu", i);
+    }
+    /* one series through the reader: 36 values, none negative */
+    double *v = NULL;
+    size_t n = 0;
+    cr_assert_eq(sc_results_read_series(path, "/", "static", "a", "r1", "demand", &v, &n, &err),
+                 SC_OK, "%s", err.msg);
+    cr_assert_eq(n, 36);
+    for (size_t i = 0; i < n; i++)
+        cr_assert_geq(v[i], 0.0);
+    free(v);
+    cr_assert_eq(sc_results_read_series(path, "/", "static", "a", "r1", "forecast_mean", &v, &n,
+                                        &err),
+                 SC_ERR_NOTFOUND);
+    sc_results_file_free(f);
+    unlink(path);
+}

@@ -109,7 +109,8 @@ sc_status sc_report_results_open(const char *path, sc_report_results **out, sc_e
         return sc_error_set(err, SC_ERR_INPUT, path, "not a regular file (expected a results "
                             "file written by `sculpt run -o` or `sculpt sweep -o`)");
     sc_results_file *f = NULL;
-    sc_status st = sc_results_open(path, SC_RESULTS_READ_META, &f, err);
+    /* first the schema alone, then what the report needs of that kind of file */
+    sc_status st = sc_results_open(path, 0, &f, err);
     if (st == SC_OK && f->is_sweep) {
         /* a sweep report reads the summary table, not every run's layout */
         sc_results_file_free(f);
