@@ -50,19 +50,46 @@ static void run_usage(FILE *fp)
             names);
 }
 
+/* The console table: columns are schema-table rows (results_schema.h) with a heading,
+ * a width and how the value is shown. */
+static const struct {
+    const char *head;
+    int width, decimals;
+    double scale;
+    int field;   /* SC_RFI_* */
+} run_cols[] = {
+    {"cost_usd", 12, 2, 1, SC_RFI_cost_usd},
+    {"penalised_usd", 14, 2, 1, SC_RFI_penalised_cost_usd},
+    {"slo_%", 9, 3, 100, SC_RFI_slo_attainment},
+    {"viol_min", 10, 1, 1, SC_RFI_violation_minutes},
+    {"unserved_%", 10, 4, 100, SC_RFI_unserved_fraction},
+    {"idle_h", 10, 1, 1, SC_RFI_idle_capacity_hours},
+    {"actions", 8, 0, 1, SC_RFI_actions},
+};
+
 static void print_table(sc_run *const *runs, size_t n)
 {
+    const size_t nc = sizeof run_cols / sizeof run_cols[0];
     int w = 6;
     for (size_t i = 0; i < n; i++)
         if ((int)strlen(runs[i]->sum.label) > w)
             w = (int)strlen(runs[i]->sum.label);
-    printf("%-*s %12s %14s %9s %10s %10s %10s %8s\n", w, "policy", "cost_usd",
-           "penalised_usd", "slo_%", "viol_min", "unserved_%", "idle_h", "actions");
+    printf("%-*s", w, "policy");
+    for (size_t c = 0; c < nc; c++)
+        printf(" %*s", run_cols[c].width, run_cols[c].head);
+    printf("\n");
     for (size_t i = 0; i < n; i++) {
         const sc_run_summary *s = &runs[i]->sum;
-        printf("%-*s %12.2f %14.2f %9.3f %10.1f %10.4f %10.1f %8ld\n", w, s->label, s->cost_usd,
-               s->penalised_cost_usd, 100.0 * s->slo_attainment, s->violation_minutes,
-               100.0 * s->unserved_fraction, s->idle_capacity_hours, s->actions);
+        printf("%-*s", w, s->label);
+        for (size_t c = 0; c < nc; c++) {
+            const sc_results_field *f = &sc_results_fields[run_cols[c].field];
+            if (f->type == SC_RF_LONG)
+                printf(" %*ld", run_cols[c].width, *(const long *)((const char *)s + f->offset));
+            else
+                printf(" %*.*f", run_cols[c].width, run_cols[c].decimals,
+                       run_cols[c].scale * sc_results_field_number(s, f));
+        }
+        printf("\n");
     }
 }
 
