@@ -462,13 +462,6 @@ static sc_status rd_fail(rd *r, const char *obj, const char *what)
             goto done;                                                                   \
         }                                                                                \
     } while (0)
-#define RD_F64(obj, objname, name, dst)                                                  \
-    do {                                                                                 \
-        if (rd_attr_num(obj, name, H5T_NATIVE_DOUBLE, dst) < 0) {                        \
-            st = rd_fail(r, objname, "missing or unreadable number attribute '" name "'"); \
-            goto done;                                                                   \
-        }                                                                                \
-    } while (0)
 
 /* The summary attributes of one run group: every SC_RF_ATTR row of the schema table. */
 static sc_status rd_summary(rd *r, hid_t g, const char *gname, sc_run_summary *s)
