@@ -135,8 +135,7 @@ static void fmt_duration(char *buf, size_t len, double ms)
     static const struct {
         const char *u;
         double ms;
-    } units[] = {{"w", 604800000.0}, {"d", 86400000.0}, {"h", 3600000.0},
-                 {"m", 60000.0},     {"s", 1000.0}};
+    } units[] = {{"d", 86400000.0}, {"h", 3600000.0}, {"m", 60000.0}, {"s", 1000.0}};
     if (isinf(ms)) {
         snprintf(buf, len, "inf");
         return;
@@ -200,6 +199,8 @@ char *sc_params_range_text(const sc_param_def *d, char *buf, size_t len)
         range_text(d, buf, len);
         if (d->kind == SC_PARAM_DURATION && !buf[0])
             snprintf(buf, len, ">= 0s");
+        if (d->kind == SC_PARAM_DURATION && (d->flags & SC_PARAM_TEXT_ONLY))
+            cat(buf, len, ", text only");
         if (d->kind == SC_PARAM_NUMBER && d->values) {
             cat(buf, len, "%s", buf[0] ? " | " : "");
             words_text(d->values, buf, len, " | ");
@@ -229,12 +230,29 @@ char *sc_params_range_text(const sc_param_def *d, char *buf, size_t len)
     return buf;
 }
 
+/* "positive " for (0, inf), "non-negative " for [0, inf), else "" (then the range
+ * follows the noun). */
+static const char *sign_word(const sc_param_def *d)
+{
+    if (d->lo != 0 || !isinf(d->hi) || d->hi < 0)
+        return "";
+    return d->flags & SC_PARAM_LO_OPEN ? "positive " : "non-negative ";
+}
+
 /* What a value of d must be, for messages: "a number in [0, 1]", "a positive
  * duration such as \"15s\" or a number of seconds", "one of \"max\", \"mean\"". */
 static void expect_text(const sc_param_def *d, char *buf, size_t len)
 {
     char r[96];
     range_text(d, r, sizeof r);
+    const char *sign = sign_word(d);
+    if (sign[0])
+        r[0] = '\0';
+    if (r[0] == '[' || r[0] == '(') { /* "in [0, 1]"; "> 0.5" reads as it is */
+        char t[sizeof r];
+        snprintf(t, sizeof t, "in %.90s", r);
+        snprintf(r, sizeof r, "%s", t);
+    }
     buf[0] = '\0';
     switch (d->kind) {
     case SC_PARAM_NUMBER:
@@ -242,16 +260,16 @@ static void expect_text(const sc_param_def *d, char *buf, size_t len)
             words_text(d->values, buf, len, ", ");
             cat(buf, len, " or ");
         }
-        cat(buf, len, "a number%s%s", r[0] ? " " : "", r);
+        cat(buf, len, "a %snumber%s%s", sign, r[0] ? " " : "", r);
         break;
     case SC_PARAM_INTEGER:
-        snprintf(buf, len, "a whole number%s%s", r[0] ? " " : "", r);
+        snprintf(buf, len, "a %swhole number%s%s", sign, r[0] ? " " : "", r);
         break;
     case SC_PARAM_BOOL:
         snprintf(buf, len, "true or false");
         break;
     case SC_PARAM_DURATION:
-        snprintf(buf, len, "a duration%s%s such as \"15s\"%s", r[0] ? " " : "", r,
+        snprintf(buf, len, "a %sduration%s%s such as \"15s\"%s", sign, r[0] ? " " : "", r,
                  d->flags & SC_PARAM_TEXT_ONLY ? "" : " or a number of seconds");
         break;
     case SC_PARAM_STRING:
@@ -342,7 +360,12 @@ static sc_status fail_value(const sc_param_def *d, const cJSON *v, const char *w
     member_where(place, sizeof place, where, d->name, index);
     expect_text(d, exp, sizeof exp);
     got_text(v, got, sizeof got);
-    return sc_error_set(err, SC_ERR_INPUT, place, "expected %s, got %s", exp, got);
+    char key[96];
+    if (index >= 0)
+        snprintf(key, sizeof key, "%s[%ld]", d->name, index);
+    else
+        snprintf(key, sizeof key, "%s", d->name);
+    return sc_error_set(err, SC_ERR_INPUT, place, "%s: expected %s, got %s", key, exp, got);
 }
 
 static int word_index(const char *const *values, const char *s)
@@ -407,8 +430,9 @@ static sc_status check_value(const sc_param_def *d, const cJSON *v, const char *
         member_where(place, sizeof place, where, d->name, -1);
         expect_text(d, exp, sizeof exp);
         got_text(v, got, sizeof got);
-        return sc_error_set(err, SC_ERR_INPUT, place, "expected %s, got %s (did you mean \"%s\"?)",
-                            exp, got, guess);
+        return sc_error_set(err, SC_ERR_INPUT, place,
+                            "%s: expected %s, got %s (did you mean \"%s\"?)", d->name, exp, got,
+                            guess);
     }
     case SC_PARAM_NUMBERS: {
         int n = cJSON_IsArray(v) ? cJSON_GetArraySize(v) : 0;
@@ -426,8 +450,8 @@ static sc_status check_value(const sc_param_def *d, const cJSON *v, const char *
                     member_where(place, sizeof place, where, d->name, i);
                     expect_text(d, exp, sizeof exp);
                     return sc_error_set(err, SC_ERR_INPUT, place,
-                                        "expected %s, got %.15g after %.15g", exp,
-                                        e->valuedouble, prev);
+                                        "%s[%ld]: expected %s, got %.15g after %.15g", d->name,
+                                        i, exp, e->valuedouble, prev);
                 }
                 return fail_value(d, e, where, i, err);
             }

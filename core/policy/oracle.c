@@ -121,7 +121,8 @@ static sc_status oracle_init(void *state, const sc_scenario *sc, const cJSON *pa
     if (s->window_ms < sc->step_ms) {
         sc_params_member_where(place, sizeof place, where, "window");
         return sc_error_set(err, SC_ERR_INPUT, place,
-                            "expected a duration of at least one step (%lld ms), got %lld ms",
+                            "window: expected a duration of at least one step (%lld ms), "
+                            "got %lld ms",
                             (long long)sc->step_ms, (long long)s->window_ms);
     }
     const sc_optimizer_type *t;

@@ -45,7 +45,8 @@
 
 static const sc_param_def params[] = {
     {.name = "sync", .kind = SC_PARAM_DURATION, .def = "15s", .lo = 0, .hi = INFINITY,
-     .flags = SC_PARAM_LO_OPEN, .help = "controller sync period (--horizontal-pod-autoscaler-sync-period)"},
+     .flags = SC_PARAM_LO_OPEN,
+     .help = "controller sync period (--horizontal-pod-autoscaler-sync-period)"},
     {.name = "tolerance", .kind = SC_PARAM_NUMBER, .def = "0.1", .lo = 0, .hi = 1,
      .help = "|usageRatio - 1| within it keeps the current count"},
     {.name = "scale_down_window", .kind = SC_PARAM_DURATION, .def = "300s",

@@ -88,7 +88,8 @@ static sc_status snp_init(void *state, const sc_scenario *sc, const cJSON *param
         char place[sizeof err->where];
         sc_params_member_where(place, sizeof place, where, "season");
         return sc_error_set(err, SC_ERR_INPUT, place,
-                            "expected a whole number of scenario steps (%lld ms), got %lld ms",
+                            "season: expected a whole number of scenario steps (%lld ms), "
+                            "got %lld ms",
                             (long long)sc->step_ms, (long long)s->season_ms);
     }
     s->n_ar = sc->n_apps * sc->n_regions;
