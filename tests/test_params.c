@@ -537,3 +537,62 @@ Test(params, help_policy_cli)
     cr_assert_eq(run_cli("run --help", out, sizeof out), 0);
     cr_assert_not_null(strstr(out, "--help-policy"));
 }
+
+/* ---- optimizers and providers -------------------------------------------------------------- */
+
+Test(params, optimizer_config_from_json)
+{
+    const sc_optimizer_type *lp, *ga;
+    cr_assert_eq(sc_optimizer_find("lp", &lp, NULL), SC_OK);
+    cr_assert_eq(sc_optimizer_find("ga", &ga, NULL), SC_OK);
+    cr_assert_geq(lp->version, 2);
+    cr_assert_eq(lp->n_params, 5);
+    cr_assert_eq(ga->n_params, 3);
+    sc_opt_config cfg;
+    sc_opt_config_init(&cfg);
+    sc_error err;
+    /* given keys are copied; absent ones keep cfg's values (not the table's defaults) */
+    cfg.presolve = 0;
+    cJSON *o = cJSON_Parse("{\"milp_max_int\": 0, \"warm_start\": false}");
+    cr_assert_eq(sc_opt_config_from_json(lp, o, "x.json: $.opt", &cfg, &err), SC_OK, "%s",
+                 err.msg);
+    cr_assert_eq(cfg.milp_max_int, 0);
+    cr_assert_eq(cfg.warm_start, 0);
+    cr_assert_eq(cfg.presolve, 0);
+    cr_assert_eq(cfg.newsvendor, 1);
+    cJSON_Delete(o);
+    /* a ga key given to lp: unknown, with the suggestion among lp's names if close */
+    o = cJSON_Parse("{\"ga_population\": 10}");
+    cr_assert_eq(sc_opt_config_from_json(lp, o, "x.json: $.opt", &cfg, &err), SC_ERR_INPUT);
+    cr_assert_str_eq(err.where, "x.json: $.opt.ga_population");
+    cr_assert_str_eq(err.msg, "unknown parameter 'ga_population' (valid: milp_max_int, "
+                              "warm_start, presolve, decompose_steps, newsvendor)");
+    cr_assert_eq(sc_opt_config_from_json(ga, o, "x.json: $.opt", &cfg, &err), SC_OK);
+    cr_assert_eq(cfg.ga_population, 10);
+    cJSON_Delete(o);
+    o = cJSON_Parse("{\"ga_population\": 3, \"seed\": 7}");
+    int before = cfg.ga_population;
+    cr_assert_eq(sc_opt_config_from_json(ga, o, "x.json: $.opt", &cfg, &err), SC_ERR_INPUT);
+    cr_assert_str_eq(err.msg, "ga_population: expected a whole number in [4, 1000000], got 3");
+    cr_assert_eq(cfg.ga_population, before); /* unchanged on error */
+    cJSON_Delete(o);
+    o = cJSON_Parse("{\"seed\": 7, \"ga_generatons\": 5}");
+    cr_assert_eq(sc_opt_config_from_json(ga, o, "x.json: $.opt", &cfg, &err), SC_ERR_INPUT);
+    cr_assert_str_eq(err.msg, "unknown parameter 'ga_generatons' (did you mean 'ga_generations'?)");
+    cJSON_Delete(o);
+}
+
+/* The mock's table: the region keys of the scenario (parse_regions' list) that the mock
+ * applies, i.e. all but "name" and "egress_per_gb" (billed by sim.c, not the mock). */
+Test(params, mock_provider_table)
+{
+    extern const sc_provider_type sc_mock_provider_type;
+    const sc_provider_type *t = &sc_mock_provider_type;
+    cr_assert_geq(t->version, 2);
+    static const char *const region_keys[] = {"boot", "vcpu_quota", "spot_interrupt_per_hour",
+                                              "reserved_term", "api_rate_per_sec", "types"};
+    cr_assert_eq(t->n_params, sizeof region_keys / sizeof region_keys[0]);
+    for (size_t i = 0; i < t->n_params; i++)
+        cr_assert_not_null(sc_params_find(t->params, t->n_params, region_keys[i]), "%s",
+                           region_keys[i]);
+}
