@@ -18,7 +18,7 @@
 #define POS .lo = 0, .hi = INFINITY, .flags = SC_PARAM_LO_OPEN /* a positive duration */
 #define HOUR_PLUS .lo = 3600000.0, .hi = INFINITY               /* at least 1h */
 
-const sc_param_def sc_aws_predictive_params[] = {
+const sc_param_def sc_aws_predictive_params[15] = {
     {.name = "cadence", .kind = SC_PARAM_DURATION, .def = "60s", POS,
      .help = "metric period: one target-tracking datapoint per cadence"},
     {.name = "target_util", .kind = SC_PARAM_NUMBER, .def = "app's target_util", .lo = 0,

@@ -20,7 +20,7 @@ static const char *const hour_stats[] = {"max", "mean", NULL};
 
 #define POS .lo = 0, .hi = INFINITY, .flags = SC_PARAM_LO_OPEN /* a positive duration */
 
-const sc_param_def sc_sculpt_params[] = {
+const sc_param_def sc_sculpt_params[26] = {
     {.name = "cadence", .kind = SC_PARAM_DURATION, .def = "1h", POS,
      .help = "replan period (forecast and optimizer)"},
     {.name = "horizon", .kind = SC_PARAM_DURATION, .def = "24h", .lo = 0, .hi = 14 * 86400000.0,
