@@ -208,7 +208,9 @@ char *sc_params_range_text(const sc_param_def *d, char *buf, size_t len)
         break;
     case SC_PARAM_STRING:
         if (has_range(d)) {
-            if (isinf(d->hi))
+            if (isinf(d->hi) && d->lo == 1)
+                snprintf(buf, len, "non-empty");
+            else if (isinf(d->hi))
                 snprintf(buf, len, ">= %.0f chars", d->lo);
             else
                 snprintf(buf, len, "%.0f-%.0f chars", d->lo, d->hi);
