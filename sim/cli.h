@@ -27,6 +27,10 @@ int sc_cmd_compare(int argc, char **argv); /* sim/cmd_compare.c */
 int sc_cmd_report(int argc, char **argv); /* sim/cmd_report.c: `sculpt report` */
 int sc_cmd_plan(int argc, char **argv);   /* sim/cmd_plan.c: `sculpt plan` */
 
+/* `sculpt run --help-policy [NAME]` (sim/cmd_params.c): NAME's parameter table, or the
+ * list of policies when name is NULL; returns the exit code. */
+int sc_cmd_help_policy(const char *name, FILE *fp);
+
 /* Print err once and return its exit code. */
 int sc_cli_fail(const sc_error *err);
 

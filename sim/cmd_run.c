@@ -43,6 +43,9 @@ static void run_usage(FILE *fp)
             "      --no-per-step   do not store per-step series in the results\n"
             "      --report DIR    also write a report (HTML, plots, tables) into the new\n"
             "                      directory DIR, as `sculpt report` does\n"
+            "      --help-policy [NAME]\n"
+            "                      a policy's parameters (kind, default, range, help),\n"
+            "                      or every policy with one line each\n"
             "  -h, --help          this help\n"
             "\n"
             "Policies: %s\n"
@@ -102,6 +105,7 @@ int sc_cmd_run(int argc, char **argv)
                                          {"no-per-step", no_argument, NULL, 'N'},
                                          {"report", required_argument, NULL, 'R'},
                                          {"help", no_argument, NULL, 'h'},
+                                         {"help-policy", optional_argument, NULL, 'P'},
                                          {NULL, 0, NULL, 0}};
     const char *output = NULL, *report_dir = NULL;
     sc_report_opts ropts;
@@ -125,6 +129,9 @@ int sc_cmd_run(int argc, char **argv)
                 only[n_only++] = optarg;
             break;
         case 'h': run_usage(stdout); return 0;
+        case 'P': /* --help-policy[=NAME] or --help-policy NAME (sim/cmd_params.c) */
+            return sc_cmd_help_policy(optarg ? optarg : optind < argc && argv[optind][0] != '-'
+                                                            ? argv[optind] : NULL, stdout);
         default: run_usage(stderr); return 2;
         }
     }

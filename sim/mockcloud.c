@@ -605,11 +605,13 @@ static sc_status mock_describe(void *state, int app, int region, int type, sc_pu
 
 const sc_provider_type sc_mock_provider_type = {
     .name = "mock",
-    .version = 1,
+    .version = 2,
     .state_size = sizeof(sc_mock *),
     .init = mock_init,
     .cleanup = mock_cleanup,
     .apply = mock_apply,
     .describe = mock_describe,
     .ctrl = NULL,
+    .params = sc_mock_params,
+    .n_params = sizeof sc_mock_params / sizeof sc_mock_params[0],
 };

@@ -64,6 +64,8 @@ typedef struct sc_mock_ar {
 } sc_mock_ar;
 
 extern const sc_provider_type sc_mock_provider_type;
+/* Its declared settings (mockcloud_params.c): the scenario's region keys it reads. */
+extern const sc_param_def sc_mock_params[6];
 
 /* After sc_provider_alloc(&sc_mock_provider_type, &cfg, ...): */
 typedef struct sc_mock sc_mock;

@@ -184,9 +184,19 @@ Test(snaive_predictive, rejects_bad_parameters)
     sc_error err;
     cr_assert_eq(sc_run_policy(fx.w, &spec, 0, &r, &err), SC_ERR_INPUT);
     cr_assert(strstr(err.msg, "season") != NULL, "%s", err.msg);
+    /* the place names the parameter (params.h), the message the step it must divide */
+    cr_assert(strstr(err.where, "season") != NULL, "%s", err.where);
+    cr_assert_str_eq(err.msg, "season: expected a whole number of scenario steps (300000 ms), "
+                              "got 420000 ms");
     spec.params_json = (char *)"{\"bogus\": 1}";
     cr_assert_eq(sc_run_policy(fx.w, &spec, 0, &r, &err), SC_ERR_INPUT);
     cr_assert(strstr(err.msg, "bogus") != NULL, "%s", err.msg);
+    /* checked by sc_policy_alloc against the declared table; nothing close: the list */
+    cr_assert_str_eq(err.msg, "unknown parameter 'bogus' (valid: cadence, season, target_util, "
+                              "boot_quantile)");
+    spec.params_json = (char *)"{\"seasn\": \"7d\"}";
+    cr_assert_eq(sc_run_policy(fx.w, &spec, 0, &r, &err), SC_ERR_INPUT);
+    cr_assert_str_eq(err.msg, "unknown parameter 'seasn' (did you mean 'season'?)");
     cr_assert_null(r);
     drop(&fx);
 }

@@ -56,8 +56,8 @@
  * (never before now); issue times are then made non-decreasing in launch order (a batch
  * is pulled earlier rather than let a later batch take its launch indices).
  *
- * Parameters (all optional): {"window": "1d", "serve_util": 1.0 | "target" | "slo" | (0, 1],
- * "optimizer": "lp"}
+ * Parameters (all optional; table `params` below, `sculpt run --help-policy oracle`):
+ * {"window": "1d", "serve_util": 1.0 | "target" | "slo" | (0, 1], "optimizer": "lp"}
  */
 #include <math.h>
 #include <stdlib.h>
@@ -66,6 +66,20 @@
 #include "sculpt/optimizer.h"
 #include "sculpt/policy.h"
 #include "sculpt/rng.h"
+
+static const char *const serve_words[] = {"target", "slo", NULL};
+
+static const sc_param_def params[] = {
+    {.name = "window", .kind = SC_PARAM_DURATION, .def = "1d", .lo = 0, .hi = INFINITY,
+     .flags = SC_PARAM_LO_OPEN | SC_PARAM_TEXT_ONLY,
+     .help = "length of one LP problem (at least one scenario step)"},
+    {.name = "serve_util", .kind = SC_PARAM_NUMBER, .def = "1.0", .lo = 0, .hi = 1,
+     .flags = SC_PARAM_LO_OPEN, .values = serve_words,
+     .help = "planned utilisation: a number, each app's \"target\", or its latency \"slo\""},
+    {.name = "optimizer", .kind = SC_PARAM_STRING, .def = "lp", .lo = 1, .hi = SC_NAME_MAX - 1,
+     .help = "optimizer plug-in (sculpt/optimizer.h): lp or ga"},
+};
+#define N_PARAMS (sizeof params / sizeof params[0])
 
 typedef struct oracle_state {
     int64_t window_ms;
@@ -82,49 +96,42 @@ static void oracle_cleanup(void *state)
     (void)state;
 }
 
-static sc_status oracle_init(void *state, const sc_scenario *sc, const cJSON *params,
+/* params_obj was checked against `params` by sc_policy_alloc; what depends on the
+ * scenario (window >= step) or on the optimizer registry is checked here. */
+static sc_status oracle_init(void *state, const sc_scenario *sc, const cJSON *params_obj,
                              const char *where, sc_error *err)
 {
     oracle_state *s = state;
-    s->window_ms = SC_MS_PER_DAY;
-    s->serve_util = 1.0;
-    snprintf(s->optimizer, sizeof s->optimizer, "lp");
     s->bound_usd = NAN;
     s->rounded_usd = NAN;
-    for (const cJSON *it = params->child; it; it = it->next) {
-        if (strcmp(it->string, "window") == 0) {
-            if (!(cJSON_IsString(it) && sc_duration_parse(it->valuestring, &s->window_ms) ==
-                                            SC_OK && s->window_ms >= sc->step_ms))
-                return sc_error_set(err, SC_ERR_INPUT, where,
-                                    "window: expected a duration of at least one step");
-        } else if (strcmp(it->string, "serve_util") == 0) {
-            if (cJSON_IsString(it) && strcmp(it->valuestring, "target") == 0)
-                s->serve_util = 0.0;
-            else if (cJSON_IsString(it) && strcmp(it->valuestring, "slo") == 0)
-                s->serve_util = -1.0;
-            else if (cJSON_IsNumber(it) && it->valuedouble > 0 && it->valuedouble <= 1)
-                s->serve_util = it->valuedouble;
-            else
-                return sc_error_set(err, SC_ERR_INPUT, where,
-                                    "serve_util: expected \"target\", \"slo\" or a number in "
-                                    "(0, 1]");
-        } else if (strcmp(it->string, "optimizer") == 0) {
-            const sc_optimizer_type *t;
-            if (!cJSON_IsString(it))
-                return sc_error_set(err, SC_ERR_INPUT, where, "optimizer: expected a name");
-            sc_status st = sc_optimizer_find(it->valuestring, &t, err);
-            if (st) {
-                snprintf(err->where, sizeof err->where, "%s", where);
-                return st;
-            }
-            snprintf(s->optimizer, sizeof s->optimizer, "%s", it->valuestring);
-        } else {
-            return sc_error_set(err, SC_ERR_INPUT, where,
-                                "unknown parameter '%s' of policy oracle (valid: window, "
-                                "serve_util, optimizer)",
-                                it->string);
-        }
+    int serve_word = -1;
+    const char *opt = "lp";
+    char place[sizeof err->where];
+    sc_status st;
+    if ((st = sc_params_get_duration(params, N_PARAMS, params_obj, "window", &s->window_ms)) ||
+        (st = sc_params_get_number(params, N_PARAMS, params_obj, "serve_util",
+                                   &s->serve_util)) ||
+        (st = sc_params_get_enum(params, N_PARAMS, params_obj, "serve_util", &serve_word)) ||
+        (st = sc_params_get_string(params, N_PARAMS, params_obj, "optimizer", &opt)))
+        return sc_error_set(err, st, where, "oracle: parameter table out of date");
+    if (serve_word == 0)
+        s->serve_util = 0.0;  /* "target" */
+    else if (serve_word == 1)
+        s->serve_util = -1.0; /* "slo" */
+    if (s->window_ms < sc->step_ms) {
+        sc_params_member_where(place, sizeof place, where, "window");
+        return sc_error_set(err, SC_ERR_INPUT, place,
+                            "window: expected a duration of at least one step (%lld ms), "
+                            "got %lld ms",
+                            (long long)sc->step_ms, (long long)s->window_ms);
     }
+    const sc_optimizer_type *t;
+    if ((st = sc_optimizer_find(opt, &t, err))) {
+        if (err)
+            sc_params_member_where(err->where, sizeof err->where, where, "optimizer");
+        return st;
+    }
+    snprintf(s->optimizer, sizeof s->optimizer, "%s", opt);
     return SC_OK;
 }
 
@@ -402,7 +409,7 @@ done:
 
 const sc_policy_type sc_policy_oracle = {
     .name = "oracle",
-    .version = 1,
+    .version = 2,
     .state_size = sizeof(oracle_state),
     .clairvoyant = 1,
     .init = oracle_init,
@@ -410,4 +417,7 @@ const sc_policy_type sc_policy_oracle = {
     .cadence_ms = oracle_cadence,
     .decide = oracle_decide,
     .lower_bound = oracle_lower_bound,
+    .params = params,
+    .n_params = N_PARAMS,
+    .summary = "clairvoyant LP lower bound on penalised cost (on-demand only)",
 };

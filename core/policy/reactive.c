@@ -30,10 +30,11 @@
  * nothing at zero replicas; here a deployed (app, region) at zero is brought to
  * max(min_instances, ceil(need / target)) so a run never deadlocks at zero.
  *
- * Parameters (all optional): {"sync": "15s", "tolerance": 0.1,
- *  "scale_down_window": "300s", "scale_up_window": "0s", "scale_up_pods": 4,
- *  "scale_up_percent": 100, "scale_up_period": "15s", "scale_down_percent": 100,
- *  "scale_down_period": "15s", "target_util": <app's>, "max_observed_util": 1.0}
+ * Parameters (all optional; table `params` below, `sculpt run --help-policy reactive`):
+ * {"sync": "15s", "tolerance": 0.1, "scale_down_window": "300s", "scale_up_window": "0s",
+ *  "scale_up_pods": 4, "scale_up_percent": 100, "scale_up_period": "15s",
+ *  "scale_down_percent": 100, "scale_down_period": "15s", "target_util": <app's>,
+ *  "max_observed_util": 1.0}
  * Capacity is bought on demand.
  */
 #include <math.h>
@@ -41,6 +42,33 @@
 #include <string.h>
 
 #include "sculpt/policy.h"
+
+static const sc_param_def params[] = {
+    {.name = "sync", .kind = SC_PARAM_DURATION, .def = "15s", .lo = 0, .hi = INFINITY,
+     .flags = SC_PARAM_LO_OPEN,
+     .help = "controller sync period (--horizontal-pod-autoscaler-sync-period)"},
+    {.name = "tolerance", .kind = SC_PARAM_NUMBER, .def = "0.1", .lo = 0, .hi = 1,
+     .help = "|usageRatio - 1| within it keeps the current count"},
+    {.name = "scale_down_window", .kind = SC_PARAM_DURATION, .def = "300s",
+     .help = "scale-down stabilisation window (highest recent recommendation)"},
+    {.name = "scale_up_window", .kind = SC_PARAM_DURATION, .def = "0s",
+     .help = "scale-up stabilisation window (lowest recent recommendation)"},
+    {.name = "scale_up_pods", .kind = SC_PARAM_INTEGER, .def = "4", .lo = 0, .hi = 1e6,
+     .help = "scale-up rate limit: instances added per scale_up_period"},
+    {.name = "scale_up_percent", .kind = SC_PARAM_NUMBER, .def = "100", .lo = 0, .hi = 1e6,
+     .help = "scale-up rate limit: percent added per scale_up_period (the larger limit wins)"},
+    {.name = "scale_up_period", .kind = SC_PARAM_DURATION, .def = "15s",
+     .help = "period of the scale-up rate limits"},
+    {.name = "scale_down_percent", .kind = SC_PARAM_NUMBER, .def = "100", .lo = 0, .hi = 100,
+     .help = "scale-down rate limit: percent removed per scale_down_period"},
+    {.name = "scale_down_period", .kind = SC_PARAM_DURATION, .def = "15s",
+     .help = "period of the scale-down rate limit"},
+    {.name = "target_util", .kind = SC_PARAM_NUMBER, .def = "app's target_util", .lo = 0,
+     .hi = 1, .help = "target utilisation of the binding resource (0 = the app's)"},
+    {.name = "max_observed_util", .kind = SC_PARAM_NUMBER, .def = "1.0", .lo = 0.01, .hi = 100,
+     .help = "cap on the utilisation a saturated instance reports"},
+};
+#define N_PARAMS (sizeof params / sizeof params[0])
 
 typedef struct rec_entry {
     sc_time_ms t;   /* when recommended */
@@ -88,48 +116,34 @@ static void reactive_cleanup(void *state)
     s->recs = s->evs = NULL;
 }
 
-static sc_status reactive_init(void *state, const sc_scenario *sc, const cJSON *params,
+/* params_obj was checked against `params` by sc_policy_alloc. */
+static sc_status reactive_init(void *state, const sc_scenario *sc, const cJSON *params_obj,
                                const char *where, sc_error *err)
 {
-    static const char *const keys[] = {
-        "sync", "tolerance", "scale_down_window", "scale_up_window", "scale_up_pods",
-        "scale_up_percent", "scale_up_period", "scale_down_percent", "scale_down_period",
-        "target_util", "max_observed_util"};
     reactive_state *s = state;
-    s->sync_ms = 15000;
-    s->tolerance = 0.1;
-    s->down_window_ms = 300000;
-    s->up_window_ms = 0;
-    s->up_pods = 4;
-    s->up_percent = 100.0;
-    s->up_period_ms = 15000;
-    s->down_percent = 100.0;
-    s->down_period_ms = 15000;
-    s->target_override = 0.0;
-    s->max_observed_util = 1.0;
-    for (const cJSON *it = params->child; it; it = it->next) {
-        size_t k = 0;
-        while (k < sizeof keys / sizeof keys[0] && strcmp(keys[k], it->string) != 0)
-            k++;
-        if (k == sizeof keys / sizeof keys[0])
-            return sc_error_set(err, SC_ERR_INPUT, where,
-                                "unknown parameter '%s' of policy reactive", it->string);
-    }
-    double pods = s->up_pods;
+    s->target_override = 0.0; /* default: the app's target_util */
+    int64_t pods = 4;
     sc_status st;
-    if ((st = sc_policy_param_duration(params, "sync", 0, &s->sync_ms, where, err)) ||
-        (st = sc_policy_param_duration(params, "scale_down_window", 0, &s->down_window_ms, where, err)) ||
-        (st = sc_policy_param_duration(params, "scale_up_window", 0, &s->up_window_ms, where, err)) ||
-        (st = sc_policy_param_duration(params, "scale_up_period", 0, &s->up_period_ms, where, err)) ||
-        (st = sc_policy_param_duration(params, "scale_down_period", 0, &s->down_period_ms, where, err)) ||
-        (st = sc_policy_param_number(params, "tolerance", 0, 1, 0, &s->tolerance, where, err)) ||
-        (st = sc_policy_param_number(params, "scale_up_pods", 0, 1e6, 0, &pods, where, err)) ||
-        (st = sc_policy_param_number(params, "scale_up_percent", 0, 1e6, 0, &s->up_percent, where, err)) ||
-        (st = sc_policy_param_number(params, "scale_down_percent", 0, 100, 0, &s->down_percent, where, err)) ||
-        (st = sc_policy_param_number(params, "target_util", 0, 1, 0, &s->target_override, where, err)) ||
-        (st = sc_policy_param_number(params, "max_observed_util", 0.01, 100, 0, &s->max_observed_util, where,
-                         err)))
-        return st;
+    if ((st = sc_params_get_duration(params, N_PARAMS, params_obj, "sync", &s->sync_ms)) ||
+        (st = sc_params_get_number(params, N_PARAMS, params_obj, "tolerance", &s->tolerance)) ||
+        (st = sc_params_get_duration(params, N_PARAMS, params_obj, "scale_down_window",
+                                     &s->down_window_ms)) ||
+        (st = sc_params_get_duration(params, N_PARAMS, params_obj, "scale_up_window",
+                                     &s->up_window_ms)) ||
+        (st = sc_params_get_int(params, N_PARAMS, params_obj, "scale_up_pods", &pods)) ||
+        (st = sc_params_get_number(params, N_PARAMS, params_obj, "scale_up_percent",
+                                   &s->up_percent)) ||
+        (st = sc_params_get_duration(params, N_PARAMS, params_obj, "scale_up_period",
+                                     &s->up_period_ms)) ||
+        (st = sc_params_get_number(params, N_PARAMS, params_obj, "scale_down_percent",
+                                   &s->down_percent)) ||
+        (st = sc_params_get_duration(params, N_PARAMS, params_obj, "scale_down_period",
+                                     &s->down_period_ms)) ||
+        (st = sc_params_get_number(params, N_PARAMS, params_obj, "target_util",
+                                   &s->target_override)) ||
+        (st = sc_params_get_number(params, N_PARAMS, params_obj, "max_observed_util",
+                                   &s->max_observed_util)))
+        return sc_error_set(err, st, where, "reactive: parameter table out of date");
     s->up_pods = (int)pods;
     if (s->sync_ms <= 0)
         return sc_error_set(err, SC_ERR_INPUT, where, "sync: expected a positive duration");
@@ -342,11 +356,15 @@ static sc_status reactive_decide(void *state, const sc_policy_view *v, sc_plan *
 
 const sc_policy_type sc_policy_reactive = {
     .name = "reactive",
-    .version = 1,
+    .version = 2,
     .state_size = sizeof(reactive_state),
     .clairvoyant = 0,
     .init = reactive_init,
     .cleanup = reactive_cleanup,
     .cadence_ms = reactive_cadence,
     .decide = reactive_decide,
+    .lower_bound = NULL,
+    .params = params,
+    .n_params = N_PARAMS,
+    .summary = "Kubernetes HPA algorithm on instances (tolerance, stabilisation, rate limits)",
 };

@@ -27,7 +27,8 @@
  * A region is deployed for an app when it held capacity at the start or demand has been
  * routed to it; min_instances applies only there (as for `reactive`).
  *
- * Parameters (all optional): {"cadence": <scenario step>, "season": "7d",
+ * Parameters (all optional; table `params` below, `sculpt run --help-policy
+ * snaive-predictive`): {"cadence": <scenario step>, "season": "7d",
  *  "target_util": <app's>, "boot_quantile": 0.95}
  */
 #include <math.h>
@@ -35,6 +36,18 @@
 #include <string.h>
 
 #include "sculpt/policy.h"
+
+static const sc_param_def params[] = {
+    {.name = "cadence", .kind = SC_PARAM_DURATION, .def = "scenario step", .lo = 0,
+     .hi = INFINITY, .flags = SC_PARAM_LO_OPEN, .help = "decision period"},
+    {.name = "season", .kind = SC_PARAM_DURATION, .def = "7d", .lo = 0, .hi = INFINITY,
+     .flags = SC_PARAM_LO_OPEN, .help = "seasonal lag (a whole number of scenario steps)"},
+    {.name = "target_util", .kind = SC_PARAM_NUMBER, .def = "app's target_util", .lo = 0,
+     .hi = 1, .flags = SC_PARAM_LO_OPEN, .help = "utilisation the capacity is sized for"},
+    {.name = "boot_quantile", .kind = SC_PARAM_NUMBER, .def = "0.95", .lo = 0, .hi = 0.9999,
+     .flags = SC_PARAM_LO_OPEN, .help = "quantile of the boot delay used as lead time"},
+};
+#define N_PARAMS (sizeof params / sizeof params[0])
 
 typedef struct snp_state {
     int64_t cadence_ms;       /* decision period */
@@ -56,34 +69,29 @@ static void snp_cleanup(void *state)
     s->deployed = NULL;
 }
 
-static sc_status snp_init(void *state, const sc_scenario *sc, const cJSON *params,
+/* params_obj was checked against `params` by sc_policy_alloc. */
+static sc_status snp_init(void *state, const sc_scenario *sc, const cJSON *params_obj,
                           const char *where, sc_error *err)
 {
-    static const char *const keys[] = {"cadence", "season", "target_util", "boot_quantile"};
     snp_state *s = state;
-    s->cadence_ms = sc->step_ms;
-    s->season_ms = INT64_C(7) * 86400000;
-    s->target_override = 0.0;
-    s->boot_quantile = 0.95;
-    for (const cJSON *it = params->child; it; it = it->next) {
-        size_t k = 0;
-        while (k < sizeof keys / sizeof keys[0] && strcmp(keys[k], it->string) != 0)
-            k++;
-        if (k == sizeof keys / sizeof keys[0])
-            return sc_error_set(err, SC_ERR_INPUT, where,
-                                "unknown parameter '%s' of policy snaive-predictive (valid: "
-                                "cadence, season, target_util, boot_quantile)",
-                                it->string);
-    }
+    s->cadence_ms = sc->step_ms;  /* default: the scenario step */
+    s->target_override = 0.0;     /* default: the app's target_util */
     sc_status st;
-    if ((st = sc_policy_param_duration(params, "cadence", 1, &s->cadence_ms, where, err)) ||
-        (st = sc_policy_param_duration(params, "season", 1, &s->season_ms, where, err)) ||
-        (st = sc_policy_param_number(params, "target_util", 0, 1, 1, &s->target_override, where, err)) ||
-        (st = sc_policy_param_number(params, "boot_quantile", 0, 0.9999, 1, &s->boot_quantile, where, err)))
-        return st;
-    if (s->season_ms % sc->step_ms != 0)
-        return sc_error_set(err, SC_ERR_INPUT, where,
-                            "season: expected a whole number of scenario steps");
+    if ((st = sc_params_get_duration(params, N_PARAMS, params_obj, "cadence", &s->cadence_ms)) ||
+        (st = sc_params_get_duration(params, N_PARAMS, params_obj, "season", &s->season_ms)) ||
+        (st = sc_params_get_number(params, N_PARAMS, params_obj, "target_util",
+                                   &s->target_override)) ||
+        (st = sc_params_get_number(params, N_PARAMS, params_obj, "boot_quantile",
+                                   &s->boot_quantile)))
+        return sc_error_set(err, st, where, "snaive-predictive: parameter table out of date");
+    if (s->season_ms % sc->step_ms != 0) {
+        char place[sizeof err->where];
+        sc_params_member_where(place, sizeof place, where, "season");
+        return sc_error_set(err, SC_ERR_INPUT, place,
+                            "season: expected a whole number of scenario steps (%lld ms), "
+                            "got %lld ms",
+                            (long long)sc->step_ms, (long long)s->season_ms);
+    }
     s->n_ar = sc->n_apps * sc->n_regions;
     s->lead_ms = calloc(s->n_ar + 1, sizeof *s->lead_ms);
     s->deployed = calloc(s->n_ar + 1, 1);
@@ -167,11 +175,15 @@ static sc_status snp_decide(void *state, const sc_policy_view *v, sc_plan *plan,
 
 const sc_policy_type sc_policy_snaive_predictive = {
     .name = "snaive-predictive",
-    .version = 1,
+    .version = 2,
     .state_size = sizeof(snp_state),
     .clairvoyant = 0,
     .init = snp_init,
     .cleanup = snp_cleanup,
     .cadence_ms = snp_cadence,
     .decide = snp_decide,
+    .lower_bound = NULL,
+    .params = params,
+    .n_params = N_PARAMS,
+    .summary = "seasonal naive forecast (same moment last week), one lead time ahead",
 };

@@ -8,7 +8,8 @@
  * capacity; min_instances applies only there.  Capacity the app holds in other purchase
  * options counts toward the target.
  *
- * Parameters: {"headroom": 1.0}  multiplies the peak (e.g. 1.2 = 20 % spare).
+ * Parameters (table `params` below; `sculpt run --help-policy static`):
+ * {"headroom": 1.0}  multiplies the peak (e.g. 1.2 = 20 % spare).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -16,27 +17,25 @@
 
 #include "sculpt/policy.h"
 
+static const sc_param_def params[] = {
+    {.name = "headroom", .kind = SC_PARAM_NUMBER, .def = "1.0", .lo = 0, .hi = INFINITY,
+     .flags = SC_PARAM_LO_OPEN, .help = "multiplier on the peak (1.2 = 20 % spare)"},
+};
+
 typedef struct static_state {
-    double headroom;  /* multiplier on the peak, >= 0 */
+    double headroom;  /* multiplier on the peak, > 0 */
 } static_state;
 
-static sc_status static_init(void *state, const sc_scenario *sc, const cJSON *params,
+/* params was checked against the table by sc_policy_alloc. */
+static sc_status static_init(void *state, const sc_scenario *sc, const cJSON *params_obj,
                              const char *where, sc_error *err)
 {
+    (void)sc;
     static_state *s = state;
     s->headroom = 1.0;
-    const cJSON *h = cJSON_GetObjectItemCaseSensitive(params, "headroom");
-    if (h) {
-        if (!cJSON_IsNumber(h) || !(h->valuedouble > 0))
-            return sc_error_set(err, SC_ERR_INPUT, where,
-                                "headroom: expected a positive number");
-        s->headroom = h->valuedouble;
-    }
-    for (const cJSON *it = params->child; it; it = it->next)
-        if (strcmp(it->string, "headroom") != 0)
-            return sc_error_set(err, SC_ERR_INPUT, where,
-                                "unknown parameter '%s' (valid: headroom)", it->string);
-    return SC_OK;
+    sc_status st = sc_params_get_number(params, sizeof params / sizeof params[0], params_obj,
+                                        "headroom", &s->headroom);
+    return st ? sc_error_set(err, st, where, "static: parameter table out of date") : SC_OK;
 }
 
 static int64_t static_cadence(const void *state)
@@ -92,11 +91,15 @@ static sc_status static_decide(void *state, const sc_policy_view *v, sc_plan *pl
 
 const sc_policy_type sc_policy_static = {
     .name = "static",
-    .version = 1,
+    .version = 2,
     .state_size = sizeof(static_state),
     .clairvoyant = 1,
     .init = static_init,
     .cleanup = NULL,
     .cadence_ms = static_cadence,
     .decide = static_decide,
+    .lower_bound = NULL,
+    .params = params,
+    .n_params = sizeof params / sizeof params[0],
+    .summary = "fixed on-demand fleet sized once for the run's peak (clairvoyant)",
 };

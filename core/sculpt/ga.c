@@ -643,9 +643,11 @@ static sc_status ga_solve(void *state, const sc_opt_config *cfg, const sc_opt_pr
 
 const sc_optimizer_type sc_optimizer_ga = {
     .name = "ga",
-    .version = 1,
+    .version = 2,
     .state_size = sizeof(ga_state),
     .init = ga_init,
     .cleanup = ga_cleanup,
     .solve = ga_solve,
+    .params = sc_optimizer_ga_params,
+    .n_params = sizeof sc_optimizer_ga_params / sizeof sc_optimizer_ga_params[0],
 };

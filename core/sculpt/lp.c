@@ -1242,9 +1242,11 @@ static sc_status lp_solve_one(lp_state *s, const sc_opt_config *cfg, const sc_op
 
 const sc_optimizer_type sc_optimizer_lp = {
     .name = "lp",
-    .version = 1,
+    .version = 2,
     .state_size = sizeof(lp_state),
     .init = lp_init,
     .cleanup = lp_cleanup,
     .solve = lp_solve,
+    .params = sc_optimizer_lp_params,
+    .n_params = sizeof sc_optimizer_lp_params / sizeof sc_optimizer_lp_params[0],
 };

@@ -19,10 +19,12 @@
 
 #include <math.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
 #include <glpk.h>
 
 #include "optint.h"
@@ -746,6 +748,83 @@ void sc_opt_config_init(sc_opt_config *cfg)
     cfg->seed = 1;
     cfg->ga_population = 60;
     cfg->ga_generations = 300;
+}
+
+/* ---- declared parameters (params.h) ----------------------------------------------- */
+
+/* The sc_opt_config fields each optimizer reads, with sc_opt_config_init's defaults. */
+const sc_param_def sc_optimizer_lp_params[] = {
+    {.name = "milp_max_int", .kind = SC_PARAM_INTEGER, .def = "400", .lo = 0, .hi = 1e9,
+     .help = "solve the MILP when integer columns <= this (0 = never: LP and round up)"},
+    {.name = "warm_start", .kind = SC_PARAM_BOOL, .def = "true",
+     .help = "keep the GLPK problem between solves of one shape, start from the last basis"},
+    {.name = "presolve", .kind = SC_PARAM_BOOL, .def = "true",
+     .help = "GLPK presolver on a cold start"},
+    {.name = "decompose_steps", .kind = SC_PARAM_BOOL, .def = "true",
+     .help = "solve independent steps one by one (same optimum)"},
+    {.name = "newsvendor", .kind = SC_PARAM_BOOL, .def = "true",
+     .help = "exact two-variable newsvendor per (region, step) when routing is fixed"},
+};
+const size_t sc_optimizer_lp_n_params = sizeof sc_optimizer_lp_params / sizeof sc_optimizer_lp_params[0];
+
+const sc_param_def sc_optimizer_ga_params[] = {
+    {.name = "seed", .kind = SC_PARAM_INTEGER, .def = "1", .lo = 0, .hi = 9007199254740992.0,
+     .help = "random seed (exact up to 2^53)"},
+    {.name = "ga_population", .kind = SC_PARAM_INTEGER, .def = "60", .lo = 4, .hi = 1e6,
+     .help = "population size"},
+    {.name = "ga_generations", .kind = SC_PARAM_INTEGER, .def = "300", .lo = 1, .hi = 1e9,
+     .help = "generations"},
+};
+const size_t sc_optimizer_ga_n_params = sizeof sc_optimizer_ga_params / sizeof sc_optimizer_ga_params[0];
+
+sc_status sc_opt_config_from_json(const sc_optimizer_type *t, const cJSON *obj,
+                                  const char *where, sc_opt_config *cfg, sc_error *err)
+{
+    if (!t || !cfg)
+        return sc_error_set(err, SC_ERR_INTERNAL, where, "no optimizer type or config");
+    const sc_param_def *d = t->version >= 2 ? t->params : NULL;
+    size_t n = t->version >= 2 ? t->n_params : 0;
+    sc_status st = sc_params_check(d, n, obj, where, err);
+    if (st != SC_OK || !obj)
+        return st;
+    sc_opt_config c = *cfg;
+    int64_t v;
+    int b;
+    static const struct {
+        const char *name;
+        size_t off;
+    } ints[] = {{"milp_max_int", offsetof(sc_opt_config, milp_max_int)},
+                {"ga_population", offsetof(sc_opt_config, ga_population)},
+                {"ga_generations", offsetof(sc_opt_config, ga_generations)}},
+      bools[] = {{"warm_start", offsetof(sc_opt_config, warm_start)},
+                 {"presolve", offsetof(sc_opt_config, presolve)},
+                 {"decompose_steps", offsetof(sc_opt_config, decompose_steps)},
+                 {"newsvendor", offsetof(sc_opt_config, newsvendor)}};
+    /* only the keys given: absent ones keep cfg's value, not the table's default */
+    for (size_t i = 0; i < sizeof ints / sizeof ints[0]; i++) {
+        if (!cJSON_GetObjectItemCaseSensitive(obj, ints[i].name))
+            continue;
+        v = *(int *)((char *)&c + ints[i].off);
+        if ((st = sc_params_get_int(d, n, obj, ints[i].name, &v)))
+            return sc_error_set(err, st, where, "%s: parameter table out of date", t->name);
+        *(int *)((char *)&c + ints[i].off) = (int)v;
+    }
+    for (size_t i = 0; i < sizeof bools / sizeof bools[0]; i++) {
+        if (!cJSON_GetObjectItemCaseSensitive(obj, bools[i].name))
+            continue;
+        b = *(int *)((char *)&c + bools[i].off);
+        if ((st = sc_params_get_bool(d, n, obj, bools[i].name, &b)))
+            return sc_error_set(err, st, where, "%s: parameter table out of date", t->name);
+        *(int *)((char *)&c + bools[i].off) = b;
+    }
+    if (cJSON_GetObjectItemCaseSensitive(obj, "seed")) {
+        v = (int64_t)c.seed;
+        if ((st = sc_params_get_int(d, n, obj, "seed", &v)))
+            return sc_error_set(err, st, where, "%s: parameter table out of date", t->name);
+        c.seed = (uint64_t)v;
+    }
+    *cfg = c;
+    return SC_OK;
 }
 
 sc_status sc_optimizer_alloc(const char *name, const sc_opt_config *cfg, sc_optimizer **out,

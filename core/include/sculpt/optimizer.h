@@ -71,6 +71,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sculpt/params.h"
 #include "sculpt/scenario.h"
 #include "sculpt/status.h"
 #include "sculpt/time.h"
@@ -285,6 +286,10 @@ typedef struct sc_optimizer_type {
      * on bad input, out of memory or a solver breakdown. */
     sc_status (*solve)(void *state, const sc_opt_config *cfg, const sc_opt_problem *p,
                        sc_opt_solution *sol, sc_error *err);
+    /* ---- version 2: declared parameters (params.h): the sc_opt_config fields the type
+     * reads, by their field names; sc_opt_config_from_json checks and applies them ---- */
+    const sc_param_def *params; /* [n_params], static storage */
+    size_t n_params;
 } sc_optimizer_type;
 
 typedef struct sc_optimizer {
@@ -310,6 +315,19 @@ void sc_optimizer_global_init(void);
 
 extern const sc_optimizer_type sc_optimizer_lp;
 extern const sc_optimizer_type sc_optimizer_ga;
+
+/* Parameter tables of lp and ga (optimizer.c), pointed at by their type structs (sized
+ * here so the type structs can use sizeof; the compiler checks the definitions). */
+extern const sc_param_def sc_optimizer_lp_params[5];
+extern const size_t sc_optimizer_lp_n_params;
+extern const sc_param_def sc_optimizer_ga_params[3];
+extern const size_t sc_optimizer_ga_n_params;
+
+/* Check obj (a JSON object, NULL = none) against t's table and copy the given values
+ * into cfg (other fields unchanged).  where: "file: $.path" of obj for messages
+ * (params.h).  SC_ERR_INPUT on an unknown key or a bad value, cfg then unchanged. */
+sc_status sc_opt_config_from_json(const sc_optimizer_type *t, const struct cJSON *obj,
+                                  const char *where, sc_opt_config *cfg, sc_error *err);
 
 /* ---- cost and SLO model (costmodel.c) ------------------------------------------ */
 

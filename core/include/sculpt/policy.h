@@ -23,6 +23,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "sculpt/params.h"
 #include "sculpt/provider.h"
 #include "sculpt/scenario.h"
 #include "sculpt/status.h"
@@ -116,6 +117,12 @@ typedef struct sc_policy_type {
      * that the policy computed (oracle: its LP relaxation), read after the run; NaN when
      * it has none.  Stored in the run summary as lower_bound_usd. */
     double (*lower_bound)(const void *state);
+    /* Version 2 (params.h): the declared parameters.  sc_policy_alloc checks the params
+     * object against them before init (unknown key, kind, range), so init only reads
+     * values with the sc_params_get_* getters.  Version 1 types check their own keys. */
+    const sc_param_def *params; /* [n_params], static storage */
+    size_t n_params;
+    const char *summary;        /* one line for `sculpt run --help-policy` (may be NULL) */
 } sc_policy_type;
 
 typedef struct sc_policy {
@@ -163,6 +170,25 @@ extern const sc_policy_type sc_policy_sculpt;            /* sculpt.c */
  * the app's instance type from its requested count to target at time now. */
 sc_status sc_plan_to_target(sc_plan *plan, const sc_policy_view *view, int app, int region,
                             sc_purchase option, int target);
+
+/* The parameter table of a policy type: its own (version >= 2), else the table
+ * declared for a built-in type whose init still checks its keys itself (sculpt,
+ * aws-predictive: the tables below until their type structs point at them).  *defs is
+ * NULL and *n 0 when none is declared; *summary may be NULL.  Returns 1 when a table
+ * exists. */
+int sc_policy_params(const sc_policy_type *type, const sc_param_def **defs, size_t *n,
+                     const char **summary);
+
+/* Parameter tables of the policies in sculpt.c and aws_predictive.c (sculpt_params.c,
+ * aws_predictive_params.c).  Sized here so a type struct can write
+ * `.n_params = sizeof sc_sculpt_params / sizeof sc_sculpt_params[0]` (the compiler checks
+ * the size against the definition). */
+extern const sc_param_def sc_sculpt_params[26];
+extern const size_t sc_sculpt_n_params;
+extern const char sc_sculpt_summary[];
+extern const sc_param_def sc_aws_predictive_params[15];
+extern const size_t sc_aws_predictive_n_params;
+extern const char sc_aws_predictive_summary[];
 
 SC_END_DECLS
 

@@ -17,6 +17,7 @@
 
 #include <stddef.h>
 
+#include "sculpt/params.h"
 #include "sculpt/scenario.h"
 #include "sculpt/status.h"
 #include "sculpt/time.h"
@@ -75,6 +76,10 @@ typedef struct sc_provider_type {
                           sc_pool_state *out, sc_error *err);
     /* Escape hatch for provider-specific operations (0 = unsupported). */
     sc_status (*ctrl)(void *state, int op, void *arg, sc_error *err);
+    /* ---- version 2 (params.h): the settings the provider reads, declared for help and
+     * for a JSON config; the mock's come from the scenario's $.regions[i] ---- */
+    const sc_param_def *params; /* [n_params], static storage */
+    size_t n_params;
 } sc_provider_type;
 
 typedef struct sc_provider {

@@ -1,0 +1,84 @@
+/*
+ * sculpt_params.c - the parameter table of the `sculpt` policy (params.h), read from
+ * sculpt_init and the design comment of sculpt.c: the same keys, defaults and ranges.
+ *
+ * Where init checks something the table cannot say (substep must divide 1 h, a forecaster
+ * or optimizer name must be registered, the events feed must be readable), the table
+ * says the kind and init keeps the check.  The table is never stricter than init, so
+ * pointing sc_policy_sculpt.params at it changes no accepted scenario except where noted
+ * (profile_days was already whole; the horizon's [1h, 14d] after rounding up to hours is
+ * (0, 14d] before).
+ *
+ * Until sculpt.c's type struct points at it (version 2), sc_policy_params() returns it
+ * for help; sculpt_init still checks its own keys.
+ */
+#include <math.h>
+
+#include "sculpt/policy.h"
+
+static const char *const hour_stats[] = {"max", "mean", NULL};
+
+#define POS .lo = 0, .hi = INFINITY, .flags = SC_PARAM_LO_OPEN /* a positive duration */
+
+const sc_param_def sc_sculpt_params[26] = {
+    {.name = "cadence", .kind = SC_PARAM_DURATION, .def = "1h", POS,
+     .help = "replan period (forecast and optimizer)"},
+    {.name = "horizon", .kind = SC_PARAM_DURATION, .def = "24h", .lo = 0, .hi = 14 * 86400000.0,
+     .flags = SC_PARAM_LO_OPEN, .help = "planning horizon, rounded up to whole hours"},
+    {.name = "optimizer", .kind = SC_PARAM_STRING, .def = "lp", .lo = 1, .hi = SC_NAME_MAX - 1,
+     .help = "optimizer plug-in (sculpt/optimizer.h): lp or ga"},
+    {.name = "penalty_multiplier", .kind = SC_PARAM_NUMBER, .def = "1.0", .lo = 0, .hi = 1e6,
+     .help = "multiplies the app's shortfall penalty in the optimizer"},
+    {.name = "on_demand_only", .kind = SC_PARAM_BOOL, .def = "false",
+     .help = "buy neither spot nor reserved capacity"},
+    {.name = "quantiles", .kind = SC_PARAM_NUMBERS, .def = "[0.5, 0.75, 0.9, 0.95, 0.99]",
+     .lo = 0, .hi = 1, .flags = SC_PARAM_LO_OPEN | SC_PARAM_HI_OPEN | SC_PARAM_INCREASING,
+     .max_items = 16, .help = "forecast quantile levels the optimizer sees"},
+    {.name = "history", .kind = SC_PARAM_DURATION, .def = "14d", POS,
+     .help = "hourly history the forecaster is fitted on"},
+    {.name = "refit", .kind = SC_PARAM_DURATION, .def = "24h", POS,
+     .help = "forecaster refit period"},
+    {.name = "ets_spec", .kind = SC_PARAM_STRING, .def = "ANA", .lo = 3, .hi = 7,
+     .help = "ETS model letters (\"ZZZ\" = AICc selection)"},
+    {.name = "spot_max_share", .kind = SC_PARAM_NUMBER, .def = "0.5", .lo = 0, .hi = 1,
+     .help = "largest share of a region's capacity bought as spot"},
+    {.name = "guard", .kind = SC_PARAM_BOOL, .def = "true",
+     .help = "reactive guard between replans (on-demand, forecast misses)"},
+    {.name = "target_util", .kind = SC_PARAM_NUMBER, .def = "app's target_util", .lo = 0,
+     .hi = 1, .flags = SC_PARAM_LO_OPEN,
+     .help = "utilisation planned capacity may reach (optimizer and guard)"},
+    {.name = "forecaster", .kind = SC_PARAM_STRING, .def = "ets (harmonic with events)",
+     .lo = 1, .hi = SC_NAME_MAX - 1,
+     .help = "most capable forecaster tried; then ets -> snaive -> naive"},
+    {.name = "reserve_every", .kind = SC_PARAM_DURATION, .def = "7d",
+     .help = "reserved-purchase commitment points (0 = never)"},
+    {.name = "reserve_history", .kind = SC_PARAM_DURATION, .def = "14d", POS,
+     .help = "hourly history behind a reserved purchase"},
+    {.name = "events", .kind = SC_PARAM_STRING, .lo = 1, .hi = INFINITY,
+     .help = "event feed file (CSV or JSON), relative to the scenario file"},
+    {.name = "announce_lead", .kind = SC_PARAM_DURATION, .def = "24h",
+     .help = "an event is known this long before its start"},
+    {.name = "forecast_log", .kind = SC_PARAM_BOOL, .def = "true with events, else false",
+     .help = "forecast on the log scale"},
+    {.name = "reserve_log", .kind = SC_PARAM_STRING, .lo = 1, .hi = 1023,
+     .help = "JSON file of every commitment decision"},
+    {.name = "event_lift", .kind = SC_PARAM_BOOL, .def = "false",
+     .help = "also pass the announced lift as a regressor"},
+    {.name = "intra_hour", .kind = SC_PARAM_BOOL, .def = "true",
+     .help = "adjust counts per sub-step within the hour"},
+    {.name = "substep", .kind = SC_PARAM_DURATION, .def = "15m", .lo = 0, .hi = 3600000.0,
+     .flags = SC_PARAM_LO_OPEN, .help = "intra-hour sub-step: a divisor of 1h (>= scenario step)"},
+    {.name = "profile_days", .kind = SC_PARAM_INTEGER, .def = "7", .lo = 1, .hi = 56,
+     .help = "days of history behind the intra-hour profile"},
+    {.name = "guard_hold", .kind = SC_PARAM_DURATION, .def = "300s",
+     .help = "the guard keeps added instances this long (intra_hour)"},
+    {.name = "hour_stat", .kind = SC_PARAM_ENUM, .def = "max", .values = hour_stats,
+     .help = "hourly aggregate forecast: peak or mean of the hour"},
+    {.name = "profile_level", .kind = SC_PARAM_NUMBER, .def = "0.5", .lo = 0, .hi = 1,
+     .help = "quantile of the intra-hour profile over profile_days"},
+};
+
+const size_t sc_sculpt_n_params = sizeof sc_sculpt_params / sizeof sc_sculpt_params[0];
+
+const char sc_sculpt_summary[] =
+    "forecast quantiles + LP/GA capacity plan, reserved/spot purchases, reactive guard";
