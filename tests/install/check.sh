@@ -70,12 +70,16 @@ echo "install-check: build examples/run_policy.c with pkg-config only"
 "$cc" -std=c17 -Wall -Wextra -Werror "$src/examples/run_policy.c" \
       $(pkg-config --static --cflags --libs sculpt | sed 's/-lsculpt\b/-l:libsculpt.a/') \
       -o "$work/run_policy_static"
-if LD_LIBRARY_PATH= ldd "$work/run_policy_static" | grep -q 'libsculpt\.so'; then
+# (ldd's output is saved first: `ldd | grep -q` can end ldd with SIGPIPE, which
+# pipefail would report as a failure.)
+LD_LIBRARY_PATH= ldd "$work/run_policy_static" > "$work/ldd-static.txt"
+if grep -q 'libsculpt\.so' "$work/ldd-static.txt"; then
   echo "install-check: FAIL: the static build links libsculpt.so"; exit 1
 fi
-LD_LIBRARY_PATH=$libdir ldd "$work/run_policy" | grep -q "libsculpt\.so\.0 => $libdir" || {
+LD_LIBRARY_PATH=$libdir ldd "$work/run_policy" > "$work/ldd-shared.txt"
+grep -q "libsculpt\.so\.0 => $libdir" "$work/ldd-shared.txt" || {
   echo "install-check: FAIL: run_policy does not load libsculpt.so.0 from $libdir"
-  LD_LIBRARY_PATH=$libdir ldd "$work/run_policy"; exit 1; }
+  cat "$work/ldd-shared.txt"; exit 1; }
 
 echo "install-check: build a CMake consumer (find_package(sculpt))"
 consumer=""
