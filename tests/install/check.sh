@@ -9,7 +9,8 @@
 # 4. Both run on scenarios/demo.json for the default (first) policy and two labels; each
 #    output must equal, key for key and value for value, the matching object of the
 #    installed `sculpt run --json --policy LABEL` (parsed with python3's json module).
-# 5. A CMake consumer (find_package(sculpt), sculpt::sculpt) builds and gives the same.
+# 5. A CMake consumer (find_package(sculpt); sculpt::sculpt and sculpt::sculpt_static)
+#    builds and gives the same.
 # The prefix is moved after installing, so the relocatable sculpt.pc is checked too.
 set -euo pipefail
 build=$(cd "$1" && pwd)
@@ -83,10 +84,12 @@ grep -q "libsculpt\.so\.0 => $libdir" "$work/ldd-shared.txt" || {
 
 echo "install-check: build a CMake consumer (find_package(sculpt))"
 consumer=""
+consumer_static=""
 if cmake -S "$src/tests/install/consumer" -B "$work/consumer" -DCMAKE_PREFIX_PATH="$prefix" \
          -DSCULPT_EXAMPLE="$src/examples/run_policy.c" > "$work/consumer.log" 2>&1 &&
    cmake --build "$work/consumer" >> "$work/consumer.log" 2>&1; then
   consumer=$work/consumer/run_policy_cmake
+  consumer_static=$work/consumer/run_policy_cmake_static
 else
   cat "$work/consumer.log"; echo "install-check: FAIL: CMake consumer"; exit 1
 fi
@@ -121,9 +124,10 @@ print(f"  {prog} {label or '(first: ' + want['policy'] + ')'}: {len(want)} keys 
 PY
   done
 }
-compare "" "$work/run_policy" "$work/run_policy_static" "$consumer"
+compare "" "$work/run_policy" "$work/run_policy_static" "$consumer" "$consumer_static"
 compare reactive "$work/run_policy" "$work/run_policy_static"
-compare sculpt-on-demand "$work/run_policy" "$work/run_policy_static" "$consumer"
+compare sculpt-on-demand "$work/run_policy" "$work/run_policy_static" "$consumer" \
+        "$consumer_static"
 
 # Bad input is a clear error, not a crash.
 set +e
