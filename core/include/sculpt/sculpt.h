@@ -24,8 +24,9 @@
  *    too; that is the host's choice).  The check-and-set runs once, but it is not atomic
  *    with respect to a host thread calling gsl_set_error_handler at the same moment:
  *    call sc_global_init() before starting such threads.
- *  - HDF5: nothing process-wide.  The library silences HDF5's automatic error printing
- *    only around its own HDF5 calls and restores the caller's setting after them.
+ *  - HDF5: sc_global_init() changes nothing.  The library's own HDF5 calls silence
+ *    automatic error printing around themselves and restore the caller's setting
+ *    (core/base/h5util); errors come back as sc_error.
  *  - GLPK: terminal output off (GLPK's own per-environment setting).
  *  - Registers the simulator's mock provider (sc_sim_register).
  * Calling it again, from any thread, is harmless and returns the first call's status.
