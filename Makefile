@@ -1,11 +1,14 @@
 # Thin wrapper so the README's two commands stay two commands.
 #   make demo   install missing Debian packages, build, run the demo scenario
 #   make test   install missing Debian packages, build, run the whole test suite
+#   make install PREFIX=DIR   install libsculpt (.so and .a), headers, sculpt, sculpt.pc
+#                             and the CMake package under DIR (default /usr/local)
 BUILD ?= build
 JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
+PREFIX ?= /usr/local
 
-.PHONY: all deps build demo test bench clean
+.PHONY: all deps build demo test install bench clean
 
 all: build
 
@@ -25,6 +28,9 @@ demo: build
 
 test: build
 	ctest --test-dir $(BUILD) --output-on-failure -j $(JOBS)
+
+install: build
+	cmake --install $(BUILD) --prefix $(PREFIX)
 
 bench: build
 	@echo "see bench/README.md for each benchmark's command"

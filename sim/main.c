@@ -1,14 +1,13 @@
 /*
- * main.c - entry point of the `sculpt` program: dispatches to subcommands (cli.h).
+ * main.c - entry point of the `sculpt` program: sets up libsculpt (sc_global_init) and
+ * dispatches to subcommands (cli.h).  `sculpt --help` is a short manual page.
  */
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
-#include <gsl/gsl_errno.h>
-
 #include "cli.h"
-#include "sculpt/version.h"
+#include "sculpt/sculpt.h"
 
 static const sc_command commands[] = {
     {"compare", "compare two results files; exit 4 on a regression", sc_cmd_compare},
@@ -25,17 +24,33 @@ static void usage(FILE *fp)
 {
     fprintf(fp,
             "usage: sculpt COMMAND [OPTIONS]\n"
+            "       sculpt --help | --version\n"
             "\n"
-            "Predictive cloud capacity planning: simulate, compare and plan.\n"
+            "NAME\n"
+            "  sculpt - predictive cloud capacity planning: simulate, compare and plan\n"
             "\n"
-            "commands:\n");
+            "DESCRIPTION\n"
+            "  Runs capacity policies (static, reactive, predictive, oracle, sculpt) over\n"
+            "  a scenario's demand traces in a discrete-event simulation of a cloud, and\n"
+            "  compares their cost and SLO attainment.\n"
+            "\n"
+            "COMMANDS\n");
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)
         fprintf(fp, "  %-10s %s\n", commands[i].name, commands[i].summary);
     fprintf(fp,
             "\n"
-            "Run 'sculpt COMMAND --help' for a command's options.\n"
-            "Exit status: 0 ok, 1 runtime failure, 2 bad input or usage, 3 I/O error,\n"
-            "4 regression detected.\n");
+            "  Run 'sculpt COMMAND --help' for a command's options.\n"
+            "\n"
+            "EXIT STATUS\n"
+            "  0 ok, 1 runtime failure, 2 bad input or usage, 3 I/O error,\n"
+            "  4 regression detected.\n"
+            "\n"
+            "EXAMPLES\n"
+            "  sculpt run scenarios/demo.json --json\n"
+            "  sculpt plan scenarios/demo.json\n"
+            "\n"
+            "SEE ALSO\n"
+            "  README.md; the library: pkg-config --cflags --libs sculpt, <sculpt/sculpt.h>.\n");
 }
 
 int sc_cli_fail(const sc_error *err)
@@ -52,8 +67,12 @@ int sc_cli_is_tty(void)
 
 int main(int argc, char **argv)
 {
-    /* No process-wide GSL error handler: every call's return code is checked. */
-    gsl_set_error_handler_off();
+    /* GSL's abort-on-error handler off (every return code is checked), GLPK quiet,
+     * the simulator's plug-ins registered: sculpt/sculpt.h. */
+    if (sc_global_init() != SC_OK) {
+        fprintf(stderr, "sculpt: error: library initialisation failed [ERR_INTERNAL]\n");
+        return 1;
+    }
     if (argc < 2) {
         usage(stderr);
         return 2;
@@ -64,7 +83,7 @@ int main(int argc, char **argv)
         return 0;
     }
     if (strcmp(argv[1], "--version") == 0) {
-        printf("sculpt %s (%s)\n", SC_VERSION, SC_GIT_COMMIT);
+        printf("sculpt %s (%s)\n", sc_version_string(), sc_version_commit());
         return 0;
     }
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; i++)

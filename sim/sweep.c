@@ -30,6 +30,7 @@
 
 #ifdef SC_HAVE_MPI
 #include <mpi.h>
+#include <cjson/cJSON.h>
 #endif
 
 #include "sculpt/fsutil.h"

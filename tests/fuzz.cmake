@@ -29,7 +29,7 @@ if(SCULPT_FUZZ)
   # Coverage instrumentation for the code under test; the sanitizers for everything.
   set(SCULPT_FUZZ_LIB_FLAGS -fsanitize=fuzzer-no-link,address,undefined
       -fno-sanitize-recover=undefined -fno-omit-frame-pointer)
-  target_compile_options(sculpt PRIVATE ${SCULPT_FUZZ_LIB_FLAGS})
+  target_compile_options(sculpt_objects PRIVATE ${SCULPT_FUZZ_LIB_FLAGS})
   target_compile_options(sculpt_sim PRIVATE ${SCULPT_FUZZ_LIB_FLAGS})
   foreach(h ${SCULPT_FUZZ_HARNESSES})
     add_executable(fuzz_${h} ${SCULPT_FUZZ_DIR}/fuzz_${h}.c)

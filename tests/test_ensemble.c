@@ -20,6 +20,7 @@
 #include "sculpt/ensemble.h"
 #include "sculpt/forecast.h"
 #include "sculpt/rng.h"
+#include "rng_stream.h" /* sc_rng_stream_alloc (internal) */
 
 #define M4_DIR SC_SOURCE_DIR "/tests/fixtures/forecast/m4-hourly"
 

@@ -42,6 +42,7 @@
 #include "sculpt/ensemble.h"
 #include "sculpt/forecast.h"
 #include "sculpt/rng.h"
+#include "rng_stream.h" /* sc_rng_stream_alloc (internal) */
 
 enum { N = 504, H = 48, S = 24, NQ = 4 };
 static const double qs[NQ] = {0.5, 0.9, 0.95, 0.99};

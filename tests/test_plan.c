@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <criterion/criterion.h>
+#include <cjson/cJSON.h>
 
 #include "sculpt/plan.h"
 

@@ -5,6 +5,7 @@
 #include <criterion/criterion.h>
 #include <math.h>
 #include <string.h>
+#include <cjson/cJSON.h>
 
 #include "evq.h"
 #include "mockcloud.h"

@@ -19,6 +19,7 @@
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <cjson/cJSON.h>
 
 #include "results.h"
 #include "sweep.h"

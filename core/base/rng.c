@@ -1,7 +1,7 @@
 /*
  * rng.c - counter-based, entity-keyed random numbers (see rng.h for the design).
  */
-#include "sculpt/rng.h"
+#include "rng_stream.h"
 
 uint64_t sc_rng_mix64(uint64_t x)
 {

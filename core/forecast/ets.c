@@ -66,6 +66,7 @@
 
 #include "sculpt/forecast.h"
 #include "sculpt/rng.h"
+#include "rng_stream.h" /* sc_rng_stream_alloc (internal) */
 
 #define ETS_TOL_F 1e-10       /* |f| below this makes a multiplicative model invalid */
 #define ETS_MAXIT 2000         /* R's ets default maxit (function evaluations) */

@@ -26,6 +26,7 @@ extern const sc_forecaster_type sc_forecast_harmonic_type;
 extern const sc_forecaster_type sc_forecast_lstm_type;
 extern const sc_forecaster_type sc_forecast_ensemble_type;
 
+/* Const and built in: lookups are safe from any thread without a lock. */
 static const sc_forecaster_type *const registry[] = {
     &sc_forecast_naive_type,
     &sc_forecast_snaive_type,

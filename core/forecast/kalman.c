@@ -29,6 +29,7 @@
  * autocovariances from an O(p^2) recursion instead of the dense solve.
  */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "fcint.h"

@@ -76,6 +76,7 @@
 #include <gsl/gsl_rng.h>
 
 #include "sculpt/rng.h"
+#include "rng_stream.h" /* sc_rng_stream_alloc (internal) */
 
 #define LSTM_PI 3.14159265358979323846
 #define LSTM_RNG_TAG 0x4c53544dULL   /* "LSTM": entity coordinate of our keys */

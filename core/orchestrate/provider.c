@@ -8,13 +8,18 @@
  */
 #include "sculpt/provider.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define MAX_PROVIDERS 16
 
+/* registered[] and n_registered are read and written under registry_lock only, so
+ * register and find are safe from several threads at once (sc_global_init registers the
+ * mock provider; a type, once registered, is never removed or changed). */
 static const sc_provider_type *registered[MAX_PROVIDERS];
 static size_t n_registered;
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* Adapters the project knows of; those not registered are reported as not built. */
 static const char *const known_names[] = {"mock", "aws", "azure", "gcp", "terraform"};
@@ -31,23 +36,33 @@ sc_status sc_provider_register(const sc_provider_type *type)
 {
     if (!type || !type->name)
         return SC_ERR_INTERNAL;
+    sc_status st = SC_OK;
+    pthread_mutex_lock(&registry_lock);
     for (size_t i = 0; i < n_registered; i++)
         if (registered[i] == type || strcmp(registered[i]->name, type->name) == 0)
-            return SC_OK;
-    if (n_registered >= MAX_PROVIDERS)
-        return SC_ERR_INTERNAL;
+            goto done;
+    if (n_registered >= MAX_PROVIDERS) {
+        st = SC_ERR_INTERNAL;
+        goto done;
+    }
     registered[n_registered++] = type;
-    return SC_OK;
+done:
+    pthread_mutex_unlock(&registry_lock);
+    return st;
 }
 
 sc_status sc_provider_find(const char *name, const sc_provider_type **out, sc_error *err)
 {
     *out = NULL;
+    pthread_mutex_lock(&registry_lock);
     for (size_t i = 0; i < n_registered; i++)
         if (strcmp(registered[i]->name, name) == 0) {
             *out = registered[i];
-            return SC_OK;
+            break;
         }
+    pthread_mutex_unlock(&registry_lock);
+    if (*out)
+        return SC_OK;
     for (size_t i = 0; i < sizeof known_names / sizeof known_names[0]; i++)
         if (strcmp(known_names[i], name) == 0)
             return sc_error_set(err, SC_ERR_NOTBUILT, NULL,

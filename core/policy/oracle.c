@@ -62,6 +62,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <cjson/cJSON.h>
 
 #include "sculpt/optimizer.h"
 #include "sculpt/policy.h"

@@ -4,8 +4,10 @@
  */
 #include "sculpt/policy.h"
 
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <cjson/cJSON.h>
 
 #define MAX_POLICIES 32
 
@@ -13,8 +15,12 @@ static const sc_policy_type *builtin[] = {&sc_policy_static, &sc_policy_reactive
                                           &sc_policy_snaive_predictive,
                                           &sc_policy_aws_predictive, &sc_policy_oracle,
                                           &sc_policy_sculpt};
+/* Types registered at run time.  Built-ins are a const array; extra[] and n_extra are
+ * read and written under registry_lock only, so register, find and names are safe from
+ * several threads at once (a type, once registered, is never removed or changed). */
 static const sc_policy_type *extra[MAX_POLICIES];
 static size_t n_extra;
+static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 
 void sc_plan_init(sc_plan *plan)
 {
@@ -133,37 +139,49 @@ sc_status sc_policy_param_bool(const cJSON *params, const char *key, int *out,
 
 sc_status sc_policy_register(const sc_policy_type *type)
 {
-    if (n_extra >= MAX_POLICIES)
-        return SC_ERR_INTERNAL;
+    sc_status st = SC_OK;
+    pthread_mutex_lock(&registry_lock);
     for (size_t i = 0; i < n_extra; i++)
         if (extra[i] == type)
-            return SC_OK;
+            goto done;
+    if (n_extra >= MAX_POLICIES) {
+        st = SC_ERR_INTERNAL;
+        goto done;
+    }
     extra[n_extra++] = type;
-    return SC_OK;
+done:
+    pthread_mutex_unlock(&registry_lock);
+    return st;
 }
 
 void sc_policy_names(char *buf, size_t len)
 {
     buf[0] = '\0';
     size_t nb = sizeof builtin / sizeof builtin[0];
+    pthread_mutex_lock(&registry_lock);
     for (size_t i = 0; i < nb + n_extra; i++) {
         const sc_policy_type *t = i < nb ? builtin[i] : extra[i - nb];
         strncat(buf, i ? ", " : "", len - strlen(buf) - 1);
         strncat(buf, t->name, len - strlen(buf) - 1);
     }
+    pthread_mutex_unlock(&registry_lock);
 }
 
 sc_status sc_policy_find(const char *name, const sc_policy_type **out, sc_error *err)
 {
     *out = NULL;
     size_t nb = sizeof builtin / sizeof builtin[0];
+    pthread_mutex_lock(&registry_lock);
     for (size_t i = 0; i < nb + n_extra; i++) {
         const sc_policy_type *t = i < nb ? builtin[i] : extra[i - nb];
         if (strcmp(t->name, name) == 0) {
             *out = t;
-            return SC_OK;
+            break;
         }
     }
+    pthread_mutex_unlock(&registry_lock);
+    if (*out)
+        return SC_OK;
     char names[512];
     sc_policy_names(names, sizeof names);
     return sc_error_set(err, SC_ERR_NOTFOUND, NULL, "unknown policy '%s' (valid: %s)", name,

@@ -67,6 +67,7 @@
 #include "optint.h"
 #include "sculpt/optimizer.h"
 #include "sculpt/rng.h"
+#include "rng_stream.h" /* sc_rng_stream_alloc (internal) */
 
 typedef struct ga_state {
     size_t nx;          /* genes */

@@ -718,6 +718,7 @@ void sc_optimizer_global_init(void)
     pthread_once(&glpk_once, glpk_init_once);
 }
 
+/* Const and built in: find and names are safe from any thread without a lock. */
 static const sc_optimizer_type *const registry[] = {&sc_optimizer_lp, &sc_optimizer_ga};
 
 const char *sc_optimizer_names(void)

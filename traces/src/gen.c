@@ -43,9 +43,11 @@
 #include <gsl/gsl_cdf.h>
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
+#include <cjson/cJSON.h>
 
 #include "sculpt/fsutil.h"
 #include "sculpt/rng.h"
+#include "rng_stream.h" /* sc_rng_stream_alloc (internal) */
 
 #define PATH_MAX_ 256
 #define PI_ 3.14159265358979323846

@@ -10,6 +10,12 @@
  *
  * Declarations inside a block take the default visibility from the first declaration,
  * which the definition in the .c file inherits (GCC and Clang).
+ *
+ * SC_BEGIN_INTERNAL_DECLS / SC_END_INTERNAL_DECLS: C++ linkage only, hidden.  For the
+ * headers of core/include/sculpt/ that are not installed (json.h: helpers on cJSON
+ * types), so the library's own code and tests reach them and libsculpt.so does not
+ * export them.  tests/test_exports.sh checks that every exported symbol is declared in
+ * an installed header.
  */
 #ifndef SCULPT_EXPORT_H
 #define SCULPT_EXPORT_H
@@ -27,9 +33,13 @@
 #ifdef __cplusplus
 #define SC_BEGIN_DECLS SC_VISIBILITY_PUSH_ extern "C" {
 #define SC_END_DECLS } SC_VISIBILITY_POP_
+#define SC_BEGIN_INTERNAL_DECLS extern "C" {
+#define SC_END_INTERNAL_DECLS }
 #else
 #define SC_BEGIN_DECLS SC_VISIBILITY_PUSH_
 #define SC_END_DECLS SC_VISIBILITY_POP_
+#define SC_BEGIN_INTERNAL_DECLS
+#define SC_END_INTERNAL_DECLS
 #endif
 
 #endif

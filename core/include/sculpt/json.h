@@ -40,7 +40,7 @@
 
 #include "sculpt/status.h"
 
-SC_BEGIN_DECLS
+SC_BEGIN_INTERNAL_DECLS
 
 #define SC_JSON_PATH_MAX 256 /* longest JSON path kept for messages (truncated beyond) */
 
@@ -144,6 +144,6 @@ sc_status sc_json_get_time(const sc_json_ctx *cx, const cJSON *obj, const char *
                            const char *key, sc_json_req req, int64_t def, const char *tz,
                            int64_t *out_ms);
 
-SC_END_DECLS
+SC_END_INTERNAL_DECLS
 
 #endif

@@ -45,7 +45,7 @@
 
 #include <stddef.h>
 
-#include <cjson/cJSON.h>
+struct cJSON; /* by pointer only: no cJSON header needed by a caller */
 
 #include "sculpt/optimizer.h"
 #include "sculpt/policy.h"
@@ -111,7 +111,7 @@ sc_status sc_rap_to_plan(const sc_rap *rap, sc_time_ms until, sc_plan *plan);
 
 /* JSON form (layout at the top).  sc may be NULL (indices instead of names).  Caller
  * frees with cJSON_Delete.  NULL when out of memory. */
-cJSON *sc_rap_to_json(const sc_rap *rap, const sc_scenario *sc, const char *app_name,
+struct cJSON *sc_rap_to_json(const sc_rap *rap, const sc_scenario *sc, const char *app_name,
                       const char *optimizer, const sc_opt_problem *p);
 
 /* Print the plan as a table, one action per line. */

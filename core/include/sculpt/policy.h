@@ -21,7 +21,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <cjson/cJSON.h>
+/* cJSON values are passed by pointer only: no cJSON header needed by a caller. */
+struct cJSON;
 
 #include "sculpt/params.h"
 #include "sculpt/provider.h"
@@ -105,7 +106,7 @@ typedef struct sc_policy_type {
     int clairvoyant;            /* 1 if the policy reads the future (static, oracle) */
     /* params: the policy's JSON object (never NULL); where: "file: $.policies[i].params"
      * for messages. */
-    sc_status (*init)(void *state, const sc_scenario *sc, const cJSON *params,
+    sc_status (*init)(void *state, const sc_scenario *sc, const struct cJSON *params,
                       const char *where, sc_error *err);
     void (*cleanup)(void *state);
     /* Decision period in ms; 0 = decide once, at the start. */
@@ -151,11 +152,11 @@ sc_status sc_policy_decide(sc_policy *p, const sc_policy_view *view, sc_plan *pl
  * value is SC_ERR_INPUT naming `where` and the key.  A duration is a string such as
  * "15s" / "5m" or a number of seconds (> 0 when `positive`, else >= 0); a number must lie
  * in [lo, hi], or (lo, hi] when `lo_open`. */
-sc_status sc_policy_param_duration(const cJSON *params, const char *key, int positive,
+sc_status sc_policy_param_duration(const struct cJSON *params, const char *key, int positive,
                                    int64_t *out, const char *where, sc_error *err);
-sc_status sc_policy_param_number(const cJSON *params, const char *key, double lo, double hi,
+sc_status sc_policy_param_number(const struct cJSON *params, const char *key, double lo, double hi,
                                  int lo_open, double *out, const char *where, sc_error *err);
-sc_status sc_policy_param_bool(const cJSON *params, const char *key, int *out,
+sc_status sc_policy_param_bool(const struct cJSON *params, const char *key, int *out,
                                const char *where, sc_error *err);
 
 /* Built-in policy types. */

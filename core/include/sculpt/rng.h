@@ -8,7 +8,9 @@
  * SplitMix64 finaliser (Steele, Lea & Flood, "Fast splittable pseudorandom number
  * generators", OOPSLA 2014), and non-uniform draws are made by inverse transform with
  * GSL's quantile functions, so one key gives one draw.  Streams that need many draws
- * (synthetic trace noise) use a GSL generator seeded from a derived key.
+ * (synthetic trace noise) use a GSL generator seeded from a derived key
+ * (sc_rng_stream_alloc in the internal core/base/rng_stream.h, so that this header needs
+ * no GSL header).
  */
 #ifndef SCULPT_RNG_H
 #define SCULPT_RNG_H
@@ -16,8 +18,6 @@
 #include "sculpt/export.h"
 
 #include <stdint.h>
-
-#include <gsl/gsl_rng.h>
 
 SC_BEGIN_DECLS
 
@@ -45,9 +45,6 @@ double sc_rng_u01(uint64_t key);
 
 /* Stable 64-bit hash (FNV-1a then mixed) of a string, for entity names. */
 uint64_t sc_rng_hash_str(const char *s);
-
-/* A GSL generator (mt19937) seeded from key.  Caller frees with gsl_rng_free. */
-gsl_rng *sc_rng_stream_alloc(uint64_t key);
 
 SC_END_DECLS
 
