@@ -20,8 +20,9 @@
  *
  * Every factor is >= 0 by validation, so values are >= 0 (and clamped to be sure).
  *
- * UTC offsets of IANA zones come from the compiled tz database (TZif files, read here;
- * see zone_load()), so DST switches happen at the right instant.
+ * UTC offsets of IANA zones come from the compiled tz database through the one zone
+ * reader of sculpt (sculpt/tz.h: TZif files, footer rules, a shared thread-safe cache),
+ * so DST switches happen at the right instant.
  *
  * Randomness (rng.h), entity-keyed so that adding a geography, app or metric leaves all
  * other draws unchanged:
@@ -46,6 +47,7 @@
 
 #include "sculpt/fsutil.h"
 #include "sculpt/rng.h"
+#include "sculpt/tz.h"
 
 #define PATH_MAX_ 256
 #define PI_ 3.14159265358979323846
@@ -318,26 +320,13 @@ static sc_status jdur_range(const jctx *cx, const cJSON *obj, const char *path,
 
 /* ---- the parsed spec ------------------------------------------------------------------ */
 
-/* A POSIX TZ rule "STDoff[DST[off],Mm.w.d[/time],Mm.w.d[/time]]" (offsets in s east). */
-typedef struct posix_rule {
-    int ok, has_dst;
-    int64_t std_off, dst_off;
-    int sm, sw, sd, em, ew, ed; /* month, week (5 = last), weekday (0 = Sunday) */
-    int64_t stime, etime;       /* local time of day of the switches, s */
-} posix_rule;
-
 typedef struct geo_spec {
     char name[SC_GEN_NAME_MAX];
     char zone[SC_GEN_NAME_MAX]; /* IANA zone, or "" for a fixed offset */
     int64_t fixed_off_ms;       /* offset when zone is "" */
     double scale;               /* multiplies the apps' default base level */
-    /* zone data (TZif): tz_off[i] (s east of UTC) holds from tz_at[i] (s); before the
-     * first transition tz_first_off; after the last, `rule` when rule.ok */
-    int64_t *tz_at;
-    int64_t *tz_off;
-    size_t tz_n;
-    int64_t tz_first_off;
-    posix_rule rule;
+    const sc_tz *tz;            /* the zone when zone is not "": from the shared cache
+                                   (sc_tz_get), never freed here */
 } geo_spec;
 
 typedef struct metric_spec {
@@ -390,10 +379,6 @@ typedef struct spec {
 
 static void spec_cleanup(spec *s)
 {
-    for (size_t i = 0; i < s->n_geos; i++) {
-        free(s->geos[i].tz_at);
-        free(s->geos[i].tz_off);
-    }
     free(s->geos);
     for (size_t i = 0; i < s->n_apps; i++) {
         free(s->apps[i].metrics);
@@ -417,239 +402,12 @@ static int parse_fixed_offset(const char *s, int64_t *out)
     return 0;
 }
 
-/*
- * IANA zones are read from the compiled tz database (TZif files, RFC 8536) under $TZDIR or
- * /usr/share/zoneinfo, without touching the process's TZ: thread-safe, and the answer
- * does not depend on call history (mktime's resolution of ambiguous local times does).
- * Instants after the file's last transition follow the POSIX TZ rule in its footer
- * ("CET-1CEST,M3.5.0,M10.5.0/3"; the Mm.w.d form, which every current zone uses).
- */
-static uint64_t be_u(const unsigned char *p, int n)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < n; i++)
-        v = (v << 8) | p[i];
-    return v;
-}
-
-static int64_t days_civil(int64_t y, int m, int d)
-{
-    /* H. Hinnant's days_from_civil: days since 1970-01-01, proleptic Gregorian */
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-/* POSIX TZ pieces.  Offsets are returned as written (POSIX: hours WEST of UTC). */
-static const char *ptz_name(const char *p)
-{
-    if (*p == '<') {
-        const char *q = strchr(p, '>');
-        return q ? q + 1 : NULL;
-    }
-    const char *q = p;
-    while ((*q >= 'A' && *q <= 'Z') || (*q >= 'a' && *q <= 'z'))
-        q++;
-    return q - p >= 3 ? q : NULL;
-}
-
-static const char *ptz_time(const char *p, int64_t *sec)
-{
-    int sign = 1;
-    if (*p == '+' || *p == '-')
-        sign = *p++ == '-' ? -1 : 1;
-    int64_t part[3] = {0, 0, 0};
-    for (int i = 0; i < 3; i++) {
-        if (*p < '0' || *p > '9')
-            return i == 0 ? NULL : p;
-        int64_t v = 0;
-        while (*p >= '0' && *p <= '9')
-            v = v * 10 + (*p++ - '0');
-        part[i] = v;
-        if (*p != ':' || i == 2)
-            break;
-        p++;
-    }
-    *sec = sign * (part[0] * 3600 + part[1] * 60 + part[2]);
-    return p;
-}
-
-static const char *ptz_rule(const char *p, int *m, int *w, int *d, int64_t *t)
-{
-    if (*p != 'M')
-        return NULL;
-    char *e;
-    *m = (int)strtol(p + 1, &e, 10);
-    if (*e != '.')
-        return NULL;
-    *w = (int)strtol(e + 1, &e, 10);
-    if (*e != '.')
-        return NULL;
-    *d = (int)strtol(e + 1, &e, 10);
-    if (*m < 1 || *m > 12 || *w < 1 || *w > 5 || *d < 0 || *d > 6)
-        return NULL;
-    *t = 2 * 3600;
-    if (*e == '/')
-        return ptz_time(e + 1, t);
-    return e;
-}
-
-static int parse_posix_tz(const char *s, posix_rule *r)
-{
-    memset(r, 0, sizeof *r);
-    const char *p = ptz_name(s);
-    int64_t off;
-    if (!p || !(p = ptz_time(p, &off)))
-        return -1;
-    r->std_off = -off;
-    if (*p == '\0') {
-        r->ok = 1;
-        return 0;
-    }
-    if (!(p = ptz_name(p)))
-        return -1;
-    r->dst_off = r->std_off + 3600;
-    if (*p && *p != ',') {
-        if (!(p = ptz_time(p, &off)))
-            return -1;
-        r->dst_off = -off;
-    }
-    if (*p++ != ',' || !(p = ptz_rule(p, &r->sm, &r->sw, &r->sd, &r->stime)) || *p++ != ',' ||
-        !(p = ptz_rule(p, &r->em, &r->ew, &r->ed, &r->etime)) || *p != '\0')
-        return -1;
-    r->has_dst = 1;
-    r->ok = 1;
-    return 0;
-}
-
-/* Day (since the epoch) of weekday d of week w (5 = last) of month m of year y. */
-static int64_t rule_day(int64_t y, int m, int w, int d)
-{
-    int64_t first = days_civil(y, m, 1);
-    int64_t next = m == 12 ? days_civil(y + 1, 1, 1) : days_civil(y, m + 1, 1);
-    int64_t dow_first = ((first + 4) % 7 + 7) % 7; /* 1970-01-01 was a Thursday (4) */
-    int64_t day = first + ((d - dow_first) % 7 + 7) % 7 + (int64_t)(w - 1) * 7;
-    while (day >= next)
-        day -= 7;
-    return day;
-}
-
-/* Offset (s east of UTC) of rule r at instant t (s). */
-static int64_t rule_offset(const posix_rule *r, int64_t t)
-{
-    if (!r->has_dst)
-        return r->std_off;
-    /* the UTC year of t (the rule's transitions are never near New Year) */
-    int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
-    int64_t y = 1970 + days / 366;
-    while (days_civil(y + 1, 1, 1) <= days)
-        y++;
-    while (days_civil(y, 1, 1) > days)
-        y--;
-    int64_t start = rule_day(y, r->sm, r->sw, r->sd) * 86400 + r->stime - r->std_off;
-    int64_t end = rule_day(y, r->em, r->ew, r->ed) * 86400 + r->etime - r->dst_off;
-    int dst = start < end ? (t >= start && t < end) : (t >= start || t < end);
-    return dst ? r->dst_off : r->std_off;
-}
-
-/* Load the zone's transitions and footer rule into g. */
-static sc_status zone_load(geo_spec *g, sc_error *err)
-{
-    const char *dir = getenv("TZDIR");
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", dir && *dir ? dir : "/usr/share/zoneinfo", g->zone);
-    char *buf = NULL;
-    size_t len = 0;
-    sc_error e2;
-    if (strstr(g->zone, "..") || sc_file_read_all(path, &buf, &len, &e2) != SC_OK)
-        return sc_error_set(err, SC_ERR_INPUT, NULL, "cannot read time zone data %s", path);
-    const unsigned char *p = (const unsigned char *)buf, *end = p + len;
-    sc_status st = SC_ERR_INPUT;
-    if (len < 44 || memcmp(p, "TZif", 4) != 0)
-        goto bad;
-    int version = p[4];
-    uint64_t cnt[6];
-    for (int i = 0; i < 6; i++)
-        cnt[i] = be_u(p + 20 + 4 * i, 4);
-    /* isutcnt, isstdcnt, leapcnt, timecnt, typecnt, charcnt */
-    int tsize = 4;
-    uint64_t blk = cnt[3] * 4 + cnt[3] + cnt[4] * 6 + cnt[5] + cnt[2] * 8 + cnt[1] + cnt[0];
-    p += 44;
-    if (version >= '2') {
-        if ((uint64_t)(end - p) < blk + 44 || memcmp(p + blk, "TZif", 4) != 0)
-            goto bad;
-        p += blk;
-        for (int i = 0; i < 6; i++)
-            cnt[i] = be_u(p + 20 + 4 * i, 4);
-        p += 44;
-        tsize = 8;
-        blk = cnt[3] * 8 + cnt[3] + cnt[4] * 6 + cnt[5] + cnt[2] * 12 + cnt[1] + cnt[0];
-    }
-    if ((uint64_t)(end - p) < blk || cnt[4] == 0 || cnt[3] > 100000 || cnt[4] > 256)
-        goto bad;
-    const unsigned char *times = p, *idx = p + cnt[3] * (uint64_t)tsize,
-                        *types = idx + cnt[3];
-    g->tz_n = (size_t)cnt[3];
-    g->tz_at = malloc((g->tz_n ? g->tz_n : 1) * sizeof *g->tz_at);
-    g->tz_off = malloc((g->tz_n ? g->tz_n : 1) * sizeof *g->tz_off);
-    if (!g->tz_at || !g->tz_off) {
-        st = SC_ERR_NOMEM;
-        goto bad;
-    }
-    for (size_t i = 0; i < g->tz_n; i++) {
-        uint64_t raw = be_u(times + i * (size_t)tsize, tsize);
-        g->tz_at[i] = tsize == 8 ? (int64_t)raw : (int64_t)(int32_t)(uint32_t)raw;
-        if (idx[i] >= cnt[4])
-            goto bad;
-        g->tz_off[i] = (int64_t)(int32_t)(uint32_t)be_u(types + 6 * idx[i], 4);
-    }
-    g->tz_first_off = (int64_t)(int32_t)(uint32_t)be_u(types, 4);
-    g->rule.ok = 0;
-    if (version >= '2') {
-        const unsigned char *f = p + blk;
-        if (f < end && *f == '\n') {
-            const unsigned char *nl = memchr(f + 1, '\n', (size_t)(end - f - 1));
-            if (nl && nl - f - 1 < 120) {
-                char tzs[128];
-                memcpy(tzs, f + 1, (size_t)(nl - f - 1));
-                tzs[nl - f - 1] = '\0';
-                if (tzs[0] && parse_posix_tz(tzs, &g->rule) != 0)
-                    g->rule.ok = 0;
-            }
-        }
-    }
-    free(buf);
-    return SC_OK;
-bad:
-    free(buf);
-    if (st == SC_ERR_NOMEM)
-        return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
-    return sc_error_set(err, SC_ERR_INPUT, NULL, "malformed time zone data %s", path);
-}
-
 /* UTC offset (ms) of geography g at instant t (ms). */
 static int64_t geo_offset_ms(const geo_spec *g, sc_time_ms t)
 {
     if (!g->zone[0])
         return g->fixed_off_ms;
-    int64_t ts = sc_time_floor_div(t, 1000);
-    if (g->tz_n == 0 || ts < g->tz_at[0])
-        return (g->tz_n == 0 && g->rule.ok ? rule_offset(&g->rule, ts) : g->tz_first_off) *
-               1000;
-    if (ts >= g->tz_at[g->tz_n - 1] && g->rule.ok)
-        return rule_offset(&g->rule, ts) * 1000;
-    size_t lo = 0, hi = g->tz_n; /* last transition <= ts */
-    while (hi - lo > 1) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (g->tz_at[mid] <= ts)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    return g->tz_off[lo] * 1000;
+    return (int64_t)sc_tz_offset(g->tz, sc_time_floor_div(t, 1000)) * 1000;
 }
 
 /* ---- spec parsing --------------------------------------------------------------------- */
@@ -678,13 +436,16 @@ static sc_status parse_geo(const jctx *cx, const cJSON *o, const char *path, geo
                 return jfail(cx, path, "tz", "expected an IANA zone or \"+HH:MM\", got '%s'", z);
             return SC_OK;
         }
-        sc_time_ms dummy;
-        if (strlen(z) >= sizeof g->zone ||
-            sc_time_parse("2000-01-01T12:00:00", z, &dummy) != SC_OK)
+        sc_error zerr;
+        sc_status zs = strlen(z) >= sizeof g->zone ? SC_ERR_NOTFOUND
+                                                   : sc_tz_get(z, &g->tz, &zerr);
+        if (zs == SC_ERR_NOTFOUND)
             return jfail(cx, path, "tz",
                          "unknown time zone '%s'; expected an IANA name such as "
                          "\"Europe/Berlin\", \"UTC\" or \"+09:00\"",
                          z);
+        if (zs != SC_OK)
+            return jfail(cx, path, "tz", "%s", zerr.msg);
         snprintf(g->zone, sizeof g->zone, "%s", z);
         return SC_OK;
     }
@@ -1493,21 +1254,6 @@ sc_status sc_gen_run_json(const cJSON *root, const char *spec_file, const char *
     memset(&s, 0, sizeof s);
     const char *path = json_path && *json_path ? json_path : "$";
     sc_status st = parse_spec(&cx, root, path, opt, &s);
-    if (st == SC_OK) {
-        char p[PATH_MAX_], q[PATH_MAX_];
-        path_key(p, path, "geos");
-        for (size_t g = 0; g < s.n_geos && st == SC_OK; g++) {
-            if (!s.geos[g].zone[0])
-                continue;
-            st = zone_load(&s.geos[g], err);
-            if (st == SC_ERR_INPUT) {
-                char why[sizeof err->msg];
-                snprintf(why, sizeof why, "%s", err ? err->msg : "time zone conversion failed");
-                path_index(q, p, g);
-                st = jfail(&cx, q, "tz", "%s", why);
-            }
-        }
-    }
     sc_gen_result *res = NULL;
     if (st == SC_OK) {
         res = calloc(1, sizeof *res);

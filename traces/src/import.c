@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "sculpt/fsutil.h"
+#include "sculpt/tz.h"
 
 #define M4_DEFAULT_START_MS INT64_C(946684800000) /* 2000-01-01T00:00:00Z */
 
@@ -457,6 +458,21 @@ static sc_status parse_csv_table(const char *path, const sc_import_opts *opt, in
         goto out;
     }
     const char *tz = opt->tz[0] ? opt->tz : NULL;
+    /* a zone name is resolved once here (tz.h caches it), so that an unknown zone or a
+     * corrupt zone file is reported as such rather than as a bad timestamp */
+    if (tz && tz[0] != '+' && tz[0] != '-' && strcmp(tz, "UTC") != 0 && strcmp(tz, "Z") != 0) {
+        const sc_tz *zone;
+        sc_error zerr;
+        sc_status zs = sc_tz_get(tz, &zone, &zerr);
+        if (zs == SC_ERR_NOTFOUND) {
+            st = sc_error_set(err, SC_ERR_USAGE, path, "%s", zerr.msg);
+            goto out;
+        }
+        if (zs != SC_OK) {
+            st = sc_error_set(err, zs, zerr.where, "%s", zerr.msg);
+            goto out;
+        }
+    }
     /* header: the first record is a header when its time cell is not a timestamp */
     const csv_rec *header = NULL;
     {
