@@ -20,6 +20,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "sculpt/csv.h"
 #include "sculpt/fsutil.h"
 
 sc_event_feed *sc_event_feed_alloc(void)
@@ -157,15 +158,8 @@ char *sc_event_number_format(double v, char *buf, size_t len)
 
 /* ---- CSV ------------------------------------------------------------------------- */
 
-static char *trim(char *s)
-{
-    while (isspace((unsigned char)*s))
-        s++;
-    size_t n = strlen(s);
-    while (n > 0 && isspace((unsigned char)s[n - 1]))
-        s[--n] = '\0';
-    return s;
-}
+/* Records come from the one CSV reader (sculpt/csv.h: RFC 4180 quoting, CRLF, BOM,
+ * '#' comment lines, fields trimmed, file:line in errors). */
 
 static int lift_is_missing(const char *s)
 {
@@ -212,37 +206,23 @@ static sc_status parse_lift_text(const char *s, const char *where, double *out, 
     return SC_OK;
 }
 
-/* Parse one data line (modified in place) into *ev. */
-static sc_status parse_csv_line(char *line, const char *where, sc_event *ev, sc_error *err)
+/* Parse one data record (fields from the CSV reader) into *ev. */
+static sc_status parse_csv_record(const sc_csv_rec *r, const char *where, sc_event *ev,
+                                  sc_error *err)
 {
     static const char *const cols[6] = {"start", "end", "app", "geo", "kind", "lift"};
-    char *f[6];
-    int nf = 0;
-    char *p = line;
-    for (;;) {
-        char *c = strchr(p, ',');
-        if (nf == 6)
-            return sc_error_set(err, SC_ERR_INPUT, where,
-                                "expected 6 comma-separated fields "
-                                "(start,end,app,geo,kind,lift), got more");
-        f[nf++] = p;
-        if (!c)
-            break;
-        *c = '\0';
-        p = c + 1;
-    }
-    if (nf != 6)
+    if (r->n > 6)
+        return sc_error_set(err, SC_ERR_INPUT, where,
+                            "expected 6 comma-separated fields "
+                            "(start,end,app,geo,kind,lift), got more");
+    if (r->n != 6)
         return sc_error_set(err, SC_ERR_INPUT, where,
                             "expected 6 comma-separated fields (start,end,app,geo,kind,lift), "
-                            "got %d",
-                            nf);
+                            "got %zu",
+                            r->n);
+    const char *f[6];
     for (int i = 0; i < 6; i++) {
-        f[i] = trim(f[i]);
-        size_t l = strlen(f[i]);
-        if (l >= 2 && f[i][0] == '"' && f[i][l - 1] == '"') {
-            f[i][l - 1] = '\0';
-            f[i]++;
-        }
+        f[i] = r->f[i];
         if (i < 5 && f[i][0] == '\0')
             return sc_error_set(err, SC_ERR_INPUT, where, "column '%s' is empty", cols[i]);
     }
@@ -258,69 +238,69 @@ static sc_status parse_csv_line(char *line, const char *where, sc_event *ev, sc_
     return sc_event_validate(ev, where, err);
 }
 
+/* 1 when record r is the header "start,end,app,geo,kind,lift" (spaces ignored). */
+static int is_header(const sc_csv_rec *r)
+{
+    static const char *const cols[6] = {"start", "end", "app", "geo", "kind", "lift"};
+    if (r->n != 6)
+        return 0;
+    for (int i = 0; i < 6; i++) {
+        const char *a = r->f[i], *b = cols[i];
+        for (;; a++) {
+            if (isspace((unsigned char)*a))
+                continue;
+            if (*a != *b)
+                return 0;
+            if (!*a)
+                break;
+            b++;
+        }
+    }
+    return 1;
+}
+
 sc_status sc_event_feed_parse_csv(const char *text, const char *file, sc_event_feed **out,
                                   sc_error *err)
 {
     *out = NULL;
     if (!file)
         file = "<feed>";
+    const sc_csv_opts copts = {'#', 0, 0}; /* '#' comment lines, fields trimmed */
+    sc_csv *csv = NULL;
+    sc_status st = sc_csv_parse(text ? text : "", strlen(text ? text : ""), file, &copts, &csv,
+                                err);
+    if (st != SC_OK)
+        return st;
     sc_event_feed *feed = sc_event_feed_alloc();
-    size_t tlen = strlen(text ? text : "");
-    char *buf = malloc(tlen + 1);
-    if (buf)
-        memcpy(buf, text ? text : "", tlen + 1);
-    if (!feed || !buf) {
-        sc_event_feed_free(feed);
-        free(buf);
+    if (!feed) {
+        sc_csv_free(csv);
         return sc_error_set(err, SC_ERR_NOMEM, file, "out of memory reading event feed");
     }
-    sc_status st = SC_OK;
-    int have_header = 0;
-    long lineno = 0;
     char where[600];
-    char *p = buf;
-    while (*p) {
-        char *nl = strchr(p, '\n');
-        if (nl)
-            *nl = '\0';
-        lineno++;
-        snprintf(where, sizeof where, "%s:%ld", file, lineno);
-        char *line = trim(p);
-        p = nl ? nl + 1 : p + strlen(p);
-        if (*line == '\0' || *line == '#')
-            continue;
-        if (!have_header) {
-            /* the header, compared without spaces */
-            char h[128];
-            size_t k = 0;
-            for (const char *q = line; *q && k + 1 < sizeof h; q++)
-                if (!isspace((unsigned char)*q))
-                    h[k++] = *q;
-            h[k] = '\0';
-            if (strcmp(h, "start,end,app,geo,kind,lift") != 0) {
-                st = sc_error_set(err, SC_ERR_INPUT, where,
-                                  "expected the header line 'start,end,app,geo,kind,lift'");
-                goto fail;
-            }
-            have_header = 1;
-            continue;
-        }
-        sc_event ev;
-        if ((st = parse_csv_line(line, where, &ev, err)) != SC_OK)
-            goto fail;
-        if ((st = sc_event_feed_add(feed, &ev, err)) != SC_OK)
-            goto fail;
-    }
-    if (!have_header) {
+    if (csv->n_rec == 0) {
         st = sc_error_set(err, SC_ERR_INPUT, file,
                           "empty feed: expected the header line 'start,end,app,geo,kind,lift'");
         goto fail;
     }
-    free(buf);
+    if (!is_header(&csv->rec[0])) {
+        snprintf(where, sizeof where, "%s:%zu", file, csv->rec[0].line);
+        st = sc_error_set(err, SC_ERR_INPUT, where,
+                          "expected the header line 'start,end,app,geo,kind,lift'");
+        goto fail;
+    }
+    for (size_t i = 1; i < csv->n_rec; i++) {
+        snprintf(where, sizeof where, "%s:%zu", file, csv->rec[i].line);
+        sc_event ev;
+        if ((st = parse_csv_record(&csv->rec[i], where, &ev, err)) != SC_OK)
+            goto fail;
+        if ((st = sc_event_feed_add(feed, &ev, err)) != SC_OK)
+            goto fail;
+    }
+    sc_csv_free(csv);
     *out = feed;
     return SC_OK;
 fail:
-    free(buf);
+    sc_csv_free(csv);
     sc_event_feed_free(feed);
     return st;
 }
