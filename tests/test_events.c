@@ -261,7 +261,7 @@ Test(events, json_errors_name_the_path)
                       "feed.json: $[0].kind", "missing");
     expect_json_error("[{\"start\":\"2024-03-05\",\"end\":\"2024-03-06\",\"kind\":\"x\","
                       "\"lfit\":0.2}]",
-                      "feed.json: $[0].lfit", "unknown field");
+                      "feed.json: $[0].lfit", "unknown key 'lfit'");
     expect_json_error("{\"events\": 3}", "feed.json: $.events", "expected an array");
     /* malformed JSON: file:line:col; the bad ',' is on line 2 */
     sc_event_feed *f = NULL;
