@@ -8,7 +8,7 @@
 # -fsanitize=fuzzer,address,undefined against libraries instrumented for coverage.
 option(SCULPT_FUZZ "Build the libFuzzer harnesses (needs clang)" OFF)
 
-set(SCULPT_FUZZ_HARNESSES scenario trace_csv trace_import events_csv events_json gen tsdb time)
+set(SCULPT_FUZZ_HARNESSES scenario trace_csv trace_import events_csv events_json gen tsdb time tz)
 set(SCULPT_FUZZ_DIR ${CMAKE_CURRENT_SOURCE_DIR}/fuzz)
 
 foreach(h ${SCULPT_FUZZ_HARNESSES})

@@ -427,3 +427,31 @@ Test(tz, cache_is_shared_safely_by_threads)
     /* one cached zone per name */
     cr_expect_eq((const void *)zone("Asia/Tokyo"), (const void *)zone("Asia/Tokyo"));
 }
+
+Test(tz, version_1_file_without_footer)
+{
+    /* TZif version 0 (v1 only): one transition at 1000000000 to +02:00 (type 1); no
+     * footer, so the last offset holds for ever (RFC 8536 3.2 and 3.3) */
+    unsigned char b[128];
+    unsigned char *p = b;
+    p += header(p, 1, 2, 8);
+    b[4] = 0; /* version byte 0 */
+    p += put32(p, 1000000000);
+    *p++ = 1;
+    p += put32(p, 3600);
+    *p++ = 0;
+    *p++ = 0;
+    p += put32(p, 7200);
+    *p++ = 1;
+    *p++ = 4;
+    memcpy(p, "AAA\0BBB", 8);
+    p += 8;
+    sc_tz *z = NULL;
+    sc_error err;
+    cr_assert_eq(sc_tz_parse(b, (size_t)(p - b), "Test/V1", NULL, &z, &err), SC_OK, "%s",
+                 err.msg);
+    cr_expect_eq(sc_tz_offset(z, 999999999), 3600);
+    cr_expect_eq(sc_tz_offset(z, 1000000000), 7200);
+    cr_expect_eq(sc_tz_offset(z, INT64_C(4000000000)), 7200);
+    sc_tz_free(z);
+}

@@ -438,22 +438,32 @@ sc_status sc_tz_load(const char *dir, const char *name, sc_tz **out, sc_error *e
     sc_status st = read_small_file(path, name, &buf, &len, err);
     if (st != SC_OK)
         return st;
+    st = sc_tz_parse(buf, len, name, path, out, err);
+    free(buf);
+    return st;
+}
+
+sc_status sc_tz_parse(const void *data, size_t len, const char *name, const char *file,
+                      sc_tz **out, sc_error *err)
+{
+    *out = NULL;
+    if (!name)
+        name = "";
+    if (!file)
+        file = "<TZif data>";
     sc_tz *z = calloc(1, sizeof *z);
-    if (!z) {
-        free(buf);
-        return sc_error_set(err, SC_ERR_NOMEM, path, "out of memory reading time zone '%s'",
+    if (!z)
+        return sc_error_set(err, SC_ERR_NOMEM, file, "out of memory reading time zone '%s'",
                             name);
-    }
     snprintf(z->name, sizeof z->name, "%s", name);
     int nomem = 0;
-    const char *why = parse_tzif(buf, len, z, &nomem);
-    free(buf);
+    const char *why = parse_tzif(data ? data : "", data ? len : 0, z, &nomem);
     if (why) {
         sc_tz_free(z);
         if (nomem)
-            return sc_error_set(err, SC_ERR_NOMEM, path,
+            return sc_error_set(err, SC_ERR_NOMEM, file,
                                 "out of memory reading time zone '%s'", name);
-        return sc_error_set(err, SC_ERR_INPUT, path, "time zone '%s': %s is %s", name, path,
+        return sc_error_set(err, SC_ERR_INPUT, file, "time zone '%s': %s is %s", name, file,
                             why);
     }
     *out = z;

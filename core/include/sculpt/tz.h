@@ -30,6 +30,7 @@
 
 #include "sculpt/export.h"
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "sculpt/status.h"
@@ -52,7 +53,12 @@ int sc_tz_name_valid(const char *name);
  */
 sc_status sc_tz_load(const char *dir, const char *name, sc_tz **out, sc_error *err);
 
-/* Free a zone from sc_tz_load(); NULL is a no-op.  Never call it on sc_tz_get() zones. */
+/* Parse `len` bytes of TZif data as zone `name` (which is only recorded, not checked,
+ * and named in errors with `file`, which may be NULL).  Same results as sc_tz_load. */
+sc_status sc_tz_parse(const void *data, size_t len, const char *name, const char *file,
+                      sc_tz **out, sc_error *err);
+
+/* Free a zone from sc_tz_load() or sc_tz_parse(); NULL is a no-op.  Never call it on sc_tz_get() zones. */
 void sc_tz_free(sc_tz *tz);
 
 /*
