@@ -304,3 +304,25 @@ Test(events, time_and_number_format)
     cr_assert_str_eq(sc_event_number_format(0.25, b, sizeof b), "0.25");
     cr_assert_str_eq(sc_event_number_format(0.1 + 0.2, b, sizeof b), "0.30000000000000004");
 }
+
+Test(events, csv_fields_may_be_quoted_as_in_rfc4180)
+{
+    /* quotes around any field are removed; a doubled quote is a quote, which is not
+     * allowed in a name, so the app of line 3 is refused naming its line */
+    const char *text = "start,end,app,geo,kind,lift\n"
+                       "\"2024-03-05T09:00:00Z\",\"2024-03-06T09:00:00Z\",\"web\",na,"
+                       "\"campaign\",\"0.5\"\n";
+    sc_event_feed *f = NULL;
+    sc_error err;
+    cr_assert_eq(sc_event_feed_parse_csv(text, "f.csv", &f, &err), SC_OK, "%s %s", err.where,
+                 err.msg);
+    cr_assert_eq(f->n, 1);
+    cr_expect_str_eq(f->events[0].app, "web");
+    cr_expect_str_eq(f->events[0].kind, "campaign");
+    cr_expect_eq(f->events[0].lift, 0.5);
+    sc_event_feed_free(f);
+    expect_csv_error(HDR GOOD "2024-03-05,2024-03-06,\"we\"\"b\",na,campaign,0.1\n",
+                     "feed.csv:3", "app");
+    expect_csv_error(HDR "2024-03-05,2024-03-06,\"web,na,campaign,0.1\n", "feed.csv:2",
+                     "unterminated");
+}

@@ -719,3 +719,48 @@ Test(import, zone_import_in_four_threads_matches_serial)
     free(ser.t);
     free(ser.v);
 }
+
+/* ------------------------------------------------------------------ CSV quoting */
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+    cr_assert(f, "%s", path);
+    fputs(text, f);
+    fclose(f);
+}
+
+Test(import, rfc4180_quoting_and_physical_line_numbers)
+{
+    /* a quoted header cell with a comma and a line break (RFC 4180 2.6), CRLF ends,
+     * quoted numbers; the 3rd data row is out of order, on physical line 6 */
+    char path[512];
+    tmp_path(path, sizeof path, "quoted.csv");
+    write_text(path, "\"time\",\"load, in\r\nreq/s\"\r\n"
+                     "2024-01-01 00:00,\"1.5\"\r\n"
+                     "\"2024-01-01 01:00\",2\r\n"
+                     "2024-01-01 02:00,\"\"\r\n"
+                     "2024-01-01 00:30,3\r\n");
+    expect_error(path, NULL, SC_ERR_INPUT, "quoted.csv:6", "before the previous row");
+    write_text(path, "\"time\",\"load, in\r\nreq/s\"\r\n"
+                     "2024-01-01 00:00,\"1.5\"\r\n"
+                     "\"2024-01-01 01:00\",2\r\n"
+                     "2024-01-01 02:00,\"\"\r\n");
+    sc_time_ms *t;
+    double *v;
+    size_t n;
+    sc_error err;
+    cr_assert_eq(sc_trace_read_csv(path, NULL, &t, &v, &n, &err), SC_OK, "%s", err.msg);
+    cr_assert_eq(n, 3);
+    /* date -u -d '2024-01-01 00:00Z' +%s -> 1704067200 */
+    cr_expect_eq(t[0], 1704067200000LL);
+    cr_expect_eq(v[0], 1.5);
+    cr_expect_eq(v[1], 2.0);
+    cr_expect(isnan(v[2]), "an empty quoted cell is missing");
+    free(t);
+    free(v);
+    /* an unterminated quote names the line where the record starts */
+    write_text(path, "time,load\n2024-01-01 00:00,\"1\n2024-01-01 01:00,2\n");
+    expect_error(path, NULL, SC_ERR_INPUT, "quoted.csv:2", "unterminated");
+    remove(path);
+}
