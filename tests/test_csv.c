@@ -100,9 +100,9 @@ Test(csv, read_a_file_and_report_a_missing_one)
 {
     sc_csv *c = NULL;
     sc_error err;
-    cr_assert_eq(sc_csv_read(SC_SOURCE_DIR "/traces/data/eia/eia_13regions_demand_MW_hourly_utc_2020_2022.csv",
-                             NULL, &c, &err),
-                 SC_OK, "%s", err.msg);
+    const char *eia =
+        SC_SOURCE_DIR "/traces/data/eia/eia_13regions_demand_MW_hourly_utc_2020_2022.csv";
+    cr_assert_eq(sc_csv_read(eia, NULL, &c, &err), SC_OK, "%s", err.msg);
     /* wc -l: 26,305 lines = a header and 26,304 hourly rows of 14 fields */
     cr_expect_eq(c->n_rec, 26305);
     expect_fields(&c->rec[0], 1, 14,

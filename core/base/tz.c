@@ -22,10 +22,11 @@
  * near L that satisfy offset(t) == o.  Offsets never reach 26 h, so the offsets in force
  * at L - 100000 s and L + 100000 s, and at L minus each of them, include every candidate
  * when at most one transition falls within a day of L (true of every zone in the tz
- * database: no two offset changes in any zone file of 2025 are less than 2.3 days
+ * database: in tzdata 2025 no two offset changes of any zone are less than 2.3 days
  * apart).  When the offsets at L -/+ 100000 s agree, no transition is in reach and the
- * answer is L minus that offset: two lookups, the usual case.  Of several solutions (a repeated hour) we take the first instant; with
- * none (a gap) we read L with the offset in force just before the gap.
+ * answer is L minus that offset: two lookups, the usual case.  Of several solutions (a
+ * repeated hour) we take the first instant; with none (a gap) we read L with the offset
+ * in force just before the gap.
  *
  * Cache: a singly linked list of (directory, name, zone), newest first.  Inserts take a
  * mutex; lookups walk the list without it (acquire load of the head, release store on

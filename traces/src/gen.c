@@ -74,13 +74,14 @@ static sc_status jnum(const sc_json_ctx *cx, const cJSON *obj, const char *path,
         return SC_OK;
     }
     if (!cJSON_IsNumber(it) || !isfinite(it->valuedouble))
-        return sc_json_fail(cx, SC_ERR_INPUT, path, key, "expected a number, got %s", sc_json_type_name(it));
+        return sc_json_fail(cx, SC_ERR_INPUT, path, key, "expected a number, got %s",
+                            sc_json_type_name(it));
     double v = it->valuedouble;
     int ok_lo = bounds[0] == '[' ? v >= lo : v > lo;
     int ok_hi = bounds[1] == ']' ? v <= hi : v < hi;
     if (!ok_lo || !ok_hi)
-        return sc_json_fail(cx, SC_ERR_INPUT, path, key, "expected a number in %c%g, %g%c, got %g", bounds[0], lo, hi,
-                     bounds[1], v);
+        return sc_json_fail(cx, SC_ERR_INPUT, path, key, "expected a number in %c%g, %g%c, got %g",
+                            bounds[0], lo, hi, bounds[1], v);
     *out = v;
     return SC_OK;
 }
@@ -97,7 +98,8 @@ static sc_status jname(const sc_json_ctx *cx, const cJSON *obj, const char *path
         return SC_OK;
     }
     if (!cJSON_IsString(it))
-        return sc_json_fail(cx, SC_ERR_INPUT, path, key, "expected a string, got %s", sc_json_type_name(it));
+        return sc_json_fail(cx, SC_ERR_INPUT, path, key, "expected a string, got %s",
+                            sc_json_type_name(it));
     const char *s = it->valuestring;
     size_t n = strlen(s);
     int ok = n > 0 && n < SC_GEN_NAME_MAX && strcmp(s, ".") && strcmp(s, "..");
@@ -109,8 +111,8 @@ static sc_status jname(const sc_json_ctx *cx, const cJSON *obj, const char *path
         }
     if (!ok)
         return sc_json_fail(cx, SC_ERR_INPUT, path, key,
-                     "expected a name of [A-Za-z0-9_.-]%s, 1-%d characters, got '%s'",
-                     star_ok ? " or \"*\"" : "", SC_GEN_NAME_MAX - 1, s);
+                            "expected a name of [A-Za-z0-9_.-]%s, 1-%d characters, got '%s'",
+                            star_ok ? " or \"*\"" : "", SC_GEN_NAME_MAX - 1, s);
     snprintf(buf, SC_GEN_NAME_MAX, "%s", s);
     return SC_OK;
 }
@@ -125,29 +127,32 @@ static sc_status jtext(const sc_json_ctx *cx, const cJSON *obj, const char *path
         return SC_OK;
     }
     if (!cJSON_IsString(it))
-        return sc_json_fail(cx, SC_ERR_INPUT, path, key, "expected a string, got %s", sc_json_type_name(it));
+        return sc_json_fail(cx, SC_ERR_INPUT, path, key, "expected a string, got %s",
+                            sc_json_type_name(it));
     if (strlen(it->valuestring) >= SC_GEN_NAME_MAX)
-        return sc_json_fail(cx, SC_ERR_INPUT, path, key, "longer than %d characters", SC_GEN_NAME_MAX - 1);
+        return sc_json_fail(cx, SC_ERR_INPUT, path, key, "longer than %d characters",
+                            SC_GEN_NAME_MAX - 1);
     snprintf(buf, SC_GEN_NAME_MAX, "%s", it->valuestring);
     return SC_OK;
 }
 
-static sc_status dur_value(const sc_json_ctx *cx, const cJSON *it, const char *path, const char *key,
-                           int64_t min_ms, int64_t *out)
+static sc_status dur_value(const sc_json_ctx *cx, const cJSON *it, const char *path,
+                           const char *key, int64_t min_ms, int64_t *out)
 {
     if (!cJSON_IsString(it))
         return sc_json_fail(cx, SC_ERR_INPUT, path, key,
-                     "expected a duration string such as \"5m\", \"2h\", \"3d\", got %s",
-                     sc_json_type_name(it));
+                            "expected a duration string such as \"5m\", \"2h\", \"3d\", got %s",
+                            sc_json_type_name(it));
     int64_t v;
     if (sc_duration_parse(it->valuestring, &v) != SC_OK)
         return sc_json_fail(cx, SC_ERR_INPUT, path, key,
-                     "expected a duration such as \"250ms\", \"30s\", \"5m\", \"2h\", \"3d\", "
-                     "\"1w\", got '%s'",
-                     it->valuestring);
+                            "expected a duration such as \"250ms\", \"30s\", \"5m\", \"2h\", "
+                            "\"3d\", \"1w\", got '%s'",
+                            it->valuestring);
     if (v < min_ms)
-        return sc_json_fail(cx, SC_ERR_INPUT, path, key, "duration '%s' is shorter than the minimum %lld ms",
-                     it->valuestring, (long long)min_ms);
+        return sc_json_fail(cx, SC_ERR_INPUT, path, key,
+                            "duration '%s' is shorter than the minimum %lld ms", it->valuestring,
+                            (long long)min_ms);
     *out = v;
     return SC_OK;
 }
@@ -175,7 +180,7 @@ static sc_status jtime(const sc_json_ctx *cx, const cJSON *obj, const char *path
     }
     if (!cJSON_IsString(it) || sc_time_parse(it->valuestring, "UTC", out) != SC_OK)
         return sc_json_fail(cx, SC_ERR_INPUT, path, key,
-                     "expected an ISO-8601 time string such as \"2024-03-04T00:00:00Z\"");
+                            "expected an ISO-8601 time string such as \"2024-03-04T00:00:00Z\"");
     return SC_OK;
 }
 
@@ -198,12 +203,13 @@ static sc_status jnum_range(const sc_json_ctx *cx, const cJSON *obj, const char 
         a = it->child->valuedouble;
         b = it->child->next->valuedouble;
     } else {
-        return sc_json_fail(cx, SC_ERR_INPUT, path, key, "expected [min, max] (two numbers) or a number, got %s",
-                     sc_json_type_name(it));
+        return sc_json_fail(cx, SC_ERR_INPUT, path, key,
+                            "expected [min, max] (two numbers) or a number, got %s",
+                            sc_json_type_name(it));
     }
     if (!(isfinite(a) && isfinite(b) && a <= b && a >= min && b <= max))
-        return sc_json_fail(cx, SC_ERR_INPUT, path, key, "expected min <= max within [%g, %g], got [%g, %g]", min,
-                     max, a, b);
+        return sc_json_fail(cx, SC_ERR_INPUT, path, key,
+                            "expected min <= max within [%g, %g], got [%g, %g]", min, max, a, b);
     *lo = a;
     *hi = b;
     return SC_OK;
@@ -228,9 +234,8 @@ static sc_status jdur_range(const sc_json_ctx *cx, const cJSON *obj, const char 
     }
     if (!(cJSON_IsArray(it) && cJSON_GetArraySize(it) == 2))
         return sc_json_fail(cx, SC_ERR_INPUT, path, key,
-                     "expected [min, max] (two duration strings such as [\"1d\", \"3d\"]), "
-                     "got %s",
-                     sc_json_type_name(it));
+                            "expected [min, max] (two duration strings such as [\"1d\", \"3d\"]), "
+                            "got %s", sc_json_type_name(it));
     char p[SC_JSON_PATH_MAX], p0[SC_JSON_PATH_MAX], p1[SC_JSON_PATH_MAX];
     sc_json_path_key(p, path, key);
     sc_json_path_index(p0, p, 0);
@@ -349,16 +354,19 @@ static sc_status parse_geo(const sc_json_ctx *cx, const cJSON *o, const char *pa
     g->zone[0] = '\0';
     g->fixed_off_ms = 0;
     if (tz && uo)
-        return sc_json_fail(cx, SC_ERR_INPUT, path, "utc_offset", "give either \"tz\" or \"utc_offset\", not both");
+        return sc_json_fail(cx, SC_ERR_INPUT, path, "utc_offset",
+                            "give either \"tz\" or \"utc_offset\", not both");
     if (tz) {
         if (!cJSON_IsString(tz))
-            return sc_json_fail(cx, SC_ERR_INPUT, path, "tz", "expected a string, got %s", sc_json_type_name(tz));
+            return sc_json_fail(cx, SC_ERR_INPUT, path, "tz", "expected a string, got %s",
+                                sc_json_type_name(tz));
         const char *z = tz->valuestring;
         if (strcmp(z, "UTC") == 0 || strcmp(z, "Z") == 0 || strcmp(z, "Etc/UTC") == 0)
             return SC_OK;
         if (z[0] == '+' || z[0] == '-') {
             if (parse_fixed_offset(z, &g->fixed_off_ms) != 0)
-                return sc_json_fail(cx, SC_ERR_INPUT, path, "tz", "expected an IANA zone or \"+HH:MM\", got '%s'", z);
+                return sc_json_fail(cx, SC_ERR_INPUT, path, "tz",
+                                    "expected an IANA zone or \"+HH:MM\", got '%s'", z);
             return SC_OK;
         }
         sc_error zerr;
@@ -366,9 +374,8 @@ static sc_status parse_geo(const sc_json_ctx *cx, const cJSON *o, const char *pa
                                                    : sc_tz_get(z, &g->tz, &zerr);
         if (zs == SC_ERR_NOTFOUND)
             return sc_json_fail(cx, SC_ERR_INPUT, path, "tz",
-                         "unknown time zone '%s'; expected an IANA name such as "
-                         "\"Europe/Berlin\", \"UTC\" or \"+09:00\"",
-                         z);
+                                "unknown time zone '%s'; expected an IANA name such as "
+                                "\"Europe/Berlin\", \"UTC\" or \"+09:00\"", z);
         if (zs != SC_OK)
             return sc_json_fail(cx, SC_ERR_INPUT, path, "tz", "%s", zerr.msg);
         snprintf(g->zone, sizeof g->zone, "%s", z);
@@ -378,13 +385,15 @@ static sc_status parse_geo(const sc_json_ctx *cx, const cJSON *o, const char *pa
         if (cJSON_IsNumber(uo)) {
             double h = uo->valuedouble;
             if (!(h >= -14 && h <= 14))
-                return sc_json_fail(cx, SC_ERR_INPUT, path, "utc_offset", "expected hours in [-14, 14], got %g", h);
+                return sc_json_fail(cx, SC_ERR_INPUT, path, "utc_offset",
+                                    "expected hours in [-14, 14], got %g", h);
             g->fixed_off_ms = (int64_t)llround(h * 60.0) * SC_MS_PER_MIN;
             return SC_OK;
         }
         if (cJSON_IsString(uo) && parse_fixed_offset(uo->valuestring, &g->fixed_off_ms) == 0)
             return SC_OK;
-        return sc_json_fail(cx, SC_ERR_INPUT, path, "utc_offset", "expected hours (9, -5, 5.5) or \"+HH:MM\"");
+        return sc_json_fail(cx, SC_ERR_INPUT, path, "utc_offset",
+                            "expected hours (9, -5, 5.5) or \"+HH:MM\"");
     }
     return SC_OK;
 }
@@ -412,9 +421,11 @@ static sc_status parse_app(const sc_json_ctx *cx, const cJSON *o, const char *pa
     const cJSON *ms = jget(o, "metrics");
     if (ms) {
         if (jget(o, "metric"))
-            return sc_json_fail(cx, SC_ERR_INPUT, path, "metrics", "give either \"metric\" or \"metrics\", not both");
+            return sc_json_fail(cx, SC_ERR_INPUT, path, "metrics",
+                                "give either \"metric\" or \"metrics\", not both");
         if (!cJSON_IsArray(ms) || cJSON_GetArraySize(ms) < 1)
-            return sc_json_fail(cx, SC_ERR_INPUT, path, "metrics", "expected a non-empty array of objects");
+            return sc_json_fail(cx, SC_ERR_INPUT, path, "metrics",
+                                "expected a non-empty array of objects");
         a->n_metrics = (size_t)cJSON_GetArraySize(ms);
     } else {
         a->n_metrics = 1;
@@ -442,7 +453,8 @@ static sc_status parse_app(const sc_json_ctx *cx, const cJSON *o, const char *pa
                 return st;
             for (size_t j = 0; j < i; j++)
                 if (strcmp(a->metrics[j].name, x->name) == 0)
-                    return sc_json_fail(cx, SC_ERR_INPUT, mip, "name", "duplicate metric '%s'", x->name);
+                    return sc_json_fail(cx, SC_ERR_INPUT, mip, "name", "duplicate metric '%s'",
+                                        x->name);
         }
     }
     /* base: a number, or {"default": x, "<geo>": y, ...} */
@@ -451,14 +463,14 @@ static sc_status parse_app(const sc_json_ctx *cx, const cJSON *o, const char *pa
     int have_def = 1;
     if (b && cJSON_IsNumber(b)) {
         if (!(isfinite(b->valuedouble) && b->valuedouble >= 0))
-            return sc_json_fail(cx, SC_ERR_INPUT, path, "base", "expected a non-negative number, got %g",
-                         b->valuedouble);
+            return sc_json_fail(cx, SC_ERR_INPUT, path, "base",
+                                "expected a non-negative number, got %g", b->valuedouble);
         def = b->valuedouble;
         b = NULL;
     } else if (b && !cJSON_IsObject(b)) {
         return sc_json_fail(cx, SC_ERR_INPUT, path, "base",
-                     "expected a number or an object {\"default\": x, \"<geo>\": y}, got %s",
-                     sc_json_type_name(b));
+                            "expected a number or an object {\"default\": x, \"<geo>\": y}, got %s",
+                            sc_json_type_name(b));
     }
     char bp[SC_JSON_PATH_MAX];
     sc_json_path_key(bp, path, "base");
@@ -475,7 +487,8 @@ static sc_status parse_app(const sc_json_ctx *cx, const cJSON *o, const char *pa
             for (size_t g = 0; g < s->n_geos && !found; g++)
                 found = strcmp(s->geos[g].name, k) == 0;
             if (!found)
-                return sc_json_fail(cx, SC_ERR_INPUT, bp, k, "no geography named '%s' in $.geos", k);
+                return sc_json_fail(cx, SC_ERR_INPUT, bp, k, "no geography named '%s' in $.geos",
+                                    k);
             for (const cJSON *q = b->child; q != m; q = q->next)
                 if (q->string && strcmp(q->string, k) == 0)
                     return sc_json_fail(cx, SC_ERR_INPUT, bp, k, "key occurs twice");
@@ -490,8 +503,8 @@ static sc_status parse_app(const sc_json_ctx *cx, const cJSON *o, const char *pa
         } else if (have_def) {
             a->base[g] = def * s->geos[g].scale;
         } else {
-            return sc_json_fail(cx, SC_ERR_INPUT, path, "base", "no level for geography '%s' and no \"default\"",
-                         s->geos[g].name);
+            return sc_json_fail(cx, SC_ERR_INPUT, path, "base",
+                                "no level for geography '%s' and no \"default\"", s->geos[g].name);
         }
     }
     return SC_OK;
@@ -574,31 +587,36 @@ static sc_status parse_campaigns(const sc_json_ctx *cx, const cJSON *o, const ch
         return st;
     if (jget(o, "count")) {
         if (cnt != floor(cnt))
-            return sc_json_fail(cx, SC_ERR_INPUT, path, "count", "expected a whole number, got %g", cnt);
+            return sc_json_fail(cx, SC_ERR_INPUT, path, "count", "expected a whole number, got %g",
+                                cnt);
         if (jget(o, "rate_per_week"))
-            return sc_json_fail(cx, SC_ERR_INPUT, path, "count", "give either \"count\" or \"rate_per_week\"");
+            return sc_json_fail(cx, SC_ERR_INPUT, path, "count",
+                                "give either \"count\" or \"rate_per_week\"");
         c->have_count = 1;
         c->count = (int64_t)cnt;
     }
     if (jget(o, "global_count")) {
         if (gcnt != floor(gcnt))
-            return sc_json_fail(cx, SC_ERR_INPUT, path, "global_count", "expected a whole number, got %g", gcnt);
+            return sc_json_fail(cx, SC_ERR_INPUT, path, "global_count",
+                                "expected a whole number, got %g", gcnt);
         if (jget(o, "global_rate_per_week"))
             return sc_json_fail(cx, SC_ERR_INPUT, path, "global_count",
-                         "give either \"global_count\" or \"global_rate_per_week\"");
+                                "give either \"global_count\" or \"global_rate_per_week\"");
         c->have_global_count = 1;
         c->global_count = (int64_t)gcnt;
     }
     if (c->p_unannounced + c->p_cancelled > 1.0)
         return sc_json_fail(cx, SC_ERR_INPUT, path, "p_cancelled",
-                     "p_unannounced + p_cancelled must be <= 1 (they are exclusive outcomes)");
+                            "p_unannounced + p_cancelled must be <= 1 "
+                            "(they are exclusive outcomes)");
     return SC_OK;
 }
 
 static sc_status parse_fixed(const sc_json_ctx *cx, const cJSON *arr, const char *path, spec *s)
 {
     if (!cJSON_IsArray(arr))
-        return sc_json_fail(cx, SC_ERR_INPUT, path, NULL, "expected an array of events, got %s", sc_json_type_name(arr));
+        return sc_json_fail(cx, SC_ERR_INPUT, path, NULL, "expected an array of events, got %s",
+                            sc_json_type_name(arr));
     size_t n = (size_t)cJSON_GetArraySize(arr);
     s->fixed = calloc(n ? n : 1, sizeof *s->fixed);
     if (!s->fixed)
@@ -619,13 +637,15 @@ static sc_status parse_fixed(const sc_json_ctx *cx, const cJSON *arr, const char
             (st = jtime(cx, e, p, "start", 1, 0, &t->actual_start_ms)) != SC_OK)
             return st;
         if (jget(e, "end") && jget(e, "duration"))
-            return sc_json_fail(cx, SC_ERR_INPUT, p, "duration", "give either \"end\" or \"duration\", not both");
+            return sc_json_fail(cx, SC_ERR_INPUT, p, "duration",
+                                "give either \"end\" or \"duration\", not both");
         if (jget(e, "end")) {
             if ((st = jtime(cx, e, p, "end", 1, 0, &t->actual_end_ms)) != SC_OK)
                 return st;
         } else {
             if (!jget(e, "duration"))
-                return sc_json_fail(cx, SC_ERR_INPUT, p, "end", "required field is missing (or give \"duration\")");
+                return sc_json_fail(cx, SC_ERR_INPUT, p, "end",
+                                    "required field is missing (or give \"duration\")");
             if ((st = jdur(cx, e, p, "duration", 0, SC_MS_PER_SEC, &dur)) != SC_OK)
                 return st;
             t->actual_end_ms = sc_time_add(t->actual_start_ms, dur);
@@ -641,14 +661,16 @@ static sc_status parse_fixed(const sc_json_ctx *cx, const cJSON *arr, const char
             for (size_t a = 0; a < s->n_apps && !found; a++)
                 found = strcmp(s->apps[a].name, t->app) == 0;
             if (!found)
-                return sc_json_fail(cx, SC_ERR_INPUT, p, "app", "no app named '%s' in $.apps", t->app);
+                return sc_json_fail(cx, SC_ERR_INPUT, p, "app", "no app named '%s' in $.apps",
+                                    t->app);
         }
         if (strcmp(t->geo, "*") != 0) {
             int found = 0;
             for (size_t g = 0; g < s->n_geos && !found; g++)
                 found = strcmp(s->geos[g].name, t->geo) == 0;
             if (!found)
-                return sc_json_fail(cx, SC_ERR_INPUT, p, "geo", "no geography named '%s' in $.geos", t->geo);
+                return sc_json_fail(cx, SC_ERR_INPUT, p, "geo",
+                                    "no geography named '%s' in $.geos", t->geo);
         }
         t->status = SC_GEN_FIXED;
         t->in_feed = 1;
@@ -686,15 +708,16 @@ static sc_status parse_spec(const sc_json_ctx *cx, const cJSON *root, const char
             s->step_ms = opt->step_ms;
     }
     if (s->duration_ms < s->step_ms)
-        return sc_json_fail(cx, SC_ERR_INPUT, path, "duration", "must be at least one step (%lld ms)",
-                     (long long)s->step_ms);
+        return sc_json_fail(cx, SC_ERR_INPUT, path, "duration",
+                            "must be at least one step (%lld ms)", (long long)s->step_ms);
     /* geos */
     const cJSON *geos = jget(root, "geos");
     if (!geos)
         return sc_json_fail(cx, SC_ERR_INPUT, path, "geos", "required field is missing");
     if (!cJSON_IsArray(geos) || cJSON_GetArraySize(geos) < 1)
-        return sc_json_fail(cx, SC_ERR_INPUT, path, "geos", "expected a non-empty array of objects, got %s",
-                     sc_json_type_name(geos));
+        return sc_json_fail(cx, SC_ERR_INPUT, path, "geos",
+                            "expected a non-empty array of objects, got %s",
+                            sc_json_type_name(geos));
     s->n_geos = (size_t)cJSON_GetArraySize(geos);
     s->geos = calloc(s->n_geos, sizeof *s->geos);
     if (!s->geos) {
@@ -709,15 +732,17 @@ static sc_status parse_spec(const sc_json_ctx *cx, const cJSON *root, const char
             return st;
         for (size_t j = 0; j < i; j++)
             if (strcmp(s->geos[j].name, s->geos[i].name) == 0)
-                return sc_json_fail(cx, SC_ERR_INPUT, q, "name", "duplicate geography '%s'", s->geos[i].name);
+                return sc_json_fail(cx, SC_ERR_INPUT, q, "name", "duplicate geography '%s'",
+                                    s->geos[i].name);
     }
     /* apps */
     const cJSON *apps = jget(root, "apps");
     if (!apps)
         return sc_json_fail(cx, SC_ERR_INPUT, path, "apps", "required field is missing");
     if (!cJSON_IsArray(apps) || cJSON_GetArraySize(apps) < 1)
-        return sc_json_fail(cx, SC_ERR_INPUT, path, "apps", "expected a non-empty array of objects, got %s",
-                     sc_json_type_name(apps));
+        return sc_json_fail(cx, SC_ERR_INPUT, path, "apps",
+                            "expected a non-empty array of objects, got %s",
+                            sc_json_type_name(apps));
     size_t na = (size_t)cJSON_GetArraySize(apps);
     s->apps = calloc(na, sizeof *s->apps);
     if (!s->apps)
@@ -731,7 +756,8 @@ static sc_status parse_spec(const sc_json_ctx *cx, const cJSON *root, const char
             return st;
         for (size_t j = 0; j < i; j++)
             if (strcmp(s->apps[j].name, s->apps[i].name) == 0)
-                return sc_json_fail(cx, SC_ERR_INPUT, q, "name", "duplicate app '%s'", s->apps[i].name);
+                return sc_json_fail(cx, SC_ERR_INPUT, q, "name", "duplicate app '%s'",
+                                    s->apps[i].name);
     }
     int64_t total = (int64_t)(s->duration_ms / s->step_ms);
     size_t nser = 0;
@@ -739,8 +765,8 @@ static sc_status parse_spec(const sc_json_ctx *cx, const cJSON *root, const char
         nser += s->apps[a].n_metrics * s->n_geos;
     if (total > MAX_TOTAL_SAMPLES / (int64_t)(nser ? nser : 1))
         return sc_json_fail(cx, SC_ERR_INPUT, path, "duration",
-                     "%lld steps x %zu series exceeds the limit of %lld samples",
-                     (long long)total, nser, (long long)MAX_TOTAL_SAMPLES);
+                            "%lld steps x %zu series exceeds the limit of %lld samples",
+                            (long long)total, nser, (long long)MAX_TOTAL_SAMPLES);
     /* events */
     const cJSON *fc = jget(root, "flash_crowds");
     sc_json_path_key(p, path, "flash_crowds");
