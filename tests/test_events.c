@@ -261,7 +261,7 @@ Test(events, json_errors_name_the_path)
                       "feed.json: $[0].kind", "missing");
     expect_json_error("[{\"start\":\"2024-03-05\",\"end\":\"2024-03-06\",\"kind\":\"x\","
                       "\"lfit\":0.2}]",
-                      "feed.json: $[0].lfit", "unknown field");
+                      "feed.json: $[0].lfit", "unknown key 'lfit'");
     expect_json_error("{\"events\": 3}", "feed.json: $.events", "expected an array");
     /* malformed JSON: file:line:col; the bad ',' is on line 2 */
     sc_event_feed *f = NULL;
@@ -303,4 +303,26 @@ Test(events, time_and_number_format)
     cr_assert_str_eq(sc_event_time_format(-1, b, sizeof b), "1969-12-31T23:59:59.999Z");
     cr_assert_str_eq(sc_event_number_format(0.25, b, sizeof b), "0.25");
     cr_assert_str_eq(sc_event_number_format(0.1 + 0.2, b, sizeof b), "0.30000000000000004");
+}
+
+Test(events, csv_fields_may_be_quoted_as_in_rfc4180)
+{
+    /* quotes around any field are removed; a doubled quote is a quote, which is not
+     * allowed in a name, so the app of line 3 is refused naming its line */
+    const char *text = "start,end,app,geo,kind,lift\n"
+                       "\"2024-03-05T09:00:00Z\",\"2024-03-06T09:00:00Z\",\"web\",na,"
+                       "\"campaign\",\"0.5\"\n";
+    sc_event_feed *f = NULL;
+    sc_error err;
+    cr_assert_eq(sc_event_feed_parse_csv(text, "f.csv", &f, &err), SC_OK, "%s %s", err.where,
+                 err.msg);
+    cr_assert_eq(f->n, 1);
+    cr_expect_str_eq(f->events[0].app, "web");
+    cr_expect_str_eq(f->events[0].kind, "campaign");
+    cr_expect_eq(f->events[0].lift, 0.5);
+    sc_event_feed_free(f);
+    expect_csv_error(HDR GOOD "2024-03-05,2024-03-06,\"we\"\"b\",na,campaign,0.1\n",
+                     "feed.csv:3", "app");
+    expect_csv_error(HDR "2024-03-05,2024-03-06,\"web,na,campaign,0.1\n", "feed.csv:2",
+                     "unterminated");
 }

@@ -562,7 +562,7 @@ Test(gen, bad_spec_names_the_json_path)
                       "spec.json: $.geos[0].tz", "unknown time zone");
     expect_spec_error("{\"geos\": [{\"name\": \"na\"}], \"apps\": [{\"name\": \"a\","
                       " \"peak_hr\": 3}]}",
-                      "spec.json: $.apps[0].peak_hr", "unknown field");
+                      "spec.json: $.apps[0].peak_hr", "unknown key 'peak_hr' (did you mean 'peak_hour'?)");
     expect_spec_error("{\"geos\": [{\"name\": \"na\"}], \"apps\": [{\"name\": \"a\","
                       " \"daily_amplitude\": 1.5}]}",
                       "spec.json: $.apps[0].daily_amplitude", "[0, 1]");

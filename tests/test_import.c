@@ -12,6 +12,7 @@
 
 #include <dirent.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -658,4 +659,108 @@ Test(cli, trace_import_exit_codes)
     rc = system(cmd);
     cr_assert(WIFEXITED(rc) && WEXITSTATUS(rc) == 0);
     unlink(path);
+}
+
+/* ------------------------------------------------------------------ threads */
+
+/* One import of the EIA trace read in Europe/London (as if its naive times were local).
+ * Each spring-forward night maps the skipped 01:00 onto 02:00 BST (both 01:00Z), which
+ * --duplicates max merges: 26,304 rows - 3 nights = 26,301 samples. */
+typedef struct import_job {
+    sc_status st;
+    sc_time_ms *t;
+    double *v;
+    size_t n;
+    sc_error err;
+} import_job;
+
+static void *import_london(void *arg)
+{
+    import_job *j = arg;
+    sc_import_opts opt;
+    sc_import_opts_init(&opt);
+    snprintf(opt.tz, sizeof opt.tz, "Europe/London");
+    snprintf(opt.value_col, sizeof opt.value_col, "CAL");
+    opt.duplicates = SC_DUP_MAX;
+    j->st = sc_trace_read_csv(DATA "eia/eia_13regions_demand_MW_hourly_utc_2020_2022.csv", &opt,
+                              &j->t, &j->v, &j->n, &j->err);
+    return NULL;
+}
+
+Test(import, zone_import_in_four_threads_matches_serial)
+{
+    /* four imports at once, starting with a cold zone cache, then one alone */
+    import_job par[4], ser;
+    pthread_t th[4];
+    memset(par, 0, sizeof par);
+    memset(&ser, 0, sizeof ser);
+    for (int i = 0; i < 4; i++)
+        cr_assert_eq(pthread_create(&th[i], NULL, import_london, &par[i]), 0);
+    for (int i = 0; i < 4; i++)
+        pthread_join(th[i], NULL);
+    import_london(&ser);
+    cr_assert_eq(ser.st, SC_OK, "%s", ser.err.msg);
+    cr_assert_eq(ser.n, 26301);
+    /* first row 2020-01-01 00:00 GMT: date -u -d '2020-01-01 00:00 GMT' +%s -> 1577836800;
+     * 2020-07-01 00:00 BST: date -u -d '2020-07-01 00:00 BST' +%s -> 1593558000 */
+    cr_expect_eq(ser.t[0], 1577836800000LL);
+    int seen_summer = 0;
+    for (size_t k = 0; k < ser.n; k++)
+        seen_summer |= ser.t[k] == 1593558000000LL;
+    cr_expect(seen_summer, "2020-07-01 00:00 BST must be 2020-06-30T23:00Z");
+    for (int i = 0; i < 4; i++) {
+        cr_assert_eq(par[i].st, SC_OK, "thread %d: %s", i, par[i].err.msg);
+        cr_assert_eq(par[i].n, ser.n, "thread %d", i);
+        cr_expect_eq(memcmp(par[i].t, ser.t, ser.n * sizeof *ser.t), 0, "thread %d: times", i);
+        cr_expect_eq(memcmp(par[i].v, ser.v, ser.n * sizeof *ser.v), 0, "thread %d: values", i);
+        free(par[i].t);
+        free(par[i].v);
+    }
+    free(ser.t);
+    free(ser.v);
+}
+
+/* ------------------------------------------------------------------ CSV quoting */
+
+static void write_text(const char *path, const char *text)
+{
+    FILE *f = fopen(path, "wb");
+    cr_assert(f, "%s", path);
+    fputs(text, f);
+    fclose(f);
+}
+
+Test(import, rfc4180_quoting_and_physical_line_numbers)
+{
+    /* a quoted header cell with a comma and a line break (RFC 4180 2.6), CRLF ends,
+     * quoted numbers; the 3rd data row is out of order, on physical line 6 */
+    char path[512];
+    tmp_path(path, sizeof path, "quoted.csv");
+    write_text(path, "\"time\",\"load, in\r\nreq/s\"\r\n"
+                     "2024-01-01 00:00,\"1.5\"\r\n"
+                     "\"2024-01-01 01:00\",2\r\n"
+                     "2024-01-01 02:00,\"\"\r\n"
+                     "2024-01-01 00:30,3\r\n");
+    expect_error(path, NULL, SC_ERR_INPUT, "quoted.csv:6", "before the previous row");
+    write_text(path, "\"time\",\"load, in\r\nreq/s\"\r\n"
+                     "2024-01-01 00:00,\"1.5\"\r\n"
+                     "\"2024-01-01 01:00\",2\r\n"
+                     "2024-01-01 02:00,\"\"\r\n");
+    sc_time_ms *t;
+    double *v;
+    size_t n;
+    sc_error err;
+    cr_assert_eq(sc_trace_read_csv(path, NULL, &t, &v, &n, &err), SC_OK, "%s", err.msg);
+    cr_assert_eq(n, 3);
+    /* date -u -d '2024-01-01 00:00Z' +%s -> 1704067200 */
+    cr_expect_eq(t[0], 1704067200000LL);
+    cr_expect_eq(v[0], 1.5);
+    cr_expect_eq(v[1], 2.0);
+    cr_expect(isnan(v[2]), "an empty quoted cell is missing");
+    free(t);
+    free(v);
+    /* an unterminated quote names the line where the record starts */
+    write_text(path, "time,load\n2024-01-01 00:00,\"1\n2024-01-01 01:00,2\n");
+    expect_error(path, NULL, SC_ERR_INPUT, "quoted.csv:2", "unterminated");
+    remove(path);
 }

@@ -1,18 +1,20 @@
 /*
  * time.c - saturating time arithmetic and timestamp parsing (see time.h).
  *
- * Zone names are resolved with the C library's tz database: the TZ environment variable
- * is switched for the duration of one conversion under a mutex, because mktime() is the
- * only portable interface to it.  Import is the only caller that passes zone names, so
- * this is never on a hot path.
+ * Zone names are resolved by tz.c (the TZif reader with its per-zone cache), never by
+ * the C library's TZ variable and mktime(): that state is process-wide, so switching it
+ * raced with other threads, and re-reading the zone file on every call made an import
+ * with a zone ~58x slower than one in UTC.  The wall time is first turned into "local
+ * seconds" (the same arithmetic as for UTC) and then shifted by the zone's offset with
+ * the gap/repeat rules of tz.h.
  */
 #define _GNU_SOURCE
 #include "sculpt/time.h"
+#include "sculpt/tz.h"
 
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -111,56 +113,6 @@ static int parse_offset(const char *s, int *minutes)
     return 0;
 }
 
-static pthread_mutex_t tz_lock = PTHREAD_MUTEX_INITIALIZER;
-
-/* Local wall time in zone -> UTC seconds, via mktime under the named TZ. */
-static int local_to_utc(const char *zone, int y, int mo, int d, int h, int mi, int s,
-                        int64_t *out)
-{
-    int rc = 0;
-    pthread_mutex_lock(&tz_lock);
-    const char *old = getenv("TZ");
-    char *saved = old ? strdup(old) : NULL;
-    setenv("TZ", zone, 1);
-    tzset();
-    struct tm tm;
-    memset(&tm, 0, sizeof tm);
-    tm.tm_year = y - 1900;
-    tm.tm_mon = mo - 1;
-    tm.tm_mday = d;
-    tm.tm_hour = h;
-    tm.tm_min = mi;
-    tm.tm_sec = s;
-    tm.tm_isdst = -1;
-    errno = 0;
-    time_t t = mktime(&tm);
-    if (t == (time_t)-1 && errno)
-        rc = -1;
-    *out = (int64_t)t;
-    if (saved) {
-        setenv("TZ", saved, 1);
-        free(saved);
-    } else {
-        unsetenv("TZ");
-    }
-    tzset();
-    pthread_mutex_unlock(&tz_lock);
-    return rc;
-}
-
-static int zone_exists(const char *zone)
-{
-    char path[512];
-    if (strstr(zone, ".."))
-        return 0;
-    snprintf(path, sizeof path, "/usr/share/zoneinfo/%s", zone);
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return 0;
-    fclose(f);
-    return 1;
-}
-
 sc_status sc_time_parse(const char *s, const char *tz, sc_time_ms *out)
 {
     if (!s)
@@ -251,12 +203,11 @@ sc_status sc_time_parse(const char *s, const char *tz, sc_time_ms *out)
             if (parse_offset(tz, &off_min))
                 return SC_ERR_INPUT;
         } else {
-            if (!zone_exists(tz))
-                return SC_ERR_NOTFOUND;
-            int64_t t;
-            if (local_to_utc(tz, y, mo, d, h, mi, sec, &t))
-                return SC_ERR_RANGE;
-            *out = t * 1000 + ms;
+            const sc_tz *zone;
+            sc_status zs = sc_tz_get(tz, &zone, NULL);
+            if (zs != SC_OK)
+                return zs == SC_ERR_INPUT ? SC_ERR_INPUT : SC_ERR_NOTFOUND;
+            *out = sc_tz_local_to_utc(zone, utc_sec) * 1000 + ms;
             return SC_OK;
         }
     }

@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include "lstm.h"
+#include "sculpt/csv.h"
 #include "sculpt/ensemble.h"
 #include "sculpt/forecast.h"
 #include "sculpt/fsutil.h"
@@ -42,39 +43,6 @@ void sc_m4_set_cleanup(sc_m4_set *set)
     free(set->y);
     free(set->n);
     memset(set, 0, sizeof *set);
-}
-
-/* Next field of a line starting at *p (end at e): copies it unquoted into buf. */
-static int next_field(const char **p, const char *e, char *buf, size_t cap)
-{
-    const char *s = *p;
-    size_t len = 0;
-    int quoted = 0;
-    if (s < e && *s == '"') {
-        quoted = 1;
-        s++;
-    }
-    while (s < e) {
-        if (quoted && *s == '"') {
-            s++;
-            if (s < e && *s == '"') {   /* "" inside quotes */
-                if (len + 1 < cap)
-                    buf[len++] = '"';
-                s++;
-                continue;
-            }
-            quoted = 0;
-            continue;
-        }
-        if (!quoted && *s == ',')
-            break;
-        if (len + 1 < cap)
-            buf[len++] = *s;
-        s++;
-    }
-    buf[len] = '\0';
-    *p = (s < e) ? s + 1 : e + 1;
-    return 1;
 }
 
 static sc_status set_push(sc_m4_set *set, size_t *cap, char *id, double *y, size_t n,
@@ -105,71 +73,25 @@ static sc_status set_push(sc_m4_set *set, size_t *cap, char *id, double *y, size
 sc_status sc_m4_set_read(const char *path, sc_m4_set *out, sc_error *err)
 {
     memset(out, 0, sizeof *out);
-    char *text;
-    size_t len;
-    sc_status st = sc_file_read_all(path, &text, &len, err);
+    sc_csv *csv = NULL; /* the one CSV reader (sculpt/csv.h): RFC 4180 quoting */
+    sc_status st = sc_csv_read(path, NULL, &csv, err);
     if (st != SC_OK)
         return st;
-    size_t cap = 0, lineno = 0;
-    char field[256], where[600];
-    double *vals = NULL;
-    size_t vcap = 0;
-    const char *p = text, *end = text + len;
-    while (p < end) {
-        const char *e = memchr(p, '\n', (size_t)(end - p));
-        if (!e)
-            e = end;
-        const char *le = e;
-        if (le > p && le[-1] == '\r')
-            le--;
-        lineno++;
-        const char *line = p;
-        p = e + 1;
-        if (lineno == 1 || le == line)
-            continue;   /* header, blank line */
-        snprintf(where, sizeof where, "%s:%zu", path, lineno);
-        const char *q = line;
-        next_field(&q, le, field, sizeof field);
-        if (!field[0]) {
+    size_t cap = 0;
+    char where[600];
+    for (size_t r = 0; r < csv->n_rec; r++) {
+        const sc_csv_rec *rec = &csv->rec[r];
+        if (rec->line == 1)
+            continue; /* header */
+        snprintf(where, sizeof where, "%s:%zu", path, rec->line);
+        if (!rec->f[0][0]) {
             st = sc_error_set(err, SC_ERR_INPUT, where, "empty series id in column 1");
             goto fail;
         }
-        char *id = strdup(field);
-        size_t n = 0, n_nonempty = 0;
-        while (q <= le) {
-            next_field(&q, le, field, sizeof field);
-            if (n == vcap) {
-                size_t nc = vcap ? 2 * vcap : 1024;
-                double *nv = realloc(vals, nc * sizeof *nv);
-                if (!nv) {
-                    free(id);
-                    st = sc_error_set(err, SC_ERR_NOMEM, where, "growing a row");
-                    goto fail;
-                }
-                vals = nv;
-                vcap = nc;
-            }
-            double v;
-            if (!field[0] || strcmp(field, "NA") == 0 || strcmp(field, "NaN") == 0) {
-                v = NAN;
-            } else {
-                char *stop;
-                v = strtod(field, &stop);
-                while (*stop == ' ')
-                    stop++;
-                if (*stop || !isfinite(v)) {
-                    free(id);
-                    st = sc_error_set(err, SC_ERR_INPUT, where,
-                                      "column %zu: '%s' is not a finite number", n + 2,
-                                      field);
-                    goto fail;
-                }
-            }
-            vals[n++] = v;
-            if (field[0])
-                n_nonempty = n;   /* trailing empty fields are absent, not missing */
-        }
-        n = n_nonempty;
+        size_t n = rec->n - 1;
+        while (n > 0 && !rec->f[n][0])
+            n--; /* trailing empty fields are absent, not missing */
+        char *id = strdup(rec->f[0]);
         double *y = malloc((n ? n : 1) * sizeof *y);
         if (!id || !y) {
             free(id);
@@ -177,7 +99,24 @@ sc_status sc_m4_set_read(const char *path, sc_m4_set *out, sc_error *err)
             st = sc_error_set(err, SC_ERR_NOMEM, where, "copying a row");
             goto fail;
         }
-        memcpy(y, vals, n * sizeof *y);
+        for (size_t k = 0; k < n; k++) {
+            const char *field = rec->f[k + 1];
+            double v;
+            if (!field[0] || strcmp(field, "NA") == 0 || strcmp(field, "NaN") == 0) {
+                v = NAN;
+            } else {
+                char *stop;
+                v = strtod(field, &stop);
+                if (*stop || !isfinite(v)) {
+                    free(id);
+                    free(y);
+                    st = sc_error_set(err, SC_ERR_INPUT, where,
+                                      "column %zu: '%s' is not a finite number", k + 2, field);
+                    goto fail;
+                }
+            }
+            y[k] = v;
+        }
         st = set_push(out, &cap, id, y, n, err);
         if (st != SC_OK) {
             free(id);
@@ -185,15 +124,13 @@ sc_status sc_m4_set_read(const char *path, sc_m4_set *out, sc_error *err)
             goto fail;
         }
     }
-    free(vals);
-    free(text);
+    sc_csv_free(csv);
     if (out->count == 0)
         return sc_error_set(err, SC_ERR_EMPTY, path,
                             "no series: expected a header row then rows \"id\",v1,v2,...");
     return SC_OK;
 fail:
-    free(vals);
-    free(text);
+    sc_csv_free(csv);
     sc_m4_set_cleanup(out);
     return st;
 }

@@ -20,7 +20,9 @@
 
 #include <cjson/cJSON.h>
 
+#include "sculpt/csv.h"
 #include "sculpt/fsutil.h"
+#include "sculpt/json.h"
 
 sc_event_feed *sc_event_feed_alloc(void)
 {
@@ -157,15 +159,8 @@ char *sc_event_number_format(double v, char *buf, size_t len)
 
 /* ---- CSV ------------------------------------------------------------------------- */
 
-static char *trim(char *s)
-{
-    while (isspace((unsigned char)*s))
-        s++;
-    size_t n = strlen(s);
-    while (n > 0 && isspace((unsigned char)s[n - 1]))
-        s[--n] = '\0';
-    return s;
-}
+/* Records come from the one CSV reader (sculpt/csv.h: RFC 4180 quoting, CRLF, BOM,
+ * '#' comment lines, fields trimmed, file:line in errors). */
 
 static int lift_is_missing(const char *s)
 {
@@ -212,37 +207,23 @@ static sc_status parse_lift_text(const char *s, const char *where, double *out, 
     return SC_OK;
 }
 
-/* Parse one data line (modified in place) into *ev. */
-static sc_status parse_csv_line(char *line, const char *where, sc_event *ev, sc_error *err)
+/* Parse one data record (fields from the CSV reader) into *ev. */
+static sc_status parse_csv_record(const sc_csv_rec *r, const char *where, sc_event *ev,
+                                  sc_error *err)
 {
     static const char *const cols[6] = {"start", "end", "app", "geo", "kind", "lift"};
-    char *f[6];
-    int nf = 0;
-    char *p = line;
-    for (;;) {
-        char *c = strchr(p, ',');
-        if (nf == 6)
-            return sc_error_set(err, SC_ERR_INPUT, where,
-                                "expected 6 comma-separated fields "
-                                "(start,end,app,geo,kind,lift), got more");
-        f[nf++] = p;
-        if (!c)
-            break;
-        *c = '\0';
-        p = c + 1;
-    }
-    if (nf != 6)
+    if (r->n > 6)
+        return sc_error_set(err, SC_ERR_INPUT, where,
+                            "expected 6 comma-separated fields "
+                            "(start,end,app,geo,kind,lift), got more");
+    if (r->n != 6)
         return sc_error_set(err, SC_ERR_INPUT, where,
                             "expected 6 comma-separated fields (start,end,app,geo,kind,lift), "
-                            "got %d",
-                            nf);
+                            "got %zu",
+                            r->n);
+    const char *f[6];
     for (int i = 0; i < 6; i++) {
-        f[i] = trim(f[i]);
-        size_t l = strlen(f[i]);
-        if (l >= 2 && f[i][0] == '"' && f[i][l - 1] == '"') {
-            f[i][l - 1] = '\0';
-            f[i]++;
-        }
+        f[i] = r->f[i];
         if (i < 5 && f[i][0] == '\0')
             return sc_error_set(err, SC_ERR_INPUT, where, "column '%s' is empty", cols[i]);
     }
@@ -258,109 +239,91 @@ static sc_status parse_csv_line(char *line, const char *where, sc_event *ev, sc_
     return sc_event_validate(ev, where, err);
 }
 
+/* 1 when record r is the header "start,end,app,geo,kind,lift" (spaces ignored). */
+static int is_header(const sc_csv_rec *r)
+{
+    static const char *const cols[6] = {"start", "end", "app", "geo", "kind", "lift"};
+    if (r->n != 6)
+        return 0;
+    for (int i = 0; i < 6; i++) {
+        const char *a = r->f[i], *b = cols[i];
+        for (;; a++) {
+            if (isspace((unsigned char)*a))
+                continue;
+            if (*a != *b)
+                return 0;
+            if (!*a)
+                break;
+            b++;
+        }
+    }
+    return 1;
+}
+
 sc_status sc_event_feed_parse_csv(const char *text, const char *file, sc_event_feed **out,
                                   sc_error *err)
 {
     *out = NULL;
     if (!file)
         file = "<feed>";
+    const sc_csv_opts copts = {'#', 0, 0}; /* '#' comment lines, fields trimmed */
+    sc_csv *csv = NULL;
+    sc_status st = sc_csv_parse(text ? text : "", strlen(text ? text : ""), file, &copts, &csv,
+                                err);
+    if (st != SC_OK)
+        return st;
     sc_event_feed *feed = sc_event_feed_alloc();
-    size_t tlen = strlen(text ? text : "");
-    char *buf = malloc(tlen + 1);
-    if (buf)
-        memcpy(buf, text ? text : "", tlen + 1);
-    if (!feed || !buf) {
-        sc_event_feed_free(feed);
-        free(buf);
+    if (!feed) {
+        sc_csv_free(csv);
         return sc_error_set(err, SC_ERR_NOMEM, file, "out of memory reading event feed");
     }
-    sc_status st = SC_OK;
-    int have_header = 0;
-    long lineno = 0;
     char where[600];
-    char *p = buf;
-    while (*p) {
-        char *nl = strchr(p, '\n');
-        if (nl)
-            *nl = '\0';
-        lineno++;
-        snprintf(where, sizeof where, "%s:%ld", file, lineno);
-        char *line = trim(p);
-        p = nl ? nl + 1 : p + strlen(p);
-        if (*line == '\0' || *line == '#')
-            continue;
-        if (!have_header) {
-            /* the header, compared without spaces */
-            char h[128];
-            size_t k = 0;
-            for (const char *q = line; *q && k + 1 < sizeof h; q++)
-                if (!isspace((unsigned char)*q))
-                    h[k++] = *q;
-            h[k] = '\0';
-            if (strcmp(h, "start,end,app,geo,kind,lift") != 0) {
-                st = sc_error_set(err, SC_ERR_INPUT, where,
-                                  "expected the header line 'start,end,app,geo,kind,lift'");
-                goto fail;
-            }
-            have_header = 1;
-            continue;
-        }
-        sc_event ev;
-        if ((st = parse_csv_line(line, where, &ev, err)) != SC_OK)
-            goto fail;
-        if ((st = sc_event_feed_add(feed, &ev, err)) != SC_OK)
-            goto fail;
-    }
-    if (!have_header) {
+    if (csv->n_rec == 0) {
         st = sc_error_set(err, SC_ERR_INPUT, file,
                           "empty feed: expected the header line 'start,end,app,geo,kind,lift'");
         goto fail;
     }
-    free(buf);
+    if (!is_header(&csv->rec[0])) {
+        snprintf(where, sizeof where, "%s:%zu", file, csv->rec[0].line);
+        st = sc_error_set(err, SC_ERR_INPUT, where,
+                          "expected the header line 'start,end,app,geo,kind,lift'");
+        goto fail;
+    }
+    for (size_t i = 1; i < csv->n_rec; i++) {
+        snprintf(where, sizeof where, "%s:%zu", file, csv->rec[i].line);
+        sc_event ev;
+        if ((st = parse_csv_record(&csv->rec[i], where, &ev, err)) != SC_OK)
+            goto fail;
+        if ((st = sc_event_feed_add(feed, &ev, err)) != SC_OK)
+            goto fail;
+    }
+    sc_csv_free(csv);
     *out = feed;
     return SC_OK;
 fail:
-    free(buf);
+    sc_csv_free(csv);
     sc_event_feed_free(feed);
     return st;
 }
 
 /* ---- JSON ------------------------------------------------------------------------ */
 
-static sc_status json_name(const cJSON *obj, const char *file, const char *path,
-                           const char *key, const char *def, char *dst, sc_error *err)
-{
-    char where[600];
-    snprintf(where, sizeof where, "%s: %s.%s", file, path, key);
-    const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
-    if (!it || cJSON_IsNull(it)) {
-        if (!def)
-            return sc_error_set(err, SC_ERR_INPUT, where, "required field is missing");
-        snprintf(dst, SC_EVENT_NAME_MAX, "%s", def);
-        return SC_OK;
-    }
-    if (!cJSON_IsString(it))
-        return sc_error_set(err, SC_ERR_INPUT, where, "expected a string");
-    if (strlen(it->valuestring) >= SC_EVENT_NAME_MAX)
-        return sc_error_set(err, SC_ERR_INPUT, where, "longer than %d characters",
-                            SC_EVENT_NAME_MAX - 1);
-    snprintf(dst, SC_EVENT_NAME_MAX, "%s", it->valuestring);
-    return SC_OK;
-}
+/* JSON: parsing (file:line:col), paths and messages ("file: $[3].start: what"), key
+ * checks and string getters come from the one JSON reader (sculpt/json.h). */
 
-static sc_status json_time(const cJSON *obj, const char *file, const char *path,
-                           const char *key, sc_time_ms *out, sc_error *err)
+static sc_status json_time(const sc_json_ctx *cx, const cJSON *obj, const char *path,
+                           const char *key, sc_time_ms *out)
 {
-    char where[600];
-    snprintf(where, sizeof where, "%s: %s.%s", file, path, key);
     const cJSON *it = cJSON_GetObjectItemCaseSensitive(obj, key);
     if (!it || cJSON_IsNull(it))
-        return sc_error_set(err, SC_ERR_INPUT, where, "required field is missing");
+        return sc_json_fail(cx, SC_ERR_INPUT, path, key, "required field is missing");
     if (!cJSON_IsString(it))
-        return sc_error_set(err, SC_ERR_INPUT, where,
-                            "expected an ISO-8601 time string such as 2024-03-05T09:00:00Z");
+        return sc_json_fail(cx, SC_ERR_INPUT, path, key,
+                            "expected an ISO-8601 time string such as 2024-03-05T09:00:00Z, "
+                            "got %s",
+                            sc_json_type_name(it));
     if (sc_time_parse(it->valuestring, "UTC", out) != SC_OK)
-        return sc_error_set(err, SC_ERR_INPUT, where,
+        return sc_json_fail(cx, SC_ERR_INPUT, path, key,
                             "expected an ISO-8601 time such as 2024-03-05T09:00:00Z, got '%s'",
                             it->valuestring);
     return SC_OK;
@@ -372,83 +335,57 @@ sc_status sc_event_feed_parse_json(const char *text, const char *file, sc_event_
     *out = NULL;
     if (!file)
         file = "<feed>";
-    const char *endp = NULL;
-    cJSON *root = cJSON_ParseWithOpts(text ? text : "", &endp, 1);
-    if (!root) {
-        int line = 1, col = 1;
-        const char *base = text ? text : "";
-        size_t off = endp && endp >= base ? (size_t)(endp - base) : 0;
-        for (size_t i = 0; i < off && base[i]; i++) {
-            if (base[i] == '\n') {
-                line++;
-                col = 1;
-            } else {
-                col++;
-            }
-        }
-        char where[600];
-        snprintf(where, sizeof where, "%s:%d:%d", file, line, col);
-        return sc_error_set(err, SC_ERR_INPUT, where, "malformed JSON");
-    }
-    sc_status st = SC_OK;
+    cJSON *root = NULL;
+    sc_status st = sc_json_parse(text ? text : "", file, &root, err);
+    if (st != SC_OK)
+        return st;
     sc_event_feed *feed = sc_event_feed_alloc();
     if (!feed) {
         cJSON_Delete(root);
         return sc_error_set(err, SC_ERR_NOMEM, file, "out of memory reading event feed");
     }
+    const sc_json_ctx cx = {file, err};
     const cJSON *arr = root;
     const char *apath = "$";
-    char where[600];
     if (cJSON_IsObject(root)) {
         arr = cJSON_GetObjectItemCaseSensitive(root, "events");
         apath = "$.events";
     }
     if (!cJSON_IsArray(arr)) {
-        snprintf(where, sizeof where, "%s: %s", file, apath);
-        st = sc_error_set(err, SC_ERR_INPUT, where,
+        st = sc_json_fail(&cx, SC_ERR_INPUT, apath, NULL,
                           "expected an array of events (or an object with \"events\")");
         goto fail;
     }
+    static const char *const allowed[] = {"start", "end", "app", "geo", "kind", "lift", NULL};
     size_t i = 0;
     for (const cJSON *e = arr->child; e; e = e->next, i++) {
-        char path[128];
-        snprintf(path, sizeof path, "%s[%zu]", apath, i);
-        snprintf(where, sizeof where, "%s: %s", file, path);
-        if (!cJSON_IsObject(e)) {
-            st = sc_error_set(err, SC_ERR_INPUT, where, "expected an object");
+        char path[SC_JSON_PATH_MAX];
+        sc_json_path_index(path, apath, i);
+        if ((st = sc_json_check_keys(&cx, e, path, allowed)) != SC_OK)
             goto fail;
-        }
-        static const char *const allowed[] = {"start", "end", "app", "geo", "kind", "lift"};
-        for (const cJSON *m = e->child; m; m = m->next) {
-            int ok = m->string && (m->string[0] == '_' || strncmp(m->string, "comment", 7) == 0);
-            for (size_t k = 0; k < 6 && !ok; k++)
-                ok = strcmp(m->string, allowed[k]) == 0;
-            if (!ok) {
-                snprintf(where, sizeof where, "%s: %s.%s", file, path, m->string);
-                st = sc_error_set(err, SC_ERR_INPUT, where,
-                                  "unknown field; valid: start, end, app, geo, kind, lift");
-                goto fail;
-            }
-        }
         sc_event ev;
         memset(&ev, 0, sizeof ev);
         ev.lift = NAN;
-        if ((st = json_time(e, file, path, "start", &ev.start_ms, err)) != SC_OK ||
-            (st = json_time(e, file, path, "end", &ev.end_ms, err)) != SC_OK ||
-            (st = json_name(e, file, path, "app", "*", ev.app, err)) != SC_OK ||
-            (st = json_name(e, file, path, "geo", "*", ev.geo, err)) != SC_OK ||
-            (st = json_name(e, file, path, "kind", NULL, ev.kind, err)) != SC_OK)
+        if ((st = json_time(&cx, e, path, "start", &ev.start_ms)) != SC_OK ||
+            (st = json_time(&cx, e, path, "end", &ev.end_ms)) != SC_OK ||
+            (st = sc_json_get_string_buf(&cx, e, path, "app", SC_JSON_OPTIONAL, "*", ev.app,
+                                         sizeof ev.app)) != SC_OK ||
+            (st = sc_json_get_string_buf(&cx, e, path, "geo", SC_JSON_OPTIONAL, "*", ev.geo,
+                                         sizeof ev.geo)) != SC_OK ||
+            (st = sc_json_get_string_buf(&cx, e, path, "kind", SC_JSON_REQUIRED, NULL, ev.kind,
+                                         sizeof ev.kind)) != SC_OK)
             goto fail;
         const cJSON *l = cJSON_GetObjectItemCaseSensitive(e, "lift");
         if (l && !cJSON_IsNull(l)) {
             if (!cJSON_IsNumber(l)) {
-                snprintf(where, sizeof where, "%s: %s.lift", file, path);
-                st = sc_error_set(err, SC_ERR_INPUT, where,
-                                  "expected a number (0.5 = +50 %%) or null");
+                st = sc_json_fail(&cx, SC_ERR_INPUT, path, "lift",
+                                  "expected a number (0.5 = +50 %%) or null, got %s",
+                                  sc_json_type_name(l));
                 goto fail;
             }
             ev.lift = l->valuedouble;
         }
+        char where[600];
         snprintf(where, sizeof where, "%s: %s", file, path);
         if ((st = sc_event_validate(&ev, where, err)) != SC_OK ||
             (st = sc_event_feed_add(feed, &ev, err)) != SC_OK)

@@ -20,8 +20,9 @@
  *
  * Every factor is >= 0 by validation, so values are >= 0 (and clamped to be sure).
  *
- * UTC offsets of IANA zones come from the compiled tz database (TZif files, read here;
- * see zone_load()), so DST switches happen at the right instant.
+ * UTC offsets of IANA zones come from the compiled tz database through the one zone
+ * reader of sculpt (sculpt/tz.h: TZif files, footer rules, a shared thread-safe cache),
+ * so DST switches happen at the right instant.
  *
  * Randomness (rng.h), entity-keyed so that adding a geography, app or metric leaves all
  * other draws unchanged:
@@ -35,7 +36,6 @@
 
 #include <errno.h>
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,64 +46,18 @@
 #include <cjson/cJSON.h>
 
 #include "sculpt/fsutil.h"
+#include "sculpt/json.h"
 #include "sculpt/rng.h"
 #include "rng_stream.h" /* sc_rng_stream_alloc (internal) */
+#include "sculpt/tz.h"
 
-#define PATH_MAX_ 256
 #define PI_ 3.14159265358979323846
 #define MAX_TOTAL_SAMPLES INT64_C(100000000) /* guard against runaway specs (800 MB) */
 #define MAX_RATE_PER_WEEK 10000.0
 
-/* ---- small JSON helpers (messages "file: $.path.key: what") ------------------------- */
-
-typedef struct jctx {
-    const char *file;
-    sc_error *err;
-} jctx;
-
-static sc_status jfail(const jctx *cx, const char *path, const char *key, const char *fmt,
-                       ...) __attribute__((format(printf, 4, 5)));
-
-static sc_status jfail(const jctx *cx, const char *path, const char *key, const char *fmt, ...)
-{
-    char where[512];
-    if (key)
-        snprintf(where, sizeof where, "%s: %s.%s", cx->file, path, key);
-    else
-        snprintf(where, sizeof where, "%s: %s", cx->file, path);
-    va_list ap;
-    va_start(ap, fmt);
-    sc_error_setv(cx->err, SC_ERR_INPUT, where, fmt, ap);
-    va_end(ap);
-    return SC_ERR_INPUT;
-}
-
-static void path_key(char *out, const char *parent, const char *key)
-{
-    snprintf(out, PATH_MAX_, "%s.%s", parent, key);
-}
-
-static void path_index(char *out, const char *parent, size_t i)
-{
-    snprintf(out, PATH_MAX_, "%s[%zu]", parent, i);
-}
-
-static const char *jtype(const cJSON *it)
-{
-    if (!it)
-        return "nothing";
-    if (cJSON_IsNumber(it))
-        return "a number";
-    if (cJSON_IsString(it))
-        return "a string";
-    if (cJSON_IsBool(it))
-        return "a boolean";
-    if (cJSON_IsNull(it))
-        return "null";
-    if (cJSON_IsArray(it))
-        return "an array";
-    return "an object";
-}
+/* ---- small JSON helpers ----------------------------------------------------------
+ * Parsing, paths, messages ("file: $.path.key: what") and key checks come from the one
+ * JSON reader (sculpt/json.h); below are only the generator's value rules. */
 
 /* Present and not null? */
 static const cJSON *jget(const cJSON *obj, const char *key)
@@ -112,35 +66,8 @@ static const cJSON *jget(const cJSON *obj, const char *key)
     return (it && !cJSON_IsNull(it)) ? it : NULL;
 }
 
-static sc_status jcheck_keys(const jctx *cx, const cJSON *obj, const char *path,
-                             const char *const *allowed)
-{
-    if (!cJSON_IsObject(obj))
-        return jfail(cx, path, NULL, "expected an object, got %s", jtype(obj));
-    for (const cJSON *m = obj->child; m; m = m->next) {
-        const char *k = m->string ? m->string : "";
-        for (const cJSON *o = obj->child; o != m; o = o->next)
-            if (o->string && strcmp(o->string, k) == 0)
-                return jfail(cx, path, k, "key occurs twice");
-        if (k[0] == '_' || strncmp(k, "comment", 7) == 0)
-            continue;
-        int ok = 0;
-        for (size_t i = 0; allowed[i] && !ok; i++)
-            ok = strcmp(allowed[i], k) == 0;
-        if (!ok) {
-            char list[400] = "";
-            size_t len = 0;
-            for (size_t i = 0; allowed[i]; i++)
-                len += (size_t)snprintf(list + len, len < sizeof list ? sizeof list - len : 0,
-                                        "%s%s", i ? ", " : "", allowed[i]);
-            return jfail(cx, path, k, "unknown field; valid fields: %s", list);
-        }
-    }
-    return SC_OK;
-}
-
 /* Number in a range; bounds "[]", "[)", "(]", "()". */
-static sc_status jnum(const jctx *cx, const cJSON *obj, const char *path, const char *key,
+static sc_status jnum(const sc_json_ctx *cx, const cJSON *obj, const char *path, const char *key,
                       double def, double lo, double hi, const char *bounds, double *out)
 {
     const cJSON *it = jget(obj, key);
@@ -149,30 +76,32 @@ static sc_status jnum(const jctx *cx, const cJSON *obj, const char *path, const 
         return SC_OK;
     }
     if (!cJSON_IsNumber(it) || !isfinite(it->valuedouble))
-        return jfail(cx, path, key, "expected a number, got %s", jtype(it));
+        return sc_json_fail(cx, SC_ERR_INPUT, path, key, "expected a number, got %s",
+                            sc_json_type_name(it));
     double v = it->valuedouble;
     int ok_lo = bounds[0] == '[' ? v >= lo : v > lo;
     int ok_hi = bounds[1] == ']' ? v <= hi : v < hi;
     if (!ok_lo || !ok_hi)
-        return jfail(cx, path, key, "expected a number in %c%g, %g%c, got %g", bounds[0], lo, hi,
-                     bounds[1], v);
+        return sc_json_fail(cx, SC_ERR_INPUT, path, key, "expected a number in %c%g, %g%c, got %g",
+                            bounds[0], lo, hi, bounds[1], v);
     *out = v;
     return SC_OK;
 }
 
 /* A name [A-Za-z0-9_.-]+ (or "*" when star_ok) into buf[SC_GEN_NAME_MAX]. */
-static sc_status jname(const jctx *cx, const cJSON *obj, const char *path, const char *key,
+static sc_status jname(const sc_json_ctx *cx, const cJSON *obj, const char *path, const char *key,
                        const char *def, int star_ok, char *buf)
 {
     const cJSON *it = jget(obj, key);
     if (!it) {
         if (!def)
-            return jfail(cx, path, key, "required field is missing");
+            return sc_json_fail(cx, SC_ERR_INPUT, path, key, "required field is missing");
         snprintf(buf, SC_GEN_NAME_MAX, "%s", def);
         return SC_OK;
     }
     if (!cJSON_IsString(it))
-        return jfail(cx, path, key, "expected a string, got %s", jtype(it));
+        return sc_json_fail(cx, SC_ERR_INPUT, path, key, "expected a string, got %s",
+                            sc_json_type_name(it));
     const char *s = it->valuestring;
     size_t n = strlen(s);
     int ok = n > 0 && n < SC_GEN_NAME_MAX && strcmp(s, ".") && strcmp(s, "..");
@@ -183,15 +112,15 @@ static sc_status jname(const jctx *cx, const cJSON *obj, const char *path, const
                  c == '_' || c == '.' || c == '-';
         }
     if (!ok)
-        return jfail(cx, path, key,
-                     "expected a name of [A-Za-z0-9_.-]%s, 1-%d characters, got '%s'",
-                     star_ok ? " or \"*\"" : "", SC_GEN_NAME_MAX - 1, s);
+        return sc_json_fail(cx, SC_ERR_INPUT, path, key,
+                            "expected a name of [A-Za-z0-9_.-]%s, 1-%d characters, got '%s'",
+                            star_ok ? " or \"*\"" : "", SC_GEN_NAME_MAX - 1, s);
     snprintf(buf, SC_GEN_NAME_MAX, "%s", s);
     return SC_OK;
 }
 
 /* Free text (units) into buf[SC_GEN_NAME_MAX]. */
-static sc_status jtext(const jctx *cx, const cJSON *obj, const char *path, const char *key,
+static sc_status jtext(const sc_json_ctx *cx, const cJSON *obj, const char *path, const char *key,
                        const char *def, char *buf)
 {
     const cJSON *it = jget(obj, key);
@@ -200,34 +129,37 @@ static sc_status jtext(const jctx *cx, const cJSON *obj, const char *path, const
         return SC_OK;
     }
     if (!cJSON_IsString(it))
-        return jfail(cx, path, key, "expected a string, got %s", jtype(it));
+        return sc_json_fail(cx, SC_ERR_INPUT, path, key, "expected a string, got %s",
+                            sc_json_type_name(it));
     if (strlen(it->valuestring) >= SC_GEN_NAME_MAX)
-        return jfail(cx, path, key, "longer than %d characters", SC_GEN_NAME_MAX - 1);
+        return sc_json_fail(cx, SC_ERR_INPUT, path, key, "longer than %d characters",
+                            SC_GEN_NAME_MAX - 1);
     snprintf(buf, SC_GEN_NAME_MAX, "%s", it->valuestring);
     return SC_OK;
 }
 
-static sc_status dur_value(const jctx *cx, const cJSON *it, const char *path, const char *key,
-                           int64_t min_ms, int64_t *out)
+static sc_status dur_value(const sc_json_ctx *cx, const cJSON *it, const char *path,
+                           const char *key, int64_t min_ms, int64_t *out)
 {
     if (!cJSON_IsString(it))
-        return jfail(cx, path, key,
-                     "expected a duration string such as \"5m\", \"2h\", \"3d\", got %s",
-                     jtype(it));
+        return sc_json_fail(cx, SC_ERR_INPUT, path, key,
+                            "expected a duration string such as \"5m\", \"2h\", \"3d\", got %s",
+                            sc_json_type_name(it));
     int64_t v;
     if (sc_duration_parse(it->valuestring, &v) != SC_OK)
-        return jfail(cx, path, key,
-                     "expected a duration such as \"250ms\", \"30s\", \"5m\", \"2h\", \"3d\", "
-                     "\"1w\", got '%s'",
-                     it->valuestring);
+        return sc_json_fail(cx, SC_ERR_INPUT, path, key,
+                            "expected a duration such as \"250ms\", \"30s\", \"5m\", \"2h\", "
+                            "\"3d\", \"1w\", got '%s'",
+                            it->valuestring);
     if (v < min_ms)
-        return jfail(cx, path, key, "duration '%s' is shorter than the minimum %lld ms",
-                     it->valuestring, (long long)min_ms);
+        return sc_json_fail(cx, SC_ERR_INPUT, path, key,
+                            "duration '%s' is shorter than the minimum %lld ms", it->valuestring,
+                            (long long)min_ms);
     *out = v;
     return SC_OK;
 }
 
-static sc_status jdur(const jctx *cx, const cJSON *obj, const char *path, const char *key,
+static sc_status jdur(const sc_json_ctx *cx, const cJSON *obj, const char *path, const char *key,
                       int64_t def, int64_t min_ms, int64_t *out)
 {
     const cJSON *it = jget(obj, key);
@@ -238,24 +170,24 @@ static sc_status jdur(const jctx *cx, const cJSON *obj, const char *path, const 
     return dur_value(cx, it, path, key, min_ms, out);
 }
 
-static sc_status jtime(const jctx *cx, const cJSON *obj, const char *path, const char *key,
+static sc_status jtime(const sc_json_ctx *cx, const cJSON *obj, const char *path, const char *key,
                        int required, sc_time_ms def, sc_time_ms *out)
 {
     const cJSON *it = jget(obj, key);
     if (!it) {
         if (required)
-            return jfail(cx, path, key, "required field is missing");
+            return sc_json_fail(cx, SC_ERR_INPUT, path, key, "required field is missing");
         *out = def;
         return SC_OK;
     }
     if (!cJSON_IsString(it) || sc_time_parse(it->valuestring, "UTC", out) != SC_OK)
-        return jfail(cx, path, key,
-                     "expected an ISO-8601 time string such as \"2024-03-04T00:00:00Z\"");
+        return sc_json_fail(cx, SC_ERR_INPUT, path, key,
+                            "expected an ISO-8601 time string such as \"2024-03-04T00:00:00Z\"");
     return SC_OK;
 }
 
 /* [lo, hi] numbers (or one number for lo == hi), lo <= hi, both in [min, max]. */
-static sc_status jnum_range(const jctx *cx, const cJSON *obj, const char *path,
+static sc_status jnum_range(const sc_json_ctx *cx, const cJSON *obj, const char *path,
                             const char *key, double dlo, double dhi, double min, double max,
                             double *lo, double *hi)
 {
@@ -273,18 +205,19 @@ static sc_status jnum_range(const jctx *cx, const cJSON *obj, const char *path,
         a = it->child->valuedouble;
         b = it->child->next->valuedouble;
     } else {
-        return jfail(cx, path, key, "expected [min, max] (two numbers) or a number, got %s",
-                     jtype(it));
+        return sc_json_fail(cx, SC_ERR_INPUT, path, key,
+                            "expected [min, max] (two numbers) or a number, got %s",
+                            sc_json_type_name(it));
     }
     if (!(isfinite(a) && isfinite(b) && a <= b && a >= min && b <= max))
-        return jfail(cx, path, key, "expected min <= max within [%g, %g], got [%g, %g]", min,
-                     max, a, b);
+        return sc_json_fail(cx, SC_ERR_INPUT, path, key,
+                            "expected min <= max within [%g, %g], got [%g, %g]", min, max, a, b);
     *lo = a;
     *hi = b;
     return SC_OK;
 }
 
-static sc_status jdur_range(const jctx *cx, const cJSON *obj, const char *path,
+static sc_status jdur_range(const sc_json_ctx *cx, const cJSON *obj, const char *path,
                             const char *key, int64_t dlo, int64_t dhi, int64_t min_ms,
                             int64_t *lo, int64_t *hi)
 {
@@ -302,44 +235,30 @@ static sc_status jdur_range(const jctx *cx, const cJSON *obj, const char *path,
         return SC_OK;
     }
     if (!(cJSON_IsArray(it) && cJSON_GetArraySize(it) == 2))
-        return jfail(cx, path, key,
-                     "expected [min, max] (two duration strings such as [\"1d\", \"3d\"]), "
-                     "got %s",
-                     jtype(it));
-    char p[PATH_MAX_], p0[PATH_MAX_], p1[PATH_MAX_];
-    path_key(p, path, key);
-    path_index(p0, p, 0);
-    path_index(p1, p, 1);
+        return sc_json_fail(cx, SC_ERR_INPUT, path, key,
+                            "expected [min, max] (two duration strings such as [\"1d\", \"3d\"]), "
+                            "got %s", sc_json_type_name(it));
+    char p[SC_JSON_PATH_MAX], p0[SC_JSON_PATH_MAX], p1[SC_JSON_PATH_MAX];
+    sc_json_path_key(p, path, key);
+    sc_json_path_index(p0, p, 0);
+    sc_json_path_index(p1, p, 1);
     if ((st = dur_value(cx, it->child, p0, NULL, min_ms, lo)) != SC_OK ||
         (st = dur_value(cx, it->child->next, p1, NULL, min_ms, hi)) != SC_OK)
         return st;
     if (*lo > *hi)
-        return jfail(cx, path, key, "expected min <= max");
+        return sc_json_fail(cx, SC_ERR_INPUT, path, key, "expected min <= max");
     return SC_OK;
 }
 
 /* ---- the parsed spec ------------------------------------------------------------------ */
-
-/* A POSIX TZ rule "STDoff[DST[off],Mm.w.d[/time],Mm.w.d[/time]]" (offsets in s east). */
-typedef struct posix_rule {
-    int ok, has_dst;
-    int64_t std_off, dst_off;
-    int sm, sw, sd, em, ew, ed; /* month, week (5 = last), weekday (0 = Sunday) */
-    int64_t stime, etime;       /* local time of day of the switches, s */
-} posix_rule;
 
 typedef struct geo_spec {
     char name[SC_GEN_NAME_MAX];
     char zone[SC_GEN_NAME_MAX]; /* IANA zone, or "" for a fixed offset */
     int64_t fixed_off_ms;       /* offset when zone is "" */
     double scale;               /* multiplies the apps' default base level */
-    /* zone data (TZif): tz_off[i] (s east of UTC) holds from tz_at[i] (s); before the
-     * first transition tz_first_off; after the last, `rule` when rule.ok */
-    int64_t *tz_at;
-    int64_t *tz_off;
-    size_t tz_n;
-    int64_t tz_first_off;
-    posix_rule rule;
+    const sc_tz *tz;            /* the zone when zone is not "": from the shared cache
+                                   (sc_tz_get), never freed here */
 } geo_spec;
 
 typedef struct metric_spec {
@@ -392,10 +311,6 @@ typedef struct spec {
 
 static void spec_cleanup(spec *s)
 {
-    for (size_t i = 0; i < s->n_geos; i++) {
-        free(s->geos[i].tz_at);
-        free(s->geos[i].tz_off);
-    }
     free(s->geos);
     for (size_t i = 0; i < s->n_apps; i++) {
         free(s->apps[i].metrics);
@@ -419,248 +334,21 @@ static int parse_fixed_offset(const char *s, int64_t *out)
     return 0;
 }
 
-/*
- * IANA zones are read from the compiled tz database (TZif files, RFC 8536) under $TZDIR or
- * /usr/share/zoneinfo, without touching the process's TZ: thread-safe, and the answer
- * does not depend on call history (mktime's resolution of ambiguous local times does).
- * Instants after the file's last transition follow the POSIX TZ rule in its footer
- * ("CET-1CEST,M3.5.0,M10.5.0/3"; the Mm.w.d form, which every current zone uses).
- */
-static uint64_t be_u(const unsigned char *p, int n)
-{
-    uint64_t v = 0;
-    for (int i = 0; i < n; i++)
-        v = (v << 8) | p[i];
-    return v;
-}
-
-static int64_t days_civil(int64_t y, int m, int d)
-{
-    /* H. Hinnant's days_from_civil: days since 1970-01-01, proleptic Gregorian */
-    y -= m <= 2;
-    int64_t era = (y >= 0 ? y : y - 399) / 400;
-    int64_t yoe = y - era * 400;
-    int64_t doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-    int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    return era * 146097 + doe - 719468;
-}
-
-/* POSIX TZ pieces.  Offsets are returned as written (POSIX: hours WEST of UTC). */
-static const char *ptz_name(const char *p)
-{
-    if (*p == '<') {
-        const char *q = strchr(p, '>');
-        return q ? q + 1 : NULL;
-    }
-    const char *q = p;
-    while ((*q >= 'A' && *q <= 'Z') || (*q >= 'a' && *q <= 'z'))
-        q++;
-    return q - p >= 3 ? q : NULL;
-}
-
-static const char *ptz_time(const char *p, int64_t *sec)
-{
-    int sign = 1;
-    if (*p == '+' || *p == '-')
-        sign = *p++ == '-' ? -1 : 1;
-    int64_t part[3] = {0, 0, 0};
-    for (int i = 0; i < 3; i++) {
-        if (*p < '0' || *p > '9')
-            return i == 0 ? NULL : p;
-        int64_t v = 0;
-        while (*p >= '0' && *p <= '9')
-            v = v * 10 + (*p++ - '0');
-        part[i] = v;
-        if (*p != ':' || i == 2)
-            break;
-        p++;
-    }
-    *sec = sign * (part[0] * 3600 + part[1] * 60 + part[2]);
-    return p;
-}
-
-static const char *ptz_rule(const char *p, int *m, int *w, int *d, int64_t *t)
-{
-    if (*p != 'M')
-        return NULL;
-    char *e;
-    *m = (int)strtol(p + 1, &e, 10);
-    if (*e != '.')
-        return NULL;
-    *w = (int)strtol(e + 1, &e, 10);
-    if (*e != '.')
-        return NULL;
-    *d = (int)strtol(e + 1, &e, 10);
-    if (*m < 1 || *m > 12 || *w < 1 || *w > 5 || *d < 0 || *d > 6)
-        return NULL;
-    *t = 2 * 3600;
-    if (*e == '/')
-        return ptz_time(e + 1, t);
-    return e;
-}
-
-static int parse_posix_tz(const char *s, posix_rule *r)
-{
-    memset(r, 0, sizeof *r);
-    const char *p = ptz_name(s);
-    int64_t off;
-    if (!p || !(p = ptz_time(p, &off)))
-        return -1;
-    r->std_off = -off;
-    if (*p == '\0') {
-        r->ok = 1;
-        return 0;
-    }
-    if (!(p = ptz_name(p)))
-        return -1;
-    r->dst_off = r->std_off + 3600;
-    if (*p && *p != ',') {
-        if (!(p = ptz_time(p, &off)))
-            return -1;
-        r->dst_off = -off;
-    }
-    if (*p++ != ',' || !(p = ptz_rule(p, &r->sm, &r->sw, &r->sd, &r->stime)) || *p++ != ',' ||
-        !(p = ptz_rule(p, &r->em, &r->ew, &r->ed, &r->etime)) || *p != '\0')
-        return -1;
-    r->has_dst = 1;
-    r->ok = 1;
-    return 0;
-}
-
-/* Day (since the epoch) of weekday d of week w (5 = last) of month m of year y. */
-static int64_t rule_day(int64_t y, int m, int w, int d)
-{
-    int64_t first = days_civil(y, m, 1);
-    int64_t next = m == 12 ? days_civil(y + 1, 1, 1) : days_civil(y, m + 1, 1);
-    int64_t dow_first = ((first + 4) % 7 + 7) % 7; /* 1970-01-01 was a Thursday (4) */
-    int64_t day = first + ((d - dow_first) % 7 + 7) % 7 + (int64_t)(w - 1) * 7;
-    while (day >= next)
-        day -= 7;
-    return day;
-}
-
-/* Offset (s east of UTC) of rule r at instant t (s). */
-static int64_t rule_offset(const posix_rule *r, int64_t t)
-{
-    if (!r->has_dst)
-        return r->std_off;
-    /* the UTC year of t (the rule's transitions are never near New Year) */
-    int64_t days = t >= 0 ? t / 86400 : -((-t + 86399) / 86400);
-    int64_t y = 1970 + days / 366;
-    while (days_civil(y + 1, 1, 1) <= days)
-        y++;
-    while (days_civil(y, 1, 1) > days)
-        y--;
-    int64_t start = rule_day(y, r->sm, r->sw, r->sd) * 86400 + r->stime - r->std_off;
-    int64_t end = rule_day(y, r->em, r->ew, r->ed) * 86400 + r->etime - r->dst_off;
-    int dst = start < end ? (t >= start && t < end) : (t >= start || t < end);
-    return dst ? r->dst_off : r->std_off;
-}
-
-/* Load the zone's transitions and footer rule into g. */
-static sc_status zone_load(geo_spec *g, sc_error *err)
-{
-    const char *dir = getenv("TZDIR");
-    char path[512];
-    snprintf(path, sizeof path, "%s/%s", dir && *dir ? dir : "/usr/share/zoneinfo", g->zone);
-    char *buf = NULL;
-    size_t len = 0;
-    sc_error e2;
-    if (strstr(g->zone, "..") || sc_file_read_all(path, &buf, &len, &e2) != SC_OK)
-        return sc_error_set(err, SC_ERR_INPUT, NULL, "cannot read time zone data %s", path);
-    const unsigned char *p = (const unsigned char *)buf, *end = p + len;
-    sc_status st = SC_ERR_INPUT;
-    if (len < 44 || memcmp(p, "TZif", 4) != 0)
-        goto bad;
-    int version = p[4];
-    uint64_t cnt[6];
-    for (int i = 0; i < 6; i++)
-        cnt[i] = be_u(p + 20 + 4 * i, 4);
-    /* isutcnt, isstdcnt, leapcnt, timecnt, typecnt, charcnt */
-    int tsize = 4;
-    uint64_t blk = cnt[3] * 4 + cnt[3] + cnt[4] * 6 + cnt[5] + cnt[2] * 8 + cnt[1] + cnt[0];
-    p += 44;
-    if (version >= '2') {
-        if ((uint64_t)(end - p) < blk + 44 || memcmp(p + blk, "TZif", 4) != 0)
-            goto bad;
-        p += blk;
-        for (int i = 0; i < 6; i++)
-            cnt[i] = be_u(p + 20 + 4 * i, 4);
-        p += 44;
-        tsize = 8;
-        blk = cnt[3] * 8 + cnt[3] + cnt[4] * 6 + cnt[5] + cnt[2] * 12 + cnt[1] + cnt[0];
-    }
-    if ((uint64_t)(end - p) < blk || cnt[4] == 0 || cnt[3] > 100000 || cnt[4] > 256)
-        goto bad;
-    const unsigned char *times = p, *idx = p + cnt[3] * (uint64_t)tsize,
-                        *types = idx + cnt[3];
-    g->tz_n = (size_t)cnt[3];
-    g->tz_at = malloc((g->tz_n ? g->tz_n : 1) * sizeof *g->tz_at);
-    g->tz_off = malloc((g->tz_n ? g->tz_n : 1) * sizeof *g->tz_off);
-    if (!g->tz_at || !g->tz_off) {
-        st = SC_ERR_NOMEM;
-        goto bad;
-    }
-    for (size_t i = 0; i < g->tz_n; i++) {
-        uint64_t raw = be_u(times + i * (size_t)tsize, tsize);
-        g->tz_at[i] = tsize == 8 ? (int64_t)raw : (int64_t)(int32_t)(uint32_t)raw;
-        if (idx[i] >= cnt[4])
-            goto bad;
-        g->tz_off[i] = (int64_t)(int32_t)(uint32_t)be_u(types + 6 * idx[i], 4);
-    }
-    g->tz_first_off = (int64_t)(int32_t)(uint32_t)be_u(types, 4);
-    g->rule.ok = 0;
-    if (version >= '2') {
-        const unsigned char *f = p + blk;
-        if (f < end && *f == '\n') {
-            const unsigned char *nl = memchr(f + 1, '\n', (size_t)(end - f - 1));
-            if (nl && nl - f - 1 < 120) {
-                char tzs[128];
-                memcpy(tzs, f + 1, (size_t)(nl - f - 1));
-                tzs[nl - f - 1] = '\0';
-                if (tzs[0] && parse_posix_tz(tzs, &g->rule) != 0)
-                    g->rule.ok = 0;
-            }
-        }
-    }
-    free(buf);
-    return SC_OK;
-bad:
-    free(buf);
-    if (st == SC_ERR_NOMEM)
-        return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
-    return sc_error_set(err, SC_ERR_INPUT, NULL, "malformed time zone data %s", path);
-}
-
 /* UTC offset (ms) of geography g at instant t (ms). */
 static int64_t geo_offset_ms(const geo_spec *g, sc_time_ms t)
 {
     if (!g->zone[0])
         return g->fixed_off_ms;
-    int64_t ts = sc_time_floor_div(t, 1000);
-    if (g->tz_n == 0 || ts < g->tz_at[0])
-        return (g->tz_n == 0 && g->rule.ok ? rule_offset(&g->rule, ts) : g->tz_first_off) *
-               1000;
-    if (ts >= g->tz_at[g->tz_n - 1] && g->rule.ok)
-        return rule_offset(&g->rule, ts) * 1000;
-    size_t lo = 0, hi = g->tz_n; /* last transition <= ts */
-    while (hi - lo > 1) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (g->tz_at[mid] <= ts)
-            lo = mid;
-        else
-            hi = mid;
-    }
-    return g->tz_off[lo] * 1000;
+    return (int64_t)sc_tz_offset(g->tz, sc_time_floor_div(t, 1000)) * 1000;
 }
 
 /* ---- spec parsing --------------------------------------------------------------------- */
 
-static sc_status parse_geo(const jctx *cx, const cJSON *o, const char *path, geo_spec *g)
+static sc_status parse_geo(const sc_json_ctx *cx, const cJSON *o, const char *path, geo_spec *g)
 {
     static const char *const keys[] = {"name", "tz", "utc_offset", "scale", NULL};
     sc_status st;
-    if ((st = jcheck_keys(cx, o, path, keys)) != SC_OK ||
+    if ((st = sc_json_check_keys(cx, o, path, keys)) != SC_OK ||
         (st = jname(cx, o, path, "name", NULL, 0, g->name)) != SC_OK ||
         (st = jnum(cx, o, path, "scale", 1.0, 0.0, INFINITY, "[)", &g->scale)) != SC_OK)
         return st;
@@ -668,25 +356,30 @@ static sc_status parse_geo(const jctx *cx, const cJSON *o, const char *path, geo
     g->zone[0] = '\0';
     g->fixed_off_ms = 0;
     if (tz && uo)
-        return jfail(cx, path, "utc_offset", "give either \"tz\" or \"utc_offset\", not both");
+        return sc_json_fail(cx, SC_ERR_INPUT, path, "utc_offset",
+                            "give either \"tz\" or \"utc_offset\", not both");
     if (tz) {
         if (!cJSON_IsString(tz))
-            return jfail(cx, path, "tz", "expected a string, got %s", jtype(tz));
+            return sc_json_fail(cx, SC_ERR_INPUT, path, "tz", "expected a string, got %s",
+                                sc_json_type_name(tz));
         const char *z = tz->valuestring;
         if (strcmp(z, "UTC") == 0 || strcmp(z, "Z") == 0 || strcmp(z, "Etc/UTC") == 0)
             return SC_OK;
         if (z[0] == '+' || z[0] == '-') {
             if (parse_fixed_offset(z, &g->fixed_off_ms) != 0)
-                return jfail(cx, path, "tz", "expected an IANA zone or \"+HH:MM\", got '%s'", z);
+                return sc_json_fail(cx, SC_ERR_INPUT, path, "tz",
+                                    "expected an IANA zone or \"+HH:MM\", got '%s'", z);
             return SC_OK;
         }
-        sc_time_ms dummy;
-        if (strlen(z) >= sizeof g->zone ||
-            sc_time_parse("2000-01-01T12:00:00", z, &dummy) != SC_OK)
-            return jfail(cx, path, "tz",
-                         "unknown time zone '%s'; expected an IANA name such as "
-                         "\"Europe/Berlin\", \"UTC\" or \"+09:00\"",
-                         z);
+        sc_error zerr;
+        sc_status zs = strlen(z) >= sizeof g->zone ? SC_ERR_NOTFOUND
+                                                   : sc_tz_get(z, &g->tz, &zerr);
+        if (zs == SC_ERR_NOTFOUND)
+            return sc_json_fail(cx, SC_ERR_INPUT, path, "tz",
+                                "unknown time zone '%s'; expected an IANA name such as "
+                                "\"Europe/Berlin\", \"UTC\" or \"+09:00\"", z);
+        if (zs != SC_OK)
+            return sc_json_fail(cx, SC_ERR_INPUT, path, "tz", "%s", zerr.msg);
         snprintf(g->zone, sizeof g->zone, "%s", z);
         return SC_OK;
     }
@@ -694,18 +387,20 @@ static sc_status parse_geo(const jctx *cx, const cJSON *o, const char *path, geo
         if (cJSON_IsNumber(uo)) {
             double h = uo->valuedouble;
             if (!(h >= -14 && h <= 14))
-                return jfail(cx, path, "utc_offset", "expected hours in [-14, 14], got %g", h);
+                return sc_json_fail(cx, SC_ERR_INPUT, path, "utc_offset",
+                                    "expected hours in [-14, 14], got %g", h);
             g->fixed_off_ms = (int64_t)llround(h * 60.0) * SC_MS_PER_MIN;
             return SC_OK;
         }
         if (cJSON_IsString(uo) && parse_fixed_offset(uo->valuestring, &g->fixed_off_ms) == 0)
             return SC_OK;
-        return jfail(cx, path, "utc_offset", "expected hours (9, -5, 5.5) or \"+HH:MM\"");
+        return sc_json_fail(cx, SC_ERR_INPUT, path, "utc_offset",
+                            "expected hours (9, -5, 5.5) or \"+HH:MM\"");
     }
     return SC_OK;
 }
 
-static sc_status parse_app(const jctx *cx, const cJSON *o, const char *path, const spec *s,
+static sc_status parse_app(const sc_json_ctx *cx, const cJSON *o, const char *path, const spec *s,
                            app_spec *a)
 {
     static const char *const keys[] = {"name", "unit", "metric", "metrics", "base",
@@ -713,7 +408,7 @@ static sc_status parse_app(const jctx *cx, const cJSON *o, const char *path, con
                                        "trend_per_day", "noise_sigma", "noise_ar", NULL};
     sc_status st;
     char unit[SC_GEN_NAME_MAX], metric[SC_GEN_NAME_MAX];
-    if ((st = jcheck_keys(cx, o, path, keys)) != SC_OK ||
+    if ((st = sc_json_check_keys(cx, o, path, keys)) != SC_OK ||
         (st = jname(cx, o, path, "name", NULL, 0, a->name)) != SC_OK ||
         (st = jtext(cx, o, path, "unit", "req/s", unit)) != SC_OK ||
         (st = jname(cx, o, path, "metric", "load", 0, metric)) != SC_OK ||
@@ -728,9 +423,11 @@ static sc_status parse_app(const jctx *cx, const cJSON *o, const char *path, con
     const cJSON *ms = jget(o, "metrics");
     if (ms) {
         if (jget(o, "metric"))
-            return jfail(cx, path, "metrics", "give either \"metric\" or \"metrics\", not both");
+            return sc_json_fail(cx, SC_ERR_INPUT, path, "metrics",
+                                "give either \"metric\" or \"metrics\", not both");
         if (!cJSON_IsArray(ms) || cJSON_GetArraySize(ms) < 1)
-            return jfail(cx, path, "metrics", "expected a non-empty array of objects");
+            return sc_json_fail(cx, SC_ERR_INPUT, path, "metrics",
+                                "expected a non-empty array of objects");
         a->n_metrics = (size_t)cJSON_GetArraySize(ms);
     } else {
         a->n_metrics = 1;
@@ -744,21 +441,22 @@ static sc_status parse_app(const jctx *cx, const cJSON *o, const char *path, con
         snprintf(a->metrics[0].unit, SC_GEN_NAME_MAX, "%s", unit);
         a->metrics[0].scale = 1.0;
     } else {
-        char mp[PATH_MAX_], mip[PATH_MAX_];
-        path_key(mp, path, "metrics");
+        char mp[SC_JSON_PATH_MAX], mip[SC_JSON_PATH_MAX];
+        sc_json_path_key(mp, path, "metrics");
         size_t i = 0;
         for (const cJSON *m = ms->child; m; m = m->next, i++) {
             static const char *const mkeys[] = {"name", "unit", "scale", NULL};
-            path_index(mip, mp, i);
+            sc_json_path_index(mip, mp, i);
             metric_spec *x = &a->metrics[i];
-            if ((st = jcheck_keys(cx, m, mip, mkeys)) != SC_OK ||
+            if ((st = sc_json_check_keys(cx, m, mip, mkeys)) != SC_OK ||
                 (st = jname(cx, m, mip, "name", NULL, 0, x->name)) != SC_OK ||
                 (st = jtext(cx, m, mip, "unit", unit, x->unit)) != SC_OK ||
                 (st = jnum(cx, m, mip, "scale", 1.0, 0, INFINITY, "[)", &x->scale)) != SC_OK)
                 return st;
             for (size_t j = 0; j < i; j++)
                 if (strcmp(a->metrics[j].name, x->name) == 0)
-                    return jfail(cx, mip, "name", "duplicate metric '%s'", x->name);
+                    return sc_json_fail(cx, SC_ERR_INPUT, mip, "name", "duplicate metric '%s'",
+                                        x->name);
         }
     }
     /* base: a number, or {"default": x, "<geo>": y, ...} */
@@ -767,17 +465,17 @@ static sc_status parse_app(const jctx *cx, const cJSON *o, const char *path, con
     int have_def = 1;
     if (b && cJSON_IsNumber(b)) {
         if (!(isfinite(b->valuedouble) && b->valuedouble >= 0))
-            return jfail(cx, path, "base", "expected a non-negative number, got %g",
-                         b->valuedouble);
+            return sc_json_fail(cx, SC_ERR_INPUT, path, "base",
+                                "expected a non-negative number, got %g", b->valuedouble);
         def = b->valuedouble;
         b = NULL;
     } else if (b && !cJSON_IsObject(b)) {
-        return jfail(cx, path, "base",
-                     "expected a number or an object {\"default\": x, \"<geo>\": y}, got %s",
-                     jtype(b));
+        return sc_json_fail(cx, SC_ERR_INPUT, path, "base",
+                            "expected a number or an object {\"default\": x, \"<geo>\": y}, got %s",
+                            sc_json_type_name(b));
     }
-    char bp[PATH_MAX_];
-    path_key(bp, path, "base");
+    char bp[SC_JSON_PATH_MAX];
+    sc_json_path_key(bp, path, "base");
     if (b) {
         const cJSON *d = jget(b, "default");
         have_def = d != NULL;
@@ -791,10 +489,11 @@ static sc_status parse_app(const jctx *cx, const cJSON *o, const char *path, con
             for (size_t g = 0; g < s->n_geos && !found; g++)
                 found = strcmp(s->geos[g].name, k) == 0;
             if (!found)
-                return jfail(cx, bp, k, "no geography named '%s' in $.geos", k);
+                return sc_json_fail(cx, SC_ERR_INPUT, bp, k, "no geography named '%s' in $.geos",
+                                    k);
             for (const cJSON *q = b->child; q != m; q = q->next)
                 if (q->string && strcmp(q->string, k) == 0)
-                    return jfail(cx, bp, k, "key occurs twice");
+                    return sc_json_fail(cx, SC_ERR_INPUT, bp, k, "key occurs twice");
         }
     }
     for (size_t g = 0; g < s->n_geos; g++) {
@@ -806,14 +505,14 @@ static sc_status parse_app(const jctx *cx, const cJSON *o, const char *path, con
         } else if (have_def) {
             a->base[g] = def * s->geos[g].scale;
         } else {
-            return jfail(cx, path, "base", "no level for geography '%s' and no \"default\"",
-                         s->geos[g].name);
+            return sc_json_fail(cx, SC_ERR_INPUT, path, "base",
+                                "no level for geography '%s' and no \"default\"", s->geos[g].name);
         }
     }
     return SC_OK;
 }
 
-static sc_status parse_flash(const jctx *cx, const cJSON *o, const char *path, flash_spec *f)
+static sc_status parse_flash(const sc_json_ctx *cx, const cJSON *o, const char *path, flash_spec *f)
 {
     static const char *const keys[] = {"rate_per_week", "lift", "duration", "rise_fraction",
                                        NULL};
@@ -826,7 +525,7 @@ static sc_status parse_flash(const jctx *cx, const cJSON *o, const char *path, f
     if (!o)
         return SC_OK;
     sc_status st;
-    if ((st = jcheck_keys(cx, o, path, keys)) != SC_OK ||
+    if ((st = sc_json_check_keys(cx, o, path, keys)) != SC_OK ||
         (st = jnum(cx, o, path, "rate_per_week", 0.5, 0, MAX_RATE_PER_WEEK, "[]",
                    &f->rate_per_week)) ||
         (st = jnum_range(cx, o, path, "lift", 0.5, 2.0, 0, 1000, &f->lift_lo, &f->lift_hi)) ||
@@ -837,7 +536,7 @@ static sc_status parse_flash(const jctx *cx, const cJSON *o, const char *path, f
     return SC_OK;
 }
 
-static sc_status parse_campaigns(const jctx *cx, const cJSON *o, const char *path,
+static sc_status parse_campaigns(const sc_json_ctx *cx, const cJSON *o, const char *path,
                                  campaign_spec *c)
 {
     static const char *const keys[] = {
@@ -864,7 +563,7 @@ static sc_status parse_campaigns(const jctx *cx, const cJSON *o, const char *pat
         return SC_OK;
     sc_status st;
     double cnt = 0, gcnt = 0;
-    if ((st = jcheck_keys(cx, o, path, keys)) != SC_OK ||
+    if ((st = sc_json_check_keys(cx, o, path, keys)) != SC_OK ||
         (st = jnum(cx, o, path, "count", 0, 0, 1e6, "[]", &cnt)) ||
         (st = jnum(cx, o, path, "global_count", 0, 0, 1e6, "[]", &gcnt)) ||
         (st = jnum(cx, o, path, "rate_per_week", c->rate_per_week, 0, MAX_RATE_PER_WEEK, "[]",
@@ -890,31 +589,36 @@ static sc_status parse_campaigns(const jctx *cx, const cJSON *o, const char *pat
         return st;
     if (jget(o, "count")) {
         if (cnt != floor(cnt))
-            return jfail(cx, path, "count", "expected a whole number, got %g", cnt);
+            return sc_json_fail(cx, SC_ERR_INPUT, path, "count", "expected a whole number, got %g",
+                                cnt);
         if (jget(o, "rate_per_week"))
-            return jfail(cx, path, "count", "give either \"count\" or \"rate_per_week\"");
+            return sc_json_fail(cx, SC_ERR_INPUT, path, "count",
+                                "give either \"count\" or \"rate_per_week\"");
         c->have_count = 1;
         c->count = (int64_t)cnt;
     }
     if (jget(o, "global_count")) {
         if (gcnt != floor(gcnt))
-            return jfail(cx, path, "global_count", "expected a whole number, got %g", gcnt);
+            return sc_json_fail(cx, SC_ERR_INPUT, path, "global_count",
+                                "expected a whole number, got %g", gcnt);
         if (jget(o, "global_rate_per_week"))
-            return jfail(cx, path, "global_count",
-                         "give either \"global_count\" or \"global_rate_per_week\"");
+            return sc_json_fail(cx, SC_ERR_INPUT, path, "global_count",
+                                "give either \"global_count\" or \"global_rate_per_week\"");
         c->have_global_count = 1;
         c->global_count = (int64_t)gcnt;
     }
     if (c->p_unannounced + c->p_cancelled > 1.0)
-        return jfail(cx, path, "p_cancelled",
-                     "p_unannounced + p_cancelled must be <= 1 (they are exclusive outcomes)");
+        return sc_json_fail(cx, SC_ERR_INPUT, path, "p_cancelled",
+                            "p_unannounced + p_cancelled must be <= 1 "
+                            "(they are exclusive outcomes)");
     return SC_OK;
 }
 
-static sc_status parse_fixed(const jctx *cx, const cJSON *arr, const char *path, spec *s)
+static sc_status parse_fixed(const sc_json_ctx *cx, const cJSON *arr, const char *path, spec *s)
 {
     if (!cJSON_IsArray(arr))
-        return jfail(cx, path, NULL, "expected an array of events, got %s", jtype(arr));
+        return sc_json_fail(cx, SC_ERR_INPUT, path, NULL, "expected an array of events, got %s",
+                            sc_json_type_name(arr));
     size_t n = (size_t)cJSON_GetArraySize(arr);
     s->fixed = calloc(n ? n : 1, sizeof *s->fixed);
     if (!s->fixed)
@@ -923,33 +627,35 @@ static sc_status parse_fixed(const jctx *cx, const cJSON *arr, const char *path,
     for (const cJSON *e = arr->child; e; e = e->next, i++) {
         static const char *const keys[] = {"kind", "app", "geo", "start", "end", "duration",
                                            "lift", NULL};
-        char p[PATH_MAX_];
-        path_index(p, path, i);
+        char p[SC_JSON_PATH_MAX];
+        sc_json_path_index(p, path, i);
         sc_gen_truth *t = &s->fixed[i];
         sc_status st;
         int64_t dur = 0;
-        if ((st = jcheck_keys(cx, e, p, keys)) != SC_OK ||
+        if ((st = sc_json_check_keys(cx, e, p, keys)) != SC_OK ||
             (st = jname(cx, e, p, "kind", NULL, 0, t->kind)) != SC_OK ||
             (st = jname(cx, e, p, "app", "*", 1, t->app)) != SC_OK ||
             (st = jname(cx, e, p, "geo", "*", 1, t->geo)) != SC_OK ||
             (st = jtime(cx, e, p, "start", 1, 0, &t->actual_start_ms)) != SC_OK)
             return st;
         if (jget(e, "end") && jget(e, "duration"))
-            return jfail(cx, p, "duration", "give either \"end\" or \"duration\", not both");
+            return sc_json_fail(cx, SC_ERR_INPUT, p, "duration",
+                                "give either \"end\" or \"duration\", not both");
         if (jget(e, "end")) {
             if ((st = jtime(cx, e, p, "end", 1, 0, &t->actual_end_ms)) != SC_OK)
                 return st;
         } else {
             if (!jget(e, "duration"))
-                return jfail(cx, p, "end", "required field is missing (or give \"duration\")");
+                return sc_json_fail(cx, SC_ERR_INPUT, p, "end",
+                                    "required field is missing (or give \"duration\")");
             if ((st = jdur(cx, e, p, "duration", 0, SC_MS_PER_SEC, &dur)) != SC_OK)
                 return st;
             t->actual_end_ms = sc_time_add(t->actual_start_ms, dur);
         }
         if (t->actual_end_ms <= t->actual_start_ms)
-            return jfail(cx, p, "end", "must be after start");
+            return sc_json_fail(cx, SC_ERR_INPUT, p, "end", "must be after start");
         if (!jget(e, "lift"))
-            return jfail(cx, p, "lift", "required field is missing");
+            return sc_json_fail(cx, SC_ERR_INPUT, p, "lift", "required field is missing");
         if ((st = jnum(cx, e, p, "lift", 0, -1, 1000, "(]", &t->actual_lift)) != SC_OK)
             return st;
         if (strcmp(t->app, "*") != 0) {
@@ -957,14 +663,16 @@ static sc_status parse_fixed(const jctx *cx, const cJSON *arr, const char *path,
             for (size_t a = 0; a < s->n_apps && !found; a++)
                 found = strcmp(s->apps[a].name, t->app) == 0;
             if (!found)
-                return jfail(cx, p, "app", "no app named '%s' in $.apps", t->app);
+                return sc_json_fail(cx, SC_ERR_INPUT, p, "app", "no app named '%s' in $.apps",
+                                    t->app);
         }
         if (strcmp(t->geo, "*") != 0) {
             int found = 0;
             for (size_t g = 0; g < s->n_geos && !found; g++)
                 found = strcmp(s->geos[g].name, t->geo) == 0;
             if (!found)
-                return jfail(cx, p, "geo", "no geography named '%s' in $.geos", t->geo);
+                return sc_json_fail(cx, SC_ERR_INPUT, p, "geo",
+                                    "no geography named '%s' in $.geos", t->geo);
         }
         t->status = SC_GEN_FIXED;
         t->in_feed = 1;
@@ -976,14 +684,14 @@ static sc_status parse_fixed(const jctx *cx, const cJSON *arr, const char *path,
     return SC_OK;
 }
 
-static sc_status parse_spec(const jctx *cx, const cJSON *root, const char *path,
+static sc_status parse_spec(const sc_json_ctx *cx, const cJSON *root, const char *path,
                             const sc_gen_options *opt, spec *s)
 {
     static const char *const keys[] = {"start", "duration", "step", "geos", "apps",
                                        "flash_crowds", "campaigns", "events", NULL};
     sc_status st;
-    char p[PATH_MAX_], q[PATH_MAX_];
-    if ((st = jcheck_keys(cx, root, path, keys)) != SC_OK)
+    char p[SC_JSON_PATH_MAX], q[SC_JSON_PATH_MAX];
+    if ((st = sc_json_check_keys(cx, root, path, keys)) != SC_OK)
         return st;
     sc_time_ms def_start;
     sc_time_parse("2024-01-01T00:00:00Z", NULL, &def_start);
@@ -1002,73 +710,77 @@ static sc_status parse_spec(const jctx *cx, const cJSON *root, const char *path,
             s->step_ms = opt->step_ms;
     }
     if (s->duration_ms < s->step_ms)
-        return jfail(cx, path, "duration", "must be at least one step (%lld ms)",
-                     (long long)s->step_ms);
+        return sc_json_fail(cx, SC_ERR_INPUT, path, "duration",
+                            "must be at least one step (%lld ms)", (long long)s->step_ms);
     /* geos */
     const cJSON *geos = jget(root, "geos");
     if (!geos)
-        return jfail(cx, path, "geos", "required field is missing");
+        return sc_json_fail(cx, SC_ERR_INPUT, path, "geos", "required field is missing");
     if (!cJSON_IsArray(geos) || cJSON_GetArraySize(geos) < 1)
-        return jfail(cx, path, "geos", "expected a non-empty array of objects, got %s",
-                     jtype(geos));
+        return sc_json_fail(cx, SC_ERR_INPUT, path, "geos",
+                            "expected a non-empty array of objects, got %s",
+                            sc_json_type_name(geos));
     s->n_geos = (size_t)cJSON_GetArraySize(geos);
     s->geos = calloc(s->n_geos, sizeof *s->geos);
     if (!s->geos) {
         s->n_geos = 0;
         return sc_error_set(cx->err, SC_ERR_NOMEM, NULL, "out of memory");
     }
-    path_key(p, path, "geos");
+    sc_json_path_key(p, path, "geos");
     size_t i = 0;
     for (const cJSON *g = geos->child; g; g = g->next, i++) {
-        path_index(q, p, i);
+        sc_json_path_index(q, p, i);
         if ((st = parse_geo(cx, g, q, &s->geos[i])) != SC_OK)
             return st;
         for (size_t j = 0; j < i; j++)
             if (strcmp(s->geos[j].name, s->geos[i].name) == 0)
-                return jfail(cx, q, "name", "duplicate geography '%s'", s->geos[i].name);
+                return sc_json_fail(cx, SC_ERR_INPUT, q, "name", "duplicate geography '%s'",
+                                    s->geos[i].name);
     }
     /* apps */
     const cJSON *apps = jget(root, "apps");
     if (!apps)
-        return jfail(cx, path, "apps", "required field is missing");
+        return sc_json_fail(cx, SC_ERR_INPUT, path, "apps", "required field is missing");
     if (!cJSON_IsArray(apps) || cJSON_GetArraySize(apps) < 1)
-        return jfail(cx, path, "apps", "expected a non-empty array of objects, got %s",
-                     jtype(apps));
+        return sc_json_fail(cx, SC_ERR_INPUT, path, "apps",
+                            "expected a non-empty array of objects, got %s",
+                            sc_json_type_name(apps));
     size_t na = (size_t)cJSON_GetArraySize(apps);
     s->apps = calloc(na, sizeof *s->apps);
     if (!s->apps)
         return sc_error_set(cx->err, SC_ERR_NOMEM, NULL, "out of memory");
     s->n_apps = na;
-    path_key(p, path, "apps");
+    sc_json_path_key(p, path, "apps");
     i = 0;
     for (const cJSON *a = apps->child; a; a = a->next, i++) {
-        path_index(q, p, i);
+        sc_json_path_index(q, p, i);
         if ((st = parse_app(cx, a, q, s, &s->apps[i])) != SC_OK)
             return st;
         for (size_t j = 0; j < i; j++)
             if (strcmp(s->apps[j].name, s->apps[i].name) == 0)
-                return jfail(cx, q, "name", "duplicate app '%s'", s->apps[i].name);
+                return sc_json_fail(cx, SC_ERR_INPUT, q, "name", "duplicate app '%s'",
+                                    s->apps[i].name);
     }
     int64_t total = (int64_t)(s->duration_ms / s->step_ms);
     size_t nser = 0;
     for (size_t a = 0; a < s->n_apps; a++)
         nser += s->apps[a].n_metrics * s->n_geos;
     if (total > MAX_TOTAL_SAMPLES / (int64_t)(nser ? nser : 1))
-        return jfail(cx, path, "duration",
-                     "%lld steps x %zu series exceeds the limit of %lld samples",
-                     (long long)total, nser, (long long)MAX_TOTAL_SAMPLES);
+        return sc_json_fail(cx, SC_ERR_INPUT, path, "duration",
+                            "%lld steps x %zu series exceeds the limit of %lld samples",
+                            (long long)total, nser, (long long)MAX_TOTAL_SAMPLES);
     /* events */
     const cJSON *fc = jget(root, "flash_crowds");
-    path_key(p, path, "flash_crowds");
+    sc_json_path_key(p, path, "flash_crowds");
     if ((st = parse_flash(cx, fc, p, &s->flash)) != SC_OK)
         return st;
     const cJSON *cp = jget(root, "campaigns");
-    path_key(p, path, "campaigns");
+    sc_json_path_key(p, path, "campaigns");
     if ((st = parse_campaigns(cx, cp, p, &s->camp)) != SC_OK)
         return st;
     const cJSON *ev = jget(root, "events");
     if (ev) {
-        path_key(p, path, "events");
+        sc_json_path_key(p, path, "events");
         if ((st = parse_fixed(cx, ev, p, s)) != SC_OK)
             return st;
     }
@@ -1490,26 +1202,11 @@ sc_status sc_gen_run_json(const cJSON *root, const char *spec_file, const char *
                           sc_error *err)
 {
     *out = NULL;
-    jctx cx = {spec_file ? spec_file : "<spec>", err};
+    sc_json_ctx cx = {spec_file ? spec_file : "<spec>", err};
     spec s;
     memset(&s, 0, sizeof s);
     const char *path = json_path && *json_path ? json_path : "$";
     sc_status st = parse_spec(&cx, root, path, opt, &s);
-    if (st == SC_OK) {
-        char p[PATH_MAX_], q[PATH_MAX_];
-        path_key(p, path, "geos");
-        for (size_t g = 0; g < s.n_geos && st == SC_OK; g++) {
-            if (!s.geos[g].zone[0])
-                continue;
-            st = zone_load(&s.geos[g], err);
-            if (st == SC_ERR_INPUT) {
-                char why[sizeof err->msg];
-                snprintf(why, sizeof why, "%s", err ? err->msg : "time zone conversion failed");
-                path_index(q, p, g);
-                st = jfail(&cx, q, "tz", "%s", why);
-            }
-        }
-    }
     sc_gen_result *res = NULL;
     if (st == SC_OK) {
         res = calloc(1, sizeof *res);
@@ -1533,24 +1230,10 @@ sc_status sc_gen_run(const char *text, const char *spec_file, uint64_t seed,
     *out = NULL;
     if (!spec_file)
         spec_file = "<spec>";
-    const char *endp = NULL;
-    cJSON *root = cJSON_ParseWithOpts(text ? text : "", &endp, 1);
-    if (!root) {
-        const char *base = text ? text : "";
-        size_t off = endp && endp >= base ? (size_t)(endp - base) : 0;
-        int line = 1, col = 1;
-        for (size_t i = 0; i < off && base[i]; i++) {
-            if (base[i] == '\n') {
-                line++;
-                col = 1;
-            } else {
-                col++;
-            }
-        }
-        char where[512];
-        snprintf(where, sizeof where, "%s:%d:%d", spec_file, line, col);
-        return sc_error_set(err, SC_ERR_INPUT, where, "malformed JSON");
-    }
+    cJSON *root = NULL;
+    sc_status pst = sc_json_parse(text ? text : "", spec_file, &root, err);
+    if (pst != SC_OK)
+        return pst;
     sc_status st = sc_gen_run_json(root, spec_file, "$", seed, opt, out, err);
     cJSON_Delete(root);
     return st;

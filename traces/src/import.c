@@ -24,7 +24,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "sculpt/csv.h"
 #include "sculpt/fsutil.h"
+#include "sculpt/tz.h"
 
 #define M4_DEFAULT_START_MS INT64_C(946684800000) /* 2000-01-01T00:00:00Z */
 
@@ -100,34 +102,9 @@ static void dup_merge(sc_dup_rule rule, double *acc, unsigned *cnt, double x)
 
 /* ---------------------------------------------------------------- CSV records */
 
-typedef struct csv_rec {
-    size_t line;      /* 1-based physical line */
-    size_t n;         /* number of fields */
-    char **f;         /* fields, NUL-terminated, unquoted, into the file buffer */
-} csv_rec;
-
-typedef struct csv_file {
-    char *buf;        /* whole file, split in place */
-    csv_rec *rec;     /* non-blank records */
-    size_t n_rec;
-    char **fields;    /* storage for all field pointers */
-} csv_file;
-
-static void csv_free(csv_file *cf)
-{
-    free(cf->buf);
-    free(cf->rec);
-    free(cf->fields);
-    memset(cf, 0, sizeof *cf);
-}
-
-static int line_blank(const char *s, const char *e)
-{
-    for (; s < e; s++)
-        if (!isspace((unsigned char)*s))
-            return 0;
-    return 1;
-}
+/* Records come from the one CSV reader (sculpt/csv.h): RFC 4180 quoting, CRLF, a BOM,
+ * blank lines skipped, white space around fields trimmed, file:line in errors. */
+typedef sc_csv_rec csv_rec;
 
 /* Trim ASCII white space in place. */
 static char *trim(char *s)
@@ -138,106 +115,6 @@ static char *trim(char *s)
     while (n > 0 && isspace((unsigned char)s[n - 1]))
         s[--n] = '\0';
     return s;
-}
-
-static sc_status csv_load(const char *path, csv_file *cf, sc_error *err)
-{
-    memset(cf, 0, sizeof *cf);
-    size_t len = 0;
-    sc_status st = sc_file_read_all(path, &cf->buf, &len, err);
-    if (st != SC_OK)
-        return st;
-    if (memchr(cf->buf, '\0', len))
-        return sc_error_set(err, SC_ERR_INPUT, path, "binary file (NUL byte); expected CSV text");
-    char *p = cf->buf;
-    if (len >= 3 && (unsigned char)p[0] == 0xEF && (unsigned char)p[1] == 0xBB &&
-        (unsigned char)p[2] == 0xBF)
-        p += 3;
-    /* count lines and commas to size the arrays */
-    size_t n_lines = 1, n_commas = 0;
-    for (char *q = p; *q; q++) {
-        if (*q == '\n')
-            n_lines++;
-        else if (*q == ',')
-            n_commas++;
-    }
-    cf->rec = calloc(n_lines, sizeof *cf->rec);
-    cf->fields = calloc(n_lines + n_commas, sizeof *cf->fields);
-    if (!cf->rec || !cf->fields)
-        return sc_error_set(err, SC_ERR_NOMEM, path, "out of memory splitting CSV");
-    size_t nf = 0, line = 0;
-    char where[600];
-    while (*p) {
-        line++;
-        char *eol = strchr(p, '\n');
-        char *next = eol ? eol + 1 : p + strlen(p);
-        char *end = eol ? eol : p + strlen(p);
-        if (end > p && end[-1] == '\r')
-            end--;
-        if (line_blank(p, end)) {
-            p = next;
-            continue;
-        }
-        *end = '\0';
-        csv_rec *r = &cf->rec[cf->n_rec++];
-        r->line = line;
-        r->f = &cf->fields[nf];
-        r->n = 0;
-        char *s = p;
-        for (;;) {
-            /* one field starting at s */
-            while (*s == ' ' || *s == '\t')
-                s++;
-            char *field;
-            if (*s == '"') {
-                char *w = s + 1, *rd = s + 1;
-                field = w;
-                for (;;) {
-                    if (*rd == '\0') {
-                        snprintf(where, sizeof where, "%s:%zu", path, line);
-                        return sc_error_set(err, SC_ERR_INPUT, where,
-                                            "unterminated quoted field");
-                    }
-                    if (*rd == '"') {
-                        if (rd[1] == '"') {
-                            *w++ = '"';
-                            rd += 2;
-                            continue;
-                        }
-                        rd++;
-                        break;
-                    }
-                    *w++ = *rd++;
-                }
-                while (*rd == ' ' || *rd == '\t')
-                    rd++;
-                if (*rd != ',' && *rd != '\0') {
-                    snprintf(where, sizeof where, "%s:%zu", path, line);
-                    return sc_error_set(err, SC_ERR_INPUT, where,
-                                        "text after a closing quote; expected ',' or end of line");
-                }
-                char sep = *rd;
-                *w = '\0';
-                r->f[r->n++] = field;
-                nf++;
-                if (sep == '\0')
-                    break;
-                s = rd + 1;
-            } else {
-                field = s;
-                char *c = strchr(s, ',');
-                if (c)
-                    *c = '\0';
-                r->f[r->n++] = trim(field);
-                nf++;
-                if (!c)
-                    break;
-                s = c + 1;
-            }
-        }
-        p = next;
-    }
-    return SC_OK;
 }
 
 /* ---------------------------------------------------------------- cells */
@@ -443,24 +320,39 @@ static void table_free(csv_table *tb)
 static sc_status parse_csv_table(const char *path, const sc_import_opts *opt, int single,
                                  csv_table *tb, sc_error *err)
 {
-    csv_file cf;
+    sc_csv *cf = NULL;
     char where[600];
     long *cols = NULL;
     size_t *line_of = NULL;
     unsigned *dup_cnt = NULL;
     memset(tb, 0, sizeof *tb);
-    sc_status st = csv_load(path, &cf, err);
+    sc_status st = sc_csv_read(path, NULL, &cf, err);
     if (st != SC_OK)
         goto out;
-    if (cf.n_rec == 0) {
+    if (cf->n_rec == 0) {
         st = sc_error_set(err, SC_ERR_EMPTY, path, "empty trace: no rows");
         goto out;
     }
     const char *tz = opt->tz[0] ? opt->tz : NULL;
+    /* a zone name is resolved once here (tz.h caches it), so that an unknown zone or a
+     * corrupt zone file is reported as such rather than as a bad timestamp */
+    if (tz && tz[0] != '+' && tz[0] != '-' && strcmp(tz, "UTC") != 0 && strcmp(tz, "Z") != 0) {
+        const sc_tz *zone;
+        sc_error zerr;
+        sc_status zs = sc_tz_get(tz, &zone, &zerr);
+        if (zs == SC_ERR_NOTFOUND) {
+            st = sc_error_set(err, SC_ERR_USAGE, path, "%s", zerr.msg);
+            goto out;
+        }
+        if (zs != SC_OK) {
+            st = sc_error_set(err, zs, zerr.where, "%s", zerr.msg);
+            goto out;
+        }
+    }
     /* header: the first record is a header when its time cell is not a timestamp */
     const csv_rec *header = NULL;
     {
-        const csv_rec *r0 = &cf.rec[0];
+        const csv_rec *r0 = &cf->rec[0];
         long tc0 = find_col(opt->time_col[0] ? opt->time_col : "0", NULL);
         sc_time_ms dummy;
         if (tc0 < 0 || (size_t)tc0 >= r0->n || sc_time_parse(r0->f[tc0], tz, &dummy) != SC_OK)
@@ -468,13 +360,13 @@ static sc_status parse_csv_table(const char *path, const sc_import_opts *opt, in
     }
     long tcol = find_col(opt->time_col[0] ? opt->time_col : "0", header);
     if (tcol < 0) {
-        snprintf(where, sizeof where, "%s:%zu", path, cf.rec[0].line);
+        snprintf(where, sizeof where, "%s:%zu", path, cf->rec[0].line);
         st = sc_error_set(err, SC_ERR_INPUT, where, "no time column '%s' in the header",
                           opt->time_col);
         goto out;
     }
     /* value columns */
-    size_t max_cols = header ? header->n : cf.rec[0].n;
+    size_t max_cols = header ? header->n : cf->rec[0].n;
     const char *vspec = opt->value_col[0] ? opt->value_col : "1";
     size_t n_tokens = 1;
     for (const char *q = vspec; *q; q++)
@@ -497,7 +389,7 @@ static sc_status parse_csv_table(const char *path, const sc_import_opts *opt, in
             tok = trim(tok);
             long c = find_col(tok, header);
             if (c < 0) {
-                snprintf(where, sizeof where, "%s:%zu", path, cf.rec[0].line);
+                snprintf(where, sizeof where, "%s:%zu", path, cf->rec[0].line);
                 st = sc_error_set(err, SC_ERR_INPUT, where,
                                   "no value column '%s' in the header", tok);
                 goto out;
@@ -520,7 +412,7 @@ static sc_status parse_csv_table(const char *path, const sc_import_opts *opt, in
             need = (size_t)cols[c] + 1;
 
     size_t first = header ? 1 : 0;
-    size_t rows = cf.n_rec - first;
+    size_t rows = cf->n_rec - first;
     if (rows == 0) {
         st = sc_error_set(err, SC_ERR_EMPTY, path, "empty trace: a header and no data rows");
         goto out;
@@ -556,7 +448,7 @@ static sc_status parse_csv_table(const char *path, const sc_import_opts *opt, in
     }
     size_t w = 0; /* rows kept; with a duplicates rule, repeated times merge into one */
     for (size_t i = 0; i < rows; i++) {
-        const csv_rec *r = &cf.rec[first + i];
+        const csv_rec *r = &cf->rec[first + i];
         snprintf(where, sizeof where, "%s:%zu", path, r->line);
         if (r->n < need) {
             st = sc_error_set(err, SC_ERR_INPUT, where,
@@ -645,7 +537,7 @@ out:
     free(line_of);
     free(dup_cnt);
     free(cols);
-    csv_free(&cf);
+    sc_csv_free(cf);
     return st;
 }
 
@@ -780,29 +672,29 @@ static int id_selected(const char *list, const char *id)
 static sc_status import_m4(sc_tsdb *db, const char *path, const sc_import_opts *opt,
                            size_t *n_series, sc_error *err)
 {
-    csv_file cf;
+    sc_csv *cf = NULL;
     char where[600];
     sc_time_ms *t = NULL;
     double *v = NULL;
-    sc_status st = csv_load(path, &cf, err);
+    sc_status st = sc_csv_read(path, NULL, &cf, err);
     if (st != SC_OK)
         goto out;
     size_t first = 0;
-    if (cf.n_rec > 0) {
+    if (cf->n_rec > 0) {
         /* header ("V1","V2",...): its second cell is not a number */
-        const csv_rec *r0 = &cf.rec[0];
+        const csv_rec *r0 = &cf->rec[0];
         double x;
         if (r0->n >= 2 && (parse_value(r0->f[1], &x) != 0 || isnan(x)))
             first = 1;
     }
-    if (cf.n_rec <= first) {
+    if (cf->n_rec <= first) {
         st = sc_error_set(err, SC_ERR_EMPTY, path, "empty M4 file: no series rows");
         goto out;
     }
     size_t maxn = 0;
-    for (size_t i = first; i < cf.n_rec; i++)
-        if (cf.rec[i].n > maxn)
-            maxn = cf.rec[i].n;
+    for (size_t i = first; i < cf->n_rec; i++)
+        if (cf->rec[i].n > maxn)
+            maxn = cf->rec[i].n;
     t = malloc(maxn * sizeof *t);
     v = malloc(maxn * sizeof *v);
     if (!t || !v) {
@@ -811,8 +703,8 @@ static sc_status import_m4(sc_tsdb *db, const char *path, const sc_import_opts *
     }
     const char *metric = opt->metric[0] ? opt->metric : "load";
     size_t imported = 0;
-    for (size_t i = first; i < cf.n_rec; i++) {
-        const csv_rec *r = &cf.rec[i];
+    for (size_t i = first; i < cf->n_rec; i++) {
+        const csv_rec *r = &cf->rec[i];
         snprintf(where, sizeof where, "%s:%zu", path, r->line);
         const char *id = r->f[0];
         if (!sc_tsdb_name_valid(id)) {
@@ -870,7 +762,7 @@ static sc_status import_m4(sc_tsdb *db, const char *path, const sc_import_opts *
 out:
     free(t);
     free(v);
-    csv_free(&cf);
+    sc_csv_free(cf);
     return st;
 }
 

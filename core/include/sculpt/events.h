@@ -12,7 +12,8 @@
  *   CSV   header "start,end,app,geo,kind,lift", then one event per line; timestamps
  *         ISO-8601 ("2024-03-05T09:00:00Z"; any sc_time_parse form is read, naive times
  *         as UTC); empty lift (or "nan", "NA") = not announced; blank lines and lines
- *         starting with '#' are skipped.
+ *         starting with '#' are skipped; fields may be quoted as in RFC 4180 (read by
+ *         the one CSV reader, sculpt/csv.h).
  *   JSON  an array of objects {"start","end","app","geo","kind","lift"} (or an object
  *         {"events": [...]}); app and geo default to "*", lift to null (= NaN).
  * Names (app, geo, kind) are [A-Za-z0-9_.-]+, at most 63 bytes; app and geo may be "*".

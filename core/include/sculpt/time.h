@@ -37,9 +37,12 @@ int64_t sc_time_floor_div(sc_time_ms t, int64_t step);
  * "YYYY-MM-DDTHH:MM[:SS[.fff]]" with an optional "Z" or "+HH:MM"/"-HH:MM" suffix, or a
  * plain integer of Unix seconds.  A timestamp without an offset is read in `tz`:
  * NULL or "UTC" = UTC, "+05:30"-style fixed offset, or an IANA zone name
- * ("America/New_York"), for which DST is resolved by the C library's zone database
+ * ("America/New_York"), for which DST is resolved from the tz database by tz.h
  * (ambiguous local times in the autumn fall-back hour take the first, DST, instant;
- * non-existent spring-forward times are shifted forward by the gap).
+ * non-existent spring-forward times are shifted forward by the gap).  Thread-safe.
+ * Errors: SC_ERR_INPUT (syntax), SC_ERR_RANGE (impossible date or time),
+ * SC_ERR_NOTFOUND (unknown or invalid zone name); a corrupt zone file is SC_ERR_INPUT
+ * (sc_tz_get() says why).
  */
 sc_status sc_time_parse(const char *s, const char *tz, sc_time_ms *out);
 
