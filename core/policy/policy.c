@@ -16,39 +16,15 @@ static const sc_policy_type *builtin[] = {&sc_policy_static, &sc_policy_reactive
 static const sc_policy_type *extra[MAX_POLICIES];
 static size_t n_extra;
 
-void sc_plan_init(sc_plan *plan)
-{
-    plan->actions = NULL;
-    plan->n = plan->cap = 0;
-}
-
-void sc_plan_cleanup(sc_plan *plan)
-{
-    free(plan->actions);
-    sc_plan_init(plan);
-}
-
-void sc_plan_clear(sc_plan *plan)
-{
-    plan->n = 0;
-}
-
-sc_status sc_plan_push(sc_plan *plan, const sc_action *act)
-{
-    if (plan->n == plan->cap) {
-        size_t nc = plan->cap ? plan->cap * 2 : 64;
-        sc_action *na = realloc(plan->actions, nc * sizeof *na);
-        if (!na)
-            return SC_ERR_NOMEM;
-        plan->actions = na;
-        plan->cap = nc;
-    }
-    plan->actions[plan->n++] = *act;
-    return SC_OK;
-}
-
 sc_status sc_plan_to_target(sc_plan *plan, const sc_policy_view *view, int app, int region,
                             sc_purchase option, int target)
+{
+    return sc_plan_to_target_why(plan, view, app, region, option, target, NULL);
+}
+
+sc_status sc_plan_to_target_why(sc_plan *plan, const sc_policy_view *view, int app,
+                                int region, sc_purchase option, int target,
+                                const char *reason)
 {
     const sc_pool_state *ps = sc_view_pool(view, app, region, option);
     int have = sc_pool_requested(ps);
@@ -65,6 +41,8 @@ sc_status sc_plan_to_target(sc_plan *plan, const sc_policy_view *view, int app, 
         .to_type = -1,
         .issue_ms = view->now,
         .needed_ms = view->now,
+        .reason = reason ? reason
+                         : (target > have ? "scale out to target" : "scale in to target"),
     };
     return sc_plan_push(plan, &a);
 }
