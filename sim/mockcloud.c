@@ -514,11 +514,6 @@ sc_status sc_mock_seed(sc_mock *m, int app, int region, int type, sc_purchase op
     return launch(m, pool_index(m, app, region, type, option), count, m->cfg.start_ms, 1, err);
 }
 
-const sc_pool_state *sc_mock_pools(const sc_mock *m)
-{
-    return m->view;
-}
-
 const sc_mock_ar *sc_mock_ars(const sc_mock *m)
 {
     return m->ars;

@@ -79,11 +79,6 @@ sc_status sc_mock_handle(sc_mock *m, const sc_event *ev, sc_error *err);
  * allocation): billed from start, serving at once. */
 sc_status sc_mock_seed(sc_mock *m, int app, int region, int type, sc_purchase option,
                        int count, sc_error *err);
-/* Pool states of the apps' own instance types, [ar * SC_PURCHASE_COUNT + option],
- * kept current by the mock.  For tests and tools: the simulator reads capacity through
- * the provider interface (sc_provider_snapshot, which the mock answers from this view,
- * version 2), never here. */
-const sc_pool_state *sc_mock_pools(const sc_mock *m);
 /* Per-ar aggregates, [ar]. */
 const sc_mock_ar *sc_mock_ars(const sc_mock *m);
 /* Bill everything up to t and add the cost since the last call into

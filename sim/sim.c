@@ -10,9 +10,9 @@
  * (a pending plan action whose issue time has come: the orchestrator schedules each
  * one through a callback that queues this event, so actions interleave with the
  * provider's events by (time, insertion sequence)), and the mock provider's own
- * events.  The queue orders by (time, insertion
- * sequence); all STEP events are queued first, so at a step boundary the STEP event runs
- * before any decision or provider event of the same instant.
+ * events.  The queue orders by (time, insertion sequence); all STEP events are queued
+ * first, so at a step boundary the STEP event runs before any decision or provider
+ * event of the same instant.
  *
  * Accounting is lazy: before the capacity of a pool changes, its region is accounted from
  * its last accounted instant to now with the old capacity, together with the
@@ -184,7 +184,7 @@ static void hook_before_change(void *ctx, int app, int region)
 }
 
 /* Copy the current step's demand into the contiguous arrays. */
-static void snapshot(run_ctx *c)
+static void demand_now(run_ctx *c)
 {
     for (size_t ar = 0; ar < c->w->n_ar; ar++) {
         c->load_now[ar] = c->w->load_ar[ar][c->step];
@@ -402,7 +402,7 @@ sc_status sc_run_policy(const sc_world *w, const sc_policy_spec *spec, int per_s
                            .ieq_now = c.ieq_now,
                            .pools = NULL, /* the orchestrator's snapshot, per decision */
                            .clairvoyant = pt->clairvoyant};
-    snapshot(&c);
+    demand_now(&c);
     int64_t cadence = sc_policy_cadence_ms(pol);
     /* Every step boundary is queued before anything else, so at a boundary the step
      * event runs before any decision or provider event of the same instant, whatever
@@ -422,7 +422,7 @@ sc_status sc_run_policy(const sc_world *w, const sc_policy_spec *spec, int per_s
             if (ev.b >= (uint64_t)w->n_steps)
                 break;
             c.step = (int64_t)ev.b;
-            snapshot(&c);
+            demand_now(&c);
         } else if (ev.type == EV_DECIDE) {
             view.now = ev.time;
             view.step = c.step;

@@ -390,6 +390,21 @@ Test(orch, bad_requests)
     scn.n_regions = 3;
     cr_assert_eq(sc_provider_snapshot(prov, &scn, buf, 4, 0, &err), SC_ERR_INTERNAL);
     cr_assert_eq(sc_orch_issue_pending(orch, 0, 0, &err), SC_ERR_INTERNAL);
+    fini();
+    /* A pool outside the scenario (2 apps, 3 regions, 2 types) never reaches the
+     * provider. */
+    make(&fake_v2, 1000, NULL);
+    sc_plan p;
+    sc_plan_init(&p);
+    sc_action rs = mk(SC_ACTION_RESIZE, 1, 5, 0); /* to_type -1 */
+    push(&p, rs);
+    cr_assert_eq(sc_orch_submit(orch, &p, 0, &err), SC_ERR_INTERNAL);
+    cr_assert(strstr(err.msg, "resize") != NULL, "%s", err.msg);
+    sc_plan_clear(&p);
+    push(&p, mk(SC_ACTION_PROVISION, 3, 1, 0)); /* region 3 of 3 */
+    cr_assert_eq(sc_orch_submit(orch, &p, 0, &err), SC_ERR_INTERNAL);
+    cr_assert_eq(fk->n_calls, 0);
+    sc_plan_cleanup(&p);
     sc_orch *o2 = (sc_orch *)1;
     cr_assert_eq(sc_orch_alloc(NULL, &nosc, &o2, &err), SC_ERR_INTERNAL);
     cr_assert_null(o2);

@@ -123,6 +123,51 @@ Test(mock, boot_then_warmup_then_ready)
     cr_assert_eq(sc_mock_ars(mock)[0].serving, 2);
 }
 
+/* Provider interface version 2: the snapshot, full then incremental (since_last), gives
+ * the counts the boot sequence above predicts by hand, and agrees with describe() on
+ * every pool after every change. */
+static void snap_check(sc_pool_state *buf, int since_last)
+{
+    sc_error err;
+    cr_assert_eq(sc_provider_snapshot(prov, sc, buf, 6, since_last, &err), SC_OK, "%s",
+                 err.msg);
+    for (int r = 0; r < 2; r++)
+        for (int o = 0; o < 3; o++) {
+            sc_pool_state d;
+            sc_provider_describe(prov, 0, r, 0, (sc_purchase)o, &d, &err);
+            cr_assert_eq(memcmp(&d, &buf[r * 3 + o], sizeof d), 0, "pool r%d o%d", r, o);
+        }
+}
+
+Test(mock, snapshot_full_then_incremental)
+{
+    cr_assert_eq(sc_mock_provider_type.version, 2);
+    sc_pool_state buf[6];
+    memset(buf, 0xff, sizeof buf);
+    apply_at(prov, act(SC_ACTION_PROVISION, 0, SC_PURCHASE_ONDEMAND, 2), t0);
+    snap_check(buf, 0);
+    cr_assert_eq(buf[0].booting, 2);
+    cr_assert_eq(buf[3].booting, 0);
+    run_until(q, mock, t0 + 90000);
+    snap_check(buf, 1);
+    cr_assert_eq(buf[0].booting, 0);
+    cr_assert_eq(buf[0].warming, 2);
+    apply_at(prov, act(SC_ACTION_PROVISION, 1, SC_PURCHASE_ONDEMAND, 1), t0 + 90000);
+    snap_check(buf, 1);
+    cr_assert_eq(buf[3].booting, 1);
+    cr_assert_eq(buf[0].warming, 2);
+    run_until(q, mock, t0 + 120000);
+    snap_check(buf, 1);
+    cr_assert_eq(buf[0].ready, 2);
+    apply_at(prov, act(SC_ACTION_DEPROVISION, 0, SC_PURCHASE_ONDEMAND, 1), t0 + 120000);
+    snap_check(buf, 1);
+    cr_assert_eq(buf[0].ready, 1);
+    cr_assert_eq(buf[0].draining, 1);
+    /* Wrong size: an error naming the sizes, not a write past the buffer. */
+    sc_error err;
+    cr_assert_eq(sc_provider_snapshot(prov, sc, buf, 5, 0, &err), SC_ERR_INTERNAL);
+}
+
 Test(mock, capacity_limit_and_quota)
 {
     /* r1: limit 8 instances of t2, quota 10 vCPU = 5 instances of 2 vCPU */

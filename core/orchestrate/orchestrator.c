@@ -133,12 +133,37 @@ long sc_orch_n_counted(const sc_orch *o)
 
 /* ---- issuing --------------------------------------------------------------------- */
 
+/* A plan that names a pool outside the scenario is a policy's bug: an error that says
+ * which action, before any provider sees it (providers index arrays with these). */
+static sc_status check_action(const sc_orch *o, const sc_action *a, sc_error *err)
+{
+    const sc_scenario *sc = o->cfg.sc;
+    if (!sc)
+        return SC_OK;
+    int n_apps = (int)sc->n_apps, n_regions = (int)sc->n_regions, n_types = (int)sc->n_types;
+    int ok = a->app >= 0 && a->app < n_apps && a->region >= 0 && a->region < n_regions &&
+             a->type >= 0 && a->type < n_types;
+    if (a->kind == SC_ACTION_RESIZE)
+        ok = ok && a->to_type >= 0 && a->to_type < n_types;
+    else if (a->kind == SC_ACTION_RELOCATE)
+        ok = ok && a->to_region >= 0 && a->to_region < n_regions;
+    if (ok)
+        return SC_OK;
+    return sc_error_set(err, SC_ERR_INTERNAL, NULL,
+                        "orchestrator: %s action names a pool outside the scenario (app %d, "
+                        "region %d, type %d, to_region %d, to_type %d)",
+                        sc_action_kind_name(a->kind), a->app, a->region, a->type,
+                        a->to_region, a->to_type);
+}
+
 /* Issue one action at now; resize and relocate become a launch plus a drain of what
  * the launch accepted. */
 static sc_status issue(sc_orch *o, const sc_action *a, sc_time_ms now, sc_error *err)
 {
     sc_action_result res;
     sc_status st;
+    if ((st = check_action(o, a, err)))
+        return st;
     if (a->kind == SC_ACTION_RESIZE || a->kind == SC_ACTION_RELOCATE) {
         sc_action up = *a, down = *a;
         up.kind = SC_ACTION_PROVISION;

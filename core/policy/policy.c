@@ -16,15 +16,11 @@ static const sc_policy_type *builtin[] = {&sc_policy_static, &sc_policy_reactive
 static const sc_policy_type *extra[MAX_POLICIES];
 static size_t n_extra;
 
-sc_status sc_plan_to_target(sc_plan *plan, const sc_policy_view *view, int app, int region,
-                            sc_purchase option, int target)
-{
-    return sc_plan_to_target_why(plan, view, app, region, option, target, NULL);
-}
-
-sc_status sc_plan_to_target_why(sc_plan *plan, const sc_policy_view *view, int app,
-                                int region, sc_purchase option, int target,
-                                const char *reason)
+/* The body of both sc_plan_to_target variants, inlined into each: the reactive policy
+ * calls it for every pool at every sync, so a wrapper call would show in bench_scale. */
+static inline sc_status to_target(sc_plan *plan, const sc_policy_view *view, int app,
+                                  int region, sc_purchase option, int target,
+                                  const char *reason)
 {
     const sc_pool_state *ps = sc_view_pool(view, app, region, option);
     int have = sc_pool_requested(ps);
@@ -45,6 +41,19 @@ sc_status sc_plan_to_target_why(sc_plan *plan, const sc_policy_view *view, int a
                          : (target > have ? "scale out to target" : "scale in to target"),
     };
     return sc_plan_push(plan, &a);
+}
+
+sc_status sc_plan_to_target(sc_plan *plan, const sc_policy_view *view, int app, int region,
+                            sc_purchase option, int target)
+{
+    return to_target(plan, view, app, region, option, target, NULL);
+}
+
+sc_status sc_plan_to_target_why(sc_plan *plan, const sc_policy_view *view, int app,
+                                int region, sc_purchase option, int target,
+                                const char *reason)
+{
+    return to_target(plan, view, app, region, option, target, reason);
 }
 
 double sc_view_ieq_max(const sc_policy_view *v, int app, int region, sc_time_ms t0,
