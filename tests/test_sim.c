@@ -416,3 +416,33 @@ Test(policy_params, shared_helpers)
     cr_assert_eq(sc_policy_param_bool(p, "b", &flag, "w", &err), SC_ERR_INPUT);
     cJSON_Delete(p);
 }
+
+/* The run's decision log comes from the orchestrator.  unit.json: flat 400 req/s per
+ * geography at 0.01 vCPU per req/s on 2-vCPU instances = 2 instance-equivalents per
+ * region; static sizes at target_util 0.5 -> 4 instances per region, on demand, once
+ * at the start (within r1's limit of 8, its quota of 10 vCPU and its 10-token API
+ * burst).  So: two provisions of 4 at t0, both accepted, each with the policy helper's
+ * reason; none in the measured period (warm-up is the first hour), so actions = 0. */
+Test(mock, run_log_comes_from_the_orchestrator)
+{
+    sc_world *w = NULL;
+    sc_error err;
+    cr_assert_eq(sc_world_build(sc, &w, &err), SC_OK, "%s: %s", err.where, err.msg);
+    sc_run *run = NULL;
+    cr_assert_eq(sc_run_policy(w, &sc->policies[0], 0, &run, &err), SC_OK, "%s", err.msg);
+    cr_assert_eq(run->n_log, 2);
+    for (int r = 0; r < 2; r++) {
+        const sc_action_log *l = &run->log[r];
+        cr_assert_eq(l->t, t0);
+        cr_assert_eq(l->region, r);
+        cr_assert_eq(l->kind, SC_ACTION_PROVISION);
+        cr_assert_eq(l->option, SC_PURCHASE_ONDEMAND);
+        cr_assert_eq(l->count, 4);
+        cr_assert_eq(l->accepted, 4);
+        cr_assert_str_eq(l->reason, "scale out to target");
+    }
+    cr_assert_eq(run->sum.actions, 0);
+    cr_assert_eq(run->sum.launches, 8);
+    sc_run_free(run);
+    sc_world_free(w);
+}
