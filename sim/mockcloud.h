@@ -24,6 +24,9 @@
  * Every random draw is keyed by (seed, region, pool, launch index) (rng.h), so the k-th
  * launch in a pool meets the same boot delay and interruption whatever the policy.
  *
+ * Provider interface version 2: snapshot() copies the pool states of the apps' own
+ * instance types in one call, only the changed ones when asked since_last.
+ *
  * The simulator owns the event queue and dispatches the mock's events back to
  * sc_mock_handle(); before any pool changes, the mock calls before_change(ctx, app, region) so
  * the simulator can account service up to now with the old capacity.
@@ -78,9 +81,6 @@ sc_status sc_mock_handle(sc_mock *m, const sc_event *ev, sc_error *err);
  * allocation): billed from start, serving at once. */
 sc_status sc_mock_seed(sc_mock *m, int app, int region, int type, sc_purchase option,
                        int count, sc_error *err);
-/* Pool states of the apps' own instance types, [ar * SC_PURCHASE_COUNT + option],
- * kept current by the mock (the policy view points at it). */
-const sc_pool_state *sc_mock_pools(const sc_mock *m);
 /* Per-ar aggregates, [ar]. */
 const sc_mock_ar *sc_mock_ars(const sc_mock *m);
 /* Bill everything up to t and add the cost since the last call into

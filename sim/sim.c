@@ -1,12 +1,18 @@
 /*
- * sim.c - one policy over one world: the event loop, the orchestrator that issues a
- * plan to the provider, and the service model and metrics (design in sim.h).
+ * sim.c - one policy over one world: the event loop, and the service model and metrics
+ * (design in sim.h).  The run is world + policy + Orchestrator (core/orchestrate, the
+ * only execution path: it issues plans, splits resize and relocate, keeps the action
+ * log) + mock provider; a live run swaps the last.
  *
  * Events: STEP (a demand step boundary: account every app up to it, bill, close the
- * step's metrics), DECIDE (the policy's clock), ACTION (a plan action whose issue time
- * has come), and the mock provider's own events.  The queue orders by (time, insertion
- * sequence); all STEP events are queued first, so at a step boundary the STEP event runs
- * before any decision or provider event of the same instant.
+ * step's metrics), DECIDE (the policy's clock: the orchestrator snapshots every pool
+ * through the provider interface for the policy's view, then takes the plan), ACTION
+ * (a pending plan action whose issue time has come: the orchestrator schedules each
+ * one through a callback that queues this event, so actions interleave with the
+ * provider's events by (time, insertion sequence)), and the mock provider's own
+ * events.  The queue orders by (time, insertion sequence); all STEP events are queued
+ * first, so at a step boundary the STEP event runs before any decision or provider
+ * event of the same instant.
  *
  * Accounting is lazy: before the capacity of a pool changes, its region is accounted from
  * its last accounted instant to now with the old capacity, together with the
@@ -43,6 +49,7 @@ typedef struct run_ctx {
     sc_evq *q;
     sc_provider *prov;
     sc_mock *mock;
+    sc_orch *orch;
     const sc_mock_ar *ars;
     int64_t step;               /* current step index */
     sc_time_ms *acct_t;         /* [ar] accounted up to */
@@ -59,9 +66,6 @@ typedef struct run_ctx {
     double tot_inst_ms;
     long steps_ok, steps_total;
     sc_plan plan;
-    sc_action *pending;         /* future-timed actions, indexed by EV_ACTION's b */
-    size_t n_pending, cap_pending;
-    sc_status deferred;         /* error raised inside a callback */
 } run_ctx;
 
 /* Service of region ar over [t0, t1) with the current demand and capacity: served
@@ -180,7 +184,7 @@ static void hook_before_change(void *ctx, int app, int region)
 }
 
 /* Copy the current step's demand into the contiguous arrays. */
-static void snapshot(run_ctx *c)
+static void demand_now(run_ctx *c)
 {
     for (size_t ar = 0; ar < c->w->n_ar; ar++) {
         c->load_now[ar] = c->w->load_ar[ar][c->step];
@@ -246,53 +250,11 @@ static void close_step(run_ctx *c, sc_time_ms t)
     c->egress_gb_step = 0.0;
 }
 
-static sc_status log_action(run_ctx *c, const sc_action *a, sc_time_ms now, int accepted)
+/* The orchestrator's timer: a pending action becomes an ACTION event at its issue
+ * time, queued now, so its place among same-time events is its insertion order. */
+static sc_status schedule_action(void *ctx, sc_time_ms issue_ms, uint64_t id)
 {
-    sc_run *run = c->run;
-    if (run->n_log == run->cap_log) {
-        size_t nc = run->cap_log ? run->cap_log * 2 : 256;
-        sc_action_log *nl = realloc(run->log, nc * sizeof *nl);
-        if (!nl)
-            return SC_ERR_NOMEM;
-        run->log = nl;
-        run->cap_log = nc;
-    }
-    run->log[run->n_log++] = (sc_action_log){now, a->app, a->region, a->type, (int)a->kind,
-                                             (int)a->option, a->count, accepted};
-    if (accepted > 0 && c->step >= c->w->warmup_steps)
-        run->sum.actions++;
-    return SC_OK;
-}
-
-/* Issue one action now; resize and relocate become a launch plus a drain. */
-static sc_status issue(run_ctx *c, change_hook *hook, const sc_action *a, sc_time_ms now,
-                       sc_error *err)
-{
-    hook->now = now;
-    sc_action_result res;
-    sc_status st;
-    if (a->kind == SC_ACTION_RESIZE || a->kind == SC_ACTION_RELOCATE) {
-        sc_action up = *a, down = *a;
-        up.kind = SC_ACTION_PROVISION;
-        if (a->kind == SC_ACTION_RESIZE)
-            up.type = a->to_type;
-        else
-            up.region = a->to_region;
-        down.kind = SC_ACTION_DEPROVISION;
-        if ((st = sc_provider_apply(c->prov, &up, now, &res, err)))
-            return st;
-        if ((st = log_action(c, &up, now, res.accepted)))
-            return st;
-        down.count = res.accepted;
-        if (down.count <= 0)
-            return SC_OK;
-        if ((st = sc_provider_apply(c->prov, &down, now, &res, err)))
-            return st;
-        return log_action(c, &down, now, res.accepted);
-    }
-    if ((st = sc_provider_apply(c->prov, a, now, &res, err)))
-        return st;
-    return log_action(c, a, now, res.accepted);
+    return sc_evq_push(ctx, issue_ms, EV_ACTION, 0, id, NULL);
 }
 
 void sc_run_free(sc_run *run)
@@ -315,6 +277,7 @@ void sc_sim_register(void)
 
 static void ctx_cleanup(run_ctx *c)
 {
+    sc_orch_free(c->orch);
     sc_provider_free(c->prov);
     sc_evq_free(c->q);
     free(c->acct_t);
@@ -327,7 +290,6 @@ static void ctx_cleanup(run_ctx *c)
     free(c->lat_r);
     free(c->load_now);
     free(c->ieq_now);
-    free(c->pending);
     sc_plan_cleanup(&c->plan);
 }
 
@@ -413,6 +375,12 @@ sc_status sc_run_policy(const sc_world *w, const sc_policy_spec *spec, int per_s
     if ((st = sc_provider_alloc(&sc_mock_provider_type, &mc, &c.prov, err)))
         goto fail;
     c.mock = sc_mock_of(c.prov);
+    sc_orch_config oc = {.sc = sc,
+                         .count_from_ms = sc->start + w->warmup_steps * sc->step_ms,
+                         .schedule = schedule_action,
+                         .ctx = c.q};
+    if ((st = sc_orch_alloc(c.prov, &oc, &c.orch, err)))
+        goto fail;
     c.ars = sc_mock_ars(c.mock);
     for (size_t ar = 0; ar < w->n_ar; ar++)
         c.acct_t[ar] = sc->start;
@@ -432,9 +400,9 @@ sc_status sc_run_policy(const sc_world *w, const sc_policy_spec *spec, int per_s
                            .ieq = (const float *const *)w->ieq_ar,
                            .load_now = c.load_now,
                            .ieq_now = c.ieq_now,
-                           .pools = sc_mock_pools(c.mock),
+                           .pools = NULL, /* the orchestrator's snapshot, per decision */
                            .clairvoyant = pt->clairvoyant};
-    snapshot(&c);
+    demand_now(&c);
     int64_t cadence = sc_policy_cadence_ms(pol);
     /* Every step boundary is queued before anything else, so at a boundary the step
      * event runs before any decision or provider event of the same instant, whatever
@@ -454,40 +422,22 @@ sc_status sc_run_policy(const sc_world *w, const sc_policy_spec *spec, int per_s
             if (ev.b >= (uint64_t)w->n_steps)
                 break;
             c.step = (int64_t)ev.b;
-            snapshot(&c);
+            demand_now(&c);
         } else if (ev.type == EV_DECIDE) {
             view.now = ev.time;
             view.step = c.step;
             sc_plan_clear(&c.plan);
+            if ((st = sc_orch_snapshot(c.orch, &view.pools, err)))
+                goto fail;
             if ((st = sc_policy_decide(pol, &view, &c.plan, err)))
                 goto fail;
-            for (size_t i = 0; i < c.plan.n; i++) {
-                const sc_action *a = &c.plan.actions[i];
-                if (a->issue_ms <= ev.time) {
-                    if ((st = issue(&c, &hook, a, ev.time, err)))
-                        goto fail;
-                } else {
-                    if (c.n_pending == c.cap_pending) {
-                        size_t nc = c.cap_pending ? c.cap_pending * 2 : 64;
-                        sc_action *np = realloc(c.pending, nc * sizeof *np);
-                        if (!np) {
-                            st = sc_error_set(err, SC_ERR_NOMEM, where, "out of memory");
-                            goto fail;
-                        }
-                        c.pending = np;
-                        c.cap_pending = nc;
-                    }
-                    c.pending[c.n_pending] = *a;
-                    if ((st = sc_evq_push(c.q, a->issue_ms, EV_ACTION, 0, c.n_pending, NULL)))
-                        goto qfail;
-                    c.n_pending++;
-                }
-            }
+            if ((st = sc_orch_submit(c.orch, &c.plan, ev.time, err)))
+                goto fail;
             if (cadence > 0 &&
                 (st = sc_evq_push(c.q, ev.time + cadence, EV_DECIDE, 0, 0, NULL)))
                 goto qfail;
         } else if (ev.type == EV_ACTION) {
-            if ((st = issue(&c, &hook, &c.pending[ev.b], ev.time, err)))
+            if ((st = sc_orch_issue_pending(c.orch, ev.b, ev.time, err)))
                 goto fail;
         } else {
             if ((st = sc_mock_handle(c.mock, &ev, err)))
@@ -502,6 +452,8 @@ sc_status sc_run_policy(const sc_world *w, const sc_policy_spec *spec, int per_s
         s->throttled = ms->throttled;
         s->interruptions = ms->interruptions;
         s->decisions = pol->n_decisions;
+        s->actions = sc_orch_n_counted(c.orch);
+        sc_orch_log_take(c.orch, &run->log, &run->n_log, &run->cap_log);
         s->cost_usd = s->egress_usd;
         for (int o = 0; o < SC_PURCHASE_COUNT; o++)
             s->cost_usd += s->cost_by_option[o];

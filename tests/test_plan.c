@@ -148,6 +148,11 @@ Test(plan, relocation_when_demand_moves)
     cr_assert_eq(plan.actions[2].kind, SC_ACTION_DEPROVISION);
     cr_assert_eq(plan.actions[2].region, 0);
     cr_assert_eq(plan.actions[2].issue_ms, T0 + H);
+    /* Each half of the split relocate says so in the orchestrator's log; the first
+     * provision (lead 0, issued on time, on-demand) is plain forecast demand. */
+    cr_assert_str_eq(plan.actions[0].reason, "rap: forecast demand at the planned quantile");
+    cr_assert_str_eq(plan.actions[1].reason, "rap: relocate, launch at the target");
+    cr_assert_str_eq(plan.actions[2].reason, "rap: relocate, drain at the source");
     sc_plan_cleanup(&plan);
     sc_rap_cleanup(&rap);
     sc_opt_solution_free(s);

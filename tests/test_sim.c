@@ -124,6 +124,51 @@ Test(mock, boot_then_warmup_then_ready)
     cr_assert_eq(sc_mock_ars(mock)[0].serving, 2);
 }
 
+/* Provider interface version 2: the snapshot, full then incremental (since_last), gives
+ * the counts the boot sequence above predicts by hand, and agrees with describe() on
+ * every pool after every change. */
+static void snap_check(sc_pool_state *buf, int since_last)
+{
+    sc_error err;
+    cr_assert_eq(sc_provider_snapshot(prov, sc, buf, 6, since_last, &err), SC_OK, "%s",
+                 err.msg);
+    for (int r = 0; r < 2; r++)
+        for (int o = 0; o < 3; o++) {
+            sc_pool_state d;
+            sc_provider_describe(prov, 0, r, 0, (sc_purchase)o, &d, &err);
+            cr_assert_eq(memcmp(&d, &buf[r * 3 + o], sizeof d), 0, "pool r%d o%d", r, o);
+        }
+}
+
+Test(mock, snapshot_full_then_incremental)
+{
+    cr_assert_eq(sc_mock_provider_type.version, 2);
+    sc_pool_state buf[6];
+    memset(buf, 0xff, sizeof buf);
+    apply_at(prov, act(SC_ACTION_PROVISION, 0, SC_PURCHASE_ONDEMAND, 2), t0);
+    snap_check(buf, 0);
+    cr_assert_eq(buf[0].booting, 2);
+    cr_assert_eq(buf[3].booting, 0);
+    run_until(q, mock, t0 + 90000);
+    snap_check(buf, 1);
+    cr_assert_eq(buf[0].booting, 0);
+    cr_assert_eq(buf[0].warming, 2);
+    apply_at(prov, act(SC_ACTION_PROVISION, 1, SC_PURCHASE_ONDEMAND, 1), t0 + 90000);
+    snap_check(buf, 1);
+    cr_assert_eq(buf[3].booting, 1);
+    cr_assert_eq(buf[0].warming, 2);
+    run_until(q, mock, t0 + 120000);
+    snap_check(buf, 1);
+    cr_assert_eq(buf[0].ready, 2);
+    apply_at(prov, act(SC_ACTION_DEPROVISION, 0, SC_PURCHASE_ONDEMAND, 1), t0 + 120000);
+    snap_check(buf, 1);
+    cr_assert_eq(buf[0].ready, 1);
+    cr_assert_eq(buf[0].draining, 1);
+    /* Wrong size: an error naming the sizes, not a write past the buffer. */
+    sc_error err;
+    cr_assert_eq(sc_provider_snapshot(prov, sc, buf, 5, 0, &err), SC_ERR_INTERNAL);
+}
+
 Test(mock, capacity_limit_and_quota)
 {
     /* r1: limit 8 instances of t2, quota 10 vCPU = 5 instances of 2 vCPU */
@@ -371,4 +416,34 @@ Test(policy_params, shared_helpers)
     cr_assert_eq(flag, 1);
     cr_assert_eq(sc_policy_param_bool(p, "b", &flag, "w", &err), SC_ERR_INPUT);
     cJSON_Delete(p);
+}
+
+/* The run's decision log comes from the orchestrator.  unit.json: flat 400 req/s per
+ * geography at 0.01 vCPU per req/s on 2-vCPU instances = 2 instance-equivalents per
+ * region; static sizes at target_util 0.5 -> 4 instances per region, on demand, once
+ * at the start (within r1's limit of 8, its quota of 10 vCPU and its 10-token API
+ * burst).  So: two provisions of 4 at t0, both accepted, each with the policy helper's
+ * reason; none in the measured period (warm-up is the first hour), so actions = 0. */
+Test(mock, run_log_comes_from_the_orchestrator)
+{
+    sc_world *w = NULL;
+    sc_error err;
+    cr_assert_eq(sc_world_build(sc, &w, &err), SC_OK, "%s: %s", err.where, err.msg);
+    sc_run *run = NULL;
+    cr_assert_eq(sc_run_policy(w, &sc->policies[0], 0, &run, &err), SC_OK, "%s", err.msg);
+    cr_assert_eq(run->n_log, 2);
+    for (int r = 0; r < 2; r++) {
+        const sc_action_log *l = &run->log[r];
+        cr_assert_eq(l->t, t0);
+        cr_assert_eq(l->region, r);
+        cr_assert_eq(l->kind, SC_ACTION_PROVISION);
+        cr_assert_eq(l->option, SC_PURCHASE_ONDEMAND);
+        cr_assert_eq(l->count, 4);
+        cr_assert_eq(l->accepted, 4);
+        cr_assert_str_eq(l->reason, "scale out to target");
+    }
+    cr_assert_eq(run->sum.actions, 0);
+    cr_assert_eq(run->sum.launches, 8);
+    sc_run_free(run);
+    sc_world_free(w);
 }

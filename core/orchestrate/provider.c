@@ -129,3 +129,30 @@ sc_status sc_provider_describe(sc_provider *p, int app, int region, int type,
     memset(out, 0, sizeof *out);
     return p->type->describe(p->state, app, region, type, option, out, err);
 }
+
+sc_status sc_provider_snapshot(sc_provider *p, const sc_scenario *sc, sc_pool_state *out,
+                               size_t n, int since_last, sc_error *err)
+{
+    size_t nr = sc->n_regions;
+    if (n != sc->n_apps * nr * SC_PURCHASE_COUNT)
+        return sc_error_set(err, SC_ERR_INTERNAL, NULL,
+                            "provider snapshot: %zu entries for %zu apps x %zu regions x %d "
+                            "options",
+                            n, sc->n_apps, nr, SC_PURCHASE_COUNT);
+    if (p->type->version >= 2 && p->type->snapshot)
+        return p->type->snapshot(p->state, out, n, since_last, err);
+    /* Version 1: one describe per pool. */
+    for (size_t a = 0; a < sc->n_apps; a++)
+        for (size_t r = 0; r < nr; r++)
+            for (int o = 0; o < SC_PURCHASE_COUNT; o++) {
+                sc_status st = sc_provider_describe(p, (int)a, (int)r,
+                                                    sc->apps[a].instance_type,
+                                                    (sc_purchase)o,
+                                                    &out[(a * nr + r) * SC_PURCHASE_COUNT +
+                                                         (size_t)o],
+                                                    err);
+                if (st != SC_OK)
+                    return st;
+            }
+    return SC_OK;
+}

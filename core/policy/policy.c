@@ -22,39 +22,11 @@ static const sc_policy_type *extra[MAX_POLICIES];
 static size_t n_extra;
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 
-void sc_plan_init(sc_plan *plan)
-{
-    plan->actions = NULL;
-    plan->n = plan->cap = 0;
-}
-
-void sc_plan_cleanup(sc_plan *plan)
-{
-    free(plan->actions);
-    sc_plan_init(plan);
-}
-
-void sc_plan_clear(sc_plan *plan)
-{
-    plan->n = 0;
-}
-
-sc_status sc_plan_push(sc_plan *plan, const sc_action *act)
-{
-    if (plan->n == plan->cap) {
-        size_t nc = plan->cap ? plan->cap * 2 : 64;
-        sc_action *na = realloc(plan->actions, nc * sizeof *na);
-        if (!na)
-            return SC_ERR_NOMEM;
-        plan->actions = na;
-        plan->cap = nc;
-    }
-    plan->actions[plan->n++] = *act;
-    return SC_OK;
-}
-
-sc_status sc_plan_to_target(sc_plan *plan, const sc_policy_view *view, int app, int region,
-                            sc_purchase option, int target)
+/* The body of both sc_plan_to_target variants, inlined into each: the reactive policy
+ * calls it for every pool at every sync, so a wrapper call would show in bench_scale. */
+static inline sc_status to_target(sc_plan *plan, const sc_policy_view *view, int app,
+                                  int region, sc_purchase option, int target,
+                                  const char *reason)
 {
     const sc_pool_state *ps = sc_view_pool(view, app, region, option);
     int have = sc_pool_requested(ps);
@@ -71,8 +43,23 @@ sc_status sc_plan_to_target(sc_plan *plan, const sc_policy_view *view, int app, 
         .to_type = -1,
         .issue_ms = view->now,
         .needed_ms = view->now,
+        .reason = reason ? reason
+                         : (target > have ? "scale out to target" : "scale in to target"),
     };
     return sc_plan_push(plan, &a);
+}
+
+sc_status sc_plan_to_target(sc_plan *plan, const sc_policy_view *view, int app, int region,
+                            sc_purchase option, int target)
+{
+    return to_target(plan, view, app, region, option, target, NULL);
+}
+
+sc_status sc_plan_to_target_why(sc_plan *plan, const sc_policy_view *view, int app,
+                                int region, sc_purchase option, int target,
+                                const char *reason)
+{
+    return to_target(plan, view, app, region, option, target, reason);
 }
 
 double sc_view_ieq_max(const sc_policy_view *v, int app, int region, sc_time_ms t0,

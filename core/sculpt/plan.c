@@ -18,26 +18,7 @@
 
 #include "sculpt/time.h"
 
-void sc_rap_init(sc_rap *rap)
-{
-    memset(rap, 0, sizeof *rap);
-    rap->proved_optimal = 1;
-}
-
-void sc_rap_cleanup(sc_rap *rap)
-{
-    free(rap->actions);
-    sc_rap_init(rap);
-}
-
-void sc_rap_clear(sc_rap *rap)
-{
-    sc_rap_action *a = rap->actions;
-    size_t cap = rap->cap;
-    sc_rap_init(rap);
-    rap->actions = a;
-    rap->cap = cap;
-}
+/* sc_rap_init / _cleanup / _clear: core/orchestrate/plan.c, with the type. */
 
 static sc_status rap_push(sc_rap *rap, const sc_rap_action *a)
 {
@@ -236,6 +217,27 @@ sc_status sc_rap_build(sc_rap *rap, const sc_rap_ctx *ctx, const sc_opt_problem 
     return SC_OK;
 }
 
+/* The short reason an action carries into the orchestrator's log (a literal: the log
+ * keeps the pointer).  The full explanation stays in the RAP. */
+static const char *rap_reason(const sc_rap_action *ra)
+{
+    if (ra->act.reason)
+        return ra->act.reason;
+    switch (ra->act.kind) {
+    case SC_ACTION_RELOCATE:
+        return "rap: relocate, routed demand moved";
+    case SC_ACTION_DEPROVISION:
+        return "rap: capacity no longer needed";
+    default:
+        break;
+    }
+    if (ra->why.late)
+        return "rap: forecast demand, late (lead not met)";
+    if (ra->why.fallback_option >= 0)
+        return "rap: forecast demand on spot, on-demand fallback";
+    return "rap: forecast demand at the planned quantile";
+}
+
 sc_status sc_rap_to_plan(const sc_rap *rap, sc_time_ms until, sc_plan *plan)
 {
     for (size_t i = 0; i < rap->n; i++) {
@@ -248,15 +250,20 @@ sc_status sc_rap_to_plan(const sc_rap *rap, sc_time_ms until, sc_plan *plan)
             up.kind = SC_ACTION_PROVISION;
             up.region = a->to_region;
             up.to_region = -1;
+            up.reason = a->reason ? a->reason : "rap: relocate, launch at the target";
             down.kind = SC_ACTION_DEPROVISION;
             down.to_region = -1;
             down.issue_ms = a->needed_ms > a->issue_ms ? a->needed_ms : a->issue_ms;
+            down.reason = a->reason ? a->reason : "rap: relocate, drain at the source";
             if ((st = sc_plan_push(plan, &up)) != SC_OK)
                 return st;
             if (down.issue_ms < until && (st = sc_plan_push(plan, &down)) != SC_OK)
                 return st;
-        } else if ((st = sc_plan_push(plan, a)) != SC_OK) {
-            return st;
+        } else {
+            sc_action b = *a;
+            b.reason = rap_reason(&rap->actions[i]);
+            if ((st = sc_plan_push(plan, &b)) != SC_OK)
+                return st;
         }
     }
     return SC_OK;

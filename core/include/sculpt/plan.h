@@ -19,6 +19,10 @@
  *     records its fallback (on-demand in the same region) in the explanation, and the
  *     policy replaces interrupted spot capacity on demand.
  *
+ * The types (sc_rap, sc_rap_action, sc_rap_why) and sc_rap_init/_cleanup/_clear live
+ * with the plan and action types in orchestrator.h; this header and core/sculpt/plan.c
+ * hold what needs the optimizer's types.
+ *
  * Every action carries an explanation (sc_rap_why): the forecast model and the
  * quantile level the planned capacity covers, the demand at that quantile, the
  * constraint that binds (limit, quota, budget, flap budget, capacity, lead), the cost
@@ -44,49 +48,16 @@
 #include "sculpt/export.h"
 
 #include <stddef.h>
+#include <stdio.h>
 
 struct cJSON; /* by pointer only: no cJSON header needed by a caller */
 
 #include "sculpt/optimizer.h"
-#include "sculpt/policy.h"
-#include "sculpt/provider.h"
+#include "sculpt/orchestrator.h"
 #include "sculpt/scenario.h"
 #include "sculpt/status.h"
 
 SC_BEGIN_DECLS
-
-/* Why an action is in the plan. */
-typedef struct sc_rap_why {
-    char forecast[32];          /* forecast model that produced the demand ("ets", ...) */
-    double quantile;            /* quantile level the planned capacity covers, [0, 1] */
-    double demand_ieq;          /* total demand at that step at the median level, ieq */
-    unsigned binding;           /* sc_opt_bind bits binding at (region, step) */
-    double cost_delta_usd;      /* instance cost change from here to the horizon end */
-    double expected_shortfall_ieq; /* expected shortfall in the step, all geographies */
-    int late;                   /* 1 if issue time was clamped to now (lead not met) */
-    int fallback_option;        /* spot: the fallback option (on_demand); else -1 */
-} sc_rap_why;
-
-typedef struct sc_rap_action {
-    sc_action act;              /* provider.h action: kind, app, region, option, count,
-                                   to_region, issue_ms, needed_ms */
-    sc_rap_why why;
-} sc_rap_action;
-
-/* A plan for one app (or several, appended). */
-typedef struct sc_rap {
-    sc_rap_action *actions;     /* sorted by (issue_ms, needed_ms, region, option, kind) */
-    size_t n, cap;
-    /* Summary of the solve(s) behind it (summed over apps when appended). */
-    double objective_usd, lp_bound_usd, cost_usd, egress_usd, penalty_usd;
-    int proved_optimal;         /* 1 only if every solve was proved optimal */
-    unsigned unmet;             /* sc_opt_bind bits that could not be met */
-    char unmet_msg[1024];
-} sc_rap;
-
-void sc_rap_init(sc_rap *rap);
-void sc_rap_cleanup(sc_rap *rap);
-void sc_rap_clear(sc_rap *rap);
 
 /* Inputs of sc_rap_build besides the problem and solution. */
 typedef struct sc_rap_ctx {
@@ -103,7 +74,7 @@ typedef struct sc_rap_ctx {
 sc_status sc_rap_build(sc_rap *rap, const sc_rap_ctx *ctx, const sc_opt_problem *p,
                        const sc_opt_solution *sol, sc_error *err);
 
-/* Append rap's actions to a policy plan (policy.h), splitting relocates into a
+/* Append rap's actions to a plan (orchestrator.h), splitting relocates into a
  * provision at the target and a deprovision at the source (same issue time for the
  * provision, needed time for the deprovision).  Only actions with issue_ms < until
  * are copied (until = SC_TIME_MAX for all). */

@@ -9,8 +9,8 @@
  * sc_view_ieq(), which return NaN for steps after the current one; the no-look-ahead
  * test (tests/test_lookahead.c) checks this from the outside.
  *
- * Output is a Resource Allocation Plan: timed actions (provider.h).  Actions with
- * issue_ms <= now are issued at once; later ones are scheduled.
+ * Output is a plan: timed actions (sc_plan, sc_action: orchestrator.h, their one home).
+ * The orchestrator issues actions with issue_ms <= now at once and schedules later ones.
  */
 #ifndef SCULPT_POLICY_H
 #define SCULPT_POLICY_H
@@ -24,6 +24,7 @@
 /* cJSON values are passed by pointer only: no cJSON header needed by a caller. */
 struct cJSON;
 
+#include "sculpt/orchestrator.h"
 #include "sculpt/params.h"
 #include "sculpt/provider.h"
 #include "sculpt/scenario.h"
@@ -31,18 +32,6 @@ struct cJSON;
 #include "sculpt/time.h"
 
 SC_BEGIN_DECLS
-
-/* A growable list of actions.  Owned by the caller; reused between decisions, so the
- * steady state does not allocate. */
-typedef struct sc_plan {
-    sc_action *actions;
-    size_t n, cap;
-} sc_plan;
-
-void sc_plan_init(sc_plan *plan);
-void sc_plan_cleanup(sc_plan *plan);
-void sc_plan_clear(sc_plan *plan);
-sc_status sc_plan_push(sc_plan *plan, const sc_action *act);
 
 /* What a policy sees.  Arrays are indexed by ar = app * n_regions + region. */
 typedef struct sc_policy_view {
@@ -56,7 +45,8 @@ typedef struct sc_policy_view {
                                    of the binding resource */
     const float *load_now;      /* [ar]: load[ar][step], contiguous for fast scans */
     const float *ieq_now;       /* [ar]: ieq[ar][step] */
-    const sc_pool_state *pools; /* [ar * SC_PURCHASE_COUNT + option], app's instance type */
+    const sc_pool_state *pools; /* [ar * SC_PURCHASE_COUNT + option], app's instance type:
+                                   the orchestrator's snapshot taken for this decision */
     int clairvoyant;            /* 1: the policy may read future steps */
 } sc_policy_view;
 
@@ -168,9 +158,14 @@ extern const sc_policy_type sc_policy_oracle;            /* oracle.c */
 extern const sc_policy_type sc_policy_sculpt;            /* sculpt.c */
 
 /* Helpers shared by policies: emit the actions that move pool (app, region, option) of
- * the app's instance type from its requested count to target at time now. */
+ * the app's instance type from its requested count to target at time now.  The actions'
+ * reason is "scale out to target" / "scale in to target"; _why gives the policy's own
+ * (a string literal, see sc_action.reason). */
 sc_status sc_plan_to_target(sc_plan *plan, const sc_policy_view *view, int app, int region,
                             sc_purchase option, int target);
+sc_status sc_plan_to_target_why(sc_plan *plan, const sc_policy_view *view, int app,
+                                int region, sc_purchase option, int target,
+                                const char *reason);
 
 /* The parameter table of a policy type: its own (version >= 2), else the table
  * declared for a built-in type whose init still checks its keys itself (sculpt,

@@ -9,6 +9,13 @@
  * bump `version` (SQLite's iVersion habit).
  *
  * Pools: capacity is counted per pool = (app, region, instance type, purchase option).
+ * Actions (sc_action) are defined with the plans in orchestrator.h; the orchestrator
+ * (sc_orch) is the only caller of sc_provider_apply in the simulator and live mode, and
+ * it reads capacity only through sc_provider_snapshot.
+ *
+ * Versions: 1 = init, cleanup, apply, describe, ctrl.  2 adds snapshot (every pool of
+ * the apps' own instance types in one call); sc_provider_snapshot falls back to one
+ * describe per pool for a version-1 type.
  */
 #ifndef SCULPT_PROVIDER_H
 #define SCULPT_PROVIDER_H
@@ -17,33 +24,13 @@
 
 #include <stddef.h>
 
+#include "sculpt/orchestrator.h"
 #include "sculpt/params.h"
 #include "sculpt/scenario.h"
 #include "sculpt/status.h"
 #include "sculpt/time.h"
 
 SC_BEGIN_DECLS
-
-typedef enum sc_action_kind {
-    SC_ACTION_PROVISION = 0,   /* launch `count` instances in (app, region, type, option) */
-    SC_ACTION_DEPROVISION = 1, /* drain and terminate `count` instances of the pool */
-    SC_ACTION_RESIZE = 2,      /* replace `count` instances by `to_type` instances */
-    SC_ACTION_RELOCATE = 3,    /* move `count` instances' worth of capacity to `to_region` */
-    SC_ACTION_KIND_COUNT = 4
-} sc_action_kind;
-
-const char *sc_action_kind_name(sc_action_kind k); /* "provision", ... */
-
-/* One timed action of a Resource Allocation Plan. */
-typedef struct sc_action {
-    sc_action_kind kind;
-    int app, region, type;      /* indices into the scenario */
-    sc_purchase option;
-    int count;                  /* instances, > 0 */
-    int to_region, to_type;     /* relocate / resize target, -1 when unused */
-    sc_time_ms issue_ms;        /* when the action is issued to the provider */
-    sc_time_ms needed_ms;       /* when its capacity is needed (issue + lead time) */
-} sc_action;
 
 /* What the provider reports back for one apply. */
 typedef struct sc_action_result {
@@ -63,7 +50,7 @@ typedef struct sc_pool_state {
 
 typedef struct sc_provider_type {
     const char *name;
-    int version;          /* 1 */
+    int version;          /* 1 or 2 (2: has snapshot, params and n_params) */
     size_t state_size;    /* bytes the core allocates (zeroed) for an instance */
     /* Set up the state from a provider-specific config (may be NULL). */
     sc_status (*init)(void *state, const void *config, sc_error *err);
@@ -76,7 +63,15 @@ typedef struct sc_provider_type {
                           sc_pool_state *out, sc_error *err);
     /* Escape hatch for provider-specific operations (0 = unsupported). */
     sc_status (*ctrl)(void *state, int op, void *arg, sc_error *err);
-    /* ---- version 2 (params.h): the settings the provider reads, declared for help and
+    /* Version 2.  Every pool of each app's own instance type into out[(app * n_regions
+     * + region) * SC_PURCHASE_COUNT + option], n entries (n = apps x regions x
+     * SC_PURCHASE_COUNT).  since_last = 1 promises that out holds what this method
+     * wrote on its previous call, unchanged, so the provider may rewrite only the pools
+     * that changed since (the mock does); 0 asks for every entry.  One consumer per
+     * instance may use since_last (the orchestrator). */
+    sc_status (*snapshot)(void *state, sc_pool_state *out, size_t n, int since_last,
+                          sc_error *err);
+    /* ---- also version 2 (params.h): the settings the provider reads, declared for help and
      * for a JSON config; the mock's come from the scenario's $.regions[i] ---- */
     const sc_param_def *params; /* [n_params], static storage */
     size_t n_params;
@@ -104,6 +99,12 @@ sc_status sc_provider_apply(sc_provider *p, const sc_action *act, sc_time_ms now
                             sc_action_result *res, sc_error *err);
 sc_status sc_provider_describe(sc_provider *p, int app, int region, int type,
                                sc_purchase option, sc_pool_state *out, sc_error *err);
+/* All pools of scenario sc's apps' own instance types into out (layout of the
+ * snapshot method; n must be apps x regions x SC_PURCHASE_COUNT, else SC_ERR_INTERNAL).
+ * Version 2 types answer in one call (since_last as there); version 1 types get one
+ * describe per pool. */
+sc_status sc_provider_snapshot(sc_provider *p, const sc_scenario *sc, sc_pool_state *out,
+                               size_t n, int since_last, sc_error *err);
 
 SC_END_DECLS
 

@@ -48,15 +48,7 @@ typedef struct sc_world {
 sc_status sc_world_build(const sc_scenario *sc, sc_world **out, sc_error *err);
 void sc_world_free(sc_world *w);
 
-/* One scaling action as it was issued (the decision log). */
-typedef struct sc_action_log {
-    sc_time_ms t;
-    int app, region, type;
-    int kind;         /* sc_action_kind */
-    int option;       /* sc_purchase */
-    int count;        /* requested */
-    int accepted;     /* accepted by the provider */
-} sc_action_log;
+/* sc_action_log, the decision log entry: orchestrator.h. */
 
 typedef struct sc_run_summary {
     char policy[SC_NAME_MAX];
