@@ -121,6 +121,7 @@
 #include "sculpt/plan.h"
 #include "sculpt/policy.h"
 #include "sculpt/policy_sculpt.h"
+#include "sculpt/wpe.h"
 
 #define HOUR_MS INT64_C(3600000)
 #define MAX_Q 16
@@ -133,10 +134,7 @@ typedef struct sculpt_commit {
 } sculpt_commit;
 
 typedef struct sculpt_ar {
-    sc_forecaster *fc;        /* owned; NULL until the first fit */
-    int64_t h_next;           /* next whole hour to absorb (absolute UTC hour index) */
-    sc_time_ms fitted_at;
-    size_t n_known;           /* feed events known at the last fit */
+    int64_t k_fed;            /* next scenario step to feed the engine */
     sculpt_commit *commits;   /* reserved commitments, oldest first */
     int n_commits, cap_commits;
 } sculpt_ar;
@@ -163,7 +161,7 @@ typedef struct sculpt_state {
     int K;                    /* plan steps (hours) */
     size_t n_ar;
     sculpt_ar *ar;            /* [n_ar] */
-    double *hist;             /* scratch [history hours] */
+    sc_wpe *wpe;              /* the prediction engine: one series per (app, region) */
     double *mean, *quant;     /* scratch [K], [K * nq] */
     int64_t hist_cap;
     int64_t *lead_ms;         /* [n_regions] scratch per app */
@@ -186,13 +184,10 @@ typedef struct sculpt_state {
     char rlog_path[1024];     /* "reserve_log": JSON file of every commitment decision */
     cJSON *rjson;             /* its array */
     /* event feed */
-    sc_event_feed *feed;      /* NULL: none */
-    sc_event_feed *known;     /* scratch: events of one (app, region) known now */
+    sc_event_feed *feed;      /* NULL: none (borrowed by the engine) */
     int64_t announce_lead_ms;
     int forecast_log;
     int event_lift;           /* also the announced-lift column */
-    double *xbuf;             /* scratch [(history + future rows) * MAX_EXOG] */
-    size_t xbuf_rows;
     /* intra-hour shaping */
     int intra;                /* shape the hourly plan inside the hour (default on) */
     int64_t substep_ms;       /* profile resolution (>= the scenario step) */
@@ -206,16 +201,14 @@ typedef struct sculpt_state {
 static void sculpt_cleanup(void *state)
 {
     sculpt_state *s = state;
-    if (s->ar)
-        for (size_t i = 0; i < s->n_ar; i++)
-            sc_forecaster_free(s->ar[i].fc);
-    free(s->hist);
+    sc_wpe_free(s->wpe);
+    s->wpe = NULL;
     free(s->mean);
     free(s->quant);
     free(s->lead_ms);
     free(s->planned_at);
     s->planned_at = NULL;
-    s->hist = s->mean = s->quant = NULL;
+    s->mean = s->quant = NULL;
     s->lead_ms = NULL;
     if (s->ar)
         for (size_t i = 0; i < s->n_ar; i++)
@@ -223,16 +216,13 @@ static void sculpt_cleanup(void *state)
     free(s->need);
     free(s->buy);
     free(s->rlog);
-    free(s->xbuf);
     s->need = NULL;
     s->buy = NULL;
     s->rlog = NULL;
-    s->xbuf = NULL;
     cJSON_Delete(s->rjson);
     s->rjson = NULL;
     sc_event_feed_free(s->feed);
-    sc_event_feed_free(s->known);
-    s->feed = s->known = NULL;
+    s->feed = NULL;
     if (s->prob) {
         for (size_t a = 0; a < s->n_apps; a++)
             sc_opt_problem_free(s->prob[a]);
@@ -274,6 +264,66 @@ static int commits_active(const sculpt_ar *h, sc_time_ms now)
         if (h->commits[i].end_ms > now)
             n += h->commits[i].count;
     return n;
+}
+
+/* The prediction engine of the policy (wpe.h): hourly steps by the peak (or mean) of
+ * the scenario steps overlapping an hour, from the first whole hour of the run; one
+ * series per (app, region) whose events are those of the geographies at home there. */
+static sc_status sp_engine_alloc(sculpt_state *s, const sc_scenario *sc, const char *where,
+                                 sc_error *err)
+{
+    sc_wpe_config wc;
+    sc_wpe_config_init(&wc);
+    wc.step_ms = HOUR_MS;
+    wc.obs_span_ms = sc->step_ms;
+    wc.start_ms = sc->start;
+    wc.rule = s->hour_mean ? SC_WPE_MEAN : SC_WPE_PEAK;
+    wc.log = s->forecast_log;
+    wc.log_floor = LOG_FLOOR;
+    wc.history = (size_t)s->hist_cap;
+    wc.refit_ms = s->refit_ms;
+    wc.horizon = (size_t)s->K;
+    wc.nq = (size_t)s->nq;
+    memcpy(wc.q, s->q, (size_t)s->nq * sizeof *s->q);
+    for (size_t i = 0; i < s->n_names; i++)
+        snprintf(wc.names[i], sizeof wc.names[i], "%s", s->names[i]);
+    wc.n_names = s->n_names;
+    wc.fc.period = 24;
+    wc.fc.seed = sc->seed;
+    snprintf(wc.fc.spec, sizeof wc.fc.spec, "%s", s->ets_spec);
+    /* Warm start of a refit of the same (app, region) from the previous ets fit: its
+     * parameters and initial states, the seasonal ones rotated by the hours the window
+     * moved (forecast.h: warm), with half R's evaluation budget: cold ANA fits on 14
+     * days of hours stop at R's maxit (2000) without meeting reltol, and warm ones
+     * stopped at 1000 reached a lower criterion on 70 % of 350 refits measured
+     * (bench/README.md, yearlong). */
+    wc.warm = 1;
+    wc.warm_maxit = 1000;
+    wc.feed = s->feed;
+    wc.announce_lead_ms = s->announce_lead_ms;
+    wc.event_lift = s->event_lift;
+    sc_status st = sc_wpe_alloc(&wc, s->n_ar, &s->wpe, err);
+    if (st) {
+        snprintf(err->where, sizeof err->where, "%s", where);
+        return st;
+    }
+    const char *geos[SC_WPE_MAX_GEOS];
+    for (size_t a = 0; a < sc->n_apps; a++)
+        for (size_t r = 0; r < sc->n_regions; r++) {
+            size_t ng = 0;
+            for (size_t g = 0; g < sc->n_geos && ng < SC_WPE_MAX_GEOS; g++)
+                if (sc->geos[g].home_region == (int)r)
+                    geos[ng++] = sc->geos[g].name;
+            /* no geography at home: no event but "*" applies */
+            static const char *const none = "";
+            if ((st = sc_wpe_series_set(s->wpe, a * sc->n_regions + r, sc->apps[a].name,
+                                        sc->regions[r].name, ng ? geos : &none, ng ? ng : 1,
+                                        err))) {
+                snprintf(err->where, sizeof err->where, "%s", where);
+                return st;
+            }
+        }
+    return SC_OK;
 }
 
 static sc_status sculpt_init(void *state, const sc_scenario *sc, const cJSON *params,
@@ -476,7 +526,6 @@ static sc_status sculpt_init(void *state, const sc_scenario *sc, const cJSON *pa
     if (s->hist_cap < 1)
         s->hist_cap = 1;
     s->ar = calloc(s->n_ar + 1, sizeof *s->ar);
-    s->hist = calloc((size_t)s->hist_cap + 1, sizeof *s->hist);
     s->mean = calloc((size_t)s->K + 1, sizeof *s->mean);
     s->quant = calloc((size_t)s->K * (size_t)s->nq + 1, sizeof *s->quant);
     s->lead_ms = calloc(sc->n_regions + 1, sizeof *s->lead_ms);
@@ -486,13 +535,8 @@ static sc_status sculpt_init(void *state, const sc_scenario *sc, const cJSON *pa
     s->need_cap = s->reserve_history_ms / HOUR_MS + 1 + s->K;
     s->need = calloc((size_t)s->need_cap, sizeof *s->need);
     s->buy = calloc(sc->n_regions + 1, sizeof *s->buy);
-    s->xbuf_rows = (size_t)s->hist_cap + (size_t)(s->refit_ms / HOUR_MS) + (size_t)s->K + 4;
-    if (s->feed) {
-        s->known = sc_event_feed_alloc();
-        s->xbuf = malloc(s->xbuf_rows * SC_FORECAST_MAX_EXOG * sizeof *s->xbuf);
-    }
-    if (!s->ar || !s->hist || !s->mean || !s->quant || !s->lead_ms || !s->prob || !s->sol ||
-        !s->planned_at || !s->need || !s->buy || (s->feed && (!s->known || !s->xbuf))) {
+    if (!s->ar || !s->mean || !s->quant || !s->lead_ms || !s->prob || !s->sol ||
+        !s->planned_at || !s->need || !s->buy) {
         sculpt_cleanup(s);
         return sc_error_set(err, SC_ERR_NOMEM, where, "out of memory");
     }
@@ -510,8 +554,10 @@ static sc_status sculpt_init(void *state, const sc_scenario *sc, const cJSON *pa
             sculpt_cleanup(s);
             return st;
         }
-    for (size_t i = 0; i < s->n_ar; i++)
-        s->ar[i].h_next = INT64_MIN;
+    if ((st = sp_engine_alloc(s, sc, where, err))) {
+        sculpt_cleanup(s);
+        return st;
+    }
     for (size_t a = 0; a < sc->n_apps; a++)
         s->planned_at[a] = SC_TIME_MIN;
     /* reserved instances of the initial allocation are committed at the start */
@@ -576,189 +622,53 @@ static double hour_stat(const sculpt_state *s, const sc_policy_view *v, int a, i
     return s->hour_mean ? hour_mean(v, a, r, h) : hour_max(v, a, r, h);
 }
 
-/* The value the forecaster sees for an hourly peak y (NaN stays NaN). */
-static double fc_in(const sculpt_state *s, double y)
-{
-    if (!s->forecast_log || y != y)
-        return y;
-    return log(y > LOG_FLOOR ? y : LOG_FLOOR);
-}
-
-/* s->known = the feed's events that apply to app a and to a geography whose home is
- * region r (or to every geography), and that are known at now: announced start minus
- * announce_lead <= now.  Their geo is rewritten to "*" (the region's series is the sum
- * of its geographies).  The feed is sorted by start, so the scan stops at the first
- * event not yet known. */
-static sc_status known_events(sculpt_state *s, const sc_policy_view *v, int a, int r,
-                              sc_error *err)
+/* Feed the engine the steps of (a, r) that became visible since the last decision:
+ * each scenario step k is an observation covering [start + k step, start + (k+1) step)
+ * (the engine takes the hourly peak or mean over the steps overlapping an hour, as
+ * sc_view_ieq_max does).  The step containing now is fed once it is visible. */
+static sc_status sp_feed(sculpt_state *s, const sc_policy_view *v, int a, int r, size_t ar,
+                         sc_error *err)
 {
     const sc_scenario *sc = v->sc;
-    const char *app = sc->apps[a].name;
-    s->known->n = 0;
-    for (size_t i = 0; i < s->feed->n; i++) {
-        const sc_event *ev = &s->feed->events[i];
-        if (sc_time_add(ev->start_ms, -s->announce_lead_ms) > v->now)
-            break;
-        if (strcmp(ev->app, "*") != 0 && strcmp(ev->app, app) != 0)
-            continue;
-        int in = strcmp(ev->geo, "*") == 0;
-        for (size_t g = 0; g < sc->n_geos && !in; g++)
-            in = sc->geos[g].home_region == r && strcmp(ev->geo, sc->geos[g].name) == 0;
-        if (!in)
-            continue;
-        sc_event e = *ev;
-        snprintf(e.geo, sizeof e.geo, "*");
-        sc_error ferr;
-        if (sc_event_feed_add(s->known, &e, &ferr))
-            return sc_error_set(err, SC_ERR_NOMEM, NULL, "sculpt: events: %s", ferr.msg);
+    int64_t k_now = sc_time_floor_div(v->now - sc->start, sc->step_ms);
+    sculpt_ar *h = &s->ar[ar];
+    for (; h->k_fed <= k_now; h->k_fed++) {
+        double e = sc_view_ieq(v, a, r, h->k_fed);
+        if (h->k_fed == k_now && !(e >= 0))
+            break; /* not visible yet (a lagging live driver) */
+        sc_status st = sc_wpe_observe(s->wpe, ar, sc->start + h->k_fed * sc->step_ms, e, err);
+        if (st)
+            return st;
     }
     return SC_OK;
 }
 
-/* Regressors of the fit of (a, r): indicator columns of the known events for the n
- * history hours from hour h0 and the nf hours after them, into s->xbuf; columns without
- * an event in the history, or with one in every history hour, are dropped (their
- * coefficient cannot be estimated next to the intercept).  ex->ncols = 0: none. */
-static sc_status fit_exog(sculpt_state *s, const sc_policy_view *v, int a, int64_t h0,
-                          size_t n, size_t nf, sc_forecast_exog *ex, sc_error *err)
-{
-    ex->x = NULL;
-    ex->ncols = 0;
-    ex->n_future = 0;
-    if (s->known->n == 0)
-        return SC_OK;
-    sc_forecast_exog full = {0};
-    sc_error ferr;
-    sc_status st = sc_exog_from_feed(s->known, v->sc->apps[a].name, "*", h0 * HOUR_MS,
-                                     HOUR_MS, n, nf, &full, &ferr);
-    if (st == SC_ERR_RANGE) /* too many kinds for one model: no regressors */
-        return SC_OK;
-    if (st)
-        return sc_error_set(err, st, NULL, "sculpt: events: %s", ferr.msg);
-    size_t rows = n + nf, kinds = full.ncols ? full.ncols - 1 : 0;
-    /* with event_lift the lift column too, as log(1 + lift) on the log scale (a
-     * multiplicative effect with coefficient 1 when the announcement is right) */
-    if (s->event_lift && full.ncols)
-        kinds = full.ncols;
-    size_t lift_col = s->forecast_log && s->event_lift ? full.ncols - 1 : (size_t)-1;
-    if (rows > s->xbuf_rows)
-        rows = s->xbuf_rows;
-    int keep[SC_FORECAST_MAX_EXOG];
-    size_t nc = 0;
-    for (size_t c = 0; c < kinds && c < SC_FORECAST_MAX_EXOG; c++) {
-        size_t on = 0;
-        for (size_t t = 0; t < n; t++)
-            on += full.x[t * full.ncols + c] != 0.0;
-        keep[c] = on > 0 && on < n;
-        nc += (size_t)keep[c];
-    }
-    if (nc) {
-        size_t k = 0;
-        for (size_t t = 0; t < rows; t++)
-            for (size_t c = 0; c < kinds && c < SC_FORECAST_MAX_EXOG; c++)
-                if (keep[c]) {
-                    double x = full.x[t * full.ncols + c];
-                    s->xbuf[k++] = c == lift_col ? log1p(x > -0.99 ? x : -0.99) : x;
-                }
-        ex->x = s->xbuf;
-        ex->ncols = nc;
-        ex->n_future = rows - n;
-    }
-    sc_exog_free(&full);
-    return SC_OK;
-}
-
-/* Bring the forecaster of (a, r) up to the hour under way and write its quantiles into
- * s->quant (K x nq).  With no whole hour yet, every quantile is the current ieq. */
+/* Bring the forecast of (a, r) up to the hour under way (the engine refits or updates)
+ * and write its quantiles into s->quant (K x nq).  With no whole hour yet, every
+ * quantile is the current ieq. */
 static sc_status sp_forecast(sculpt_state *s, const sc_policy_view *v, int a, int r,
                              sc_error *err)
 {
     const sc_scenario *sc = v->sc;
     size_t ar = sc_view_ar(v, a, r);
-    sculpt_ar *h = &s->ar[ar];
-    int64_t h_end = sc_time_floor_div(v->now, HOUR_MS);
-    int64_t h_first = sc_time_floor_div(sc->start + HOUR_MS - 1, HOUR_MS);
     /* The simulator runs a step's event before decisions at the same instant, so the
      * step containing now is visible; a live driver may lag, hence the fallback. */
     double now_ieq = sc_view_ieq(v, a, r, sc_time_floor_div(v->now - sc->start, sc->step_ms));
     int now_seen = now_ieq >= 0;
     if (!now_seen)
         now_ieq = v->ieq_now[ar] >= 0 ? v->ieq_now[ar] : 0.0;
-    sc_error ferr;
     sc_status st;
-    if (h_end <= h_first) {
+    if ((st = sp_feed(s, v, a, r, ar, err)))
+        return st;
+    sc_error ferr;
+    st = sc_wpe_forecast(s->wpe, ar, v->now, (size_t)s->K, s->mean, s->quant, NULL, &ferr);
+    if (st == SC_ERR_EMPTY) {
         for (int i = 0; i < s->K * s->nq; i++)
             s->quant[i] = now_ieq;
         return SC_OK;
     }
-    if (s->feed && (st = known_events(s, v, a, r, err)))
-        return st;
-    if (!h->fc || v->now - h->fitted_at >= s->refit_ms ||
-        (s->feed && s->known->n != h->n_known)) {
-        int64_t h0 = h_end - s->hist_cap;
-        if (h0 < h_first)
-            h0 = h_first;
-        size_t n = (size_t)(h_end - h0);
-        for (size_t i = 0; i < n; i++)
-            s->hist[i] = fc_in(s, hour_stat(s, v, a, r, h0 + (int64_t)i));
-        sc_forecast_exog ex = {0};
-        if (s->feed) {
-            /* announced rows until the next refit's horizon ends */
-            size_t nf = (size_t)((s->refit_ms + HOUR_MS - 1) / HOUR_MS) + (size_t)s->K + 2;
-            if ((st = fit_exog(s, v, a, h0, n, nf, &ex, err)))
-                return st;
-        }
-        sc_forecast_config cfg;
-        sc_forecast_config_init(&cfg);
-        cfg.period = 24;
-        cfg.seed = sc->seed;
-        snprintf(cfg.spec, sizeof cfg.spec, "%s", s->ets_spec);
-        /* Warm start of a refit of the same (app, region) from the previous ets fit:
-         * its parameters and initial states, the seasonal ones rotated by the hours
-         * the window moved (forecast.h: warm), with half R's evaluation budget: cold
-         * ANA fits on 14 days of hours stop at R's maxit (2000) without meeting
-         * reltol, and warm ones stopped at 1000 reached a lower criterion on 70 % of
-         * 350 refits measured (bench/README.md, yearlong). */
-        sc_ets_info prev;
-        if (h->fc && sc_ets_info_get(h->fc, &prev, &ferr) == SC_OK) {
-            int64_t p0 = sc_time_floor_div(h->fitted_at, HOUR_MS) - s->hist_cap;
-            cfg.warm = 1;
-            cfg.warm_maxit = 1000;
-            cfg.warm_shift = (int)((h0 - (p0 < h_first ? h_first : p0)) % 24);
-            cfg.warm_par[0] = prev.alpha;
-            cfg.warm_par[1] = prev.beta;
-            cfg.warm_par[2] = prev.gamma;
-            cfg.warm_par[3] = prev.phi;
-            cfg.warm_x0[0] = prev.l0;
-            cfg.warm_x0[1] = prev.b0;
-            for (int j = 0; j < SC_ETS_MAX_PERIOD; j++)
-                cfg.warm_x0[2 + j] = prev.s0[j];
-        }
-        sc_forecaster *fc = NULL;
-        st = sc_forecaster_fit_fallback(s->names, s->n_names, &cfg, s->hist, n,
-                                        ex.ncols ? &ex : NULL, &fc, &ferr);
-        if (st == SC_ERR_EMPTY) {
-            for (int i = 0; i < s->K * s->nq; i++)
-                s->quant[i] = now_ieq;
-            return SC_OK;
-        }
-        if (st)
-            return sc_error_set(err, st, NULL, "sculpt: forecast: %s", ferr.msg);
-        sc_forecaster_free(h->fc);
-        h->fc = fc;
-        h->fitted_at = v->now;
-        h->h_next = h_end;
-        h->n_known = s->feed ? s->known->n : 0;
-    } else {
-        for (; h->h_next < h_end; h->h_next++)
-            sc_forecaster_update(h->fc, fc_in(s, hour_stat(s, v, a, r, h->h_next)));
-    }
-    if ((st = sc_forecaster_predict(h->fc, (size_t)s->K, s->q, (size_t)s->nq, s->mean, s->quant,
-                                    &ferr)))
+    if (st)
         return sc_error_set(err, st, NULL, "sculpt: forecast: %s", ferr.msg);
-    if (s->forecast_log) /* quantiles map back exactly; the mean is not used */
-        for (int i = 0; i < s->K * s->nq; i++)
-            s->quant[i] = exp(s->quant[i]);
     /* the hour under way has been seen in part: its peak is at least what was seen */
     for (int qi = 0; qi < s->nq && now_seen && !s->hour_mean; qi++)
         if (s->quant[qi] < now_ieq)
@@ -1035,7 +945,7 @@ static sc_status reserve_decide(sculpt_state *s, const sc_policy_view *v, int a,
     sculpt_buy *bu = &s->buy[r];
     bu->count = cnt;
     memset(&bu->why, 0, sizeof bu->why);
-    const sc_forecaster *fc = s->ar[sc_view_ar(v, a, r)].fc;
+    const sc_forecaster *fc = sc_wpe_forecaster(s->wpe, sc_view_ar(v, a, r));
     snprintf(bu->why.forecast, sizeof bu->why.forecast, "%s", fc ? sc_forecaster_name(fc) : "");
     bu->why.quantile = 1.0 - e.exceed_frac; /* share of the view's hours below the level */
     bu->why.demand_ieq = level * u;
@@ -1192,8 +1102,9 @@ static sc_status sculpt_replan(sculpt_state *s, const sc_policy_view *v, sc_plan
         sc_rap_clear(&s->rap);
         sc_rap_ctx ctx = {.sc = sc, .app = (int)a, .type = app->instance_type, .now = v->now,
                           .lead_ms = s->lead_ms,
-                          .forecast = s->ar[a * sc->n_regions].fc
-                                          ? sc_forecaster_name(s->ar[a * sc->n_regions].fc)
+                          .forecast = sc_wpe_forecaster(s->wpe, a * sc->n_regions)
+                                          ? sc_forecaster_name(sc_wpe_forecaster(
+                                                s->wpe, a * sc->n_regions))
                                           : ""};
         if ((st = sc_rap_build(&s->rap, &ctx, p, s->sol[a], err)))
             return st;
