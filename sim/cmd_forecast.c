@@ -88,6 +88,7 @@
 #include "sculpt/time.h"
 #include "sculpt/tsdb.h"
 #include "sculpt/wiv.h"
+#include "sculpt/wpe.h"
 
 static void usage(FILE *fp)
 {
@@ -817,47 +818,22 @@ static sc_status fc_unknown_series(const char *input, const char *want,
                         names);
 }
 
-/* Drop the regressor columns that do not vary over the n_hist history rows (an event
- * kind that only occurs in the future, or never in this window): no model can learn
- * their effect, and a constant column is collinear with the intercept, which makes
- * the regressions of arima and harmonic singular (they would fail and fall back).
- * Compacts exog->x in place (owned by the caller, from sc_exog_from_feed). */
-static void fc_exog_drop_constant(sc_forecast_exog *exog, size_t n_hist, size_t n_future)
-{
-    size_t nc = exog->ncols, rows = n_hist + n_future, keep = 0;
-    double *x = (double *)exog->x;
-    if (!x || nc == 0)
-        return;
-    int used[SC_FORECAST_MAX_EXOG] = {0};
-    for (size_t c = 0; c < nc && c < SC_FORECAST_MAX_EXOG; c++)
-        for (size_t r = 1; r < n_hist && !used[c]; r++)
-            used[c] = x[r * nc + c] != x[c];
-    for (size_t c = 0; c < nc; c++)
-        keep += used[c] != 0;
-    if (keep == nc)
-        return;
-    for (size_t r = 0; r < rows; r++) {
-        size_t k = 0;
-        for (size_t c = 0; c < nc; c++)
-            if (used[c])
-                x[r * keep + k++] = x[r * nc + c];
-    }
-    exog->ncols = keep;
-}
-
-/* Read, resample, fit and predict one series into its WIV cell. */
+/* Read one series, then feed, fit and predict it through the Workload Prediction
+ * Engine (wpe.h) into its WIV cell.  The engine resamples to --step by the peak rule
+ * from the bin of the first sample (bins on the Unix epoch, as sc_resample), fits the
+ * whole history up to the bin of the last sample with the fallback hierarchy, and
+ * predicts the gap to the origin and the path; every event of --events is known (the
+ * feed is the announcement) and enters with its lift column. */
 static sc_status fc_one(sc_tsdb *db, const fc_args *a, const sc_event_feed *feed,
                         sc_time_ms origin, sc_wiv *w, fc_source *src, sc_error *err)
 {
     char what[512], key[256];
     fc_key_text(&src->key, key, sizeof key);
     snprintf(what, sizeof what, "%s: %s", a->input, key);
-    sc_time_ms *t = NULL, *tr = NULL;
+    sc_time_ms *t = NULL;
     double *v = NULL, *vr = NULL, *mean = NULL, *quant = NULL;
     size_t n = 0, nr = 0;
-    sc_forecaster *fc = NULL;
-    sc_forecast_exog exog = {0};
-    int have_exog = 0;
+    sc_wpe *wpe = NULL;
     sc_error ferr;
     sc_error_clear(&ferr);
     sc_time_ms from = a->history_ms ? sc_time_add(origin, -a->history_ms) : SC_TIME_MIN;
@@ -879,14 +855,22 @@ static sc_status fc_one(sc_tsdb *db, const fc_args *a, const sc_event_feed *feed
         else
             st = sc_error_set(err, SC_ERR_EMPTY, what, "series has no samples");
     }
-    if (st == SC_OK)
-        st = sc_resample(t, v, n, 0, a->step_ms, SC_RESAMPLE_MAX, &tr, &vr, &nr, err);
     if (st != SC_OK)
         goto done;
+    int64_t k_first = sc_time_floor_div(t[0], a->step_ms);
+    int64_t k_last = sc_time_floor_div(t[n - 1], a->step_ms);
+    uint64_t span = (uint64_t)k_last - (uint64_t)k_first;
+    if (span >= SC_RESAMPLE_MAX_BINS) {
+        st = sc_error_set(err, SC_ERR_RANGE, NULL, "resampling to %lld ms gives %llu bins (limit %u)",
+                          (long long)a->step_ms, (unsigned long long)span + 1,
+                          SC_RESAMPLE_MAX_BINS);
+        goto done;
+    }
+    nr = (size_t)(k_last - k_first) + 1;
     src->history = nr;
-    src->first_ms = tr[0];
-    src->last_ms = tr[nr - 1];
-    src->gap = (size_t)((origin - tr[nr - 1]) / a->step_ms - 1);
+    src->first_ms = k_first * a->step_ms;
+    src->last_ms = k_last * a->step_ms;
+    src->gap = (size_t)((origin - src->last_ms) / a->step_ms - 1);
     if (src->gap > FC_MAX_STEPS - w->steps) {
         st = sc_error_set(err, SC_ERR_RANGE, what,
                           "its history ends %zu steps before the origin; at most %u steps "
@@ -895,57 +879,75 @@ static sc_status fc_one(sc_tsdb *db, const fc_args *a, const sc_event_feed *feed
         goto done;
     }
     size_t h = src->gap + w->steps;
+    sc_wpe_config wc;
+    sc_wpe_config_init(&wc);
+    wc.step_ms = a->step_ms;
+    wc.start_ms = src->first_ms;
+    wc.history = nr;
+    wc.refit_ms = 0;
+    wc.warm = 0;
+    wc.horizon = h;
+    wc.nq = w->nq;
+    memcpy(wc.q, w->q, w->nq * sizeof *w->q);
+    const char *chain_buf[4];
+    size_t nchain;
+    const char *const *chain = fc_chain(a->model, chain_buf, &nchain);
+    for (size_t i = 0; i < nchain; i++)
+        snprintf(wc.names[i], sizeof wc.names[i], "%s", chain[i]);
+    wc.n_names = nchain;
+    wc.fc.seed = a->seed;
+    wc.feed = feed;
+    wc.announce_lead_ms = INT64_MAX;
+    wc.event_lift = 1;
+    wc.n_future = h;
+    if ((st = sc_wpe_alloc(&wc, 1, &wpe, err)) != SC_OK ||
+        (st = sc_wpe_series_set(wpe, 0, src->key.app, src->key.place, NULL, 0, err)) != SC_OK ||
+        (st = sc_wpe_observe_many(wpe, 0, t, v, n, err)) != SC_OK) {
+        snprintf(err->where, sizeof err->where, "%s", what);
+        goto done;
+    }
     int m = (int)a->period;
     if (m <= 0) {
         int maxp = 168;
         if ((size_t)maxp > nr / 3)
             maxp = (int)(nr / 3);
         m = 1;
-        if (maxp >= 2 && (st = sc_season_detect(vr, nr, maxp, &m, err)) != SC_OK)
-            goto done;
+        if (maxp >= 2) {
+            if (!(vr = malloc(nr * sizeof *vr))) {
+                st = sc_error_set(err, SC_ERR_NOMEM, what, "out of memory");
+                goto done;
+            }
+            for (size_t i = 0; i < nr; i++)
+                vr[i] = sc_wpe_step_value(wpe, 0, k_first + (int64_t)i);
+            if ((st = sc_season_detect(vr, nr, maxp, &m, err)) != SC_OK)
+                goto done;
+        }
     }
     src->period = m;
-    sc_forecast_config cfg;
-    sc_forecast_config_init(&cfg);
-    cfg.period = m;
-    cfg.seed = a->seed;
-    if (feed) {
-        if ((st = sc_exog_from_feed(feed, src->key.app, src->key.place, tr[0], a->step_ms, nr,
-                                    h, &exog, err)) != SC_OK)
-            goto done;
-        fc_exog_drop_constant(&exog, nr, h);
-        have_exog = exog.ncols > 0;
-    }
-    const char *chain_buf[4];
-    size_t nchain;
-    const char *const *chain = fc_chain(a->model, chain_buf, &nchain);
-    st = sc_forecaster_fit_fallback(chain, nchain, &cfg, vr, nr, have_exog ? &exog : NULL,
-                                    &fc, &ferr);
-    if (st != SC_OK) {
-        sc_error_set(err, st, what, "%s", ferr.msg);
+    if ((st = sc_wpe_series_period(wpe, 0, m, err)) != SC_OK)
         goto done;
-    }
-    snprintf(src->model, sizeof src->model, "%s", sc_forecaster_name(fc));
-    src->has_ens = strcmp(src->model, "ensemble") == 0 &&
-                   sc_ensemble_info_get(fc, &src->ens, NULL) == SC_OK;
     mean = malloc(h * sizeof *mean);
     quant = malloc(h * w->nq * sizeof *quant);
     if (!mean || !quant) {
         st = sc_error_set(err, SC_ERR_NOMEM, what, "allocating a %zu-step forecast", h);
         goto done;
     }
-    if ((st = sc_forecaster_predict(fc, h, w->q, w->nq, mean, quant, &ferr)) != SC_OK) {
+    sc_wpe_info info;
+    st = sc_wpe_forecast(wpe, 0, sc_time_add(src->last_ms, a->step_ms), h, mean, quant, &info,
+                         &ferr);
+    if (st != SC_OK) {
         sc_error_set(err, st, what, "%s", ferr.msg);
         goto done;
     }
+    snprintf(src->model, sizeof src->model, "%s", info.model);
+    src->has_ens = strcmp(src->model, "ensemble") == 0 &&
+                   sc_ensemble_info_get(sc_wpe_forecaster(wpe, 0), &src->ens, NULL) == SC_OK;
     st = sc_wiv_set_cell(w, src->a, src->g, a->step_ms, mean + src->gap,
                          quant + src->gap * w->nq, w->steps, NULL, err);
 done:
-    sc_forecaster_free(fc);
-    sc_exog_free(&exog);
+    sc_wpe_free(wpe);
     free(t);
     free(v);
-    free(tr);
     free(vr);
     free(mean);
     free(quant);

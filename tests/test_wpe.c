@@ -51,7 +51,7 @@ Test(wpe, peak_of_step_irregular)
     sc_wpe_config c;
     sc_wpe_config_init(&c);
     sc_wpe *w = make(&c, 1);
-    /* hour 0: 3, 7, 5 -> peak 7; hour 1: 2; hour 2: 4 (and a NaN, a negative: missing);
+    /* hour 0: 3, 7, 5 -> peak 7; hour 1: 2; hour 2: 4, NaN (missing), -1 -> peak 4;
      * hour 3: nothing; hour 4: 1 */
     const sc_time_ms t[] = {10 * MIN, 40 * MIN, 59 * MIN, H + 5 * MIN, 2 * H + 30 * MIN,
                             2 * H + 31 * MIN, 2 * H + 32 * MIN, 4 * H};
@@ -68,12 +68,12 @@ Test(wpe, peak_of_step_irregular)
     cr_expect_eq(sc_wpe_observe(w, 1, 5 * H, 1.0, &err), SC_ERR_RANGE);
     sc_wpe_free(w);
 
-    /* mean on request: hour 0 = (3 + 7 + 5) / 3 = 5 */
+    /* mean on request: hour 0 = (3 + 7 + 5) / 3 = 5, hour 2 = (4 - 1) / 2 = 1.5 */
     c.rule = SC_WPE_MEAN;
     w = make(&c, 1);
     cr_assert_eq(sc_wpe_observe_many(w, 0, t, v, 8, &err), SC_OK);
     cr_expect_eq(sc_wpe_step_value(w, 0, 0), 5.0);
-    cr_expect_eq(sc_wpe_step_value(w, 0, 2), 4.0);
+    cr_expect_eq(sc_wpe_step_value(w, 0, 2), 1.5);
     sc_wpe_free(w);
 
     /* observations covering 20 minutes: one at 0:50 enters hours 0 and 1 */

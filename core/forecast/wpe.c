@@ -47,6 +47,7 @@ typedef struct wpe_series {
     size_t n_known;           /* feed events known at the last fit */
     size_t n_hist, n_exog;    /* of the last fit */
     uint64_t fits;
+    int period;               /* seasonal period of this series; 0 = the config's */
 } wpe_series;
 
 struct sc_wpe {
@@ -108,8 +109,8 @@ sc_status sc_wpe_alloc(const sc_wpe_config *cfg, size_t n_series, sc_wpe **out,
     if (!cfg || n_series == 0)
         return sc_error_set(err, SC_ERR_INPUT, "wpe", "no configuration or no series");
     if (cfg->step_ms <= 0 || cfg->obs_span_ms < 0 || cfg->history < 1 ||
-        cfg->history > 1000000 || cfg->refit_ms < 0 || cfg->horizon < 1 ||
-        cfg->horizon > 100000 || cfg->nq > SC_WPE_MAX_QUANTILES ||
+        cfg->history > SC_WPE_MAX_STEPS || cfg->refit_ms < 0 || cfg->horizon < 1 ||
+        cfg->horizon > SC_WPE_MAX_STEPS || cfg->nq > SC_WPE_MAX_QUANTILES ||
         cfg->n_names > SC_WPE_MAX_NAMES || (cfg->rule != SC_WPE_PEAK && cfg->rule != SC_WPE_MEAN) ||
         (cfg->log && !(cfg->log_floor > 0)) || cfg->announce_lead_ms < 0)
         return sc_error_set(err, SC_ERR_INPUT, "wpe",
@@ -252,7 +253,7 @@ sc_status sc_wpe_observe(sc_wpe *wpe, size_t series, sc_time_ms t_ms, double val
                             "closed by a forecast",
                             series, (long long)t_ms);
     s->t_last = t_ms;
-    if (!(value >= 0)) /* NaN or negative: missing */
+    if (isnan(value)) /* missing */
         return SC_OK;
     if (k0 < s->k_closed)
         k0 = s->k_closed;
@@ -376,13 +377,13 @@ static sc_status fit_exog(sc_wpe *w, const wpe_series *s, int64_t k0, size_t n, 
     size_t lift_col = w->cfg.log && w->cfg.event_lift ? full.ncols - 1 : (size_t)-1;
     if (rows > w->xrows)
         rows = w->xrows;
+    /* keep the columns that vary over the history (for 0/1 indicators: 0 < rows on < n) */
     int keep[SC_FORECAST_MAX_EXOG];
     size_t nc = 0;
     for (size_t c = 0; c < kinds && c < SC_FORECAST_MAX_EXOG; c++) {
-        size_t on = 0;
-        for (size_t t = 0; t < n; t++)
-            on += full.x[t * full.ncols + c] != 0.0;
-        keep[c] = on > 0 && on < n;
+        keep[c] = 0;
+        for (size_t t = 1; t < n && !keep[c]; t++)
+            keep[c] = full.x[t * full.ncols + c] != full.x[c];
         nc += (size_t)keep[c];
     }
     if (nc) {
@@ -424,6 +425,8 @@ static sc_status refit(sc_wpe *w, wpe_series *s, sc_time_ms now, int64_t k_end,
             return st;
     }
     sc_forecast_config cfg = w->cfg.fc;
+    if (s->period > 0)
+        cfg.period = s->period;
     cfg.warm = 0;
     sc_error ferr;
     sc_ets_info prev;
@@ -556,6 +559,22 @@ sc_status sc_wpe_wiv(sc_wpe *wpe, const size_t *series, size_t n, sc_time_ms now
         if ((st = sc_wiv_set_cell(w, (size_t)a, (size_t)g, wpe->cfg.step_ms, wpe->mean,
                                   wpe->quant, h, NULL, err)) != SC_OK)
             return st;
+    }
+    return SC_OK;
+}
+
+sc_status sc_wpe_series_period(sc_wpe *wpe, size_t series, int period, sc_error *err)
+{
+    if (!wpe || series >= wpe->n_series)
+        return sc_error_set(err, SC_ERR_RANGE, "wpe", "no series %zu", series);
+    if (period < 0 || period > SC_FORECAST_MAX_PERIOD)
+        return sc_error_set(err, SC_ERR_RANGE, "wpe", "series %zu: period %d outside [0, %d]",
+                            series, period, SC_FORECAST_MAX_PERIOD);
+    wpe_series *s = &wpe->s[series];
+    if (s->period != period) {
+        s->period = period;
+        sc_forecaster_free(s->fc); /* a model of another period: refit at the next call */
+        s->fc = NULL;
     }
     return SC_OK;
 }

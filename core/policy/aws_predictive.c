@@ -266,6 +266,8 @@ static sc_status awsp_refit(awsp_state *s, const sc_policy_view *v, sc_error *er
                 double e = sc_view_ieq(v, (int)a, (int)r, h->k_fed);
                 if (h->k_fed == k_now && !(e >= 0))
                     break; /* not visible yet (a lagging live driver) */
+                if (!(e >= 0))
+                    continue; /* not observed (as sc_view_ieq_max) */
                 if ((st = sc_wpe_observe(s->wpe, ar, sc->start + h->k_fed * sc->step_ms, e,
                                          err)) != SC_OK)
                     return st;

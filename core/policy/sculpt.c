@@ -636,6 +636,8 @@ static sc_status sp_feed(sculpt_state *s, const sc_policy_view *v, int a, int r,
         double e = sc_view_ieq(v, a, r, h->k_fed);
         if (h->k_fed == k_now && !(e >= 0))
             break; /* not visible yet (a lagging live driver) */
+        if (!(e >= 0))
+            continue; /* not observed (as sc_view_ieq_max) */
         sc_status st = sc_wpe_observe(s->wpe, ar, sc->start + h->k_fed * sc->step_ms, e, err);
         if (st)
             return st;

@@ -12,7 +12,7 @@
  *                              [k step, (k+1) step) it overlaps, by the resampling rule:
  *                              PEAK (default; the largest value, capacity must hold the
  *                              busiest moment) or MEAN (the plain mean of the values).
- *                              NaN or negative values are missing (ignored).
+ *                              NaN values are missing (ignored).
  *                              Observations come in time order per series.
  *   forecast(series, now, h)   steps before floor(now / step) are closed (their values
  *                              final); the forecast starts with the step under way.  The
@@ -37,8 +37,11 @@
  * now - that apply to the series' app and to one of its geographies (or "*") enter the
  * fit as regressors, one 0/1 indicator column per event kind (sc_exog_from_feed), plus
  * the announced-lift column with `event_lift` (log1p of the lift on the log scale); a
- * column that is 0 in every history step or non-zero in every one is dropped (its
- * coefficient cannot be estimated next to the intercept).  n_future announced rows
+ * column that does not vary over the history steps is dropped (its coefficient cannot
+ * be estimated next to the intercept; for an indicator: 0 in every step or 1 in every
+ * one).  Too many kinds for one model (sc_exog_from_feed's SC_ERR_RANGE): no
+ * regressors.  announce_lead_ms = INT64_MAX makes every event of the feed known (a
+ * feed that is itself the announcement).  n_future announced rows
  * follow the history.  A newly known event forces a refit.
  *
  * Memory: sc_wpe_alloc sizes everything (rings of history + refit steps per series, the
@@ -70,6 +73,7 @@ SC_BEGIN_DECLS
 #define SC_WPE_MAX_QUANTILES 16
 #define SC_WPE_NAME_MAX 64        /* bytes of a model, app or geography name with NUL */
 #define SC_WPE_MAX_GEOS 32        /* geographies that map to one series */
+#define SC_WPE_MAX_STEPS 100000000u /* largest history or horizon, steps */
 
 /* Resampling rule of the observations inside one engine step. */
 typedef enum sc_wpe_rule {
@@ -157,6 +161,10 @@ sc_status sc_wpe_forecast(sc_wpe *wpe, size_t series, sc_time_ms now, size_t h,
  * keeps its cell.  answered[i] (may be NULL) receives the model of series i or NULL. */
 sc_status sc_wpe_wiv(sc_wpe *wpe, const size_t *series, size_t n, sc_time_ms now,
                      sc_wiv *w, const char **answered, sc_error *err);
+
+/* Seasonal period of one series (0 = the config's fc.period), e.g. detected on its
+ * history; a change drops the series' model, so the next forecast refits. */
+sc_status sc_wpe_series_period(sc_wpe *wpe, size_t series, int period, sc_error *err);
 
 /* Fits made so far for series (all series when series == SIZE_MAX). */
 uint64_t sc_wpe_fits(const sc_wpe *wpe, size_t series);
