@@ -8,7 +8,7 @@
  *
  * rolling-origin evaluation on a store (issue 3 item 7): every selected series (default
  * all) is resampled to --step with the peak rule (sc_resample, SC_RESAMPLE_MAX, bins on
- * the Unix epoch) and backtested by sc_backtest_series (core/forecast/backtest.c: N
+ * the Unix epoch) and backtested by sc_backtest_series (sim/eval/backtest.c: N
  * origins tiling the last N*H steps, the model REFITTED at each origin on the data
  * before it, the period detected per series on the data before the first origin unless
  * --period is given; --history D fits on only the last D before each origin).  Prints
@@ -43,6 +43,7 @@
 #include "sculpt/wpe.h"
 
 #include "cmd_forecast.h"
+#include "eval/eval.h"
 
 /* ---- --backtest --------------------------------------------------------------------- */
 

@@ -5,7 +5,8 @@
  *                   --period M [--level 95] [--seed S] [--json] [--save FILE]
  *
  * reads M4-layout files (a header row, then "id",v1,v2,... per series), forecasts every
- * training series with each model (core/forecast, sc_m4_eval) and prints sMAPE, MASE,
+ * training series with each model (the evaluation layer, sim/eval/eval.h: sc_m4_eval)
+ * and prints sMAPE, MASE,
  * OWA (relative to naive2 on the same data), the central interval's coverage and MSIS,
  * and the wall time of fitting and forecasting.  --json prints one JSON object with keys
  * model, smape, mase, owa, coverage95, msis, seconds, series (an array of such objects
@@ -38,6 +39,7 @@
 #include "sculpt/wpe.h"
 
 #include "cmd_forecast.h"
+#include "eval/eval.h"
 
 static void usage(FILE *fp)
 {
@@ -61,6 +63,18 @@ static void usage(FILE *fp)
             "                     msis, seconds, series)\n"
             "  --save FILE        write forecasts and bounds in M4 layout (one model only)\n"
             "  -h, --help         this help\n");
+}
+
+/* Progress of sc_m4_eval on stderr (a terminal): a counter line rewritten in place,
+ * notes on lines of their own. */
+static void eval_progress(void *ctx, const char *model, size_t done, size_t total,
+                          const char *note)
+{
+    (void)ctx;
+    if (note)
+        fprintf(stderr, "%s: %s\n", model, note);
+    else
+        fprintf(stderr, "\r%s: %zu/%zu series%s", model, done, total, done == total ? "\n" : "");
 }
 
 int sc_cmd_forecast_eval(int argc, char **argv)
@@ -186,7 +200,7 @@ int sc_cmd_forecast_eval(int argc, char **argv)
             .period = (int)period,
             .level = level,
             .seed = seed,
-            .progress = sc_cli_is_tty(),
+            .progress = sc_cli_is_tty() ? eval_progress : NULL,
             .save_path = save,
             .cfg = NULL,
         };

@@ -113,6 +113,7 @@ static void plain_usage(FILE *fp)
 
 #define FC_MAX_STEPS 1000000u /* longest forecast a series may need (gap + path), steps */
 #define FC_LIST_NAMES 8       /* series named in an "unknown series" message */
+#define FC_MAX_LEADS 16       /* --horizons leads in the table (as the backtest's horizons) */
 
 enum {
     FC_OPT_FORMAT = 256,
@@ -133,8 +134,8 @@ typedef struct fc_args {
     const char **series;           /* nseries keys APP/PLACE/METRIC (argv strings) */
     size_t nseries;
     int64_t step_ms;               /* path step and resampling step, ms */
-    int64_t lead_ms[SC_BACKTEST_MAX_HORIZONS]; /* table leads, ms */
-    char lead_label[SC_BACKTEST_MAX_HORIZONS][32];
+    int64_t lead_ms[FC_MAX_LEADS]; /* table leads, ms */
+    char lead_label[FC_MAX_LEADS][32];
     size_t nlead;
     double q[SC_WIV_MAX_QUANTILES]; /* ascending levels */
     size_t nq;
@@ -215,9 +216,9 @@ static int fc_parse_leads(fc_args *a, const char *text, sc_error *err)
                          "'%s': expected a positive duration such as 1h, 6h, 24h", tok);
             return 0;
         }
-        if (a->nlead == SC_BACKTEST_MAX_HORIZONS) {
+        if (a->nlead == FC_MAX_LEADS) {
             sc_error_set(err, SC_ERR_USAGE, "--horizons", "at most %d horizons",
-                         SC_BACKTEST_MAX_HORIZONS);
+                         FC_MAX_LEADS);
             return 0;
         }
         snprintf(a->lead_label[a->nlead], sizeof a->lead_label[0], "%s", tok);

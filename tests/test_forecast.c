@@ -16,6 +16,7 @@
 
 #include <gsl/gsl_errno.h>
 
+#include "eval/eval.h"
 #include "sculpt/forecast.h"
 
 #define M4_DIR SC_SOURCE_DIR "/tests/fixtures/forecast/m4-hourly"
