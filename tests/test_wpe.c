@@ -279,7 +279,7 @@ Test(wpe, no_wall_clock_same_bytes)
         sc_wpe_config c;
         sc_wpe_config_init(&c);
         c.fc.period = 24;
-        snprintf(c.fc.spec, sizeof c.fc.spec, "ANA");
+        snprintf(c.fc.ets.spec, sizeof c.fc.ets.spec, "ANA");
         c.nq = 2;
         c.q[0] = 0.5;
         c.q[1] = 0.95;

@@ -427,22 +427,22 @@ static sc_status refit(sc_wpe *w, wpe_series *s, sc_time_ms now, int64_t k_end,
     sc_forecast_config cfg = w->cfg.fc;
     if (s->period > 0)
         cfg.period = s->period;
-    cfg.warm = 0;
+    cfg.ets.warm = 0;
     sc_error ferr;
     sc_ets_info prev;
     if (w->cfg.warm && s->fc && sc_ets_info_get(s->fc, &prev, &ferr) == SC_OK) {
         int m = cfg.period > 0 ? cfg.period : 1;
-        cfg.warm = 1;
-        cfg.warm_maxit = w->cfg.warm_maxit;
-        cfg.warm_shift = (int)((k0 - s->k0_fit) % m);
-        cfg.warm_par[0] = prev.alpha;
-        cfg.warm_par[1] = prev.beta;
-        cfg.warm_par[2] = prev.gamma;
-        cfg.warm_par[3] = prev.phi;
-        cfg.warm_x0[0] = prev.l0;
-        cfg.warm_x0[1] = prev.b0;
+        cfg.ets.warm = 1;
+        cfg.ets.warm_maxit = w->cfg.warm_maxit;
+        cfg.ets.warm_shift = (int)((k0 - s->k0_fit) % m);
+        cfg.ets.warm_par[0] = prev.alpha;
+        cfg.ets.warm_par[1] = prev.beta;
+        cfg.ets.warm_par[2] = prev.gamma;
+        cfg.ets.warm_par[3] = prev.phi;
+        cfg.ets.warm_x0[0] = prev.l0;
+        cfg.ets.warm_x0[1] = prev.b0;
         for (int j = 0; j < SC_ETS_MAX_PERIOD; j++)
-            cfg.warm_x0[2 + j] = prev.s0[j];
+            cfg.ets.warm_x0[2 + j] = prev.s0[j];
     }
     if (!finite)
         return sc_error_set(err, SC_ERR_EMPTY, "wpe", "series %zu: no observation in the "

@@ -226,7 +226,7 @@ static sc_status awsp_init(void *state, const sc_scenario *sc, const cJSON *para
     }
     wc.fc.period = 24;
     wc.fc.seed = sc->seed;
-    snprintf(wc.fc.spec, sizeof wc.fc.spec, "%s", s->ets_spec);
+    snprintf(wc.fc.ets.spec, sizeof wc.fc.ets.spec, "%s", s->ets_spec);
     if ((st = sc_wpe_alloc(&wc, s->n_ar, &s->wpe, err)) != SC_OK) {
         snprintf(err->where, sizeof err->where, "%s", where);
         awsp_cleanup(s);

@@ -161,7 +161,7 @@ static sc_status sp_engine_alloc(sculpt_state *s, const sc_scenario *sc, const c
     wc.n_names = s->n_names;
     wc.fc.period = 24;
     wc.fc.seed = sc->seed;
-    snprintf(wc.fc.spec, sizeof wc.fc.spec, "%s", s->ets_spec);
+    snprintf(wc.fc.ets.spec, sizeof wc.fc.ets.spec, "%s", s->ets_spec);
     /* Warm start of a refit of the same (app, region) from the previous ets fit: its
      * parameters and initial states, the seasonal ones rotated by the hours the window
      * moved (forecast.h: warm), with half R's evaluation budget: cold ANA fits on 14

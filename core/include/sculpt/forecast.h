@@ -57,32 +57,38 @@ SC_BEGIN_DECLS
  * free value (requested to be added to rng.h as SC_RNG_FORECAST). */
 #define SC_FORECAST_RNG_KIND SC_RNG_FORECAST
 
-/* Options of a fit.  Initialise with sc_forecast_config_init(). */
-typedef struct sc_forecast_config {
-    int period;        /* seasonal period in samples; 1 = non-seasonal */
-    uint64_t seed;     /* seed of simulated prediction intervals */
-    char spec[8];      /* ets model "ETS" letters: "ZZZ" (auto, default), "ANN", "AAdA",
-                          "MAM", ... ; Z = choose by AICc.  Ignored by other models. */
-    double alpha;      /* fixed ets smoothing parameters; NaN = estimate (default) */
+/* Options of the ets model (ets.c); other models ignore them.  The engine (wpe.h)
+ * fills the warm-start fields at its refits. */
+typedef struct sc_ets_options {
+    char spec[8];      /* model "ETS" letters: "ZZZ" (auto, default), "ANN", "AAdA",
+                          "MAM", ... ; Z = choose by AICc */
+    double alpha;      /* fixed smoothing parameters; NaN = estimate (default) */
     double beta;
     double gamma;
     double phi;
-    int nsim;          /* sample paths for simulated intervals; 0 = default */
-    /* Warm start of ets (periodic refits): 0 = cold start, R's starting point (the
-     * default, also of a zeroed config).  1 = start Nelder-Mead from warm_par (alpha,
-     * beta, gamma, phi; a NaN or unused entry takes R's initparam value) and, when
+    /* Warm start (periodic refits): 0 = cold start, R's starting point (the default,
+     * also of a zeroed config).  1 = start Nelder-Mead from warm_par (alpha, beta,
+     * gamma, phi; a NaN or unused entry takes R's initparam value) and, when
      * warm_x0[0] (l0) is finite, from the initial states warm_x0 = (l0, b0, s_0, s_{-1},
      * ..., s_{-m+1}) of a previous fit whose history began warm_shift samples before
      * this one's (the seasonal states are rotated by warm_shift; the level is kept),
      * else from R's heuristic initial states; the simplex is 10x smaller than R's.  A
      * warm start outside the admissible region falls back to the cold start.
      * warm_maxit caps the objective evaluations of a warm start (0 = R's 2000, as
-     * cold).  Other models ignore these fields. */
+     * cold). */
     int warm;
     int warm_shift;
     int warm_maxit;
     double warm_par[4];
     double warm_x0[2 + SC_ETS_MAX_PERIOD];
+} sc_ets_options;
+
+/* Options of a fit.  Initialise with sc_forecast_config_init(). */
+typedef struct sc_forecast_config {
+    int period;        /* seasonal period in samples; 1 = non-seasonal */
+    uint64_t seed;     /* seed of simulated prediction intervals */
+    int nsim;          /* sample paths for simulated intervals; 0 = default */
+    sc_ets_options ets; /* ets only */
 } sc_forecast_config;
 
 /* Optional exogenous regressors, row-major (n + n_future) x ncols: the first n rows are
@@ -135,7 +141,8 @@ typedef struct sc_forecaster {
     void *state;                /* type->state_size bytes, owned by the instance */
 } sc_forecaster;
 
-/* Defaults: period 1, seed 1, spec "ZZZ", parameters estimated, nsim default. */
+/* Defaults: period 1, seed 1, nsim default; ets: spec "ZZZ", parameters estimated,
+ * cold start. */
 void sc_forecast_config_init(sc_forecast_config *cfg);
 
 /* Look a type up by name.  A miss gives SC_ERR_NOTFOUND listing the valid names; a
