@@ -117,6 +117,11 @@ Test(wpe, refit_cadence_counts)
     }
     cr_expect_eq(sc_wpe_fits(w, 0), 3);
     cr_expect_eq(refits, 3);
+    /* bad input is an error, never a crash: an observation in a closed step (hour 71,
+     * closed by the forecast at 72 h), a longer forecast than sized for, a bad series */
+    cr_expect_eq(sc_wpe_observe(w, 0, 71 * H + 30 * MIN, 1.0, &err), SC_ERR_INPUT);
+    cr_expect_eq(sc_wpe_forecast(w, 0, 72 * H, 25, mean, NULL, NULL, &err), SC_ERR_INPUT);
+    cr_expect_eq(sc_wpe_forecast(w, 3, 72 * H, 1, mean, NULL, NULL, &err), SC_ERR_RANGE);
     sc_wpe_free(w);
 }
 
