@@ -14,13 +14,14 @@
  *
  * The arithmetic is the one of the pipelines it replaces (core/policy/sculpt.c before
  * issue 9): the peak is `if (!(v <= m)) m = v` from NaN, the mean sum / count in
- * arrival order; the warm-start shift is (k0 - previous k0) mod period; the regressor
- * columns are kept when 0 < (non-zero history rows) < n.  Results of the policies are
- * the same to the last digit (tests/golden).
+ * arrival order; the warm-start shift is (k0 - previous k0) mod period; a regressor
+ * column is kept when it varies over the history (for the 0/1 indicators the policy
+ * uses: 0 < rows on < n, its old rule).  Results of the policies are the same to the
+ * last digit (tests/golden).
  *
- * Invariants: k_lo <= k_hi, k_hi - k_lo <= cap; fc != NULL iff fits > 0 (a failed
- * refit keeps the previous model); no allocation in observe() or in a forecast that
- * does not refit.
+ * Invariants: k_lo <= k_hi, k_hi - k_lo <= cap; fc is NULL before the first fit and
+ * after a period change, else the last successful fit (a failed refit keeps the
+ * previous model); no allocation in observe() or in a forecast that does not refit.
  */
 #include <math.h>
 #include <stdio.h>
