@@ -337,6 +337,8 @@ Test(wpe, wiv_cells)
         cr_expect_eq(wiv->mean[1 * 4 + s], 5.0);
         cr_expect_eq(wiv->quant[1 * 4 + s], 5.0);
     }
+    /* a WIV whose origin is not the step under way is refused */
+    cr_expect_eq(sc_wpe_wiv(w, series, 2, 7 * H, wiv, who, &err), SC_ERR_INPUT);
     /* a level the engine does not predict is refused */
     sc_wiv_free(wiv);
     double q2 = 0.9;

@@ -533,6 +533,12 @@ sc_status sc_wpe_wiv(sc_wpe *wpe, const size_t *series, size_t n, sc_time_ms now
         if (w->q[k] != wpe->cfg.q[k])
             return sc_error_set(err, SC_ERR_INPUT, "wpe", "wiv: quantile level %zu differs "
                                 "from the engine's", k);
+    int64_t origin = sc_time_floor_div(now, wpe->cfg.step_ms) * wpe->cfg.step_ms;
+    if (w->origin_ms != origin)
+        return sc_error_set(err, SC_ERR_INPUT, "wpe",
+                            "wiv: origin %lld ms is not the start of the step under way at "
+                            "now (%lld ms)",
+                            (long long)w->origin_ms, (long long)origin);
     size_t r = (size_t)(w->step_ms / wpe->cfg.step_ms);
     size_t h = w->steps * r;
     if (h > wpe->cfg.horizon)

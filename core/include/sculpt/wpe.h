@@ -155,10 +155,11 @@ sc_status sc_wpe_observe_many(sc_wpe *wpe, size_t series, const sc_time_ms *t_ms
 sc_status sc_wpe_forecast(sc_wpe *wpe, size_t series, sc_time_ms now, size_t h,
                           double *mean, double *quant, sc_wpe_info *info, sc_error *err);
 
-/* Forecast series[0..n-1] at now into their cells of w (matched by the series' app and
- * geo names; w->q must equal cfg's levels; w->step_ms a multiple of the engine step,
- * WIV step 0 starts at the step under way).  A series with no forecast (SC_ERR_EMPTY)
- * keeps its cell.  answered[i] (may be NULL) receives the model of series i or NULL. */
+/* Forecast series[0..n-1] at now into their cells of w, matched by the series' app and
+ * geo names.  w->q must equal cfg's levels, w->step_ms be a multiple of the engine
+ * step, and w->origin_ms the start of the step under way at now (WIV step 0).  A
+ * series with no forecast (SC_ERR_EMPTY) keeps its cell.  answered[i] (may be NULL)
+ * receives the model of series i or NULL. */
 sc_status sc_wpe_wiv(sc_wpe *wpe, const size_t *series, size_t n, sc_time_ms now,
                      sc_wiv *w, const char **answered, sc_error *err);
 
