@@ -17,11 +17,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sculpt/export.h"
 #include "sculpt/forecast.h"
 
-#ifdef __cplusplus
-extern "C" {
-#endif
+SC_BEGIN_DECLS
 
 /* Progress of a harness: a counter (done of total series for model; note NULL) or a
  * one-line note (done = total = 0).  ctx is the caller's. */
@@ -124,8 +123,6 @@ sc_status sc_backtest_series(const double *y, size_t n, const sc_backtest_opts *
 /* Row k (0 <= k < acc->nh) of the means. */
 void sc_backtest_acc_row(const sc_backtest_acc *acc, size_t k, sc_backtest_row *out);
 
-#ifdef __cplusplus
-}
-#endif
+SC_END_DECLS
 
 #endif
