@@ -1,5 +1,5 @@
 /*
- * test_backtest.c - rolling-origin backtests (core/forecast/backtest.c) and
+ * test_backtest.c - rolling-origin backtests (sim/eval/backtest.c) and
  * `sculpt forecast --backtest` (sim/cmd_forecast.c).
  *
  * Expected values are derived by hand from the definitions, never from the code:
@@ -24,6 +24,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "eval/eval.h"
 #include "sculpt/forecast.h"
 #include "sculpt/tsdb.h"
 

@@ -53,7 +53,7 @@ static sc_forecaster *fit(const char *spec, int period, const double *y, size_t 
     sc_forecast_config cfg;
     sc_forecast_config_init(&cfg);
     cfg.period = period;
-    strcpy(cfg.spec, spec);
+    strcpy(cfg.ets.spec, spec);
     sc_forecaster *fc;
     sc_error err;
     cr_assert_eq(sc_forecaster_alloc("ets", &cfg, &fc, &err), SC_OK, "%s", err.msg);
@@ -191,7 +191,7 @@ Test(ets, m4_h5_admissible_region_as_r, .init = m4_load, .fini = m4_free)
     sc_forecaster_free(fc);
 }
 
-/* ---- warm start (cfg.warm): periodic refits of the sculpt policy ------------------ */
+/* ---- warm start (cfg.ets.warm): periodic refits of the sculpt policy ------------------ */
 
 static sc_forecaster *fit_cfg(const sc_forecast_config *cfg, const double *y, size_t n)
 {
@@ -205,16 +205,16 @@ static sc_forecaster *fit_cfg(const sc_forecast_config *cfg, const double *y, si
 /* Warm configuration from a fitted instance: its parameters and initial states. */
 static void warm_from(sc_forecast_config *cfg, const sc_ets_info *in, int shift)
 {
-    cfg->warm = 1;
-    cfg->warm_shift = shift;
-    cfg->warm_par[0] = in->alpha;
-    cfg->warm_par[1] = in->beta;
-    cfg->warm_par[2] = in->gamma;
-    cfg->warm_par[3] = in->phi;
-    cfg->warm_x0[0] = in->l0;
-    cfg->warm_x0[1] = in->b0;
+    cfg->ets.warm = 1;
+    cfg->ets.warm_shift = shift;
+    cfg->ets.warm_par[0] = in->alpha;
+    cfg->ets.warm_par[1] = in->beta;
+    cfg->ets.warm_par[2] = in->gamma;
+    cfg->ets.warm_par[3] = in->phi;
+    cfg->ets.warm_x0[0] = in->l0;
+    cfg->ets.warm_x0[1] = in->b0;
     for (int j = 0; j < in->m; j++)
-        cfg->warm_x0[2 + j] = in->s0[j];
+        cfg->ets.warm_x0[2 + j] = in->s0[j];
 }
 
 Test(ets, warm_start_at_optimum_same_likelihood_fewer_evals)
@@ -225,7 +225,7 @@ Test(ets, warm_start_at_optimum_same_likelihood_fewer_evals)
      * a <- ets(AirPassengers, model = "ANN"); a$loglik   -863.893377599 */
     sc_forecast_config cfg;
     sc_forecast_config_init(&cfg);
-    strcpy(cfg.spec, "ANN");
+    strcpy(cfg.ets.spec, "ANN");
     sc_forecaster *cold = fit_cfg(&cfg, air, 144);
     sc_ets_info ci, wi;
     sc_error err;
@@ -254,7 +254,7 @@ Test(ets, warm_start_ana_at_optimum_not_worse, .init = m4_load, .fini = m4_free)
     sc_forecast_config cfg;
     sc_forecast_config_init(&cfg);
     cfg.period = 24;
-    strcpy(cfg.spec, "ANA");
+    strcpy(cfg.ets.spec, "ANA");
     sc_forecaster *cold = fit_cfg(&cfg, m4.y[0], 336);
     sc_ets_info ci, wi;
     sc_error err;
@@ -282,14 +282,14 @@ Test(ets, warm_start_from_poor_start_reaches_cold_likelihood, .init = m4_load,
     sc_forecast_config cfg;
     sc_forecast_config_init(&cfg);
     cfg.period = 24;
-    strcpy(cfg.spec, "ANA");
+    strcpy(cfg.ets.spec, "ANA");
     sc_forecaster *prev = fit_cfg(&cfg, m4.y[0] + 24, 336);
     sc_ets_info pi, wi;
     sc_error err;
     cr_assert_eq(sc_ets_info_get(prev, &pi, &err), SC_OK);
     warm_from(&cfg, &pi, -24);
-    cfg.warm_par[0] = 0.5;
-    cfg.warm_par[2] = 0.3;
+    cfg.ets.warm_par[0] = 0.5;
+    cfg.ets.warm_par[2] = 0.3;
     sc_forecaster *warm = fit_cfg(&cfg, m4.y[0], 336);
     cr_assert_eq(sc_ets_info_get(warm, &wi, &err), SC_OK);
     cr_assert_eq(wi.warm, 1);
@@ -306,12 +306,12 @@ Test(ets, warm_start_inadmissible_falls_back_to_cold)
     sc_forecast_config cfg;
     sc_forecast_config_init(&cfg);
     cfg.period = 12;
-    strcpy(cfg.spec, "ANA");
+    strcpy(cfg.ets.spec, "ANA");
     sc_forecaster *cold = fit_cfg(&cfg, air, 144);
-    cfg.warm = 1;
-    cfg.warm_par[0] = 0.9;
-    cfg.warm_par[2] = 0.5;
-    cfg.warm_x0[0] = NAN;
+    cfg.ets.warm = 1;
+    cfg.ets.warm_par[0] = 0.9;
+    cfg.ets.warm_par[2] = 0.5;
+    cfg.ets.warm_x0[0] = NAN;
     sc_forecaster *warm = fit_cfg(&cfg, air, 144);
     sc_ets_info ci, wi;
     sc_error err;

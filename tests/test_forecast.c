@@ -16,6 +16,7 @@
 
 #include <gsl/gsl_errno.h>
 
+#include "eval/eval.h"
 #include "sculpt/forecast.h"
 
 #define M4_DIR SC_SOURCE_DIR "/tests/fixtures/forecast/m4-hourly"
@@ -242,8 +243,8 @@ Test(forecast, ets_ses_fixed_alpha_mle)
     double y[] = {10, 12, 11, 13, 12, 14, 13, 15}, q[] = {0.975}, mean[3], qu[3];
     sc_forecast_config cfg;
     sc_forecast_config_init(&cfg);
-    memcpy(cfg.spec, "ANN", 4);
-    cfg.alpha = 0.5;
+    memcpy(cfg.ets.spec, "ANN", 4);
+    cfg.ets.alpha = 0.5;
     sc_forecaster *fc;
     sc_error err;
     cr_assert_eq(sc_forecaster_alloc("ets", &cfg, &fc, &err), SC_OK);
@@ -292,7 +293,7 @@ Test(forecast, ets_simulated_intervals_deterministic)
     sc_forecast_config cfg;
     sc_forecast_config_init(&cfg);
     cfg.period = 24;
-    memcpy(cfg.spec, "MNM", 4);
+    memcpy(cfg.ets.spec, "MNM", 4);
     sc_forecaster *fc;
     sc_error err;
     cr_assert_eq(sc_forecaster_alloc("ets", &cfg, &fc, &err), SC_OK);

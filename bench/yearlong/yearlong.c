@@ -10,10 +10,11 @@
  *
  * Prints the CPU time of the whole program split into: trace generation + layout,
  * simulation (everything in the run that is not one of the phases below: the event
- * loop, the mock cloud, the accounting, the policy's own bookkeeping such as reading
- * the hourly history and filling the problems, and the guard), forecasting (fits,
- * updates, predicts), optimisation (sc_optimizer_solve) and plan building (sc_rap_build,
- * sc_rap_to_plan); plus peak resident memory.  Target (issue 4): 100 x 5 x 1 year under
+ * loop, the mock cloud, the accounting, the policy's own bookkeeping such as feeding
+ * the prediction engine (wpe.h) and filling the problems, and the guard), forecasting
+ * (fits through the engine's fallback hierarchy, updates, predicts), optimisation
+ * (sc_optimizer_solve) and plan building (sc_rap_build, sc_rap_to_plan); plus peak
+ * resident memory.  Target (issue 4): 100 x 5 x 1 year under
  * 10 minutes on one core (stretch: 2 minutes).  Run it pinned (taskset -c 0).
  *
  * How the split is measured, without touching the library or the results: the phases

@@ -11,7 +11,8 @@
  * theta (when built); arima and harmonic are not default members (see candidates()).  `lstm` is not a default member: it is a global
  * model trained across series, not per series; a caller that trained one adds its
  * instances with sc_ensemble_add_member() (fitted on y[0..n0) for the backtest, see
- * below; m4eval's "ensemble+lstm").  At most SC_ENSEMBLE_MAX_MEMBERS.
+ * below; the evaluation layer's "ensemble+lstm", sim/eval/m4eval.c).  At most
+ * SC_ENSEMBLE_MAX_MEMBERS.
  *
  * Backtests (training data only).  With backtest horizon H = ENS_BT_H (48) and K
  * origins ENS_ORIGIN_STEP (24) steps apart, each member is fitted once on

@@ -594,7 +594,7 @@ typedef struct fit_result {
     int evals, warm;                   /* Nelder-Mead evaluations, warm-started */
 } fit_result;
 
-/* Warm start (cfg->warm): overwrite the cold starting vector x with cfg's warm
+/* Warm start (cfg->ets.warm): overwrite the cold starting vector x with cfg's warm
  * parameters and (when given) the previous fit's initial states, the seasonal ring
  * rotated by warm_shift (the new history starts warm_shift samples later, so its
  * position q had the previous fit's position q + warm_shift).  The level is kept: over
@@ -605,23 +605,23 @@ static int warm_start(fit_ctx *c, const sc_forecast_config *cfg, double *x)
     double w[4 + 2 + SC_ETS_MAX_PERIOD];
     memcpy(w, x, c->np * sizeof *w);
     for (int i = 0; i < 4; i++)
-        if (c->idx[i] >= 0 && isfinite(cfg->warm_par[i]))
-            w[c->idx[i]] = cfg->warm_par[i];
-    if (isfinite(cfg->warm_x0[0])) {
-        w[c->i_l] = cfg->warm_x0[0];
-        if (c->i_b >= 0 && isfinite(cfg->warm_x0[1]))
-            w[c->i_b] = cfg->warm_x0[1];
+        if (c->idx[i] >= 0 && isfinite(cfg->ets.warm_par[i]))
+            w[c->idx[i]] = cfg->ets.warm_par[i];
+    if (isfinite(cfg->ets.warm_x0[0])) {
+        w[c->i_l] = cfg->ets.warm_x0[0];
+        if (c->i_b >= 0 && isfinite(cfg->ets.warm_x0[1]))
+            w[c->i_b] = cfg->ets.warm_x0[1];
         if (c->i_s >= 0) {
             int m = c->m;
             /* old ring: ring[m-1-j] = s_{-j} = warm_x0[2 + j] */
             double ring[SC_ETS_MAX_PERIOD];
             int okr = 1;
             for (int j = 0; j < m; j++) {
-                ring[m - 1 - j] = cfg->warm_x0[2 + j];
-                okr = okr && isfinite(cfg->warm_x0[2 + j]);
+                ring[m - 1 - j] = cfg->ets.warm_x0[2 + j];
+                okr = okr && isfinite(cfg->ets.warm_x0[2 + j]);
             }
             if (okr) {
-                int sh = cfg->warm_shift % m;
+                int sh = cfg->ets.warm_shift % m;
                 if (sh < 0)
                     sh += m;
                 /* new ring[q] = old ring[(q + sh) % m]; vector j holds ring[m-1-j] */
@@ -648,10 +648,10 @@ static sc_status fit_model(sc_ets_model md, int m, const double *y, size_t n,
     c.m = md.season == 'N' ? 1 : m;
     c.y = y;
     c.n = n;
-    c.fixed[0] = cfg->alpha;
-    c.fixed[1] = cfg->beta;
-    c.fixed[2] = cfg->gamma;
-    c.fixed[3] = cfg->phi;
+    c.fixed[0] = cfg->ets.alpha;
+    c.fixed[1] = cfg->ets.beta;
+    c.fixed[2] = cfg->ets.gamma;
+    c.fixed[3] = cfg->ets.phi;
     /* initial states (R's initstate) */
     double seas_fig[SC_ETS_MAX_PERIOD];
     double *ysa = malloc(n * sizeof *ysa);
@@ -693,15 +693,15 @@ static sc_status fit_model(sc_ets_model md, int m, const double *y, size_t n,
     double lo[4], up[4];
     memcpy(lo, lower_b, sizeof lo);
     memcpy(up, upper_b, sizeof up);
-    if (!isnan(cfg->alpha)) {
-        up[1] = fmin(cfg->alpha, up[1]);
-        up[2] = fmin(1.0 - cfg->alpha, up[2]);
+    if (!isnan(cfg->ets.alpha)) {
+        up[1] = fmin(cfg->ets.alpha, up[1]);
+        up[2] = fmin(1.0 - cfg->ets.alpha, up[2]);
     }
-    if (!isnan(cfg->beta))
-        lo[0] = fmax(cfg->beta, lo[0]);
-    if (!isnan(cfg->gamma))
-        up[0] = fmin(1.0 - cfg->gamma, up[0]);
-    double a0 = isnan(cfg->alpha) ? lo[0] + 0.2 * (up[0] - lo[0]) / (double)mm : cfg->alpha;
+    if (!isnan(cfg->ets.beta))
+        lo[0] = fmax(cfg->ets.beta, lo[0]);
+    if (!isnan(cfg->ets.gamma))
+        up[0] = fmin(1.0 - cfg->ets.gamma, up[0]);
+    double a0 = isnan(cfg->ets.alpha) ? lo[0] + 0.2 * (up[0] - lo[0]) / (double)mm : cfg->ets.alpha;
     if (a0 > 1.0 || a0 < 0.0)
         a0 = lo[0] + 2e-3;
     double ub = fmin(up[1], a0), ug = fmin(up[2], 1.0 - a0);
@@ -761,11 +761,11 @@ static sc_status fit_model(sc_ets_model md, int m, const double *y, size_t n,
                 x[c.i_s + j] /= sum2;
     }
     c.np = (size_t)np;
-    res->warm = cfg->warm && warm_start(&c, cfg, x);
+    res->warm = cfg->ets.warm && warm_start(&c, cfg, x);
     double step_frac = res->warm ? ETS_WARM_STEP : 0.1;
     /* One Nelder-Mead over parameters and initial states together, R's nmmin with R's
      * settings (see r_nmmin and the README for why not GSL's nmsimplex2). */
-    int maxit = res->warm && cfg->warm_maxit > 0 ? cfg->warm_maxit : ETS_MAXIT;
+    int maxit = res->warm && cfg->ets.warm_maxit > 0 ? cfg->ets.warm_maxit : ETS_MAXIT;
     res->evals = r_nmmin(&c, x, (size_t)np, maxit, step_frac);
     double par[4], l, b;
     if (unpack(&c, x, par, &l, &b, res->seas0)) {
@@ -825,7 +825,7 @@ static size_t ets_min_history(const sc_forecast_config *cfg)
 {
     char e, t, s;
     int d;
-    if (!parse_spec(cfg->spec, &e, &t, &d, &s))
+    if (!parse_spec(cfg->ets.spec, &e, &t, &d, &s))
         return 1;   /* fit reports the bad spec */
     if (ets_season_usable(cfg) && s != 'N')
         return 3 * (size_t)cfg->period;
@@ -838,11 +838,11 @@ static sc_status ets_fit(void *state, const sc_forecast_config *cfg, const doubl
     ets_state *S = state;
     char se, st_, ss;
     int sd;
-    if (!parse_spec(cfg->spec, &se, &st_, &sd, &ss))
+    if (!parse_spec(cfg->ets.spec, &se, &st_, &sd, &ss))
         return sc_error_set(err, SC_ERR_INPUT, "ets",
                             "model spec '%s': expected error A|M|Z, trend N|A|Ad|Z, "
                             "season N|A|M|Z (e.g. ZZZ, AAdA, MNM)",
-                            cfg->spec);
+                            cfg->ets.spec);
     int m = ets_season_usable(cfg) && n >= 3 * (size_t)cfg->period ? cfg->period : 1;
     S->seed = cfg->seed;
     S->nsim = cfg->nsim > 0 ? cfg->nsim : SC_FORECAST_DEFAULT_NSIM;
@@ -901,7 +901,7 @@ static sc_status ets_fit(void *state, const sc_forecast_config *cfg, const doubl
         return sc_error_set(err, SC_ERR_RANGE, "ets",
                             "no admissible ETS model for spec %s with %zu observations "
                             "(period %d)",
-                            cfg->spec, n, cfg->period);
+                            cfg->ets.spec, n, cfg->period);
     /* Final states: run the best model over the data. */
     S->model = best_md;
     S->m = best_md.season == 'N' ? 1 : m;

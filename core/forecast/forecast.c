@@ -54,8 +54,8 @@ void sc_forecast_config_init(sc_forecast_config *cfg)
     memset(cfg, 0, sizeof *cfg);
     cfg->period = 1;
     cfg->seed = 1;
-    memcpy(cfg->spec, "ZZZ", 4);
-    cfg->alpha = cfg->beta = cfg->gamma = cfg->phi = NAN;
+    memcpy(cfg->ets.spec, "ZZZ", 4);
+    cfg->ets.alpha = cfg->ets.beta = cfg->ets.gamma = cfg->ets.phi = NAN;
     cfg->nsim = 0;
 }
 
@@ -109,7 +109,7 @@ sc_status sc_forecaster_alloc(const char *name, const sc_forecast_config *cfg,
         fc->cfg = *cfg;
     else
         sc_forecast_config_init(&fc->cfg);
-    fc->cfg.spec[sizeof fc->cfg.spec - 1] = '\0';
+    fc->cfg.ets.spec[sizeof fc->cfg.ets.spec - 1] = '\0';
     if (fc->cfg.nsim <= 0)
         fc->cfg.nsim = SC_FORECAST_DEFAULT_NSIM;
     fc->last_obs = 0.0;

@@ -63,6 +63,7 @@
 
 #include "sculpt/forecast.h"
 #include "sculpt/policy.h"
+#include "sculpt/wpe.h"
 
 #define HOUR_MS INT64_C(3600000)
 
@@ -78,6 +79,7 @@ typedef struct awsp_ar {
     int down_count;       /* consecutive datapoints below target, removable */
     int has_fc;
     int64_t fc_hour0;     /* absolute UTC hour index of fcap[0] */
+    int64_t k_fed;        /* next scenario step to feed the engine */
     int rec_head, rec_len;/* ring of recent launches */
 } awsp_ar;
 
@@ -94,7 +96,7 @@ typedef struct awsp_state {
     int *fcap;                 /* [n_ar * horizon_h] */
     launch_rec *recs;          /* [n_ar * rec_cap] */
     int rec_cap;
-    double *hist;              /* scratch [history hours] */
+    sc_wpe *wpe;               /* prediction engine, one series per (app, region) */
     double *mean;              /* scratch [horizon_h] */
     int64_t hist_cap;
     sc_time_ms last_fit;       /* SC_TIME_MIN = never */
@@ -108,12 +110,13 @@ static void awsp_cleanup(void *state)
     free(s->ar);
     free(s->fcap);
     free(s->recs);
-    free(s->hist);
+    sc_wpe_free(s->wpe);
     free(s->mean);
     s->ar = NULL;
     s->fcap = NULL;
     s->recs = NULL;
-    s->hist = s->mean = NULL;
+    s->wpe = NULL;
+    s->mean = NULL;
 }
 
 static sc_status awsp_init(void *state, const sc_scenario *sc, const cJSON *params,
@@ -198,11 +201,37 @@ static sc_status awsp_init(void *state, const sc_scenario *sc, const cJSON *para
     s->ar = calloc(s->n_ar + 1, sizeof *s->ar);
     s->fcap = calloc(s->n_ar * (size_t)s->horizon_h + 1, sizeof *s->fcap);
     s->recs = calloc(s->n_ar * (size_t)s->rec_cap + 1, sizeof *s->recs);
-    s->hist = calloc((size_t)s->hist_cap + 1, sizeof *s->hist);
     s->mean = calloc((size_t)s->horizon_h + 1, sizeof *s->mean);
-    if (!s->ar || !s->fcap || !s->recs || !s->hist || !s->mean) {
+    if (!s->ar || !s->fcap || !s->recs || !s->mean) {
         awsp_cleanup(s);
         return sc_error_set(err, SC_ERR_NOMEM, where, "out of memory");
+    }
+    /* The prediction engine (wpe.h): hourly peaks of the scenario steps from the first
+     * whole hour, a cold fit at every refresh (refit 0, no warm start), mean only,
+     * through the hierarchy forecaster -> snaive -> naive. */
+    sc_wpe_config wc;
+    sc_wpe_config_init(&wc);
+    wc.step_ms = HOUR_MS;
+    wc.obs_span_ms = sc->step_ms;
+    wc.start_ms = sc->start;
+    wc.history = s->hist_cap > 0 ? (size_t)s->hist_cap : 1;
+    wc.refit_ms = 0;
+    wc.warm = 0;
+    wc.horizon = (size_t)s->horizon_h;
+    snprintf(wc.names[0], sizeof wc.names[0], "%s", s->forecaster);
+    wc.n_names = 1;
+    if (strcmp(s->forecaster, "naive") != 0) {
+        if (strcmp(s->forecaster, "snaive") != 0)
+            snprintf(wc.names[wc.n_names++], sizeof wc.names[0], "snaive");
+        snprintf(wc.names[wc.n_names++], sizeof wc.names[0], "naive");
+    }
+    wc.fc.period = 24;
+    wc.fc.seed = sc->seed;
+    snprintf(wc.fc.ets.spec, sizeof wc.fc.ets.spec, "%s", s->ets_spec);
+    if ((st = sc_wpe_alloc(&wc, s->n_ar, &s->wpe, err)) != SC_OK) {
+        snprintf(err->where, sizeof err->where, "%s", where);
+        awsp_cleanup(s);
+        return st;
     }
     return SC_OK;
 }
@@ -212,13 +241,9 @@ static int64_t awsp_cadence(const void *state)
     return ((const awsp_state *)state)->cadence_ms;
 }
 
-/* Max of the view's ieq over the steps overlapping UTC hour h; NaN if none observed. */
-static double hour_max(const sc_policy_view *v, int a, int r, int64_t h)
-{
-    return sc_view_ieq_max(v, a, r, h * HOUR_MS, (h + 1) * HOUR_MS);
-}
-
-/* Refit the forecasts of every deployed (app, region) at now. */
+/* Refit the forecasts of every deployed (app, region) at now.  Every (app, region)
+ * feeds the engine the steps that became visible since the last refresh (one may be
+ * deployed later with its history). */
 static sc_status awsp_refit(awsp_state *s, const sc_policy_view *v, sc_error *err)
 {
     const sc_scenario *sc = v->sc;
@@ -230,40 +255,34 @@ static sc_status awsp_refit(awsp_state *s, const sc_policy_view *v, sc_error *er
     size_t n = h_end > h0 ? (size_t)(h_end - h0) : 0;
     if ((int64_t)n * HOUR_MS < s->min_history_ms)
         return SC_OK;
-    const char *names[3] = {s->forecaster, "snaive", "naive"};
-    size_t n_names = strcmp(s->forecaster, "naive") == 0 ? 1 : 3;
-    if (strcmp(s->forecaster, "snaive") == 0) {
-        names[1] = "naive";
-        n_names = 2;
-    }
-    sc_forecast_config cfg;
-    sc_forecast_config_init(&cfg);
-    cfg.period = 24;
-    cfg.seed = sc->seed;
-    snprintf(cfg.spec, sizeof cfg.spec, "%s", s->ets_spec);
+    int64_t k_now = sc_time_floor_div(v->now - sc->start, sc->step_ms);
     for (size_t a = 0; a < sc->n_apps; a++) {
         const sc_app *app = &sc->apps[a];
         double target = s->target_override > 0 ? s->target_override : app->target_util;
         for (size_t r = 0; r < sc->n_regions; r++) {
             size_t ar = a * sc->n_regions + r;
             awsp_ar *h = &s->ar[ar];
+            sc_status st;
+            for (; h->k_fed <= k_now; h->k_fed++) {
+                double e = sc_view_ieq(v, (int)a, (int)r, h->k_fed);
+                if (h->k_fed == k_now && !(e >= 0))
+                    break; /* not visible yet (a lagging live driver) */
+                if (!(e >= 0))
+                    continue; /* not observed (as sc_view_ieq_max) */
+                if ((st = sc_wpe_observe(s->wpe, ar, sc->start + h->k_fed * sc->step_ms, e,
+                                         err)) != SC_OK)
+                    return st;
+            }
             if (!h->deployed)
                 continue;
-            for (size_t i = 0; i < n; i++)
-                s->hist[i] = hour_max(v, (int)a, (int)r, h0 + (int64_t)i);
-            sc_forecaster *fc = NULL;
             sc_error ferr;
-            sc_status st = sc_forecaster_fit_fallback(names, n_names, &cfg, s->hist, n, NULL,
-                                                      &fc, &ferr);
+            /* steps 1..horizon after the last whole hour: the hour under way first */
+            st = sc_wpe_forecast(s->wpe, ar, v->now, (size_t)s->horizon_h, s->mean, NULL, NULL,
+                                 &ferr);
             if (st == SC_ERR_EMPTY) {
                 h->has_fc = 0;
                 continue;
             }
-            if (st != SC_OK)
-                return sc_error_set(err, st, NULL, "aws-predictive: forecast: %s", ferr.msg);
-            /* steps 1..horizon after the last whole hour: the hour under way first */
-            st = sc_forecaster_predict(fc, (size_t)s->horizon_h, NULL, 0, s->mean, NULL, &ferr);
-            sc_forecaster_free(fc);
             if (st != SC_OK)
                 return sc_error_set(err, st, NULL, "aws-predictive: forecast: %s", ferr.msg);
             s->n_fits++;

@@ -1,6 +1,8 @@
 /*
  * forecast.h - the Workload Prediction Engine's forecaster plug-ins, their registry,
- * the "never empty" fallback hierarchy, and M4-style evaluation.
+ * the "never empty" fallback hierarchy, and the accuracy measures (the evaluation
+ * harnesses that fit and time models, M4 and rolling-origin backtests, are the
+ * evaluation layer's: sim/eval/eval.h; the engine itself: wpe.h).
  *
  * A forecaster is a plug-in (STYLE.md rule 10): a const sc_forecaster_type (name,
  * version, state size, methods) and an sc_forecaster instance that points at its type
@@ -55,32 +57,38 @@ SC_BEGIN_DECLS
  * free value (requested to be added to rng.h as SC_RNG_FORECAST). */
 #define SC_FORECAST_RNG_KIND SC_RNG_FORECAST
 
-/* Options of a fit.  Initialise with sc_forecast_config_init(). */
-typedef struct sc_forecast_config {
-    int period;        /* seasonal period in samples; 1 = non-seasonal */
-    uint64_t seed;     /* seed of simulated prediction intervals */
-    char spec[8];      /* ets model "ETS" letters: "ZZZ" (auto, default), "ANN", "AAdA",
-                          "MAM", ... ; Z = choose by AICc.  Ignored by other models. */
-    double alpha;      /* fixed ets smoothing parameters; NaN = estimate (default) */
+/* Options of the ets model (ets.c); other models ignore them.  The engine (wpe.h)
+ * fills the warm-start fields at its refits. */
+typedef struct sc_ets_options {
+    char spec[8];      /* model "ETS" letters: "ZZZ" (auto, default), "ANN", "AAdA",
+                          "MAM", ... ; Z = choose by AICc */
+    double alpha;      /* fixed smoothing parameters; NaN = estimate (default) */
     double beta;
     double gamma;
     double phi;
-    int nsim;          /* sample paths for simulated intervals; 0 = default */
-    /* Warm start of ets (periodic refits): 0 = cold start, R's starting point (the
-     * default, also of a zeroed config).  1 = start Nelder-Mead from warm_par (alpha,
-     * beta, gamma, phi; a NaN or unused entry takes R's initparam value) and, when
+    /* Warm start (periodic refits): 0 = cold start, R's starting point (the default,
+     * also of a zeroed config).  1 = start Nelder-Mead from warm_par (alpha, beta,
+     * gamma, phi; a NaN or unused entry takes R's initparam value) and, when
      * warm_x0[0] (l0) is finite, from the initial states warm_x0 = (l0, b0, s_0, s_{-1},
      * ..., s_{-m+1}) of a previous fit whose history began warm_shift samples before
      * this one's (the seasonal states are rotated by warm_shift; the level is kept),
      * else from R's heuristic initial states; the simplex is 10x smaller than R's.  A
      * warm start outside the admissible region falls back to the cold start.
      * warm_maxit caps the objective evaluations of a warm start (0 = R's 2000, as
-     * cold).  Other models ignore these fields. */
+     * cold). */
     int warm;
     int warm_shift;
     int warm_maxit;
     double warm_par[4];
     double warm_x0[2 + SC_ETS_MAX_PERIOD];
+} sc_ets_options;
+
+/* Options of a fit.  Initialise with sc_forecast_config_init(). */
+typedef struct sc_forecast_config {
+    int period;        /* seasonal period in samples; 1 = non-seasonal */
+    uint64_t seed;     /* seed of simulated prediction intervals */
+    int nsim;          /* sample paths for simulated intervals; 0 = default */
+    sc_ets_options ets; /* ets only */
 } sc_forecast_config;
 
 /* Optional exogenous regressors, row-major (n + n_future) x ncols: the first n rows are
@@ -133,7 +141,8 @@ typedef struct sc_forecaster {
     void *state;                /* type->state_size bytes, owned by the instance */
 } sc_forecaster;
 
-/* Defaults: period 1, seed 1, spec "ZZZ", parameters estimated, nsim default. */
+/* Defaults: period 1, seed 1, nsim default; ets: spec "ZZZ", parameters estimated,
+ * cold start. */
 void sc_forecast_config_init(sc_forecast_config *cfg);
 
 /* Look a type up by name.  A miss gives SC_ERR_NOTFOUND listing the valid names; a
@@ -263,7 +272,7 @@ typedef struct sc_arima_info {
 /* Fails with SC_ERR_INPUT when fc is not a fitted arima or harmonic instance. */
 sc_status sc_arima_info_get(const sc_forecaster *fc, sc_arima_info *out, sc_error *err);
 
-/* ---- M4 evaluation (m4eval.c) ---------------------------------------------------- */
+/* ---- M4-layout sets (m4set.c) and accuracy measures (accuracy.c) ---------------------------------------------------- */
 
 /* A set of series in M4 layout: a header row, then one row per series, "id" then its
  * values (trailing empty fields are absent values; "NA" or an inner empty field is a
@@ -300,34 +309,14 @@ void sc_m4_score_series(const double *train, size_t n_train, int m, const double
                         const double *f, const double *lo, const double *hi, size_t h,
                         double level, sc_m4_score *out);
 
-/* Options and results of a whole-set evaluation. */
-typedef struct sc_m4_eval_opts {
-    const char *model;       /* model name, or "auto" for the fallback hierarchy */
-    size_t horizon;          /* H */
-    int period;              /* scoring period m (MASE scale, snaive, naive2) */
-    double level;            /* central interval level in percent, default 95 */
-    uint64_t seed;
-    int progress;            /* print progress to stderr */
-    const char *save_path;   /* write forecasts + bounds here (atomically), or NULL */
-    const sc_forecast_config *cfg;  /* NULL = defaults with the period above */
-} sc_m4_eval_opts;
-
-typedef struct sc_m4_eval_result {
-    double smape, mase, owa;        /* set means; owa relative to naive2 on this data */
-    double coverage;                /* fraction of all test points inside the interval */
-    double msis;                    /* set mean */
-    double seconds;                 /* wall time of fitting and forecasting the model */
-    size_t series;                  /* series scored */
-    size_t series_unscaled;         /* series left out of MASE/MSIS (zero scale) */
-    double naive2_smape, naive2_mase;
-    size_t fallbacks;               /* series answered by a fallback model */
-} sc_m4_eval_result;
-
-/* Forecast every training series with opts->model, write the forecasts when asked, then
- * score them against test (read only after all forecasts are made).  Series are matched
- * by position and their ids must agree; test rows need at least H values. */
-sc_status sc_m4_eval(const sc_m4_set *train, const sc_m4_set *test,
-                     const sc_m4_eval_opts *opts, sc_m4_eval_result *out, sc_error *err);
+/* One sMAPE term 200|y-f|/(|y|+|f|) (0 when both are 0). */
+double sc_accuracy_smape(double y, double f);
+/* Pinball loss of the level-q quantile Q at the actual y: q(y-Q) if y >= Q, else
+ * (1-q)(Q-y). */
+double sc_accuracy_pinball(double y, double Q, double q);
+/* OWA = (smape/smape_ref + mase/mase_ref) / 2 against a reference (M4: naive2); NaN
+ * when a reference figure is not positive. */
+double sc_accuracy_owa(double smape, double mase, double smape_ref, double mase_ref);
 
 /* ---- event feeds as regressors (exog.c) ------------------------------------------- */
 
@@ -357,70 +346,6 @@ sc_status sc_exog_feed_kinds(const sc_event_feed *feed, const char *app, const c
 /* Free what sc_exog_from_feed allocated and zero *exog; NULL is a no-op. */
 void sc_exog_free(sc_forecast_exog *exog);
 
-
-/* ---- rolling-origin backtests (backtest.c) ---------------------------------------- */
-
-#define SC_BACKTEST_MAX_HORIZONS 16
-#define SC_BACKTEST_MAX_QUANTILES 16
-
-/* Options of a rolling-origin backtest of one model on regularly sampled series. */
-typedef struct sc_backtest_opts {
-    const char *model;           /* registry name */
-    size_t origins;              /* N >= 1 origins per series */
-    const size_t *horizons;      /* horizons in steps (each >= 1), nh of them */
-    size_t nh;                   /* 1..SC_BACKTEST_MAX_HORIZONS */
-    const double *q;             /* quantile levels in (0, 1), nq of them */
-    size_t nq;                   /* 0..SC_BACKTEST_MAX_QUANTILES */
-    int period;                  /* seasonal period (model and MASE scale); 0 = detect */
-    int max_period;              /* detection bound when period == 0 (0 = 168) */
-    uint64_t seed;               /* seed of simulated intervals */
-    size_t max_history;          /* fit (and scale, detect) on at most the last this many
-                                    steps before each origin; 0 = all the history */
-} sc_backtest_opts;
-
-/* Sums over (series, origin) pairs, per horizon k and quantile j. */
-typedef struct sc_backtest_acc {
-    size_t nh, nq;
-    size_t horizons[SC_BACKTEST_MAX_HORIZONS];
-    double q[SC_BACKTEST_MAX_QUANTILES];
-    double smape_sum[SC_BACKTEST_MAX_HORIZONS];
-    size_t points[SC_BACKTEST_MAX_HORIZONS];        /* pairs with a present actual */
-    double mase_sum[SC_BACKTEST_MAX_HORIZONS];
-    size_t points_scaled[SC_BACKTEST_MAX_HORIZONS]; /* ... and a non-zero MASE scale */
-    double pinball_sum[SC_BACKTEST_MAX_HORIZONS][SC_BACKTEST_MAX_QUANTILES];
-    double below_sum[SC_BACKTEST_MAX_HORIZONS][SC_BACKTEST_MAX_QUANTILES];
-    size_t series;               /* series backtested */
-    size_t fits;                 /* model fits made */
-} sc_backtest_acc;
-
-/* Means of one horizon (NaN when nothing was scored). */
-typedef struct sc_backtest_row {
-    size_t horizon;              /* steps */
-    double smape;                /* percent, mean of 200|y-f|/(|y|+|f|) at the step */
-    double mase;                 /* mean |y-f| / scale */
-    double pinball[SC_BACKTEST_MAX_QUANTILES];  /* mean pinball loss / scale */
-    double coverage[SC_BACKTEST_MAX_QUANTILES]; /* fraction of actuals <= q-quantile */
-    size_t points;
-} sc_backtest_row;
-
-/* Zero acc and copy the horizons and quantiles of opts (checked: SC_ERR_INPUT). */
-sc_status sc_backtest_acc_init(sc_backtest_acc *acc, const sc_backtest_opts *opts,
-                               sc_error *err);
-/* Backtest one series y[0..n-1] (one sample per step, NaN = missing) and add its scores
- * to acc.  Origins: H = the longest horizon, the last origin is n - H, the others lie
- * `stride` steps apart before it, stride = H (forecast windows tile the last N*H
- * steps) or less when the series is too short for that (never < 1).  The model is
- * refitted at every origin on y[0..origin) only (its last max_history steps when set).
- * The period (model and MASE scale) is opts->period, or detected once on
- * y[0..first origin) by sc_season_detect (bound max_period).  Errors: SC_ERR_RANGE
- * "series too short" when even stride 1 leaves the first origin with less history than
- * the model's min_history or period + 1, or max_history is below that (where = what);
- * the model's errors with the origin added. */
-sc_status sc_backtest_series(const double *y, size_t n, const sc_backtest_opts *opts,
-                             const char *what, sc_backtest_acc *acc, int *period_out,
-                             sc_error *err);
-/* Row k (0 <= k < acc->nh) of the means. */
-void sc_backtest_acc_row(const sc_backtest_acc *acc, size_t k, sc_backtest_row *out);
 
 SC_END_DECLS
 

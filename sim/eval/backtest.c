@@ -1,6 +1,8 @@
 /*
  * backtest.c - rolling-origin evaluation of one forecaster on regularly sampled series
- * (issue 3 item 7; the CLI is `sculpt forecast --backtest`, sim/cmd_forecast.c).
+ * (issue 3 item 7), part of the evaluation layer (eval.h; the CLI is `sculpt forecast
+ * --backtest`, sim/cmd_forecast_backtest.c).  The measures are core's
+ * (core/forecast/accuracy.c).
  *
  * For a series y[0..n-1] and the longest horizon H (steps): origins o_0 < ... < o_{N-1}
  * with o_{N-1} = n - H and o_k = o_{N-1} - (N-1-k) stride.  stride = H, so the N
@@ -28,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "eval.h"
 #include "sculpt/forecast.h"
 
 sc_status sc_backtest_acc_init(sc_backtest_acc *acc, const sc_backtest_opts *opts,
@@ -190,16 +193,14 @@ sc_status sc_backtest_series(const double *y, size_t n, const sc_backtest_opts *
             double a = y[o + s], f = mean[s];
             if (isnan(a))
                 continue;
-            double den = fabs(a) + fabs(f);
-            acc->smape_sum[k] += den > 0.0 ? 200.0 * fabs(a - f) / den : 0.0;
+            acc->smape_sum[k] += sc_accuracy_smape(a, f);
             acc->points[k]++;
             for (size_t j = 0; j < nq; j++)
                 acc->below_sum[k][j] += a <= quant[s * nq + j] ? 1.0 : 0.0;
             if (scale > 0.0) {
                 acc->mase_sum[k] += fabs(a - f) / scale;
                 for (size_t j = 0; j < nq; j++) {
-                    double Q = quant[s * nq + j], qq = acc->q[j];
-                    double loss = a >= Q ? qq * (a - Q) : (1.0 - qq) * (Q - a);
+                    double loss = sc_accuracy_pinball(a, quant[s * nq + j], acc->q[j]);
                     acc->pinball_sum[k][j] += loss / scale;
                 }
                 acc->points_scaled[k]++;

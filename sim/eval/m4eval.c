@@ -1,188 +1,51 @@
 /*
- * m4eval.c - M4-layout series files and the M4 accuracy measures.
- *
- * Measures follow the M4 Competitor's Guide (2018) and the organisers' "Benchmarks and
- * Evaluation.R": per series sMAPE = mean 200|y-f|/(|y|+|f|), MASE = mean |y-f| / scale
- * with scale = mean |x_t - x_{t-m}| over the training series, MSIS = mean of the
- * interval score (U-L) + 2/a (L-y)[y<L] + 2/a (y-U)[y>U] divided by the same scale,
- * a = 1 - level; set figures are means over series, OWA = (sMAPE/sMAPE_naive2 +
- * MASE/MASE_naive2)/2 with naive2 run on the same data here, and coverage is the
- * fraction of all test points inside [L, U].  Conventions beyond M4, for inputs M4
- * never had: a 0/0 sMAPE term is 0; a missing test value is not scored; a series whose
- * scale is 0 (constant training data) is left out of MASE and MSIS and counted in
- * series_unscaled; with n <= m the scale uses lag 1.
+ * m4eval.c - the M4 evaluation harness of the evaluation layer (eval.h): forecast every
+ * series of an M4-layout training set with one model, time it, report progress through
+ * the caller's callback, write the forecasts when asked, then score them with core's
+ * accuracy measures (core/forecast/accuracy.c) against the test set.
  *
  * sc_m4_eval makes every forecast (and writes --save) before it reads a single test
  * value, so the saved forecasts cannot depend on the test file.  Its `seconds` is the
- * wall time of fitting and forecasting the model (monotonic clock, reported only,
- * never part of any output file).
+ * wall time of fitting and forecasting the model (monotonic clock, reported only, never
+ * part of any output file): reading the clock is why this harness lives outside core.
+ * Model names beyond the registry are the harness's own: "auto" (the hierarchy ets,
+ * snaive, naive) and "ensemble+lstm" / "ensemble+lstm2" (the per-series ensemble with a
+ * global lstm member, below).
  */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#include "lstm.h"
-#include "sculpt/csv.h"
+#include "../../core/forecast/lstm.h"
+#include "eval.h"
 #include "sculpt/ensemble.h"
 #include "sculpt/forecast.h"
 #include "sculpt/fsutil.h"
 
-/* ---- reading ---------------------------------------------------------------------- */
-
-void sc_m4_set_cleanup(sc_m4_set *set)
+/* Progress: a counter (note NULL) or a note, to the caller's callback when set. */
+static void progress_count(const sc_m4_eval_opts *o, const char *model, size_t done,
+                           size_t total)
 {
-    if (!set)
+    if (o->progress)
+        o->progress(o->progress_ctx, model, done, total, NULL);
+}
+
+static void progress_note(const sc_m4_eval_opts *o, const char *model, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static void progress_note(const sc_m4_eval_opts *o, const char *model, const char *fmt, ...)
+{
+    if (!o->progress)
         return;
-    for (size_t i = 0; i < set->count; i++) {
-        free(set->ids ? set->ids[i] : NULL);
-        free(set->y ? set->y[i] : NULL);
-    }
-    free(set->ids);
-    free(set->y);
-    free(set->n);
-    memset(set, 0, sizeof *set);
-}
-
-static sc_status set_push(sc_m4_set *set, size_t *cap, char *id, double *y, size_t n,
-                          sc_error *err)
-{
-    if (set->count == *cap) {
-        size_t nc = *cap ? 2 * *cap : 64;
-        char **ids = realloc(set->ids, nc * sizeof *ids);
-        if (ids)
-            set->ids = ids;
-        double **ys = realloc(set->y, nc * sizeof *ys);
-        if (ys)
-            set->y = ys;
-        size_t *ns = realloc(set->n, nc * sizeof *ns);
-        if (ns)
-            set->n = ns;
-        if (!ids || !ys || !ns)
-            return sc_error_set(err, SC_ERR_NOMEM, "m4", "growing the series list");
-        *cap = nc;
-    }
-    set->ids[set->count] = id;
-    set->y[set->count] = y;
-    set->n[set->count] = n;
-    set->count++;
-    return SC_OK;
-}
-
-sc_status sc_m4_set_read(const char *path, sc_m4_set *out, sc_error *err)
-{
-    memset(out, 0, sizeof *out);
-    sc_csv *csv = NULL; /* the one CSV reader (sculpt/csv.h): RFC 4180 quoting */
-    sc_status st = sc_csv_read(path, NULL, &csv, err);
-    if (st != SC_OK)
-        return st;
-    size_t cap = 0;
-    char where[600];
-    for (size_t r = 0; r < csv->n_rec; r++) {
-        const sc_csv_rec *rec = &csv->rec[r];
-        if (rec->line == 1)
-            continue; /* header */
-        snprintf(where, sizeof where, "%s:%zu", path, rec->line);
-        if (!rec->f[0][0]) {
-            st = sc_error_set(err, SC_ERR_INPUT, where, "empty series id in column 1");
-            goto fail;
-        }
-        size_t n = rec->n - 1;
-        while (n > 0 && !rec->f[n][0])
-            n--; /* trailing empty fields are absent, not missing */
-        char *id = strdup(rec->f[0]);
-        double *y = malloc((n ? n : 1) * sizeof *y);
-        if (!id || !y) {
-            free(id);
-            free(y);
-            st = sc_error_set(err, SC_ERR_NOMEM, where, "copying a row");
-            goto fail;
-        }
-        for (size_t k = 0; k < n; k++) {
-            const char *field = rec->f[k + 1];
-            double v;
-            if (!field[0] || strcmp(field, "NA") == 0 || strcmp(field, "NaN") == 0) {
-                v = NAN;
-            } else {
-                char *stop;
-                v = strtod(field, &stop);
-                if (*stop || !isfinite(v)) {
-                    free(id);
-                    free(y);
-                    st = sc_error_set(err, SC_ERR_INPUT, where,
-                                      "column %zu: '%s' is not a finite number", k + 2, field);
-                    goto fail;
-                }
-            }
-            y[k] = v;
-        }
-        st = set_push(out, &cap, id, y, n, err);
-        if (st != SC_OK) {
-            free(id);
-            free(y);
-            goto fail;
-        }
-    }
-    sc_csv_free(csv);
-    if (out->count == 0)
-        return sc_error_set(err, SC_ERR_EMPTY, path,
-                            "no series: expected a header row then rows \"id\",v1,v2,...");
-    return SC_OK;
-fail:
-    sc_csv_free(csv);
-    sc_m4_set_cleanup(out);
-    return st;
-}
-
-/* ---- measures --------------------------------------------------------------------- */
-
-double sc_m4_scale(const double *x, size_t n, int m)
-{
-    size_t lag = (m >= 1 && n > (size_t)m) ? (size_t)m : 1;
-    double sum = 0.0;
-    size_t cnt = 0;
-    for (size_t t = lag; t < n; t++)
-        if (!isnan(x[t]) && !isnan(x[t - lag])) {
-            sum += fabs(x[t] - x[t - lag]);
-            cnt++;
-        }
-    return cnt ? sum / (double)cnt : 0.0;
-}
-
-void sc_m4_score_series(const double *train, size_t n_train, int m, const double *test,
-                        const double *f, const double *lo, const double *hi, size_t h,
-                        double level, sc_m4_score *out)
-{
-    double scale = sc_m4_scale(train, n_train, m);
-    double a = 1.0 - level / 100.0;
-    double s_smape = 0.0, s_ae = 0.0, s_is = 0.0, covered = 0.0;
-    size_t cnt = 0;
-    for (size_t i = 0; i < h; i++) {
-        double y = test[i];
-        if (isnan(y))
-            continue;
-        double den = fabs(y) + fabs(f[i]);
-        s_smape += den > 0.0 ? 200.0 * fabs(y - f[i]) / den : 0.0;
-        s_ae += fabs(y - f[i]);
-        if (lo && hi) {
-            double is = hi[i] - lo[i];
-            if (y < lo[i])
-                is += 2.0 / a * (lo[i] - y);
-            if (y > hi[i])
-                is += 2.0 / a * (y - hi[i]);
-            s_is += is;
-            if (y >= lo[i] && y <= hi[i])
-                covered += 1.0;
-        }
-        cnt++;
-    }
-    out->h = cnt;
-    out->covered = covered;
-    double dn = cnt ? (double)cnt : 1.0;
-    out->smape = s_smape / dn;
-    out->mase = scale > 0.0 ? s_ae / dn / scale : NAN;
-    out->msis = (scale > 0.0 && lo && hi) ? s_is / dn / scale : NAN;
+    char buf[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    o->progress(o->progress_ctx, model, 0, 0, buf);
 }
 
 /* ---- whole-set evaluation --------------------------------------------------------- */
@@ -215,8 +78,8 @@ static sc_status predict_bounds(const sc_forecaster *fc, size_t h, const double 
 static sc_status forecast_global(const char *const *chain, size_t nchain,
                                  const sc_forecast_config *cfg, const sc_m4_set *train,
                                  size_t h, const double q[2], double *f, double *lo,
-                                 double *hi, double *qbuf, size_t *fallbacks, int progress,
-                                 int *done, sc_error *err)
+                                 double *hi, double *qbuf, size_t *fallbacks,
+                                 const sc_m4_eval_opts *po, int *done, sc_error *err)
 {
     *done = 0;
     const sc_forecaster_type *type;
@@ -233,8 +96,7 @@ static sc_status forecast_global(const char *const *chain, size_t nchain,
     for (size_t i = 0; i < ns && st == SC_OK; i++)
         st = sc_forecaster_alloc(chain[0], cfg, &fcs[i], err);
     if (st == SC_OK) {
-        if (progress)
-            fprintf(stderr, "%s: training one global model on %zu series\n", chain[0], ns);
+        progress_note(po, chain[0], "training one global model on %zu series", ns);
         st = sc_forecaster_fit_many(fcs, ns, (const double *const *)train->y, train->n,
                                     NULL, err);
     }
@@ -265,11 +127,12 @@ static sc_status forecast_global(const char *const *chain, size_t nchain,
  * instance, advanced to n by update(), is the final member (one training); with
  * twice = 1 model B, trained on the whole series, is (two trainings).  Series too
  * short for the lstm (n0 below its minimum history) get the plain ensemble.  When
- * progress is set, the lstm member's mean weights per band go to stderr. */
+ * progress is set, the lstm member's mean weights per band go to it as a note. */
 static sc_status forecast_ensemble_lstm(int twice, const sc_forecast_config *cfg,
                                         const sc_m4_set *train, size_t h, const double q[2],
                                         double *f, double *lo, double *hi, double *qbuf,
-                                        size_t *fallbacks, int progress, sc_error *err)
+                                        size_t *fallbacks, const sc_m4_eval_opts *po,
+                                        sc_error *err)
 {
     size_t ns = train->count;
     sc_lstm_opts o;
@@ -296,16 +159,14 @@ static sc_status forecast_ensemble_lstm(int twice, const sc_forecast_config *cfg
         }
     }
     if (nsel_count > 0) {
-        if (progress)
-            fprintf(stderr, "lstm: training on %zu series truncated at their backtest "
-                            "start\n", nsel_count);
+        progress_note(po, "lstm", "training on %zu series truncated at their backtest start",
+                      nsel_count);
         st = sc_lstm_model_train(&o, cfg->period, cfg->seed, ysel, nsel, nsel_count, NULL,
                                  &mA, err);
         if (st == SC_OK && twice) {
             for (size_t j = 0; j < nsel_count; j++)
                 nsel[j] = train->n[idx[j]];
-            if (progress)
-                fprintf(stderr, "lstm: training on the %zu whole series\n", nsel_count);
+            progress_note(po, "lstm", "training on the %zu whole series", nsel_count);
             st = sc_lstm_model_train(&o, cfg->period, cfg->seed, ysel, nsel, nsel_count,
                                      NULL, &mB, err);
         }
@@ -347,13 +208,13 @@ static sc_status forecast_ensemble_lstm(int twice, const sc_forecast_config *cfg
             st = predict_bounds(ens, h, q, f + i * h, lo + i * h, hi + i * h, qbuf, err);
         sc_forecaster_free(ens);
         ens = NULL;
-        if (progress && (i % 16 == 15 || i + 1 == ns))
-            fprintf(stderr, "\rensemble+lstm: %zu/%zu series", i + 1, ns);
+        if (i % 16 == 15 || i + 1 == ns)
+            progress_count(po, "ensemble+lstm", i + 1, ns);
     }
-    if (progress && with > 0)
-        fprintf(stderr, "\nlstm member on %zu series, mean weight per band %.3f / %.3f / "
-                        "%.3f\n", with, wsum[0] / (double)with, wsum[1] / (double)with,
-                wsum[2] / (double)with);
+    if (with > 0)
+        progress_note(po, "lstm", "lstm member on %zu series, mean weight per band %.3f / "
+                      "%.3f / %.3f", with, wsum[0] / (double)with, wsum[1] / (double)with,
+                      wsum[2] / (double)with);
 done:
     sc_forecaster_free(bt);
     sc_forecaster_free(fin);
@@ -487,13 +348,13 @@ sc_status sc_m4_eval(const sc_m4_set *train, const sc_m4_set *test,
     int global = 0;
     if (ens_lstm) {
         st = forecast_ensemble_lstm(ens_lstm == 2, &cfg, train, h, q, f, lo, hi, qbuf,
-                                    &out->fallbacks, opts->progress, err);
+                                    &out->fallbacks, opts, err);
         if (st != SC_OK)
             goto done;
         global = 1;
     } else if (nchain > 1) {
         st = forecast_global(chain, nchain, &cfg, train, h, q, f, lo, hi, qbuf,
-                             &out->fallbacks, opts->progress, &global, err);
+                             &out->fallbacks, opts, &global, err);
         if (st != SC_OK)
             goto done;
     }
@@ -511,12 +372,10 @@ sc_status sc_m4_eval(const sc_m4_set *train, const sc_m4_set *test,
             goto done;
         }
         out->fallbacks += (size_t)fb;
-        if (opts->progress && (i % 16 == 15 || i + 1 == ns))
-            fprintf(stderr, "\r%s: %zu/%zu series", model, i + 1, ns);
+        if (i % 16 == 15 || i + 1 == ns)
+            progress_count(opts, model, i + 1, ns);
     }
     out->seconds = now_seconds() - t0;
-    if (opts->progress)
-        fputc('\n', stderr);
     if (opts->save_path) {
         st = write_forecasts(opts->save_path, train, h, level, f, lo, hi, err);
         if (st != SC_OK)
@@ -580,9 +439,7 @@ sc_status sc_m4_eval(const sc_m4_set *train, const sc_m4_set *test,
     out->naive2_mase = n_scaled ? s2_mase / (double)n_scaled : NAN;
     out->msis = n_scaled ? s_msis / (double)n_scaled : NAN;
     out->coverage = n_points ? cov / (double)n_points : NAN;
-    out->owa = (out->naive2_smape > 0 && out->naive2_mase > 0)
-                   ? 0.5 * (out->smape / out->naive2_smape + out->mase / out->naive2_mase)
-                   : NAN;
+    out->owa = sc_accuracy_owa(out->smape, out->mase, out->naive2_smape, out->naive2_mase);
 done:
     free(f);
     free(lo);

@@ -1,0 +1,125 @@
+/*
+ * sculpt_int.h - internals of the `sculpt` policy shared by its files: sculpt.c
+ * (parameters, forecast -> optimizer -> plan, the guard), sculpt_reserve.c (reserved
+ * purchases) and sculpt_intrahour.c (intra-hour shaping).  The state block is the
+ * policy's (sc_policy_type.state_size); not a public header.
+ */
+#ifndef SCULPT_POLICY_SCULPT_INT_H
+#define SCULPT_POLICY_SCULPT_INT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cjson/cJSON.h>
+
+#include "sculpt/events.h"
+#include "sculpt/optimizer.h"
+#include "sculpt/plan.h"
+#include "sculpt/policy.h"
+#include "sculpt/policy_sculpt.h"
+#include "sculpt/wpe.h"
+
+#define HOUR_MS INT64_C(3600000)
+#define MAX_Q 16
+#define LOG_FLOOR 1e-3        /* ieq floor before log (forecast_log) */
+
+typedef struct sculpt_commit {
+    sc_time_ms end_ms;        /* commitment ends (exclusive) */
+    int count;
+    long log_idx;             /* entry in the reserve log, -1 for the initial allocation */
+} sculpt_commit;
+
+typedef struct sculpt_ar {
+    int64_t k_fed;            /* next scenario step to feed the engine */
+    sculpt_commit *commits;   /* reserved commitments, oldest first */
+    int n_commits, cap_commits;
+} sculpt_ar;
+
+/* A reserved purchase decided in this replan, joined to the plan after the solve. */
+typedef struct sculpt_buy {
+    int count;
+    sc_rap_why why;
+} sculpt_buy;
+
+typedef struct sculpt_state {
+    int64_t cadence_ms, horizon_ms, history_ms, refit_ms;
+    char optimizer[SC_NAME_MAX];
+    double penalty_mult;
+    int on_demand_only, guard;
+    double spot_max_share;
+    double target_override;   /* <= 0: the app's target_util */
+    double q[MAX_Q];
+    int nq;
+    char ets_spec[8];
+    char first[SC_NAME_MAX];  /* most capable forecaster asked for */
+    const char *names[4];     /* forecaster hierarchy */
+    size_t n_names;
+    int K;                    /* plan steps (hours) */
+    size_t n_ar;
+    sculpt_ar *ar;            /* [n_ar] */
+    sc_wpe *wpe;              /* the prediction engine: one series per (app, region) */
+    double *mean, *quant;     /* scratch [K], [K * nq] */
+    int64_t hist_cap;
+    int64_t *lead_ms;         /* [n_regions] scratch per app */
+    sc_optimizer *opt;
+    size_t n_apps;
+    sc_opt_problem_buf **prob;/* [n_apps] */
+    sc_opt_solution **sol;    /* [n_apps] */
+    sc_rap rap;
+    sc_time_ms last_plan;     /* SC_TIME_MIN: never */
+    int64_t step_ms;
+    /* reserved */
+    int64_t reserve_every_ms; /* 0: no reserved purchases */
+    int64_t reserve_history_ms;
+    sc_time_ms next_commit;   /* next commitment point */
+    int *need;                /* scratch [reserve history hours + K] */
+    int64_t need_cap;
+    sculpt_buy *buy;          /* [n_regions] this replan's purchases */
+    sc_sculpt_reserve *rlog;  /* reserve log */
+    size_t n_rlog, cap_rlog;
+    char rlog_path[1024];     /* "reserve_log": JSON file of every commitment decision */
+    cJSON *rjson;             /* its array */
+    /* event feed */
+    sc_event_feed *feed;      /* NULL: none (borrowed by the engine) */
+    int64_t announce_lead_ms;
+    int forecast_log;
+    int event_lift;           /* also the announced-lift column */
+    /* intra-hour shaping */
+    int intra;                /* shape the hourly plan inside the hour (default on) */
+    int64_t substep_ms;       /* profile resolution (>= the scenario step) */
+    int profile_days;         /* days of history the profile is the median over */
+    double profile_level;     /* quantile of the ratios taken (0.5: the median) */
+    int64_t guard_hold_ms;    /* the guard's instances are held this long */
+    int hour_mean;            /* forecast the hourly mean (profile: sub-step peak / mean) */
+    sc_time_ms *planned_at;   /* [n_apps] plan_start of app a's last solve; SC_TIME_MIN */
+} sculpt_state;
+
+/* ---- sculpt.c ---- */
+/* Max of the view's ieq over the steps overlapping UTC hour h; NaN if none observed. */
+double sc_sculpt_hour_max(const sc_policy_view *v, int a, int r, int64_t h);
+/* The hourly statistic forecast: the peak, or the mean with hour_stat "mean". */
+double sc_sculpt_hour_stat(const sculpt_state *s, const sc_policy_view *v, int a, int r,
+                           int64_t h);
+
+/* ---- sculpt_reserve.c ---- */
+/* Append a commitment; -1 when out of memory. */
+int sc_sculpt_commit_push(sculpt_ar *h, sculpt_commit c);
+/* Reserved instances committed and not expired at now. */
+int sc_sculpt_commits_active(const sculpt_ar *h, sc_time_ms now);
+/* Take refused or throttled purchases off the commitments. */
+void sc_sculpt_reconcile(sculpt_state *s, const sc_policy_view *v);
+/* The commitment decision of (a, r) at a commitment point (into s->buy[r]). */
+sc_status sc_sculpt_reserve_decide(sculpt_state *s, const sc_policy_view *v, int a, int r,
+                                   const sc_opt_problem_buf *b, sc_error *err);
+/* Join app a's purchases of this replan to the plan. */
+sc_status sc_sculpt_reserve_emit(sculpt_state *s, const sc_policy_view *v, int a,
+                                 sc_error *err);
+/* Write the reserve log file (when asked for). */
+sc_status sc_sculpt_rjson_write(sculpt_state *s, sc_error *err);
+
+/* ---- sculpt_intrahour.c ---- */
+/* One scenario step of intra-hour shaping (and the guard) into plan. */
+sc_status sc_sculpt_shape_step(sculpt_state *s, const sc_policy_view *v, sc_plan *plan,
+                               sc_error *err);
+
+#endif
