@@ -122,10 +122,6 @@ static void awsp_cleanup(void *state)
 static sc_status awsp_init(void *state, const sc_scenario *sc, const cJSON *params,
                            const char *where, sc_error *err)
 {
-    static const char *const keys[] = {
-        "cadence", "target_util", "buffer", "warmup", "out_periods", "in_periods",
-        "history", "min_history", "refresh", "horizon", "forecaster", "ets_spec",
-        "max_observed_util", "predictive", "target_tracking"};
     awsp_state *s = state;
     s->cadence_ms = 60000;
     s->buffer_ms = 300000;
@@ -142,14 +138,6 @@ static sc_status awsp_init(void *state, const sc_scenario *sc, const cJSON *para
     snprintf(s->forecaster, sizeof s->forecaster, "ets");
     snprintf(s->ets_spec, sizeof s->ets_spec, "ANA");
     s->last_fit = SC_TIME_MIN;
-    for (const cJSON *it = params->child; it; it = it->next) {
-        size_t k = 0;
-        while (k < sizeof keys / sizeof keys[0] && strcmp(keys[k], it->string) != 0)
-            k++;
-        if (k == sizeof keys / sizeof keys[0])
-            return sc_error_set(err, SC_ERR_INPUT, where,
-                                "unknown parameter '%s' of policy aws-predictive", it->string);
-    }
     sc_status st;
     if ((st = sc_policy_param_duration(params, "cadence", 0, &s->cadence_ms, where, err)) ||
         (st = sc_policy_param_duration(params, "buffer", 0, &s->buffer_ms, where, err)) ||
@@ -436,11 +424,14 @@ static sc_status awsp_decide(void *state, const sc_policy_view *v, sc_plan *plan
 
 const sc_policy_type sc_policy_aws_predictive = {
     .name = "aws-predictive",
-    .version = 1,
+    .version = 2,
     .state_size = sizeof(awsp_state),
     .clairvoyant = 0,
     .init = awsp_init,
     .cleanup = awsp_cleanup,
     .cadence_ms = awsp_cadence,
     .decide = awsp_decide,
+    .params = sc_aws_predictive_params,
+    .n_params = sizeof sc_aws_predictive_params / sizeof sc_aws_predictive_params[0],
+    .summary = sc_aws_predictive_summary,
 };

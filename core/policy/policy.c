@@ -254,19 +254,5 @@ int sc_policy_params(const sc_policy_type *type, const sc_param_def **defs, size
         *summary = type->summary;
         return 1;
     }
-    /* Built-ins whose init still checks its own keys: their declared tables.  Remove
-     * each line once the type struct sets .params (and .version = 2). */
-    if (type == &sc_policy_sculpt) {
-        *defs = sc_sculpt_params;
-        *n = sc_sculpt_n_params;
-        *summary = sc_sculpt_summary;
-        return 1;
-    }
-    if (type == &sc_policy_aws_predictive) {
-        *defs = sc_aws_predictive_params;
-        *n = sc_aws_predictive_n_params;
-        *summary = sc_aws_predictive_summary;
-        return 1;
-    }
     return 0;
 }

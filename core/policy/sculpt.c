@@ -201,12 +201,6 @@ static sc_status sp_engine_alloc(sculpt_state *s, const sc_scenario *sc, const c
 static sc_status sculpt_init(void *state, const sc_scenario *sc, const cJSON *params,
                              const char *where, sc_error *err)
 {
-    static const char *const keys[] = {
-        "cadence", "horizon", "optimizer", "penalty_multiplier", "on_demand_only",
-        "quantiles", "history", "refit", "ets_spec", "spot_max_share", "guard", "target_util",
-        "forecaster", "reserve_every", "reserve_history", "events", "announce_lead",
-        "forecast_log", "reserve_log", "event_lift", "intra_hour", "substep", "profile_days",
-        "guard_hold", "hour_stat", "profile_level"};
     sculpt_state *s = state;
     sc_rap_init(&s->rap);
     s->cadence_ms = HOUR_MS;
@@ -232,14 +226,6 @@ static sc_status sculpt_init(void *state, const sc_scenario *sc, const cJSON *pa
     s->profile_days = 7;
     s->profile_level = 0.5;
     s->guard_hold_ms = 300 * INT64_C(1000);
-    for (const cJSON *it = params->child; it; it = it->next) {
-        size_t k = 0;
-        while (k < sizeof keys / sizeof keys[0] && strcmp(keys[k], it->string) != 0)
-            k++;
-        if (k == sizeof keys / sizeof keys[0])
-            return sc_error_set(err, SC_ERR_INPUT, where,
-                                "unknown parameter '%s' of policy sculpt", it->string);
-    }
     sc_status st;
     if ((st = sc_policy_param_duration(params, "cadence", 1, &s->cadence_ms, where, err)) ||
         (st = sc_policy_param_duration(params, "horizon", 1, &s->horizon_ms, where, err)) ||
@@ -731,11 +717,14 @@ static sc_status sculpt_decide(void *state, const sc_policy_view *v, sc_plan *pl
 
 const sc_policy_type sc_policy_sculpt = {
     .name = "sculpt",
-    .version = 1,
+    .version = 2,
     .state_size = sizeof(sculpt_state),
     .clairvoyant = 0,
     .init = sculpt_init,
     .cleanup = sculpt_cleanup,
     .cadence_ms = sculpt_cadence,
     .decide = sculpt_decide,
+    .params = sc_sculpt_params,
+    .n_params = sizeof sc_sculpt_params / sizeof sc_sculpt_params[0],
+    .summary = sc_sculpt_summary,
 };

@@ -167,10 +167,8 @@ sc_status sc_plan_to_target_why(sc_plan *plan, const sc_policy_view *view, int a
                                 int region, sc_purchase option, int target,
                                 const char *reason);
 
-/* The parameter table of a policy type: its own (version >= 2), else the table
- * declared for a built-in type whose init still checks its keys itself (sculpt,
- * aws-predictive: the tables below until their type structs point at them).  *defs is
- * NULL and *n 0 when none is declared; *summary may be NULL.  Returns 1 when a table
+/* The parameter table of a policy type (version >= 2; every built-in has one).  *defs
+ * is NULL and *n 0 when none is declared; *summary may be NULL.  Returns 1 when a table
  * exists. */
 int sc_policy_params(const sc_policy_type *type, const sc_param_def **defs, size_t *n,
                      const char **summary);
