@@ -30,6 +30,9 @@ int sc_cmd_plan(int argc, char **argv);   /* sim/cmd_plan.c: `sculpt plan` */
 /* `sculpt run --help-policy [NAME]` (sim/cmd_params.c): NAME's parameter table, or the
  * list of policies when name is NULL; returns the exit code. */
 int sc_cmd_help_policy(const char *name, FILE *fp);
+/* `sculpt forecast --help-model [NAME]` (sim/cmd_params.c): a forecasting model's
+ * parameter table (its own and the common ones), or the list of models. */
+int sc_cmd_help_model(const char *name, FILE *fp);
 
 /* Print err once and return its exit code. */
 int sc_cli_fail(const sc_error *err);

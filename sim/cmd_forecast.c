@@ -85,6 +85,11 @@ int sc_cmd_forecast(int argc, char **argv)
 {
     int eval = 0;
     for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help-model") == 0)
+            return sc_cmd_help_model(i + 1 < argc && argv[i + 1][0] != '-' ? argv[i + 1] : NULL,
+                                     stdout);
+        if (strncmp(argv[i], "--help-model=", 13) == 0)
+            return sc_cmd_help_model(argv[i] + 13, stdout);
         if (strcmp(argv[i], "--backtest") == 0 || strncmp(argv[i], "--backtest=", 11) == 0)
             return sc_cmd_forecast_backtest(argc, argv);
         if (strcmp(argv[i], "--eval") == 0 || strncmp(argv[i], "--eval=", 7) == 0)

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "sculpt/forecast.h"
 #include "sculpt/params.h"
 #include "sculpt/policy.h"
 
@@ -100,5 +101,54 @@ int sc_cmd_help_policy(const char *name, FILE *fp)
     sc_params_print(fp, defs, nd, "  ");
     fprintf(fp, "Durations are strings such as \"15s\", \"5m\", \"2h\", \"7d\"%s.\n",
             "; a number means seconds unless the kind says text only");
+    return 0;
+}
+
+/* ---- sculpt forecast --help-model [NAME] ------------------------------------------- */
+
+int sc_cmd_help_model(const char *name, FILE *fp)
+{
+    const sc_forecaster_type *const *types = sc_forecaster_types();
+    const size_t n_common = sizeof sc_forecast_common_params / sizeof sc_forecast_common_params[0];
+    if (!name || !*name) {
+        fprintf(fp, "Models (sculpt forecast --help-model NAME lists a model's parameters):\n");
+        for (size_t i = 0; types[i]; i++) {
+            const sc_param_def *defs;
+            size_t nd;
+            sc_forecaster_params(types[i], &defs, &nd);
+            fprintf(fp, "  %-10s %zu own parameter%s\n", types[i]->name, nd, nd == 1 ? "" : "s");
+        }
+        fprintf(fp, "Every model also reads:\n");
+        sc_params_print(fp, sc_forecast_common_params, n_common, "  ");
+        return 0;
+    }
+    const sc_forecaster_type *t;
+    sc_error err;
+    sc_error_clear(&err);
+    if (sc_forecaster_type_find(name, &t, &err) != SC_OK) {
+        const char *names[64];
+        size_t n = 0;
+        for (size_t i = 0; types[i] && n < 64; i++)
+            names[n++] = types[i]->name;
+        const char *guess = sc_params_suggest(name, names, n);
+        if (guess)
+            sc_error_set(&err, SC_ERR_USAGE, "--help-model",
+                         "unknown model '%s' (did you mean '%s'?)", name, guess);
+        else
+            snprintf(err.where, sizeof err.where, "--help-model");
+        return sc_cli_fail(&err);
+    }
+    const sc_param_def *defs;
+    size_t nd;
+    sc_forecaster_params(t, &defs, &nd);
+    fprintf(fp, "model %s\n", t->name);
+    if (nd) {
+        fprintf(fp, "Parameters of the model:\n");
+        sc_params_print(fp, defs, nd, "  ");
+    } else {
+        fprintf(fp, "  (no parameters of its own)\n");
+    }
+    fprintf(fp, "Common to every model:\n");
+    sc_params_print(fp, sc_forecast_common_params, n_common, "  ");
     return 0;
 }

@@ -20,6 +20,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "sculpt/forecast.h"
 #include "sculpt/optimizer.h"
 #include "sculpt/params.h"
 #include "sculpt/policy.h"
@@ -597,4 +598,68 @@ Test(params, mock_provider_table)
     for (size_t i = 0; i < t->n_params; i++)
         cr_assert_not_null(sc_params_find(t->params, t->n_params, region_keys[i]), "%s",
                            region_keys[i]);
+}
+
+/* Forecasters (version 3): ets declares its own parameters, the common ones apply to
+ * every model; values and messages by hand from the tables' documented ranges. */
+Test(params, forecaster_tables)
+{
+    const sc_forecaster_type *ets, *naive;
+    sc_error err;
+    cr_assert_eq(sc_forecaster_type_find("ets", &ets, &err), SC_OK);
+    cr_assert_eq(sc_forecaster_type_find("naive", &naive, &err), SC_OK);
+    const sc_param_def *defs;
+    size_t n;
+    sc_forecaster_params(ets, &defs, &n);
+    cr_assert_eq(n, 5);
+    static const char *const own[] = {"spec", "alpha", "beta", "gamma", "phi"};
+    for (size_t i = 0; i < 5; i++)
+        cr_assert_not_null(sc_params_find(defs, n, own[i]), "%s", own[i]);
+    sc_forecaster_params(naive, &defs, &n);
+    cr_assert_eq(n, 0);
+
+    sc_forecast_config cfg;
+    sc_forecast_config_init(&cfg);
+    cJSON *o = cJSON_Parse("{\"spec\": \"AAdA\", \"alpha\": 0.25, \"period\": 24, \"nsim\": 500}");
+    cr_assert_eq(sc_forecast_config_from_json(ets, o, "f.json: $.model", &cfg, &err), SC_OK,
+                 "%s", err.msg);
+    cr_assert_str_eq(cfg.ets.spec, "AAdA");
+    cr_assert_eq(cfg.ets.alpha, 0.25);
+    cr_assert(isnan(cfg.ets.beta)); /* absent: still estimated */
+    cr_assert_eq(cfg.period, 24);
+    cr_assert_eq(cfg.nsim, 500);
+    cr_assert_eq(cfg.seed, 1); /* absent: unchanged */
+    cJSON_Delete(o);
+
+    o = cJSON_Parse("{\"alpah\": 0.3}");
+    cr_assert_eq(sc_forecast_config_from_json(ets, o, "f.json: $.model", &cfg, &err), SC_ERR_INPUT);
+    cr_assert_str_eq(err.msg, "unknown parameter 'alpah' (did you mean 'alpha'?)");
+    cr_assert(strstr(err.where, "$.model.alpah") != NULL, "%s", err.where);
+    cJSON_Delete(o);
+
+    o = cJSON_Parse("{\"phi\": 0.5}"); /* R's damping bounds are [0.8, 0.98] */
+    cr_assert_eq(sc_forecast_config_from_json(ets, o, "f.json: $.model", &cfg, &err), SC_ERR_INPUT);
+    cr_assert(strstr(err.msg, "phi") && strstr(err.msg, "[0.8, 0.98]"), "%s", err.msg);
+    cJSON_Delete(o);
+
+    /* a model without parameters of its own refuses ets's */
+    o = cJSON_Parse("{\"spec\": \"ANN\"}");
+    cr_assert_eq(sc_forecast_config_from_json(naive, o, "f.json: $.model", &cfg, &err),
+                 SC_ERR_INPUT);
+    cr_assert(strstr(err.msg, "unknown parameter 'spec'") != NULL, "%s", err.msg);
+    cJSON_Delete(o);
+}
+
+Test(params, help_model_cli)
+{
+    char out[16384];
+    cr_assert_eq(run_cli("forecast --help-model ets", out, sizeof out), 0, "%s", out);
+    static const char *const names[] = {"spec", "alpha", "beta", "gamma", "phi", "period",
+                                        "seed", "nsim"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        cr_assert(strstr(out, names[i]) != NULL, "%s missing from\n%s", names[i], out);
+    cr_assert_eq(run_cli("forecast --help-model", out, sizeof out), 0, "%s", out);
+    cr_assert(strstr(out, "ensemble") != NULL, "%s", out);
+    cr_assert_eq(run_cli("forecast --help-model etz", out, sizeof out), 2, "%s", out);
+    cr_assert(strstr(out, "did you mean 'ets'") != NULL, "%s", out);
 }

@@ -1037,15 +1037,32 @@ static sc_status ets_predict(const void *state, size_t h, const double *q, size_
     return SC_OK;
 }
 
+/* The model's own parameters (sc_forecast_config.ets); the warm-start fields are set
+ * by the Prediction Engine at refits, not by users. */
+static const sc_param_def ets_params[] = {
+    {.name = "spec", .kind = SC_PARAM_STRING, .def = "ZZZ", .lo = 3, .hi = 4,
+     .help = "model letters error-trend[d]-season, e.g. ANA, AAdA, MAM; Z = choose by AICc"},
+    {.name = "alpha", .kind = SC_PARAM_NUMBER, .def = "estimated", .lo = 0, .hi = 1,
+     .help = "fixed level smoothing (absent: estimated)"},
+    {.name = "beta", .kind = SC_PARAM_NUMBER, .def = "estimated", .lo = 0, .hi = 1,
+     .help = "fixed trend smoothing (absent: estimated)"},
+    {.name = "gamma", .kind = SC_PARAM_NUMBER, .def = "estimated", .lo = 0, .hi = 1,
+     .help = "fixed seasonal smoothing (absent: estimated)"},
+    {.name = "phi", .kind = SC_PARAM_NUMBER, .def = "estimated", .lo = 0.8, .hi = 0.98,
+     .help = "fixed damping of a damped trend (absent: estimated; R's bounds)"},
+};
+
 const sc_forecaster_type sc_forecast_ets_type = {
     .name = "ets",
-    .version = 1,
+    .version = 3,
     .state_size = sizeof(ets_state),
     .max_period = SC_ETS_MAX_PERIOD,
     .min_history = ets_min_history,
     .fit = ets_fit,
     .update = ets_update,
     .predict = ets_predict,
+    .params = ets_params,
+    .n_params = sizeof ets_params / sizeof ets_params[0],
 };
 
 sc_status sc_ets_info_get(const sc_forecaster *fc, sc_ets_info *out, sc_error *err)

@@ -17,6 +17,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
+
 extern const sc_forecaster_type sc_forecast_naive_type;
 extern const sc_forecaster_type sc_forecast_snaive_type;
 extern const sc_forecaster_type sc_forecast_naive2_type;
@@ -47,6 +49,80 @@ static const char *const default_hierarchy[] = {"ets", "snaive", "naive"};
 const sc_forecaster_type *const *sc_forecaster_types(void)
 {
     return registry;
+}
+
+/* ---- parameter tables (params.h) ------------------------------------------------ */
+
+const sc_param_def sc_forecast_common_params[3] = {
+    {.name = "period", .kind = SC_PARAM_INTEGER, .def = "1", .lo = 1,
+     .hi = SC_FORECAST_MAX_PERIOD, .help = "seasonal period in samples; 1 = non-seasonal"},
+    {.name = "seed", .kind = SC_PARAM_INTEGER, .def = "1", .lo = 0, .hi = 1e15,
+     .help = "seed of simulated prediction intervals"},
+    {.name = "nsim", .kind = SC_PARAM_INTEGER, .def = "0", .lo = 0, .hi = 1e6,
+     .help = "sample paths of simulated intervals; 0 = the default"},
+};
+
+void sc_forecaster_params(const sc_forecaster_type *type, const sc_param_def **defs,
+                          size_t *n)
+{
+    *defs = NULL;
+    *n = 0;
+    if (type && type->version >= 3 && type->params) {
+        *defs = type->params;
+        *n = type->n_params;
+    }
+}
+
+#define MAX_FC_PARAMS 32
+
+sc_status sc_forecast_config_from_json(const sc_forecaster_type *type, const cJSON *obj,
+                                       const char *where, sc_forecast_config *cfg,
+                                       sc_error *err)
+{
+    if (!obj)
+        return SC_OK;
+    const sc_param_def *own;
+    size_t n_own, n_common = sizeof sc_forecast_common_params / sizeof sc_forecast_common_params[0];
+    sc_forecaster_params(type, &own, &n_own);
+    if (n_common + n_own > MAX_FC_PARAMS)
+        return sc_error_set(err, SC_ERR_INTERNAL, where, "%s: too many parameters", type->name);
+    /* one table: the common parameters, then the model's own */
+    sc_param_def all[MAX_FC_PARAMS];
+    memcpy(all, sc_forecast_common_params, sizeof sc_forecast_common_params);
+    if (n_own)
+        memcpy(all + n_common, own, n_own * sizeof *own);
+    size_t n = n_common + n_own;
+    sc_status st = sc_params_check(all, n, obj, where, err);
+    if (st)
+        return st;
+    int64_t v;
+    if (cJSON_GetObjectItemCaseSensitive(obj, "period")) {
+        if ((st = sc_params_get_int(all, n, obj, "period", &v)))
+            return st;
+        cfg->period = (int)v;
+    }
+    if (cJSON_GetObjectItemCaseSensitive(obj, "seed")) {
+        if ((st = sc_params_get_int(all, n, obj, "seed", &v)))
+            return st;
+        cfg->seed = (uint64_t)v;
+    }
+    if (cJSON_GetObjectItemCaseSensitive(obj, "nsim")) {
+        if ((st = sc_params_get_int(all, n, obj, "nsim", &v)))
+            return st;
+        cfg->nsim = (int)v;
+    }
+    if (type == &sc_forecast_ets_type) {
+        const cJSON *spec = cJSON_GetObjectItemCaseSensitive(obj, "spec");
+        if (spec)
+            snprintf(cfg->ets.spec, sizeof cfg->ets.spec, "%s", spec->valuestring);
+        static const char *const names[4] = {"alpha", "beta", "gamma", "phi"};
+        double *dst[4] = {&cfg->ets.alpha, &cfg->ets.beta, &cfg->ets.gamma, &cfg->ets.phi};
+        for (int i = 0; i < 4; i++)
+            if (cJSON_GetObjectItemCaseSensitive(obj, names[i]) &&
+                (st = sc_params_get_number(all, n, obj, names[i], dst[i])))
+                return st;
+    }
+    return SC_OK;
 }
 
 void sc_forecast_config_init(sc_forecast_config *cfg)

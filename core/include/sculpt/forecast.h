@@ -33,6 +33,7 @@
 
 #include "sculpt/export.h"
 #include "sculpt/events.h"
+#include "sculpt/params.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -105,7 +106,7 @@ typedef struct sc_forecast_exog {
 /* The method table of a forecaster.  New members only at the end (version). */
 typedef struct sc_forecaster_type {
     const char *name;        /* registry key: "naive", "snaive", "naive2", "ets", "lstm" */
-    int version;             /* 1, or 2 with the optional methods at the end */
+    int version;             /* 1; 2 with the optional methods; 3 with params */
     size_t state_size;       /* bytes of model state the core allocates per instance */
     int max_period;          /* longest seasonal period modelled natively (1 = none) */
     /* Fewest observations fit() needs for cfg (after leading NaNs are dropped). */
@@ -129,6 +130,11 @@ typedef struct sc_forecaster_type {
     sc_status (*fit_global)(void *const *states, const sc_forecast_config *cfg,
                             const double *const *y, const size_t *n, size_t count,
                             const sc_forecast_exog *const *exog, sc_error *err);
+    /* ---- version 3 (params.h): the model's own parameters (besides the common ones
+     * of sc_forecast_common_params), declared for help and for a JSON config read by
+     * sc_forecast_config_from_json; NULL / 0 when it has none ---- */
+    const sc_param_def *params;  /* [n_params], static storage */
+    size_t n_params;
 } sc_forecaster_type;
 
 /* An instance: a type, a copy of the config, and the model state. */
@@ -144,6 +150,21 @@ typedef struct sc_forecaster {
 /* Defaults: period 1, seed 1, nsim default; ets: spec "ZZZ", parameters estimated,
  * cold start. */
 void sc_forecast_config_init(sc_forecast_config *cfg);
+
+/* Parameters every model reads from sc_forecast_config (period, seed, nsim). */
+extern const sc_param_def sc_forecast_common_params[3];
+
+/* The model's own parameter table (version >= 3), else NULL / 0. */
+void sc_forecaster_params(const sc_forecaster_type *type, const sc_param_def **defs,
+                          size_t *n);
+
+/* Fill cfg from a JSON object of parameters for model `type`: the common ones
+ * (sc_forecast_common_params) and the model's own (its table), checked first by
+ * sc_params_check (unknown key: "did you mean", the JSON path from `where`).  Absent
+ * keys leave cfg as it is (call sc_forecast_config_init first).  obj NULL = none. */
+sc_status sc_forecast_config_from_json(const sc_forecaster_type *type,
+                                       const struct cJSON *obj, const char *where,
+                                       sc_forecast_config *cfg, sc_error *err);
 
 /* Look a type up by name.  A miss gives SC_ERR_NOTFOUND listing the valid names; a
  * model that is planned but not built in this binary gives SC_ERR_NOTBUILT. */
