@@ -1,5 +1,7 @@
 /*
- * init.c - process set-up of libsculpt and its runtime version (sculpt/sculpt.h).
+ * init.c - process set-up of libsculpt and its runtime version (sculpt/sculpt.h).  In
+ * sim/ (part of the library) because it registers the simulator's plug-ins: it sits on
+ * every core module, so it cannot live in core/base without a cycle.
  *
  * sc_global_init() runs its body once per process under pthread_once, so any number of
  * threads (and a host plus the `sculpt` program's main) may call it.  It touches only
