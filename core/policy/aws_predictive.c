@@ -54,7 +54,12 @@
  *  "buffer": "300s", "warmup": "300s", "out_periods": 3, "in_periods": 15,
  *  "history": "14d", "min_history": "24h", "refresh": "6h", "horizon": "48h",
  *  "forecaster": "ets", "ets_spec": "ANA", "max_observed_util": 1.0,
- *  "predictive": true, "target_tracking": true}
+ *  "predictive": true, "target_tracking": true, "purchase": {...}}
+ * `purchase` (policy_sculpt.h, "purchase options of the baselines"): a reserved base, an
+ * on-demand base and a spot share above them, as a mixed-instances Auto Scaling group
+ * over reserved instances buys; the desired capacity is split over the options by
+ * sc_purchase_mix_apply.  Without it (or with its defaults) the original on-demand path
+ * runs.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -63,6 +68,7 @@
 
 #include "sculpt/forecast.h"
 #include "sculpt/policy.h"
+#include "sculpt/policy_sculpt.h"
 #include "sculpt/wpe.h"
 
 #define HOUR_MS INT64_C(3600000)
@@ -102,6 +108,9 @@ typedef struct awsp_state {
     sc_time_ms last_fit;       /* SC_TIME_MIN = never */
     int initialised;
     long n_fits;               /* fits made (for tests and reports) */
+    sc_purchase_mix mix;       /* `purchase`; default: everything on demand */
+    int use_mix;               /* 0 for the default mix (the original code path) */
+    sc_purchase_mix_ar *mix_ar;/* [n_ar] when use_mix */
 } awsp_state;
 
 static void awsp_cleanup(void *state)
@@ -112,6 +121,8 @@ static void awsp_cleanup(void *state)
     free(s->recs);
     sc_wpe_free(s->wpe);
     free(s->mean);
+    free(s->mix_ar);
+    s->mix_ar = NULL;
     s->ar = NULL;
     s->fcap = NULL;
     s->recs = NULL;
@@ -154,6 +165,9 @@ static sc_status awsp_init(void *state, const sc_scenario *sc, const cJSON *para
         (st = sc_policy_param_bool(params, "predictive", &s->predictive, where, err)) ||
         (st = sc_policy_param_bool(params, "target_tracking", &s->target_tracking, where, err)))
         return st;
+    if ((st = sc_purchase_mix_read(sc, params, where, &s->mix, err)))
+        return st;
+    s->use_mix = !sc_purchase_mix_is_default(&s->mix);
     const cJSON *f = cJSON_GetObjectItemCaseSensitive(params, "forecaster");
     if (f) {
         const sc_forecaster_type *ft;
@@ -190,7 +204,9 @@ static sc_status awsp_init(void *state, const sc_scenario *sc, const cJSON *para
     s->fcap = calloc(s->n_ar * (size_t)s->horizon_h + 1, sizeof *s->fcap);
     s->recs = calloc(s->n_ar * (size_t)s->rec_cap + 1, sizeof *s->recs);
     s->mean = calloc((size_t)s->horizon_h + 1, sizeof *s->mean);
-    if (!s->ar || !s->fcap || !s->recs || !s->mean) {
+    if (s->use_mix)
+        s->mix_ar = calloc(s->n_ar + 1, sizeof *s->mix_ar);
+    if (!s->ar || !s->fcap || !s->recs || !s->mean || (s->use_mix && !s->mix_ar)) {
         awsp_cleanup(s);
         return sc_error_set(err, SC_ERR_NOMEM, where, "out of memory");
     }
@@ -408,6 +424,15 @@ static sc_status awsp_decide(void *state, const sc_policy_view *v, sc_plan *plan
             if (desired > app->max_instances)
                 desired = app->max_instances;
             h->desired = desired;
+            if (s->use_mix) {
+                int launched = 0;
+                if ((st = sc_purchase_mix_apply(&s->mix, &s->mix_ar[ar], v, (int)a, (int)r,
+                                                desired, target, plan, &launched)))
+                    return sc_error_set(err, st, NULL, "aws-predictive: cannot build plan");
+                if (launched > 0)
+                    awsp_note_launch(s, ar, now, launched);
+                continue;
+            }
             int od = desired - other;
             if (od < 0)
                 od = 0;

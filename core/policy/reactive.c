@@ -34,8 +34,11 @@
  * {"sync": "15s", "tolerance": 0.1, "scale_down_window": "300s", "scale_up_window": "0s",
  *  "scale_up_pods": 4, "scale_up_percent": 100, "scale_up_period": "15s",
  *  "scale_down_percent": 100, "scale_down_period": "15s", "target_util": <app's>,
- *  "max_observed_util": 1.0}
- * Capacity is bought on demand.
+ *  "max_observed_util": 1.0, "purchase": {...}}
+ * Capacity is bought on demand, unless `purchase` (policy_sculpt.h, "purchase options of
+ * the baselines") sets a reserved base, an on-demand base or a spot share: the HPA's
+ * desired count is then split over the options (sc_purchase_mix_apply).  Without it
+ * (or with its defaults) the code path below is the original one.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -43,6 +46,7 @@
 #include <cjson/cJSON.h>
 
 #include "sculpt/policy.h"
+#include "sculpt/policy_sculpt.h"
 
 static const sc_param_def params[] = {
     {.name = "sync", .kind = SC_PARAM_DURATION, .def = "15s", .lo = 0, .hi = INFINITY,
@@ -68,6 +72,9 @@ static const sc_param_def params[] = {
      .hi = 1, .help = "target utilisation of the binding resource (0 = the app's)"},
     {.name = "max_observed_util", .kind = SC_PARAM_NUMBER, .def = "1.0", .lo = 0.01, .hi = 100,
      .help = "cap on the utilisation a saturated instance reports"},
+    {.name = "purchase", .kind = SC_PARAM_OBJECT, .def = "all on demand",
+     .help = "{\"reserved_base\": \"auto\"|N, \"on_demand_base\": N, "
+             "\"spot_above_base\": 0..1} per (app, region)"},
 };
 #define N_PARAMS (sizeof params / sizeof params[0])
 
@@ -105,6 +112,9 @@ typedef struct reactive_state {
     rec_entry *recs;            /* [n_ar * rec_cap] */
     rec_entry *evs;             /* [n_ar * ev_cap], n = signed delta */
     int initialised;
+    sc_purchase_mix mix;        /* `purchase`; default: everything on demand */
+    int use_mix;                /* 0 for the default mix (the original code path) */
+    sc_purchase_mix_ar *mix_ar; /* [n_ar] when use_mix */
 } reactive_state;
 
 static void reactive_cleanup(void *state)
@@ -113,8 +123,10 @@ static void reactive_cleanup(void *state)
     free(s->ar);
     free(s->recs);
     free(s->evs);
+    free(s->mix_ar);
     s->ar = NULL;
     s->recs = s->evs = NULL;
+    s->mix_ar = NULL;
 }
 
 /* params_obj was checked against `params` by sc_policy_alloc. */
@@ -146,6 +158,9 @@ static sc_status reactive_init(void *state, const sc_scenario *sc, const cJSON *
                                    &s->max_observed_util)))
         return sc_error_set(err, st, where, "reactive: parameter table out of date");
     s->up_pods = (int)pods;
+    if ((st = sc_purchase_mix_read(sc, params_obj, where, &s->mix, err)))
+        return st;
+    s->use_mix = !sc_purchase_mix_is_default(&s->mix);
     if (s->sync_ms <= 0)
         return sc_error_set(err, SC_ERR_INPUT, where, "sync: expected a positive duration");
     s->n_ar = sc->n_apps * sc->n_regions;
@@ -156,7 +171,9 @@ static sc_status reactive_init(void *state, const sc_scenario *sc, const cJSON *
     s->ar = calloc(s->n_ar ? s->n_ar : 1, sizeof *s->ar);
     s->recs = calloc(s->n_ar * (size_t)s->rec_cap + 1, sizeof *s->recs);
     s->evs = calloc(s->n_ar * (size_t)s->ev_cap + 1, sizeof *s->evs);
-    if (!s->ar || !s->recs || !s->evs) {
+    if (s->use_mix)
+        s->mix_ar = calloc(s->n_ar ? s->n_ar : 1, sizeof *s->mix_ar);
+    if (!s->ar || !s->recs || !s->evs || (s->use_mix && !s->mix_ar)) {
         reactive_cleanup(s);
         return sc_error_set(err, SC_ERR_NOMEM, where, "out of memory");
     }
@@ -249,7 +266,12 @@ static sc_status reactive_decide(void *state, const sc_policy_view *v, sc_plan *
                 int slot = h->rec_head + h->rec_len;
                 ring[slot >= s->rec_cap ? slot - s->rec_cap : slot] = (rec_entry){now, current};
                 h->rec_len++;
-                if (total - other != current - other || total != current) {
+                if (s->use_mix) {
+                    sc_status st = sc_purchase_mix_apply(&s->mix, &s->mix_ar[ar], v, (int)a,
+                                                         (int)r, current, target, plan, NULL);
+                    if (st != SC_OK)
+                        return sc_error_set(err, st, NULL, "reactive: cannot build plan");
+                } else if (total - other != current - other || total != current) {
                     int od_target = current - other < 0 ? 0 : current - other;
                     sc_status st = sc_plan_to_target(plan, v, (int)a, (int)r,
                                                      SC_PURCHASE_ONDEMAND, od_target);
@@ -342,6 +364,13 @@ static sc_status reactive_decide(void *state, const sc_policy_view *v, sc_plan *
                     h->all_equal = 0;
             /* The replica controller keeps requested == spec (re-requests refused or
              * interrupted instances). */
+            if (s->use_mix) {
+                sc_status st = sc_purchase_mix_apply(&s->mix, &s->mix_ar[ar], v, (int)a,
+                                                     (int)r, h->spec, target, plan, NULL);
+                if (st != SC_OK)
+                    return sc_error_set(err, st, NULL, "reactive: cannot build plan");
+                continue;
+            }
             int od_target = h->spec - other;
             if (od_target < 0)
                 od_target = 0;

@@ -180,7 +180,7 @@ int sc_policy_params(const sc_policy_type *type, const sc_param_def **defs, size
 extern const sc_param_def sc_sculpt_params[26];
 extern const size_t sc_sculpt_n_params;
 extern const char sc_sculpt_summary[];
-extern const sc_param_def sc_aws_predictive_params[15];
+extern const sc_param_def sc_aws_predictive_params[16];
 extern const size_t sc_aws_predictive_n_params;
 extern const char sc_aws_predictive_summary[];
 
