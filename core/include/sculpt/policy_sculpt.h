@@ -61,6 +61,11 @@ typedef struct sc_sculpt_reserve {
  * (and NULL) for another policy type. */
 const sc_sculpt_reserve *sc_sculpt_reserve_log(const sc_policy *p, size_t *n);
 
+/* The headroom factor of app `app` of a sculpt policy instance: the multiplier of its
+ * forecast quantiles set by the error-budget controller (`slo_control`, sculpt_slo.c);
+ * 1 when the controller is off; NaN for another policy type or an app out of range. */
+double sc_sculpt_headroom(const sc_policy *p, int app);
+
 /* ---- purchase options of the baselines (core/policy/purchase_params.c) -------------
  *
  * The `purchase` parameter of `reactive` and `aws-predictive`, modelled on an EC2 Auto
