@@ -132,6 +132,7 @@ static double attainment(const char *params)
     fixture fx = make();
     sc_run *r = run(&fx, params);
     double at = r->sum.slo_attainment;
+    fprintf(stderr, "%s: attainment %.5f, cost %.2f USD\n", params, at, r->sum.cost_usd);
     sc_run_free(r);
     drop(&fx);
     return at;

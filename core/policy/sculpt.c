@@ -70,14 +70,14 @@
  *  "reserve_history": "14d", "events": null, "announce_lead": "24h",
  *  "forecast_log": <true with events, else false>, "intra_hour": true, "substep": "15m",
  *  "profile_days": 7, "profile_level": 0.5, "guard_hold": "300s", "hour_stat": "max",
- *  "slo_control": false, "slo_window": "7d", "slo_hold": "24h", "slo_headroom": 1.0,
- *  "slo_headroom_range": [0.5, 3], "slo_gain": [0.1, 0.02]}
+ *  "slo_control": false, "slo_window": "7d", "slo_hold": "48h", "slo_headroom": 1.0,
+ *  "slo_headroom_range": [0.5, 3] on demand only else [1, 3], "slo_gain": [0.1, 0.005]}
  * slo_control: the self-calibrating headroom, an online controller on the SLO error
  * budget that multiplies the forecast quantiles of step 2 by a factor per app, raised
  * when the budget burns fast and lowered when it is left unspent, from the past only
  * (sculpt_slo.c, whose opening comment has the rule, its state and its guard against
- * oscillation).  Off by default: it becomes the default only if the held-out suite's
- * development half says so (bench/policy/README.md).
+ * oscillation).  Off by default: the held-out suite's development half did not justify
+ * it as the default (bench/policy/README.md, "Held-out suite").
  * forecaster names the most capable model tried; the hierarchy continues below it
  * (ets -> snaive -> naive).
  * target_util is the utilisation the planned capacity may reach (the optimizer's
@@ -250,8 +250,6 @@ static sc_status sculpt_init(void *state, const sc_scenario *sc, const cJSON *pa
         (st = sc_policy_param_duration(params, "guard_hold", 0, &s->guard_hold_ms, where, err)) ||
         (st = sc_policy_param_bool(params, "intra_hour", &s->intra, where, err)))
         return st;
-    if ((st = sc_sculpt_slo_init(s, sc, params, where, err)))
-        return st;
     if (s->substep_ms < sc->step_ms)
         s->substep_ms = sc->step_ms;
     if (s->substep_ms > HOUR_MS || HOUR_MS % s->substep_ms != 0)
@@ -336,6 +334,9 @@ static sc_status sculpt_init(void *state, const sc_scenario *sc, const cJSON *pa
             return sc_error_set(err, SC_ERR_INPUT, where, "reserve_log: expected a file name");
         snprintf(s->rlog_path, sizeof s->rlog_path, "%s", v->valuestring);
     }
+    /* after on_demand_only: the controller's default headroom range depends on it */
+    if ((st = sc_sculpt_slo_init(s, sc, params, where, err)))
+        return st;
     /* the feed file is read last, once every other parameter is valid */
     char feed_path[2048] = "";
     if ((v = cJSON_GetObjectItemCaseSensitive(params, "events"))) {

@@ -9,7 +9,9 @@
  * the forecast's predictive distribution, the boot-delay tail and the intra-hour profile
  * get wrong, as measured on the SLO itself.  The guard is not scaled (it stays the
  * floor of a reactive autoscaler).  h_a starts at `slo_headroom` (1.0) and stays within
- * `slo_headroom_range` ([0.5, 3]).
+ * `slo_headroom_range`: [0.5, 3] with on_demand_only, else [1, 3] (below 1 the plan's
+ * spot capacity gives way to the guard's on-demand: measured on the held-out suite's
+ * development half, bench/policy/README.md).
  *
  * What it measures (past only).  At each decision that opens a new scenario step k, for
  * every (app, region) the app is deployed in, the step k - 1 just closed is judged as
@@ -30,10 +32,11 @@
  *                                 capacity after it: one replan);
  *   lower  h_a *= exp(-gain_down) when the long-window burn < 1/2 AND no violation in
  *                                 the short window (slo_window / 28: 6 h of 7 d) AND
- *                                 `slo_hold` (24 h) has passed since the last raise.
+ *                                 `slo_hold` (48 h) has passed since the last raise.
  * Guard against oscillation: the dead band [1/2, 1] of burn where nothing moves; the
- * asymmetric gains (`slo_gain`, [0.1, 0.02] in log units: up 10.5 %, down 2 %), so the
- * way back down is five times slower than the way up; the hold after each raise; and
+ * asymmetric gains (`slo_gain`, [0.1, 0.005] in log units: up 10.5 %, down 0.5 %), so
+ * the way back down is twenty times slower than the way up; the hold after each raise
+ * (`slo_hold`, 48 h); and
  * the "fresh violation" condition, which stops the windup a 7-day window would
  * otherwise cause (old violations stay in the window for days after the capacity that
  * cures them is in place).  At equilibrium the attainment sits between the objective and
@@ -54,9 +57,11 @@ sc_status sc_sculpt_slo_init(sculpt_state *s, const sc_scenario *sc, const cJSON
     sculpt_slo *c = &s->slo;
     sc_status st;
     int on = 0;
-    int64_t window_ms = 7 * 24 * HOUR_MS, hold_ms = 24 * HOUR_MS;
-    double h0 = 1.0, range[2] = {0.5, 3.0}, gain[2] = {0.1, 0.02};
+    int64_t window_ms = 7 * 24 * HOUR_MS, hold_ms;
+    double h0 = 1.0, range[2] = {s->on_demand_only ? 0.5 : 1.0, 3.0}, gain[2] = {0.1, 0.005};
+    int64_t hold_default = 48 * HOUR_MS;
     size_t n;
+    hold_ms = hold_default;
     if ((st = sc_params_get_bool(sc_sculpt_params, sc_sculpt_n_params, params, "slo_control",
                                  &on)) ||
         (st = sc_params_get_duration(sc_sculpt_params, sc_sculpt_n_params, params,
