@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -262,4 +263,49 @@ Test(purchase_mix, bad_input_names_the_path)
     cr_expect_float_eq(r->sum.cost_usd, 4.8, 1e-9);
     sc_run_free(r);
     drop(&fx);
+}
+
+/* The command line: a bad purchase exits 2 naming the member's JSON path, and writes
+ * no results file. */
+Test(purchase_mix, cli_exit_2_nothing_written)
+{
+    write_csv();
+    char path[512], out[512], cmd[2048];
+    snprintf(path, sizeof path, "%s/test_purchase_mix_cli.json", SC_BINARY_DIR);
+    snprintf(out, sizeof out, "%s/test_purchase_mix_cli.h5", SC_BINARY_DIR);
+    remove(out);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fprintf(f,
+            "{\"name\": \"t\", \"start\": \"2026-01-05T00:00:00Z\", \"warmup\": \"1d\","
+            " \"duration\": \"1d\", \"step\": \"5m\","
+            " \"geos\": [{\"name\": \"g\", \"home_region\": \"r\"}],"
+            " \"regions\": [{\"name\": \"r\", \"boot\": {\"dist\": \"const\", \"value_s\": 90},"
+            "   \"types\": {\"t1\": {\"on_demand\": 0.1}}}],"
+            " \"instance_types\": [{\"name\": \"t1\", \"vcpu\": 1, \"mem_gib\": 4}],"
+            " \"latency_ms\": {\"g\": {\"r\": 10}},"
+            " \"apps\": [{\"name\": \"a\", \"instance_type\": \"t1\", \"needs\": {\"cpu\": 0.01},"
+            "   \"max_instances\": 100, \"latency\": {\"base_ms\": 20},"
+            "   \"slo\": {\"latency_ms\": 1000}, \"demand\": [{\"geo\": \"g\", \"trace\": \"tg\"}]}],"
+            " \"traces\": [{\"name\": \"tg\", \"csv\": \"%s\"}],"
+            " \"policies\": [{\"name\": \"static\"}, {\"name\": \"reactive\", \"params\":"
+            "   {\"purchase\": {\"reserved_base\": \"auto\"}}}]}",
+            CSV_PATH);
+    cr_assert_eq(fclose(f), 0);
+    snprintf(cmd, sizeof cmd, "%s run %s -o %s > %s.txt 2>&1", SC_SCULPT_BIN, path, out, out);
+    int rc = system(cmd);
+    cr_assert(WIFEXITED(rc));
+    cr_expect_eq(WEXITSTATUS(rc), 2);
+    cr_expect_eq(access(out, F_OK), -1, "a results file was written");
+    char txt[sizeof out + 8], buf[1024] = "";
+    snprintf(txt, sizeof txt, "%s.txt", out);
+    f = fopen(txt, "r");
+    cr_assert_not_null(f);
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    cr_expect(strstr(buf, "$.policies[1].params.purchase.reserved_base"), "%s", buf);
+    cr_expect(strstr(buf, "no reserved price") || strstr(buf, "has none"), "%s", buf);
+    remove(txt);
+    remove(path);
 }
