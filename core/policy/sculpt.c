@@ -334,9 +334,6 @@ static sc_status sculpt_init(void *state, const sc_scenario *sc, const cJSON *pa
             return sc_error_set(err, SC_ERR_INPUT, where, "reserve_log: expected a file name");
         snprintf(s->rlog_path, sizeof s->rlog_path, "%s", v->valuestring);
     }
-    /* after on_demand_only: the controller's default headroom range depends on it */
-    if ((st = sc_sculpt_slo_init(s, sc, params, where, err)))
-        return st;
     /* the feed file is read last, once every other parameter is valid */
     char feed_path[2048] = "";
     if ((v = cJSON_GetObjectItemCaseSensitive(params, "events"))) {
@@ -390,6 +387,12 @@ static sc_status sculpt_init(void *state, const sc_scenario *sc, const cJSON *pa
             return sc_error_set(err, st, where, "events: %s%s%s", ferr.where,
                                 ferr.where[0] ? ": " : "", ferr.msg);
         sc_event_feed_sort(s->feed);
+    }
+    /* after on_demand_only (the controller's default headroom range depends on it); it
+     * allocates, so from here on a failure cleans up */
+    if ((st = sc_sculpt_slo_init(s, sc, params, where, err))) {
+        sculpt_cleanup(s);
+        return st;
     }
     s->n_ar = sc->n_apps * sc->n_regions;
     s->hist_cap = s->history_ms / HOUR_MS;
