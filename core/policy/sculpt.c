@@ -125,7 +125,7 @@ static void sculpt_cleanup(void *state)
     s->rlog = NULL;
     cJSON_Delete(s->rjson);
     s->rjson = NULL;
-    sc_sculpt_slo_cleanup(s);
+    sc_slo_ctl_cleanup(&s->slo);
     sc_event_feed_free(s->feed);
     s->feed = NULL;
     if (s->prob) {
@@ -696,10 +696,10 @@ static sc_status sculpt_decide(void *state, const sc_policy_view *v, sc_plan *pl
     sculpt_state *s = state;
     const sc_scenario *sc = v->sc;
     sc_sculpt_reconcile(s, v);
-    sc_sculpt_slo_observe(s, v);
+    sc_slo_ctl_observe(&s->slo, v);
     if (s->last_plan == SC_TIME_MIN || v->now - s->last_plan >= s->cadence_ms) {
         s->last_plan = v->now;
-        sc_sculpt_slo_update(s, v);
+        sc_slo_ctl_update(&s->slo, v);
         sc_status st = sculpt_replan(s, v, plan, err);
         if (st || !s->intra)
             return st;

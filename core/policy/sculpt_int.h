@@ -41,25 +41,7 @@ typedef struct sculpt_buy {
     sc_rap_why why;
 } sculpt_buy;
 
-/* The error-budget controller of the headroom (sculpt_slo.c, whose opening comment has
- * the rule).  Arrays are NULL when off. */
-typedef struct sculpt_slo {
-    int on;                   /* slo_control */
-    int64_t window_steps;     /* long window, scenario steps */
-    int64_t short_steps;      /* short window: window / 28 */
-    int64_t hold_ms;          /* no lowering this long after a raise */
-    double h_min, h_max;      /* headroom range */
-    double gain_up, gain_down;/* log steps */
-    int64_t last_k;           /* last step judged; -1 none */
-    int64_t last_step;        /* step of the last decision; -1 none */
-    double *h;                /* [n_apps] headroom factor */
-    sc_time_ms *last_up;      /* [n_apps] time of the last raise; SC_TIME_MIN none */
-    int *fresh;               /* [n_apps] a violation seen since the last raise acted */
-    long *sum_v, *sum_n;      /* [n_apps] violated / judged steps in the long window */
-    int *ring_v, *ring_n;     /* [n_apps * window_steps] per step */
-    int *serving_prev;        /* [n_ar] serving instances at the last step start; -1 */
-    double *u_slo;            /* [n_ar] utilisation at the SLO latency bound */
-} sculpt_slo;
+#include "sculpt_slo.h"
 
 typedef struct sculpt_state {
     int64_t cadence_ms, horizon_ms, history_ms, refit_ms;
@@ -112,7 +94,7 @@ typedef struct sculpt_state {
     int64_t guard_hold_ms;    /* the guard's instances are held this long */
     int hour_mean;            /* forecast the hourly mean (profile: sub-step peak / mean) */
     sc_time_ms *planned_at;   /* [n_apps] plan_start of app a's last solve; SC_TIME_MIN */
-    sculpt_slo slo;           /* self-calibrating headroom (slo_control) */
+    sc_slo_ctl slo;           /* self-calibrating headroom (slo_control) */
 } sculpt_state;
 
 /* ---- sculpt.c ---- */
@@ -142,11 +124,6 @@ sc_status sc_sculpt_rjson_write(sculpt_state *s, sc_error *err);
 /* Read the slo_* parameters and allocate the controller (nothing when off). */
 sc_status sc_sculpt_slo_init(sculpt_state *s, const sc_scenario *sc, const cJSON *params,
                              const char *where, sc_error *err);
-void sc_sculpt_slo_cleanup(sculpt_state *s);
-/* Judge the step just closed (first decision of a new step); every decision. */
-void sc_sculpt_slo_observe(sculpt_state *s, const sc_policy_view *v);
-/* Move the headroom factors (every replan). */
-void sc_sculpt_slo_update(sculpt_state *s, const sc_policy_view *v);
 /* App a's headroom factor (1 when off). */
 double sc_sculpt_slo_headroom(const sculpt_state *s, int app);
 

@@ -51,50 +51,37 @@
 
 #include "sculpt_int.h"
 
-sc_status sc_sculpt_slo_init(sculpt_state *s, const sc_scenario *sc, const cJSON *params,
-                             const char *where, sc_error *err)
+void sc_slo_ctl_config_default(sc_slo_ctl_config *c)
 {
-    sculpt_slo *c = &s->slo;
-    sc_status st;
-    int on = 0;
-    int64_t window_ms = 7 * 24 * HOUR_MS, hold_ms;
-    double h0 = 1.0, range[2] = {s->on_demand_only ? 0.5 : 1.0, 3.0}, gain[2] = {0.1, 0.005};
-    int64_t hold_default = 48 * HOUR_MS;
-    size_t n;
-    hold_ms = hold_default;
-    if ((st = sc_params_get_bool(sc_sculpt_params, sc_sculpt_n_params, params, "slo_control",
-                                 &on)) ||
-        (st = sc_params_get_duration(sc_sculpt_params, sc_sculpt_n_params, params,
-                                     "slo_window", &window_ms)) ||
-        (st = sc_params_get_duration(sc_sculpt_params, sc_sculpt_n_params, params, "slo_hold",
-                                     &hold_ms)) ||
-        (st = sc_params_get_number(sc_sculpt_params, sc_sculpt_n_params, params,
-                                   "slo_headroom", &h0)) ||
-        (st = sc_params_get_numbers(sc_sculpt_params, sc_sculpt_n_params, params,
-                                    "slo_headroom_range", range, 2, &n)) ||
-        (st = sc_params_get_numbers(sc_sculpt_params, sc_sculpt_n_params, params, "slo_gain",
-                                    gain, 2, &n)))
-        return sc_error_set(err, st, where, "sculpt: parameter table out of date");
-    c->on = on;
-    if (!on)
-        return SC_OK;
-    if (!(range[0] <= h0 && h0 <= range[1]))
+    c->window_ms = 7 * 24 * HOUR_MS;
+    c->hold_ms = 48 * HOUR_MS;
+    c->update_ms = HOUR_MS;
+    c->h0 = 1.0;
+    c->h_min = 1.0;
+    c->h_max = 3.0;
+    c->gain_up = 0.1;
+    c->gain_down = 0.005;
+}
+
+sc_status sc_slo_ctl_init(sc_slo_ctl *c, const sc_scenario *sc, const sc_slo_ctl_config *cfg,
+                          const char *where, sc_error *err)
+{
+    memset(c, 0, sizeof *c);
+    c->cfg = *cfg;
+    if (!(cfg->h_min <= cfg->h0 && cfg->h0 <= cfg->h_max))
         return sc_error_set(err, SC_ERR_INPUT, where,
                             "slo_headroom %.15g: expected within slo_headroom_range [%.15g, "
                             "%.15g]",
-                            h0, range[0], range[1]);
-    c->window_steps = window_ms / sc->step_ms;
+                            cfg->h0, cfg->h_min, cfg->h_max);
+    c->window_steps = cfg->window_ms / sc->step_ms;
     if (c->window_steps < 2)
         return sc_error_set(err, SC_ERR_INPUT, where,
                             "slo_window: expected at least two scenario steps");
     c->short_steps = c->window_steps / 28 > 0 ? c->window_steps / 28 : 1;
-    c->hold_ms = hold_ms;
-    c->h_min = range[0];
-    c->h_max = range[1];
-    c->gain_up = gain[0];
-    c->gain_down = gain[1];
     c->last_k = -1;
     c->last_step = -1;
+    c->n_apps = sc->n_apps;
+    c->n_regions = sc->n_regions;
     size_t na = sc->n_apps, nar = sc->n_apps * sc->n_regions;
     c->h = malloc((na + 1) * sizeof *c->h);
     c->last_up = malloc((na + 1) * sizeof *c->last_up);
@@ -107,11 +94,11 @@ sc_status sc_sculpt_slo_init(sculpt_state *s, const sc_scenario *sc, const cJSON
     c->u_slo = malloc((nar + 1) * sizeof *c->u_slo);
     if (!c->h || !c->last_up || !c->fresh || !c->sum_v || !c->sum_n || !c->ring_v ||
         !c->ring_n || !c->serving_prev || !c->u_slo) {
-        sc_sculpt_slo_cleanup(s);
+        sc_slo_ctl_cleanup(c);
         return sc_error_set(err, SC_ERR_NOMEM, where, "out of memory");
     }
     for (size_t a = 0; a < na; a++) {
-        c->h[a] = h0;
+        c->h[a] = cfg->h0;
         c->last_up[a] = SC_TIME_MIN;
         const sc_app *app = &sc->apps[a];
         for (size_t r = 0; r < sc->n_regions; r++) {
@@ -130,12 +117,47 @@ sc_status sc_sculpt_slo_init(sculpt_state *s, const sc_scenario *sc, const cJSON
             c->serving_prev[a * sc->n_regions + r] = -1;
         }
     }
+    c->on = 1;
     return SC_OK;
 }
 
-void sc_sculpt_slo_cleanup(sculpt_state *s)
+sc_status sc_sculpt_slo_init(sculpt_state *s, const sc_scenario *sc, const cJSON *params,
+                             const char *where, sc_error *err)
 {
-    sculpt_slo *c = &s->slo;
+    sc_slo_ctl_config cfg;
+    sc_slo_ctl_config_default(&cfg);
+    if (s->on_demand_only)
+        cfg.h_min = 0.5;
+    cfg.update_ms = s->cadence_ms;
+    sc_status st;
+    int on = 0;
+    double range[2] = {cfg.h_min, cfg.h_max}, gain[2] = {cfg.gain_up, cfg.gain_down};
+    size_t n;
+    if ((st = sc_params_get_bool(sc_sculpt_params, sc_sculpt_n_params, params, "slo_control",
+                                 &on)) ||
+        (st = sc_params_get_duration(sc_sculpt_params, sc_sculpt_n_params, params,
+                                     "slo_window", &cfg.window_ms)) ||
+        (st = sc_params_get_duration(sc_sculpt_params, sc_sculpt_n_params, params, "slo_hold",
+                                     &cfg.hold_ms)) ||
+        (st = sc_params_get_number(sc_sculpt_params, sc_sculpt_n_params, params,
+                                   "slo_headroom", &cfg.h0)) ||
+        (st = sc_params_get_numbers(sc_sculpt_params, sc_sculpt_n_params, params,
+                                    "slo_headroom_range", range, 2, &n)) ||
+        (st = sc_params_get_numbers(sc_sculpt_params, sc_sculpt_n_params, params, "slo_gain",
+                                    gain, 2, &n)))
+        return sc_error_set(err, st, where, "sculpt: parameter table out of date");
+    memset(&s->slo, 0, sizeof s->slo);
+    if (!on)
+        return SC_OK;
+    cfg.h_min = range[0];
+    cfg.h_max = range[1];
+    cfg.gain_up = gain[0];
+    cfg.gain_down = gain[1];
+    return sc_slo_ctl_init(&s->slo, sc, &cfg, where, err);
+}
+
+void sc_slo_ctl_cleanup(sc_slo_ctl *c)
+{
     free(c->h);
     free(c->last_up);
     free(c->fresh);
@@ -152,6 +174,7 @@ void sc_sculpt_slo_cleanup(sculpt_state *s)
     c->ring_v = c->ring_n = NULL;
     c->serving_prev = NULL;
     c->u_slo = NULL;
+    c->on = 0;
 }
 
 static int serving_now(const sc_policy_view *v, int a, int r)
@@ -164,9 +187,8 @@ static int serving_now(const sc_policy_view *v, int a, int r)
     return n;
 }
 
-void sc_sculpt_slo_observe(sculpt_state *s, const sc_policy_view *v)
+void sc_slo_ctl_observe(sc_slo_ctl *c, const sc_policy_view *v)
 {
-    sculpt_slo *c = &s->slo;
     if (!c->on)
         return;
     const sc_scenario *sc = v->sc;
@@ -199,7 +221,8 @@ void sc_sculpt_slo_observe(sculpt_state *s, const sc_policy_view *v)
         c->sum_n[a] += nn - c->ring_n[slot];
         c->ring_v[slot] = nv;
         c->ring_n[slot] = nn;
-        if (nv > 0 && (c->last_up[a] == SC_TIME_MIN || v->now - c->last_up[a] > s->cadence_ms))
+        if (nv > 0 &&
+            (c->last_up[a] == SC_TIME_MIN || v->now - c->last_up[a] > c->cfg.update_ms))
             c->fresh[a] = 1;
     }
     c->last_step = cur;
@@ -207,9 +230,8 @@ void sc_sculpt_slo_observe(sculpt_state *s, const sc_policy_view *v)
         c->last_k = k;
 }
 
-void sc_sculpt_slo_update(sculpt_state *s, const sc_policy_view *v)
+void sc_slo_ctl_update(sc_slo_ctl *c, const sc_policy_view *v)
 {
-    sculpt_slo *c = &s->slo;
     if (!c->on)
         return;
     const sc_scenario *sc = v->sc;
@@ -223,23 +245,28 @@ void sc_sculpt_slo_update(sculpt_state *s, const sc_policy_view *v)
             short_v += c->ring_v[a * (size_t)c->window_steps +
                                  (size_t)((c->last_k - i) % c->window_steps)];
         if (burn > 1.0 && c->fresh[a]) {
-            c->h[a] *= exp(c->gain_up);
+            c->h[a] *= exp(c->cfg.gain_up);
             c->last_up[a] = v->now;
             c->fresh[a] = 0;
         } else if (burn < 0.5 && short_v == 0 &&
-                   (c->last_up[a] == SC_TIME_MIN || v->now - c->last_up[a] >= c->hold_ms)) {
-            c->h[a] *= exp(-c->gain_down);
+                   (c->last_up[a] == SC_TIME_MIN || v->now - c->last_up[a] >= c->cfg.hold_ms)) {
+            c->h[a] *= exp(-c->cfg.gain_down);
         }
-        if (c->h[a] > c->h_max)
-            c->h[a] = c->h_max;
-        if (c->h[a] < c->h_min)
-            c->h[a] = c->h_min;
+        if (c->h[a] > c->cfg.h_max)
+            c->h[a] = c->cfg.h_max;
+        if (c->h[a] < c->cfg.h_min)
+            c->h[a] = c->cfg.h_min;
     }
+}
+
+double sc_slo_ctl_factor(const sc_slo_ctl *c, int app)
+{
+    return c->on && app >= 0 && (size_t)app < c->n_apps ? c->h[app] : 1.0;
 }
 
 double sc_sculpt_slo_headroom(const sculpt_state *s, int app)
 {
-    return s->slo.on ? s->slo.h[app] : 1.0;
+    return sc_slo_ctl_factor(&s->slo, app);
 }
 
 double sc_sculpt_headroom(const sc_policy *p, int app)
