@@ -115,8 +115,9 @@ Test(lookahead, clairvoyant_static_is_detected)
     cr_assert_not(agree, "the test cannot see static's look-ahead");
 }
 
-/* The state the defaults leave off: sculpt's error-budget controller (slo_control: its
- * ring of judged steps and headroom factors) and the baselines' purchase options (the
+/* The state the defaults leave off: the error-budget controller (sculpt's slo_control,
+ * reactive's "target_util": "auto": its ring of judged steps and factors) and the
+ * baselines' purchase options (the
  * reserved "auto" level from the warm-up, the split, the cover of capacity not serving
  * yet) see only the past too. */
 Test(lookahead, controller_and_purchase_options_see_only_the_past)
@@ -130,6 +131,7 @@ Test(lookahead, controller_and_purchase_options_see_only_the_past)
                      "\"spot_above_base\": 0.5}}"},
         {"aws-predictive", "{\"purchase\": {\"reserved_base\": \"auto\", "
                            "\"spot_above_base\": 0.5}}"},
+        {"reactive", "{\"target_util\": \"auto\"}"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         int agree = 0, differ = 0;
