@@ -132,6 +132,7 @@ Test(lookahead, controller_and_purchase_options_see_only_the_past)
         {"aws-predictive", "{\"purchase\": {\"reserved_base\": \"auto\", "
                            "\"spot_above_base\": 0.5}}"},
         {"reactive", "{\"target_util\": \"auto\"}"},
+        {"aws-predictive", "{\"target_util\": \"auto\"}"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         int agree = 0, differ = 0;

@@ -191,12 +191,12 @@ Test(sculpt_slo, bad_parameters)
     drop(&fx);
 }
 
-static double reactive_attainment(const char *params)
+static double baseline_attainment(const char *policy, const char *params)
 {
     fixture fx = make();
-    sc_run *r = run_policy(&fx, "reactive", params);
+    sc_run *r = run_policy(&fx, policy, params);
     double at = r->sum.slo_attainment;
-    fprintf(stderr, "reactive %s: attainment %.5f, cost %.2f USD\n", params, at,
+    fprintf(stderr, "%s %s: attainment %.5f, cost %.2f USD\n", policy, params, at,
             r->sum.cost_usd);
     sc_run_free(r);
     drop(&fx);
@@ -209,8 +209,17 @@ static double reactive_attainment(const char *params)
  * lies in the same band [0.985, 0.998]. */
 Test(sculpt_slo, reactive_auto_target, .timeout = 300)
 {
-    double fixed = reactive_attainment("{}");
-    double at = reactive_attainment("{\"target_util\": \"auto\"}");
+    double fixed = baseline_attainment("reactive", "{}");
+    double at = baseline_attainment("reactive", "{\"target_util\": \"auto\"}");
+    cr_expect_lt(fixed, 0.985, "fixed target: %.5f", fixed);
+    cr_expect(at >= 0.985 && at <= 0.998, "auto target: attainment %.5f", at);
+}
+
+/* The same for aws-predictive (target tracking and the forecast's capacity). */
+Test(sculpt_slo, aws_predictive_auto_target, .timeout = 300)
+{
+    double fixed = baseline_attainment("aws-predictive", "{}");
+    double at = baseline_attainment("aws-predictive", "{\"target_util\": \"auto\"}");
     cr_expect_lt(fixed, 0.985, "fixed target: %.5f", fixed);
     cr_expect(at >= 0.985 && at <= 0.998, "auto target: attainment %.5f", at);
 }

@@ -15,6 +15,8 @@
 
 #include "sculpt/policy.h"
 
+static const char *const target_words[] = {"auto", NULL};
+
 #define POS .lo = 0, .hi = INFINITY, .flags = SC_PARAM_LO_OPEN /* a positive duration */
 #define HOUR_PLUS .lo = 3600000.0, .hi = INFINITY               /* at least 1h */
 
@@ -22,7 +24,9 @@ const sc_param_def sc_aws_predictive_params[16] = {
     {.name = "cadence", .kind = SC_PARAM_DURATION, .def = "60s", POS,
      .help = "metric period: one target-tracking datapoint per cadence"},
     {.name = "target_util", .kind = SC_PARAM_NUMBER, .def = "app's target_util", .lo = 0,
-     .hi = 1, .help = "target utilisation (0 = the app's)"},
+     .hi = 1, .values = target_words,
+     .help = "target utilisation (0 = the app's; \"auto\": the app's, calibrated on the SLO "
+             "error budget)"},
     {.name = "buffer", .kind = SC_PARAM_DURATION, .def = "300s",
      .help = "SchedulingBufferTime: predictive capacity launched this early"},
     {.name = "warmup", .kind = SC_PARAM_DURATION, .def = "300s",

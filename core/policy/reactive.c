@@ -173,6 +173,8 @@ static sc_status reactive_init(void *state, const sc_scenario *sc, const cJSON *
                                    &s->max_observed_util)))
         return sc_error_set(err, st, where, "reactive: parameter table out of date");
     s->up_pods = (int)pods;
+    if (s->sync_ms <= 0)
+        return sc_error_set(err, SC_ERR_INPUT, where, "sync: expected a positive duration");
     int tw = -1;
     if ((st = sc_params_get_enum(params, N_PARAMS, params_obj, "target_util", &tw)))
         return sc_error_set(err, st, where, "reactive: parameter table out of date");
@@ -192,8 +194,6 @@ static sc_status reactive_init(void *state, const sc_scenario *sc, const cJSON *
         return st;
     }
     s->use_mix = !sc_purchase_mix_is_default(&s->mix);
-    if (s->sync_ms <= 0)
-        return sc_error_set(err, SC_ERR_INPUT, where, "sync: expected a positive duration");
     s->n_ar = sc->n_apps * sc->n_regions;
     int64_t longest = s->down_window_ms > s->up_window_ms ? s->down_window_ms : s->up_window_ms;
     s->rec_cap = (int)(longest / s->sync_ms) + 2;
