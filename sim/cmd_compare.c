@@ -1,6 +1,7 @@
 /*
  * cmd_compare.c - `sculpt compare BASELINE.h5 CANDIDATE.h5 [--max-cost-increase PCT]
- * [--max-slo-drop POINTS] [--alpha A] [--json]`: regression gating (compare.h).
+ * [--max-slo-drop POINTS] [--alpha A] [--require-objective] [--json]`: regression gating
+ * (compare.h).
  *
  * Exit status: 0 no regression, 4 a policy got worse beyond the tolerances (what and by
  * how much is printed), 2 unmatched runs, schema mismatch, bad file or usage, 3 a file
@@ -22,7 +23,8 @@ static void compare_usage(FILE *fp)
 {
     fprintf(fp,
             "usage: sculpt compare BASELINE.h5 CANDIDATE.h5 [--max-cost-increase PCT]\n"
-            "                      [--max-slo-drop POINTS] [--alpha A] [--json]\n"
+            "                      [--max-slo-drop POINTS] [--alpha A] [--require-objective]\n"
+            "                      [--json]\n"
             "\n"
             "Compare matching runs of two results files (both `sculpt run` or both\n"
             "`sculpt sweep`), pairing replicates by seed, and fail when a policy got worse\n"
@@ -32,13 +34,17 @@ static void compare_usage(FILE *fp)
             "  --max-slo-drop POINTS    tolerated drop of SLO attainment, percentage points\n"
             "                           (default %g)\n"
             "  --alpha A                significance level of the paired t-test (default %g)\n"
+            "  --require-objective      also fail when a candidate policy's mean SLO attainment\n"
+            "                           is below its objective (the scenario's\n"
+            "                           apps[].slo.attainment, mean over apps; files written\n"
+            "                           before it was recorded are held to %g)\n"
             "  --json                   print the comparison as JSON on stdout\n"
             "  -h, --help               this help\n"
             "\n"
-            "Exit status: 0 no regression, 4 regression, 2 unmatched runs, schema mismatch or\n"
+            "Exit status: 0 no regression, 4 regression (or a missed objective), 2 unmatched runs, schema mismatch or\n"
             "bad input, 3 a file cannot be read.\n",
             SC_COMPARE_DEFAULT_COST_PCT, SC_COMPARE_DEFAULT_SLO_POINTS,
-            SC_COMPARE_DEFAULT_ALPHA);
+            SC_COMPARE_DEFAULT_ALPHA, SC_SLO_ATTAINMENT_DEFAULT);
 }
 
 static int parse_num(const char *opt, const char *s, double lo, double hi, double *out)
@@ -72,6 +78,7 @@ static void print_json(const char *bp, const char *cp, const sc_compare_opts *o,
     cJSON_AddNumberToObject(root, "max_cost_increase_pct", o->max_cost_increase_pct);
     cJSON_AddNumberToObject(root, "max_slo_drop_points", o->max_slo_drop_points);
     cJSON_AddNumberToObject(root, "alpha", o->alpha);
+    cJSON_AddBoolToObject(root, "require_objective", o->require_objective);
     cJSON *arr = cJSON_AddArrayToObject(root, "comparisons");
     for (size_t i = 0; i < rep->n_rows; i++) {
         const sc_compare_row *r = &rep->rows[i];
@@ -90,6 +97,8 @@ static void print_json(const char *bp, const char *cp, const sc_compare_opts *o,
         add_num(e, "slo_drop_points", r->slo_drop_points);
         add_num(e, "slo_p_value", r->slo_test.p);
         cJSON_AddBoolToObject(e, "slo_regressed", r->slo_regressed);
+        add_num(e, "candidate_slo_objective", r->cand_objective);
+        cJSON_AddBoolToObject(e, "objective_missed", r->objective_missed);
         cJSON_AddItemToArray(arr, e);
     }
     cJSON_AddNumberToObject(root, "regressions", (double)rep->n_regressed);
@@ -111,18 +120,18 @@ static void fmt_p(char *buf, size_t len, const sc_paired_test *t)
 
 static void print_text(const sc_compare_opts *o, const sc_compare_report *rep)
 {
-    printf("%-10s %-18s %5s %12s %12s %9s %10s %9s %9s %9s %10s\n", "verdict", "policy", "pairs",
-           "base_cost", "cand_cost", "cost_%", "cost_p", "base_slo%", "cand_slo%", "slo_drop",
-           "slo_p");
+    printf("%-10s %-18s %5s %12s %12s %9s %10s %9s %9s %9s %10s %9s\n", "verdict", "policy",
+           "pairs", "base_cost", "cand_cost", "cost_%", "cost_p", "base_slo%", "cand_slo%",
+           "slo_drop", "slo_p", "cand_obj%");
     for (size_t i = 0; i < rep->n_rows; i++) {
         const sc_compare_row *r = &rep->rows[i];
         char cp[32], sp[32];
         fmt_p(cp, sizeof cp, &r->cost_test);
         fmt_p(sp, sizeof sp, &r->slo_test);
-        printf("%-10s %-18s %5zu %12.2f %12.2f %+9.3f %10s %9.3f %9.3f %+9.3f %10s  %s\n",
-               r->cost_regressed || r->slo_regressed ? "REGRESSED" : "ok", r->label, r->n_pairs,
+        printf("%-10s %-18s %5zu %12.2f %12.2f %+9.3f %10s %9.3f %9.3f %+9.3f %10s %9.3f  %s\n",
+               r->cost_regressed || r->slo_regressed || r->objective_missed ? "REGRESSED" : "ok", r->label, r->n_pairs,
                r->base_cost, r->cand_cost, r->cost_change_pct, cp, 100 * r->base_slo,
-               100 * r->cand_slo, r->slo_drop_points, sp, r->params);
+               100 * r->cand_slo, r->slo_drop_points, sp, 100 * r->cand_objective, r->params);
     }
     for (size_t i = 0; i < rep->n_rows; i++) {
         const sc_compare_row *r = &rep->rows[i];
@@ -136,6 +145,10 @@ static void print_text(const sc_compare_opts *o, const sc_compare_report *rep)
                    "exceeds the tolerance of %g points\n",
                    r->label, r->params, r->slo_drop_points, 100 * r->base_slo, 100 * r->cand_slo,
                    o->max_slo_drop_points);
+        if (r->objective_missed)
+            printf("regression: policy '%s' %s: SLO attainment %.3f %% is below its objective "
+                   "%.3f %%\n",
+                   r->label, r->params, 100 * r->cand_slo, 100 * r->cand_objective);
     }
 }
 
@@ -144,6 +157,7 @@ int sc_cmd_compare(int argc, char **argv)
     static const struct option opts[] = {{"max-cost-increase", required_argument, NULL, 'c'},
                                          {"max-slo-drop", required_argument, NULL, 's'},
                                          {"alpha", required_argument, NULL, 'a'},
+                                         {"require-objective", no_argument, NULL, 'O'},
                                          {"json", no_argument, NULL, 'J'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
@@ -168,6 +182,7 @@ int sc_cmd_compare(int argc, char **argv)
             if ((rc = parse_num("--alpha", optarg, 1e-12, 0.5, &o.alpha)))
                 return rc;
             break;
+        case 'O': o.require_objective = 1; break;
         case 'J': json = 1; break;
         case 'h': compare_usage(stdout); return 0;
         default: compare_usage(stderr); return 2;
@@ -192,8 +207,9 @@ int sc_cmd_compare(int argc, char **argv)
     if (rep->n_regressed) {
         sc_error_set(&err, SC_ERR_REGRESSION, argv[optind + 1],
                      "%zu of %zu (setting, policy) comparisons regressed beyond the tolerances "
-                     "(cost +%g %%, SLO -%g points)",
-                     rep->n_regressed, rep->n_rows, o.max_cost_increase_pct, o.max_slo_drop_points);
+                     "(cost +%g %%, SLO -%g points%s)",
+                     rep->n_regressed, rep->n_rows, o.max_cost_increase_pct, o.max_slo_drop_points,
+                     o.require_objective ? ", attainment >= objective" : "");
         rc = sc_cli_fail(&err);
     }
 out:

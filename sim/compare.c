@@ -19,6 +19,13 @@ void sc_compare_opts_default(sc_compare_opts *o)
     o->max_cost_increase_pct = SC_COMPARE_DEFAULT_COST_PCT;
     o->max_slo_drop_points = SC_COMPARE_DEFAULT_SLO_POINTS;
     o->alpha = SC_COMPARE_DEFAULT_ALPHA;
+    o->require_objective = 0;
+}
+
+/* A run's objective; files before the objective was recorded hold NaN. */
+static double run_objective(const sc_run_summary *s)
+{
+    return isfinite(s->slo_objective) ? s->slo_objective : SC_SLO_ATTAINMENT_DEFAULT;
 }
 
 void sc_paired_ttest(const double *base, const double *cand, size_t n, double alpha,
@@ -157,7 +164,16 @@ sc_status sc_compare_files(const sc_results_file *base, const sc_results_file *c
         row->slo_drop_points = 100.0 * (row->base_slo - row->cand_slo);
         row->slo_regressed = row->slo_drop_points > o->max_slo_drop_points &&
                              row->slo_test.beyond_noise;
-        rep->n_regressed += row->cost_regressed || row->slo_regressed;
+        double obj = 0;
+        k = 0;
+        for (size_t q = i; q < n; q++)
+            if (same_run(&base->entries[q], b)) {
+                obj += run_objective(&cand->entries[match[q]].sum);
+                k++;
+            }
+        row->cand_objective = obj / (double)k;
+        row->objective_missed = o->require_objective && row->cand_slo < row->cand_objective;
+        rep->n_regressed += row->cost_regressed || row->slo_regressed || row->objective_missed;
     }
     free(match);
     free(xb);

@@ -12,6 +12,11 @@
  *   SLO:   drop = (mean base attainment - mean cand attainment) x 100, in points;
  *          regressed when drop > max_slo_drop_points and the drop is beyond noise.
  *
+ *   objective (opt-in, require_objective): the candidate's mean attainment must reach
+ *          the mean of its runs' slo_objective (apps[].slo.attainment); files written
+ *          before the objective was recorded read it as NaN and are held to
+ *          SC_SLO_ATTAINMENT_DEFAULT.  No noise test: the objective is a contract.
+ *
  * "Beyond noise": with n >= 2 pairs, a two-sided paired t-test of the differences
  * rejects "no change" at level alpha (default 0.05, i.e. 95 %); identical differences
  * (zero spread) count as beyond noise when they are not zero.  With one pair there is
@@ -33,6 +38,7 @@ typedef struct sc_compare_opts {
     double max_cost_increase_pct;
     double max_slo_drop_points;
     double alpha;                  /* significance level of the paired t-test */
+    int require_objective;         /* 1: a candidate below its objective is a regression */
 } sc_compare_opts;
 
 void sc_compare_opts_default(sc_compare_opts *o);
@@ -62,12 +68,15 @@ typedef struct sc_compare_row {
     double slo_drop_points;
     sc_paired_test slo_test;
     int slo_regressed;
+    double cand_objective;         /* mean slo_objective of the candidate's runs */
+    int objective_missed;          /* require_objective and cand_slo < cand_objective */
 } sc_compare_row;
 
 typedef struct sc_compare_report {
     sc_compare_row *rows;          /* owned; baseline order */
     size_t n_rows;
-    size_t n_regressed;            /* rows with a cost or SLO regression */
+    size_t n_regressed;            /* rows with a cost or SLO regression or, with
+                                      require_objective, a missed objective */
 } sc_compare_report;
 
 /* Compare; SC_ERR_INPUT on schema mismatch, SC_ERR_NOTFOUND when a baseline run has

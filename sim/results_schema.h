@@ -69,33 +69,36 @@ enum {
       "unserved load x the SLO penalty")                                                    \
     X(penalised_cost_usd,  "penalised_cost_usd",  9, F64,  penalised_cost_usd, "USD",        \
       SC_RF_JRS, "cost + penalty")                                                          \
-    X(lower_bound_usd,     "lower_bound_usd",    15, F64,  lower_bound_usd, "USD",           \
+    X(lower_bound_usd,     "lower_bound_usd",    16, F64,  lower_bound_usd, "USD",           \
       SC_RF_ATTR | SC_RF_JSON | SC_RF_JSON_IF_NUM | SC_RF_OPTIONAL,                          \
       "the policy's own lower bound on penalised cost (oracle: LP relaxation); NaN if none") \
     X(slo_attainment,      "slo_attainment",     10, F64,  slo_attainment, "fraction",       \
       SC_RF_JRS, "share of app-geo-steps meeting the SLO, 0..1")                            \
-    X(violation_minutes,   "violation_minutes",  11, F64,  violation_minutes, "min",         \
+    X(violation_minutes,   "violation_minutes",  12, F64,  violation_minutes, "min",         \
       SC_RF_JRS, "app-geo minutes in violation of the SLO")                                 \
-    X(unserved_fraction,   "unserved_fraction",  12, F64,  unserved_fraction, "fraction",    \
+    X(unserved_fraction,   "unserved_fraction",  13, F64,  unserved_fraction, "fraction",    \
       SC_RF_JRS, "unserved / demanded load units, 0..1")                                    \
-    X(idle_capacity_hours, "idle_capacity_hours",13, F64,  idle_capacity_hours, "h",         \
+    X(idle_capacity_hours, "idle_capacity_hours",14, F64,  idle_capacity_hours, "h",         \
       SC_RF_JR, "serving instance-hours above demand")                                      \
     X(demand_unit_hours,   "",                    0, F64,  demand_unit_hours, "unit-h",      \
       SC_RF_ATTR, "load-unit-hours demanded")                                               \
     X(instance_hours,      "",                    0, F64,  instance_hours, "h",              \
       SC_RF_ATTR | SC_RF_REPORT, "serving instance-hours")                                  \
-    X(actions,             "actions",            14, LONG, actions, "", SC_RF_JR,            \
+    X(actions,             "actions",            15, LONG, actions, "", SC_RF_JR,            \
       "accepted scaling actions in the measured period")                                    \
-    X(launches,            "launches",           16, LONG, launches, "", SC_RF_J,            \
+    X(launches,            "launches",           17, LONG, launches, "", SC_RF_J,            \
       "instances launched")                                                                 \
-    X(refused,             "refused",            17, LONG, refused, "", SC_RF_J,             \
+    X(refused,             "refused",            18, LONG, refused, "", SC_RF_J,             \
       "actions refused by the provider (quota, capacity)")                                  \
-    X(throttled,           "throttled",          18, LONG, throttled, "", SC_RF_J,           \
+    X(throttled,           "throttled",          19, LONG, throttled, "", SC_RF_J,           \
       "actions throttled by the provider's API rate limit")                                 \
-    X(interruptions,       "interruptions",      19, LONG, interruptions, "", SC_RF_J,       \
+    X(interruptions,       "interruptions",      20, LONG, interruptions, "", SC_RF_J,       \
       "spot interruptions")                                                                 \
     X(decisions,           "",                    0, LONG, decisions, "", SC_RF_ATTR,        \
-      "policy decide() calls")
+      "policy decide() calls")                                                              \
+    X(slo_objective,       "slo_objective",      11, F64,  slo_objective, "fraction",        \
+      SC_RF_ATTR | SC_RF_JSON | SC_RF_OPTIONAL,                                              \
+      "attainment objective: mean of apps[].slo.attainment (NaN in files before it)")
 /* clang-format on */
 
 typedef enum sc_rf_type { SC_RF_F64 = 0, SC_RF_LONG = 1, SC_RF_STR = 2 } sc_rf_type;

@@ -460,6 +460,7 @@ sc_status sc_run_policy(const sc_world *w, const sc_policy_spec *spec, int per_s
         s->penalty_usd = c.tot_penalty;
         s->penalised_cost_usd = s->cost_usd + s->penalty_usd;
         s->slo_attainment = c.steps_total ? (double)c.steps_ok / (double)c.steps_total : 1.0;
+        s->slo_objective = sc_scenario_slo_objective(sc);
         s->violation_minutes = c.tot_viol_ms / 60000.0;
         s->unserved_fraction = c.tot_demand_ms > 0 ? c.tot_unserved_ms / c.tot_demand_ms : 0.0;
         s->idle_capacity_hours = c.tot_idle_ms / 3.6e6;

@@ -105,6 +105,50 @@ Test(compare_stats, noise_does_not_fail_consistent_change_does)
     cr_assert(strstr(err.msg, "seed 102"), "%s", err.msg);
 }
 
+/* --require-objective: mean candidate attainment (0.998 + 0.999 + 0.9995) / 3 = 0.9988333
+ * against its objective 0.999 misses (a regression, with the cost unchanged); at 0.998 it
+ * meets it; a file without the objective (NaN) is held to the default 0.999; without the
+ * option nothing is checked. */
+Test(compare_stats, require_objective)
+{
+    sc_results_file fb, fc;
+    sc_results_entry eb[3], ec[3];
+    double cost[] = {90, 100, 110}, att[] = {0.998, 0.999, 0.9995};
+    sc_compare_opts o;
+    sc_compare_opts_default(&o);
+    cr_assert_eq(o.require_objective, 0);
+    sc_compare_report *rep = NULL;
+    fake(&fb, eb, cost);
+    fake(&fc, ec, cost);
+    for (int i = 0; i < 3; i++) {
+        eb[i].sum.slo_attainment = ec[i].sum.slo_attainment = att[i];
+        ec[i].sum.slo_objective = 0.999;
+    }
+    cr_assert_eq(sc_compare_files(&fb, &fc, &o, &rep, NULL), SC_OK);
+    cr_assert_eq(rep->n_regressed, 0);
+    cr_assert_eq(rep->rows[0].objective_missed, 0);
+    sc_compare_report_free(rep);
+    o.require_objective = 1;
+    cr_assert_eq(sc_compare_files(&fb, &fc, &o, &rep, NULL), SC_OK);
+    cr_assert_float_eq(rep->rows[0].cand_slo, 0.99883333333333, 1e-12);
+    cr_assert_float_eq(rep->rows[0].cand_objective, 0.999, 1e-15);
+    cr_assert_eq(rep->rows[0].objective_missed, 1);
+    cr_assert_eq(rep->rows[0].cost_regressed, 0);
+    cr_assert_eq(rep->n_regressed, 1);
+    sc_compare_report_free(rep);
+    for (int i = 0; i < 3; i++)
+        ec[i].sum.slo_objective = 0.998;
+    cr_assert_eq(sc_compare_files(&fb, &fc, &o, &rep, NULL), SC_OK);
+    cr_assert_eq(rep->n_regressed, 0);
+    sc_compare_report_free(rep);
+    for (int i = 0; i < 3; i++)
+        ec[i].sum.slo_objective = NAN;
+    cr_assert_eq(sc_compare_files(&fb, &fc, &o, &rep, NULL), SC_OK);
+    cr_assert_float_eq(rep->rows[0].cand_objective, 0.999, 1e-15);
+    cr_assert_eq(rep->n_regressed, 1);
+    sc_compare_report_free(rep);
+}
+
 /* ---- end to end --------------------------------------------------------------------- */
 
 static char dir[256];
@@ -149,6 +193,11 @@ Test(compare_cli, regression_same_unmatched_schema)
     cr_assert_eq(run("sweep " FIX "tiny-worse.json -o worse.h5", o, sizeof o), 0, "%s", o);
     /* the same results: no regression */
     cr_assert_eq(run("compare base.h5 base.h5", o, sizeof o), 0, "%s", o);
+    /* every policy of tiny-base.json attains 100 % >= its default objective 99.9 % */
+    cr_assert_eq(run("compare base.h5 base.h5 --require-objective --json", o, sizeof o), 0, "%s",
+                 o);
+    cr_assert(strstr(o, "\"candidate_slo_objective\":\t0.999"), "%s", o);
+    cr_assert(strstr(o, "\"objective_missed\":\tfalse"), "%s", o);
     /* target utilisation 0.25 instead of 0.5: the reactive policy runs about twice the
      * instances, far beyond 1 %: exit 4 naming the policy */
     cr_assert_eq(run("compare base.h5 worse.h5", o, sizeof o), 4, "%s", o);

@@ -55,14 +55,15 @@ static int agree_before(const sc_run *a, const sc_run *b, sc_time_ms t_cut, int 
     return 1;
 }
 
-static void run_pair(const char *name, int *agree, int *differ_after)
+static void run_pair_params(const char *name, const char *params, int *agree,
+                            int *differ_after)
 {
     sc_error err;
     sc_scenario *sc = NULL;
     cr_assert_eq(sc_scenario_load(DEMO, &sc, &err), SC_OK, "%s", err.msg);
     sc_world *w = NULL;
     cr_assert_eq(sc_world_build(sc, &w, &err), SC_OK, "%s: %s", err.where, err.msg);
-    sc_policy_spec spec = {.params_json = (char *)"{}"};
+    sc_policy_spec spec = {.params_json = (char *)params};
     snprintf(spec.name, sizeof spec.name, "%s", name);
     snprintf(spec.label, sizeof spec.label, "%s", name);
     sc_run *a = NULL, *b = NULL;
@@ -76,6 +77,11 @@ static void run_pair(const char *name, int *agree, int *differ_after)
     sc_run_free(b);
     sc_world_free(w);
     sc_scenario_free(sc);
+}
+
+static void run_pair(const char *name, int *agree, int *differ_after)
+{
+    run_pair_params(name, "{}", agree, differ_after);
 }
 
 Test(lookahead, non_clairvoyant_policies_see_only_the_past)
@@ -107,4 +113,33 @@ Test(lookahead, clairvoyant_static_is_detected)
     int agree = 1, differ = 0;
     run_pair("static", &agree, &differ);
     cr_assert_not(agree, "the test cannot see static's look-ahead");
+}
+
+/* The state the defaults leave off: the error-budget controller (sculpt's slo_control,
+ * reactive's "target_util": "auto": its ring of judged steps and factors) and the
+ * baselines' purchase options (the
+ * reserved "auto" level from the warm-up, the split, the cover of capacity not serving
+ * yet) see only the past too. */
+Test(lookahead, controller_and_purchase_options_see_only_the_past)
+{
+    sc_sim_register();
+    static const struct {
+        const char *name, *params;
+    } cases[] = {
+        {"sculpt", "{\"slo_control\": true, \"slo_window\": \"1d\"}"},
+        {"reactive", "{\"purchase\": {\"reserved_base\": \"auto\", \"on_demand_base\": 1, "
+                     "\"spot_above_base\": 0.5}}"},
+        {"aws-predictive", "{\"purchase\": {\"reserved_base\": \"auto\", "
+                           "\"spot_above_base\": 0.5}}"},
+        {"reactive", "{\"target_util\": \"auto\"}"},
+        {"aws-predictive", "{\"target_util\": \"auto\"}"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int agree = 0, differ = 0;
+        run_pair_params(cases[i].name, cases[i].params, &agree, &differ);
+        cr_assert(agree, "%s %s changed a decision before the perturbation", cases[i].name,
+                  cases[i].params);
+        cr_assert(differ, "%s %s did not react to the perturbation", cases[i].name,
+                  cases[i].params);
+    }
 }

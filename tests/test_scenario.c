@@ -491,6 +491,18 @@ static const bad_case bad_cases[] = {
      "$.regions[0].boot.dist", "unknown distribution 'normal'"},
     {"key of another distribution", "\"value_s\": 60", "\"median_s\": 60", SC_ERR_INPUT,
      "$.regions[0].boot.median_s", "unknown key 'median_s'"},
+    {"attainment objective of 1", "\"slo\": {\"latency_ms\": 120}",
+     "\"slo\": {\"latency_ms\": 120, \"attainment\": 1}", SC_ERR_INPUT,
+     "$.apps[0].slo.attainment", "expected a number in (0, 1), got 1"},
+    {"attainment objective of 0", "\"slo\": {\"latency_ms\": 120}",
+     "\"slo\": {\"latency_ms\": 120, \"attainment\": 0}", SC_ERR_INPUT,
+     "$.apps[0].slo.attainment", "expected a number in (0, 1), got 0"},
+    {"attainment objective as a percentage", "\"slo\": {\"latency_ms\": 120}",
+     "\"slo\": {\"latency_ms\": 120, \"attainment\": 99.9}", SC_ERR_INPUT,
+     "$.apps[0].slo.attainment", "got 99.9"},
+    {"attainment objective as a string", "\"slo\": {\"latency_ms\": 120}",
+     "\"slo\": {\"latency_ms\": 120, \"attainment\": \"0.999\"}", SC_ERR_INPUT,
+     "$.apps[0].slo.attainment", "expected a number"},
     {"SLO below service time", "\"slo\": {\"latency_ms\": 120}",
      "\"slo\": {\"latency_ms\": 15}", SC_ERR_INPUT, "$.apps[0].slo.latency_ms",
      "cannot be met"},
@@ -555,6 +567,35 @@ Test(scenario, min_fixture_is_valid)
                  err.msg);
     sc_scenario_free(sc);
     free(text);
+}
+
+/* apps[].slo.attainment: default 0.999; the run's objective is the mean over apps
+ * (each app has as many app-geo-steps as the others): (0.99 + 0.999) / 2 = 0.9945. */
+Test(scenario, slo_attainment_objective)
+{
+    char *text = read_fixture("min.json");
+    sc_scenario *sc = NULL;
+    sc_error err;
+    cr_assert_eq(sc_scenario_parse(text, "min.json", &sc, &err), SC_OK, "%s", err.msg);
+    cr_expect_eq(sc->apps[0].slo.attainment, 0.999);
+    cr_expect_eq(sc_scenario_slo_objective(sc), 0.999);
+    sc->apps[0].slo.attainment = 0.99;
+    cr_expect_float_eq(sc_scenario_slo_objective(sc), 0.99, 1e-15);
+    sc_scenario_free(sc);
+    char *two = mutate(text, "\"slo\": {\"latency_ms\": 120}",
+                       "\"slo\": {\"latency_ms\": 120, \"attainment\": 0.99}");
+    cr_assert_not_null(two);
+    cr_assert_eq(sc_scenario_parse(two, "min.json", &sc, &err), SC_OK, "%s", err.msg);
+    cr_expect_eq(sc->apps[0].slo.attainment, 0.99);
+    sc_scenario_free(sc);
+    free(two);
+    free(text);
+    cr_assert_eq(sc_scenario_load(FIX "/full.json", &sc, &err), SC_OK, "%s", err.msg);
+    cr_assert_eq(sc->n_apps, 2);
+    sc->apps[0].slo.attainment = 0.99;
+    cr_expect_float_eq(sc_scenario_slo_objective(sc), 0.9945, 1e-15);
+    sc_scenario_free(sc);
+    cr_expect_eq(sc_scenario_slo_objective(NULL), 0.999);
 }
 
 Test(scenario, bad_inputs_table)

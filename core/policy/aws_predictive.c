@@ -54,7 +54,15 @@
  *  "buffer": "300s", "warmup": "300s", "out_periods": 3, "in_periods": 15,
  *  "history": "14d", "min_history": "24h", "refresh": "6h", "horizon": "48h",
  *  "forecaster": "ets", "ets_spec": "ANA", "max_observed_util": 1.0,
- *  "predictive": true, "target_tracking": true}
+ *  "predictive": true, "target_tracking": true, "purchase": {...}}
+ * "target_util": "auto" calibrates target tracking's target (and the forecast's
+ * capacity, sized at the target when it is fitted) on the SLO error budget, with the
+ * controller of reactive (sculpt_slo.h): the app's target_util / a factor in [0.5, 3].
+ * `purchase` (policy_sculpt.h, "purchase options of the baselines"): a reserved base, an
+ * on-demand base and a spot share above them, as a mixed-instances Auto Scaling group
+ * over reserved instances buys; the desired capacity is split over the options by
+ * sc_purchase_mix_apply.  Without it (or with its defaults) the original on-demand path
+ * runs.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -63,7 +71,10 @@
 
 #include "sculpt/forecast.h"
 #include "sculpt/policy.h"
+#include "sculpt/policy_sculpt.h"
 #include "sculpt/wpe.h"
+
+#include "sculpt_slo.h"
 
 #define HOUR_MS INT64_C(3600000)
 
@@ -102,6 +113,11 @@ typedef struct awsp_state {
     sc_time_ms last_fit;       /* SC_TIME_MIN = never */
     int initialised;
     long n_fits;               /* fits made (for tests and reports) */
+    sc_purchase_mix mix;       /* `purchase`; default: everything on demand */
+    int use_mix;               /* 0 for the default mix (the original code path) */
+    sc_purchase_mix_ar *mix_ar;/* [n_ar] when use_mix */
+    sc_slo_ctl slo;            /* "target_util": "auto": target = app's / its factor */
+    sc_time_ms slo_last;       /* last controller update; SC_TIME_MIN none */
 } awsp_state;
 
 static void awsp_cleanup(void *state)
@@ -112,6 +128,9 @@ static void awsp_cleanup(void *state)
     free(s->recs);
     sc_wpe_free(s->wpe);
     free(s->mean);
+    free(s->mix_ar);
+    s->mix_ar = NULL;
+    sc_slo_ctl_cleanup(&s->slo);
     s->ar = NULL;
     s->fcap = NULL;
     s->recs = NULL;
@@ -138,6 +157,9 @@ static sc_status awsp_init(void *state, const sc_scenario *sc, const cJSON *para
     snprintf(s->forecaster, sizeof s->forecaster, "ets");
     snprintf(s->ets_spec, sizeof s->ets_spec, "ANA");
     s->last_fit = SC_TIME_MIN;
+    s->slo_last = SC_TIME_MIN;
+    const cJSON *tu = cJSON_GetObjectItemCaseSensitive(params, "target_util");
+    int target_auto = cJSON_IsString(tu) && strcmp(tu->valuestring, "auto") == 0;
     sc_status st;
     if ((st = sc_policy_param_duration(params, "cadence", 0, &s->cadence_ms, where, err)) ||
         (st = sc_policy_param_duration(params, "buffer", 0, &s->buffer_ms, where, err)) ||
@@ -146,7 +168,9 @@ static sc_status awsp_init(void *state, const sc_scenario *sc, const cJSON *para
         (st = sc_policy_param_duration(params, "min_history", 0, &s->min_history_ms, where, err)) ||
         (st = sc_policy_param_duration(params, "refresh", 0, &s->refresh_ms, where, err)) ||
         (st = sc_policy_param_duration(params, "horizon", 0, &horizon_ms, where, err)) ||
-        (st = sc_policy_param_number(params, "target_util", 0, 1, 0, &s->target_override, where, err)) ||
+        (!target_auto &&
+         (st = sc_policy_param_number(params, "target_util", 0, 1, 0, &s->target_override,
+                                      where, err))) ||
         (st = sc_policy_param_number(params, "max_observed_util", 0.01, 100, 0, &s->max_observed_util, where,
                           err)) ||
         (st = sc_policy_param_number(params, "out_periods", 1, 1000, 0, &out_p, where, err)) ||
@@ -154,6 +178,10 @@ static sc_status awsp_init(void *state, const sc_scenario *sc, const cJSON *para
         (st = sc_policy_param_bool(params, "predictive", &s->predictive, where, err)) ||
         (st = sc_policy_param_bool(params, "target_tracking", &s->target_tracking, where, err)))
         return st;
+    if ((st = sc_purchase_mix_read(sc, params, where, &s->mix, err)))
+        return st;
+    s->use_mix = !sc_purchase_mix_is_default(&s->mix);
+
     const cJSON *f = cJSON_GetObjectItemCaseSensitive(params, "forecaster");
     if (f) {
         const sc_forecaster_type *ft;
@@ -186,11 +214,20 @@ static sc_status awsp_init(void *state, const sc_scenario *sc, const cJSON *para
     s->hist_cap = s->history_ms / HOUR_MS;
     s->n_ar = sc->n_apps * sc->n_regions;
     s->rec_cap = (int)(s->warmup_ms / s->cadence_ms) + 2;
+    if (target_auto) {
+        sc_slo_ctl_config cfg;
+        sc_slo_ctl_config_default(&cfg);
+        cfg.h_min = 0.5; /* the factor divides the target, as in reactive */
+        if ((st = sc_slo_ctl_init(&s->slo, sc, &cfg, where, err)))
+            return st; /* nothing else allocated yet */
+    }
     s->ar = calloc(s->n_ar + 1, sizeof *s->ar);
     s->fcap = calloc(s->n_ar * (size_t)s->horizon_h + 1, sizeof *s->fcap);
     s->recs = calloc(s->n_ar * (size_t)s->rec_cap + 1, sizeof *s->recs);
     s->mean = calloc((size_t)s->horizon_h + 1, sizeof *s->mean);
-    if (!s->ar || !s->fcap || !s->recs || !s->mean) {
+    if (s->use_mix)
+        s->mix_ar = calloc(s->n_ar + 1, sizeof *s->mix_ar);
+    if (!s->ar || !s->fcap || !s->recs || !s->mean || (s->use_mix && !s->mix_ar)) {
         awsp_cleanup(s);
         return sc_error_set(err, SC_ERR_NOMEM, where, "out of memory");
     }
@@ -247,6 +284,11 @@ static sc_status awsp_refit(awsp_state *s, const sc_policy_view *v, sc_error *er
     for (size_t a = 0; a < sc->n_apps; a++) {
         const sc_app *app = &sc->apps[a];
         double target = s->target_override > 0 ? s->target_override : app->target_util;
+        if (s->slo.on) {
+            target = app->target_util / sc_slo_ctl_factor(&s->slo, (int)a);
+            if (target > 1.0)
+                target = 1.0;
+        }
         for (size_t r = 0; r < sc->n_regions; r++) {
             size_t ar = a * sc->n_regions + r;
             awsp_ar *h = &s->ar[ar];
@@ -341,6 +383,13 @@ static sc_status awsp_decide(void *state, const sc_policy_view *v, sc_plan *plan
         if (v->load_now[ar] > 0)
             s->ar[ar].deployed = 1;
     sc_status st;
+    if (s->slo.on) {
+        sc_slo_ctl_observe(&s->slo, v);
+        if (s->slo_last == SC_TIME_MIN || now - s->slo_last >= s->slo.cfg.update_ms) {
+            s->slo_last = now;
+            sc_slo_ctl_update(&s->slo, v);
+        }
+    }
     if (s->predictive && (s->last_fit == SC_TIME_MIN || now - s->last_fit >= s->refresh_ms) &&
         (st = awsp_refit(s, v, err)) != SC_OK)
         return st;
@@ -348,6 +397,11 @@ static sc_status awsp_decide(void *state, const sc_policy_view *v, sc_plan *plan
     for (size_t a = 0; a < sc->n_apps; a++) {
         const sc_app *app = &sc->apps[a];
         double target = s->target_override > 0 ? s->target_override : app->target_util;
+        if (s->slo.on) {
+            target = app->target_util / sc_slo_ctl_factor(&s->slo, (int)a);
+            if (target > 1.0)
+                target = 1.0;
+        }
         for (size_t r = 0; r < sc->n_regions; r++) {
             size_t ar = a * sc->n_regions + r;
             awsp_ar *h = &s->ar[ar];
@@ -408,6 +462,15 @@ static sc_status awsp_decide(void *state, const sc_policy_view *v, sc_plan *plan
             if (desired > app->max_instances)
                 desired = app->max_instances;
             h->desired = desired;
+            if (s->use_mix) {
+                int launched = 0;
+                if ((st = sc_purchase_mix_apply(&s->mix, &s->mix_ar[ar], v, (int)a, (int)r,
+                                                desired, target, plan, &launched)))
+                    return sc_error_set(err, st, NULL, "aws-predictive: cannot build plan");
+                if (launched > 0)
+                    awsp_note_launch(s, ar, now, launched);
+                continue;
+            }
             int od = desired - other;
             if (od < 0)
                 od = 0;

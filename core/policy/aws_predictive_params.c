@@ -15,14 +15,18 @@
 
 #include "sculpt/policy.h"
 
+static const char *const target_words[] = {"auto", NULL};
+
 #define POS .lo = 0, .hi = INFINITY, .flags = SC_PARAM_LO_OPEN /* a positive duration */
 #define HOUR_PLUS .lo = 3600000.0, .hi = INFINITY               /* at least 1h */
 
-const sc_param_def sc_aws_predictive_params[15] = {
+const sc_param_def sc_aws_predictive_params[16] = {
     {.name = "cadence", .kind = SC_PARAM_DURATION, .def = "60s", POS,
      .help = "metric period: one target-tracking datapoint per cadence"},
     {.name = "target_util", .kind = SC_PARAM_NUMBER, .def = "app's target_util", .lo = 0,
-     .hi = 1, .help = "target utilisation (0 = the app's)"},
+     .hi = 1, .values = target_words,
+     .help = "target utilisation (0 = the app's; \"auto\": the app's, calibrated on the SLO "
+             "error budget)"},
     {.name = "buffer", .kind = SC_PARAM_DURATION, .def = "300s",
      .help = "SchedulingBufferTime: predictive capacity launched this early"},
     {.name = "warmup", .kind = SC_PARAM_DURATION, .def = "300s",
@@ -49,6 +53,9 @@ const sc_param_def sc_aws_predictive_params[15] = {
      .help = "predictive scaling (forecast and scale)"},
     {.name = "target_tracking", .kind = SC_PARAM_BOOL, .def = "true",
      .help = "target tracking scaling policy"},
+    {.name = "purchase", .kind = SC_PARAM_OBJECT, .def = "all on demand",
+     .help = "{\"reserved_base\": \"auto\"|N, \"on_demand_base\": N, "
+             "\"spot_above_base\": 0..1} per (app, region)"},
 };
 
 const size_t sc_aws_predictive_n_params =

@@ -34,8 +34,16 @@
  * {"sync": "15s", "tolerance": 0.1, "scale_down_window": "300s", "scale_up_window": "0s",
  *  "scale_up_pods": 4, "scale_up_percent": 100, "scale_up_period": "15s",
  *  "scale_down_percent": 100, "scale_down_period": "15s", "target_util": <app's>,
- *  "max_observed_util": 1.0}
- * Capacity is bought on demand.
+ *  "max_observed_util": 1.0, "purchase": {...}}
+ * "target_util": "auto" calibrates the target on the SLO error budget: the controller of
+ * sculpt_slo.h (the rule in sculpt_slo.c) judges every closed step against the SLO and
+ * moves a factor h per app in [0.5, 3]; the target is the app's target_util / h (at most
+ * 1), so a budget burning fast lowers the target and one left unspent raises it.  Opt-in:
+ * the default is unchanged.
+ * Capacity is bought on demand, unless `purchase` (policy_sculpt.h, "purchase options of
+ * the baselines") sets a reserved base, an on-demand base or a spot share: the HPA's
+ * desired count is then split over the options (sc_purchase_mix_apply).  Without it
+ * (or with its defaults) the code path below is the original one.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -43,6 +51,11 @@
 #include <cjson/cJSON.h>
 
 #include "sculpt/policy.h"
+#include "sculpt/policy_sculpt.h"
+
+#include "sculpt_slo.h"
+
+static const char *const target_words[] = {"auto", NULL};
 
 static const sc_param_def params[] = {
     {.name = "sync", .kind = SC_PARAM_DURATION, .def = "15s", .lo = 0, .hi = INFINITY,
@@ -65,9 +78,14 @@ static const sc_param_def params[] = {
     {.name = "scale_down_period", .kind = SC_PARAM_DURATION, .def = "15s",
      .help = "period of the scale-down rate limit"},
     {.name = "target_util", .kind = SC_PARAM_NUMBER, .def = "app's target_util", .lo = 0,
-     .hi = 1, .help = "target utilisation of the binding resource (0 = the app's)"},
+     .hi = 1, .values = target_words,
+     .help = "target utilisation of the binding resource (0 = the app's; \"auto\": the "
+             "app's, calibrated on the SLO error budget)"},
     {.name = "max_observed_util", .kind = SC_PARAM_NUMBER, .def = "1.0", .lo = 0.01, .hi = 100,
      .help = "cap on the utilisation a saturated instance reports"},
+    {.name = "purchase", .kind = SC_PARAM_OBJECT, .def = "all on demand",
+     .help = "{\"reserved_base\": \"auto\"|N, \"on_demand_base\": N, "
+             "\"spot_above_base\": 0..1} per (app, region)"},
 };
 #define N_PARAMS (sizeof params / sizeof params[0])
 
@@ -105,6 +123,12 @@ typedef struct reactive_state {
     rec_entry *recs;            /* [n_ar * rec_cap] */
     rec_entry *evs;             /* [n_ar * ev_cap], n = signed delta */
     int initialised;
+    sc_purchase_mix mix;        /* `purchase`; default: everything on demand */
+    int use_mix;                /* 0 for the default mix (the original code path) */
+    sc_purchase_mix_ar *mix_ar; /* [n_ar] when use_mix */
+    sc_slo_ctl slo;             /* "target_util": "auto": the error-budget controller;
+                                   target = app's target_util / its factor */
+    sc_time_ms slo_last;        /* last controller update; SC_TIME_MIN none */
 } reactive_state;
 
 static void reactive_cleanup(void *state)
@@ -113,8 +137,11 @@ static void reactive_cleanup(void *state)
     free(s->ar);
     free(s->recs);
     free(s->evs);
+    free(s->mix_ar);
+    sc_slo_ctl_cleanup(&s->slo);
     s->ar = NULL;
     s->recs = s->evs = NULL;
+    s->mix_ar = NULL;
 }
 
 /* params_obj was checked against `params` by sc_policy_alloc. */
@@ -148,6 +175,25 @@ static sc_status reactive_init(void *state, const sc_scenario *sc, const cJSON *
     s->up_pods = (int)pods;
     if (s->sync_ms <= 0)
         return sc_error_set(err, SC_ERR_INPUT, where, "sync: expected a positive duration");
+    int tw = -1;
+    if ((st = sc_params_get_enum(params, N_PARAMS, params_obj, "target_util", &tw)))
+        return sc_error_set(err, st, where, "reactive: parameter table out of date");
+    s->slo_last = SC_TIME_MIN;
+    if (tw == 0) { /* "auto" */
+        s->target_override = 0.0;
+        sc_slo_ctl_config cfg;
+        sc_slo_ctl_config_default(&cfg);
+        /* the factor divides the target: [1/2, 3] lets the target rise to 2x the app's
+         * (capped at 1) when the budget is unspent and fall to a third of it */
+        cfg.h_min = 0.5;
+        if ((st = sc_slo_ctl_init(&s->slo, sc, &cfg, where, err)))
+            return st;
+    }
+    if ((st = sc_purchase_mix_read(sc, params_obj, where, &s->mix, err))) {
+        sc_slo_ctl_cleanup(&s->slo);
+        return st;
+    }
+    s->use_mix = !sc_purchase_mix_is_default(&s->mix);
     s->n_ar = sc->n_apps * sc->n_regions;
     int64_t longest = s->down_window_ms > s->up_window_ms ? s->down_window_ms : s->up_window_ms;
     s->rec_cap = (int)(longest / s->sync_ms) + 2;
@@ -156,7 +202,9 @@ static sc_status reactive_init(void *state, const sc_scenario *sc, const cJSON *
     s->ar = calloc(s->n_ar ? s->n_ar : 1, sizeof *s->ar);
     s->recs = calloc(s->n_ar * (size_t)s->rec_cap + 1, sizeof *s->recs);
     s->evs = calloc(s->n_ar * (size_t)s->ev_cap + 1, sizeof *s->evs);
-    if (!s->ar || !s->recs || !s->evs) {
+    if (s->use_mix)
+        s->mix_ar = calloc(s->n_ar ? s->n_ar : 1, sizeof *s->mix_ar);
+    if (!s->ar || !s->recs || !s->evs || (s->use_mix && !s->mix_ar)) {
         reactive_cleanup(s);
         return sc_error_set(err, SC_ERR_NOMEM, where, "out of memory");
     }
@@ -207,9 +255,21 @@ static sc_status reactive_decide(void *state, const sc_policy_view *v, sc_plan *
     reactive_state *s = state;
     const sc_scenario *sc = v->sc;
     sc_time_ms now = v->now;
+    if (s->slo.on) {
+        sc_slo_ctl_observe(&s->slo, v);
+        if (s->slo_last == SC_TIME_MIN || now - s->slo_last >= s->slo.cfg.update_ms) {
+            s->slo_last = now;
+            sc_slo_ctl_update(&s->slo, v);
+        }
+    }
     for (size_t a = 0; a < sc->n_apps; a++) {
         const sc_app *app = &sc->apps[a];
         double target = s->target_override > 0 ? s->target_override : app->target_util;
+        if (s->slo.on) {
+            target = app->target_util / sc_slo_ctl_factor(&s->slo, (int)a);
+            if (target > 1.0)
+                target = 1.0;
+        }
         for (size_t r = 0; r < sc->n_regions; r++) {
             size_t ar = a * sc->n_regions + r;
             hpa_ar *h = &s->ar[ar];
@@ -238,8 +298,9 @@ static sc_status reactive_decide(void *state, const sc_policy_view *v, sc_plan *
             rec_entry *ring = &s->recs[ar * (size_t)s->rec_cap];
             /* Fast path: same inputs as last time, the recommendation was the current
              * count, and every remembered recommendation equals it: the outcome is to
-             * hold.  Only the recommendation is remembered. */
-            if (s->initialised && h->all_equal && h->last_raw == current &&
+             * hold.  Only the recommendation is remembered.  Not with "auto": the
+             * target itself may have moved. */
+            if (s->initialised && !s->slo.on && h->all_equal && h->last_raw == current &&
                 h->last_current == current && h->last_ready == ready &&
                 h->last_unready == unready && h->last_need == (float)need && current > 0) {
                 if (h->rec_len == s->rec_cap) {
@@ -249,7 +310,12 @@ static sc_status reactive_decide(void *state, const sc_policy_view *v, sc_plan *
                 int slot = h->rec_head + h->rec_len;
                 ring[slot >= s->rec_cap ? slot - s->rec_cap : slot] = (rec_entry){now, current};
                 h->rec_len++;
-                if (total - other != current - other || total != current) {
+                if (s->use_mix) {
+                    sc_status st = sc_purchase_mix_apply(&s->mix, &s->mix_ar[ar], v, (int)a,
+                                                         (int)r, current, target, plan, NULL);
+                    if (st != SC_OK)
+                        return sc_error_set(err, st, NULL, "reactive: cannot build plan");
+                } else if (total - other != current - other || total != current) {
                     int od_target = current - other < 0 ? 0 : current - other;
                     sc_status st = sc_plan_to_target(plan, v, (int)a, (int)r,
                                                      SC_PURCHASE_ONDEMAND, od_target);
@@ -342,6 +408,13 @@ static sc_status reactive_decide(void *state, const sc_policy_view *v, sc_plan *
                     h->all_equal = 0;
             /* The replica controller keeps requested == spec (re-requests refused or
              * interrupted instances). */
+            if (s->use_mix) {
+                sc_status st = sc_purchase_mix_apply(&s->mix, &s->mix_ar[ar], v, (int)a,
+                                                     (int)r, h->spec, target, plan, NULL);
+                if (st != SC_OK)
+                    return sc_error_set(err, st, NULL, "reactive: cannot build plan");
+                continue;
+            }
             int od_target = h->spec - other;
             if (od_target < 0)
                 od_target = 0;

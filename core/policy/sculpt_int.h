@@ -41,6 +41,8 @@ typedef struct sculpt_buy {
     sc_rap_why why;
 } sculpt_buy;
 
+#include "sculpt_slo.h"
+
 typedef struct sculpt_state {
     int64_t cadence_ms, horizon_ms, history_ms, refit_ms;
     char optimizer[SC_NAME_MAX];
@@ -92,6 +94,7 @@ typedef struct sculpt_state {
     int64_t guard_hold_ms;    /* the guard's instances are held this long */
     int hour_mean;            /* forecast the hourly mean (profile: sub-step peak / mean) */
     sc_time_ms *planned_at;   /* [n_apps] plan_start of app a's last solve; SC_TIME_MIN */
+    sc_slo_ctl slo;           /* self-calibrating headroom (slo_control) */
 } sculpt_state;
 
 /* ---- sculpt.c ---- */
@@ -116,6 +119,13 @@ sc_status sc_sculpt_reserve_emit(sculpt_state *s, const sc_policy_view *v, int a
                                  sc_error *err);
 /* Write the reserve log file (when asked for). */
 sc_status sc_sculpt_rjson_write(sculpt_state *s, sc_error *err);
+
+/* ---- sculpt_slo.c ---- */
+/* Read the slo_* parameters and allocate the controller (nothing when off). */
+sc_status sc_sculpt_slo_init(sculpt_state *s, const sc_scenario *sc, const cJSON *params,
+                             const char *where, sc_error *err);
+/* App a's headroom factor (1 when off). */
+double sc_sculpt_slo_headroom(const sculpt_state *s, int app);
 
 /* ---- sculpt_intrahour.c ---- */
 /* One scenario step of intra-hour shaping (and the guard) into plan. */

@@ -20,7 +20,7 @@ static const char *const hour_stats[] = {"max", "mean", NULL};
 
 #define POS .lo = 0, .hi = INFINITY, .flags = SC_PARAM_LO_OPEN /* a positive duration */
 
-const sc_param_def sc_sculpt_params[26] = {
+const sc_param_def sc_sculpt_params[32] = {
     {.name = "cadence", .kind = SC_PARAM_DURATION, .def = "1h", POS,
      .help = "replan period (forecast and optimizer)"},
     {.name = "horizon", .kind = SC_PARAM_DURATION, .def = "24h", .lo = 0, .hi = 14 * 86400000.0,
@@ -76,6 +76,21 @@ const sc_param_def sc_sculpt_params[26] = {
      .help = "hourly aggregate forecast: peak or mean of the hour"},
     {.name = "profile_level", .kind = SC_PARAM_NUMBER, .def = "0.5", .lo = 0, .hi = 1,
      .help = "quantile of the intra-hour profile over profile_days"},
+    {.name = "slo_control", .kind = SC_PARAM_BOOL, .def = "false",
+     .help = "self-calibrating headroom on the SLO error budget (sculpt_slo.c)"},
+    {.name = "slo_window", .kind = SC_PARAM_DURATION, .def = "7d", POS,
+     .help = "rolling window of the error budget's burn rate"},
+    {.name = "slo_hold", .kind = SC_PARAM_DURATION, .def = "48h",
+     .help = "no lowering of the headroom this long after a raise"},
+    {.name = "slo_headroom", .kind = SC_PARAM_NUMBER, .def = "1.0", .lo = 0, .hi = 100,
+     .flags = SC_PARAM_LO_OPEN, .help = "initial headroom factor on the forecast quantiles"},
+    {.name = "slo_headroom_range", .kind = SC_PARAM_NUMBERS,
+     .def = "[0.5, 3] on demand only, else [1, 3]", .lo = 0,
+     .hi = 100, .flags = SC_PARAM_LO_OPEN | SC_PARAM_INCREASING, .max_items = 2,
+     .help = "[min, max] of the headroom factor"},
+    {.name = "slo_gain", .kind = SC_PARAM_NUMBERS, .def = "[0.1, 0.005]", .lo = 0, .hi = 1,
+     .flags = SC_PARAM_LO_OPEN, .max_items = 2,
+     .help = "[up, down] log steps of the headroom per replan"},
 };
 
 const size_t sc_sculpt_n_params = sizeof sc_sculpt_params / sizeof sc_sculpt_params[0];

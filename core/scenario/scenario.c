@@ -163,6 +163,16 @@ int sc_scenario_trace_index(const sc_scenario *sc, const char *name)
     return sc ? find_name(sc->traces, sc->n_traces, sizeof *sc->traces, name) : -1;
 }
 
+double sc_scenario_slo_objective(const sc_scenario *sc)
+{
+    if (!sc || sc->n_apps == 0)
+        return SC_SLO_ATTAINMENT_DEFAULT;
+    double sum = 0;
+    for (size_t a = 0; a < sc->n_apps; a++)
+        sum += sc->apps[a].slo.attainment;
+    return sum / (double)sc->n_apps;
+}
+
 /* ---- parsing helpers ---------------------------------------------------------------- */
 
 static int name_char_ok(int c)
@@ -953,7 +963,7 @@ static sc_status parse_app(parser *p, const cJSON *it, const char *ap, size_t id
     static const char *const need_keys[] = {"cpu", "mem", "io", NULL};
     static const char *const lat_keys[] = {"base_ms", "u_max", NULL};
     static const char *const slo_keys[] = {"latency_ms", "max_unserved_frac",
-                                           "penalty_per_unit_hour", NULL};
+                                           "penalty_per_unit_hour", "attainment", NULL};
     sc_scenario *sc = p->sc;
     sc_app *a = &sc->apps[idx];
     TRY(sc_json_check_keys(&p->cx, it, ap, keys));
@@ -1035,6 +1045,9 @@ static sc_status parse_app(parser *p, const cJSON *it, const char *ap, size_t id
                            &a->slo.penalty_per_unit_hour));
     TRY(sc_json_check_range(&p->cx, sp, "penalty_per_unit_hour", a->slo.penalty_per_unit_hour,
                             0, INFINITY, "[)"));
+    TRY(sc_json_get_number(&p->cx, slo, sp, "attainment", SC_JSON_OPTIONAL,
+                           SC_SLO_ATTAINMENT_DEFAULT, &a->slo.attainment));
+    TRY(sc_json_check_range(&p->cx, sp, "attainment", a->slo.attainment, 0, 1, "()"));
 
     TRY(parse_demand(p, it, ap, a));
     int any_load = 0;

@@ -61,6 +61,72 @@ typedef struct sc_sculpt_reserve {
  * (and NULL) for another policy type. */
 const sc_sculpt_reserve *sc_sculpt_reserve_log(const sc_policy *p, size_t *n);
 
+/* The headroom factor of app `app` of a sculpt policy instance: the multiplier of its
+ * forecast quantiles set by the error-budget controller (`slo_control`, sculpt_slo.c);
+ * 1 when the controller is off; NaN for another policy type or an app out of range. */
+double sc_sculpt_headroom(const sc_policy *p, int app);
+
+/* ---- purchase options of the baselines (core/policy/purchase_params.c) -------------
+ *
+ * The `purchase` parameter of `reactive` and `aws-predictive`, modelled on an EC2 Auto
+ * Scaling group with a mixed-instances policy over a reserved-instance base, per
+ * (app, region) the app is deployed in:
+ *     {"reserved_base": "auto" | N, "on_demand_base": N, "spot_above_base": 0..1}
+ * every key optional, defaults 0 / 0 / 0: everything on demand, exactly as without the
+ * parameter (the policies then run their old code path).  Given the policy's desired
+ * count D and the reserved instances requested R:
+ *     above = max(0, D - R), od_base = min(above, on_demand_base),
+ *     spot  = floor(spot_above_base x (above - od_base)),  on-demand = above - spot
+ * (on-demand takes the rounding, as the Auto Scaling group does).  Reserved or spot
+ * capacity not serving yet (booting, warming, or spot under an interruption notice) is
+ * covered on demand until it serves: interrupted spot is replaced on demand at the
+ * notice and re-requested as spot.  Where a region offers no spot price, the spot part
+ * is bought on demand.
+ * Reserved: at the first decision of the measured period (step >= warmup_steps) the
+ * policy buys R = N, or with "auto" the level of sc_sculpt_reserve_level over the
+ * warm-up's hours, need[h] = ceil(peak instance-equivalents of hour h / target
+ * utilisation), at the region's reserved, on-demand and spot prices (spot share
+ * spot_above_base): without spot, the level of need exceeded in at least c_res / c_od
+ * of the warm-up's hours.  Bought for the region's reserved term and released when it
+ * ends (never renewed).  A warm-up shorter than one step buys nothing under "auto". */
+typedef struct sc_purchase_mix {
+    int reserved_auto;          /* 1: reserved_base "auto" */
+    int reserved_base;          /* instances per (app, region) when not auto, >= 0 */
+    int on_demand_base;         /* instances per (app, region), >= 0 */
+    double spot_above_base;     /* share of capacity above the bases bought as spot, [0, 1] */
+} sc_purchase_mix;
+
+/* Read the member `purchase` of a policy's params object (absent: all on demand).  where
+ * is the params object's place ("file: $.policies[i].params"); errors (SC_ERR_INPUT)
+ * name the member's path, e.g. "...params.purchase.spot_above_base".  A reserved base
+ * ("auto" or N > 0) needs a reserved price for every app's instance type in every
+ * region. */
+sc_status sc_purchase_mix_read(const sc_scenario *sc, const struct cJSON *params,
+                               const char *where, sc_purchase_mix *out, sc_error *err);
+
+/* 1 when m is the default (everything on demand). */
+int sc_purchase_mix_is_default(const sc_purchase_mix *m);
+
+/* The split above: desired D with R reserved requested -> on-demand and spot targets
+ * (before the cover of capacity not yet serving). */
+void sc_purchase_mix_split(const sc_purchase_mix *m, int desired, int reserved,
+                           int *on_demand, int *spot);
+
+/* Per-(app, region) state of a policy applying a mix: the reserved purchase. */
+typedef struct sc_purchase_mix_ar {
+    int bought;                 /* 1 once the reserved purchase was decided */
+    int level;                  /* reserved instances bought up to */
+    sc_time_ms end_ms;          /* end of their term */
+} sc_purchase_mix_ar;
+
+/* Emit this decision's actions for (app, region): the reserved purchase when due, then
+ * the on-demand and spot targets for the desired count (target: the planning
+ * utilisation of "auto").  *launched (may be NULL): instances newly requested on demand
+ * or spot. */
+sc_status sc_purchase_mix_apply(const sc_purchase_mix *m, sc_purchase_mix_ar *st,
+                                const sc_policy_view *v, int app, int region, int desired,
+                                double target, sc_plan *plan, int *launched);
+
 SC_END_DECLS
 
 #endif

@@ -125,7 +125,12 @@ typedef struct sc_slo {
     double latency_ms;             /* bound on (curve latency + route latency) */
     double max_unserved_frac;      /* max unserved fraction of load within a step */
     double penalty_per_unit_hour;  /* USD per load-unit-hour unserved */
+    double attainment;             /* objective: fraction of the app's app-geo-steps that
+                                      must meet the two bounds above, in (0, 1);
+                                      default SC_SLO_ATTAINMENT_DEFAULT */
 } sc_slo;
+
+#define SC_SLO_ATTAINMENT_DEFAULT 0.999
 
 typedef struct sc_app {
     char name[SC_NAME_MAX];
@@ -205,6 +210,13 @@ int sc_scenario_region_index(const sc_scenario *sc, const char *name);
 int sc_scenario_geo_index(const sc_scenario *sc, const char *name);
 int sc_scenario_type_index(const sc_scenario *sc, const char *name);
 int sc_scenario_trace_index(const sc_scenario *sc, const char *name);
+
+/* The run's attainment objective: the mean of apps[].slo.attainment over the apps (each
+ * app has the same number of app-geo-steps, so this is the objective of the pooled
+ * attainment sc_run_summary.slo_attainment: pooled attainment >= it exactly when the
+ * violations spent do not exceed the violations the apps allow in total).
+ * SC_SLO_ATTAINMENT_DEFAULT for a scenario without apps. */
+double sc_scenario_slo_objective(const sc_scenario *sc);
 
 static inline double sc_scenario_latency(const sc_scenario *sc, int geo, int region)
 {

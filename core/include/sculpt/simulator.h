@@ -59,6 +59,7 @@ typedef struct sc_run_summary {
     double penalty_usd;                     /* unserved load x penalty */
     double penalised_cost_usd;              /* cost + penalty */
     double slo_attainment;                  /* fraction of app-geo-steps meeting the SLO */
+    double slo_objective;                   /* its objective, sc_scenario_slo_objective */
     double violation_minutes;               /* app-geo minutes in violation */
     double unserved_fraction;               /* unserved / demanded load units */
     double idle_capacity_hours;             /* serving instance-hours above demand */
