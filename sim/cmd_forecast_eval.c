@@ -178,6 +178,12 @@ int sc_cmd_forecast_eval(int argc, char **argv)
         return sc_cli_fail(&(sc_error){SC_ERR_USAGE, "--save",
                                        "--save takes exactly one model"});
 
+    if (save) {
+        /* --save may not overwrite TRAIN or TEST (file identity, links resolved) */
+        const char *ins[2] = {train_path, test_path};
+        if (sc_output_check(save, ins, 2, &err))
+            return sc_cli_fail(&err);
+    }
     sc_m4_set train, test;
     sc_status st = sc_m4_set_read(train_path, &train, &err);
     if (st != SC_OK)

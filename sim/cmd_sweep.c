@@ -257,6 +257,20 @@ int sc_cmd_sweep(int argc, char **argv)
     sc_status st = sc_sweep_load(argv[optind], &sw, &err);
     if (!st)
         st = sc_sweep_validate(sw, &err);
+    if (!st) {
+        /* no output may be an input (sweep file, base scenario) or the other output */
+        const char *ins[258] = {sw->path, sw->base_path};
+        size_t n_in = 2;
+        /* and the files the base scenario reads (its traces), when it parses as is */
+        char *base_text = cJSON_PrintUnformatted(sw->base);
+        sc_scenario *base_sc = NULL;
+        if (base_text && sc_scenario_parse(base_text, sw->base_path, &base_sc, NULL) == SC_OK)
+            n_in += sc_cli_scenario_inputs(base_sc, ins + 2, 256);
+        const char *outputs[2] = {output, csv};
+        st = sc_cli_check_outputs(outputs, 2, ins, n_in, &err);
+        sc_scenario_free(base_sc);
+        free(base_text);
+    }
     if (st) {
         rc = rank == 0 ? sc_cli_fail(&err) : sc_status_exit_code(st);
         goto out;
@@ -343,11 +357,26 @@ int sc_cmd_sweep(int argc, char **argv)
         else
             print_table(sw, rows, n_rows);
         fflush(stdout);
-        st = sc_results_write_sweep(output, &so, &err);
+        /* both outputs to temporary files, then committed together (or neither) */
+        sc_atomic_file af_h5, af_csv;
+        sc_atomic_file *both[2] = {&af_h5, &af_csv};
+        af_csv.tmp[0] = af_csv.path[0] = '\0';
+        af_csv.fd = af_csv.slot = -1;
+        st = sc_atomic_begin(&af_h5, output, &err);
+        if (!st)
+            st = sc_results_write_sweep(af_h5.tmp, &so, &err);
+        if (!st)
+            st = sc_atomic_begin(&af_csv, csv, &err);
+        if (!st)
+            st = write_csv(af_csv.tmp, rows, n_rows, &err);
         free(axes);
         if (!st)
-            st = write_csv(csv, rows, n_rows, &err);
+            st = sc_atomic_commit_all(both, 2, &err);
         if (st) {
+            sc_cli_error_final_name(&af_h5, &err);
+            sc_cli_error_final_name(&af_csv, &err);
+            sc_atomic_abort(&af_h5);
+            sc_atomic_abort(&af_csv);
             rc = sc_cli_fail(&err);
             goto out;
         }
