@@ -29,6 +29,7 @@
 #include "report_data.h"
 #include "report_plot.h"
 #include "report_sweep.h"
+#include "sculpt/fsutil.h"
 #include "sculpt/time.h"
 #include "sculpt/version.h"
 
@@ -798,6 +799,8 @@ sc_status sc_report_write(const char *results_path, const char *dir, const sc_re
         sc_report_results_free(r);
         return st;
     }
+    /* removed by the CLI's SIGINT/SIGTERM handler if interrupted (fsutil.h) */
+    int tmp_slot = sc_tmp_register(d.tmp, 1);
     if (o.png || o.svg) {
         st = sc_report_plots_write(r, d.tmp, o.png, o.svg, &pl, err);
         if (!st)
@@ -825,6 +828,7 @@ sc_status sc_report_write(const char *results_path, const char *dir, const sc_re
         st = dest_commit(&d, o.force, err);
     if (st)
         rm_tree(d.tmp);
+    sc_tmp_unregister(tmp_slot);
     sc_report_plots_cleanup(&pl);
     sc_report_results_free(r);
     return st;
