@@ -91,9 +91,45 @@ static void usage(FILE *fp)
             "  README.md; the library: pkg-config --cflags --libs sculpt, <sculpt/sculpt.h>.\n");
 }
 
+/* s to fp with every byte that is not printable ASCII or part of valid UTF-8 shown as
+ * \xNN: control characters and terminal escape sequences from input files are never
+ * sent raw to a terminal (issue 13). */
+static void put_escaped(const char *s, FILE *fp)
+{
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        size_t n = 0; /* length of a valid UTF-8 sequence at p, 0 if none */
+        if (*p >= 0x20 && *p < 0x7f)
+            n = 1;
+        else if (*p >= 0xc2 && *p <= 0xdf)
+            n = (p[1] & 0xc0) == 0x80 ? 2 : 0;
+        else if (*p >= 0xe0 && *p <= 0xef)
+            n = (p[1] & 0xc0) == 0x80 && (p[2] & 0xc0) == 0x80 ? 3 : 0;
+        else if (*p >= 0xf0 && *p <= 0xf4)
+            n = (p[1] & 0xc0) == 0x80 && (p[2] & 0xc0) == 0x80 && (p[3] & 0xc0) == 0x80 ? 4
+                                                                                          : 0;
+        if (n == 0) {
+            fprintf(fp, "\\x%02x", *p);
+            p++;
+        } else {
+            fwrite(p, 1, n, fp);
+            p += n;
+        }
+    }
+}
+
 int sc_cli_fail(const sc_error *err)
 {
-    sc_error_print(err, stderr);
+    /* as sc_error_print, with the text escaped */
+    if (err && err->status != SC_OK) {
+        fputs("sculpt: error: ", stderr);
+        if (err->where[0]) {
+            put_escaped(err->where, stderr);
+            fputs(": ", stderr);
+        }
+        put_escaped(err->msg[0] ? err->msg : sc_status_message(err->status), stderr);
+        fprintf(stderr, " [%s]\n", sc_status_name(err->status));
+    }
     int code = sc_status_exit_code(err->status);
     return code ? code : 1;
 }

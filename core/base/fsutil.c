@@ -244,12 +244,13 @@ static void release(sc_atomic_file *af)
 
 void sc_atomic_abort(sc_atomic_file *af)
 {
-    if (!af)
+    /* only while live (fd open): a second abort never removes a file that another
+     * writer may since have created under the same name; af->tmp is kept for messages */
+    if (!af || af->fd < 0)
         return;
     if (af->tmp[0])
         unlink(af->tmp);
     release(af);
-    af->tmp[0] = '\0';
 }
 
 /* fsync the file now under af->tmp (a writer may have replaced the one we created, so

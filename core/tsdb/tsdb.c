@@ -28,6 +28,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <hdf5.h>
@@ -203,6 +204,11 @@ static sc_status tsdb_open_impl(const char *path, sc_tsdb_mode mode, sc_tsdb **o
 
     if (access(path, mode == SC_TSDB_RDWR ? (R_OK | W_OK) : R_OK) != 0) {
         st = sc_error_set(err, SC_ERR_IO, path, "cannot open store: %s", strerror(errno));
+        goto fail;
+    }
+    struct stat dsb;
+    if (stat(path, &dsb) == 0 && S_ISDIR(dsb.st_mode)) {
+        st = sc_error_set(err, SC_ERR_USAGE, path, "is a directory; expected an HDF5 store");
         goto fail;
     }
     htri_t is = H5Fis_hdf5(path);

@@ -43,7 +43,7 @@ SC_BEGIN_DECLS
 
 typedef struct sc_atomic_file {
     char path[4096];  /* final name */
-    char tmp[4200];   /* temporary name in the same directory; "" when none is live */
+    char tmp[4200];   /* temporary name in the same directory ("" if none was made) */
     int fd;           /* open on tmp and write-locked while live; -1 otherwise */
     int slot;         /* entry in the live-temporary table, -1 if none */
 } sc_atomic_file;
@@ -59,7 +59,8 @@ sc_status sc_atomic_commit(sc_atomic_file *af, sc_error *err);
  * rename fails, the outputs already renamed are restored (previous file put back, or
  * removed if there was none) and every temporary file is removed. */
 sc_status sc_atomic_commit_all(sc_atomic_file *const *afs, size_t n, sc_error *err);
-/* Remove tmp if it exists (call on any failure path).  af may be NULL; idempotent. */
+/* Remove tmp if it exists (call on any failure path).  af may be NULL; idempotent (a
+ * second call does nothing); af->tmp keeps the name, for messages. */
 void sc_atomic_abort(sc_atomic_file *af);
 
 /* Refuse an output that is the same file as one of the inputs (device and inode after
