@@ -144,6 +144,7 @@ int sc_cmd_trace_gen(int argc, char **argv)
     sc_gen_result *res = NULL;
     sc_tsdb *db = NULL;
     sc_atomic_file af_store, af_events, af_truth;
+    af_store.path[0] = af_events.path[0] = af_truth.path[0] = '\0';
     int have_store = 0, have_events = 0, have_truth = 0;
     /* no output may be an input or another output (file identity, links resolved) */
     const char *ins[3] = {spec_path, out_path, events_path};
@@ -223,6 +224,10 @@ int sc_cmd_trace_gen(int argc, char **argv)
 fail:
     if (db)
         sc_tsdb_close(db, NULL);
+    /* messages about a temporary file name the output instead */
+    sc_cli_error_final_name(&af_store, &err);
+    sc_cli_error_final_name(&af_events, &err);
+    sc_cli_error_final_name(&af_truth, &err);
     if (have_store)
         sc_atomic_abort(&af_store);
     if (have_events)

@@ -9,11 +9,11 @@
  *                          code returns NULL (errno ENOMEM)
  *   SCULPT_FAULT_IO=N      the N-th I/O step of an output fails with EIO: creating a
  *                          temporary file, fsync, rename (core/base/fsutil.c), and the
- *                          stdio writes fwrite/fputs/fprintf/fclose of sculpt's code
+ *                          stdio writes fwrite/fputs/fclose of sculpt's code to files
  *
  * Allocation faults reach every allocation the library and the program make themselves:
  * the `sculpt` program of a SCULPT_FAULT build is linked with -Wl,--wrap=malloc (and
- * calloc, realloc, strdup, fwrite, fputs, fprintf, fclose), which redirects the calls in
+ * calloc, realloc, strdup, fwrite, fputs, fclose), which redirects the calls in
  * the statically linked objects to core/base/fault.c and leaves the sources untouched.
  * Allocations inside shared libraries (libhdf5, libcjson, GSL, GLPK, libc's own strdup)
  * are not counted: they are not sculpt's code, and their failure reaches sculpt as a
