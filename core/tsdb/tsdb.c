@@ -344,6 +344,10 @@ static sc_status open_tv(hid_t g, const char *where, hid_t *ds_t, hid_t *ds_v, h
         return sc_error_set(err, SC_ERR_INPUT, where,
                             "t and v must be 1-D datasets of equal length (t %lld, v %lld)",
                             (long long)nt, (long long)nv);
+    if (!sc_h5_chunks_ok(*ds_t) || !sc_h5_chunks_ok(*ds_v))
+        return sc_error_set(err, SC_ERR_INPUT, where,
+                            "corrupt chunk index: a chunk with a filter mask or outside the "
+                            "file (refused before reading)");
     *n = (hsize_t)nt;
     return SC_OK;
 }
