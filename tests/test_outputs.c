@@ -376,8 +376,13 @@ Test(outputs, after_kill_9_no_output_and_the_next_run_cleans_up, .timeout = 120)
     kill(-pid, SIGKILL);
     cr_assert(!exists("r.h5"), "an output under its final name after kill -9");
     cr_assert(wait_exists("r.h5.tmp.", 0.1), "expected a stale temporary file to clean");
-    /* the next write of r.h5 removes the stale temporary file */
+    cr_assert(wait_exists(".rep.tmp.", 0.1), "expected a stale report directory to clean");
+    /* the next write of r.h5 removes the stale temporary file, and the next report
+     * into rep the stale temporary directory */
     cr_assert_eq(sh("%s run '%s/tests/fixtures/sim/unit.json' -o r.h5", BIN, SRC), 0);
     cr_assert(exists("r.h5"));
     cr_assert(!wait_exists("r.h5.tmp.", 0.05), "stale temporary file not cleaned");
+    cr_assert_eq(sh("%s report r.h5 -o rep --format none", BIN), 0);
+    cr_assert(exists("rep"));
+    cr_assert(!wait_exists(".rep.tmp.", 0.05), "stale report directory not cleaned");
 }
