@@ -40,4 +40,18 @@ int sc_cli_fail(const sc_error *err);
 /* Is stderr a terminal (for progress output)? */
 int sc_cli_is_tty(void);
 
+/* sim/cmd_outputs.c: refuse an output that is an input or another output (exit 2). */
+struct sc_atomic_file;
+struct sc_scenario;
+sc_status sc_cli_check_outputs(const char *const *outs, size_t n_out, const char *const *ins,
+                               size_t n_in, sc_error *err);
+/* The files a scenario reads (pointers into sc), at most cap; returns the count. */
+size_t sc_cli_scenario_inputs(const struct sc_scenario *sc, const char **ins, size_t cap);
+/* A message naming af's temporary file names its final path instead. */
+void sc_cli_error_final_name(const struct sc_atomic_file *af, sc_error *err);
+
+/* Exit status of a command stopped by SIGINT or SIGTERM (sim/main.c): 128 + signal
+ * number, as a shell reports it: 130 and 143.  Temporary files are removed first. */
+#define SC_EXIT_SIGNAL_BASE 128
+
 #endif

@@ -77,6 +77,51 @@ static void eval_progress(void *ctx, const char *model, size_t done, size_t tota
         fprintf(stderr, "\r%s: %zu/%zu series%s", model, done, total, done == total ? "\n" : "");
 }
 
+static int cmp_id(const void *a, const void *b)
+{
+    return strcmp(**(char *const *const *)a, **(char *const *const *)b);
+}
+
+/* Before any model runs: each id once in TRAIN, and TEST has the same series in the same
+ * order; errors name the file and the series' row (issue 13: duplicate ids were
+ * accepted, and a mismatch named "TEST" instead of the file). */
+static sc_status check_pair(const sc_m4_set *train, const char *train_path,
+                            const sc_m4_set *test, const char *test_path, sc_error *err)
+{
+    if (test->count != train->count)
+        return sc_error_set(err, SC_ERR_INPUT, test_path,
+                            "%zu series, but %s has %zu; TEST needs one row per TRAIN series",
+                            test->count, train_path, train->count);
+    for (size_t i = 0; i < test->count; i++)
+        if (strcmp(train->ids[i], test->ids[i]) != 0) {
+            char where[4200];
+            snprintf(where, sizeof where, "%s: series %zu", test_path, i + 1);
+            return sc_error_set(err, SC_ERR_INPUT, where,
+                                "id '%.200s' does not match '%.200s' of %s (same order needed)",
+                                test->ids[i], train->ids[i], train_path);
+        }
+    if (train->count < 2)
+        return SC_OK;
+    char ***ids = malloc(train->count * sizeof *ids);
+    if (!ids)
+        return sc_error_set(err, SC_ERR_NOMEM, train_path, "out of memory checking ids");
+    for (size_t i = 0; i < train->count; i++)
+        ids[i] = &train->ids[i];
+    qsort(ids, train->count, sizeof *ids, cmp_id);
+    sc_status st = SC_OK;
+    for (size_t i = 1; i < train->count && st == SC_OK; i++)
+        if (strcmp(*ids[i], *ids[i - 1]) == 0) {
+            size_t a = (size_t)(ids[i - 1] - train->ids), b = (size_t)(ids[i] - train->ids);
+            char where[4200];
+            snprintf(where, sizeof where, "%s: series %zu", train_path, (a > b ? a : b) + 1);
+            st = sc_error_set(err, SC_ERR_INPUT, where,
+                              "duplicate id '%.200s' (also series %zu); each id once",
+                              *ids[i], (a < b ? a : b) + 1);
+        }
+    free(ids);
+    return st;
+}
+
 int sc_cmd_forecast_eval(int argc, char **argv)
 {
     static const struct option longopts[] = {
@@ -178,13 +223,22 @@ int sc_cmd_forecast_eval(int argc, char **argv)
         return sc_cli_fail(&(sc_error){SC_ERR_USAGE, "--save",
                                        "--save takes exactly one model"});
 
+    if (save) {
+        /* --save may not overwrite TRAIN or TEST (file identity, links resolved) */
+        const char *ins[2] = {train_path, test_path};
+        if (sc_output_check(save, ins, 2, &err))
+            return sc_cli_fail(&err);
+    }
     sc_m4_set train, test;
     sc_status st = sc_m4_set_read(train_path, &train, &err);
     if (st != SC_OK)
         return sc_cli_fail(&err);
     st = sc_m4_set_read(test_path, &test, &err);
+    if (st == SC_OK)
+        st = check_pair(&train, train_path, &test, test_path, &err);
     if (st != SC_OK) {
         sc_m4_set_cleanup(&train);
+        sc_m4_set_cleanup(&test);
         return sc_cli_fail(&err);
     }
     int rc = 0;

@@ -38,6 +38,7 @@
  * before the origin, the options and the seed (no timings).
  */
 #define _POSIX_C_SOURCE 200809L
+#include <errno.h>
 #include <getopt.h>
 #include <math.h>
 #include <stdio.h>
@@ -108,8 +109,9 @@ static void plain_usage(FILE *fp)
             "CSV input options (as sculpt trace import): --format csv|nab|m4, --time-col,\n"
             "--value-col, --tz, --app, --place, --metric, --duplicates, --m4-start, --m4-step.\n"
             "\n"
-            "Exit status 2 on bad input: a missing file, an unknown series, a bad duration or\n"
-            "level, --at before a series' first observation, an output in a missing directory.\n");
+            "Exit status 2 on bad input: an unknown series, a bad duration or level, --at\n"
+            "before a series' first observation, an output that is an input; 3 on I/O: a\n"
+            "missing or unreadable file, an output in a missing or unwritable directory.\n");
 }
 
 #define FC_MAX_STEPS 1000000u /* longest forecast a series may need (gap + path), steps */
@@ -265,14 +267,16 @@ static sc_status fc_check_out(const char *path, sc_error *err)
     else
         *slash = '\0';
     struct stat sb;
+    /* I/O (exit 3) as the README's table says: a directory that is missing or not
+     * writable; a directory given as the output file is usage (exit 2) */
     if (stat(dir, &sb) != 0 || !S_ISDIR(sb.st_mode))
-        return sc_error_set(err, SC_ERR_INPUT, path,
+        return sc_error_set(err, SC_ERR_IO, path,
                             "cannot write here: directory '%s' does not exist", dir);
     if (access(dir, W_OK) != 0)
-        return sc_error_set(err, SC_ERR_INPUT, path,
+        return sc_error_set(err, SC_ERR_IO, path,
                             "cannot write here: directory '%s' is not writable", dir);
     if (stat(path, &sb) == 0 && S_ISDIR(sb.st_mode))
-        return sc_error_set(err, SC_ERR_INPUT, path, "is a directory");
+        return sc_error_set(err, SC_ERR_USAGE, path, "is a directory");
     return SC_OK;
 }
 
@@ -643,13 +647,16 @@ static int fc_run(fc_args *a)
         }
         if ((st = fc_check_out(a->out, &err)) != SC_OK)
             goto done;
+        const char *ins[2] = {a->input, a->events};
+        if ((st = sc_output_check(a->out, ins, 2, &err)) != SC_OK)
+            goto done;
     }
     if (access(a->input, R_OK) != 0) {
-        st = sc_error_set(&err, SC_ERR_INPUT, a->input, "no such file (or it is unreadable)");
+        st = sc_error_set(&err, SC_ERR_IO, a->input, "no such file (or it is unreadable)");
         goto done;
     }
     if (a->events && access(a->events, R_OK) != 0) {
-        st = sc_error_set(&err, SC_ERR_INPUT, a->events,
+        st = sc_error_set(&err, SC_ERR_IO, a->events,
                           "--events: no such file (or it is unreadable)");
         goto done;
     }
@@ -919,8 +926,10 @@ int sc_cmd_forecast_fit(int argc, char **argv)
             break;
         case 's': {
             char *end;
+            errno = 0;
             a.seed = strtoull(optarg, &end, 10);
-            if (!*optarg || *end)
+            /* as `trace gen --seed`: strtoull would wrap "-1" to 2^64-1 */
+            if (!*optarg || *end || errno || optarg[0] == '-' || optarg[0] == '+')
                 rc = sc_cli_fail(&(sc_error){SC_ERR_USAGE, "--seed",
                                              "expected a non-negative integer"});
             break;

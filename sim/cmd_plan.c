@@ -215,6 +215,21 @@ int sc_cmd_plan(int argc, char **argv)
     }
     if ((st = sc_world_build(sc, &w, &err)) != SC_OK)
         goto done;
+    {
+        /* history is read before --at: outside the scenario's data there is none, and
+         * days past the end must not be counted as history (issue 13) */
+        sc_time_ms end = sc->start + (sc_time_ms)w->n_steps * sc->step_ms;
+        if (at <= sc->start || at > end) {
+            char t0[40], t1[40], ta[40];
+            st = sc_error_set(&err, SC_ERR_RANGE, "--at",
+                              "%s is outside the scenario's data (%s .. %s); plan from a "
+                              "time after its start and not after its end",
+                              sc_time_format(at, ta, sizeof ta),
+                              sc_time_format(sc->start, t0, sizeof t0),
+                              sc_time_format(end, t1, sizeof t1));
+            goto done;
+        }
+    }
     size_t R = sc->n_regions, G = sc->n_geos, NA = sc->n_apps;
     cur = calloc(NA * R * 3, sizeof *cur);
     used = calloc(sc->n_types * R, sizeof *used);

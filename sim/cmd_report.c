@@ -2,8 +2,11 @@
  * cmd_report.c - `sculpt report RESULTS.h5 -o DIR [--force] [--format png,svg]`: write
  * an HTML report with gnuplot plots and Markdown/CSV tables (reports/src/report.h).
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
+#include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "report.h"
@@ -62,6 +65,12 @@ int sc_cmd_report(int argc, char **argv)
     }
     if (!output) {
         sc_error_set(&err, SC_ERR_USAGE, NULL, "no output directory: pass -o DIR (see --help)");
+        return sc_cli_fail(&err);
+    }
+    /* a results file that cannot be read is I/O (exit 3), as for every command */
+    if (access(argv[optind], R_OK) != 0) {
+        sc_error_set(&err, SC_ERR_IO, argv[optind], "cannot read the results file: %s",
+                     strerror(errno));
         return sc_cli_fail(&err);
     }
     if (sc_report_write(argv[optind], output, &ro, &err))

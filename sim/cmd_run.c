@@ -22,6 +22,7 @@
 #include "cli.h"
 #include "report.h"
 #include "results.h"
+#include "sculpt/fsutil.h"
 #include "sculpt/policy.h"
 #include "sculpt/scenario.h"
 #include "sim.h"
@@ -123,7 +124,18 @@ int sc_cmd_run(int argc, char **argv)
         case 'J': json = 1; break;
         case 'N': no_per_step = 1; break;
         case 'R': report_dir = optarg; break;
-        case 'j': threads = atoi(optarg); break;
+        case 'j': {
+            /* as `sweep -j`: a count >= 1; 0, negatives and words are refused */
+            char *end = NULL;
+            long v = strtol(optarg, &end, 10);
+            if (!*optarg || *end || v < 1 || v > 4096) {
+                sc_error_set(&err, SC_ERR_USAGE, NULL,
+                             "-j %s: expected a thread count between 1 and 4096", optarg);
+                return sc_cli_fail(&err);
+            }
+            threads = (int)v;
+            break;
+        }
         case 'p':
             if (n_only < sizeof only / sizeof only[0])
                 only[n_only++] = optarg;
@@ -145,6 +157,16 @@ int sc_cmd_run(int argc, char **argv)
     sc_scenario *sc = NULL;
     if (sc_scenario_load(argv[optind], &sc, &err))
         return sc_cli_fail(&err);
+    {
+        /* no output may be an input (the scenario, its spec, its traces) */
+        const char *ins[256];
+        size_t n_in = sc_cli_scenario_inputs(sc, ins, sizeof ins / sizeof ins[0]);
+        const char *outs[1] = {output};
+        if (sc_cli_check_outputs(outs, 1, ins, n_in, &err)) {
+            sc_scenario_free(sc);
+            return sc_cli_fail(&err);
+        }
+    }
     /* select and validate policies before any heavy work */
     size_t n_sel = 0;
     sc_policy_spec **sel = calloc(sc->n_policies + 1, sizeof *sel);
@@ -231,24 +253,41 @@ int sc_cmd_run(int argc, char **argv)
                        (unsigned long long)sc->seed);
                 print_table(runs, n_sel);
             }
-            char tmp_results[4400] = "";
-            if (!output && report_dir)
-                sc_report_temp_results_path(report_dir, tmp_results, sizeof tmp_results);
-            const char *res_path = output ? output : (tmp_results[0] ? tmp_results : NULL);
-            if (res_path) {
-                if (sc_results_write(res_path, w, runs, n_sel, &err))
-                    rc = sc_cli_fail(&err);
-                else if (output && !json)
-                    printf("results written to %s\n", output);
+            /* The results go to a temporary file first; with --report the report is
+             * written from it, and only then is the results file renamed into place,
+             * so a failing report leaves an existing results file untouched.  Without
+             * -o the temporary file is never committed (a hidden name beside DIR). */
+            sc_atomic_file af;
+            char tmp_base[4200] = "";
+            const char *res_final = output;
+            if (!output && report_dir) {
+                snprintf(tmp_base, sizeof tmp_base, "%s", report_dir);
+                size_t l = strlen(tmp_base);
+                while (l > 1 && tmp_base[l - 1] == '/')
+                    tmp_base[--l] = '\0';
+                snprintf(tmp_base + l, sizeof tmp_base - l, ".results.h5");
+                res_final = tmp_base;
             }
-            if (rc == 0 && report_dir) {
-                if (sc_report_write(res_path, report_dir, &ropts, &err))
+            if (res_final) {
+                sc_status st = sc_atomic_begin(&af, res_final, &err);
+                if (!st)
+                    st = sc_results_write(af.tmp, w, runs, n_sel, &err);
+                if (!st && report_dir)
+                    st = sc_report_write(af.tmp, report_dir, &ropts, &err);
+                if (!st && output)
+                    st = sc_atomic_commit(&af, &err);
+                else
+                    sc_atomic_abort(&af);
+                if (st) {
+                    sc_cli_error_final_name(&af, &err);
                     rc = sc_cli_fail(&err);
-                else if (!json)
-                    printf("report written to %s/index.html\n", report_dir);
+                } else if (!json) {
+                    if (output)
+                        printf("results written to %s\n", output);
+                    if (report_dir)
+                        printf("report written to %s/index.html\n", report_dir);
+                }
             }
-            if (tmp_results[0])
-                unlink(tmp_results);
         }
         for (size_t i = 0; i < n_sel; i++)
             sc_run_free(runs[i]);

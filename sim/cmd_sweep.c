@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
@@ -120,6 +121,33 @@ static sc_status write_csv(const char *path, const sc_summary_row *rows, size_t 
         return sc_error_set(err, SC_ERR_IO, path, "cannot write the summary CSV");
     }
     return sc_atomic_commit(&af, err);
+}
+
+/* The results a sweep keeps in memory until it writes them: per run and policy, five
+ * per-step series of app-regions (sc_run: demand, capacity, served, cost, instances, 8
+ * bytes each), estimated from setting 0's scenario before any run starts.  More than
+ * half of the machine's physical memory is refused with the figure (issue 13: 10^5
+ * replicates took 5.8 GB in a minute before failing). */
+static sc_status check_footprint(const sc_sweep *sw, int per_step, sc_error *err)
+{
+    sc_scenario *sc = NULL;
+    if (!per_step || sc_sweep_run_scenario(sw, 0, &sc, NULL) != SC_OK)
+        return SC_OK; /* without per-step series a run keeps a summary only */
+    double steps = (double)(sc->warmup_ms + sc->duration_ms) / (double)sc->step_ms;
+    double per_run = (double)sc->n_policies * 5.0 * 8.0 * (double)sc->n_apps *
+                     (double)sc->n_regions * steps;
+    double total = per_run * (double)sw->n_runs;
+    sc_scenario_free(sc);
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGE_SIZE);
+    double limit = pages > 0 && page > 0 ? 0.5 * (double)pages * (double)page : 8.0 * 1073741824.0;
+    if (total <= limit)
+        return SC_OK;
+    return sc_error_set(err, SC_ERR_RANGE, sw->path,
+                        "$.replicates: %zu runs would keep about %.1f GiB of per-step results "
+                        "in memory (%.1f MiB a run), more than half of this machine's %.1f "
+                        "GiB; use fewer replicates or settings, or --no-per-step",
+                        sw->n_runs, total / 1073741824.0, per_run / 1048576.0,
+                        2.0 * limit / 1073741824.0);
 }
 
 static void add_num(cJSON *o, const char *k, double v)
@@ -257,6 +285,22 @@ int sc_cmd_sweep(int argc, char **argv)
     sc_status st = sc_sweep_load(argv[optind], &sw, &err);
     if (!st)
         st = sc_sweep_validate(sw, &err);
+    if (!st) {
+        /* no output may be an input (sweep file, base scenario) or the other output */
+        const char *ins[258] = {sw->path, sw->base_path};
+        size_t n_in = 2;
+        /* and the files the base scenario reads (its traces), when it parses as is */
+        char *base_text = cJSON_PrintUnformatted(sw->base);
+        sc_scenario *base_sc = NULL;
+        if (base_text && sc_scenario_parse(base_text, sw->base_path, &base_sc, NULL) == SC_OK)
+            n_in += sc_cli_scenario_inputs(base_sc, ins + 2, 256);
+        const char *outputs[2] = {output, csv};
+        st = sc_cli_check_outputs(outputs, 2, ins, n_in, &err);
+        sc_scenario_free(base_sc);
+        free(base_text);
+    }
+    if (!st)
+        st = check_footprint(sw, !no_per_step, &err);
     if (st) {
         rc = rank == 0 ? sc_cli_fail(&err) : sc_status_exit_code(st);
         goto out;
@@ -343,11 +387,26 @@ int sc_cmd_sweep(int argc, char **argv)
         else
             print_table(sw, rows, n_rows);
         fflush(stdout);
-        st = sc_results_write_sweep(output, &so, &err);
+        /* both outputs to temporary files, then committed together (or neither) */
+        sc_atomic_file af_h5, af_csv;
+        sc_atomic_file *both[2] = {&af_h5, &af_csv};
+        af_csv.tmp[0] = af_csv.path[0] = '\0';
+        af_csv.fd = af_csv.slot = -1;
+        st = sc_atomic_begin(&af_h5, output, &err);
+        if (!st)
+            st = sc_results_write_sweep(af_h5.tmp, &so, &err);
+        if (!st)
+            st = sc_atomic_begin(&af_csv, csv, &err);
+        if (!st)
+            st = write_csv(af_csv.tmp, rows, n_rows, &err);
         free(axes);
         if (!st)
-            st = write_csv(csv, rows, n_rows, &err);
+            st = sc_atomic_commit_all(both, 2, &err);
         if (st) {
+            sc_cli_error_final_name(&af_h5, &err);
+            sc_cli_error_final_name(&af_csv, &err);
+            sc_atomic_abort(&af_h5);
+            sc_atomic_abort(&af_csv);
             rc = sc_cli_fail(&err);
             goto out;
         }

@@ -144,8 +144,22 @@ int sc_cmd_trace_gen(int argc, char **argv)
     sc_gen_result *res = NULL;
     sc_tsdb *db = NULL;
     sc_atomic_file af_store, af_events, af_truth;
+    af_store.path[0] = af_events.path[0] = af_truth.path[0] = '\0';
     int have_store = 0, have_events = 0, have_truth = 0;
-    sc_status st = sc_file_read_all(spec_path, &text, NULL, &err);
+    /* no output may be an input or another output (file identity, links resolved) */
+    const char *ins[3] = {spec_path, out_path, events_path};
+    sc_status st = sc_output_check(out_path, ins, 1, &err);
+    if (st == SC_OK)
+        st = sc_output_check(events_path, ins, 2, &err);
+    if (st == SC_OK && truth_path)
+        st = sc_output_check(truth_path, ins, 3, &err);
+    if (st == SC_OK && (strcmp(out_path, events_path) == 0 ||
+                        (truth_path && (strcmp(truth_path, out_path) == 0 ||
+                                        strcmp(truth_path, events_path) == 0))))
+        st = sc_error_set(&err, SC_ERR_USAGE, out_path, "two outputs have the same name");
+    if (st != SC_OK)
+        goto fail;
+    st = sc_file_read_all(spec_path, &text, NULL, &err);
     if (st != SC_OK)
         goto fail;
     if ((st = sc_gen_run(text, spec_path, seed, &opt, &res, &err)) != SC_OK)
@@ -180,17 +194,13 @@ int sc_cmd_trace_gen(int argc, char **argv)
         if ((st = sc_gen_truth_write_csv(res, af_truth.tmp, &err)) != SC_OK)
             goto fail;
     }
-    /* everything complete: rename into place */
-    if ((st = sc_atomic_commit(&af_store, &err)) != SC_OK)
-        goto fail;
-    have_store = 0;
-    if ((st = sc_atomic_commit(&af_events, &err)) != SC_OK)
-        goto fail;
-    have_events = 0;
-    if (have_truth) {
-        if ((st = sc_atomic_commit(&af_truth, &err)) != SC_OK)
+    /* everything complete: rename into place, all together or none */
+    {
+        sc_atomic_file *all[3] = {&af_store, &af_events, &af_truth};
+        st = sc_atomic_commit_all(all, have_truth ? 3 : 2, &err);
+        have_store = have_events = have_truth = 0;
+        if (st != SC_OK)
             goto fail;
-        have_truth = 0;
     }
     if (!quiet) {
         size_t n_cancel = 0, n_unann = 0, n_flash = 0;
@@ -214,6 +224,10 @@ int sc_cmd_trace_gen(int argc, char **argv)
 fail:
     if (db)
         sc_tsdb_close(db, NULL);
+    /* messages about a temporary file name the output instead */
+    sc_cli_error_final_name(&af_store, &err);
+    sc_cli_error_final_name(&af_events, &err);
+    sc_cli_error_final_name(&af_truth, &err);
     if (have_store)
         sc_atomic_abort(&af_store);
     if (have_events)

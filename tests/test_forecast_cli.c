@@ -153,11 +153,11 @@ static void write_text(const char *name, const char *text)
 }
 
 /* Run, expect exit 2 and stderr containing every non-NULL needle. */
-static void expect_bad(const char *args, const char *needle1, const char *needle2)
+static void expect_code(int code, const char *args, const char *needle1, const char *needle2)
 {
     int rc = run_cli(args);
     char *msg = slurp("err");
-    cr_assert_eq(rc, 2, "args %s: exit %d, stderr %s", args, rc, msg);
+    cr_assert_eq(rc, code, "args %s: exit %d, stderr %s", args, rc, msg);
     if (needle1)
         cr_assert_not_null(strstr(msg, needle1), "args %s: '%s' not in: %s", args, needle1,
                            msg);
@@ -165,6 +165,12 @@ static void expect_bad(const char *args, const char *needle1, const char *needle
         cr_assert_not_null(strstr(msg, needle2), "args %s: '%s' not in: %s", args, needle2,
                            msg);
     free(msg);
+}
+
+/* Bad input: exit 2 and both needles in the message. */
+static void expect_bad(const char *args, const char *needle1, const char *needle2)
+{
+    expect_code(2, args, needle1, needle2);
 }
 
 /* Only the listed names (NULL-terminated) may be in tmpdir. */
@@ -582,9 +588,9 @@ Test(forecast_cli, bad_input_exit_2)
     put_series(store, 0, "api", "us", "load", (sc_time_ms[]){T0}, (double[]){1.0}, 1);
 
     snprintf(args, sizeof args, "'%s/nope.h5'", tmpdir);
-    expect_bad(args, "nope.h5", "no such file");
+    expect_code(3, args, "nope.h5", "no such file"); /* I/O: exit 3 */
     snprintf(args, sizeof args, "'%s/nope.csv'", tmpdir);
-    expect_bad(args, "nope.csv", "no such file");
+    expect_code(3, args, "nope.csv", "no such file");
 
     snprintf(args, sizeof args, "'%s' --series ghost/eu/load -o '%s/w.json'", store, tmpdir);
     expect_bad(args, "no series ghost/eu/load", "web/eu/load");   /* lists valid ones */
@@ -615,12 +621,12 @@ Test(forecast_cli, bad_input_exit_2)
 
     /* outputs: a missing directory, an unknown extension */
     snprintf(args, sizeof args, "'%s' -o '%s/no/such/dir/w.h5'", store, tmpdir);
-    expect_bad(args, "no/such/dir", "does not exist");
+    expect_code(3, args, "no/such/dir", "does not exist");
     snprintf(args, sizeof args, "'%s' -o '%s/w.txt'", store, tmpdir);
     expect_bad(args, "w.txt", ".json");
 
     snprintf(args, sizeof args, "'%s' --events '%s/nofeed.csv'", store, tmpdir);
-    expect_bad(args, "nofeed.csv", "no such file");
+    expect_code(3, args, "nofeed.csv", "no such file");
     /* an unreadable event feed names the file and line */
     write_text("bad.csv", "start,end,app,geo,kind,lift\n2024-01-01,soon,*,*,x,\n");
     snprintf(args, sizeof args, "'%s' --events '%s/bad.csv'", store, tmpdir);

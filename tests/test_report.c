@@ -326,7 +326,8 @@ Test(report, forecast_plots_when_present)
 
 Test(report, missing_or_invalid_results_exit_2_leave_nothing)
 {
-    cr_assert_eq(sh("%s report %s/nope.h5 -o %s/rep", SC_SCULPT_BIN, dir, dir), 2);
+    /* missing: I/O, exit 3 (README's exit-status table); invalid: bad input, exit 2 */
+    cr_assert_eq(sh("%s report %s/nope.h5 -o %s/rep", SC_SCULPT_BIN, dir, dir), 3);
     char *err = slurp("%s/stderr.txt", dir);
     cr_assert_not_null(strstr(err, "nope.h5"), "error should name the file: %s", err);
     free(err);

@@ -158,10 +158,60 @@ static hsize_t file_size_of(hid_t obj)
     return sz;
 }
 
+int sc_h5_chunks_ok(hid_t d)
+{
+    hid_t dcpl = H5Dget_create_plist(d);
+    if (dcpl < 0)
+        return 0;
+    int ok = 1;
+    if (H5Pget_layout(dcpl) == H5D_CHUNKED) {
+        hsize_t cdims[H5S_MAX_RANK], dims[H5S_MAX_RANK], off[H5S_MAX_RANK];
+        hid_t sp = H5Dget_space(d);
+        int rank = sp >= 0 ? H5Sget_simple_extent_ndims(sp) : -1;
+        hsize_t fs = file_size_of(d);
+        if (rank < 1 || rank > H5S_MAX_RANK || H5Pget_chunk(dcpl, rank, cdims) != rank ||
+            H5Sget_simple_extent_dims(sp, dims, NULL) != rank || fs == 0)
+            ok = 0;
+        for (int i = 0; ok && i < rank; i++) {
+            ok = cdims[i] > 0;
+            off[i] = 0;
+        }
+        /* every chunk of the extent, in row-major order of the chunk grid: by coordinate,
+         * a B-tree lookup each (by index would rescan the index for every chunk) */
+        int empty = 0;
+        for (int i = 0; i < rank; i++)
+            empty |= dims[i] == 0;
+        while (ok && !empty) {
+            unsigned mask = 0;
+            haddr_t addr = HADDR_UNDEF;
+            hsize_t size = 0;
+            if (H5Dget_chunk_info_by_coord(d, off, &mask, &addr, &size) < 0)
+                ok = 0;
+            else if (addr != HADDR_UNDEF && (mask != 0 || addr > fs || size > fs - addr))
+                ok = 0;
+            int i = rank - 1;
+            for (; i >= 0; i--) {
+                off[i] += cdims[i];
+                if (off[i] < dims[i])
+                    break;
+                off[i] = 0;
+            }
+            if (i < 0)
+                break;
+        }
+        sc_h5_close(sp);
+    }
+    H5Pclose(dcpl);
+    return ok;
+}
+
 /* 1 if `bytes` (for `count` elements of `width` bytes) can be stored in obj's file:
- * raw bytes (attributes, uncompressed data) or deflate-expanded (datasets). */
+ * raw bytes (attributes, uncompressed data) or deflate-expanded (datasets); and, for a
+ * dataset, its chunks pass sc_h5_chunks_ok. */
 static int size_ok(hid_t obj, hsize_t count, size_t width, int compressible)
 {
+    if (H5Iget_type(obj) == H5I_DATASET && !sc_h5_chunks_ok(obj))
+        return 0;
     hsize_t fs = file_size_of(obj);
     if (fs == 0)
         return 0;
@@ -447,7 +497,7 @@ int sc_h5_read_1d_into(hid_t loc, const char *name, hid_t mem_type, hsize_t n, v
     H5T_class_t cls = ft >= 0 ? H5Tget_class(ft) : H5T_NO_CLASS;
     if (sp >= 0 && (cls == H5T_INTEGER || cls == H5T_FLOAT) &&
         H5Sget_simple_extent_ndims(sp) == 1 &&
-        H5Sget_simple_extent_npoints(sp) == (hssize_t)n &&
+        H5Sget_simple_extent_npoints(sp) == (hssize_t)n && sc_h5_chunks_ok(d) &&
         (n == 0 || H5Dread(d, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0))
         rc = 0;
     sc_h5_close(ft);

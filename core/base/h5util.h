@@ -60,6 +60,12 @@ const char *sc_h5_reason(char *buf, size_t len);
 /* Close any HDF5 id by its type; negative ids are ignored. */
 void sc_h5_close(hid_t id);
 
+/* 1 if every stored chunk of dataset d (a contiguous or compact one passes) has filter
+ * mask 0 (sculpt applies all its filters to every chunk, so another mask is corruption
+ * that would make libhdf5 copy compressed bytes as raw data past its buffer) and lies
+ * inside the file; checked before reading, from the chunk index only.  0 otherwise. */
+int sc_h5_chunks_ok(hid_t d);
+
 /* ---- files, groups ---------------------------------------------------------------- */
 
 typedef enum sc_h5_libver {

@@ -79,6 +79,30 @@ sc_status sc_json_parse(const char *text, const char *file, cJSON **out, sc_erro
         excerpt(text + off, ex, sizeof ex);
         return sc_error_set(err, SC_ERR_INPUT, where, "malformed JSON near '%s'", ex);
     }
+    /* A "\u0000" escape would silently cut a path or a name short (cJSON ends the C
+     * string there): refuse it, with its place. */
+    int in_str = 0;
+    for (const char *q = text; *q; q++) {
+        if (!in_str) {
+            in_str = *q == '"';
+            continue;
+        }
+        if (*q == '"') {
+            in_str = 0;
+        } else if (*q == '\\' && q[1]) {
+            if (q[1] == 'u' && strncmp(q + 2, "0000", 4) == 0) {
+                int line, col;
+                sc_json_text_position(text, (size_t)(q - text), &line, &col);
+                char where[512];
+                snprintf(where, sizeof where, "%s:%d:%d", file, line, col);
+                cJSON_Delete(root);
+                return sc_error_set(err, SC_ERR_INPUT, where,
+                                    "a string contains \\u0000 (NUL), which would cut it "
+                                    "short; remove it");
+            }
+            q++;
+        }
+    }
     *out = root;
     return SC_OK;
 }

@@ -28,6 +28,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <hdf5.h>
@@ -205,6 +206,11 @@ static sc_status tsdb_open_impl(const char *path, sc_tsdb_mode mode, sc_tsdb **o
         st = sc_error_set(err, SC_ERR_IO, path, "cannot open store: %s", strerror(errno));
         goto fail;
     }
+    struct stat dsb;
+    if (stat(path, &dsb) == 0 && S_ISDIR(dsb.st_mode)) {
+        st = sc_error_set(err, SC_ERR_USAGE, path, "is a directory; expected an HDF5 store");
+        goto fail;
+    }
     htri_t is = H5Fis_hdf5(path);
     if (is <= 0) {
         sc_h5_reason(reason, sizeof reason);
@@ -338,6 +344,10 @@ static sc_status open_tv(hid_t g, const char *where, hid_t *ds_t, hid_t *ds_v, h
         return sc_error_set(err, SC_ERR_INPUT, where,
                             "t and v must be 1-D datasets of equal length (t %lld, v %lld)",
                             (long long)nt, (long long)nv);
+    if (!sc_h5_chunks_ok(*ds_t) || !sc_h5_chunks_ok(*ds_v))
+        return sc_error_set(err, SC_ERR_INPUT, where,
+                            "corrupt chunk index: a chunk with a filter mask or outside the "
+                            "file (refused before reading)");
     *n = (hsize_t)nt;
     return SC_OK;
 }

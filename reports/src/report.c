@@ -25,10 +25,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 #include <dirent.h>
+#include <signal.h>
 
 #include "report_data.h"
 #include "report_plot.h"
 #include "report_sweep.h"
+#include "sculpt/fsutil.h"
 #include "sculpt/time.h"
 #include "sculpt/version.h"
 
@@ -124,6 +126,41 @@ static void rm_tree(const char *path)
         return;
     }
     nftw(path, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+/* Remove ".<name>.tmp.<pid>" directories beside d->dir whose process is gone (left by
+ * kill -9; issue 13).  A live pid (or one reused since) keeps its directory. */
+static void clean_stale(const dest *d)
+{
+    char parent[4300];
+    const char *slash = strrchr(d->dir, '/');
+    const char *base = slash ? slash + 1 : d->dir;
+    if (slash)
+        snprintf(parent, sizeof parent, "%.*s", slash == d->dir ? 1 : (int)(slash - d->dir),
+                 d->dir);
+    else
+        snprintf(parent, sizeof parent, ".");
+    char prefix[4300];
+    snprintf(prefix, sizeof prefix, ".%s.tmp.", base);
+    size_t pl = strlen(prefix);
+    DIR *dh = opendir(parent);
+    if (!dh)
+        return;
+    struct dirent *e;
+    while ((e = readdir(dh)) != NULL) {
+        if (strncmp(e->d_name, prefix, pl) != 0)
+            continue;
+        char *end = NULL;
+        long pid = strtol(e->d_name + pl, &end, 10);
+        if (pid <= 0 || *end)
+            continue; /* not a name we make */
+        if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+            continue; /* its process still runs (EPERM: someone else's) */
+        char p[8700];
+        snprintf(p, sizeof p, "%s/%s", parent, e->d_name);
+        rm_tree(p);
+    }
+    closedir(dh);
 }
 
 /* 1 if dir is empty or holds the report marker. */
@@ -792,12 +829,15 @@ sc_status sc_report_write(const char *results_path, const char *dir, const sc_re
     }
     sc_report_plots pl = {0};
     rm_tree(d.tmp); /* a leftover of a crashed run with the same pid */
+    clean_stale(&d);
     if (mkdir(d.tmp, 0777) != 0) {
         st = sc_error_set(err, SC_ERR_IO, d.tmp, "cannot create the report directory: %s",
                           strerror(errno));
         sc_report_results_free(r);
         return st;
     }
+    /* removed by the CLI's SIGINT/SIGTERM handler if interrupted (fsutil.h) */
+    int tmp_slot = sc_tmp_register(d.tmp, 1);
     if (o.png || o.svg) {
         st = sc_report_plots_write(r, d.tmp, o.png, o.svg, &pl, err);
         if (!st)
@@ -825,6 +865,7 @@ sc_status sc_report_write(const char *results_path, const char *dir, const sc_re
         st = dest_commit(&d, o.force, err);
     if (st)
         rm_tree(d.tmp);
+    sc_tmp_unregister(tmp_slot);
     sc_report_plots_cleanup(&pl);
     sc_report_results_free(r);
     return st;

@@ -258,8 +258,10 @@ static sc_status write_forecasts(const char *path, const sc_m4_set *train, size_
     if (st != SC_OK)
         return st;
     FILE *fp = fopen(af.tmp, "w");
-    if (!fp)
-        return sc_error_set(err, SC_ERR_IO, af.tmp, "cannot create the forecast file");
+    if (!fp) {
+        sc_atomic_abort(&af);
+        return sc_error_set(err, SC_ERR_IO, path, "cannot create the forecast file");
+    }
     fprintf(fp, "\"id\"");
     for (size_t j = 0; j < h; j++)
         fprintf(fp, ",\"F%zu\"", j + 1);

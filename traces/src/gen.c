@@ -1279,9 +1279,12 @@ sc_status sc_gen_truth_write_csv(const sc_gen_result *res, const char *path, sc_
     if (st != SC_OK)
         return st;
     FILE *fp = fopen(af.tmp, "wb");
-    if (!fp)
-        return sc_error_set(err, SC_ERR_IO, path, "cannot create %s: %s", af.tmp,
-                            strerror(errno));
+    if (!fp) {
+        st = sc_error_set(err, SC_ERR_IO, path, "cannot create %s: %s", af.tmp,
+                          strerror(errno));
+        sc_atomic_abort(&af);
+        return st;
+    }
     fputs("kind,app,geo,status,in_feed,announced_start,announced_end,announced_lift,"
           "actual_start,actual_end,actual_lift\n",
           fp);

@@ -834,8 +834,10 @@ sc_status sc_trace_import_files(const char *store_path, const char *const *files
     if (exists) {
         /* check the existing store before copying it, so the error names it */
         st = sc_tsdb_open(store_path, SC_TSDB_READ, &db, err);
-        if (st != SC_OK)
+        if (st != SC_OK) {
+            sc_atomic_abort(&af); /* the temporary file exists from sc_atomic_begin */
             return st;
+        }
         sc_tsdb_close(db, NULL);
         db = NULL;
         if ((st = copy_file(store_path, af.tmp, err)) != SC_OK)
