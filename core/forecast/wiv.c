@@ -308,7 +308,8 @@ sc_status sc_wiv_write_json(const sc_wiv *w, const char *path, sc_error *err)
     FILE *fp = fopen(af.tmp, "w");
     if (!fp) {
         free(text);
-        return sc_error_set(err, SC_ERR_IO, af.tmp, "cannot create the WIV file");
+        sc_atomic_abort(&af);
+        return sc_error_set(err, SC_ERR_IO, path, "cannot create the WIV file");
     }
     int bad = fputs(text, fp) < 0 || fputc('\n', fp) == EOF;
     bad |= fclose(fp) != 0;

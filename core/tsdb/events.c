@@ -451,9 +451,11 @@ static sc_status write_feed(const sc_event_feed *feed, const char *path, int jso
     }
     FILE *fp = fopen(af.tmp, "wb");
     if (!fp) {
+        int e = errno;
         free(ev);
-        return sc_error_set(err, SC_ERR_IO, path, "cannot create %s: %s", af.tmp,
-                            strerror(errno));
+        sc_atomic_abort(&af);
+        return sc_error_set(err, SC_ERR_IO, path, "cannot create its temporary file: %s",
+                            strerror(e));
     }
     if (json)
         fputs("[\n", fp);
