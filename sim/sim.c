@@ -34,6 +34,7 @@
 enum { EV_STEP = 1, EV_DECIDE = 2, EV_ACTION = 3, EV_MOCK_BASE = 16 };
 
 #define DRAIN_MS INT64_C(30000) /* connection draining before an instance ends */
+#define ROUTE_TICK_MS INT64_C(10000) /* accounting sub-step while a routing share ramps */
 
 typedef struct geo_acc {
     double demand_ms;     /* integral of load units over ms in the step */
@@ -61,6 +62,10 @@ typedef struct run_ctx {
     double *s_r, *lat_r;        /* scratch [n_regions] */
     float *load_now, *ieq_now;  /* [ar] demand of the current step, contiguous */
     double egress_gb_step;      /* egress GB x price, current step: USD */
+    /* routing (sc->routed): shares change over time, read from the mock */
+    double *share_dyn;          /* [n_geos * n_regions] shares of the app being accounted */
+    double *ieq_g;              /* [n_geos] scratch: the app's demand per geography */
+    double *routed_ms;          /* [ar] integral of load units routed to the region */
     /* measured totals */
     double tot_demand_ms, tot_unserved_ms, tot_viol_ms, tot_idle_ms, tot_penalty;
     double tot_inst_ms;
@@ -126,6 +131,30 @@ static void account_local(run_ctx *c, int a, int r, sc_time_ms t)
     }
 }
 
+/* Routed scenarios: the shares of app a at t (into share_dyn) and the current step's
+ * demand per region under them (into load_now, ieq_now). */
+static void routed_demand(run_ctx *c, int a, sc_time_ms t)
+{
+    const sc_world *w = c->w;
+    size_t nr = c->sc->n_regions, ng = c->sc->n_geos;
+    for (size_t g = 0; g < ng; g++)
+        c->ieq_g[g] = w->ieq_ag[(size_t)a * ng + g][c->step];
+    sc_mock_route_shares(c->mock, a, t, c->ieq_g, c->share_dyn);
+    for (size_t r = 0; r < nr; r++)
+        c->load_now[(size_t)a * nr + r] = c->ieq_now[(size_t)a * nr + r] = 0.0f;
+    for (size_t g = 0; g < ng; g++) {
+        size_t ag = (size_t)a * ng + g;
+        double L = w->load_ag[ag][c->step], E = w->ieq_ag[ag][c->step];
+        for (size_t r = 0; r < nr; r++) {
+            double sh = c->share_dyn[g * nr + r];
+            if (sh > 0) {
+                c->load_now[(size_t)a * nr + r] += (float)(sh * L);
+                c->ieq_now[(size_t)a * nr + r] += (float)(sh * E);
+            }
+        }
+    }
+}
+
 /* Account every region and geography of app a up to t (general routing). */
 static void account_app(run_ctx *c, int a, sc_time_ms t)
 {
@@ -142,6 +171,16 @@ static void account_app(run_ctx *c, int a, sc_time_ms t)
         return;
     double dt = (double)(t - t0);
     const sc_app *app = &sc->apps[a];
+    const double *share = w->share + (size_t)a * ng * nr;
+    if (c->share_dyn) {
+        /* The shares at the interval's midpoint: exact for the routed load (linear in
+         * the share, and the mock puts events at every breakpoint of a ramp), a
+         * midpoint rule for service and latency over sub-steps of route_tick_ms. */
+        routed_demand(c, a, t0 + (t - t0) / 2);
+        share = c->share_dyn;
+        for (size_t r = 0; r < nr; r++)
+            c->routed_ms[(size_t)a * nr + r] += c->load_now[(size_t)a * nr + r] * dt;
+    }
     for (size_t r = 0; r < nr; r++) {
         size_t ar = (size_t)a * nr + r;
         c->acct_t[ar] = t;
@@ -153,7 +192,7 @@ static void account_app(run_ctx *c, int a, sc_time_ms t)
         double unserved = 0.0, lat = 0.0, egress = 0.0;
         int home = sc->geos[g].home_region;
         for (size_t r = 0; r < nr; r++) {
-            double sh = w->share[ag * nr + r];
+            double sh = share[g * nr + r];
             if (!(sh > 0))
                 continue;
             unserved += sh * (1.0 - c->s_r[r]);
@@ -217,7 +256,8 @@ static void close_step(run_ctx *c, sc_time_ms t)
             }
             if (run->per_step) {
                 size_t idx = ar * (size_t)run->n_steps + (size_t)k;
-                run->demand[idx] = c->w->load_ar[ar][k];
+                run->demand[idx] =
+                    c->routed_ms ? c->routed_ms[ar] / step_ms : c->w->load_ar[ar][k];
                 run->served[idx] = c->served_ms[ar] / step_ms;
                 run->instances[idx] = c->serving_ms[ar] / step_ms;
                 run->capacity[idx] = run->instances[idx] * c->w->unit_cap[a];
@@ -228,6 +268,8 @@ static void close_step(run_ctx *c, sc_time_ms t)
                 c->tot_inst_ms += c->serving_ms[ar];
             }
             c->served_ms[ar] = c->serving_ms[ar] = c->idle_ms[ar] = 0.0;
+            if (c->routed_ms)
+                c->routed_ms[ar] = 0.0;
         }
         for (size_t g = 0; g < ng; g++) {
             geo_acc *ga = &c->geo[a * ng + g];
@@ -290,6 +332,9 @@ static void ctx_cleanup(run_ctx *c)
     free(c->lat_r);
     free(c->load_now);
     free(c->ieq_now);
+    free(c->share_dyn);
+    free(c->ieq_g);
+    free(c->routed_ms);
     sc_plan_cleanup(&c->plan);
 }
 
@@ -358,6 +403,15 @@ sc_status sc_run_policy(const sc_world *w, const sc_policy_spec *spec, int per_s
         st = sc_error_set(err, SC_ERR_NOMEM, where, "out of memory");
         goto fail;
     }
+    if (sc->routed) {
+        c.share_dyn = calloc(sc->n_geos * nr + 1, sizeof *c.share_dyn);
+        c.ieq_g = calloc(sc->n_geos + 1, sizeof *c.ieq_g);
+        c.routed_ms = calloc(w->n_ar + 1, sizeof *c.routed_ms);
+        if (!c.share_dyn || !c.ieq_g || !c.routed_ms) {
+            st = sc_error_set(err, SC_ERR_NOMEM, where, "out of memory");
+            goto fail;
+        }
+    }
     if (sc_evq_alloc(1024, &c.q)) {
         st = sc_error_set(err, SC_ERR_NOMEM, where, "out of memory");
         goto fail;
@@ -371,7 +425,8 @@ sc_status sc_run_policy(const sc_world *w, const sc_policy_spec *spec, int per_s
                          .end_ms = end,
                          .drain_ms = DRAIN_MS,
                          .before_change = hook_before_change,
-                         .ctx = &hook};
+                         .ctx = &hook,
+                         .route_tick_ms = ROUTE_TICK_MS};
     if ((st = sc_provider_alloc(&sc_mock_provider_type, &mc, &c.prov, err)))
         goto fail;
     c.mock = sc_mock_of(c.prov);
@@ -393,6 +448,7 @@ sc_status sc_run_policy(const sc_world *w, const sc_policy_spec *spec, int per_s
                 goto fail;
         }
     }
+    sc_mock_route_start(c.mock);
     sc_policy_view view = {.sc = sc,
                            .n_steps = w->n_steps,
                            .warmup_steps = w->warmup_steps,
@@ -424,6 +480,11 @@ sc_status sc_run_policy(const sc_world *w, const sc_policy_spec *spec, int per_s
             c.step = (int64_t)ev.b;
             demand_now(&c);
         } else if (ev.type == EV_DECIDE) {
+            if (c.share_dyn) /* the view's current demand per region under today's shares */
+                for (size_t a = 0; a < na; a++) {
+                    account_app(&c, (int)a, ev.time);
+                    routed_demand(&c, (int)a, ev.time);
+                }
             view.now = ev.time;
             view.step = c.step;
             sc_plan_clear(&c.plan);

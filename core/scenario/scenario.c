@@ -68,6 +68,13 @@ const char *sc_metric_name(sc_metric m)
     return "unknown";
 }
 
+const char *sc_route_mech_name(sc_route_mech m)
+{
+    static const char *const names[SC_ROUTE_MECH_COUNT] = {"home", "dns-weighted", "anycast",
+                                                           "spill"};
+    return (unsigned)m < SC_ROUTE_MECH_COUNT ? names[m] : "?";
+}
+
 const char *sc_purchase_name(sc_purchase p)
 {
     switch (p) {
@@ -545,9 +552,138 @@ static sc_status parse_regions(parser *p, const cJSON *root)
 
 /* ---- geographies and the latency matrix --------------------------------------------- */
 
+/* $.geos[i].routing (scenarios/README.md, "Routing").  Defaults are the real ones of
+ * the services each mechanism stands for, with sources in the README. */
+static sc_status parse_routing(parser *p, const cJSON *geo, const char *gp, sc_geo *g)
+{
+    static const char *const k_dns[] = {"mechanism", "weights", "propagation", "ttl",
+                                        "sticky_frac", "sticky", "change_rate_per_sec",
+                                        "change_burst", "health_check", NULL};
+    static const char *const k_any[] = {"mechanism", "weights", "propagation", "connection",
+                                        "change_rate_per_sec", "change_burst",
+                                        "health_check", NULL};
+    static const char *const k_spill[] = {"mechanism", "weights", "health_check", NULL};
+    static const char *const k_hc[] = {"interval", "threshold", NULL};
+    sc_scenario *sc = p->sc;
+    sc_geo_routing *rt = &g->routing;
+    const cJSON *obj;
+    TRY(sc_json_get_object(&p->cx, geo, gp, "routing", SC_JSON_OPTIONAL, &obj));
+    if (!obj)
+        return SC_OK;
+    char rp[SC_JSON_PATH_MAX];
+    sc_json_path_key(rp, gp, "routing");
+    const char *mech;
+    TRY(sc_json_get_string(&p->cx, obj, rp, "mechanism", SC_JSON_OPTIONAL, "home", &mech));
+    int mi = -1;
+    for (int m = 0; m < SC_ROUTE_MECH_COUNT; m++)
+        if (strcmp(mech, sc_route_mech_name((sc_route_mech)m)) == 0)
+            mi = m;
+    if (mi < 0)
+        return sc_json_fail(&p->cx, SC_ERR_INPUT, rp, "mechanism",
+                            "unknown mechanism '%s'; valid: home, dns-weighted, anycast, "
+                            "spill",
+                            mech);
+    rt->mech = (sc_route_mech)mi;
+    if (rt->mech == SC_ROUTE_HOME) {
+        static const char *const k_home[] = {"mechanism", NULL};
+        return sc_json_check_keys(&p->cx, obj, rp, k_home);
+    }
+    sc->routed = 1;
+    TRY(sc_json_check_keys(&p->cx, obj, rp,
+                           rt->mech == SC_ROUTE_DNS       ? k_dns
+                           : rt->mech == SC_ROUTE_ANYCAST ? k_any
+                                                          : k_spill));
+    if (!(rt->weights = calloc(sc->n_regions, sizeof *rt->weights)))
+        return nomem(p);
+    const cJSON *w;
+    TRY(sc_json_get_object(&p->cx, obj, rp, "weights", SC_JSON_OPTIONAL, &w));
+    if (!w) {
+        /* spill: every region at full capacity; weighted: all to home */
+        for (size_t r = 0; r < sc->n_regions; r++)
+            rt->weights[r] = rt->mech == SC_ROUTE_SPILL || (int)r == g->home_region
+                                 ? SC_ROUTE_WEIGHT_MAX
+                                 : 0;
+    } else {
+        char wp[SC_JSON_PATH_MAX];
+        sc_json_path_key(wp, rp, "weights");
+        TRY(sc_json_check_unique_keys(&p->cx, w, wp));
+        long sum = 0;
+        const cJSON *cell;
+        cJSON_ArrayForEach(cell, w)
+        {
+            const char *rn = cell->string ? cell->string : "";
+            if (sc_json_is_comment_key(rn))
+                continue;
+            int r;
+            TRY(resolve(p, wp, rn, "region", rn, sc->regions, sc->n_regions,
+                        sizeof *sc->regions, &r));
+            int v;
+            TRY(sc_json_get_int_range(&p->cx, w, wp, rn, SC_JSON_REQUIRED, 0, 0,
+                                      SC_ROUTE_WEIGHT_MAX, &v));
+            rt->weights[r] = v;
+            sum += v;
+        }
+        if (sum <= 0)
+            return sc_json_fail(&p->cx, SC_ERR_INPUT, rp, "weights",
+                                "weights must sum to a positive total (each 0..%d)",
+                                SC_ROUTE_WEIGHT_MAX);
+    }
+    /* Route 53: changes reach every name server within 60 s (GetChange INSYNC); AWS
+     * recommends a TTL of 60 s or less with health checks; the API allows 5 requests/s
+     * per account; health checks every 30 s, unhealthy after 3 failures.  Anycast
+     * (Global Accelerator): weight changes act within seconds, open connections stay. */
+    int64_t d_delay = rt->mech == SC_ROUTE_DNS ? 60000 : rt->mech == SC_ROUTE_ANYCAST ? 5000 : 0;
+    int64_t d_hold = rt->mech == SC_ROUTE_DNS ? 60000 : rt->mech == SC_ROUTE_ANYCAST ? 60000 : 0;
+    rt->delay_ms = d_delay;
+    rt->hold_ms = d_hold;
+    rt->sticky_frac = 0.0;
+    rt->sticky_ms = rt->hold_ms;
+    rt->change_rate_per_sec = rt->mech == SC_ROUTE_SPILL ? 0.0 : 5.0;
+    rt->change_burst = rt->mech == SC_ROUTE_SPILL ? 0 : 5;
+    if (rt->mech != SC_ROUTE_SPILL) {
+        TRY(sc_json_get_duration(&p->cx, obj, rp, "propagation", SC_JSON_OPTIONAL, d_delay, 0,
+                                 &rt->delay_ms));
+        TRY(sc_json_get_duration(&p->cx, obj, rp,
+                                 rt->mech == SC_ROUTE_DNS ? "ttl" : "connection",
+                                 SC_JSON_OPTIONAL, d_hold, 0, &rt->hold_ms));
+        rt->sticky_ms = rt->hold_ms;
+        TRY(sc_json_get_number(&p->cx, obj, rp, "change_rate_per_sec", SC_JSON_OPTIONAL, 5.0,
+                               &rt->change_rate_per_sec));
+        TRY(sc_json_check_range(&p->cx, rp, "change_rate_per_sec", rt->change_rate_per_sec, 0,
+                                1e6, "[]"));
+        TRY(sc_json_get_int_range(&p->cx, obj, rp, "change_burst", SC_JSON_OPTIONAL, 5, 1,
+                                  1000000, &rt->change_burst));
+    }
+    if (rt->mech == SC_ROUTE_DNS) {
+        TRY(sc_json_get_number(&p->cx, obj, rp, "sticky_frac", SC_JSON_OPTIONAL, 0.0,
+                               &rt->sticky_frac));
+        TRY(sc_json_check_range(&p->cx, rp, "sticky_frac", rt->sticky_frac, 0, 1, "[]"));
+        TRY(sc_json_get_duration(&p->cx, obj, rp, "sticky", SC_JSON_OPTIONAL, rt->hold_ms, 0,
+                                 &rt->sticky_ms));
+        if (rt->sticky_ms < rt->hold_ms)
+            return sc_json_fail(&p->cx, SC_ERR_INPUT, rp, "sticky",
+                                "expected a duration at least the ttl (sticky clients keep "
+                                "answers longer than the TTL)");
+    }
+    rt->hc_interval_ms = 30000;
+    rt->hc_threshold = 3;
+    const cJSON *hc;
+    TRY(sc_json_get_object(&p->cx, obj, rp, "health_check", SC_JSON_OPTIONAL, &hc));
+    if (hc) {
+        char hp[SC_JSON_PATH_MAX];
+        sc_json_path_key(hp, rp, "health_check");
+        TRY(sc_json_check_keys(&p->cx, hc, hp, k_hc));
+        TRY(sc_json_get_duration(&p->cx, hc, hp, "interval", SC_JSON_OPTIONAL, 30000, 1,
+                                 &rt->hc_interval_ms));
+        TRY(sc_json_get_int_range(&p->cx, hc, hp, "threshold", SC_JSON_OPTIONAL, 3, 0, 10,
+                                  &rt->hc_threshold));
+    }
+    return SC_OK;
+}
+
 static sc_status parse_geos(parser *p, const cJSON *root)
 {
-    static const char *const keys[] = {"name", "home_region", "tz", NULL};
+    static const char *const keys[] = {"name", "home_region", "tz", "routing", NULL};
     sc_scenario *sc = p->sc;
     const cJSON *arr;
     size_t n;
@@ -572,6 +708,7 @@ static sc_status parse_geos(parser *p, const cJSON *root)
         TRY(sc_json_get_string_buf(&p->cx, it, gp, "tz", SC_JSON_OPTIONAL, "UTC", g->tz,
                                    sizeof g->tz));
         TRY(check_tz(p, gp, "tz", g->tz));
+        TRY(parse_routing(p, it, gp, g));
         i++;
     }
     return SC_OK;
@@ -1273,6 +1410,9 @@ void sc_scenario_free(sc_scenario *sc)
         for (size_t i = 0; i < sc->n_regions; i++)
             free(sc->regions[i].types);
     free(sc->regions);
+    if (sc->geos)
+        for (size_t i = 0; i < sc->n_geos; i++)
+            free(sc->geos[i].routing.weights);
     free(sc->geos);
     free(sc->types);
     free(sc->latency_ms);

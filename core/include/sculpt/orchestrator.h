@@ -23,6 +23,8 @@
  *     none and calls sc_orch_run_due(now) whenever sc_orch_next_due() has come (the
  *     orchestrator then keeps the pending actions in a heap ordered by (issue_ms,
  *     insertion sequence), libuv's timer habit);
+ *   - set_weight (routing) goes to the provider as it is: the provider models how the
+ *     change propagates (sim/mockroute.h for the mock);
  *   - resize and relocate become a launch of the target pool (to_type / to_region)
  *     followed, when the launch was accepted, by a drain of the source limited to the
  *     instances accepted; providers only ever see provision and deprovision;
@@ -60,7 +62,12 @@ typedef enum sc_action_kind {
     SC_ACTION_DEPROVISION = 1, /* drain and terminate `count` instances of the pool */
     SC_ACTION_RESIZE = 2,      /* replace `count` instances by `to_type` instances */
     SC_ACTION_RELOCATE = 3,    /* move `count` instances' worth of capacity to `to_region` */
-    SC_ACTION_KIND_COUNT = 4
+    SC_ACTION_SET_WEIGHT = 4,  /* set the routing weight of `region` for (app, geo) to
+                                  `weight` (0..SC_ROUTE_WEIGHT_MAX): one weighted record
+                                  (Route 53), endpoint weight (Traffic Manager, Global
+                                  Accelerator) or capacity scaler (GCP); `type`, `option`
+                                  and `count` are unused */
+    SC_ACTION_KIND_COUNT = 5
 } sc_action_kind;
 
 const char *sc_action_kind_name(sc_action_kind k); /* "provision", ... */
@@ -77,6 +84,8 @@ typedef struct sc_action {
     const char *reason;         /* optional short explanation for the action log, NULL =
                                    none; must outlive the run (a string literal): the
                                    log keeps the pointer */
+    int geo;                    /* set_weight: the geography (index into geos) */
+    int weight;                 /* set_weight: the new weight, 0..SC_ROUTE_WEIGHT_MAX */
 } sc_action;
 
 /* ---- plans ----------------------------------------------------------------------- */
@@ -134,11 +143,13 @@ void sc_rap_clear(sc_rap *rap);
 typedef struct sc_action_log {
     sc_time_ms t;
     int app, region, type;
-    int kind;         /* sc_action_kind: provision or deprovision (splits are logged as
-                         their two halves) */
+    int kind;         /* sc_action_kind: provision, deprovision (splits are logged as
+                         their two halves) or set_weight */
     int option;       /* sc_purchase */
-    int count;        /* requested */
-    int accepted;     /* accepted by the provider */
+    int count;        /* requested (set_weight: the weight) */
+    int accepted;     /* accepted by the provider (set_weight: 1 applied, 0 throttled);
+                         set_weight calls are logged with type = the geography and are
+                         not counted as scaling actions */
     const char *reason; /* the action's reason (sc_action.reason), NULL = none */
 } sc_action_log;
 

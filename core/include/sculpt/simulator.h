@@ -35,6 +35,8 @@ typedef struct sc_world {
     float **load_ar;            /* [ar][step] load units routed to the region */
     float **ieq_ar;             /* [ar][step] instance-equivalents at 100 % */
     float **load_ag;            /* [ag][step] load units of the geography */
+    float **ieq_ag;             /* [ag][step] instance-equivalents of the geography; only
+                                   when the scenario routes (sc->routed), else NULL */
     double *share;              /* [(app * n_geos + geo) * n_regions + region] routing */
     double *unit_cap;           /* [app] load units one instance serves at 100 % */
     unsigned char *app_local;   /* [app] 1 if every geography routes wholly to one region,
