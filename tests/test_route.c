@@ -406,3 +406,34 @@ Test(route_sim, weighted_all_home_equals_home_routing)
     sc_scenario_free(a);
     sc_scenario_free(b);
 }
+
+/* ---- where users are (item 2) ---------------------------------------------------- */
+
+#define LAT "\"latency_ms\": {\"g\": {\"r1\": 10, \"r2\": 80}, \"h\": {\"r1\": 80, \"r2\": 10}}"
+
+Test(route_input, network_gives_access_plus_rtt)
+{
+    sc_scenario *sc;
+    sc_error err;
+    cr_assert_eq(parse_with(LAT,
+                            "\"network\": {\"rtt_csv\": \"rtt.csv\", "
+                            "\"access_ms\": {\"g\": 12, \"h\": 7}}",
+                            &sc, &err),
+                 SC_OK, "%s: %s", err.where, err.msg);
+    /* g lives at r1: 12 + 0, 12 + RTT(r1 -> r2) = 83.5; h at r2: 7 + 70.25, 7 + 0 */
+    cr_assert_float_eq(sc_scenario_latency(sc, 0, 0), 12.0, EPS);
+    cr_assert_float_eq(sc_scenario_latency(sc, 0, 1), 83.5, EPS);
+    cr_assert_float_eq(sc_scenario_latency(sc, 1, 0), 77.25, EPS);
+    cr_assert_float_eq(sc_scenario_latency(sc, 1, 1), 7.0, EPS);
+    sc_scenario_free(sc);
+    bad(LAT, "\"network\": {\"rtt_csv\": \"rtt_missing.csv\", \"access_ms\": {\"g\": 1, \"h\": 1}}",
+        "$.network.rtt_csv", "no round-trip time from 'r2' (home of geo 'h') to 'r1'");
+    bad(LAT, "\"network\": {\"rtt_csv\": \"rtt.csv\", \"access_ms\": {\"g\": 1}}",
+        "$.network.access_ms.h", "missing");
+    bad(LAT, "\"network\": {\"rtt_csv\": \"rtt.csv\", \"access_ms\": {\"g\": 1, \"h\": -1}}",
+        "$.network.access_ms.h", "");
+    bad("\"instance_types\"",
+        "\"network\": {\"rtt_csv\": \"rtt.csv\", \"access_ms\": {\"g\": 1, \"h\": 1}}, "
+        "\"instance_types\"",
+        "$.network", "not both");
+}

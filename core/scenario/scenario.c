@@ -35,6 +35,7 @@
 #include <cjson/cJSON.h>
 #include <gsl/gsl_cdf.h>
 
+#include "sculpt/csv.h"
 #include "sculpt/json.h"
 #include "sculpt/rng.h"
 
@@ -282,7 +283,8 @@ static sc_status check_tz(parser *p, const char *path, const char *key, const ch
 
 static const char *const top_keys[] = {
     "name",    "seed",       "start",  "warmup",    "duration", "step",     "geos",   "regions",
-    "instance_types", "latency_ms", "apps", "traces", "synthetic", "policies", "output", NULL};
+    "instance_types", "latency_ms", "network", "apps", "traces", "synthetic", "policies", "output",
+    NULL};
 
 static sc_status parse_seed(parser *p, const cJSON *root)
 {
@@ -714,6 +716,95 @@ static sc_status parse_geos(parser *p, const cJSON *root)
     return SC_OK;
 }
 
+/* $.network: the latency matrix from where users are (scenarios/README.md, "network"):
+ * latency_ms[g][r] = access_ms[g] + RTT(home(g), r), RTT 0 at home, from a CSV of
+ * measured round trips between regions (src,dst,rtt_ms; traces/data/geo). */
+static sc_status parse_network(parser *p, const cJSON *net)
+{
+    static const char *const keys[] = {"rtt_csv", "access_ms", NULL};
+    sc_scenario *sc = p->sc;
+    const char *np = "$.network";
+    TRY(sc_json_check_keys(&p->cx, net, np, keys));
+    const char *rel;
+    char path[1024];
+    TRY(sc_json_get_string(&p->cx, net, np, "rtt_csv", SC_JSON_REQUIRED, NULL, &rel));
+    TRY(resolve_path(p, np, "rtt_csv", rel, path, sizeof path));
+    const cJSON *acc;
+    TRY(sc_json_get_object(&p->cx, net, np, "access_ms", SC_JSON_REQUIRED, &acc));
+    char ap[SC_JSON_PATH_MAX];
+    sc_json_path_key(ap, np, "access_ms");
+    TRY(sc_json_check_unique_keys(&p->cx, acc, ap));
+    double *access = malloc((sc->n_geos + 1) * sizeof *access);
+    double *rtt = malloc((sc->n_regions * sc->n_regions + 1) * sizeof *rtt);
+    sc_csv *csv = NULL;
+    sc_status st = SC_OK;
+    if (!access || !rtt) {
+        st = nomem(p);
+        goto out;
+    }
+    for (size_t g = 0; g < sc->n_geos; g++) {
+        if ((st = sc_json_get_number(&p->cx, acc, ap, sc->geos[g].name, SC_JSON_REQUIRED, 0,
+                                     &access[g])) ||
+            (st = sc_json_check_range(&p->cx, ap, sc->geos[g].name, access[g], 0, INFINITY,
+                                      "[)")))
+            goto out;
+    }
+    const cJSON *it;
+    cJSON_ArrayForEach(it, acc)
+    {
+        const char *gn = it->string ? it->string : "";
+        int g;
+        if (!sc_json_is_comment_key(gn) &&
+            (st = resolve(p, ap, gn, "geo", gn, sc->geos, sc->n_geos, sizeof *sc->geos, &g)))
+            goto out;
+    }
+    for (size_t k = 0; k < sc->n_regions * sc->n_regions; k++)
+        rtt[k] = NAN;
+    sc_error cerr;
+    sc_csv_opts opts = {.comment = '#'};
+    if (sc_csv_read(path, &opts, &csv, &cerr)) {
+        st = sc_json_fail(&p->cx, SC_ERR_INPUT, np, "rtt_csv", "%s: %s", cerr.where, cerr.msg);
+        goto out;
+    }
+    for (size_t i = 1; i < csv->n_rec; i++) { /* record 0 is the header */
+        const sc_csv_rec *rec = &csv->rec[i];
+        if (rec->n < 3)
+            continue;
+        int a = sc_scenario_region_index(sc, rec->f[0]), b = sc_scenario_region_index(sc, rec->f[1]);
+        char *end;
+        double v = strtod(rec->f[2], &end);
+        if (a < 0 || b < 0)
+            continue; /* a region this scenario does not use */
+        if (end == rec->f[2] || *end || !(v >= 0) || !isfinite(v)) {
+            st = sc_json_fail(&p->cx, SC_ERR_INPUT, np, "rtt_csv",
+                              "%s:%zu: expected a round-trip time >= 0 in ms, got '%s'", path,
+                              rec->line, rec->f[2]);
+            goto out;
+        }
+        rtt[(size_t)a * sc->n_regions + (size_t)b] = v;
+    }
+    for (size_t g = 0; g < sc->n_geos; g++) {
+        size_t h = (size_t)sc->geos[g].home_region;
+        for (size_t r = 0; r < sc->n_regions; r++) {
+            double x = r == h ? 0.0 : rtt[h * sc->n_regions + r];
+            if (isnan(x)) {
+                st = sc_json_fail(&p->cx, SC_ERR_INPUT, np, "rtt_csv",
+                                  "%s has no round-trip time from '%s' (home of geo '%s') to "
+                                  "'%s'",
+                                  path, sc->regions[h].name, sc->geos[g].name,
+                                  sc->regions[r].name);
+                goto out;
+            }
+            sc->latency_ms[g * sc->n_regions + r] = access[g] + x;
+        }
+    }
+out:
+    sc_csv_free(csv);
+    free(access);
+    free(rtt);
+    return st;
+}
+
 static sc_status parse_latency(parser *p, const cJSON *root)
 {
     sc_scenario *sc = p->sc;
@@ -722,7 +813,14 @@ static sc_status parse_latency(parser *p, const cJSON *root)
         return nomem(p);
     for (size_t k = 0; k < n; k++)
         sc->latency_ms[k] = NAN;
-    const cJSON *m;
+    const cJSON *m, *net;
+    TRY(sc_json_get_object(&p->cx, root, "$", "network", SC_JSON_OPTIONAL, &net));
+    if (net) {
+        if (cJSON_GetObjectItemCaseSensitive(root, "latency_ms"))
+            return sc_json_fail(&p->cx, SC_ERR_INPUT, "$", "network",
+                                "give either latency_ms or network, not both");
+        return parse_network(p, net);
+    }
     TRY(sc_json_get_object(&p->cx, root, "$", "latency_ms", SC_JSON_REQUIRED, &m));
     TRY(sc_json_check_unique_keys(&p->cx, m, "$.latency_ms"));
     const cJSON *row;
