@@ -51,6 +51,7 @@ typedef struct run_ctx {
     sc_provider *prov;
     sc_mock *mock;
     sc_orch *orch;
+    sc_routing *routing;        /* the routing controller next to the policy, or NULL */
     const sc_mock_ar *ars;
     int64_t step;               /* current step index */
     sc_time_ms *acct_t;         /* [ar] accounted up to */
@@ -320,6 +321,7 @@ void sc_sim_register(void)
 static void ctx_cleanup(run_ctx *c)
 {
     sc_orch_free(c->orch);
+    sc_routing_free(c->routing);
     sc_provider_free(c->prov);
     sc_evq_free(c->q);
     free(c->acct_t);
@@ -356,6 +358,11 @@ sc_status sc_run_policy(const sc_world *w, const sc_policy_spec *spec, int per_s
             snprintf(err->where, sizeof err->where, "%s", where);
         return st;
     }
+    sc_routing_mode rmode;
+    int64_t rperiod;
+    st = sc_routing_from_params(sc, spec->params_json, where, &rmode, &rperiod, err);
+    if (st)
+        return st;
     sc_policy *pol = NULL;
     st = sc_policy_alloc(pt, sc, spec->params_json, where, &pol, err);
     if (st)
@@ -436,6 +443,9 @@ sc_status sc_run_policy(const sc_world *w, const sc_policy_spec *spec, int per_s
                          .ctx = c.q};
     if ((st = sc_orch_alloc(c.prov, &oc, &c.orch, err)))
         goto fail;
+    if (rmode != SC_ROUTING_HOME &&
+        (st = sc_routing_alloc(sc, rmode, rperiod, &c.routing, err)))
+        goto fail;
     c.ars = sc_mock_ars(c.mock);
     for (size_t ar = 0; ar < w->n_ar; ar++)
         c.acct_t[ar] = sc->start;
@@ -491,6 +501,8 @@ sc_status sc_run_policy(const sc_world *w, const sc_policy_spec *spec, int per_s
             if ((st = sc_orch_snapshot(c.orch, &view.pools, err)))
                 goto fail;
             if ((st = sc_policy_decide(pol, &view, &c.plan, err)))
+                goto fail;
+            if (c.routing && (st = sc_routing_decide(c.routing, ev.time, view.pools, &c.plan, err)))
                 goto fail;
             if ((st = sc_orch_submit(c.orch, &c.plan, ev.time, err)))
                 goto fail;

@@ -437,3 +437,144 @@ Test(route_input, network_gives_access_plus_rtt)
         "\"instance_types\"",
         "$.network", "not both");
 }
+
+/* ---- the routing controller (item 4) --------------------------------------------- */
+
+static sc_pool_state pools4[2 * 3]; /* app 0 x 2 regions x 3 options */
+
+static void serving(int r1, int r2)
+{
+    memset(pools4, 0, sizeof pools4);
+    pools4[0 * 3].ready = r1;
+    pools4[1 * 3].ready = r2;
+}
+
+Test(routing, cheapest_within_the_latency_bound)
+{
+    sc_scenario *sc;
+    sc_error err;
+    /* r2 at 0.30 USD/h; bound 150 ms: at the setpoint 20 / (1 - 0.5) = 40 ms, g reaches
+     * r1 in 40 + 10 and r2 in 40 + 80 = 120 <= 150.  Cost per unit-hour: 0.005 instances
+     * per req/s at 100 %, / 0.5: r1 0.36 * 0.01 = 0.0036, r2 0.30 * 0.01 = 0.0030 */
+    FILE *f = fopen(FIX, "rb");
+    static char text[16384], t2[16384];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = 0;
+    const char *pa = "\"t2\": {\"on_demand\": 0.36, \"spot\": 0.12}", *pb = "\"latency_ms\": 100";
+    char *a = strstr(text, pa);
+    char *b = strstr(text, pb);
+    cr_assert(a && b && a < b);
+    snprintf(t2, sizeof t2, "%.*s\"t2\": {\"on_demand\": 0.30, \"spot\": 0.12}%.*s\"latency_ms\": 150%s",
+             (int)(a - text), text, (int)(b - (a + strlen(pa))), a + strlen(pa), b + strlen(pb));
+    cr_assert_eq(sc_scenario_parse(t2, FIX, &sc, &err), SC_OK, "%s: %s", err.where, err.msg);
+    cr_assert_float_eq(sc->apps[0].slo.latency_ms, 150.0, EPS);
+    sc_routing *rt;
+    cr_assert_eq(sc_routing_alloc(sc, SC_ROUTING_CHEAPEST, 3600000, &rt, &err), SC_OK);
+    sc_plan plan;
+    sc_plan_init(&plan);
+    serving(2, 1);
+    cr_assert_eq(sc_routing_decide(rt, sc->start, pools4, &plan, &err), SC_OK);
+    cr_assert_eq(plan.n, 2, "raise r2, then lower r1");
+    cr_assert_eq(plan.actions[0].kind, SC_ACTION_SET_WEIGHT);
+    cr_assert_eq(plan.actions[0].region, 1);
+    cr_assert_eq(plan.actions[0].weight, 255);
+    cr_assert_eq(plan.actions[0].geo, 0);
+    cr_assert_eq(plan.actions[1].region, 0);
+    cr_assert_eq(plan.actions[1].weight, 0);
+    sc_plan_clear(&plan);
+    cr_assert_eq(sc_routing_decide(rt, sc->start + 7200000, pools4, &plan, &err), SC_OK);
+    cr_assert_eq(plan.n, 0, "steady: nothing to change");
+    sc_routing_free(rt);
+    /* with the real bound (100 ms) r2 is out of reach: nothing moves */
+    sc_scenario *sc100;
+    cr_assert_eq(parse_with("\"t2\": {\"on_demand\": 0.36, \"spot\": 0.12}",
+                            "\"t2\": {\"on_demand\": 0.30, \"spot\": 0.12}", &sc100, &err), SC_OK);
+    cr_assert_eq(sc_routing_alloc(sc100, SC_ROUTING_CHEAPEST, 3600000, &rt, &err), SC_OK);
+    cr_assert_eq(sc_routing_decide(rt, sc100->start, pools4, &plan, &err), SC_OK);
+    cr_assert_eq(plan.n, 0);
+    sc_routing_free(rt);
+    sc_plan_cleanup(&plan);
+    sc_scenario_free(sc);
+    sc_scenario_free(sc100);
+}
+
+Test(routing, latency_takes_the_nearest_healthy_region)
+{
+    sc_scenario *sc = load();
+    sc_error err;
+    sc_routing *rt;
+    cr_assert_eq(sc_routing_alloc(sc, SC_ROUTING_LATENCY, 0, &rt, &err), SC_OK);
+    sc_plan plan;
+    sc_plan_init(&plan);
+    serving(2, 1);
+    cr_assert_eq(sc_routing_decide(rt, sc->start, pools4, &plan, &err), SC_OK);
+    cr_assert_eq(plan.n, 0, "r1 (10 ms) already has it all");
+    serving(0, 1);
+    cr_assert_eq(sc_routing_decide(rt, sc->start + 1000, pools4, &plan, &err), SC_OK);
+    cr_assert_eq(plan.n, 2);
+    cr_assert_eq(plan.actions[0].region, 1);
+    cr_assert_eq(plan.actions[0].weight, 255);
+    cr_assert_eq(plan.actions[1].weight, 0);
+    sc_routing_free(rt);
+    /* failover: home 255, standby 0 = the fixture's weights: nothing to do */
+    sc_plan_clear(&plan);
+    cr_assert_eq(sc_routing_alloc(sc, SC_ROUTING_FAILOVER, 0, &rt, &err), SC_OK);
+    cr_assert_eq(sc_routing_decide(rt, sc->start, pools4, &plan, &err), SC_OK);
+    cr_assert_eq(plan.n, 0);
+    sc_routing_free(rt);
+    sc_plan_cleanup(&plan);
+    sc_scenario_free(sc);
+}
+
+Test(routing, params_are_checked)
+{
+    sc_scenario *sc = load();
+    sc_error err;
+    sc_routing_mode m;
+    int64_t per;
+    cr_assert_eq(sc_routing_from_params(sc, "{\"routing\": \"cheapest\", \"routing_period\": "
+                                            "\"30m\", \"sync\": \"15s\"}",
+                                        "here", &m, &per, &err),
+                 SC_OK, "%s", err.msg);
+    cr_assert_eq(m, SC_ROUTING_CHEAPEST);
+    cr_assert_eq(per, 1800000);
+    cr_assert_eq(sc_routing_from_params(sc, "{\"routing\": \"fastest\"}", "here", &m, &per, &err),
+                 SC_ERR_INPUT);
+    cr_assert(strstr(err.msg, "unknown routing 'fastest'"), "%s", err.msg);
+    cr_assert_str_eq(err.where, "here");
+    sc_scenario *home;
+    cr_assert_eq(parse_with("\"routing\"", "\"_routing\"", &home, &err), SC_OK);
+    cr_assert_eq(sc_routing_from_params(home, "{\"routing\": \"latency\"}", "here", &m, &per,
+                                        &err),
+                 SC_ERR_INPUT);
+    cr_assert(strstr(err.msg, "needs a geography with a routing mechanism"), "%s", err.msg);
+    cr_assert_eq(sc_routing_from_params(home, "{\"routing\": \"home\"}", "here", &m, &per, &err),
+                 SC_OK);
+    sc_scenario_free(home);
+    sc_scenario_free(sc);
+}
+
+Test(route_sim, reactive_with_failover_survives_and_static_with_latency_runs)
+{
+    sc_sim_register();
+    sc_scenario *sc;
+    sc_error err;
+    cr_assert_eq(parse_with("\"policies\": [{\"name\": \"static\"}]",
+                            "\"policies\": [{\"name\": \"reactive\", \"params\": {\"routing\": "
+                            "\"failover\"}}, {\"name\": \"static\", \"params\": {\"routing\": "
+                            "\"latency\"}}]",
+                            &sc, &err),
+                 SC_OK, "%s: %s", err.where, err.msg);
+    sc_world *w;
+    cr_assert_eq(sc_world_build(sc, &w, &err), SC_OK, "%s", err.msg);
+    for (size_t i = 0; i < 2; i++) {
+        sc_run *r;
+        cr_assert_eq(sc_run_policy(w, &sc->policies[i], 1, &r, &err), SC_OK, "%s", err.msg);
+        cr_assert(r->sum.slo_attainment > 0.5, "%s: %g", sc->policies[i].label,
+                  r->sum.slo_attainment);
+        sc_run_free(r);
+    }
+    sc_world_free(w);
+    sc_scenario_free(sc);
+}

@@ -205,6 +205,55 @@ void sc_orch_log_take(sc_orch *o, sc_action_log **log, size_t *n, size_t *cap);
 /* Accepted calls (accepted > 0) at or after count_from_ms. */
 long sc_orch_n_counted(const sc_orch *o);
 
+/* ---- the routing controller (routing.c) ------------------------------------------ */
+
+/* Baseline routing that runs next to any capacity policy (issue 11, item 4): at each of
+ * the policy's decisions it appends set_weight actions for the geographies that have a
+ * routing mechanism (sc_geo_routing) to the policy's plan.  A policy's `routing` and
+ * `routing_period` parameters choose it (sc_policy_alloc takes them out of the policy's
+ * own parameters; the simulator reads them with sc_routing_from_params).
+ *   home      no action: the scenario's weights stay (default; results unchanged);
+ *   latency   all weight on the lowest-latency healthy region (Route 53 latency
+ *             records): healthy = a serving instance of the app in the last snapshot;
+ *   failover  home 255, every other region 0: the mechanism's health checks move the
+ *             load to the zero-weight standbys when home fails (Route 53 failover);
+ *   spill     every region's capacity scaler 255 for spill geographies (GCP's
+ *             waterfall by region does the rest); weighted geographies keep theirs;
+ *   cheapest  every routing_period (default 1 h), all weight on the region with the
+ *             lowest cost per load-unit-hour (on-demand price / (units per instance x
+ *             target_util) + egress when away from home) among those whose latency at
+ *             the setpoint (base_ms / (1 - target_util) + route latency) is within the
+ *             SLO bound and healthy; home if none (SkyPilot-style placement).
+ * It reads only the scenario, now and the pool snapshot: no look-ahead. */
+typedef enum sc_routing_mode {
+    SC_ROUTING_HOME = 0,
+    SC_ROUTING_LATENCY = 1,
+    SC_ROUTING_FAILOVER = 2,
+    SC_ROUTING_SPILL = 3,
+    SC_ROUTING_CHEAPEST = 4,
+    SC_ROUTING_MODE_COUNT = 5
+} sc_routing_mode;
+
+const char *sc_routing_mode_name(sc_routing_mode m); /* "home", "latency", ... */
+
+typedef struct sc_routing sc_routing;
+
+/* Read `routing` and `routing_period` from a policy's parameters (JSON object text;
+ * other keys are ignored).  Errors (unknown mode, a mode other than home in a scenario
+ * without routing mechanisms, a bad period) name `where` and the key. */
+sc_status sc_routing_from_params(const sc_scenario *sc, const char *params_json,
+                                 const char *where, sc_routing_mode *mode, int64_t *period_ms,
+                                 sc_error *err);
+/* A controller for scenario sc (borrowed; must outlive it).  Free with sc_routing_free. */
+sc_status sc_routing_alloc(const sc_scenario *sc, sc_routing_mode mode, int64_t period_ms,
+                           sc_routing **out, sc_error *err);
+void sc_routing_free(sc_routing *rt);
+/* One decision at now: append the set_weight actions (issue_ms = now) that move the
+ * weights it last set to the ones the mode wants.  pools: the orchestrator's snapshot
+ * (layout of sc_orch_snapshot).  Allocation only when the plan grows. */
+sc_status sc_routing_decide(sc_routing *rt, sc_time_ms now, const sc_pool_state *pools,
+                            sc_plan *plan, sc_error *err);
+
 SC_END_DECLS
 
 #endif
