@@ -67,6 +67,11 @@ typedef struct run_ctx {
     double *share_dyn;          /* [n_geos * n_regions] shares of the app being accounted */
     double *ieq_g;              /* [n_geos] scratch: the app's demand per geography */
     double *routed_ms;          /* [ar] integral of load units routed to the region */
+    double *routed_ieq_ms;      /* [ar] integral of instance-equivalents routed there */
+    float **obs_load, **obs_ieq;/* [ar][step] the policies' history: the world's layout
+                                   (initial weights) until a step closes, then what the
+                                   region received in it under the shares of the run */
+    float *obs_arena;
     /* measured totals */
     double tot_demand_ms, tot_unserved_ms, tot_viol_ms, tot_idle_ms, tot_penalty;
     double tot_inst_ms;
@@ -180,7 +185,8 @@ static void account_app(run_ctx *c, int a, sc_time_ms t)
         routed_demand(c, a, t0 + (t - t0) / 2);
         share = c->share_dyn;
         for (size_t r = 0; r < nr; r++)
-            c->routed_ms[(size_t)a * nr + r] += c->load_now[(size_t)a * nr + r] * dt;
+            c->routed_ms[(size_t)a * nr + r] += c->load_now[(size_t)a * nr + r] * dt,
+            c->routed_ieq_ms[(size_t)a * nr + r] += c->ieq_now[(size_t)a * nr + r] * dt;
     }
     for (size_t r = 0; r < nr; r++) {
         size_t ar = (size_t)a * nr + r;
@@ -269,8 +275,11 @@ static void close_step(run_ctx *c, sc_time_ms t)
                 c->tot_inst_ms += c->serving_ms[ar];
             }
             c->served_ms[ar] = c->serving_ms[ar] = c->idle_ms[ar] = 0.0;
-            if (c->routed_ms)
-                c->routed_ms[ar] = 0.0;
+            if (c->routed_ms) {
+                c->obs_load[ar][k] = (float)(c->routed_ms[ar] / step_ms);
+                c->obs_ieq[ar][k] = (float)(c->routed_ieq_ms[ar] / step_ms);
+                c->routed_ms[ar] = c->routed_ieq_ms[ar] = 0.0;
+            }
         }
         for (size_t g = 0; g < ng; g++) {
             geo_acc *ga = &c->geo[a * ng + g];
@@ -337,6 +346,10 @@ static void ctx_cleanup(run_ctx *c)
     free(c->share_dyn);
     free(c->ieq_g);
     free(c->routed_ms);
+    free(c->routed_ieq_ms);
+    free(c->obs_load);
+    free(c->obs_ieq);
+    free(c->obs_arena);
     sc_plan_cleanup(&c->plan);
 }
 
@@ -414,9 +427,20 @@ sc_status sc_run_policy(const sc_world *w, const sc_policy_spec *spec, int per_s
         c.share_dyn = calloc(sc->n_geos * nr + 1, sizeof *c.share_dyn);
         c.ieq_g = calloc(sc->n_geos + 1, sizeof *c.ieq_g);
         c.routed_ms = calloc(w->n_ar + 1, sizeof *c.routed_ms);
-        if (!c.share_dyn || !c.ieq_g || !c.routed_ms) {
+        c.routed_ieq_ms = calloc(w->n_ar + 1, sizeof *c.routed_ieq_ms);
+        c.obs_load = calloc(w->n_ar + 1, sizeof *c.obs_load);
+        c.obs_ieq = calloc(w->n_ar + 1, sizeof *c.obs_ieq);
+        c.obs_arena = malloc((2 * cells + 1) * sizeof *c.obs_arena);
+        if (!c.share_dyn || !c.ieq_g || !c.routed_ms || !c.routed_ieq_ms || !c.obs_load ||
+            !c.obs_ieq || !c.obs_arena) {
             st = sc_error_set(err, SC_ERR_NOMEM, where, "out of memory");
             goto fail;
+        }
+        for (size_t ar = 0; ar < w->n_ar; ar++) {
+            c.obs_load[ar] = c.obs_arena + ar * (size_t)w->n_steps;
+            c.obs_ieq[ar] = c.obs_arena + (w->n_ar + ar) * (size_t)w->n_steps;
+            memcpy(c.obs_load[ar], w->load_ar[ar], (size_t)w->n_steps * sizeof(float));
+            memcpy(c.obs_ieq[ar], w->ieq_ar[ar], (size_t)w->n_steps * sizeof(float));
         }
     }
     if (sc_evq_alloc(1024, &c.q)) {
@@ -462,8 +486,8 @@ sc_status sc_run_policy(const sc_world *w, const sc_policy_spec *spec, int per_s
     sc_policy_view view = {.sc = sc,
                            .n_steps = w->n_steps,
                            .warmup_steps = w->warmup_steps,
-                           .load = (const float *const *)w->load_ar,
-                           .ieq = (const float *const *)w->ieq_ar,
+                           .load = (const float *const *)(c.obs_load ? c.obs_load : w->load_ar),
+                           .ieq = (const float *const *)(c.obs_ieq ? c.obs_ieq : w->ieq_ar),
                            .load_now = c.load_now,
                            .ieq_now = c.ieq_now,
                            .pools = NULL, /* the orchestrator's snapshot, per decision */
