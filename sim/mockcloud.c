@@ -84,7 +84,17 @@ struct sc_mock {
     int *spill_order;       /* [g * nr + k] regions by latency from geography g */
     double *spill_room;     /* [nr] scratch: capacity left, ieq */
     uint32_t *hc_gen;       /* [ar] serving transitions (0 <-> > 0) so far */
+    /* outages (only when the scenario has windows: sc->has_outages) */
+    double *avail;          /* [region] serving capacity fraction, 1 outside windows */
+    int n_down;             /* regions inside a window now */
 };
+
+/* Serving as the health checker sees it: serving instances in a region not down. */
+static int eff_serving(const sc_mock *m, size_t ar)
+{
+    return m->ars[ar].serving > 0 &&
+           (!m->avail || m->avail[ar % m->sc->n_regions] > 0);
+}
 
 sc_mock *sc_mock_of(sc_provider *p)
 {
@@ -319,7 +329,7 @@ void sc_mock_route_start(sc_mock *m)
             size_t ag = a * ng + g;
             const sc_geo_routing *cfg = geo_routing(m, g);
             for (size_t r = 0; r < nr; r++) {
-                int ok = cfg->hc_threshold <= 0 || m->ars[a * nr + r].serving > 0;
+                int ok = cfg->hc_threshold <= 0 || eff_serving(m, a * nr + r);
                 if (m->routes[ag].cfg)
                     sc_mroute_set_health(&m->routes[ag], (int)r, ok, m->cfg.start_ms);
                 else
@@ -352,7 +362,8 @@ void sc_mock_route_shares(sc_mock *m, int app, sc_time_ms t, const double *ieq_g
         const sc_app *ap = &sc->apps[app];
         if (!room_set) {
             for (size_t r = 0; r < nr; r++)
-                room[r] = m->ars[(size_t)app * nr + r].serving * ap->target_util;
+                room[r] = m->ars[(size_t)app * nr + r].serving * ap->target_util *
+                          (m->avail ? m->avail[r] : 1.0);
             room_set = 1;
         }
         const int *w = m->spill_w + ag * nr;
@@ -375,7 +386,7 @@ void sc_mock_route_shares(sc_mock *m, int app, sc_time_ms t, const double *ieq_g
                 continue;
             double cap = room[r] * w[r] / (double)SC_ROUTE_WEIGHT_MAX;
             cap_tot += m->ars[(size_t)app * nr + (size_t)r].serving * ap->target_util * w[r] /
-                       (double)SC_ROUTE_WEIGHT_MAX;
+                       (double)SC_ROUTE_WEIGHT_MAX * (m->avail ? m->avail[r] : 1.0);
             double take = cap < left ? cap : left;
             if (take > 0) {
                 o[r] += take / e;
@@ -391,7 +402,7 @@ void sc_mock_route_shares(sc_mock *m, int app, sc_time_ms t, const double *ieq_g
                     if (w[r] > 0 && ok[r])
                         o[r] += left / e *
                                 (m->ars[(size_t)app * nr + r].serving * ap->target_util * w[r] /
-                                 (double)SC_ROUTE_WEIGHT_MAX) /
+                                 (double)SC_ROUTE_WEIGHT_MAX * (m->avail ? m->avail[r] : 1.0)) /
                                 cap_tot;
             } else {
                 int best = -1;
@@ -405,6 +416,71 @@ void sc_mock_route_shares(sc_mock *m, int app, sc_time_ms t, const double *ieq_g
             }
         }
     }
+}
+
+/* ---- outages ---------------------------------------------------------------------- */
+
+static sc_status outage_handle(sc_mock *m, const sc_event *ev, sc_error *err)
+{
+    const sc_scenario *sc = m->sc;
+    size_t r = ev->a, nr = sc->n_regions;
+    size_t k = (size_t)(ev->b >> 1);
+    int end = (int)(ev->b & 1);
+    if (!m->avail || r >= nr || k >= sc->regions[r].n_outages)
+        return sc_error_set(err, SC_ERR_INTERNAL, NULL, "outage event names no window");
+    /* everything is accounted up to now with the capacity before the change */
+    if (m->cfg.before_change)
+        for (size_t a = 0; a < sc->n_apps; a++)
+            for (size_t r2 = 0; r2 < nr; r2++)
+                m->cfg.before_change(m->cfg.ctx, (int)a, (int)r2);
+    int *was = NULL;
+    if (m->hc_gen) {
+        was = malloc(sc->n_apps * sizeof *was + 1);
+        if (!was)
+            return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
+        for (size_t a = 0; a < sc->n_apps; a++)
+            was[a] = eff_serving(m, a * nr + r);
+    }
+    m->avail[r] = end ? 1.0 : 1.0 - sc->regions[r].outages[k].lost;
+    m->n_down += end ? -1 : 1;
+    if (was)
+        for (size_t a = 0; a < sc->n_apps; a++)
+            if (was[a] != eff_serving(m, a * nr + r))
+                health_transition(m, (int)a, (int)r, eff_serving(m, a * nr + r), ev->time);
+    free(was);
+    return SC_OK;
+}
+
+const double *sc_mock_avail(const sc_mock *m)
+{
+    return m->avail;
+}
+
+int sc_mock_outages_active(const sc_mock *m)
+{
+    return m->n_down;
+}
+
+static sc_status outage_init(sc_mock *m)
+{
+    const sc_scenario *sc = m->sc;
+    if (!(m->avail = malloc((sc->n_regions + 1) * sizeof *m->avail)))
+        return SC_ERR_NOMEM;
+    for (size_t r = 0; r < sc->n_regions; r++) {
+        m->avail[r] = 1.0;
+        for (size_t k = 0; k < sc->regions[r].n_outages; k++) {
+            const sc_outage *o = &sc->regions[r].outages[k];
+            uint32_t type = m->cfg.event_base + SC_MOCK_EV_OUTAGE;
+            sc_status st = sc_evq_push(m->cfg.q, o->start_ms, type, (uint32_t)r,
+                                       (uint64_t)k << 1, NULL);
+            if (!st)
+                st = sc_evq_push(m->cfg.q, o->start_ms + o->duration_ms, type, (uint32_t)r,
+                                 ((uint64_t)k << 1) | 1, NULL);
+            if (st)
+                return st;
+        }
+    }
+    return SC_OK;
 }
 
 /* Routing state at init: routes, spill arrays, generation counters. */
@@ -476,10 +552,10 @@ static void move_state(sc_mock *m, size_t pi, inst *in, int to, sc_time_ms now)
         p->cnt[from]--;
     if (to != ST_FREE)
         p->cnt[to]++;
-    int was_serving = m->ars[ar].serving > 0;
+    int was_serving = eff_serving(m, ar);
     m->ars[ar].serving += serving_to - serving_from;
-    if (m->hc_gen && was_serving != (m->ars[ar].serving > 0))
-        health_transition(m, app, region, m->ars[ar].serving > 0, now);
+    if (m->hc_gen && was_serving != eff_serving(m, ar))
+        health_transition(m, app, region, eff_serving(m, ar), now);
     m->ars[ar].billable += bill_to - bill_from;
     if (o != SC_PURCHASE_RESERVED)
         p->billable += bill_to - bill_from;
@@ -696,6 +772,8 @@ static sc_status mock_apply(void *state, const sc_action *a, sc_time_ms now,
         }
         int n = a->count;
         const sc_region *rg = &sc->regions[a->region];
+        if (m->avail && !(m->avail[a->region] > 0))
+            n = 0; /* the region is down */
         int lim = rg->types[a->type].capacity_limit;
         int used = m->in_use[(size_t)a->region * m->n_types + (size_t)a->type];
         if (lim >= 0 && n > lim - used)
@@ -757,6 +835,8 @@ sc_status sc_mock_handle(sc_mock *m, const sc_event *ev, sc_error *err)
     uint32_t kind = ev->type - m->cfg.event_base;
     if (kind == SC_MOCK_EV_PUBLISH || kind == SC_MOCK_EV_HEALTH || kind == SC_MOCK_EV_TICK)
         return route_handle(m, ev, err);
+    if (kind == SC_MOCK_EV_OUTAGE)
+        return outage_handle(m, ev, err);
     size_t pi = ev->a;
     if (pi >= m->n_pools)
         return sc_error_set(err, SC_ERR_INTERNAL, NULL, "mock event names no pool");
@@ -862,6 +942,7 @@ static void mock_cleanup(void *state)
     free(m->spill_order);
     free(m->spill_room);
     free(m->hc_gen);
+    free(m->avail);
     free(m);
     *(sc_mock **)state = NULL;
 }
@@ -904,7 +985,7 @@ static sc_status mock_init(void *state, const void *config, sc_error *err)
         m->tokens[r] = m->sc->regions[r].api_rate_per_sec * BURST_SEC;
         m->token_t[r] = cfg->start_ms;
     }
-    if (m->sc->routed && route_init(m)) {
+    if ((m->sc->routed && route_init(m)) || (m->sc->has_outages && outage_init(m))) {
         mock_cleanup(state);
         return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
     }

@@ -58,7 +58,9 @@ enum {
                                  ag * n_regions + region, b = gen << 1 | healthy) */
     SC_MOCK_EV_TICK = 6,      /* routing: a breakpoint or sub-step of a share's ramp (a =
                                  app): only accounting happens */
-    SC_MOCK_EV_COUNT = 7
+    SC_MOCK_EV_OUTAGE = 7,    /* a region's outage window starts or ends (a = region,
+                                 b = window << 1 | end) */
+    SC_MOCK_EV_COUNT = 8
 };
 
 typedef struct sc_mock_config {
@@ -111,6 +113,14 @@ void sc_mock_route_start(sc_mock *m);
  * out[g * n_regions + r]; ieq_g[g] is the geography's demand now (instance-
  * equivalents; spill fills regions by it).  Home geographies give 1 at home. */
 void sc_mock_route_shares(sc_mock *m, int app, sc_time_ms t, const double *ieq_g, double *out);
+
+/* Outages ($.regions[i].outages): from a window's start to its end the region's
+ * serving capacity is multiplied by avail[region] = 1 - lost (its instances stay billed);
+ * a region that is down (lost = 1) refuses launches.  NULL when the scenario has no
+ * outage windows.  [region] */
+const double *sc_mock_avail(const sc_mock *m);
+/* Regions inside an outage window now. */
+int sc_mock_outages_active(const sc_mock *m);
 
 /* Counters for the results. */
 typedef struct sc_mock_stats {

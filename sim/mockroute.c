@@ -18,24 +18,30 @@ static void published_of(const sc_mroute *rt, double *p)
     int nr = rt->nr;
     double sum = 0.0;
     for (int r = 0; r < nr; r++)
-        sum += rt->healthy[r] ? rt->pub_w[r] : 0;
+        sum += rt->healthy[r] && rt->pub_w[r] > 0 ? rt->pub_w[r] : 0;
     if (sum > 0) {
         for (int r = 0; r < nr; r++)
-            p[r] = rt->healthy[r] ? rt->pub_w[r] / sum : 0.0;
+            p[r] = rt->healthy[r] && rt->pub_w[r] > 0 ? rt->pub_w[r] / sum : 0.0;
         return;
     }
+    /* no healthy record with weight > 0: the healthy zero-weight records share equally */
     int n_zero = 0;
     for (int r = 0; r < nr; r++)
-        n_zero += rt->healthy[r] != 0;
+        n_zero += rt->healthy[r] && rt->pub_w[r] == 0;
     if (n_zero > 0) {
         for (int r = 0; r < nr; r++)
-            p[r] = rt->healthy[r] ? 1.0 / n_zero : 0.0;
+            p[r] = rt->healthy[r] && rt->pub_w[r] == 0 ? 1.0 / n_zero : 0.0;
         return;
     }
+    /* none healthy: every record answers as if healthy, by weight (all zero: equally) */
+    int n_rec = 0;
+    for (int r = 0; r < nr; r++) {
+        sum += rt->pub_w[r] > 0 ? rt->pub_w[r] : 0;
+        n_rec += rt->pub_w[r] >= 0;
+    }
     for (int r = 0; r < nr; r++)
-        sum += rt->pub_w[r];
-    for (int r = 0; r < nr; r++)
-        p[r] = sum > 0 ? rt->pub_w[r] / sum : 1.0 / nr;
+        p[r] = sum > 0 ? (rt->pub_w[r] > 0 ? rt->pub_w[r] / sum : 0.0)
+                       : (rt->pub_w[r] >= 0 ? 1.0 / (n_rec ? n_rec : 1) : 0.0);
 }
 
 /* Append a breakpoint at now with the current P (or overwrite one at now).  Returns 1

@@ -95,7 +95,12 @@ enum {
     X(interruptions,       "interruptions",      19, LONG, interruptions, "", SC_RF_J,       \
       "spot interruptions")                                                                 \
     X(decisions,           "",                    0, LONG, decisions, "", SC_RF_ATTR,        \
-      "policy decide() calls")
+      "policy decide() calls")                                                              \
+    X(outage_violation_minutes, "outage_violation_minutes", 20, F64,                         \
+      outage_violation_minutes, "min",                                                      \
+      SC_RF_ATTR | SC_RF_JSON | SC_RF_JSON_IF_NUM | SC_RF_OPTIONAL,                          \
+      "app-geo minutes in violation while a region was inside an outage window; NaN (not "  \
+      "printed) in scenarios without outage windows")
 /* clang-format on */
 
 typedef enum sc_rf_type { SC_RF_F64 = 0, SC_RF_LONG = 1, SC_RF_STR = 2 } sc_rf_type;

@@ -40,6 +40,7 @@ typedef struct geo_acc {
     double demand_ms;     /* integral of load units over ms in the step */
     double unserved_ms;   /* integral of unserved load units */
     double viol_ms;       /* ms in violation */
+    double outage_viol_ms;/* ms in violation while a region is inside an outage window */
     double max_latency;   /* worst latency in the step, ms */
 } geo_acc;
 
@@ -53,6 +54,7 @@ typedef struct run_ctx {
     sc_orch *orch;
     sc_routing *routing;        /* the routing controller next to the policy, or NULL */
     const sc_mock_ar *ars;
+    const double *avail;        /* [region] capacity fraction (outages), or NULL */
     int64_t step;               /* current step index */
     sc_time_ms *acct_t;         /* [ar] accounted up to */
     double *served_ms;          /* [ar] integral of served load units */
@@ -74,6 +76,7 @@ typedef struct run_ctx {
     float *obs_arena;
     /* measured totals */
     double tot_demand_ms, tot_unserved_ms, tot_viol_ms, tot_idle_ms, tot_penalty;
+    double tot_outage_viol_ms;
     double tot_inst_ms;
     long steps_ok, steps_total;
     sc_plan plan;
@@ -85,6 +88,8 @@ static void account_region(run_ctx *c, const sc_app *app, size_t ar, double dt, 
                            double *lat_out)
 {
     double n = c->ars[ar].serving;
+    if (c->avail) /* an outage window: part of the region's capacity is lost */
+        n *= c->avail[ar % c->sc->n_regions];
     double e = c->ieq_now[ar];
     double L = c->load_now[ar];
     double u = n > 0 ? e / n : (e > 0 ? INFINITY : 0.0);
@@ -106,8 +111,11 @@ static void account_geo(run_ctx *c, const sc_app *app, size_t ag, double L, doub
     ga->unserved_ms += unserved * L * dt;
     if (L > 0 && lat > ga->max_latency)
         ga->max_latency = lat;
-    if (L > 0 && (lat > app->slo.latency_ms || unserved > app->slo.max_unserved_frac))
+    if (L > 0 && (lat > app->slo.latency_ms || unserved > app->slo.max_unserved_frac)) {
         ga->viol_ms += dt;
+        if (c->avail && sc_mock_outages_active(c->mock) > 0)
+            ga->outage_viol_ms += dt;
+    }
     c->egress_gb_step += egress;
 }
 
@@ -292,6 +300,7 @@ static void close_step(run_ctx *c, sc_time_ms t)
                 c->tot_demand_ms += ga->demand_ms;
                 c->tot_unserved_ms += ga->unserved_ms;
                 c->tot_viol_ms += ga->viol_ms;
+                c->tot_outage_viol_ms += ga->outage_viol_ms;
                 c->tot_penalty += ga->unserved_ms / 3.6e6 * app->slo.penalty_per_unit_hour;
             }
             memset(ga, 0, sizeof *ga);
@@ -471,6 +480,7 @@ sc_status sc_run_policy(const sc_world *w, const sc_policy_spec *spec, int per_s
         (st = sc_routing_alloc(sc, rmode, rperiod, &c.routing, err)))
         goto fail;
     c.ars = sc_mock_ars(c.mock);
+    c.avail = sc_mock_avail(c.mock);
     for (size_t ar = 0; ar < w->n_ar; ar++)
         c.acct_t[ar] = sc->start;
     for (size_t a = 0; a < na; a++) {
@@ -558,6 +568,7 @@ sc_status sc_run_policy(const sc_world *w, const sc_policy_spec *spec, int per_s
         s->penalised_cost_usd = s->cost_usd + s->penalty_usd;
         s->slo_attainment = c.steps_total ? (double)c.steps_ok / (double)c.steps_total : 1.0;
         s->violation_minutes = c.tot_viol_ms / 60000.0;
+        s->outage_violation_minutes = c.avail ? c.tot_outage_viol_ms / 60000.0 : NAN;
         s->unserved_fraction = c.tot_demand_ms > 0 ? c.tot_unserved_ms / c.tot_demand_ms : 0.0;
         s->idle_capacity_hours = c.tot_idle_ms / 3.6e6;
         s->demand_unit_hours = c.tot_demand_ms / 3.6e6;

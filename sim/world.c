@@ -374,9 +374,10 @@ sc_status sc_world_build(const sc_scenario *sc, sc_world **out, sc_error *err)
             if (gr->weights && gr->mech != SC_ROUTE_SPILL) {
                 double sw = 0.0;
                 for (size_t r = 0; r < nr; r++)
-                    sw += gr->weights[r];
+                    sw += gr->weights[r] > 0 ? gr->weights[r] : 0;
                 for (size_t r = 0; r < nr; r++)
-                    w->share[(a * ng + g) * nr + r] = gr->weights[r] / sw;
+                    w->share[(a * ng + g) * nr + r] =
+                        gr->weights[r] > 0 ? gr->weights[r] / sw : 0.0;
             } else {
                 w->share[(a * ng + g) * nr + (size_t)home] = 1.0;
             }

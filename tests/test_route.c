@@ -578,3 +578,86 @@ Test(route_sim, reactive_with_failover_survives_and_static_with_latency_runs)
     sc_world_free(w);
     sc_scenario_free(sc);
 }
+
+/* ---- outages (item 3) ------------------------------------------------------------ */
+
+#define R1 "\"api_rate_per_sec\": 1,"
+
+Test(mockroute, outage_fails_over_after_detection)
+{
+    sc_scenario *sc;
+    sc_error err;
+    /* r1 down from 00:10 for 2 h (the run starts at 00:00) */
+    cr_assert_eq(parse_with(R1, R1 " \"outages\": [{\"start\": \"2026-01-05T00:10:00Z\", "
+                                   "\"duration\": \"2h\"}],",
+                            &sc, &err),
+                 SC_OK, "%s: %s", err.where, err.msg);
+    cr_assert(sc->has_outages);
+    fixture fx;
+    fx_open(&fx, sc);
+    sc_time_ms T = sc->start + 600 * S_;
+    cr_assert_float_eq(share_at(&fx, T, 0), 1.0, EPS);
+    cr_assert_eq(sc_mock_outages_active(fx.m), 1);
+    cr_assert_float_eq(sc_mock_avail(fx.m)[0], 0.0, EPS);
+    /* a launch into a region that is down is refused */
+    sc_action a = {.kind = SC_ACTION_PROVISION, .app = 0, .region = 0, .type = 0,
+                   .option = SC_PURCHASE_ONDEMAND, .count = 1, .to_region = -1, .to_type = -1};
+    sc_action_result res;
+    cr_assert_eq(sc_provider_apply(fx.prov, &a, T + 1000, &res, &err), SC_OK);
+    cr_assert_eq(res.accepted, 0);
+    cr_assert_eq(res.limited, 1);
+    /* detection 30 s x 3 after the start, then the TTL/sticky ramp to the standby */
+    cr_assert_float_eq(share_at(&fx, T + 90 * S_ - 1, 1), 0.0, EPS);
+    cr_assert_float_eq(share_at(&fx, T + 120 * S_, 1), 0.9 * 0.5 + 0.1 * 30.0 / 900.0, EPS);
+    /* back at 02:10, healthy to the checker 90 s later */
+    sc_time_ms E = T + 7200 * S_;
+    cr_assert_float_eq(share_at(&fx, E, 1), 1.0, EPS);
+    cr_assert_eq(sc_mock_outages_active(fx.m), 0);
+    cr_assert_float_eq(share_at(&fx, E + 90 * S_ - 1, 1), 1.0, EPS);
+    cr_assert_float_eq(share_at(&fx, E + 150 * S_, 0), 0.9 + 0.1 * 60.0 / 900.0, EPS);
+    fx_close(&fx);
+}
+
+Test(route_input, outage_windows_are_checked)
+{
+    bad(R1, R1 " \"outages\": [{\"start\": \"2026-01-05T02:30:00Z\", \"duration\": \"1h\"}],",
+        "$.regions[0].outages[0].start", "inside the run");
+    bad(R1, R1 " \"outages\": [{\"start\": \"2026-01-04T23:00:00Z\", \"duration\": \"2h\"}],",
+        "$.regions[0].outages[0].start", "inside the run");
+    bad(R1, R1 " \"outages\": [{\"start\": \"2026-01-05T00:30:00Z\", \"duration\": \"1h\", "
+               "\"lost\": 0}],",
+        "$.regions[0].outages[0].lost", "");
+    bad(R1, R1 " \"outages\": [{\"start\": \"2026-01-05T00:30:00Z\", \"duration\": \"1h\"}, "
+               "{\"start\": \"2026-01-05T01:00:00Z\", \"duration\": \"1h\"}],",
+        "$.regions[0].outages[1].start", "overlap");
+}
+
+Test(route_sim, outage_violation_minutes_count_inside_windows)
+{
+    sc_sim_register();
+    /* home routing (no mechanism), r1 (home of g) down 01:00-02:00 (measured period):
+     * g's 400 req/s have no capacity for the whole hour: 60 violation minutes, all
+     * inside the window; h (at r2) is not affected */
+    sc_scenario *sc;
+    sc_error err;
+    cr_assert_eq(parse_with("\"routing\"", "\"_routing\"", &sc, &err), SC_OK);
+    sc_scenario_free(sc);
+    FILE *f = fopen(FIX, "rb");
+    static char text[16384], t2[16384], t3[16384];
+    size_t n = fread(text, 1, sizeof text - 1, f);
+    fclose(f);
+    text[n] = 0;
+    char *a = strstr(text, "\"routing\"");
+    snprintf(t2, sizeof t2, "%.*s\"_routing\"%s", (int)(a - text), text, a + 9);
+    char *b = strstr(t2, R1);
+    snprintf(t3, sizeof t3, "%.*s%s \"outages\": [{\"start\": \"2026-01-05T01:00:00Z\", "
+                            "\"duration\": \"1h\"}],%s",
+             (int)(b - t2), t2, R1, b + strlen(R1));
+    cr_assert_eq(sc_scenario_parse(t3, FIX, &sc, &err), SC_OK, "%s: %s", err.where, err.msg);
+    sc_run *r = run_static(sc);
+    cr_assert_float_eq(r->sum.outage_violation_minutes, 60.0, 1e-9, "%.12g",
+                       r->sum.outage_violation_minutes);
+    cr_assert_float_eq(r->sum.violation_minutes, 60.0, 1e-9, "%.12g", r->sum.violation_minutes);
+    sc_run_free(r);
+    sc_scenario_free(sc);
+}

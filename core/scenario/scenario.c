@@ -506,11 +506,56 @@ static sc_status parse_region_types(parser *p, const cJSON *reg, const char *rp,
     return SC_OK;
 }
 
+/* $.regions[i].outages: scheduled windows of lost capacity, inside the run, in order. */
+static sc_status parse_outages(parser *p, const cJSON *reg, const char *rp, sc_region *r)
+{
+    static const char *const keys[] = {"start", "duration", "lost", NULL};
+    sc_scenario *sc = p->sc;
+    const cJSON *arr;
+    TRY(sc_json_get_array(&p->cx, reg, rp, "outages", SC_JSON_OPTIONAL, &arr));
+    if (!arr)
+        return SC_OK;
+    size_t n = (size_t)cJSON_GetArraySize(arr);
+    if (n == 0)
+        return SC_OK;
+    if (!(r->outages = calloc(n, sizeof *r->outages)))
+        return nomem(p);
+    char lp[SC_JSON_PATH_MAX];
+    sc_json_path_key(lp, rp, "outages");
+    sc_time_ms end = sc->start + sc->warmup_ms + sc->duration_ms;
+    size_t i = 0;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, arr)
+    {
+        char op[SC_JSON_PATH_MAX];
+        sc_json_path_index(op, lp, i);
+        sc_outage *o = &r->outages[i];
+        TRY(sc_json_check_keys(&p->cx, it, op, keys));
+        TRY(sc_json_get_time(&p->cx, it, op, "start", SC_JSON_REQUIRED, 0, NULL, &o->start_ms));
+        TRY(sc_json_get_duration(&p->cx, it, op, "duration", SC_JSON_REQUIRED, 0, 1,
+                                 &o->duration_ms));
+        TRY(sc_json_get_number(&p->cx, it, op, "lost", SC_JSON_OPTIONAL, 1.0, &o->lost));
+        TRY(sc_json_check_range(&p->cx, op, "lost", o->lost, 0, 1, "(]"));
+        if (o->start_ms < sc->start || o->duration_ms > end - o->start_ms)
+            return sc_json_fail(&p->cx, SC_ERR_INPUT, op, "start",
+                                "the outage window must lie inside the run (warm-up start to "
+                                "the end of the measured period)");
+        if (i > 0 && o->start_ms < r->outages[i - 1].start_ms + r->outages[i - 1].duration_ms)
+            return sc_json_fail(&p->cx, SC_ERR_INPUT, op, "start",
+                                "outage windows of a region must be in order and not overlap");
+        i++;
+    }
+    r->n_outages = n;
+    sc->has_outages = 1;
+    return SC_OK;
+}
+
 static sc_status parse_regions(parser *p, const cJSON *root)
 {
     static const char *const keys[] = {"name",          "boot",          "vcpu_quota",
                                        "spot_interrupt_per_hour",        "egress_per_gb",
-                                       "reserved_term", "api_rate_per_sec", "types", NULL};
+                                       "reserved_term", "api_rate_per_sec", "types",
+                                       "outages", NULL};
     sc_scenario *sc = p->sc;
     const cJSON *arr;
     size_t n;
@@ -547,6 +592,7 @@ static sc_status parse_regions(parser *p, const cJSON *root)
         TRY(sc_json_get_int_range(&p->cx, it, rp, "api_rate_per_sec", SC_JSON_OPTIONAL, 0, 0,
                                   INT32_MAX, &r->api_rate_per_sec));
         TRY(parse_region_types(p, it, rp, r));
+        TRY(parse_outages(p, it, rp, r));
         i++;
     }
     return SC_OK;
@@ -599,13 +645,13 @@ static sc_status parse_routing(parser *p, const cJSON *geo, const char *gp, sc_g
         return nomem(p);
     const cJSON *w;
     TRY(sc_json_get_object(&p->cx, obj, rp, "weights", SC_JSON_OPTIONAL, &w));
-    if (!w) {
-        /* spill: every region at full capacity; weighted: all to home */
-        for (size_t r = 0; r < sc->n_regions; r++)
-            rt->weights[r] = rt->mech == SC_ROUTE_SPILL || (int)r == g->home_region
-                                 ? SC_ROUTE_WEIGHT_MAX
-                                 : 0;
-    } else {
+    /* spill: every region at full capacity; weighted: a record for home only (a region
+     * without a record, -1, is never answered until a set_weight creates it) */
+    for (size_t r = 0; r < sc->n_regions; r++)
+        rt->weights[r] = rt->mech == SC_ROUTE_SPILL ? SC_ROUTE_WEIGHT_MAX
+                         : (int)r == g->home_region ? (w ? -1 : SC_ROUTE_WEIGHT_MAX)
+                                                    : -1;
+    if (w) {
         char wp[SC_JSON_PATH_MAX];
         sc_json_path_key(wp, rp, "weights");
         TRY(sc_json_check_unique_keys(&p->cx, w, wp));
@@ -1505,8 +1551,10 @@ void sc_scenario_free(sc_scenario *sc)
     if (!sc)
         return;
     if (sc->regions)
-        for (size_t i = 0; i < sc->n_regions; i++)
+        for (size_t i = 0; i < sc->n_regions; i++) {
             free(sc->regions[i].types);
+            free(sc->regions[i].outages);
+        }
     free(sc->regions);
     if (sc->geos)
         for (size_t i = 0; i < sc->n_geos; i++)

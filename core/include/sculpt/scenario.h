@@ -90,9 +90,11 @@ const char *sc_route_mech_name(sc_route_mech m); /* "home","dns-weighted","anyca
 
 typedef struct sc_geo_routing {
     sc_route_mech mech;
-    int *weights;               /* [n_regions] initial weights 0..SC_ROUTE_WEIGHT_MAX,
-                                   sum > 0 (spill: capacity scalers, 255 = 1.0); owned;
-                                   NULL for home */
+    int *weights;               /* [n_regions] initial weights 0..SC_ROUTE_WEIGHT_MAX, or
+                                   -1 = no record for the region (weighted mechanisms:
+                                   never answered until a set_weight creates it); sum of
+                                   the positive ones > 0 (spill: capacity scalers, 255 =
+                                   1.0, every region listed); owned; NULL for home */
     int64_t delay_ms;           /* dns: control-plane propagation; anycast: convergence */
     int64_t hold_ms;            /* dns: record TTL; anycast: open-connection lifetime */
     double sticky_frac;         /* dns: fraction of clients that ignore the TTL, [0, 1] */
@@ -124,6 +126,14 @@ typedef struct sc_region_type {
                                                  region (stock-out); -1 = unlimited */
 } sc_region_type;
 
+/* A window in which a region loses capacity (scheduled outage or partial loss). */
+typedef struct sc_outage {
+    sc_time_ms start_ms;          /* inside the run */
+    int64_t duration_ms;          /* > 0, ends inside the run */
+    double lost;                  /* fraction of the region's serving capacity lost, (0, 1];
+                                     1 = the region is down (launches refused too) */
+} sc_outage;
+
 typedef struct sc_region {
     char name[SC_NAME_MAX];
     sc_region_type *types;        /* [n_types], owned */
@@ -133,6 +143,8 @@ typedef struct sc_region {
     double egress_per_gb;         /* USD per GB leaving the region to another region */
     int64_t reserved_term_ms;     /* reserved commitment term */
     int api_rate_per_sec;         /* provider API calls per second (token bucket); 0 = no limit */
+    sc_outage *outages;           /* owned, sorted by start, not overlapping */
+    size_t n_outages;
 } sc_region;
 
 /* One demand source: a series feeding (app, geo, metric). */
@@ -224,6 +236,7 @@ typedef struct sc_scenario {
     char synthetic_path[1024];    /* where the spec came from, for messages */
     sc_policy_spec *policies; size_t n_policies;
     int routed;                   /* 1 if any geography has a mechanism other than home */
+    int has_outages;              /* 1 if any region has an outage window */
     int per_step_output;          /* write per-step series to results (default 1) */
 
     char *source_json;            /* owned; the scenario file text, stored in results */

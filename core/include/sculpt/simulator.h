@@ -62,6 +62,8 @@ typedef struct sc_run_summary {
     double penalised_cost_usd;              /* cost + penalty */
     double slo_attainment;                  /* fraction of app-geo-steps meeting the SLO */
     double violation_minutes;               /* app-geo minutes in violation */
+    double outage_violation_minutes;        /* of those, minutes while a region was inside
+                                               an outage window; NaN without windows */
     double unserved_fraction;               /* unserved / demanded load units */
     double idle_capacity_hours;             /* serving instance-hours above demand */
     double demand_unit_hours;               /* load-unit-hours demanded */
