@@ -359,10 +359,9 @@ void sc_mock_route_shares(sc_mock *m, int app, sc_time_ms t, const double *ieq_g
         }
         /* spill: capacity left per region is shared by the app's spill geographies in
          * geography order */
-        const sc_app *ap = &sc->apps[app];
         if (!room_set) {
             for (size_t r = 0; r < nr; r++)
-                room[r] = m->ars[(size_t)app * nr + r].serving * ap->target_util *
+                room[r] = m->ars[(size_t)app * nr + r].serving * cfg->max_util *
                           (m->avail ? m->avail[r] : 1.0);
             room_set = 1;
         }
@@ -385,7 +384,7 @@ void sc_mock_route_shares(sc_mock *m, int app, sc_time_ms t, const double *ieq_g
             if (w[r] <= 0 || !ok[r])
                 continue;
             double cap = room[r] * w[r] / (double)SC_ROUTE_WEIGHT_MAX;
-            cap_tot += m->ars[(size_t)app * nr + (size_t)r].serving * ap->target_util * w[r] /
+            cap_tot += m->ars[(size_t)app * nr + (size_t)r].serving * cfg->max_util * w[r] /
                        (double)SC_ROUTE_WEIGHT_MAX * (m->avail ? m->avail[r] : 1.0);
             double take = cap < left ? cap : left;
             if (take > 0) {
@@ -401,7 +400,7 @@ void sc_mock_route_shares(sc_mock *m, int app, sc_time_ms t, const double *ieq_g
                 for (size_t r = 0; r < nr; r++)
                     if (w[r] > 0 && ok[r])
                         o[r] += left / e *
-                                (m->ars[(size_t)app * nr + r].serving * ap->target_util * w[r] /
+                                (m->ars[(size_t)app * nr + r].serving * cfg->max_util * w[r] /
                                  (double)SC_ROUTE_WEIGHT_MAX * (m->avail ? m->avail[r] : 1.0)) /
                                 cap_tot;
             } else {

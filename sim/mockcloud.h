@@ -27,7 +27,7 @@
  *  - routing: per (app, geography) weights over regions, set only by set_weight
  *    actions, taking effect as the geography's mechanism allows (mockroute.h for
  *    dns-weighted and anycast; spill fills the nearest healthy region up to its
- *    capacity, serving instances x target_util x capacity scaler, then the next by
+ *    capacity, serving instances x max_utilization x capacity scaler, then the next by
  *    latency, and spreads what is left in proportion to capacity), with health-check
  *    failover (a region with no serving instance of the app fails its checks);
  *

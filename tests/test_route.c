@@ -283,11 +283,11 @@ Test(mockroute, spill_fills_the_nearest_region_then_the_next)
                             "                        \"propagation\": \"60s\", \"ttl\": \"60s\", "
                             "\"sticky_frac\": 0.1,\n                        \"sticky\": \"15m\", "
                             "\"change_rate_per_sec\": 5, \"change_burst\": 5,\n",
-                            "\"mechanism\": \"spill\",\n", &sc, &err),
+                            "\"mechanism\": \"spill\", \"max_utilization\": 0.5,\n", &sc, &err),
                  SC_OK, "%s: %s", err.where, err.msg);
     fixture fx;
     fx_open(&fx, sc);
-    /* capacity at target_util 0.5: r1 2 x 0.5 = 1 ieq (10 ms away), r2 1 x 0.5 = 0.5 */
+    /* full at max_utilization 0.5: r1 2 x 0.5 = 1 ieq (10 ms away), r2 1 x 0.5 = 0.5 */
     double out[4], ieq[2] = {0.6, 1.0};
     sc_mock_route_shares(fx.m, 0, sc->start, ieq, out);
     cr_assert_float_eq(out[0], 1.0, EPS, "0.6 fits in r1");

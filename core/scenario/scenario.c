@@ -610,7 +610,8 @@ static sc_status parse_routing(parser *p, const cJSON *geo, const char *gp, sc_g
     static const char *const k_any[] = {"mechanism", "weights", "propagation", "connection",
                                         "change_rate_per_sec", "change_burst",
                                         "health_check", NULL};
-    static const char *const k_spill[] = {"mechanism", "weights", "health_check", NULL};
+    static const char *const k_spill[] = {"mechanism", "weights", "max_utilization",
+                                          "health_check", NULL};
     static const char *const k_hc[] = {"interval", "threshold", NULL};
     sc_scenario *sc = p->sc;
     sc_geo_routing *rt = &g->routing;
@@ -701,6 +702,12 @@ static sc_status parse_routing(parser *p, const cJSON *geo, const char *gp, sc_g
                                 1e6, "[]"));
         TRY(sc_json_get_int_range(&p->cx, obj, rp, "change_burst", SC_JSON_OPTIONAL, 5, 1,
                                   1000000, &rt->change_burst));
+    }
+    rt->max_util = 0.8;
+    if (rt->mech == SC_ROUTE_SPILL) {
+        TRY(sc_json_get_number(&p->cx, obj, rp, "max_utilization", SC_JSON_OPTIONAL, 0.8,
+                               &rt->max_util));
+        TRY(sc_json_check_range(&p->cx, rp, "max_utilization", rt->max_util, 0, 1, "(]"));
     }
     if (rt->mech == SC_ROUTE_DNS) {
         TRY(sc_json_get_number(&p->cx, obj, rp, "sticky_frac", SC_JSON_OPTIONAL, 0.0,

@@ -103,6 +103,8 @@ typedef struct sc_geo_routing {
                                    limit */
     int change_burst;           /* bucket size, calls (>= 1 when rate > 0) */
     int64_t hc_interval_ms;     /* health check interval */
+    double max_util;            /* spill: a region is full at this utilisation of its
+                                   serving instances (GCP maxUtilization, default 0.8) */
     int hc_threshold;           /* failed checks before a region is unhealthy (and
                                    passed ones before it is healthy again); 0 = no checks */
 } sc_geo_routing;
