@@ -26,7 +26,8 @@
  *                         slo_attainment, violation_minutes, unserved_fraction,
  *                         idle_capacity_hours, demand_unit_hours, instance_hours
  *                         (float64); actions, launches, refused, throttled,
- *                         interruptions, decisions (int64)
+ *                         interruptions, decisions (int64); outage_violation_minutes
+ *                         (float64, NaN without outage windows; optional on read)
  *     actions             int64 [n, 8]: t, app, region, type, kind, option, count,
  *                         accepted (attr "columns" names them)
  *     series/<app>/<region>/{demand, capacity, served, cost, instances}
