@@ -661,3 +661,40 @@ Test(route_sim, outage_violation_minutes_count_inside_windows)
     sc_run_free(r);
     sc_scenario_free(sc);
 }
+
+Test(mroute, anycast_moves_new_connections_open_ones_stay)
+{
+    /* anycast: published 5 s after the call; connections last 60 s and stay: the share
+     * is the 60 s moving average of P with no sticky part */
+    int w[2] = {255, -1};
+    sc_geo_routing cfg = {.mech = SC_ROUTE_ANYCAST, .weights = w, .delay_ms = 5 * S_,
+                          .hold_ms = 60 * S_, .sticky_frac = 0.5 /* ignored */,
+                          .sticky_ms = 900 * S_, .change_rate_per_sec = 0};
+    sc_mroute rt;
+    cr_assert_eq(sc_mroute_init(&rt, &cfg, 2, 0, NULL), SC_OK);
+    sc_time_ms pub;
+    cr_assert_eq(sc_mroute_set_weight(&rt, 1, 255, 100 * S_, &pub), 1);
+    cr_assert_eq(pub, 105 * S_);
+    sc_mroute_publish(&rt, pub);
+    double s[2];
+    sc_mroute_share(&rt, 120 * S_, s); /* 15 s of 60 at P2 = 0.5 */
+    cr_assert_float_eq(s[1], 0.5 * 15.0 / 60.0, EPS);
+    sc_mroute_share(&rt, 165 * S_, s);
+    cr_assert_float_eq(s[1], 0.5, EPS);
+    /* a region without a record (-1) gets nothing even when every record is unhealthy */
+    double p[2];
+    sc_mroute_set_health(&rt, 0, 0, 200 * S_);
+    sc_mroute_set_health(&rt, 1, 0, 200 * S_);
+    sc_mroute_published(&rt, 200 * S_, p);
+    cr_assert_float_eq(p[0], 0.5, EPS, "fail open by weight");
+    sc_mroute_cleanup(&rt);
+    int w3[3] = {255, -1, 0};
+    cfg.weights = w3;
+    cr_assert_eq(sc_mroute_init(&rt, &cfg, 3, 0, NULL), SC_OK);
+    sc_mroute_set_health(&rt, 0, 0, 10 * S_);
+    double q[3];
+    sc_mroute_published(&rt, 10 * S_, q);
+    cr_assert_float_eq(q[1], 0.0, EPS, "no record, no answer");
+    cr_assert_float_eq(q[2], 1.0, EPS, "the zero-weight record stands by");
+    sc_mroute_cleanup(&rt);
+}
