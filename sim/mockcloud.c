@@ -551,10 +551,14 @@ static void move_state(sc_mock *m, size_t pi, inst *in, int to, sc_time_ms now)
         p->cnt[from]--;
     if (to != ST_FREE)
         p->cnt[to]++;
-    int was_serving = eff_serving(m, ar);
-    m->ars[ar].serving += serving_to - serving_from;
-    if (m->hc_gen && was_serving != eff_serving(m, ar))
-        health_transition(m, app, region, eff_serving(m, ar), now);
+    if (m->hc_gen && serving_to != serving_from) { /* routed: the health checker looks */
+        int was_serving = eff_serving(m, ar);
+        m->ars[ar].serving += serving_to - serving_from;
+        if (was_serving != eff_serving(m, ar))
+            health_transition(m, app, region, eff_serving(m, ar), now);
+    } else {
+        m->ars[ar].serving += serving_to - serving_from;
+    }
     m->ars[ar].billable += bill_to - bill_from;
     if (o != SC_PURCHASE_RESERVED)
         p->billable += bill_to - bill_from;
