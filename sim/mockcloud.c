@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mockroute.h"
 #include "sculpt/rng.h"
 
 enum { ST_FREE = 0, ST_BOOTING, ST_WARMING, ST_READY, ST_INTERRUPTING, ST_DRAINING, ST_N };
@@ -76,7 +77,24 @@ struct sc_mock {
     double *tokens;         /* [region] */
     sc_time_ms *token_t;    /* [region] */
     sc_mock_stats stats;
+    /* routing (only when the scenario routes: sc->routed) */
+    sc_mroute *routes;      /* [ag] weighted geographies (cfg NULL for the others) */
+    int *spill_w;           /* [ag * nr + r] spill capacity scalers, 0..255 */
+    unsigned char *spill_ok;/* [ag * nr + r] spill: healthy as the checker sees it */
+    int *spill_order;       /* [g * nr + k] regions by latency from geography g */
+    double *spill_room;     /* [nr] scratch: capacity left, ieq */
+    uint32_t *hc_gen;       /* [ar] serving transitions (0 <-> > 0) so far */
+    /* outages (only when the scenario has windows: sc->has_outages) */
+    double *avail;          /* [region] serving capacity fraction, 1 outside windows */
+    int n_down;             /* regions inside a window now */
 };
+
+/* Serving as the health checker sees it: serving instances in a region not down. */
+static int eff_serving(const sc_mock *m, size_t ar)
+{
+    return m->ars[ar].serving > 0 &&
+           (!m->avail || m->avail[ar % m->sc->n_regions] > 0);
+}
 
 sc_mock *sc_mock_of(sc_provider *p)
 {
@@ -169,6 +187,345 @@ static void list_push(pool *p, uint32_t slot, int state)
     p->head[state] = slot;
 }
 
+/* ---- routing --------------------------------------------------------------------- */
+
+static const sc_geo_routing *geo_routing(const sc_mock *m, size_t g)
+{
+    return &m->sc->geos[g].routing;
+}
+
+/* (app, region) just started or stopped serving: each checked geography's checker
+ * gives its verdict interval x threshold later, if the state lasts (hc_gen). */
+static void health_transition(sc_mock *m, int app, int region, int serving, sc_time_ms now)
+{
+    const sc_scenario *sc = m->sc;
+    size_t nr = sc->n_regions, ar = (size_t)app * nr + (size_t)region;
+    uint32_t gen = ++m->hc_gen[ar];
+    for (size_t g = 0; g < sc->n_geos; g++) {
+        const sc_geo_routing *rt = geo_routing(m, g);
+        if (rt->mech == SC_ROUTE_HOME || rt->hc_threshold <= 0)
+            continue;
+        size_t ag = (size_t)app * sc->n_geos + g;
+        sc_time_ms t = sc_time_add(now, rt->hc_interval_ms * rt->hc_threshold);
+        /* the queue's handle is not kept: a stale verdict is told by its generation */
+        sc_evq_push(m->cfg.q, t, m->cfg.event_base + SC_MOCK_EV_HEALTH,
+                    (uint32_t)(ag * nr + (size_t)region),
+                    ((uint64_t)gen << 1) | (uint64_t)(serving != 0), NULL);
+    }
+}
+
+/* P of route ag changed at now: accounting events at the breakpoints of the ramp
+ * (now + hold, now + sticky) and every route_tick_ms in between. */
+static sc_status schedule_ramp(sc_mock *m, int app, const sc_mroute *rt, sc_time_ms now)
+{
+    uint32_t type = m->cfg.event_base + SC_MOCK_EV_TICK;
+    int64_t h = rt->cfg->hold_ms, hs = sc_mroute_horizon_ms(rt), tick = m->cfg.route_tick_ms;
+    sc_status st;
+    if (h > 0 && (st = sc_evq_push(m->cfg.q, sc_time_add(now, h), type, (uint32_t)app, 0, NULL)))
+        return st;
+    if (hs > h && (st = sc_evq_push(m->cfg.q, sc_time_add(now, hs), type, (uint32_t)app, 0, NULL)))
+        return st;
+    if (tick > 0)
+        for (int64_t k = tick; k < hs; k += tick)
+            if (k != h && (st = sc_evq_push(m->cfg.q, sc_time_add(now, k), type, (uint32_t)app,
+                                            0, NULL)))
+                return st;
+    return SC_OK;
+}
+
+static sc_status route_handle(sc_mock *m, const sc_event *ev, sc_error *err)
+{
+    const sc_scenario *sc = m->sc;
+    size_t nr = sc->n_regions, ng = sc->n_geos;
+    sc_time_ms now = ev->time;
+    int kind = (int)(ev->type - m->cfg.event_base);
+    if (!m->hc_gen)
+        return sc_error_set(err, SC_ERR_INTERNAL, NULL, "routing event without routing");
+    if (kind == SC_MOCK_EV_TICK) {
+        int app = (int)ev->a;
+        if (m->cfg.before_change)
+            m->cfg.before_change(m->cfg.ctx, app, 0);
+        for (size_t g = 0; g < ng; g++)
+            if (m->routes[(size_t)app * ng + g].cfg)
+                sc_mroute_prune(&m->routes[(size_t)app * ng + g], now);
+        return SC_OK;
+    }
+    size_t ag = kind == SC_MOCK_EV_PUBLISH ? ev->a : ev->a / nr;
+    int app = (int)(ag / ng), region = (int)(ev->a % nr);
+    if (ag >= sc->n_apps * ng)
+        return sc_error_set(err, SC_ERR_INTERNAL, NULL, "routing event names no route");
+    sc_mroute *rt = &m->routes[ag];
+    if (kind == SC_MOCK_EV_HEALTH) {
+        uint32_t gen = (uint32_t)(ev->b >> 1);
+        int healthy = (int)(ev->b & 1);
+        if (gen != m->hc_gen[(size_t)app * nr + (size_t)region])
+            return SC_OK; /* the state did not last */
+        if (m->cfg.before_change)
+            m->cfg.before_change(m->cfg.ctx, app, region);
+        if (!rt->cfg) {
+            m->spill_ok[ag * nr + (size_t)region] = (unsigned char)healthy;
+            return SC_OK;
+        }
+        int ch = sc_mroute_set_health(rt, region, healthy, now);
+        if (ch < 0)
+            return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
+        return ch ? schedule_ramp(m, app, rt, now) : SC_OK;
+    }
+    if (m->cfg.before_change)
+        m->cfg.before_change(m->cfg.ctx, app, 0);
+    int ch = sc_mroute_publish(rt, now);
+    if (ch < 0)
+        return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
+    return ch ? schedule_ramp(m, app, rt, now) : SC_OK;
+}
+
+static sc_status route_apply(sc_mock *m, const sc_action *a, sc_time_ms now,
+                             sc_action_result *res, sc_error *err)
+{
+    const sc_scenario *sc = m->sc;
+    size_t nr = sc->n_regions, ng = sc->n_geos;
+    if (a->geo < 0 || (size_t)a->geo >= ng)
+        return sc_error_set(err, SC_ERR_INTERNAL, NULL, "set_weight names no geography");
+    const sc_geo_routing *cfg = geo_routing(m, (size_t)a->geo);
+    if (cfg->mech == SC_ROUTE_HOME || !m->hc_gen)
+        return sc_error_set(err, SC_ERR_INPUT, NULL,
+                            "set_weight: geography '%s' is routed 'home' (fixed); give it a "
+                            "routing mechanism in the scenario",
+                            sc->geos[a->geo].name);
+    size_t ag = (size_t)a->app * ng + (size_t)a->geo;
+    if (cfg->mech == SC_ROUTE_SPILL) {
+        /* a capacity scaler: the front end applies it at once */
+        if (m->cfg.before_change)
+            m->cfg.before_change(m->cfg.ctx, a->app, a->region);
+        m->spill_w[ag * nr + (size_t)a->region] = a->weight;
+        res->accepted = 1;
+        m->stats.route_changes++;
+        return SC_OK;
+    }
+    sc_time_ms pub;
+    int ok = sc_mroute_set_weight(&m->routes[ag], a->region, a->weight, now, &pub);
+    if (ok < 0)
+        return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
+    if (ok == 0) {
+        res->throttled = 1;
+        m->stats.throttled++;
+        return SC_OK;
+    }
+    res->accepted = 1;
+    m->stats.route_changes++;
+    sc_status st = sc_evq_push(m->cfg.q, pub, m->cfg.event_base + SC_MOCK_EV_PUBLISH,
+                               (uint32_t)ag, 0, NULL);
+    return st ? sc_error_set(err, st, NULL, "event queue full") : SC_OK;
+}
+
+void sc_mock_route_start(sc_mock *m)
+{
+    if (!m->hc_gen)
+        return;
+    const sc_scenario *sc = m->sc;
+    size_t nr = sc->n_regions, ng = sc->n_geos;
+    for (size_t a = 0; a < sc->n_apps; a++)
+        for (size_t g = 0; g < ng; g++) {
+            size_t ag = a * ng + g;
+            const sc_geo_routing *cfg = geo_routing(m, g);
+            for (size_t r = 0; r < nr; r++) {
+                int ok = cfg->hc_threshold <= 0 || eff_serving(m, a * nr + r);
+                if (m->routes[ag].cfg)
+                    sc_mroute_set_health(&m->routes[ag], (int)r, ok, m->cfg.start_ms);
+                else
+                    m->spill_ok[ag * nr + r] = (unsigned char)ok;
+            }
+        }
+}
+
+void sc_mock_route_shares(sc_mock *m, int app, sc_time_ms t, const double *ieq_g, double *out)
+{
+    const sc_scenario *sc = m->sc;
+    size_t nr = sc->n_regions, ng = sc->n_geos;
+    double *room = m->spill_room;
+    int room_set = 0;
+    for (size_t g = 0; g < ng; g++) {
+        double *o = out + g * nr;
+        size_t ag = (size_t)app * ng + g;
+        const sc_geo_routing *cfg = geo_routing(m, g);
+        if (cfg->mech == SC_ROUTE_HOME || !m->hc_gen) {
+            for (size_t r = 0; r < nr; r++)
+                o[r] = (int)r == sc->geos[g].home_region ? 1.0 : 0.0;
+            continue;
+        }
+        if (m->routes[ag].cfg) {
+            sc_mroute_share(&m->routes[ag], t, o);
+            continue;
+        }
+        /* spill: capacity left per region is shared by the app's spill geographies in
+         * geography order */
+        if (!room_set) {
+            for (size_t r = 0; r < nr; r++)
+                room[r] = m->ars[(size_t)app * nr + r].serving * cfg->max_util *
+                          (m->avail ? m->avail[r] : 1.0);
+            room_set = 1;
+        }
+        const int *w = m->spill_w + ag * nr;
+        const unsigned char *ok = m->spill_ok + ag * nr;
+        const int *order = m->spill_order + g * nr;
+        double e = ieq_g[g], left = e, cap_tot = 0.0;
+        for (size_t r = 0; r < nr; r++)
+            o[r] = 0.0;
+        if (!(e > 0)) { /* no demand: it would go to the nearest usable region */
+            for (size_t k = 0; k < nr; k++)
+                if (w[order[k]] > 0 && ok[order[k]]) {
+                    o[order[k]] = 1.0;
+                    break;
+                }
+            continue;
+        }
+        for (size_t k = 0; k < nr && left > 0; k++) {
+            int r = order[k];
+            if (w[r] <= 0 || !ok[r])
+                continue;
+            double cap = room[r] * w[r] / (double)SC_ROUTE_WEIGHT_MAX;
+            cap_tot += m->ars[(size_t)app * nr + (size_t)r].serving * cfg->max_util * w[r] /
+                       (double)SC_ROUTE_WEIGHT_MAX * (m->avail ? m->avail[r] : 1.0);
+            double take = cap < left ? cap : left;
+            if (take > 0) {
+                o[r] += take / e;
+                room[r] -= take;
+                left -= take;
+            }
+        }
+        if (left > 0) {
+            /* every usable region full: the rest in proportion to capacity, or to the
+             * nearest usable region (healthy first, then any: fail open) */
+            if (cap_tot > 0) {
+                for (size_t r = 0; r < nr; r++)
+                    if (w[r] > 0 && ok[r])
+                        o[r] += left / e *
+                                (m->ars[(size_t)app * nr + r].serving * cfg->max_util * w[r] /
+                                 (double)SC_ROUTE_WEIGHT_MAX * (m->avail ? m->avail[r] : 1.0)) /
+                                cap_tot;
+            } else {
+                int best = -1;
+                for (size_t k = 0; k < nr && best < 0; k++)
+                    if (w[order[k]] > 0 && ok[order[k]])
+                        best = order[k];
+                for (size_t k = 0; k < nr && best < 0; k++)
+                    if (w[order[k]] > 0)
+                        best = order[k];
+                o[best >= 0 ? best : sc->geos[g].home_region] += left / e;
+            }
+        }
+    }
+}
+
+/* ---- outages ---------------------------------------------------------------------- */
+
+static sc_status outage_handle(sc_mock *m, const sc_event *ev, sc_error *err)
+{
+    const sc_scenario *sc = m->sc;
+    size_t r = ev->a, nr = sc->n_regions;
+    size_t k = (size_t)(ev->b >> 1);
+    int end = (int)(ev->b & 1);
+    if (!m->avail || r >= nr || k >= sc->regions[r].n_outages)
+        return sc_error_set(err, SC_ERR_INTERNAL, NULL, "outage event names no window");
+    /* everything is accounted up to now with the capacity before the change */
+    if (m->cfg.before_change)
+        for (size_t a = 0; a < sc->n_apps; a++)
+            for (size_t r2 = 0; r2 < nr; r2++)
+                m->cfg.before_change(m->cfg.ctx, (int)a, (int)r2);
+    int *was = NULL;
+    if (m->hc_gen) {
+        was = malloc(sc->n_apps * sizeof *was + 1);
+        if (!was)
+            return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
+        for (size_t a = 0; a < sc->n_apps; a++)
+            was[a] = eff_serving(m, a * nr + r);
+    }
+    m->avail[r] = end ? 1.0 : 1.0 - sc->regions[r].outages[k].lost;
+    m->n_down += end ? -1 : 1;
+    if (was)
+        for (size_t a = 0; a < sc->n_apps; a++)
+            if (was[a] != eff_serving(m, a * nr + r))
+                health_transition(m, (int)a, (int)r, eff_serving(m, a * nr + r), ev->time);
+    free(was);
+    return SC_OK;
+}
+
+const double *sc_mock_avail(const sc_mock *m)
+{
+    return m->avail;
+}
+
+int sc_mock_outages_active(const sc_mock *m)
+{
+    return m->n_down;
+}
+
+static sc_status outage_init(sc_mock *m)
+{
+    const sc_scenario *sc = m->sc;
+    if (!(m->avail = malloc((sc->n_regions + 1) * sizeof *m->avail)))
+        return SC_ERR_NOMEM;
+    for (size_t r = 0; r < sc->n_regions; r++) {
+        m->avail[r] = 1.0;
+        for (size_t k = 0; k < sc->regions[r].n_outages; k++) {
+            const sc_outage *o = &sc->regions[r].outages[k];
+            uint32_t type = m->cfg.event_base + SC_MOCK_EV_OUTAGE;
+            sc_status st = sc_evq_push(m->cfg.q, o->start_ms, type, (uint32_t)r,
+                                       (uint64_t)k << 1, NULL);
+            if (!st)
+                st = sc_evq_push(m->cfg.q, o->start_ms + o->duration_ms, type, (uint32_t)r,
+                                 ((uint64_t)k << 1) | 1, NULL);
+            if (st)
+                return st;
+        }
+    }
+    return SC_OK;
+}
+
+/* Routing state at init: routes, spill arrays, generation counters. */
+static sc_status route_init(sc_mock *m)
+{
+    const sc_scenario *sc = m->sc;
+    size_t nr = sc->n_regions, ng = sc->n_geos, nag = sc->n_apps * ng;
+    m->routes = calloc(nag + 1, sizeof *m->routes);
+    m->spill_w = calloc(nag * nr + 1, sizeof *m->spill_w);
+    m->spill_ok = calloc(nag * nr + 1, 1);
+    m->spill_order = calloc(ng * nr + 1, sizeof *m->spill_order);
+    m->spill_room = calloc(nr + 1, sizeof *m->spill_room);
+    m->hc_gen = calloc(m->n_ar + 1, sizeof *m->hc_gen);
+    if (!m->routes || !m->spill_w || !m->spill_ok || !m->spill_order || !m->spill_room ||
+        !m->hc_gen)
+        return SC_ERR_NOMEM;
+    for (size_t g = 0; g < ng; g++) {
+        int *order = m->spill_order + g * nr;
+        for (size_t r = 0; r < nr; r++) {
+            /* insertion sort by (latency, index): ties by region order */
+            size_t k = r;
+            double l = sc_scenario_latency(sc, (int)g, (int)r);
+            while (k > 0 && sc_scenario_latency(sc, (int)g, order[k - 1]) > l) {
+                order[k] = order[k - 1];
+                k--;
+            }
+            order[k] = (int)r;
+        }
+    }
+    for (size_t a = 0; a < sc->n_apps; a++)
+        for (size_t g = 0; g < ng; g++) {
+            const sc_geo_routing *cfg = geo_routing(m, g);
+            size_t ag = a * ng + g;
+            for (size_t r = 0; r < nr; r++) {
+                m->spill_w[ag * nr + r] = cfg->weights ? cfg->weights[r] : 0;
+                m->spill_ok[ag * nr + r] = 1;
+            }
+            if (cfg->mech == SC_ROUTE_DNS || cfg->mech == SC_ROUTE_ANYCAST) {
+                sc_status st = sc_mroute_init(&m->routes[ag], cfg, (int)nr, m->cfg.start_ms, NULL);
+                if (st)
+                    return st;
+            }
+        }
+    return SC_OK;
+}
+
 /* Move one instance between states, keeping every aggregate in step.  Calls
  * before_change first. */
 static void move_state(sc_mock *m, size_t pi, inst *in, int to, sc_time_ms now)
@@ -194,7 +551,14 @@ static void move_state(sc_mock *m, size_t pi, inst *in, int to, sc_time_ms now)
         p->cnt[from]--;
     if (to != ST_FREE)
         p->cnt[to]++;
-    m->ars[ar].serving += serving_to - serving_from;
+    if (m->hc_gen && serving_to != serving_from) { /* routed: the health checker looks */
+        int was_serving = eff_serving(m, ar);
+        m->ars[ar].serving += serving_to - serving_from;
+        if (was_serving != eff_serving(m, ar))
+            health_transition(m, app, region, eff_serving(m, ar), now);
+    } else {
+        m->ars[ar].serving += serving_to - serving_from;
+    }
     m->ars[ar].billable += bill_to - bill_from;
     if (o != SC_PURCHASE_RESERVED)
         p->billable += bill_to - bill_from;
@@ -385,6 +749,12 @@ static sc_status mock_apply(void *state, const sc_action *a, sc_time_ms now,
 {
     sc_mock *m = *(sc_mock **)state;
     const sc_scenario *sc = m->sc;
+    if (a->kind == SC_ACTION_SET_WEIGHT) {
+        if (a->app < 0 || (size_t)a->app >= sc->n_apps || a->region < 0 ||
+            (size_t)a->region >= sc->n_regions)
+            return sc_error_set(err, SC_ERR_INTERNAL, NULL, "set_weight names no route");
+        return route_apply(m, a, now, res, err);
+    }
     if (a->app < 0 || (size_t)a->app >= sc->n_apps || a->region < 0 ||
         (size_t)a->region >= sc->n_regions || a->type < 0 || (size_t)a->type >= sc->n_types)
         return sc_error_set(err, SC_ERR_INTERNAL, NULL, "action names no pool");
@@ -405,6 +775,8 @@ static sc_status mock_apply(void *state, const sc_action *a, sc_time_ms now,
         }
         int n = a->count;
         const sc_region *rg = &sc->regions[a->region];
+        if (m->avail && !(m->avail[a->region] > 0))
+            n = 0; /* the region is down */
         int lim = rg->types[a->type].capacity_limit;
         int used = m->in_use[(size_t)a->region * m->n_types + (size_t)a->type];
         if (lim >= 0 && n > lim - used)
@@ -463,6 +835,11 @@ static sc_status mock_apply(void *state, const sc_action *a, sc_time_ms now,
 
 sc_status sc_mock_handle(sc_mock *m, const sc_event *ev, sc_error *err)
 {
+    uint32_t kind = ev->type - m->cfg.event_base;
+    if (kind == SC_MOCK_EV_PUBLISH || kind == SC_MOCK_EV_HEALTH || kind == SC_MOCK_EV_TICK)
+        return route_handle(m, ev, err);
+    if (kind == SC_MOCK_EV_OUTAGE)
+        return outage_handle(m, ev, err);
     size_t pi = ev->a;
     if (pi >= m->n_pools)
         return sc_error_set(err, SC_ERR_INTERNAL, NULL, "mock event names no pool");
@@ -558,6 +935,17 @@ static void mock_cleanup(void *state)
     free(m->vcpu_in_use);
     free(m->tokens);
     free(m->token_t);
+    if (m->routes)
+        for (size_t i = 0; i < m->sc->n_apps * m->sc->n_geos; i++)
+            if (m->routes[i].cfg)
+                sc_mroute_cleanup(&m->routes[i]);
+    free(m->routes);
+    free(m->spill_w);
+    free(m->spill_ok);
+    free(m->spill_order);
+    free(m->spill_room);
+    free(m->hc_gen);
+    free(m->avail);
     free(m);
     *(sc_mock **)state = NULL;
 }
@@ -599,6 +987,10 @@ static sc_status mock_init(void *state, const void *config, sc_error *err)
     for (size_t r = 0; r < m->sc->n_regions; r++) {
         m->tokens[r] = m->sc->regions[r].api_rate_per_sec * BURST_SEC;
         m->token_t[r] = cfg->start_ms;
+    }
+    if ((m->sc->routed && route_init(m)) || (m->sc->has_outages && outage_init(m))) {
+        mock_cleanup(state);
+        return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
     }
     return SC_OK;
 }

@@ -24,6 +24,13 @@
  * Every random draw is keyed by (seed, region, pool, launch index) (rng.h), so the k-th
  * launch in a pool meets the same boot delay and interruption whatever the policy.
  *
+ *  - routing: per (app, geography) weights over regions, set only by set_weight
+ *    actions, taking effect as the geography's mechanism allows (mockroute.h for
+ *    dns-weighted and anycast; spill fills the nearest healthy region up to its
+ *    capacity, serving instances x max_utilization x capacity scaler, then the next by
+ *    latency, and spreads what is left in proportion to capacity), with health-check
+ *    failover (a region with no serving instance of the app fails its checks);
+ *
  * Provider interface version 2: snapshot() copies the pool states of the apps' own
  * instance types in one call, only the changed ones when asked since_last.
  *
@@ -46,7 +53,14 @@ enum {
     SC_MOCK_EV_READY = 1,     /* warm-up finished: instance serves */
     SC_MOCK_EV_NOTICE = 2,    /* spot interruption notice */
     SC_MOCK_EV_END = 3,       /* drained or interrupted: instance ends */
-    SC_MOCK_EV_COUNT = 4
+    SC_MOCK_EV_PUBLISH = 4,   /* routing: a weight change reaches the front end (a = ag) */
+    SC_MOCK_EV_HEALTH = 5,    /* routing: the health checker's verdict on a region (a =
+                                 ag * n_regions + region, b = gen << 1 | healthy) */
+    SC_MOCK_EV_TICK = 6,      /* routing: a breakpoint or sub-step of a share's ramp (a =
+                                 app): only accounting happens */
+    SC_MOCK_EV_OUTAGE = 7,    /* a region's outage window starts or ends (a = region,
+                                 b = window << 1 | end) */
+    SC_MOCK_EV_COUNT = 8
 };
 
 typedef struct sc_mock_config {
@@ -58,6 +72,8 @@ typedef struct sc_mock_config {
     int64_t drain_ms;          /* connection draining before termination */
     void (*before_change)(void *ctx, int app, int region);
     void *ctx;
+    int64_t route_tick_ms;     /* longest accounting sub-step while a routing share ramps
+                                  (0 = only at the ramp's breakpoints) */
 } sc_mock_config;
 
 /* Aggregates the simulator reads per (app, region) = ar. */
@@ -87,6 +103,25 @@ const sc_mock_ar *sc_mock_ars(const sc_mock *m);
  * cost[ar * SC_PURCHASE_COUNT + option] (USD).  t must not go backwards. */
 void sc_mock_bill(sc_mock *m, sc_time_ms t, double *cost);
 
+/* Routing (scenarios with a mechanism other than home; design in mockroute.h).
+ * Health: a region is unhealthy for an app while it has no serving instance (its
+ * endpoints fail their checks); the checker says so interval x threshold after the
+ * change, if it lasted.  Call sc_mock_route_start once after the initial allocation
+ * (sc_mock_seed), at the start: health then is what the seeded pools give. */
+void sc_mock_route_start(sc_mock *m);
+/* The share of each geography of app served by each region at t, into
+ * out[g * n_regions + r]; ieq_g[g] is the geography's demand now (instance-
+ * equivalents; spill fills regions by it).  Home geographies give 1 at home. */
+void sc_mock_route_shares(sc_mock *m, int app, sc_time_ms t, const double *ieq_g, double *out);
+
+/* Outages ($.regions[i].outages): from a window's start to its end the region's
+ * serving capacity is multiplied by avail[region] = 1 - lost (its instances stay billed);
+ * a region that is down (lost = 1) refuses launches.  NULL when the scenario has no
+ * outage windows.  [region] */
+const double *sc_mock_avail(const sc_mock *m);
+/* Regions inside an outage window now. */
+int sc_mock_outages_active(const sc_mock *m);
+
 /* Counters for the results. */
 typedef struct sc_mock_stats {
     long launches;            /* instances launched */
@@ -94,6 +129,7 @@ typedef struct sc_mock_stats {
     long refused_limit;       /* instances refused by capacity limit or quota */
     long throttled;           /* apply calls refused by the API rate limit */
     long interruptions;       /* spot interruptions (notices) */
+    long route_changes;       /* set_weight calls accepted */
 } sc_mock_stats;
 const sc_mock_stats *sc_mock_get_stats(const sc_mock *m);
 

@@ -28,7 +28,8 @@
  *                         (float64); actions, launches, refused, throttled,
  *                         interruptions, decisions (int64); slo_objective (float64,
  *                         apps[].slo.attainment's mean; optional on read: NaN in
- *                         files written before it)
+ *                         files written before it); outage_violation_minutes
+ *                         (float64, NaN without outage windows; optional on read)
  *     actions             int64 [n, 8]: t, app, region, type, kind, option, count,
  *                         accepted (attr "columns" names them)
  *     series/<app>/<region>/{demand, capacity, served, cost, instances}

@@ -99,6 +99,11 @@ enum {
     X(slo_objective,       "slo_objective",      11, F64,  slo_objective, "fraction",        \
       SC_RF_ATTR | SC_RF_JSON | SC_RF_OPTIONAL,                                              \
       "attainment objective: mean of apps[].slo.attainment (NaN in files before it)")
+    X(outage_violation_minutes, "outage_violation_minutes", 21, F64,                         \
+      outage_violation_minutes, "min",                                                      \
+      SC_RF_ATTR | SC_RF_JSON | SC_RF_JSON_IF_NUM | SC_RF_OPTIONAL,                          \
+      "app-geo minutes in violation while a region was inside an outage window; NaN (not "  \
+      "printed) in scenarios without outage windows")
 /* clang-format on */
 
 typedef enum sc_rf_type { SC_RF_F64 = 0, SC_RF_LONG = 1, SC_RF_STR = 2 } sc_rf_type;

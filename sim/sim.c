@@ -34,11 +34,13 @@
 enum { EV_STEP = 1, EV_DECIDE = 2, EV_ACTION = 3, EV_MOCK_BASE = 16 };
 
 #define DRAIN_MS INT64_C(30000) /* connection draining before an instance ends */
+#define ROUTE_TICK_MS INT64_C(10000) /* accounting sub-step while a routing share ramps */
 
 typedef struct geo_acc {
     double demand_ms;     /* integral of load units over ms in the step */
     double unserved_ms;   /* integral of unserved load units */
     double viol_ms;       /* ms in violation */
+    double outage_viol_ms;/* ms in violation while a region is inside an outage window */
     double max_latency;   /* worst latency in the step, ms */
 } geo_acc;
 
@@ -50,7 +52,9 @@ typedef struct run_ctx {
     sc_provider *prov;
     sc_mock *mock;
     sc_orch *orch;
+    sc_routing *routing;        /* the routing controller next to the policy, or NULL */
     const sc_mock_ar *ars;
+    const double *avail;        /* [region] capacity fraction (outages), or NULL */
     int64_t step;               /* current step index */
     sc_time_ms *acct_t;         /* [ar] accounted up to */
     double *served_ms;          /* [ar] integral of served load units */
@@ -61,8 +65,18 @@ typedef struct run_ctx {
     double *s_r, *lat_r;        /* scratch [n_regions] */
     float *load_now, *ieq_now;  /* [ar] demand of the current step, contiguous */
     double egress_gb_step;      /* egress GB x price, current step: USD */
+    /* routing (sc->routed): shares change over time, read from the mock */
+    double *share_dyn;          /* [n_geos * n_regions] shares of the app being accounted */
+    double *ieq_g;              /* [n_geos] scratch: the app's demand per geography */
+    double *routed_ms;          /* [ar] integral of load units routed to the region */
+    double *routed_ieq_ms;      /* [ar] integral of instance-equivalents routed there */
+    float **obs_load, **obs_ieq;/* [ar][step] the policies' history: the world's layout
+                                   (initial weights) until a step closes, then what the
+                                   region received in it under the shares of the run */
+    float *obs_arena;
     /* measured totals */
     double tot_demand_ms, tot_unserved_ms, tot_viol_ms, tot_idle_ms, tot_penalty;
+    double tot_outage_viol_ms;
     double tot_inst_ms;
     long steps_ok, steps_total;
     sc_plan plan;
@@ -74,6 +88,8 @@ static void account_region(run_ctx *c, const sc_app *app, size_t ar, double dt, 
                            double *lat_out)
 {
     double n = c->ars[ar].serving;
+    if (c->avail) /* an outage window: part of the region's capacity is lost */
+        n *= c->avail[ar % c->sc->n_regions];
     double e = c->ieq_now[ar];
     double L = c->load_now[ar];
     double u = n > 0 ? e / n : (e > 0 ? INFINITY : 0.0);
@@ -95,8 +111,11 @@ static void account_geo(run_ctx *c, const sc_app *app, size_t ag, double L, doub
     ga->unserved_ms += unserved * L * dt;
     if (L > 0 && lat > ga->max_latency)
         ga->max_latency = lat;
-    if (L > 0 && (lat > app->slo.latency_ms || unserved > app->slo.max_unserved_frac))
+    if (L > 0 && (lat > app->slo.latency_ms || unserved > app->slo.max_unserved_frac)) {
         ga->viol_ms += dt;
+        if (c->avail && sc_mock_outages_active(c->mock) > 0)
+            ga->outage_viol_ms += dt;
+    }
     c->egress_gb_step += egress;
 }
 
@@ -126,6 +145,30 @@ static void account_local(run_ctx *c, int a, int r, sc_time_ms t)
     }
 }
 
+/* Routed scenarios: the shares of app a at t (into share_dyn) and the current step's
+ * demand per region under them (into load_now, ieq_now). */
+static void routed_demand(run_ctx *c, int a, sc_time_ms t)
+{
+    const sc_world *w = c->w;
+    size_t nr = c->sc->n_regions, ng = c->sc->n_geos;
+    for (size_t g = 0; g < ng; g++)
+        c->ieq_g[g] = w->ieq_ag[(size_t)a * ng + g][c->step];
+    sc_mock_route_shares(c->mock, a, t, c->ieq_g, c->share_dyn);
+    for (size_t r = 0; r < nr; r++)
+        c->load_now[(size_t)a * nr + r] = c->ieq_now[(size_t)a * nr + r] = 0.0f;
+    for (size_t g = 0; g < ng; g++) {
+        size_t ag = (size_t)a * ng + g;
+        double L = w->load_ag[ag][c->step], E = w->ieq_ag[ag][c->step];
+        for (size_t r = 0; r < nr; r++) {
+            double sh = c->share_dyn[g * nr + r];
+            if (sh > 0) {
+                c->load_now[(size_t)a * nr + r] += (float)(sh * L);
+                c->ieq_now[(size_t)a * nr + r] += (float)(sh * E);
+            }
+        }
+    }
+}
+
 /* Account every region and geography of app a up to t (general routing). */
 static void account_app(run_ctx *c, int a, sc_time_ms t)
 {
@@ -142,6 +185,17 @@ static void account_app(run_ctx *c, int a, sc_time_ms t)
         return;
     double dt = (double)(t - t0);
     const sc_app *app = &sc->apps[a];
+    const double *share = w->share + (size_t)a * ng * nr;
+    if (c->share_dyn) {
+        /* The shares at the interval's midpoint: exact for the routed load (linear in
+         * the share, and the mock puts events at every breakpoint of a ramp), a
+         * midpoint rule for service and latency over sub-steps of route_tick_ms. */
+        routed_demand(c, a, t0 + (t - t0) / 2);
+        share = c->share_dyn;
+        for (size_t r = 0; r < nr; r++)
+            c->routed_ms[(size_t)a * nr + r] += c->load_now[(size_t)a * nr + r] * dt,
+            c->routed_ieq_ms[(size_t)a * nr + r] += c->ieq_now[(size_t)a * nr + r] * dt;
+    }
     for (size_t r = 0; r < nr; r++) {
         size_t ar = (size_t)a * nr + r;
         c->acct_t[ar] = t;
@@ -153,7 +207,7 @@ static void account_app(run_ctx *c, int a, sc_time_ms t)
         double unserved = 0.0, lat = 0.0, egress = 0.0;
         int home = sc->geos[g].home_region;
         for (size_t r = 0; r < nr; r++) {
-            double sh = w->share[ag * nr + r];
+            double sh = share[g * nr + r];
             if (!(sh > 0))
                 continue;
             unserved += sh * (1.0 - c->s_r[r]);
@@ -217,7 +271,8 @@ static void close_step(run_ctx *c, sc_time_ms t)
             }
             if (run->per_step) {
                 size_t idx = ar * (size_t)run->n_steps + (size_t)k;
-                run->demand[idx] = c->w->load_ar[ar][k];
+                run->demand[idx] =
+                    c->routed_ms ? c->routed_ms[ar] / step_ms : c->w->load_ar[ar][k];
                 run->served[idx] = c->served_ms[ar] / step_ms;
                 run->instances[idx] = c->serving_ms[ar] / step_ms;
                 run->capacity[idx] = run->instances[idx] * c->w->unit_cap[a];
@@ -228,6 +283,11 @@ static void close_step(run_ctx *c, sc_time_ms t)
                 c->tot_inst_ms += c->serving_ms[ar];
             }
             c->served_ms[ar] = c->serving_ms[ar] = c->idle_ms[ar] = 0.0;
+            if (c->routed_ms) {
+                c->obs_load[ar][k] = (float)(c->routed_ms[ar] / step_ms);
+                c->obs_ieq[ar][k] = (float)(c->routed_ieq_ms[ar] / step_ms);
+                c->routed_ms[ar] = c->routed_ieq_ms[ar] = 0.0;
+            }
         }
         for (size_t g = 0; g < ng; g++) {
             geo_acc *ga = &c->geo[a * ng + g];
@@ -240,6 +300,7 @@ static void close_step(run_ctx *c, sc_time_ms t)
                 c->tot_demand_ms += ga->demand_ms;
                 c->tot_unserved_ms += ga->unserved_ms;
                 c->tot_viol_ms += ga->viol_ms;
+                c->tot_outage_viol_ms += ga->outage_viol_ms;
                 c->tot_penalty += ga->unserved_ms / 3.6e6 * app->slo.penalty_per_unit_hour;
             }
             memset(ga, 0, sizeof *ga);
@@ -278,6 +339,7 @@ void sc_sim_register(void)
 static void ctx_cleanup(run_ctx *c)
 {
     sc_orch_free(c->orch);
+    sc_routing_free(c->routing);
     sc_provider_free(c->prov);
     sc_evq_free(c->q);
     free(c->acct_t);
@@ -290,6 +352,13 @@ static void ctx_cleanup(run_ctx *c)
     free(c->lat_r);
     free(c->load_now);
     free(c->ieq_now);
+    free(c->share_dyn);
+    free(c->ieq_g);
+    free(c->routed_ms);
+    free(c->routed_ieq_ms);
+    free(c->obs_load);
+    free(c->obs_ieq);
+    free(c->obs_arena);
     sc_plan_cleanup(&c->plan);
 }
 
@@ -311,6 +380,11 @@ sc_status sc_run_policy(const sc_world *w, const sc_policy_spec *spec, int per_s
             snprintf(err->where, sizeof err->where, "%s", where);
         return st;
     }
+    sc_routing_mode rmode;
+    int64_t rperiod;
+    st = sc_routing_from_params(sc, spec->params_json, where, &rmode, &rperiod, err);
+    if (st)
+        return st;
     sc_policy *pol = NULL;
     st = sc_policy_alloc(pt, sc, spec->params_json, where, &pol, err);
     if (st)
@@ -358,6 +432,26 @@ sc_status sc_run_policy(const sc_world *w, const sc_policy_spec *spec, int per_s
         st = sc_error_set(err, SC_ERR_NOMEM, where, "out of memory");
         goto fail;
     }
+    if (sc->routed) {
+        c.share_dyn = calloc(sc->n_geos * nr + 1, sizeof *c.share_dyn);
+        c.ieq_g = calloc(sc->n_geos + 1, sizeof *c.ieq_g);
+        c.routed_ms = calloc(w->n_ar + 1, sizeof *c.routed_ms);
+        c.routed_ieq_ms = calloc(w->n_ar + 1, sizeof *c.routed_ieq_ms);
+        c.obs_load = calloc(w->n_ar + 1, sizeof *c.obs_load);
+        c.obs_ieq = calloc(w->n_ar + 1, sizeof *c.obs_ieq);
+        c.obs_arena = malloc((2 * cells + 1) * sizeof *c.obs_arena);
+        if (!c.share_dyn || !c.ieq_g || !c.routed_ms || !c.routed_ieq_ms || !c.obs_load ||
+            !c.obs_ieq || !c.obs_arena) {
+            st = sc_error_set(err, SC_ERR_NOMEM, where, "out of memory");
+            goto fail;
+        }
+        for (size_t ar = 0; ar < w->n_ar; ar++) {
+            c.obs_load[ar] = c.obs_arena + ar * (size_t)w->n_steps;
+            c.obs_ieq[ar] = c.obs_arena + (w->n_ar + ar) * (size_t)w->n_steps;
+            memcpy(c.obs_load[ar], w->load_ar[ar], (size_t)w->n_steps * sizeof(float));
+            memcpy(c.obs_ieq[ar], w->ieq_ar[ar], (size_t)w->n_steps * sizeof(float));
+        }
+    }
     if (sc_evq_alloc(1024, &c.q)) {
         st = sc_error_set(err, SC_ERR_NOMEM, where, "out of memory");
         goto fail;
@@ -371,7 +465,8 @@ sc_status sc_run_policy(const sc_world *w, const sc_policy_spec *spec, int per_s
                          .end_ms = end,
                          .drain_ms = DRAIN_MS,
                          .before_change = hook_before_change,
-                         .ctx = &hook};
+                         .ctx = &hook,
+                         .route_tick_ms = ROUTE_TICK_MS};
     if ((st = sc_provider_alloc(&sc_mock_provider_type, &mc, &c.prov, err)))
         goto fail;
     c.mock = sc_mock_of(c.prov);
@@ -381,7 +476,11 @@ sc_status sc_run_policy(const sc_world *w, const sc_policy_spec *spec, int per_s
                          .ctx = c.q};
     if ((st = sc_orch_alloc(c.prov, &oc, &c.orch, err)))
         goto fail;
+    if (rmode != SC_ROUTING_HOME &&
+        (st = sc_routing_alloc(sc, rmode, rperiod, &c.routing, err)))
+        goto fail;
     c.ars = sc_mock_ars(c.mock);
+    c.avail = sc_mock_avail(c.mock);
     for (size_t ar = 0; ar < w->n_ar; ar++)
         c.acct_t[ar] = sc->start;
     for (size_t a = 0; a < na; a++) {
@@ -393,11 +492,12 @@ sc_status sc_run_policy(const sc_world *w, const sc_policy_spec *spec, int per_s
                 goto fail;
         }
     }
+    sc_mock_route_start(c.mock);
     sc_policy_view view = {.sc = sc,
                            .n_steps = w->n_steps,
                            .warmup_steps = w->warmup_steps,
-                           .load = (const float *const *)w->load_ar,
-                           .ieq = (const float *const *)w->ieq_ar,
+                           .load = (const float *const *)(c.obs_load ? c.obs_load : w->load_ar),
+                           .ieq = (const float *const *)(c.obs_ieq ? c.obs_ieq : w->ieq_ar),
                            .load_now = c.load_now,
                            .ieq_now = c.ieq_now,
                            .pools = NULL, /* the orchestrator's snapshot, per decision */
@@ -424,12 +524,19 @@ sc_status sc_run_policy(const sc_world *w, const sc_policy_spec *spec, int per_s
             c.step = (int64_t)ev.b;
             demand_now(&c);
         } else if (ev.type == EV_DECIDE) {
+            if (c.share_dyn) /* the view's current demand per region under today's shares */
+                for (size_t a = 0; a < na; a++) {
+                    account_app(&c, (int)a, ev.time);
+                    routed_demand(&c, (int)a, ev.time);
+                }
             view.now = ev.time;
             view.step = c.step;
             sc_plan_clear(&c.plan);
             if ((st = sc_orch_snapshot(c.orch, &view.pools, err)))
                 goto fail;
             if ((st = sc_policy_decide(pol, &view, &c.plan, err)))
+                goto fail;
+            if (c.routing && (st = sc_routing_decide(c.routing, ev.time, view.pools, &c.plan, err)))
                 goto fail;
             if ((st = sc_orch_submit(c.orch, &c.plan, ev.time, err)))
                 goto fail;
@@ -462,6 +569,7 @@ sc_status sc_run_policy(const sc_world *w, const sc_policy_spec *spec, int per_s
         s->slo_attainment = c.steps_total ? (double)c.steps_ok / (double)c.steps_total : 1.0;
         s->slo_objective = sc_scenario_slo_objective(sc);
         s->violation_minutes = c.tot_viol_ms / 60000.0;
+        s->outage_violation_minutes = c.avail ? c.tot_outage_viol_ms / 60000.0 : NAN;
         s->unserved_fraction = c.tot_demand_ms > 0 ? c.tot_unserved_ms / c.tot_demand_ms : 0.0;
         s->idle_capacity_hours = c.tot_idle_ms / 3.6e6;
         s->demand_unit_hours = c.tot_demand_ms / 3.6e6;

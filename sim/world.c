@@ -25,6 +25,7 @@ void sc_world_free(sc_world *w)
         return;
     free(w->load_ar);
     free(w->ieq_ar);
+    free(w->ieq_ag);
     free(w->load_ag);
     free(w->share);
     free(w->unit_cap);
@@ -227,7 +228,8 @@ static sc_status route_index(sc_world *w, sc_error *err)
             if (sole[ag] < 0)
                 local = 0;
         }
-        w->app_local[a] = (unsigned char)local;
+        /* with a routing mechanism shares change over time: no app is local */
+        w->app_local[a] = (unsigned char)(local && !sc->routed);
     }
     int pos = 0;
     for (size_t a = 0; a < na; a++)
@@ -270,7 +272,7 @@ sc_status sc_world_build(const sc_scenario *sc, sc_world **out, sc_error *err)
         st = sc_error_set(err, SC_ERR_NOMEM, sc->path, "out of memory");
         goto fail;
     }
-    int alias = 1;
+    int alias = !sc->routed; /* routed: a region may serve several geographies */
     for (size_t g = 0; g < ng; g++)
         if (++geos_of_region[sc->geos[g].home_region] > 1)
             alias = 0;
@@ -293,7 +295,11 @@ sc_status sc_world_build(const sc_scenario *sc, sc_world **out, sc_error *err)
     w->load_ag = calloc(w->n_ag + 1, sizeof *w->load_ag);
     w->share = calloc(na * ng * nr + 1, sizeof *w->share);
     w->unit_cap = calloc(na + 1, sizeof *w->unit_cap);
-    size_t rows = 2 * w->n_ar + (alias ? 0 : w->n_ag);
+    size_t rows = 2 * w->n_ar + (alias ? 0 : w->n_ag) + (sc->routed ? w->n_ag : 0);
+    if (sc->routed && !(w->ieq_ag = calloc(w->n_ag + 1, sizeof *w->ieq_ag))) {
+        st = sc_error_set(err, SC_ERR_NOMEM, sc->path, "out of memory laying out demand");
+        goto fail;
+    }
     w->arena = calloc(rows * (size_t)ns + 1, sizeof *w->arena);
     if (!tp || !lg || !rg || !w->load_ar || !w->ieq_ar || !w->load_ag || !w->share ||
         !w->unit_cap || !w->arena) {
@@ -309,6 +315,9 @@ sc_status sc_world_build(const sc_scenario *sc, sc_world **out, sc_error *err)
             size_t ag = a * ng + g;
             w->load_ag[ag] = alias ? w->load_ar[a * nr + (size_t)sc->geos[g].home_region]
                                    : w->arena + (2 * w->n_ar + ag) * (size_t)ns;
+            if (w->ieq_ag)
+                w->ieq_ag[ag] =
+                    w->arena + (2 * w->n_ar + (alias ? 0 : w->n_ag) + ag) * (size_t)ns;
         }
 
     /* traces not usable in place get their own buffer */
@@ -358,8 +367,20 @@ sc_status sc_world_build(const sc_scenario *sc, sc_world **out, sc_error *err)
             }
         }
         for (size_t g = 0; g < ng; g++) {
+            /* the routing at the start: home, or the initial weights of a weighted
+             * mechanism (the per-region history policies see; spill: home) */
             int home = sc->geos[g].home_region;
-            w->share[(a * ng + g) * nr + (size_t)home] = 1.0;
+            const sc_geo_routing *gr = &sc->geos[g].routing;
+            if (gr->weights && gr->mech != SC_ROUTE_SPILL) {
+                double sw = 0.0;
+                for (size_t r = 0; r < nr; r++)
+                    sw += gr->weights[r] > 0 ? gr->weights[r] : 0;
+                for (size_t r = 0; r < nr; r++)
+                    w->share[(a * ng + g) * nr + r] =
+                        gr->weights[r] > 0 ? gr->weights[r] / sw : 0.0;
+            } else {
+                w->share[(a * ng + g) * nr + (size_t)home] = 1.0;
+            }
             float *lag = w->load_ag[a * ng + g];
             for (int64_t k = 0; k < ns; k++) {
                 double L = lg[g * (size_t)ns + (size_t)k];
@@ -376,6 +397,8 @@ sc_status sc_world_build(const sc_scenario *sc, sc_world **out, sc_error *err)
                     L = e * w->unit_cap[a];
                 if (!alias)
                     lag[k] = (float)L;
+                if (w->ieq_ag)
+                    w->ieq_ag[a * ng + g][k] = (float)e;
                 for (size_t r = 0; r < nr; r++) {
                     double sh = w->share[(a * ng + g) * nr + r];
                     if (sh > 0) {

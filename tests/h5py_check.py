@@ -77,7 +77,8 @@ RUN_STRINGS = ["policy", "label"]
 RUN_FLOATS = ["cost_usd", "cost_on_demand_usd", "cost_reserved_usd", "cost_spot_usd",
               "egress_usd", "penalty_usd", "penalised_cost_usd", "lower_bound_usd",
               "slo_attainment", "violation_minutes", "unserved_fraction",
-              "idle_capacity_hours", "demand_unit_hours", "instance_hours", "slo_objective"]
+              "idle_capacity_hours", "demand_unit_hours", "instance_hours", "slo_objective",
+              "outage_violation_minutes"]
 RUN_INTS = ["actions", "launches", "refused", "throttled", "interruptions", "decisions"]
 
 

@@ -49,6 +49,7 @@ static void fill(sc_run_summary *s)
     s->decisions = 6666;
     s->lower_bound_usd = 42.000000000000007;
     s->slo_objective = 0.9995;
+    s->outage_violation_minutes = 12.345678901234567;
 }
 
 static int same_bits(double a, double b)
@@ -94,6 +95,7 @@ Test(results_schema, round_trip_every_field)
     cr_assert(same_bits(a->instance_hours, b->instance_hours));
     cr_assert(same_bits(a->lower_bound_usd, b->lower_bound_usd));
     cr_assert(same_bits(a->slo_objective, b->slo_objective));
+    cr_assert(same_bits(a->outage_violation_minutes, b->outage_violation_minutes));
     cr_assert_eq(a->actions, 101);
     cr_assert_eq(a->launches, 2027);
     cr_assert_eq(a->refused, 3);
@@ -101,11 +103,11 @@ Test(results_schema, round_trip_every_field)
     cr_assert_eq(a->interruptions, 555);
     cr_assert_eq(a->decisions, 6666);
     /* The members listed above are all of sc_run_summary: 2 names of SC_NAME_MAX bytes,
-     * 15 doubles (cost_by_option holds 3) and 6 longs, no padding.  A member added to the
+     * 16 doubles (cost_by_option holds 3) and 6 longs, no padding.  A member added to the
      * struct changes its size and fails here, so this test (and the table) get updated. */
-    cr_assert_eq(sizeof(sc_run_summary), 2 * SC_NAME_MAX + 15 * sizeof(double) + 6 * sizeof(long));
-    /* 21 members, cost_by_option as 3 rows (one per purchase option): 23 rows */
-    cr_assert_eq(SC_RESULTS_N_FIELDS, 23);
+    cr_assert_eq(sizeof(sc_run_summary), 2 * SC_NAME_MAX + 16 * sizeof(double) + 6 * sizeof(long));
+    /* 22 members, cost_by_option as 3 rows (one per purchase option): 24 rows */
+    cr_assert_eq(SC_RESULTS_N_FIELDS, 24);
     sc_results_file_free(f);
     unlink(path);
     sc_world_free(w);
@@ -142,7 +144,8 @@ Test(results_schema, json_key_order)
                           "\"penalty_usd\"", "\"penalised_cost_usd\"", "\"slo_attainment\"",
                           "\"slo_objective\"", "\"violation_minutes\"", "\"unserved_fraction\"",
                           "\"idle_capacity_hours\"", "\"actions\"", "\"lower_bound_usd\"",
-                          "\"launches\"", "\"refused\"", "\"throttled\"", "\"interruptions\""};
+                          "\"launches\"", "\"refused\"", "\"throttled\"", "\"interruptions\"",
+                          "\"outage_violation_minutes\""};
     const char *p = txt;
     for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
         const char *q = strstr(p, keys[i]);
@@ -156,8 +159,10 @@ Test(results_schema, json_key_order)
     cr_assert_null(strstr(txt, "decisions"));
     free(txt);
     run.sum.lower_bound_usd = NAN;
+    run.sum.outage_violation_minutes = NAN; /* a scenario without outage windows */
     txt = sc_run_json(&run);
     cr_assert_null(strstr(txt, "lower_bound_usd"), "%s", txt);
+    cr_assert_null(strstr(txt, "outage_violation_minutes"), "%s", txt);
     cr_assert_not_null(strstr(txt, "\"launches\""));
     free(txt);
 }

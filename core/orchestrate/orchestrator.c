@@ -103,6 +103,12 @@ static sc_status log_call(sc_orch *o, const sc_action *a, sc_time_ms now, int ac
         o->log = nl;
         o->cap_log = nc;
     }
+    if (a->kind == SC_ACTION_SET_WEIGHT) {
+        /* routing, not capacity: logged with the geography in `type`, never counted */
+        o->log[o->n_log++] = (sc_action_log){now, a->app, a->region, a->geo, (int)a->kind, 0,
+                                             a->weight, accepted, a->reason};
+        return SC_OK;
+    }
     o->log[o->n_log++] = (sc_action_log){now,       a->app,        a->region, a->type,
                                          (int)a->kind, (int)a->option, a->count, accepted,
                                          a->reason};
@@ -143,6 +149,16 @@ static sc_status check_action(const sc_orch *o, const sc_action *a, sc_error *er
     int n_apps = (int)sc->n_apps, n_regions = (int)sc->n_regions, n_types = (int)sc->n_types;
     int ok = a->app >= 0 && a->app < n_apps && a->region >= 0 && a->region < n_regions &&
              a->type >= 0 && a->type < n_types;
+    if (a->kind == SC_ACTION_SET_WEIGHT) {
+        if (a->app >= 0 && a->app < n_apps && a->region >= 0 && a->region < n_regions &&
+            a->geo >= 0 && (size_t)a->geo < sc->n_geos && a->weight >= 0 &&
+            a->weight <= SC_ROUTE_WEIGHT_MAX)
+            return SC_OK;
+        return sc_error_set(err, SC_ERR_INTERNAL, NULL,
+                            "orchestrator: set_weight names no route (app %d, geo %d, region "
+                            "%d, weight %d)",
+                            a->app, a->geo, a->region, a->weight);
+    }
     if (a->kind == SC_ACTION_RESIZE)
         ok = ok && a->to_type >= 0 && a->to_type < n_types;
     else if (a->kind == SC_ACTION_RELOCATE)

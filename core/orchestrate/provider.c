@@ -26,7 +26,8 @@ static const char *const known_names[] = {"mock", "aws", "azure", "gcp", "terraf
 
 const char *sc_action_kind_name(sc_action_kind k)
 {
-    static const char *const names[] = {"provision", "deprovision", "resize", "relocate"};
+    static const char *const names[] = {"provision", "deprovision", "resize", "relocate",
+                                            "set_weight"};
     if ((unsigned)k >= SC_ACTION_KIND_COUNT)
         return "unknown";
     return names[k];
@@ -114,6 +115,14 @@ sc_status sc_provider_apply(sc_provider *p, const sc_action *act, sc_time_ms now
                             sc_action_result *res, sc_error *err)
 {
     memset(res, 0, sizeof *res);
+    if (act->kind == SC_ACTION_SET_WEIGHT) {
+        if (act->weight < 0 || act->weight > SC_ROUTE_WEIGHT_MAX)
+            return sc_error_set(err, SC_ERR_INTERNAL, NULL,
+                                "set_weight: weight %d outside 0..%d", act->weight,
+                                SC_ROUTE_WEIGHT_MAX);
+        p->n_calls++;
+        return p->type->apply(p->state, act, now, res, err);
+    }
     if (act->count <= 0)
         return SC_OK;
     if ((unsigned)act->kind >= SC_ACTION_KIND_COUNT ||

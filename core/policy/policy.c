@@ -185,6 +185,10 @@ sc_status sc_policy_alloc(const sc_policy_type *type, const sc_scenario *sc,
         cJSON_Delete(params);
         return sc_error_set(err, SC_ERR_INPUT, where, "expected a JSON object of parameters");
     }
+    /* `routing` and `routing_period` belong to the routing controller that runs next to
+     * every policy (sc_routing_*, orchestrator.h), not to the policy's own table */
+    cJSON_DeleteItemFromObjectCaseSensitive(params, "routing");
+    cJSON_DeleteItemFromObjectCaseSensitive(params, "routing_period");
     /* one place for unknown keys, kinds and ranges (params.h) */
     sc_status st = type->version >= 2 ? sc_params_check(type->params, type->n_params, params,
                                                         where, err)

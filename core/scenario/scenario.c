@@ -35,6 +35,7 @@
 #include <cjson/cJSON.h>
 #include <gsl/gsl_cdf.h>
 
+#include "sculpt/csv.h"
 #include "sculpt/json.h"
 #include "sculpt/rng.h"
 
@@ -66,6 +67,13 @@ const char *sc_metric_name(sc_metric m)
     case SC_METRIC_LOAD: return "load";
     }
     return "unknown";
+}
+
+const char *sc_route_mech_name(sc_route_mech m)
+{
+    static const char *const names[SC_ROUTE_MECH_COUNT] = {"home", "dns-weighted", "anycast",
+                                                           "spill"};
+    return (unsigned)m < SC_ROUTE_MECH_COUNT ? names[m] : "?";
 }
 
 const char *sc_purchase_name(sc_purchase p)
@@ -285,7 +293,8 @@ static sc_status check_tz(parser *p, const char *path, const char *key, const ch
 
 static const char *const top_keys[] = {
     "name",    "seed",       "start",  "warmup",    "duration", "step",     "geos",   "regions",
-    "instance_types", "latency_ms", "apps", "traces", "synthetic", "policies", "output", NULL};
+    "instance_types", "latency_ms", "network", "apps", "traces", "synthetic", "policies", "output",
+    NULL};
 
 static sc_status parse_seed(parser *p, const cJSON *root)
 {
@@ -507,11 +516,56 @@ static sc_status parse_region_types(parser *p, const cJSON *reg, const char *rp,
     return SC_OK;
 }
 
+/* $.regions[i].outages: scheduled windows of lost capacity, inside the run, in order. */
+static sc_status parse_outages(parser *p, const cJSON *reg, const char *rp, sc_region *r)
+{
+    static const char *const keys[] = {"start", "duration", "lost", NULL};
+    sc_scenario *sc = p->sc;
+    const cJSON *arr;
+    TRY(sc_json_get_array(&p->cx, reg, rp, "outages", SC_JSON_OPTIONAL, &arr));
+    if (!arr)
+        return SC_OK;
+    size_t n = (size_t)cJSON_GetArraySize(arr);
+    if (n == 0)
+        return SC_OK;
+    if (!(r->outages = calloc(n, sizeof *r->outages)))
+        return nomem(p);
+    char lp[SC_JSON_PATH_MAX];
+    sc_json_path_key(lp, rp, "outages");
+    sc_time_ms end = sc->start + sc->warmup_ms + sc->duration_ms;
+    size_t i = 0;
+    const cJSON *it;
+    cJSON_ArrayForEach(it, arr)
+    {
+        char op[SC_JSON_PATH_MAX];
+        sc_json_path_index(op, lp, i);
+        sc_outage *o = &r->outages[i];
+        TRY(sc_json_check_keys(&p->cx, it, op, keys));
+        TRY(sc_json_get_time(&p->cx, it, op, "start", SC_JSON_REQUIRED, 0, NULL, &o->start_ms));
+        TRY(sc_json_get_duration(&p->cx, it, op, "duration", SC_JSON_REQUIRED, 0, 1,
+                                 &o->duration_ms));
+        TRY(sc_json_get_number(&p->cx, it, op, "lost", SC_JSON_OPTIONAL, 1.0, &o->lost));
+        TRY(sc_json_check_range(&p->cx, op, "lost", o->lost, 0, 1, "(]"));
+        if (o->start_ms < sc->start || o->duration_ms > end - o->start_ms)
+            return sc_json_fail(&p->cx, SC_ERR_INPUT, op, "start",
+                                "the outage window must lie inside the run (warm-up start to "
+                                "the end of the measured period)");
+        if (i > 0 && o->start_ms < r->outages[i - 1].start_ms + r->outages[i - 1].duration_ms)
+            return sc_json_fail(&p->cx, SC_ERR_INPUT, op, "start",
+                                "outage windows of a region must be in order and not overlap");
+        i++;
+    }
+    r->n_outages = n;
+    sc->has_outages = 1;
+    return SC_OK;
+}
+
 static sc_status parse_regions(parser *p, const cJSON *root)
 {
     static const char *const keys[] = {"name",          "boot",          "vcpu_quota",
                                        "spot_interrupt_per_hour",        "egress_per_gb",
-                                       "reserved_term", "api_rate_per_sec", "types", NULL};
+                                       "reserved_term", "api_rate_per_sec", "types",
+                                       "outages", NULL};
     sc_scenario *sc = p->sc;
     const cJSON *arr;
     size_t n;
@@ -548,6 +602,7 @@ static sc_status parse_regions(parser *p, const cJSON *root)
         TRY(sc_json_get_int_range(&p->cx, it, rp, "api_rate_per_sec", SC_JSON_OPTIONAL, 0, 0,
                                   INT32_MAX, &r->api_rate_per_sec));
         TRY(parse_region_types(p, it, rp, r));
+        TRY(parse_outages(p, it, rp, r));
         i++;
     }
     return SC_OK;
@@ -555,9 +610,145 @@ static sc_status parse_regions(parser *p, const cJSON *root)
 
 /* ---- geographies and the latency matrix --------------------------------------------- */
 
+/* $.geos[i].routing (scenarios/README.md, "Routing").  Defaults are the real ones of
+ * the services each mechanism stands for, with sources in the README. */
+static sc_status parse_routing(parser *p, const cJSON *geo, const char *gp, sc_geo *g)
+{
+    static const char *const k_dns[] = {"mechanism", "weights", "propagation", "ttl",
+                                        "sticky_frac", "sticky", "change_rate_per_sec",
+                                        "change_burst", "health_check", NULL};
+    static const char *const k_any[] = {"mechanism", "weights", "propagation", "connection",
+                                        "change_rate_per_sec", "change_burst",
+                                        "health_check", NULL};
+    static const char *const k_spill[] = {"mechanism", "weights", "max_utilization",
+                                          "health_check", NULL};
+    static const char *const k_hc[] = {"interval", "threshold", NULL};
+    sc_scenario *sc = p->sc;
+    sc_geo_routing *rt = &g->routing;
+    const cJSON *obj;
+    TRY(sc_json_get_object(&p->cx, geo, gp, "routing", SC_JSON_OPTIONAL, &obj));
+    if (!obj)
+        return SC_OK;
+    char rp[SC_JSON_PATH_MAX];
+    sc_json_path_key(rp, gp, "routing");
+    const char *mech;
+    TRY(sc_json_get_string(&p->cx, obj, rp, "mechanism", SC_JSON_OPTIONAL, "home", &mech));
+    int mi = -1;
+    for (int m = 0; m < SC_ROUTE_MECH_COUNT; m++)
+        if (strcmp(mech, sc_route_mech_name((sc_route_mech)m)) == 0)
+            mi = m;
+    if (mi < 0)
+        return sc_json_fail(&p->cx, SC_ERR_INPUT, rp, "mechanism",
+                            "unknown mechanism '%s'; valid: home, dns-weighted, anycast, "
+                            "spill",
+                            mech);
+    rt->mech = (sc_route_mech)mi;
+    if (rt->mech == SC_ROUTE_HOME) {
+        static const char *const k_home[] = {"mechanism", NULL};
+        return sc_json_check_keys(&p->cx, obj, rp, k_home);
+    }
+    sc->routed = 1;
+    TRY(sc_json_check_keys(&p->cx, obj, rp,
+                           rt->mech == SC_ROUTE_DNS       ? k_dns
+                           : rt->mech == SC_ROUTE_ANYCAST ? k_any
+                                                          : k_spill));
+    if (!(rt->weights = calloc(sc->n_regions, sizeof *rt->weights)))
+        return nomem(p);
+    const cJSON *w;
+    TRY(sc_json_get_object(&p->cx, obj, rp, "weights", SC_JSON_OPTIONAL, &w));
+    /* spill: every region at full capacity; weighted: a record for home only (a region
+     * without a record, -1, is never answered until a set_weight creates it) */
+    for (size_t r = 0; r < sc->n_regions; r++)
+        rt->weights[r] = rt->mech == SC_ROUTE_SPILL ? SC_ROUTE_WEIGHT_MAX
+                         : (int)r == g->home_region ? (w ? -1 : SC_ROUTE_WEIGHT_MAX)
+                                                    : -1;
+    if (w) {
+        char wp[SC_JSON_PATH_MAX];
+        sc_json_path_key(wp, rp, "weights");
+        TRY(sc_json_check_unique_keys(&p->cx, w, wp));
+        long sum = 0;
+        const cJSON *cell;
+        cJSON_ArrayForEach(cell, w)
+        {
+            const char *rn = cell->string ? cell->string : "";
+            if (sc_json_is_comment_key(rn))
+                continue;
+            int r;
+            TRY(resolve(p, wp, rn, "region", rn, sc->regions, sc->n_regions,
+                        sizeof *sc->regions, &r));
+            int v;
+            TRY(sc_json_get_int_range(&p->cx, w, wp, rn, SC_JSON_REQUIRED, 0, 0,
+                                      SC_ROUTE_WEIGHT_MAX, &v));
+            rt->weights[r] = v;
+            sum += v;
+        }
+        if (sum <= 0)
+            return sc_json_fail(&p->cx, SC_ERR_INPUT, rp, "weights",
+                                "weights must sum to a positive total (each 0..%d)",
+                                SC_ROUTE_WEIGHT_MAX);
+    }
+    /* Route 53: changes reach every name server within 60 s (GetChange INSYNC); AWS
+     * recommends a TTL of 60 s or less with health checks; the API allows 5 requests/s
+     * per account; health checks every 30 s, unhealthy after 3 failures.  Anycast
+     * (Global Accelerator): weight changes act within seconds, open connections stay. */
+    int64_t d_delay = rt->mech == SC_ROUTE_DNS ? 60000 : rt->mech == SC_ROUTE_ANYCAST ? 5000 : 0;
+    int64_t d_hold = rt->mech == SC_ROUTE_DNS ? 60000 : rt->mech == SC_ROUTE_ANYCAST ? 60000 : 0;
+    rt->delay_ms = d_delay;
+    rt->hold_ms = d_hold;
+    rt->sticky_frac = 0.0;
+    rt->sticky_ms = rt->hold_ms;
+    rt->change_rate_per_sec = rt->mech == SC_ROUTE_SPILL ? 0.0 : 5.0;
+    rt->change_burst = rt->mech == SC_ROUTE_SPILL ? 0 : 5;
+    if (rt->mech != SC_ROUTE_SPILL) {
+        TRY(sc_json_get_duration(&p->cx, obj, rp, "propagation", SC_JSON_OPTIONAL, d_delay, 0,
+                                 &rt->delay_ms));
+        TRY(sc_json_get_duration(&p->cx, obj, rp,
+                                 rt->mech == SC_ROUTE_DNS ? "ttl" : "connection",
+                                 SC_JSON_OPTIONAL, d_hold, 0, &rt->hold_ms));
+        rt->sticky_ms = rt->hold_ms;
+        TRY(sc_json_get_number(&p->cx, obj, rp, "change_rate_per_sec", SC_JSON_OPTIONAL, 5.0,
+                               &rt->change_rate_per_sec));
+        TRY(sc_json_check_range(&p->cx, rp, "change_rate_per_sec", rt->change_rate_per_sec, 0,
+                                1e6, "[]"));
+        TRY(sc_json_get_int_range(&p->cx, obj, rp, "change_burst", SC_JSON_OPTIONAL, 5, 1,
+                                  1000000, &rt->change_burst));
+    }
+    rt->max_util = 0.8;
+    if (rt->mech == SC_ROUTE_SPILL) {
+        TRY(sc_json_get_number(&p->cx, obj, rp, "max_utilization", SC_JSON_OPTIONAL, 0.8,
+                               &rt->max_util));
+        TRY(sc_json_check_range(&p->cx, rp, "max_utilization", rt->max_util, 0, 1, "(]"));
+    }
+    if (rt->mech == SC_ROUTE_DNS) {
+        TRY(sc_json_get_number(&p->cx, obj, rp, "sticky_frac", SC_JSON_OPTIONAL, 0.0,
+                               &rt->sticky_frac));
+        TRY(sc_json_check_range(&p->cx, rp, "sticky_frac", rt->sticky_frac, 0, 1, "[]"));
+        TRY(sc_json_get_duration(&p->cx, obj, rp, "sticky", SC_JSON_OPTIONAL, rt->hold_ms, 0,
+                                 &rt->sticky_ms));
+        if (rt->sticky_ms < rt->hold_ms)
+            return sc_json_fail(&p->cx, SC_ERR_INPUT, rp, "sticky",
+                                "expected a duration at least the ttl (sticky clients keep "
+                                "answers longer than the TTL)");
+    }
+    rt->hc_interval_ms = 30000;
+    rt->hc_threshold = 3;
+    const cJSON *hc;
+    TRY(sc_json_get_object(&p->cx, obj, rp, "health_check", SC_JSON_OPTIONAL, &hc));
+    if (hc) {
+        char hp[SC_JSON_PATH_MAX];
+        sc_json_path_key(hp, rp, "health_check");
+        TRY(sc_json_check_keys(&p->cx, hc, hp, k_hc));
+        TRY(sc_json_get_duration(&p->cx, hc, hp, "interval", SC_JSON_OPTIONAL, 30000, 1,
+                                 &rt->hc_interval_ms));
+        TRY(sc_json_get_int_range(&p->cx, hc, hp, "threshold", SC_JSON_OPTIONAL, 3, 0, 10,
+                                  &rt->hc_threshold));
+    }
+    return SC_OK;
+}
+
 static sc_status parse_geos(parser *p, const cJSON *root)
 {
-    static const char *const keys[] = {"name", "home_region", "tz", NULL};
+    static const char *const keys[] = {"name", "home_region", "tz", "routing", NULL};
     sc_scenario *sc = p->sc;
     const cJSON *arr;
     size_t n;
@@ -582,9 +773,99 @@ static sc_status parse_geos(parser *p, const cJSON *root)
         TRY(sc_json_get_string_buf(&p->cx, it, gp, "tz", SC_JSON_OPTIONAL, "UTC", g->tz,
                                    sizeof g->tz));
         TRY(check_tz(p, gp, "tz", g->tz));
+        TRY(parse_routing(p, it, gp, g));
         i++;
     }
     return SC_OK;
+}
+
+/* $.network: the latency matrix from where users are (scenarios/README.md, "network"):
+ * latency_ms[g][r] = access_ms[g] + RTT(home(g), r), RTT 0 at home, from a CSV of
+ * measured round trips between regions (src,dst,rtt_ms; traces/data/geo). */
+static sc_status parse_network(parser *p, const cJSON *net)
+{
+    static const char *const keys[] = {"rtt_csv", "access_ms", NULL};
+    sc_scenario *sc = p->sc;
+    const char *np = "$.network";
+    TRY(sc_json_check_keys(&p->cx, net, np, keys));
+    const char *rel;
+    char path[1024];
+    TRY(sc_json_get_string(&p->cx, net, np, "rtt_csv", SC_JSON_REQUIRED, NULL, &rel));
+    TRY(resolve_path(p, np, "rtt_csv", rel, path, sizeof path));
+    const cJSON *acc;
+    TRY(sc_json_get_object(&p->cx, net, np, "access_ms", SC_JSON_REQUIRED, &acc));
+    char ap[SC_JSON_PATH_MAX];
+    sc_json_path_key(ap, np, "access_ms");
+    TRY(sc_json_check_unique_keys(&p->cx, acc, ap));
+    double *access = malloc((sc->n_geos + 1) * sizeof *access);
+    double *rtt = malloc((sc->n_regions * sc->n_regions + 1) * sizeof *rtt);
+    sc_csv *csv = NULL;
+    sc_status st = SC_OK;
+    if (!access || !rtt) {
+        st = nomem(p);
+        goto out;
+    }
+    for (size_t g = 0; g < sc->n_geos; g++) {
+        if ((st = sc_json_get_number(&p->cx, acc, ap, sc->geos[g].name, SC_JSON_REQUIRED, 0,
+                                     &access[g])) ||
+            (st = sc_json_check_range(&p->cx, ap, sc->geos[g].name, access[g], 0, INFINITY,
+                                      "[)")))
+            goto out;
+    }
+    const cJSON *it;
+    cJSON_ArrayForEach(it, acc)
+    {
+        const char *gn = it->string ? it->string : "";
+        int g;
+        if (!sc_json_is_comment_key(gn) &&
+            (st = resolve(p, ap, gn, "geo", gn, sc->geos, sc->n_geos, sizeof *sc->geos, &g)))
+            goto out;
+    }
+    for (size_t k = 0; k < sc->n_regions * sc->n_regions; k++)
+        rtt[k] = NAN;
+    sc_error cerr;
+    sc_csv_opts opts = {.comment = '#'};
+    if (sc_csv_read(path, &opts, &csv, &cerr)) {
+        st = sc_json_fail(&p->cx, SC_ERR_INPUT, np, "rtt_csv", "%s: %s", cerr.where, cerr.msg);
+        goto out;
+    }
+    for (size_t i = 1; i < csv->n_rec; i++) { /* record 0 is the header */
+        const sc_csv_rec *rec = &csv->rec[i];
+        if (rec->n < 3)
+            continue;
+        int a = sc_scenario_region_index(sc, rec->f[0]), b = sc_scenario_region_index(sc, rec->f[1]);
+        char *end;
+        double v = strtod(rec->f[2], &end);
+        if (a < 0 || b < 0)
+            continue; /* a region this scenario does not use */
+        if (end == rec->f[2] || *end || !(v >= 0) || !isfinite(v)) {
+            st = sc_json_fail(&p->cx, SC_ERR_INPUT, np, "rtt_csv",
+                              "%s:%zu: expected a round-trip time >= 0 in ms, got '%s'", path,
+                              rec->line, rec->f[2]);
+            goto out;
+        }
+        rtt[(size_t)a * sc->n_regions + (size_t)b] = v;
+    }
+    for (size_t g = 0; g < sc->n_geos; g++) {
+        size_t h = (size_t)sc->geos[g].home_region;
+        for (size_t r = 0; r < sc->n_regions; r++) {
+            double x = r == h ? 0.0 : rtt[h * sc->n_regions + r];
+            if (isnan(x)) {
+                st = sc_json_fail(&p->cx, SC_ERR_INPUT, np, "rtt_csv",
+                                  "%s has no round-trip time from '%s' (home of geo '%s') to "
+                                  "'%s'",
+                                  path, sc->regions[h].name, sc->geos[g].name,
+                                  sc->regions[r].name);
+                goto out;
+            }
+            sc->latency_ms[g * sc->n_regions + r] = access[g] + x;
+        }
+    }
+out:
+    sc_csv_free(csv);
+    free(access);
+    free(rtt);
+    return st;
 }
 
 static sc_status parse_latency(parser *p, const cJSON *root)
@@ -595,7 +876,14 @@ static sc_status parse_latency(parser *p, const cJSON *root)
         return nomem(p);
     for (size_t k = 0; k < n; k++)
         sc->latency_ms[k] = NAN;
-    const cJSON *m;
+    const cJSON *m, *net;
+    TRY(sc_json_get_object(&p->cx, root, "$", "network", SC_JSON_OPTIONAL, &net));
+    if (net) {
+        if (cJSON_GetObjectItemCaseSensitive(root, "latency_ms"))
+            return sc_json_fail(&p->cx, SC_ERR_INPUT, "$", "network",
+                                "give either latency_ms or network, not both");
+        return parse_network(p, net);
+    }
     TRY(sc_json_get_object(&p->cx, root, "$", "latency_ms", SC_JSON_REQUIRED, &m));
     TRY(sc_json_check_unique_keys(&p->cx, m, "$.latency_ms"));
     const cJSON *row;
@@ -1283,9 +1571,14 @@ void sc_scenario_free(sc_scenario *sc)
     if (!sc)
         return;
     if (sc->regions)
-        for (size_t i = 0; i < sc->n_regions; i++)
+        for (size_t i = 0; i < sc->n_regions; i++) {
             free(sc->regions[i].types);
+            free(sc->regions[i].outages);
+        }
     free(sc->regions);
+    if (sc->geos)
+        for (size_t i = 0; i < sc->n_geos; i++)
+            free(sc->geos[i].routing.weights);
     free(sc->geos);
     free(sc->types);
     free(sc->latency_ms);

@@ -23,6 +23,8 @@
  *     none and calls sc_orch_run_due(now) whenever sc_orch_next_due() has come (the
  *     orchestrator then keeps the pending actions in a heap ordered by (issue_ms,
  *     insertion sequence), libuv's timer habit);
+ *   - set_weight (routing) goes to the provider as it is: the provider models how the
+ *     change propagates (sim/mockroute.h for the mock);
  *   - resize and relocate become a launch of the target pool (to_type / to_region)
  *     followed, when the launch was accepted, by a drain of the source limited to the
  *     instances accepted; providers only ever see provision and deprovision;
@@ -60,7 +62,12 @@ typedef enum sc_action_kind {
     SC_ACTION_DEPROVISION = 1, /* drain and terminate `count` instances of the pool */
     SC_ACTION_RESIZE = 2,      /* replace `count` instances by `to_type` instances */
     SC_ACTION_RELOCATE = 3,    /* move `count` instances' worth of capacity to `to_region` */
-    SC_ACTION_KIND_COUNT = 4
+    SC_ACTION_SET_WEIGHT = 4,  /* set the routing weight of `region` for (app, geo) to
+                                  `weight` (0..SC_ROUTE_WEIGHT_MAX): one weighted record
+                                  (Route 53), endpoint weight (Traffic Manager, Global
+                                  Accelerator) or capacity scaler (GCP); `type`, `option`
+                                  and `count` are unused */
+    SC_ACTION_KIND_COUNT = 5
 } sc_action_kind;
 
 const char *sc_action_kind_name(sc_action_kind k); /* "provision", ... */
@@ -77,6 +84,8 @@ typedef struct sc_action {
     const char *reason;         /* optional short explanation for the action log, NULL =
                                    none; must outlive the run (a string literal): the
                                    log keeps the pointer */
+    int geo;                    /* set_weight: the geography (index into geos) */
+    int weight;                 /* set_weight: the new weight, 0..SC_ROUTE_WEIGHT_MAX */
 } sc_action;
 
 /* ---- plans ----------------------------------------------------------------------- */
@@ -134,11 +143,13 @@ void sc_rap_clear(sc_rap *rap);
 typedef struct sc_action_log {
     sc_time_ms t;
     int app, region, type;
-    int kind;         /* sc_action_kind: provision or deprovision (splits are logged as
-                         their two halves) */
+    int kind;         /* sc_action_kind: provision, deprovision (splits are logged as
+                         their two halves) or set_weight */
     int option;       /* sc_purchase */
-    int count;        /* requested */
-    int accepted;     /* accepted by the provider */
+    int count;        /* requested (set_weight: the weight) */
+    int accepted;     /* accepted by the provider (set_weight: 1 applied, 0 throttled);
+                         set_weight calls are logged with type = the geography and are
+                         not counted as scaling actions */
     const char *reason; /* the action's reason (sc_action.reason), NULL = none */
 } sc_action_log;
 
@@ -193,6 +204,55 @@ const sc_action_log *sc_orch_log(const sc_orch *o, size_t *n);
 void sc_orch_log_take(sc_orch *o, sc_action_log **log, size_t *n, size_t *cap);
 /* Accepted calls (accepted > 0) at or after count_from_ms. */
 long sc_orch_n_counted(const sc_orch *o);
+
+/* ---- the routing controller (routing.c) ------------------------------------------ */
+
+/* Baseline routing that runs next to any capacity policy (issue 11, item 4): at each of
+ * the policy's decisions it appends set_weight actions for the geographies that have a
+ * routing mechanism (sc_geo_routing) to the policy's plan.  A policy's `routing` and
+ * `routing_period` parameters choose it (sc_policy_alloc takes them out of the policy's
+ * own parameters; the simulator reads them with sc_routing_from_params).
+ *   home      no action: the scenario's weights stay (default; results unchanged);
+ *   latency   all weight on the lowest-latency healthy region (Route 53 latency
+ *             records): healthy = a serving instance of the app in the last snapshot;
+ *   failover  home 255, every other region 0: the mechanism's health checks move the
+ *             load to the zero-weight standbys when home fails (Route 53 failover);
+ *   spill     every region's capacity scaler 255 for spill geographies (GCP's
+ *             waterfall by region does the rest); weighted geographies keep theirs;
+ *   cheapest  every routing_period (default 1 h), all weight on the region with the
+ *             lowest cost per load-unit-hour (on-demand price / (units per instance x
+ *             target_util) + egress when away from home) among those whose latency at
+ *             the setpoint (base_ms / (1 - target_util) + route latency) is within the
+ *             SLO bound and healthy; home if none (SkyPilot-style placement).
+ * It reads only the scenario, now and the pool snapshot: no look-ahead. */
+typedef enum sc_routing_mode {
+    SC_ROUTING_HOME = 0,
+    SC_ROUTING_LATENCY = 1,
+    SC_ROUTING_FAILOVER = 2,
+    SC_ROUTING_SPILL = 3,
+    SC_ROUTING_CHEAPEST = 4,
+    SC_ROUTING_MODE_COUNT = 5
+} sc_routing_mode;
+
+const char *sc_routing_mode_name(sc_routing_mode m); /* "home", "latency", ... */
+
+typedef struct sc_routing sc_routing;
+
+/* Read `routing` and `routing_period` from a policy's parameters (JSON object text;
+ * other keys are ignored).  Errors (unknown mode, a mode other than home in a scenario
+ * without routing mechanisms, a bad period) name `where` and the key. */
+sc_status sc_routing_from_params(const sc_scenario *sc, const char *params_json,
+                                 const char *where, sc_routing_mode *mode, int64_t *period_ms,
+                                 sc_error *err);
+/* A controller for scenario sc (borrowed; must outlive it).  Free with sc_routing_free. */
+sc_status sc_routing_alloc(const sc_scenario *sc, sc_routing_mode mode, int64_t period_ms,
+                           sc_routing **out, sc_error *err);
+void sc_routing_free(sc_routing *rt);
+/* One decision at now: append the set_weight actions (issue_ms = now) that move the
+ * weights it last set to the ones the mode wants.  pools: the orchestrator's snapshot
+ * (layout of sc_orch_snapshot).  Allocation only when the plan grows. */
+sc_status sc_routing_decide(sc_routing *rt, sc_time_ms now, const sc_pool_state *pools,
+                            sc_plan *plan, sc_error *err);
 
 SC_END_DECLS
 

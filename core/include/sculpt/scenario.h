@@ -70,10 +70,50 @@ typedef struct sc_dist {
 /* Quantile of the distribution at u in (0,1), in ms (>= 0). */
 double sc_dist_quantile(const sc_dist *d, double u);
 
+/* How a geography's clients are spread over regions (scenarios/README.md, "Routing";
+ * the propagation model is the mock cloud's, sim/mockroute.h). */
+typedef enum sc_route_mech {
+    SC_ROUTE_HOME = 0,     /* "home": all load to the home region, fixed (the default) */
+    SC_ROUTE_DNS = 1,      /* "dns-weighted": weighted DNS records (Route 53, Traffic
+                              Manager): control-plane delay, then resolver caches expire
+                              over the TTL; a sticky fraction keeps answers longer */
+    SC_ROUTE_ANYCAST = 2,  /* "anycast": endpoint weights of an anycast front (Global
+                              Accelerator): seconds; open connections stay */
+    SC_ROUTE_SPILL = 3,    /* "spill": nearest healthy region first up to its capacity,
+                              overflow by round-trip time (GCP waterfall-by-region) */
+    SC_ROUTE_MECH_COUNT = 4
+} sc_route_mech;
+
+const char *sc_route_mech_name(sc_route_mech m); /* "home","dns-weighted","anycast","spill" */
+
+#define SC_ROUTE_WEIGHT_MAX 255 /* weights are quantised to 0..255 (Route 53's range) */
+
+typedef struct sc_geo_routing {
+    sc_route_mech mech;
+    int *weights;               /* [n_regions] initial weights 0..SC_ROUTE_WEIGHT_MAX, or
+                                   -1 = no record for the region (weighted mechanisms:
+                                   never answered until a set_weight creates it); sum of
+                                   the positive ones > 0 (spill: capacity scalers, 255 =
+                                   1.0, every region listed); owned; NULL for home */
+    int64_t delay_ms;           /* dns: control-plane propagation; anycast: convergence */
+    int64_t hold_ms;            /* dns: record TTL; anycast: open-connection lifetime */
+    double sticky_frac;         /* dns: fraction of clients that ignore the TTL, [0, 1] */
+    int64_t sticky_ms;          /* dns: how long those keep an answer (>= hold_ms) */
+    double change_rate_per_sec; /* weight-change calls per second (token bucket); 0 = no
+                                   limit */
+    int change_burst;           /* bucket size, calls (>= 1 when rate > 0) */
+    int64_t hc_interval_ms;     /* health check interval */
+    double max_util;            /* spill: a region is full at this utilisation of its
+                                   serving instances (GCP maxUtilization, default 0.8) */
+    int hc_threshold;           /* failed checks before a region is unhealthy (and
+                                   passed ones before it is healthy again); 0 = no checks */
+} sc_geo_routing;
+
 typedef struct sc_geo {
     char name[SC_NAME_MAX];
     int home_region;            /* index into regions */
     char tz[SC_NAME_MAX];       /* IANA zone of the users (informational, generator) */
+    sc_geo_routing routing;     /* mechanism (default home: routing.weights NULL) */
 } sc_geo;
 
 typedef struct sc_instance_type {
@@ -88,6 +128,14 @@ typedef struct sc_region_type {
                                                  region (stock-out); -1 = unlimited */
 } sc_region_type;
 
+/* A window in which a region loses capacity (scheduled outage or partial loss). */
+typedef struct sc_outage {
+    sc_time_ms start_ms;          /* inside the run */
+    int64_t duration_ms;          /* > 0, ends inside the run */
+    double lost;                  /* fraction of the region's serving capacity lost, (0, 1];
+                                     1 = the region is down (launches refused too) */
+} sc_outage;
+
 typedef struct sc_region {
     char name[SC_NAME_MAX];
     sc_region_type *types;        /* [n_types], owned */
@@ -97,6 +145,8 @@ typedef struct sc_region {
     double egress_per_gb;         /* USD per GB leaving the region to another region */
     int64_t reserved_term_ms;     /* reserved commitment term */
     int api_rate_per_sec;         /* provider API calls per second (token bucket); 0 = no limit */
+    sc_outage *outages;           /* owned, sorted by start, not overlapping */
+    size_t n_outages;
 } sc_region;
 
 /* One demand source: a series feeding (app, geo, metric). */
@@ -192,6 +242,8 @@ typedef struct sc_scenario {
     char *synthetic_json;         /* owned; generator spec (JSON text) or NULL */
     char synthetic_path[1024];    /* where the spec came from, for messages */
     sc_policy_spec *policies; size_t n_policies;
+    int routed;                   /* 1 if any geography has a mechanism other than home */
+    int has_outages;              /* 1 if any region has an outage window */
     int per_step_output;          /* write per-step series to results (default 1) */
 
     char *source_json;            /* owned; the scenario file text, stored in results */

@@ -35,6 +35,8 @@ typedef struct sc_world {
     float **load_ar;            /* [ar][step] load units routed to the region */
     float **ieq_ar;             /* [ar][step] instance-equivalents at 100 % */
     float **load_ag;            /* [ag][step] load units of the geography */
+    float **ieq_ag;             /* [ag][step] instance-equivalents of the geography; only
+                                   when the scenario routes (sc->routed), else NULL */
     double *share;              /* [(app * n_geos + geo) * n_regions + region] routing */
     double *unit_cap;           /* [app] load units one instance serves at 100 % */
     unsigned char *app_local;   /* [app] 1 if every geography routes wholly to one region,
@@ -61,6 +63,8 @@ typedef struct sc_run_summary {
     double slo_attainment;                  /* fraction of app-geo-steps meeting the SLO */
     double slo_objective;                   /* its objective, sc_scenario_slo_objective */
     double violation_minutes;               /* app-geo minutes in violation */
+    double outage_violation_minutes;        /* of those, minutes while a region was inside
+                                               an outage window; NaN without windows */
     double unserved_fraction;               /* unserved / demanded load units */
     double idle_capacity_hours;             /* serving instance-hours above demand */
     double demand_unit_hours;               /* load-unit-hours demanded */
