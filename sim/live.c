@@ -362,6 +362,7 @@ sc_status sc_live_run(const sc_live_config *cfg, sc_live_summary *out, sc_error 
             prt->ctrl(c.inner->state, SC_PROVIDER_CTRL_IS_REAL, &is_real, NULL);
         c.real = is_real != 0;
     }
+    sc_journal_set_sync(c.j, cfg->execute);
     if ((st = sc_provider_alloc(&wrap_type, NULL, &c.wrap, err)))
         goto done;
     *(live_ctx **)c.wrap->state = &c;

@@ -127,6 +127,10 @@ const sc_action *sc_journal_actions(const sc_journal *j, size_t *n);
 const sc_journal_call *sc_journal_find(const sc_journal *j, const char *key);
 /* Records written by this process (decisions, actions, call states). */
 long sc_journal_n_written(const sc_journal *j);
+/* fsync after every record: on (1, the default) or off.  The loop turns it off when it
+ * makes no mutating call that changes real state (dry run): the journal is then the
+ * reviewable plan, and a crash loses nothing that a rerun would not rebuild. */
+void sc_journal_set_sync(sc_journal *j, int on);
 
 /* Write (and fsync) a decision at t with its plan.  Actions' reasons are not kept. */
 sc_status sc_journal_decision_begin(sc_journal *j, sc_time_ms t, const sc_plan *plan,
