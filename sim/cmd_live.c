@@ -8,7 +8,8 @@
  *               [--execute] [--bootstrap] [--journal PATH] [--out DIR]
  *               [--clock wall|fast:N] [--until DURATION] [--json]
  *
- * Built in this version: provider mock (shadow mode), metrics replay and store:PATH.
+ * Built in this version: providers mock (shadow mode) and aws (core/cloud/aws.c),
+ * metrics replay and store:PATH.
  * The other providers and sources are known by name and reported as not built.
  * stdout: each decision's plan, or with --json only the summary object at the end;
  * progress and errors go to stderr.  Exit codes: 0 ok, 1 runtime failure (or a back end
@@ -22,6 +23,7 @@
 #include <sys/stat.h>
 
 #include "cli.h"
+#include "sculpt/cloud.h"
 #include "sculpt/live.h"
 #include "sculpt/policy.h"
 #include "sculpt/scenario.h"
@@ -43,7 +45,13 @@ static void usage(FILE *fp)
             "with the same --journal to resume after a crash: recorded calls are not\n"
             "repeated and calls in flight are repeated with the same idempotency key.\n"
             "\n"
-            "  --provider NAME   mock (built); aws, azure, gcp, terraform (not built yet)\n"
+            "  --provider NAME   mock (shadow cloud), aws (Auto Scaling groups, on-demand\n"
+            "                    pools); azure, gcp, terraform are not built yet\n"
+            "  --endpoint URL    replaces every service endpoint (https, or http to a\n"
+            "                    loopback host); the region stays in the SigV4 scope\n"
+            "  --execute         make the mutating calls (default: dry run)\n"
+            "  --bootstrap       create the missing groups (with --execute; loopback\n"
+            "                    endpoints only unless $.live.allow_remote_bootstrap)\n"
             "  --policy LABEL    the scenario policy to run (default: $.live.policy, else\n"
             "                    the first that is not clairvoyant; clairvoyant: exit 2)\n"
             "  --metrics SRC     replay (default: the scenario's traces, one step at a\n"
@@ -153,6 +161,9 @@ int sc_cmd_live(int argc, char **argv)
     if (strcmp(provider, "mock") == 0 && (endpoint || bootstrap))
         return fail_usage("--endpoint and --bootstrap apply to cloud providers, not the mock",
                           NULL);
+    if (bootstrap && !execute)
+        return fail_usage("--bootstrap creates groups, a mutating call: it needs --execute",
+                          NULL);
 
     sc_scenario *sc = NULL;
     if (sc_scenario_load(argv[optind], &sc, &err))
@@ -183,7 +194,13 @@ int sc_cmd_live(int argc, char **argv)
         snprintf(jpath, sizeof jpath, "%s/journal", outdir);
     else
         snprintf(jpath, sizeof jpath, "sculpt-live-%s.journal", sc->name);
+    sc_cloud_config cc = {.sc = sc,
+                          .endpoint = endpoint,
+                          .group_name = sec.group_name,
+                          .bootstrap = bootstrap,
+                          .allow_remote_bootstrap = sec.allow_remote_bootstrap};
     sc_live_config cfg = {.sc = sc,
+                          .provider_config = &cc,
                           .policy = spec,
                           .metrics = metrics,
                           .provider = provider,

@@ -43,6 +43,7 @@
 
 #include "evq.h"
 #include "mockcloud.h"
+#include "sculpt/cloud.h"
 #include "sculpt/policy.h"
 #include "sculpt/simulator.h"
 
@@ -73,13 +74,18 @@ typedef struct live_ctx {
 /* ---- the journaling wrapper provider ------------------------------------------- */
 
 static sc_status inner_apply(live_ctx *c, const sc_action *act, int count, const char *key,
-                             sc_time_ms now, int replay, sc_action_result *res, sc_error *err)
+                             const char *payload, sc_time_ms now, int replay,
+                             sc_action_result *res, sc_error *err)
 {
     sc_action a = *act;
     a.count = count;
-    if (c->inner->type->ctrl)
+    if (c->inner->type->ctrl) {
+        sc_live_call lc = {.act = &a, .key = key};
+        snprintf(lc.payload, sizeof lc.payload, "%s", payload ? payload : "");
         c->inner->type->ctrl(c->inner->state, SC_PROVIDER_CTRL_IDEMPOTENCY_KEY, (void *)key,
                              NULL);
+        c->inner->type->ctrl(c->inner->state, SC_PROVIDER_CTRL_CALL, &lc, NULL);
+    }
     sc_status st = sc_provider_apply(c->inner, &a, now, res, err);
     if (st == SC_OK && res->throttled && !replay)
         c->sum->throttles++;
@@ -121,7 +127,7 @@ static sc_status wrap_apply(void *state, const sc_action *act, sc_time_ms now,
             if (rec->state == SC_JOURNAL_DONE && !c->real && rec->count > 0) {
                 /* rebuild the shadow cloud: the mock is no real state */
                 sc_action_result r2;
-                sc_status st = inner_apply(c, act, rec->count, call.key, now, 1, &r2, err);
+                sc_status st = inner_apply(c, act, rec->count, call.key, rec->payload, now, 1, &r2, err);
                 if (st)
                     return st;
             }
@@ -148,11 +154,22 @@ static sc_status wrap_apply(void *state, const sc_action *act, sc_time_ms now,
         }
         if (allowed < act->count)
             c->sum->guard_cut++;
+        if (c->inner->type->ctrl) { /* the call's absolute form, written ahead */
+            sc_action a = *act;
+            a.count = allowed;
+            sc_live_call lc = {.act = &a, .key = call.key};
+            sc_status pst = c->inner->type->ctrl(c->inner->state, SC_PROVIDER_CTRL_PREPARE,
+                                                 &lc, err);
+            if (pst == SC_OK)
+                snprintf(call.payload, sizeof call.payload, "%s", lc.payload);
+            else if (pst != SC_ERR_NOTFOUND && pst != SC_ERR_INTERNAL)
+                return pst; /* the adapter could not read the state it needs */
+        }
         sc_status st = sc_journal_call_begin(c->j, &call, err);
         if (st)
             return st;
     }
-    sc_status st = inner_apply(c, act, call.count, call.key, now, 0, res, err);
+    sc_status st = inner_apply(c, act, call.count, call.key, call.payload, now, 0, res, err);
     if (st)
         return st;
     c->sum->calls_mutating++;
@@ -500,6 +517,17 @@ sc_status sc_live_run(const sc_live_config *cfg, sc_live_summary *out, sc_error 
                 "live: stopped before the journal's end (%zu of its decisions not reached)\n",
                 n_jdec0 - jd);
     out->journal_written = sc_journal_n_written(c.j);
+    if (c.inner->type->ctrl) { /* a cloud adapter counts API calls and its retries */
+        sc_cloud_stats cs;
+        memset(&cs, 0, sizeof cs);
+        if (c.inner->type->ctrl(c.inner->state, SC_PROVIDER_CTRL_CLOUD_STATS, &cs, NULL) ==
+            SC_OK) {
+            out->calls_mutating = cs.mutating;
+            out->calls_read_only = cs.read_only;
+            out->retries += cs.retries;
+            out->throttles = cs.throttles;
+        }
+    }
     st = SC_OK;
 done:
     sc_plan_cleanup(&plan);

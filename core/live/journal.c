@@ -8,8 +8,9 @@
  *   D <t> <n>                     a decision at loop time t whose plan has n actions,
  *   P <kind> <app> <region> <type> <option> <count> <to_region> <to_type> <issue> <needed>
  *                                 ... written in the same write() as its D (n lines)
- *   I <key> <t> <kind> <app> <region> <type> <option> <count> <requested>
- *                                 intent: the call is about to be made
+ *   I <key> <t> <kind> <app> <region> <type> <option> <count> <requested> <payload>
+ *                                 intent: the call is about to be made (payload: its
+ *                                 absolute form from the adapter, "-" when none)
  *   A <key> <accepted> <throttled> <limited>    its answer
  *   S <key> <why>                 not called (dry run, guardrail, kill switch)
  *   E <t>                         the decision at t is complete
@@ -212,9 +213,13 @@ static int parse_line(sc_journal *j, const char *ln, size_t *pending_p)
     case 'I': {
         sc_journal_call c;
         memset(&c, 0, sizeof c);
-        if (sscanf(ln, "I %47s %lld %lld %lld %lld %lld %lld %lld %lld", key, &t, &a[0], &a[1],
-                   &a[2], &a[3], &a[4], &a[5], &a[6]) != 9)
+        char pl[SC_LIVE_PAYLOAD_MAX] = "-";
+        int got = sscanf(ln, "I %47s %lld %lld %lld %lld %lld %lld %lld %lld %63s", key, &t,
+                         &a[0], &a[1], &a[2], &a[3], &a[4], &a[5], &a[6], pl);
+        if (got != 9 && got != 10)
             return 0;
+        if (strcmp(pl, "-") != 0)
+            snprintf(c.payload, sizeof c.payload, "%s", pl);
         snprintf(c.key, sizeof c.key, "%s", key);
         c.t = t;
         c.kind = (int)a[0], c.app = (int)a[1], c.region = (int)a[2], c.type = (int)a[3];
@@ -425,8 +430,9 @@ sc_status sc_journal_decision_end(sc_journal *j, sc_time_ms t, sc_error *err)
 sc_status sc_journal_call_begin(sc_journal *j, const sc_journal_call *c, sc_error *err)
 {
     char buf[256];
-    int n = snprintf(buf, sizeof buf, "I %s %" PRId64 " %d %d %d %d %d %d %d\n", c->key, c->t,
-                     c->kind, c->app, c->region, c->type, c->option, c->count, c->requested);
+    int n = snprintf(buf, sizeof buf, "I %s %" PRId64 " %d %d %d %d %d %d %d %s\n", c->key,
+                     c->t, c->kind, c->app, c->region, c->type, c->option, c->count,
+                     c->requested, c->payload[0] ? c->payload : "-");
     sc_status st = write_sync(j, buf, (size_t)n, err);
     if (st)
         return st;
@@ -454,6 +460,8 @@ sc_status sc_journal_call_end(sc_journal *j, const sc_journal_call *c, sc_error 
     if (m) {
         m->state = c->state;
         m->res = c->res;
+        if (c->payload[0])
+            snprintf(m->payload, sizeof m->payload, "%s", c->payload);
         snprintf(m->why, sizeof m->why, "%s", c->why);
     }
     j->written++;

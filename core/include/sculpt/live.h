@@ -62,6 +62,23 @@ SC_BEGIN_DECLS
  * real. */
 #define SC_PROVIDER_CTRL_IS_REAL 0x4c02
 #define SC_LIVE_KEY_MAX 48
+#define SC_LIVE_PAYLOAD_MAX 64
+
+/* The absolute form of one call, written ahead in the journal so that a repeat after a
+ * crash is idempotent even where the cloud's API is not keyed: an adapter that scales a
+ * group by "desired += n" turns it into "desired=12" at prepare time, and a repeat sends
+ * 12 again.  PREPARE (arg: sc_live_call *): the adapter fills payload for act (it may
+ * read state; it must not change any).  CALL (arg: const sc_live_call *): key and
+ * payload for the next apply (payload from PREPARE, or from the journal on a repeat).
+ * A provider without these ops answers SC_ERR_NOTFOUND or SC_ERR_INTERNAL (ignored); any
+ * other error from PREPARE stops the call. */
+typedef struct sc_live_call {
+    const sc_action *act;       /* the call (count after guardrails) */
+    const char *key;            /* idempotency key */
+    char payload[SC_LIVE_PAYLOAD_MAX]; /* no spaces; "" = none */
+} sc_live_call;
+#define SC_PROVIDER_CTRL_PREPARE 0x4c03
+#define SC_PROVIDER_CTRL_CALL 0x4c04
 
 /* ---- clock ------------------------------------------------------------------------ */
 
@@ -99,6 +116,7 @@ typedef struct sc_journal_call {
     sc_journal_state state;
     sc_action_result res;       /* when DONE or SKIPPED */
     char why[32];               /* SKIPPED: "dry-run", "kill-switch", "guard:<rule>" */
+    char payload[SC_LIVE_PAYLOAD_MAX]; /* the call's absolute form (SC_PROVIDER_CTRL_PREPARE) */
 } sc_journal_call;
 
 /* One decision: its time and its plan as submitted. */
@@ -160,6 +178,7 @@ void sc_guard_config_cleanup(sc_guard_config *g);
 
 /* The scenario's optional `live` section (read from sc->source_json):
  *   "live": {"policy": LABEL, "group_name": "sculpt-{app}-{region}",
+ *            "allow_remote_bootstrap": false,
  *            "guardrails": {"max_change_per_step": N, "max_change_per_hour": N,
  *                           "budget_per_hour_usd": X, "min_per_pool": N,
  *                           "allowed_regions": [NAME, ...], "kill_switch": PATH}}
@@ -169,6 +188,7 @@ void sc_guard_config_cleanup(sc_guard_config *g);
 typedef struct sc_live_section {
     char policy[SC_NAME_MAX];   /* "" = not given */
     char group_name[128];       /* template with {app} and {region} */
+    int allow_remote_bootstrap; /* --bootstrap also against a non-loopback endpoint */
     sc_guard_config guard;
 } sc_live_section;
 
