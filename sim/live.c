@@ -336,19 +336,7 @@ sc_status sc_live_run(const sc_live_config *cfg, sc_live_summary *out, sc_error 
     if ((st = build_source(&c, err)))
         goto done;
     sc_time_ms scen_end = sc->start + c.n_steps * sc->step_ms;
-    if ((st = sc_journal_open(cfg->journal_path, sc, cfg->policy->label, sc->start, &c.j, err)))
-        goto done;
-    sc_time_ms origin = sc_journal_origin(c.j);
-    sc_time_ms end = cfg->until_ms > 0 ? sc_time_add(origin, cfg->until_ms) : scen_end;
-    if (end > scen_end)
-        end = scen_end;
-    {
-        sc_guard_config none;
-        sc_guard_config_init(&none);
-        if ((st = sc_guard_alloc(cfg->guard ? cfg->guard : &none, sc, &c.guard, err)))
-            goto done;
-    }
-    /* The provider. */
+    /* The provider first: bad input there (endpoint, credentials) leaves no journal. */
     const char *pname = cfg->provider ? cfg->provider : "mock";
     const sc_provider_type *prt;
     if ((st = sc_provider_find(pname, &prt, err)))
@@ -378,6 +366,18 @@ sc_status sc_live_run(const sc_live_config *cfg, sc_live_summary *out, sc_error 
         if (prt->ctrl)
             prt->ctrl(c.inner->state, SC_PROVIDER_CTRL_IS_REAL, &is_real, NULL);
         c.real = is_real != 0;
+    }
+    if ((st = sc_journal_open(cfg->journal_path, sc, cfg->policy->label, sc->start, &c.j, err)))
+        goto done;
+    sc_time_ms origin = sc_journal_origin(c.j);
+    sc_time_ms end = cfg->until_ms > 0 ? sc_time_add(origin, cfg->until_ms) : scen_end;
+    if (end > scen_end)
+        end = scen_end;
+    {
+        sc_guard_config none;
+        sc_guard_config_init(&none);
+        if ((st = sc_guard_alloc(cfg->guard ? cfg->guard : &none, sc, &c.guard, err)))
+            goto done;
     }
     sc_journal_set_sync(c.j, cfg->execute);
     if ((st = sc_provider_alloc(&wrap_type, NULL, &c.wrap, err)))

@@ -278,7 +278,7 @@ Test(live_cli, bad_usage_and_not_built)
     char *err = slurp("stderr.txt");
     cr_assert(strstr(err, "unknown provider 'nosuch'") && strstr(err, "mock, aws"), "%s", err);
     free(err);
-    cr_assert_eq(run(LIVE " --provider aws --journal @/j"), 1);
+    cr_assert_eq(run(LIVE " --provider azure --journal @/j"), 1);
     err = slurp("stderr.txt");
     cr_assert(strstr(err, "not built"), "%s", err);
     free(err);
