@@ -370,6 +370,13 @@ sc_status sc_live_run(const sc_live_config *cfg, sc_live_summary *out, sc_error 
     if ((st = sc_journal_open(cfg->journal_path, sc, cfg->policy->label, sc->start, &c.j, err)))
         goto done;
     sc_time_ms origin = sc_journal_origin(c.j);
+    if (origin < sc->start || origin > scen_end) {
+        st = sc_error_set(err, SC_ERR_INPUT, cfg->journal_path,
+                          "the journal's origin (%" PRId64 ") is outside the scenario's "
+                          "period [%" PRId64 ", %" PRId64 "]",
+                          origin, sc->start, scen_end);
+        goto done;
+    }
     sc_time_ms end = cfg->until_ms > 0 ? sc_time_add(origin, cfg->until_ms) : scen_end;
     if (end > scen_end)
         end = scen_end;
