@@ -178,14 +178,23 @@ int sc_cmd_live(int argc, char **argv)
         goto done;
     }
     char jpath[1200];
-    if (outdir) {
-        if (mkdir(outdir, 0777) != 0) {
+    if (outdir) { /* mkdir -p */
+        char d[1024];
+        snprintf(d, sizeof d, "%s", outdir);
+        for (char *p = d + 1;; p++) {
+            if (*p != '/' && *p != '\0')
+                continue;
+            char keep = *p;
+            *p = '\0';
             struct stat stt;
-            if (stat(outdir, &stt) != 0 || !S_ISDIR(stt.st_mode)) {
-                sc_error_set(&err, SC_ERR_IO, outdir, "cannot create the output directory");
+            if (mkdir(d, 0777) != 0 && (stat(d, &stt) != 0 || !S_ISDIR(stt.st_mode))) {
+                sc_error_set(&err, SC_ERR_IO, d, "cannot create the output directory");
                 rc = sc_cli_fail(&err);
                 goto done;
             }
+            *p = keep;
+            if (!keep)
+                break;
         }
     }
     if (journal)
