@@ -8,7 +8,8 @@
  *               [--execute] [--bootstrap] [--journal PATH] [--out DIR]
  *               [--clock wall|fast:N] [--until DURATION] [--json]
  *
- * Built in this version: providers mock (shadow mode) and aws (core/cloud/aws.c),
+ * Built in this version: providers mock (shadow mode), aws (core/cloud/aws.c) and
+ * terraform (core/cloud/terraform.c),
  * metrics replay and store:PATH.
  * The other providers and sources are known by name and reported as not built.
  * stdout: each decision's plan, or with --json only the summary object at the end;
@@ -46,7 +47,9 @@ static void usage(FILE *fp)
             "repeated and calls in flight are repeated with the same idempotency key.\n"
             "\n"
             "  --provider NAME   mock (shadow cloud), aws (Auto Scaling groups, on-demand\n"
-            "                    pools); azure, gcp, terraform are not built yet\n"
+            "                    pools), terraform (a .tf.json per plan revision in --out,\n"
+            "                    $.live.apply_command run on each with --execute);\n"
+            "                    azure, gcp are not built yet\n"
             "  --endpoint URL    replaces every service endpoint (https, or http to a\n"
             "                    loopback host); the region stays in the SigV4 scope\n"
             "  --execute         make the mutating calls (default: dry run)\n"
@@ -158,6 +161,8 @@ int sc_cmd_live(int argc, char **argv)
         snprintf(err.where, sizeof err.where, "--provider");
         return sc_cli_fail(&err);
     }
+    if (strcmp(provider, "mock") != 0 && strcmp(provider, "aws") != 0 && bootstrap)
+        return fail_usage("--bootstrap applies to the cloud providers (aws)", NULL);
     if (strcmp(provider, "mock") == 0 && (endpoint || bootstrap))
         return fail_usage("--endpoint and --bootstrap apply to cloud providers, not the mock",
                           NULL);
@@ -207,7 +212,10 @@ int sc_cmd_live(int argc, char **argv)
                           .endpoint = endpoint,
                           .group_name = sec.group_name,
                           .bootstrap = bootstrap,
-                          .allow_remote_bootstrap = sec.allow_remote_bootstrap};
+                          .allow_remote_bootstrap = sec.allow_remote_bootstrap,
+                          .out_dir = outdir,
+                          .apply_command = sec.apply_command[0] ? sec.apply_command : NULL,
+                          .execute = execute};
     sc_live_config cfg = {.sc = sc,
                           .provider_config = &cc,
                           .policy = spec,

@@ -29,8 +29,9 @@
  *   launch_template.launch_template_specification {launch_template_name, version}).
  * Group names follow the scenario's live.group_name template (default
  * "sculpt-{app}-{region}"); the image is a variable ("image_id").  Only AWS resources
- * are written so far; attribute names are checked against the provider's schema in
- * tests/test_plan_terraform.c.  -o FILE is written atomically (stdout without it).
+ * are written so far (sc_terraform_render, core/cloud/terraform.c); attribute names are
+ * checked against the provider's schema in tests/test_live_terraform.c.  -o FILE is
+ * written atomically (stdout without it).
  * Exit codes: 0 ok, 2 bad input or usage, 3 I/O error, 1 runtime failure.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -43,6 +44,7 @@
 #include <cjson/cJSON.h>
 
 #include "cli.h"
+#include "sculpt/cloud.h"
 #include "sculpt/fsutil.h"
 #include "sculpt/live.h"
 #include "sculpt/optimizer.h"
@@ -159,95 +161,6 @@ static sc_status read_allocation(const char *path, const sc_scenario *sc, int *c
     return st;
 }
 
-/* Terraform: the group name of (app, region) from the live section's template. */
-static void tf_name(char *out, size_t cap, const char *tmpl, const char *app, const char *region)
-{
-    size_t l = 0;
-    for (const char *p = tmpl; *p && l + 1 < cap;) {
-        const char *v = NULL;
-        if (strncmp(p, "{app}", 5) == 0)
-            v = app, p += 5;
-        else if (strncmp(p, "{region}", 8) == 0)
-            v = region, p += 8;
-        if (v) {
-            int k = snprintf(out + l, cap - l, "%s", v);
-            l = k > 0 && (size_t)k < cap - l ? l + (size_t)k : cap - 1;
-        } else {
-            out[l++] = *p++;
-        }
-    }
-    out[l] = '\0';
-}
-
-/* Add app a's groups to a Terraform JSON configuration: x[r * 3 + option] instances in
- * the first plan step.  Resource labels are the group names with '.' -> '_'. */
-static sc_status tf_add_app(cJSON *resources, const sc_scenario *sc, size_t a, const int *x,
-                            const char *tmpl, sc_error *err)
-{
-    cJSON *asg = cJSON_GetObjectItemCaseSensitive(resources, "aws_autoscaling_group");
-    cJSON *lt = cJSON_GetObjectItemCaseSensitive(resources, "aws_launch_template");
-    const sc_app *app = &sc->apps[a];
-    for (size_t r = 0; r < sc->n_regions; r++) {
-        char name[256], label[256], ref[300], prov[300], az[96];
-        tf_name(name, sizeof name, tmpl, app->name, sc->regions[r].name);
-        snprintf(label, sizeof label, "%s", name);
-        for (char *c = label; *c; c++)
-            if (!(*c == '-' || *c == '_' || (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
-                  (*c >= '0' && *c <= '9')))
-                *c = '_';
-        snprintf(prov, sizeof prov, "aws.%s", sc->regions[r].name);
-        snprintf(az, sizeof az, "%sa", sc->regions[r].name);
-        int od = x[r * 3 + SC_PURCHASE_ONDEMAND] + x[r * 3 + SC_PURCHASE_RESERVED];
-        int total = od + x[r * 3 + SC_PURCHASE_SPOT];
-        cJSON *l = cJSON_AddObjectToObject(lt, label);
-        cJSON *g = cJSON_AddObjectToObject(asg, label);
-        if (!l || !g)
-            return sc_error_set(err, SC_ERR_NOMEM, "plan", "out of memory");
-        cJSON_AddStringToObject(l, "provider", prov);
-        cJSON_AddStringToObject(l, "name", name);
-        cJSON_AddStringToObject(l, "image_id", "${var.image_id}");
-        cJSON_AddStringToObject(l, "instance_type", sc->types[app->instance_type].name);
-        cJSON_AddStringToObject(g, "provider", prov);
-        cJSON_AddStringToObject(g, "name", name);
-        cJSON_AddNumberToObject(g, "min_size", app->min_instances < total ? app->min_instances : total);
-        cJSON_AddNumberToObject(g, "max_size", app->max_instances);
-        cJSON_AddNumberToObject(g, "desired_capacity", total);
-        cJSON *azs = cJSON_AddArrayToObject(g, "availability_zones");
-        cJSON_AddItemToArray(azs, cJSON_CreateString(az));
-        cJSON *mip = cJSON_AddObjectToObject(g, "mixed_instances_policy");
-        cJSON *dist = cJSON_AddObjectToObject(mip, "instances_distribution");
-        cJSON_AddNumberToObject(dist, "on_demand_base_capacity", od);
-        cJSON_AddNumberToObject(dist, "on_demand_percentage_above_base_capacity", 0);
-        cJSON *mlt = cJSON_AddObjectToObject(mip, "launch_template");
-        cJSON *spec = cJSON_AddObjectToObject(mlt, "launch_template_specification");
-        snprintf(ref, sizeof ref, "${aws_launch_template.%s.name}", label);
-        cJSON_AddStringToObject(spec, "launch_template_name", ref);
-        cJSON_AddStringToObject(spec, "version", "$Latest");
-    }
-    return SC_OK;
-}
-
-static cJSON *tf_root(const sc_scenario *sc)
-{
-    cJSON *root = cJSON_CreateObject();
-    cJSON *var = cJSON_AddObjectToObject(root, "variable");
-    cJSON *img = cJSON_AddObjectToObject(var, "image_id");
-    cJSON_AddStringToObject(img, "type", "string");
-    cJSON_AddStringToObject(img, "description", "AMI of the launch templates");
-    cJSON *prov = cJSON_AddObjectToObject(root, "provider");
-    cJSON *aws = cJSON_AddArrayToObject(prov, "aws");
-    for (size_t r = 0; r < sc->n_regions; r++) {
-        cJSON *p = cJSON_CreateObject();
-        cJSON_AddStringToObject(p, "alias", sc->regions[r].name);
-        cJSON_AddStringToObject(p, "region", sc->regions[r].name);
-        cJSON_AddItemToArray(aws, p);
-    }
-    cJSON *res = cJSON_AddObjectToObject(root, "resource");
-    cJSON_AddObjectToObject(res, "aws_launch_template");
-    cJSON_AddObjectToObject(res, "aws_autoscaling_group");
-    return root;
-}
-
 /* Write text to path atomically, or to stdout when path is NULL. */
 static sc_status write_out(const char *path, const char *text, sc_error *err)
 {
@@ -358,10 +271,10 @@ int sc_cmd_plan(int argc, char **argv)
     int *cur = NULL;
     double *used = NULL, *used_vcpu = NULL, *samples = NULL;
     int64_t *lead = NULL;
-    cJSON *all = NULL, *tf = NULL;
+    cJSON *all = NULL;
     sc_live_section sec;
     memset(&sec, 0, sizeof sec);
-    int *x0 = NULL;
+    int *counts = NULL;
     sc_rap rap;
     sc_rap_init(&rap);
     sc_status st = sc_scenario_load(scen, &sc, &err);
@@ -403,9 +316,8 @@ int sc_cmd_plan(int argc, char **argv)
     if (terraform) {
         if ((st = sc_live_section_read(sc, &sec, &err)))
             goto done;
-        tf = tf_root(sc);
-        x0 = calloc(R * 3, sizeof *x0);
-        if (!tf || !x0) {
+        counts = calloc(NA * R * 3 + 1, sizeof *counts);
+        if (!counts) {
             st = sc_error_set(&err, SC_ERR_NOMEM, "plan", "out of memory");
             goto done;
         }
@@ -473,10 +385,7 @@ int sc_cmd_plan(int argc, char **argv)
         if (terraform) {
             for (size_t r = 0; r < R; r++)
                 for (int o = 0; o < 3; o++)
-                    x0[r * 3 + (size_t)o] = sol->x[SC_OPT_X(&b->p, r, o, 0)];
-            if ((st = tf_add_app(cJSON_GetObjectItemCaseSensitive(tf, "resource"), sc, a, x0,
-                                 sec.group_name, &err)))
-                goto done;
+                    counts[(a * R + r) * 3 + (size_t)o] = sol->x[SC_OPT_X(&b->p, r, o, 0)];
         } else if (json) {
             cJSON *j = sc_rap_to_json(&rap, sc, app->name, optname, &b->p);
             if (!j) {
@@ -495,18 +404,20 @@ int sc_cmd_plan(int argc, char **argv)
         }
     }
     if (json || terraform) {
-        char *txt = cJSON_Print(json ? all : tf);
-        if (!txt) {
+        char *txt = NULL;
+        if (terraform) {
+            if ((st = sc_terraform_render(sc, sec.group_name, counts, &txt, &err)))
+                goto done;
+        } else if (!(txt = cJSON_Print(all))) {
             st = sc_error_set(&err, SC_ERR_NOMEM, "plan", "out of memory");
             goto done;
         }
         st = write_out(out_path, txt, &err);
-        cJSON_free(txt);
+        free(txt);
     }
 done:
     cJSON_Delete(all);
-    cJSON_Delete(tf);
-    free(x0);
+    free(counts);
     sc_live_section_cleanup(&sec);
     sc_rap_cleanup(&rap);
     sc_opt_solution_free(sol);

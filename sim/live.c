@@ -111,6 +111,9 @@ static sc_status wrap_apply(void *state, const sc_action *act, sc_time_ms now,
     call.option = (int)act->option;
     call.requested = act->count;
     const sc_journal_call *rec = sc_journal_find(c->j, call.key);
+    if (rec && rec->state == SC_JOURNAL_SKIPPED && strcmp(rec->why, "dry-run") == 0 &&
+        c->real && c->cfg->execute)
+        rec = NULL; /* planned in a dry run, never made: make it now */
     if (rec) {
         if (rec->kind != call.kind || rec->app != call.app || rec->region != call.region ||
             rec->type != call.type || rec->option != call.option ||
@@ -260,6 +263,23 @@ static sc_status build_source(live_ctx *c, sc_error *err)
     }
     c->load_now = c->arena + 2 * cells;
     c->ieq_now = c->load_now + w->n_ar;
+    return SC_OK;
+}
+
+/* A revision boundary for providers that batch (terraform): after a decision and after
+ * due actions.  The journal says whether this revision was already applied. */
+static sc_status revision(live_ctx *c, sc_time_ms t, sc_error *err)
+{
+    if (!c->inner->type->ctrl)
+        return SC_OK;
+    sc_cloud_revision rv = {.t = t, .replaying = sc_journal_has_revision(c->j, t)};
+    sc_status st = c->inner->type->ctrl(c->inner->state, SC_PROVIDER_CTRL_REVISION, &rv, err);
+    if (st == SC_ERR_NOTFOUND || st == SC_ERR_INTERNAL)
+        return SC_OK;
+    if (st)
+        return st;
+    if (rv.written && !rv.replaying)
+        return sc_journal_revision_done(c->j, t, err);
     return SC_OK;
 }
 
@@ -461,7 +481,8 @@ sc_status sc_live_run(const sc_live_config *cfg, sc_live_summary *out, sc_error 
                 goto done;
         }
         /* 3. pending plan actions */
-        if (sc_orch_next_due(c.orch) <= t && (st = sc_orch_run_due(c.orch, t, err)))
+        if (sc_orch_next_due(c.orch) <= t &&
+            ((st = sc_orch_run_due(c.orch, t, err)) || (st = revision(&c, t, err))))
             goto done;
         /* 4. a decision */
         if (t_dec == t) {
@@ -514,6 +535,8 @@ sc_status sc_live_run(const sc_live_config *cfg, sc_live_summary *out, sc_error 
                 jdec = sc_journal_decisions(c.j, &n_jdec);
                 jact = sc_journal_actions(c.j, &n_jact);
             }
+            if ((st = revision(&c, t, err)))
+                goto done;
             out->decisions++;
             out->actions_planned += (long)plan.n;
             t_dec = cadence > 0 ? sc_time_add(t_dec, cadence) : SC_TIME_MAX;

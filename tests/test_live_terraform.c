@@ -6,7 +6,9 @@
  * consistent (min_size <= desired_capacity <= max_size, on-demand base within the
  * desired capacity); each resource names the provider alias of its region; group names
  * follow the live section's template; -o writes atomically (a bad directory: exit 3 and
- * nothing left).
+ * nothing left).  And `sculpt live --provider terraform --out DIR`: a file per plan
+ * revision, the live section's apply_command (a stub recording its calls) run once per
+ * revision with --execute, never in a dry run nor again on a rerun of the journal.
  */
 #define _DEFAULT_SOURCE
 #include <criterion/criterion.h>
@@ -174,4 +176,113 @@ Test(terraform, bad_output_and_format)
     char cmd[512];
     snprintf(cmd, sizeof cmd, "ls -A '%s' | grep -v -e out.txt -e err.txt | grep -q .", dir);
     cr_assert_neq(system(cmd), 0, "nothing left behind");
+}
+
+/* `sculpt live --provider terraform --out DIR`: one .tf.json per plan revision, the live
+ * section's apply_command run on each with --execute (a stub that records its calls),
+ * none in a dry run, none again on a rerun with the same journal; a dry-run journal then
+ * --execute runs the commands once. */
+static void scenario_with_command(const char *name, const char *cmd)
+{
+    char *txt = NULL;
+    size_t n = 0;
+    sc_error e;
+    cr_assert_eq(sc_file_read_all(AWSJSON, &txt, &n, &e), SC_OK);
+    char *brace = strrchr(txt, '}');
+    *brace = '\0';
+    char path[512];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *fp = fopen(path, "w");
+    fprintf(fp, "%s, \"live\": {\"apply_command\": \"%s\"}}\n", txt, cmd);
+    fclose(fp);
+    free(txt);
+    char c2[1024];
+    snprintf(c2, sizeof c2, "cp '%s/tests/live/ramp.csv' '%s/'", SC_SOURCE_DIR, dir);
+    cr_assert_eq(system(c2), 0);
+}
+
+static int count_lines(const char *path)
+{
+    FILE *fp = fopen(path, "r");
+    if (!fp)
+        return 0;
+    int n = 0, ch;
+    while ((ch = fgetc(fp)) != EOF)
+        n += ch == '\n';
+    fclose(fp);
+    return n;
+}
+
+static int read_count(void)
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/count.txt", dir);
+    FILE *fp = fopen(p, "r");
+    int n = -1;
+    if (fp) {
+        if (fscanf(fp, "%d", &n) != 1)
+            n = -1;
+        fclose(fp);
+    }
+    return n;
+}
+
+static int live(const char *args)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "%s live %s > %s/out.txt 2> %s/err.txt", SC_SCULPT_BIN, args, dir,
+             dir);
+    int rc = system(cmd);
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+Test(terraform, live_provider_revisions_and_apply_command, .timeout = 120)
+{
+    char calls[512], cmdline[600];
+    snprintf(calls, sizeof calls, "%s/calls.log", dir);
+    snprintf(cmdline, sizeof cmdline, "echo >> %s", calls);
+    scenario_with_command("s.json", cmdline);
+    char args[2048];
+    /* dry run: revisions written, no command */
+    snprintf(args, sizeof args,
+             "%s/s.json --provider terraform --out %s/tf --clock fast:1e9 --until 2h --json", dir,
+             dir);
+    cr_assert_eq(live(args), 0);
+    char d[512];
+    snprintf(d, sizeof d, "%s/tf", dir);
+    char c[1024];
+    snprintf(c, sizeof c, "ls '%s' | grep -c 'tf.json$' > '%s/count.txt'", d, dir);
+    cr_assert_eq(system(c), 0);
+    int revisions = read_count();
+    cr_assert_gt(revisions, 1, "one file per revision");
+    cr_assert_eq(count_lines(calls), 0, "no command in a dry run");
+    /* the same journal with --execute: each revision applied once */
+    snprintf(args, sizeof args,
+             "%s/s.json --provider terraform --out %s/tf --execute --clock fast:1e9 --until 2h "
+             "--json",
+             dir, dir);
+    cr_assert_eq(live(args), 0);
+    cr_assert_eq(count_lines(calls), revisions, "one apply per revision");
+    /* again: the journal says they were applied */
+    cr_assert_eq(live(args), 0);
+    cr_assert_eq(count_lines(calls), revisions, "no apply repeated");
+    /* the command got the file of each revision */
+    FILE *fp = fopen(calls, "r");
+    char line[1024];
+    while (fgets(line, sizeof line, fp)) {
+        line[strcspn(line, "\n")] = '\0';
+        cr_assert(strstr(line, "/tf/plan-") && strstr(line, ".tf.json"), "%s", line);
+        struct stat st;
+        cr_assert_eq(stat(line, &st), 0, "%s exists", line);
+    }
+    fclose(fp);
+    /* a failing command stops the loop with an I/O error */
+    scenario_with_command("f.json", "false");
+    snprintf(args, sizeof args,
+             "%s/f.json --provider terraform --out %s/tf2 --execute --clock fast:1e9 --until 2h",
+             dir, dir);
+    cr_assert_eq(live(args), 3);
+    /* --out is required */
+    snprintf(args, sizeof args, "%s/s.json --provider terraform --journal %s/j", dir, dir);
+    cr_assert_eq(live(args), 2);
 }

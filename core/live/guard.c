@@ -247,7 +247,7 @@ sc_status sc_live_section_read(const sc_scenario *sc, sc_live_section *out, sc_e
     sc_json_ctx cx = {sc->path, err};
     const cJSON *live = NULL, *g = NULL, *regions = NULL;
     static const char *const keys[] = {"policy", "group_name", "allow_remote_bootstrap",
-                                       "guardrails", NULL};
+                                       "apply_command", "guardrails", NULL};
     static const char *const gkeys[] = {"max_change_per_step", "max_change_per_hour",
                                         "budget_per_hour_usd", "min_per_pool",
                                         "allowed_regions", "kill_switch", NULL};
@@ -259,6 +259,8 @@ sc_status sc_live_section_read(const sc_scenario *sc, sc_live_section *out, sc_e
         (st = sc_json_get_string_buf(&cx, live, "$.live", "group_name", SC_JSON_OPTIONAL,
                                      out->group_name, out->group_name,
                                      sizeof out->group_name)) ||
+        (st = sc_json_get_string_buf(&cx, live, "$.live", "apply_command", SC_JSON_OPTIONAL, "",
+                                     out->apply_command, sizeof out->apply_command)) ||
         (st = sc_json_get_bool(&cx, live, "$.live", "allow_remote_bootstrap", SC_JSON_OPTIONAL,
                                0, &out->allow_remote_bootstrap)) ||
         (st = sc_json_get_object(&cx, live, "$.live", "guardrails", SC_JSON_OPTIONAL, &g)) ||

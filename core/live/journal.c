@@ -14,6 +14,7 @@
  *   A <key> <accepted> <throttled> <limited>    its answer
  *   S <key> <why>                 not called (dry run, guardrail, kill switch)
  *   E <t>                         the decision at t is complete
+ *   R <t>                         the provider's revision at t was applied (terraform)
  *
  * Recovery: a crash can leave a torn last line, or a D without all its P lines; both
  * are cut off (the file is truncated to the last whole record), so the journal always
@@ -45,6 +46,7 @@ struct sc_journal {
     sc_journal_decision *dec; size_t n_dec, cap_dec;
     sc_action *act; size_t n_act, cap_act;
     sc_journal_call *call; size_t n_call, cap_call;
+    sc_time_ms *rev; size_t n_rev, cap_rev; /* applied revisions, in time order */
     size_t *slot; size_t n_slot;  /* call index + 1 per slot, 0 = empty; n_slot 2^k */
     long written;
     int sync;                     /* fsync after each record (default 1) */
@@ -205,6 +207,12 @@ static int parse_line(sc_journal *j, const char *ln, size_t *pending_p)
         *pending_p = (size_t)n;
         return 1;
     }
+    case 'R':
+        if (sscanf(ln, "R %lld", &t) != 1 ||
+            grow((void **)&j->rev, &j->cap_rev, j->n_rev + 1, sizeof *j->rev))
+            return 0;
+        j->rev[j->n_rev++] = t;
+        return 1;
     case 'E':
         if (sscanf(ln, "E %lld", &t) != 1 || !j->n_dec || j->dec[j->n_dec - 1].t != t)
             return 0;
@@ -363,6 +371,7 @@ void sc_journal_close(sc_journal *j)
     free(j->act);
     free(j->call);
     free(j->slot);
+    free(j->rev);
     free(j);
 }
 
@@ -425,6 +434,28 @@ sc_status sc_journal_decision_end(sc_journal *j, sc_time_ms t, sc_error *err)
         j->dec[j->n_dec - 1].complete = 1;
     j->written++;
     return SC_OK;
+}
+
+sc_status sc_journal_revision_done(sc_journal *j, sc_time_ms t, sc_error *err)
+{
+    char buf[64];
+    int n = snprintf(buf, sizeof buf, "R %" PRId64 "\n", t);
+    sc_status st = write_sync(j, buf, (size_t)n, err);
+    if (st)
+        return st;
+    if (grow((void **)&j->rev, &j->cap_rev, j->n_rev + 1, sizeof *j->rev))
+        return sc_error_set(err, SC_ERR_NOMEM, j->path, "out of memory");
+    j->rev[j->n_rev++] = t;
+    j->written++;
+    return SC_OK;
+}
+
+int sc_journal_has_revision(const sc_journal *j, sc_time_ms t)
+{
+    for (size_t i = j->n_rev; i-- > 0;)
+        if (j->rev[i] == t)
+            return 1;
+    return 0;
 }
 
 sc_status sc_journal_call_begin(sc_journal *j, const sc_journal_call *c, sc_error *err)

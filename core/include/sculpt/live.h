@@ -156,6 +156,10 @@ sc_status sc_journal_decision_begin(sc_journal *j, sc_time_ms t, const sc_plan *
 /* Write (and fsync) the end of the decision at t: every call it issued at once has
  * been answered. */
 sc_status sc_journal_decision_end(sc_journal *j, sc_time_ms t, sc_error *err);
+/* Write (and fsync) that the provider's revision at t was applied (terraform: its apply
+ * command succeeded); sc_journal_has_revision asks. */
+sc_status sc_journal_revision_done(sc_journal *j, sc_time_ms t, sc_error *err);
+int sc_journal_has_revision(const sc_journal *j, sc_time_ms t);
 /* Write (and fsync) the intent of call c (state ISSUING) before it is made. */
 sc_status sc_journal_call_begin(sc_journal *j, const sc_journal_call *c, sc_error *err);
 /* Write (and fsync) the outcome of the call with c->key: DONE or SKIPPED with c->res. */
@@ -178,7 +182,7 @@ void sc_guard_config_cleanup(sc_guard_config *g);
 
 /* The scenario's optional `live` section (read from sc->source_json):
  *   "live": {"policy": LABEL, "group_name": "sculpt-{app}-{region}",
- *            "allow_remote_bootstrap": false,
+ *            "allow_remote_bootstrap": false, "apply_command": "terraform-apply.sh",
  *            "guardrails": {"max_change_per_step": N, "max_change_per_hour": N,
  *                           "budget_per_hour_usd": X, "min_per_pool": N,
  *                           "allowed_regions": [NAME, ...], "kill_switch": PATH}}
@@ -189,6 +193,7 @@ typedef struct sc_live_section {
     char policy[SC_NAME_MAX];   /* "" = not given */
     char group_name[128];       /* template with {app} and {region} */
     int allow_remote_bootstrap; /* --bootstrap also against a non-loopback endpoint */
+    char apply_command[1024];   /* terraform: run on each revision with --execute ("" none) */
     sc_guard_config guard;
 } sc_live_section;
 
