@@ -544,7 +544,9 @@ Test(live, kill9_then_resume, .timeout = 300)
             "kill9_then_resume: 60 trials, %d killed mid-run, %d left a decision half done, "
             "%d calls repeated with their key after a crash\n",
             killed_mid, half_done, total_repeats);
-    cr_assert_geq(killed_mid, 30, "most kills land inside the run (%d)", killed_mid);
+    /* the kill window comes from one timed run; on a loaded machine (or under the
+     * sanitizers) runs vary, so only a third of the kills must land inside a run */
+    cr_assert_geq(killed_mid, 20, "kills land inside the run (%d of 60)", killed_mid);
 }
 
 /* A journal whose origin lies outside the scenario's period is refused (a resume would

@@ -364,5 +364,5 @@ Test(terraform, kill9_then_resume_cli, .timeout = 300)
             "kill9_then_resume_cli: 50 trials, %d killed mid-run, %.2f applies per trial "
             "(uninterrupted: %d)\n",
             killed, repeats / 50.0, applied_ref);
-    cr_assert_geq(killed, 25);
+    cr_assert_geq(killed, 15, "kills land inside the run (%d of 50)", killed);
 }
