@@ -26,6 +26,7 @@ int sc_cmd_sweep(int argc, char **argv);   /* sim/cmd_sweep.c */
 int sc_cmd_compare(int argc, char **argv); /* sim/cmd_compare.c */
 int sc_cmd_report(int argc, char **argv); /* sim/cmd_report.c: `sculpt report` */
 int sc_cmd_plan(int argc, char **argv);   /* sim/cmd_plan.c: `sculpt plan` */
+int sc_cmd_live(int argc, char **argv);   /* sim/cmd_live.c: `sculpt live` */
 
 /* `sculpt run --help-policy [NAME]` (sim/cmd_params.c): NAME's parameter table, or the
  * list of policies when name is NULL; returns the exit code. */

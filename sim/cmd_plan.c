@@ -3,6 +3,7 @@
  *
  *   sculpt plan --scenario S.json [--at TIME] [--horizon 24h] [--step 1h]
  *               [--allocation ALLOC.json] [--optimizer lp|ga] [--json]
+ *               [--format table|json|terraform] [-o FILE]
  *
  * Demand comes from the scenario's traces (the world the simulator builds).  For each
  * app and geography, the demand of plan step k (at = --at + k * step) is read as
@@ -16,7 +17,21 @@
  * apps see (remaining-capacity coordination of shared limits).  The current allocation
  * is the scenario's initial one, or ALLOC.json:
  *   {"<app>": {"<region>": {"on_demand": 3, "reserved": 2, "spot": 0}}}
- * Output: a table per app, or with --json one JSON array of per-app plans (plan.h).
+ * Output: a table per app, or with --json (--format json) one JSON array of per-app
+ * plans (plan.h), or with --format terraform a Terraform JSON configuration (.tf.json) of
+ * the capacity the plan holds in its first step (issue 12, item 2, Terraform part):
+ *   per region, a provider "aws" with alias = region;
+ *   per (app, region), resource aws_launch_template (name, image_id, instance_type) and
+ *   aws_autoscaling_group (name, min_size, max_size, desired_capacity =
+ *   on-demand + reserved + spot instances of the first plan step, availability_zones,
+ *   mixed_instances_policy: instances_distribution.on_demand_base_capacity = on-demand
+ *   + reserved, on_demand_percentage_above_base_capacity = 0 (the rest is spot),
+ *   launch_template.launch_template_specification {launch_template_name, version}).
+ * Group names follow the scenario's live.group_name template (default
+ * "sculpt-{app}-{region}"); the image is a variable ("image_id").  Only AWS resources
+ * are written so far (sc_terraform_render, core/cloud/terraform.c); attribute names are
+ * checked against the provider's schema in tests/test_live_terraform.c.  -o FILE is
+ * written atomically (stdout without it).
  * Exit codes: 0 ok, 2 bad input or usage, 3 I/O error, 1 runtime failure.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -29,6 +44,9 @@
 #include <cjson/cJSON.h>
 
 #include "cli.h"
+#include "sculpt/cloud.h"
+#include "sculpt/fsutil.h"
+#include "sculpt/live.h"
 #include "sculpt/optimizer.h"
 #include "sculpt/plan.h"
 #include "sim.h"
@@ -41,6 +59,7 @@ static void usage(FILE *fp)
     fprintf(fp,
             "usage: sculpt plan --scenario S.json [--at TIME] [--horizon 24h] [--step 1h]\n"
             "                   [--allocation ALLOC.json] [--optimizer lp|ga] [--json]\n"
+            "                   [--format table|json|terraform] [-o FILE]\n"
             "\n"
             "Plan capacity for every app of a scenario from time --at (default: the end of\n"
             "the warm-up) over --horizon, from empirical same-hour quantiles of the\n"
@@ -52,7 +71,10 @@ static void usage(FILE *fp)
             "  --step DUR         plan step (default 1h)\n"
             "  --allocation FILE  current allocation JSON (default: the scenario's initial)\n"
             "  --optimizer NAME   lp (default) or ga\n"
-            "  --json             print a JSON array of per-app plans\n"
+            "  --json             print a JSON array of per-app plans (= --format json)\n"
+            "  --format F         table (default), json, or terraform (a .tf.json of the\n"
+            "                     groups and their capacities in the first plan step)\n"
+            "  -o FILE            write there (atomically) instead of stdout\n"
             "  -h, --help         this help\n");
 }
 
@@ -139,14 +161,40 @@ static sc_status read_allocation(const char *path, const sc_scenario *sc, int *c
     return st;
 }
 
+/* Write text to path atomically, or to stdout when path is NULL. */
+static sc_status write_out(const char *path, const char *text, sc_error *err)
+{
+    if (!path) {
+        printf("%s\n", text);
+        return SC_OK;
+    }
+    sc_atomic_file af;
+    sc_status st = sc_atomic_begin(&af, path, err);
+    if (st)
+        return st;
+    FILE *fp = fopen(af.tmp, "w");
+    if (!fp)
+        return sc_error_set(err, SC_ERR_IO, path, "cannot write");
+    int bad = fprintf(fp, "%s\n", text) < 0;
+    bad |= fclose(fp) != 0;
+    if (bad) {
+        sc_atomic_abort(&af);
+        return sc_error_set(err, SC_ERR_IO, path, "write failed");
+    }
+    return sc_atomic_commit(&af, err);
+}
+
 int sc_cmd_plan(int argc, char **argv)
 {
     static const struct option longopts[] = {
         {"scenario", required_argument, NULL, 's'}, {"at", required_argument, NULL, 'a'},
         {"horizon", required_argument, NULL, 'H'},  {"step", required_argument, NULL, 'S'},
-        {"allocation", required_argument, NULL, 'A'}, {"optimizer", required_argument, NULL, 'o'},
+        {"allocation", required_argument, NULL, 'A'}, {"optimizer", required_argument, NULL, 'P'},
         {"json", no_argument, NULL, 'j'},           {"store", required_argument, NULL, 'T'},
+        {"format", required_argument, NULL, 'F'},   {"output", required_argument, NULL, 'O'},
         {"help", no_argument, NULL, 'h'},           {NULL, 0, NULL, 0}};
+    const char *out_path = NULL;
+    int terraform = 0;
     const char *scen = NULL, *at_s = NULL, *alloc = NULL, *optname = "lp";
     int64_t horizon = 24 * SC_MS_PER_HOUR, step = SC_MS_PER_HOUR;
     int json = 0;
@@ -154,12 +202,25 @@ int sc_cmd_plan(int argc, char **argv)
     sc_error_clear(&err);
     optind = 1;
     int c;
-    while ((c = getopt_long(argc, argv, "h", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "ho:", longopts, NULL)) != -1) {
         switch (c) {
+        case 'o':
+        case 'O': out_path = optarg; break;
+        case 'F':
+            if (strcmp(optarg, "json") == 0)
+                json = 1;
+            else if (strcmp(optarg, "terraform") == 0)
+                terraform = 1;
+            else if (strcmp(optarg, "table") != 0) {
+                sc_error_set(&err, SC_ERR_USAGE, "--format",
+                             "expected table, json or terraform, got '%s'", optarg);
+                return sc_cli_fail(&err);
+            }
+            break;
         case 's': scen = optarg; break;
         case 'a': at_s = optarg; break;
         case 'A': alloc = optarg; break;
-        case 'o': optname = optarg; break;
+        case 'P': optname = optarg; break;
         case 'j': json = 1; break;
         case 'H':
             if (sc_duration_parse(optarg, &horizon) || horizon <= 0) {
@@ -185,6 +246,14 @@ int sc_cmd_plan(int argc, char **argv)
         usage(stderr);
         return 2;
     }
+    if (out_path && !json && !terraform) {
+        sc_error_set(&err, SC_ERR_USAGE, "-o", "writes --format json or terraform output");
+        return sc_cli_fail(&err);
+    }
+    if (json && terraform) {
+        sc_error_set(&err, SC_ERR_USAGE, "--format", "choose one of --json and terraform");
+        return sc_cli_fail(&err);
+    }
     int K = (int)(horizon / step);
     if (K < 1 || K > 10000) {
         sc_error_set(&err, SC_ERR_USAGE, "--horizon", "horizon / step must be 1..10000 steps");
@@ -203,6 +272,9 @@ int sc_cmd_plan(int argc, char **argv)
     double *used = NULL, *used_vcpu = NULL, *samples = NULL;
     int64_t *lead = NULL;
     cJSON *all = NULL;
+    sc_live_section sec;
+    memset(&sec, 0, sizeof sec);
+    int *counts = NULL;
     sc_rap rap;
     sc_rap_init(&rap);
     sc_status st = sc_scenario_load(scen, &sc, &err);
@@ -256,6 +328,15 @@ int sc_cmd_plan(int argc, char **argv)
         goto done;
     if (json)
         all = cJSON_CreateArray();
+    if (terraform) {
+        if ((st = sc_live_section_read(sc, &sec, &err)))
+            goto done;
+        counts = calloc(NA * R * 3 + 1, sizeof *counts);
+        if (!counts) {
+            st = sc_error_set(&err, SC_ERR_NOMEM, "plan", "out of memory");
+            goto done;
+        }
+    }
     int64_t at_step = sc_time_floor_div(at - sc->start, sc->step_ms);
     int64_t per = step / sc->step_ms > 0 ? step / sc->step_ms : 1;
     for (size_t a = 0; a < NA; a++) {
@@ -316,7 +397,11 @@ int sc_cmd_plan(int argc, char **argv)
             used[(size_t)app->instance_type * R + r] += peak;
             used_vcpu[r] += peak * sc->types[app->instance_type].capacity[SC_METRIC_CPU];
         }
-        if (json) {
+        if (terraform) {
+            for (size_t r = 0; r < R; r++)
+                for (int o = 0; o < 3; o++)
+                    counts[(a * R + r) * 3 + (size_t)o] = sol->x[SC_OPT_X(&b->p, r, o, 0)];
+        } else if (json) {
             cJSON *j = sc_rap_to_json(&rap, sc, app->name, optname, &b->p);
             if (!j) {
                 st = sc_error_set(&err, SC_ERR_NOMEM, "plan", "out of memory");
@@ -333,17 +418,22 @@ int sc_cmd_plan(int argc, char **argv)
             printf("\n");
         }
     }
-    if (json) {
-        char *txt = cJSON_Print(all);
-        if (!txt) {
+    if (json || terraform) {
+        char *txt = NULL;
+        if (terraform) {
+            if ((st = sc_terraform_render(sc, sec.group_name, counts, &txt, &err)))
+                goto done;
+        } else if (!(txt = cJSON_Print(all))) {
             st = sc_error_set(&err, SC_ERR_NOMEM, "plan", "out of memory");
             goto done;
         }
-        printf("%s\n", txt);
-        cJSON_free(txt);
+        st = write_out(out_path, txt, &err);
+        free(txt);
     }
 done:
     cJSON_Delete(all);
+    free(counts);
+    sc_live_section_cleanup(&sec);
     sc_rap_cleanup(&rap);
     sc_opt_solution_free(sol);
     sc_opt_problem_free(b);

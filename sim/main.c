@@ -50,6 +50,7 @@ static void install_interrupt_handler(void)
 static const sc_command commands[] = {
     {"compare", "compare two results files; exit 4 on a regression", sc_cmd_compare},
     {"forecast", "fit, predict and evaluate forecasters", sc_cmd_forecast},
+    {"live", "run a policy live: observe, decide, journal, apply (dry run by default)", sc_cmd_live},
     {"plan", "print the capacity plan (timed, explained actions) for a scenario", sc_cmd_plan},
     {"report", "write an HTML report with plots of a results file", sc_cmd_report},
     {"run", "run a scenario's policies and compare them", sc_cmd_run},

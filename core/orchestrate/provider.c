@@ -8,6 +8,8 @@
  */
 #include "sculpt/provider.h"
 
+#include "sculpt/cloud.h"
+
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +22,10 @@
 static const sc_provider_type *registered[MAX_PROVIDERS];
 static size_t n_registered;
 static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* Live adapters built into the library (core/cloud/), found without registering. */
+static const sc_provider_type *const builtin_live[] = {&sc_aws_provider_type,
+                                                      &sc_terraform_provider_type};
 
 /* Adapters the project knows of; those not registered are reported as not built. */
 static const char *const known_names[] = {"mock", "aws", "azure", "gcp", "terraform"};
@@ -62,6 +68,9 @@ sc_status sc_provider_find(const char *name, const sc_provider_type **out, sc_er
             break;
         }
     pthread_mutex_unlock(&registry_lock);
+    for (size_t i = 0; !*out && i < sizeof builtin_live / sizeof builtin_live[0]; i++)
+        if (strcmp(builtin_live[i]->name, name) == 0)
+            *out = builtin_live[i];
     if (*out)
         return SC_OK;
     for (size_t i = 0; i < sizeof known_names / sizeof known_names[0]; i++)

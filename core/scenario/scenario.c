@@ -294,7 +294,7 @@ static sc_status check_tz(parser *p, const char *path, const char *key, const ch
 static const char *const top_keys[] = {
     "name",    "seed",       "start",  "warmup",    "duration", "step",     "geos",   "regions",
     "instance_types", "latency_ms", "network", "apps", "traces", "synthetic", "policies", "output",
-    NULL};
+    "live" /* read by live mode: sc_live_section_read (core/live/guard.c) */, NULL};
 
 static sc_status parse_seed(parser *p, const cJSON *root)
 {

@@ -1,0 +1,613 @@
+/*
+ * aws.c - the AWS provider adapter (cloud.h): Auto Scaling groups over the Query API.
+ *
+ * Pools.  The on-demand pool of (app, region) is the Auto Scaling group named by the
+ * template (default "sculpt-{app}-{region}") in that region; its desired capacity is
+ * the pool's requested count.  The snapshot reports InService instances as ready,
+ * Pending ones (and desired capacity not yet launched) as booting, Terminating ones as
+ * draining.  Spot and reserved pools (mixed-instances policy) are not built yet: a call
+ * for one is SC_ERR_INPUT naming the pool.
+ *
+ * Calls (API version 2011-01-01, POST form bodies to autoscaling.REGION.amazonaws.com,
+ * or the --endpoint URL; SigV4 scope REGION/autoscaling):
+ *   DescribeAutoScalingGroups  AutoScalingGroupNames.member.N (<= 50 per call, the
+ *                              API's limit), MaxRecords=100; one call per region and
+ *                              batch; read-only, retried.
+ *   SetDesiredCapacity         AutoScalingGroupName, DesiredCapacity, HonorCooldown=
+ *                              false.  Absolute, so idempotent: retried, and its target
+ *                              ("desired=N") is what PREPARE writes ahead in the journal.
+ *   bootstrap: EC2 CreateLaunchTemplate (2016-11-15; LaunchTemplateName = the group
+ *   name, LaunchTemplateData.ImageId / .InstanceType) then CreateAutoScalingGroup
+ *   (LaunchTemplate.LaunchTemplateName, MinSize 0, MaxSize = the app's max_instances,
+ *   DesiredCapacity = the scenario's initial on-demand count, AvailabilityZones.member.1
+ *   = REGION + "a"), each skipped when it exists ("AlreadyExists" answers count as done).
+ * Throttling codes recognised: Throttling, ThrottlingException, RequestLimitExceeded,
+ * RequestThrottled, ScalingActivityInProgress (retried: the group is busy), and
+ * ResourceContention (HTTP 500).
+ *
+ * Secrets: the secret key goes to libcurl only; messages carry the URL, the API's error
+ * code and message, never a header.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "sculpt/cloud.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cloudint.h"
+#include "sculpt/live.h"
+
+#define ASG_VERSION "2011-01-01"
+#define EC2_VERSION "2016-11-15"
+#define FORM "application/x-www-form-urlencoded; charset=utf-8"
+
+typedef struct aws {
+    const sc_scenario *sc;
+    char endpoint[512];         /* "" = real endpoints */
+    char tmpl[128];
+    char image[64];
+    char akid[128], secret[256], token[2048];
+    sc_http *http;
+    char (*group)[256];         /* [ar] group names */
+    int *desired;               /* [ar] last known desired capacity, -1 = unknown */
+    char key[SC_LIVE_KEY_MAX];
+    char payload[SC_LIVE_PAYLOAD_MAX];
+    long mutating, read_only;
+} aws;
+
+static int aws_throttle(long status, const char *body)
+{
+    static const char *const codes[] = {"<Code>Throttling</Code>",
+                                        "<Code>ThrottlingException</Code>",
+                                        "<Code>RequestLimitExceeded</Code>",
+                                        "<Code>RequestThrottled</Code>",
+                                        "<Code>ScalingActivityInProgress</Code>",
+                                        "<Code>ResourceContention</Code>"};
+    if (status < 400)
+        return 0;
+    for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
+        if (strstr(body, codes[i]))
+            return 1;
+    return 0;
+}
+
+/* ---- credentials -------------------------------------------------------------------- */
+
+static int read_shared_file(aws *a)
+{
+    const char *path = getenv("AWS_SHARED_CREDENTIALS_FILE");
+    char def[1024];
+    if (!path) {
+        const char *home = getenv("HOME");
+        if (!home)
+            return 0;
+        snprintf(def, sizeof def, "%s/.aws/credentials", home);
+        path = def;
+    }
+    const char *profile = getenv("AWS_PROFILE");
+    if (!profile || !*profile)
+        profile = "default";
+    FILE *fp = fopen(path, "r");
+    if (!fp)
+        return 0;
+    char line[2300], want[160];
+    snprintf(want, sizeof want, "[%s]", profile);
+    int in = 0;
+    while (fgets(line, sizeof line, fp)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        if (line[0] == '[') {
+            in = strcmp(line, want) == 0;
+            continue;
+        }
+        if (!in)
+            continue;
+        char *eq = strchr(line, '=');
+        if (!eq)
+            continue;
+        *eq = '\0';
+        char *k = line, *v = eq + 1;
+        while (*k == ' ')
+            k++;
+        for (char *e = k + strlen(k); e > k && e[-1] == ' ';)
+            *--e = '\0';
+        while (*v == ' ')
+            v++;
+        if (strcmp(k, "aws_access_key_id") == 0)
+            snprintf(a->akid, sizeof a->akid, "%s", v);
+        else if (strcmp(k, "aws_secret_access_key") == 0)
+            snprintf(a->secret, sizeof a->secret, "%s", v);
+        else if (strcmp(k, "aws_session_token") == 0)
+            snprintf(a->token, sizeof a->token, "%s", v);
+    }
+    fclose(fp);
+    return a->akid[0] && a->secret[0];
+}
+
+static sc_status credentials(aws *a, sc_error *err)
+{
+    const char *id = getenv("AWS_ACCESS_KEY_ID"), *sec = getenv("AWS_SECRET_ACCESS_KEY");
+    if (id && *id && sec && *sec) {
+        snprintf(a->akid, sizeof a->akid, "%s", id);
+        snprintf(a->secret, sizeof a->secret, "%s", sec);
+        const char *tok = getenv("AWS_SESSION_TOKEN");
+        if (tok)
+            snprintf(a->token, sizeof a->token, "%s", tok);
+        return SC_OK;
+    }
+    if (read_shared_file(a))
+        return SC_OK;
+    return sc_error_set(err, SC_ERR_INPUT, "aws",
+                        "missing credentials: set AWS_ACCESS_KEY_ID and "
+                        "AWS_SECRET_ACCESS_KEY, or a profile in the shared credentials file "
+                        "(AWS_SHARED_CREDENTIALS_FILE, ~/.aws/credentials)");
+}
+
+/* ---- requests ----------------------------------------------------------------------- */
+
+static void service_url(const aws *a, const char *service, const char *region, char *out,
+                        size_t cap)
+{
+    if (a->endpoint[0])
+        snprintf(out, cap, "%s", a->endpoint);
+    else
+        snprintf(out, cap, "https://%s.%s.amazonaws.com/", service, region);
+}
+
+/* The API's error code and message of an answer, for a person. */
+static void api_error(const char *body, char *code, size_t ccap, char *msg, size_t mcap)
+{
+    snprintf(code, ccap, "HTTP error");
+    msg[0] = '\0';
+    sc_xml_leaf *lv;
+    size_t n;
+    if (sc_xml_leaves(body, strlen(body), &lv, &n, NULL) != SC_OK)
+        return;
+    for (size_t i = 0; i < n; i++) {
+        if (sc_xml_path_ends(lv[i].path, "Error/Code"))
+            snprintf(code, ccap, "%s", lv[i].text);
+        else if (sc_xml_path_ends(lv[i].path, "Error/Message"))
+            snprintf(msg, mcap, "%s", lv[i].text);
+    }
+    sc_xml_leaves_free(lv, n);
+}
+
+/* POST a Query API call; on an HTTP error *code gets the API's error code and the
+ * status is SC_ERR_IO (or SC_ERR_INPUT for a 4xx that is not throttling), unless the
+ * code is in `ok_codes` ("|"-separated), which counts as success. */
+static sc_status call(aws *a, const char *service, const char *region, const char *body,
+                      int idempotent, const char *ok_codes, sc_http_resp *resp, sc_error *err)
+{
+    char url[600], scope[128];
+    service_url(a, service, region, url, sizeof url);
+    snprintf(scope, sizeof scope, "aws:amz:%s:%s", region, service);
+    sc_http_req rq = {.method = "POST", .url = url, .body = body, .content_type = FORM,
+                      .sigv4 = scope, .user = a->akid, .secret = a->secret,
+                      .session_token = a->token[0] ? a->token : NULL,
+                      .idempotent = idempotent};
+    sc_status st = sc_http_do(a->http, &rq, resp, err);
+    if (st)
+        return st;
+    if (resp->status >= 200 && resp->status < 300)
+        return SC_OK;
+    char code[128], msg[512];
+    api_error(resp->body, code, sizeof code, msg, sizeof msg);
+    if (ok_codes) {
+        const char *p = strstr(ok_codes, code);
+        size_t l = strlen(code);
+        if (p && (p == ok_codes || p[-1] == '|') && (p[l] == '\0' || p[l] == '|'))
+            return SC_OK;
+    }
+    const char *action = strstr(body, "Action=");
+    char act[64] = "";
+    if (action)
+        snprintf(act, sizeof act, "%.*s", (int)strcspn(action + 7, "&"), action + 7);
+    int attempts = resp->attempts;
+    long status = resp->status;
+    sc_http_resp_cleanup(resp);
+    return sc_error_set(err, status >= 500 || aws_throttle(status, code) ? SC_ERR_IO : SC_ERR_INPUT,
+                        url, "%s in %s: HTTP %ld %s%s%s (after %d attempt%s)", act, region,
+                        status, code, msg[0] ? ": " : "", msg, attempts,
+                        attempts == 1 ? "" : "s");
+}
+
+/* ---- snapshot ----------------------------------------------------------------------- */
+
+typedef struct group_state {
+    char name[256];
+    int desired, in_service, pending, terminating, found;
+} group_state;
+
+/* Describe the groups of region r (all apps), into gs[app]. */
+static sc_status describe_region(aws *a, int r, group_state *gs, sc_error *err)
+{
+    const sc_scenario *sc = a->sc;
+    const char *region = sc->regions[r].name;
+    for (size_t a0 = 0; a0 < sc->n_apps; a0 += 50) {
+        char body[16384];
+        size_t len = 0;
+        body[0] = '\0';
+        sc_http_form_append(body, sizeof body, &len, "Action", "DescribeAutoScalingGroups");
+        sc_http_form_append(body, sizeof body, &len, "Version", ASG_VERSION);
+        sc_http_form_append(body, sizeof body, &len, "MaxRecords", "100");
+        for (size_t k = 0; a0 + k < sc->n_apps && k < 50; k++) {
+            char key[64];
+            snprintf(key, sizeof key, "AutoScalingGroupNames.member.%zu", k + 1);
+            sc_http_form_append(body, sizeof body, &len, key,
+                                a->group[(a0 + k) * sc->n_regions + (size_t)r]);
+        }
+        sc_http_resp resp;
+        sc_status st = call(a, "autoscaling", region, body, 1, NULL, &resp, err);
+        a->read_only++;
+        if (st)
+            return st;
+        sc_xml_leaf *lv;
+        size_t n;
+        st = sc_xml_leaves(resp.body, resp.len, &lv, &n, err);
+        sc_http_resp_cleanup(&resp);
+        if (st)
+            return st;
+        group_state cur;
+        memset(&cur, 0, sizeof cur);
+        int have = 0;
+        for (size_t i = 0; i <= n; i++) {
+            int flush = i == n || sc_xml_path_ends(lv[i].path,
+                                                   "AutoScalingGroups/member/AutoScalingGroupName");
+            if (flush && have) {
+                for (size_t k = 0; a0 + k < sc->n_apps && k < 50; k++)
+                    if (strcmp(a->group[(a0 + k) * sc->n_regions + (size_t)r], cur.name) == 0) {
+                        gs[a0 + k] = cur;
+                        gs[a0 + k].found = 1;
+                    }
+                have = 0;
+            }
+            if (i == n)
+                break;
+            const char *p = lv[i].path, *t = lv[i].text;
+            if (flush) {
+                memset(&cur, 0, sizeof cur);
+                snprintf(cur.name, sizeof cur.name, "%s", t);
+                have = 1;
+            } else if (have && sc_xml_path_ends(p, "AutoScalingGroups/member/DesiredCapacity")) {
+                cur.desired = atoi(t);
+            } else if (have && sc_xml_path_ends(p, "Instances/member/LifecycleState")) {
+                if (strcmp(t, "InService") == 0)
+                    cur.in_service++;
+                else if (strncmp(t, "Pending", 7) == 0)
+                    cur.pending++;
+                else if (strncmp(t, "Terminating", 11) == 0)
+                    cur.terminating++;
+            }
+        }
+        sc_xml_leaves_free(lv, n);
+    }
+    return SC_OK;
+}
+
+static sc_status aws_snapshot(void *state, sc_pool_state *out, size_t n, int since_last,
+                              sc_error *err)
+{
+    aws *a = state;
+    const sc_scenario *sc = a->sc;
+    size_t na = sc->n_apps, nr = sc->n_regions;
+    group_state *gs = calloc(na + 1, sizeof *gs);
+    if (!gs)
+        return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
+    memset(out, 0, n * sizeof *out);
+    sc_status st = SC_OK;
+    for (size_t r = 0; r < nr && !st; r++) {
+        memset(gs, 0, (na + 1) * sizeof *gs);
+        if ((st = describe_region(a, (int)r, gs, err)))
+            break;
+        for (size_t ap = 0; ap < na; ap++) {
+            size_t ar = ap * nr + r;
+            if (!gs[ap].found) {
+                st = sc_error_set(err, SC_ERR_NOTFOUND, "aws",
+                                  "Auto Scaling group '%s' not found in %s: create it, or run "
+                                  "with --bootstrap",
+                                  a->group[ar], sc->regions[r].name);
+                break;
+            }
+            sc_pool_state *p = &out[ar * SC_PURCHASE_COUNT + SC_PURCHASE_ONDEMAND];
+            p->ready = gs[ap].in_service;
+            p->booting = gs[ap].pending;
+            int launched = gs[ap].in_service + gs[ap].pending;
+            if (gs[ap].desired > launched)
+                p->booting += gs[ap].desired - launched;
+            p->draining = gs[ap].terminating;
+            a->desired[ar] = gs[ap].desired;
+        }
+    }
+    free(gs);
+    return st;
+}
+
+static sc_status aws_describe(void *state, int app, int region, int type, sc_purchase option,
+                              sc_pool_state *out, sc_error *err)
+{
+    aws *a = state;
+    size_t n = a->sc->n_apps * a->sc->n_regions * SC_PURCHASE_COUNT;
+    sc_pool_state *all = calloc(n, sizeof *all);
+    if (!all)
+        return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
+    sc_status st = aws_snapshot(state, all, n, 0, err);
+    if (!st)
+        *out = all[((size_t)app * a->sc->n_regions + (size_t)region) * SC_PURCHASE_COUNT +
+                   (size_t)option];
+    free(all);
+    return st;
+}
+
+/* ---- apply -------------------------------------------------------------------------- */
+
+static sc_status check_pool(aws *a, const sc_action *act, sc_error *err)
+{
+    const sc_scenario *sc = a->sc;
+    if (act->option != SC_PURCHASE_ONDEMAND || act->type != sc->apps[act->app].instance_type)
+        return sc_error_set(err, SC_ERR_INPUT, "aws",
+                            "pool %s/%s %s %s: the aws adapter manages the on-demand pool of "
+                            "each app's own instance type only (spot and reserved through a "
+                            "mixed-instances policy are not built yet)",
+                            sc->apps[act->app].name, sc->regions[act->region].name,
+                            sc->types[act->type].name, sc_purchase_name(act->option));
+    if (act->kind != SC_ACTION_PROVISION && act->kind != SC_ACTION_DEPROVISION)
+        return sc_error_set(err, SC_ERR_INTERNAL, "aws", "unexpected action kind");
+    return SC_OK;
+}
+
+/* The target desired capacity of act from the last known desired (read when unknown). */
+static sc_status target_of(aws *a, const sc_action *act, int *target, sc_error *err)
+{
+    size_t ar = (size_t)act->app * a->sc->n_regions + (size_t)act->region;
+    if (a->desired[ar] < 0) {
+        group_state gs[1];
+        (void)gs;
+        size_t n = a->sc->n_apps * a->sc->n_regions * SC_PURCHASE_COUNT;
+        sc_pool_state *all = calloc(n, sizeof *all);
+        if (!all)
+            return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
+        sc_status st = aws_snapshot(a, all, n, 0, err);
+        free(all);
+        if (st)
+            return st;
+    }
+    int d = a->desired[ar];
+    int t = act->kind == SC_ACTION_PROVISION ? d + act->count : d - act->count;
+    *target = t < 0 ? 0 : t;
+    return SC_OK;
+}
+
+static sc_status aws_apply(void *state, const sc_action *act, sc_time_ms now,
+                           sc_action_result *res, sc_error *err)
+{
+    aws *a = state;
+    sc_status st = check_pool(a, act, err);
+    if (st)
+        return st;
+    size_t ar = (size_t)act->app * a->sc->n_regions + (size_t)act->region;
+    int target = -1;
+    if (a->payload[0] && sscanf(a->payload, "desired=%d", &target) != 1)
+        target = -1;
+    a->payload[0] = '\0';
+    a->key[0] = '\0';
+    int before = a->desired[ar];
+    if (target < 0 && (st = target_of(a, act, &target, err)))
+        return st;
+    if (before < 0)
+        before = a->desired[ar];
+    char body[1024], num[32];
+    size_t len = 0;
+    body[0] = '\0';
+    snprintf(num, sizeof num, "%d", target);
+    sc_http_form_append(body, sizeof body, &len, "Action", "SetDesiredCapacity");
+    sc_http_form_append(body, sizeof body, &len, "Version", ASG_VERSION);
+    sc_http_form_append(body, sizeof body, &len, "AutoScalingGroupName", a->group[ar]);
+    sc_http_form_append(body, sizeof body, &len, "DesiredCapacity", num);
+    sc_http_form_append(body, sizeof body, &len, "HonorCooldown", "false");
+    sc_http_resp resp;
+    st = call(a, "autoscaling", a->sc->regions[act->region].name, body, 1, NULL, &resp, err);
+    a->mutating++;
+    if (st)
+        return st;
+    sc_http_resp_cleanup(&resp);
+    a->desired[ar] = target;
+    int moved = before >= 0 ? (target > before ? target - before : before - target) : act->count;
+    res->accepted = moved < act->count ? moved : act->count;
+    if (act->kind == SC_ACTION_DEPROVISION && before >= 0 && before < act->count)
+        res->limited = act->count - before;
+    return SC_OK;
+}
+
+/* ---- bootstrap ---------------------------------------------------------------------- */
+
+static sc_status bootstrap(aws *a, sc_error *err)
+{
+    const sc_scenario *sc = a->sc;
+    for (size_t r = 0; r < sc->n_regions; r++)
+        for (size_t ap = 0; ap < sc->n_apps; ap++) {
+            const sc_app *app = &sc->apps[ap];
+            const char *region = sc->regions[r].name;
+            const char *g = a->group[ap * sc->n_regions + r];
+            char body[4096], num[32];
+            size_t len = 0;
+            body[0] = '\0';
+            sc_http_form_append(body, sizeof body, &len, "Action", "CreateLaunchTemplate");
+            sc_http_form_append(body, sizeof body, &len, "Version", EC2_VERSION);
+            sc_http_form_append(body, sizeof body, &len, "LaunchTemplateName", g);
+            sc_http_form_append(body, sizeof body, &len, "LaunchTemplateData.ImageId", a->image);
+            sc_http_form_append(body, sizeof body, &len, "LaunchTemplateData.InstanceType",
+                                sc->types[app->instance_type].name);
+            sc_http_resp resp;
+            sc_status st = call(a, "ec2", region, body, 0,
+                                "InvalidLaunchTemplateName.AlreadyExistsException", &resp, err);
+            a->mutating++;
+            if (st)
+                return st;
+            sc_http_resp_cleanup(&resp);
+            int initial = 0;
+            for (size_t i = 0; i < app->n_initial; i++)
+                if (app->initial[i].region == (int)r &&
+                    app->initial[i].option == SC_PURCHASE_ONDEMAND)
+                    initial += app->initial[i].count;
+            len = 0;
+            body[0] = '\0';
+            sc_http_form_append(body, sizeof body, &len, "Action", "CreateAutoScalingGroup");
+            sc_http_form_append(body, sizeof body, &len, "Version", ASG_VERSION);
+            sc_http_form_append(body, sizeof body, &len, "AutoScalingGroupName", g);
+            sc_http_form_append(body, sizeof body, &len, "LaunchTemplate.LaunchTemplateName", g);
+            sc_http_form_append(body, sizeof body, &len, "LaunchTemplate.Version", "$Latest");
+            sc_http_form_append(body, sizeof body, &len, "MinSize", "0");
+            snprintf(num, sizeof num, "%d", app->max_instances);
+            sc_http_form_append(body, sizeof body, &len, "MaxSize", num);
+            snprintf(num, sizeof num, "%d", initial);
+            sc_http_form_append(body, sizeof body, &len, "DesiredCapacity", num);
+            char az[96];
+            snprintf(az, sizeof az, "%sa", region);
+            sc_http_form_append(body, sizeof body, &len, "AvailabilityZones.member.1", az);
+            st = call(a, "autoscaling", region, body, 0, "AlreadyExists", &resp, err);
+            a->mutating++;
+            if (st)
+                return st;
+            sc_http_resp_cleanup(&resp);
+        }
+    return SC_OK;
+}
+
+/* ---- life cycle --------------------------------------------------------------------- */
+
+static void aws_cleanup(void *state)
+{
+    aws *a = state;
+    sc_http_free(a->http);
+    free(a->group);
+    free(a->desired);
+    /* the secret does not outlive the adapter in its memory */
+    memset(a->secret, 0, sizeof a->secret);
+    memset(a->token, 0, sizeof a->token);
+}
+
+static void expand(char *out, size_t cap, const char *tmpl, const char *app, const char *region)
+{
+    size_t l = 0;
+    for (const char *p = tmpl; *p && l + 1 < cap;) {
+        const char *v = NULL;
+        if (strncmp(p, "{app}", 5) == 0)
+            v = app, p += 5;
+        else if (strncmp(p, "{region}", 8) == 0)
+            v = region, p += 8;
+        if (v) {
+            l += (size_t)snprintf(out + l, cap - l, "%s", v);
+            if (l >= cap)
+                l = cap - 1;
+        } else {
+            out[l++] = *p++;
+        }
+    }
+    out[l] = '\0';
+}
+
+static sc_status aws_init(void *state, const void *config, sc_error *err)
+{
+    aws *a = state;
+    const sc_cloud_config *cfg = config;
+    if (!cfg || !cfg->sc)
+        return sc_error_set(err, SC_ERR_INTERNAL, "aws", "the aws adapter needs a config");
+    const sc_scenario *sc = cfg->sc;
+    a->sc = sc;
+    sc_status st;
+    int loopback = 0;
+    if (cfg->endpoint) {
+        if ((st = sc_http_check_url(cfg->endpoint, &loopback, err)))
+            return st;
+        snprintf(a->endpoint, sizeof a->endpoint, "%s", cfg->endpoint);
+    }
+    if (cfg->bootstrap && !loopback && !cfg->allow_remote_bootstrap)
+        return sc_error_set(err, SC_ERR_INPUT, "--bootstrap",
+                            "refused against %s: bootstrap creates groups, and is allowed "
+                            "only against a loopback endpoint unless the scenario's live "
+                            "section sets allow_remote_bootstrap",
+                            cfg->endpoint ? cfg->endpoint : "the real AWS endpoints");
+    snprintf(a->tmpl, sizeof a->tmpl, "%s", cfg->group_name ? cfg->group_name
+                                                              : "sculpt-{app}-{region}");
+    snprintf(a->image, sizeof a->image, "%s", cfg->image_id ? cfg->image_id : "ami-12c6146b");
+    if ((st = credentials(a, err)))
+        return st;
+    size_t nar = sc->n_apps * sc->n_regions;
+    a->group = calloc(nar + 1, sizeof *a->group);
+    a->desired = malloc((nar + 1) * sizeof *a->desired);
+    if (!a->group || !a->desired) {
+        aws_cleanup(a);
+        return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
+    }
+    for (size_t ap = 0; ap < sc->n_apps; ap++)
+        for (size_t r = 0; r < sc->n_regions; r++) {
+            expand(a->group[ap * sc->n_regions + r], sizeof a->group[0], a->tmpl,
+                   sc->apps[ap].name, sc->regions[r].name);
+            a->desired[ap * sc->n_regions + r] = -1;
+        }
+    sc_http_retry rt = {.max_attempts = cfg->max_attempts > 0 ? cfg->max_attempts : 5,
+                        .base_ms = cfg->backoff_base_ms > 0 ? cfg->backoff_base_ms : 200,
+                        .cap_ms = cfg->backoff_cap_ms > 0 ? cfg->backoff_cap_ms : 20000,
+                        .max_retry_after_ms = 60000,
+                        .seed = cfg->seed ? cfg->seed : sc->seed};
+    if ((st = sc_http_alloc(&rt, aws_throttle, &a->http, err))) {
+        aws_cleanup(a);
+        return st;
+    }
+    if (cfg->bootstrap && (st = bootstrap(a, err))) {
+        aws_cleanup(a);
+        return st;
+    }
+    return SC_OK;
+}
+
+static sc_status aws_ctrl(void *state, int op, void *arg, sc_error *err)
+{
+    aws *a = state;
+    switch (op) {
+    case SC_PROVIDER_CTRL_IDEMPOTENCY_KEY:
+        snprintf(a->key, sizeof a->key, "%s", (const char *)arg);
+        return SC_OK;
+    case SC_PROVIDER_CTRL_CALL: {
+        const sc_live_call *c = arg;
+        snprintf(a->payload, sizeof a->payload, "%s", c->payload);
+        return SC_OK;
+    }
+    case SC_PROVIDER_CTRL_PREPARE: {
+        sc_live_call *c = arg;
+        sc_status st = check_pool(a, c->act, err);
+        int target;
+        if (!st)
+            st = target_of(a, c->act, &target, err);
+        if (!st)
+            snprintf(c->payload, sizeof c->payload, "desired=%d", target);
+        return st;
+    }
+    case SC_PROVIDER_CTRL_IS_REAL:
+        *(int *)arg = 1;
+        return SC_OK;
+    case SC_PROVIDER_CTRL_CLOUD_STATS: {
+        sc_cloud_stats *s = arg;
+        s->requests = sc_http_n_requests(a->http);
+        s->mutating = a->mutating;
+        s->read_only = a->read_only;
+        s->retries = sc_http_n_retries(a->http);
+        s->throttles = sc_http_n_throttles(a->http);
+        return SC_OK;
+    }
+    default:
+        return SC_ERR_NOTFOUND;
+    }
+}
+
+const sc_provider_type sc_aws_provider_type = {
+    .name = "aws",
+    .version = 2,
+    .state_size = sizeof(aws),
+    .init = aws_init,
+    .cleanup = aws_cleanup,
+    .apply = aws_apply,
+    .describe = aws_describe,
+    .ctrl = aws_ctrl,
+    .snapshot = aws_snapshot,
+};

@@ -1,0 +1,93 @@
+/*
+ * cloudint.h - internal helpers of the live cloud adapters (not installed): the HTTP
+ * client with retries (http.c) and the flat XML reader (xml.c).
+ *
+ * HTTP (sc_http).  One libcurl easy handle per client, reused between calls.  Rules:
+ *   - TLS verification always on; plain http only to a loopback host (127.0.0.0/8,
+ *     localhost, [::1]): sc_http_check_url says why a URL is refused;
+ *   - AWS requests are signed by libcurl (CURLOPT_AWS_SIGV4 "aws:amz:REGION:SERVICE")
+ *     with the credentials given; the secret goes to libcurl only, never into a message;
+ *   - retries: only calls marked idempotent, on a transport failure, HTTP 429, 5xx, or a
+ *     body the adapter's classifier calls throttling; wait = Retry-After when the answer
+ *     has one (seconds), else truncated exponential backoff with full jitter:
+ *     u x min(cap_ms, base_ms x 2^attempt), u from the client's seeded stream (rng.h),
+ *     so a test sees the same waits every run.
+ *
+ * XML (sc_xml_leaves).  expat turns an answer into the list of its leaf elements in
+ * document order, each with its slash-joined path from the root ("DescribeAutoScaling
+ * GroupsResponse/DescribeAutoScalingGroupsResult/AutoScalingGroups/member/
+ * DesiredCapacity") and its trimmed text: enough for the query APIs of EC2, Auto Scaling
+ * and Route 53, whose answers are small.
+ */
+#ifndef SCULPT_CLOUDINT_H
+#define SCULPT_CLOUDINT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "sculpt/status.h"
+
+typedef struct sc_http_retry {
+    int max_attempts;           /* >= 1 */
+    int64_t base_ms;            /* first backoff bound */
+    int64_t cap_ms;             /* largest backoff bound (truncation) */
+    int64_t max_retry_after_ms; /* a longer Retry-After is cut to this */
+    uint64_t seed;              /* jitter stream */
+} sc_http_retry;
+
+typedef struct sc_http_req {
+    const char *method;         /* "GET", "POST" */
+    const char *url;
+    const char *body;           /* NULL = none */
+    const char *content_type;   /* NULL = none */
+    const char *sigv4;          /* "aws:amz:REGION:SERVICE" or NULL */
+    const char *user, *secret;  /* SigV4 key id and secret (borrowed) */
+    const char *session_token;  /* X-Amz-Security-Token, NULL = none */
+    int idempotent;             /* may be retried */
+    long timeout_ms;            /* whole request; 0 = 30 s */
+} sc_http_req;
+
+typedef struct sc_http_resp {
+    long status;                /* HTTP status, 0 when no answer */
+    char *body;                 /* NUL-terminated, owned (free) */
+    size_t len;
+    int attempts;               /* requests sent */
+} sc_http_resp;
+
+/* 1 when an answer (status, body) means "slow down" for this cloud. */
+typedef int (*sc_http_throttle_fn)(long status, const char *body);
+
+typedef struct sc_http sc_http;
+
+sc_status sc_http_alloc(const sc_http_retry *retry, sc_http_throttle_fn throttle,
+                        sc_http **out, sc_error *err);
+void sc_http_free(sc_http *h);
+/* Send rq (with retries as above).  SC_OK with any HTTP status once an answer came
+ * (the caller reads the status); SC_ERR_IO when no answer came after the attempts.
+ * resp->body is freed by the caller (sc_http_resp_cleanup). */
+sc_status sc_http_do(sc_http *h, const sc_http_req *rq, sc_http_resp *resp, sc_error *err);
+void sc_http_resp_cleanup(sc_http_resp *r);
+/* Counters since allocation. */
+long sc_http_n_retries(const sc_http *h);
+long sc_http_n_throttles(const sc_http *h);
+long sc_http_n_requests(const sc_http *h);
+
+/* Is url acceptable (https, or http to loopback; a host present)?  *loopback = 1 when
+ * the host is a loopback address.  SC_ERR_INPUT with the reason otherwise. */
+sc_status sc_http_check_url(const char *url, int *loopback, sc_error *err);
+/* Append the form-encoded (RFC 3986 unreserved kept) value v to buf[cap] at *len. */
+void sc_http_form_append(char *buf, size_t cap, size_t *len, const char *key, const char *v);
+
+typedef struct sc_xml_leaf {
+    char path[256];
+    char *text;                 /* owned by the list */
+} sc_xml_leaf;
+
+/* Leaves of an XML document.  Free with sc_xml_leaves_free(list, n). */
+sc_status sc_xml_leaves(const char *xml, size_t len, sc_xml_leaf **out, size_t *n,
+                        sc_error *err);
+void sc_xml_leaves_free(sc_xml_leaf *list, size_t n);
+/* Does path end with suffix at a '/' boundary? */
+int sc_xml_path_ends(const char *path, const char *suffix);
+
+#endif

@@ -1,0 +1,591 @@
+/*
+ * live.c - the live loop (live.h): one policy, on a clock, over observations arriving one
+ * step at a time, through the Orchestrator to a provider, every call journaled ahead and
+ * checked by the guardrails.  Not a copy of sim/sim.c: no service model, no metrics of
+ * its own; it is a driver over the same components (policy, sc_orch in its no-callback
+ * heap mode, the provider interface), with the mock cloud of sim/mockcloud.c as the
+ * shadow provider.
+ *
+ * The loop visits, in time order, the instants at which something is due:
+ *   a step boundary   -> the metrics source delivers that step's observations (the view
+ *                        holds the past only: future steps are NaN, never read);
+ *   a mock event      -> sc_mock_handle (shadow mode: boots, warm-ups, drains);
+ *   a pending action  -> sc_orch_run_due;
+ *   a decision        -> snapshot, policy decide, journal the plan (D + P records,
+ *                        fsync), sc_orch_submit, journal the end (E); a decision whose
+ *                        plan is empty is not journaled.
+ * The clock only paces the loop (sc_live_clock_wait); every time handed to the core is
+ * the scheduled instant, so the same journal and observations give the same calls at
+ * any clock speed.
+ *
+ * Every provider call goes through a wrapper provider (type "live-journal") between the
+ * orchestrator and the real one; it names the call with its idempotency key, answers
+ * calls the journal has recorded (replay), repeats calls the journal has as issuing
+ * with the same key, checks guardrails, skips mutating calls in a dry run, and journals
+ * intent and answer around each new call.
+ *
+ * Resume: decisions found in the journal are not re-decided; their plans are submitted
+ * again from the journal, so the orchestrator's pending actions and the mock's shadow
+ * state are rebuilt exactly.  The policy itself starts fresh at the first new decision
+ * (its inputs, the observed history, are complete; internal state such as a cooldown
+ * is not restored).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "sculpt/live.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "evq.h"
+#include "mockcloud.h"
+#include "sculpt/cloud.h"
+#include "sculpt/policy.h"
+#include "sculpt/simulator.h"
+
+#define EV_MOCK_BASE 16
+#define DRAIN_MS INT64_C(30000)
+
+typedef struct live_ctx {
+    const sc_live_config *cfg;
+    const sc_scenario *sc;
+    sc_world *world;            /* the metrics source (replay, store) */
+    float **load, **ieq;        /* [ar][step] observed so far, NaN beyond */
+    float *arena;
+    float *load_now, *ieq_now;  /* [ar] current step */
+    int64_t n_steps;
+    sc_evq *q;                  /* the mock's events */
+    sc_provider *inner;         /* the provider */
+    sc_mock *mock;              /* when inner is the mock */
+    int real;                   /* inner changes real state */
+    sc_provider *wrap;          /* journaling wrapper the orchestrator calls */
+    sc_orch *orch;
+    sc_journal *j;
+    sc_guard *guard;
+    sc_time_ms key_t;           /* time of the last call, and calls made at it */
+    int key_n;
+    sc_live_summary *sum;
+} live_ctx;
+
+/* ---- the journaling wrapper provider ------------------------------------------- */
+
+static sc_status inner_apply(live_ctx *c, const sc_action *act, int count, const char *key,
+                             const char *payload, sc_time_ms now, int replay,
+                             sc_action_result *res, sc_error *err)
+{
+    sc_action a = *act;
+    a.count = count;
+    if (c->inner->type->ctrl) {
+        sc_live_call lc = {.act = &a, .key = key};
+        snprintf(lc.payload, sizeof lc.payload, "%s", payload ? payload : "");
+        c->inner->type->ctrl(c->inner->state, SC_PROVIDER_CTRL_IDEMPOTENCY_KEY, (void *)key,
+                             NULL);
+        c->inner->type->ctrl(c->inner->state, SC_PROVIDER_CTRL_CALL, &lc, NULL);
+    }
+    sc_status st = sc_provider_apply(c->inner, &a, now, res, err);
+    if (st == SC_OK && res->throttled && !replay)
+        c->sum->throttles++;
+    return st;
+}
+
+static sc_status wrap_apply(void *state, const sc_action *act, sc_time_ms now,
+                            sc_action_result *res, sc_error *err)
+{
+    live_ctx *c = *(live_ctx **)state;
+    if (now != c->key_t) {
+        c->key_t = now;
+        c->key_n = 0;
+    }
+    sc_journal_call call;
+    memset(&call, 0, sizeof call);
+    snprintf(call.key, sizeof call.key, "%" PRId64 "-%d", now, c->key_n++);
+    call.t = now;
+    call.kind = (int)act->kind;
+    call.app = act->app;
+    call.region = act->region;
+    call.type = act->type;
+    call.option = (int)act->option;
+    call.requested = act->count;
+    const sc_journal_call *rec = sc_journal_find(c->j, call.key);
+    if (rec && rec->state == SC_JOURNAL_SKIPPED && strcmp(rec->why, "dry-run") == 0 &&
+        c->real && c->cfg->execute)
+        rec = NULL; /* planned in a dry run, never made: make it now */
+    if (rec) {
+        if (rec->kind != call.kind || rec->app != call.app || rec->region != call.region ||
+            rec->type != call.type || rec->option != call.option ||
+            rec->requested != call.requested)
+            return sc_error_set(err, SC_ERR_INPUT, c->cfg->journal_path,
+                                "journal call %s does not match the replayed plan (journal: "
+                                "%s of %d, plan: %s of %d); was the scenario or policy "
+                                "changed?",
+                                call.key, sc_action_kind_name((sc_action_kind)rec->kind),
+                                rec->requested, sc_action_kind_name(act->kind), act->count);
+        if (rec->state == SC_JOURNAL_DONE || rec->state == SC_JOURNAL_SKIPPED) {
+            *res = rec->res;
+            c->sum->journal_replayed++;
+            if (rec->state == SC_JOURNAL_DONE && !c->real && rec->count > 0) {
+                /* rebuild the shadow cloud: the mock is no real state */
+                sc_action_result r2;
+                sc_status st = inner_apply(c, act, rec->count, call.key, rec->payload, now, 1, &r2, err);
+                if (st)
+                    return st;
+            }
+            sc_guard_commit(c->guard, act, now, res->accepted);
+            return SC_OK;
+        }
+        /* ISSUING: the crash window.  Repeat with the same key and count. */
+        call = *rec;
+        c->sum->retries++;
+    } else {
+        int allowed = act->count;
+        const char *rule = "";
+        sc_guard_check(c->guard, act, now, &allowed, &rule);
+        call.count = allowed;
+        if (allowed == 0 || (c->real && !c->cfg->execute)) {
+            call.state = SC_JOURNAL_SKIPPED;
+            snprintf(call.why, sizeof call.why, "%s", allowed == 0 ? rule : "dry-run");
+            if (allowed == 0)
+                c->sum->guard_cut++;
+            sc_status st = sc_journal_call_begin(c->j, &call, err);
+            if (!st)
+                st = sc_journal_call_end(c->j, &call, err);
+            return st;
+        }
+        if (allowed < act->count)
+            c->sum->guard_cut++;
+        if (c->inner->type->ctrl) { /* the call's absolute form, written ahead */
+            sc_action a = *act;
+            a.count = allowed;
+            sc_live_call lc = {.act = &a, .key = call.key};
+            sc_status pst = c->inner->type->ctrl(c->inner->state, SC_PROVIDER_CTRL_PREPARE,
+                                                 &lc, err);
+            if (pst == SC_OK)
+                snprintf(call.payload, sizeof call.payload, "%s", lc.payload);
+            else if (pst != SC_ERR_NOTFOUND && pst != SC_ERR_INTERNAL)
+                return pst; /* the adapter could not read the state it needs */
+        }
+        sc_status st = sc_journal_call_begin(c->j, &call, err);
+        if (st)
+            return st;
+    }
+    sc_status st = inner_apply(c, act, call.count, call.key, call.payload, now, 0, res, err);
+    if (st)
+        return st;
+    c->sum->calls_mutating++;
+    call.state = SC_JOURNAL_DONE;
+    call.res = *res;
+    if ((st = sc_journal_call_end(c->j, &call, err)))
+        return st;
+    sc_guard_commit(c->guard, act, now, res->accepted);
+    return SC_OK;
+}
+
+static sc_status wrap_describe(void *state, int app, int region, int type, sc_purchase option,
+                               sc_pool_state *out, sc_error *err)
+{
+    live_ctx *c = *(live_ctx **)state;
+    c->sum->calls_read_only++;
+    return sc_provider_describe(c->inner, app, region, type, option, out, err);
+}
+
+static sc_status wrap_snapshot(void *state, sc_pool_state *out, size_t n, int since_last,
+                               sc_error *err)
+{
+    live_ctx *c = *(live_ctx **)state;
+    c->sum->calls_read_only++;
+    return sc_provider_snapshot(c->inner, c->sc, out, n, since_last, err);
+}
+
+static const sc_provider_type wrap_type = {
+    .name = "live-journal",
+    .version = 2,
+    .state_size = sizeof(live_ctx *),
+    .apply = wrap_apply,
+    .describe = wrap_describe,
+    .snapshot = wrap_snapshot,
+};
+
+/* ---- set-up ---------------------------------------------------------------------- */
+
+static sc_status build_source(live_ctx *c, sc_error *err)
+{
+    const char *m = c->cfg->metrics ? c->cfg->metrics : "replay";
+    sc_scenario *sc = (sc_scenario *)c->sc;
+    if (strncmp(m, "store:", 6) == 0) {
+        const char *path = m + 6;
+        if (!*path)
+            return sc_error_set(err, SC_ERR_USAGE, "--metrics",
+                                "store:PATH needs the path of an HDF5 store");
+        /* Every trace of the scenario is read from the store under its own series key
+         * (a store trace keeps its series; a synthetic one is "app/geo/metric", the key
+         * `sculpt trace gen` writes). */
+        for (size_t i = 0; i < sc->n_traces; i++) {
+            sc_trace_ref *tr = &sc->traces[i];
+            if (tr->kind == SC_TRACE_CSV)
+                return sc_error_set(err, SC_ERR_INPUT, sc->path,
+                                    "trace '%s' is a CSV file: --metrics store:PATH reads "
+                                    "store or synthetic series keys only",
+                                    tr->name);
+            tr->kind = SC_TRACE_STORE;
+            snprintf(tr->path, sizeof tr->path, "%s", path);
+        }
+    } else if (strcmp(m, "replay") != 0) {
+        if (strncmp(m, "prometheus:", 11) == 0 || strcmp(m, "cloudwatch") == 0)
+            return sc_error_set(err, SC_ERR_NOTBUILT, "--metrics",
+                                "metrics source '%s' is known but not built into this "
+                                "binary (valid here: replay, store:PATH)",
+                                m);
+        return sc_error_set(err, SC_ERR_USAGE, "--metrics",
+                            "unknown metrics source '%s' (valid: replay, store:PATH, "
+                            "prometheus:URL, cloudwatch)",
+                            m);
+    }
+    sc_status st = sc_world_build(sc, &c->world, err);
+    if (st)
+        return st;
+    const sc_world *w = c->world;
+    c->n_steps = w->n_steps;
+    size_t cells = w->n_ar * (size_t)w->n_steps;
+    c->arena = malloc((2 * cells + 2 * w->n_ar + 1) * sizeof *c->arena);
+    c->load = calloc(w->n_ar + 1, sizeof *c->load);
+    c->ieq = calloc(w->n_ar + 1, sizeof *c->ieq);
+    if (!c->arena || !c->load || !c->ieq)
+        return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
+    for (size_t i = 0; i < 2 * cells; i++)
+        c->arena[i] = NAN;
+    for (size_t ar = 0; ar < w->n_ar; ar++) {
+        c->load[ar] = c->arena + ar * (size_t)w->n_steps;
+        c->ieq[ar] = c->arena + cells + ar * (size_t)w->n_steps;
+    }
+    c->load_now = c->arena + 2 * cells;
+    c->ieq_now = c->load_now + w->n_ar;
+    return SC_OK;
+}
+
+/* A revision boundary for providers that batch (terraform): after a decision and after
+ * due actions.  The journal says whether this revision was already applied. */
+static sc_status revision(live_ctx *c, sc_time_ms t, sc_error *err)
+{
+    if (!c->inner->type->ctrl)
+        return SC_OK;
+    sc_cloud_revision rv = {.t = t, .replaying = sc_journal_has_revision(c->j, t)};
+    sc_status st = c->inner->type->ctrl(c->inner->state, SC_PROVIDER_CTRL_REVISION, &rv, err);
+    if (st == SC_ERR_NOTFOUND || st == SC_ERR_INTERNAL)
+        return SC_OK;
+    if (st)
+        return st;
+    if (rv.written && !rv.replaying)
+        return sc_journal_revision_done(c->j, t, err);
+    return SC_OK;
+}
+
+/* Deliver step k's observations. */
+static void observe(live_ctx *c, int64_t k)
+{
+    const sc_world *w = c->world;
+    for (size_t ar = 0; ar < w->n_ar; ar++) {
+        c->load[ar][k] = c->load_now[ar] = w->load_ar[ar][k];
+        c->ieq[ar][k] = c->ieq_now[ar] = w->ieq_ar[ar][k];
+    }
+    c->sum->steps++;
+}
+
+static void print_plan(FILE *fp, const sc_scenario *sc, sc_time_ms t, const sc_plan *plan,
+                       int replayed)
+{
+    char tb[32], ib[32];
+    sc_time_format(t, tb, sizeof tb);
+    for (size_t i = 0; i < plan->n; i++) {
+        const sc_action *a = &plan->actions[i];
+        sc_time_format(a->issue_ms, ib, sizeof ib);
+        fprintf(fp, "%s %s %s %s/%s %s x%d at %s%s%s%s\n", tb, replayed ? "replayed" : "plan",
+                sc_action_kind_name(a->kind), sc->apps[a->app].name,
+                sc->regions[a->region].name, sc_purchase_name(a->option), a->count, ib,
+                a->reason ? " (" : "", a->reason ? a->reason : "", a->reason ? ")" : "");
+    }
+}
+
+static void ctx_cleanup(live_ctx *c)
+{
+    sc_orch_free(c->orch);
+    sc_provider_free(c->wrap);
+    sc_provider_free(c->inner);
+    sc_evq_free(c->q);
+    sc_journal_close(c->j);
+    sc_guard_free(c->guard);
+    sc_world_free(c->world);
+    free(c->load);
+    free(c->ieq);
+    free(c->arena);
+}
+
+/* ---- the loop -------------------------------------------------------------------- */
+
+sc_status sc_live_run(const sc_live_config *cfg, sc_live_summary *out, sc_error *err)
+{
+    memset(out, 0, sizeof *out);
+    const sc_scenario *sc = cfg->sc;
+    live_ctx c;
+    memset(&c, 0, sizeof c);
+    c.cfg = cfg;
+    c.sc = sc;
+    c.sum = out;
+    c.key_t = SC_TIME_MIN;
+    sc_policy *pol = NULL;
+    sc_plan plan;
+    sc_plan_init(&plan);
+    sc_status st;
+    const sc_policy_type *pt;
+    if ((st = sc_policy_find(cfg->policy->name, &pt, err)))
+        goto done;
+    if (pt->clairvoyant) {
+        st = sc_error_set(err, SC_ERR_INPUT, sc->path,
+                          "policy '%s' (%s) is clairvoyant: it reads the future, which live "
+                          "mode cannot; pick another with --policy",
+                          cfg->policy->label, cfg->policy->name);
+        goto done;
+    }
+    if (!cfg->journal_path) {
+        st = sc_error_set(err, SC_ERR_USAGE, NULL, "live mode needs a journal path");
+        goto done;
+    }
+    if ((st = build_source(&c, err)))
+        goto done;
+    sc_time_ms scen_end = sc->start + c.n_steps * sc->step_ms;
+    /* The provider first: bad input there (endpoint, credentials) leaves no journal. */
+    const char *pname = cfg->provider ? cfg->provider : "mock";
+    const sc_provider_type *prt;
+    if ((st = sc_provider_find(pname, &prt, err)))
+        goto done;
+    if (prt == &sc_mock_provider_type) {
+        if (sc_evq_alloc(1024, &c.q)) {
+            st = sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
+            goto done;
+        }
+        sc_mock_config mc = {.sc = sc, .q = c.q, .event_base = EV_MOCK_BASE,
+                             .start_ms = sc->start, .end_ms = scen_end, .drain_ms = DRAIN_MS};
+        if ((st = sc_provider_alloc(prt, &mc, &c.inner, err)))
+            goto done;
+        c.mock = sc_mock_of(c.inner);
+        for (size_t a = 0; a < sc->n_apps; a++)
+            for (size_t i = 0; i < sc->apps[a].n_initial; i++) {
+                const sc_initial_alloc *ia = &sc->apps[a].initial[i];
+                if ((st = sc_mock_seed(c.mock, (int)a, ia->region, sc->apps[a].instance_type,
+                                       ia->option, ia->count, err)))
+                    goto done;
+            }
+        c.real = 0;
+    } else {
+        if ((st = sc_provider_alloc(prt, cfg->provider_config, &c.inner, err)))
+            goto done;
+        int is_real = 1;
+        if (prt->ctrl)
+            prt->ctrl(c.inner->state, SC_PROVIDER_CTRL_IS_REAL, &is_real, NULL);
+        c.real = is_real != 0;
+    }
+    if ((st = sc_journal_open(cfg->journal_path, sc, cfg->policy->label, sc->start, &c.j, err)))
+        goto done;
+    sc_time_ms origin = sc_journal_origin(c.j);
+    if (origin < sc->start || origin > scen_end) {
+        st = sc_error_set(err, SC_ERR_INPUT, cfg->journal_path,
+                          "the journal's origin (%" PRId64 ") is outside the scenario's "
+                          "period [%" PRId64 ", %" PRId64 "]",
+                          origin, sc->start, scen_end);
+        goto done;
+    }
+    sc_time_ms end = cfg->until_ms > 0 ? sc_time_add(origin, cfg->until_ms) : scen_end;
+    if (end > scen_end)
+        end = scen_end;
+    {
+        sc_guard_config none;
+        sc_guard_config_init(&none);
+        if ((st = sc_guard_alloc(cfg->guard ? cfg->guard : &none, sc, &c.guard, err)))
+            goto done;
+    }
+    sc_journal_set_sync(c.j, cfg->execute);
+    if ((st = sc_provider_alloc(&wrap_type, NULL, &c.wrap, err)))
+        goto done;
+    *(live_ctx **)c.wrap->state = &c;
+    sc_orch_config oc = {.sc = sc, .count_from_ms = SC_TIME_MIN};
+    if ((st = sc_orch_alloc(c.wrap, &oc, &c.orch, err)))
+        goto done;
+    char where[1200];
+    snprintf(where, sizeof where, "%s: policy '%s'", sc->path, cfg->policy->label);
+    if ((st = sc_policy_alloc(pt, sc, cfg->policy->params_json, where, &pol, err)))
+        goto done;
+    int64_t cadence = sc_policy_cadence_ms(pol);
+
+    size_t n_jdec, n_jact;
+    const sc_journal_decision *jdec = sc_journal_decisions(c.j, &n_jdec);
+    const sc_action *jact = sc_journal_actions(c.j, &n_jact);
+    size_t jd = 0;
+    size_t n_jdec0 = n_jdec; /* decisions to replay (the array grows as we write) */
+    sc_policy_view view = {.sc = sc, .n_steps = c.n_steps,
+                           .warmup_steps = c.world->warmup_steps,
+                           .load = (const float *const *)c.load,
+                           .ieq = (const float *const *)c.ieq,
+                           .load_now = c.load_now, .ieq_now = c.ieq_now, .clairvoyant = 0};
+    int64_t k_obs = -1;                 /* last observed step */
+    sc_time_ms t_dec = sc->start;        /* next decision (on the policy's cadence) */
+    while (t_dec < origin && cadence > 0)
+        t_dec += cadence;
+    sc_live_clock clock;
+    int clock_started = 0;
+    sc_time_ms t_prev = origin;
+    int64_t report_every = c.n_steps / 10 > 0 ? c.n_steps / 10 : 1;
+    for (;;) {
+        sc_time_ms t_step = k_obs + 1 < c.n_steps ? sc->start + (k_obs + 1) * sc->step_ms
+                                                  : SC_TIME_MAX;
+        if (t_step < origin) /* steps before the origin are history: observe at once */
+            t_step = origin;
+        sc_time_ms t = t_step;
+        if (t_dec < t)
+            t = t_dec;
+        sc_time_ms due = sc_orch_next_due(c.orch);
+        if (due < t)
+            t = due;
+        sc_event ev;
+        if (c.q && sc_evq_peek(c.q, &ev) && ev.time < t)
+            t = ev.time;
+        if (t >= end || t == SC_TIME_MAX)
+            break;
+        int replaying = jd < n_jdec0;
+        if (!replaying) {
+            if (!clock_started) {
+                sc_live_clock_start(&clock, cfg->clock_speed, t_prev);
+                clock_started = 1;
+            }
+            sc_live_clock_wait(&clock, t);
+        }
+        t_prev = t;
+        /* 1. observations of every step that has started */
+        while (k_obs + 1 < c.n_steps && sc->start + (k_obs + 1) * sc->step_ms <= t) {
+            observe(&c, ++k_obs);
+            if (cfg->progress && (k_obs % report_every == 0 || k_obs + 1 == c.n_steps)) {
+                char tb[32];
+                fprintf(cfg->progress,
+                        "live: %s step %" PRId64 "/%" PRId64 ", %ld decisions, %ld calls%s\n",
+                        sc_time_format(t, tb, sizeof tb), k_obs + 1, c.n_steps, out->decisions,
+                        out->calls_mutating, replaying ? " (replaying the journal)" : "");
+            }
+        }
+        view.step = k_obs;
+        /* 2. the shadow cloud's own events */
+        while (c.q && sc_evq_peek(c.q, &ev) && ev.time <= t) {
+            sc_evq_pop(c.q, &ev);
+            if ((st = sc_mock_handle(c.mock, &ev, err)))
+                goto done;
+        }
+        /* 3. pending plan actions */
+        if (sc_orch_next_due(c.orch) <= t &&
+            ((st = sc_orch_run_due(c.orch, t, err)) || (st = revision(&c, t, err))))
+            goto done;
+        /* 4. a decision */
+        if (t_dec == t) {
+            sc_plan_clear(&plan);
+            if (jd < n_jdec0 && jdec[jd].t == t) {
+                const sc_journal_decision *d = &jdec[jd];
+                for (size_t i = 0; i < d->n_actions; i++)
+                    if ((st = sc_plan_push(&plan, &jact[d->first_action + i]))) {
+                        st = sc_error_set(err, st, NULL, "out of memory");
+                        goto done;
+                    }
+                int complete = d->complete;
+                if ((st = sc_orch_submit(c.orch, &plan, t, err)))
+                    goto done;
+                if (!complete && (st = sc_journal_decision_end(c.j, t, err)))
+                    goto done;
+                if (cfg->plan_out)
+                    print_plan(cfg->plan_out, sc, t, &plan, 1);
+                jd++;
+                /* the journal's arrays may have moved while writing */
+                jdec = sc_journal_decisions(c.j, &n_jdec);
+                jact = sc_journal_actions(c.j, &n_jact);
+            } else if (jd < n_jdec0 && jdec[jd].t > t) {
+                /* before the journal's next decision: this one planned nothing (empty
+                 * plans are not journaled) */
+            } else if (jd < n_jdec0) {
+                st = sc_error_set(err, SC_ERR_INPUT, cfg->journal_path,
+                                  "journal has a decision at %" PRId64 " where the loop "
+                                  "decides at %" PRId64 ": another policy or cadence?",
+                                  jdec[jd].t, t);
+                goto done;
+            } else {
+                if ((st = sc_orch_snapshot(c.orch, &view.pools, err)))
+                    goto done;
+                sc_guard_sync(c.guard, view.pools,
+                              sc->n_apps * sc->n_regions * SC_PURCHASE_COUNT);
+                view.now = t;
+                if ((st = sc_policy_decide(pol, &view, &plan, err)))
+                    goto done;
+                /* An empty plan is not journaled (it changes nothing; on a resume the
+                 * loop knows it by its absence), which keeps fsyncs to plans that act. */
+                if (plan.n && (st = sc_journal_decision_begin(c.j, t, &plan, err)))
+                    goto done;
+                if ((st = sc_orch_submit(c.orch, &plan, t, err)))
+                    goto done;
+                if (plan.n && (st = sc_journal_decision_end(c.j, t, err)))
+                    goto done;
+                if (cfg->plan_out)
+                    print_plan(cfg->plan_out, sc, t, &plan, 0);
+                jdec = sc_journal_decisions(c.j, &n_jdec);
+                jact = sc_journal_actions(c.j, &n_jact);
+            }
+            if ((st = revision(&c, t, err)))
+                goto done;
+            out->decisions++;
+            out->actions_planned += (long)plan.n;
+            t_dec = cadence > 0 ? sc_time_add(t_dec, cadence) : SC_TIME_MAX;
+        }
+    }
+    if (jd < n_jdec0 && cfg->progress)
+        fprintf(cfg->progress,
+                "live: stopped before the journal's end (%zu of its decisions not reached)\n",
+                n_jdec0 - jd);
+    out->journal_written = sc_journal_n_written(c.j);
+    if (c.inner->type->ctrl) { /* a cloud adapter counts API calls and its retries */
+        sc_cloud_stats cs;
+        memset(&cs, 0, sizeof cs);
+        if (c.inner->type->ctrl(c.inner->state, SC_PROVIDER_CTRL_CLOUD_STATS, &cs, NULL) ==
+            SC_OK) {
+            out->calls_mutating = cs.mutating;
+            out->calls_read_only = cs.read_only;
+            out->retries += cs.retries;
+            out->throttles = cs.throttles;
+        }
+    }
+    st = SC_OK;
+done:
+    sc_plan_cleanup(&plan);
+    sc_policy_free(pol);
+    ctx_cleanup(&c);
+    return st;
+}
+
+char *sc_live_summary_json(const sc_live_summary *s)
+{
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return NULL;
+    cJSON_AddNumberToObject(o, "steps", (double)s->steps);
+    cJSON_AddNumberToObject(o, "actions_planned", (double)s->actions_planned);
+    cJSON *calls = cJSON_AddObjectToObject(o, "calls");
+    if (calls) {
+        cJSON_AddNumberToObject(calls, "mutating", (double)s->calls_mutating);
+        cJSON_AddNumberToObject(calls, "read_only", (double)s->calls_read_only);
+    }
+    cJSON_AddNumberToObject(o, "retries", (double)s->retries);
+    cJSON_AddNumberToObject(o, "throttles", (double)s->throttles);
+    cJSON *j = cJSON_AddObjectToObject(o, "journal");
+    if (j) {
+        cJSON_AddNumberToObject(j, "written", (double)s->journal_written);
+        cJSON_AddNumberToObject(j, "replayed", (double)s->journal_replayed);
+    }
+    char *txt = cJSON_Print(o);
+    cJSON_Delete(o);
+    return txt;
+}
