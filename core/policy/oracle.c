@@ -40,8 +40,10 @@
  * steps decouple, so cutting the run into windows loses nothing.  It is what
  * lower_bound() returns (run summary field lower_bound_usd).  Policies that buy spot or
  * reserved capacity can go below it.  The argument needs serve_util = 1: below 1 the LP
- * buys capacity the simulator does not require, so its value bounds nothing and
- * lower_bound() returns NaN.
+ * buys capacity the simulator does not require, so its value bounds nothing; for a
+ * serve_util other than 1 the oracle therefore solves the serve_util-1 problem apart
+ * (the same problems, for the bound only) and lower_bound() returns that, so one
+ * "slo" oracle gives both the operating point and the bound (the README's demo table).
  *
  * Routing ("routing": "home" | "plan").  "home" (the default) is all of the above: the
  * world's per-region ieq, as home routing (or the scenario's initial weights) puts it,
@@ -175,9 +177,7 @@ static int64_t oracle_cadence(const void *state)
 static double oracle_lower_bound(const void *state)
 {
     const oracle_state *s = state;
-    if (s->route_plan)
-        return s->route_bound_usd;
-    return s->serve_util == 1.0 ? s->bound_usd : NAN;
+    return s->route_plan ? s->route_bound_usd : s->bound_usd;
 }
 
 /* The highest utilisation at which app's curve latency plus the route latency from
@@ -231,9 +231,11 @@ static double region_limit(const sc_scenario *sc, int app, int r, unsigned *kind
  * window with one geography routable to every region, egress 0, over-latency routes
  * allowed (the simulator charges them in attainment only, not in USD), min_inst 0,
  * serve_util 1, each region's type capacity limit / quota kept.  See "Routing" above
- * for why it bounds every on-demand policy under any routing.  Adds to *bound. */
+ * for why it bounds every on-demand policy under any routing.  dep non-NULL: the home
+ * relaxation instead (geographies = regions, min_instances where deployed: the main
+ * LP's problem at serve_util 1, for a serve_util other than 1).  Adds to *bound. */
 static sc_status routed_bound(const sc_policy_view *v, sc_optimizer *opt, int a, int64_t win,
-                              double ucap, double *bound, sc_error *err)
+                              double ucap, const int *dep, double *bound, sc_error *err)
 {
     const sc_scenario *sc = v->sc;
     const sc_app *app = &sc->apps[a];
@@ -245,8 +247,9 @@ static sc_status routed_bound(const sc_policy_view *v, sc_optimizer *opt, int a,
         int K = (int)(k1 - k0);
         sc_opt_problem_buf *b = NULL;
         sc_opt_solution *sol = NULL;
-        if ((st = sc_opt_problem_alloc(R, 1, K, 1, &b, err)) ||
-            (st = sc_opt_solution_alloc(R, 1, K, 1, &sol, err))) {
+        int G = dep ? R : 1;
+        if ((st = sc_opt_problem_alloc(R, G, K, 1, &b, err)) ||
+            (st = sc_opt_solution_alloc(R, G, K, 1, &sol, err))) {
             sc_opt_problem_free(b);
             return st;
         }
@@ -270,19 +273,25 @@ static sc_status routed_bound(const sc_policy_view *v, sc_optimizer *opt, int a,
             unsigned kind;
             b->cap_limit[r] = region_limit(sc, a, r, &kind);
             b->cap_kind[r] = kind;
-            b->min_inst[r] = 0;
+            b->min_inst[r] = dep && dep[r] ? app->min_instances : 0;
             b->lead_steps[r] = 0;
             b->spot_loss[r] = 0.0;
-            b->route_ok[r] = 1;
-            b->egress_per_ieq_hour[r] = 0.0;
+            for (int g = 0; g < G; g++) {
+                b->route_ok[g * R + r] = !dep || g == r;
+                b->egress_per_ieq_hour[g * R + r] = 0.0;
+            }
         }
         for (int k = 0; k < K; k++) {
             double d = 0.0;
             for (int r = 0; r < R; r++) {
                 double e = sc_view_ieq(v, a, r, k0 + k);
-                d += e > 0 ? e : 0.0;
+                if (dep)
+                    b->demand[(size_t)r * (size_t)K + (size_t)k] = e >= 0 ? e : 0.0;
+                else
+                    d += e > 0 ? e : 0.0;
             }
-            b->demand[k] = d;
+            if (!dep)
+                b->demand[k] = d;
         }
         st = sc_optimizer_solve(opt, p, sol, err);
         if (!st)
@@ -324,7 +333,7 @@ static sc_status oracle_decide(void *state, const sc_policy_view *v, sc_plan *pl
     sc_opt_solution *sol = NULL, *sol_last = NULL;
     sc_optimizer *opt = NULL;
     sc_status st = SC_OK;
-    double bound = 0.0, rounded = 0.0, rbound = 0.0;
+    double bound = 0.0, rounded = 0.0, rbound = 0.0, hbound = 0.0;
     if (!xs || !bs) {
         st = sc_error_set(err, SC_ERR_NOMEM, NULL, "oracle: out of memory");
         goto done;
@@ -352,7 +361,10 @@ static sc_status oracle_decide(void *state, const sc_policy_view *v, sc_plan *pl
             if (it->capacity[m] > 0 && app->needs[m] / it->capacity[m] > kk)
                 kk = app->needs[m] / it->capacity[m];
         double ucap = kk > 0 ? 1.0 / kk : 1.0;
-        if (s->route_plan && (st = routed_bound(v, opt, (int)a, win, ucap, &rbound, err))) {
+        if ((s->route_plan && (st = routed_bound(v, opt, (int)a, win, ucap, NULL, &rbound,
+                                                 err))) ||
+            (s->serve_util != 1.0 &&
+             (st = routed_bound(v, opt, (int)a, win, ucap, dep, &hbound, err)))) {
             free(dep);
             goto done;
         }
@@ -502,7 +514,8 @@ static sc_status oracle_decide(void *state, const sc_policy_view *v, sc_plan *pl
         }
         free(dep);
     }
-    s->bound_usd = bound;
+    /* the bound is the serve_util-1 relaxation whatever the executed operating point */
+    s->bound_usd = s->serve_util == 1.0 ? bound : hbound;
     s->rounded_usd = rounded;
     s->route_bound_usd = s->route_plan ? rbound : NAN;
 done:
