@@ -193,6 +193,8 @@ static double slo_util(const sc_scenario *sc, int app)
         if (ug < u)
             u = ug;
     }
+    /* a hair inside the bound: at exactly u the curve's latency may round above it */
+    u *= 1.0 - 1e-9;
     return u < 0.05 ? 0.05 : u;
 }
 
@@ -361,6 +363,10 @@ static sc_status oracle_decide(void *state, const sc_policy_view *v, sc_plan *pl
             if (it->capacity[m] > 0 && app->needs[m] / it->capacity[m] > kk)
                 kk = app->needs[m] / it->capacity[m];
         double ucap = kk > 0 ? 1.0 / kk : 1.0;
+        /* planned utilisation of this app */
+        double ua = s->serve_util > 0    ? s->serve_util
+                    : s->serve_util == 0 ? app->target_util
+                                         : slo_util(sc, (int)a);
         if ((s->route_plan && (st = routed_bound(v, opt, (int)a, win, ucap, NULL, &rbound,
                                                  err))) ||
             (s->serve_util != 1.0 &&
@@ -401,9 +407,7 @@ static sc_status oracle_decide(void *state, const sc_policy_view *v, sc_plan *pl
             sc_opt_problem *p = &b->p;
             p->step_ms = sc->step_ms;
             p->start_ms = sc->start + k0 * sc->step_ms;
-            p->serve_util = s->serve_util > 0    ? s->serve_util
-                            : s->serve_util == 0 ? app->target_util
-                                                 : slo_util(sc, (int)a);
+            p->serve_util = ua;
             p->penalty_per_ieq_hour = app->slo.penalty_per_unit_hour * ucap;
             p->max_inst = -1;
             p->spot_max_share = 0.0;
@@ -462,6 +466,20 @@ static sc_status oracle_decide(void *state, const sc_policy_view *v, sc_plan *pl
                               .option = SC_PURCHASE_ONDEMAND, .to_region = -1, .to_type = -1};
             for (int64_t k = 0; k < N; k++) {
                 int t = xs[(size_t)r * (size_t)N + (size_t)k];
+                if (s->serve_util != 1.0) {
+                    /* an operating point, not a bound: the LP may leave load above
+                     * serve_util x capacity at the penalty when that is cheaper, which
+                     * the simulator serves late, not unserved; hold the point:
+                     * ceil(ieq / u), within the region's limit */
+                    double e = sc_view_ieq(v, (int)a, r, k);
+                    double need = e > 0 ? ceil(e / ua - 1e-9) : 0.0;
+                    unsigned kind;
+                    double lim = region_limit(sc, (int)a, r, &kind);
+                    if (lim >= 0 && need > lim)
+                        need = lim;
+                    if (need > t && need < 1e9)
+                        t = (int)need;
+                }
                 if (t < app->min_instances)
                     t = app->min_instances;
                 if (t > app->max_instances)
