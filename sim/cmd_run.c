@@ -12,6 +12,7 @@
  * thread count.
  */
 #include <getopt.h>
+#include <math.h>
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -95,6 +96,12 @@ static void print_table(sc_run *const *runs, size_t n)
         }
         printf("\n");
     }
+    /* a bound is no operating point: a line of its own under the table */
+    for (size_t i = 0; i < n; i++)
+        if (isfinite(runs[i]->sum.lower_bound_usd))
+            printf("lower bound (%s, LP relaxation): %.2f USD penalised, for any on-demand "
+                   "policy\n",
+                   runs[i]->sum.label, runs[i]->sum.lower_bound_usd);
 }
 
 int sc_cmd_run(int argc, char **argv)

@@ -73,6 +73,8 @@ sc_status sc_routing_from_params(const sc_scenario *sc, const char *params_json,
         return sc_error_set(err, st, where, "%s", msg);
     }
     int m = -1;
+    if (strcmp(name, "plan") == 0)
+        m = SC_ROUTING_HOME; /* the policy routes itself (sc_policy_alloc checks it can) */
     for (int i = 0; i < SC_ROUTING_MODE_COUNT; i++)
         if (strcmp(name, sc_routing_mode_name((sc_routing_mode)i)) == 0)
             m = i;

@@ -40,8 +40,31 @@
  * steps decouple, so cutting the run into windows loses nothing.  It is what
  * lower_bound() returns (run summary field lower_bound_usd).  Policies that buy spot or
  * reserved capacity can go below it.  The argument needs serve_util = 1: below 1 the LP
- * buys capacity the simulator does not require, so its value bounds nothing and
- * lower_bound() returns NaN.
+ * buys capacity the simulator does not require, so its value bounds nothing; for a
+ * serve_util other than 1 the oracle therefore solves the serve_util-1 problem apart
+ * (the same problems, for the bound only) and lower_bound() returns that, so one
+ * "slo" oracle gives both the operating point and the bound (the README's demo table).
+ *
+ * Routing ("routing": "home" | "plan").  "home" (the default) is all of the above: the
+ * world's per-region ieq, as home routing (or the scenario's initial weights) puts it,
+ * each region on its own.  That is no bound for a policy that routes elsewhere: on
+ * europe-spike the spill mechanism serves the home region's overflow in a neighbour, and
+ * the executed home oracle (1345.56 USD penalised) comes in below the home LP (1511.90).
+ * "plan" adds, per app and measured window, the relaxation in which the app's whole
+ * demand (every geography pooled; the sum over regions of the world's ieq, which routing
+ * only moves) may be served by any region: every route any policy could take, the
+ * over-latency ones included at no USD (the simulator charges a late route in attainment
+ * only: violation minutes, no penalty), egress 0 (a lower bound on any route's egress),
+ * min_instances 0, serve_util 1, each region's type capacity limit and quota kept.  For
+ * any policy with on-demand capacity x_r in step k and routed loads L_r, the simulator's
+ * unserved load is sum_r (L_r - x_r)^+ >= (D - sum_r x_r)^+, so its penalised cost is at
+ * least this LP's value: lower_bound() returns it whatever serve_util is (the executed
+ * plan is planned at serve_util; the bound's LP is solved apart, at 1).  Policy
+ * parameters: the wrapper (sc_policy_alloc) leaves `routing` to a policy whose table
+ * declares it and the routing controller runs home for "plan"; a policy that does not
+ * declare it gets an input error for "plan".  Not built yet: the executed plan under
+ * "plan" is still the home plan (no set_weight actions, no capacity ahead of weights),
+ * and "slo" still uses the home route's latency.
  *
  * Executed plan.  The relaxation's counts are rounded up by the optimizer (or solved
  * as a MILP when small), clamped to [min_instances, max_instances], and turned into
@@ -57,7 +80,8 @@
  * is pulled earlier rather than let a later batch take its launch indices).
  *
  * Parameters (all optional; table `params` below, `sculpt run --help-policy oracle`):
- * {"window": "1d", "serve_util": 1.0 | "target" | "slo" | (0, 1], "optimizer": "lp"}
+ * {"window": "1d", "serve_util": 1.0 | "target" | "slo" | (0, 1], "optimizer": "lp",
+ *  "routing": "home" | "plan"}
  */
 #include <math.h>
 #include <stdlib.h>
@@ -69,6 +93,7 @@
 #include "sculpt/rng.h"
 
 static const char *const serve_words[] = {"target", "slo", NULL};
+static const char *const routing_words[] = {"home", "plan", NULL};
 
 static const sc_param_def params[] = {
     {.name = "window", .kind = SC_PARAM_DURATION, .def = "1d", .lo = 0, .hi = INFINITY,
@@ -79,6 +104,9 @@ static const sc_param_def params[] = {
      .help = "planned utilisation: a number, each app's \"target\", or its latency \"slo\""},
     {.name = "optimizer", .kind = SC_PARAM_STRING, .def = "lp", .lo = 1, .hi = SC_NAME_MAX - 1,
      .help = "optimizer plug-in (sculpt/optimizer.h): lp or ga"},
+    {.name = "routing", .kind = SC_PARAM_ENUM, .def = "home", .values = routing_words,
+     .help = "home: bound and plan with geographies at their home regions; plan: the bound "
+             "lets every geography be served by any region (any policy's routing)"},
 };
 #define N_PARAMS (sizeof params / sizeof params[0])
 
@@ -89,6 +117,8 @@ typedef struct oracle_state {
     char optimizer[SC_NAME_MAX];
     double bound_usd;         /* LP relaxation over the measured period */
     double rounded_usd;       /* objective of the rounded plan, measured period */
+    int route_plan;           /* "routing": "plan" */
+    double route_bound_usd;   /* routed relaxation over the measured period ("plan") */
     int decided;
 } oracle_state;
 
@@ -105,7 +135,8 @@ static sc_status oracle_init(void *state, const sc_scenario *sc, const cJSON *pa
     oracle_state *s = state;
     s->bound_usd = NAN;
     s->rounded_usd = NAN;
-    int serve_word = -1;
+    s->route_bound_usd = NAN;
+    int serve_word = -1, routing_word = 0;
     const char *opt = "lp";
     char place[sizeof err->where];
     sc_status st;
@@ -113,12 +144,14 @@ static sc_status oracle_init(void *state, const sc_scenario *sc, const cJSON *pa
         (st = sc_params_get_number(params, N_PARAMS, params_obj, "serve_util",
                                    &s->serve_util)) ||
         (st = sc_params_get_enum(params, N_PARAMS, params_obj, "serve_util", &serve_word)) ||
-        (st = sc_params_get_string(params, N_PARAMS, params_obj, "optimizer", &opt)))
+        (st = sc_params_get_string(params, N_PARAMS, params_obj, "optimizer", &opt)) ||
+        (st = sc_params_get_enum(params, N_PARAMS, params_obj, "routing", &routing_word)))
         return sc_error_set(err, st, where, "oracle: parameter table out of date");
     if (serve_word == 0)
         s->serve_util = 0.0;  /* "target" */
     else if (serve_word == 1)
         s->serve_util = -1.0; /* "slo" */
+    s->route_plan = routing_word == 1;
     if (s->window_ms < sc->step_ms) {
         sc_params_member_where(place, sizeof place, where, "window");
         return sc_error_set(err, SC_ERR_INPUT, place,
@@ -144,7 +177,7 @@ static int64_t oracle_cadence(const void *state)
 static double oracle_lower_bound(const void *state)
 {
     const oracle_state *s = state;
-    return s->serve_util == 1.0 ? s->bound_usd : NAN;
+    return s->route_plan ? s->route_bound_usd : s->bound_usd;
 }
 
 /* The highest utilisation at which app's curve latency plus the route latency from
@@ -160,6 +193,8 @@ static double slo_util(const sc_scenario *sc, int app)
         if (ug < u)
             u = ug;
     }
+    /* a hair inside the bound: at exactly u the curve's latency may round above it */
+    u *= 1.0 - 1e-9;
     return u < 0.05 ? 0.05 : u;
 }
 
@@ -193,6 +228,85 @@ static double region_limit(const sc_scenario *sc, int app, int r, unsigned *kind
     return lim < 0 ? -1.0 : lim;
 }
 
+/* "routing": "plan": the relaxation of app a over the measured period in which the
+ * app's whole demand (every geography pooled) may be served by any region: one LP per
+ * window with one geography routable to every region, egress 0, over-latency routes
+ * allowed (the simulator charges them in attainment only, not in USD), min_inst 0,
+ * serve_util 1, each region's type capacity limit / quota kept.  See "Routing" above
+ * for why it bounds every on-demand policy under any routing.  dep non-NULL: the home
+ * relaxation instead (geographies = regions, min_instances where deployed: the main
+ * LP's problem at serve_util 1, for a serve_util other than 1).  Adds to *bound. */
+static sc_status routed_bound(const sc_policy_view *v, sc_optimizer *opt, int a, int64_t win,
+                              double ucap, const int *dep, double *bound, sc_error *err)
+{
+    const sc_scenario *sc = v->sc;
+    const sc_app *app = &sc->apps[a];
+    int R = (int)sc->n_regions;
+    int64_t N = v->n_steps;
+    sc_status st = SC_OK;
+    for (int64_t k0 = v->warmup_steps; k0 < N;) {
+        int64_t k1 = k0 + win < N ? k0 + win : N;
+        int K = (int)(k1 - k0);
+        sc_opt_problem_buf *b = NULL;
+        sc_opt_solution *sol = NULL;
+        int G = dep ? R : 1;
+        if ((st = sc_opt_problem_alloc(R, G, K, 1, &b, err)) ||
+            (st = sc_opt_solution_alloc(R, G, K, 1, &sol, err))) {
+            sc_opt_problem_free(b);
+            return st;
+        }
+        sc_opt_problem *p = &b->p;
+        p->step_ms = sc->step_ms;
+        p->start_ms = sc->start + k0 * sc->step_ms;
+        p->serve_util = 1.0;
+        p->penalty_per_ieq_hour = app->slo.penalty_per_unit_hour * ucap;
+        p->max_inst = -1;
+        p->spot_max_share = 0.0;
+        p->flap_budget = -1.0;
+        p->may_buy_reserved = 0;
+        b->qlevel[0] = 0.5;
+        for (int r = 0; r < R; r++) {
+            b->price[r * 3 + SC_PURCHASE_ONDEMAND] =
+                sc->regions[r].types[app->instance_type].price_per_hour[SC_PURCHASE_ONDEMAND];
+            b->price[r * 3 + SC_PURCHASE_RESERVED] = NAN;
+            b->price[r * 3 + SC_PURCHASE_SPOT] = NAN;
+            for (int o = 0; o < 3; o++)
+                b->current[r * 3 + o] = 0;
+            unsigned kind;
+            b->cap_limit[r] = region_limit(sc, a, r, &kind);
+            b->cap_kind[r] = kind;
+            b->min_inst[r] = dep && dep[r] ? app->min_instances : 0;
+            b->lead_steps[r] = 0;
+            b->spot_loss[r] = 0.0;
+            for (int g = 0; g < G; g++) {
+                b->route_ok[g * R + r] = !dep || g == r;
+                b->egress_per_ieq_hour[g * R + r] = 0.0;
+            }
+        }
+        for (int k = 0; k < K; k++) {
+            double d = 0.0;
+            for (int r = 0; r < R; r++) {
+                double e = sc_view_ieq(v, a, r, k0 + k);
+                if (dep)
+                    b->demand[(size_t)r * (size_t)K + (size_t)k] = e >= 0 ? e : 0.0;
+                else
+                    d += e > 0 ? e : 0.0;
+            }
+            if (!dep)
+                b->demand[k] = d;
+        }
+        st = sc_optimizer_solve(opt, p, sol, err);
+        if (!st)
+            *bound += sol->lp_bound_usd;
+        sc_opt_problem_free(b);
+        sc_opt_solution_free(sol);
+        if (st)
+            return st;
+        k0 = k1;
+    }
+    return SC_OK;
+}
+
 typedef struct batch {
     sc_time_ms issue, needed;
     int count;
@@ -221,7 +335,7 @@ static sc_status oracle_decide(void *state, const sc_policy_view *v, sc_plan *pl
     sc_opt_solution *sol = NULL, *sol_last = NULL;
     sc_optimizer *opt = NULL;
     sc_status st = SC_OK;
-    double bound = 0.0, rounded = 0.0;
+    double bound = 0.0, rounded = 0.0, rbound = 0.0, hbound = 0.0;
     if (!xs || !bs) {
         st = sc_error_set(err, SC_ERR_NOMEM, NULL, "oracle: out of memory");
         goto done;
@@ -249,6 +363,17 @@ static sc_status oracle_decide(void *state, const sc_policy_view *v, sc_plan *pl
             if (it->capacity[m] > 0 && app->needs[m] / it->capacity[m] > kk)
                 kk = app->needs[m] / it->capacity[m];
         double ucap = kk > 0 ? 1.0 / kk : 1.0;
+        /* planned utilisation of this app */
+        double ua = s->serve_util > 0    ? s->serve_util
+                    : s->serve_util == 0 ? app->target_util
+                                         : slo_util(sc, (int)a);
+        if ((s->route_plan && (st = routed_bound(v, opt, (int)a, win, ucap, NULL, &rbound,
+                                                 err))) ||
+            (s->serve_util != 1.0 &&
+             (st = routed_bound(v, opt, (int)a, win, ucap, dep, &hbound, err)))) {
+            free(dep);
+            goto done;
+        }
         for (int64_t k0 = 0; k0 < N;) {
             int64_t k1 = k0 + win;
             if (k0 < W0 && k1 > W0)
@@ -282,9 +407,7 @@ static sc_status oracle_decide(void *state, const sc_policy_view *v, sc_plan *pl
             sc_opt_problem *p = &b->p;
             p->step_ms = sc->step_ms;
             p->start_ms = sc->start + k0 * sc->step_ms;
-            p->serve_util = s->serve_util > 0    ? s->serve_util
-                            : s->serve_util == 0 ? app->target_util
-                                                 : slo_util(sc, (int)a);
+            p->serve_util = ua;
             p->penalty_per_ieq_hour = app->slo.penalty_per_unit_hour * ucap;
             p->max_inst = -1;
             p->spot_max_share = 0.0;
@@ -343,6 +466,20 @@ static sc_status oracle_decide(void *state, const sc_policy_view *v, sc_plan *pl
                               .option = SC_PURCHASE_ONDEMAND, .to_region = -1, .to_type = -1};
             for (int64_t k = 0; k < N; k++) {
                 int t = xs[(size_t)r * (size_t)N + (size_t)k];
+                if (s->serve_util != 1.0) {
+                    /* an operating point, not a bound: the LP may leave load above
+                     * serve_util x capacity at the penalty when that is cheaper, which
+                     * the simulator serves late, not unserved; hold the point:
+                     * ceil(ieq / u), within the region's limit */
+                    double e = sc_view_ieq(v, (int)a, r, k);
+                    double need = e > 0 ? ceil(e / ua - 1e-9) : 0.0;
+                    unsigned kind;
+                    double lim = region_limit(sc, (int)a, r, &kind);
+                    if (lim >= 0 && need > lim)
+                        need = lim;
+                    if (need > t && need < 1e9)
+                        t = (int)need;
+                }
                 if (t < app->min_instances)
                     t = app->min_instances;
                 if (t > app->max_instances)
@@ -395,8 +532,10 @@ static sc_status oracle_decide(void *state, const sc_policy_view *v, sc_plan *pl
         }
         free(dep);
     }
-    s->bound_usd = bound;
+    /* the bound is the serve_util-1 relaxation whatever the executed operating point */
+    s->bound_usd = s->serve_util == 1.0 ? bound : hbound;
     s->rounded_usd = rounded;
+    s->route_bound_usd = s->route_plan ? rbound : NAN;
 done:
     sc_optimizer_free(opt);
     sc_opt_problem_free(b);

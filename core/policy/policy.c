@@ -186,8 +186,24 @@ sc_status sc_policy_alloc(const sc_policy_type *type, const sc_scenario *sc,
         return sc_error_set(err, SC_ERR_INPUT, where, "expected a JSON object of parameters");
     }
     /* `routing` and `routing_period` belong to the routing controller that runs next to
-     * every policy (sc_routing_*, orchestrator.h), not to the policy's own table */
-    cJSON_DeleteItemFromObjectCaseSensitive(params, "routing");
+     * every policy (sc_routing_*, orchestrator.h), not to the policy's own table; a
+     * policy that plans routing itself declares `routing` in its table (the oracle:
+     * "home" | "plan") and then sees it too (the controller runs home for "plan") */
+    int own_routing = 0;
+    for (size_t i = 0; type->version >= 2 && i < type->n_params; i++)
+        own_routing |= strcmp(type->params[i].name, "routing") == 0;
+    const cJSON *rt = cJSON_GetObjectItemCaseSensitive(params, "routing");
+    if (!own_routing && cJSON_IsString(rt) && strcmp(rt->valuestring, "plan") == 0) {
+        cJSON_Delete(params);
+        char place[sizeof err->where];
+        sc_params_member_where(place, sizeof place, where, "routing");
+        return sc_error_set(err, SC_ERR_INPUT, place,
+                            "routing: 'plan' needs a policy that plans routing itself "
+                            "(oracle); %s takes home, latency, failover, spill, cheapest",
+                            type->name);
+    }
+    if (!own_routing)
+        cJSON_DeleteItemFromObjectCaseSensitive(params, "routing");
     cJSON_DeleteItemFromObjectCaseSensitive(params, "routing_period");
     /* one place for unknown keys, kinds and ranges (params.h) */
     sc_status st = type->version >= 2 ? sc_params_check(type->params, type->n_params, params,

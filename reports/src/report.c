@@ -733,6 +733,13 @@ plots:
                     html_figure(f, &pl->v[i], png, svg);
                 }
             }
+            if (count_section(pl, SC_REPORT_SEC_ROUTING) > 0) {
+                fputs("<h2 id=\"routing\">Where load is served</h2>\n"
+                      "<p class=\"note\">Runs whose routing differs from the first run's: "
+                      "the share of all apps' load routed to each region.</p>\n",
+                      f);
+                html_section(f, pl, SC_REPORT_SEC_ROUTING, png, svg);
+            }
             fputs("<h2 id=\"forecast\">Forecasts</h2>\n", f);
             if (count_section(pl, SC_REPORT_SEC_FORECAST) == 0)
                 fputs("<p class=\"note\">The results hold no forecasts "

@@ -602,6 +602,168 @@ static sc_status plot_forecast(const sc_report_results *r, const char *dir, FILE
     return st;
 }
 
+/* ---- (d) cost against attainment, one point per policy ------------------------- */
+
+static sc_status plot_cost_attainment(const sc_report_results *r, const char *dir, FILE *gp,
+                                      int png, int svg, sc_report_plots *out, sc_error *err)
+{
+    if (r->n_runs == 0)
+        return SC_OK;
+    const char *name = "cost_attainment";
+    FILE *df = open_data(dir, name, err);
+    if (!df)
+        return err ? err->status : SC_ERR_IO;
+    fputs("# slo_attainment_% penalised_cost_usd lower_bound_usd (one row per run)\n", df);
+    for (size_t j = 0; j < r->n_runs; j++) {
+        const sc_run_summary *u = &r->runs[j].sum;
+        sc_report_gp_num(df, 100.0 * u->slo_attainment);
+        fputc(' ', df);
+        sc_report_gp_num(df, u->penalised_cost_usd);
+        fputc(' ', df);
+        sc_report_gp_num(df, u->lower_bound_usd);
+        fputc('\n', df);
+    }
+    sc_status st = close_data(df, dir, name, err);
+    if (st)
+        return st;
+    char *body = NULL;
+    size_t body_len = 0;
+    FILE *b = open_memstream(&body, &body_len);
+    if (!b)
+        return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
+    fputs("set title 'Penalised cost against SLO attainment (measured period)'\n"
+          "set xlabel 'SLO attainment (% of app-geography-steps)'\n"
+          "set ylabel 'penalised cost (USD)'\n"
+          "set grid\nset key below\nset yrange [0:*]\n"
+          "plot ",
+          b);
+    for (size_t j = 0; j < r->n_runs; j++) {
+        fprintf(b, "%s'gnuplot/%s.dat' every ::%zu::%zu using 1:2 with points pt 7 ps 1.5 "
+                   "lc rgb '%s' title ",
+                j ? ", \\\n     " : "", name, j, j, sc_report_colour(j));
+        sc_report_gp_quote(b, r->runs[j].label);
+    }
+    /* a bound is no operating point: a horizontal line, not a point */
+    for (size_t j = 0; j < r->n_runs; j++)
+        if (isfinite(r->runs[j].sum.lower_bound_usd)) {
+            fprintf(b, ", \\\n     %.10g with lines dt 2 lc rgb '%s' title ",
+                    r->runs[j].sum.lower_bound_usd, sc_report_colour(j));
+            char t2[300];
+            snprintf(t2, sizeof t2, "%s: lower bound", r->runs[j].label);
+            sc_report_gp_quote(b, t2);
+        }
+    fputc('\n', b);
+    fclose(b);
+    st = sc_report_gp_emit(gp, png, svg, name, body, body_len, err);
+    free(body);
+    if (!st)
+        st = sc_report_plots_add(out, name, "Penalised cost against SLO attainment, one point "
+                                 "per policy (dashed: an oracle's lower bound)",
+                                 SC_REPORT_SEC_COST, err);
+    return st;
+}
+
+/* ---- (e) where load is served: routing shares over time ------------------------- */
+
+/* A run is routed when its per-region demand series (the load routed to each region)
+ * differs from the first run's at some step: the first run is the reference (home
+ * routing in the shipped scenarios).  For each routed run: one plot of the share of all
+ * apps' load served in each region over the measured period. */
+static sc_status plot_routing(const sc_report_results *r, const char *dir, FILE *gp, int png,
+                              int svg, sc_report_plots *out, sc_error *err)
+{
+    if (r->n_runs < 2 || r->n_regions < 2 || !r->runs[0].has_series ||
+        r->n_steps <= r->warmup_steps)
+        return SC_OK;
+    size_t ns = (size_t)r->n_steps, w0 = (size_t)r->warmup_steps, R = r->n_regions;
+    double *ref = calloc(R * ns, sizeof *ref), *cur = calloc(R * ns, sizeof *cur);
+    double *buf = malloc(ns * sizeof *buf);
+    char *body = NULL;
+    size_t body_len = 0;
+    sc_status st = SC_OK;
+    if (!ref || !cur || !buf) {
+        st = sc_error_set(err, SC_ERR_NOMEM, r->path, "out of memory reading series");
+        goto done;
+    }
+    for (size_t j = 0; j < r->n_runs && !st; j++) {
+        const sc_report_run *u = &r->runs[j];
+        if (!u->has_series)
+            continue;
+        double *dst = j == 0 ? ref : cur;
+        memset(dst, 0, R * ns * sizeof *dst);
+        for (size_t a = 0; a < r->n_apps && !st; a++)
+            for (size_t k = 0; k < R && !st; k++) {
+                st = sc_report_series_read(r, u, a, k, "demand", buf, err);
+                if (st == SC_ERR_NOTFOUND)
+                    st = sc_error_set(err, SC_ERR_INPUT, r->path,
+                                      "%s/series/%s/%s/demand: dataset is missing", u->group,
+                                      r->apps[a], r->regions[k]);
+                for (size_t t = 0; t < ns && !st; t++)
+                    dst[k * ns + t] += isfinite(buf[t]) ? buf[t] : 0.0;
+            }
+        if (st || j == 0)
+            continue;
+        int differs = 0;
+        for (size_t i = 0; i < R * ns && !differs; i++)
+            differs = fabs(cur[i] - ref[i]) > 1e-9 * (fabs(ref[i]) + 1.0);
+        if (!differs)
+            continue;
+        char san[128], name[192];
+        sc_report_sanitize(u->label, san, sizeof san);
+        snprintf(name, sizeof name, "routing_%zu_%s", j, san);
+        FILE *df = open_data(dir, name, err);
+        if (!df) {
+            st = err ? err->status : SC_ERR_IO;
+            goto done;
+        }
+        fputs("# time_s, then per region: share of all apps' load routed there (%)\n", df);
+        for (size_t t = w0; t < ns; t++) {
+            double tot = 0.0;
+            for (size_t k = 0; k < R; k++)
+                tot += cur[k * ns + t];
+            put_time(df, r->time_ms[t]);
+            for (size_t k = 0; k < R; k++) {
+                fputc(' ', df);
+                sc_report_gp_num(df, tot > 0 ? 100.0 * cur[k * ns + t] / tot : NAN);
+            }
+            fputc('\n', df);
+        }
+        if ((st = close_data(df, dir, name, err)))
+            goto done;
+        FILE *b = open_memstream(&body, &body_len);
+        if (!b) {
+            st = sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
+            goto done;
+        }
+        time_axis(b, r);
+        fputs("set title ", b);
+        char t2[400];
+        snprintf(t2, sizeof t2, "Where load is served: %s", u->label);
+        sc_report_gp_quote(b, t2);
+        fputs("\nset ylabel 'share of load (%)'\nset yrange [0:100]\nset key below\nplot ", b);
+        for (size_t k = 0; k < R; k++) {
+            fprintf(b, "%s'gnuplot/%s.dat' using ($1):%zu with lines lw 2 lc rgb '%s' title ",
+                    k ? ", \\\n     " : "", name, 2 + k, sc_report_colour(k));
+            sc_report_gp_quote(b, r->regions[k]);
+        }
+        fputc('\n', b);
+        fclose(b);
+        st = sc_report_gp_emit(gp, png, svg, name, body, body_len, err);
+        free(body);
+        body = NULL;
+        snprintf(t2, sizeof t2, "Share of the load routed to each region over time, %s "
+                 "(its routing differs from %s's)", u->label, r->runs[0].label);
+        if (!st)
+            st = sc_report_plots_add(out, name, t2, SC_REPORT_SEC_ROUTING, err);
+    }
+done:
+    free(body);
+    free(ref);
+    free(cur);
+    free(buf);
+    return st;
+}
+
 sc_status sc_report_plots_write(const sc_report_results *r, const char *dir, int png,
                                 int svg, sc_report_plots *out, sc_error *err)
 {
@@ -626,7 +788,11 @@ sc_status sc_report_plots_write(const sc_report_results *r, const char *dir, int
     if (!st)
         st = plot_cost(r, dir, gp, png, svg, out, err);
     if (!st)
+        st = plot_cost_attainment(r, dir, gp, png, svg, out, err);
+    if (!st)
         st = plot_demand(r, dir, gp, png, svg, out, err);
+    if (!st)
+        st = plot_routing(r, dir, gp, png, svg, out, err);
     if (!st)
         st = plot_forecast(r, dir, gp, png, svg, out, err);
     int bad = ferror(gp);

@@ -26,7 +26,8 @@ typedef enum sc_report_section {
     SC_REPORT_SEC_COST = 0,      /* cumulative cost, cost by purchase option */
     SC_REPORT_SEC_DEMAND = 1,    /* demand against capacity per app x region */
     SC_REPORT_SEC_FORECAST = 2,  /* forecast against actual, prediction interval */
-    SC_REPORT_SEC_SWEEP = 3      /* cost vs SLO attainment, Pareto front */
+    SC_REPORT_SEC_SWEEP = 3,     /* cost vs SLO attainment, Pareto front */
+    SC_REPORT_SEC_ROUTING = 4    /* share of load per region over time, routed runs */
 } sc_report_section;
 
 typedef struct sc_report_plot {
