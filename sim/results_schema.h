@@ -98,7 +98,7 @@ enum {
       "policy decide() calls")                                                              \
     X(slo_objective,       "slo_objective",      11, F64,  slo_objective, "fraction",        \
       SC_RF_ATTR | SC_RF_JSON | SC_RF_OPTIONAL,                                              \
-      "attainment objective: mean of apps[].slo.attainment (NaN in files before it)")
+      "attainment objective: mean of apps[].slo.attainment (NaN in files before it)")        \
     X(outage_violation_minutes, "outage_violation_minutes", 21, F64,                         \
       outage_violation_minutes, "min",                                                      \
       SC_RF_ATTR | SC_RF_JSON | SC_RF_JSON_IF_NUM | SC_RF_OPTIONAL,                          \
