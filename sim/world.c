@@ -289,7 +289,7 @@ sc_status sc_world_build(const sc_scenario *sc, sc_world **out, sc_error *err)
     *out = NULL;
     sc_status st = SC_OK;
     sc_gen_result *gen = NULL;
-    double *tv = NULL, *lg = NULL, *rg = NULL;
+    double **tv = NULL, *lg = NULL, *rg = NULL;
     const double **tp = NULL;
     size_t *gen_idx = NULL, *last_app = NULL;
     int *geos_of_region = NULL;
@@ -367,29 +367,35 @@ sc_status sc_world_build(const sc_scenario *sc, sc_world **out, sc_error *err)
                     w->arena + (2 * w->n_ar + (alias ? 0 : w->n_ag) + ag) * (size_t)ns;
         }
 
-    /* traces not usable in place get their own buffer */
-    size_t n_own = 0;
-    for (size_t i = 0; i < sc->n_traces; i++) {
-        double *buf = NULL;
-        if (!tv) {
-            tv = malloc((sc->n_traces ? sc->n_traces : 1) * (size_t)ns * sizeof *tv);
-            if (!tv) {
-                st = sc_error_set(err, SC_ERR_NOMEM, sc->path, "out of memory");
-                goto fail;
-            }
-        }
-        buf = tv + n_own * (size_t)ns;
-        st = load_trace(sc, &sc->traces[i], gen, ns, buf, &tp[i], &gen_idx[i], err);
-        if (st)
-            goto fail;
-        if (!tp[i]) {
-            tp[i] = buf;
-            n_own++;
-        }
+    /* traces not usable in place get their own buffer (tv[i]; NULL when in place) */
+    tv = calloc(sc->n_traces + 1, sizeof *tv);
+    if (!tv) {
+        st = sc_error_set(err, SC_ERR_NOMEM, sc->path, "out of memory");
+        goto fail;
     }
+    double *spare = NULL; /* a buffer a trace used in place did not need */
+    for (size_t i = 0; i < sc->n_traces; i++) {
+        double *buf = spare ? spare : malloc((size_t)ns * sizeof *buf + 1);
+        spare = NULL;
+        if (!buf) {
+            st = sc_error_set(err, SC_ERR_NOMEM, sc->path, "out of memory");
+            goto fail;
+        }
+        st = load_trace(sc, &sc->traces[i], gen, ns, buf, &tp[i], &gen_idx[i], err);
+        if (st) {
+            free(buf);
+            goto fail;
+        }
+        if (!tp[i])
+            tp[i] = tv[i] = buf;
+        else
+            spare = buf;
+    }
+    free(spare);
 
-    /* A generated series used in place is released after the last app that reads it, so
-     * the generator's series and the step arrays are not both whole in memory at once. */
+    /* A trace's values (a generated series used in place, or its own buffer) are
+     * released after the last app that reads them, so the traces and the step arrays
+     * are not both whole in memory at once. */
     for (size_t i = 0; i < sc->n_traces; i++)
         last_app[i] = SIZE_MAX;
     for (size_t a = 0; a < na; a++)
@@ -465,11 +471,15 @@ sc_status sc_world_build(const sc_scenario *sc, sc_world **out, sc_error *err)
         }
         for (size_t d = 0; d < app->n_demand; d++) {
             size_t t = sc_scenario_trace_index(sc, app->demand[d].trace);
-            if (last_app[t] != a || gen_idx[t] == SIZE_MAX)
+            if (last_app[t] != a || !tp[t])
                 continue;
-            free(gen->series[gen_idx[t]].v);
-            gen->series[gen_idx[t]].v = NULL;
-            gen_idx[t] = SIZE_MAX;
+            if (gen_idx[t] != SIZE_MAX) {
+                free(gen->series[gen_idx[t]].v);
+                gen->series[gen_idx[t]].v = NULL;
+                gen_idx[t] = SIZE_MAX;
+            }
+            free(tv[t]);
+            tv[t] = NULL;
             tp[t] = NULL;
             released += (double)ns * sizeof(double);
         }
@@ -484,6 +494,8 @@ sc_status sc_world_build(const sc_scenario *sc, sc_world **out, sc_error *err)
     if (st)
         goto fail;
     sc_gen_result_free(gen);
+    for (size_t i = 0; tv && i < sc->n_traces; i++)
+        free(tv[i]);
     free(tv);
     free(tp);
     free(gen_idx);
@@ -495,6 +507,8 @@ sc_status sc_world_build(const sc_scenario *sc, sc_world **out, sc_error *err)
     return SC_OK;
 fail:
     sc_gen_result_free(gen);
+    for (size_t i = 0; tv && i < sc->n_traces; i++)
+        free(tv[i]);
     free(tv);
     free(tp);
     free(gen_idx);
