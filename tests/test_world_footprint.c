@@ -13,8 +13,14 @@
  * steps x 96 B = 298,598,745,600 B = 278.1 GiB, refused before anything is allocated.
  * The generator's guard (demo spec, 12 series) at 100,000,000 days of 5 min:
  * 2.88e10 steps x 12 x 8 B = 2,574.9 GiB, refused with that figure.
+ *
+ * Traces are released after the last app that reads them: a ramp CSV (minute i has value
+ * i) read by two apps, the second scaling it by 2, must give every step its hand value
+ * (the peak of the step's five minutes: 5k + 4) in both apps' rows.
  */
+#define _POSIX_C_SOURCE 200809L
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -102,4 +108,62 @@ Test(world_footprint, generator_guard_states_the_figure)
                               "2574.9 GiB") != NULL,
               "msg: %s", err.msg);
     free(text);
+}
+
+Test(world_footprint, shared_trace_released_after_last_reader)
+{
+    char dir[] = "/tmp/sc-worldfp-XXXXXX";
+    cr_assert(mkdtemp(dir));
+    char csv[64], json[64];
+    snprintf(csv, sizeof csv, "%s/ramp.csv", dir);
+    snprintf(json, sizeof json, "%s/two.json", dir);
+    FILE *f = fopen(csv, "w");
+    cr_assert(f);
+    fprintf(f, "timestamp,value\n");
+    for (int i = 0; i < 180; i++)
+        fprintf(f, "2026-01-05 %02d:%02d:00,%d\n", i / 60, i % 60, i);
+    fclose(f);
+    char *text = slurp(UNIT);
+    text = subst(text, "\"flat.csv\"", "\"ramp.csv\"");
+    text = subst(text, "\"flat.csv\"", "\"ramp.csv\"");
+    text = subst(text,
+                 "\"demand\": [{\"geo\": \"g\", \"trace\": \"tg\"}, {\"geo\": \"h\", "
+                 "\"trace\": \"th\"}]}",
+                 "\"demand\": [{\"geo\": \"g\", \"trace\": \"tg\"}, {\"geo\": \"h\", "
+                 "\"trace\": \"th\"}]},\n"
+                 "    {\"name\": \"b\", \"unit\": \"req/s\", \"instance_type\": \"t2\", "
+                 "\"needs\": {\"cpu\": 0.01}, \"target_util\": 0.5, \"min_instances\": 1, "
+                 "\"max_instances\": 100, \"latency\": {\"base_ms\": 20, \"u_max\": 0.99}, "
+                 "\"slo\": {\"latency_ms\": 100, \"max_unserved_frac\": 0.01, "
+                 "\"penalty_per_unit_hour\": 1}, "
+                 "\"demand\": [{\"geo\": \"g\", \"trace\": \"tg\", \"scale\": 2}]}");
+    f = fopen(json, "w");
+    cr_assert(f);
+    fputs(text, f);
+    fclose(f);
+    free(text);
+    sc_error err;
+    sc_scenario *sc = NULL;
+    cr_assert_eq(sc_scenario_load(json, &sc, &err), SC_OK, "%s: %s", err.where, err.msg);
+    sc_world *w = NULL;
+    cr_assert_eq(sc_world_build(sc, &w, &err), SC_OK, "%s: %s", err.where, err.msg);
+    cr_assert_eq(w->n_steps, 36);
+    cr_assert_eq(w->n_ar, 4); /* (a, r1) (a, r2) (b, r1) (b, r2) */
+    for (int64_t k = 0; k < 36; k++) {
+        double v = 5.0 * (double)k + 4.0;
+        cr_expect_eq(w->load_ar[0][k], (float)v, "a r1 step %lld: %g", (long long)k,
+                     w->load_ar[0][k]);
+        cr_expect_eq(w->load_ar[1][k], (float)v, "a r2 step %lld", (long long)k);
+        cr_expect_eq(w->load_ar[2][k], (float)(2 * v), "b r1 step %lld: %g", (long long)k,
+                     w->load_ar[2][k]);
+        cr_expect_eq(w->load_ar[3][k], 0.0f, "b r2 step %lld", (long long)k);
+        /* 0.01 cpu per unit on a 2-vCPU type: v / 200 instance-equivalents */
+        cr_expect(fabs(w->ieq_ar[2][k] - 2 * v / 200.0) < 1e-5, "b r1 ieq step %lld: %g",
+                  (long long)k, w->ieq_ar[2][k]);
+    }
+    sc_world_free(w);
+    sc_scenario_free(sc);
+    remove(csv);
+    remove(json);
+    remove(dir);
 }
