@@ -9,6 +9,10 @@
  * system would show.  Then per app and geography: load units L = sum of its load
  * sources (scale * value + offset, clamped at 0), direct resource series R_m likewise,
  * and instance-equivalents E = max over resources of (needs_m * L + R_m) / capacity_m.
+ *
+ * Memory: sc_world_footprint estimates the peak from the sizes and sc_world_build
+ * refuses above SC_WORLD_MAX_BYTES before allocating; a trace's values are freed after
+ * the last app that reads them, so traces and step arrays are not both whole at once.
  */
 #include <math.h>
 #include <stdint.h>
@@ -253,15 +257,15 @@ static sc_status route_index(sc_world *w, sc_error *err)
     return SC_OK;
 }
 
-/* 1 when a geography's load shares storage with its home region's (home routing and at
- * most one geography per region); geos_of_region[nr] is scratch, zeroed here. */
-static int world_alias(const sc_scenario *sc, int *geos_of_region)
+/* 1 when a geography's load shares storage with its home region's: home routing and at
+ * most one geography per region (routed: a region may serve several geographies). */
+static int world_alias(const sc_scenario *sc)
 {
-    memset(geos_of_region, 0, sc->n_regions * sizeof *geos_of_region);
-    int alias = !sc->routed; /* routed: a region may serve several geographies */
-    for (size_t g = 0; g < sc->n_geos; g++)
-        if (++geos_of_region[sc->geos[g].home_region] > 1)
-            alias = 0;
+    int alias = !sc->routed;
+    for (size_t g = 0; g < sc->n_geos && alias; g++)
+        for (size_t h = 0; h < g; h++)
+            if (sc->geos[h].home_region == sc->geos[g].home_region)
+                alias = 0;
     return alias;
 }
 
@@ -270,11 +274,7 @@ double sc_world_footprint(const sc_scenario *sc)
     double ns = (double)((sc->warmup_ms + sc->duration_ms) / sc->step_ms);
     double n_ar = (double)sc->n_apps * (double)sc->n_regions;
     double n_ag = (double)sc->n_apps * (double)sc->n_geos;
-    int alias = !sc->routed;
-    for (size_t g = 0; g < sc->n_geos && alias; g++)
-        for (size_t h = 0; h < g; h++)
-            if (sc->geos[h].home_region == sc->geos[g].home_region)
-                alias = 0;
+    int alias = world_alias(sc);
     double rows = 2.0 * n_ar + (alias ? 0.0 : n_ag) + (sc->routed ? n_ag : 0.0);
     double bytes = rows * ns * sizeof(float);                        /* the arena */
     bytes += (double)sc->n_traces * ns * sizeof(double);             /* trace values */
@@ -292,7 +292,6 @@ sc_status sc_world_build(const sc_scenario *sc, sc_world **out, sc_error *err)
     double **tv = NULL, *lg = NULL, *rg = NULL;
     const double **tp = NULL;
     size_t *gen_idx = NULL, *last_app = NULL;
-    int *geos_of_region = NULL;
     double need = sc_world_footprint(sc);
     if (need > SC_WORLD_MAX_BYTES)
         return sc_error_set(err, SC_ERR_INPUT, sc->path,
@@ -315,12 +314,7 @@ sc_status sc_world_build(const sc_scenario *sc, sc_world **out, sc_error *err)
 
     /* With home routing and at most one geography per region, a geography's load is
      * its home region's load: the two share storage. */
-    geos_of_region = calloc(nr + 1, sizeof *geos_of_region);
-    if (!geos_of_region) {
-        st = sc_error_set(err, SC_ERR_NOMEM, sc->path, "out of memory");
-        goto fail;
-    }
-    int alias = world_alias(sc, geos_of_region);
+    int alias = world_alias(sc);
 
     if (sc->synthetic_json) {
         sc_gen_options go = {.override_start = 1,
@@ -348,8 +342,8 @@ sc_status sc_world_build(const sc_scenario *sc, sc_world **out, sc_error *err)
         goto fail;
     }
     w->arena = calloc(rows * (size_t)ns + 1, sizeof *w->arena);
-    if (!tp || !gen_idx || !last_app || !lg || !rg || !w->load_ar || !w->ieq_ar || !w->load_ag || !w->share ||
-        !w->unit_cap || !w->arena) {
+    if (!tp || !gen_idx || !last_app || !lg || !rg || !w->load_ar || !w->ieq_ar ||
+        !w->load_ag || !w->share || !w->unit_cap || !w->arena) {
         st = sc_error_set(err, SC_ERR_NOMEM, sc->path, "out of memory laying out demand");
         goto fail;
     }
@@ -502,7 +496,6 @@ sc_status sc_world_build(const sc_scenario *sc, sc_world **out, sc_error *err)
     free(last_app);
     free(lg);
     free(rg);
-    free(geos_of_region);
     *out = w;
     return SC_OK;
 fail:
@@ -515,7 +508,6 @@ fail:
     free(last_app);
     free(lg);
     free(rg);
-    free(geos_of_region);
     sc_world_free(w);
     return st;
 }
