@@ -9,8 +9,13 @@
  * system would show.  Then per app and geography: load units L = sum of its load
  * sources (scale * value + offset, clamped at 0), direct resource series R_m likewise,
  * and instance-equivalents E = max over resources of (needs_m * L + R_m) / capacity_m.
+ *
+ * Memory: sc_world_footprint estimates the peak from the sizes and sc_world_build
+ * refuses above SC_WORLD_MAX_BYTES before allocating; a trace's values are freed after
+ * the last app that reads them, so traces and step arrays are not both whole at once.
  */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -18,6 +23,10 @@
 #include "import.h"
 #include "sculpt/tsdb.h"
 #include "sim.h"
+
+#ifdef __GLIBC__
+#include <malloc.h> /* malloc_trim: hand freed series back to the system */
+#endif
 
 void sc_world_free(sc_world *w)
 {
@@ -98,9 +107,10 @@ static sc_status place_series(const sc_scenario *sc, const sc_trace_ref *tr, int
  * out[0..n_steps) is filled. */
 static sc_status load_trace(const sc_scenario *sc, const sc_trace_ref *tr,
                             const sc_gen_result *gen, int64_t n_steps, double *out,
-                            const double **direct, sc_error *err)
+                            const double **direct, size_t *gen_idx, sc_error *err)
 {
     *direct = NULL;
+    *gen_idx = SIZE_MAX;
     sc_status st = SC_OK;
     sc_time_ms *t = NULL, *tb = NULL;
     double *v = NULL, *vb = NULL;
@@ -139,6 +149,7 @@ static sc_status load_trace(const sc_scenario *sc, const sc_trace_ref *tr,
                 k++;
             if (k == (size_t)n_steps) {
                 *direct = gs->v;
+                *gen_idx = (size_t)(gs - gen->series);
                 return SC_OK;
             }
         }
@@ -246,14 +257,50 @@ static sc_status route_index(sc_world *w, sc_error *err)
     return SC_OK;
 }
 
+/* 1 when a geography's load shares storage with its home region's: home routing and at
+ * most one geography per region (routed: a region may serve several geographies). */
+static int world_alias(const sc_scenario *sc)
+{
+    int alias = !sc->routed;
+    for (size_t g = 0; g < sc->n_geos && alias; g++)
+        for (size_t h = 0; h < g; h++)
+            if (sc->geos[h].home_region == sc->geos[g].home_region)
+                alias = 0;
+    return alias;
+}
+
+double sc_world_footprint(const sc_scenario *sc)
+{
+    double ns = (double)((sc->warmup_ms + sc->duration_ms) / sc->step_ms);
+    double n_ar = (double)sc->n_apps * (double)sc->n_regions;
+    double n_ag = (double)sc->n_apps * (double)sc->n_geos;
+    int alias = world_alias(sc);
+    double rows = 2.0 * n_ar + (alias ? 0.0 : n_ag) + (sc->routed ? n_ag : 0.0);
+    double bytes = rows * ns * sizeof(float);                        /* the arena */
+    bytes += (double)sc->n_traces * ns * sizeof(double);             /* trace values */
+    bytes += (double)sc->n_geos * (1 + SC_METRIC_RESOURCES) * ns * sizeof(double); /* lg, rg */
+    if (sc->routed)
+        bytes += 2.0 * n_ar * ns * sizeof(float); /* the run's copy of the history */
+    return bytes;
+}
+
 sc_status sc_world_build(const sc_scenario *sc, sc_world **out, sc_error *err)
 {
     *out = NULL;
     sc_status st = SC_OK;
     sc_gen_result *gen = NULL;
-    double *tv = NULL, *lg = NULL, *rg = NULL;
+    double **tv = NULL, *lg = NULL, *rg = NULL;
     const double **tp = NULL;
-    int *geos_of_region = NULL;
+    size_t *gen_idx = NULL, *last_app = NULL;
+    double need = sc_world_footprint(sc);
+    if (need > SC_WORLD_MAX_BYTES)
+        return sc_error_set(err, SC_ERR_INPUT, sc->path,
+                            "$.duration: %lld steps x %zu apps x %zu regions needs about %.1f "
+                            "GiB of demand in memory, more than the limit of %.0f GiB "
+                            "(shorten the run, lengthen the step or split the apps)",
+                            (long long)((sc->warmup_ms + sc->duration_ms) / sc->step_ms),
+                            sc->n_apps, sc->n_regions, need / 1073741824.0,
+                            SC_WORLD_MAX_BYTES / 1073741824.0);
     sc_world *w = calloc(1, sizeof *w);
     if (!w)
         return sc_error_set(err, SC_ERR_NOMEM, sc->path, "out of memory");
@@ -267,15 +314,7 @@ sc_status sc_world_build(const sc_scenario *sc, sc_world **out, sc_error *err)
 
     /* With home routing and at most one geography per region, a geography's load is
      * its home region's load: the two share storage. */
-    geos_of_region = calloc(nr + 1, sizeof *geos_of_region);
-    if (!geos_of_region) {
-        st = sc_error_set(err, SC_ERR_NOMEM, sc->path, "out of memory");
-        goto fail;
-    }
-    int alias = !sc->routed; /* routed: a region may serve several geographies */
-    for (size_t g = 0; g < ng; g++)
-        if (++geos_of_region[sc->geos[g].home_region] > 1)
-            alias = 0;
+    int alias = world_alias(sc);
 
     if (sc->synthetic_json) {
         sc_gen_options go = {.override_start = 1,
@@ -288,6 +327,8 @@ sc_status sc_world_build(const sc_scenario *sc, sc_world **out, sc_error *err)
             goto fail;
     }
     tp = calloc(sc->n_traces + 1, sizeof *tp);
+    gen_idx = malloc((sc->n_traces + 1) * sizeof *gen_idx);
+    last_app = malloc((sc->n_traces + 1) * sizeof *last_app);
     lg = malloc(ng * (size_t)ns * sizeof *lg);
     rg = malloc(ng * SC_METRIC_RESOURCES * (size_t)ns * sizeof *rg);
     w->load_ar = calloc(w->n_ar + 1, sizeof *w->load_ar);
@@ -301,8 +342,8 @@ sc_status sc_world_build(const sc_scenario *sc, sc_world **out, sc_error *err)
         goto fail;
     }
     w->arena = calloc(rows * (size_t)ns + 1, sizeof *w->arena);
-    if (!tp || !lg || !rg || !w->load_ar || !w->ieq_ar || !w->load_ag || !w->share ||
-        !w->unit_cap || !w->arena) {
+    if (!tp || !gen_idx || !last_app || !lg || !rg || !w->load_ar || !w->ieq_ar ||
+        !w->load_ag || !w->share || !w->unit_cap || !w->arena) {
         st = sc_error_set(err, SC_ERR_NOMEM, sc->path, "out of memory laying out demand");
         goto fail;
     }
@@ -320,27 +361,41 @@ sc_status sc_world_build(const sc_scenario *sc, sc_world **out, sc_error *err)
                     w->arena + (2 * w->n_ar + (alias ? 0 : w->n_ag) + ag) * (size_t)ns;
         }
 
-    /* traces not usable in place get their own buffer */
-    size_t n_own = 0;
-    for (size_t i = 0; i < sc->n_traces; i++) {
-        double *buf = NULL;
-        if (!tv) {
-            tv = malloc((sc->n_traces ? sc->n_traces : 1) * (size_t)ns * sizeof *tv);
-            if (!tv) {
-                st = sc_error_set(err, SC_ERR_NOMEM, sc->path, "out of memory");
-                goto fail;
-            }
-        }
-        buf = tv + n_own * (size_t)ns;
-        st = load_trace(sc, &sc->traces[i], gen, ns, buf, &tp[i], err);
-        if (st)
-            goto fail;
-        if (!tp[i]) {
-            tp[i] = buf;
-            n_own++;
-        }
+    /* traces not usable in place get their own buffer (tv[i]; NULL when in place) */
+    tv = calloc(sc->n_traces + 1, sizeof *tv);
+    if (!tv) {
+        st = sc_error_set(err, SC_ERR_NOMEM, sc->path, "out of memory");
+        goto fail;
     }
+    double *spare = NULL; /* a buffer a trace used in place did not need */
+    for (size_t i = 0; i < sc->n_traces; i++) {
+        double *buf = spare ? spare : malloc((size_t)ns * sizeof *buf + 1);
+        spare = NULL;
+        if (!buf) {
+            st = sc_error_set(err, SC_ERR_NOMEM, sc->path, "out of memory");
+            goto fail;
+        }
+        st = load_trace(sc, &sc->traces[i], gen, ns, buf, &tp[i], &gen_idx[i], err);
+        if (st) {
+            free(buf);
+            goto fail;
+        }
+        if (!tp[i])
+            tp[i] = tv[i] = buf;
+        else
+            spare = buf;
+    }
+    free(spare);
 
+    /* A trace's values (a generated series used in place, or its own buffer) are
+     * released after the last app that reads them, so the traces and the step arrays
+     * are not both whole in memory at once. */
+    for (size_t i = 0; i < sc->n_traces; i++)
+        last_app[i] = SIZE_MAX;
+    for (size_t a = 0; a < na; a++)
+        for (size_t d = 0; d < sc->apps[a].n_demand; d++)
+            last_app[sc_scenario_trace_index(sc, sc->apps[a].demand[d].trace)] = a;
+    double released = 0.0;
     for (size_t a = 0; a < na; a++) {
         const sc_app *app = &sc->apps[a];
         const sc_instance_type *it = &sc->types[app->instance_type];
@@ -408,25 +463,51 @@ sc_status sc_world_build(const sc_scenario *sc, sc_world **out, sc_error *err)
                 }
             }
         }
+        for (size_t d = 0; d < app->n_demand; d++) {
+            size_t t = sc_scenario_trace_index(sc, app->demand[d].trace);
+            if (last_app[t] != a || !tp[t])
+                continue;
+            if (gen_idx[t] != SIZE_MAX) {
+                free(gen->series[gen_idx[t]].v);
+                gen->series[gen_idx[t]].v = NULL;
+                gen_idx[t] = SIZE_MAX;
+            }
+            free(tv[t]);
+            tv[t] = NULL;
+            tp[t] = NULL;
+            released += (double)ns * sizeof(double);
+        }
+#ifdef __GLIBC__
+        if (released > 64.0 * 1024 * 1024) {
+            malloc_trim(0);
+            released = 0.0;
+        }
+#endif
     }
     st = route_index(w, err);
     if (st)
         goto fail;
     sc_gen_result_free(gen);
+    for (size_t i = 0; tv && i < sc->n_traces; i++)
+        free(tv[i]);
     free(tv);
     free(tp);
+    free(gen_idx);
+    free(last_app);
     free(lg);
     free(rg);
-    free(geos_of_region);
     *out = w;
     return SC_OK;
 fail:
     sc_gen_result_free(gen);
+    for (size_t i = 0; tv && i < sc->n_traces; i++)
+        free(tv[i]);
     free(tv);
     free(tp);
+    free(gen_idx);
+    free(last_app);
     free(lg);
     free(rg);
-    free(geos_of_region);
     sc_world_free(w);
     return st;
 }

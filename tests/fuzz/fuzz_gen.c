@@ -6,7 +6,7 @@
  * seed 42.  The time axis is overridden to 3 days at 1-hour steps (sc_gen_options), so
  * one input costs at most 72 samples per series: the spec's own "duration" and "step"
  * are still parsed and validated, but a spec asking for years at 1-second steps (legal
- * up to gen.c's 1e8-sample limit) does not turn a fuzz run into an allocation test.
+ * up to gen.c's 32 GiB limit) does not turn a fuzz run into an allocation test.
  *
  * On success the result's promises are checked: series sorted by (app, geo, metric),
  * each of n_steps samples >= 0 at the overridden step, a feed that validates, and

@@ -52,7 +52,10 @@
 #include "sculpt/tz.h"
 
 #define PI_ 3.14159265358979323846
-#define MAX_TOTAL_SAMPLES INT64_C(100000000) /* guard against runaway specs (800 MB) */
+/* Guard against runaway specs: the series are held as doubles (8 bytes a sample); a spec
+ * whose samples would take more than this is refused with the estimate.  (Until issue 13
+ * the guard was a count, 10^8 samples, which refused 2,000 apps x 10 regions x 30 days.) */
+#define MAX_GEN_BYTES (32.0 * 1024.0 * 1024.0 * 1024.0)
 #define MAX_RATE_PER_WEEK 10000.0
 
 /* ---- small JSON helpers ----------------------------------------------------------
@@ -765,10 +768,13 @@ static sc_status parse_spec(const sc_json_ctx *cx, const cJSON *root, const char
     size_t nser = 0;
     for (size_t a = 0; a < s->n_apps; a++)
         nser += s->apps[a].n_metrics * s->n_geos;
-    if (total > MAX_TOTAL_SAMPLES / (int64_t)(nser ? nser : 1))
+    double gen_bytes = (double)total * (double)nser * (double)sizeof(double);
+    if (gen_bytes > MAX_GEN_BYTES)
         return sc_json_fail(cx, SC_ERR_INPUT, path, "duration",
-                            "%lld steps x %zu series exceeds the limit of %lld samples",
-                            (long long)total, nser, (long long)MAX_TOTAL_SAMPLES);
+                            "%lld steps x %zu series exceeds the limit: about %.1f GiB of "
+                            "samples (8 bytes each), more than the %.0f GiB allowed",
+                            (long long)total, nser, gen_bytes / 1073741824.0,
+                            MAX_GEN_BYTES / 1073741824.0);
     /* events */
     const cJSON *fc = jget(root, "flash_crowds");
     sc_json_path_key(p, path, "flash_crowds");

@@ -46,7 +46,17 @@ typedef struct sc_world {
     float *arena;               /* owned storage behind the step arrays */
 } sc_world;
 
-/* Build the world of a scenario (reads or generates its traces). */
+/* Largest world footprint sc_world_build accepts, in bytes (32 GiB). */
+#define SC_WORLD_MAX_BYTES (32.0 * 1024.0 * 1024.0 * 1024.0)
+
+/* Estimated peak memory in bytes of building the world of sc and of one run on it: the
+ * step arrays (4 bytes per step of each per-region and per-geography row), the traces'
+ * values at every step (8 bytes, generated or read), one app's working rows, and with
+ * routing the run's copy of the history.  Not allocated: an estimate from the sizes. */
+double sc_world_footprint(const sc_scenario *sc);
+
+/* Build the world of a scenario (reads or generates its traces).  Refused (SC_ERR_INPUT,
+ * with the figure) when sc_world_footprint exceeds SC_WORLD_MAX_BYTES. */
 sc_status sc_world_build(const sc_scenario *sc, sc_world **out, sc_error *err);
 void sc_world_free(sc_world *w);
 
