@@ -487,7 +487,9 @@ Test(live, kill9_then_resume, .timeout = 300)
         if (WIFSIGNALED(status))
             killed_mid++;
         struct stat jst;
-        if (stat(j, &jst) == 0) { /* what the crash left: a decision half done */
+        /* what the crash left: a decision half done (an empty journal, killed before
+         * its header, is left alone: opening it here would write a header) */
+        if (stat(j, &jst) == 0 && jst.st_size > 0) {
             sc_scenario *sc = load();
             sc_journal *jj;
             sc_error err;

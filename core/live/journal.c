@@ -335,16 +335,32 @@ sc_status sc_journal_open(const char *path, const sc_scenario *sc, const char *p
         st = sc_error_set(err, SC_ERR_IO, path, "cannot stat the journal: %s", strerror(errno));
         goto fail;
     }
-    if (stt.st_size > 0) {
+    int fresh = stt.st_size == 0;
+    if (!fresh) {
         char *text = NULL;
         size_t len = 0;
         if ((st = sc_file_read_all(path, &text, &len, err)))
             goto fail;
-        st = read_existing(j, sc, text, len, err);
-        free(text);
-        if (st)
-            goto fail;
-    } else {
+        /* a header torn by a crash while it was written (no newline yet, a prefix of
+         * a header): nothing was journaled, so start afresh */
+        static const char magic[] = "#sculpt-journal";
+        size_t m = len < sizeof magic - 1 ? len : sizeof magic - 1;
+        if (!memchr(text, '\n', len) && memcmp(text, magic, m) == 0) {
+            free(text);
+            if (ftruncate(j->fd, 0) != 0) {
+                st = sc_error_set(err, SC_ERR_IO, path, "cannot truncate a torn journal: %s",
+                                  strerror(errno));
+                goto fail;
+            }
+            fresh = 1;
+        } else {
+            st = read_existing(j, sc, text, len, err);
+            free(text);
+            if (st)
+                goto fail;
+        }
+    }
+    if (fresh) {
         char hdr[512];
         int n = snprintf(hdr, sizeof hdr,
                          "#sculpt-journal 1 hash=%016" PRIx64 " origin=%" PRId64
