@@ -32,30 +32,8 @@
 #include "sculpt/scenario.h"
 #include "sculpt/sculpt.h"
 #include "../common/clock.h"
+#include "../common/textbuf.h"
 
-typedef struct sbuf {
-    char *p;
-    size_t n, cap;
-} sbuf;
-
-static void put(sbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(sbuf *b, const char *fmt, ...)
-{
-    va_list ap;
-    for (;;) {
-        va_start(ap, fmt);
-        int k = vsnprintf(b->p + b->n, b->cap - b->n, fmt, ap);
-        va_end(ap);
-        if (k >= 0 && (size_t)k < b->cap - b->n) {
-            b->n += (size_t)k;
-            return;
-        }
-        b->cap = b->cap * 2 + (size_t)k + 1024;
-        b->p = realloc(b->p, b->cap);
-        if (!b->p)
-            exit(1);
-    }
-}
 
 int main(int argc, char **argv)
 {
@@ -93,7 +71,7 @@ int main(int argc, char **argv)
                                         "Asia/Singapore", "Australia/Sydney",
                                         "America/Sao_Paulo", "Asia/Kolkata",
                                         "Africa/Johannesburg"};
-    sbuf b = {malloc(1 << 20), 0, 1 << 20};
+    buf b = {malloc(1 << 20), 0, 1 << 20};
     put(&b, "{\"name\": \"bench-live\", \"seed\": 1, \"start\": \"2024-01-01T00:00:00Z\",\n"
             " \"warmup\": \"1d\", \"duration\": \"%dd\", \"step\": \"5m\",\n \"geos\": [",
         days - 1);
