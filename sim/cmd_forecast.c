@@ -20,6 +20,7 @@
 
 #include "cli.h"
 #include "cmd_forecast.h"
+#include "sculpt/status.h"
 #include "sculpt/tsdb.h"
 
 /* A JSON number with 6 decimals, or null when undefined. */
@@ -96,4 +97,44 @@ int sc_cmd_forecast(int argc, char **argv)
             eval = 1;
     }
     return eval ? sc_cmd_forecast_eval(argc, argv) : sc_cmd_forecast_fit(argc, argv);
+}
+
+static int cmp_double_asc(const void *x, const void *y)
+{
+    double a = *(const double *)x, b = *(const double *)y;
+    return (a > b) - (a < b);
+}
+
+/* "0.5,0.9,...": at most max distinct levels strictly between 0 and 1, sorted ascending. */
+int sc_cmd_forecast_parse_levels(const char *text, double *q, size_t max, size_t *nq,
+                                 sc_error *err)
+{
+    char buf[512];
+    snprintf(buf, sizeof buf, "%s", text);
+    *nq = 0;
+    for (char *sp = NULL, *tok = strtok_r(buf, ",", &sp); tok; tok = strtok_r(NULL, ",", &sp)) {
+        char *end;
+        double v = strtod(tok, &end);
+        if (end == tok || *end || !(v > 0.0 && v < 1.0)) {
+            sc_error_set(err, SC_ERR_USAGE, "--quantiles",
+                         "'%s': expected a level strictly between 0 and 1", tok);
+            return 0;
+        }
+        if (*nq == max) {
+            sc_error_set(err, SC_ERR_USAGE, "--quantiles", "at most %zu levels", max);
+            return 0;
+        }
+        q[(*nq)++] = v;
+    }
+    if (*nq == 0) {
+        sc_error_set(err, SC_ERR_USAGE, "--quantiles", "expected a comma list of levels");
+        return 0;
+    }
+    qsort(q, *nq, sizeof q[0], cmp_double_asc);
+    for (size_t k = 1; k < *nq; k++)
+        if (q[k] == q[k - 1]) {
+            sc_error_set(err, SC_ERR_USAGE, "--quantiles", "level %g given twice", q[k]);
+            return 0;
+        }
+    return 1;
 }

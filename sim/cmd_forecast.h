@@ -10,6 +10,7 @@
 
 #include <stddef.h>
 
+#include "sculpt/status.h"
 #include "sculpt/tsdb.h"
 
 /* The modes; argv as given to sc_cmd_forecast.  Exit status. */
@@ -29,5 +30,9 @@ int sc_cmd_forecast_parse_size(const char *s, long lo, long hi, long *out);
 int sc_cmd_forecast_split_key(const char *text, char *buf, size_t cap, sc_series_key *key);
 /* s as a JSON string literal on stdout. */
 void sc_cmd_forecast_print_json_string(const char *s);
+/* "0.5,0.9,...": at most max distinct levels strictly between 0 and 1 into q, sorted
+ * ascending, *nq of them; 1 on success, 0 with err set (on --quantiles) otherwise. */
+int sc_cmd_forecast_parse_levels(const char *text, double *q, size_t max, size_t *nq,
+                                 sc_error *err);
 
 #endif

@@ -112,21 +112,7 @@ static int bt_parse_horizons(bt_args *a, const char *text, sc_error *err)
 
 static int bt_parse_quantiles(bt_args *a, const char *text, sc_error *err)
 {
-    char buf[256];
-    snprintf(buf, sizeof buf, "%s", text);
-    a->nq = 0;
-    for (char *sp = NULL, *tok = strtok_r(buf, ",", &sp); tok; tok = strtok_r(NULL, ",", &sp)) {
-        char *end;
-        double v = strtod(tok, &end);
-        if (*end || !(v > 0.0 && v < 1.0) || a->nq == SC_BACKTEST_MAX_QUANTILES) {
-            sc_error_set(err, SC_ERR_USAGE, "--quantiles",
-                         "'%s': expected at most %d levels in (0, 1)", tok,
-                         SC_BACKTEST_MAX_QUANTILES);
-            return 0;
-        }
-        a->q[a->nq++] = v;
-    }
-    return 1;
+    return sc_cmd_forecast_parse_levels(text, a->q, SC_BACKTEST_MAX_QUANTILES, &a->nq, err);
 }
 
 /* Read, resample and backtest one series. */

@@ -168,43 +168,9 @@ typedef struct fc_source {
     sc_ensemble_info ens;          /* its members and weights */
 } fc_source;
 
-static int cmp_double_asc(const void *x, const void *y)
-{
-    double a = *(const double *)x, b = *(const double *)y;
-    return (a > b) - (a < b);
-}
-
 static int fc_parse_levels(fc_args *a, const char *text, sc_error *err)
 {
-    char buf[512];
-    snprintf(buf, sizeof buf, "%s", text);
-    a->nq = 0;
-    for (char *sp = NULL, *tok = strtok_r(buf, ",", &sp); tok; tok = strtok_r(NULL, ",", &sp)) {
-        char *end;
-        double v = strtod(tok, &end);
-        if (end == tok || *end || !(v > 0.0 && v < 1.0)) {
-            sc_error_set(err, SC_ERR_USAGE, "--quantiles",
-                         "'%s': expected a level strictly between 0 and 1", tok);
-            return 0;
-        }
-        if (a->nq == SC_WIV_MAX_QUANTILES) {
-            sc_error_set(err, SC_ERR_USAGE, "--quantiles", "at most %d levels",
-                         SC_WIV_MAX_QUANTILES);
-            return 0;
-        }
-        a->q[a->nq++] = v;
-    }
-    if (a->nq == 0) {
-        sc_error_set(err, SC_ERR_USAGE, "--quantiles", "expected a comma list of levels");
-        return 0;
-    }
-    qsort(a->q, a->nq, sizeof a->q[0], cmp_double_asc);
-    for (size_t k = 1; k < a->nq; k++)
-        if (a->q[k] == a->q[k - 1]) {
-            sc_error_set(err, SC_ERR_USAGE, "--quantiles", "level %g given twice", a->q[k]);
-            return 0;
-        }
-    return 1;
+    return sc_cmd_forecast_parse_levels(text, a->q, SC_WIV_MAX_QUANTILES, &a->nq, err);
 }
 
 static int fc_parse_leads(fc_args *a, const char *text, sc_error *err)
