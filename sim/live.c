@@ -317,10 +317,18 @@ static sc_status revision(live_ctx *c, sc_time_ms t, sc_error *err)
 static sc_status shadow_row(live_ctx *c, int64_t k, sc_error *err)
 {
     const sc_scenario *sc = c->sc;
-    size_t n = sc->n_apps * sc->n_regions * SC_PURCHASE_COUNT;
-    sc_status st = sc_provider_snapshot(c->inner, sc, c->shadow_pools, n, 0, err);
-    if (st)
-        return st;
+    /* describe, not snapshot: a snapshot resets the mock's changed-since-last list,
+     * which the orchestrator's own snapshots rely on */
+    for (size_t a = 0; a < sc->n_apps; a++)
+        for (size_t r = 0; r < sc->n_regions; r++)
+            for (int o = 0; o < SC_PURCHASE_COUNT; o++) {
+                sc_status st = sc_provider_describe(
+                    c->inner, (int)a, (int)r, sc->apps[a].instance_type, (sc_purchase)o,
+                    &c->shadow_pools[(a * sc->n_regions + r) * SC_PURCHASE_COUNT + (size_t)o],
+                    err);
+                if (st)
+                    return st;
+            }
     char tb[32];
     sc_time_format(sc->start + k * sc->step_ms, tb, sizeof tb);
     for (size_t a = 0; a < sc->n_apps; a++)

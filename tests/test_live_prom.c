@@ -1,0 +1,398 @@
+/*
+ * test_live_prom.c - `sculpt live --metrics prometheus:URL` against a real Prometheus
+ * (Debian's `prometheus` package, 2.42): the test writes OpenMetrics text, backfills it
+ * with `promtool tsdb create-blocks-from openmetrics` into a temporary directory, starts
+ * `prometheus` on 127.0.0.1 with a free port (lookback delta 1 min, below the scenario's
+ * 5-min step, so a missing step is a gap), and stops it by its pid.  Without prometheus
+ * or promtool on PATH the test fails saying so (.ci/install-deps installs them).
+ *
+ * Independent references:
+ *  - loads: the backfilled series are the scenario's own per-geography loads (computed
+ *    here with sc_world_build from tests/live/ramp.csv), so the plans printed by the run
+ *    fed by Prometheus must equal those of `--metrics replay`, byte for byte;
+ *  - SLO attainment: latency and errors are chosen by hand (a bad latency every fourth
+ *    step), the attainment is counted by hand in the comments;
+ *  - the default latency query (histogram_quantile over rate of buckets): bucket
+ *    increments chosen so that the 0.95 quantile is 0.05 + 0.05 x (95 - 90) / (96 - 90) s
+ *    = 91.67 ms on good steps (linear interpolation in the bucket, the documented rule)
+ *    and the highest finite bound, 200 ms, on bad ones.
+ */
+#define _DEFAULT_SOURCE
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sculpt/sculpt.h"
+#include "sculpt/simulator.h"
+
+#define SCULPT SC_SCULPT_BIN
+#define PROMJSON SC_SOURCE_DIR "/tests/live/prom.json"
+#define LIVEJSON SC_SOURCE_DIR "/tests/live/live.json"
+
+static char dir[256];
+static pid_t prom_pid;
+static int prom_port;
+
+static void setup(void)
+{
+    cr_assert_eq(sc_global_init(), SC_OK);
+    snprintf(dir, sizeof dir, "/tmp/sculpt-prom-XXXXXX");
+    cr_assert_not_null(mkdtemp(dir));
+}
+
+static void prom_stop(void)
+{
+    if (prom_pid > 0) {
+        kill(prom_pid, SIGTERM);
+        waitpid(prom_pid, NULL, 0);
+        prom_pid = 0;
+    }
+}
+
+static void teardown(void)
+{
+    prom_stop();
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, getenv("KEEP") ? "true %s" : "rm -rf '%s'", dir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(prom, .init = setup, .fini = teardown);
+
+static int free_port(void)
+{
+    int s = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    cr_assert_eq(bind(s, (struct sockaddr *)&a, sizeof a), 0);
+    socklen_t l = sizeof a;
+    getsockname(s, (struct sockaddr *)&a, &l);
+    close(s);
+    return ntohs(a.sin_port);
+}
+
+static int run(const char *cmd)
+{
+    int rc = system(cmd);
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+/* The series of the test, as OpenMetrics text: loads of both geographies from the
+ * scenario's world (geo g's step `gap` left out when gap >= 0), a latency gauge of 150 ms
+ * every fourth step and 50 ms otherwise, error counts of 1 in 1000, and the histogram
+ * and counters the default queries read. */
+static void write_openmetrics(const char *path, int gap)
+{
+    sc_scenario *sc = NULL;
+    sc_world *w = NULL;
+    sc_error err;
+    cr_assert_eq(sc_scenario_load(LIVEJSON, &sc, &err), SC_OK, "%s", err.msg);
+    cr_assert_eq(sc_world_build(sc, &w, &err), SC_OK, "%s", err.msg);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    const char *geo[2] = {"g", "h"};
+    int64_t t0 = sc->start / 1000, step = sc->step_ms / 1000;
+    fprintf(f, "# TYPE sculpt_load gauge\n");
+    for (int g = 0; g < 2; g++)
+        for (int64_t k = 0; k < w->n_steps; k++)
+            if (!(g == 0 && k == gap))
+                fprintf(f, "sculpt_load{app=\"web\",geo=\"%s\"} %.9g %lld\n", geo[g],
+                        (double)w->load_ag[g][k], (long long)(t0 + k * step));
+    fprintf(f, "# TYPE sculpt_latency_ms gauge\n");
+    for (int g = 0; g < 2; g++)
+        for (int64_t k = 0; k < w->n_steps; k++)
+            if (!(g == 0 && k == gap))
+                fprintf(f, "sculpt_latency_ms{app=\"web\",geo=\"%s\"} %d %lld\n", geo[g],
+                        k % 4 ? 50 : 150, (long long)(t0 + k * step));
+    const char *cnt[2] = {"sculpt_failed", "sculpt_requests"};
+    for (int c = 0; c < 2; c++) {
+        fprintf(f, "# TYPE %s gauge\n", cnt[c]);
+        for (int g = 0; g < 2; g++)
+            for (int64_t k = 0; k < w->n_steps; k++)
+                fprintf(f, "%s{app=\"web\",geo=\"%s\"} %d %lld\n", cnt[c], geo[g],
+                        c ? 1000 : 1, (long long)(t0 + k * step));
+    }
+    /* histogram: per step, good: 90 / 96 / 100 / 100 observations under 0.05 / 0.1 /
+     * 0.2 / +Inf s; bad (k % 4 == 0): 50 / 60 / 80 / 100 */
+    static const double le[4] = {0.05, 0.1, 0.2, INFINITY};
+    static const int good[4] = {90, 96, 100, 100}, bad[4] = {50, 60, 80, 100};
+    fprintf(f, "# TYPE sculpt_request_duration_seconds histogram\n");
+    for (int g = 0; g < 2; g++) {
+        long acc[4] = {0, 0, 0, 0};
+        for (int64_t k = 0; k < w->n_steps; k++) {
+            for (int b = 0; b < 4; b++) {
+                acc[b] += k % 4 ? good[b] : bad[b];
+                if (isinf(le[b]))
+                    fprintf(f, "sculpt_request_duration_seconds_bucket{app=\"web\",geo=\"%s\","
+                               "le=\"+Inf\"} %ld %lld\n", geo[g], acc[b],
+                            (long long)(t0 + k * step));
+                else
+                    fprintf(f, "sculpt_request_duration_seconds_bucket{app=\"web\",geo=\"%s\","
+                               "le=\"%g\"} %ld %lld\n", geo[g], le[b], acc[b],
+                            (long long)(t0 + k * step));
+            }
+            fprintf(f, "sculpt_request_duration_seconds_count{app=\"web\",geo=\"%s\"} %ld %lld\n",
+                    geo[g], acc[3], (long long)(t0 + k * step));
+            fprintf(f, "sculpt_request_duration_seconds_sum{app=\"web\",geo=\"%s\"} %ld %lld\n",
+                    geo[g], acc[3] / 20, (long long)(t0 + k * step));
+        }
+    }
+    const char *ctr[2] = {"sculpt_requests_failed", "sculpt_requests"};
+    for (int c = 0; c < 2; c++) {
+        fprintf(f, "# TYPE %s counter\n", ctr[c]);
+        for (int g = 0; g < 2; g++)
+            for (int64_t k = 0; k < w->n_steps; k++)
+                fprintf(f, "%s_total{app=\"web\",geo=\"%s\"} %g %lld\n", ctr[c], geo[g],
+                        c ? 100.0 * (double)k : 0.5 * (double)k, (long long)(t0 + k * step));
+    }
+    fprintf(f, "# EOF\n");
+    fclose(f);
+    sc_world_free(w);
+    sc_scenario_free(sc);
+}
+
+static void prom_start(int gap)
+{
+    cr_assert_eq(run("command -v prometheus > /dev/null 2>&1 && command -v promtool > /dev/null "
+                     "2>&1"),
+                 0,
+                 "prometheus and promtool are not on PATH: install Debian's prometheus "
+                 "package (apt-get install prometheus; .ci/install-deps does); this test "
+                 "needs them");
+    char cmd[2048], om[300];
+    snprintf(om, sizeof om, "%s/series.om", dir);
+    write_openmetrics(om, gap);
+    snprintf(cmd, sizeof cmd,
+             "promtool tsdb create-blocks-from openmetrics '%s' '%s/data' > '%s/promtool.log' "
+             "2>&1",
+             om, dir, dir);
+    cr_assert_eq(run(cmd), 0, "promtool failed (see %s/promtool.log)", dir);
+    snprintf(cmd, sizeof cmd, "%s/prometheus.yml", dir);
+    FILE *f = fopen(cmd, "w");
+    fprintf(f, "global:\n  scrape_interval: 1h\nscrape_configs: []\n");
+    fclose(f);
+    prom_port = free_port();
+    prom_pid = fork();
+    if (prom_pid == 0) {
+        char a1[400], a2[400], a3[64], lg[400];
+        snprintf(a1, sizeof a1, "--config.file=%s/prometheus.yml", dir);
+        snprintf(a2, sizeof a2, "--storage.tsdb.path=%s/data", dir);
+        snprintf(a3, sizeof a3, "--web.listen-address=127.0.0.1:%d", prom_port);
+        snprintf(lg, sizeof lg, "%s/prometheus.log", dir);
+        if (!freopen(lg, "w", stdout) || !freopen(lg, "a", stderr))
+            _exit(127);
+        execlp("prometheus", "prometheus", a1, a2, a3, "--storage.tsdb.retention.time=100y",
+               "--query.lookback-delta=1m", (char *)NULL);
+        _exit(127);
+    }
+    for (int i = 0; i < 300; i++) {
+        snprintf(cmd, sizeof cmd, "curl -sf http://127.0.0.1:%d/-/ready > /dev/null 2>&1",
+                 prom_port);
+        if (run(cmd) == 0)
+            return;
+        int st;
+        cr_assert_eq(waitpid(prom_pid, &st, WNOHANG), 0, "prometheus exited (see %s)", dir);
+        usleep(100000);
+    }
+    cr_assert_fail("prometheus was not ready on 127.0.0.1:%d within 30 s", prom_port);
+}
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    static char buf[1 << 20];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return strdup(buf);
+}
+
+static double json_num(const char *txt, const char *key)
+{
+    const char *p = strstr(txt, key);
+    cr_assert_not_null(p, "no %s in %s", key, txt);
+    p = strchr(p, ':');
+    return strtod(p + 1, NULL);
+}
+
+/* Prometheus without gaps gives the plans of --metrics replay, byte for byte. */
+Test(prom, same_plans_as_replay, .timeout = 300)
+{
+    prom_start(-1);
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "%s live %s --provider mock --metrics replay --clock fast:1e9 --journal %s/j0 "
+             "> %s/replay.txt 2> %s/replay.err",
+             SCULPT, PROMJSON, dir, dir, dir);
+    cr_assert_eq(run(cmd), 0);
+    snprintf(cmd, sizeof cmd,
+             "%s live %s --provider mock --metrics prometheus:http://127.0.0.1:%d --clock "
+             "fast:1e9 --journal %s/j1 > %s/prom.txt 2> %s/prom.err",
+             SCULPT, PROMJSON, prom_port, dir, dir, dir);
+    cr_assert_eq(run(cmd), 0, "see %s/prom.err", dir);
+    char p1[300], p2[300];
+    snprintf(p1, sizeof p1, "%s/replay.txt", dir);
+    snprintf(p2, sizeof p2, "%s/prom.txt", dir);
+    char *a = slurp(p1), *b = slurp(p2);
+    cr_assert(a && b && strlen(a) > 100, "no plans printed");
+    cr_assert_str_eq(a, b, "the plans fed by Prometheus differ from the replay's");
+    free(a);
+    free(b);
+}
+
+/* A gap, SLO attainment from the gauges, the store and its replay, the shadow report. */
+Test(prom, gap_attainment_store_shadow, .timeout = 300)
+{
+    prom_start(20);
+    char cmd[2048], path[300];
+    snprintf(cmd, sizeof cmd,
+             "%s live %s --provider mock --metrics prometheus:http://127.0.0.1:%d --clock "
+             "fast:1e9 --out %s/out --store %s/obs.h5 --json > %s/sum.json 2> %s/err.txt",
+             SCULPT, PROMJSON, prom_port, dir, dir, dir, dir);
+    cr_assert_eq(run(cmd), 0, "see %s/err.txt", dir);
+    snprintf(path, sizeof path, "%s/sum.json", dir);
+    char *s = slurp(path);
+    cr_assert_eq(json_num(s, "\"steps\""), 48.0);
+    cr_assert_eq(json_num(s, "\"gaps\""), 1.0);
+    /* 3 signals x 2 geos x 48 steps */
+    cr_assert_eq(json_num(s, "\"stored\""), 288.0);
+    /* measured steps 12..47 (1 h warm-up at 5 min): 36 per geo, 72, less g's gap at step
+     * 20 = 71 with a signal; 150 ms > 100 ms at steps 12, 16, ..., 44: 9 per geo, of which
+     * g's step 20 is the gap: 17 misses; 1/1000 errors <= 0.01 everywhere. */
+    cr_assert_float_eq(json_num(s, "\"attainment\""), 54.0 / 71.0, 1e-12);
+    cr_assert_eq(json_num(strstr(s, "\"slo\""), "\"steps\""), 71.0);
+    cr_assert_float_eq(json_num(s, "\"objective\""), 0.999, 1e-12);
+    /* the store replays the same run offline, with the same summary */
+    snprintf(cmd, sizeof cmd,
+             "%s live %s --provider mock --metrics store:%s/obs.h5 --clock fast:1e9 --journal "
+             "%s/j2 --json > %s/sum2.json 2> %s/err2.txt",
+             SCULPT, PROMJSON, dir, dir, dir, dir);
+    cr_assert_eq(run(cmd), 0, "see %s/err2.txt", dir);
+    snprintf(path, sizeof path, "%s/sum2.json", dir);
+    char *s2 = slurp(path);
+    cr_assert_eq(json_num(s2, "\"actions_planned\""), json_num(s, "\"actions_planned\""));
+    cr_assert_eq(json_num(s2, "\"mutating\""), json_num(s, "\"mutating\""));
+    cr_assert_eq(json_num(s2, "\"gaps\""), 1.0);
+    cr_assert_float_eq(json_num(s2, "\"attainment\""), 54.0 / 71.0, 1e-12);
+    free(s2);
+    free(s);
+    /* shadow report: a header and one row per step and region */
+    snprintf(path, sizeof path, "%s/out/shadow.csv", dir);
+    s = slurp(path);
+    cr_assert_not_null(s);
+    cr_assert(strncmp(s, "time,app,region,measured,observed_load,needed_instances,"
+                         "planned_instances\n", 74) == 0, "%.80s", s);
+    int lines = 0;
+    for (char *p = s; *p; p++)
+        lines += *p == '\n';
+    cr_assert_eq(lines, 1 + 48 * 2);
+    free(s);
+}
+
+/* The default queries: histogram_quantile of the bucket rates, error-counter ratio. */
+Test(prom, default_queries_histogram_quantile, .timeout = 300)
+{
+    prom_start(-1);
+    char cmd[2048], path[300];
+    /* live.json has no live section: the default queries (metricsint.h) */
+    snprintf(cmd, sizeof cmd,
+             "%s live %s --provider mock --metrics prometheus:http://127.0.0.1:%d --clock "
+             "fast:1e9 --journal %s/j --store %s/obs.h5 --json > %s/sum.json 2> %s/err.txt",
+             SCULPT, LIVEJSON, prom_port, dir, dir, dir, dir);
+    cr_assert_eq(run(cmd), 0, "see %s/err.txt", dir);
+    snprintf(path, sizeof path, "%s/sum.json", dir);
+    char *s = slurp(path);
+    /* 72 measured app-geo-steps, 18 with the bad distribution (p95 = 200 ms) */
+    cr_assert_float_eq(json_num(s, "\"attainment\""), 54.0 / 72.0, 1e-12);
+    free(s);
+    /* the stored latency is the interpolated quantile: 91.67 ms on a good step */
+    snprintf(cmd, sizeof cmd,
+             "h5dump -d /series/web/g/observed_latency_ms/v -s 13 -c 1 %s/obs.h5 | grep -q "
+             "'91.666'",
+             dir);
+    cr_assert_eq(run(cmd), 0, "the stored p95 at step 13 is not 91.666... ms");
+    snprintf(cmd, sizeof cmd,
+             "h5dump -d /series/web/g/observed_error_ratio/v -s 13 -c 1 %s/obs.h5 | grep -q "
+             "'0.005'",
+             dir);
+    cr_assert_eq(run(cmd), 0, "the stored error ratio at step 13 is not 0.5/100");
+}
+
+/* Bad input: nothing listening, a load query without series, a malformed URL; a clear
+ * error, the exit code, and no journal, store or report left behind. */
+Test(prom, bad_input, .timeout = 300)
+{
+    char cmd[2048], path[300];
+    int port = free_port(); /* nothing listens there */
+    snprintf(cmd, sizeof cmd,
+             "%s live %s --provider mock --metrics prometheus:http://127.0.0.1:%d --clock "
+             "fast:1e9 --journal %s/j --store %s/obs.h5 2> %s/err.txt",
+             SCULPT, PROMJSON, port, dir, dir, dir);
+    cr_assert_eq(run(cmd), 3, "unreachable Prometheus: I/O error, exit 3");
+    snprintf(path, sizeof path, "%s/err.txt", dir);
+    char *s = slurp(path);
+    cr_assert(strstr(s, "Couldn't connect") && strstr(s, "127.0.0.1"), "%s", s);
+    free(s);
+    struct stat st;
+    snprintf(path, sizeof path, "%s/j", dir);
+    cr_assert_neq(stat(path, &st), 0, "a journal was left behind");
+    snprintf(path, sizeof path, "%s/obs.h5", dir);
+    cr_assert_neq(stat(path, &st), 0, "a store was left behind");
+
+    prom_start(-1);
+    /* a scenario whose load metric does not exist */
+    snprintf(cmd, sizeof cmd,
+             "sed 's/sculpt_load{/no_such_metric{/' %s > %s/bad.json && cp %s/tests/live/ramp.csv "
+             "%s/",
+             PROMJSON, dir, SC_SOURCE_DIR, dir);
+    cr_assert_eq(run(cmd), 0);
+    snprintf(cmd, sizeof cmd,
+             "%s live %s/bad.json --provider mock --metrics prometheus:http://127.0.0.1:%d "
+             "--clock fast:1e9 --out %s/o --store %s/obs.h5 2> %s/err.txt",
+             SCULPT, dir, prom_port, dir, dir, dir);
+    cr_assert_eq(run(cmd), 2, "a load query without series: bad input, exit 2");
+    snprintf(path, sizeof path, "%s/err.txt", dir);
+    s = slurp(path);
+    cr_assert(strstr(s, "returned no series") && strstr(s, "no_such_metric"), "%s", s);
+    free(s);
+    snprintf(path, sizeof path, "%s/o/journal", dir);
+    cr_assert_neq(stat(path, &st), 0, "a journal was left behind");
+    snprintf(path, sizeof path, "%s/o/shadow.csv", dir);
+    cr_assert_neq(stat(path, &st), 0, "a shadow report was left behind");
+    snprintf(path, sizeof path, "%s/obs.h5", dir);
+    cr_assert_neq(stat(path, &st), 0, "a store was left behind");
+    /* a query Prometheus refuses (PromQL syntax): exit 2 with its errorType */
+    snprintf(cmd, sizeof cmd, "sed 's/sum(sculpt_load{/sum((sculpt_load{/' %s > %s/bad2.json",
+             PROMJSON, dir);
+    cr_assert_eq(run(cmd), 0);
+    snprintf(cmd, sizeof cmd,
+             "%s live %s/bad2.json --provider mock --metrics prometheus:http://127.0.0.1:%d "
+             "--clock fast:1e9 --journal %s/j 2> %s/err.txt",
+             SCULPT, dir, prom_port, dir, dir);
+    cr_assert_eq(run(cmd), 2);
+    snprintf(path, sizeof path, "%s/err.txt", dir);
+    s = slurp(path);
+    cr_assert(strstr(s, "bad_data"), "%s", s);
+    free(s);
+    /* a malformed URL and plain http off loopback */
+    snprintf(cmd, sizeof cmd,
+             "%s live %s --provider mock --metrics prometheus:http://10.1.2.3:9090 --journal "
+             "%s/j 2> %s/err.txt",
+             SCULPT, PROMJSON, dir, dir);
+    cr_assert_eq(run(cmd), 2);
+    s = slurp(path);
+    cr_assert(strstr(s, "loopback"), "%s", s);
+    free(s);
+    snprintf(path, sizeof path, "%s/j", dir);
+    cr_assert_neq(stat(path, &st), 0, "a journal was left behind");
+}
