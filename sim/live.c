@@ -618,7 +618,8 @@ sc_status sc_live_run(const sc_live_config *cfg, sc_live_summary *out, sc_error 
                         out->calls_mutating, replaying ? " (replaying the journal)" : "");
             }
         }
-        if (c.obs && (st = sc_obs_writer_flush(c.obs, err)))
+        if (sc_obs_writer_pending(c.obs) >= SC_OBS_FLUSH_STEPS &&
+            (st = sc_obs_writer_flush(c.obs, err)))
             goto done;
         view.step = k_obs;
         /* 2. the shadow cloud's own events */

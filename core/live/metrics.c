@@ -361,16 +361,17 @@ void sc_metrics_route(const sc_world *w, const double *load_ag, float *load_ar,
 
 /* ---- the observation writer ------------------------------------------------------- */
 
-#define OBS_BUF 256 /* samples buffered per series before an append */
+#define OBS_BUF 4096 /* samples buffered per series at most (one chunk of the store) */
 
 struct sc_obs_writer {
     const sc_scenario *sc;
     sc_tsdb *db;
     size_t n_series;            /* SC_SIGNAL_COUNT x n_ag */
-    sc_time_ms *last;           /* [series] last stored t (SC_TIME_MIN none) */
-    size_t *n;                  /* [series] buffered samples */
-    sc_time_ms *t;              /* [series][OBS_BUF] */
-    double *v;                  /* [series][OBS_BUF] */
+    sc_time_ms *last;           /* [series] last stored or buffered t (SC_TIME_MIN none) */
+    size_t *n, *cap;            /* [series] buffered samples, buffer capacity */
+    sc_time_ms **t;             /* [series] -> [cap], grown on demand up to OBS_BUF */
+    double **v;                 /* [series] -> [cap] */
+    int64_t pending;            /* steps added since the last flush */
     long appended;
 };
 
@@ -386,10 +387,11 @@ sc_status sc_obs_writer_open(const char *path, const sc_scenario *sc, sc_obs_wri
     w->n_series = SC_SIGNAL_COUNT * n_ag;
     w->last = malloc((w->n_series + 1) * sizeof *w->last);
     w->n = calloc(w->n_series + 1, sizeof *w->n);
-    w->t = malloc((w->n_series * OBS_BUF + 1) * sizeof *w->t);
-    w->v = malloc((w->n_series * OBS_BUF + 1) * sizeof *w->v);
+    w->cap = calloc(w->n_series + 1, sizeof *w->cap);
+    w->t = calloc(w->n_series + 1, sizeof *w->t);
+    w->v = calloc(w->n_series + 1, sizeof *w->v);
     sc_status st;
-    if (!w->last || !w->n || !w->t || !w->v) {
+    if (!w->last || !w->n || !w->cap || !w->t || !w->v) {
         st = sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
         goto fail;
     }
@@ -415,6 +417,8 @@ fail:
     return st;
 }
 
+int64_t sc_obs_writer_pending(const sc_obs_writer *w) { return w ? w->pending : 0; }
+
 sc_status sc_obs_writer_add(sc_obs_writer *w, int64_t k, const double *const *vals,
                             sc_error *err)
 {
@@ -433,12 +437,24 @@ sc_status sc_obs_writer_add(sc_obs_writer *w, int64_t k, const double *const *va
                 if (st)
                     return st;
             }
-            w->t[i * OBS_BUF + w->n[i]] = t;
-            w->v[i * OBS_BUF + w->n[i]] = vals[s][ag];
+            if (w->n[i] == w->cap[i]) {
+                size_t c = w->cap[i] ? 2 * w->cap[i] : 16;
+                sc_time_ms *nt = realloc(w->t[i], c * sizeof *nt);
+                if (nt)
+                    w->t[i] = nt;
+                double *nv = nt ? realloc(w->v[i], c * sizeof *nv) : NULL;
+                if (!nv)
+                    return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
+                w->v[i] = nv;
+                w->cap[i] = c;
+            }
+            w->t[i][w->n[i]] = t;
+            w->v[i][w->n[i]] = vals[s][ag];
             w->n[i]++;
             w->last[i] = t;
         }
     }
+    w->pending++;
     return SC_OK;
 }
 
@@ -455,13 +471,14 @@ sc_status sc_obs_writer_flush(sc_obs_writer *w, sc_error *err)
         sc_series_key key = {app->name, sc->geos[ag % sc->n_geos].name, signal_metric[s]};
         const char *unit = s == SC_SIGNAL_LOAD ? app->unit
                            : s == SC_SIGNAL_LATENCY ? "ms" : "ratio";
-        sc_status st = sc_tsdb_append(w->db, &key, unit, sc->step_ms, "geo", w->t + i * OBS_BUF,
-                                      w->v + i * OBS_BUF, w->n[i], err);
+        sc_status st = sc_tsdb_append(w->db, &key, unit, sc->step_ms, "geo", w->t[i], w->v[i],
+                                      w->n[i], err);
         if (st)
             return st;
         w->appended += (long)w->n[i];
         w->n[i] = 0;
     }
+    w->pending = 0;
     return SC_OK;
 }
 
@@ -479,8 +496,13 @@ sc_status sc_obs_writer_close(sc_obs_writer *w, long *n_samples, sc_error *err)
     }
     if (n_samples)
         *n_samples = w->appended;
+    for (size_t i = 0; w->t && w->v && i < w->n_series; i++) {
+        free(w->t[i]);
+        free(w->v[i]);
+    }
     free(w->last);
     free(w->n);
+    free(w->cap);
     free(w->t);
     free(w->v);
     free(w);

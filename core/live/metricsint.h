@@ -146,7 +146,13 @@ void sc_metrics_route(const sc_world *w, const double *load_ag, float *load_ar,
 typedef struct sc_obs_writer sc_obs_writer;
 
 /* Open (create when absent) the store at path for observations of sc.  Observations
- * are buffered and appended per series by sc_obs_writer_flush (called by _close). */
+ * are buffered per series (up to 4096 samples, one chunk of the store) and appended by
+ * sc_obs_writer_flush (also called by _close and when a buffer is full): an append
+ * costs about the same for 1 sample as for hundreds (the store decompresses and
+ * rewrites its last chunk), so the live loop flushes every SC_OBS_FLUSH_STEPS steps or
+ * after a catch-up fetch, not every step.  A crash loses at most the buffered steps,
+ * which a resumed run observes again and appends (steps already stored are skipped). */
+#define SC_OBS_FLUSH_STEPS 12
 sc_status sc_obs_writer_open(const char *path, const sc_scenario *sc, sc_obs_writer **out,
                              sc_error *err);
 /* Buffer step k's observations: vals[SC_SIGNAL_COUNT][n_apps x n_geos]; a signal row
@@ -154,6 +160,8 @@ sc_status sc_obs_writer_open(const char *path, const sc_scenario *sc, sc_obs_wri
 sc_status sc_obs_writer_add(sc_obs_writer *w, int64_t k, const double *const *vals,
                             sc_error *err);
 sc_status sc_obs_writer_flush(sc_obs_writer *w, sc_error *err);
+/* Steps added since the last flush. */
+int64_t sc_obs_writer_pending(const sc_obs_writer *w);
 /* Flush and close; NULL is a no-op.  Samples appended so far: *n_samples (may be NULL). */
 sc_status sc_obs_writer_close(sc_obs_writer *w, long *n_samples, sc_error *err);
 
