@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../core/live/metricsint.h"
@@ -269,4 +270,82 @@ Test(metrics, open_refusals)
     cr_assert(strstr(err.msg, "loopback"), "%s", err.msg);
     cr_assert_eq(sc_metrics_open("graphite:x", sc, &sec, &m, &err), SC_ERR_USAGE);
     sc_scenario_free(sc);
+}
+
+/* ---- the shadow report (sculpt report on a live --out directory) ------------------- */
+
+static int sh(const char *cmd)
+{
+    int rc = system(cmd);
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+Test(shadow_report, figures_by_hand)
+{
+    char dir[] = "/tmp/sculpt-shadow-XXXXXX";
+    cr_assert_not_null(mkdtemp(dir));
+    char path[300], cmd[1200];
+    snprintf(path, sizeof path, "%s/shadow.csv", dir);
+    FILE *f = fopen(path, "w");
+    /* 5-min steps (1/12 h); the first step is warm-up.  r1: needed 4, 4.1, 3 against
+     * planned 3, 5, 6: short 1 instance for one step (1/12 h), surplus 0 + 3 (0.25 h);
+     * r2: needed 0.5, 2.2, 0 against 1, 1, 0: short (3 - 1) for one step (2/12 h). */
+    fputs("time,app,region,measured,observed_load,needed_instances,planned_instances\n"
+          "2026-01-05T00:00:00Z,web,r1,0,100,1,5\n"
+          "2026-01-05T00:00:00Z,web,r2,0,50,0.5,1\n"
+          "2026-01-05T00:05:00Z,web,r1,1,400,4,3\n"
+          "2026-01-05T00:05:00Z,web,r2,1,50,0.5,1\n"
+          "2026-01-05T00:10:00Z,web,r1,1,410,4.1,5\n"
+          "2026-01-05T00:10:00Z,web,r2,1,220,2.2,1\n"
+          "2026-01-05T00:15:00Z,web,r1,1,300,3,6\n"
+          "2026-01-05T00:15:00Z,web,r2,1,0,0,0\n", f);
+    fclose(f);
+    snprintf(cmd, sizeof cmd, "%s report %s -o %s/rep > /dev/null", SC_SCULPT_BIN, dir, dir);
+    cr_assert_eq(sh(cmd), 0);
+    snprintf(path, sizeof path, "%s/rep/shadow_summary.csv", dir);
+    f = fopen(path, "r");
+    cr_assert_not_null(f);
+    char line[512];
+    cr_assert_not_null(fgets(line, sizeof line, f));
+    char region[2][8];
+    double v[2][7];
+    long steps[2], short_steps[2];
+    for (int i = 0; i < 2; i++) {
+        cr_assert_not_null(fgets(line, sizeof line, f));
+        cr_assert_eq(sscanf(line, "web,%7[^,],%ld,%lf,%lf,%lf,%ld,%lf,%lf", region[i], &steps[i],
+                            &v[i][0], &v[i][1], &v[i][2], &short_steps[i], &v[i][3], &v[i][4]),
+                     8, "%s", line);
+    }
+    fclose(f);
+    cr_assert_str_eq(region[0], "r1");
+    cr_assert_eq(steps[0], 3);
+    cr_assert_float_eq(v[0][0], 370.0, 1e-9);
+    cr_assert_float_eq(v[0][1], 11.1 / 3.0, 1e-9);
+    cr_assert_float_eq(v[0][2], 14.0 / 3.0, 1e-9);
+    cr_assert_eq(short_steps[0], 1);
+    cr_assert_float_eq(v[0][3], 1.0 / 12.0, 1e-12);
+    cr_assert_float_eq(v[0][4], 3.0 / 12.0, 1e-12);
+    cr_assert_str_eq(region[1], "r2");
+    cr_assert_eq(short_steps[1], 1);
+    cr_assert_float_eq(v[1][3], 2.0 / 12.0, 1e-12);
+    cr_assert_float_eq(v[1][4], 0.0, 1e-12);
+    snprintf(path, sizeof path, "%s/rep/plots/shadow_1.png", dir);
+    cr_assert_eq(access(path, F_OK), 0, "no plot of the second pool");
+    /* an existing report is refused without --force, replaced with it */
+    snprintf(cmd, sizeof cmd, "%s report %s -o %s/rep 2> /dev/null", SC_SCULPT_BIN, dir, dir);
+    cr_assert_eq(sh(cmd), 2);
+    snprintf(cmd, sizeof cmd, "%s report %s -o %s/rep --force --format none > /dev/null",
+             SC_SCULPT_BIN, dir, dir);
+    cr_assert_eq(sh(cmd), 0);
+    /* a bad row: exit 2 naming file and line, nothing written */
+    snprintf(cmd, sizeof cmd,
+             "printf 'time,app,region,measured,observed_load,needed_instances,"
+             "planned_instances\\n2026-01-05T00:00:00Z,web,r1,1,x,1,1\\n' > %s/bad.csv && "
+             "%s report %s/bad.csv -o %s/rep2 2> %s/err.txt",
+             dir, SC_SCULPT_BIN, dir, dir, dir);
+    cr_assert_eq(sh(cmd), 2);
+    snprintf(cmd, sizeof cmd, "grep -q 'bad.csv:2' %s/err.txt && test ! -e %s/rep2", dir, dir);
+    cr_assert_eq(sh(cmd), 0, "the error names no file:line, or a report was left behind");
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    cr_assert_eq(sh(cmd), 0);
 }
