@@ -237,9 +237,12 @@ static sc_status write_all(const shadow_data *d, const char *csv, const char *tm
     for (size_t i = 0; i < d->n_pools; i++) {
         const shadow_pool *q = &d->pools[i];
         double n = q->steps > 0 ? (double)q->steps : NAN;
-        fprintf(md, "| %s | %s | %ld | %.1f | %.2f | %.2f | %ld | %.2f | %.2f |\n", q->app,
-                q->region, q->steps, q->sum_load / n, q->sum_needed / n, q->sum_planned / n,
-                q->short_steps, q->short_ih, q->surplus_ih);
+        if (q->steps == 0)
+            fprintf(md, "| %s | %s | 0 | - | - | - | 0 | 0 | 0 |\n", q->app, q->region);
+        else
+            fprintf(md, "| %s | %s | %ld | %.1f | %.2f | %.2f | %ld | %.2f | %.2f |\n",
+                    q->app, q->region, q->steps, q->sum_load / n, q->sum_needed / n,
+                    q->sum_planned / n, q->short_steps, q->short_ih, q->surplus_ih);
         fprintf(cs, "%s,%s,%ld,%.17g,%.17g,%.17g,%ld,%.17g,%.17g\n", q->app, q->region,
                 q->steps, q->sum_load / n, q->sum_needed / n, q->sum_planned / n,
                 q->short_steps, q->short_ih, q->surplus_ih);
