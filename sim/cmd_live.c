@@ -10,7 +10,8 @@
  *
  * Built in this version: providers mock (shadow mode), aws (core/cloud/aws.c) and
  * terraform (core/cloud/terraform.c),
- * metrics replay, store:PATH and prometheus:URL (core/live/prom.c, metrics.c); --store
+ * metrics replay, store:PATH, prometheus:URL and cloudwatch (core/live/prom.c, metrics.c,
+ * core/cloud/cloudwatch.c); --store
  * PATH appends every observation to an HDF5 store; with --provider mock and --out DIR
  * the shadow report DIR/shadow.csv (planned capacity vs observed load, `sculpt report`).
  * The other providers and sources are known by name and reported as not built.
@@ -64,8 +65,9 @@ static void usage(FILE *fp)
             "                    time), store:PATH (a store of observations written by\n"
             "                    --store, else every trace from that HDF5 store), or\n"
             "                    prometheus:URL (query_range per app and geography:\n"
-            "                    $.live.metrics.prometheus.load, .latency, .errors);\n"
-            "                    cloudwatch is not built yet\n"
+            "                    $.live.metrics.prometheus.load, .latency, .errors), or\n"
+            "                    cloudwatch (GetMetricData; $.live.metrics.cloudwatch,\n"
+            "                    its endpoint replaced by --endpoint)\n"
             "  --store PATH      append every observation to this HDF5 store (default:\n"
             "                    $.live.metrics.store), replayable with store:PATH\n"
             "  --journal PATH    the journal (default DIR/journal with --out, else\n"
@@ -176,8 +178,11 @@ int sc_cmd_live(int argc, char **argv)
     }
     if (strcmp(provider, "mock") != 0 && strcmp(provider, "aws") != 0 && bootstrap)
         return fail_usage("--bootstrap applies to the cloud providers (aws)", NULL);
-    if (strcmp(provider, "mock") == 0 && (endpoint || bootstrap))
-        return fail_usage("--endpoint and --bootstrap apply to cloud providers, not the mock",
+    if (strcmp(provider, "mock") == 0 && bootstrap)
+        return fail_usage("--bootstrap applies to cloud providers, not the mock", NULL);
+    if (strcmp(provider, "mock") == 0 && endpoint && strcmp(metrics, "cloudwatch") != 0)
+        return fail_usage("--endpoint applies to cloud providers (and to --metrics "
+                          "cloudwatch), not the mock",
                           NULL);
     if (bootstrap && !execute)
         return fail_usage("--bootstrap creates groups, a mutating call: it needs --execute",
@@ -241,7 +246,8 @@ int sc_cmd_live(int argc, char **argv)
                           .guard = &sec.guard,
                           .progress = stderr,
                           .plan_out = json ? NULL : stdout,
-                          .store_path = store};
+                          .store_path = store,
+                          .metrics_endpoint = endpoint};
     char shadow[1300];
     if (outdir && strcmp(provider, "mock") == 0) {
         snprintf(shadow, sizeof shadow, "%s/shadow.csv", outdir);

@@ -225,11 +225,13 @@ static sc_status build_source(live_ctx *c, sc_error *err)
     sc_scenario *sc = (sc_scenario *)c->sc;
     int observed_store = strncmp(m, "store:", 6) == 0 && m[6] &&
                          sc_metrics_store_has_observations(m + 6, sc);
-    if (strncmp(m, "prometheus:", 11) == 0 || observed_store) {
+    if (strncmp(m, "prometheus:", 11) == 0 || strcmp(m, "cloudwatch") == 0 || observed_store) {
         /* observations from outside: the world gives the structure (steps, routing
          * shares), the source gives every step's loads and SLO signals */
         sc_metrics_section sec;
         sc_status mst = sc_metrics_section_read(sc, &sec, err);
+        if (!mst && c->cfg->metrics_endpoint && c->cfg->metrics_endpoint[0])
+            snprintf(sec.cw_endpoint, sizeof sec.cw_endpoint, "%s", c->cfg->metrics_endpoint);
         if (!mst)
             mst = sc_metrics_open(m, sc, &sec, &c->src, err);
         if (mst)
@@ -258,11 +260,6 @@ static sc_status build_source(live_ctx *c, sc_error *err)
             snprintf(tr->path, sizeof tr->path, "%s", path);
         }
     } else if (strcmp(m, "replay") != 0) {
-        if (strcmp(m, "cloudwatch") == 0)
-            return sc_error_set(err, SC_ERR_NOTBUILT, "--metrics",
-                                "metrics source '%s' is known but not built into this "
-                                "binary (valid here: replay, store:PATH, prometheus:URL)",
-                                m);
         return sc_error_set(err, SC_ERR_USAGE, "--metrics",
                             "unknown metrics source '%s' (valid: replay, store:PATH, "
                             "prometheus:URL, cloudwatch)",

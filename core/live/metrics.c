@@ -33,6 +33,60 @@ static const char *const signal_key[SC_SIGNAL_COUNT] = {"load", "latency", "erro
 
 /* ---- the section -------------------------------------------------------------------- */
 
+static sc_status read_cloudwatch(const sc_json_ctx *cx, const cJSON *cw,
+                                 sc_metrics_section *out)
+{
+    static const char *const keys[] = {"endpoint", "namespace", "load", "latency", "errors",
+                                       "load_stat", "latency_stat", "errors_stat",
+                                       "latency_scale", "dimensions", NULL};
+    static const char *const stat_key[SC_SIGNAL_COUNT] = {"load_stat", "latency_stat",
+                                                           "errors_stat"};
+    const char *cp = "$.live.metrics.cloudwatch";
+    const cJSON *dims = NULL;
+    sc_status st;
+    if ((st = sc_json_check_keys(cx, cw, cp, keys)) ||
+        (st = sc_json_get_string_buf(cx, cw, cp, "endpoint", SC_JSON_OPTIONAL, "",
+                                     out->cw_endpoint, sizeof out->cw_endpoint)) ||
+        (st = sc_json_get_string_buf(cx, cw, cp, "namespace", SC_JSON_OPTIONAL,
+                                     out->cw_namespace, out->cw_namespace,
+                                     sizeof out->cw_namespace)) ||
+        (st = sc_json_get_number(cx, cw, cp, "latency_scale", SC_JSON_OPTIONAL, 1.0,
+                                 &out->cw_latency_scale)) ||
+        (st = sc_json_get_object(cx, cw, cp, "dimensions", SC_JSON_OPTIONAL, &dims)))
+        return st;
+    for (int s = 0; s < SC_SIGNAL_COUNT; s++)
+        if ((st = sc_json_get_string_buf(cx, cw, cp, signal_key[s], SC_JSON_OPTIONAL,
+                                         out->cw_metric[s], out->cw_metric[s],
+                                         sizeof out->cw_metric[s])) ||
+            (st = sc_json_get_string_buf(cx, cw, cp, stat_key[s], SC_JSON_OPTIONAL,
+                                         out->cw_stat[s], out->cw_stat[s],
+                                         sizeof out->cw_stat[s])))
+            return st;
+    if (!out->cw_metric[SC_SIGNAL_LOAD][0] || !out->cw_namespace[0])
+        return sc_error_set(cx->err, SC_ERR_INPUT, cx->file,
+                            "%s: the load metric and the namespace cannot be empty", cp);
+    if (!(out->cw_latency_scale > 0) || !isfinite(out->cw_latency_scale))
+        return sc_error_set(cx->err, SC_ERR_INPUT, cx->file,
+                            "%s.latency_scale: expected a positive number", cp);
+    if (dims) {
+        out->cw_n_dims = 0;
+        const cJSON *d;
+        cJSON_ArrayForEach(d, dims)
+        {
+            if (out->cw_n_dims == 4 || !cJSON_IsString(d) || strlen(d->string) >= 64 ||
+                strlen(d->valuestring) >= 256)
+                return sc_error_set(cx->err, SC_ERR_INPUT, cx->file,
+                                    "%s.dimensions: at most 4 dimensions, each a name "
+                                    "(< 64 bytes) and a string template (< 256 bytes)",
+                                    cp);
+            snprintf(out->cw_dim_name[out->cw_n_dims], 64, "%s", d->string);
+            snprintf(out->cw_dim_tmpl[out->cw_n_dims], 256, "%s", d->valuestring);
+            out->cw_n_dims++;
+        }
+    }
+    return SC_OK;
+}
+
 sc_status sc_metrics_section_read(const sc_scenario *sc, sc_metrics_section *out,
                                   sc_error *err)
 {
@@ -41,6 +95,19 @@ sc_status sc_metrics_section_read(const sc_scenario *sc, sc_metrics_section *out
     snprintf(out->query[SC_SIGNAL_LATENCY], SC_PROM_QUERY_MAX, "%s", SC_PROM_DEFAULT_LATENCY);
     snprintf(out->query[SC_SIGNAL_ERRORS], SC_PROM_QUERY_MAX, "%s", SC_PROM_DEFAULT_ERRORS);
     out->timeout_ms = 10000;
+    snprintf(out->cw_namespace, sizeof out->cw_namespace, "Sculpt");
+    static const char *const cw_default[SC_SIGNAL_COUNT] = {
+        "sculpt_load", "sculpt_latency_ms", "sculpt_error_ratio"};
+    for (int s = 0; s < SC_SIGNAL_COUNT; s++) {
+        snprintf(out->cw_metric[s], sizeof out->cw_metric[s], "%s", cw_default[s]);
+        snprintf(out->cw_stat[s], sizeof out->cw_stat[s], "Average");
+    }
+    out->cw_latency_scale = 1.0;
+    out->cw_n_dims = 2;
+    snprintf(out->cw_dim_name[0], sizeof out->cw_dim_name[0], "app");
+    snprintf(out->cw_dim_tmpl[0], sizeof out->cw_dim_tmpl[0], "{app}");
+    snprintf(out->cw_dim_name[1], sizeof out->cw_dim_name[1], "geo");
+    snprintf(out->cw_dim_tmpl[1], sizeof out->cw_dim_tmpl[1], "{geo}");
     if (!sc->source_json)
         return SC_OK;
     cJSON *root = NULL;
@@ -48,8 +115,8 @@ sc_status sc_metrics_section_read(const sc_scenario *sc, sc_metrics_section *out
     if (st)
         return st;
     sc_json_ctx cx = {sc->path, err};
-    const cJSON *live = NULL, *m = NULL, *p = NULL;
-    static const char *const mkeys[] = {"store", "prometheus", NULL};
+    const cJSON *live = NULL, *m = NULL, *p = NULL, *cw = NULL;
+    static const char *const mkeys[] = {"store", "prometheus", "cloudwatch", NULL};
     static const char *const pkeys[] = {"load", "latency", "errors", "timeout", NULL};
     const char *store = NULL;
     if ((st = sc_json_get_object(&cx, root, "$", "live", SC_JSON_OPTIONAL, &live)) || !live ||
@@ -59,7 +126,11 @@ sc_status sc_metrics_section_read(const sc_scenario *sc, sc_metrics_section *out
         (st = sc_json_get_string(&cx, m, "$.live.metrics", "store", SC_JSON_OPTIONAL, NULL,
                                  &store)) ||
         (st = sc_json_get_object(&cx, m, "$.live.metrics", "prometheus", SC_JSON_OPTIONAL,
-                                 &p)))
+                                 &p)) ||
+        (st = sc_json_get_object(&cx, m, "$.live.metrics", "cloudwatch", SC_JSON_OPTIONAL,
+                                 &cw)))
+        goto done;
+    if (cw && (st = read_cloudwatch(&cx, cw, out)))
         goto done;
     if (store) {
         if (!store[0]) {
@@ -141,6 +212,8 @@ struct sc_metrics {
     unsigned char *observed;    /* [ag] 1 when the app has demand in the geo */
     char *queries;              /* [signal][ag][SC_PROM_QUERY_MAX]; "" = off */
     sc_prom *prom;              /* prometheus source */
+    sc_cw *cw;                  /* cloudwatch source */
+    sc_cw_query *cwq;           /* [signal][ag] (metric "" = off) */
     sc_tsdb *db;                /* store source */
     int64_t k0, n_win, cap_win; /* the window [k0, k0 + n_win) */
     double *win;                /* [signal][ag][cap_win] */
@@ -193,12 +266,43 @@ sc_status sc_metrics_open(const char *spec, const sc_scenario *sc,
                                             (int)(ag % sc->n_geos), query_of(m, s, ag),
                                             SC_PROM_QUERY_MAX, err)))
                     goto fail;
+    } else if (strcmp(spec, "cloudwatch") == 0) {
+        if ((st = sc_cw_alloc(sec->cw_endpoint, &m->cw, err)))
+            goto fail;
+        m->cwq = calloc(SC_SIGNAL_COUNT * m->n_ag + 1, sizeof *m->cwq);
+        if (!m->cwq) {
+            st = sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
+            goto fail;
+        }
+        for (int s = 0; s < SC_SIGNAL_COUNT; s++)
+            for (size_t ag = 0; ag < m->n_ag; ag++) {
+                sc_cw_query *q = &m->cwq[(size_t)s * m->n_ag + ag];
+                if (!m->observed[ag] || !sec->cw_metric[s][0])
+                    continue;
+                snprintf(q->id, sizeof q->id, "s%d_%zu", s, ag);
+                snprintf(q->ns, sizeof q->ns, "%s", sec->cw_namespace);
+                snprintf(q->stat, sizeof q->stat, "%s", sec->cw_stat[s]);
+                q->scale = s == SC_SIGNAL_LATENCY ? sec->cw_latency_scale : 1.0;
+                if ((st = sc_metrics_expand(sc, sec->cw_metric[s], (int)(ag / sc->n_geos),
+                                            (int)(ag % sc->n_geos), q->metric, sizeof q->metric,
+                                            err)))
+                    goto fail;
+                q->n_dims = sec->cw_n_dims;
+                for (int d = 0; d < q->n_dims; d++) {
+                    snprintf(q->dim_name[d], sizeof q->dim_name[d], "%s", sec->cw_dim_name[d]);
+                    if ((st = sc_metrics_expand(sc, sec->cw_dim_tmpl[d], (int)(ag / sc->n_geos),
+                                                (int)(ag % sc->n_geos), q->dim_value[d],
+                                                sizeof q->dim_value[d], err)))
+                        goto fail;
+                }
+            }
     } else if (strncmp(spec, "store:", 6) == 0) {
         if ((st = sc_tsdb_open(spec + 6, SC_TSDB_READ, &m->db, err)))
             goto fail;
     } else {
         st = sc_error_set(err, SC_ERR_USAGE, "--metrics",
-                          "'%s' is not an observation source (prometheus:URL, store:PATH)",
+                          "'%s' is not an observation source (prometheus:URL, cloudwatch, "
+                          "store:PATH)",
                           spec);
         goto fail;
     }
@@ -214,6 +318,8 @@ void sc_metrics_free(sc_metrics *m)
     if (!m)
         return;
     sc_prom_free(m->prom);
+    sc_cw_free(m->cw);
+    free(m->cwq);
     sc_tsdb_close(m->db, NULL);
     free(m->observed);
     free(m->queries);
@@ -221,11 +327,56 @@ void sc_metrics_free(sc_metrics *m)
     free(m);
 }
 
-long sc_metrics_n_requests(const sc_metrics *m) { return m ? sc_prom_n_requests(m->prom) : 0; }
+long sc_metrics_n_requests(const sc_metrics *m)
+{
+    return m ? sc_prom_n_requests(m->prom) + sc_cw_n_requests(m->cw) : 0;
+}
 
 static double *win_row(const sc_metrics *m, int s, size_t ag)
 {
     return m->win + ((size_t)s * m->n_ag + ag) * (size_t)m->cap_win;
+}
+
+/* CloudWatch: one GetMetricData per region (the geographies' home regions). */
+static sc_status cw_fetch(sc_metrics *m, sc_time_ms t0, int64_t n, int strict, sc_error *err)
+{
+    const sc_scenario *sc = m->sc;
+    size_t nq_all = SC_SIGNAL_COUNT * m->n_ag;
+    sc_cw_query *batch = malloc((nq_all + 1) * sizeof *batch);
+    size_t *from = malloc((nq_all + 1) * sizeof *from);
+    sc_status st = SC_OK;
+    if (!batch || !from) {
+        st = sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
+        goto out;
+    }
+    for (size_t r = 0; r < sc->n_regions && !st; r++) {
+        size_t nb = 0;
+        for (size_t i = 0; i < nq_all; i++) {
+            size_t ag = i % m->n_ag;
+            if (!m->cwq[i].id[0] || (size_t)sc->geos[ag % sc->n_geos].home_region != r)
+                continue;
+            batch[nb] = m->cwq[i];
+            batch[nb].out = win_row(m, (int)(i / m->n_ag), ag);
+            from[nb++] = i;
+        }
+        if (!nb)
+            continue;
+        st = sc_cw_get(m->cw, sc->regions[r].name, batch, nb, t0, sc->step_ms, (size_t)n, err);
+        for (size_t b = 0; !st && strict && b < nb; b++)
+            if (from[b] / m->n_ag == SC_SIGNAL_LOAD && batch[b].n_points == 0) {
+                size_t ag = from[b] % m->n_ag;
+                st = sc_error_set(err, SC_ERR_INPUT, "--metrics cloudwatch",
+                                  "no datapoint of %s/%s for app '%s' geo '%s' in %s at the "
+                                  "first step: check the namespace, metric and dimensions "
+                                  "($.live.metrics.cloudwatch)",
+                                  batch[b].ns, batch[b].metric, sc->apps[ag / sc->n_geos].name,
+                                  sc->geos[ag % sc->n_geos].name, sc->regions[r].name);
+            }
+    }
+out:
+    free(batch);
+    free(from);
+    return st;
 }
 
 /* A store series into row[n] on the grid from t0 (NaN where absent). */
@@ -268,6 +419,13 @@ sc_status sc_metrics_fetch(sc_metrics *m, int64_t k0, int64_t k1, int strict, sc
     m->k0 = k0;
     m->n_win = n;
     sc_time_ms t0 = sc->start + k0 * sc->step_ms;
+    if (m->cw) {
+        for (int s = 0; s < SC_SIGNAL_COUNT; s++)
+            for (size_t ag = 0; ag < m->n_ag; ag++)
+                for (int64_t i = 0; i < n; i++)
+                    win_row(m, s, ag)[i] = (s == SC_SIGNAL_LOAD && !m->observed[ag]) ? 0.0 : NAN;
+        return cw_fetch(m, t0, n, strict, err);
+    }
     for (int s = 0; s < SC_SIGNAL_COUNT; s++)
         for (size_t ag = 0; ag < m->n_ag; ag++) {
             double *row = win_row(m, s, ag);

@@ -72,6 +72,33 @@ sc_status sc_prom_query_range(sc_prom *p, const char *query, sc_time_ms t0, int6
                               size_t n, double *out, sc_prom_range *info, sc_error *err);
 long sc_prom_n_requests(const sc_prom *p);
 
+/* ---- the CloudWatch client (core/cloud/cloudwatch.c) ------------------------------ */
+
+/* One metric query of GetMetricData, and where its datapoints go. */
+typedef struct sc_cw_query {
+    char id[32];                /* [a-z][a-zA-Z0-9_]*, unique in a request */
+    char ns[256], metric[256], stat[32];
+    int n_dims;
+    char dim_name[4][64], dim_value[4][256];
+    double scale;               /* values are multiplied by this (e.g. s -> ms: 1000) */
+    double *out;                /* [n] on the grid; NaN where no datapoint */
+    size_t n_points;            /* datapoints placed */
+} sc_cw_query;
+
+typedef struct sc_cw sc_cw;
+
+/* A client of CloudWatch at endpoint (NULL or "" = the real regional endpoints; https,
+ * or http to loopback), with credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY
+ * / AWS_SESSION_TOKEN (SC_ERR_INPUT when missing; the secret goes to libcurl only). */
+sc_status sc_cw_alloc(const char *endpoint, sc_cw **out, sc_error *err);
+void sc_cw_free(sc_cw *c);
+/* GetMetricData for the queries q[nq] in region, period = step_ms, over the grid t0 +
+ * i x step_ms, i in [0, n) (pages followed).  SC_ERR_IO: no answer or 5xx; SC_ERR_INPUT:
+ * a 4xx (the API's error code in the message) or an answer that cannot be read. */
+sc_status sc_cw_get(sc_cw *c, const char *region, sc_cw_query *q, size_t nq, sc_time_ms t0,
+                    int64_t step_ms, size_t n, sc_error *err);
+long sc_cw_n_requests(const sc_cw *c);
+
 /* ---- observation sources ---------------------------------------------------------- */
 
 typedef enum sc_metrics_signal {
@@ -102,6 +129,19 @@ typedef struct sc_metrics_section {
     char store[1024];           /* "" = none; resolved against the scenario's directory */
     char query[SC_SIGNAL_COUNT][SC_PROM_QUERY_MAX]; /* templates; "" = signal off */
     int64_t timeout_ms;         /* one HTTP request */
+    /* "cloudwatch": {"endpoint": URL, "namespace": "Sculpt", "load": "sculpt_load",
+     *   "latency": "sculpt_latency_ms", "errors": "sculpt_error_ratio" ("" = off),
+     *   "load_stat" / "latency_stat" / "errors_stat": "Average" (or p95, Sum, ...),
+     *   "latency_scale": 1, "dimensions": {"app": "{app}", "geo": "{geo}"}} (at most 4
+     *   dimensions, values templated as queries are; --endpoint overrides endpoint).
+     *   Each query reads the geography's home region. */
+    char cw_endpoint[512];
+    char cw_namespace[256];
+    char cw_metric[SC_SIGNAL_COUNT][256];
+    char cw_stat[SC_SIGNAL_COUNT][32];
+    double cw_latency_scale;
+    int cw_n_dims;
+    char cw_dim_name[4][64], cw_dim_tmpl[4][256];
 } sc_metrics_section;
 
 sc_status sc_metrics_section_read(const sc_scenario *sc, sc_metrics_section *out,
@@ -114,7 +154,7 @@ sc_status sc_metrics_expand(const sc_scenario *sc, const char *tmpl, int app, in
 
 typedef struct sc_metrics sc_metrics;
 
-/* A source for spec "prometheus:URL" or "store:PATH" (a store holding observed_load for
+/* A source for spec "prometheus:URL", "cloudwatch" or "store:PATH" (a store holding observed_load for
  * every app-geo with load demand: sc_metrics_store_has_observations).  Bad spec, URL or
  * section: SC_ERR_INPUT / SC_ERR_USAGE; an app with a resource-metric demand source is
  * refused (these sources observe load). */

@@ -220,7 +220,7 @@ void sc_guard_commit(sc_guard *g, const sc_action *act, sc_time_ms now, int acce
 typedef struct sc_live_config {
     const sc_scenario *sc;      /* borrowed */
     const sc_policy_spec *policy; /* borrowed; must not be clairvoyant */
-    const char *metrics;        /* "replay", "store:PATH", "prometheus:URL" */
+    const char *metrics;        /* "replay", "store:PATH", "prometheus:URL", "cloudwatch" */
     const char *provider;       /* registry name: "mock", ... */
     const void *provider_config; /* passed to a non-mock provider's init (may be NULL) */
     int execute;                /* 1: mutating calls reach a real provider */
@@ -236,6 +236,8 @@ typedef struct sc_live_config {
                                    = $.live.metrics.store, "" there = none */
     const char *shadow_csv;     /* per step and pool: observed load vs planned capacity
                                    (mock provider), for `sculpt report`; NULL = none */
+    const char *metrics_endpoint; /* --endpoint for `cloudwatch` (overrides
+                                   $.live.metrics.cloudwatch.endpoint); NULL = none */
 } sc_live_config;
 
 typedef struct sc_live_summary {
