@@ -396,3 +396,60 @@ Test(prom, bad_input, .timeout = 300)
     snprintf(path, sizeof path, "%s/j", dir);
     cr_assert_neq(stat(path, &st), 0, "a journal was left behind");
 }
+
+/* A server that answers, but not with the API's JSON: a static file server on loopback
+ * (python3 -m http.server) whose api/v1/query_range is a truncated answer, then a 404
+ * page (no such file).  Exit 2, the file and what was wrong named, nothing written. */
+Test(prom, malformed_response, .timeout = 120)
+{
+    char cmd[2048], path[300];
+    snprintf(cmd, sizeof cmd,
+             "mkdir -p %s/www/api/v1 && printf '{\"status\":\"success\",\"data\":{\"resultType\""
+             ":\"matrix\",\"result\":[{\"metric\":{},\"values\":[[1767571200,\"4' > "
+             "%s/www/api/v1/query_range",
+             dir, dir);
+    cr_assert_eq(run(cmd), 0);
+    int port = free_port();
+    pid_t pid = fork();
+    if (pid == 0) {
+        char p[16], d[300];
+        snprintf(p, sizeof p, "%d", port);
+        snprintf(d, sizeof d, "%s/www", dir);
+        if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr))
+            _exit(127);
+        execlp("python3", "python3", "-m", "http.server", "--bind", "127.0.0.1",
+               "--directory", d, p, (char *)NULL);
+        _exit(127);
+    }
+    prom_pid = pid; /* stopped by teardown, by its pid */
+    for (int i = 0; i < 100; i++) {
+        snprintf(cmd, sizeof cmd, "curl -s -o /dev/null http://127.0.0.1:%d/", port);
+        if (run(cmd) == 0)
+            break;
+        usleep(100000);
+    }
+    snprintf(cmd, sizeof cmd,
+             "%s live %s --provider mock --metrics prometheus:http://127.0.0.1:%d --clock "
+             "fast:1e9 --journal %s/j --store %s/obs.h5 2> %s/err.txt",
+             SCULPT, PROMJSON, port, dir, dir, dir);
+    cr_assert_eq(run(cmd), 2, "a truncated answer is bad input");
+    snprintf(path, sizeof path, "%s/err.txt", dir);
+    char *s = slurp(path);
+    cr_assert(strstr(s, "not a JSON object") && strstr(s, "sculpt_load"), "%s", s);
+    free(s);
+    snprintf(cmd, sizeof cmd, "rm %s/www/api/v1/query_range", dir);
+    cr_assert_eq(run(cmd), 0);
+    snprintf(cmd, sizeof cmd,
+             "%s live %s --provider mock --metrics prometheus:http://127.0.0.1:%d --clock "
+             "fast:1e9 --journal %s/j --store %s/obs.h5 2> %s/err.txt",
+             SCULPT, PROMJSON, port, dir, dir, dir);
+    cr_assert_eq(run(cmd), 2, "a 404 page is bad input (not a Prometheus server)");
+    s = slurp(path);
+    cr_assert(strstr(s, "HTTP 404") && strstr(s, "Prometheus server"), "%s", s);
+    free(s);
+    struct stat st;
+    snprintf(path, sizeof path, "%s/j", dir);
+    cr_assert_neq(stat(path, &st), 0, "a journal was left behind");
+    snprintf(path, sizeof path, "%s/obs.h5", dir);
+    cr_assert_neq(stat(path, &st), 0, "a store was left behind");
+}
