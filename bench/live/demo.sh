@@ -48,11 +48,11 @@ cleanup() {
 trap cleanup EXIT
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 wait_port() {
-  for _ in $(seq 300); do
+  for _ in $(seq 600); do
     (exec 3<> "/dev/tcp/127.0.0.1/$1") 2> /dev/null && return 0
     sleep 0.1
   done
-  echo "demo: nothing listens on 127.0.0.1:$1 after 30 s ($2)" >&2
+  echo "demo: nothing listens on 127.0.0.1:$1 after 60 s ($2)" >&2
   return 1
 }
 
@@ -108,10 +108,12 @@ prometheus --config.file="$work/prometheus.yml" --storage.tsdb.path="$work/prom-
 prom=$!
 wait_port "$mport" moto_server
 wait_port "$pport" prometheus
-for _ in $(seq 100); do
-  curl -sf "http://127.0.0.1:$pport/-/ready" > /dev/null 2>&1 && break
+ready=0
+for _ in $(seq 600); do   # up to 60 s: the TSDB loads the backfilled blocks first
+  curl -sf "http://127.0.0.1:$pport/-/ready" > /dev/null 2>&1 && { ready=1; break; }
   sleep 0.1
 done
+[ "$ready" = 1 ] || { echo "demo: prometheus not ready after 60 s (see its log)" >&2; tail -5 "$work/prometheus.log" >&2; exit 1; }
 echo "   moto_server pid $moto on 127.0.0.1:$mport, prometheus pid $prom on 127.0.0.1:$pport"
 
 export AWS_ACCESS_KEY_ID=AKIDDEMO AWS_SECRET_ACCESS_KEY=demo-secret-not-real
