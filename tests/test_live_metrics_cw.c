@@ -9,10 +9,16 @@
  * those of `--metrics replay` byte for byte; latency (150 ms every fourth step, 50 ms
  * otherwise) and error ratio (0.001) are chosen by hand, with geo g's step 20 left out:
  * attainment 54/71, counted in test_live_prom.c.
+ *
+ * Against fixtures (tests/live/fixtures/cloudwatch/, written from the API reference) and
+ * a fake server that records requests: the Query API's fields, the SigV4 scope
+ * (service "monitoring", the geography's home region), NextToken paging, datapoints
+ * placed by period start, an off-grid timestamp ignored, missing periods stored as gaps.
  */
 #define _DEFAULT_SOURCE
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -25,6 +31,7 @@
 
 #include "sculpt/sculpt.h"
 #include "sculpt/simulator.h"
+#include "sculpt/tsdb.h"
 
 #define SCULPT SC_SCULPT_BIN
 #define AWSJSON SC_SOURCE_DIR "/tests/live/aws.json"
@@ -260,4 +267,102 @@ Test(cw, bad_input, .timeout = 300)
     cr_assert_neq(stat(path, &st), 0, "a journal was left behind");
     snprintf(path, sizeof path, "%s/obs.h5", dir);
     cr_assert_neq(stat(path, &st), 0, "a store was left behind");
+}
+
+/* ---- requests and answers against fixtures from the API reference ------------------ */
+
+#define FIXDIR SC_SOURCE_DIR "/tests/live/fixtures/cloudwatch"
+
+static void check_series(const char *store, const char *geo, const char *metric,
+                         const double *want, size_t n)
+{
+    sc_tsdb *db;
+    sc_error err;
+    cr_assert_eq(sc_tsdb_open(store, SC_TSDB_READ, &db, &err), SC_OK, "%s", err.msg);
+    sc_series_key key = {"web", geo, metric};
+    sc_time_ms *t;
+    double *v;
+    size_t nv;
+    cr_assert_eq(sc_tsdb_read(db, &key, SC_TIME_MIN, SC_TIME_MAX, &t, &v, &nv, &err), SC_OK,
+                 "%s/%s: %s", geo, metric, err.msg);
+    cr_assert_eq(nv, n, "%s/%s: %zu samples", geo, metric, nv);
+    for (size_t i = 0; i < n; i++) {
+        cr_assert_eq(t[i], INT64_C(1767571200000) + (int64_t)i * 300000);
+        if (isnan(want[i]))
+            cr_assert(isnan(v[i]), "%s/%s[%zu] = %g, expected a gap", geo, metric, i, v[i]);
+        else
+            cr_assert_float_eq(v[i], want[i], 1e-12, "%s/%s[%zu]", geo, metric, i);
+    }
+    free(t);
+    free(v);
+    sc_tsdb_close(db, NULL);
+}
+
+Test(cw, fixture_requests_and_pages, .timeout = 120)
+{
+    int port = free_port();
+    char log[300], cmd[2048], store[300];
+    snprintf(log, sizeof log, "%s/requests.log", dir);
+    snprintf(store, sizeof store, "%s/obs.h5", dir);
+    moto_pid = fork(); /* the fake, stopped by teardown by its pid */
+    if (moto_pid == 0) {
+        char p[16];
+        snprintf(p, sizeof p, "%d", port);
+        if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr))
+            _exit(127);
+        execlp("python3", "python3", FIXDIR "/fake.py", p, FIXDIR, log, (char *)NULL);
+        _exit(127);
+    }
+    for (int i = 0; i < 100; i++) {
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                                .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        int ok = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
+        close(fd);
+        if (ok)
+            break;
+        usleep(100000);
+    }
+    snprintf(cmd, sizeof cmd,
+             ENV "%s live %s --provider mock --metrics cloudwatch --endpoint http://127.0.0.1:%d "
+                 "--clock fast:1e9 --until 15m --journal %s/j --store %s --json > %s/sum.json "
+                 "2> %s/err.txt",
+             SCULPT, AWSJSON, port, dir, store, dir, dir);
+    cr_assert_eq(run(cmd), 0, "see %s/err.txt", dir);
+    /* answers: placed by period start, 00:12:30 off the grid, missing periods are gaps */
+    const double load_g[3] = {400.0, 410.5, 420.0}, load_h[3] = {200.0, 205.0, NAN};
+    const double lat_g[3] = {50.0, NAN, NAN}, err_g[3] = {0.001, NAN, NAN};
+    check_series(store, "g", "observed_load", load_g, 3);
+    check_series(store, "h", "observed_load", load_h, 3);
+    check_series(store, "g", "observed_latency_ms", lat_g, 3);
+    check_series(store, "g", "observed_error_ratio", err_g, 3);
+    /* requests: the Query API's fields and the SigV4 scope of the service */
+    char *s = slurp(log);
+    cr_assert_not_null(s);
+    const char *want[] = {
+        "AUTH AWS4-HMAC-SHA256 Credential=AKIDTEST/",
+        "/us-east-1/monitoring/aws4_request",
+        "/eu-west-1/monitoring/aws4_request",
+        "TYPE application/x-www-form-urlencoded",
+        "Action=GetMetricData&Version=2010-08-01&StartTime=2026-01-05T00%3A00%3A00Z&"
+        "EndTime=2026-01-05T00%3A05%3A00Z&ScanBy=TimestampAscending",
+        "MetricDataQueries.member.1.Id=s0_0&"
+        "MetricDataQueries.member.1.MetricStat.Metric.Namespace=Sculpt&"
+        "MetricDataQueries.member.1.MetricStat.Metric.MetricName=sculpt_load&"
+        "MetricDataQueries.member.1.MetricStat.Metric.Dimensions.member.1.Name=app&"
+        "MetricDataQueries.member.1.MetricStat.Metric.Dimensions.member.1.Value=web&"
+        "MetricDataQueries.member.1.MetricStat.Metric.Dimensions.member.2.Name=geo&"
+        "MetricDataQueries.member.1.MetricStat.Metric.Dimensions.member.2.Value=g&"
+        "MetricDataQueries.member.1.MetricStat.Period=300&"
+        "MetricDataQueries.member.1.MetricStat.Stat=Average&"
+        "MetricDataQueries.member.1.ReturnData=true",
+        "MetricDataQueries.member.2.Id=s1_0&",
+        "MetricDataQueries.member.3.Id=s2_0&",
+        "&NextToken=page-2",
+        "MetricDataQueries.member.1.Id=s0_1&",
+    };
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+        cr_assert(strstr(s, want[i]), "no '%s' in the requests (%s)", want[i], log);
+    cr_assert_null(strstr(s, "cw-secret-not-real"), "the secret was sent");
+    free(s);
 }
