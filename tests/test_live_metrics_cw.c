@@ -83,7 +83,9 @@ static int free_port(void)
     return ntohs(a.sin_port);
 }
 
-static void moto_start(void)
+/* auth: moto checks signatures (and IAM) after its first 3 actions, which create the
+ * user whose keys the test then signs with. */
+static void moto_start_auth(int auth)
 {
     cr_assert_eq(run("command -v moto_server > /dev/null 2>&1"), 0,
                  "moto_server is not on PATH: install moto 5 with its server extra (pip "
@@ -94,6 +96,8 @@ static void moto_start(void)
     snprintf(log, sizeof log, "%s/moto.log", dir);
     moto_pid = fork();
     if (moto_pid == 0) {
+        if (auth)
+            setenv("INITIAL_NO_AUTH_ACTION_COUNT", "3", 1);
         if (!freopen(log, "w", stdout) || !freopen(log, "a", stderr))
             _exit(127);
         execlp("moto_server", "moto_server", "-H", "127.0.0.1", "-p", port, (char *)NULL);
@@ -114,9 +118,11 @@ static void moto_start(void)
     cr_assert_fail("moto_server did not listen on 127.0.0.1:%d within 20 s", moto_port);
 }
 
+static void moto_start(void) { moto_start_auth(0); }
+
 /* Seed moto: the world's per-geography loads (geo g's step `gap` left out), latency and
  * error ratio, in each geography's home region. */
-static void seed(int gap)
+static void seed_with(int gap, const char *ak, const char *sk)
 {
     sc_scenario *sc = NULL;
     sc_world *w = NULL;
@@ -155,13 +161,15 @@ static void seed(int gap)
              "        'Timestamp': datetime.datetime.fromtimestamp(int(t), datetime.timezone.utc)})\n"
              "for region, data in by.items():\n"
              "    c = boto3.client('cloudwatch', region_name=region, endpoint_url='http://127.0.0.1:' + port,\n"
-             "                     aws_access_key_id='x', aws_secret_access_key='y')\n"
+             "                     aws_access_key_id='%s', aws_secret_access_key='%s')\n"
              "    for i in range(0, len(data), 20):\n"
              "        c.put_metric_data(Namespace='Sculpt', MetricData=data[i:i + 20])\n"
              "PY",
-             moto_port, path, dir);
+             moto_port, path, dir, ak, sk);
     cr_assert_eq(run(cmd), 0, "PutMetricData seeding failed (see %s/seed.log)", dir);
 }
+
+static void seed(int gap) { seed_with(gap, "x", "y"); }
 
 static char *slurp(const char *path)
 {
@@ -365,4 +373,50 @@ Test(cw, fixture_requests_and_pages, .timeout = 120)
         cr_assert(strstr(s, want[i]), "no '%s' in the requests (%s)", want[i], log);
     cr_assert_null(strstr(s, "cw-secret-not-real"), "the secret was sent");
     free(s);
+}
+
+/* moto with its signature checks on: an IAM user's keys sign GetMetricData; a wrong
+ * secret is refused (SignatureDoesNotMatch, exit 2) and never printed. */
+Test(cw, moto_with_signature_checks, .timeout = 300)
+{
+    moto_start_auth(1);
+    char cmd[4096], keys[512];
+    snprintf(keys, sizeof keys, "%s/keys.txt", dir);
+    snprintf(cmd, sizeof cmd,
+             "python3 -c 'import boto3, json\n"
+             "iam = boto3.client(\"iam\", region_name=\"us-east-1\", endpoint_url=\"http://127.0.0.1:%d\","
+             " aws_access_key_id=\"x\", aws_secret_access_key=\"y\")\n"
+             "iam.create_user(UserName=\"sculpt\")\n"
+             "iam.put_user_policy(UserName=\"sculpt\", PolicyName=\"all\", PolicyDocument="
+             "json.dumps({\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\","
+             " \"Action\": \"*\", \"Resource\": \"*\"}]}))\n"
+             "k = iam.create_access_key(UserName=\"sculpt\")[\"AccessKey\"]\n"
+             "print(k[\"AccessKeyId\"], k[\"SecretAccessKey\"])' > %s 2>&1",
+             moto_port, keys);
+    cr_assert_eq(run(cmd), 0, "creating the IAM user in moto failed (see %s)", keys);
+    char *k = slurp(keys);
+    char ak[128], sk[128];
+    cr_assert_eq(sscanf(k, "%127s %127s", ak, sk), 2, "%s", k);
+    free(k);
+    seed_with(-1, ak, sk);
+    snprintf(cmd, sizeof cmd,
+             "AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s %s live %s --provider mock "
+             "--metrics cloudwatch --endpoint http://127.0.0.1:%d --clock fast:1e9 --until 1h "
+             "--journal %s/j1 --json > %s/signed.json 2> %s/signed.err",
+             ak, sk, SCULPT, AWSJSON, moto_port, dir, dir, dir);
+    cr_assert_eq(run(cmd), 0, "signed GetMetricData refused (see %s/signed.err)", dir);
+    snprintf(cmd, sizeof cmd,
+             "AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=not-the-secret-0123456789 %s live %s "
+             "--provider mock --metrics cloudwatch --endpoint http://127.0.0.1:%d --clock "
+             "fast:1e9 --until 1h --journal %s/j2 --json > /dev/null 2> %s/badsig.err",
+             ak, SCULPT, AWSJSON, moto_port, dir, dir);
+    cr_assert_eq(run(cmd), 2, "a wrong secret must be refused as bad input");
+    char p[512];
+    snprintf(p, sizeof p, "%s/badsig.err", dir);
+    char *e = slurp(p);
+    cr_assert(strstr(e, "SignatureDoesNotMatch"), "%s", e);
+    cr_assert_null(strstr(e, "not-the-secret"));
+    free(e);
+    snprintf(cmd, sizeof cmd, "grep -r -l -- '%s' '%s' | grep -v keys.txt > /dev/null", sk, dir);
+    cr_assert_neq(run(cmd), 0, "the secret key was found in an output file");
 }
