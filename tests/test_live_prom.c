@@ -453,3 +453,40 @@ Test(prom, malformed_response, .timeout = 120)
     snprintf(path, sizeof path, "%s/obs.h5", dir);
     cr_assert_neq(stat(path, &st), 0, "a store was left behind");
 }
+
+/* A run stopped at 1 h and resumed on the same journal and store: the store ends with
+ * each step once (48 samples per series), and the resumed run plans what one whole run
+ * plans. */
+Test(prom, resume_appends_only_new_steps, .timeout = 300)
+{
+    prom_start(-1);
+    char cmd[2048], path[300];
+#define RESUME_RUN(J, H5, EXTRA, OUT)                                                    \
+    snprintf(cmd, sizeof cmd,                                                           \
+             "%s live %s --provider mock --metrics prometheus:http://127.0.0.1:%d "     \
+             "--clock fast:1e9 --journal %s/" J " --store %s/" H5 " " EXTRA             \
+             " --json > %s/" OUT " 2> /dev/null",                                       \
+             SCULPT, PROMJSON, prom_port, dir, dir, dir);                               \
+    cr_assert_eq(run(cmd), 0, "%s", cmd)
+    RESUME_RUN("jr", "r.h5", "--until 1h", "part.json");
+    RESUME_RUN("jr", "r.h5", "", "rest.json");
+    RESUME_RUN("jw", "w.h5", "", "whole.json");
+    snprintf(path, sizeof path, "%s/part.json", dir);
+    char *part = slurp(path);
+    snprintf(path, sizeof path, "%s/rest.json", dir);
+    char *rest = slurp(path);
+    snprintf(path, sizeof path, "%s/whole.json", dir);
+    char *whole = slurp(path);
+    /* 1 h = 12 steps stored first, then the other 36 (the first 12 observed again, not
+     * appended again) */
+    cr_assert_eq(json_num(part, "\"stored\""), 12.0 * 6);
+    cr_assert_eq(json_num(rest, "\"stored\""), 36.0 * 6);
+    cr_assert_eq(json_num(whole, "\"stored\""), 48.0 * 6);
+    cr_assert_eq(json_num(rest, "\"actions_planned\""), json_num(whole, "\"actions_planned\""));
+    free(part);
+    free(rest);
+    free(whole);
+    snprintf(cmd, sizeof cmd,
+             "h5dump -H -d /series/web/g/observed_load/t %s/r.h5 | grep -q '( 48 )'", dir);
+    cr_assert_eq(run(cmd), 0, "the resumed store does not hold 48 samples");
+}
