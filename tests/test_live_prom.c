@@ -31,6 +31,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "../core/live/metricsint.h"
 #include "sculpt/sculpt.h"
 #include "sculpt/simulator.h"
 
@@ -489,4 +490,40 @@ Test(prom, resume_appends_only_new_steps, .timeout = 300)
     snprintf(cmd, sizeof cmd,
              "h5dump -H -d /series/web/g/observed_load/t %s/r.h5 | grep -q '( 48 )'", dir);
     cr_assert_eq(run(cmd), 0, "the resumed store does not hold 48 samples");
+}
+
+/* A grid longer than Prometheus's 11,000 points per query: asked in pieces of 10,000,
+ * each placed at its offset (the 48 backfilled steps at the start, gaps after). */
+Test(prom, long_grid_in_pieces, .timeout = 300)
+{
+    prom_start(-1);
+    sc_scenario *sc = NULL;
+    sc_world *w = NULL;
+    sc_error err;
+    cr_assert_eq(sc_scenario_load(LIVEJSON, &sc, &err), SC_OK, "%s", err.msg);
+    cr_assert_eq(sc_world_build(sc, &w, &err), SC_OK, "%s", err.msg);
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d", prom_port);
+    sc_prom *p;
+    cr_assert_eq(sc_prom_alloc(url, 10000, &p, &err), SC_OK, "%s", err.msg);
+    size_t n = 25000;
+    double *v = malloc(n * sizeof *v);
+    sc_prom_range info;
+    /* from 10,010 steps before the start: step k of the scenario is index k + 10,010,
+     * inside the second piece */
+    cr_assert_eq(sc_prom_query_range(p, "sum(sculpt_load{app=\"web\",geo=\"h\"})",
+                                     sc->start - 10010 * sc->step_ms, sc->step_ms, n, v, &info,
+                                     &err),
+                 SC_OK, "%s", err.msg);
+    cr_assert_eq(sc_prom_n_requests(p), 3, "25,000 steps in 3 requests");
+    cr_assert_eq(info.n_placed, (size_t)w->n_steps);
+    cr_assert(isnan(v[0]) && isnan(v[10009]));
+    for (int64_t k = 0; k < w->n_steps; k++)
+        cr_assert_float_eq(v[k + 10010], (double)w->load_ag[1][k],
+                           1e-6 * (double)w->load_ag[1][k]);
+    cr_assert(isnan(v[w->n_steps + 10010]) && isnan(v[n - 1]));
+    free(v);
+    sc_prom_free(p);
+    sc_world_free(w);
+    sc_scenario_free(sc);
 }

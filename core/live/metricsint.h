@@ -66,7 +66,8 @@ typedef struct sc_prom sc_prom;
 sc_status sc_prom_alloc(const char *base_url, long timeout_ms, sc_prom **out, sc_error *err);
 void sc_prom_free(sc_prom *p);
 /* Evaluate query over the grid t0 + i x step_ms, i in [0, n), into out[n] (as
- * sc_prom_parse_range).  SC_ERR_IO when the server does not answer (after retries) or
+ * sc_prom_parse_range; grids longer than 10,000 steps are asked in pieces, below the
+ * server's 11,000-point limit).  SC_ERR_IO when the server does not answer (after retries) or
  * answers 5xx without the API's JSON; SC_ERR_INPUT for an error answer (bad query). */
 sc_status sc_prom_query_range(sc_prom *p, const char *query, sc_time_ms t0, int64_t step_ms,
                               size_t n, double *out, sc_prom_range *info, sc_error *err);

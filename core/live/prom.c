@@ -218,8 +218,39 @@ static void unix_s(sc_time_ms t, char *buf, size_t cap)
     snprintf(buf, cap, "%" PRId64 ".%03" PRId64, s, ms);
 }
 
+static sc_status query_chunk(sc_prom *p, const char *query, sc_time_ms t0, int64_t step_ms,
+                             size_t n, double *out, sc_prom_range *info, sc_error *err);
+
+/* Prometheus refuses a range of more than 11,000 points per series ("exceeded maximum
+ * resolution"): longer grids are asked in pieces. */
+#define PROM_MAX_POINTS 10000
+
 sc_status sc_prom_query_range(sc_prom *p, const char *query, sc_time_ms t0, int64_t step_ms,
                               size_t n, double *out, sc_prom_range *info, sc_error *err)
+{
+    memset(info, 0, sizeof *info);
+    for (size_t i0 = 0; i0 < n || n == 0; i0 += PROM_MAX_POINTS) {
+        size_t m = n - i0 < PROM_MAX_POINTS ? n - i0 : PROM_MAX_POINTS;
+        sc_prom_range part;
+        sc_status st = query_chunk(p, query, t0 + (int64_t)i0 * step_ms, step_ms, m, out + i0,
+                                   &part, err);
+        if (st) {
+            for (size_t i = 0; i < n; i++)
+                out[i] = NAN;
+            return st;
+        }
+        if (part.n_series > info->n_series)
+            info->n_series = part.n_series;
+        info->n_placed += part.n_placed;
+        info->n_off_grid += part.n_off_grid;
+        if (n == 0)
+            break;
+    }
+    return SC_OK;
+}
+
+static sc_status query_chunk(sc_prom *p, const char *query, sc_time_ms t0, int64_t step_ms,
+                             size_t n, double *out, sc_prom_range *info, sc_error *err)
 {
     if (n == 0 || step_ms <= 0)
         return sc_error_set(err, SC_ERR_USAGE, query, "empty query_range grid");
