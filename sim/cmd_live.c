@@ -10,7 +10,10 @@
  *
  * Built in this version: providers mock (shadow mode), aws (core/cloud/aws.c) and
  * terraform (core/cloud/terraform.c),
- * metrics replay and store:PATH.
+ * metrics replay, store:PATH, prometheus:URL and cloudwatch (core/live/prom.c, metrics.c,
+ * core/cloud/cloudwatch.c); --store
+ * PATH appends every observation to an HDF5 store; with --provider mock and --out DIR
+ * the shadow report DIR/shadow.csv (planned capacity vs observed load, `sculpt report`).
  * The other providers and sources are known by name and reported as not built.
  * stdout: each decision's plan, or with --json only the summary object at the end;
  * progress and errors go to stderr.  Exit codes: 0 ok, 1 runtime failure (or a back end
@@ -37,6 +40,7 @@ static void usage(FILE *fp)
             "                   [--metrics replay|store:PATH|prometheus:URL|cloudwatch]\n"
             "                   [--execute] [--bootstrap] [--journal PATH] [--out DIR]\n"
             "                   [--clock wall|fast:N] [--until DURATION] [--json]\n"
+            "                   [--store PATH]\n"
             "\n"
             "Run a scenario's policy as a live loop: observe one step at a time, decide,\n"
             "journal the plan (write-ahead, fsync) and, with --execute, apply it through\n"
@@ -58,10 +62,18 @@ static void usage(FILE *fp)
             "  --policy LABEL    the scenario policy to run (default: $.live.policy, else\n"
             "                    the first that is not clairvoyant; clairvoyant: exit 2)\n"
             "  --metrics SRC     replay (default: the scenario's traces, one step at a\n"
-            "                    time) or store:PATH (every trace from that HDF5 store)\n"
+            "                    time), store:PATH (a store of observations written by\n"
+            "                    --store, else every trace from that HDF5 store), or\n"
+            "                    prometheus:URL (query_range per app and geography:\n"
+            "                    $.live.metrics.prometheus.load, .latency, .errors), or\n"
+            "                    cloudwatch (GetMetricData; $.live.metrics.cloudwatch,\n"
+            "                    its endpoint replaced by --endpoint)\n"
+            "  --store PATH      append every observation to this HDF5 store (default:\n"
+            "                    $.live.metrics.store), replayable with store:PATH\n"
             "  --journal PATH    the journal (default DIR/journal with --out, else\n"
             "                    ./sculpt-live-<scenario>.journal)\n"
-            "  --out DIR         output directory (created)\n"
+            "  --out DIR         output directory (created); with --provider mock also\n"
+            "                    DIR/shadow.csv, the shadow report (`sculpt report DIR`)\n"
             "  --clock C         wall (default) or fast:N (N times faster)\n"
             "  --until DUR       stop at loop time origin + DUR (origin: the journal's,\n"
             "                    the scenario start on a new journal)\n"
@@ -117,9 +129,11 @@ int sc_cmd_live(int argc, char **argv)
         {"journal", required_argument, 0, 'j'},  {"out", required_argument, 0, 'o'},
         {"clock", required_argument, 0, 'c'},    {"until", required_argument, 0, 'u'},
         {"json", no_argument, 0, 'J'},           {"help", no_argument, 0, 'h'},
+        {"store", required_argument, 0, 's'},
         {0, 0, 0, 0}};
     const char *provider = NULL, *policy = NULL, *endpoint = NULL, *metrics = "replay";
     const char *journal = NULL, *outdir = NULL, *clock_s = "wall", *until_s = NULL;
+    const char *store = NULL;
     int execute = 0, bootstrap = 0, json = 0, c;
     optind = 1;
     opterr = 0;
@@ -136,6 +150,7 @@ int sc_cmd_live(int argc, char **argv)
         case 'c': clock_s = optarg; break;
         case 'u': until_s = optarg; break;
         case 'J': json = 1; break;
+        case 's': store = optarg; break;
         case 'h': usage(stdout); return 0;
         default:
             usage(stderr);
@@ -163,8 +178,11 @@ int sc_cmd_live(int argc, char **argv)
     }
     if (strcmp(provider, "mock") != 0 && strcmp(provider, "aws") != 0 && bootstrap)
         return fail_usage("--bootstrap applies to the cloud providers (aws)", NULL);
-    if (strcmp(provider, "mock") == 0 && (endpoint || bootstrap))
-        return fail_usage("--endpoint and --bootstrap apply to cloud providers, not the mock",
+    if (strcmp(provider, "mock") == 0 && bootstrap)
+        return fail_usage("--bootstrap applies to cloud providers, not the mock", NULL);
+    if (strcmp(provider, "mock") == 0 && endpoint && strcmp(metrics, "cloudwatch") != 0)
+        return fail_usage("--endpoint applies to cloud providers (and to --metrics "
+                          "cloudwatch), not the mock",
                           NULL);
     if (bootstrap && !execute)
         return fail_usage("--bootstrap creates groups, a mutating call: it needs --execute",
@@ -227,7 +245,14 @@ int sc_cmd_live(int argc, char **argv)
                           .until_ms = until_ms,
                           .guard = &sec.guard,
                           .progress = stderr,
-                          .plan_out = json ? NULL : stdout};
+                          .plan_out = json ? NULL : stdout,
+                          .store_path = store,
+                          .metrics_endpoint = endpoint};
+    char shadow[1300];
+    if (outdir && strcmp(provider, "mock") == 0) {
+        snprintf(shadow, sizeof shadow, "%s/shadow.csv", outdir);
+        cfg.shadow_csv = shadow;
+    }
     fprintf(stderr, "live: scenario %s, policy %s (%s), provider %s%s, journal %s\n", sc->name,
             spec->label, spec->name, provider, execute ? ", EXECUTE" : ", dry run", jpath);
     sc_live_summary sum;
@@ -240,6 +265,15 @@ int sc_cmd_live(int argc, char **argv)
             "replayed from the journal, %ld cut by guardrails\n",
             sum.steps, sum.decisions, sum.actions_planned, sum.calls_mutating,
             sum.journal_replayed, sum.guard_cut);
+    if (sum.remote || sum.obs_stored)
+        fprintf(stderr, "live: observations: %ld gaps (last reading carried), %ld samples "
+                        "stored\n", sum.obs_gaps, sum.obs_stored);
+    if (sum.slo_steps > 0)
+        fprintf(stderr, "live: SLO attainment %.4f over %ld app-geo-steps with a latency "
+                        "signal (objective %.4f)%s\n",
+                (double)sum.slo_met / (double)sum.slo_steps, sum.slo_steps, sum.slo_objective,
+                (double)sum.slo_met / (double)sum.slo_steps < sum.slo_objective ? ": MISSED"
+                                                                                : "");
     if (json) {
         char *txt = sc_live_summary_json(&sum);
         if (!txt) {

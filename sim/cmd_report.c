@@ -6,15 +6,18 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cli.h"
 #include "report.h"
+#include "report_shadow.h"
 
 static void report_usage(FILE *fp)
 {
     fprintf(fp,
             "usage: sculpt report RESULTS.h5 -o DIR [--force] [--format png,svg]\n"
+            "       sculpt report LIVE_OUT_DIR|shadow.csv -o DIR [--force] [--format ...]\n"
             "\n"
             "Write a report of a results file (from `sculpt run -o` or `sculpt sweep -o`)\n"
             "into the directory DIR: index.html (summary table, plots, provenance),\n"
@@ -26,6 +29,10 @@ static void report_usage(FILE *fp)
             "                      without it an existing DIR is an error\n"
             "      --format LIST   png, svg, png,svg (default) or none (tables only)\n"
             "  -h, --help          this help\n"
+            "\n"
+            "The second form reports a shadow run (`sculpt live --provider mock --out\n"
+            "LIVE_OUT_DIR`): planned capacity against observed load per app and region\n"
+            "(shadow.md, shadow_summary.csv, one plot per pool).\n"
             "\n"
             "The report is built next to DIR and renamed into place, so a failure leaves\n"
             "nothing behind. Environment: SCULPT_GNUPLOT names the gnuplot program.\n"
@@ -72,6 +79,19 @@ int sc_cmd_report(int argc, char **argv)
         sc_error_set(&err, SC_ERR_IO, argv[optind], "cannot read the results file: %s",
                      strerror(errno));
         return sc_cli_fail(&err);
+    }
+    /* a shadow run of live mode: its out directory or its shadow.csv */
+    char shadow[4200];
+    struct stat sb;
+    if (stat(argv[optind], &sb) == 0 && S_ISDIR(sb.st_mode))
+        snprintf(shadow, sizeof shadow, "%s/shadow.csv", argv[optind]);
+    else
+        snprintf(shadow, sizeof shadow, "%s", argv[optind]);
+    if (sc_report_is_shadow(shadow)) {
+        if (sc_report_shadow_write(shadow, output, &ro, &err))
+            return sc_cli_fail(&err);
+        printf("shadow report written to %s/index.html\n", output);
+        return 0;
     }
     if (sc_report_write(argv[optind], output, &ro, &err))
         return sc_cli_fail(&err);

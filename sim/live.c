@@ -41,6 +41,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "../core/live/metricsint.h"
 #include "evq.h"
 #include "mockcloud.h"
 #include "sculpt/cloud.h"
@@ -69,6 +70,13 @@ typedef struct live_ctx {
     sc_time_ms key_t;           /* time of the last call, and calls made at it */
     int key_n;
     sc_live_summary *sum;
+    /* ---- monitoring sources (core/live/metricsint.h) ---- */
+    sc_metrics *src;            /* prometheus:URL or an observed store; NULL = the world */
+    sc_obs_writer *obs;         /* every observation appended here; NULL = no store */
+    double *obs_ag;             /* [SC_SIGNAL_COUNT][n_ag] the step being observed */
+    double *held_ag;            /* [n_ag] last observed load (a gap carries it forward) */
+    sc_pool_state *shadow_pools; /* [n_apps x n_regions x options] shadow report */
+    FILE *shadow;               /* the shadow report's CSV, NULL = none */
 } live_ctx;
 
 /* ---- the journaling wrapper provider ------------------------------------------- */
@@ -215,7 +223,25 @@ static sc_status build_source(live_ctx *c, sc_error *err)
 {
     const char *m = c->cfg->metrics ? c->cfg->metrics : "replay";
     sc_scenario *sc = (sc_scenario *)c->sc;
-    if (strncmp(m, "store:", 6) == 0) {
+    int observed_store = strncmp(m, "store:", 6) == 0 && m[6] &&
+                         sc_metrics_store_has_observations(m + 6, sc);
+    if (strncmp(m, "prometheus:", 11) == 0 || strcmp(m, "cloudwatch") == 0 || observed_store) {
+        /* observations from outside: the world gives the structure (steps, routing
+         * shares), the source gives every step's loads and SLO signals */
+        sc_metrics_section sec;
+        sc_status mst = sc_metrics_section_read(sc, &sec, err);
+        if (!mst && c->cfg->metrics_endpoint && c->cfg->metrics_endpoint[0])
+            snprintf(sec.cw_endpoint, sizeof sec.cw_endpoint, "%s", c->cfg->metrics_endpoint);
+        if (!mst)
+            mst = sc_metrics_open(m, sc, &sec, &c->src, err);
+        if (mst)
+            return mst;
+        /* the first step now, before anything is written: an unreachable server, a
+         * refused query or a load query without series stops here */
+        if ((mst = sc_metrics_fetch(c->src, 0, 0, 1, err)))
+            return mst;
+        c->sum->remote = 1;
+    } else if (strncmp(m, "store:", 6) == 0) {
         const char *path = m + 6;
         if (!*path)
             return sc_error_set(err, SC_ERR_USAGE, "--metrics",
@@ -234,11 +260,6 @@ static sc_status build_source(live_ctx *c, sc_error *err)
             snprintf(tr->path, sizeof tr->path, "%s", path);
         }
     } else if (strcmp(m, "replay") != 0) {
-        if (strncmp(m, "prometheus:", 11) == 0 || strcmp(m, "cloudwatch") == 0)
-            return sc_error_set(err, SC_ERR_NOTBUILT, "--metrics",
-                                "metrics source '%s' is known but not built into this "
-                                "binary (valid here: replay, store:PATH)",
-                                m);
         return sc_error_set(err, SC_ERR_USAGE, "--metrics",
                             "unknown metrics source '%s' (valid: replay, store:PATH, "
                             "prometheus:URL, cloudwatch)",
@@ -263,6 +284,10 @@ static sc_status build_source(live_ctx *c, sc_error *err)
     }
     c->load_now = c->arena + 2 * cells;
     c->ieq_now = c->load_now + w->n_ar;
+    c->obs_ag = calloc(SC_SIGNAL_COUNT * w->n_ag + 1, sizeof *c->obs_ag);
+    c->held_ag = calloc(w->n_ag + 1, sizeof *c->held_ag);
+    if (!c->obs_ag || !c->held_ag)
+        return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
     return SC_OK;
 }
 
@@ -283,15 +308,93 @@ static sc_status revision(live_ctx *c, sc_time_ms t, sc_error *err)
     return SC_OK;
 }
 
-/* Deliver step k's observations. */
-static void observe(live_ctx *c, int64_t k)
+/* The shadow report: one row per step and pool with its observed load, the instances
+ * that load needs at the app's target utilisation, and the capacity the shadow cloud
+ * holds (requested: booting + warming + ready + interrupting). */
+static sc_status shadow_row(live_ctx *c, int64_t k, sc_error *err)
+{
+    const sc_scenario *sc = c->sc;
+    /* describe, not snapshot: a snapshot resets the mock's changed-since-last list,
+     * which the orchestrator's own snapshots rely on */
+    for (size_t a = 0; a < sc->n_apps; a++)
+        for (size_t r = 0; r < sc->n_regions; r++)
+            for (int o = 0; o < SC_PURCHASE_COUNT; o++) {
+                sc_status st = sc_provider_describe(
+                    c->inner, (int)a, (int)r, sc->apps[a].instance_type, (sc_purchase)o,
+                    &c->shadow_pools[(a * sc->n_regions + r) * SC_PURCHASE_COUNT + (size_t)o],
+                    err);
+                if (st)
+                    return st;
+            }
+    char tb[32];
+    sc_time_format(sc->start + k * sc->step_ms, tb, sizeof tb);
+    for (size_t a = 0; a < sc->n_apps; a++)
+        for (size_t r = 0; r < sc->n_regions; r++) {
+            size_t ar = a * sc->n_regions + r;
+            long held = 0;
+            for (int o = 0; o < SC_PURCHASE_COUNT; o++) {
+                const sc_pool_state *p = &c->shadow_pools[ar * SC_PURCHASE_COUNT + (size_t)o];
+                held += p->booting + p->warming + p->ready + p->interrupting;
+            }
+            double tu = sc->apps[a].target_util > 0 ? sc->apps[a].target_util : 1.0;
+            fprintf(c->shadow, "%s,%s,%s,%d,%.6g,%.6g,%ld\n", tb, sc->apps[a].name,
+                    sc->regions[r].name, k < c->world->warmup_steps ? 0 : 1,
+                    (double)c->load_now[ar], (double)c->ieq_now[ar] / tu, held);
+        }
+    if (ferror(c->shadow))
+        return sc_error_set(err, SC_ERR_IO, c->cfg->shadow_csv, "cannot write the shadow report");
+    return SC_OK;
+}
+
+/* Deliver step k's observations: from the world (replay, trace stores) or from the
+ * source's last fetch; append them to the store; count the SLO signal. */
+static sc_status observe(live_ctx *c, int64_t k, sc_error *err)
 {
     const sc_world *w = c->world;
-    for (size_t ar = 0; ar < w->n_ar; ar++) {
-        c->load[ar][k] = c->load_now[ar] = w->load_ar[ar][k];
-        c->ieq[ar][k] = c->ieq_now[ar] = w->ieq_ar[ar][k];
+    const sc_scenario *sc = c->sc;
+    size_t n_ag = w->n_ag;
+    double *load = c->obs_ag, *lat = c->obs_ag + n_ag, *erq = c->obs_ag + 2 * n_ag;
+    if (c->src) {
+        for (size_t ag = 0; ag < n_ag; ag++) {
+            load[ag] = sc_metrics_value(c->src, SC_SIGNAL_LOAD, ag, k);
+            lat[ag] = sc_metrics_value(c->src, SC_SIGNAL_LATENCY, ag, k);
+            erq[ag] = sc_metrics_value(c->src, SC_SIGNAL_ERRORS, ag, k);
+            if (isnan(load[ag]))
+                c->sum->obs_gaps++; /* a gap, not a zero: the last reading stands */
+            else
+                c->held_ag[ag] = load[ag];
+        }
+        sc_metrics_route(w, c->held_ag, c->load_now, c->ieq_now);
+        for (size_t ar = 0; ar < w->n_ar; ar++) {
+            c->load[ar][k] = c->load_now[ar];
+            c->ieq[ar][k] = c->ieq_now[ar];
+        }
+        if (k >= w->warmup_steps)
+            for (size_t ag = 0; ag < n_ag; ag++) {
+                if (isnan(lat[ag]))
+                    continue;
+                const sc_slo *slo = &sc->apps[ag / sc->n_geos].slo;
+                c->sum->slo_steps++;
+                if (lat[ag] <= slo->latency_ms &&
+                    (isnan(erq[ag]) || erq[ag] <= slo->max_unserved_frac))
+                    c->sum->slo_met++;
+            }
+    } else {
+        for (size_t ar = 0; ar < w->n_ar; ar++) {
+            c->load[ar][k] = c->load_now[ar] = w->load_ar[ar][k];
+            c->ieq[ar][k] = c->ieq_now[ar] = w->ieq_ar[ar][k];
+        }
+        for (size_t ag = 0; ag < n_ag; ag++)
+            load[ag] = w->load_ag[ag][k];
+    }
+    if (c->obs) {
+        const double *rows[SC_SIGNAL_COUNT] = {load, c->src ? lat : NULL, c->src ? erq : NULL};
+        sc_status st = sc_obs_writer_add(c->obs, k, rows, err);
+        if (st)
+            return st;
     }
     c->sum->steps++;
+    return c->shadow ? shadow_row(c, k, err) : SC_OK;
 }
 
 static void print_plan(FILE *fp, const sc_scenario *sc, sc_time_ms t, const sc_plan *plan,
@@ -318,6 +421,13 @@ static void ctx_cleanup(live_ctx *c)
     sc_journal_close(c->j);
     sc_guard_free(c->guard);
     sc_world_free(c->world);
+    sc_metrics_free(c->src);
+    sc_obs_writer_close(c->obs, NULL, NULL); /* an error path: flush what was observed */
+    free(c->obs_ag);
+    free(c->held_ag);
+    free(c->shadow_pools);
+    if (c->shadow)
+        fclose(c->shadow);
     free(c->load);
     free(c->ieq);
     free(c->arena);
@@ -397,6 +507,30 @@ sc_status sc_live_run(const sc_live_config *cfg, sc_live_summary *out, sc_error 
                           origin, sc->start, scen_end);
         goto done;
     }
+    {
+        /* the store of observations: --store, else $.live.metrics.store */
+        sc_metrics_section msec;
+        const char *store = cfg->store_path;
+        if (!store) {
+            if ((st = sc_metrics_section_read(sc, &msec, err)))
+                goto done;
+            store = msec.store;
+        }
+        if (store[0] && (st = sc_obs_writer_open(store, sc, &c.obs, err)))
+            goto done;
+        if (cfg->shadow_csv && c.mock) {
+            c.shadow_pools = calloc(sc->n_apps * sc->n_regions * SC_PURCHASE_COUNT + 1,
+                                    sizeof *c.shadow_pools);
+            c.shadow = fopen(cfg->shadow_csv, "w");
+            if (!c.shadow_pools || !c.shadow) {
+                st = sc_error_set(err, SC_ERR_IO, cfg->shadow_csv,
+                                  "cannot create the shadow report");
+                goto done;
+            }
+            fprintf(c.shadow, "time,app,region,measured,observed_load,needed_instances,"
+                              "planned_instances\n");
+        }
+    }
     sc_time_ms end = cfg->until_ms > 0 ? sc_time_add(origin, cfg->until_ms) : scen_end;
     if (end > scen_end)
         end = scen_end;
@@ -462,9 +596,17 @@ sc_status sc_live_run(const sc_live_config *cfg, sc_live_summary *out, sc_error 
             sc_live_clock_wait(&clock, t);
         }
         t_prev = t;
-        /* 1. observations of every step that has started */
+        /* 1. observations of every step that has started (one fetch for them all) */
+        if (c.src && k_obs + 1 < c.n_steps && sc->start + (k_obs + 1) * sc->step_ms <= t) {
+            int64_t k1 = (t - sc->start) / sc->step_ms;
+            if (k1 >= c.n_steps)
+                k1 = c.n_steps - 1;
+            if ((st = sc_metrics_fetch(c.src, k_obs + 1, k1, 0, err)))
+                goto done;
+        }
         while (k_obs + 1 < c.n_steps && sc->start + (k_obs + 1) * sc->step_ms <= t) {
-            observe(&c, ++k_obs);
+            if ((st = observe(&c, ++k_obs, err)))
+                goto done;
             if (cfg->progress && (k_obs % report_every == 0 || k_obs + 1 == c.n_steps)) {
                 char tb[32];
                 fprintf(cfg->progress,
@@ -473,6 +615,9 @@ sc_status sc_live_run(const sc_live_config *cfg, sc_live_summary *out, sc_error 
                         out->calls_mutating, replaying ? " (replaying the journal)" : "");
             }
         }
+        if (sc_obs_writer_pending(c.obs) >= SC_OBS_FLUSH_STEPS &&
+            (st = sc_obs_writer_flush(c.obs, err)))
+            goto done;
         view.step = k_obs;
         /* 2. the shadow cloud's own events */
         while (c.q && sc_evq_peek(c.q, &ev) && ev.time <= t) {
@@ -547,6 +692,11 @@ sc_status sc_live_run(const sc_live_config *cfg, sc_live_summary *out, sc_error 
                 "live: stopped before the journal's end (%zu of its decisions not reached)\n",
                 n_jdec0 - jd);
     out->journal_written = sc_journal_n_written(c.j);
+    out->slo_objective = sc_scenario_slo_objective(sc);
+    st = sc_obs_writer_close(c.obs, &out->obs_stored, err);
+    c.obs = NULL;
+    if (st)
+        goto done;
     if (c.inner->type->ctrl) { /* a cloud adapter counts API calls and its retries */
         sc_cloud_stats cs;
         memset(&cs, 0, sizeof cs);
@@ -584,6 +734,22 @@ char *sc_live_summary_json(const sc_live_summary *s)
     if (j) {
         cJSON_AddNumberToObject(j, "written", (double)s->journal_written);
         cJSON_AddNumberToObject(j, "replayed", (double)s->journal_replayed);
+    }
+    /* observations: only with a source from outside or a store (replay's keys stay) */
+    if (s->remote || s->obs_stored) {
+        cJSON *ob = cJSON_AddObjectToObject(o, "observations");
+        if (ob) {
+            cJSON_AddNumberToObject(ob, "gaps", (double)s->obs_gaps);
+            cJSON_AddNumberToObject(ob, "stored", (double)s->obs_stored);
+        }
+    }
+    if (s->slo_steps > 0) {
+        cJSON *sl = cJSON_AddObjectToObject(o, "slo");
+        if (sl) {
+            cJSON_AddNumberToObject(sl, "attainment", (double)s->slo_met / (double)s->slo_steps);
+            cJSON_AddNumberToObject(sl, "objective", s->slo_objective);
+            cJSON_AddNumberToObject(sl, "steps", (double)s->slo_steps);
+        }
     }
     char *txt = cJSON_Print(o);
     cJSON_Delete(o);

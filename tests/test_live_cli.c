@@ -286,11 +286,19 @@ Test(live_cli, bad_usage_and_not_built)
     cr_assert_eq(run(LIVE " --provider mock --clock fast:0 --journal @/j"), 2);
     cr_assert_eq(run(LIVE " --provider mock --clock fast:1e9 --until -3h --journal @/j"), 2);
     cr_assert_eq(run(LIVE " --provider mock --metrics bogus --journal @/j"), 2);
+    /* prometheus and cloudwatch are built (tests/test_live_prom.c, test_live_metrics_cw.c):
+     * nothing listens on port 1, an I/O error before anything is written */
     cr_assert_eq(run(LIVE " --provider mock --metrics prometheus:http://127.0.0.1:1 "
                           "--journal @/j"),
-                 1);
+                 3);
     err = slurp("stderr.txt");
-    cr_assert(strstr(err, "not built"), "%s", err);
+    cr_assert(strstr(err, "127.0.0.1:1"), "%s", err);
+    free(err);
+    cr_assert_eq(run(LIVE " --provider mock --metrics cloudwatch --endpoint "
+                          "http://10.0.0.1:1 --journal @/j"),
+                 2, "cloudwatch over plain http off loopback");
+    err = slurp("stderr.txt");
+    cr_assert(strstr(err, "loopback"), "%s", err);
     free(err);
     cr_assert_eq(run(LIVE " --provider mock --endpoint http://127.0.0.1:1 --journal @/j"), 2);
     cr_assert_eq(run(LIVE " " FAST " --policy nope --journal @/j"), 2);

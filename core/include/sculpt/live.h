@@ -220,7 +220,7 @@ void sc_guard_commit(sc_guard *g, const sc_action *act, sc_time_ms now, int acce
 typedef struct sc_live_config {
     const sc_scenario *sc;      /* borrowed */
     const sc_policy_spec *policy; /* borrowed; must not be clairvoyant */
-    const char *metrics;        /* "replay" or "store:PATH" */
+    const char *metrics;        /* "replay", "store:PATH", "prometheus:URL", "cloudwatch" */
     const char *provider;       /* registry name: "mock", ... */
     const void *provider_config; /* passed to a non-mock provider's init (may be NULL) */
     int execute;                /* 1: mutating calls reach a real provider */
@@ -231,6 +231,13 @@ typedef struct sc_live_config {
     const sc_guard_config *guard; /* borrowed; NULL = no guardrails */
     FILE *progress;             /* progress lines (stderr), NULL = quiet */
     FILE *plan_out;             /* each decision's plan, NULL = none */
+    /* monitoring sources (core/live/metricsint.h) */
+    const char *store_path;     /* every observation appended to this HDF5 store; NULL
+                                   = $.live.metrics.store, "" there = none */
+    const char *shadow_csv;     /* per step and pool: observed load vs planned capacity
+                                   (mock provider), for `sculpt report`; NULL = none */
+    const char *metrics_endpoint; /* --endpoint for `cloudwatch` (overrides
+                                   $.live.metrics.cloudwatch.endpoint); NULL = none */
 } sc_live_config;
 
 typedef struct sc_live_summary {
@@ -243,6 +250,13 @@ typedef struct sc_live_summary {
     long journal_written;       /* records written by this run */
     long journal_replayed;      /* calls answered from the journal */
     long guard_cut;             /* calls cut or refused by a guardrail or the kill switch */
+    /* observations (prometheus:URL and observed stores; with a store, every source) */
+    long obs_gaps;              /* app-geo-steps whose load was missing (carried forward) */
+    long obs_stored;            /* samples appended to the store by this run */
+    long slo_steps;             /* measured app-geo-steps with a latency signal */
+    long slo_met;               /* of those, within the app's latency and error bounds */
+    double slo_objective;       /* sc_scenario_slo_objective */
+    int remote;                 /* 1 when the source was prometheus or an observed store */
 } sc_live_summary;
 
 /* Run the loop from the journal's origin (the scenario's start on a fresh journal) to

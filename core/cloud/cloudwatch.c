@@ -1,0 +1,268 @@
+/*
+ * cloudwatch.c - the CloudWatch client of live mode's monitoring (`--metrics
+ * cloudwatch`): GetMetricData over the Query protocol (POST, form-encoded, API version
+ * 2010-08-01), signed with SigV4 by libcurl (service "monitoring") like the AWS adapter,
+ * answers read with the flat XML reader (cloudint.h).  Declared in core/live/metricsint.h.
+ *
+ * Request (one per region, up to 500 metric queries, the API's limit):
+ *   Action=GetMetricData&Version=2010-08-01&StartTime=<ISO>&EndTime=<ISO>
+ *   &ScanBy=TimestampAscending
+ *   &MetricDataQueries.member.N.Id=<id>
+ *   &MetricDataQueries.member.N.MetricStat.Metric.Namespace=<ns>
+ *   &MetricDataQueries.member.N.MetricStat.Metric.MetricName=<name>
+ *   &MetricDataQueries.member.N.MetricStat.Metric.Dimensions.member.M.Name=<k>&...Value=<v>
+ *   &MetricDataQueries.member.N.MetricStat.Period=<step s>&...MetricStat.Stat=<stat>
+ *   [&NextToken=<token>]
+ * Answer: GetMetricDataResponse/GetMetricDataResult/MetricDataResults/member/{Id, Label,
+ * Timestamps/member*, Values/member*, StatusCode}, NextToken: timestamps and values are
+ * parallel lists; a period without data has no entry (a gap).  A datapoint's timestamp is
+ * its period's start, which is placed on the step that starts there (the scenario's
+ * convention: step k's load is the load during [t_k, t_k + step)).
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "../live/metricsint.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cloudint.h"
+
+#define FORM "application/x-www-form-urlencoded; charset=utf-8"
+#define CW_MAX_QUERIES 500
+
+struct sc_cw {
+    sc_http *http;
+    char endpoint[512];         /* "" = https://monitoring.<region>.amazonaws.com/ */
+    char akid[128], secret[256], token[2048];
+    long requests;
+};
+
+static int cw_throttle(long status, const char *body)
+{
+    return status >= 400 && (strstr(body, "<Code>Throttling</Code>") ||
+                             strstr(body, "<Code>ThrottlingException</Code>") ||
+                             strstr(body, "<Code>RequestLimitExceeded</Code>"));
+}
+
+sc_status sc_cw_alloc(const char *endpoint, sc_cw **out, sc_error *err)
+{
+    *out = NULL;
+    if (endpoint && endpoint[0]) {
+        int loop;
+        sc_status st = sc_http_check_url(endpoint, &loop, err);
+        if (st)
+            return st;
+    }
+    const char *id = getenv("AWS_ACCESS_KEY_ID"), *sec = getenv("AWS_SECRET_ACCESS_KEY");
+    if (!id || !*id || !sec || !*sec)
+        return sc_error_set(err, SC_ERR_INPUT, "--metrics cloudwatch",
+                            "missing credentials: set AWS_ACCESS_KEY_ID and "
+                            "AWS_SECRET_ACCESS_KEY (the CloudWatch source reads the "
+                            "environment only)");
+    sc_cw *c = calloc(1, sizeof *c);
+    if (!c)
+        return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
+    snprintf(c->endpoint, sizeof c->endpoint, "%s", endpoint ? endpoint : "");
+    snprintf(c->akid, sizeof c->akid, "%s", id);
+    snprintf(c->secret, sizeof c->secret, "%s", sec);
+    const char *tok = getenv("AWS_SESSION_TOKEN");
+    if (tok)
+        snprintf(c->token, sizeof c->token, "%s", tok);
+    sc_http_retry r = {.max_attempts = 4, .base_ms = 100, .cap_ms = 5000,
+                       .max_retry_after_ms = 10000, .seed = 0x6377ULL};
+    sc_status st = sc_http_alloc(&r, cw_throttle, &c->http, err);
+    if (st) {
+        free(c);
+        return st;
+    }
+    *out = c;
+    return SC_OK;
+}
+
+void sc_cw_free(sc_cw *c)
+{
+    if (!c)
+        return;
+    sc_http_free(c->http);
+    memset(c->secret, 0, sizeof c->secret);
+    free(c);
+}
+
+long sc_cw_n_requests(const sc_cw *c) { return c ? c->requests : 0; }
+
+static void iso(sc_time_ms t, char *buf, size_t cap) { sc_time_format(t, buf, (unsigned long)cap); }
+
+/* Append "prefix.key=value" to the form. */
+static void form_kv(char *buf, size_t cap, size_t *len, const char *prefix, const char *key,
+                    const char *v)
+{
+    char k[256];
+    snprintf(k, sizeof k, "%s%s", prefix, key);
+    sc_http_form_append(buf, cap, len, k, v);
+}
+
+/* Parse one answer into the queries' rows; *next receives NextToken ("" none). */
+static sc_status parse_answer(const char *body, size_t len, sc_cw_query *q, size_t nq,
+                              sc_time_ms t0, int64_t step_ms, size_t n, char *next,
+                              size_t next_cap, const char *what, sc_error *err)
+{
+    sc_xml_leaf *lv;
+    size_t nl;
+    sc_status st = sc_xml_leaves(body, len, &lv, &nl, err);
+    if (st)
+        return st;
+    next[0] = '\0';
+    sc_cw_query *cur = NULL;
+    size_t ti = 0, vi = 0;
+    sc_time_ms *ts = malloc((n + 1) * sizeof *ts);
+    size_t nts = 0, cap_ts = n + 1;
+    if (!ts) {
+        sc_xml_leaves_free(lv, nl);
+        return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
+    }
+    for (size_t i = 0; i < nl && !st; i++) {
+        const char *p = lv[i].path, *t = lv[i].text;
+        if (sc_xml_path_ends(p, "GetMetricDataResult/NextToken")) {
+            snprintf(next, next_cap, "%s", t);
+        } else if (sc_xml_path_ends(p, "MetricDataResults/member/Id")) {
+            cur = NULL;
+            for (size_t k = 0; k < nq; k++)
+                if (strcmp(q[k].id, t) == 0)
+                    cur = &q[k];
+            if (!cur)
+                st = sc_error_set(err, SC_ERR_INPUT, what, "answer for unknown query id '%.40s'",
+                                  t);
+            nts = ti = vi = 0;
+        } else if (sc_xml_path_ends(p, "MetricDataResults/member/Timestamps/member")) {
+            sc_time_ms tm;
+            if (!cur || sc_time_parse(t, NULL, &tm) != SC_OK) {
+                st = sc_error_set(err, SC_ERR_INPUT, what, "bad timestamp '%.40s'", t);
+                break;
+            }
+            if (nts == cap_ts) {
+                sc_time_ms *q2 = realloc(ts, 2 * cap_ts * sizeof *ts);
+                if (!q2) {
+                    st = sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
+                    break;
+                }
+                ts = q2;
+                cap_ts *= 2;
+            }
+            ts[nts++] = tm;
+            ti++;
+        } else if (sc_xml_path_ends(p, "MetricDataResults/member/Values/member")) {
+            char *e;
+            double v = strtod(t, &e);
+            if (!cur || e == t || *e || vi >= nts) {
+                st = sc_error_set(err, SC_ERR_INPUT, what,
+                                  "value '%.40s' without a timestamp or not a number", t);
+                break;
+            }
+            int64_t d = ts[vi++] - t0;
+            if (d >= 0 && d % step_ms == 0 && (uint64_t)(d / step_ms) < n) {
+                cur->out[d / step_ms] = v * cur->scale;
+                cur->n_points++;
+            }
+        }
+    }
+    (void)ti;
+    free(ts);
+    sc_xml_leaves_free(lv, nl);
+    return st;
+}
+
+sc_status sc_cw_get(sc_cw *c, const char *region, sc_cw_query *q, size_t nq, sc_time_ms t0,
+                    int64_t step_ms, size_t n, sc_error *err)
+{
+    if (step_ms < 1000 || step_ms % 1000)
+        return sc_error_set(err, SC_ERR_INPUT, "--metrics cloudwatch",
+                            "CloudWatch periods are whole seconds; the step is %lld ms",
+                            (long long)step_ms);
+    for (size_t k = 0; k < nq; k++) {
+        q[k].n_points = 0;
+        for (size_t i = 0; i < n; i++)
+            q[k].out[i] = NAN;
+    }
+    char url[600], scope[128], start[32], end[32], period[32], what[700];
+    if (c->endpoint[0])
+        snprintf(url, sizeof url, "%s", c->endpoint);
+    else
+        snprintf(url, sizeof url, "https://monitoring.%s.amazonaws.com/", region);
+    snprintf(scope, sizeof scope, "aws:amz:%s:monitoring", region);
+    snprintf(what, sizeof what, "%s GetMetricData (%s)", url, region);
+    iso(t0, start, sizeof start);
+    iso(t0 + (int64_t)n * step_ms, end, sizeof end);
+    snprintf(period, sizeof period, "%lld", (long long)(step_ms / 1000));
+    size_t cap = 4096 + nq * 1024 + 2048;
+    char *body = malloc(cap);
+    if (!body)
+        return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
+    char next[2048] = "";
+    sc_status st = SC_OK;
+    for (size_t k0 = 0; k0 < nq && !st; k0 += CW_MAX_QUERIES) {
+        size_t k1 = nq - k0 < CW_MAX_QUERIES ? nq : k0 + CW_MAX_QUERIES;
+        next[0] = '\0';
+        for (int page = 0; page < 1000 && !st; page++) {
+            size_t len = 0;
+            body[0] = '\0';
+            sc_http_form_append(body, cap, &len, "Action", "GetMetricData");
+            sc_http_form_append(body, cap, &len, "Version", "2010-08-01");
+            sc_http_form_append(body, cap, &len, "StartTime", start);
+            sc_http_form_append(body, cap, &len, "EndTime", end);
+            sc_http_form_append(body, cap, &len, "ScanBy", "TimestampAscending");
+            for (size_t k = k0; k < k1; k++) {
+                char pre[128];
+                snprintf(pre, sizeof pre, "MetricDataQueries.member.%zu.", k - k0 + 1);
+                form_kv(body, cap, &len, pre, "Id", q[k].id);
+                form_kv(body, cap, &len, pre, "MetricStat.Metric.Namespace", q[k].ns);
+                form_kv(body, cap, &len, pre, "MetricStat.Metric.MetricName", q[k].metric);
+                for (int d = 0; d < q[k].n_dims; d++) {
+                    char dk[160];
+                    snprintf(dk, sizeof dk, "MetricStat.Metric.Dimensions.member.%d.Name", d + 1);
+                    form_kv(body, cap, &len, pre, dk, q[k].dim_name[d]);
+                    snprintf(dk, sizeof dk, "MetricStat.Metric.Dimensions.member.%d.Value",
+                             d + 1);
+                    form_kv(body, cap, &len, pre, dk, q[k].dim_value[d]);
+                }
+                form_kv(body, cap, &len, pre, "MetricStat.Period", period);
+                form_kv(body, cap, &len, pre, "MetricStat.Stat", q[k].stat);
+                form_kv(body, cap, &len, pre, "ReturnData", "true");
+            }
+            if (next[0])
+                sc_http_form_append(body, cap, &len, "NextToken", next);
+            if (len + 4 >= cap) {
+                st = sc_error_set(err, SC_ERR_INTERNAL, what, "request too long");
+                break;
+            }
+            sc_http_req rq = {.method = "POST", .url = url, .body = body,
+                              .content_type = FORM, .sigv4 = scope, .user = c->akid,
+                              .secret = c->secret,
+                              .session_token = c->token[0] ? c->token : NULL,
+                              .idempotent = 1};
+            sc_http_resp resp;
+            c->requests++;
+            if ((st = sc_http_do(c->http, &rq, &resp, err)))
+                break;
+            if (resp.status < 200 || resp.status >= 300) {
+                const char *code = strstr(resp.body, "<Code>");
+                const char *msg = strstr(resp.body, "<Message>");
+                st = sc_error_set(err, resp.status >= 500 ? SC_ERR_IO : SC_ERR_INPUT, what,
+                                  "HTTP %ld: %.80s %.200s", resp.status,
+                                  code ? code + 6 : "(no error code)", msg ? msg + 9 : "");
+                /* cut the XML tails off the quoted fragments */
+                for (char *p = err->msg; (p = strchr(p, '<'));)
+                    *p = ' ';
+            } else {
+                st = parse_answer(resp.body, resp.len, q + k0, k1 - k0, t0, step_ms, n, next,
+                                  sizeof next, what, err);
+            }
+            sc_http_resp_cleanup(&resp);
+            if (!next[0])
+                break;
+        }
+    }
+    free(body);
+    return st;
+}

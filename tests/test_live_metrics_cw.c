@@ -1,0 +1,422 @@
+/*
+ * test_live_metrics_cw.c - `sculpt live --metrics cloudwatch` against moto_server (moto
+ * 5, started here on 127.0.0.1 with a free port, stopped by its pid; without it on PATH
+ * the test fails saying so), seeded with PutMetricData through boto3 (moto's own
+ * dependency).  GetMetricData goes over the Query protocol, signed with SigV4.
+ *
+ * Independent references, as in test_live_prom.c: the seeded loads are the scenario's own
+ * per-geography loads (sc_world_build on tests/live/aws.json), so the plans must equal
+ * those of `--metrics replay` byte for byte; latency (150 ms every fourth step, 50 ms
+ * otherwise) and error ratio (0.001) are chosen by hand, with geo g's step 20 left out:
+ * attainment 54/71, counted in test_live_prom.c.
+ *
+ * Against fixtures (tests/live/fixtures/cloudwatch/, written from the API reference) and
+ * a fake server that records requests: the Query API's fields, the SigV4 scope
+ * (service "monitoring", the geography's home region), NextToken paging, datapoints
+ * placed by period start, an off-grid timestamp ignored, missing periods stored as gaps.
+ */
+#define _DEFAULT_SOURCE
+#include <arpa/inet.h>
+#include <criterion/criterion.h>
+#include <math.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "sculpt/sculpt.h"
+#include "sculpt/simulator.h"
+#include "sculpt/tsdb.h"
+
+#define SCULPT SC_SCULPT_BIN
+#define AWSJSON SC_SOURCE_DIR "/tests/live/aws.json"
+
+static char dir[256];
+static pid_t moto_pid;
+static int moto_port;
+
+static void moto_stop(void)
+{
+    if (moto_pid > 0) {
+        kill(moto_pid, SIGTERM);
+        waitpid(moto_pid, NULL, 0);
+        moto_pid = 0;
+    }
+}
+
+static void setup(void)
+{
+    cr_assert_eq(sc_global_init(), SC_OK);
+    snprintf(dir, sizeof dir, "/tmp/sculpt-cw-XXXXXX");
+    cr_assert_not_null(mkdtemp(dir));
+}
+
+static void teardown(void)
+{
+    moto_stop();
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(cw, .init = setup, .fini = teardown);
+
+static int run(const char *cmd)
+{
+    int rc = system(cmd);
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+}
+
+static int free_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
+    socklen_t l = sizeof a;
+    getsockname(fd, (struct sockaddr *)&a, &l);
+    close(fd);
+    return ntohs(a.sin_port);
+}
+
+/* auth: moto checks signatures (and IAM) after its first 3 actions, which create the
+ * user whose keys the test then signs with. */
+static void moto_start_auth(int auth)
+{
+    cr_assert_eq(run("command -v moto_server > /dev/null 2>&1"), 0,
+                 "moto_server is not on PATH: install moto 5 with its server extra (pip "
+                 "install 'moto[server]'); this test needs it");
+    moto_port = free_port();
+    char port[16], log[300];
+    snprintf(port, sizeof port, "%d", moto_port);
+    snprintf(log, sizeof log, "%s/moto.log", dir);
+    moto_pid = fork();
+    if (moto_pid == 0) {
+        if (auth)
+            setenv("INITIAL_NO_AUTH_ACTION_COUNT", "3", 1);
+        if (!freopen(log, "w", stdout) || !freopen(log, "a", stderr))
+            _exit(127);
+        execlp("moto_server", "moto_server", "-H", "127.0.0.1", "-p", port, (char *)NULL);
+        _exit(127);
+    }
+    for (int i = 0; i < 200; i++) {
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)moto_port),
+                                .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        int ok = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
+        close(fd);
+        if (ok)
+            return;
+        int st;
+        cr_assert_eq(waitpid(moto_pid, &st, WNOHANG), 0, "moto_server exited (see %s)", log);
+        usleep(100000);
+    }
+    cr_assert_fail("moto_server did not listen on 127.0.0.1:%d within 20 s", moto_port);
+}
+
+static void moto_start(void) { moto_start_auth(0); }
+
+/* Seed moto: the world's per-geography loads (geo g's step `gap` left out), latency and
+ * error ratio, in each geography's home region. */
+static void seed_with(int gap, const char *ak, const char *sk)
+{
+    sc_scenario *sc = NULL;
+    sc_world *w = NULL;
+    sc_error err;
+    cr_assert_eq(sc_scenario_load(AWSJSON, &sc, &err), SC_OK, "%s", err.msg);
+    cr_assert_eq(sc_world_build(sc, &w, &err), SC_OK, "%s", err.msg);
+    char path[300];
+    snprintf(path, sizeof path, "%s/points.txt", dir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    for (size_t g = 0; g < sc->n_geos; g++)
+        for (int64_t k = 0; k < w->n_steps; k++) {
+            if (g == 0 && k == gap)
+                continue;
+            const char *region = sc->regions[sc->geos[g].home_region].name;
+            long long t = (long long)((sc->start + k * sc->step_ms) / 1000);
+            fprintf(f, "%s %s sculpt_load %.9g %lld\n", sc->geos[g].name, region,
+                    (double)w->load_ag[g][k], t);
+            fprintf(f, "%s %s sculpt_latency_ms %d %lld\n", sc->geos[g].name, region,
+                    k % 4 ? 50 : 150, t);
+            fprintf(f, "%s %s sculpt_error_ratio 0.001 %lld\n", sc->geos[g].name, region, t);
+        }
+    fclose(f);
+    sc_world_free(w);
+    sc_scenario_free(sc);
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "python3 - %d %s > %s/seed.log 2>&1 <<'PY'\n"
+             "import sys, datetime, boto3\n"
+             "port, path = sys.argv[1], sys.argv[2]\n"
+             "by = {}\n"
+             "for line in open(path):\n"
+             "    geo, region, name, v, t = line.split()\n"
+             "    by.setdefault(region, []).append({'MetricName': name, 'Value': float(v),\n"
+             "        'Dimensions': [{'Name': 'app', 'Value': 'web'}, {'Name': 'geo', 'Value': geo}],\n"
+             "        'Timestamp': datetime.datetime.fromtimestamp(int(t), datetime.timezone.utc)})\n"
+             "for region, data in by.items():\n"
+             "    c = boto3.client('cloudwatch', region_name=region, endpoint_url='http://127.0.0.1:' + port,\n"
+             "                     aws_access_key_id='%s', aws_secret_access_key='%s')\n"
+             "    for i in range(0, len(data), 20):\n"
+             "        c.put_metric_data(Namespace='Sculpt', MetricData=data[i:i + 20])\n"
+             "PY",
+             moto_port, path, dir, ak, sk);
+    cr_assert_eq(run(cmd), 0, "PutMetricData seeding failed (see %s/seed.log)", dir);
+}
+
+static void seed(int gap) { seed_with(gap, "x", "y"); }
+
+static char *slurp(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    static char buf[1 << 20];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    buf[n] = '\0';
+    fclose(f);
+    return strdup(buf);
+}
+
+static double json_num(const char *txt, const char *key)
+{
+    const char *p = strstr(txt, key);
+    cr_assert_not_null(p, "no %s in %s", key, txt);
+    return strtod(strchr(p, ':') + 1, NULL);
+}
+
+#define ENV "AWS_ACCESS_KEY_ID=AKIDTEST AWS_SECRET_ACCESS_KEY=cw-secret-not-real "
+
+Test(cw, same_plans_as_replay_and_store, .timeout = 300)
+{
+    moto_start();
+    seed(-1);
+    char cmd[2048], p1[300], p2[300];
+    snprintf(cmd, sizeof cmd,
+             "%s live %s --provider mock --metrics replay --clock fast:1e9 --journal %s/j0 "
+             "> %s/replay.txt 2> /dev/null",
+             SCULPT, AWSJSON, dir, dir);
+    cr_assert_eq(run(cmd), 0);
+    snprintf(cmd, sizeof cmd,
+             ENV "%s live %s --provider mock --metrics cloudwatch --endpoint "
+                 "http://127.0.0.1:%d --clock fast:1e9 --journal %s/j1 --store %s/obs.h5 > "
+                 "%s/cw.txt 2> %s/cw.err",
+             SCULPT, AWSJSON, moto_port, dir, dir, dir, dir);
+    cr_assert_eq(run(cmd), 0, "see %s/cw.err", dir);
+    snprintf(p1, sizeof p1, "%s/replay.txt", dir);
+    snprintf(p2, sizeof p2, "%s/cw.txt", dir);
+    char *a = slurp(p1), *b = slurp(p2);
+    cr_assert(a && b && strlen(a) > 100);
+    cr_assert_str_eq(a, b, "the plans fed by CloudWatch differ from the replay's");
+    free(a);
+    free(b);
+    /* the secret never reaches the output */
+    snprintf(cmd, sizeof cmd, "grep -rq 'cw-secret-not-real' %s/cw.txt %s/cw.err %s/j1", dir,
+             dir, dir);
+    cr_assert_neq(run(cmd), 0, "the secret appears in the output or the journal");
+}
+
+Test(cw, gap_and_attainment, .timeout = 300)
+{
+    moto_start();
+    seed(20);
+    char cmd[2048], path[300];
+    snprintf(cmd, sizeof cmd,
+             ENV "%s live %s --provider mock --metrics cloudwatch --endpoint "
+                 "http://127.0.0.1:%d --clock fast:1e9 --journal %s/j --json > %s/sum.json "
+                 "2> %s/err.txt",
+             SCULPT, AWSJSON, moto_port, dir, dir, dir);
+    cr_assert_eq(run(cmd), 0, "see %s/err.txt", dir);
+    snprintf(path, sizeof path, "%s/sum.json", dir);
+    char *s = slurp(path);
+    cr_assert_eq(json_num(s, "\"steps\""), 48.0);
+    cr_assert_eq(json_num(s, "\"gaps\""), 1.0);
+    cr_assert_float_eq(json_num(s, "\"attainment\""), 54.0 / 71.0, 1e-12);
+    free(s);
+}
+
+Test(cw, bad_input, .timeout = 300)
+{
+    char cmd[2048], path[300];
+    struct stat st;
+    /* missing credentials: exit 2 before anything is written */
+    snprintf(cmd, sizeof cmd,
+             "env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY %s live %s --provider mock "
+             "--metrics cloudwatch --endpoint http://127.0.0.1:1 --journal %s/j 2> %s/err.txt",
+             SCULPT, AWSJSON, dir, dir);
+    cr_assert_eq(run(cmd), 2);
+    snprintf(path, sizeof path, "%s/err.txt", dir);
+    char *s = slurp(path);
+    cr_assert(strstr(s, "missing credentials"), "%s", s);
+    free(s);
+    /* nothing listening: exit 3 */
+    snprintf(cmd, sizeof cmd,
+             ENV "%s live %s --provider mock --metrics cloudwatch --endpoint http://127.0.0.1:%d "
+                 "--journal %s/j 2> %s/err.txt",
+             SCULPT, AWSJSON, free_port(), dir, dir);
+    cr_assert_eq(run(cmd), 3);
+    /* an empty namespace in moto: no datapoint at the first step, exit 2 */
+    moto_start();
+    snprintf(cmd, sizeof cmd,
+             ENV "%s live %s --provider mock --metrics cloudwatch --endpoint http://127.0.0.1:%d "
+                 "--journal %s/j --store %s/obs.h5 2> %s/err.txt",
+             SCULPT, AWSJSON, moto_port, dir, dir, dir);
+    cr_assert_eq(run(cmd), 2);
+    s = slurp(path);
+    cr_assert(strstr(s, "no datapoint of Sculpt/sculpt_load") && strstr(s, "us-east-1"), "%s",
+              s);
+    free(s);
+    snprintf(path, sizeof path, "%s/j", dir);
+    cr_assert_neq(stat(path, &st), 0, "a journal was left behind");
+    snprintf(path, sizeof path, "%s/obs.h5", dir);
+    cr_assert_neq(stat(path, &st), 0, "a store was left behind");
+}
+
+/* ---- requests and answers against fixtures from the API reference ------------------ */
+
+#define FIXDIR SC_SOURCE_DIR "/tests/live/fixtures/cloudwatch"
+
+static void check_series(const char *store, const char *geo, const char *metric,
+                         const double *want, size_t n)
+{
+    sc_tsdb *db;
+    sc_error err;
+    cr_assert_eq(sc_tsdb_open(store, SC_TSDB_READ, &db, &err), SC_OK, "%s", err.msg);
+    sc_series_key key = {"web", geo, metric};
+    sc_time_ms *t;
+    double *v;
+    size_t nv;
+    cr_assert_eq(sc_tsdb_read(db, &key, SC_TIME_MIN, SC_TIME_MAX, &t, &v, &nv, &err), SC_OK,
+                 "%s/%s: %s", geo, metric, err.msg);
+    cr_assert_eq(nv, n, "%s/%s: %zu samples", geo, metric, nv);
+    for (size_t i = 0; i < n; i++) {
+        cr_assert_eq(t[i], INT64_C(1767571200000) + (int64_t)i * 300000);
+        if (isnan(want[i]))
+            cr_assert(isnan(v[i]), "%s/%s[%zu] = %g, expected a gap", geo, metric, i, v[i]);
+        else
+            cr_assert_float_eq(v[i], want[i], 1e-12, "%s/%s[%zu]", geo, metric, i);
+    }
+    free(t);
+    free(v);
+    sc_tsdb_close(db, NULL);
+}
+
+Test(cw, fixture_requests_and_pages, .timeout = 120)
+{
+    int port = free_port();
+    char log[300], cmd[2048], store[300];
+    snprintf(log, sizeof log, "%s/requests.log", dir);
+    snprintf(store, sizeof store, "%s/obs.h5", dir);
+    moto_pid = fork(); /* the fake, stopped by teardown by its pid */
+    if (moto_pid == 0) {
+        char p[16];
+        snprintf(p, sizeof p, "%d", port);
+        if (!freopen("/dev/null", "w", stdout) || !freopen("/dev/null", "w", stderr))
+            _exit(127);
+        execlp("python3", "python3", FIXDIR "/fake.py", p, FIXDIR, log, (char *)NULL);
+        _exit(127);
+    }
+    for (int i = 0; i < 100; i++) {
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+                                .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+        int ok = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
+        close(fd);
+        if (ok)
+            break;
+        usleep(100000);
+    }
+    snprintf(cmd, sizeof cmd,
+             ENV "%s live %s --provider mock --metrics cloudwatch --endpoint http://127.0.0.1:%d "
+                 "--clock fast:1e9 --until 15m --journal %s/j --store %s --json > %s/sum.json "
+                 "2> %s/err.txt",
+             SCULPT, AWSJSON, port, dir, store, dir, dir);
+    cr_assert_eq(run(cmd), 0, "see %s/err.txt", dir);
+    /* answers: placed by period start, 00:12:30 off the grid, missing periods are gaps */
+    const double load_g[3] = {400.0, 410.5, 420.0}, load_h[3] = {200.0, 205.0, NAN};
+    const double lat_g[3] = {50.0, NAN, NAN}, err_g[3] = {0.001, NAN, NAN};
+    check_series(store, "g", "observed_load", load_g, 3);
+    check_series(store, "h", "observed_load", load_h, 3);
+    check_series(store, "g", "observed_latency_ms", lat_g, 3);
+    check_series(store, "g", "observed_error_ratio", err_g, 3);
+    /* requests: the Query API's fields and the SigV4 scope of the service */
+    char *s = slurp(log);
+    cr_assert_not_null(s);
+    const char *want[] = {
+        "AUTH AWS4-HMAC-SHA256 Credential=AKIDTEST/",
+        "/us-east-1/monitoring/aws4_request",
+        "/eu-west-1/monitoring/aws4_request",
+        "TYPE application/x-www-form-urlencoded",
+        "Action=GetMetricData&Version=2010-08-01&StartTime=2026-01-05T00%3A00%3A00Z&"
+        "EndTime=2026-01-05T00%3A05%3A00Z&ScanBy=TimestampAscending",
+        "MetricDataQueries.member.1.Id=s0_0&"
+        "MetricDataQueries.member.1.MetricStat.Metric.Namespace=Sculpt&"
+        "MetricDataQueries.member.1.MetricStat.Metric.MetricName=sculpt_load&"
+        "MetricDataQueries.member.1.MetricStat.Metric.Dimensions.member.1.Name=app&"
+        "MetricDataQueries.member.1.MetricStat.Metric.Dimensions.member.1.Value=web&"
+        "MetricDataQueries.member.1.MetricStat.Metric.Dimensions.member.2.Name=geo&"
+        "MetricDataQueries.member.1.MetricStat.Metric.Dimensions.member.2.Value=g&"
+        "MetricDataQueries.member.1.MetricStat.Period=300&"
+        "MetricDataQueries.member.1.MetricStat.Stat=Average&"
+        "MetricDataQueries.member.1.ReturnData=true",
+        "MetricDataQueries.member.2.Id=s1_0&",
+        "MetricDataQueries.member.3.Id=s2_0&",
+        "&NextToken=page-2",
+        "MetricDataQueries.member.1.Id=s0_1&",
+    };
+    for (size_t i = 0; i < sizeof want / sizeof *want; i++)
+        cr_assert(strstr(s, want[i]), "no '%s' in the requests (%s)", want[i], log);
+    cr_assert_null(strstr(s, "cw-secret-not-real"), "the secret was sent");
+    free(s);
+}
+
+/* moto with its signature checks on: an IAM user's keys sign GetMetricData; a wrong
+ * secret is refused (SignatureDoesNotMatch, exit 2) and never printed. */
+Test(cw, moto_with_signature_checks, .timeout = 300)
+{
+    moto_start_auth(1);
+    char cmd[4096], keys[512];
+    snprintf(keys, sizeof keys, "%s/keys.txt", dir);
+    snprintf(cmd, sizeof cmd,
+             "python3 -c 'import boto3, json\n"
+             "iam = boto3.client(\"iam\", region_name=\"us-east-1\", endpoint_url=\"http://127.0.0.1:%d\","
+             " aws_access_key_id=\"x\", aws_secret_access_key=\"y\")\n"
+             "iam.create_user(UserName=\"sculpt\")\n"
+             "iam.put_user_policy(UserName=\"sculpt\", PolicyName=\"all\", PolicyDocument="
+             "json.dumps({\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\","
+             " \"Action\": \"*\", \"Resource\": \"*\"}]}))\n"
+             "k = iam.create_access_key(UserName=\"sculpt\")[\"AccessKey\"]\n"
+             "print(k[\"AccessKeyId\"], k[\"SecretAccessKey\"])' > %s 2>&1",
+             moto_port, keys);
+    cr_assert_eq(run(cmd), 0, "creating the IAM user in moto failed (see %s)", keys);
+    char *k = slurp(keys);
+    char ak[128], sk[128];
+    cr_assert_eq(sscanf(k, "%127s %127s", ak, sk), 2, "%s", k);
+    free(k);
+    seed_with(-1, ak, sk);
+    snprintf(cmd, sizeof cmd,
+             "AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s %s live %s --provider mock "
+             "--metrics cloudwatch --endpoint http://127.0.0.1:%d --clock fast:1e9 --until 1h "
+             "--journal %s/j1 --json > %s/signed.json 2> %s/signed.err",
+             ak, sk, SCULPT, AWSJSON, moto_port, dir, dir, dir);
+    cr_assert_eq(run(cmd), 0, "signed GetMetricData refused (see %s/signed.err)", dir);
+    snprintf(cmd, sizeof cmd,
+             "AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=not-the-secret-0123456789 %s live %s "
+             "--provider mock --metrics cloudwatch --endpoint http://127.0.0.1:%d --clock "
+             "fast:1e9 --until 1h --journal %s/j2 --json > /dev/null 2> %s/badsig.err",
+             ak, SCULPT, AWSJSON, moto_port, dir, dir);
+    cr_assert_eq(run(cmd), 2, "a wrong secret must be refused as bad input");
+    char p[512];
+    snprintf(p, sizeof p, "%s/badsig.err", dir);
+    char *e = slurp(p);
+    cr_assert(strstr(e, "SignatureDoesNotMatch"), "%s", e);
+    cr_assert_null(strstr(e, "not-the-secret"));
+    free(e);
+    snprintf(cmd, sizeof cmd, "grep -r -l -- '%s' '%s' | grep -v keys.txt > /dev/null", sk, dir);
+    cr_assert_neq(run(cmd), 0, "the secret key was found in an output file");
+}
