@@ -26,16 +26,40 @@
 
 #include <criterion/criterion.h>
 
+#include <unistd.h>
+
 #include "sculpt/optimizer.h"
+#include "sculpt/policy.h"
+#include "sim.h"
 
 #define CSV_PATH SC_BINARY_DIR "/test_itype_flat.csv"
+#define SIM_CSV SC_BINARY_DIR "/test_itype_sim.csv"
+#define HOUR SC_MS_PER_HOUR
+
+/* Criterion runs tests in parallel processes: write a copy, rename it into place. */
+static void write_flat(const char *path, int hours, double value)
+{
+    char tmp[512];
+    snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    cr_assert(f != NULL);
+    fprintf(f, "timestamp,value\n");
+    sc_time_ms t0;
+    cr_assert_eq(sc_time_parse("2026-01-05T00:00:00Z", NULL, &t0), SC_OK);
+    for (int h = 0; h <= hours; h++) {
+        char buf[64];
+        sc_time_format(t0 + h * HOUR, buf, sizeof buf);
+        buf[10] = ' ';
+        buf[19] = '\0';
+        fprintf(f, "%s,%g\n", buf, value);
+    }
+    cr_assert_eq(fclose(f), 0);
+    cr_assert_eq(rename(tmp, path), 0);
+}
 
 static sc_scenario *load(const char *r2_m_price, const char *extra_type)
 {
-    FILE *f = fopen(CSV_PATH, "w");
-    cr_assert(f != NULL);
-    fprintf(f, "timestamp,value\n2026-01-05 00:00:00,4000\n2026-01-05 06:00:00,4000\n");
-    fclose(f);
+    write_flat(CSV_PATH, 6, 4000);
     char text[8192];
     snprintf(text, sizeof text,
              "{\"name\": \"t\", \"seed\": 1, \"start\": \"2026-01-05T00:00:00Z\","
@@ -286,4 +310,131 @@ Test(itype, unknown_type_in_region)
     cr_assert_null(sc);
     cr_assert(strstr(err.where, "$.regions[0].types") != NULL, "%s", err.where);
     cr_assert(strstr(err.msg, "x9") != NULL, "%s", err.msg);
+}
+
+/*
+ * In the simulator, through the sculpt policy ("instance_types": "auto").  One region,
+ * types c (4 vCPU, 7.5 GiB, 0.20 USD/h, the app's) and m (2 vCPU, 8 GiB, 0.10), the
+ * app of the hand case (memory-bound: one m is worth 16/15 c), a flat 1000 req/s =
+ * 10 c-ieq, target utilisation 0.5: 20 c instances (4.00 USD/h, the initial
+ * allocation) or 10 / (16/15) / 0.5 = 18.75 -> 19 m instances (1.90 USD/h).  The
+ * penalty (0.1 USD per req/s-hour) is far above either price, so the plan covers the
+ * demand.  Boot 90 s + warm-up 30 s.
+ * Expected: at the first replan the pool switches to m, once: 19 m launched, never a
+ * c launched; the 20 c are drained only as the m serve, so capacity never falls below
+ * the demand (no gap) and nothing is unserved; the measured day costs 24 x 1.90 = 45.60
+ * USD.
+ */
+static sc_scenario *sim_scenario(const char *params)
+{
+    write_flat(SIM_CSV, 5 * 24, 1000);
+    char text[8192];
+    snprintf(text, sizeof text,
+             "{\"name\": \"t\", \"seed\": 5, \"start\": \"2026-01-05T00:00:00Z\","
+             " \"warmup\": \"3d\", \"duration\": \"1d\", \"step\": \"5m\","
+             " \"geos\": [{\"name\": \"g\", \"home_region\": \"r\"}],"
+             " \"regions\": [{\"name\": \"r\", \"boot\": {\"dist\": \"const\", \"value_s\": 90},"
+             "   \"spot_interrupt_per_hour\": 0, \"egress_per_gb\": 0,"
+             "   \"types\": {\"c\": {\"on_demand\": 0.2}, \"m\": {\"on_demand\": 0.1}}}],"
+             " \"instance_types\": [{\"name\": \"c\", \"vcpu\": 4, \"mem_gib\": 7.5, \"io_mbps\": 100},"
+             "   {\"name\": \"m\", \"vcpu\": 2, \"mem_gib\": 8, \"io_mbps\": 100}],"
+             " \"latency_ms\": {\"g\": {\"r\": 10}},"
+             " \"apps\": [{\"name\": \"a\", \"unit\": \"req/s\", \"instance_type\": \"c\","
+             "   \"needs\": {\"cpu\": 0.01, \"mem\": 0.075}, \"target_util\": 0.5,"
+             "   \"min_instances\": 1, \"max_instances\": 100, \"warmup\": \"30s\","
+             "   \"latency\": {\"base_ms\": 20, \"u_max\": 0.99},"
+             "   \"slo\": {\"latency_ms\": 1000, \"max_unserved_frac\": 0.001,"
+             "            \"penalty_per_unit_hour\": 0.1},"
+             "   \"demand\": [{\"geo\": \"g\", \"trace\": \"tg\"}],"
+             "   \"initial\": [{\"region\": \"r\", \"count\": 20}]}],"
+             " \"traces\": [{\"name\": \"tg\", \"csv\": \"%s\"}],"
+             " \"policies\": [{\"name\": \"sculpt\", \"params\": %s}]}",
+             SIM_CSV, params);
+    sc_scenario *sc = NULL;
+    sc_error err;
+    cr_assert_eq(sc_scenario_parse(text, SC_BINARY_DIR "/test_itype_sim.json", &sc, &err), SC_OK,
+                 "%s: %s", err.where, err.msg);
+    return sc;
+}
+
+Test(itype, sculpt_swaps_once_without_gap, .timeout = 120)
+{
+    sc_sim_register();
+    sc_scenario *sc = sim_scenario(
+        "{\"instance_types\": \"auto\", \"on_demand_only\": true, \"forecaster\": \"naive\"}");
+    sc_world *w = NULL;
+    sc_error err;
+    cr_assert_eq(sc_world_build(sc, &w, &err), SC_OK, "%s: %s", err.where, err.msg);
+    cr_assert_not_null(w->type_ieq);
+    cr_assert_float_eq(w->type_ieq[1 * w->n_steps + 100], 16.0 / 15.0, 1e-6);
+    sc_run *r = NULL;
+    cr_assert_eq(sc_run_policy(w, &sc->policies[0], 1, &r, &err), SC_OK, "%s: %s", err.where,
+                 err.msg);
+    int m_prov = 0, c_prov = 0, m_held = 0, c_held = 20;
+    sc_time_ms first_m = SC_TIME_MAX, last_c_drain = SC_TIME_MIN;
+    for (size_t i = 0; i < r->n_log; i++) {
+        const sc_action_log *l = &r->log[i];
+        int d = l->kind == SC_ACTION_PROVISION ? l->accepted : -l->accepted;
+        if (l->type == 1) {
+            m_held += d;
+            if (d > 0 && m_prov++ == 0)
+                first_m = l->t;
+            cr_assert(l->reason && strstr(l->reason, "instance type") != NULL);
+        } else {
+            c_held += d;
+            c_prov += d > 0;
+            if (d < 0)
+                last_c_drain = l->t;
+        }
+    }
+    cr_assert_eq(c_prov, 0, "a c instance was launched after the switch");
+    cr_assert_eq(m_prov, 1, "m launched %d times (expected one resize)", m_prov);
+    cr_assert_eq(first_m, sc->start, "the switch happens at the first replan");
+    cr_assert_eq(m_held, 19);
+    cr_assert_eq(c_held, 0);
+    /* the c pool is drained only once the m serve: boot 90 s + warm-up 30 s */
+    cr_assert_geq(last_c_drain, sc->start + 120000);
+    /* no gap: capacity (load units at 100 %) never below the demand, all served */
+    for (int64_t k = 0; k < r->n_steps; k++) {
+        cr_assert_geq(r->capacity[k], r->demand[k] - 1e-6, "step %lld: capacity %g < demand %g",
+                      (long long)k, r->capacity[k], r->demand[k]);
+        cr_assert_float_eq(r->served[k], r->demand[k], 1e-6, "step %lld", (long long)k);
+    }
+    cr_assert_float_eq(r->sum.cost_usd, 24 * 1.90, 1e-6, "cost %.6f", r->sum.cost_usd);
+    sc_run_free(r);
+    /* "fixed" (the default): the pool stays on c, 20 instances, 24 x 4.00 = 96.00 */
+    sc_policy_spec spec = {.params_json = (char *)"{\"on_demand_only\": true, \"forecaster\": \"naive\"}"};
+    snprintf(spec.name, sizeof spec.name, "sculpt");
+    snprintf(spec.label, sizeof spec.label, "sculpt");
+    cr_assert_eq(sc_run_policy(w, &spec, 1, &r, &err), SC_OK, "%s: %s", err.where, err.msg);
+    for (size_t i = 0; i < r->n_log; i++)
+        cr_assert_eq(r->log[i].type, 0);
+    cr_assert_float_eq(r->sum.cost_usd, 24 * 4.00, 1e-6, "cost %.6f", r->sum.cost_usd);
+    sc_run_free(r);
+    sc_world_free(w);
+    sc_scenario_free(sc);
+}
+
+/* Bad parameters: an unknown candidate type, a mode outside fixed/auto, auto without
+ * intra-hour control. */
+Test(itype, sculpt_bad_params)
+{
+    sc_sim_register();
+    const char *bad[3] = {"{\"instance_types\": \"auto\", \"itype_types\": \"m,x9\"}",
+                          "{\"instance_types\": \"sometimes\"}",
+                          "{\"instance_types\": \"auto\", \"intra_hour\": false}"};
+    const char *what[3] = {"x9", "instance_types", "intra_hour"};
+    for (int i = 0; i < 3; i++) {
+        sc_scenario *sc = sim_scenario(bad[i]);
+        sc_world *w = NULL;
+        sc_error err;
+        cr_assert_eq(sc_world_build(sc, &w, &err), SC_OK);
+        sc_run *r = NULL;
+        cr_assert_eq(sc_run_policy(w, &sc->policies[0], 0, &r, &err), SC_ERR_INPUT, "case %d", i);
+        cr_assert_null(r);
+        cr_assert(strstr(err.msg, what[i]) != NULL || strstr(err.where, what[i]) != NULL,
+                  "case %d: %s: %s", i, err.where, err.msg);
+        sc_world_free(w);
+        sc_scenario_free(sc);
+    }
 }

@@ -96,6 +96,16 @@ double sc_itype_ieq_per_inst(const sc_scenario *sc, int app, int type, const dou
     return eh / et;
 }
 
+/* Worth of type t under the options: given, or from the shape. */
+static double worth_of(const sc_scenario *sc, int app, int t, const sc_itype_opts *o)
+{
+    if (t == sc->apps[app].instance_type)
+        return 1.0;
+    if (o->ieq_per_inst)
+        return o->ieq_per_inst[t] >= 0 ? o->ieq_per_inst[t] : 0.0;
+    return sc_itype_ieq_per_inst(sc, app, t, o->shape);
+}
+
 void sc_itype_opts_init(sc_itype_opts *o)
 {
     memset(o, 0, sizeof *o);
@@ -318,7 +328,7 @@ sc_status sc_itype_choose(sc_itype_ws *w, sc_optimizer *opt, const sc_scenario *
     sc_status st;
     for (int t = 0; t < T; t++) {
         w->solved[t] = 0;
-        double f = sc_itype_ieq_per_inst(sc, app, t, o->shape);
+        double f = worth_of(sc, app, t, o);
         int cand = t == home || (!o->candidates || o->candidates[t]);
         int used = 0; /* some region runs t now: its part is needed for the comparison */
         for (int r = 0; r < R; r++)
@@ -342,7 +352,7 @@ sc_status sc_itype_choose(sc_itype_ws *w, sc_optimizer *opt, const sc_scenario *
         c->separable = sep;
         c->cost_cur_usd = w->solved[cur] ? w->part[(size_t)cur * (size_t)R + (size_t)r] : NAN;
         c->cost_usd = c->cost_cur_usd;
-        c->ieq_per_inst = sc_itype_ieq_per_inst(sc, app, cur, o->shape);
+        c->ieq_per_inst = worth_of(sc, app, cur, o);
     }
     int lock_all = !sep; /* coupled regions: one type for all (file comment) */
     double best_tot = INFINITY;
@@ -379,7 +389,7 @@ sc_status sc_itype_choose(sc_itype_ws *w, sc_optimizer *opt, const sc_scenario *
                 c->type = t;
                 c->cost_usd = part + sw;
                 c->switch_usd = sw;
-                c->ieq_per_inst = sc_itype_ieq_per_inst(sc, app, t, o->shape);
+                c->ieq_per_inst = worth_of(sc, app, t, o);
             }
         }
         if (tot < best_tot) {
@@ -400,7 +410,7 @@ sc_status sc_itype_choose(sc_itype_ws *w, sc_optimizer *opt, const sc_scenario *
                     continue;
                 out[r].type = best_t;
                 out[r].cost_usd = w->part[(size_t)best_t * (size_t)R + (size_t)r];
-                out[r].ieq_per_inst = sc_itype_ieq_per_inst(sc, app, best_t, o->shape);
+                out[r].ieq_per_inst = worth_of(sc, app, best_t, o);
             }
     }
     return SC_OK;

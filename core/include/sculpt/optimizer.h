@@ -389,6 +389,9 @@ double sc_itype_ieq_per_inst(const sc_scenario *sc, int app, int type, const dou
 
 typedef struct sc_itype_opts {
     const double *shape;     /* [SC_METRIC_RESOURCES] demand shape; NULL = app's needs */
+    const double *ieq_per_inst; /* [n_types] each type's worth in home ieq, given by the
+                                caller (e.g. measured on the demand of the step);
+                                overrides shape; NULL = from shape */
     const int *cur_type;     /* [R] type each region's pool runs now; NULL = app's type */
     const unsigned char *candidates; /* [n_types] 1 = may be chosen; NULL = every type;
                                     the app's own type is always a candidate */
