@@ -67,12 +67,8 @@ sc_status sc_sculpt_itype_init(sculpt_state *s, const sc_scenario *sc, const cJS
         s->itype_min_saving = v->valuedouble;
     }
     const cJSON *list = cJSON_GetObjectItemCaseSensitive(params, "itype_types");
-    if (!s->itype) {
-        if (list)
-            return sc_error_set(err, SC_ERR_INPUT, where,
-                                "itype_types: only with \"instance_types\": \"auto\"");
-        return SC_OK;
-    }
+    if (!s->itype)
+        return SC_OK; /* itype_types and the others are read only with "auto" */
     if (!s->intra)
         return sc_error_set(err, SC_ERR_INPUT, where,
                             "instance_types: \"auto\" needs intra_hour (counts set every step)");
