@@ -282,6 +282,8 @@ double sc_world_footprint(const sc_scenario *sc)
     bytes += (double)sc->n_geos * (1 + SC_METRIC_RESOURCES) * ns * sizeof(double); /* lg, rg */
     if (sc->routed)
         bytes += 2.0 * n_ar * ns * sizeof(float); /* the run's copy of the history */
+    if (sc->n_types > 1) /* type_ieq: each app's worth of each type per step */
+        bytes += (double)sc->n_apps * (double)sc->n_types * ns * sizeof(float);
     return bytes;
 }
 
