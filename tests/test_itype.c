@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <cjson/cJSON.h>
 #include <criterion/criterion.h>
 
 #include <unistd.h>
@@ -360,8 +361,13 @@ static sc_scenario *sim_scenario(const char *params)
 Test(itype, sculpt_swaps_once_without_gap, .timeout = 120)
 {
     sc_sim_register();
-    sc_scenario *sc = sim_scenario(
-        "{\"instance_types\": \"auto\", \"on_demand_only\": true, \"forecaster\": \"naive\"}");
+    char params[1024];
+    remove(SC_BINARY_DIR "/test_itype_log.json");
+    snprintf(params, sizeof params,
+             "{\"instance_types\": \"auto\", \"on_demand_only\": true, \"forecaster\": \"naive\","
+             " \"itype_log\": \"%s\"}",
+             SC_BINARY_DIR "/test_itype_log.json");
+    sc_scenario *sc = sim_scenario(params);
     sc_world *w = NULL;
     sc_error err;
     cr_assert_eq(sc_world_build(sc, &w, &err), SC_OK, "%s: %s", err.where, err.msg);
@@ -402,6 +408,28 @@ Test(itype, sculpt_swaps_once_without_gap, .timeout = 120)
     }
     cr_assert_float_eq(r->sum.cost_usd, 24 * 1.90, 1e-6, "cost %.6f", r->sum.cost_usd);
     sc_run_free(r);
+    /* the itype log: one switch, c -> m, worth 16/15, over the 24 h horizon 20 c cost
+     * 96.00 USD and 19 m 45.60 + 19 x 0.10 x (lead 120 s) = 45.6633 */
+    char *text = NULL;
+    size_t len = 0;
+    FILE *lf = fopen(SC_BINARY_DIR "/test_itype_log.json", "r");
+    cr_assert_not_null(lf);
+    char buf[4096];
+    len = fread(buf, 1, sizeof buf - 1, lf);
+    buf[len] = '\0';
+    fclose(lf);
+    text = buf;
+    cJSON *log = cJSON_Parse(text);
+    cr_assert_not_null(log, "%s", text);
+    cr_assert_eq(cJSON_GetArraySize(log), 1, "%s", text);
+    cJSON *e = cJSON_GetArrayItem(log, 0);
+    cr_assert_str_eq(cJSON_GetObjectItem(e, "from")->valuestring, "c");
+    cr_assert_str_eq(cJSON_GetObjectItem(e, "to")->valuestring, "m");
+    cr_assert_float_eq(cJSON_GetObjectItem(e, "worth_to")->valuedouble, 16.0 / 15.0, 1e-6);
+    cr_assert_float_eq(cJSON_GetObjectItem(e, "cost_from_usd")->valuedouble, 96.0, 1e-6, "%s", text);
+    cr_assert_float_eq(cJSON_GetObjectItem(e, "cost_to_usd")->valuedouble,
+                       45.6 + 19 * 0.1 * 120.0 / 3600.0, 1e-6, "%s", text);
+    cJSON_Delete(log);
     /* "fixed" (the default): the pool stays on c, 20 instances, 24 x 4.00 = 96.00 */
     sc_policy_spec spec = {.params_json = (char *)"{\"on_demand_only\": true, \"forecaster\": \"naive\"}"};
     snprintf(spec.name, sizeof spec.name, "sculpt");

@@ -109,6 +109,8 @@ typedef struct sculpt_state {
     double *itype_f;          /* scratch [n_types] worth of each type, home ieq */
     sc_itype_choice *itype_ch;/* scratch [n_regions] */
     sc_itype_ws *itype_ws;
+    char itype_log_path[1024];/* "itype_log": JSON file of every type switch */
+    cJSON *itype_json;        /* its array */
 } sculpt_state;
 
 /* ---- sculpt.c ---- */

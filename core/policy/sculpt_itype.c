@@ -35,6 +35,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "sculpt/fsutil.h"
 #include "sculpt/optimizer.h"
 #include "sculpt/policy.h"
 
@@ -52,6 +53,13 @@ sc_status sc_sculpt_itype_init(sculpt_state *s, const sc_scenario *sc, const cJS
     sc_status st;
     if ((st = sc_policy_param_duration(params, "itype_hold", 0, &s->itype_hold_ms, where, err)))
         return st;
+    const cJSON *lp = cJSON_GetObjectItemCaseSensitive(params, "itype_log");
+    if (lp) {
+        if (!cJSON_IsString(lp) || !lp->valuestring[0] ||
+            strlen(lp->valuestring) >= sizeof s->itype_log_path)
+            return sc_error_set(err, SC_ERR_INPUT, where, "itype_log: expected a file name");
+        snprintf(s->itype_log_path, sizeof s->itype_log_path, "%s", lp->valuestring);
+    }
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(params, "instance_types");
     if (v) {
         if (!cJSON_IsString(v) ||
@@ -139,6 +147,8 @@ sc_status sc_sculpt_itype_alloc_ws(sculpt_state *s, const sc_scenario *sc, sc_er
 
 void sc_sculpt_itype_cleanup(sculpt_state *s)
 {
+    cJSON_Delete(s->itype_json);
+    s->itype_json = NULL;
     sc_itype_ws_free(s->itype_ws);
     free(s->itype_cand);
     free(s->itype_run);
@@ -210,6 +220,58 @@ static sc_status to_target(sc_plan *plan, const sc_policy_view *v, int a, int r,
     return sc_plan_push(plan, &act);
 }
 
+/* One switch into the itype log: when, which pool, from and to, the worths and the
+ * costs over the horizon that decided it. */
+static int log_switch(sculpt_state *s, const sc_policy_view *v, int a, int r, int from, int to)
+{
+    const sc_scenario *sc = v->sc;
+    if (!s->itype_json && !(s->itype_json = cJSON_CreateArray()))
+        return -1;
+    cJSON *o = cJSON_CreateObject();
+    if (!o)
+        return -1;
+    cJSON_AddItemToArray(s->itype_json, o);
+    char tb[40];
+    sc_time_format(v->now, tb, sizeof tb);
+    const sc_itype_choice *c = &s->itype_ch[r];
+    cJSON_AddStringToObject(o, "t", tb);
+    cJSON_AddStringToObject(o, "app", sc->apps[a].name);
+    cJSON_AddStringToObject(o, "region", sc->regions[r].name);
+    cJSON_AddStringToObject(o, "from", sc->types[from].name);
+    cJSON_AddStringToObject(o, "to", sc->types[to].name);
+    cJSON_AddNumberToObject(o, "worth_from", s->itype_f[from]);
+    cJSON_AddNumberToObject(o, "worth_to", s->itype_f[to]);
+    cJSON_AddNumberToObject(o, "cost_from_usd", c->cost_cur_usd);
+    cJSON_AddNumberToObject(o, "cost_to_usd", c->cost_usd);
+    cJSON_AddNumberToObject(o, "switch_usd", c->switch_usd);
+    cJSON_AddNumberToObject(o, "horizon_h", s->K);
+    return cJSON_GetArraySize(s->itype_json) > 0 ? 0 : -1;
+}
+
+/* Write the itype log file (atomically: the whole array each time). */
+static sc_status log_write(sculpt_state *s, sc_error *err)
+{
+    char *text = cJSON_Print(s->itype_json);
+    if (!text)
+        return sc_error_set(err, SC_ERR_NOMEM, NULL, "sculpt: out of memory");
+    sc_atomic_file af;
+    sc_status st = sc_atomic_begin(&af, s->itype_log_path, err);
+    if (st) {
+        free(text);
+        return st;
+    }
+    FILE *f = fopen(af.tmp, "w");
+    int ok = f && fputs(text, f) >= 0 && fputc('\n', f) != EOF;
+    if (f && fclose(f) != 0)
+        ok = 0;
+    free(text);
+    if (!ok) {
+        sc_atomic_abort(&af);
+        return sc_error_set(err, SC_ERR_IO, s->itype_log_path, "cannot write the itype log");
+    }
+    return sc_atomic_commit(&af, err);
+}
+
 sc_status sc_sculpt_itype_replan(sculpt_state *s, const sc_policy_view *v, int a, sc_error *err)
 {
     if (!s->itype || !v->pools_type)
@@ -252,8 +314,15 @@ sc_status sc_sculpt_itype_replan(sculpt_state *s, const sc_policy_view *v, int a
         if (t != s->itype_cur[r] && s->itype_since[ar] != SC_TIME_MIN &&
             v->now - s->itype_since[ar] < s->itype_hold_ms)
             t = s->itype_cur[r];
-        if (t != s->itype_cur[r])
+        if (t != s->itype_cur[r]) {
             s->itype_since[ar] = v->now;
+            if (s->itype_log_path[0]) {
+                if (log_switch(s, v, a, r, s->itype_cur[r], t))
+                    return sc_error_set(err, SC_ERR_NOMEM, NULL, "sculpt: out of memory");
+                if ((st = log_write(s, err)))
+                    return st;
+            }
+        }
         s->itype_run[ar] = t;
         if (t == own)
             continue;

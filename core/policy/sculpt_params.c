@@ -21,7 +21,7 @@ static const char *const itype_modes[] = {"fixed", "auto", NULL};
 
 #define POS .lo = 0, .hi = INFINITY, .flags = SC_PARAM_LO_OPEN /* a positive duration */
 
-const sc_param_def sc_sculpt_params[36] = {
+const sc_param_def sc_sculpt_params[37] = {
     {.name = "cadence", .kind = SC_PARAM_DURATION, .def = "1h", POS,
      .help = "replan period (forecast and optimizer)"},
     {.name = "horizon", .kind = SC_PARAM_DURATION, .def = "24h", .lo = 0, .hi = 14 * 86400000.0,
@@ -101,6 +101,8 @@ const sc_param_def sc_sculpt_params[36] = {
      .flags = SC_PARAM_HI_OPEN, .help = "a type switch must save this fraction of the pool's cost"},
     {.name = "itype_hold", .kind = SC_PARAM_DURATION, .def = "24h",
      .help = "a pool keeps its instance type this long after a switch"},
+    {.name = "itype_log", .kind = SC_PARAM_STRING, .lo = 1, .hi = 1023,
+     .help = "JSON file of every instance-type switch (auto)"},
 };
 
 const size_t sc_sculpt_n_params = sizeof sc_sculpt_params / sizeof sc_sculpt_params[0];
