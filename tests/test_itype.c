@@ -410,15 +410,12 @@ Test(itype, sculpt_swaps_once_without_gap, .timeout = 120)
     sc_run_free(r);
     /* the itype log: one switch, c -> m, worth 16/15, over the 24 h horizon 20 c cost
      * 96.00 USD and 19 m 45.60 + 19 x 0.10 x (lead 120 s) = 45.6633 */
-    char *text = NULL;
-    size_t len = 0;
     FILE *lf = fopen(SC_BINARY_DIR "/test_itype_log.json", "r");
     cr_assert_not_null(lf);
-    char buf[4096];
-    len = fread(buf, 1, sizeof buf - 1, lf);
-    buf[len] = '\0';
+    char text[4096];
+    size_t len = fread(text, 1, sizeof text - 1, lf);
+    text[len] = '\0';
     fclose(lf);
-    text = buf;
     cJSON *log = cJSON_Parse(text);
     cr_assert_not_null(log, "%s", text);
     cr_assert_eq(cJSON_GetArraySize(log), 1, "%s", text);

@@ -47,7 +47,7 @@
  * holding reserved instances keeps its type.
  *
  * Ownership: the workspace holds one problem and one solution per type (allocated
- * once; choose does not allocate).  Deterministic: types in index order, ties to the
+ * once; choose allocates nothing itself, the optimizer's solves aside).  Deterministic: types in index order, ties to the
  * current type, then to the lower index.
  */
 #include <math.h>

@@ -431,7 +431,8 @@ void sc_itype_ws_free(sc_itype_ws *w);
  * ieq; current = capacity held now, in instances of the app's type: convert other
  * types' instances by their ieq_per_inst).  Solves the problem of each candidate type
  * with opt (any optimizer: lp or ga), keeps each solution in w, and writes out[r] for
- * r < R.  Does not allocate.  SC_ERR_INPUT on bad arguments.
+ * r < R.  Allocates nothing itself (the optimizer's own solves aside).  SC_ERR_INPUT on
+ * bad arguments.
  */
 sc_status sc_itype_choose(sc_itype_ws *w, sc_optimizer *opt, const sc_scenario *sc, int app,
                           const sc_opt_problem *p, const sc_itype_opts *o,
