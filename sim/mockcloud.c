@@ -560,6 +560,8 @@ static void move_state(sc_mock *m, size_t pi, inst *in, int to, sc_time_ms now)
         m->ars[ar].serving += serving_to - serving_from;
     }
     m->ars[ar].billable += bill_to - bill_from;
+    if (type != m->sc->apps[app].instance_type)
+        m->ars[ar].serving_other += serving_to - serving_from;
     if (o != SC_PURCHASE_RESERVED)
         p->billable += bill_to - bill_from;
     in->state = (uint8_t)to;
@@ -889,6 +891,16 @@ sc_status sc_mock_seed(sc_mock *m, int app, int region, int type, sc_purchase op
     if (count <= 0)
         return SC_OK;
     return launch(m, pool_index(m, app, region, type, option), count, m->cfg.start_ms, 1, err);
+}
+
+int sc_mock_serving_type(const sc_mock *m, int app, int region, int type)
+{
+    int n = 0;
+    for (int o = 0; o < SC_PURCHASE_COUNT; o++) {
+        const pool *p = &m->pools[pool_index(m, app, region, type, (sc_purchase)o)];
+        n += p->cnt[ST_READY] + p->cnt[ST_INTERRUPTING];
+    }
+    return n;
 }
 
 const sc_mock_ar *sc_mock_ars(const sc_mock *m)

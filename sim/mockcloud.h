@@ -80,6 +80,8 @@ typedef struct sc_mock_config {
 typedef struct sc_mock_ar {
     int serving;               /* ready + interrupting instances, all types and options */
     int billable;              /* instances billed now (all states) */
+    int serving_other;         /* of serving: instances of types other than the app's
+                                  own (a resize; sc_mock_serving_type per type) */
 } sc_mock_ar;
 
 extern const sc_provider_type sc_mock_provider_type;
@@ -99,6 +101,8 @@ sc_status sc_mock_seed(sc_mock *m, int app, int region, int type, sc_purchase op
                        int count, sc_error *err);
 /* Per-ar aggregates, [ar]. */
 const sc_mock_ar *sc_mock_ars(const sc_mock *m);
+/* Serving (ready + interrupting) instances of one type in (app, region), all options. */
+int sc_mock_serving_type(const sc_mock *m, int app, int region, int type);
 /* Bill everything up to t and add the cost since the last call into
  * cost[ar * SC_PURCHASE_COUNT + option] (USD).  t must not go backwards. */
 void sc_mock_bill(sc_mock *m, sc_time_ms t, double *cost);

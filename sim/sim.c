@@ -80,7 +80,24 @@ typedef struct run_ctx {
     double tot_inst_ms;
     long steps_ok, steps_total;
     sc_plan plan;
+    sc_pool_state *pools_type;  /* [(ar * n_types + type) * 3 + option] the view's pools of
+                                   every type, when the scenario has several */
 } run_ctx;
+
+/* Serving capacity of ar in instance-equivalents of the app's own type when it holds
+ * instances of other types: each counts w->type_ieq of the step (world.c). */
+static double serving_ieq(const run_ctx *c, size_t ar)
+{
+    const sc_scenario *sc = c->sc;
+    size_t a = ar / sc->n_regions, T = sc->n_types;
+    int r = (int)(ar % sc->n_regions), own = sc->apps[a].instance_type;
+    double n = c->ars[ar].serving - c->ars[ar].serving_other;
+    for (size_t t = 0; t < T; t++)
+        if ((int)t != own)
+            n += sc_mock_serving_type(c->mock, (int)a, r, (int)t) *
+                 (double)c->w->type_ieq[(a * T + t) * (size_t)c->w->n_steps + (size_t)c->step];
+    return n;
+}
 
 /* Service of region ar over [t0, t1) with the current demand and capacity: served
  * fraction s and latency of the curve. */
@@ -88,6 +105,8 @@ static void account_region(run_ctx *c, const sc_app *app, size_t ar, double dt, 
                            double *lat_out)
 {
     double n = c->ars[ar].serving;
+    if (c->ars[ar].serving_other) /* instances of other types (resize): their worth */
+        n = serving_ieq(c, ar);
     if (c->avail) /* an outage window: part of the region's capacity is lost */
         n *= c->avail[ar % c->sc->n_regions];
     double e = c->ieq_now[ar];
@@ -347,6 +366,7 @@ static void ctx_cleanup(run_ctx *c)
     free(c->serving_ms);
     free(c->idle_ms);
     free(c->cost);
+    free(c->pools_type);
     free(c->geo);
     free(c->s_r);
     free(c->lat_r);
@@ -501,7 +521,16 @@ sc_status sc_run_policy(const sc_world *w, const sc_policy_spec *spec, int per_s
                            .load_now = c.load_now,
                            .ieq_now = c.ieq_now,
                            .pools = NULL, /* the orchestrator's snapshot, per decision */
-                           .clairvoyant = pt->clairvoyant};
+                           .clairvoyant = pt->clairvoyant,
+                           .type_ieq = w->type_ieq};
+    if (w->type_ieq) {
+        c.pools_type = calloc(w->n_ar * sc->n_types * SC_PURCHASE_COUNT, sizeof *c.pools_type);
+        if (!c.pools_type) {
+            st = sc_error_set(err, SC_ERR_NOMEM, sc->path, "out of memory");
+            goto fail;
+        }
+        view.pools_type = c.pools_type;
+    }
     demand_now(&c);
     int64_t cadence = sc_policy_cadence_ms(pol);
     /* Every step boundary is queued before anything else, so at a boundary the step
@@ -534,6 +563,14 @@ sc_status sc_run_policy(const sc_world *w, const sc_policy_spec *spec, int per_s
             sc_plan_clear(&c.plan);
             if ((st = sc_orch_snapshot(c.orch, &view.pools, err)))
                 goto fail;
+            for (size_t i = 0; c.pools_type && i < w->n_ar * sc->n_types * SC_PURCHASE_COUNT; i++) {
+                size_t ar = i / (sc->n_types * SC_PURCHASE_COUNT);
+                int t = (int)(i / SC_PURCHASE_COUNT % sc->n_types), o = (int)(i % SC_PURCHASE_COUNT);
+                if ((st = sc_provider_describe(c.prov, (int)(ar / sc->n_regions),
+                                               (int)(ar % sc->n_regions), t, (sc_purchase)o,
+                                               &c.pools_type[i], err)))
+                    goto fail;
+            }
             if ((st = sc_policy_decide(pol, &view, &c.plan, err)))
                 goto fail;
             if (c.routing && (st = sc_routing_decide(c.routing, ev.time, view.pools, &c.plan, err)))

@@ -38,6 +38,7 @@ void sc_world_free(sc_world *w)
     free(w->load_ag);
     free(w->share);
     free(w->unit_cap);
+    free(w->type_ieq);
     free(w->app_local);
     free(w->ar_geo_start);
     free(w->ar_geo);
@@ -281,7 +282,67 @@ double sc_world_footprint(const sc_scenario *sc)
     bytes += (double)sc->n_geos * (1 + SC_METRIC_RESOURCES) * ns * sizeof(double); /* lg, rg */
     if (sc->routed)
         bytes += 2.0 * n_ar * ns * sizeof(float); /* the run's copy of the history */
+    if (sc->n_types > 1) /* type_ieq: each app's worth of each type per step */
+        bytes += (double)sc->n_apps * (double)sc->n_types * ns * sizeof(float);
     return bytes;
+}
+
+/* E_t(D) = max_m D_m / capacity_t[m]: instances of t at 100 % of its binding resource
+ * for resource vector D; INFINITY when t lacks a resource D needs, 0 for D = 0. */
+static double type_ieq_of(const sc_instance_type *t, const double *d)
+{
+    double e = 0.0;
+    for (int m = 0; m < SC_METRIC_RESOURCES; m++) {
+        if (!(d[m] > 0))
+            continue;
+        if (!(t->capacity[m] > 0))
+            return INFINITY;
+        if (d[m] / t->capacity[m] > e)
+            e = d[m] / t->capacity[m];
+    }
+    return e;
+}
+
+/* w->type_ieq of app a: per step, the app's instance-equivalents (of its own type) one
+ * instance of type t serves, E_own(D_k) / E_t(D_k) for the app's resource vector D_k
+ * summed over its geographies (needs x load + resource series); exact for a pool of
+ * one type whatever the scale of D_k.  A step without demand carries the nearest
+ * defined step's value (1 when none is). */
+static void type_ieq_fill(sc_world *w, size_t a, const double *lg, const double *rg)
+{
+    const sc_scenario *sc = w->sc;
+    const sc_app *app = &sc->apps[a];
+    size_t T = sc->n_types, ng = sc->n_geos;
+    int64_t ns = w->n_steps;
+    const sc_instance_type *own = &sc->types[app->instance_type];
+    for (size_t t = 0; t < T; t++) {
+        float *f = w->type_ieq + (a * T + t) * (size_t)ns;
+        int64_t first = -1;
+        float last = 1.0f;
+        for (int64_t k = 0; k < ns; k++) {
+            double d[SC_METRIC_RESOURCES] = {0};
+            for (size_t g = 0; g < ng; g++) {
+                double L = lg[g * (size_t)ns + (size_t)k];
+                for (int m = 0; m < SC_METRIC_RESOURCES; m++)
+                    d[m] += app->needs[m] * L +
+                            rg[(g * SC_METRIC_RESOURCES + (size_t)m) * (size_t)ns + (size_t)k];
+            }
+            double eo = type_ieq_of(own, d), et = type_ieq_of(&sc->types[t], d);
+            if (t == (size_t)app->instance_type) {
+                f[k] = 1.0f;
+                continue;
+            }
+            if (eo > 0 && isfinite(eo)) {
+                last = isfinite(et) ? (float)(eo / et) : 0.0f;
+                if (first < 0) {
+                    first = k;
+                    for (int64_t j = 0; j < k; j++)
+                        f[j] = last;
+                }
+            }
+            f[k] = last;
+        }
+    }
 }
 
 sc_status sc_world_build(const sc_scenario *sc, sc_world **out, sc_error *err)
@@ -336,6 +397,11 @@ sc_status sc_world_build(const sc_scenario *sc, sc_world **out, sc_error *err)
     w->load_ag = calloc(w->n_ag + 1, sizeof *w->load_ag);
     w->share = calloc(na * ng * nr + 1, sizeof *w->share);
     w->unit_cap = calloc(na + 1, sizeof *w->unit_cap);
+    if (sc->n_types > 1 &&
+        !(w->type_ieq = calloc(na * sc->n_types * (size_t)ns + 1, sizeof *w->type_ieq))) {
+        st = sc_error_set(err, SC_ERR_NOMEM, sc->path, "out of memory building the world");
+        goto fail;
+    }
     size_t rows = 2 * w->n_ar + (alias ? 0 : w->n_ag) + (sc->routed ? w->n_ag : 0);
     if (sc->routed && !(w->ieq_ag = calloc(w->n_ag + 1, sizeof *w->ieq_ag))) {
         st = sc_error_set(err, SC_ERR_NOMEM, sc->path, "out of memory laying out demand");
@@ -463,6 +529,8 @@ sc_status sc_world_build(const sc_scenario *sc, sc_world **out, sc_error *err)
                 }
             }
         }
+        if (w->type_ieq) /* instance-equivalents of the other types (resize) */
+            type_ieq_fill(w, a, lg, rg);
         for (size_t d = 0; d < app->n_demand; d++) {
             size_t t = sc_scenario_trace_index(sc, app->demand[d].trace);
             if (last_app[t] != a || !tp[t])

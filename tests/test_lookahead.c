@@ -171,3 +171,45 @@ Test(lookahead, controller_and_purchase_options_see_only_the_past)
                   cases[i].params);
     }
 }
+
+/* Instance types (sculpt's "instance_types": "auto", sculpt_itype.c): the worth of each
+ * type is read from the view at the current step only.  On itype.json (several types),
+ * from the middle of the measured period on the demand triples and every other type is
+ * worth half as much: decisions before it must not change, decisions after it must. */
+Test(lookahead, instance_type_choice_sees_only_the_past)
+{
+    sc_sim_register();
+    sc_error err;
+    sc_scenario *sc = NULL;
+    cr_assert_eq(sc_scenario_load(SC_SOURCE_DIR "/scenarios/itype.json", &sc, &err), SC_OK,
+                 "%s", err.msg);
+    sc_world *w = NULL;
+    cr_assert_eq(sc_world_build(sc, &w, &err), SC_OK, "%s: %s", err.where, err.msg);
+    cr_assert_not_null(w->type_ieq);
+    sc_policy_spec spec = {
+        .params_json = (char *)"{\"instance_types\": \"auto\", \"on_demand_only\": true}"};
+    snprintf(spec.name, sizeof spec.name, "sculpt");
+    snprintf(spec.label, sizeof spec.label, "sculpt");
+    sc_run *a = NULL, *b = NULL;
+    cr_assert_eq(sc_run_policy(w, &spec, 0, &a, &err), SC_OK, "%s", err.msg);
+    int64_t k = w->warmup_steps + (w->n_steps - w->warmup_steps) / 2;
+    perturb(w, k);
+    for (size_t app = 0; app < sc->n_apps; app++)
+        for (size_t t = 0; t < sc->n_types; t++)
+            if ((int)t != sc->apps[app].instance_type)
+                for (int64_t s = k; s < w->n_steps; s++)
+                    w->type_ieq[(app * sc->n_types + t) * (size_t)w->n_steps + (size_t)s] *= 0.5f;
+    cr_assert_eq(sc_run_policy(w, &spec, 0, &b, &err), SC_OK, "%s", err.msg);
+    int differ = 0;
+    cr_assert(agree_before(a, b, sc->start + k * sc->step_ms, &differ),
+              "the instance-type choice changed a decision before the perturbation");
+    cr_assert(differ, "the instance-type choice did not react to the perturbation");
+    int other = 0; /* the run did use another type */
+    for (size_t i = 0; i < a->n_log; i++)
+        other |= a->log[i].type != sc->apps[a->log[i].app].instance_type;
+    cr_assert(other, "no pool changed its instance type");
+    sc_run_free(a);
+    sc_run_free(b);
+    sc_world_free(w);
+    sc_scenario_free(sc);
+}

@@ -143,6 +143,7 @@ static void sculpt_cleanup(void *state)
     sc_optimizer_free(s->opt);
     s->opt = NULL;
     sc_rap_cleanup(&s->rap);
+    sc_sculpt_itype_cleanup(s); /* instance types (sculpt_itype.c) */
     free(s->ar);
     s->ar = NULL;
 }
@@ -431,6 +432,12 @@ static sc_status sculpt_init(void *state, const sc_scenario *sc, const cJSON *pa
         sculpt_cleanup(s);
         return st;
     }
+    /* instance types (sculpt_itype.c) */
+    if ((st = sc_sculpt_itype_init(s, sc, params, where, err)) ||
+        (st = sc_sculpt_itype_alloc_ws(s, sc, err))) {
+        sculpt_cleanup(s);
+        return st;
+    }
     for (size_t a = 0; a < sc->n_apps; a++)
         s->planned_at[a] = SC_TIME_MIN;
     /* reserved instances of the initial allocation are committed at the start */
@@ -642,7 +649,8 @@ static sc_status sculpt_replan(sculpt_state *s, const sc_policy_view *v, sc_plan
             any = 1;
             if ((st = sp_forecast(s, v, (int)a, r, err)))
                 return st;
-            if (commit && (st = sc_sculpt_reserve_decide(s, v, (int)a, r, b, err)))
+            if (commit && !sc_sculpt_itype_owns(s, sc, (int)a, r) &&
+                (st = sc_sculpt_reserve_decide(s, v, (int)a, r, b, err)))
                 return st;
             /* the error-budget controller's headroom (1 when off: no change) */
             double hr = sc_sculpt_slo_headroom(s, (int)a);
@@ -662,6 +670,8 @@ static sc_status sculpt_replan(sculpt_state *s, const sc_policy_view *v, sc_plan
         if (commit && (st = sc_sculpt_rjson_write(s, err)))
             return st;
         if ((st = sc_optimizer_solve(s->opt, p, s->sol[a], err)))
+            return st;
+        if ((st = sc_sculpt_itype_replan(s, v, (int)a, err))) /* instance types */
             return st;
         sc_rap_clear(&s->rap);
         sc_rap_ctx ctx = {.sc = sc, .app = (int)a, .type = app->instance_type, .now = v->now,
@@ -703,10 +713,14 @@ static sc_status sculpt_decide(void *state, const sc_policy_view *v, sc_plan *pl
         sc_status st = sculpt_replan(s, v, plan, err);
         if (st || !s->intra)
             return st;
-        return sc_sculpt_shape_step(s, v, plan, err);
+        if ((st = sc_sculpt_shape_step(s, v, plan, err)))
+            return st;
+        return sc_sculpt_itype_step(s, v, plan, err); /* instance types */
     }
-    if (s->intra)
-        return sc_sculpt_shape_step(s, v, plan, err);
+    if (s->intra) {
+        sc_status st = sc_sculpt_shape_step(s, v, plan, err);
+        return st ? st : sc_sculpt_itype_step(s, v, plan, err); /* instance types */
+    }
     if (!s->guard)
         return SC_OK;
     for (size_t a = 0; a < sc->n_apps; a++) {

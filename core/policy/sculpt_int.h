@@ -95,6 +95,22 @@ typedef struct sculpt_state {
     int hour_mean;            /* forecast the hourly mean (profile: sub-step peak / mean) */
     sc_time_ms *planned_at;   /* [n_apps] plan_start of app a's last solve; SC_TIME_MIN */
     sc_slo_ctl slo;           /* self-calibrating headroom (slo_control) */
+    /* instance types (sculpt_itype.c; "instance_types": "auto") */
+    int itype;                /* 1: choose the type per pool */
+    double itype_min_saving;  /* a switch must save this fraction, [0, 1) */
+    int64_t itype_hold_ms;    /* a pool keeps a type this long after switching */
+    sc_time_ms *itype_since;  /* [n_ar] last switch; SC_TIME_MIN: never */
+    unsigned char *itype_cand;/* [n_types] candidate types */
+    int *itype_run;           /* [n_ar] type each pool runs (the one scaled) */
+    int *itype_x;             /* [(ar * 3 + option) * K + k] plan of pools on another
+                                 type, in its instances */
+    int *itype_cur, *itype_save; /* scratch [n_regions], [n_regions * 3] */
+    int64_t *itype_lead;      /* scratch [n_regions] */
+    double *itype_f;          /* scratch [n_types] worth of each type, home ieq */
+    sc_itype_choice *itype_ch;/* scratch [n_regions] */
+    sc_itype_ws *itype_ws;
+    char itype_log_path[1024];/* "itype_log": JSON file of every type switch */
+    cJSON *itype_json;        /* its array */
 } sculpt_state;
 
 /* ---- sculpt.c ---- */
@@ -127,7 +143,29 @@ sc_status sc_sculpt_slo_init(sculpt_state *s, const sc_scenario *sc, const cJSON
 /* App a's headroom factor (1 when off). */
 double sc_sculpt_slo_headroom(const sculpt_state *s, int app);
 
+/* ---- sculpt_itype.c ---- */
+/* Read instance_types, itype_types, itype_min_saving (after intra_hour and K). */
+sc_status sc_sculpt_itype_init(sculpt_state *s, const sc_scenario *sc, const cJSON *params,
+                               const char *where, sc_error *err);
+/* The workspace (after the optimizer and K are known; nothing when off). */
+sc_status sc_sculpt_itype_alloc_ws(sculpt_state *s, const sc_scenario *sc, sc_error *err);
+void sc_sculpt_itype_cleanup(sculpt_state *s);
+/* 1 if pool (a, r) runs a type other than the app's own (scaled by sculpt_itype.c). */
+int sc_sculpt_itype_owns(const sculpt_state *s, const sc_scenario *sc, int a, int r);
+/* After app a's own-type solve: choose the type per region, keep the chosen plans. */
+sc_status sc_sculpt_itype_replan(sculpt_state *s, const sc_policy_view *v, int a, sc_error *err);
+/* Every step: scale pools on another type, drain replaced types as the new serve. */
+sc_status sc_sculpt_itype_step(sculpt_state *s, const sc_policy_view *v, sc_plan *plan,
+                               sc_error *err);
+
 /* ---- sculpt_intrahour.c ---- */
+/* Intra-hour profile of (a, r) for the sub-step at t0 of UTC hour h (1: none). */
+double sc_sculpt_profile(const sculpt_state *s, const sc_policy_view *v, int a, int r,
+                         int64_t h, sc_time_ms t0);
+/* On-demand and spot counts of a sub-step with profile p in an hour planned at x_od,
+ * x_sp, x_res. */
+void sc_sculpt_substep_counts(int x_od, int x_sp, int x_res, double loss, double p,
+                              int min_inst, int *od, int *sp);
 /* One scenario step of intra-hour shaping (and the guard) into plan. */
 sc_status sc_sculpt_shape_step(sculpt_state *s, const sc_policy_view *v, sc_plan *plan,
                                sc_error *err);

@@ -61,8 +61,8 @@ static double quantile7(double *x, int n, double p)
  * median, over the last profile_days days with that hour observed whole, of the ratio
  * of the sub-step's peak ieq to its hour's peak on that day (same hour of day, same
  * position in the hour).  1 (no shaping) without such a day. */
-static double profile(const sculpt_state *s, const sc_policy_view *v, int a, int r, int64_t h,
-                      sc_time_ms t0)
+double sc_sculpt_profile(const sculpt_state *s, const sc_policy_view *v, int a, int r,
+                         int64_t h, sc_time_ms t0)
 {
     const sc_scenario *sc = v->sc;
     int64_t h_end = sc_time_floor_div(v->now, HOUR_MS); /* hours before it are whole */
@@ -91,8 +91,8 @@ static double profile(const sculpt_state *s, const sc_policy_view *v, int a, int
  * (1 - loss) x_sp the hour's planned serving capacity, reserved first (held anyway),
  * then on-demand and spot cut in the hour's proportion (so the spot share stays the
  * plan's), rounded up; at least min_inst in all. */
-static void substep_counts(int x_od, int x_sp, int x_res, double loss, double p, int min_inst,
-                           int *od, int *sp)
+void sc_sculpt_substep_counts(int x_od, int x_sp, int x_res, double loss, double p,
+                              int min_inst, int *od, int *sp)
 {
     double flex = x_od + (1.0 - loss) * x_sp;
     double need = p * (x_res + flex) - x_res;
@@ -139,6 +139,8 @@ sc_status sc_sculpt_shape_step(sculpt_state *s, const sc_policy_view *v, sc_plan
         int K = s->K;
         double tu = s->target_override > 0 ? s->target_override : app->target_util;
         for (size_t r = 0; r < sc->n_regions; r++) {
+            if (sc_sculpt_itype_owns(s, sc, (int)a, (int)r))
+                continue; /* a pool on another instance type: sculpt_itype.c scales it */
             const sc_region *rg = &sc->regions[r];
             int64_t lead = (int64_t)ceil(sc_dist_quantile(&rg->boot, 0.95)) + app->warmup_ms;
             sc_time_ms w1 = v->now + sc->step_ms + lead;
@@ -154,10 +156,11 @@ sc_status sc_sculpt_shape_step(sculpt_state *s, const sc_policy_view *v, sc_plan
                 int x_od = sol->x[(r * 3 + SC_PURCHASE_ONDEMAND) * (size_t)K + (size_t)k];
                 int x_sp = sol->x[(r * 3 + SC_PURCHASE_SPOT) * (size_t)K + (size_t)k];
                 double p = x_od + x_sp > 0
-                               ? profile(s, v, (int)a, (int)r, sc_time_floor_div(t0, HOUR_MS), t0)
+                               ? sc_sculpt_profile(s, v, (int)a, (int)r, sc_time_floor_div(t0, HOUR_MS), t0)
                                : 1.0;
                 int o, q;
-                substep_counts(x_od, x_sp, x_res, b->spot_loss[r], p, b->min_inst[r], &o, &q);
+                sc_sculpt_substep_counts(x_od, x_sp, x_res, b->spot_loss[r], p, b->min_inst[r], &o,
+                                         &q);
                 if (o > od)
                     od = o;
                 if (q > sp)

@@ -17,10 +17,11 @@
 #include "sculpt/policy.h"
 
 static const char *const hour_stats[] = {"max", "mean", NULL};
+static const char *const itype_modes[] = {"fixed", "auto", NULL};
 
 #define POS .lo = 0, .hi = INFINITY, .flags = SC_PARAM_LO_OPEN /* a positive duration */
 
-const sc_param_def sc_sculpt_params[32] = {
+const sc_param_def sc_sculpt_params[37] = {
     {.name = "cadence", .kind = SC_PARAM_DURATION, .def = "1h", POS,
      .help = "replan period (forecast and optimizer)"},
     {.name = "horizon", .kind = SC_PARAM_DURATION, .def = "24h", .lo = 0, .hi = 14 * 86400000.0,
@@ -91,6 +92,17 @@ const sc_param_def sc_sculpt_params[32] = {
     {.name = "slo_gain", .kind = SC_PARAM_NUMBERS, .def = "[0.1, 0.005]", .lo = 0, .hi = 1,
      .flags = SC_PARAM_LO_OPEN, .max_items = 2,
      .help = "[up, down] log steps of the headroom per replan"},
+    /* instance types (sculpt_itype.c) */
+    {.name = "instance_types", .kind = SC_PARAM_ENUM, .def = "fixed", .values = itype_modes,
+     .help = "auto: choose the instance type per pool by the app's binding resource"},
+    {.name = "itype_types", .kind = SC_PARAM_STRING, .def = "every type", .lo = 1,
+     .hi = 1023, .help = "candidate instance types (auto): names separated by commas"},
+    {.name = "itype_min_saving", .kind = SC_PARAM_NUMBER, .def = "0.10", .lo = 0, .hi = 1,
+     .flags = SC_PARAM_HI_OPEN, .help = "a type switch must save this fraction of the pool's cost"},
+    {.name = "itype_hold", .kind = SC_PARAM_DURATION, .def = "24h",
+     .help = "a pool keeps its instance type this long after a switch"},
+    {.name = "itype_log", .kind = SC_PARAM_STRING, .lo = 1, .hi = 1023,
+     .help = "JSON file of every instance-type switch (auto)"},
 };
 
 const size_t sc_sculpt_n_params = sizeof sc_sculpt_params / sizeof sc_sculpt_params[0];

@@ -372,6 +372,77 @@ sc_status sc_costmodel_fill(const sc_scenario *sc, int app, const sc_costmodel_o
                             int64_t step_ms, sc_time_ms start_ms, const double *used,
                             const double *used_vcpu, sc_opt_problem_buf *b, sc_error *err);
 
+/* ---- instance-type choice per pool (itype.c) ------------------------------------ */
+/*
+ * Where a region offers several instance types, which one each (app, region) pool
+ * runs: design, optimality and the switch rule in itype.c's header comment and
+ * core/sculpt/README.md "Instance types".
+ */
+
+/* Home instance-equivalents (ieq of the app's own type, the problem's unit) one
+ * instance of `type` serves, given the shape of the app's demand: shape[m] = resource
+ * m (vCPU, GiB, MB/s) per unit of demand, any scale; NULL = the app's per-unit needs.
+ * f = E_home / E_type with E_x = max_m shape[m] / capacity_x[m] (the binding resource
+ * of each type).  1 for the app's own type; 0 when the type lacks a resource the shape
+ * needs; NaN when the shape is empty (an app without needs and no shape given). */
+double sc_itype_ieq_per_inst(const sc_scenario *sc, int app, int type, const double *shape);
+
+typedef struct sc_itype_opts {
+    const double *shape;     /* [SC_METRIC_RESOURCES] demand shape; NULL = app's needs */
+    const double *ieq_per_inst; /* [n_types] each type's worth in home ieq, given by the
+                                caller (e.g. measured on the demand of the step);
+                                overrides shape; NULL = from shape */
+    const int *cur_type;     /* [R] type each region's pool runs now; NULL = app's type */
+    const unsigned char *candidates; /* [n_types] 1 = may be chosen; NULL = every type;
+                                    the app's own type is always a candidate */
+    const int64_t *lead_ms;  /* [R] boot + warm-up of a switch, ms; NULL = lead_steps x
+                                step */
+    double min_saving;       /* a switch must cut the region's penalised cost over the
+                                horizon by this fraction, [0, 1) (default 0.02) */
+} sc_itype_opts;
+
+/* Defaults: every field NULL, min_saving 0.02. */
+void sc_itype_opts_init(sc_itype_opts *o);
+
+/* The choice for one region. */
+typedef struct sc_itype_choice {
+    int type;                /* the type the pool should run (index into types) */
+    double ieq_per_inst;     /* home ieq per instance of it (sc_itype_ieq_per_inst) */
+    double cost_usd;         /* region's penalised cost over the horizon at it, with
+                                switch_usd (USD) */
+    double cost_cur_usd;     /* the same at the type it runs now; NaN if unknown */
+    double switch_usd;       /* one-off cost of the switch: new instances billed over
+                                the lead time while the old ones serve (0 = no switch) */
+    int separable;           /* 1: regions chosen independently (proved best among one
+                                type per pool); 0: routing couples regions, one type
+                                for all */
+} sc_itype_choice;
+
+/* Workspace: one problem and one solution per type of sc, sized (R, G, K, Q).  Free
+ * with sc_itype_ws_free (NULL is a no-op). */
+typedef struct sc_itype_ws sc_itype_ws;
+sc_status sc_itype_ws_alloc(const sc_scenario *sc, int n_regions, int n_geos, int n_steps,
+                            int n_quant, sc_itype_ws **out, sc_error *err);
+void sc_itype_ws_free(sc_itype_ws *w);
+
+/*
+ * Choose the type of each region's pool for app.  p is the app's problem in its own
+ * type (prices, limits of apps[app].instance_type; demand, penalty and egress per home
+ * ieq; current = capacity held now, in instances of the app's type: convert other
+ * types' instances by their ieq_per_inst).  Solves the problem of each candidate type
+ * with opt (any optimizer: lp or ga), keeps each solution in w, and writes out[r] for
+ * r < R.  Allocates nothing itself (the optimizer's own solves aside).  SC_ERR_INPUT on
+ * bad arguments.
+ */
+sc_status sc_itype_choose(sc_itype_ws *w, sc_optimizer *opt, const sc_scenario *sc, int app,
+                          const sc_opt_problem *p, const sc_itype_opts *o,
+                          sc_itype_choice *out, sc_error *err);
+/* The problem and solution of type t in the last sc_itype_choose (x in instances of t,
+ * region rows valid for the regions that chose t); NULL when t was not solved.
+ * Borrowed from w. */
+const sc_opt_problem *sc_itype_problem(const sc_itype_ws *w, int type);
+const sc_opt_solution *sc_itype_solution(const sc_itype_ws *w, int type);
+
 SC_END_DECLS
 
 #endif

@@ -48,6 +48,14 @@ typedef struct sc_policy_view {
     const sc_pool_state *pools; /* [ar * SC_PURCHASE_COUNT + option], app's instance type:
                                    the orchestrator's snapshot taken for this decision */
     int clairvoyant;            /* 1: the policy may read future steps */
+    /* Instance types (resize; NULL when the scenario has one type or the runner does
+     * not provide them, as live mode does not yet): */
+    const sc_pool_state *pools_type; /* [(ar * n_types + type) * SC_PURCHASE_COUNT +
+                                   option]: every type's pools, read with the snapshot */
+    const float *type_ieq;      /* [(app * n_types + type) * n_steps + step]: instance-
+                                   equivalents of the app's own type one instance of
+                                   type serves in the step (sc_world.type_ieq); read
+                                   through sc_view_type_ieq */
 } sc_policy_view;
 
 static inline size_t sc_view_ar(const sc_policy_view *v, int app, int region)
@@ -76,6 +84,16 @@ static inline double sc_view_ieq(const sc_policy_view *v, int app, int region, i
  * read (past steps, or all when clairvoyant); NaN when none. */
 double sc_view_ieq_max(const sc_policy_view *v, int app, int region, sc_time_ms t0,
                        sc_time_ms t1);
+
+/* Instance-equivalents (of app's own type) one instance of type serves at step, same
+ * rules as sc_view_ieq; NaN without type data. */
+static inline double sc_view_type_ieq(const sc_policy_view *v, int app, int type, int64_t step)
+{
+    if (!v->type_ieq || step < 0 || step >= v->n_steps || (step > v->step && !v->clairvoyant))
+        return NAN;
+    return (double)v->type_ieq[((size_t)app * v->sc->n_types + (size_t)type) *
+                                   (size_t)v->n_steps + (size_t)step];
+}
 
 static inline const sc_pool_state *sc_view_pool(const sc_policy_view *v, int app, int region,
                                                 sc_purchase option)
@@ -177,7 +195,7 @@ int sc_policy_params(const sc_policy_type *type, const sc_param_def **defs, size
  * aws_predictive_params.c).  Sized here so a type struct can write
  * `.n_params = sizeof sc_sculpt_params / sizeof sc_sculpt_params[0]` (the compiler checks
  * the size against the definition). */
-extern const sc_param_def sc_sculpt_params[32];
+extern const sc_param_def sc_sculpt_params[37];
 extern const size_t sc_sculpt_n_params;
 extern const char sc_sculpt_summary[];
 extern const sc_param_def sc_aws_predictive_params[16];

@@ -44,6 +44,11 @@ typedef struct sc_world {
     int *ar_geo_start;          /* [ar + 1] CSR index into ar_geo of the geographies ... */
     int *ar_geo;                /* ... whose whole load region ar serves (local apps) */
     float *arena;               /* owned storage behind the step arrays */
+    float *type_ieq;            /* [(app * n_types + type) * n_steps + step]: instance-
+                                   equivalents of the app's own type that one instance
+                                   of `type` serves (1 for the own type; 0 when the type
+                                   lacks a resource the app needs); NULL when the
+                                   scenario has one instance type */
 } sc_world;
 
 /* Largest world footprint sc_world_build accepts, in bytes (32 GiB). */
