@@ -137,7 +137,7 @@ sc_status sc_sculpt_shape_step(sculpt_state *s, const sc_policy_view *v, sc_plan
         const sc_opt_problem_buf *b = s->prob[a];
         const sc_opt_solution *sol = s->sol[a];
         int K = s->K;
-        double tu = s->target_override > 0 ? s->target_override : app->target_util;
+        double tu = sc_sculpt_util(s, (int)a);
         for (size_t r = 0; r < sc->n_regions; r++) {
             const sc_region *rg = &sc->regions[r];
             int64_t lead = (int64_t)ceil(sc_dist_quantile(&rg->boot, 0.95)) + app->warmup_ms;
