@@ -183,6 +183,8 @@ sc_status sc_sizer_init(sc_sizer *z, const sc_scenario *sc, const sc_sizer_confi
             z->lag_steps[ar] = (int)((lead + sc->step_ms - 1) / sc->step_ms);
         }
     }
+    for (int c = 0; c < CODES; c++)
+        z->factor[c] = factor_of(c);
     z->on = 1;
     return SC_OK;
 }
@@ -278,7 +280,7 @@ void sc_sizer_update(sc_sizer *z, const sc_policy_view *v)
         long n = 0, unfix = 0;
         for (int c = 1; c < CODES; c++) {
             n += hist[c];
-            if (factor_of(c) > z->cfg.h_max)
+            if (z->factor[c] > z->cfg.h_max)
                 unfix += hist[c];
         }
         if (n == 0)
@@ -295,7 +297,7 @@ void sc_sizer_update(sc_sizer *z, const sc_policy_view *v)
             long in = hist[c];
             for (long j = 0; j < in && nt <= TAIL; j++, seen++)
                 if (seen >= rank)
-                    top[nt++] = factor_of(c);
+                    top[nt++] = z->factor[c];
         }
         if (nt >= (int)kk && kk <= TAIL)
             target = top[kk - 1];
@@ -304,7 +306,7 @@ void sc_sizer_update(sc_sizer *z, const sc_policy_view *v)
             for (int c = CODES - 1; c >= 1; c--) {
                 seen += hist[c];
                 if (seen > unfix + kk - 1) {
-                    target = factor_of(c);
+                    target = z->factor[c];
                     break;
                 }
             }

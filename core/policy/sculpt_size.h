@@ -33,6 +33,7 @@ typedef struct sc_sizer {
     unsigned char *code;      /* [n_ar * window_steps] counterfactual factor per step,
                                  log-coded (sculpt_size.c); 0: not judged */
     long *hist;               /* [n_apps * 256] counts of the window's codes */
+    double factor[256];       /* the factor each code stands for */
     int64_t guard_hold_steps; /* the guard's hold, scenario steps */
     int *serving_prev;        /* [n_ar] serving instances at the last step start; -1 */
     double *u_slo;            /* [n_ar] utilisation at the SLO's latency bound */
