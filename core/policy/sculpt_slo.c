@@ -1,6 +1,8 @@
 /*
  * sculpt_slo.c - the `sculpt` policy's self-calibrating headroom: an online controller
- * on the SLO error budget (`slo_control`, off by default).
+ * on the SLO error budget (`slo_control`, off by default); and the reading of the SLO
+ * sizing's parameters (`serve_util`, `headroom*`: the sizer itself is sculpt_size.c),
+ * the headroom factor and utilisation sculpt.c asks for, whichever sets them.
  *
  * What it moves.  One headroom factor h_a per app multiplies every forecast quantile the
  * optimizer sees (sculpt.c, sculpt_replan), so the capacity planned for an hour is that
