@@ -144,6 +144,7 @@ Test(lookahead, clairvoyant_static_is_detected)
 }
 
 /* The state the defaults leave off: the error-budget controller (sculpt's slo_control,
+ * and sculpt's SLO sizer at other settings than the default's,
  * reactive's "target_util": "auto": its ring of judged steps and factors) and the
  * baselines' purchase options (the
  * reserved "auto" level from the warm-up, the split, the cover of capacity not serving
@@ -155,6 +156,11 @@ Test(lookahead, controller_and_purchase_options_see_only_the_past)
         const char *name, *params;
     } cases[] = {
         {"sculpt", "{\"slo_control\": true, \"slo_window\": \"1d\"}"},
+        /* the SLO sizer (sculpt_size.c, on by default): a short window so its ring
+         * wraps, the error budget spent in full, and on demand only */
+        {"sculpt", "{\"headroom_window\": \"1d\"}"},
+        {"sculpt", "{\"on_demand_only\": true, \"headroom_safety\": 1, "
+                   "\"headroom_window\": \"6h\"}"},
         {"reactive", "{\"purchase\": {\"reserved_base\": \"auto\", \"on_demand_base\": 1, "
                      "\"spot_above_base\": 0.5}}"},
         {"aws-predictive", "{\"purchase\": {\"reserved_base\": \"auto\", "

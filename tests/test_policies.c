@@ -356,7 +356,10 @@ Test(sculpt, provisions_before_the_forecast_peak_and_scales_in_after)
             set_ieq(&fx, d * 288 + 10 * 12 + k, 4.0);
     sc_run *r = run(&fx, "sculpt",
                     "{\"on_demand_only\": true, \"guard\": false, \"quantiles\": [0.5],"
-                    " \"forecaster\": \"ets\", \"intra_hour\": false}");
+                    " \"forecaster\": \"ets\", \"intra_hour\": false,"
+                    /* the hand-computed plan is at the app's target and the forecast as
+                     * it is: the sizing before sculpt_size.c's default */
+                    " \"serve_util\": \"target\", \"headroom\": 1}");
     /* the hourly plan's timed actions (intra_hour false); the default step controller
      * is tested in test_policy_sculpt_intrahour.c */
     for (int d = 1; d < 3; d++) {

@@ -71,7 +71,14 @@
  *  "forecast_log": <true with events, else false>, "intra_hour": true, "substep": "15m",
  *  "profile_days": 7, "profile_level": 0.5, "guard_hold": "300s", "hour_stat": "max",
  *  "slo_control": false, "slo_window": "7d", "slo_hold": "48h", "slo_headroom": 1.0,
- *  "slo_headroom_range": [0.5, 3] on demand only else [1, 3], "slo_gain": [0.1, 0.005]}
+ *  "slo_headroom_range": [0.25, 1.25] (slo_control: [0.5, 3] on demand only else
+ *  [1, 3]), "slo_gain": [0.1, 0.005], "serve_util": "slo", "headroom": "auto",
+ *  "headroom_safety": 0.5, "headroom_window": "14d"}
+ * serve_util / headroom (sculpt_size.c, whose opening comment has the rule): capacity
+ * (optimizer and guard) is sized at the utilisation where the latency meets the SLO
+ * bound, and the forecast quantiles are multiplied by a headroom factor per app sized
+ * from the past steps' counterfactual needs, so that apps[].slo.attainment is met at
+ * least cost; "serve_util": "target" with "headroom": 1 is the sizing before it.
  * slo_control: the self-calibrating headroom, an online controller on the SLO error
  * budget that multiplies the forecast quantiles of step 2 by a factor per app, raised
  * when the budget burns fast and lowered when it is left unspent, from the past only
@@ -125,7 +132,7 @@ static void sculpt_cleanup(void *state)
     s->rlog = NULL;
     cJSON_Delete(s->rjson);
     s->rjson = NULL;
-    sc_slo_ctl_cleanup(&s->slo);
+    sc_sculpt_slo_cleanup(s);
     sc_event_feed_free(s->feed);
     s->feed = NULL;
     if (s->prob) {
@@ -581,7 +588,7 @@ static sc_status sculpt_replan(sculpt_state *s, const sc_policy_view *v, sc_plan
         double ucap = kk > 0 ? 1.0 / kk : 1.0;
         p->step_ms = HOUR_MS;
         p->start_ms = plan_start;
-        p->serve_util = s->target_override > 0 ? s->target_override : app->target_util;
+        p->serve_util = sc_sculpt_util(s, (int)a);
         p->penalty_per_ieq_hour = app->slo.penalty_per_unit_hour * ucap * s->penalty_mult;
         p->max_inst = app->max_instances;
         p->spot_max_share = s->on_demand_only ? 0.0 : s->spot_max_share;
@@ -652,13 +659,12 @@ static sc_status sculpt_replan(sculpt_state *s, const sc_policy_view *v, sc_plan
             if (commit && !sc_sculpt_itype_owns(s, sc, (int)a, r) &&
                 (st = sc_sculpt_reserve_decide(s, v, (int)a, r, b, err)))
                 return st;
-            /* the error-budget controller's headroom (1 when off: no change) */
+            /* the headroom factor (sculpt_size.c; 1 exactly: no change) */
             double hr = sc_sculpt_slo_headroom(s, (int)a);
             for (int k = 0; k < K; k++)
                 for (int q = 0; q < Q; q++)
                     b->demand[((size_t)r * (size_t)K + (size_t)k) * (size_t)Q + (size_t)q] =
-                        s->slo.on ? hr * s->quant[(size_t)k * (size_t)Q + (size_t)q]
-                                  : s->quant[(size_t)k * (size_t)Q + (size_t)q];
+                        hr * s->quant[(size_t)k * (size_t)Q + (size_t)q];
         }
         if (!any) {
             if (s->intra) { /* nothing deployed: the plan is none (the guard still acts) */
@@ -706,10 +712,10 @@ static sc_status sculpt_decide(void *state, const sc_policy_view *v, sc_plan *pl
     sculpt_state *s = state;
     const sc_scenario *sc = v->sc;
     sc_sculpt_reconcile(s, v);
-    sc_slo_ctl_observe(&s->slo, v);
+    sc_sculpt_slo_observe(s, v);
     if (s->last_plan == SC_TIME_MIN || v->now - s->last_plan >= s->cadence_ms) {
         s->last_plan = v->now;
-        sc_slo_ctl_update(&s->slo, v);
+        sc_sculpt_slo_update(s, v);
         sc_status st = sculpt_replan(s, v, plan, err);
         if (st || !s->intra)
             return st;
@@ -733,7 +739,7 @@ static sc_status sculpt_decide(void *state, const sc_policy_view *v, sc_plan *pl
             int total = 0;
             for (int o = 0; o < SC_PURCHASE_COUNT; o++)
                 total += sc_pool_requested(sc_view_pool(v, (int)a, (int)r, (sc_purchase)o));
-            double tu = s->target_override > 0 ? s->target_override : app->target_util;
+            double tu = sc_sculpt_util(s, (int)a);
             int n = (int)ceil(need / tu - 1e-9);
             if (n > app->max_instances)
                 n = app->max_instances;

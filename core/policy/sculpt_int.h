@@ -41,6 +41,7 @@ typedef struct sculpt_buy {
     sc_rap_why why;
 } sculpt_buy;
 
+#include "sculpt_size.h"
 #include "sculpt_slo.h"
 
 typedef struct sculpt_state {
@@ -111,6 +112,10 @@ typedef struct sculpt_state {
     sc_itype_ws *itype_ws;
     char itype_log_path[1024];/* "itype_log": JSON file of every type switch */
     cJSON *itype_json;        /* its array */
+    /* SLO sizing (sculpt_size.c) */
+    double *util;             /* [n_apps] utilisation the optimizer and guard size at */
+    sc_sizer size;            /* "headroom": "auto" */
+    double headroom_fixed;    /* "headroom": a number (used when size and slo are off) */
 } sculpt_state;
 
 /* ---- sculpt.c ---- */
@@ -140,8 +145,14 @@ sc_status sc_sculpt_rjson_write(sculpt_state *s, sc_error *err);
 /* Read the slo_* parameters and allocate the controller (nothing when off). */
 sc_status sc_sculpt_slo_init(sculpt_state *s, const sc_scenario *sc, const cJSON *params,
                              const char *where, sc_error *err);
-/* App a's headroom factor (1 when off). */
+/* App a's headroom factor on the forecast quantiles (sizer, slo_control or fixed). */
 double sc_sculpt_slo_headroom(const sculpt_state *s, int app);
+/* The utilisation app a's capacity is sized at (optimizer and guard). */
+double sc_sculpt_util(const sculpt_state *s, int app);
+/* Every decision / every replan / at cleanup: the sizer and the slo_control controller. */
+void sc_sculpt_slo_observe(sculpt_state *s, const sc_policy_view *v);
+void sc_sculpt_slo_update(sculpt_state *s, const sc_policy_view *v);
+void sc_sculpt_slo_cleanup(sculpt_state *s);
 
 /* ---- sculpt_itype.c ---- */
 /* Read instance_types, itype_types, itype_min_saving (after intra_hour and K). */

@@ -137,7 +137,7 @@ sc_status sc_sculpt_shape_step(sculpt_state *s, const sc_policy_view *v, sc_plan
         const sc_opt_problem_buf *b = s->prob[a];
         const sc_opt_solution *sol = s->sol[a];
         int K = s->K;
-        double tu = s->target_override > 0 ? s->target_override : app->target_util;
+        double tu = sc_sculpt_util(s, (int)a);
         for (size_t r = 0; r < sc->n_regions; r++) {
             if (sc_sculpt_itype_owns(s, sc, (int)a, (int)r))
                 continue; /* a pool on another instance type: sculpt_itype.c scales it */

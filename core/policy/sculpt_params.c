@@ -18,10 +18,12 @@
 
 static const char *const hour_stats[] = {"max", "mean", NULL};
 static const char *const itype_modes[] = {"fixed", "auto", NULL};
+static const char *const serve_utils[] = {"slo", "target", NULL};
+static const char *const headrooms[] = {"auto", NULL};
 
 #define POS .lo = 0, .hi = INFINITY, .flags = SC_PARAM_LO_OPEN /* a positive duration */
 
-const sc_param_def sc_sculpt_params[37] = {
+const sc_param_def sc_sculpt_params[41] = {
     {.name = "cadence", .kind = SC_PARAM_DURATION, .def = "1h", POS,
      .help = "replan period (forecast and optimizer)"},
     {.name = "horizon", .kind = SC_PARAM_DURATION, .def = "24h", .lo = 0, .hi = 14 * 86400000.0,
@@ -84,9 +86,11 @@ const sc_param_def sc_sculpt_params[37] = {
     {.name = "slo_hold", .kind = SC_PARAM_DURATION, .def = "48h",
      .help = "no lowering of the headroom this long after a raise"},
     {.name = "slo_headroom", .kind = SC_PARAM_NUMBER, .def = "1.0", .lo = 0, .hi = 100,
-     .flags = SC_PARAM_LO_OPEN, .help = "initial headroom factor on the forecast quantiles"},
+     .flags = SC_PARAM_LO_OPEN,
+     .help = "initial headroom factor on the forecast quantiles (auto headroom, slo_control)"},
     {.name = "slo_headroom_range", .kind = SC_PARAM_NUMBERS,
-     .def = "[0.5, 3] on demand only, else [1, 3]", .lo = 0,
+     .def = "[0.25, 1.25] (auto headroom); slo_control: [0.5, 3] on demand only, else [1, 3]",
+     .lo = 0,
      .hi = 100, .flags = SC_PARAM_LO_OPEN | SC_PARAM_INCREASING, .max_items = 2,
      .help = "[min, max] of the headroom factor"},
     {.name = "slo_gain", .kind = SC_PARAM_NUMBERS, .def = "[0.1, 0.005]", .lo = 0, .hi = 1,
@@ -103,6 +107,17 @@ const sc_param_def sc_sculpt_params[37] = {
      .help = "a pool keeps its instance type this long after a switch"},
     {.name = "itype_log", .kind = SC_PARAM_STRING, .lo = 1, .hi = 1023,
      .help = "JSON file of every instance-type switch (auto)"},
+    /* SLO sizing (sculpt_size.c) */
+    {.name = "serve_util", .kind = SC_PARAM_ENUM, .def = "slo", .values = serve_utils,
+     .help = "size capacity at the SLO's latency-bound utilisation or the app's target_util"},
+    {.name = "headroom", .kind = SC_PARAM_NUMBER, .def = "auto", .lo = 0, .hi = 100,
+     .flags = SC_PARAM_LO_OPEN, .values = headrooms,
+     .help = "factor on the forecast quantiles: auto (from the past steps' needs) or fixed"},
+    {.name = "headroom_safety", .kind = SC_PARAM_NUMBER, .def = "0.5 on demand only, else 0.1",
+     .lo = 0, .hi = 1,
+     .flags = SC_PARAM_LO_OPEN, .help = "share of the error budget the auto headroom spends"},
+    {.name = "headroom_window", .kind = SC_PARAM_DURATION, .def = "14d", POS,
+     .help = "steps the auto headroom's quantile of past needs is taken over"},
 };
 
 const size_t sc_sculpt_n_params = sizeof sc_sculpt_params / sizeof sc_sculpt_params[0];

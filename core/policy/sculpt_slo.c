@@ -1,6 +1,8 @@
 /*
  * sculpt_slo.c - the `sculpt` policy's self-calibrating headroom: an online controller
- * on the SLO error budget (`slo_control`, off by default).
+ * on the SLO error budget (`slo_control`, off by default); and the reading of the SLO
+ * sizing's parameters (`serve_util`, `headroom*`: the sizer itself is sculpt_size.c),
+ * the headroom factor and utilisation sculpt.c asks for, whichever sets them.
  *
  * What it moves.  One headroom factor h_a per app multiplies every forecast quantile the
  * optimizer sees (sculpt.c, sculpt_replan), so the capacity planned for an hour is that
@@ -147,13 +149,112 @@ sc_status sc_sculpt_slo_init(sculpt_state *s, const sc_scenario *sc, const cJSON
                                     gain, 2, &n)))
         return sc_error_set(err, st, where, "sculpt: parameter table out of date");
     memset(&s->slo, 0, sizeof s->slo);
-    if (!on)
-        return SC_OK;
-    cfg.h_min = range[0];
-    cfg.h_max = range[1];
-    cfg.gain_up = gain[0];
-    cfg.gain_down = gain[1];
-    return sc_slo_ctl_init(&s->slo, sc, &cfg, where, err);
+    memset(&s->size, 0, sizeof s->size);
+    s->util = NULL;
+    s->headroom_fixed = 1.0;
+    /* SLO sizing (sculpt_size.c): the utilisation, then the headroom */
+    int serve_word = 0, head_word = 0;
+    /* on demand only 0.5; with spot 0.1: interruptions at a tight peak add violations
+     * the window's needs under-predict (measured on the held-out development half) */
+    double safety = s->on_demand_only ? 0.5 : 0.1;
+    const cJSON *sf = cJSON_GetObjectItemCaseSensitive(params, "headroom_safety");
+    const cJSON *rg = cJSON_GetObjectItemCaseSensitive(params, "slo_headroom_range");
+    if ((st = sc_params_get_enum(sc_sculpt_params, sc_sculpt_n_params, params, "serve_util",
+                                 &serve_word)) ||
+        (st = sc_params_get_enum(sc_sculpt_params, sc_sculpt_n_params, params, "headroom",
+                                 &head_word)) ||
+        (sf && (st = sc_params_get_number(sc_sculpt_params, sc_sculpt_n_params, params,
+                                          "headroom_safety", &safety))))
+        return sc_error_set(err, st, where, "sculpt: parameter table out of date");
+    if (head_word < 0 &&
+        (st = sc_params_get_number(sc_sculpt_params, sc_sculpt_n_params, params, "headroom",
+                                   &s->headroom_fixed)))
+        return sc_error_set(err, st, where, "sculpt: parameter table out of date");
+    s->util = malloc((sc->n_apps + 1) * sizeof *s->util);
+    double *ug = malloc((sc->n_apps * sc->n_regions + 1) * sizeof *ug);
+    if (!s->util || !ug) {
+        free(ug);
+        sc_sculpt_slo_cleanup(s);
+        return sc_error_set(err, SC_ERR_NOMEM, where, "out of memory");
+    }
+    for (size_t a = 0; a < sc->n_apps; a++) {
+        double u = sc->apps[a].target_util;
+        if (s->target_override > 0)
+            u = s->target_override;
+        else if (serve_word == 0) { /* "slo": the least over the app's regions */
+            u = 1.0;
+            for (size_t r = 0; r < sc->n_regions; r++) {
+                double x = sc_sizer_u_slo(sc, (int)a, (int)r);
+                if (x < u)
+                    u = x;
+            }
+            if (!(u > 0))
+                u = sc->apps[a].target_util; /* no room under the bound: as before */
+        }
+        s->util[a] = u;
+        for (size_t r = 0; r < sc->n_regions; r++)
+            ug[a * sc->n_regions + r] = s->guard ? u : 0.0;
+    }
+    if (on) {
+        cfg.h_min = range[0];
+        cfg.h_max = range[1];
+        cfg.gain_up = gain[0];
+        cfg.gain_down = gain[1];
+        st = sc_slo_ctl_init(&s->slo, sc, &cfg, where, err);
+    } else if (head_word == 0) { /* "auto" (slo_control takes precedence) */
+        sc_sizer_config zc = {.window_ms = 14 * 24 * HOUR_MS, .h0 = 1.0, .h_min = 0.25,
+                              .h_max = 1.25, .safety = safety, .down = 0.02};
+        if ((st = sc_params_get_duration(sc_sculpt_params, sc_sculpt_n_params, params,
+                                         "headroom_window", &zc.window_ms))) {
+            free(ug);
+            sc_sculpt_slo_cleanup(s);
+            return sc_error_set(err, st, where, "sculpt: parameter table out of date");
+        }
+        if (rg) {
+            zc.h_min = range[0];
+            zc.h_max = range[1];
+        }
+        /* the start (slo_headroom) is clamped into the range: it only matters until
+         * the first step is judged */
+        if (cJSON_GetObjectItemCaseSensitive(params, "slo_headroom"))
+            zc.h0 = fmin(fmax(cfg.h0, zc.h_min), zc.h_max);
+        if (zc.window_ms / sc->step_ms < 2) {
+            free(ug);
+            sc_sculpt_slo_cleanup(s);
+            return sc_error_set(err, SC_ERR_INPUT, where,
+                                "headroom_window: expected at least two scenario steps");
+        }
+        st = sc_sizer_init(&s->size, sc, &zc, ug, s->guard_hold_ms, where, err);
+    }
+    free(ug);
+    if (st)
+        sc_sculpt_slo_cleanup(s);
+    return st;
+}
+
+void sc_sculpt_slo_cleanup(sculpt_state *s)
+{
+    sc_slo_ctl_cleanup(&s->slo);
+    sc_sizer_cleanup(&s->size);
+    free(s->util);
+    s->util = NULL;
+}
+
+void sc_sculpt_slo_observe(sculpt_state *s, const sc_policy_view *v)
+{
+    sc_slo_ctl_observe(&s->slo, v);
+    sc_sizer_observe(&s->size, v);
+}
+
+void sc_sculpt_slo_update(sculpt_state *s, const sc_policy_view *v)
+{
+    sc_slo_ctl_update(&s->slo, v);
+    sc_sizer_update(&s->size, v);
+}
+
+double sc_sculpt_util(const sculpt_state *s, int app)
+{
+    return s->util[app];
 }
 
 void sc_slo_ctl_cleanup(sc_slo_ctl *c)
@@ -266,7 +367,11 @@ double sc_slo_ctl_factor(const sc_slo_ctl *c, int app)
 
 double sc_sculpt_slo_headroom(const sculpt_state *s, int app)
 {
-    return sc_slo_ctl_factor(&s->slo, app);
+    if (s->slo.on)
+        return sc_slo_ctl_factor(&s->slo, app);
+    if (s->size.on)
+        return sc_sizer_factor(&s->size, app);
+    return s->headroom_fixed;
 }
 
 double sc_sculpt_headroom(const sc_policy *p, int app)

@@ -62,8 +62,9 @@ typedef struct sc_sculpt_reserve {
 const sc_sculpt_reserve *sc_sculpt_reserve_log(const sc_policy *p, size_t *n);
 
 /* The headroom factor of app `app` of a sculpt policy instance: the multiplier of its
- * forecast quantiles set by the error-budget controller (`slo_control`, sculpt_slo.c);
- * 1 when the controller is off; NaN for another policy type or an app out of range. */
+ * forecast quantiles, set by the SLO sizer (`"headroom": "auto"`, the default,
+ * sculpt_size.c) or the error-budget controller (`slo_control`, sculpt_slo.c), else the
+ * fixed `headroom`; NaN for another policy type or an app out of range. */
 double sc_sculpt_headroom(const sc_policy *p, int app);
 
 /* ---- purchase options of the baselines (core/policy/purchase_params.c) -------------
