@@ -126,6 +126,7 @@ static void sculpt_cleanup(void *state)
     cJSON_Delete(s->rjson);
     s->rjson = NULL;
     sc_slo_ctl_cleanup(&s->slo);
+    sc_sculpt_burst_cleanup(s);
     sc_event_feed_free(s->feed);
     s->feed = NULL;
     if (s->prob) {
@@ -390,7 +391,8 @@ static sc_status sculpt_init(void *state, const sc_scenario *sc, const cJSON *pa
     }
     /* after on_demand_only (the controller's default headroom range depends on it); it
      * allocates, so from here on a failure cleans up */
-    if ((st = sc_sculpt_slo_init(s, sc, params, where, err))) {
+    if ((st = sc_sculpt_slo_init(s, sc, params, where, err)) ||
+        (st = sc_sculpt_burst_init(s, sc, params, where, err))) { /* sculpt_burst.c */
         sculpt_cleanup(s);
         return st;
     }
@@ -723,6 +725,9 @@ static sc_status sculpt_decide(void *state, const sc_policy_view *v, sc_plan *pl
             int n = (int)ceil(need / tu - 1e-9);
             if (n > app->max_instances)
                 n = app->max_instances;
+            int nb = sc_sculpt_burst_count(s, v, (int)a, (int)r, tu); /* sculpt_burst.c */
+            if (nb > n)
+                n = nb;
             if (n <= total)
                 continue;
             int od = sc_pool_requested(sc_view_pool(v, (int)a, (int)r, SC_PURCHASE_ONDEMAND));

@@ -1,8 +1,8 @@
 /*
  * sculpt_int.h - internals of the `sculpt` policy shared by its files: sculpt.c
  * (parameters, forecast -> optimizer -> plan, the guard), sculpt_reserve.c (reserved
- * purchases) and sculpt_intrahour.c (intra-hour shaping).  The state block is the
- * policy's (sc_policy_type.state_size); not a public header.
+ * purchases), sculpt_intrahour.c (intra-hour shaping) and sculpt_burst.c (the burst
+ * guard).  The state block is the policy's (sc_policy_type.state_size); not a public header.
  */
 #ifndef SCULPT_POLICY_SCULPT_INT_H
 #define SCULPT_POLICY_SCULPT_INT_H
@@ -95,6 +95,7 @@ typedef struct sculpt_state {
     int hour_mean;            /* forecast the hourly mean (profile: sub-step peak / mean) */
     sc_time_ms *planned_at;   /* [n_apps] plan_start of app a's last solve; SC_TIME_MIN */
     sc_slo_ctl slo;           /* self-calibrating headroom (slo_control) */
+    struct sculpt_burst *burst; /* burst guard (sculpt_burst.c); NULL: off */
 } sculpt_state;
 
 /* ---- sculpt.c ---- */
@@ -126,6 +127,14 @@ sc_status sc_sculpt_slo_init(sculpt_state *s, const sc_scenario *sc, const cJSON
                              const char *where, sc_error *err);
 /* App a's headroom factor (1 when off). */
 double sc_sculpt_slo_headroom(const sculpt_state *s, int app);
+
+/* ---- sculpt_burst.c ---- */
+/* Read the burst_* parameters and allocate the burst guard (s->burst; NULL when off). */
+sc_status sc_sculpt_burst_init(sculpt_state *s, const sc_scenario *sc, const cJSON *params,
+                               const char *where, sc_error *err);
+void sc_sculpt_burst_cleanup(sculpt_state *s);
+/* Feed (a, r)'s detector up to the current step; instances the burst guard asks for. */
+int sc_sculpt_burst_count(sculpt_state *s, const sc_policy_view *v, int a, int r, double tu);
 
 /* ---- sculpt_intrahour.c ---- */
 /* One scenario step of intra-hour shaping (and the guard) into plan. */

@@ -20,7 +20,7 @@ static const char *const hour_stats[] = {"max", "mean", NULL};
 
 #define POS .lo = 0, .hi = INFINITY, .flags = SC_PARAM_LO_OPEN /* a positive duration */
 
-const sc_param_def sc_sculpt_params[32] = {
+const sc_param_def sc_sculpt_params[37] = {
     {.name = "cadence", .kind = SC_PARAM_DURATION, .def = "1h", POS,
      .help = "replan period (forecast and optimizer)"},
     {.name = "horizon", .kind = SC_PARAM_DURATION, .def = "24h", .lo = 0, .hi = 14 * 86400000.0,
@@ -91,6 +91,18 @@ const sc_param_def sc_sculpt_params[32] = {
     {.name = "slo_gain", .kind = SC_PARAM_NUMBERS, .def = "[0.1, 0.005]", .lo = 0, .hi = 1,
      .flags = SC_PARAM_LO_OPEN, .max_items = 2,
      .help = "[up, down] log steps of the headroom per replan"},
+    /* burst guard (sculpt_burst.c) */
+    {.name = "burst", .kind = SC_PARAM_BOOL, .def = "false",
+     .help = "burst guard: CUSUM alarm on the log ieq, launch for the extrapolated ramp"},
+    {.name = "burst_threshold", .kind = SC_PARAM_NUMBER, .def = "5", .lo = 0, .hi = 1e3,
+     .flags = SC_PARAM_LO_OPEN, .help = "CUSUM decision threshold h, in sigma units"},
+    {.name = "burst_hold", .kind = SC_PARAM_DURATION, .def = "15m",
+     .help = "an alarm drives the guard this long; its level is held this long"},
+    {.name = "burst_max_growth", .kind = SC_PARAM_NUMBER, .def = "4", .lo = 1, .hi = 100,
+     .help = "largest extrapolation, x the current observation"},
+    {.name = "burst_boot_quantile", .kind = SC_PARAM_NUMBER, .def = "0.95", .lo = 0, .hi = 1,
+     .flags = SC_PARAM_LO_OPEN | SC_PARAM_HI_OPEN,
+     .help = "boot-delay quantile the ramp is extrapolated over"},
 };
 
 const size_t sc_sculpt_n_params = sizeof sc_sculpt_params / sizeof sc_sculpt_params[0];
