@@ -71,7 +71,12 @@
  *  "forecast_log": <true with events, else false>, "intra_hour": true, "substep": "15m",
  *  "profile_days": 7, "profile_level": 0.5, "guard_hold": "300s", "hour_stat": "max",
  *  "slo_control": false, "slo_window": "7d", "slo_hold": "48h", "slo_headroom": 1.0,
- *  "slo_headroom_range": [0.5, 3] on demand only else [1, 3], "slo_gain": [0.1, 0.005]}
+ *  "slo_headroom_range": [0.5, 3] on demand only else [1, 3], "slo_gain": [0.1, 0.005],
+ *  "burst": false, "burst_threshold": 5, "burst_hold": "15m", "burst_max_growth": 4,
+ *  "burst_boot_quantile": 0.95}
+ * burst: the burst guard (sculpt_burst.c, whose opening comment has the rule): on a
+ * CUSUM alarm of the log ieq (sculpt/burst.h) capacity for the ramp extrapolated over
+ * the step and the boot delay.  Off by default (bench/policy/README.md, "Flash crowds").
  * slo_control: the self-calibrating headroom, an online controller on the SLO error
  * budget that multiplies the forecast quantiles of step 2 by a factor per app, raised
  * when the budget burns fast and lowered when it is left unspent, from the past only
