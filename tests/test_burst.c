@@ -8,13 +8,21 @@
  * observations, ramp window 3.  On a constant warm-up the baseline variance is 0, so
  * sigma = sigma_min and a step of the log rate by delta adds d = delta / 0.05 - 0.5 to
  * the CUSUM per observation; the alarm comes on the first n with n d > 5.
+ *
+ * The last test runs sculpt's burst guard (core/policy/sculpt_burst.c) on the scenario
+ * of tests/test_policy_sculpt_intrahour.c (one app, one region, 5-minute steps, an ieq
+ * of x needs ceil(2 x) instances at target 0.5) and checks its counts by hand.
  */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "sculpt/burst.h"
+#include "sculpt/policy.h"
+#include "sim.h"
 
 static sc_burst make(void)
 {
@@ -216,4 +224,142 @@ Test(burst, bad_configuration_is_an_input_error)
         cr_assert_eq(sc_burst_init(&b, &c, &err), SC_ERR_INPUT, "%s", fields[f]);
         cr_assert_str_eq(err.where, fields[f]);
     }
+}
+
+/* ---- the burst guard in sculpt ------------------------------------------------------ */
+
+#define CSV_PATH SC_BINARY_DIR "/test_burst.csv"
+#define HOUR SC_MS_PER_HOUR
+#define MIN_MS INT64_C(60000)
+
+static void write_csv(void)
+{
+    char tmp[512];
+    snprintf(tmp, sizeof tmp, "%s.%ld.tmp", CSV_PATH, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    cr_assert(f != NULL);
+    fprintf(f, "timestamp,value\n");
+    sc_time_ms t0;
+    cr_assert_eq(sc_time_parse("2026-01-05T00:00:00Z", NULL, &t0), SC_OK);
+    for (int64_t m = 0; m <= 5 * 24; m++) {
+        char buf[64];
+        sc_time_format(t0 + m * HOUR, buf, sizeof buf);
+        buf[10] = ' ';
+        buf[19] = '\0';
+        fprintf(f, "%s,100\n", buf);
+    }
+    cr_assert_eq(fclose(f), 0);
+    cr_assert_eq(rename(tmp, CSV_PATH), 0);
+}
+
+/* One app "a" in region "r", 5-minute steps, 3 days of warm-up + 1 day; boot a constant
+ * boot_s, app warm-up 30 s; ieq 2 everywhere (plan 4 at target 0.5) except the steps
+ * of the measured day given in ramp[] from 12:10 on. */
+static sc_run *run_ramp(int boot_s, const double *ramp, int n_ramp, const char *params,
+                        sc_scenario **sc_out, sc_world **w_out)
+{
+    write_csv();
+    char text[4096];
+    snprintf(text, sizeof text,
+             "{\"name\": \"t\", \"seed\": 5, \"start\": \"2026-01-05T00:00:00Z\","
+             " \"warmup\": \"3d\", \"duration\": \"1d\", \"step\": \"5m\","
+             " \"geos\": [{\"name\": \"g\", \"home_region\": \"r\"}],"
+             " \"regions\": [{\"name\": \"r\", \"boot\": {\"dist\": \"const\", \"value_s\": %d},"
+             "   \"spot_interrupt_per_hour\": 0, \"egress_per_gb\": 0,"
+             "   \"types\": {\"t1\": {\"on_demand\": 0.1}}}],"
+             " \"instance_types\": [{\"name\": \"t1\", \"vcpu\": 1, \"mem_gib\": 4, \"io_mbps\": 100}],"
+             " \"latency_ms\": {\"g\": {\"r\": 10}},"
+             " \"apps\": [{\"name\": \"a\", \"unit\": \"req/s\", \"instance_type\": \"t1\","
+             "   \"needs\": {\"cpu\": 0.01}, \"target_util\": 0.5, \"min_instances\": 1,"
+             "   \"max_instances\": 100, \"warmup\": \"30s\","
+             "   \"latency\": {\"base_ms\": 20, \"u_max\": 0.99},"
+             "   \"slo\": {\"latency_ms\": 1000, \"max_unserved_frac\": 0.001,"
+             "            \"penalty_per_unit_hour\": 0.01},"
+             "   \"demand\": [{\"geo\": \"g\", \"trace\": \"tg\"}],"
+             "   \"initial\": [{\"region\": \"r\", \"count\": 20}]}],"
+             " \"traces\": [{\"name\": \"tg\", \"csv\": \"%s\"}],"
+             " \"policies\": [{\"name\": \"static\"}]}",
+             boot_s, CSV_PATH);
+    sc_error err;
+    cr_assert_eq(sc_scenario_parse(text, SC_BINARY_DIR "/test_burst.json", sc_out, &err), SC_OK,
+                 "%s: %s", err.where, err.msg);
+    cr_assert_eq(sc_world_build(*sc_out, w_out, &err), SC_OK, "%s: %s", err.where, err.msg);
+    sc_world *w = *w_out;
+    cr_assert_float_eq(w->unit_cap[0], 100.0, 1e-9);
+    int64_t k0 = (3 * 24 + 12) * 12 + 2; /* 12:10 of the measured day */
+    for (int64_t k = 0; k < w->n_steps; k++) {
+        double x = k >= k0 && k < k0 + n_ramp ? ramp[k - k0] : 2.0;
+        w->ieq_ar[0][k] = (float)x;
+        w->load_ar[0][k] = (float)(x * 100.0);
+        w->load_ag[0][k] = (float)(x * 100.0);
+    }
+    sc_policy_spec spec = {.params_json = (char *)params};
+    snprintf(spec.name, sizeof spec.name, "sculpt");
+    snprintf(spec.label, sizeof spec.label, "sculpt");
+    sc_run *r = NULL;
+    cr_assert_eq(sc_run_policy(w, &spec, 1, &r, &err), SC_OK, "%s: %s", err.where, err.msg);
+    return r;
+}
+
+/* The on-demand count in force after the decision of each step 12:00 .. 12:55 of the
+ * measured day must be want[0..11]; 4 at every step from 01:00 to 11:55 before it. */
+static void check_ramp(int boot_s, const char *params, const int want[12])
+{
+    static const double ramp[] = {4, 8, 8, 8}; /* 12:10 .. 12:25, then 2 again */
+    sc_scenario *sc;
+    sc_world *w;
+    sc_run *r = run_ramp(boot_s, ramp, 4, params, &sc, &w);
+    sc_time_ms m0 = sc->start + 3 * 24 * HOUR;
+    int held = 20;
+    size_t i = 0;
+    for (int64_t k = -3 * 24 * 12; k < 13 * 12; k++) {
+        sc_time_ms t = m0 + k * 5 * MIN_MS;
+        for (; i < r->n_log && r->log[i].t <= t; i++) {
+            cr_assert_eq(r->log[i].option, SC_PURCHASE_ONDEMAND);
+            held += r->log[i].kind == SC_ACTION_PROVISION ? r->log[i].accepted
+                                                          : -r->log[i].accepted;
+        }
+        if (k < 12)
+            continue; /* the warm-up (and the initial 20 being cut to 4) */
+        int x = k < 12 * 12 ? 4 : want[k - 12 * 12];
+        cr_assert_eq(held, x, "boot %d s, %s: step %lld (%02lld:%02lld): %d instances, expected %d",
+                     boot_s, params, (long long)k, (long long)(k / 12), (long long)(k % 12) * 5,
+                     held, x);
+    }
+    sc_run_free(r);
+    sc_world_free(w);
+    sc_scenario_free(sc);
+}
+
+/*
+ * ieq 2 for days, then 4 at 12:10, 8 at 12:15, 12:20 and 12:25, 2 from 12:30.  The
+ * hourly plan of hour 12 is 4 (naive: hour 11's peak 2); the reactive guard alone asks
+ * ceil(x / 0.5): 8 at 12:10, 16 at 12:15 .. 12:25, and 4 again at 12:30 (guard_hold 5
+ * min: the current step only).
+ *
+ * The detector has seen ieq 2 for days: baseline log 2, deviation 0 -> sigma 0.05.
+ *  12:10: z - mu = log 2: d = 13.86 > k + h: ALARM, restart at log 4.  Slope of (log 2,
+ *         log 2, log 4) = log 2 / 2.  Boot 90 s + warm-up 30 s: L = 120 s, so the ramp
+ *         is extrapolated (300 + 120) / 300 = 1.4 steps: 4 x 2^0.7 = 6.498, ceil(6.498 /
+ *         0.5) = 13 instances, held to 12:25.
+ *  12:15: log 8 - log 4 = log 2 again: ALARM, restart at log 8.  Slope of (log 2, log 4,
+ *         log 8) = log 2: 8 x 2^1.4 = 21.11 -> 43, held to 12:30.
+ *  12:20: no alarm (z = mu); the alarm of 12:15 is within the 15-min hold and the slope
+ *         of (log 4, log 8, log 8) = log 2 / 2 > 0: 8 x 2^0.7 = 13.0 < 21.11 held: 43.
+ *  12:25: slope 0 (log 8 three times): nothing new; 21.11 still held: 43.
+ *  12:30: the hold has ended: the reactive guard and the plan: 4.
+ * With a boot of 390 s, L = 420 s, 2.4 steps: 12:10: 4 x 2^1.2 = 9.19 -> 19; 12:15:
+ *  8 x 2^2.4 = 42.2, capped at 4 x 8 = 32 -> 64; 12:20: 8 x 2^1.2 = 18.4 < 32: 64; 12:25:
+ *  64; 12:30: 4.  So the step size follows the ramp and the boot delay.
+ */
+Test(burst, sculpt_guard_launches_for_the_ramp)
+{
+    static const int plain[12] = {4, 4, 8, 16, 16, 16, 4, 4, 4, 4, 4, 4};
+    static const int fast[12] = {4, 4, 13, 43, 43, 43, 4, 4, 4, 4, 4, 4};
+    static const int slow[12] = {4, 4, 19, 64, 64, 64, 4, 4, 4, 4, 4, 4};
+    check_ramp(90, "{\"on_demand_only\": true, \"forecaster\": \"naive\"}", plain);
+    check_ramp(90, "{\"on_demand_only\": true, \"forecaster\": \"naive\", \"burst\": true}",
+               fast);
+    check_ramp(390, "{\"on_demand_only\": true, \"forecaster\": \"naive\", \"burst\": true}",
+               slow);
 }
