@@ -47,8 +47,11 @@ def run(binp, sc, base, pols):
         json.dump(absolutise(sc, base), f)
         path = f.name
     try:
-        out = subprocess.run([binp, "run", path, "--json", "--no-per-step", "-j", "2"],
-                             check=True, capture_output=True, text=True).stdout
+        res = subprocess.run([binp, "run", path, "--json", "--no-per-step", "-j", "2"],
+                             capture_output=True, text=True)
+        if res.returncode:
+            sys.exit("flash_eval: sculpt run failed (%d): %s" % (res.returncode, res.stderr))
+        out = res.stdout
     finally:
         os.unlink(path)
     return {p["policy"]: p for p in json.loads(out)}
