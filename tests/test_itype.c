@@ -365,6 +365,7 @@ Test(itype, sculpt_swaps_once_without_gap, .timeout = 120)
     remove(SC_BINARY_DIR "/test_itype_log.json");
     snprintf(params, sizeof params,
              "{\"instance_types\": \"auto\", \"on_demand_only\": true, \"forecaster\": \"naive\","
+               " \"serve_util\": \"target\", \"headroom\": 1,"
              " \"itype_log\": \"%s\"}",
              SC_BINARY_DIR "/test_itype_log.json");
     sc_scenario *sc = sim_scenario(params);
@@ -428,7 +429,8 @@ Test(itype, sculpt_swaps_once_without_gap, .timeout = 120)
                        45.6 + 19 * 0.1 * 120.0 / 3600.0, 1e-6, "%s", text);
     cJSON_Delete(log);
     /* "fixed" (the default): the pool stays on c, 20 instances, 24 x 4.00 = 96.00 */
-    sc_policy_spec spec = {.params_json = (char *)"{\"on_demand_only\": true, \"forecaster\": \"naive\"}"};
+    sc_policy_spec spec = {.params_json = (char *)"{\"on_demand_only\": true, \"forecaster\": \"naive\","
+               " \"serve_util\": \"target\", \"headroom\": 1}"};
     snprintf(spec.name, sizeof spec.name, "sculpt");
     snprintf(spec.label, sizeof spec.label, "sculpt");
     cr_assert_eq(sc_run_policy(w, &spec, 1, &r, &err), SC_OK, "%s: %s", err.where, err.msg);

@@ -146,6 +146,7 @@ Test(lookahead, clairvoyant_static_is_detected)
 /* The state the defaults leave off: the error-budget controller (sculpt's slo_control,
  * and sculpt's SLO sizer at other settings than the default's,
  * reactive's "target_util": "auto": its ring of judged steps and factors) and the
+ * burst guard (sculpt's burst: its detector, ramp and held level), the
  * baselines' purchase options (the
  * reserved "auto" level from the warm-up, the split, the cover of capacity not serving
  * yet) see only the past too. */
@@ -161,6 +162,9 @@ Test(lookahead, controller_and_purchase_options_see_only_the_past)
         {"sculpt", "{\"headroom_window\": \"1d\"}"},
         {"sculpt", "{\"on_demand_only\": true, \"headroom_safety\": 1, "
                    "\"headroom_window\": \"6h\"}"},
+        /* the burst guard (sculpt_burst.c): its CUSUM detector and ramp read the past */
+        {"sculpt", "{\"burst\": true}"},
+        {"sculpt", "{\"burst\": true, \"intra_hour\": false}"},
         {"reactive", "{\"purchase\": {\"reserved_base\": \"auto\", \"on_demand_base\": 1, "
                      "\"spot_above_base\": 0.5}}"},
         {"aws-predictive", "{\"purchase\": {\"reserved_base\": \"auto\", "

@@ -337,7 +337,8 @@ Test(oracle, never_worse_than_any_policy_and_bound_below)
 
 /*
  * A daily pattern: ieq 1 except 10:00-11:00, ieq 4.  Two days of warm-up, one measured.
- * On-demand only, no guard, one quantile (0.5), forecaster hierarchy from ets.  From 24 h
+ * On-demand only, no guard, one quantile (0.5), forecaster hierarchy from ets, refitted
+ * daily (the default refit is weekly since harmonic became the default).  From 24 h
  * on the forecaster is snaive (ets with a daily season needs 72 hourly observations; the
  * hierarchy falls back), and
  * the pattern repeats exactly, so the forecast is exact with zero spread.  The penalty
@@ -356,7 +357,7 @@ Test(sculpt, provisions_before_the_forecast_peak_and_scales_in_after)
             set_ieq(&fx, d * 288 + 10 * 12 + k, 4.0);
     sc_run *r = run(&fx, "sculpt",
                     "{\"on_demand_only\": true, \"guard\": false, \"quantiles\": [0.5],"
-                    " \"forecaster\": \"ets\", \"intra_hour\": false,"
+                    " \"forecaster\": \"ets\", \"refit\": \"24h\", \"intra_hour\": false,"
                     /* the hand-computed plan is at the app's target and the forecast as
                      * it is: the sizing before sculpt_size.c's default */
                     " \"serve_util\": \"target\", \"headroom\": 1}");

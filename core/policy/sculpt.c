@@ -9,11 +9,15 @@
  *     visible since the last one (the view, past only).  Its history is the hourly MAX
  *     of the observed instance-equivalents (capacity must serve the peak of an hour)
  *     over whole UTC hours.  A forecaster (forecast.h) is fitted through the fallback
- *     hierarchy (`ets` -> `snaive` -> `naive` by default, `ensemble` on request, so a forecast
- *     exists from the first hour on) on the last `history` (14 d) of hours, refitted
- *     every `refit` (24 h) and advanced between refits with the cheap update() on each
- *     new hour.  It predicts `horizon` (24 h) of hourly quantiles at `quantiles`
- *     (default 0.5, 0.75, 0.9, 0.95, 0.99), starting with the hour under way.  Before
+ *     hierarchy (`harmonic` -> `ets` -> `snaive` -> `naive` by default, `ensemble` on
+ *     request, so a forecast exists from the first hour on) on the last `history` (14 d)
+ *     of hours, refitted every `refit` (168 h) and advanced between refits with the
+ *     cheap update() on each new hour (harmonic: one step of its ARIMA errors).  The
+ *     default (harmonic regression refitted weekly, before: ets(A,N,A) refitted daily)
+ *     was chosen on the held-out suite's development half within the year-long CPU
+ *     budget (bench/policy/README.md, "The forecaster that drives decisions").  It
+ *     predicts `horizon` (24 h) of hourly quantiles at `quantiles` (default 0.5, 0.75,
+ *     0.9, 0.95, 0.99), starting with the hour under way.  Before
  *     the first whole hour the current observation stands in for every quantile.
  *     Event feed (`events`, a feed file of events.h; off by default): the events that
  *     apply to the app and to a geography whose home is the region (or to "*") and that
@@ -24,9 +28,9 @@
  *     vary over the history is dropped (its coefficient cannot be estimated).  The feed has no
  *     announce time, so an event counts as known from its announced start minus
  *     `announce_lead` (24 h).  The announced rows of the next refit + horizon hours are
- *     passed as future rows; a newly known event forces a refit.  With a feed the
- *     default forecaster is `harmonic` (the exog-capable model measured on campaigns)
- *     and the series is forecast on the log scale (`forecast_log`): campaign lifts are
+ *     passed as future rows; a newly known event forces a refit.  `harmonic` takes the
+ *     event regressors (the exog-capable model measured on campaigns); with a feed
+ *     the series is forecast on the log scale (`forecast_log`): campaign lifts are
  *     multiplicative, and quantiles map back exactly through exp.
  *  2. Optimizer.  One problem per app for `optimizer` (`lp` by default, optimizer.h):
  *     plan steps are the hours of the horizon; geographies = regions (the simulator
@@ -64,21 +68,26 @@
  *
  * Parameters (all optional): {"cadence": "1h", "horizon": "24h", "optimizer": "lp",
  *  "penalty_multiplier": 1.0, "on_demand_only": false, "quantiles": [0.5, 0.75, 0.9,
- *  0.95, 0.99], "history": "14d", "refit": "24h", "ets_spec": "ANA",
+ *  0.95, 0.99], "history": "14d", "refit": "168h", "ets_spec": "ANA",
  *  "spot_max_share": 0.5, "guard": true, "target_util": <app's>,
- *  "forecaster": "ets" ("harmonic" with events), "reserve_every": "7d",
+ *  "forecaster": "harmonic", "reserve_every": "7d",
  *  "reserve_history": "14d", "events": null, "announce_lead": "24h",
  *  "forecast_log": <true with events, else false>, "intra_hour": true, "substep": "15m",
  *  "profile_days": 7, "profile_level": 0.5, "guard_hold": "300s", "hour_stat": "max",
  *  "slo_control": false, "slo_window": "7d", "slo_hold": "48h", "slo_headroom": 1.0,
  *  "slo_headroom_range": [0.25, 1.25] (slo_control: [0.5, 3] on demand only else
  *  [1, 3]), "slo_gain": [0.1, 0.005], "serve_util": "slo", "headroom": "auto",
- *  "headroom_safety": 0.5, "headroom_window": "14d"}
+ *  "headroom_safety": 0.5, "headroom_window": "14d",
+ *  "burst": false, "burst_threshold": 5, "burst_hold": "15m", "burst_max_growth": 4,
+ *  "burst_boot_quantile": 0.95}
  * serve_util / headroom (sculpt_size.c, whose opening comment has the rule): capacity
  * (optimizer and guard) is sized at the utilisation where the latency meets the SLO
  * bound, and the forecast quantiles are multiplied by a headroom factor per app sized
  * from the past steps' counterfactual needs, so that apps[].slo.attainment is met at
  * least cost; "serve_util": "target" with "headroom": 1 is the sizing before it.
+ * burst: the burst guard (sculpt_burst.c, whose opening comment has the rule): on a
+ * CUSUM alarm of the log ieq (sculpt/burst.h) capacity for the ramp extrapolated over
+ * the step and the boot delay.  Off by default (bench/policy/README.md, "Flash crowds").
  * slo_control: the self-calibrating headroom, an online controller on the SLO error
  * budget that multiplies the forecast quantiles of step 2 by a factor per app, raised
  * when the budget burns fast and lowered when it is left unspent, from the past only
@@ -133,6 +142,7 @@ static void sculpt_cleanup(void *state)
     cJSON_Delete(s->rjson);
     s->rjson = NULL;
     sc_sculpt_slo_cleanup(s);
+    sc_sculpt_burst_cleanup(s);
     sc_event_feed_free(s->feed);
     s->feed = NULL;
     if (s->prob) {
@@ -223,7 +233,7 @@ static sc_status sculpt_init(void *state, const sc_scenario *sc, const cJSON *pa
     s->cadence_ms = HOUR_MS;
     s->horizon_ms = 24 * HOUR_MS;
     s->history_ms = 14 * 24 * HOUR_MS;
-    s->refit_ms = 24 * HOUR_MS;
+    s->refit_ms = 168 * HOUR_MS; /* with harmonic: bench/policy/README.md, item 6 */
     snprintf(s->optimizer, sizeof s->optimizer, "lp");
     s->penalty_mult = 1.0;
     s->on_demand_only = 0;
@@ -361,12 +371,12 @@ static sc_status sculpt_init(void *state, const sc_scenario *sc, const cJSON *pa
     s->K = (int)((s->horizon_ms + HOUR_MS - 1) / HOUR_MS);
     if (s->K < 1 || s->K > 24 * 14)
         return sc_error_set(err, SC_ERR_INPUT, where, "horizon: expected 1h to 14d");
-    /* forecaster hierarchy: `forecaster` (default ets), then the ones below it.  The
+    /* forecaster hierarchy: `forecaster` (default harmonic), then the ones below it.  The
      * ensemble (core/forecast/ensemble.c) is available as "forecaster": "ensemble"; it is
      * not the default because its rolling-origin backtests make every refit far slower
      * (the no-look-ahead test on the demo did not finish in 10 minutes with it). */
     const sc_forecaster_type *ft;
-    snprintf(s->first, sizeof s->first, "%s", feed_path[0] ? "harmonic" : "ets");
+    snprintf(s->first, sizeof s->first, "harmonic");
     if ((v = cJSON_GetObjectItemCaseSensitive(params, "forecaster"))) {
         if (!cJSON_IsString(v) || strlen(v->valuestring) >= sizeof s->first)
             return sc_error_set(err, SC_ERR_INPUT, where, "forecaster: expected a model name");
@@ -398,7 +408,8 @@ static sc_status sculpt_init(void *state, const sc_scenario *sc, const cJSON *pa
     }
     /* after on_demand_only (the controller's default headroom range depends on it); it
      * allocates, so from here on a failure cleans up */
-    if ((st = sc_sculpt_slo_init(s, sc, params, where, err))) {
+    if ((st = sc_sculpt_slo_init(s, sc, params, where, err)) ||
+        (st = sc_sculpt_burst_init(s, sc, params, where, err))) { /* sculpt_burst.c */
         sculpt_cleanup(s);
         return st;
     }
@@ -743,6 +754,9 @@ static sc_status sculpt_decide(void *state, const sc_policy_view *v, sc_plan *pl
             int n = (int)ceil(need / tu - 1e-9);
             if (n > app->max_instances)
                 n = app->max_instances;
+            int nb = sc_sculpt_burst_count(s, v, (int)a, (int)r, tu); /* sculpt_burst.c */
+            if (nb > n)
+                n = nb;
             if (n <= total)
                 continue;
             int od = sc_pool_requested(sc_view_pool(v, (int)a, (int)r, SC_PURCHASE_ONDEMAND));

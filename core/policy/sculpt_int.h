@@ -1,8 +1,8 @@
 /*
  * sculpt_int.h - internals of the `sculpt` policy shared by its files: sculpt.c
  * (parameters, forecast -> optimizer -> plan, the guard), sculpt_reserve.c (reserved
- * purchases) and sculpt_intrahour.c (intra-hour shaping).  The state block is the
- * policy's (sc_policy_type.state_size); not a public header.
+ * purchases), sculpt_intrahour.c (intra-hour shaping) and sculpt_burst.c (the burst
+ * guard).  The state block is the policy's (sc_policy_type.state_size); not a public header.
  */
 #ifndef SCULPT_POLICY_SCULPT_INT_H
 #define SCULPT_POLICY_SCULPT_INT_H
@@ -116,6 +116,7 @@ typedef struct sculpt_state {
     double *util;             /* [n_apps] utilisation the optimizer and guard size at */
     sc_sizer size;            /* "headroom": "auto" */
     double headroom_fixed;    /* "headroom": a number (used when size and slo are off) */
+    struct sculpt_burst *burst; /* burst guard (sculpt_burst.c); NULL: off */
 } sculpt_state;
 
 /* ---- sculpt.c ---- */
@@ -168,6 +169,14 @@ sc_status sc_sculpt_itype_replan(sculpt_state *s, const sc_policy_view *v, int a
 /* Every step: scale pools on another type, drain replaced types as the new serve. */
 sc_status sc_sculpt_itype_step(sculpt_state *s, const sc_policy_view *v, sc_plan *plan,
                                sc_error *err);
+
+/* ---- sculpt_burst.c ---- */
+/* Read the burst_* parameters and allocate the burst guard (s->burst; NULL when off). */
+sc_status sc_sculpt_burst_init(sculpt_state *s, const sc_scenario *sc, const cJSON *params,
+                               const char *where, sc_error *err);
+void sc_sculpt_burst_cleanup(sculpt_state *s);
+/* Feed (a, r)'s detector up to the current step; instances the burst guard asks for. */
+int sc_sculpt_burst_count(sculpt_state *s, const sc_policy_view *v, int a, int r, double tu);
 
 /* ---- sculpt_intrahour.c ---- */
 /* Intra-hour profile of (a, r) for the sub-step at t0 of UTC hour h (1: none). */

@@ -193,6 +193,9 @@ sc_status sc_sculpt_shape_step(sculpt_state *s, const sc_policy_view *v, sc_plan
                 int n = need > 0 ? (int)ceil(need / tu - 1e-9) : 0;
                 if (app->max_instances >= 0 && n > app->max_instances)
                     n = app->max_instances;
+                int nb = sc_sculpt_burst_count(s, v, (int)a, (int)r, tu); /* burst guard */
+                if (nb > n)
+                    n = nb;
                 if (n > od + sp + res)
                     od = n - sp - res;
             }

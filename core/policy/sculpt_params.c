@@ -23,7 +23,7 @@ static const char *const headrooms[] = {"auto", NULL};
 
 #define POS .lo = 0, .hi = INFINITY, .flags = SC_PARAM_LO_OPEN /* a positive duration */
 
-const sc_param_def sc_sculpt_params[41] = {
+const sc_param_def sc_sculpt_params[46] = {
     {.name = "cadence", .kind = SC_PARAM_DURATION, .def = "1h", POS,
      .help = "replan period (forecast and optimizer)"},
     {.name = "horizon", .kind = SC_PARAM_DURATION, .def = "24h", .lo = 0, .hi = 14 * 86400000.0,
@@ -39,7 +39,7 @@ const sc_param_def sc_sculpt_params[41] = {
      .max_items = 16, .help = "forecast quantile levels the optimizer sees"},
     {.name = "history", .kind = SC_PARAM_DURATION, .def = "14d", POS,
      .help = "hourly history the forecaster is fitted on"},
-    {.name = "refit", .kind = SC_PARAM_DURATION, .def = "24h", POS,
+    {.name = "refit", .kind = SC_PARAM_DURATION, .def = "168h", POS,
      .help = "forecaster refit period"},
     {.name = "ets_spec", .kind = SC_PARAM_STRING, .def = "ANA", .lo = 3, .hi = 7,
      .help = "ETS model letters (\"ZZZ\" = AICc selection)"},
@@ -50,7 +50,7 @@ const sc_param_def sc_sculpt_params[41] = {
     {.name = "target_util", .kind = SC_PARAM_NUMBER, .def = "app's target_util", .lo = 0,
      .hi = 1, .flags = SC_PARAM_LO_OPEN,
      .help = "utilisation planned capacity may reach (optimizer and guard)"},
-    {.name = "forecaster", .kind = SC_PARAM_STRING, .def = "ets (harmonic with events)",
+    {.name = "forecaster", .kind = SC_PARAM_STRING, .def = "harmonic",
      .lo = 1, .hi = SC_NAME_MAX - 1,
      .help = "most capable forecaster tried; then ets -> snaive -> naive"},
     {.name = "reserve_every", .kind = SC_PARAM_DURATION, .def = "7d",
@@ -118,6 +118,18 @@ const sc_param_def sc_sculpt_params[41] = {
      .flags = SC_PARAM_LO_OPEN, .help = "share of the error budget the auto headroom spends"},
     {.name = "headroom_window", .kind = SC_PARAM_DURATION, .def = "14d", POS,
      .help = "steps the auto headroom's quantile of past needs is taken over"},
+    /* burst guard (sculpt_burst.c) */
+    {.name = "burst", .kind = SC_PARAM_BOOL, .def = "false",
+     .help = "burst guard: CUSUM alarm on the log ieq, launch for the extrapolated ramp"},
+    {.name = "burst_threshold", .kind = SC_PARAM_NUMBER, .def = "5", .lo = 0, .hi = 1e3,
+     .flags = SC_PARAM_LO_OPEN, .help = "CUSUM decision threshold h, in sigma units"},
+    {.name = "burst_hold", .kind = SC_PARAM_DURATION, .def = "15m",
+     .help = "an alarm drives the guard this long; its level is held this long"},
+    {.name = "burst_max_growth", .kind = SC_PARAM_NUMBER, .def = "4", .lo = 1, .hi = 100,
+     .help = "largest extrapolation, x the current observation"},
+    {.name = "burst_boot_quantile", .kind = SC_PARAM_NUMBER, .def = "0.95", .lo = 0, .hi = 1,
+     .flags = SC_PARAM_LO_OPEN | SC_PARAM_HI_OPEN,
+     .help = "boot-delay quantile the ramp is extrapolated over"},
 };
 
 const size_t sc_sculpt_n_params = sizeof sc_sculpt_params / sizeof sc_sculpt_params[0];
