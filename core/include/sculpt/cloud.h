@@ -11,8 +11,10 @@
  * groups that are missing.  SigV4 by libcurl with the region and service in the scope;
  * credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY [/ AWS_SESSION_TOKEN] or
  * the shared credentials file (AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/credentials,
- * profile AWS_PROFILE or "default").  Spot and reserved pools (a mixed-instances
- * policy), EC2 RunInstances, Route 53 and CloudWatch are later work.
+ * profile AWS_PROFILE or "default").  The spot pool of (app, region) is the part of
+ * the same group above the on-demand base of its mixed-instances policy (one
+ * UpdateAutoScalingGroup sets desired capacity and base, written ahead as
+ * "desired=N,od=M").  Reserved pools (EC2 RunInstances) and CloudWatch are later work.
  * "terraform" (terraform.c): the declared capacities as Terraform JSON; each plan revision
  * (a decision or a due action that changed a count) is written to OUT_DIR/plan-<loop time
  * ms>.tf.json (atomically) and, with execute, the live section's apply_command is run

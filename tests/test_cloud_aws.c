@@ -1,0 +1,180 @@
+/*
+ * test_cloud_aws.c - the AWS adapter's spot pool (core/cloud/aws.c, mixed-instances
+ * policy) and Route 53 weights (core/cloud/route53.c).
+ *
+ * 1. Scripted server (tests/fake_cloud/cloudtest.h): the snapshot of a documented answer
+ *    with a MixedInstancesPolicy splits the group as a hand count gives; spot and
+ *    on-demand calls become one UpdateAutoScalingGroup whose parameters match the API
+ *    reference (tests/live/fixtures/aws/UpdateAutoScalingGroup.params) with the absolute
+ *    target written ahead ("desired=N,od=M").
+ * 2. moto_server (127.0.0.1, free port, stopped by pid): bootstrap, then +3 spot on a group
+ *    of 8 on-demand instances: boto3 (an independent client) reads DesiredCapacity 11 and
+ *    OnDemandBaseCapacity 8, and the adapter's snapshot reports 8 on demand and 3 spot.
+ */
+#define _GNU_SOURCE
+#include "sculpt/cloud.h"
+#include "sculpt/live.h"
+#include "sculpt/sculpt.h"
+
+#define FIX SC_SOURCE_DIR "/tests/live/fixtures/aws/"
+#define AWSJSON SC_SOURCE_DIR "/tests/live/aws.json"
+#define SECRET "wJalrXUtnFEMI-K7MDENG-bPxRfiCYzEXAMPLEKEY"
+#define AKID "AKIDSCULPTTEST"
+
+#include "fake_cloud/cloudtest.h"
+
+static void setup(void)
+{
+    cr_assert_eq(sc_global_init(), SC_OK);
+    snprintf(dir, sizeof dir, "/tmp/sculpt-cloud-aws-XXXXXX");
+    cr_assert_not_null(mkdtemp(dir));
+    setenv("AWS_ACCESS_KEY_ID", AKID, 1);
+    setenv("AWS_SECRET_ACCESS_KEY", SECRET, 1);
+    unsetenv("AWS_SESSION_TOKEN");
+}
+
+static void teardown(void)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    cr_assert_eq(system(cmd), 0);
+}
+
+TestSuite(cloud_aws, .init = setup, .fini = teardown);
+
+static sc_provider *aws_url(const char *url, int bootstrap, sc_scenario **scp, sc_error *err)
+{
+    sc_scenario *sc = NULL;
+    cr_assert_eq(sc_scenario_load(AWSJSON, &sc, err), SC_OK);
+    sc_cloud_config cfg = {.sc = sc, .endpoint = url, .bootstrap = bootstrap,
+                           .max_attempts = 1, .backoff_base_ms = 5, .backoff_cap_ms = 20,
+                           .seed = 42};
+    const sc_provider_type *t;
+    cr_assert_eq(sc_provider_find("aws", &t, err), SC_OK);
+    sc_provider *p = NULL;
+    cr_assert_eq(sc_provider_alloc(t, &cfg, &p, err), SC_OK, "%s", err->msg);
+    *scp = sc;
+    return p;
+}
+
+/* PREPARE then apply act; the payload written ahead goes to want_payload. */
+static void apply(sc_provider *p, sc_action act, const char *want_payload, int want_accepted)
+{
+    sc_error err;
+    sc_live_call lc = {.act = &act, .key = "1-0"};
+    cr_assert_eq(p->type->ctrl(p->state, SC_PROVIDER_CTRL_PREPARE, &lc, &err), SC_OK, "%s",
+                 err.msg);
+    cr_assert_str_eq(lc.payload, want_payload);
+    cr_assert_eq(p->type->ctrl(p->state, SC_PROVIDER_CTRL_CALL, &lc, &err), SC_OK);
+    sc_action_result res;
+    cr_assert_eq(sc_provider_apply(p, &act, 0, &res, &err), SC_OK, "%s", err.msg);
+    cr_assert_eq(res.accepted, want_accepted);
+}
+
+static sc_action pool_act(sc_action_kind kind, int region, sc_purchase option, int count)
+{
+    sc_action a = {.kind = kind, .app = 0, .region = region, .type = 0, .option = option,
+                   .count = count, .to_region = -1, .to_type = -1};
+    return a;
+}
+
+Test(cloud_aws, spot_split_matches_the_reference)
+{
+    server s;
+    server_start(&s);
+    script(&s, 200, NULL, FIX "DescribeAutoScalingGroupsResponse-mixed.xml"); /* us-east-1 */
+    script(&s, 200, NULL, FIX "DescribeAutoScalingGroupsResponse.xml"); /* eu-west-1: none */
+    script(&s, 200, NULL, FIX "DescribeAutoScalingGroupsResponse-mixed.xml"); /* describe */
+    script(&s, 200, NULL, NULL); /* Update (spot +4) */
+    script(&s, 200, NULL, NULL); /* Update (on demand -1) */
+    server_run(&s);
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/", s.port);
+    sc_scenario *sc;
+    sc_error err;
+    sc_provider *p = aws_url(url, 0, &sc, &err);
+    sc_pool_state pools[2 * 3];
+    cr_assert_eq(sc_provider_snapshot(p, sc, pools, 6, 0, &err), SC_ERR_NOTFOUND,
+                 "eu-west-1's group is missing from the answer");
+    /* us-east-1 by hand: desired 7, base 3; 5 InService, 1 Pending, 7 - 6 = 1 not
+     * launched: on demand ready 3 booting 0; spot ready 5 - 3 = 2, booting 1 + 1 = 2 */
+    const sc_pool_state *od = &pools[SC_PURCHASE_ONDEMAND], *sp = &pools[SC_PURCHASE_SPOT];
+    cr_assert_eq(od->ready, 3);
+    cr_assert_eq(od->booting, 0);
+    cr_assert_eq(sp->ready, 2);
+    cr_assert_eq(sp->booting, 2);
+    /* spot +4: desired 7 + 4 = 11, base stays 3 */
+    apply(p, pool_act(SC_ACTION_PROVISION, 0, SC_PURCHASE_SPOT, 4), "desired=11,od=3", 4);
+    /* on demand -1 of a group with a policy: desired 10, base 2 */
+    apply(p, pool_act(SC_ACTION_DEPROVISION, 0, SC_PURCHASE_ONDEMAND, 1), "desired=10,od=2", 1);
+    cr_assert_eq(s.n_req, 4, "two Describe (snapshot), two Update (the state was known)");
+    for (int i = 2; i < 4; i++) {
+        check_params(s.req[i], FIX "UpdateAutoScalingGroup.params");
+        const char *b = body_of(s.req[i]);
+        cr_assert(strstr(b, "AutoScalingGroupName=sculpt-web-us-east-1"), "%s", b);
+        cr_assert(strstr(b, "MixedInstancesPolicy.InstancesDistribution."
+                            "OnDemandPercentageAboveBaseCapacity=0"), "%s", b);
+        cr_assert(strstr(b, "MixedInstancesPolicy.LaunchTemplate.Overrides.member.1."
+                            "InstanceType=t3.micro"), "%s", b);
+        cr_assert(strstr(b, "MixedInstancesPolicy.LaunchTemplate.LaunchTemplateSpecification."
+                            "LaunchTemplateName=sculpt-web-us-east-1"), "%s", b);
+        cr_assert(strstr(s.req[i], "/us-east-1/autoscaling/aws4_request"));
+    }
+    cr_assert(strstr(body_of(s.req[2]), "DesiredCapacity=11&"));
+    cr_assert(strstr(body_of(s.req[2]), "OnDemandBaseCapacity=3&"));
+    cr_assert(strstr(body_of(s.req[3]), "DesiredCapacity=10&"));
+    cr_assert(strstr(body_of(s.req[3]), "OnDemandBaseCapacity=2&"));
+    /* a reserved pool is refused, naming the pool */
+    sc_action r = pool_act(SC_ACTION_PROVISION, 0, SC_PURCHASE_RESERVED, 1);
+    sc_action_result res;
+    cr_assert_eq(sc_provider_apply(p, &r, 0, &res, &err), SC_ERR_INPUT);
+    cr_assert(strstr(err.msg, "web/us-east-1") && strstr(err.msg, "reserved"), "%s", err.msg);
+    sc_provider_free(p);
+    sc_scenario_free(sc);
+    server_stop(&s);
+}
+
+Test(cloud_aws, spot_on_moto, .timeout = 300)
+{
+    moto_start(0);
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/", moto_port);
+    sc_scenario *sc;
+    sc_error err;
+    sc_provider *p = aws_url(url, 1, &sc, &err); /* bootstrap: 8 and 4 on demand */
+    /* spot +3 in us-east-1 on a group without a policy yet: desired 11, base 8 */
+    apply(p, pool_act(SC_ACTION_PROVISION, 0, SC_PURCHASE_SPOT, 3), "desired=11,od=8", 3);
+    sc_pool_state pools[2 * 3];
+    cr_assert_eq(sc_provider_snapshot(p, sc, pools, 6, 0, &err), SC_OK, "%s", err.msg);
+    const sc_pool_state *od = &pools[SC_PURCHASE_ONDEMAND], *sp = &pools[SC_PURCHASE_SPOT];
+    cr_assert_eq(od->ready + od->booting, 8);
+    cr_assert_eq(sp->ready + sp->booting, 3);
+    const sc_pool_state *eu = &pools[3 + SC_PURCHASE_ONDEMAND], *eus = &pools[3 + SC_PURCHASE_SPOT];
+    cr_assert_eq(eu->ready + eu->booting, 4, "eu-west-1 untouched");
+    cr_assert_eq(eus->ready + eus->booting, 0);
+    char cmd[2048], out[512];
+    snprintf(out, sizeof out, "%s/boto.txt", dir);
+    snprintf(cmd, sizeof cmd,
+             "python3 -c 'import boto3\n"
+             "c = boto3.client(\"autoscaling\", region_name=\"us-east-1\", endpoint_url="
+             "\"http://127.0.0.1:%d\", aws_access_key_id=\"x\", aws_secret_access_key=\"y\")\n"
+             "g = c.describe_auto_scaling_groups(AutoScalingGroupNames=[\"sculpt-web-us-east-1\"])"
+             "[\"AutoScalingGroups\"][0]\n"
+             "d = g[\"MixedInstancesPolicy\"][\"InstancesDistribution\"]\n"
+             "print(g[\"DesiredCapacity\"], d[\"OnDemandBaseCapacity\"], "
+             "d[\"OnDemandPercentageAboveBaseCapacity\"], len(g[\"Instances\"]))' > %s 2>&1",
+             moto_port, out);
+    int rc = system(cmd);
+    char *b = slurp(out);
+    moto_stop();
+    cr_assert_eq(rc, 0, "boto3 read-back failed: %s", b);
+    int d = -1, base = -1, pct = -1, ni = -1;
+    cr_assert_eq(sscanf(b, "%d %d %d %d", &d, &base, &pct, &ni), 4, "%s", b);
+    free(b);
+    cr_assert_eq(d, 11);
+    cr_assert_eq(base, 8);
+    cr_assert_eq(pct, 0);
+    cr_assert_eq(ni, 11, "moto launched 8 on demand + 3 spot");
+    sc_provider_free(p);
+    sc_scenario_free(sc);
+}
