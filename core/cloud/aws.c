@@ -40,9 +40,11 @@
  *   (LaunchTemplate.LaunchTemplateName, MinSize 0, MaxSize = the app's max_instances,
  *   DesiredCapacity = the scenario's initial on-demand count, AvailabilityZones.member.1
  *   = REGION + "a"), each skipped when it exists ("AlreadyExists" answers count as done).
+ * set_weight (routing): Route 53 weighted records of $.live.route53 (route53.c); without
+ * that section a set_weight is SC_ERR_INPUT naming what is missing.
  * Throttling codes recognised: Throttling, ThrottlingException, RequestLimitExceeded,
- * RequestThrottled, ScalingActivityInProgress (retried: the group is busy), and
- * ResourceContention (HTTP 500).
+ * RequestThrottled, ScalingActivityInProgress (retried: the group is busy),
+ * ResourceContention (HTTP 500) and PriorRequestNotComplete (Route 53).
  *
  * Secrets: the secret key goes to libcurl only; messages carry the URL, the API's error
  * code and message, never a header.
@@ -75,6 +77,7 @@ typedef struct aws {
     char key[SC_LIVE_KEY_MAX];
     char payload[SC_LIVE_PAYLOAD_MAX];
     long mutating, read_only;
+    sc_route53 r53;             /* $.live.route53: routing weights (route53.c) */
 } aws;
 
 static int aws_throttle(long status, const char *body)
@@ -84,7 +87,8 @@ static int aws_throttle(long status, const char *body)
                                         "<Code>RequestLimitExceeded</Code>",
                                         "<Code>RequestThrottled</Code>",
                                         "<Code>ScalingActivityInProgress</Code>",
-                                        "<Code>ResourceContention</Code>"};
+                                        "<Code>ResourceContention</Code>",
+                                        "<Code>PriorRequestNotComplete</Code>"};
     if (status < 400)
         return 0;
     for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
@@ -175,8 +179,7 @@ static void service_url(const aws *a, const char *service, const char *region, c
         snprintf(out, cap, "https://%s.%s.amazonaws.com/", service, region);
 }
 
-/* The API's error code and message of an answer, for a person. */
-static void api_error(const char *body, char *code, size_t ccap, char *msg, size_t mcap)
+void sc_aws_api_error(const char *body, char *code, size_t ccap, char *msg, size_t mcap)
 {
     snprintf(code, ccap, "HTTP error");
     msg[0] = '\0';
@@ -212,7 +215,7 @@ static sc_status call(aws *a, const char *service, const char *region, const cha
     if (resp->status >= 200 && resp->status < 300)
         return SC_OK;
     char code[128], msg[512];
-    api_error(resp->body, code, sizeof code, msg, sizeof msg);
+    sc_aws_api_error(resp->body, code, sizeof code, msg, sizeof msg);
     if (ok_codes) {
         const char *p = strstr(ok_codes, code);
         size_t l = strlen(code);
@@ -376,6 +379,14 @@ static sc_status aws_describe(void *state, int app, int region, int type, sc_pur
 static sc_status check_pool(aws *a, const sc_action *act, sc_error *err)
 {
     const sc_scenario *sc = a->sc;
+    if (act->kind == SC_ACTION_SET_WEIGHT) {
+        if (!a->r53.enabled)
+            return sc_error_set(err, SC_ERR_INPUT, sc->path,
+                                "set_weight for %s in geography %s: routing on aws needs "
+                                "$.live.route53 with a hosted_zone_id",
+                                sc->apps[act->app].name, sc->geos[act->geo].name);
+        return SC_OK;
+    }
     if (act->option == SC_PURCHASE_RESERVED || act->type != sc->apps[act->app].instance_type)
         return sc_error_set(err, SC_ERR_INPUT, "aws",
                             "pool %s/%s %s %s: the aws adapter manages the on-demand and spot "
@@ -435,6 +446,17 @@ static sc_status aws_apply(void *state, const sc_action *act, sc_time_ms now,
     if (st)
         return st;
     const sc_scenario *sc = a->sc;
+    if (act->kind == SC_ACTION_SET_WEIGHT) {
+        a->payload[0] = '\0';
+        a->key[0] = '\0';
+        sc_aws_auth auth = {a->http, a->endpoint, a->akid, a->secret, a->token};
+        st = sc_route53_set_weight(&a->r53, &auth, sc, act->app, act->geo, act->region,
+                                   act->weight, &a->mutating, &a->read_only, err);
+        if (st)
+            return st;
+        res->accepted = 1;
+        return SC_OK;
+    }
     size_t ar = (size_t)act->app * sc->n_regions + (size_t)act->region;
     int target = -1, base = -1;
     if (a->payload[0]) {
@@ -619,7 +641,7 @@ static sc_status aws_init(void *state, const void *config, sc_error *err)
     snprintf(a->tmpl, sizeof a->tmpl, "%s", cfg->group_name ? cfg->group_name
                                                               : "sculpt-{app}-{region}");
     snprintf(a->image, sizeof a->image, "%s", cfg->image_id ? cfg->image_id : "ami-12c6146b");
-    if ((st = credentials(a, err)))
+    if ((st = credentials(a, err)) || (st = sc_route53_read(sc, &a->r53, err)))
         return st;
     size_t nar = sc->n_apps * sc->n_regions;
     a->group = calloc(nar + 1, sizeof *a->group);
@@ -668,6 +690,10 @@ static sc_status aws_ctrl(void *state, int op, void *arg, sc_error *err)
         sc_live_call *c = arg;
         sc_status st = check_pool(a, c->act, err);
         int target, base;
+        if (!st && c->act->kind == SC_ACTION_SET_WEIGHT) {
+            snprintf(c->payload, sizeof c->payload, "weight=%d", c->act->weight);
+            return SC_OK;
+        }
         if (!st)
             st = target_of(a, c->act, &target, &base, err);
         if (!st && base < 0)

@@ -7,7 +7,8 @@
  *   #sculpt-journal 1 hash=<16 hex> origin=<ms> policy=<label> scenario=<name>
  *   D <t> <n>                     a decision at loop time t whose plan has n actions,
  *   P <kind> <app> <region> <type> <option> <count> <to_region> <to_type> <issue> <needed>
- *                                 ... written in the same write() as its D (n lines)
+ *     [<geo> <weight>]            ... written in the same write() as its D (n lines); a
+ *                                 set_weight adds its geography and weight
  *   I <key> <t> <kind> <app> <region> <type> <option> <count> <requested> <payload>
  *                                 intent: the call is about to be made (payload: its
  *                                 absolute form from the adapter, "-" when none)
@@ -182,16 +183,19 @@ static sc_status add_call(sc_journal *j, const sc_journal_call *c)
  * *pending_p counts the P lines a D still expects. */
 static int parse_line(sc_journal *j, const char *ln, size_t *pending_p)
 {
-    long long t, a[10];
+    long long t, a[12];
     char key[SC_LIVE_KEY_MAX], why[32];
     if (*pending_p) {
-        if (sscanf(ln, "P %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld", &a[0], &a[1],
-                   &a[2], &a[3], &a[4], &a[5], &a[6], &a[7], &a[8], &a[9]) != 10)
+        int got = sscanf(ln, "P %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld",
+                         &a[0], &a[1], &a[2], &a[3], &a[4], &a[5], &a[6], &a[7], &a[8], &a[9],
+                         &a[10], &a[11]);
+        if (got != 10 && !(got == 12 && a[0] == SC_ACTION_SET_WEIGHT))
             return 0;
         sc_action act = {.kind = (sc_action_kind)a[0], .app = (int)a[1], .region = (int)a[2],
                          .type = (int)a[3], .option = (sc_purchase)a[4], .count = (int)a[5],
                          .to_region = (int)a[6], .to_type = (int)a[7], .issue_ms = a[8],
-                         .needed_ms = a[9]};
+                         .needed_ms = a[9], .geo = got == 12 ? (int)a[10] : -1,
+                         .weight = got == 12 ? (int)a[11] : 0};
         if (add_action(j, &act))
             return 0;
         (*pending_p)--;
@@ -414,7 +418,7 @@ void sc_journal_set_sync(sc_journal *j, int on) { j->sync = on != 0; }
 sc_status sc_journal_decision_begin(sc_journal *j, sc_time_ms t, const sc_plan *plan,
                                     sc_error *err)
 {
-    size_t cap = 64 + plan->n * 160;
+    size_t cap = 64 + plan->n * 200;
     char *buf = malloc(cap);
     if (!buf)
         return sc_error_set(err, SC_ERR_NOMEM, j->path, "out of memory");
@@ -422,9 +426,12 @@ sc_status sc_journal_decision_begin(sc_journal *j, sc_time_ms t, const sc_plan *
     for (size_t i = 0; i < plan->n; i++) {
         const sc_action *a = &plan->actions[i];
         len += (size_t)snprintf(buf + len, cap - len,
-                                "P %d %d %d %d %d %d %d %d %" PRId64 " %" PRId64 "\n",
+                                "P %d %d %d %d %d %d %d %d %" PRId64 " %" PRId64,
                                 (int)a->kind, a->app, a->region, a->type, (int)a->option,
                                 a->count, a->to_region, a->to_type, a->issue_ms, a->needed_ms);
+        if (a->kind == SC_ACTION_SET_WEIGHT)
+            len += (size_t)snprintf(buf + len, cap - len, " %d %d", a->geo, a->weight);
+        buf[len++] = '\n';
     }
     sc_status st = write_sync(j, buf, len, err);
     free(buf);
