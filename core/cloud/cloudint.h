@@ -46,6 +46,10 @@ typedef struct sc_http_req {
     const char *session_token;  /* X-Amz-Security-Token, NULL = none */
     int idempotent;             /* may be retried */
     long timeout_ms;            /* whole request; 0 = 30 s */
+    const char *const *headers; /* extra "Name: value" lines, NULL-terminated; NULL = none
+                                   (may hold a bearer token: never copied into messages) */
+    const char *capture;        /* a response header whose value goes to resp->captured
+                                   (e.g. "Azure-AsyncOperation"); NULL = none */
 } sc_http_req;
 
 typedef struct sc_http_resp {
@@ -53,6 +57,8 @@ typedef struct sc_http_resp {
     char *body;                 /* NUL-terminated, owned (free) */
     size_t len;
     int attempts;               /* requests sent */
+    int64_t retry_after_ms;     /* Retry-After of the answer, -1 = none */
+    char captured[1024];        /* value of rq->capture, "" = absent */
 } sc_http_resp;
 
 /* 1 when an answer (status, body) means "slow down" for this cloud. */
@@ -130,7 +136,7 @@ sc_status sc_route53_set_weight(const sc_route53 *r, const sc_aws_auth *auth,
                                 const sc_scenario *sc, int app, int geo, int region,
                                 int weight, long *mutating, long *read_only, sc_error *err);
 /* The record name / value of a template for (app, geo, region) into out[cap]. */
-void sc_route53_expand(char *out, size_t cap, const char *tmpl, const char *app,
+void sc_cloud_expand(char *out, size_t cap, const char *tmpl, const char *app,
                        const char *geo, const char *region);
 
 #endif

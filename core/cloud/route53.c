@@ -32,7 +32,7 @@
 #define R53_VERSION "2013-04-01"
 #define R53_NS "https://route53.amazonaws.com/doc/2013-04-01/"
 
-void sc_route53_expand(char *out, size_t cap, const char *tmpl, const char *app,
+void sc_cloud_expand(char *out, size_t cap, const char *tmpl, const char *app,
                        const char *geo, const char *region)
 {
     size_t l = 0;
@@ -214,8 +214,8 @@ sc_status sc_route53_set_weight(const sc_route53 *r, const sc_aws_auth *auth,
 {
     const char *an = sc->apps[app].name, *gn = sc->geos[geo].name, *rn = sc->regions[region].name;
     char name[256], value[256], ename[512], evalue[512], eid[256], body[4096], path[256];
-    sc_route53_expand(name, sizeof name, r->record, an, gn, rn);
-    sc_route53_expand(value, sizeof value, r->target, an, gn, rn);
+    sc_cloud_expand(name, sizeof name, r->record, an, gn, rn);
+    sc_cloud_expand(value, sizeof value, r->target, an, gn, rn);
     xml_escape(ename, sizeof ename, name);
     xml_escape(evalue, sizeof evalue, value);
     xml_escape(eid, sizeof eid, rn);

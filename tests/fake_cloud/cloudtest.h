@@ -32,7 +32,7 @@
 
 static char dir[256];
 
-static char *slurp(const char *path)
+__attribute__((unused)) static char *slurp(const char *path)
 {
     char *txt = NULL;
     size_t n = 0;
@@ -61,7 +61,7 @@ typedef struct server {
     int stop;
 } server;
 
-static void *serve(void *arg)
+__attribute__((unused)) static void *serve(void *arg)
 {
     server *s = arg;
     while (!s->stop) {
@@ -109,7 +109,7 @@ static void *serve(void *arg)
     return NULL;
 }
 
-static void server_start(server *s)
+__attribute__((unused)) static void server_start(server *s)
 {
     memset(s, 0, sizeof *s);
     s->fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -123,9 +123,9 @@ static void server_start(server *s)
     cr_assert_eq(listen(s->fd, 16), 0);
 }
 
-static void server_run(server *s) { pthread_create(&s->th, NULL, serve, s); }
+__attribute__((unused)) static void server_run(server *s) { pthread_create(&s->th, NULL, serve, s); }
 
-static void server_stop(server *s)
+__attribute__((unused)) static void server_stop(server *s)
 {
     s->stop = 1;
     shutdown(s->fd, SHUT_RDWR);
@@ -137,7 +137,7 @@ static void server_stop(server *s)
         free(s->script[i].body);
 }
 
-static void script(server *s, int status, const char *hdr, const char *fixture)
+__attribute__((unused)) static void script(server *s, int status, const char *hdr, const char *fixture)
 {
     answer *a = &s->script[s->n_script++];
     a->status = status;
@@ -148,7 +148,7 @@ static void script(server *s, int status, const char *hdr, const char *fixture)
 }
 
 /* The value of form parameter key in a request body, "" when absent. */
-static const char *body_of(const char *req)
+__attribute__((unused)) static const char *body_of(const char *req)
 {
     const char *b = strstr(req, "\r\n\r\n");
     return b ? b + 4 : "";
@@ -156,7 +156,7 @@ static const char *body_of(const char *req)
 
 /* Check a request body against a .params fixture: every parameter known, every required
  * one present, fixed values equal. */
-static void check_params(const char *req, const char *fixture)
+__attribute__((unused)) static void check_params(const char *req, const char *fixture)
 {
     char *fx = slurp(fixture);
     cr_assert_not_null(fx, "%s", fixture);
@@ -211,7 +211,7 @@ static void check_params(const char *req, const char *fixture)
 static pid_t moto_pid;
 static int moto_port;
 
-static int free_port(void)
+__attribute__((unused)) static int free_port(void)
 {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
@@ -224,7 +224,7 @@ static int free_port(void)
 
 /* auth: moto checks signatures (and IAM) after its first 3 actions, which create the
  * user whose keys the test then signs with. */
-static void moto_start(int auth)
+__attribute__((unused)) static void moto_start(int auth)
 {
     cr_assert_eq(system("command -v moto_server > /dev/null 2>&1"), 0,
                  "moto_server is not on PATH: install moto 5 with its server extra (pip "
@@ -257,7 +257,7 @@ static void moto_start(int auth)
     cr_assert_fail("moto_server did not listen on 127.0.0.1:%d within 20 s", moto_port);
 }
 
-static void moto_stop(void)
+__attribute__((unused)) static void moto_stop(void)
 {
     if (moto_pid > 0) {
         kill(moto_pid, SIGTERM);
@@ -288,6 +288,71 @@ __attribute__((unused)) static double json_num(const char *tag, const char *key)
     double v = strtod(at + strlen(pat), NULL);
     free(t);
     return v;
+}
+
+/* ---- the project's fake of Azure and GCP (tests/fake_cloud/fake_cloud.py) ------------ */
+
+static pid_t fake_pid;
+static int fake_port;
+
+/* Start the fake with extra arguments (e.g. "--secret S --initial NAME=8"). */
+__attribute__((unused)) static void fake_start(const char *extra)
+{
+    char pf[300], log[300];
+    snprintf(pf, sizeof pf, "%s/fake.port", dir);
+    snprintf(log, sizeof log, "%s/fake.log", dir);
+    unlink(pf);
+    fake_pid = fork();
+    if (fake_pid == 0) {
+        char cmd[2048];
+        snprintf(cmd, sizeof cmd, "exec python3 %s/tests/fake_cloud/fake_cloud.py --port-file %s %s",
+                 SC_SOURCE_DIR, pf, extra ? extra : "");
+        freopen(log, "w", stdout);
+        freopen(log, "a", stderr);
+        execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
+        _exit(127);
+    }
+    for (int i = 0; i < 200; i++) { /* up to 20 s */
+        char *t = slurp(pf);
+        if (t) {
+            fake_port = atoi(t);
+            free(t);
+            return;
+        }
+        int st;
+        cr_assert_eq(waitpid(fake_pid, &st, WNOHANG), 0, "fake_cloud.py exited (see %s)", log);
+        usleep(100000);
+    }
+    cr_assert_fail("fake_cloud.py did not start within 20 s");
+}
+
+__attribute__((unused)) static void fake_stop(void)
+{
+    if (fake_pid > 0) {
+        kill(fake_pid, SIGTERM);
+        waitpid(fake_pid, NULL, 0);
+        fake_pid = 0;
+    }
+}
+
+/* POST a fault (JSON) to the fake. */
+__attribute__((unused)) static void fake_fault(const char *json)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "curl -s -f -o /dev/null -X POST --data '%s' http://127.0.0.1:%d/_fault", json,
+             fake_port);
+    cr_assert_eq(system(cmd), 0, "fault %s", json);
+}
+
+/* GET /_state or /_log of the fake as text (caller frees). */
+__attribute__((unused)) static char *fake_get(const char *what)
+{
+    char cmd[512], out[300];
+    snprintf(out, sizeof out, "%s/fake-%s.json", dir, what);
+    snprintf(cmd, sizeof cmd, "curl -s -f -o %s http://127.0.0.1:%d/_%s", out, fake_port, what);
+    cr_assert_eq(system(cmd), 0);
+    return slurp(out);
 }
 
 #endif

@@ -21,7 +21,12 @@
  * on it (`sh -c 'CMD "$1"' sculpt FILE`; a non-zero exit stops the loop).  Its pools start
  * at the scenario's initial allocation.  It changes no state by itself, so a dry run
  * still writes the revisions (the reviewable plan) but runs no command.
- * Known by name, not built: "azure", "gcp".
+ * "azure" (azure.c): a scale set per (app, region) ("-spot" suffix for the spot pool),
+ * sku.capacity through Resource Manager (api-version 2024-07-01, async operations
+ * followed), routing weights on Traffic Manager endpoints; client-credentials token from
+ * AZURE_TENANT_ID / AZURE_CLIENT_ID / AZURE_CLIENT_SECRET; $.live.azure names the
+ * subscription and resource group.
+ * Known by name, not built: "gcp".
  */
 #ifndef SCULPT_CLOUD_H
 #define SCULPT_CLOUD_H
@@ -87,6 +92,7 @@ typedef struct sc_cloud_stats {
 
 extern const sc_provider_type sc_aws_provider_type;
 extern const sc_provider_type sc_terraform_provider_type;
+extern const sc_provider_type sc_azure_provider_type;
 
 SC_END_DECLS
 
