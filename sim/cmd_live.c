@@ -9,7 +9,8 @@
  *               [--clock wall|fast:N] [--until DURATION] [--json]
  *
  * Built in this version: providers mock (shadow mode), aws (core/cloud/aws.c, with
- * route53.c), azure (core/cloud/azure.c) and terraform (core/cloud/terraform.c),
+ * route53.c), azure (core/cloud/azure.c), gcp (core/cloud/gcp.c) and terraform
+ * (core/cloud/terraform.c),
  * metrics replay and store:PATH.
  * The other providers and sources are known by name and reported as not built.
  * stdout: each decision's plan, or with --json only the summary object at the end;
@@ -49,9 +50,9 @@ static void usage(FILE *fp)
             "  --provider NAME   mock (shadow cloud), aws (Auto Scaling groups: on-demand\n"
             "                    and spot pools; Route 53 weights, $.live.route53), azure\n"
             "                    (scale sets, Traffic Manager weights, $.live.azure),\n"
-            "                    terraform (a .tf.json per plan revision in --out,\n"
-            "                    $.live.apply_command run on each with --execute);\n"
-            "                    gcp is not built yet\n"
+            "                    gcp (managed instance groups, backend capacity scalers,\n"
+            "                    $.live.gcp), terraform (a .tf.json per plan revision in\n"
+            "                    --out, $.live.apply_command run on each with --execute)\n"
             "  --endpoint URL    replaces every service endpoint (https, or http to a\n"
             "                    loopback host); the region stays in the SigV4 scope\n"
             "  --execute         make the mutating calls (default: dry run)\n"

@@ -139,4 +139,18 @@ sc_status sc_route53_set_weight(const sc_route53 *r, const sc_aws_auth *auth,
 void sc_cloud_expand(char *out, size_t cap, const char *tmpl, const char *app,
                        const char *geo, const char *region);
 
+/* ---- JWT (jwt.c) ---------------------------------------------------------------------- */
+
+/* base64url without padding (RFC 4648 section 5) of n bytes into out[cap]; returns the
+ * length, or 0 when out is too small. */
+size_t sc_b64url(const unsigned char *in, size_t n, char *out, size_t cap);
+/* A JWT "base64url(header).base64url(claims).base64url(signature)" signed RS256
+ * (RSASSA-PKCS1-v1_5 with SHA-256, RFC 7518 section 3.3) with the PEM private key.  *out is
+ * freed by the caller with free().  Errors never quote the key. */
+sc_status sc_jwt_rs256(const char *pem_key, const char *header_json, const char *claims_json,
+                       char **out, sc_error *err);
+/* A request id in UUID form (8-4-4-4-12 hex) from SHA-256 of text: stable for the same
+ * text (GCP's requestId must be a UUID). */
+void sc_uuid_from(const char *text, char out[37]);
+
 #endif

@@ -28,6 +28,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+#include <strings.h>
+
 #include "sculpt/fsutil.h"
 
 static char dir[256];
@@ -353,6 +356,138 @@ __attribute__((unused)) static char *fake_get(const char *what)
     snprintf(cmd, sizeof cmd, "curl -s -f -o %s http://127.0.0.1:%d/_%s", out, fake_port, what);
     cr_assert_eq(system(cmd), 0);
     return slurp(out);
+}
+
+/* ---- request checks against .spec fixtures (tests/live/fixtures/azure/README.md) ---- */
+
+__attribute__((unused)) static void url_decode(char *s)
+{
+    char *o = s;
+    for (; *s; s++) {
+        if (*s == '%' && s[1] && s[2]) {
+            char h[3] = {s[1], s[2], 0};
+            *o++ = (char)strtol(h, NULL, 16);
+            s += 2;
+        } else {
+            *o++ = *s == '+' ? ' ' : *s;
+        }
+    }
+    *o = '\0';
+}
+
+/* Does path match a template whose {x} stand for one segment? */
+__attribute__((unused)) static int path_matches(const char *path, const char *tmpl)
+{
+    while (*tmpl) {
+        if (*tmpl == '{') {
+            const char *e = strchr(tmpl, '}');
+            if (!e || !*path || *path == '/')
+                return 0;
+            tmpl = e + 1;
+            while (*path && *path != '/')
+                path++;
+        } else if (*tmpl++ != *path++) {
+            return 0;
+        }
+    }
+    return *path == '\0';
+}
+
+__attribute__((unused)) static const cJSON *leaf(const cJSON *o, const char *dotted)
+{
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s", dotted);
+    char *save = NULL;
+    for (char *k = strtok_r(buf, ".", &save); k && o; k = strtok_r(NULL, ".", &save))
+        o = cJSON_GetObjectItemCaseSensitive(o, k);
+    return o;
+}
+
+/* Count the JSON leaves of o. */
+__attribute__((unused)) static int n_leaves(const cJSON *o)
+{
+    if (!cJSON_IsObject(o))
+        return 1;
+    int n = 0;
+    const cJSON *c;
+    cJSON_ArrayForEach(c, o) n += n_leaves(c);
+    return n;
+}
+
+/* Check one logged request (the fake's /_log entry) against a .spec fixture. */
+__attribute__((unused)) static void check_spec(const cJSON *req, const char *spec)
+{
+    char *fx = slurp(spec);
+    cr_assert_not_null(fx, "%s", spec);
+    const char *method = cJSON_GetObjectItem(req, "method")->valuestring;
+    const char *path = cJSON_GetObjectItem(req, "path")->valuestring;
+    const cJSON *query = cJSON_GetObjectItem(req, "query");
+    const cJSON *headers = cJSON_GetObjectItem(req, "headers");
+    const char *body = cJSON_GetObjectItem(req, "body")->valuestring;
+    cJSON *json = body[0] == '{' ? cJSON_Parse(body) : NULL;
+    int body_leaves = 0;
+    char *save = NULL;
+    for (char *ln = strtok_r(fx, "\n", &save); ln; ln = strtok_r(NULL, "\n", &save)) {
+        char kind[16], a[512] = "", b[256] = "", c[256] = "";
+        if (sscanf(ln, "%15s %511s %255s %255s", kind, a, b, c) < 2)
+            continue;
+        if (strcmp(kind, "method") == 0) {
+            cr_assert_str_eq(method, a, "%s %s (%s)", method, path, spec);
+        } else if (strcmp(kind, "path") == 0) {
+            cr_assert(path_matches(path, a), "path %s does not match %s", path, a);
+        } else if (strcmp(kind, "query") == 0) {
+            const cJSON *v = cJSON_GetObjectItem(query, a);
+            cr_assert(cJSON_IsString(v) && (!b[0] || strcmp(v->valuestring, b) == 0),
+                      "%s: query %s=%s", path, a, b);
+        } else if (strcmp(kind, "form") == 0) {
+            char f[4096];
+            snprintf(f, sizeof f, "%s", body);
+            int found = 0;
+            char *s2 = NULL;
+            for (char *kv = strtok_r(f, "&", &s2); kv; kv = strtok_r(NULL, "&", &s2)) {
+                char *eq = strchr(kv, '=');
+                if (!eq)
+                    continue;
+                *eq = '\0';
+                url_decode(eq + 1);
+                if (strcmp(kv, a) == 0) {
+                    found = 1;
+                    if (b[0])
+                        cr_assert_str_eq(eq + 1, b, "form %s", a);
+                }
+            }
+            cr_assert(found, "form field %s missing (%s)", a, spec);
+        } else if (strcmp(kind, "body") == 0) {
+            const cJSON *v = leaf(json, a);
+            if (!v)
+                continue; /* optional */
+            body_leaves++;
+            if (strcmp(b, "array") == 0)
+                cr_assert(cJSON_IsArray(v), "%s is an array", a);
+            else if (strcmp(b, "integer") == 0)
+                cr_assert(cJSON_IsNumber(v) && v->valuedouble == (int)v->valuedouble, "%s", a);
+            else
+                cr_assert(cJSON_IsString(v), "%s is a string", a);
+            if (c[0]) {
+                char opts[300];
+                snprintf(opts, sizeof opts, "|%s|", c);
+                char want[300];
+                snprintf(want, sizeof want, "|%s|", v->valuestring);
+                cr_assert(strstr(opts, want), "%s = %s not in %s", a, v->valuestring, c);
+            }
+        } else if (strcmp(kind, "header") == 0) {
+            const char *prefix = strstr(ln, a) + strlen(a) + 1;
+            const cJSON *h = NULL, *it;
+            cJSON_ArrayForEach(it, headers) if (strcasecmp(it->string, a) == 0) h = it;
+            cr_assert(h && strncmp(h->valuestring, prefix, strlen(prefix)) == 0,
+                      "%s %s: header %s must start '%s'", method, path, a, prefix);
+        }
+    }
+    if (json)
+        cr_assert_eq(body_leaves, n_leaves(json), "%s: the body has leaves outside %s", body,
+                     spec);
+    cJSON_Delete(json);
+    free(fx);
 }
 
 #endif

@@ -16,7 +16,7 @@ GCP (OAuth token endpoint and Compute Engine v1):
   POST /token                                      JWT bearer grant -> access_token
   GET  /compute/v1/projects/P/regions/R/instanceGroupManagers/M
   POST /compute/v1/projects/P/regions/R/instanceGroupManagers/M/resize?size=N&requestId=U
-  GET  /compute/v1/projects/P/regions/R/operations/OP
+  GET  /compute/v1/projects/P/regions/R/operations/OP (and .../global/operations/OP)
   GET|PATCH /compute/v1/projects/P/global/backendServices/B[?requestId=U]
 
 Every request must carry the api-version the adapter pins (Azure) and a bearer token the
@@ -232,7 +232,8 @@ class H(BaseHTTPRequestHandler):
                     return self.reply(400, {"error": {"code": 400, "message": "size and requestId"}})
                 n = int(q["size"])
                 return self.gce_op(lambda: self.set_mig(key, n), m.group(1), m.group(2))
-        m = re.fullmatch(r"/compute/v1/projects/([^/]+)/regions/([^/]+)/operations/([^/]+)", path)
+        m = re.fullmatch(r"/compute/v1/projects/([^/]+)/(regions/[^/]+|global)/operations/([^/]+)",
+                         path)
         if m and method == "GET":
             return self.poll(m.group(3), azure=False)
         m = re.fullmatch(r"/compute/v1/projects/([^/]+)/global/backendServices/([^/]+)", path)
@@ -282,9 +283,12 @@ class H(BaseHTTPRequestHandler):
         oid = "operation-" + uuid.uuid4().hex[:12]
         with LOCK:
             OPS[oid] = {"status": "DONE", "polls_left": CFG["op_polls"], "apply": apply}
+        scope = "global" if region == "global" else "regions/" + region
+        link = "/compute/v1/projects/%s/%s/operations/%s" % (project, scope, oid)
+        with LOCK:
+            OPS[oid]["selfLink"] = link
         return self.reply(200, {"kind": "compute#operation", "name": oid, "status": "RUNNING",
-                                "selfLink": "/compute/v1/projects/%s/regions/%s/operations/%s"
-                                % (project, region, oid)})
+                                "selfLink": link})
 
     def poll(self, oid, azure):
         with LOCK:
@@ -308,9 +312,9 @@ class H(BaseHTTPRequestHandler):
                 doc["error"] = {"code": "OperationNotAllowed",
                                 "message": "Operation results in exceeding quota limits of Core."}
             return self.reply(200, doc)
-        if running:
-            return self.reply(200, {"name": oid, "status": "RUNNING"})
-        return self.reply(200, {"name": oid, "status": "DONE"})
+        doc = {"kind": "compute#operation", "name": oid, "selfLink": op["selfLink"],
+               "status": "RUNNING" if running else "DONE"}
+        return self.reply(200, doc)
 
     def do_GET(self):
         self.handle_any("GET")

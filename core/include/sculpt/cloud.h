@@ -26,7 +26,11 @@
  * followed), routing weights on Traffic Manager endpoints; client-credentials token from
  * AZURE_TENANT_ID / AZURE_CLIENT_ID / AZURE_CLIENT_SECRET; $.live.azure names the
  * subscription and resource group.
- * Known by name, not built: "gcp".
+ * "gcp" (gcp.c): a regional managed instance group per (app, region) ("-spot" for the
+ * spot pool), resized with a stable requestId (a UUID from the journal key, pool and
+ * size) and its operation followed; routing weights as backend-service capacity
+ * scalers; the token from a service-account JWT (RS256, jwt.c) named by
+ * GOOGLE_APPLICATION_CREDENTIALS; $.live.gcp names the project and backend service.
  */
 #ifndef SCULPT_CLOUD_H
 #define SCULPT_CLOUD_H
@@ -93,6 +97,7 @@ typedef struct sc_cloud_stats {
 extern const sc_provider_type sc_aws_provider_type;
 extern const sc_provider_type sc_terraform_provider_type;
 extern const sc_provider_type sc_azure_provider_type;
+extern const sc_provider_type sc_gcp_provider_type;
 
 SC_END_DECLS
 
