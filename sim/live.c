@@ -582,6 +582,7 @@ sc_status sc_live_run(const sc_live_config *cfg, sc_live_summary *out, sc_error 
                 "live: stopped before the journal's end (%zu of its decisions not reached)\n",
                 n_jdec0 - jd);
     out->journal_written = sc_journal_n_written(c.j);
+    out->journal_fsyncs = sc_journal_n_fsync(c.j); /* h-clouds; the close adds one */
     if (c.inner->type->ctrl) { /* a cloud adapter counts API calls and its retries */
         sc_cloud_stats cs;
         memset(&cs, 0, sizeof cs);
