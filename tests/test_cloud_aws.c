@@ -7,9 +7,15 @@
  *    on-demand calls become one UpdateAutoScalingGroup whose parameters match the API
  *    reference (tests/live/fixtures/aws/UpdateAutoScalingGroup.params) with the absolute
  *    target written ahead ("desired=N,od=M").
- * 2. moto_server (127.0.0.1, free port, stopped by pid): bootstrap, then +3 spot on a group
+ * 2. moto_server (127.0.0.1, free port, stopped by pid), also with its signature checks on
+ *    (UpdateAutoScalingGroup, ChangeResourceRecordSets and GetChange accepted, a wrong
+ *    secret refused): bootstrap, then +3 spot on a group
  *    of 8 on-demand instances: boto3 (an independent client) reads DesiredCapacity 11 and
  *    OnDemandBaseCapacity 8, and the adapter's snapshot reports 8 on demand and 3 spot.
+ * 3. Route 53: the request matches ChangeResourceRecordSets.elements (from the API
+ *    reference), PriorRequestNotComplete is retried, PENDING is polled to INSYNC; `sculpt
+ *    live` with routing 'latency' on moto leaves the weighted records where the latency
+ *    table puts them (read back with boto3), and a rerun makes no mutating call.
  */
 #define _GNU_SOURCE
 #include "sculpt/cloud.h"
@@ -390,4 +396,95 @@ Test(cloud_aws, route53_live_on_moto, .timeout = 300)
     cr_assert_eq(rc, 0);
     cr_assert_eq(json_num("r2", "mutating"), 0);
     free(zone);
+}
+
+/* The new calls with moto's signature checks on (an IAM user's keys): the spot split
+ * (UpdateAutoScalingGroup) and a Route 53 weight (ChangeResourceRecordSets, GetChange)
+ * are accepted; a wrong secret is refused with SignatureDoesNotMatch. */
+Test(cloud_aws, spot_and_route53_with_signature_checks, .timeout = 300)
+{
+    moto_start(1);
+    char cmd[4096], keys[512];
+    snprintf(keys, sizeof keys, "%s/keys.txt", dir);
+    snprintf(cmd, sizeof cmd,
+             "python3 -c 'import boto3, json\n"
+             "u = dict(region_name=\"us-east-1\", endpoint_url=\"http://127.0.0.1:%d\")\n"
+             "iam = boto3.client(\"iam\", aws_access_key_id=\"x\", aws_secret_access_key=\"y\", **u)\n"
+             "iam.create_user(UserName=\"sculpt\")\n"
+             "iam.put_user_policy(UserName=\"sculpt\", PolicyName=\"all\", PolicyDocument="
+             "json.dumps({\"Version\": \"2012-10-17\", \"Statement\": [{\"Effect\": \"Allow\","
+             " \"Action\": \"*\", \"Resource\": \"*\"}]}))\n"
+             "k = iam.create_access_key(UserName=\"sculpt\")[\"AccessKey\"]\n"
+             "r = boto3.client(\"route53\", aws_access_key_id=k[\"AccessKeyId\"], "
+             "aws_secret_access_key=k[\"SecretAccessKey\"], **u)\n"
+             "z = r.create_hosted_zone(Name=\"example.com\", CallerReference=\"s\")\n"
+             "print(k[\"AccessKeyId\"], k[\"SecretAccessKey\"], "
+             "z[\"HostedZone\"][\"Id\"].split(\"/\")[-1])' > %s 2>&1",
+             moto_port, keys);
+    int prc = system(cmd);
+    char *k = slurp(keys);
+    if (prc != 0) {
+        moto_stop();
+        cr_assert_fail("creating the IAM user and zone in moto failed: %s", k);
+    }
+    char ak[128], sk[128], zone[64];
+    cr_assert_eq(sscanf(k, "%127s %127s %63s", ak, sk, zone), 3, "%s", k);
+    free(k);
+    char *txt = slurp(SC_SOURCE_DIR "/tests/live/aws-route53.json");
+    char *z = strstr(txt, "ZONEID");
+    char path[512];
+    snprintf(path, sizeof path, "%s/r53.json", dir);
+    FILE *fp = fopen(path, "w");
+    fprintf(fp, "%.*s%s%s", (int)(z - txt), txt, zone, z + 6);
+    fclose(fp);
+    free(txt);
+    snprintf(cmd, sizeof cmd, "cp %s/tests/live/ramp.csv %s/", SC_SOURCE_DIR, dir);
+    cr_assert_eq(system(cmd), 0);
+    setenv("AWS_ACCESS_KEY_ID", ak, 1);
+    setenv("AWS_SECRET_ACCESS_KEY", sk, 1);
+    sc_scenario *sc = NULL;
+    sc_error err;
+    cr_assert_eq(sc_scenario_load(path, &sc, &err), SC_OK, "%s", err.msg);
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/", moto_port);
+    sc_cloud_config cfg = {.sc = sc, .endpoint = url, .bootstrap = 1, .max_attempts = 1,
+                           .seed = 42};
+    const sc_provider_type *t;
+    cr_assert_eq(sc_provider_find("aws", &t, &err), SC_OK);
+    sc_provider *p = NULL;
+    sc_status st = sc_provider_alloc(t, &cfg, &p, &err);
+    if (st) {
+        moto_stop();
+        cr_assert_fail("signed bootstrap refused: %s", err.msg);
+    }
+    sc_action spot = pool_act(SC_ACTION_PROVISION, 0, SC_PURCHASE_SPOT, 2);
+    sc_live_call lc = {.act = &spot, .key = "1-0"};
+    st = p->type->ctrl(p->state, SC_PROVIDER_CTRL_PREPARE, &lc, &err);
+    sc_action_result res;
+    if (!st) {
+        p->type->ctrl(p->state, SC_PROVIDER_CTRL_CALL, &lc, &err);
+        st = sc_provider_apply(p, &spot, 0, &res, &err);
+    }
+    sc_action w = {.kind = SC_ACTION_SET_WEIGHT, .app = 0, .region = 1, .geo = 0, .weight = 9,
+                   .to_region = -1, .to_type = -1};
+    sc_status st2 = st ? st : sc_provider_apply(p, &w, 0, &res, &err);
+    sc_provider_free(p);
+    p = NULL;
+    /* a wrong secret on Route 53 */
+    setenv("AWS_SECRET_ACCESS_KEY", "not-the-secret-0123456789", 1);
+    cfg.bootstrap = 0;
+    sc_error err3;
+    sc_status st3 = sc_provider_alloc(t, &cfg, &p, &err3);
+    if (!st3)
+        st3 = sc_provider_apply(p, &w, 0, &res, &err3);
+    sc_provider_free(p);
+    moto_stop();
+    cr_assert_eq(st, SC_OK, "signed UpdateAutoScalingGroup refused: %s", err.msg);
+    cr_assert_eq(st2, SC_OK, "signed ChangeResourceRecordSets refused: %s", err.msg);
+    cr_assert_eq(st3, SC_ERR_INPUT);
+    cr_assert(strstr(err3.msg, "SignatureDoesNotMatch") || strstr(err3.msg, "InvalidClientTokenId"),
+              "%s", err3.msg);
+    cr_assert(strstr(err3.msg, "ChangeResourceRecordSets"), "%s", err3.msg);
+    cr_assert_null(strstr(err3.msg, "not-the-secret"));
+    sc_scenario_free(sc);
 }
