@@ -8,8 +8,9 @@
  *               [--execute] [--bootstrap] [--journal PATH] [--out DIR]
  *               [--clock wall|fast:N] [--until DURATION] [--json]
  *
- * Built in this version: providers mock (shadow mode), aws (core/cloud/aws.c) and
- * terraform (core/cloud/terraform.c),
+ * Built in this version: providers mock (shadow mode), aws (core/cloud/aws.c, with
+ * route53.c), azure (core/cloud/azure.c), gcp (core/cloud/gcp.c) and terraform
+ * (core/cloud/terraform.c),
  * metrics replay, store:PATH, prometheus:URL and cloudwatch (core/live/prom.c, metrics.c,
  * core/cloud/cloudwatch.c); --store
  * PATH appends every observation to an HDF5 store; with --provider mock and --out DIR
@@ -50,10 +51,12 @@ static void usage(FILE *fp)
             "with the same --journal to resume after a crash: recorded calls are not\n"
             "repeated and calls in flight are repeated with the same idempotency key.\n"
             "\n"
-            "  --provider NAME   mock (shadow cloud), aws (Auto Scaling groups, on-demand\n"
-            "                    pools), terraform (a .tf.json per plan revision in --out,\n"
-            "                    $.live.apply_command run on each with --execute);\n"
-            "                    azure, gcp are not built yet\n"
+            "  --provider NAME   mock (shadow cloud), aws (Auto Scaling groups: on-demand\n"
+            "                    and spot pools; Route 53 weights, $.live.route53), azure\n"
+            "                    (scale sets, Traffic Manager weights, $.live.azure),\n"
+            "                    gcp (managed instance groups, backend capacity scalers,\n"
+            "                    $.live.gcp), terraform (a .tf.json per plan revision in\n"
+            "                    --out, $.live.apply_command run on each with --execute)\n"
             "  --endpoint URL    replaces every service endpoint (https, or http to a\n"
             "                    loopback host); the region stays in the SigV4 scope\n"
             "  --execute         make the mutating calls (default: dry run)\n"

@@ -118,6 +118,14 @@ static sc_status wrap_apply(void *state, const sc_action *act, sc_time_ms now,
     call.type = act->type;
     call.option = (int)act->option;
     call.requested = act->count;
+    /* h-clouds: a set_weight is journaled with the geography as its type and the weight
+     * as its request; only the kill switch and allowed regions stop it (the change
+     * limits count instances, which it does not change) */
+    int routing = act->kind == SC_ACTION_SET_WEIGHT;
+    if (routing) {
+        call.type = act->geo;
+        call.requested = act->weight;
+    }
     const sc_journal_call *rec = sc_journal_find(c->j, call.key);
     if (rec && rec->state == SC_JOURNAL_SKIPPED && strcmp(rec->why, "dry-run") == 0 &&
         c->real && c->cfg->execute)
@@ -142,7 +150,8 @@ static sc_status wrap_apply(void *state, const sc_action *act, sc_time_ms now,
                 if (st)
                     return st;
             }
-            sc_guard_commit(c->guard, act, now, res->accepted);
+            if (!routing)
+                sc_guard_commit(c->guard, act, now, res->accepted);
             return SC_OK;
         }
         /* ISSUING: the crash window.  Repeat with the same key and count. */
@@ -152,6 +161,8 @@ static sc_status wrap_apply(void *state, const sc_action *act, sc_time_ms now,
         int allowed = act->count;
         const char *rule = "";
         sc_guard_check(c->guard, act, now, &allowed, &rule);
+        if (routing) /* count 0: only the kill switch and regions set a rule */
+            allowed = rule[0] ? 0 : 1;
         call.count = allowed;
         if (allowed == 0 || (c->real && !c->cfg->execute)) {
             call.state = SC_JOURNAL_SKIPPED;
@@ -163,7 +174,7 @@ static sc_status wrap_apply(void *state, const sc_action *act, sc_time_ms now,
                 st = sc_journal_call_end(c->j, &call, err);
             return st;
         }
-        if (allowed < act->count)
+        if (allowed < act->count && !routing)
             c->sum->guard_cut++;
         if (c->inner->type->ctrl) { /* the call's absolute form, written ahead */
             sc_action a = *act;
@@ -188,7 +199,8 @@ static sc_status wrap_apply(void *state, const sc_action *act, sc_time_ms now,
     call.res = *res;
     if ((st = sc_journal_call_end(c->j, &call, err)))
         return st;
-    sc_guard_commit(c->guard, act, now, res->accepted);
+    if (!routing)
+        sc_guard_commit(c->guard, act, now, res->accepted);
     return SC_OK;
 }
 
@@ -405,6 +417,12 @@ static void print_plan(FILE *fp, const sc_scenario *sc, sc_time_ms t, const sc_p
     for (size_t i = 0; i < plan->n; i++) {
         const sc_action *a = &plan->actions[i];
         sc_time_format(a->issue_ms, ib, sizeof ib);
+        if (a->kind == SC_ACTION_SET_WEIGHT) { /* h-clouds: a weight, not a count */
+            fprintf(fp, "%s %s set_weight %s/%s geo %s weight %d at %s\n", tb,
+                    replayed ? "replayed" : "plan", sc->apps[a->app].name,
+                    sc->regions[a->region].name, sc->geos[a->geo].name, a->weight, ib);
+            continue;
+        }
         fprintf(fp, "%s %s %s %s/%s %s x%d at %s%s%s%s\n", tb, replayed ? "replayed" : "plan",
                 sc_action_kind_name(a->kind), sc->apps[a->app].name,
                 sc->regions[a->region].name, sc_purchase_name(a->option), a->count, ib,
@@ -446,6 +464,7 @@ sc_status sc_live_run(const sc_live_config *cfg, sc_live_summary *out, sc_error 
     c.sum = out;
     c.key_t = SC_TIME_MIN;
     sc_policy *pol = NULL;
+    sc_routing *routing = NULL;
     sc_plan plan;
     sc_plan_init(&plan);
     sc_status st;
@@ -551,6 +570,17 @@ sc_status sc_live_run(const sc_live_config *cfg, sc_live_summary *out, sc_error 
     snprintf(where, sizeof where, "%s: policy '%s'", sc->path, cfg->policy->label);
     if ((st = sc_policy_alloc(pt, sc, cfg->policy->params_json, where, &pol, err)))
         goto done;
+    {   /* h-clouds: the routing controller next to the policy, as sim/sim.c runs it; its
+         * set_weight actions reach the provider (Route 53 on aws).  On a resume it
+         * starts from the scenario's weights: a repeated weight is an idempotent UPSERT. */
+        sc_routing_mode rmode;
+        int64_t rperiod;
+        if ((st = sc_routing_from_params(sc, cfg->policy->params_json, where, &rmode, &rperiod,
+                                         err)) ||
+            (rmode != SC_ROUTING_HOME &&
+             (st = sc_routing_alloc(sc, rmode, rperiod, &routing, err))))
+            goto done;
+    }
     int64_t cadence = sc_policy_cadence_ms(pol);
 
     size_t n_jdec, n_jact;
@@ -634,11 +664,14 @@ sc_status sc_live_run(const sc_live_config *cfg, sc_live_summary *out, sc_error 
             sc_plan_clear(&plan);
             if (jd < n_jdec0 && jdec[jd].t == t) {
                 const sc_journal_decision *d = &jdec[jd];
-                for (size_t i = 0; i < d->n_actions; i++)
+                for (size_t i = 0; i < d->n_actions; i++) {
                     if ((st = sc_plan_push(&plan, &jact[d->first_action + i]))) {
                         st = sc_error_set(err, st, NULL, "out of memory");
                         goto done;
                     }
+                    if (routing) /* h-clouds: the weights already set */
+                        sc_routing_note(routing, &jact[d->first_action + i]);
+                }
                 int complete = d->complete;
                 if ((st = sc_orch_submit(c.orch, &plan, t, err)))
                     goto done;
@@ -667,6 +700,8 @@ sc_status sc_live_run(const sc_live_config *cfg, sc_live_summary *out, sc_error 
                 view.now = t;
                 if ((st = sc_policy_decide(pol, &view, &plan, err)))
                     goto done;
+                if (routing && (st = sc_routing_decide(routing, t, view.pools, &plan, err)))
+                    goto done;
                 /* An empty plan is not journaled (it changes nothing; on a resume the
                  * loop knows it by its absence), which keeps fsyncs to plans that act. */
                 if (plan.n && (st = sc_journal_decision_begin(c.j, t, &plan, err)))
@@ -692,6 +727,7 @@ sc_status sc_live_run(const sc_live_config *cfg, sc_live_summary *out, sc_error 
                 "live: stopped before the journal's end (%zu of its decisions not reached)\n",
                 n_jdec0 - jd);
     out->journal_written = sc_journal_n_written(c.j);
+    out->journal_fsyncs = sc_journal_n_fsync(c.j); /* h-clouds; the close adds one */
     out->slo_objective = sc_scenario_slo_objective(sc);
     st = sc_obs_writer_close(c.obs, &out->obs_stored, err);
     c.obs = NULL;
@@ -711,6 +747,7 @@ sc_status sc_live_run(const sc_live_config *cfg, sc_live_summary *out, sc_error 
     st = SC_OK;
 done:
     sc_plan_cleanup(&plan);
+    sc_routing_free(routing);
     sc_policy_free(pol);
     ctx_cleanup(&c);
     return st;

@@ -19,22 +19,7 @@
  *    --bootstrap without --execute or against a remote endpoint: exit 2, nothing written.
  */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
-#include <criterion/criterion.h>
-#include <netinet/in.h>
-#include <pthread.h>
-#include <signal.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
-
 #include "sculpt/cloud.h"
-#include "sculpt/fsutil.h"
 #include "sculpt/live.h"
 #include "sculpt/sculpt.h"
 
@@ -43,7 +28,7 @@
 #define SECRET "wJalrXUtnFEMI-K7MDENG-bPxRfiCYzEXAMPLEKEY"
 #define AKID "AKIDSCULPTTEST"
 
-static char dir[256];
+#include "fake_cloud/cloudtest.h"
 
 static void setup(void)
 {
@@ -63,174 +48,6 @@ static void teardown(void)
 }
 
 TestSuite(aws, .init = setup, .fini = teardown);
-
-static char *slurp(const char *path)
-{
-    char *txt = NULL;
-    size_t n = 0;
-    sc_error e;
-    if (sc_file_read_all(path, &txt, &n, &e) != SC_OK)
-        return NULL;
-    return txt;
-}
-
-/* ---- the fault-injecting server -------------------------------------------------- */
-
-#define MAXREQ 64
-typedef struct answer {
-    int status;                 /* 0 = drop the connection without answering */
-    const char *extra_header;   /* e.g. "Retry-After: 0\r\n" */
-    char *body;
-} answer;
-
-typedef struct server {
-    int fd, port;
-    pthread_t th;
-    answer script[MAXREQ];
-    int n_script, next;
-    char *req[MAXREQ];          /* headers + body of each request */
-    int n_req;
-    int stop;
-} server;
-
-static void *serve(void *arg)
-{
-    server *s = arg;
-    while (!s->stop) {
-        int c = accept(s->fd, NULL, NULL);
-        if (c < 0)
-            break;
-        if (s->stop) {
-            close(c);
-            break;
-        }
-        char buf[65536];
-        size_t len = 0;
-        long clen = -1;
-        char *hend = NULL;
-        for (;;) {
-            ssize_t r = recv(c, buf + len, sizeof buf - 1 - len, 0);
-            if (r <= 0)
-                break;
-            len += (size_t)r;
-            buf[len] = '\0';
-            if (!hend && (hend = strstr(buf, "\r\n\r\n"))) {
-                char *cl = strcasestr(buf, "Content-Length:");
-                clen = cl ? strtol(cl + 15, NULL, 10) : 0;
-            }
-            if (hend && (long)(len - (size_t)(hend + 4 - buf)) >= clen)
-                break;
-        }
-        if (s->n_req < MAXREQ)
-            s->req[s->n_req++] = strdup(buf);
-        answer a = {200, NULL, NULL};
-        if (s->next < s->n_script)
-            a = s->script[s->next++];
-        if (a.status) {
-            const char *body = a.body ? a.body : "<OK/>";
-            char out[70000];
-            int n = snprintf(out, sizeof out,
-                             "HTTP/1.1 %d X\r\nContent-Type: text/xml\r\nContent-Length: %zu\r\n"
-                             "Connection: close\r\n%s\r\n%s",
-                             a.status, strlen(body), a.extra_header ? a.extra_header : "", body);
-            if (send(c, out, (size_t)n, 0) < 0)
-                perror("send");
-        }
-        close(c);
-    }
-    return NULL;
-}
-
-static void server_start(server *s)
-{
-    memset(s, 0, sizeof *s);
-    s->fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    int one = 1;
-    setsockopt(s->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    cr_assert_eq(bind(s->fd, (struct sockaddr *)&a, sizeof a), 0);
-    socklen_t al = sizeof a;
-    getsockname(s->fd, (struct sockaddr *)&a, &al);
-    s->port = ntohs(a.sin_port);
-    cr_assert_eq(listen(s->fd, 16), 0);
-}
-
-static void server_run(server *s) { pthread_create(&s->th, NULL, serve, s); }
-
-static void server_stop(server *s)
-{
-    s->stop = 1;
-    shutdown(s->fd, SHUT_RDWR);
-    close(s->fd);
-    pthread_join(s->th, NULL);
-    for (int i = 0; i < s->n_req; i++)
-        free(s->req[i]);
-    for (int i = 0; i < s->n_script; i++)
-        free(s->script[i].body);
-}
-
-static void script(server *s, int status, const char *hdr, const char *fixture)
-{
-    answer *a = &s->script[s->n_script++];
-    a->status = status;
-    a->extra_header = hdr;
-    a->body = fixture ? slurp(fixture) : NULL;
-    if (fixture)
-        cr_assert_not_null(a->body, "fixture %s", fixture);
-}
-
-/* The value of form parameter key in a request body, "" when absent. */
-static const char *body_of(const char *req)
-{
-    const char *b = strstr(req, "\r\n\r\n");
-    return b ? b + 4 : "";
-}
-
-/* Check a request body against a .params fixture: every parameter known, every required
- * one present, fixed values equal. */
-static void check_params(const char *req, const char *fixture)
-{
-    char *fx = slurp(fixture);
-    cr_assert_not_null(fx, "%s", fixture);
-    char names[64][96], want[64][64];
-    int req_[64], n = 0;
-    char *save = NULL;
-    for (char *ln = strtok_r(fx, "\n", &save); ln && n < 64; ln = strtok_r(NULL, "\n", &save)) {
-        char kind[16];
-        want[n][0] = '\0';
-        if (sscanf(ln, "%95s %15s %63s", names[n], kind, want[n]) < 2)
-            continue;
-        req_[n] = strcmp(kind, "required") == 0;
-        n++;
-    }
-    free(fx);
-    char body[8192];
-    snprintf(body, sizeof body, "%s", body_of(req));
-    int seen[64] = {0};
-    char *s2 = NULL;
-    for (char *kv = strtok_r(body, "&", &s2); kv; kv = strtok_r(NULL, "&", &s2)) {
-        char *eq = strchr(kv, '=');
-        cr_assert_not_null(eq, "parameter without a value: %s", kv);
-        *eq = '\0';
-        /* list indexes: name.member.3 -> name.member.N */
-        char norm[96];
-        snprintf(norm, sizeof norm, "%s", kv);
-        char *dot = strrchr(norm, '.');
-        if (dot && dot[1] >= '0' && dot[1] <= '9')
-            snprintf(dot + 1, sizeof norm - (size_t)(dot + 1 - norm), "N");
-        int k = -1;
-        for (int i = 0; i < n; i++)
-            if (strcmp(names[i], norm) == 0)
-                k = i;
-        cr_assert_geq(k, 0, "parameter %s is not in the API reference (%s)", kv, fixture);
-        seen[k] = 1;
-        if (want[k][0])
-            cr_assert_str_eq(eq + 1, want[k], "%s", kv);
-    }
-    for (int i = 0; i < n; i++)
-        if (req_[i])
-            cr_assert(seen[i], "required parameter %s missing (%s)", names[i], fixture);
-}
 
 static sc_provider *aws_at(server *s, int max_attempts, int bootstrap, sc_scenario **scp,
                            sc_status *st, sc_error *err)
@@ -389,88 +206,6 @@ Test(aws, bootstrap_requests_match_the_reference)
 }
 
 /* ---- moto ------------------------------------------------------------------------ */
-
-static pid_t moto_pid;
-static int moto_port;
-
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    bind(fd, (struct sockaddr *)&a, sizeof a);
-    socklen_t l = sizeof a;
-    getsockname(fd, (struct sockaddr *)&a, &l);
-    close(fd);
-    return ntohs(a.sin_port);
-}
-
-/* auth: moto checks signatures (and IAM) after its first 3 actions, which create the
- * user whose keys the test then signs with. */
-static void moto_start(int auth)
-{
-    cr_assert_eq(system("command -v moto_server > /dev/null 2>&1"), 0,
-                 "moto_server is not on PATH: install moto 5 with its server extra (pip "
-                 "install 'moto[server]'); this test needs it");
-    moto_port = free_port();
-    char port[16], log[300];
-    snprintf(port, sizeof port, "%d", moto_port);
-    snprintf(log, sizeof log, "%s/moto.log", dir);
-    moto_pid = fork();
-    if (moto_pid == 0) {
-        if (auth)
-            setenv("INITIAL_NO_AUTH_ACTION_COUNT", "3", 1);
-        freopen(log, "w", stdout);
-        freopen(log, "a", stderr);
-        execlp("moto_server", "moto_server", "-H", "127.0.0.1", "-p", port, (char *)NULL);
-        _exit(127);
-    }
-    for (int i = 0; i < 200; i++) { /* up to 20 s for it to listen */
-        int fd = socket(AF_INET, SOCK_STREAM, 0);
-        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)moto_port),
-                                .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-        int ok = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
-        close(fd);
-        if (ok)
-            return;
-        int st;
-        cr_assert_eq(waitpid(moto_pid, &st, WNOHANG), 0, "moto_server exited (see %s)", log);
-        usleep(100000);
-    }
-    cr_assert_fail("moto_server did not listen on 127.0.0.1:%d within 20 s", moto_port);
-}
-
-static void moto_stop(void)
-{
-    if (moto_pid > 0) {
-        kill(moto_pid, SIGTERM);
-        waitpid(moto_pid, NULL, 0);
-        moto_pid = 0;
-    }
-}
-
-static int sculpt(const char *args, const char *tag)
-{
-    char cmd[4096];
-    snprintf(cmd, sizeof cmd, "%s live %s > %s/%s.out 2> %s/%s.err", SC_SCULPT_BIN, args, dir,
-             tag, dir, tag);
-    int rc = system(cmd);
-    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
-
-static double json_num(const char *tag, const char *key)
-{
-    char p[512];
-    snprintf(p, sizeof p, "%s/%s.out", dir, tag);
-    char *t = slurp(p);
-    cr_assert_not_null(t);
-    char pat[64];
-    snprintf(pat, sizeof pat, "\"%s\":", key);
-    char *at = strstr(t, pat);
-    cr_assert_not_null(at, "%s in %s", key, t);
-    double v = strtod(at + strlen(pat), NULL);
-    free(t);
-    return v;
-}
 
 Test(aws, live_against_moto, .timeout = 300)
 {

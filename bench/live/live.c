@@ -179,7 +179,8 @@ int main(int argc, char **argv)
            s.calls_mutating, (double)s.calls_mutating / (double)s.decisions, ar,
            100.0 * (double)s.calls_mutating / (double)s.decisions / ar);
     printf("  read-only calls    %ld (one snapshot per decision)\n", s.calls_read_only);
-    printf("  journal records    %ld\n", s.journal_written);
+    printf("  journal records    %ld, fsyncs %ld (before close)\n", s.journal_written,
+           s.journal_fsyncs);
     printf("  replay of the journal: %.2f s CPU, %ld calls replayed, %ld mutating\n", c2 - c1,
            s2.journal_replayed, s2.calls_mutating);
     printf("  peak memory        %.1f MiB\n", ru.ru_maxrss / 1024.0);

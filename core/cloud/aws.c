@@ -5,8 +5,20 @@
  * template (default "sculpt-{app}-{region}") in that region; its desired capacity is
  * the pool's requested count.  The snapshot reports InService instances as ready,
  * Pending ones (and desired capacity not yet launched) as booting, Terminating ones as
- * draining.  Spot and reserved pools (mixed-instances policy) are not built yet: a call
- * for one is SC_ERR_INPUT naming the pool.
+ * draining.
+ *
+ * Spot (mixed-instances policy).  The spot pool of (app, region) lives in the same group:
+ * desired capacity = on-demand + spot, and the group's MixedInstancesPolicy has
+ * InstancesDistribution.OnDemandBaseCapacity = the on-demand count and
+ * OnDemandPercentageAboveBaseCapacity = 0, so every instance above the base is spot.  A
+ * group without a mixed-instances policy is all on demand (base = desired).  The
+ * Describe answer gives no purchase option per instance, so the snapshot splits the
+ * group's instances by the base: on demand takes InService instances first, then
+ * Pending, up to the base; the rest are spot (the group launches the base first).  A
+ * call on the spot pool, or on the on-demand pool of a group that already has a policy,
+ * is one UpdateAutoScalingGroup that sets both numbers (absolute: written ahead as
+ * "desired=N,od=M").  The reserved pool is not built yet (EC2 RunInstances with a
+ * ClientToken is the plan): a call for it is SC_ERR_INPUT naming the pool.
  *
  * Calls (API version 2011-01-01, POST form bodies to autoscaling.REGION.amazonaws.com,
  * or the --endpoint URL; SigV4 scope REGION/autoscaling):
@@ -16,14 +28,23 @@
  *   SetDesiredCapacity         AutoScalingGroupName, DesiredCapacity, HonorCooldown=
  *                              false.  Absolute, so idempotent: retried, and its target
  *                              ("desired=N") is what PREPARE writes ahead in the journal.
+ *   UpdateAutoScalingGroup     AutoScalingGroupName, DesiredCapacity, MixedInstancesPolicy.
+ *                              LaunchTemplate.LaunchTemplateSpecification.{LaunchTemplate
+ *                              Name = the group name, Version = $Latest}, .LaunchTemplate.
+ *                              Overrides.member.1.InstanceType = the app's type, .Instances
+ *                              Distribution.{OnDemandBaseCapacity, OnDemandPercentageAbove
+ *                              BaseCapacity = 0, SpotAllocationStrategy = price-capacity-
+ *                              optimized}.  Absolute as well: retried.
  *   bootstrap: EC2 CreateLaunchTemplate (2016-11-15; LaunchTemplateName = the group
  *   name, LaunchTemplateData.ImageId / .InstanceType) then CreateAutoScalingGroup
  *   (LaunchTemplate.LaunchTemplateName, MinSize 0, MaxSize = the app's max_instances,
  *   DesiredCapacity = the scenario's initial on-demand count, AvailabilityZones.member.1
  *   = REGION + "a"), each skipped when it exists ("AlreadyExists" answers count as done).
+ * set_weight (routing): Route 53 weighted records of $.live.route53 (route53.c); without
+ * that section a set_weight is SC_ERR_INPUT naming what is missing.
  * Throttling codes recognised: Throttling, ThrottlingException, RequestLimitExceeded,
- * RequestThrottled, ScalingActivityInProgress (retried: the group is busy), and
- * ResourceContention (HTTP 500).
+ * RequestThrottled, ScalingActivityInProgress (retried: the group is busy),
+ * ResourceContention (HTTP 500) and PriorRequestNotComplete (Route 53).
  *
  * Secrets: the secret key goes to libcurl only; messages carry the URL, the API's error
  * code and message, never a header.
@@ -51,9 +72,12 @@ typedef struct aws {
     sc_http *http;
     char (*group)[256];         /* [ar] group names */
     int *desired;               /* [ar] last known desired capacity, -1 = unknown */
+    int *od_base;               /* [ar] OnDemandBaseCapacity of the group's mixed-instances
+                                   policy; -1 = no policy (all on demand) */
     char key[SC_LIVE_KEY_MAX];
     char payload[SC_LIVE_PAYLOAD_MAX];
     long mutating, read_only;
+    sc_route53 r53;             /* $.live.route53: routing weights (route53.c) */
 } aws;
 
 static int aws_throttle(long status, const char *body)
@@ -63,7 +87,8 @@ static int aws_throttle(long status, const char *body)
                                         "<Code>RequestLimitExceeded</Code>",
                                         "<Code>RequestThrottled</Code>",
                                         "<Code>ScalingActivityInProgress</Code>",
-                                        "<Code>ResourceContention</Code>"};
+                                        "<Code>ResourceContention</Code>",
+                                        "<Code>PriorRequestNotComplete</Code>"};
     if (status < 400)
         return 0;
     for (size_t i = 0; i < sizeof codes / sizeof codes[0]; i++)
@@ -154,8 +179,7 @@ static void service_url(const aws *a, const char *service, const char *region, c
         snprintf(out, cap, "https://%s.%s.amazonaws.com/", service, region);
 }
 
-/* The API's error code and message of an answer, for a person. */
-static void api_error(const char *body, char *code, size_t ccap, char *msg, size_t mcap)
+void sc_aws_api_error(const char *body, char *code, size_t ccap, char *msg, size_t mcap)
 {
     snprintf(code, ccap, "HTTP error");
     msg[0] = '\0';
@@ -191,7 +215,7 @@ static sc_status call(aws *a, const char *service, const char *region, const cha
     if (resp->status >= 200 && resp->status < 300)
         return SC_OK;
     char code[128], msg[512];
-    api_error(resp->body, code, sizeof code, msg, sizeof msg);
+    sc_aws_api_error(resp->body, code, sizeof code, msg, sizeof msg);
     if (ok_codes) {
         const char *p = strstr(ok_codes, code);
         size_t l = strlen(code);
@@ -216,6 +240,7 @@ static sc_status call(aws *a, const char *service, const char *region, const cha
 typedef struct group_state {
     char name[256];
     int desired, in_service, pending, terminating, found;
+    int od_base;                /* -1 = no mixed-instances policy */
 } group_state;
 
 /* Describe the groups of region r (all apps), into gs[app]. */
@@ -266,8 +291,12 @@ static sc_status describe_region(aws *a, int r, group_state *gs, sc_error *err)
             const char *p = lv[i].path, *t = lv[i].text;
             if (flush) {
                 memset(&cur, 0, sizeof cur);
+                cur.od_base = -1;
                 snprintf(cur.name, sizeof cur.name, "%s", t);
                 have = 1;
+            } else if (have && sc_xml_path_ends(p, "MixedInstancesPolicy/InstancesDistribution/"
+                                                   "OnDemandBaseCapacity")) {
+                cur.od_base = atoi(t);
             } else if (have && sc_xml_path_ends(p, "AutoScalingGroups/member/DesiredCapacity")) {
                 cur.desired = atoi(t);
             } else if (have && sc_xml_path_ends(p, "Instances/member/LifecycleState")) {
@@ -309,13 +338,20 @@ static sc_status aws_snapshot(void *state, sc_pool_state *out, size_t n, int sin
                 break;
             }
             sc_pool_state *p = &out[ar * SC_PURCHASE_COUNT + SC_PURCHASE_ONDEMAND];
-            p->ready = gs[ap].in_service;
-            p->booting = gs[ap].pending;
-            int launched = gs[ap].in_service + gs[ap].pending;
+            sc_pool_state *s = &out[ar * SC_PURCHASE_COUNT + SC_PURCHASE_SPOT];
+            int ready = gs[ap].in_service, pending = gs[ap].pending;
+            int launched = ready + pending;
             if (gs[ap].desired > launched)
-                p->booting += gs[ap].desired - launched;
+                pending += gs[ap].desired - launched;
+            /* on demand: the base (all of the group without a policy), ready first */
+            int base = gs[ap].od_base < 0 ? ready + pending : gs[ap].od_base;
+            p->ready = ready < base ? ready : base;
+            p->booting = pending < base - p->ready ? pending : base - p->ready;
+            s->ready = ready - p->ready;
+            s->booting = pending - p->booting;
             p->draining = gs[ap].terminating;
             a->desired[ar] = gs[ap].desired;
+            a->od_base[ar] = gs[ap].od_base;
         }
     }
     free(gs);
@@ -343,11 +379,19 @@ static sc_status aws_describe(void *state, int app, int region, int type, sc_pur
 static sc_status check_pool(aws *a, const sc_action *act, sc_error *err)
 {
     const sc_scenario *sc = a->sc;
-    if (act->option != SC_PURCHASE_ONDEMAND || act->type != sc->apps[act->app].instance_type)
+    if (act->kind == SC_ACTION_SET_WEIGHT) {
+        if (!a->r53.enabled)
+            return sc_error_set(err, SC_ERR_INPUT, sc->path,
+                                "set_weight for %s in geography %s: routing on aws needs "
+                                "$.live.route53 with a hosted_zone_id",
+                                sc->apps[act->app].name, sc->geos[act->geo].name);
+        return SC_OK;
+    }
+    if (act->option == SC_PURCHASE_RESERVED || act->type != sc->apps[act->app].instance_type)
         return sc_error_set(err, SC_ERR_INPUT, "aws",
-                            "pool %s/%s %s %s: the aws adapter manages the on-demand pool of "
-                            "each app's own instance type only (spot and reserved through a "
-                            "mixed-instances policy are not built yet)",
+                            "pool %s/%s %s %s: the aws adapter manages the on-demand and spot "
+                            "pools of each app's own instance type only (reserved pools "
+                            "through EC2 RunInstances are not built yet)",
                             sc->apps[act->app].name, sc->regions[act->region].name,
                             sc->types[act->type].name, sc_purchase_name(act->option));
     if (act->kind != SC_ACTION_PROVISION && act->kind != SC_ACTION_DEPROVISION)
@@ -355,13 +399,14 @@ static sc_status check_pool(aws *a, const sc_action *act, sc_error *err)
     return SC_OK;
 }
 
-/* The target desired capacity of act from the last known desired (read when unknown). */
-static sc_status target_of(aws *a, const sc_action *act, int *target, sc_error *err)
+/* The group's target (desired capacity, on-demand base; base -1 = keep the group
+ * without a mixed-instances policy, SetDesiredCapacity) after act, from the last known
+ * state (read when unknown). */
+static sc_status target_of(aws *a, const sc_action *act, int *target, int *base,
+                           sc_error *err)
 {
     size_t ar = (size_t)act->app * a->sc->n_regions + (size_t)act->region;
     if (a->desired[ar] < 0) {
-        group_state gs[1];
-        (void)gs;
         size_t n = a->sc->n_apps * a->sc->n_regions * SC_PURCHASE_COUNT;
         sc_pool_state *all = calloc(n, sizeof *all);
         if (!all)
@@ -371,47 +416,112 @@ static sc_status target_of(aws *a, const sc_action *act, int *target, sc_error *
         if (st)
             return st;
     }
-    int d = a->desired[ar];
-    int t = act->kind == SC_ACTION_PROVISION ? d + act->count : d - act->count;
-    *target = t < 0 ? 0 : t;
+    int d = a->desired[ar], b = a->od_base[ar];
+    int od = b < 0 ? d : (b < d ? b : d), spot = d - od;
+    int delta = act->kind == SC_ACTION_PROVISION ? act->count : -act->count;
+    if (act->option == SC_PURCHASE_SPOT) {
+        spot = spot + delta < 0 ? 0 : spot + delta;
+        *base = od;
+    } else {
+        od = od + delta < 0 ? 0 : od + delta;
+        *base = b < 0 ? -1 : od;
+    }
+    *target = od + spot;
     return SC_OK;
+}
+
+/* The pool's own count in a group of desired d with on-demand base b (-1 = none). */
+static int pool_count(int option, int d, int b)
+{
+    int od = b < 0 ? d : (b < d ? b : d);
+    return option == SC_PURCHASE_SPOT ? d - od : od;
 }
 
 static sc_status aws_apply(void *state, const sc_action *act, sc_time_ms now,
                            sc_action_result *res, sc_error *err)
 {
     aws *a = state;
+    (void)now;
     sc_status st = check_pool(a, act, err);
     if (st)
         return st;
-    size_t ar = (size_t)act->app * a->sc->n_regions + (size_t)act->region;
-    int target = -1;
-    if (a->payload[0] && sscanf(a->payload, "desired=%d", &target) != 1)
-        target = -1;
+    const sc_scenario *sc = a->sc;
+    if (act->kind == SC_ACTION_SET_WEIGHT) {
+        a->payload[0] = '\0';
+        a->key[0] = '\0';
+        sc_aws_auth auth = {a->http, a->endpoint, a->akid, a->secret, a->token};
+        st = sc_route53_set_weight(&a->r53, &auth, sc, act->app, act->geo, act->region,
+                                   act->weight, &a->mutating, &a->read_only, err);
+        if (st)
+            return st;
+        res->accepted = 1;
+        return SC_OK;
+    }
+    size_t ar = (size_t)act->app * sc->n_regions + (size_t)act->region;
+    int target = -1, base = -1;
+    if (a->payload[0]) {
+        int k = sscanf(a->payload, "desired=%d,od=%d", &target, &base);
+        if (k < 1)
+            target = -1;
+        else if (k < 2)
+            base = -1;
+    }
     a->payload[0] = '\0';
     a->key[0] = '\0';
-    int before = a->desired[ar];
-    if (target < 0 && (st = target_of(a, act, &target, err)))
+    if (target < 0 && (st = target_of(a, act, &target, &base, err)))
         return st;
-    if (before < 0)
-        before = a->desired[ar];
-    char body[1024], num[32];
+    int before_d = a->desired[ar], before_b = a->od_base[ar];
+    int before = before_d >= 0 ? pool_count(act->option, before_d, before_b) : -1;
+    char body[2048], num[32];
     size_t len = 0;
     body[0] = '\0';
     snprintf(num, sizeof num, "%d", target);
-    sc_http_form_append(body, sizeof body, &len, "Action", "SetDesiredCapacity");
-    sc_http_form_append(body, sizeof body, &len, "Version", ASG_VERSION);
-    sc_http_form_append(body, sizeof body, &len, "AutoScalingGroupName", a->group[ar]);
-    sc_http_form_append(body, sizeof body, &len, "DesiredCapacity", num);
-    sc_http_form_append(body, sizeof body, &len, "HonorCooldown", "false");
+    if (base < 0) {
+        sc_http_form_append(body, sizeof body, &len, "Action", "SetDesiredCapacity");
+        sc_http_form_append(body, sizeof body, &len, "Version", ASG_VERSION);
+        sc_http_form_append(body, sizeof body, &len, "AutoScalingGroupName", a->group[ar]);
+        sc_http_form_append(body, sizeof body, &len, "DesiredCapacity", num);
+        sc_http_form_append(body, sizeof body, &len, "HonorCooldown", "false");
+    } else {
+        char bnum[32];
+        snprintf(bnum, sizeof bnum, "%d", base);
+        sc_http_form_append(body, sizeof body, &len, "Action", "UpdateAutoScalingGroup");
+        sc_http_form_append(body, sizeof body, &len, "Version", ASG_VERSION);
+        sc_http_form_append(body, sizeof body, &len, "AutoScalingGroupName", a->group[ar]);
+        sc_http_form_append(body, sizeof body, &len, "DesiredCapacity", num);
+        sc_http_form_append(body, sizeof body, &len,
+                            "MixedInstancesPolicy.LaunchTemplate.LaunchTemplateSpecification."
+                            "LaunchTemplateName",
+                            a->group[ar]);
+        sc_http_form_append(body, sizeof body, &len,
+                            "MixedInstancesPolicy.LaunchTemplate.LaunchTemplateSpecification."
+                            "Version",
+                            "$Latest");
+        sc_http_form_append(body, sizeof body, &len,
+                            "MixedInstancesPolicy.LaunchTemplate.Overrides.member.1."
+                            "InstanceType",
+                            sc->types[sc->apps[act->app].instance_type].name);
+        sc_http_form_append(body, sizeof body, &len,
+                            "MixedInstancesPolicy.InstancesDistribution.OnDemandBaseCapacity",
+                            bnum);
+        sc_http_form_append(body, sizeof body, &len,
+                            "MixedInstancesPolicy.InstancesDistribution."
+                            "OnDemandPercentageAboveBaseCapacity",
+                            "0");
+        sc_http_form_append(body, sizeof body, &len,
+                            "MixedInstancesPolicy.InstancesDistribution.SpotAllocationStrategy",
+                            "price-capacity-optimized");
+    }
     sc_http_resp resp;
-    st = call(a, "autoscaling", a->sc->regions[act->region].name, body, 1, NULL, &resp, err);
+    st = call(a, "autoscaling", sc->regions[act->region].name, body, 1, NULL, &resp, err);
     a->mutating++;
     if (st)
         return st;
     sc_http_resp_cleanup(&resp);
     a->desired[ar] = target;
-    int moved = before >= 0 ? (target > before ? target - before : before - target) : act->count;
+    a->od_base[ar] = base;
+    int after = pool_count(act->option, target, base);
+    int moved = before >= 0 ? (after > before ? after - before : before - after) : act->count;
     res->accepted = moved < act->count ? moved : act->count;
     if (act->kind == SC_ACTION_DEPROVISION && before >= 0 && before < act->count)
         res->limited = act->count - before;
@@ -481,6 +591,7 @@ static void aws_cleanup(void *state)
     sc_http_free(a->http);
     free(a->group);
     free(a->desired);
+    free(a->od_base);
     /* the secret does not outlive the adapter in its memory */
     memset(a->secret, 0, sizeof a->secret);
     memset(a->token, 0, sizeof a->token);
@@ -530,12 +641,13 @@ static sc_status aws_init(void *state, const void *config, sc_error *err)
     snprintf(a->tmpl, sizeof a->tmpl, "%s", cfg->group_name ? cfg->group_name
                                                               : "sculpt-{app}-{region}");
     snprintf(a->image, sizeof a->image, "%s", cfg->image_id ? cfg->image_id : "ami-12c6146b");
-    if ((st = credentials(a, err)))
+    if ((st = credentials(a, err)) || (st = sc_route53_read(sc, &a->r53, err)))
         return st;
     size_t nar = sc->n_apps * sc->n_regions;
     a->group = calloc(nar + 1, sizeof *a->group);
     a->desired = malloc((nar + 1) * sizeof *a->desired);
-    if (!a->group || !a->desired) {
+    a->od_base = malloc((nar + 1) * sizeof *a->od_base);
+    if (!a->group || !a->desired || !a->od_base) {
         aws_cleanup(a);
         return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
     }
@@ -544,6 +656,7 @@ static sc_status aws_init(void *state, const void *config, sc_error *err)
             expand(a->group[ap * sc->n_regions + r], sizeof a->group[0], a->tmpl,
                    sc->apps[ap].name, sc->regions[r].name);
             a->desired[ap * sc->n_regions + r] = -1;
+            a->od_base[ap * sc->n_regions + r] = -1;
         }
     sc_http_retry rt = {.max_attempts = cfg->max_attempts > 0 ? cfg->max_attempts : 5,
                         .base_ms = cfg->backoff_base_ms > 0 ? cfg->backoff_base_ms : 200,
@@ -576,11 +689,17 @@ static sc_status aws_ctrl(void *state, int op, void *arg, sc_error *err)
     case SC_PROVIDER_CTRL_PREPARE: {
         sc_live_call *c = arg;
         sc_status st = check_pool(a, c->act, err);
-        int target;
+        int target, base;
+        if (!st && c->act->kind == SC_ACTION_SET_WEIGHT) {
+            snprintf(c->payload, sizeof c->payload, "weight=%d", c->act->weight);
+            return SC_OK;
+        }
         if (!st)
-            st = target_of(a, c->act, &target, err);
-        if (!st)
+            st = target_of(a, c->act, &target, &base, err);
+        if (!st && base < 0)
             snprintf(c->payload, sizeof c->payload, "desired=%d", target);
+        else if (!st)
+            snprintf(c->payload, sizeof c->payload, "desired=%d,od=%d", target, base);
         return st;
     }
     case SC_PROVIDER_CTRL_IS_REAL:

@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sculpt/scenario.h"
 #include "sculpt/status.h"
 
 typedef struct sc_http_retry {
@@ -45,6 +46,10 @@ typedef struct sc_http_req {
     const char *session_token;  /* X-Amz-Security-Token, NULL = none */
     int idempotent;             /* may be retried */
     long timeout_ms;            /* whole request; 0 = 30 s */
+    const char *const *headers; /* extra "Name: value" lines, NULL-terminated; NULL = none
+                                   (may hold a bearer token: never copied into messages) */
+    const char *capture;        /* a response header whose value goes to resp->captured
+                                   (e.g. "Azure-AsyncOperation"); NULL = none */
 } sc_http_req;
 
 typedef struct sc_http_resp {
@@ -52,6 +57,8 @@ typedef struct sc_http_resp {
     char *body;                 /* NUL-terminated, owned (free) */
     size_t len;
     int attempts;               /* requests sent */
+    int64_t retry_after_ms;     /* Retry-After of the answer, -1 = none */
+    char captured[1024];        /* value of rq->capture, "" = absent */
 } sc_http_resp;
 
 /* 1 when an answer (status, body) means "slow down" for this cloud. */
@@ -89,5 +96,61 @@ sc_status sc_xml_leaves(const char *xml, size_t len, sc_xml_leaf **out, size_t *
 void sc_xml_leaves_free(sc_xml_leaf *list, size_t n);
 /* Does path end with suffix at a '/' boundary? */
 int sc_xml_path_ends(const char *path, const char *suffix);
+
+/* ---- AWS request signing shared by the AWS services (aws.c, route53.c) -------------- */
+
+typedef struct sc_aws_auth {
+    sc_http *http;              /* borrowed */
+    const char *endpoint;       /* "" = the real endpoints */
+    const char *akid, *secret, *token; /* borrowed; token "" = none */
+} sc_aws_auth;
+
+/* The API's error code and message of an XML error answer (Query and REST-XML APIs
+ * share Error/Code and Error/Message), "HTTP error" when it has none. */
+void sc_aws_api_error(const char *body, char *code, size_t ccap, char *msg, size_t mcap);
+
+/* ---- Route 53 weighted records (route53.c) ----------------------------------------- */
+
+/* $.live.route53 of a scenario: {"hosted_zone_id": "Z...", "record": TEMPLATE,
+ * "target": TEMPLATE, "type": "CNAME", "ttl": 60, "wait_insync": true}; templates take
+ * {app}, {geo} and {region}. */
+typedef struct sc_route53 {
+    int enabled;                /* the section is present */
+    char zone[64];              /* hosted zone id without "/hostedzone/" */
+    char record[256];           /* record name template, default "{app}.{geo}.sculpt.internal" */
+    char target[256];           /* record value template, default "{app}-{region}.sculpt.internal" */
+    char type[8];               /* "CNAME" (default) or "A" */
+    int ttl_s;                  /* record TTL, default 60 */
+    int wait_insync;            /* poll GetChange until INSYNC (default 1) */
+    int64_t poll_ms;            /* between GetChange calls (default 2000) */
+    int max_polls;              /* GetChange calls before giving up (default 60) */
+} sc_route53;
+
+/* Read $.live.route53 (absent: enabled = 0).  Bad input: SC_ERR_INPUT with the file and
+ * JSON path. */
+sc_status sc_route53_read(const sc_scenario *sc, sc_route53 *out, sc_error *err);
+/* UPSERT the weighted record of (app, geo) for region with weight (0..255), then poll
+ * GetChange until INSYNC (when wait_insync).  *calls counts the API calls made;
+ * *mutating the mutating ones. */
+sc_status sc_route53_set_weight(const sc_route53 *r, const sc_aws_auth *auth,
+                                const sc_scenario *sc, int app, int geo, int region,
+                                int weight, long *mutating, long *read_only, sc_error *err);
+/* The record name / value of a template for (app, geo, region) into out[cap]. */
+void sc_cloud_expand(char *out, size_t cap, const char *tmpl, const char *app,
+                       const char *geo, const char *region);
+
+/* ---- JWT (jwt.c) ---------------------------------------------------------------------- */
+
+/* base64url without padding (RFC 4648 section 5) of n bytes into out[cap]; returns the
+ * length, or 0 when out is too small. */
+size_t sc_b64url(const unsigned char *in, size_t n, char *out, size_t cap);
+/* A JWT "base64url(header).base64url(claims).base64url(signature)" signed RS256
+ * (RSASSA-PKCS1-v1_5 with SHA-256, RFC 7518 section 3.3) with the PEM private key.  *out is
+ * freed by the caller with free().  Errors never quote the key. */
+sc_status sc_jwt_rs256(const char *pem_key, const char *header_json, const char *claims_json,
+                       char **out, sc_error *err);
+/* A request id in UUID form (8-4-4-4-12 hex) from SHA-256 of text: stable for the same
+ * text (GCP's requestId must be a UUID). */
+void sc_uuid_from(const char *text, char out[37]);
 
 #endif

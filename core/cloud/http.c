@@ -48,11 +48,31 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *ud)
     return n;
 }
 
-/* Retry-After in ms: delta-seconds only (clouds send those); -1 when absent. */
+typedef struct hctx {
+    int64_t ra;                 /* Retry-After in ms, -1 when absent */
+    const char *capture;        /* header name to keep, NULL = none */
+    char captured[1024];
+} hctx;
+
+/* Retry-After in ms: delta-seconds only (clouds send those); -1 when absent.  And the
+ * value of the header the request asked for. */
 static size_t on_header(char *data, size_t size, size_t nmemb, void *ud)
 {
-    int64_t *ra = ud;
+    hctx *hc = ud;
+    int64_t *ra = &hc->ra;
     size_t n = size * nmemb;
+    size_t cl = hc->capture ? strlen(hc->capture) : 0;
+    if (cl && n > cl + 1 && strncasecmp(data, hc->capture, cl) == 0 && data[cl] == ':') {
+        size_t a = cl + 1, b = n;
+        while (a < b && (data[a] == ' ' || data[a] == '\t'))
+            a++;
+        while (b > a && strchr(" \t\r\n", data[b - 1]))
+            b--;
+        if (b - a < sizeof hc->captured) {
+            memcpy(hc->captured, data + a, b - a);
+            hc->captured[b - a] = '\0';
+        }
+    }
     if (n > 12 && strncasecmp(data, "Retry-After:", 12) == 0) {
         char tmp[64];
         size_t k = n - 12 < sizeof tmp - 1 ? n - 12 : sizeof tmp - 1;
@@ -127,7 +147,7 @@ sc_status sc_http_do(sc_http *h, const sc_http_req *rq, sc_http_resp *resp, sc_e
     CURL *c = h->curl;
     for (int attempt = 0;; attempt++) {
         rbuf b = {0};
-        int64_t retry_after = -1;
+        hctx hc = {.ra = -1, .capture = rq->capture};
         struct curl_slist *hdr = NULL;
         char line[2300];
         curl_easy_reset(c);
@@ -136,12 +156,16 @@ sc_status sc_http_do(sc_http *h, const sc_http_req *rq, sc_http_resp *resp, sc_e
         curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, 1L);
         curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, 2L);
         curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+        /* libcurl re-sends a request by itself when a reused connection turns out dead;
+         * a call that must not be repeated gets a connection of its own */
+        if (!rq->idempotent)
+            curl_easy_setopt(c, CURLOPT_FRESH_CONNECT, 1L);
         curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, rq->timeout_ms > 0 ? rq->timeout_ms : 30000L);
         curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, 10000L);
         curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
         curl_easy_setopt(c, CURLOPT_WRITEDATA, &b);
         curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
-        curl_easy_setopt(c, CURLOPT_HEADERDATA, &retry_after);
+        curl_easy_setopt(c, CURLOPT_HEADERDATA, &hc);
         curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, rq->method);
         if (rq->body) {
             curl_easy_setopt(c, CURLOPT_POSTFIELDS, rq->body);
@@ -160,6 +184,8 @@ sc_status sc_http_do(sc_http *h, const sc_http_req *rq, sc_http_resp *resp, sc_e
                 hdr = curl_slist_append(hdr, line);
             }
         }
+        for (const char *const *hp = rq->headers; hp && *hp; hp++)
+            hdr = curl_slist_append(hdr, *hp);
         /* No "Expect:" override: libcurl would sign the empty header it then omits
          * (SignedHeaders ...;expect;...), and a server that checks signatures refuses
          * the request (found with moto's signature checks on). */
@@ -184,15 +210,16 @@ sc_status sc_http_do(sc_http *h, const sc_http_req *rq, sc_http_resp *resp, sc_e
                                     attempt + 1, attempt ? "s" : "", curl_easy_strerror(rc));
             }
             resp->status = status;
+            resp->retry_after_ms = hc.ra;
+            snprintf(resp->captured, sizeof resp->captured, "%s", hc.captured);
             resp->body = b.p ? b.p : calloc(1, 1);
             resp->len = b.len;
             return resp->body ? SC_OK : sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
         }
         free(b.p);
         int64_t wait;
-        if (retry_after >= 0) {
-            wait = retry_after < h->retry.max_retry_after_ms ? retry_after
-                                                              : h->retry.max_retry_after_ms;
+        if (hc.ra >= 0) {
+            wait = hc.ra < h->retry.max_retry_after_ms ? hc.ra : h->retry.max_retry_after_ms;
         } else {
             double bound = (double)h->retry.base_ms * ldexp(1.0, attempt);
             if (bound > (double)h->retry.cap_ms)

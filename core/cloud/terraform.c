@@ -6,7 +6,17 @@
  *
  * Attribute names follow the Terraform AWS provider's resource documentation
  * (aws_autoscaling_group, aws_launch_template); tests/test_live_terraform.c checks them
- * against tests/live/fixtures/terraform/aws.schema.  Only AWS resources so far.
+ * against tests/live/fixtures/terraform/aws.schema.
+ *
+ * The cloud is the one the scenario's live section configures: $.live.azure -> azurerm
+ * (azurerm_linux_virtual_machine_scale_set per pool, "-spot" sets with priority Spot;
+ * azurerm_traffic_manager_azure_endpoint weights for weighted geographies), $.live.gcp ->
+ * google (google_compute_region_instance_group_manager per pool; a
+ * google_compute_backend_service per app whose backends carry the capacity scalers),
+ * else aws (plus aws_route53_record weighted records when $.live.route53 is set).  The
+ * routing weights written are the scenario's configured ones (the geographies' initial
+ * weights); tests/test_cloud_terraform.c checks the azurerm and google attribute names
+ * against tests/live/fixtures/terraform/{azurerm,google}.schema.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "sculpt/cloud.h"
@@ -20,7 +30,9 @@
 
 #include <cjson/cJSON.h>
 
+#include "cloudint.h"
 #include "sculpt/fsutil.h"
+#include "sculpt/json.h"
 #include "sculpt/live.h"
 
 /* The group name of (app, region) from the template. */
@@ -112,8 +124,308 @@ static cJSON *tf_root(const sc_scenario *sc)
     return root;
 }
 
+static sc_status tf_render_aws(const sc_scenario *sc, const char *group_tmpl,
+                                         const int *counts, const cJSON *r53, char **out,
+                                         sc_error *err);
+
+/* ---- Azure and GCP, and the routing resources ------------------------------------ */
+
+typedef enum tf_cloud { TF_AWS = 0, TF_AZURE = 1, TF_GCP = 2 } tf_cloud;
+
+/* Which cloud the scenario's live section configures, and its section (borrowed from
+ * *root, which the caller frees). */
+static tf_cloud tf_cloud_of(const sc_scenario *sc, cJSON **root, const cJSON **section)
+{
+    *root = sc->source_json ? cJSON_Parse(sc->source_json) : NULL;
+    *section = NULL;
+    const cJSON *live = *root ? cJSON_GetObjectItemCaseSensitive(*root, "live") : NULL;
+    const cJSON *v;
+    if (live && (v = cJSON_GetObjectItemCaseSensitive(live, "azure"))) {
+        *section = v;
+        return TF_AZURE;
+    }
+    if (live && (v = cJSON_GetObjectItemCaseSensitive(live, "gcp"))) {
+        *section = v;
+        return TF_GCP;
+    }
+    if (live)
+        *section = cJSON_GetObjectItemCaseSensitive(live, "route53");
+    return TF_AWS;
+}
+
+static const char *str_or(const cJSON *o, const char *k, const char *def)
+{
+    const cJSON *v = o ? cJSON_GetObjectItemCaseSensitive(o, k) : NULL;
+    return cJSON_IsString(v) ? v->valuestring : def;
+}
+
+static void tf_label(char *label)
+{
+    for (char *c = label; *c; c++)
+        if (!(*c == '-' || *c == '_' || (*c >= 'a' && *c <= 'z') || (*c >= 'A' && *c <= 'Z') ||
+              (*c >= '0' && *c <= '9')))
+            *c = '_';
+}
+
+static cJSON *obj(cJSON *parent, const char *key)
+{
+    cJSON *o = cJSON_GetObjectItemCaseSensitive(parent, key);
+    return o ? o : cJSON_AddObjectToObject(parent, key);
+}
+
+static cJSON *tf_variable(cJSON *root, const char *name, const char *desc)
+{
+    cJSON *v = cJSON_AddObjectToObject(obj(root, "variable"), name);
+    cJSON_AddStringToObject(v, "type", "string");
+    cJSON_AddStringToObject(v, "description", desc);
+    return v;
+}
+
+static void tf_azure(cJSON *root, const sc_scenario *sc, const int *counts, const char *tmpl,
+                     const cJSON *sec)
+{
+    const char *rg = str_or(sec, "resource_group", "sculpt");
+    const cJSON *tm = sec ? cJSON_GetObjectItemCaseSensitive(sec, "traffic_manager") : NULL;
+    const char *ptmpl = str_or(tm, "profile", "sculpt-{app}-{geo}");
+    const char *etmpl = str_or(tm, "endpoint", "{region}");
+    tf_variable(root, "subnet_id", "subnet of the scale sets' network interfaces");
+    tf_variable(root, "ssh_public_key", "public key of the admin user");
+    cJSON_AddObjectToObject(obj(obj(root, "provider"), "azurerm"), "features");
+    cJSON *res = obj(root, "resource");
+    cJSON *vmss = obj(res, "azurerm_linux_virtual_machine_scale_set");
+    for (size_t a = 0; a < sc->n_apps; a++)
+        for (size_t r = 0; r < sc->n_regions; r++)
+            for (int spot = 0; spot < 2; spot++) {
+                const int *x = counts + (a * sc->n_regions + r) * SC_PURCHASE_COUNT;
+                int n = spot ? x[SC_PURCHASE_SPOT] : x[SC_PURCHASE_ONDEMAND] + x[SC_PURCHASE_RESERVED];
+                if (spot && n == 0)
+                    continue;
+                char name[300], label[300];
+                tf_name(name, sizeof name, tmpl, sc->apps[a].name, sc->regions[r].name);
+                if (spot)
+                    strncat(name, "-spot", sizeof name - strlen(name) - 1);
+                snprintf(label, sizeof label, "%s", name);
+                tf_label(label);
+                cJSON *v = cJSON_AddObjectToObject(vmss, label);
+                cJSON_AddStringToObject(v, "name", name);
+                cJSON_AddStringToObject(v, "resource_group_name", rg);
+                cJSON_AddStringToObject(v, "location", sc->regions[r].name);
+                cJSON_AddStringToObject(v, "sku", sc->types[sc->apps[a].instance_type].name);
+                cJSON_AddNumberToObject(v, "instances", n);
+                cJSON_AddStringToObject(v, "admin_username", "sculpt");
+                if (spot) {
+                    cJSON_AddStringToObject(v, "priority", "Spot");
+                    cJSON_AddStringToObject(v, "eviction_policy", "Delete");
+                }
+                cJSON *key = cJSON_AddObjectToObject(v, "admin_ssh_key");
+                cJSON_AddStringToObject(key, "username", "sculpt");
+                cJSON_AddStringToObject(key, "public_key", "${var.ssh_public_key}");
+                cJSON *img = cJSON_AddObjectToObject(v, "source_image_reference");
+                cJSON_AddStringToObject(img, "publisher", "Canonical");
+                cJSON_AddStringToObject(img, "offer", "ubuntu-24_04-lts");
+                cJSON_AddStringToObject(img, "sku", "server");
+                cJSON_AddStringToObject(img, "version", "latest");
+                cJSON *disk = cJSON_AddObjectToObject(v, "os_disk");
+                cJSON_AddStringToObject(disk, "caching", "ReadWrite");
+                cJSON_AddStringToObject(disk, "storage_account_type", "Standard_LRS");
+                cJSON *nic = cJSON_AddObjectToObject(v, "network_interface");
+                cJSON_AddStringToObject(nic, "name", "nic");
+                cJSON_AddBoolToObject(nic, "primary", 1);
+                cJSON *ip = cJSON_AddObjectToObject(nic, "ip_configuration");
+                cJSON_AddStringToObject(ip, "name", "internal");
+                cJSON_AddBoolToObject(ip, "primary", 1);
+                cJSON_AddStringToObject(ip, "subnet_id", "${var.subnet_id}");
+            }
+    /* Traffic Manager endpoints of the weighted geographies */
+    cJSON *ep = NULL;
+    for (size_t a = 0; a < sc->n_apps; a++)
+        for (size_t g = 0; g < sc->n_geos; g++) {
+            const sc_geo_routing *rt = &sc->geos[g].routing;
+            if (!rt->weights || rt->mech != SC_ROUTE_DNS)
+                continue;
+            if (!ep)
+                ep = obj(res, "azurerm_traffic_manager_azure_endpoint");
+            for (size_t r = 0; r < sc->n_regions; r++) {
+                if (rt->weights[r] < 0)
+                    continue;
+                char prof[256], en[256], label[600], pid[900], vlabel[300], vname[300],
+                    target[400];
+                sc_cloud_expand(prof, sizeof prof, ptmpl, sc->apps[a].name, sc->geos[g].name,
+                                sc->regions[r].name);
+                sc_cloud_expand(en, sizeof en, etmpl, sc->apps[a].name, sc->geos[g].name,
+                                sc->regions[r].name);
+                snprintf(label, sizeof label, "%s-%s", prof, en);
+                tf_label(label);
+                tf_name(vname, sizeof vname, tmpl, sc->apps[a].name, sc->regions[r].name);
+                snprintf(vlabel, sizeof vlabel, "%s", vname);
+                tf_label(vlabel);
+                cJSON *e = cJSON_AddObjectToObject(ep, label);
+                cJSON_AddStringToObject(e, "name", en);
+                snprintf(pid, sizeof pid,
+                         "/subscriptions/${var.subscription_id}/resourceGroups/%s/providers/"
+                         "Microsoft.Network/trafficManagerProfiles/%s",
+                         rg, prof);
+                cJSON_AddStringToObject(e, "profile_id", pid);
+                /* Traffic Manager weights are 1..1000: weight 0 is a disabled endpoint */
+                cJSON_AddNumberToObject(e, "weight", rt->weights[r] > 0 ? rt->weights[r] : 1);
+                cJSON_AddBoolToObject(e, "enabled", rt->weights[r] > 0);
+                snprintf(target, sizeof target, "${var.endpoint_target_%s}", vlabel);
+                cJSON_AddStringToObject(e, "target_resource_id", target);
+                char vn[400];
+                snprintf(vn, sizeof vn, "endpoint_target_%s", vlabel);
+                if (!cJSON_GetObjectItemCaseSensitive(obj(root, "variable"), vn))
+                    tf_variable(root, vn, "resource id behind the region's endpoint");
+            }
+        }
+    if (ep)
+        tf_variable(root, "subscription_id", "subscription of the Traffic Manager profiles");
+}
+
+static void tf_gcp(cJSON *root, const sc_scenario *sc, const int *counts, const char *tmpl,
+                   const cJSON *sec)
+{
+    const char *project = str_or(sec, "project", "${var.project}");
+    const char *btmpl = str_or(sec, "backend_service", "sculpt-{app}");
+    if (strcmp(project, "${var.project}") == 0)
+        tf_variable(root, "project", "GCP project");
+    tf_variable(root, "instance_template", "self link of the groups' instance template");
+    tf_variable(root, "spot_instance_template", "self link of the spot groups' template");
+    cJSON *p = obj(obj(root, "provider"), "google");
+    cJSON_AddStringToObject(p, "project", project);
+    cJSON *res = obj(root, "resource");
+    cJSON *mig = obj(res, "google_compute_region_instance_group_manager");
+    cJSON *bes = NULL;
+    for (size_t a = 0; a < sc->n_apps; a++) {
+        cJSON *backends = NULL;
+        int routed = 0;
+        for (size_t g = 0; g < sc->n_geos; g++)
+            routed |= sc->geos[g].routing.weights != NULL;
+        if (routed) {
+            char bs[256], bl[256];
+            sc_cloud_expand(bs, sizeof bs, btmpl, sc->apps[a].name, "", "");
+            snprintf(bl, sizeof bl, "%s", bs);
+            tf_label(bl);
+            if (!bes)
+                bes = obj(res, "google_compute_backend_service");
+            cJSON *b = cJSON_AddObjectToObject(bes, bl);
+            cJSON_AddStringToObject(b, "name", bs);
+            cJSON_AddStringToObject(b, "load_balancing_scheme", "EXTERNAL_MANAGED");
+            backends = cJSON_AddArrayToObject(b, "backend");
+        }
+        for (size_t r = 0; r < sc->n_regions; r++) {
+            /* the capacity scaler of the region: the first weighted geography's weight */
+            int w = -1;
+            for (size_t g = 0; g < sc->n_geos && w < 0; g++)
+                if (sc->geos[g].routing.weights)
+                    w = sc->geos[g].routing.weights[r];
+            for (int spot = 0; spot < 2; spot++) {
+                const int *x = counts + (a * sc->n_regions + r) * SC_PURCHASE_COUNT;
+                int n = spot ? x[SC_PURCHASE_SPOT]
+                             : x[SC_PURCHASE_ONDEMAND] + x[SC_PURCHASE_RESERVED];
+                if (spot && n == 0)
+                    continue;
+                char name[300], label[300], ref[400];
+                tf_name(name, sizeof name, tmpl, sc->apps[a].name, sc->regions[r].name);
+                if (spot)
+                    strncat(name, "-spot", sizeof name - strlen(name) - 1);
+                snprintf(label, sizeof label, "%s", name);
+                tf_label(label);
+                cJSON *m = cJSON_AddObjectToObject(mig, label);
+                cJSON_AddStringToObject(m, "name", name);
+                cJSON_AddStringToObject(m, "base_instance_name", name);
+                cJSON_AddStringToObject(m, "region", sc->regions[r].name);
+                cJSON_AddNumberToObject(m, "target_size", n);
+                cJSON *v = cJSON_AddObjectToObject(m, "version");
+                cJSON_AddStringToObject(v, "name", spot ? "spot" : "primary");
+                cJSON_AddStringToObject(v, "instance_template",
+                                        spot ? "${var.spot_instance_template}"
+                                             : "${var.instance_template}");
+                if (backends && !spot && w >= 0) {
+                    cJSON *b = cJSON_CreateObject();
+                    snprintf(ref, sizeof ref,
+                             "${google_compute_region_instance_group_manager.%s.instance_group}",
+                             label);
+                    cJSON_AddStringToObject(b, "group", ref);
+                    cJSON_AddStringToObject(b, "balancing_mode", "UTILIZATION");
+                    cJSON_AddNumberToObject(b, "capacity_scaler", w / 255.0);
+                    cJSON_AddItemToArray(backends, b);
+                }
+            }
+        }
+    }
+}
+
+/* aws_route53_record weighted records of the weighted geographies ($.live.route53). */
+static void tf_route53(cJSON *root, const sc_scenario *sc, const cJSON *r53)
+{
+    const char *zone = str_or(r53, "hosted_zone_id", "");
+    const char *rec = str_or(r53, "record", "{app}.{geo}.sculpt.internal");
+    const char *tgt = str_or(r53, "target", "{app}-{region}.sculpt.internal");
+    const char *type = str_or(r53, "type", "CNAME");
+    const cJSON *ttl = cJSON_GetObjectItemCaseSensitive(r53, "ttl");
+    cJSON *rr = NULL;
+    for (size_t a = 0; a < sc->n_apps; a++)
+        for (size_t g = 0; g < sc->n_geos; g++) {
+            const sc_geo_routing *rt = &sc->geos[g].routing;
+            if (!rt->weights || rt->mech != SC_ROUTE_DNS)
+                continue;
+            if (!rr)
+                rr = obj(obj(root, "resource"), "aws_route53_record");
+            for (size_t r = 0; r < sc->n_regions; r++) {
+                if (rt->weights[r] < 0)
+                    continue;
+                char name[256], value[256], label[600];
+                sc_cloud_expand(name, sizeof name, rec, sc->apps[a].name, sc->geos[g].name,
+                                sc->regions[r].name);
+                sc_cloud_expand(value, sizeof value, tgt, sc->apps[a].name, sc->geos[g].name,
+                                sc->regions[r].name);
+                snprintf(label, sizeof label, "%s-%s", name, sc->regions[r].name);
+                tf_label(label);
+                cJSON *e = cJSON_AddObjectToObject(rr, label);
+                cJSON_AddStringToObject(e, "zone_id", zone);
+                cJSON_AddStringToObject(e, "name", name);
+                cJSON_AddStringToObject(e, "type", type);
+                cJSON_AddNumberToObject(e, "ttl", cJSON_IsNumber(ttl) ? ttl->valuedouble : 60);
+                cJSON *recs = cJSON_AddArrayToObject(e, "records");
+                cJSON_AddItemToArray(recs, cJSON_CreateString(value));
+                cJSON_AddStringToObject(e, "set_identifier", sc->regions[r].name);
+                cJSON *wp = cJSON_AddObjectToObject(e, "weighted_routing_policy");
+                cJSON_AddNumberToObject(wp, "weight", rt->weights[r]);
+            }
+        }
+}
+
 sc_status sc_terraform_render(const sc_scenario *sc, const char *group_tmpl, const int *counts,
                               char **out, sc_error *err)
+{
+    const char *tmpl0 = group_tmpl && group_tmpl[0] ? group_tmpl : "sculpt-{app}-{region}";
+    cJSON *src = NULL;
+    const cJSON *sec = NULL;
+    tf_cloud cloud = tf_cloud_of(sc, &src, &sec);
+    if (cloud != TF_AWS) {
+        *out = NULL;
+        cJSON *root = cJSON_CreateObject();
+        if (!root) {
+            cJSON_Delete(src);
+            return sc_error_set(err, SC_ERR_NOMEM, "terraform", "out of memory");
+        }
+        if (cloud == TF_AZURE)
+            tf_azure(root, sc, counts, tmpl0, sec);
+        else
+            tf_gcp(root, sc, counts, tmpl0, sec);
+        cJSON_Delete(src);
+        *out = cJSON_Print(root);
+        cJSON_Delete(root);
+        return *out ? SC_OK : sc_error_set(err, SC_ERR_NOMEM, "terraform", "out of memory");
+    }
+    sc_status rst = tf_render_aws(sc, group_tmpl, counts, sec, out, err);
+    cJSON_Delete(src);
+    return rst;
+}
+
+static sc_status tf_render_aws(const sc_scenario *sc, const char *group_tmpl,
+                                         const int *counts, const cJSON *r53, char **out,
+                                         sc_error *err)
 {
     *out = NULL;
     const char *tmpl = group_tmpl && group_tmpl[0] ? group_tmpl : "sculpt-{app}-{region}";
@@ -124,6 +436,8 @@ sc_status sc_terraform_render(const sc_scenario *sc, const char *group_tmpl, con
     sc_status st = SC_OK;
     for (size_t a = 0; a < sc->n_apps && !st; a++)
         st = tf_add_app(res, sc, a, counts + a * sc->n_regions * SC_PURCHASE_COUNT, tmpl, err);
+    if (!st && r53)
+        tf_route53(root, sc, r53);
     if (!st && !(*out = cJSON_Print(root)))
         st = sc_error_set(err, SC_ERR_NOMEM, "terraform", "out of memory");
     cJSON_Delete(root);

@@ -249,6 +249,8 @@ sc_status sc_live_section_read(const sc_scenario *sc, sc_live_section *out, sc_e
     static const char *const keys[] = {"policy", "group_name", "allow_remote_bootstrap",
                                        "apply_command", "guardrails",
                                        "metrics", /* core/live/metrics.c reads it */
+                                       /* provider sections, read by core/cloud/ */
+                                       "route53", "azure", "gcp",
                                        NULL};
     static const char *const gkeys[] = {"max_change_per_step", "max_change_per_hour",
                                         "budget_per_hour_usd", "min_per_pool",

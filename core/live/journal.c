@@ -7,7 +7,8 @@
  *   #sculpt-journal 1 hash=<16 hex> origin=<ms> policy=<label> scenario=<name>
  *   D <t> <n>                     a decision at loop time t whose plan has n actions,
  *   P <kind> <app> <region> <type> <option> <count> <to_region> <to_type> <issue> <needed>
- *                                 ... written in the same write() as its D (n lines)
+ *     [<geo> <weight>]            ... written in the same write() as its D (n lines); a
+ *                                 set_weight adds its geography and weight
  *   I <key> <t> <kind> <app> <region> <type> <option> <count> <requested> <payload>
  *                                 intent: the call is about to be made (payload: its
  *                                 absolute form from the adapter, "-" when none)
@@ -15,6 +16,17 @@
  *   S <key> <why>                 not called (dry run, guardrail, kill switch)
  *   E <t>                         the decision at t is complete
  *   R <t>                         the provider's revision at t was applied (terraform)
+ *
+ * Durability (fsync batching).  Only what must be on disk before a provider call is
+ * fsync'd then: an I record (the call's intent and absolute target) is written and
+ * fsync'd before its call, and that fsync also makes every record written before it
+ * durable (one file, written in order).  The other records (D and P, A, S, E) are written
+ * at once but ride on the next intent's fsync, or on the fsync at close: losing one in a
+ * power cut costs nothing, because a D without its calls is decided again from the same
+ * inputs, a call whose A is lost is ISSUING and repeated with its key (answered with the
+ * first result), and a missing E is written again on resume.  R (a terraform revision
+ * whose command ran) is fsync'd at once.  So a step with k mutating calls costs k fsyncs,
+ * not 2k + 2.
  *
  * Recovery: a crash can leave a torn last line, or a D without all its P lines; both
  * are cut off (the file is truncated to the last whole record), so the journal always
@@ -49,7 +61,9 @@ struct sc_journal {
     sc_time_ms *rev; size_t n_rev, cap_rev; /* applied revisions, in time order */
     size_t *slot; size_t n_slot;  /* call index + 1 per slot, 0 = empty; n_slot 2^k */
     long written;
-    int sync;                     /* fsync after each record (default 1) */
+    int sync;                     /* fsync the records that need it (default 1) */
+    int dirty;                    /* written since the last fsync */
+    long n_fsync;                 /* fsyncs made */
 };
 
 static uint64_t fnv(const char *s)
@@ -119,8 +133,9 @@ static sc_journal_call *find_mut(sc_journal *j, const char *key)
     return (sc_journal_call *)sc_journal_find(j, key);
 }
 
-/* Write all of buf and fsync. */
-static sc_status write_sync(sc_journal *j, const char *buf, size_t len, sc_error *err)
+/* Write all of buf; fsync (with all that was written before) when durable is set. */
+static sc_status write_rec(sc_journal *j, const char *buf, size_t len, int durable,
+                           sc_error *err)
 {
     size_t off = 0;
     while (off < len) {
@@ -133,11 +148,28 @@ static sc_status write_sync(sc_journal *j, const char *buf, size_t len, sc_error
         }
         off += (size_t)w;
     }
-    if (j->sync && fsync(j->fd) != 0)
+    j->dirty = 1;
+    if (!durable || !j->sync)
+        return SC_OK;
+    if (fsync(j->fd) != 0)
         return sc_error_set(err, SC_ERR_IO, j->path, "journal fsync failed: %s",
                             strerror(errno));
+    j->dirty = 0;
+    j->n_fsync++;
     return SC_OK;
 }
+
+static sc_status write_sync(sc_journal *j, const char *buf, size_t len, sc_error *err)
+{
+    return write_rec(j, buf, len, 1, err);
+}
+
+static sc_status write_lazy(sc_journal *j, const char *buf, size_t len, sc_error *err)
+{
+    return write_rec(j, buf, len, 0, err);
+}
+
+long sc_journal_n_fsync(const sc_journal *j) { return j->n_fsync; }
 
 /* ---- in-memory updates (shared by reading and writing) --------------------------- */
 
@@ -182,16 +214,19 @@ static sc_status add_call(sc_journal *j, const sc_journal_call *c)
  * *pending_p counts the P lines a D still expects. */
 static int parse_line(sc_journal *j, const char *ln, size_t *pending_p)
 {
-    long long t, a[10];
+    long long t, a[12];
     char key[SC_LIVE_KEY_MAX], why[32];
     if (*pending_p) {
-        if (sscanf(ln, "P %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld", &a[0], &a[1],
-                   &a[2], &a[3], &a[4], &a[5], &a[6], &a[7], &a[8], &a[9]) != 10)
+        int got = sscanf(ln, "P %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld %lld",
+                         &a[0], &a[1], &a[2], &a[3], &a[4], &a[5], &a[6], &a[7], &a[8], &a[9],
+                         &a[10], &a[11]);
+        if (got != 10 && !(got == 12 && a[0] == SC_ACTION_SET_WEIGHT))
             return 0;
         sc_action act = {.kind = (sc_action_kind)a[0], .app = (int)a[1], .region = (int)a[2],
                          .type = (int)a[3], .option = (sc_purchase)a[4], .count = (int)a[5],
                          .to_region = (int)a[6], .to_type = (int)a[7], .issue_ms = a[8],
-                         .needed_ms = a[9]};
+                         .needed_ms = a[9], .geo = got == 12 ? (int)a[10] : -1,
+                         .weight = got == 12 ? (int)a[11] : 0};
         if (add_action(j, &act))
             return 0;
         (*pending_p)--;
@@ -381,8 +416,11 @@ void sc_journal_close(sc_journal *j)
 {
     if (!j)
         return;
-    if (j->fd >= 0)
+    if (j->fd >= 0) {
+        if (j->sync && j->dirty && fsync(j->fd) == 0)
+            j->n_fsync++;
         close(j->fd);
+    }
     free(j->dec);
     free(j->act);
     free(j->call);
@@ -414,7 +452,7 @@ void sc_journal_set_sync(sc_journal *j, int on) { j->sync = on != 0; }
 sc_status sc_journal_decision_begin(sc_journal *j, sc_time_ms t, const sc_plan *plan,
                                     sc_error *err)
 {
-    size_t cap = 64 + plan->n * 160;
+    size_t cap = 64 + plan->n * 200;
     char *buf = malloc(cap);
     if (!buf)
         return sc_error_set(err, SC_ERR_NOMEM, j->path, "out of memory");
@@ -422,11 +460,14 @@ sc_status sc_journal_decision_begin(sc_journal *j, sc_time_ms t, const sc_plan *
     for (size_t i = 0; i < plan->n; i++) {
         const sc_action *a = &plan->actions[i];
         len += (size_t)snprintf(buf + len, cap - len,
-                                "P %d %d %d %d %d %d %d %d %" PRId64 " %" PRId64 "\n",
+                                "P %d %d %d %d %d %d %d %d %" PRId64 " %" PRId64,
                                 (int)a->kind, a->app, a->region, a->type, (int)a->option,
                                 a->count, a->to_region, a->to_type, a->issue_ms, a->needed_ms);
+        if (a->kind == SC_ACTION_SET_WEIGHT)
+            len += (size_t)snprintf(buf + len, cap - len, " %d %d", a->geo, a->weight);
+        buf[len++] = '\n';
     }
-    sc_status st = write_sync(j, buf, len, err);
+    sc_status st = write_lazy(j, buf, len, err);
     free(buf);
     if (st)
         return st;
@@ -443,7 +484,7 @@ sc_status sc_journal_decision_end(sc_journal *j, sc_time_ms t, sc_error *err)
 {
     char buf[64];
     int n = snprintf(buf, sizeof buf, "E %" PRId64 "\n", t);
-    sc_status st = write_sync(j, buf, (size_t)n, err);
+    sc_status st = write_lazy(j, buf, (size_t)n, err);
     if (st)
         return st;
     if (j->n_dec && j->dec[j->n_dec - 1].t == t)
@@ -500,7 +541,7 @@ sc_status sc_journal_call_end(sc_journal *j, const sc_journal_call *c, sc_error 
     else
         n = snprintf(buf, sizeof buf, "A %s %d %d %d\n", c->key, c->res.accepted,
                      c->res.throttled, c->res.limited);
-    sc_status st = write_sync(j, buf, (size_t)n, err);
+    sc_status st = write_lazy(j, buf, (size_t)n, err);
     if (st)
         return st;
     sc_journal_call *m = find_mut(j, c->key);

@@ -25,7 +25,9 @@ static pthread_mutex_t registry_lock = PTHREAD_MUTEX_INITIALIZER;
 
 /* Live adapters built into the library (core/cloud/), found without registering. */
 static const sc_provider_type *const builtin_live[] = {&sc_aws_provider_type,
-                                                      &sc_terraform_provider_type};
+                                                      &sc_terraform_provider_type,
+                                                      &sc_azure_provider_type,
+                                                      &sc_gcp_provider_type};
 
 /* Adapters the project knows of; those not registered are reported as not built. */
 static const char *const known_names[] = {"mock", "aws", "azure", "gcp", "terraform"};

@@ -254,3 +254,14 @@ sc_status sc_routing_decide(sc_routing *rt, sc_time_ms now, const sc_pool_state 
         }
     return SC_OK;
 }
+
+void sc_routing_note(sc_routing *rt, const sc_action *a)
+{
+    const sc_scenario *sc = rt->sc;
+    if (a->kind != SC_ACTION_SET_WEIGHT || a->app < 0 || (size_t)a->app >= sc->n_apps ||
+        a->geo < 0 || (size_t)a->geo >= sc->n_geos || a->region < 0 ||
+        (size_t)a->region >= sc->n_regions)
+        return;
+    rt->cur[((size_t)a->app * sc->n_geos + (size_t)a->geo) * sc->n_regions +
+            (size_t)a->region] = a->weight;
+}

@@ -11,15 +11,26 @@
  * groups that are missing.  SigV4 by libcurl with the region and service in the scope;
  * credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY [/ AWS_SESSION_TOKEN] or
  * the shared credentials file (AWS_SHARED_CREDENTIALS_FILE, else ~/.aws/credentials,
- * profile AWS_PROFILE or "default").  Spot and reserved pools (a mixed-instances
- * policy), EC2 RunInstances, Route 53 and CloudWatch are later work.
+ * profile AWS_PROFILE or "default").  The spot pool of (app, region) is the part of
+ * the same group above the on-demand base of its mixed-instances policy (one
+ * UpdateAutoScalingGroup sets desired capacity and base, written ahead as
+ * "desired=N,od=M").  Reserved pools (EC2 RunInstances) and CloudWatch are later work.
  * "terraform" (terraform.c): the declared capacities as Terraform JSON; each plan revision
  * (a decision or a due action that changed a count) is written to OUT_DIR/plan-<loop time
  * ms>.tf.json (atomically) and, with execute, the live section's apply_command is run
  * on it (`sh -c 'CMD "$1"' sculpt FILE`; a non-zero exit stops the loop).  Its pools start
  * at the scenario's initial allocation.  It changes no state by itself, so a dry run
  * still writes the revisions (the reviewable plan) but runs no command.
- * Known by name, not built: "azure", "gcp".
+ * "azure" (azure.c): a scale set per (app, region) ("-spot" suffix for the spot pool),
+ * sku.capacity through Resource Manager (api-version 2024-07-01, async operations
+ * followed), routing weights on Traffic Manager endpoints; client-credentials token from
+ * AZURE_TENANT_ID / AZURE_CLIENT_ID / AZURE_CLIENT_SECRET; $.live.azure names the
+ * subscription and resource group.
+ * "gcp" (gcp.c): a regional managed instance group per (app, region) ("-spot" for the
+ * spot pool), resized with a stable requestId (a UUID from the journal key, pool and
+ * size) and its operation followed; routing weights as backend-service capacity
+ * scalers; the token from a service-account JWT (RS256, jwt.c) named by
+ * GOOGLE_APPLICATION_CREDENTIALS; $.live.gcp names the project and backend service.
  */
 #ifndef SCULPT_CLOUD_H
 #define SCULPT_CLOUD_H
@@ -85,6 +96,8 @@ typedef struct sc_cloud_stats {
 
 extern const sc_provider_type sc_aws_provider_type;
 extern const sc_provider_type sc_terraform_provider_type;
+extern const sc_provider_type sc_azure_provider_type;
+extern const sc_provider_type sc_gcp_provider_type;
 
 SC_END_DECLS
 

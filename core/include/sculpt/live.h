@@ -145,16 +145,19 @@ const sc_action *sc_journal_actions(const sc_journal *j, size_t *n);
 const sc_journal_call *sc_journal_find(const sc_journal *j, const char *key);
 /* Records written by this process (decisions, actions, call states). */
 long sc_journal_n_written(const sc_journal *j);
+/* fsyncs made since open (intents, revisions, and the last one at close). */
+long sc_journal_n_fsync(const sc_journal *j);
 /* fsync after every record: on (1, the default) or off.  The loop turns it off when it
  * makes no mutating call that changes real state (dry run): the journal is then the
  * reviewable plan, and a crash loses nothing that a rerun would not rebuild. */
 void sc_journal_set_sync(sc_journal *j, int on);
 
-/* Write (and fsync) a decision at t with its plan.  Actions' reasons are not kept. */
+/* Write a decision at t with its plan (made durable by the next intent's fsync).
+ * Actions' reasons are not kept. */
 sc_status sc_journal_decision_begin(sc_journal *j, sc_time_ms t, const sc_plan *plan,
                                     sc_error *err);
-/* Write (and fsync) the end of the decision at t: every call it issued at once has
- * been answered. */
+/* Write the end of the decision at t (durable with the next fsync): every call it
+ * issued at once has been answered. */
 sc_status sc_journal_decision_end(sc_journal *j, sc_time_ms t, sc_error *err);
 /* Write (and fsync) that the provider's revision at t was applied (terraform: its apply
  * command succeeded); sc_journal_has_revision asks. */
@@ -257,6 +260,7 @@ typedef struct sc_live_summary {
     long slo_met;               /* of those, within the app's latency and error bounds */
     double slo_objective;       /* sc_scenario_slo_objective */
     int remote;                 /* 1 when the source was prometheus or an observed store */
+    long journal_fsyncs;        /* fsyncs of the journal (not in the --json object) */
 } sc_live_summary;
 
 /* Run the loop from the journal's origin (the scenario's start on a fresh journal) to

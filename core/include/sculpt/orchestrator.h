@@ -253,6 +253,10 @@ void sc_routing_free(sc_routing *rt);
  * (layout of sc_orch_snapshot).  Allocation only when the plan grows. */
 sc_status sc_routing_decide(sc_routing *rt, sc_time_ms now, const sc_pool_state *pools,
                             sc_plan *plan, sc_error *err);
+/* Record that set_weight action a was issued before (live mode replaying its journal),
+ * so that the next decision starts from the weights already set.  Other kinds and
+ * out-of-range actions are ignored. */
+void sc_routing_note(sc_routing *rt, const sc_action *a);
 
 SC_END_DECLS
 

@@ -1,0 +1,651 @@
+/*
+ * azure.c - the Azure provider adapter (cloud.h): virtual machine scale sets through
+ * Azure Resource Manager, routing weights through Traffic Manager.
+ *
+ * Pools.  The on-demand pool of (app, region) is the scale set named by the group
+ * template (default "sculpt-{app}-{region}") in $.live.azure.resource_group; the spot pool
+ * is the scale set of the same name + "-spot" (a scale set has one priority, Regular or
+ * Spot, so the two pools are two sets; the spot set is only read when the scenario prices
+ * spot in the region).  The pool's count is the set's sku.capacity; the snapshot reports
+ * it as ready when the set's provisioningState is Succeeded, else as booting (ARM's
+ * scale-set GET does not split instances by state; the instance view would, at one more
+ * call per set).
+ *
+ * Calls (Resource Manager https://management.azure.com, or --endpoint; bearer token):
+ *   token     POST https://login.microsoftonline.com/TENANT/oauth2/v2.0/token, form
+ *             grant_type=client_credentials, client_id, client_secret, scope=
+ *             https://management.azure.com/.default (the OAuth2 client-credentials grant
+ *             of the Microsoft identity platform); kept until 5 min before expires_in.
+ *   snapshot  GET  /subscriptions/S/resourceGroups/G/providers/Microsoft.Compute/
+ *             virtualMachineScaleSets/NAME?api-version=2024-07-01 (pinned).
+ *   apply     PATCH (same URL) {"sku":{"capacity":N}}: absolute, so idempotent and retried;
+ *             the target is written ahead as "capacity=N".  A 201/202 answer carries
+ *             Azure-AsyncOperation: the adapter GETs that URL until its status is
+ *             Succeeded (done), Failed or Canceled (an error with the operation's
+ *             error.code and message), waiting Retry-After (else poll_ms) between polls.
+ *   set_weight PATCH /subscriptions/S/resourceGroups/G/providers/Microsoft.Network/
+ *             trafficmanagerprofiles/PROFILE/ENDPOINT_TYPE/ENDPOINT?api-version=2022-04-01
+ *             {"properties":{"endpointStatus":"Enabled","weight":W}}; weight 0 (Traffic
+ *             Manager's weights are 1..1000) is {"properties":{"endpointStatus":"Disabled"}}.
+ *             PROFILE from $.live.azure.traffic_manager.profile (default
+ *             "sculpt-{app}-{geo}"), ENDPOINT from .endpoint (default "{region}").
+ * Throttling: HTTP 429 (Retry-After honoured) and 503; only the PATCHes and GETs (all
+ * idempotent) are retried, the token POST too (it changes nothing).
+ *
+ * Credentials: AZURE_TENANT_ID, AZURE_CLIENT_ID, AZURE_CLIENT_SECRET (the names the Azure
+ * SDKs read); the subscription from $.live.azure.subscription_id or AZURE_SUBSCRIPTION_ID.
+ * The secret and the token go to the request only, never into a message or the journal.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include "sculpt/cloud.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <cjson/cJSON.h>
+
+#include "cloudint.h"
+#include "sculpt/json.h"
+#include "sculpt/live.h"
+
+#define AZ_COMPUTE_API "2024-07-01"
+#define AZ_TM_API "2022-04-01"
+
+typedef struct azure {
+    const sc_scenario *sc;
+    char mgmt[512];             /* Resource Manager base, no trailing '/' */
+    char login[512];            /* token endpoint base */
+    char tenant[128], client_id[128], secret[512];
+    char sub[128], rg[128];
+    char tm_profile[128], tm_endpoint[128], tm_type[32];
+    char token[4096];
+    time_t token_expiry;        /* wall clock seconds */
+    int64_t poll_ms;            /* between async polls without Retry-After */
+    int max_polls;
+    sc_http *http;
+    char (*group)[256];         /* [ar] on-demand scale set names */
+    int *cap;                   /* [ar * 2] capacity (on demand, spot), -1 = unknown */
+    char payload[SC_LIVE_PAYLOAD_MAX];
+    long mutating, read_only;
+} azure;
+
+static int az_throttle(long status, const char *body)
+{
+    (void)body;
+    return status == 429 || status == 503;
+}
+
+/* ---- requests ------------------------------------------------------------------ */
+
+/* An ARM error answer's error.code and error.message. */
+static void az_error(const char *body, char *code, size_t ccap, char *msg, size_t mcap)
+{
+    snprintf(code, ccap, "HTTP error");
+    msg[0] = '\0';
+    cJSON *j = cJSON_Parse(body);
+    const cJSON *e = j ? cJSON_GetObjectItemCaseSensitive(j, "error") : NULL;
+    if (cJSON_IsString(e)) { /* the token endpoint: "error", "error_description" */
+        snprintf(code, ccap, "%s", e->valuestring);
+        const cJSON *d = cJSON_GetObjectItemCaseSensitive(j, "error_description");
+        if (cJSON_IsString(d))
+            snprintf(msg, mcap, "%s", d->valuestring);
+    } else if (cJSON_IsObject(e)) {
+        const cJSON *c = cJSON_GetObjectItemCaseSensitive(e, "code");
+        const cJSON *m = cJSON_GetObjectItemCaseSensitive(e, "message");
+        if (cJSON_IsString(c))
+            snprintf(code, ccap, "%s", c->valuestring);
+        if (cJSON_IsString(m))
+            snprintf(msg, mcap, "%s", m->valuestring);
+    }
+    cJSON_Delete(j);
+}
+
+static sc_status az_token(azure *z, sc_error *err)
+{
+    if (z->token[0] && time(NULL) + 300 < z->token_expiry)
+        return SC_OK;
+    char url[700], body[2048];
+    size_t len = 0;
+    body[0] = '\0';
+    snprintf(url, sizeof url, "%s/%s/oauth2/v2.0/token", z->login, z->tenant);
+    sc_http_form_append(body, sizeof body, &len, "grant_type", "client_credentials");
+    sc_http_form_append(body, sizeof body, &len, "client_id", z->client_id);
+    sc_http_form_append(body, sizeof body, &len, "client_secret", z->secret);
+    sc_http_form_append(body, sizeof body, &len, "scope", "https://management.azure.com/.default");
+    sc_http_req rq = {.method = "POST", .url = url, .body = body,
+                      .content_type = "application/x-www-form-urlencoded", .idempotent = 1};
+    sc_http_resp resp;
+    sc_status st = sc_http_do(z->http, &rq, &resp, err);
+    memset(body, 0, sizeof body);
+    if (st)
+        return st;
+    if (resp.status != 200) {
+        char code[128], msg[512];
+        az_error(resp.body, code, sizeof code, msg, sizeof msg);
+        long s = resp.status;
+        sc_http_resp_cleanup(&resp);
+        return sc_error_set(err, s >= 500 ? SC_ERR_IO : SC_ERR_INPUT, url,
+                            "Azure token request for client %s: HTTP %ld %s%s%s", z->client_id,
+                            s, code, msg[0] ? ": " : "", msg);
+    }
+    cJSON *j = cJSON_Parse(resp.body);
+    sc_http_resp_cleanup(&resp);
+    const cJSON *t = j ? cJSON_GetObjectItemCaseSensitive(j, "access_token") : NULL;
+    const cJSON *e = j ? cJSON_GetObjectItemCaseSensitive(j, "expires_in") : NULL;
+    if (!cJSON_IsString(t) || strlen(t->valuestring) >= sizeof z->token) {
+        cJSON_Delete(j);
+        return sc_error_set(err, SC_ERR_IO, url, "the token answer has no access_token");
+    }
+    snprintf(z->token, sizeof z->token, "%s", t->valuestring);
+    z->token_expiry = time(NULL) + (cJSON_IsNumber(e) ? (time_t)e->valuedouble : 3600);
+    cJSON_Delete(j);
+    return SC_OK;
+}
+
+static void sleep_ms(int64_t ms)
+{
+    if (ms <= 0)
+        return;
+    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* One ARM call with the bearer token; 2xx = SC_OK (resp kept), else an error naming
+ * what with the API's code and message (resp freed). */
+static sc_status az_call(azure *z, const char *method, const char *url, const char *body,
+                         const char *what, sc_http_resp *resp, sc_error *err)
+{
+    sc_status st = az_token(z, err);
+    if (st)
+        return st;
+    char auth[4200];
+    snprintf(auth, sizeof auth, "Authorization: Bearer %s", z->token);
+    const char *hdrs[] = {auth, NULL};
+    sc_http_req rq = {.method = method, .url = url, .body = body,
+                      .content_type = body ? "application/json" : NULL, .idempotent = 1,
+                      .headers = hdrs, .capture = "Azure-AsyncOperation"};
+    st = sc_http_do(z->http, &rq, resp, err);
+    memset(auth, 0, sizeof auth);
+    if (st)
+        return st;
+    if (resp->status >= 200 && resp->status < 300)
+        return SC_OK;
+    char code[128], msg[512];
+    az_error(resp->body, code, sizeof code, msg, sizeof msg);
+    long s = resp->status;
+    int attempts = resp->attempts;
+    sc_http_resp_cleanup(resp);
+    return sc_error_set(err, s >= 500 || s == 429 ? SC_ERR_IO : SC_ERR_INPUT, url,
+                        "%s: HTTP %ld %s%s%s (after %d attempt%s)", what, s, code,
+                        msg[0] ? ": " : "", msg, attempts, attempts == 1 ? "" : "s");
+}
+
+/* Follow an Azure-AsyncOperation URL to its end. */
+static sc_status az_wait(azure *z, const char *op_url, int64_t first_wait_ms, const char *what,
+                         sc_error *err)
+{
+    /* the bearer token goes only to the management host the adapter was given */
+    size_t ml = strlen(z->mgmt);
+    if (strncmp(op_url, z->mgmt, ml) != 0 || (op_url[ml] != '/' && op_url[ml] != '\0'))
+        return sc_error_set(err, SC_ERR_IO, "azure",
+                            "%s: the Azure-AsyncOperation URL is not on %s; not followed",
+                            what, z->mgmt);
+    sc_status st;
+    int64_t wait = first_wait_ms >= 0 ? first_wait_ms : z->poll_ms;
+    for (int k = 0; k < z->max_polls; k++) {
+        sleep_ms(wait);
+        sc_http_resp resp;
+        if ((st = az_call(z, "GET", op_url, NULL, "async operation", &resp, err)))
+            return st;
+        z->read_only++;
+        wait = resp.retry_after_ms >= 0 ? resp.retry_after_ms : z->poll_ms;
+        cJSON *j = cJSON_Parse(resp.body);
+        const cJSON *s = j ? cJSON_GetObjectItemCaseSensitive(j, "status") : NULL;
+        char status[32] = "";
+        if (cJSON_IsString(s))
+            snprintf(status, sizeof status, "%s", s->valuestring);
+        if (strcmp(status, "Failed") == 0 || strcmp(status, "Canceled") == 0) {
+            char code[128], msg[512];
+            az_error(resp.body, code, sizeof code, msg, sizeof msg);
+            cJSON_Delete(j);
+            sc_http_resp_cleanup(&resp);
+            return sc_error_set(err, SC_ERR_IO, "azure", "%s: the operation ended %s: %s%s%s",
+                                what, status, code, msg[0] ? ": " : "", msg);
+        }
+        cJSON_Delete(j);
+        sc_http_resp_cleanup(&resp);
+        if (strcmp(status, "Succeeded") == 0)
+            return SC_OK;
+    }
+    return sc_error_set(err, SC_ERR_IO, "azure", "%s: the operation did not end after %d polls",
+                        what, z->max_polls);
+}
+
+static void vmss_url(const azure *z, const char *name, char *out, size_t cap)
+{
+    snprintf(out, cap,
+             "%s/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Compute/"
+             "virtualMachineScaleSets/%s?api-version=" AZ_COMPUTE_API,
+             z->mgmt, z->sub, z->rg, name);
+}
+
+static int has_spot(const azure *z, size_t r)
+{
+    const sc_scenario *sc = z->sc;
+    for (size_t a = 0; a < sc->n_apps; a++) {
+        double p = sc->regions[r].types[sc->apps[a].instance_type].price_per_hour[SC_PURCHASE_SPOT];
+        if (p == p) /* not NaN: offered */
+            return 1;
+    }
+    return 0;
+}
+
+static void set_name(const azure *z, size_t ar, int spot, char *out, size_t cap)
+{
+    snprintf(out, cap, "%s%s", z->group[ar], spot ? "-spot" : "");
+}
+
+/* ---- provider methods ------------------------------------------------------------ */
+
+static sc_status az_snapshot(void *state, sc_pool_state *out, size_t n, int since_last,
+                             sc_error *err)
+{
+    azure *z = state;
+    (void)since_last;
+    const sc_scenario *sc = z->sc;
+    memset(out, 0, n * sizeof *out);
+    for (size_t ap = 0; ap < sc->n_apps; ap++)
+        for (size_t r = 0; r < sc->n_regions; r++)
+            for (int spot = 0; spot < 2; spot++) {
+                size_t ar = ap * sc->n_regions + r;
+                if (spot && !has_spot(z, r))
+                    continue;
+                char name[300], url[1200], what[400];
+                set_name(z, ar, spot, name, sizeof name);
+                vmss_url(z, name, url, sizeof url);
+                snprintf(what, sizeof what, "scale set %s", name);
+                sc_http_resp resp;
+                sc_status st = az_call(z, "GET", url, NULL, what, &resp, err);
+                z->read_only++;
+                if (st) {
+                    if (err && strstr(err->msg, "HTTP 404"))
+                        return sc_error_set(err, SC_ERR_NOTFOUND, "azure",
+                                            "scale set '%s' not found in resource group '%s': "
+                                            "create it first",
+                                            name, z->rg);
+                    return st;
+                }
+                cJSON *j = cJSON_Parse(resp.body);
+                sc_http_resp_cleanup(&resp);
+                const cJSON *sku = j ? cJSON_GetObjectItemCaseSensitive(j, "sku") : NULL;
+                const cJSON *c = sku ? cJSON_GetObjectItemCaseSensitive(sku, "capacity") : NULL;
+                const cJSON *pr = j ? cJSON_GetObjectItemCaseSensitive(j, "properties") : NULL;
+                const cJSON *ps = pr ? cJSON_GetObjectItemCaseSensitive(pr, "provisioningState")
+                                     : NULL;
+                if (!cJSON_IsNumber(c) || c->valuedouble < 0) {
+                    cJSON_Delete(j);
+                    return sc_error_set(err, SC_ERR_IO, url,
+                                        "the scale set answer has no sku.capacity");
+                }
+                int cap = (int)c->valuedouble;
+                int ok = !cJSON_IsString(ps) || strcmp(ps->valuestring, "Succeeded") == 0;
+                cJSON_Delete(j);
+                sc_pool_state *p =
+                    &out[ar * SC_PURCHASE_COUNT + (spot ? SC_PURCHASE_SPOT : SC_PURCHASE_ONDEMAND)];
+                if (ok)
+                    p->ready = cap;
+                else
+                    p->booting = cap;
+                z->cap[ar * 2 + (size_t)spot] = cap;
+            }
+    return SC_OK;
+}
+
+static sc_status az_describe(void *state, int app, int region, int type, sc_purchase option,
+                             sc_pool_state *out, sc_error *err)
+{
+    azure *z = state;
+    (void)type;
+    size_t n = z->sc->n_apps * z->sc->n_regions * SC_PURCHASE_COUNT;
+    sc_pool_state *all = calloc(n, sizeof *all);
+    if (!all)
+        return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
+    sc_status st = az_snapshot(state, all, n, 0, err);
+    if (!st)
+        *out = all[((size_t)app * z->sc->n_regions + (size_t)region) * SC_PURCHASE_COUNT +
+                   (size_t)option];
+    free(all);
+    return st;
+}
+
+static sc_status check_pool(azure *z, const sc_action *act, sc_error *err)
+{
+    const sc_scenario *sc = z->sc;
+    if (act->kind == SC_ACTION_SET_WEIGHT)
+        return SC_OK;
+    if (act->option == SC_PURCHASE_RESERVED || act->type != sc->apps[act->app].instance_type ||
+        (act->kind != SC_ACTION_PROVISION && act->kind != SC_ACTION_DEPROVISION))
+        return sc_error_set(err, SC_ERR_INPUT, "azure",
+                            "pool %s/%s %s %s: the azure adapter manages the on-demand and "
+                            "spot scale sets of each app's own instance type (reserved "
+                            "capacity is a billing reservation, not a pool it scales)",
+                            sc->apps[act->app].name, sc->regions[act->region].name,
+                            sc->types[act->type].name, sc_purchase_name(act->option));
+    return SC_OK;
+}
+
+static sc_status target_of(azure *z, const sc_action *act, int *target, sc_error *err)
+{
+    size_t ar = (size_t)act->app * z->sc->n_regions + (size_t)act->region;
+    int spot = act->option == SC_PURCHASE_SPOT;
+    if (z->cap[ar * 2 + (size_t)spot] < 0) {
+        size_t n = z->sc->n_apps * z->sc->n_regions * SC_PURCHASE_COUNT;
+        sc_pool_state *all = calloc(n, sizeof *all);
+        if (!all)
+            return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
+        sc_status st = az_snapshot(z, all, n, 0, err);
+        free(all);
+        if (st)
+            return st;
+    }
+    int c = z->cap[ar * 2 + (size_t)spot];
+    int t = act->kind == SC_ACTION_PROVISION ? c + act->count : c - act->count;
+    *target = t < 0 ? 0 : t;
+    return SC_OK;
+}
+
+static sc_status set_weight(azure *z, const sc_action *act, sc_error *err)
+{
+    const sc_scenario *sc = z->sc;
+    char prof[256], ep[256], url[1200], body[256], what[600];
+    const char *an = sc->apps[act->app].name, *gn = sc->geos[act->geo].name,
+               *rn = sc->regions[act->region].name;
+    sc_cloud_expand(prof, sizeof prof, z->tm_profile, an, gn, rn);
+    sc_cloud_expand(ep, sizeof ep, z->tm_endpoint, an, gn, rn);
+    snprintf(url, sizeof url,
+             "%s/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Network/"
+             "trafficmanagerprofiles/%s/%s/%s?api-version=" AZ_TM_API,
+             z->mgmt, z->sub, z->rg, prof, z->tm_type, ep);
+    if (act->weight > 0)
+        snprintf(body, sizeof body,
+                 "{\"properties\":{\"endpointStatus\":\"Enabled\",\"weight\":%d}}", act->weight);
+    else
+        snprintf(body, sizeof body, "{\"properties\":{\"endpointStatus\":\"Disabled\"}}");
+    snprintf(what, sizeof what, "Traffic Manager endpoint %s/%s", prof, ep);
+    sc_http_resp resp;
+    sc_status st = az_call(z, "PATCH", url, body, what, &resp, err);
+    z->mutating++;
+    if (st)
+        return st;
+    char op[1024];
+    snprintf(op, sizeof op, "%s", resp.captured);
+    int64_t ra = resp.retry_after_ms;
+    sc_http_resp_cleanup(&resp);
+    return op[0] ? az_wait(z, op, ra, what, err) : SC_OK;
+}
+
+static sc_status az_apply(void *state, const sc_action *act, sc_time_ms now,
+                          sc_action_result *res, sc_error *err)
+{
+    azure *z = state;
+    (void)now;
+    sc_status st = check_pool(z, act, err);
+    if (st)
+        return st;
+    if (act->kind == SC_ACTION_SET_WEIGHT) {
+        z->payload[0] = '\0';
+        if ((st = set_weight(z, act, err)))
+            return st;
+        res->accepted = 1;
+        return SC_OK;
+    }
+    size_t ar = (size_t)act->app * z->sc->n_regions + (size_t)act->region;
+    int spot = act->option == SC_PURCHASE_SPOT;
+    int target = -1;
+    if (z->payload[0] && sscanf(z->payload, "capacity=%d", &target) != 1)
+        target = -1;
+    z->payload[0] = '\0';
+    int before = z->cap[ar * 2 + (size_t)spot];
+    if (target < 0 && (st = target_of(z, act, &target, err)))
+        return st;
+    if (before < 0)
+        before = z->cap[ar * 2 + (size_t)spot];
+    char name[300], url[1200], body[128], what[400];
+    set_name(z, ar, spot, name, sizeof name);
+    vmss_url(z, name, url, sizeof url);
+    snprintf(body, sizeof body, "{\"sku\":{\"capacity\":%d}}", target);
+    snprintf(what, sizeof what, "scale set %s capacity %d", name, target);
+    sc_http_resp resp;
+    st = az_call(z, "PATCH", url, body, what, &resp, err);
+    z->mutating++;
+    if (st)
+        return st;
+    char op[1024];
+    snprintf(op, sizeof op, "%s", resp.captured);
+    int64_t ra = resp.retry_after_ms;
+    sc_http_resp_cleanup(&resp);
+    if (op[0] && (st = az_wait(z, op, ra, what, err)))
+        return st;
+    z->cap[ar * 2 + (size_t)spot] = target;
+    int moved = before >= 0 ? (target > before ? target - before : before - target) : act->count;
+    res->accepted = moved < act->count ? moved : act->count;
+    if (act->kind == SC_ACTION_DEPROVISION && before >= 0 && before < act->count)
+        res->limited = act->count - before;
+    return SC_OK;
+}
+
+/* ---- life cycle -------------------------------------------------------------------- */
+
+static void az_cleanup(void *state)
+{
+    azure *z = state;
+    sc_http_free(z->http);
+    free(z->group);
+    free(z->cap);
+    memset(z->secret, 0, sizeof z->secret);
+    memset(z->token, 0, sizeof z->token);
+}
+
+static sc_status read_section(azure *z, sc_error *err)
+{
+    const sc_scenario *sc = z->sc;
+    snprintf(z->tm_profile, sizeof z->tm_profile, "sculpt-{app}-{geo}");
+    snprintf(z->tm_endpoint, sizeof z->tm_endpoint, "{region}");
+    snprintf(z->tm_type, sizeof z->tm_type, "azureEndpoints");
+    z->poll_ms = 2000;
+    z->max_polls = 300;
+    if (!sc->source_json)
+        return SC_OK;
+    cJSON *root = NULL;
+    sc_status st = sc_json_parse(sc->source_json, sc->path, &root, err);
+    if (st)
+        return st;
+    sc_json_ctx cx = {sc->path, err};
+    const cJSON *live = NULL, *a = NULL, *tm = NULL;
+    static const char *const keys[] = {"subscription_id", "resource_group", "traffic_manager",
+                                       "poll", NULL};
+    static const char *const tkeys[] = {"profile", "endpoint", "endpoint_type", NULL};
+    const char *p = "$.live.azure";
+    int64_t poll = z->poll_ms;
+    if ((st = sc_json_get_object(&cx, root, "$", "live", SC_JSON_OPTIONAL, &live)) || !live ||
+        (st = sc_json_get_object(&cx, live, "$.live", "azure", SC_JSON_OPTIONAL, &a)) || !a)
+        goto done;
+    if ((st = sc_json_check_keys(&cx, a, p, keys)) ||
+        (st = sc_json_get_string_buf(&cx, a, p, "subscription_id", SC_JSON_OPTIONAL, "", z->sub,
+                                     sizeof z->sub)) ||
+        (st = sc_json_get_string_buf(&cx, a, p, "resource_group", SC_JSON_OPTIONAL, "", z->rg,
+                                     sizeof z->rg)) ||
+        (st = sc_json_get_duration(&cx, a, p, "poll", SC_JSON_OPTIONAL, poll, 0, &poll)) ||
+        (st = sc_json_get_object(&cx, a, p, "traffic_manager", SC_JSON_OPTIONAL, &tm)))
+        goto done;
+    z->poll_ms = poll;
+    if (tm) {
+        const char *tp = "$.live.azure.traffic_manager";
+        if ((st = sc_json_check_keys(&cx, tm, tp, tkeys)) ||
+            (st = sc_json_get_string_buf(&cx, tm, tp, "profile", SC_JSON_OPTIONAL, z->tm_profile,
+                                         z->tm_profile, sizeof z->tm_profile)) ||
+            (st = sc_json_get_string_buf(&cx, tm, tp, "endpoint", SC_JSON_OPTIONAL,
+                                         z->tm_endpoint, z->tm_endpoint, sizeof z->tm_endpoint)) ||
+            (st = sc_json_get_string_buf(&cx, tm, tp, "endpoint_type", SC_JSON_OPTIONAL,
+                                         z->tm_type, z->tm_type, sizeof z->tm_type)))
+            goto done;
+        if (strcmp(z->tm_type, "azureEndpoints") != 0 &&
+            strcmp(z->tm_type, "externalEndpoints") != 0 &&
+            strcmp(z->tm_type, "nestedEndpoints") != 0) {
+            st = sc_json_fail(&cx, SC_ERR_INPUT, tp, "endpoint_type",
+                              "expected azureEndpoints, externalEndpoints or nestedEndpoints, "
+                              "got '%s'",
+                              z->tm_type);
+            goto done;
+        }
+    }
+done:
+    cJSON_Delete(root);
+    return st;
+}
+
+/* A path segment for ARM: letters, digits, - _ . ( ). */
+static int arm_name_ok(const char *s)
+{
+    if (!*s)
+        return 0;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+              strchr("-_.()", *s)))
+            return 0;
+    return 1;
+}
+
+static sc_status az_init(void *state, const void *config, sc_error *err)
+{
+    azure *z = state;
+    const sc_cloud_config *cfg = config;
+    if (!cfg || !cfg->sc)
+        return sc_error_set(err, SC_ERR_INTERNAL, "azure", "the azure adapter needs a config");
+    const sc_scenario *sc = cfg->sc;
+    z->sc = sc;
+    sc_status st;
+    int loopback = 0;
+    if (cfg->endpoint) {
+        if ((st = sc_http_check_url(cfg->endpoint, &loopback, err)))
+            return st;
+        size_t n = strlen(cfg->endpoint);
+        while (n && cfg->endpoint[n - 1] == '/')
+            n--;
+        snprintf(z->mgmt, sizeof z->mgmt, "%.*s", (int)n, cfg->endpoint);
+        snprintf(z->login, sizeof z->login, "%.*s", (int)n, cfg->endpoint);
+    } else {
+        snprintf(z->mgmt, sizeof z->mgmt, "https://management.azure.com");
+        snprintf(z->login, sizeof z->login, "https://login.microsoftonline.com");
+    }
+    if (cfg->bootstrap)
+        return sc_error_set(err, SC_ERR_INPUT, "--bootstrap",
+                            "the azure adapter does not create scale sets yet: create them "
+                            "(names from $.live.group_name) and run without --bootstrap");
+    if ((st = read_section(z, err)))
+        return st;
+    const char *env_sub = getenv("AZURE_SUBSCRIPTION_ID");
+    if (!z->sub[0] && env_sub)
+        snprintf(z->sub, sizeof z->sub, "%s", env_sub);
+    if (!z->sub[0] || !z->rg[0])
+        return sc_error_set(err, SC_ERR_INPUT, sc->path,
+                            "the azure provider needs $.live.azure.resource_group and a "
+                            "subscription ($.live.azure.subscription_id or "
+                            "AZURE_SUBSCRIPTION_ID)");
+    if (!arm_name_ok(z->sub) || !arm_name_ok(z->rg))
+        return sc_error_set(err, SC_ERR_INPUT, sc->path,
+                            "$.live.azure: subscription_id and resource_group may hold "
+                            "letters, digits and - _ . ( ) only");
+    const char *t = getenv("AZURE_TENANT_ID"), *c = getenv("AZURE_CLIENT_ID"),
+               *s = getenv("AZURE_CLIENT_SECRET");
+    if (!t || !*t || !c || !*c || !s || !*s)
+        return sc_error_set(err, SC_ERR_INPUT, "azure",
+                            "missing credentials: set AZURE_TENANT_ID, AZURE_CLIENT_ID and "
+                            "AZURE_CLIENT_SECRET (a service principal's client secret)");
+    if (!arm_name_ok(t))
+        return sc_error_set(err, SC_ERR_INPUT, "AZURE_TENANT_ID",
+                            "expected a tenant id (GUID) or domain");
+    snprintf(z->tenant, sizeof z->tenant, "%s", t);
+    snprintf(z->client_id, sizeof z->client_id, "%s", c);
+    snprintf(z->secret, sizeof z->secret, "%s", s);
+    size_t nar = sc->n_apps * sc->n_regions;
+    z->group = calloc(nar + 1, sizeof *z->group);
+    z->cap = malloc((2 * nar + 1) * sizeof *z->cap);
+    if (!z->group || !z->cap) {
+        az_cleanup(z);
+        return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
+    }
+    const char *tmpl = cfg->group_name ? cfg->group_name : "sculpt-{app}-{region}";
+    for (size_t ap = 0; ap < sc->n_apps; ap++)
+        for (size_t r = 0; r < sc->n_regions; r++) {
+            size_t ar = ap * sc->n_regions + r;
+            sc_cloud_expand(z->group[ar], sizeof z->group[0], tmpl, sc->apps[ap].name, "",
+                            sc->regions[r].name);
+            z->cap[2 * ar] = z->cap[2 * ar + 1] = -1;
+        }
+    sc_http_retry rt = {.max_attempts = cfg->max_attempts > 0 ? cfg->max_attempts : 5,
+                        .base_ms = cfg->backoff_base_ms > 0 ? cfg->backoff_base_ms : 200,
+                        .cap_ms = cfg->backoff_cap_ms > 0 ? cfg->backoff_cap_ms : 20000,
+                        .max_retry_after_ms = 60000,
+                        .seed = cfg->seed ? cfg->seed : sc->seed};
+    if ((st = sc_http_alloc(&rt, az_throttle, &z->http, err))) {
+        az_cleanup(z);
+        return st;
+    }
+    return SC_OK;
+}
+
+static sc_status az_ctrl(void *state, int op, void *arg, sc_error *err)
+{
+    azure *z = state;
+    switch (op) {
+    case SC_PROVIDER_CTRL_IDEMPOTENCY_KEY:
+        return SC_OK;
+    case SC_PROVIDER_CTRL_CALL:
+        snprintf(z->payload, sizeof z->payload, "%s", ((const sc_live_call *)arg)->payload);
+        return SC_OK;
+    case SC_PROVIDER_CTRL_PREPARE: {
+        sc_live_call *c = arg;
+        sc_status st = check_pool(z, c->act, err);
+        if (st)
+            return st;
+        if (c->act->kind == SC_ACTION_SET_WEIGHT) {
+            snprintf(c->payload, sizeof c->payload, "weight=%d", c->act->weight);
+            return SC_OK;
+        }
+        int target;
+        if ((st = target_of(z, c->act, &target, err)))
+            return st;
+        snprintf(c->payload, sizeof c->payload, "capacity=%d", target);
+        return SC_OK;
+    }
+    case SC_PROVIDER_CTRL_IS_REAL:
+        *(int *)arg = 1;
+        return SC_OK;
+    case SC_PROVIDER_CTRL_CLOUD_STATS: {
+        sc_cloud_stats *s = arg;
+        s->requests = sc_http_n_requests(z->http);
+        s->mutating = z->mutating;
+        s->read_only = z->read_only;
+        s->retries = sc_http_n_retries(z->http);
+        s->throttles = sc_http_n_throttles(z->http);
+        return SC_OK;
+    }
+    default:
+        return SC_ERR_NOTFOUND;
+    }
+}
+
+const sc_provider_type sc_azure_provider_type = {
+    .name = "azure",
+    .version = 2,
+    .state_size = sizeof(azure),
+    .init = az_init,
+    .cleanup = az_cleanup,
+    .apply = az_apply,
+    .describe = az_describe,
+    .ctrl = az_ctrl,
+    .snapshot = az_snapshot,
+};

@@ -1,0 +1,350 @@
+#!/usr/bin/env python3
+"""fake_cloud.py - the project's fault-injecting fake of the Azure and GCP control planes.
+
+Started by the tests on 127.0.0.1 with a free port (port 0; the port is written to
+--port-file once it listens) and stopped by its pid.  One process serves both clouds, the
+way `sculpt live --endpoint URL` points every service of a provider at one URL:
+
+Azure (Resource Manager and Entra ID token endpoint):
+  POST /{tenant}/oauth2/v2.0/token                 client credentials -> access_token
+  GET  /subscriptions/S/resourceGroups/G/providers/Microsoft.Compute/
+       virtualMachineScaleSets/N?api-version=V     {"sku": {"capacity": C}, ...}
+  PATCH (same)  {"sku": {"capacity": C}}           202 + Azure-AsyncOperation header
+  GET  /_azure/operations/ID                      {"status": "InProgress"|"Succeeded"|"Failed"}
+  PATCH .../Microsoft.Network/trafficmanagerprofiles/P/azureEndpoints/E?api-version=V
+GCP (OAuth token endpoint and Compute Engine v1):
+  POST /token                                      JWT bearer grant -> access_token
+  GET  /compute/v1/projects/P/regions/R/instanceGroupManagers/M
+  POST /compute/v1/projects/P/regions/R/instanceGroupManagers/M/resize?size=N&requestId=U
+  GET  /compute/v1/projects/P/regions/R/operations/OP (and .../global/operations/OP)
+  GET|PATCH /compute/v1/projects/P/global/backendServices/B[?requestId=U]
+
+Every request must carry the api-version the adapter pins (Azure) and a bearer token the
+token endpoint issued; the token endpoints check the client secret / the JWT's shape.
+A repeated GCP requestId (or Azure x-ms-client-request-id on a PATCH) is answered with
+the first answer, without a second change.  Groups are created on first sight with
+capacity from --initial NAME=N (default 0).
+
+Faults (POST /_fault, JSON): {"method": "PATCH", "path": "virtualMachineScaleSets",
+"times": 1, "status": 429, "headers": {"Retry-After": "1"}, "body": {...}} answers the
+next `times` matching requests with that status before they reach the state; "drop": true
+closes the connection without an answer; "delay_s": X answers after X seconds (the
+request still counts); {"async": "Failed"} makes the next Azure async operation end
+Failed (the change is not applied); {"op_polls": K} keeps operations running for K polls.
+
+Inspection: GET /_state (groups, weights, scalers), GET /_log (every request: method,
+path, query, headers, body), GET /_count (changes applied per resource).
+"""
+import argparse
+import json
+import re
+import sys
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlparse
+
+AZ_COMPUTE_API = "2024-07-01"
+AZ_TM_API = "2022-04-01"
+
+LOCK = threading.RLock()
+STATE = {
+    "vmss": {},        # name -> capacity
+    "tm": {},          # "profile/endpoint" -> {"weight": w, "endpointStatus": s}
+    "mig": {},         # "region/name" -> targetSize
+    "backend": {},     # backend service name -> {group url: capacityScaler}
+    "changes": {},     # resource -> changes applied
+}
+FAULTS = []
+OPS = {}               # id -> {"status", "polls_left", "apply", "result"}
+SEEN = {}              # request id -> (status, headers, body) of the first answer
+LOG = []
+CFG = {"secret": None, "async_next": None, "op_polls": 1, "initial": {}}
+TOKENS = set()
+
+
+def count_change(res):
+    STATE["changes"][res] = STATE["changes"].get(res, 0) + 1
+
+
+class H(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body are two writes: no 40 ms delayed-ACK stall
+
+    def log_message(self, *a):  # quiet
+        pass
+
+    def reply(self, status, obj=None, headers=None):
+        body = b"" if obj is None else json.dumps(obj).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in (headers or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        self.wfile.write(body)
+        return status, headers or {}, obj
+
+    def read_body(self):
+        n = int(self.headers.get("Content-Length") or 0)
+        return self.rfile.read(n).decode() if n else ""
+
+    def handle_any(self, method):
+        u = urlparse(self.path)
+        q = {k: v[0] for k, v in parse_qs(u.query).items()}
+        body = self.read_body()
+        entry = {"method": method, "path": u.path, "query": q,
+                 "headers": {k: v for k, v in self.headers.items()}, "body": body}
+        if not u.path.startswith("/_"):
+            with LOCK:
+                LOG.append(entry)
+        # control endpoints
+        if u.path == "/_fault" and method == "POST":
+            f = json.loads(body)
+            with LOCK:
+                if "async" in f:
+                    CFG["async_next"] = f["async"]
+                elif "op_polls" in f:
+                    CFG["op_polls"] = int(f["op_polls"])
+                else:
+                    f.setdefault("times", 1)
+                    FAULTS.append(f)
+            return self.reply(200, {})
+        if u.path == "/_state":
+            with LOCK:
+                return self.reply(200, STATE)
+        if u.path == "/_log":
+            with LOCK:
+                return self.reply(200, LOG)
+        # faults
+        with LOCK:
+            fault = None
+            for f in FAULTS:
+                if f["times"] > 0 and f.get("method", method) == method and \
+                        re.search(f.get("path", ""), u.path):
+                    f["times"] -= 1
+                    fault = dict(f)
+                    break
+        if fault:
+            if fault.get("delay_s"):
+                time.sleep(float(fault["delay_s"]))
+            if fault.get("drop"):
+                self.close_connection = True
+                self.wfile.flush()
+                self.connection.shutdown(2)
+                return None
+            if fault.get("status"):
+                return self.reply(int(fault["status"]), fault.get("body"), fault.get("headers"))
+        # idempotency: GCP requestId, Azure x-ms-client-request-id on a change
+        rid = q.get("requestId") if method in ("POST", "PATCH") else None
+        if method == "PATCH" and not rid:
+            rid = self.headers.get("x-ms-client-request-id")
+        if rid:
+            with LOCK:
+                first = SEEN.get(rid)
+            if first:
+                return self.reply(first[0], first[2], first[1])
+        ans = self.route(method, u.path, q, body)
+        if rid and ans and ans[0] < 300:
+            with LOCK:
+                SEEN[rid] = ans
+        return ans
+
+    def authorized(self):
+        a = self.headers.get("Authorization", "")
+        return a.startswith("Bearer ") and a[7:] in TOKENS
+
+    def new_token(self):
+        t = "tok-" + uuid.uuid4().hex
+        with LOCK:
+            TOKENS.add(t)
+        return t
+
+    def route(self, method, path, q, body):
+        # ---- token endpoints ----
+        m = re.fullmatch(r"/([^/]+)/oauth2/v2\.0/token", path)
+        if m and method == "POST":
+            f = {k: v[0] for k, v in parse_qs(body).items()}
+            if f.get("grant_type") != "client_credentials" or not f.get("client_id") or \
+                    f.get("scope") != "https://management.azure.com/.default":
+                return self.reply(400, {"error": "invalid_request"})
+            if CFG["secret"] is not None and f.get("client_secret") != CFG["secret"]:
+                return self.reply(401, {"error": "invalid_client",
+                                        "error_description": "AADSTS7000215: Invalid client secret provided."})
+            return self.reply(200, {"token_type": "Bearer", "expires_in": 3599,
+                                    "access_token": self.new_token()})
+        if path == "/token" and method == "POST":
+            f = {k: v[0] for k, v in parse_qs(body).items()}
+            if f.get("grant_type") != "urn:ietf:params:oauth:grant-type:jwt-bearer" or \
+                    f.get("assertion", "").count(".") != 2:
+                return self.reply(400, {"error": "invalid_grant"})
+            return self.reply(200, {"token_type": "Bearer", "expires_in": 3599,
+                                    "access_token": self.new_token()})
+        if not self.authorized():
+            return self.reply(401, {"error": {"code": "AuthenticationFailed",
+                                              "message": "no valid bearer token"}})
+        # ---- Azure ----
+        m = re.fullmatch(r"/subscriptions/[^/]+/resourceGroups/[^/]+/providers/"
+                         r"Microsoft\.Compute/virtualMachineScaleSets/([^/]+)", path)
+        if m:
+            if q.get("api-version") != AZ_COMPUTE_API:
+                return self.reply(400, {"error": {"code": "InvalidApiVersionParameter"}})
+            name = m.group(1)
+            with LOCK:
+                cap = STATE["vmss"].setdefault(name, CFG["initial"].get(name, 0))
+            if method == "GET":
+                return self.reply(200, {"name": name, "sku": {"name": "Standard_D2s_v5",
+                                                              "capacity": cap},
+                                        "properties": {"provisioningState": "Succeeded"}})
+            if method == "PATCH":
+                new = json.loads(body)["sku"]["capacity"]
+                return self.async_op(lambda: self.set_vmss(name, new),
+                                     {"name": name, "sku": {"capacity": new}})
+        m = re.fullmatch(r"/subscriptions/[^/]+/resourceGroups/[^/]+/providers/"
+                         r"Microsoft\.Network/trafficmanagerprofiles/([^/]+)/"
+                         r"(azureEndpoints|externalEndpoints)/([^/]+)", path)
+        if m and method == "PATCH":
+            if q.get("api-version") != AZ_TM_API:
+                return self.reply(400, {"error": {"code": "InvalidApiVersionParameter"}})
+            props = json.loads(body)["properties"]
+            key = m.group(1) + "/" + m.group(3)
+            with LOCK:
+                e = STATE["tm"].setdefault(key, {})
+                e.update(props)
+                count_change(key)
+            return self.reply(200, {"name": m.group(3), "properties": e})
+        m = re.fullmatch(r"/_azure/operations/([^/]+)", path)
+        if m and method == "GET":
+            return self.poll(m.group(1), azure=True)
+        # ---- GCP ----
+        m = re.fullmatch(r"/compute/v1/projects/([^/]+)/regions/([^/]+)/"
+                         r"instanceGroupManagers/([^/]+)(/resize)?", path)
+        if m:
+            key = m.group(2) + "/" + m.group(3)
+            with LOCK:
+                size = STATE["mig"].setdefault(key, CFG["initial"].get(m.group(3), 0))
+            if method == "GET" and not m.group(4):
+                return self.reply(200, {"name": m.group(3), "targetSize": size,
+                                        "currentActions": {"none": size, "creating": 0,
+                                                           "deleting": 0}})
+            if method == "POST" and m.group(4):
+                if "size" not in q or "requestId" not in q:
+                    return self.reply(400, {"error": {"code": 400, "message": "size and requestId"}})
+                n = int(q["size"])
+                return self.gce_op(lambda: self.set_mig(key, n), m.group(1), m.group(2))
+        m = re.fullmatch(r"/compute/v1/projects/([^/]+)/(regions/[^/]+|global)/operations/([^/]+)",
+                         path)
+        if m and method == "GET":
+            return self.poll(m.group(3), azure=False)
+        m = re.fullmatch(r"/compute/v1/projects/([^/]+)/global/backendServices/([^/]+)", path)
+        if m:
+            name = m.group(2)
+            with LOCK:
+                be = STATE["backend"].setdefault(name, {})
+            if method == "GET":
+                return self.reply(200, {"name": name, "fingerprint": "fp%d" % len(be),
+                                        "backends": [{"group": g, "capacityScaler": s}
+                                                     for g, s in sorted(be.items())]})
+            if method == "PATCH":
+                doc = json.loads(body)
+                if doc.get("fingerprint") != "fp%d" % len(be):
+                    return self.reply(412, {"error": {"code": 412, "message": "fingerprint"}})
+
+                def apply():
+                    with LOCK:
+                        STATE["backend"][name] = {b["group"]: b.get("capacityScaler", 1.0)
+                                                  for b in doc["backends"]}
+                        count_change(name)
+                return self.gce_op(apply, m.group(1), "global")
+        return self.reply(404, {"error": {"code": "NotFound", "message": path}})
+
+    def set_vmss(self, name, cap):
+        with LOCK:
+            STATE["vmss"][name] = cap
+            count_change(name)
+
+    def set_mig(self, key, n):
+        with LOCK:
+            STATE["mig"][key] = n
+            count_change(key)
+
+    def async_op(self, apply, result):
+        oid = uuid.uuid4().hex
+        with LOCK:
+            end = CFG["async_next"] or "Succeeded"
+            CFG["async_next"] = None
+            OPS[oid] = {"status": end, "polls_left": CFG["op_polls"], "apply": apply}
+        host = self.headers.get("Host")
+        return self.reply(202, result, {
+            "Azure-AsyncOperation": "http://%s/_azure/operations/%s" % (host, oid),
+            "Retry-After": "0"})
+
+    def gce_op(self, apply, project, region):
+        oid = "operation-" + uuid.uuid4().hex[:12]
+        with LOCK:
+            OPS[oid] = {"status": "DONE", "polls_left": CFG["op_polls"], "apply": apply}
+        scope = "global" if region == "global" else "regions/" + region
+        link = "/compute/v1/projects/%s/%s/operations/%s" % (project, scope, oid)
+        with LOCK:
+            OPS[oid]["selfLink"] = link
+        return self.reply(200, {"kind": "compute#operation", "name": oid, "status": "RUNNING",
+                                "selfLink": link})
+
+    def poll(self, oid, azure):
+        with LOCK:
+            op = OPS.get(oid)
+        if not op:
+            return self.reply(404, {"error": {"code": "NotFound"}})
+        with LOCK:
+            if op["polls_left"] > 0:
+                op["polls_left"] -= 1
+                running = True
+            else:
+                running = False
+                if op["apply"] and op["status"] in ("Succeeded", "DONE"):
+                    op["apply"]()
+                op["apply"] = None
+        if azure:
+            if running:
+                return self.reply(200, {"status": "InProgress"}, {"Retry-After": "0"})
+            doc = {"status": op["status"]}
+            if op["status"] == "Failed":
+                doc["error"] = {"code": "OperationNotAllowed",
+                                "message": "Operation results in exceeding quota limits of Core."}
+            return self.reply(200, doc)
+        doc = {"kind": "compute#operation", "name": oid, "selfLink": op["selfLink"],
+               "status": "RUNNING" if running else "DONE"}
+        return self.reply(200, doc)
+
+    def do_GET(self):
+        self.handle_any("GET")
+
+    def do_POST(self):
+        self.handle_any("POST")
+
+    def do_PATCH(self):
+        self.handle_any("PATCH")
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--port-file", required=True)
+    ap.add_argument("--secret", help="the Azure client secret the token endpoint accepts")
+    ap.add_argument("--initial", action="append", default=[], help="NAME=N initial capacity")
+    a = ap.parse_args()
+    CFG["secret"] = a.secret
+    for kv in a.initial:
+        k, v = kv.split("=")
+        CFG["initial"][k] = int(v)
+    srv = ThreadingHTTPServer(("127.0.0.1", 0), H)
+    srv.daemon_threads = True
+    with open(a.port_file + ".tmp", "w") as f:
+        f.write(str(srv.server_address[1]))
+    import os
+    os.rename(a.port_file + ".tmp", a.port_file)
+    srv.serve_forever()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
