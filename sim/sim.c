@@ -501,7 +501,11 @@ sc_status sc_run_policy(const sc_world *w, const sc_policy_spec *spec, int per_s
                            .load_now = c.load_now,
                            .ieq_now = c.ieq_now,
                            .pools = NULL, /* the orchestrator's snapshot, per decision */
-                           .clairvoyant = pt->clairvoyant};
+                           .clairvoyant = pt->clairvoyant,
+                           /* per geography, past only through sc_view_geo_* (issue 11) */
+                           .geo_load = (const float *const *)w->load_ag,
+                           .geo_ieq = (const float *const *)w->ieq_ag,
+                           .route_health = sc_mock_route_health(c.mock)};
     demand_now(&c);
     int64_t cadence = sc_policy_cadence_ms(pol);
     /* Every step boundary is queued before anything else, so at a boundary the step
@@ -524,11 +528,19 @@ sc_status sc_run_policy(const sc_world *w, const sc_policy_spec *spec, int per_s
             c.step = (int64_t)ev.b;
             demand_now(&c);
         } else if (ev.type == EV_DECIDE) {
-            if (c.share_dyn) /* the view's current demand per region under today's shares */
+            if (c.share_dyn) { /* the view's current demand per region under today's shares */
                 for (size_t a = 0; a < na; a++) {
                     account_app(&c, (int)a, ev.time);
                     routed_demand(&c, (int)a, ev.time);
                 }
+                /* the step under way, as observed so far: the routed rate now, not the
+                 * world's allocation under the initial shares (close_step writes the
+                 * step's mean over it) */
+                for (size_t ar = 0; ar < w->n_ar; ar++) {
+                    c.obs_load[ar][c.step] = c.load_now[ar];
+                    c.obs_ieq[ar][c.step] = c.ieq_now[ar];
+                }
+            }
             view.now = ev.time;
             view.step = c.step;
             sc_plan_clear(&c.plan);

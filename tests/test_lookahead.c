@@ -93,15 +93,19 @@ static void run_pair(const char *name, int *agree, int *differ_after)
     run_pair_in(DEMO, name, "{}", agree, differ_after);
 }
 
-/* Routing decisions (issue 11): the routing controller next to a capacity policy, on a
- * routed scenario (the log holds its set_weight calls with the scaling calls). */
+/* Routing decisions (issue 11): the routing controller next to a capacity policy, and
+ * sculpt's routing plan, on a routed scenario (the log holds the set_weight calls with
+ * the scaling calls; perturb() scales the per-geography demand too). */
 Test(lookahead, routing_decisions_see_only_the_past)
 {
     sc_sim_register();
     static const char *const cases[][2] = {
         {"reactive", "{\"routing\": \"cheapest\", \"routing_period\": \"30m\"}"},
         {"reactive", "{\"routing\": \"latency\"}"},
-        {"aws-predictive", "{\"routing\": \"failover\"}"}};
+        {"aws-predictive", "{\"routing\": \"failover\"}"},
+        /* sculpt's own routing plan: per-geography forecasts (sc_view_geo_ieq) and
+         * route health drive its set_weight calls */
+        {"sculpt", "{\"routing\": \"plan\", \"reserve_every\": \"0s\"}"}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         int agree = 0, differ = 0;
         run_pair_in(SC_SOURCE_DIR "/scenarios/global.json", cases[i][0], cases[i][1], &agree,

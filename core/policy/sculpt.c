@@ -143,15 +143,15 @@ static void sculpt_cleanup(void *state)
     sc_optimizer_free(s->opt);
     s->opt = NULL;
     sc_rap_cleanup(&s->rap);
+    sc_sculpt_route_cleanup(s); /* routing plan (sculpt_route.c) */
     free(s->ar);
     s->ar = NULL;
 }
 
-/* The prediction engine of the policy (wpe.h): hourly steps by the peak (or mean) of
- * the scenario steps overlapping an hour, from the first whole hour of the run; one
- * series per (app, region) whose events are those of the geographies at home there. */
-static sc_status sp_engine_alloc(sculpt_state *s, const sc_scenario *sc, const char *where,
-                                 sc_error *err)
+/* The configuration of the policy's prediction engines (wpe.h): hourly steps by the
+ * peak (or mean) of the scenario steps overlapping an hour, from the first whole hour
+ * of the run. */
+void sc_sculpt_wpe_config(const sculpt_state *s, const sc_scenario *sc, sc_wpe_config *out)
 {
     sc_wpe_config wc;
     sc_wpe_config_init(&wc);
@@ -183,6 +183,16 @@ static sc_status sp_engine_alloc(sculpt_state *s, const sc_scenario *sc, const c
     wc.feed = s->feed;
     wc.announce_lead_ms = s->announce_lead_ms;
     wc.event_lift = s->event_lift;
+    *out = wc;
+}
+
+static sc_status sp_engine_alloc(sculpt_state *s, const sc_scenario *sc, const char *where,
+                                 sc_error *err)
+{
+    sc_wpe_config wc;
+    sc_sculpt_wpe_config(s, sc, &wc);
+    /* the engine of the policy: one series per (app, region) whose events are those of
+     * the geographies at home there */
     sc_status st = sc_wpe_alloc(&wc, s->n_ar, &s->wpe, err);
     if (st) {
         snprintf(err->where, sizeof err->where, "%s", where);
@@ -398,6 +408,11 @@ static sc_status sculpt_init(void *state, const sc_scenario *sc, const cJSON *pa
     s->hist_cap = s->history_ms / HOUR_MS;
     if (s->hist_cap < 1)
         s->hist_cap = 1;
+    /* routing plan (sculpt_route.c): after K, nq, the history and the forecaster */
+    if ((st = sc_sculpt_route_init(s, sc, params, where, err))) {
+        sculpt_cleanup(s);
+        return st;
+    }
     s->ar = calloc(s->n_ar + 1, sizeof *s->ar);
     s->mean = calloc((size_t)s->K + 1, sizeof *s->mean);
     s->quant = calloc((size_t)s->K * (size_t)s->nq + 1, sizeof *s->quant);
@@ -419,10 +434,10 @@ static sc_status sculpt_init(void *state, const sc_scenario *sc, const cJSON *pa
         sculpt_cleanup(s);
         return st;
     }
-    int R = (int)sc->n_regions;
+    int R = (int)sc->n_regions, G = sc_sculpt_route_n_geos(s, sc);
     for (size_t a = 0; a < sc->n_apps; a++)
-        if ((st = sc_opt_problem_alloc(R, R, s->K, s->nq, &s->prob[a], err)) ||
-            (st = sc_opt_solution_alloc(R, R, s->K, s->nq, &s->sol[a], err))) {
+        if ((st = sc_opt_problem_alloc(R, G, s->K, s->nq, &s->prob[a], err)) ||
+            (st = sc_opt_solution_alloc(R, G, s->K, s->nq, &s->sol[a], err))) {
             snprintf(err->where, sizeof err->where, "%s", where);
             sculpt_cleanup(s);
             return st;
@@ -630,28 +645,35 @@ static sc_status sculpt_replan(sculpt_state *s, const sc_policy_view *v, sc_plan
                 b->lead_steps[r] = 0;
             double loss = rg->spot_interrupt_per_hour * (double)s->lead_ms[r] / 3.6e6;
             b->spot_loss[r] = loss < 0.9 ? loss : 0.9;
-            for (int g = 0; g < R; g++) {
+            for (int g = 0; g < R && !s->route; g++) {
                 b->route_ok[g * R + r] = g == r;
                 b->egress_per_ieq_hour[g * R + r] = 0.0;
             }
             if (!deployed) {
-                for (int i = 0; i < K * Q; i++)
+                for (int i = 0; i < K * Q && !s->route; i++)
                     b->demand[(size_t)r * (size_t)K * (size_t)Q + (size_t)i] = 0.0;
                 continue;
             }
-            any = 1;
-            if ((st = sp_forecast(s, v, (int)a, r, err)))
+            /* routing plan: demand per geography (below); the region's own forecast
+             * only for a commitment decision */
+            any |= !s->route;
+            if ((!s->route || commit) && (st = sp_forecast(s, v, (int)a, r, err)))
                 return st;
             if (commit && (st = sc_sculpt_reserve_decide(s, v, (int)a, r, b, err)))
                 return st;
             /* the error-budget controller's headroom (1 when off: no change) */
             double hr = sc_sculpt_slo_headroom(s, (int)a);
-            for (int k = 0; k < K; k++)
+            for (int k = 0; k < K && !s->route; k++)
                 for (int q = 0; q < Q; q++)
                     b->demand[((size_t)r * (size_t)K + (size_t)k) * (size_t)Q + (size_t)q] =
                         s->slo.on ? hr * s->quant[(size_t)k * (size_t)Q + (size_t)q]
                                   : s->quant[(size_t)k * (size_t)Q + (size_t)q];
         }
+        if (s->route && (st = sc_sculpt_route_fill(s, v, (int)a,
+                                                   s->slo.on ? sc_sculpt_slo_headroom(s, (int)a)
+                                                             : 1.0,
+                                                   b, &any, err)))
+            return st;
         if (!any) {
             if (s->intra) { /* nothing deployed: the plan is none (the guard still acts) */
                 memset(s->sol[a]->x, 0, (size_t)R * 3 * (size_t)K * sizeof *s->sol[a]->x);
@@ -697,16 +719,20 @@ static sc_status sculpt_decide(void *state, const sc_policy_view *v, sc_plan *pl
     const sc_scenario *sc = v->sc;
     sc_sculpt_reconcile(s, v);
     sc_slo_ctl_observe(&s->slo, v);
-    if (s->last_plan == SC_TIME_MIN || v->now - s->last_plan >= s->cadence_ms) {
+    /* routing plan: a changed health verdict replans at once (failover) */
+    int health = sc_sculpt_route_health_changed(s, v);
+    if (s->last_plan == SC_TIME_MIN || v->now - s->last_plan >= s->cadence_ms || health) {
         s->last_plan = v->now;
         sc_slo_ctl_update(&s->slo, v);
         sc_status st = sculpt_replan(s, v, plan, err);
-        if (st || !s->intra)
-            return st;
-        return sc_sculpt_shape_step(s, v, plan, err);
+        if (!st && s->intra)
+            st = sc_sculpt_shape_step(s, v, plan, err);
+        return st ? st : sc_sculpt_route_step(s, v, plan, err);
     }
-    if (s->intra)
-        return sc_sculpt_shape_step(s, v, plan, err);
+    if (s->intra) {
+        sc_status st = sc_sculpt_shape_step(s, v, plan, err);
+        return st ? st : sc_sculpt_route_step(s, v, plan, err);
+    }
     if (!s->guard)
         return SC_OK;
     for (size_t a = 0; a < sc->n_apps; a++) {

@@ -20,7 +20,10 @@ static const char *const hour_stats[] = {"max", "mean", NULL};
 
 #define POS .lo = 0, .hi = INFINITY, .flags = SC_PARAM_LO_OPEN /* a positive duration */
 
-const sc_param_def sc_sculpt_params[32] = {
+static const char *const routings[] = {"plan", "home", "latency", "failover", "spill",
+                                       "cheapest", NULL};
+
+const sc_param_def sc_sculpt_params[34] = {
     {.name = "cadence", .kind = SC_PARAM_DURATION, .def = "1h", POS,
      .help = "replan period (forecast and optimizer)"},
     {.name = "horizon", .kind = SC_PARAM_DURATION, .def = "24h", .lo = 0, .hi = 14 * 86400000.0,
@@ -91,6 +94,13 @@ const sc_param_def sc_sculpt_params[32] = {
     {.name = "slo_gain", .kind = SC_PARAM_NUMBERS, .def = "[0.1, 0.005]", .lo = 0, .hi = 1,
      .flags = SC_PARAM_LO_OPEN, .max_items = 2,
      .help = "[up, down] log steps of the headroom per replan"},
+    {.name = "routing", .kind = SC_PARAM_ENUM, .def = "plan where a geography has a routing "
+     "mechanism, else home", .values = routings,
+     .help = "plan: sculpt routes (joint plan of weights and capacity, sculpt_route.c); "
+             "home or a baseline mode: the routing controller next to it"},
+    {.name = "route_util", .kind = SC_PARAM_NUMBER, .def = "halfway from target_util to 1",
+     .lo = 0, .hi = 1, .flags = SC_PARAM_LO_OPEN,
+     .help = "routing plan: utilisation at which a route must meet the latency bound"},
 };
 
 const size_t sc_sculpt_n_params = sizeof sc_sculpt_params / sizeof sc_sculpt_params[0];
