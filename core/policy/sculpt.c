@@ -29,9 +29,12 @@
  *     and the series is forecast on the log scale (`forecast_log`): campaign lifts are
  *     multiplicative, and quantiles map back exactly through exp.
  *  2. Optimizer.  One problem per app for `optimizer` (`lp` by default, optimizer.h):
- *     plan steps are the hours of the horizon; geographies = regions (the simulator
- *     routes load by the scenario's fixed shares, so each region's routed load is what
- *     its capacity must serve); capacity at the app's target utilisation covers the
+ *     plan steps are the hours of the horizon; geographies = regions with `"routing":
+ *     "home"` (the weights stay as the scenario sets them, so each region's routed load
+ *     is what its capacity must serve); with `"routing": "plan"` (the default where a
+ *     geography has a routing mechanism) the scenario's geographies with their own
+ *     forecasts, latency feasibility and egress, and the plan's routing becomes
+ *     set_weight actions (sculpt_route.c, whose opening comment has the rules); capacity at the app's target utilisation covers the
  *     served demand; the shortfall costs the app's penalty per load-unit-hour x load
  *     units per instance x `penalty_multiplier`, against the quantiles, so the quantile
  *     each region is sized for follows from penalty against price (newsvendor) rather
