@@ -195,3 +195,60 @@ Test(route_plan, weights_stay_within_the_latency_bound_and_follow_capacity, .tim
     cr_assert_gt(to_new, 0, "no weight moved to the region without initial capacity: the "
                  "capacity-before-route check is vacuous");
 }
+
+/* Failover timing.  Geography g0 at home in r0 (cheap, 5 ms) with r1 (dear, 10 ms)
+ * within the bound (80 ms of curve at u = 0.75 + 10 ms <= 150 ms); r0 is down from
+ * 02:00 for 1 h.  The health checker gives its verdict 30 s x 3 = 90 s later (02:01:30);
+ * sculpt decides every scenario step (5 min), so its first decision that can see it is
+ * at 02:05:00: its first failover call is there, and not before, and takes r0's weight
+ * to 0 (r1 may carry load before: its minimum instance is capacity the plan uses). */
+Test(route_plan, failover_at_the_first_decision_after_detection)
+{
+    sc_sim_register();
+    static const char text[] =
+        "{\"name\": \"fo\", \"seed\": 3, \"start\": \"2026-01-05T00:00:00Z\", \"warmup\": \"1h\","
+        " \"duration\": \"3h\", \"step\": \"5m\", \"geos\": [{\"name\": \"g0\", \"home_region\":"
+        " \"r0\", \"routing\": {\"mechanism\": \"dns-weighted\", \"weights\": {\"r0\": 255},"
+        " \"propagation\": \"60s\", \"ttl\": \"60s\", \"health_check\": {\"interval\": \"30s\","
+        " \"threshold\": 3}}}], \"regions\": [{\"name\": \"r0\", \"boot\": {\"dist\": \"const\","
+        " \"value_s\": 90}, \"types\": {\"t2\": {\"on_demand\": 0.05}}, \"outages\": [{\"start\":"
+        " \"2026-01-05T02:00:00Z\", \"duration\": \"1h\"}]}, {\"name\": \"r1\", \"boot\":"
+        " {\"dist\": \"const\", \"value_s\": 90}, \"types\": {\"t2\": {\"on_demand\": 0.5}}}],"
+        " \"instance_types\": [{\"name\": \"t2\", \"vcpu\": 2, \"mem_gib\": 4}], \"latency_ms\":"
+        " {\"g0\": {\"r0\": 5, \"r1\": 10}}, \"apps\": [{\"name\": \"a\", \"unit\": \"req/s\","
+        " \"instance_type\": \"t2\", \"needs\": {\"cpu\": 0.01}, \"target_util\": 0.5,"
+        " \"min_instances\": 1, \"max_instances\": 100, \"warmup\": \"30s\", \"latency\":"
+        " {\"base_ms\": 20, \"u_max\": 0.99}, \"slo\": {\"latency_ms\": 150,"
+        " \"max_unserved_frac\": 0.01, \"penalty_per_unit_hour\": 1}, \"demand\": [{\"geo\":"
+        " \"g0\", \"trace\": \"flat\"}], \"initial\": [{\"region\": \"r0\", \"count\": 4},"
+        " {\"region\": \"r1\", \"count\": 1}]}], \"traces\": [{\"name\": \"flat\", \"csv\":"
+        " \"../sim/flat.csv\"}], \"policies\": [{\"name\": \"sculpt\", \"params\":"
+        " {\"on_demand_only\": true}}]}";
+    sc_scenario *sc = NULL;
+    sc_error err;
+    cr_assert_eq(sc_scenario_parse(text, FIX_PATH, &sc, &err), SC_OK, "%s: %s", err.where,
+                 err.msg);
+    sc_world *w = NULL;
+    cr_assert_eq(sc_world_build(sc, &w, &err), SC_OK, "%s", err.msg);
+    sc_run *run = NULL;
+    cr_assert_eq(sc_run_policy(w, &sc->policies[0], 1, &run, &err), SC_OK, "%s", err.msg);
+    sc_time_ms down = sc->start + 2 * 3600 * INT64_C(1000);
+    sc_time_ms first = SC_TIME_MAX;
+    int off_r0 = 0;
+    for (size_t i = 0; i < run->n_log; i++) {
+        const sc_action_log *e = &run->log[i];
+        if (e->kind != SC_ACTION_SET_WEIGHT || !e->accepted)
+            continue;
+        int fo = e->reason && strcmp(e->reason, "sculpt routing: failover") == 0;
+        if (fo && e->t < first)
+            first = e->t;
+        if (fo && e->region == 0 && e->count == 0 && e->t == first)
+            off_r0 = 1;
+    }
+    cr_assert_eq(first, down + 5 * 60 * INT64_C(1000), "first failover call at %+lld s from "
+                 "the outage, expected +300 s", (long long)(first - down) / 1000);
+    cr_assert(off_r0, "r0's weight not taken to 0 with the failover");
+    sc_run_free(run);
+    sc_world_free(w);
+    sc_scenario_free(sc);
+}
