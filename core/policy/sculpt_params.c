@@ -20,7 +20,7 @@ static const char *const hour_stats[] = {"max", "mean", NULL};
 
 #define POS .lo = 0, .hi = INFINITY, .flags = SC_PARAM_LO_OPEN /* a positive duration */
 
-static const char *const routings[] = {"plan", "home", "latency", "failover", "spill",
+static const char *const routings[] = {"home", "plan", "latency", "failover", "spill",
                                        "cheapest", NULL};
 
 const sc_param_def sc_sculpt_params[34] = {
