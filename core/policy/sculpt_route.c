@@ -313,6 +313,10 @@ sc_status sc_sculpt_route_fill(sculpt_state *s, const sc_policy_view *v, int a, 
     const sc_scenario *sc = v->sc;
     const sc_app *app = &sc->apps[a];
     int R = (int)sc->n_regions, G = (int)sc->n_geos, K = s->K, Q = s->nq;
+    if (!v->geo_ieq) /* a driver without per-geography demand (the live loop, today) */
+        return sc_error_set(err, SC_ERR_INPUT, NULL,
+                            "sculpt: routing \"plan\" needs the demand of each geography, "
+                            "which this driver does not give; set \"routing\": \"home\"");
     double ucap = sc_costmodel_unit_cap(sc, a); /* load units per instance-equivalent */
     double u = check_util(rt, b->p.serve_util);
     for (int g = 0; g < G; g++) {
