@@ -74,7 +74,9 @@
  *  "forecast_log": <true with events, else false>, "intra_hour": true, "substep": "15m",
  *  "profile_days": 7, "profile_level": 0.5, "guard_hold": "300s", "hour_stat": "max",
  *  "slo_control": false, "slo_window": "7d", "slo_hold": "48h", "slo_headroom": 1.0,
- *  "slo_headroom_range": [0.5, 3] on demand only else [1, 3], "slo_gain": [0.1, 0.005]}
+ *  "slo_headroom_range": [0.5, 3] on demand only else [1, 3], "slo_gain": [0.1, 0.005],
+ *  "routing": "plan" where a geography has a routing mechanism else "home",
+ *  "route_util": halfway from target_util to 1}
  * slo_control: the self-calibrating headroom, an online controller on the SLO error
  * budget that multiplies the forecast quantiles of step 2 by a factor per app, raised
  * when the budget burns fast and lowered when it is left unspent, from the past only
