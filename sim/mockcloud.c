@@ -80,7 +80,9 @@ struct sc_mock {
     /* routing (only when the scenario routes: sc->routed) */
     sc_mroute *routes;      /* [ag] weighted geographies (cfg NULL for the others) */
     int *spill_w;           /* [ag * nr + r] spill capacity scalers, 0..255 */
-    unsigned char *spill_ok;/* [ag * nr + r] spill: healthy as the checker sees it */
+    unsigned char *spill_ok;/* [ag * nr + r] healthy as the checker sees it (every
+                               mechanism; spill's front end reads it, policies see it
+                               through sc_mock_route_health) */
     int *spill_order;       /* [g * nr + k] regions by latency from geography g */
     double *spill_room;     /* [nr] scratch: capacity left, ieq */
     uint32_t *hc_gen;       /* [ar] serving transitions (0 <-> > 0) so far */
@@ -262,10 +264,9 @@ static sc_status route_handle(sc_mock *m, const sc_event *ev, sc_error *err)
             return SC_OK; /* the state did not last */
         if (m->cfg.before_change)
             m->cfg.before_change(m->cfg.ctx, app, region);
-        if (!rt->cfg) {
-            m->spill_ok[ag * nr + (size_t)region] = (unsigned char)healthy;
+        m->spill_ok[ag * nr + (size_t)region] = (unsigned char)healthy;
+        if (!rt->cfg)
             return SC_OK;
-        }
         int ch = sc_mroute_set_health(rt, region, healthy, now);
         if (ch < 0)
             return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
@@ -332,8 +333,7 @@ void sc_mock_route_start(sc_mock *m)
                 int ok = cfg->hc_threshold <= 0 || eff_serving(m, a * nr + r);
                 if (m->routes[ag].cfg)
                     sc_mroute_set_health(&m->routes[ag], (int)r, ok, m->cfg.start_ms);
-                else
-                    m->spill_ok[ag * nr + r] = (unsigned char)ok;
+                m->spill_ok[ag * nr + r] = (unsigned char)ok;
             }
         }
 }
@@ -448,6 +448,11 @@ static sc_status outage_handle(sc_mock *m, const sc_event *ev, sc_error *err)
                 health_transition(m, (int)a, (int)r, eff_serving(m, a * nr + r), ev->time);
     free(was);
     return SC_OK;
+}
+
+const unsigned char *sc_mock_route_health(const sc_mock *m)
+{
+    return m->hc_gen ? m->spill_ok : NULL;
 }
 
 const double *sc_mock_avail(const sc_mock *m)

@@ -118,6 +118,11 @@ void sc_mock_route_start(sc_mock *m);
  * equivalents; spill fills regions by it).  Home geographies give 1 at home. */
 void sc_mock_route_shares(sc_mock *m, int app, sc_time_ms t, const double *ieq_g, double *out);
 
+/* The health checkers' verdicts, [(app * n_geos + geo) * n_regions + region], 1
+ * healthy: what Route 53 reports (GetHealthCheckStatus), interval x threshold after a
+ * region's serving state changed.  NULL when the scenario does not route. */
+const unsigned char *sc_mock_route_health(const sc_mock *m);
+
 /* Outages ($.regions[i].outages): from a window's start to its end the region's
  * serving capacity is multiplied by avail[region] = 1 - lost (its instances stay billed);
  * a region that is down (lost = 1) refuses launches.  NULL when the scenario has no

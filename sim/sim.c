@@ -522,7 +522,11 @@ sc_status sc_run_policy(const sc_world *w, const sc_policy_spec *spec, int per_s
                            .ieq_now = c.ieq_now,
                            .pools = NULL, /* the orchestrator's snapshot, per decision */
                            .clairvoyant = pt->clairvoyant,
-                           .type_ieq = w->type_ieq};
+                           .type_ieq = w->type_ieq,
+                           /* per geography, past only through sc_view_geo_* (issue 11) */
+                           .geo_load = (const float *const *)w->load_ag,
+                           .geo_ieq = (const float *const *)w->ieq_ag,
+                           .route_health = sc_mock_route_health(c.mock)};
     if (w->type_ieq) {
         c.pools_type = calloc(w->n_ar * sc->n_types * SC_PURCHASE_COUNT, sizeof *c.pools_type);
         if (!c.pools_type) {
@@ -553,11 +557,19 @@ sc_status sc_run_policy(const sc_world *w, const sc_policy_spec *spec, int per_s
             c.step = (int64_t)ev.b;
             demand_now(&c);
         } else if (ev.type == EV_DECIDE) {
-            if (c.share_dyn) /* the view's current demand per region under today's shares */
+            if (c.share_dyn) { /* the view's current demand per region under today's shares */
                 for (size_t a = 0; a < na; a++) {
                     account_app(&c, (int)a, ev.time);
                     routed_demand(&c, (int)a, ev.time);
                 }
+                /* the step under way, as observed so far: the routed rate now, not the
+                 * world's allocation under the initial shares (close_step writes the
+                 * step's mean over it) */
+                for (size_t ar = 0; ar < w->n_ar; ar++) {
+                    c.obs_load[ar][c.step] = c.load_now[ar];
+                    c.obs_ieq[ar][c.step] = c.ieq_now[ar];
+                }
+            }
             view.now = ev.time;
             view.step = c.step;
             sc_plan_clear(&c.plan);

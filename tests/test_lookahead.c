@@ -93,8 +93,9 @@ static void run_pair(const char *name, int *agree, int *differ_after)
     run_pair_in(DEMO, name, "{}", agree, differ_after);
 }
 
-/* Routing decisions (issue 11): the routing controller next to a capacity policy, on a
- * routed scenario (the log holds its set_weight calls with the scaling calls). */
+/* Routing decisions (issue 11): the routing controller next to a capacity policy, and
+ * sculpt's routing plan, on a routed scenario (the log holds the set_weight calls with
+ * the scaling calls; perturb() scales the per-geography demand too). */
 Test(lookahead, routing_decisions_see_only_the_past)
 {
     sc_sim_register();
@@ -110,6 +111,19 @@ Test(lookahead, routing_decisions_see_only_the_past)
                   cases[i][1]);
         cr_assert(differ, "%s %s did not react to the perturbation", cases[i][0], cases[i][1]);
     }
+}
+
+/* sculpt's own routing plan (sculpt_route.c): per-geography forecasts (sc_view_geo_ieq)
+ * and route health drive its capacity plan and weights, on the small routed fixture (a 3 h run:
+ * sculpt's hourly plans on global take minutes per pair). */
+Test(lookahead, sculpt_routing_plan_sees_only_the_past)
+{
+    sc_sim_register();
+    int agree = 0, differ = 0;
+    run_pair_in(SC_SOURCE_DIR "/tests/fixtures/route/route.json", "sculpt",
+                "{\"routing\": \"plan\", \"on_demand_only\": true}", &agree, &differ);
+    cr_assert(agree, "sculpt routing plan changed a decision before the perturbation");
+    cr_assert(differ, "sculpt routing plan did not react to the perturbation");
 }
 
 Test(lookahead, non_clairvoyant_policies_see_only_the_past)

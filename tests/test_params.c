@@ -444,7 +444,7 @@ static void sample_value(const sc_param_def *d, char *buf, size_t len)
 
 /* Each table against its policy's init: every declared key set alone to a valid value
  * is accepted by sc_policy_alloc (for sculpt and aws-predictive, whose init still checks
- * its own keys, this proves table <= init's keys; their init's key lists have 37 and 16
+ * its own keys, this proves table <= init's keys; their init's key lists have 48 and 16
  * entries, the tables' sizes checked below, so the two sets are equal).  For converted
  * policies init reads every value through the getters, which fail on an undeclared
  * name, so init <= table too. */
@@ -465,10 +465,11 @@ Test(params, tables_match_init)
         cr_assert_eq(sc_policy_params(t, &defs, &n, &summary), 1, "%s has no table", all[k]);
         cr_assert_not_null(summary);
         if (strcmp(all[k], "sculpt") == 0)
-            cr_assert_eq(n, 46); /* 26 + the six slo_* of sculpt_slo.c + the five
+            cr_assert_eq(n, 48); /* 26 + the six slo_* of sculpt_slo.c + the five
                                     instance-type keys of sculpt_itype.c + the four of
                                     sculpt_size.c (serve_util, headroom*) + five burst*
-                                    (sculpt_burst.c) */
+                                    (sculpt_burst.c) + routing and route_util
+                                    (sculpt_route.c) */
         if (strcmp(all[k], "aws-predictive") == 0)
             cr_assert_eq(n, 16); /* 15 + purchase (read by sc_purchase_mix_read) */
         for (size_t i = 0; i < n; i++) {

@@ -199,7 +199,8 @@ sc_status sc_policy_alloc(const sc_policy_type *type, const sc_scenario *sc,
         sc_params_member_where(place, sizeof place, where, "routing");
         return sc_error_set(err, SC_ERR_INPUT, place,
                             "routing: 'plan' needs a policy that plans routing itself "
-                            "(oracle); %s takes home, latency, failover, spill, cheapest",
+                            "(oracle, sculpt); %s takes home, latency, failover, spill, "
+                            "cheapest",
                             type->name);
     }
     if (!own_routing)

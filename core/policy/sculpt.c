@@ -33,9 +33,13 @@
  *     the series is forecast on the log scale (`forecast_log`): campaign lifts are
  *     multiplicative, and quantiles map back exactly through exp.
  *  2. Optimizer.  One problem per app for `optimizer` (`lp` by default, optimizer.h):
- *     plan steps are the hours of the horizon; geographies = regions (the simulator
- *     routes load by the scenario's fixed shares, so each region's routed load is what
- *     its capacity must serve); capacity at the app's target utilisation covers the
+ *     plan steps are the hours of the horizon; geographies = regions with `"routing":
+ *     "home"` (the weights stay as the scenario sets them, so each region's routed load
+ *     is what its capacity must serve); with `"routing": "plan"` (opt-in: with the SLO
+ *     sizing it lost attainment on region-outage, 0.795; needs a geography with a
+ *     routing mechanism) the scenario's geographies with their own
+ *     forecasts, latency feasibility and egress, and the plan's routing becomes
+ *     set_weight actions (sculpt_route.c, whose opening comment has the rules); capacity at the app's target utilisation covers the
  *     served demand; the shortfall costs the app's penalty per load-unit-hour x load
  *     units per instance x `penalty_multiplier`, against the quantiles, so the quantile
  *     each region is sized for follows from penalty against price (newsvendor) rather
@@ -79,7 +83,9 @@
  *  [1, 3]), "slo_gain": [0.1, 0.005], "serve_util": "slo", "headroom": "auto",
  *  "headroom_safety": 0.5, "headroom_window": "14d",
  *  "burst": false, "burst_threshold": 5, "burst_hold": "15m", "burst_max_growth": 4,
- *  "burst_boot_quantile": 0.95}
+ *  "burst_boot_quantile": 0.95,
+ *  "routing": "home" ("plan" where a geography has a routing mechanism),
+ *  "route_util": halfway from target_util to 1}
  * serve_util / headroom (sculpt_size.c, whose opening comment has the rule): capacity
  * (optimizer and guard) is sized at the utilisation where the latency meets the SLO
  * bound, and the forecast quantiles are multiplied by a headroom factor per app sized
@@ -161,15 +167,15 @@ static void sculpt_cleanup(void *state)
     s->opt = NULL;
     sc_rap_cleanup(&s->rap);
     sc_sculpt_itype_cleanup(s); /* instance types (sculpt_itype.c) */
+    sc_sculpt_route_cleanup(s); /* routing plan (sculpt_route.c) */
     free(s->ar);
     s->ar = NULL;
 }
 
-/* The prediction engine of the policy (wpe.h): hourly steps by the peak (or mean) of
- * the scenario steps overlapping an hour, from the first whole hour of the run; one
- * series per (app, region) whose events are those of the geographies at home there. */
-static sc_status sp_engine_alloc(sculpt_state *s, const sc_scenario *sc, const char *where,
-                                 sc_error *err)
+/* The configuration of the policy's prediction engines (wpe.h): hourly steps by the
+ * peak (or mean) of the scenario steps overlapping an hour, from the first whole hour
+ * of the run. */
+void sc_sculpt_wpe_config(const sculpt_state *s, const sc_scenario *sc, sc_wpe_config *out)
 {
     sc_wpe_config wc;
     sc_wpe_config_init(&wc);
@@ -201,6 +207,16 @@ static sc_status sp_engine_alloc(sculpt_state *s, const sc_scenario *sc, const c
     wc.feed = s->feed;
     wc.announce_lead_ms = s->announce_lead_ms;
     wc.event_lift = s->event_lift;
+    *out = wc;
+}
+
+static sc_status sp_engine_alloc(sculpt_state *s, const sc_scenario *sc, const char *where,
+                                 sc_error *err)
+{
+    sc_wpe_config wc;
+    sc_sculpt_wpe_config(s, sc, &wc);
+    /* the engine of the policy: one series per (app, region) whose events are those of
+     * the geographies at home there */
     sc_status st = sc_wpe_alloc(&wc, s->n_ar, &s->wpe, err);
     if (st) {
         snprintf(err->where, sizeof err->where, "%s", where);
@@ -417,6 +433,11 @@ static sc_status sculpt_init(void *state, const sc_scenario *sc, const cJSON *pa
     s->hist_cap = s->history_ms / HOUR_MS;
     if (s->hist_cap < 1)
         s->hist_cap = 1;
+    /* routing plan (sculpt_route.c): after K, nq, the history and the forecaster */
+    if ((st = sc_sculpt_route_init(s, sc, params, where, err))) {
+        sculpt_cleanup(s);
+        return st;
+    }
     s->ar = calloc(s->n_ar + 1, sizeof *s->ar);
     s->mean = calloc((size_t)s->K + 1, sizeof *s->mean);
     s->quant = calloc((size_t)s->K * (size_t)s->nq + 1, sizeof *s->quant);
@@ -438,10 +459,10 @@ static sc_status sculpt_init(void *state, const sc_scenario *sc, const cJSON *pa
         sculpt_cleanup(s);
         return st;
     }
-    int R = (int)sc->n_regions;
+    int R = (int)sc->n_regions, G = sc_sculpt_route_n_geos(s, sc);
     for (size_t a = 0; a < sc->n_apps; a++)
-        if ((st = sc_opt_problem_alloc(R, R, s->K, s->nq, &s->prob[a], err)) ||
-            (st = sc_opt_solution_alloc(R, R, s->K, s->nq, &s->sol[a], err))) {
+        if ((st = sc_opt_problem_alloc(R, G, s->K, s->nq, &s->prob[a], err)) ||
+            (st = sc_opt_solution_alloc(R, G, s->K, s->nq, &s->sol[a], err))) {
             snprintf(err->where, sizeof err->where, "%s", where);
             sculpt_cleanup(s);
             return st;
@@ -655,28 +676,35 @@ static sc_status sculpt_replan(sculpt_state *s, const sc_policy_view *v, sc_plan
                 b->lead_steps[r] = 0;
             double loss = rg->spot_interrupt_per_hour * (double)s->lead_ms[r] / 3.6e6;
             b->spot_loss[r] = loss < 0.9 ? loss : 0.9;
-            for (int g = 0; g < R; g++) {
+            for (int g = 0; g < R && !s->route; g++) {
                 b->route_ok[g * R + r] = g == r;
                 b->egress_per_ieq_hour[g * R + r] = 0.0;
             }
             if (!deployed) {
-                for (int i = 0; i < K * Q; i++)
+                for (int i = 0; i < K * Q && !s->route; i++)
                     b->demand[(size_t)r * (size_t)K * (size_t)Q + (size_t)i] = 0.0;
                 continue;
             }
-            any = 1;
-            if ((st = sp_forecast(s, v, (int)a, r, err)))
+            /* routing plan: demand per geography (below); the region's own forecast
+             * only for a commitment decision */
+            any |= !s->route;
+            if ((!s->route || commit) && (st = sp_forecast(s, v, (int)a, r, err)))
                 return st;
             if (commit && !sc_sculpt_itype_owns(s, sc, (int)a, r) &&
                 (st = sc_sculpt_reserve_decide(s, v, (int)a, r, b, err)))
                 return st;
             /* the headroom factor (sculpt_size.c; 1 exactly: no change) */
             double hr = sc_sculpt_slo_headroom(s, (int)a);
-            for (int k = 0; k < K; k++)
+            for (int k = 0; k < K && !s->route; k++)
                 for (int q = 0; q < Q; q++)
                     b->demand[((size_t)r * (size_t)K + (size_t)k) * (size_t)Q + (size_t)q] =
                         hr * s->quant[(size_t)k * (size_t)Q + (size_t)q];
         }
+        if (s->route && (st = sc_sculpt_route_fill(s, v, (int)a,
+                                                   s->slo.on ? sc_sculpt_slo_headroom(s, (int)a)
+                                                             : 1.0,
+                                                   b, &any, err)))
+            return st;
         if (!any) {
             if (s->intra) { /* nothing deployed: the plan is none (the guard still acts) */
                 memset(s->sol[a]->x, 0, (size_t)R * 3 * (size_t)K * sizeof *s->sol[a]->x);
@@ -724,19 +752,23 @@ static sc_status sculpt_decide(void *state, const sc_policy_view *v, sc_plan *pl
     const sc_scenario *sc = v->sc;
     sc_sculpt_reconcile(s, v);
     sc_sculpt_slo_observe(s, v);
-    if (s->last_plan == SC_TIME_MIN || v->now - s->last_plan >= s->cadence_ms) {
+    /* routing plan: a changed health verdict replans at once (failover) */
+    int health = sc_sculpt_route_health_changed(s, v);
+    if (s->last_plan == SC_TIME_MIN || v->now - s->last_plan >= s->cadence_ms || health) {
         s->last_plan = v->now;
         sc_sculpt_slo_update(s, v);
         sc_status st = sculpt_replan(s, v, plan, err);
-        if (st || !s->intra)
-            return st;
-        if ((st = sc_sculpt_shape_step(s, v, plan, err)))
-            return st;
-        return sc_sculpt_itype_step(s, v, plan, err); /* instance types */
+        if (!st && s->intra)
+            st = sc_sculpt_shape_step(s, v, plan, err);
+        if (!st && s->intra)
+            st = sc_sculpt_itype_step(s, v, plan, err); /* instance types */
+        return st ? st : sc_sculpt_route_step(s, v, plan, err);
     }
     if (s->intra) {
         sc_status st = sc_sculpt_shape_step(s, v, plan, err);
-        return st ? st : sc_sculpt_itype_step(s, v, plan, err); /* instance types */
+        if (!st)
+            st = sc_sculpt_itype_step(s, v, plan, err); /* instance types */
+        return st ? st : sc_sculpt_route_step(s, v, plan, err);
     }
     if (!s->guard)
         return SC_OK;

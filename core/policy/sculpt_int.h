@@ -117,6 +117,7 @@ typedef struct sculpt_state {
     sc_sizer size;            /* "headroom": "auto" */
     double headroom_fixed;    /* "headroom": a number (used when size and slo are off) */
     struct sculpt_burst *burst; /* burst guard (sculpt_burst.c); NULL: off */
+    struct sculpt_route *route; /* "routing": "plan" (sculpt_route.c); NULL: home */
 } sculpt_state;
 
 /* ---- sculpt.c ---- */
@@ -125,6 +126,36 @@ double sc_sculpt_hour_max(const sc_policy_view *v, int a, int r, int64_t h);
 /* The hourly statistic forecast: the peak, or the mean with hour_stat "mean". */
 double sc_sculpt_hour_stat(const sculpt_state *s, const sc_policy_view *v, int a, int r,
                            int64_t h);
+
+/* The prediction engines' configuration (sculpt.c; sculpt_route.c's per-geography
+ * engine uses the same). */
+void sc_sculpt_wpe_config(const sculpt_state *s, const sc_scenario *sc, sc_wpe_config *out);
+
+/* ---- sculpt_route.c: "routing": "plan" (issue 11 item 5) ---- */
+/* Read `routing` (default "plan" where a geography has a routing mechanism, else
+ * "home") and, for "plan", allocate the routing state and its per-geography engine.
+ * Call after the other parameters (it reads the forecaster settings). */
+sc_status sc_sculpt_route_init(sculpt_state *s, const sc_scenario *sc, const cJSON *params,
+                               const char *where, sc_error *err);
+void sc_sculpt_route_cleanup(sculpt_state *s);
+/* Geographies of the optimizer's problems: the scenario's with "plan", else one per
+ * region (home). */
+int sc_sculpt_route_n_geos(const sculpt_state *s, const sc_scenario *sc);
+/* Before a decision (every one): track how long each region has served; 1 when a
+ * route's health verdict changed since the last decision
+ * (the caller replans at once: failover). */
+int sc_sculpt_route_health_changed(sculpt_state *s, const sc_policy_view *v);
+/* Fill app a's problem with the per-geography demand (forecast quantiles x headroom hr),
+ * latency feasibility and egress; *any = 1 when the app has demand. */
+sc_status sc_sculpt_route_fill(sculpt_state *s, const sc_policy_view *v, int a, double hr,
+                               sc_opt_problem_buf *b, int *any, sc_error *err);
+/* Every decision, after the capacity actions: the set_weight actions that move each
+ * routed geography toward the plan's shares (capacity first, rate-limited, failover). */
+sc_status sc_sculpt_route_step(sculpt_state *s, const sc_policy_view *v, sc_plan *plan,
+                               sc_error *err);
+/* Instances region r must keep for app a at now: a region whose weight was lowered
+ * keeps its count until clients have moved (propagation + TTL / sticky hold). */
+int sc_sculpt_route_drain_floor(const sculpt_state *s, int a, int r, sc_time_ms now);
 
 /* ---- sculpt_reserve.c ---- */
 /* Append a commitment; -1 when out of memory. */

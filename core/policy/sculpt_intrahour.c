@@ -199,6 +199,10 @@ sc_status sc_sculpt_shape_step(sculpt_state *s, const sc_policy_view *v, sc_plan
                 if (n > od + sp + res)
                     od = n - sp - res;
             }
+            /* routing plan: a region whose weight fell drains after clients moved */
+            int hold = sc_sculpt_route_drain_floor(s, (int)a, (int)r, v->now);
+            if (hold > od + sp + res)
+                od = hold - sp - res;
             sc_status st;
             if ((st = sc_plan_to_target(plan, v, (int)a, (int)r, SC_PURCHASE_ONDEMAND, od)) ||
                 (!s->on_demand_only &&

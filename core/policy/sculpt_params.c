@@ -23,7 +23,10 @@ static const char *const headrooms[] = {"auto", NULL};
 
 #define POS .lo = 0, .hi = INFINITY, .flags = SC_PARAM_LO_OPEN /* a positive duration */
 
-const sc_param_def sc_sculpt_params[46] = {
+static const char *const routings[] = {"home", "plan", "latency", "failover", "spill",
+                                       "cheapest", NULL};
+
+const sc_param_def sc_sculpt_params[48] = {
     {.name = "cadence", .kind = SC_PARAM_DURATION, .def = "1h", POS,
      .help = "replan period (forecast and optimizer)"},
     {.name = "horizon", .kind = SC_PARAM_DURATION, .def = "24h", .lo = 0, .hi = 14 * 86400000.0,
@@ -130,6 +133,12 @@ const sc_param_def sc_sculpt_params[46] = {
     {.name = "burst_boot_quantile", .kind = SC_PARAM_NUMBER, .def = "0.95", .lo = 0, .hi = 1,
      .flags = SC_PARAM_LO_OPEN | SC_PARAM_HI_OPEN,
      .help = "boot-delay quantile the ramp is extrapolated over"},
+    {.name = "routing", .kind = SC_PARAM_ENUM, .def = "home", .values = routings,
+     .help = "plan: sculpt routes (joint plan of weights and capacity, sculpt_route.c); "
+             "home or a baseline mode: the routing controller next to it"},
+    {.name = "route_util", .kind = SC_PARAM_NUMBER, .def = "halfway from target_util to 1",
+     .lo = 0, .hi = 1, .flags = SC_PARAM_LO_OPEN,
+     .help = "routing plan: utilisation at which a route must meet the latency bound"},
 };
 
 const size_t sc_sculpt_n_params = sizeof sc_sculpt_params / sizeof sc_sculpt_params[0];

@@ -56,6 +56,13 @@ typedef struct sc_policy_view {
                                    equivalents of the app's own type one instance of
                                    type serves in the step (sc_world.type_ieq); read
                                    through sc_view_type_ieq */
+    /* Per geography (issue 11; NULL when the driver gives none: the accessors then
+     * answer NaN, and every route healthy).  Indexed by ag = app * n_geos + geo. */
+    const float *const *geo_load; /* [ag][step]: load units arising in the geography */
+    const float *const *geo_ieq;  /* [ag][step]: instance-equivalents of that load */
+    const unsigned char *route_health; /* [ag * n_regions + region]: the provider's
+                                   health-check verdict on the route (1 healthy), as
+                                   Route 53 reports it: after interval x threshold */
 } sc_policy_view;
 
 static inline size_t sc_view_ar(const sc_policy_view *v, int app, int region)
@@ -78,6 +85,37 @@ static inline double sc_view_ieq(const sc_policy_view *v, int app, int region, i
     if (step < 0 || step >= v->n_steps || (step > v->step && !v->clairvoyant))
         return NAN;
     return (double)v->ieq[sc_view_ar(v, app, region)][step];
+}
+
+static inline size_t sc_view_ag(const sc_policy_view *v, int app, int geo)
+{
+    return (size_t)app * v->sc->n_geos + (size_t)geo;
+}
+
+/* Observed load units arising in geography geo for app at step (wherever they are
+ * served); NaN for the future (unless clairvoyant), outside the run, or when the driver
+ * gives no per-geography demand.  The same past-only rule as sc_view_load. */
+static inline double sc_view_geo_load(const sc_policy_view *v, int app, int geo, int64_t step)
+{
+    if (!v->geo_load || step < 0 || step >= v->n_steps || (step > v->step && !v->clairvoyant))
+        return NAN;
+    return (double)v->geo_load[sc_view_ag(v, app, geo)][step];
+}
+
+/* Instance-equivalents of geography geo's load for app at step, same rules. */
+static inline double sc_view_geo_ieq(const sc_policy_view *v, int app, int geo, int64_t step)
+{
+    if (!v->geo_ieq || step < 0 || step >= v->n_steps || (step > v->step && !v->clairvoyant))
+        return NAN;
+    return (double)v->geo_ieq[sc_view_ag(v, app, geo)][step];
+}
+
+/* 1 when the provider's health check currently reports region healthy on the route of
+ * (app, geo) (or the driver reports no health: every route healthy), else 0. */
+static inline int sc_view_route_healthy(const sc_policy_view *v, int app, int geo, int region)
+{
+    return !v->route_health ||
+           v->route_health[sc_view_ag(v, app, geo) * v->sc->n_regions + (size_t)region] != 0;
 }
 
 /* Max of the instance-equivalents over the steps overlapping [t0, t1) that the view may
@@ -195,7 +233,7 @@ int sc_policy_params(const sc_policy_type *type, const sc_param_def **defs, size
  * aws_predictive_params.c).  Sized here so a type struct can write
  * `.n_params = sizeof sc_sculpt_params / sizeof sc_sculpt_params[0]` (the compiler checks
  * the size against the definition). */
-extern const sc_param_def sc_sculpt_params[46];
+extern const sc_param_def sc_sculpt_params[48];
 extern const size_t sc_sculpt_n_params;
 extern const char sc_sculpt_summary[];
 extern const sc_param_def sc_aws_predictive_params[16];

@@ -1,0 +1,575 @@
+/*
+ * sculpt_route.c - `sculpt` decides where load is served: "routing": "plan" (issue 11,
+ * item 5), the default where a geography has a routing mechanism ($.geos[i].routing).
+ *
+ * Forecast.  One Workload Intensity Vector series per (app, geography), ag = app x
+ * n_geos + geo, in an engine of its own with the policy's engine configuration
+ * (sc_sculpt_wpe_config: hourly peak, the same forecaster hierarchy, history, refit and
+ * quantiles).  It is fed the geography's observed instance-equivalents through
+ * sc_view_geo_ieq (past only) at every replan: demand where it arises, whatever region
+ * served it, so a routing change does not disturb the history the way the per-region
+ * series (load as routed) are disturbed.
+ *
+ * Plan.  Each replan (sculpt.c), app a's optimizer problem has G = n_geos geographies
+ * instead of one per region: demand[g] = the geography's forecast quantiles (times the
+ * SLO controller's headroom); route g -> r is allowed (route_ok) when the region has
+ * not failed for the route (below) and the latency at utilisation `route_util`, curve
+ * latency base / (1 - min(u, u_max)) plus the network latency of g -> r, is within the
+ * app's SLO bound.  route_util defaults to halfway from the planned utilisation to 1
+ * (0.8 for a target of 0.6): capacity is sized for the forecast at the target, but the
+ * observed utilisation runs above it within steps and on forecast misses, and a route
+ * that meets the bound only at the target turned into violation minutes on `global`
+ * (checked at the target: 448 violation minutes, attainment 0.9936); a geography with no such region may use its home region (the best
+ * there is; the LP then pays its penalty where capacity lacks); a geography without a
+ * mechanism ("home") only its home region.  Egress per ieq-hour routed away from home =
+ * gb_per_unit_hour x egress_per_gb(r) x load units per instance.  Prices, purchase
+ * options, capacity limits, quotas and lead times are the ones sculpt.c already sets
+ * per region, so the LP's y[g][r][k] (sol->routed) is a joint plan of routing and
+ * per-region capacity: it moves load only where capacity, with its lead time, can be.
+ *
+ * Execution, every decision (every scenario step), per routed (app, geography):
+ *  1. Wanted shares = the plan's routed[g][r][k] / served[g][k] for the plan hour k
+ *     under way; a geography with no planned demand keeps its weights.
+ *  2. Failover: a region that has failed for the route (its health check fails while
+ *     the app has serving instances there: an outage) gets share 0; when nothing
+ *     planned is left, all goes to the nearest region that is serving and healthy,
+ *     within the bound first.  A changed verdict also forces a replan
+ *     (sc_sculpt_route_health_changed), so capacity is planned where the load went.
+ *  3. Capacity before route: a region's share rises only once its health check passes
+ *     on the route and only as far as its SERVING instances (ready or interrupting, not
+ *     booting) can take the extra load at the target utilisation: spare = serving x target - observed routed ieq, shared in
+ *     geography order; the regions losing share give up exactly what the others took,
+ *     so the shares keep summing to 1 and the rest moves at a later decision, once the
+ *     shaper's instances (planned for the hour with this routing) are ready.  Failover
+ *     moves are not held back (the load is lost anyway).
+ *  4. Quantised to the mechanism's weights: 255 x share / max share, rounded (Route 53's
+ *     0..255).  Nothing is sent when no weight changes by more than `min_change` (8 of
+ *     255) and none goes to or from 0.  Raises go before cuts (the total never falls
+ *     to 0 between calls).  Calls are counted against a mirror of the mechanism's token
+ *     bucket (change_rate_per_sec, change_burst), so none is throttled; the calls the
+ *     bucket cannot take wait for the next decision.
+ *  5. Drain after clients moved: when a region's weight falls, the region keeps the
+ *     instances it has requested until propagation + TTL (or the sticky hold, when
+ *     sticky clients exist) has passed (sc_sculpt_route_drain_floor, read by the
+ *     shaper); the guard's hold on observed load covers what remains.
+ * Spill geographies take capacity scalers instead of weights: 255 on every region the
+ * plan uses (and home), 0 elsewhere; the front end's waterfall does the rest.
+ *
+ * Determinism: regions and geographies in index order; no clock, no randomness.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "sculpt/optimizer.h"
+#include "sculpt/policy.h"
+#include "sculpt/wpe.h"
+
+#include "sculpt_int.h"
+
+#define MIN_CHANGE 8 /* weights (of 255) below which a change is not worth a call */
+
+typedef struct sculpt_route {
+    sc_wpe *wpe;              /* one series per (app, geography) */
+    int64_t *k_fed;           /* [ag] next scenario step to feed */
+    int *cur;                 /* [ag * nr + r] weight last asked; -1 = no record */
+    double *tokens;           /* [ag] calls left in the mechanism's bucket (a mirror) */
+    sc_time_ms *token_t;      /* [ag] time tokens was brought up to date */
+    sc_time_ms *hold_until;   /* [ar] drain: keep hold_count instances until then */
+    int *hold_count;          /* [ar] */
+    unsigned char *health;    /* [ag * nr + r] verdicts seen at the last decision */
+    double *mean, *quant;     /* scratch [K], [K * nq] */
+    double *share, *want, *next, *spare; /* scratch [nr] */
+    size_t nr;                /* regions */
+    int *w;                   /* scratch [nr] */
+    int health_seen;          /* health[] holds a decision's verdicts */
+    sc_time_ms *up_since;     /* [ar] serving without a break since; SC_TIME_MIN: not */
+    double route_util;        /* utilisation a route's latency is checked at; <= 0:
+                                 halfway from the planned one to 1 */
+} sculpt_route;
+
+/* The utilisation at which a route must keep the app within its latency bound. */
+static double check_util(const sculpt_route *rt, double serve_util)
+{
+    return rt->route_util > 0 ? rt->route_util : 0.5 * (serve_util + 1.0);
+}
+
+void sc_sculpt_route_cleanup(sculpt_state *s)
+{
+    sculpt_route *rt = s->route;
+    if (!rt)
+        return;
+    sc_wpe_free(rt->wpe);
+    free(rt->k_fed);
+    free(rt->cur);
+    free(rt->tokens);
+    free(rt->token_t);
+    free(rt->hold_until);
+    free(rt->hold_count);
+    free(rt->up_since);
+    free(rt->health);
+    free(rt->mean);
+    free(rt->quant);
+    free(rt->share);
+    free(rt->want);
+    free(rt->next);
+    free(rt->spare);
+    free(rt->w);
+    free(rt);
+    s->route = NULL;
+}
+
+int sc_sculpt_route_n_geos(const sculpt_state *s, const sc_scenario *sc)
+{
+    return s->route ? (int)sc->n_geos : (int)sc->n_regions;
+}
+
+sc_status sc_sculpt_route_init(sculpt_state *s, const sc_scenario *sc, const cJSON *params,
+                               const char *where, sc_error *err)
+{
+    s->route = NULL;
+    int plan = 0; /* home by default: with the SLO sizer the plan lost attainment (region-outage 0.795) */
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(params, "routing");
+    if (v) {
+        if (!cJSON_IsString(v))
+            return sc_error_set(err, SC_ERR_INPUT, where, "routing: expected a string");
+        plan = strcmp(v->valuestring, "plan") == 0;
+        if (plan && !sc->routed)
+            return sc_error_set(err, SC_ERR_INPUT, where,
+                                "routing: 'plan' needs a geography with a routing mechanism "
+                                "($.geos[i].routing); every geography here is routed home");
+    }
+    double route_util = 0.0;
+    sc_status st0 = sc_policy_param_number(params, "route_util", 0.0, 1.0, 1, &route_util,
+                                            where, err);
+    if (st0)
+        return st0;
+    if (!plan)
+        return SC_OK;
+    size_t na = sc->n_apps, ng = sc->n_geos, nr = sc->n_regions, nag = na * ng;
+    sculpt_route *rt = calloc(1, sizeof *rt);
+    if (!rt)
+        return sc_error_set(err, SC_ERR_NOMEM, where, "out of memory");
+    s->route = rt;
+    rt->route_util = route_util;
+    rt->k_fed = calloc(nag + 1, sizeof *rt->k_fed);
+    rt->cur = calloc(nag * nr + 1, sizeof *rt->cur);
+    rt->tokens = calloc(nag + 1, sizeof *rt->tokens);
+    rt->token_t = calloc(nag + 1, sizeof *rt->token_t);
+    rt->hold_until = calloc(na * nr + 1, sizeof *rt->hold_until);
+    rt->hold_count = calloc(na * nr + 1, sizeof *rt->hold_count);
+    rt->up_since = calloc(na * nr + 1, sizeof *rt->up_since);
+    rt->health = calloc(nag * nr + 1, 1);
+    rt->mean = calloc((size_t)s->K + 1, sizeof *rt->mean);
+    rt->quant = calloc((size_t)s->K * (size_t)s->nq + 1, sizeof *rt->quant);
+    rt->share = calloc(nr + 1, sizeof *rt->share);
+    rt->want = calloc(nr + 1, sizeof *rt->want);
+    rt->next = calloc(nr + 1, sizeof *rt->next);
+    rt->nr = nr;
+    rt->spare = calloc(nr + 1, sizeof *rt->spare);
+    rt->w = calloc(nr + 1, sizeof *rt->w);
+    if (!rt->k_fed || !rt->cur || !rt->tokens || !rt->token_t || !rt->hold_until ||
+        !rt->hold_count || !rt->up_since || !rt->health || !rt->mean || !rt->quant || !rt->share ||
+        !rt->want || !rt->next || !rt->spare || !rt->w) {
+        sc_sculpt_route_cleanup(s);
+        return sc_error_set(err, SC_ERR_NOMEM, where, "out of memory");
+    }
+    for (size_t a = 0; a < na; a++)
+        for (size_t g = 0; g < ng; g++) {
+            const sc_geo_routing *gr = &sc->geos[g].routing;
+            size_t ag = a * ng + g;
+            rt->tokens[ag] = gr->change_burst;
+            rt->token_t[ag] = sc->start;
+            for (size_t r = 0; r < nr; r++)
+                rt->cur[ag * nr + r] =
+                    gr->weights ? gr->weights[r]
+                                : ((int)r == sc->geos[g].home_region ? SC_ROUTE_WEIGHT_MAX : 0);
+        }
+    for (size_t i = 0; i < na * nr; i++)
+        rt->hold_until[i] = rt->up_since[i] = SC_TIME_MIN;
+    sc_wpe_config wc;
+    sc_sculpt_wpe_config(s, sc, &wc);
+    sc_status st = sc_wpe_alloc(&wc, nag, &rt->wpe, err);
+    for (size_t a = 0; !st && a < na; a++)
+        for (size_t g = 0; !st && g < ng; g++) {
+            const char *geo = sc->geos[g].name;
+            st = sc_wpe_series_set(rt->wpe, a * ng + g, sc->apps[a].name, geo, &geo, 1, err);
+        }
+    if (st) {
+        snprintf(err->where, sizeof err->where, "%s", where);
+        sc_sculpt_route_cleanup(s);
+        return st;
+    }
+    return SC_OK;
+}
+
+static int serving(const sc_policy_view *v, int a, int r);
+
+int sc_sculpt_route_health_changed(sculpt_state *s, const sc_policy_view *v)
+{
+    sculpt_route *rt = s->route;
+    if (!rt)
+        return 0;
+    const sc_scenario *sc = v->sc;
+    for (size_t a = 0; a < sc->n_apps; a++)
+        for (size_t r = 0; r < sc->n_regions; r++) {
+            sc_time_ms *u = &rt->up_since[a * rt->nr + r];
+            if (serving(v, (int)a, (int)r) == 0)
+                *u = SC_TIME_MIN;
+            else if (*u == SC_TIME_MIN)
+                *u = v->now;
+        }
+    if (!v->route_health)
+        return 0;
+    size_t n = sc->n_apps * sc->n_geos * sc->n_regions;
+    int changed = rt->health_seen && memcmp(rt->health, v->route_health, n) != 0;
+    memcpy(rt->health, v->route_health, n);
+    rt->health_seen = 1;
+    return changed;
+}
+
+/* Serving instances (ready or interrupting) of (a, r), every purchase option. */
+static int serving(const sc_policy_view *v, int a, int r)
+{
+    int n = 0;
+    for (int o = 0; o < SC_PURCHASE_COUNT; o++) {
+        const sc_pool_state *p = sc_view_pool(v, a, r, (sc_purchase)o);
+        n += p->ready + p->interrupting;
+    }
+    return n;
+}
+
+/* Region r has failed for the route of (a, g): its health check fails while the app
+ * has serving instances there (an outage; an empty region is not failed, only not
+ * checked healthy yet: it may be planned into, and its weight rises once instances
+ * are ready). */
+static int failed(const sculpt_route *rt, const sc_policy_view *v, int a, int g, int r)
+{
+    if (sc_view_route_healthy(v, a, g, r) || serving(v, a, r) == 0)
+        return 0;
+    /* instances serving for less than the checker needs to pass them are not failed */
+    const sc_geo_routing *cfg = &v->sc->geos[g].routing;
+    sc_time_ms since = rt->up_since[(size_t)a * rt->nr + (size_t)r];
+    return since != SC_TIME_MIN &&
+           v->now - since > cfg->hc_interval_ms * cfg->hc_threshold + v->sc->step_ms;
+}
+
+/* Latency of route g -> r for app at the planned utilisation u (curve + network). */
+static double route_latency(const sc_scenario *sc, const sc_app *app, int g, int r, double u)
+{
+    double uu = fmin(u, app->latency.u_max);
+    double curve = uu < 1.0 ? app->latency.base_ms / (1.0 - uu) : INFINITY;
+    return curve + sc_scenario_latency(sc, g, r);
+}
+
+/* Forecast of (a, g) into rt->quant (K x nq); with no whole hour yet, the current
+ * observation stands in for every quantile. */
+static sc_status geo_forecast(sculpt_state *s, const sc_policy_view *v, int a, int g,
+                              sc_error *err)
+{
+    sculpt_route *rt = s->route;
+    const sc_scenario *sc = v->sc;
+    size_t ag = sc_view_ag(v, a, g);
+    int64_t k_now = sc_time_floor_div(v->now - sc->start, sc->step_ms);
+    for (; rt->k_fed[ag] <= k_now; rt->k_fed[ag]++) {
+        double e = sc_view_geo_ieq(v, a, g, rt->k_fed[ag]);
+        if (rt->k_fed[ag] == k_now && !(e >= 0))
+            break; /* not visible yet (a lagging live driver) */
+        if (!(e >= 0))
+            continue;
+        sc_status st = sc_wpe_observe(rt->wpe, ag, sc->start + rt->k_fed[ag] * sc->step_ms,
+                                      e, err);
+        if (st)
+            return st;
+    }
+    double now_ieq = sc_view_geo_ieq(v, a, g, k_now);
+    int now_seen = now_ieq >= 0;
+    if (!now_seen)
+        now_ieq = 0.0;
+    sc_error ferr;
+    sc_status st = sc_wpe_forecast(rt->wpe, ag, v->now, (size_t)s->K, rt->mean, rt->quant,
+                                   NULL, &ferr);
+    if (st == SC_ERR_EMPTY) {
+        for (int i = 0; i < s->K * s->nq; i++)
+            rt->quant[i] = now_ieq;
+        return SC_OK;
+    }
+    if (st)
+        return sc_error_set(err, st, NULL, "sculpt: routing: forecast of %s in %s: %s",
+                            sc->apps[a].name, sc->geos[g].name, ferr.msg);
+    for (int qi = 0; qi < s->nq && now_seen && !s->hour_mean; qi++)
+        if (rt->quant[qi] < now_ieq)
+            rt->quant[qi] = now_ieq;
+    return SC_OK;
+}
+
+sc_status sc_sculpt_route_fill(sculpt_state *s, const sc_policy_view *v, int a, double hr,
+                               sc_opt_problem_buf *b, int *any, sc_error *err)
+{
+    sculpt_route *rt = s->route;
+    const sc_scenario *sc = v->sc;
+    const sc_app *app = &sc->apps[a];
+    int R = (int)sc->n_regions, G = (int)sc->n_geos, K = s->K, Q = s->nq;
+    if (!v->geo_ieq) /* a driver without per-geography demand (the live loop, today) */
+        return sc_error_set(err, SC_ERR_INPUT, NULL,
+                            "sculpt: routing \"plan\" needs the demand of each geography, "
+                            "which this driver does not give; set \"routing\": \"home\"");
+    double ucap = sc_costmodel_unit_cap(sc, a); /* load units per instance-equivalent */
+    double u = check_util(rt, b->p.serve_util);
+    for (int g = 0; g < G; g++) {
+        const sc_geo *geo = &sc->geos[g];
+        int home = geo->home_region, n_ok = 0;
+        for (int r = 0; r < R; r++) {
+            int ok = geo->routing.mech == SC_ROUTE_HOME
+                         ? r == home
+                         : !failed(rt, v, a, g, r) &&
+                               route_latency(sc, app, g, r, u) <= app->slo.latency_ms;
+            b->route_ok[g * R + r] = (unsigned char)ok;
+            n_ok += ok;
+            b->egress_per_ieq_hour[g * R + r] =
+                r == home ? 0.0 : app->gb_per_unit_hour * sc->regions[r].egress_per_gb * ucap;
+        }
+        if (!n_ok) /* nowhere within the bound: the home region is the best there is */
+            b->route_ok[g * R + home] = 1;
+        sc_status st = geo_forecast(s, v, a, g, err);
+        if (st)
+            return st;
+        for (int i = 0; i < K * Q; i++) {
+            double d = rt->quant[i] > 0 ? hr * rt->quant[i] : 0.0;
+            b->demand[(size_t)g * (size_t)K * (size_t)Q + (size_t)i] = d;
+            if (d > 0)
+                *any = 1;
+        }
+    }
+    return SC_OK;
+}
+
+int sc_sculpt_route_drain_floor(const sculpt_state *s, int a, int r, sc_time_ms now)
+{
+    const sculpt_route *rt = s->route;
+    if (!rt)
+        return 0;
+    size_t ar = (size_t)a * rt->nr + (size_t)r;
+    return now < rt->hold_until[ar] ? rt->hold_count[ar] : 0;
+}
+
+/* The wanted shares of (a, g) into rt->want; 0 when the plan has none for now (keep);
+ * *failover = 1 when a region the current weights use is unhealthy. */
+static int wanted(sculpt_state *s, const sc_policy_view *v, int a, int g, int *failover)
+{
+    sculpt_route *rt = s->route;
+    const sc_scenario *sc = v->sc;
+    const sc_app *app = &sc->apps[a];
+    int R = (int)sc->n_regions, K = s->K;
+    const sc_opt_solution *sol = s->sol[a];
+    int64_t k = sc_time_floor_div(v->now - s->planned_at[a], HOUR_MS);
+    if (k < 0)
+        k = 0;
+    if (k >= K)
+        k = K - 1;
+    const int *cur = rt->cur + sc_view_ag(v, a, g) * (size_t)R;
+    *failover = 0;
+    for (int r = 0; r < R; r++)
+        if (cur[r] > 0 && failed(rt, v, a, g, r))
+            *failover = 1;
+    double tot = 0.0;
+    for (int r = 0; r < R; r++) {
+        double y = sol->routed[((size_t)g * (size_t)R + (size_t)r) * (size_t)K + (size_t)k];
+        /* on failover only regions answering now (healthy, serving) take the load */
+        int usable = *failover ? sc_view_route_healthy(v, a, g, r) && serving(v, a, r) > 0
+                               : !failed(rt, v, a, g, r);
+        rt->want[r] = y > 0 && usable ? y : 0.0;
+        tot += rt->want[r];
+    }
+    if (tot > 0) {
+        for (int r = 0; r < R; r++)
+            rt->want[r] /= tot;
+        return 1;
+    }
+    if (!*failover)
+        return 0;
+    /* nothing planned is left: the nearest region serving and healthy, within the
+     * bound first; else the nearest not failed */
+    double u = check_util(rt, s->prob[a]->p.serve_util);
+    int best = -1, best_in = 0, best_up = 0;
+    double best_lat = INFINITY;
+    for (int r = 0; r < R; r++) {
+        if (failed(rt, v, a, g, r))
+            continue;
+        double lat = route_latency(sc, app, g, r, u);
+        int in = lat <= app->slo.latency_ms;
+        int up = sc_view_route_healthy(v, a, g, r) && serving(v, a, r) > 0;
+        if (best < 0 || up > best_up || (up == best_up && in > best_in) ||
+            (up == best_up && in == best_in && lat < best_lat)) {
+            best = r;
+            best_in = in;
+            best_up = up;
+            best_lat = lat;
+        }
+    }
+    if (best < 0)
+        return 0; /* none healthy: leave it to the provider (it fails open) */
+    for (int r = 0; r < R; r++)
+        rt->want[r] = r == best ? 1.0 : 0.0;
+    return 1;
+}
+
+/* Capacity before route: the new shares out[] from the current c[] toward w[]: a raise
+ * only as far as the region's spare serving capacity takes the extra load of ieq_g
+ * (spare[] is used up in the caller's order), and the cuts give up, in proportion, what
+ * the raises took.  Shares sum to 1 on return (when any is positive). */
+static void gate(const double *c, const double *w, double *spare, double ieq_g, int R,
+                 double *out)
+{
+    double up = 0.0, down = 0.0;
+    for (int r = 0; r < R; r++) {
+        out[r] = c[r];
+        double d = w[r] - c[r];
+        if (d > 0) {
+            double allow = ieq_g > 0 ? fmin(d, fmax(0.0, spare[r]) / ieq_g) : d;
+            out[r] += allow;
+            spare[r] -= allow * ieq_g;
+            up += allow;
+        } else {
+            down -= d;
+        }
+    }
+    double f = down > 0 ? fmin(1.0, up / down) : 0.0;
+    double tot = 0.0;
+    for (int r = 0; r < R; r++) {
+        double d = w[r] - c[r];
+        if (d < 0)
+            out[r] += f * d;
+        if (out[r] < 1e-12)
+            out[r] = 0.0;
+        tot += out[r];
+    }
+    for (int r = 0; r < R && tot > 0; r++)
+        out[r] /= tot;
+}
+
+sc_status sc_sculpt_route_step(sculpt_state *s, const sc_policy_view *v, sc_plan *plan,
+                               sc_error *err)
+{
+    sculpt_route *rt = s->route;
+    if (!rt)
+        return SC_OK;
+    const sc_scenario *sc = v->sc;
+    int R = (int)sc->n_regions, G = (int)sc->n_geos;
+    int64_t k_now = sc_time_floor_div(v->now - sc->start, sc->step_ms);
+    for (size_t a = 0; a < sc->n_apps; a++) {
+        const sc_app *app = &sc->apps[a];
+        if (s->planned_at[a] == SC_TIME_MIN)
+            continue;
+        double tu = s->target_override > 0 ? s->target_override : app->target_util;
+        for (int r = 0; r < R; r++) {
+            double e = v->ieq_now[sc_view_ar(v, (int)a, r)];
+            rt->spare[r] = serving(v, (int)a, r) * tu - (e > 0 ? e : 0.0);
+        }
+        for (int g = 0; g < G; g++) {
+            const sc_geo *geo = &sc->geos[g];
+            const sc_geo_routing *cfg = &geo->routing;
+            if (cfg->mech == SC_ROUTE_HOME)
+                continue;
+            int fo;
+            if (!wanted(s, v, (int)a, g, &fo))
+                continue;
+            size_t ag = sc_view_ag(v, (int)a, g);
+            int *cur = rt->cur + ag * (size_t)R;
+            double *c = rt->share;
+            double ctot = 0.0;
+            for (int r = 0; r < R; r++)
+                ctot += cur[r] > 0 ? cur[r] : 0;
+            for (int r = 0; r < R; r++)
+                c[r] = ctot > 0 && cur[r] > 0 ? cur[r] / ctot : 0.0;
+            double ieq_g = sc_view_geo_ieq(v, (int)a, g, k_now);
+            if (!(ieq_g >= 0))
+                ieq_g = 0.0;
+            /* the new shares: the wanted ones on failover, else gated; a region the health
+             * check does not pass yet (instances just ready: the verdict comes interval x
+             * threshold later) takes no more than it has, else the front end would skip
+             * it and, with no healthy weighted record left, spread the load over every
+             * healthy region whatever its latency */
+            if (!fo) {
+                for (int r = 0; r < R; r++)
+                    if (!sc_view_route_healthy(v, (int)a, g, r) && rt->want[r] > c[r])
+                        rt->want[r] = c[r];
+                gate(c, rt->want, rt->spare, ieq_g, R, rt->next);
+                memcpy(rt->want, rt->next, (size_t)R * sizeof *rt->want);
+            }
+            int *w = rt->w;
+            double mx = 0.0;
+            for (int r = 0; r < R; r++)
+                mx = fmax(mx, rt->want[r]);
+            if (!(mx > 0))
+                continue;
+            for (int r = 0; r < R; r++) {
+                if (cfg->mech == SC_ROUTE_SPILL)
+                    w[r] = rt->want[r] > 1e-3 || (r == geo->home_region &&
+                                                  sc_view_route_healthy(v, (int)a, g, r))
+                               ? SC_ROUTE_WEIGHT_MAX
+                               : 0;
+                else
+                    w[r] = (int)lround(SC_ROUTE_WEIGHT_MAX * rt->want[r] / mx);
+            }
+            int significant = 0;
+            for (int r = 0; r < R; r++) {
+                int cw = cur[r] > 0 ? cur[r] : 0;
+                if ((w[r] > 0) != (cw > 0) || abs(w[r] - cw) >= MIN_CHANGE)
+                    significant = 1;
+            }
+            if (!significant)
+                continue;
+            double rate = cfg->change_rate_per_sec;
+            if (rate > 0) {
+                double t = rt->tokens[ag] + (double)(v->now - rt->token_t[ag]) / 1000.0 * rate;
+                rt->tokens[ag] = t > cfg->change_burst ? cfg->change_burst : t;
+                rt->token_t[ag] = v->now;
+            }
+            int64_t hold = cfg->hold_ms;
+            if (cfg->sticky_frac > 0 && cfg->sticky_ms > hold)
+                hold = cfg->sticky_ms;
+            if (cfg->mech == SC_ROUTE_SPILL)
+                hold = 0;
+            /* raises before cuts, so the total never falls to 0 between two calls */
+            for (int pass = 0; pass < 2; pass++)
+                for (int r = 0; r < R; r++) {
+                    int cw = cur[r] > 0 ? cur[r] : 0;
+                    if (w[r] == cw || (pass == 0) != (w[r] > cw))
+                        continue;
+                    if (rate > 0 && rt->tokens[ag] < 1.0)
+                        goto next_geo; /* the bucket is empty: the rest next decision */
+                    sc_action act = {.kind = SC_ACTION_SET_WEIGHT, .app = (int)a, .region = r,
+                                     .type = app->instance_type,
+                                     .option = SC_PURCHASE_ONDEMAND, .count = 0,
+                                     .to_region = -1, .to_type = -1, .issue_ms = v->now,
+                                     .needed_ms = v->now,
+                                     .reason = fo ? "sculpt routing: failover"
+                                                  : "sculpt routing: plan",
+                                     .geo = g, .weight = w[r]};
+                    if (sc_plan_push(plan, &act))
+                        return sc_error_set(err, SC_ERR_NOMEM, NULL, "sculpt: out of memory");
+                    if (rate > 0)
+                        rt->tokens[ag] -= 1.0;
+                    if (w[r] < cw && hold + cfg->delay_ms > 0) {
+                        /* drain only after clients moved */
+                        size_t ar = sc_view_ar(v, (int)a, r);
+                        int n = 0;
+                        for (int o = 0; o < SC_PURCHASE_COUNT; o++)
+                            n += sc_pool_requested(sc_view_pool(v, (int)a, r, (sc_purchase)o));
+                        if (v->now >= rt->hold_until[ar] || n > rt->hold_count[ar])
+                            rt->hold_count[ar] = n;
+                        sc_time_ms until = sc_time_add(v->now, cfg->delay_ms + hold);
+                        if (until > rt->hold_until[ar])
+                            rt->hold_until[ar] = until;
+                    }
+                    cur[r] = w[r];
+                }
+        next_geo:;
+        }
+    }
+    return SC_OK;
+}
