@@ -30,6 +30,7 @@
 
 #include "evq.h"
 #include "mockcloud.h"
+#include "world_window.h"
 
 enum { EV_STEP = 1, EV_DECIDE = 2, EV_ACTION = 3, EV_MOCK_BASE = 16 };
 
@@ -56,6 +57,11 @@ typedef struct run_ctx {
     const sc_mock_ar *ars;
     const double *avail;        /* [region] capacity fraction (outages), or NULL */
     int64_t step;               /* current step index */
+    /* the demand rows (issue 13): the world's whole-run arrays (ring 0, slot = step) or a
+     * windowed world's cursor rings (slot = step % ring) */
+    sc_world_cursor *cur;
+    float *const *load_ar, *const *ieq_ar, *const *load_ag;
+    int64_t ring, slot;
     sc_time_ms *acct_t;         /* [ar] accounted up to */
     double *served_ms;          /* [ar] integral of served load units */
     double *serving_ms;         /* [ar] integral of serving instances */
@@ -137,7 +143,7 @@ static void account_local(run_ctx *c, int a, int r, sc_time_ms t)
     for (int i = w->ar_geo_start[ar]; i < w->ar_geo_start[ar + 1]; i++) {
         int g = w->ar_geo[i];
         size_t ag = (size_t)a * sc->n_geos + (size_t)g;
-        double L = w->load_ag[ag][c->step];
+        double L = c->load_ag[ag][c->slot];
         double egress = 0.0;
         if (r != sc->geos[g].home_region)
             egress = L * dt / 3.6e6 * app->gb_per_unit_hour * sc->regions[r].egress_per_gb;
@@ -203,7 +209,7 @@ static void account_app(run_ctx *c, int a, sc_time_ms t)
     }
     for (size_t g = 0; g < ng; g++) {
         size_t ag = (size_t)a * ng + g;
-        double L = w->load_ag[ag][c->step];
+        double L = c->load_ag[ag][c->slot];
         double unserved = 0.0, lat = 0.0, egress = 0.0;
         int home = sc->geos[g].home_region;
         for (size_t r = 0; r < nr; r++) {
@@ -241,8 +247,8 @@ static void hook_before_change(void *ctx, int app, int region)
 static void demand_now(run_ctx *c)
 {
     for (size_t ar = 0; ar < c->w->n_ar; ar++) {
-        c->load_now[ar] = c->w->load_ar[ar][c->step];
-        c->ieq_now[ar] = c->w->ieq_ar[ar][c->step];
+        c->load_now[ar] = c->load_ar[ar][c->slot];
+        c->ieq_now[ar] = c->ieq_ar[ar][c->slot];
     }
 }
 
@@ -272,7 +278,7 @@ static void close_step(run_ctx *c, sc_time_ms t)
             if (run->per_step) {
                 size_t idx = ar * (size_t)run->n_steps + (size_t)k;
                 run->demand[idx] =
-                    c->routed_ms ? c->routed_ms[ar] / step_ms : c->w->load_ar[ar][k];
+                    c->routed_ms ? c->routed_ms[ar] / step_ms : c->load_ar[ar][c->slot];
                 run->served[idx] = c->served_ms[ar] / step_ms;
                 run->instances[idx] = c->serving_ms[ar] / step_ms;
                 run->capacity[idx] = run->instances[idx] * c->w->unit_cap[a];
@@ -342,6 +348,7 @@ static void ctx_cleanup(run_ctx *c)
     sc_routing_free(c->routing);
     sc_provider_free(c->prov);
     sc_evq_free(c->q);
+    sc_world_cursor_free(c->cur);
     free(c->acct_t);
     free(c->served_ms);
     free(c->serving_ms);
@@ -452,6 +459,24 @@ sc_status sc_run_policy(const sc_world *w, const sc_policy_spec *spec, int per_s
             memcpy(c.obs_ieq[ar], w->ieq_ar[ar], (size_t)w->n_steps * sizeof(float));
         }
     }
+    if (w->window > 0) {
+        /* a windowed world: the run's own rings, as deep as the policy looks back */
+        int64_t lb = -1;
+        if (!pt->clairvoyant && pt->lookback_ms)
+            lb = pt->lookback_ms(pol->state);
+        int64_t lb_steps = lb < 0 ? -1 : (lb + sc->step_ms - 1) / sc->step_ms + 1;
+        if ((st = sc_world_cursor_open(w, lb_steps, &c.cur, err)) ||
+            (st = sc_world_cursor_reach(c.cur, 0, err)))
+            goto fail;
+        c.load_ar = c.cur->load_ar;
+        c.ieq_ar = c.cur->ieq_ar;
+        c.load_ag = c.cur->load_ag;
+        c.ring = c.cur->ring;
+    } else {
+        c.load_ar = w->load_ar;
+        c.ieq_ar = w->ieq_ar;
+        c.load_ag = w->load_ag;
+    }
     if (sc_evq_alloc(1024, &c.q)) {
         st = sc_error_set(err, SC_ERR_NOMEM, where, "out of memory");
         goto fail;
@@ -496,8 +521,9 @@ sc_status sc_run_policy(const sc_world *w, const sc_policy_spec *spec, int per_s
     sc_policy_view view = {.sc = sc,
                            .n_steps = w->n_steps,
                            .warmup_steps = w->warmup_steps,
-                           .load = (const float *const *)(c.obs_load ? c.obs_load : w->load_ar),
-                           .ieq = (const float *const *)(c.obs_ieq ? c.obs_ieq : w->ieq_ar),
+                           .load = (const float *const *)(c.obs_load ? c.obs_load : c.load_ar),
+                           .ieq = (const float *const *)(c.obs_ieq ? c.obs_ieq : c.ieq_ar),
+                           .ring = c.ring,
                            .load_now = c.load_now,
                            .ieq_now = c.ieq_now,
                            .pools = NULL, /* the orchestrator's snapshot, per decision */
@@ -522,6 +548,13 @@ sc_status sc_run_policy(const sc_world *w, const sc_policy_spec *spec, int per_s
             if (ev.b >= (uint64_t)w->n_steps)
                 break;
             c.step = (int64_t)ev.b;
+            if (c.cur) {
+                if ((st = sc_world_cursor_reach(c.cur, c.step, err)))
+                    goto fail;
+                c.slot = c.step % c.ring;
+            } else {
+                c.slot = c.step;
+            }
             demand_now(&c);
         } else if (ev.type == EV_DECIDE) {
             if (c.share_dyn) /* the view's current demand per region under today's shares */
@@ -531,6 +564,8 @@ sc_status sc_run_policy(const sc_world *w, const sc_policy_spec *spec, int per_s
                 }
             view.now = ev.time;
             view.step = c.step;
+            if (c.cur && c.cur->end > c.ring)
+                view.ring_lo = c.cur->end - c.ring;
             sc_plan_clear(&c.plan);
             if ((st = sc_orch_snapshot(c.orch, &view.pools, err)))
                 goto fail;

@@ -44,6 +44,11 @@ typedef struct sc_world {
     int *ar_geo_start;          /* [ar + 1] CSR index into ar_geo of the geographies ... */
     int *ar_geo;                /* ... whose whole load region ar serves (local apps) */
     float *arena;               /* owned storage behind the step arrays */
+    int64_t window;             /* 0: the whole-run layout (the step arrays above hold every
+                                   step); > 0: windowed (issue 13): the step arrays are NULL
+                                   and each run lays demand out this many steps at a time
+                                   into rings of window + the policy's look-back */
+    struct sc_world_src *src;   /* windowed: what the windows are made from (internal) */
 } sc_world;
 
 /* Largest world footprint sc_world_build accepts, in bytes (32 GiB). */
@@ -55,9 +60,30 @@ typedef struct sc_world {
  * routing the run's copy of the history.  Not allocated: an estimate from the sizes. */
 double sc_world_footprint(const sc_scenario *sc);
 
-/* Build the world of a scenario (reads or generates its traces).  Refused (SC_ERR_INPUT,
- * with the figure) when sc_world_footprint exceeds SC_WORLD_MAX_BYTES. */
+/* Build the world of a scenario (reads or generates its traces): sc_world_build_layout
+ * with window 0 (automatic). */
 sc_status sc_world_build(const sc_scenario *sc, sc_world **out, sc_error *err);
+
+/* Whole-run layouts above this footprint are built windowed when the scenario allows it
+ * (1 GiB). */
+#define SC_WORLD_WINDOW_ABOVE_BYTES (1024.0 * 1024.0 * 1024.0)
+
+/* Build with a chosen layout.  window < 0: the whole-run layout (refused, SC_ERR_INPUT
+ * with the figure, when sc_world_footprint exceeds SC_WORLD_MAX_BYTES); > 0: windowed,
+ * that many steps at a time; 0: automatic: the environment variable SCULPT_WORLD_WINDOW
+ * (a number of steps, or "whole") when set, else windowed by an hour of steps when the
+ * whole-run footprint exceeds SC_WORLD_WINDOW_ABOVE_BYTES.  A scenario that routes
+ * (sc->routed) is always laid out whole.  Runs give the same bytes either way. */
+sc_status sc_world_build_layout(const sc_scenario *sc, int64_t window, sc_world **out,
+                                sc_error *err);
+
+/* The window sc_world_build_layout would use for `window` (0: the whole-run layout). */
+int64_t sc_world_window_choice(const sc_scenario *sc, int64_t window);
+
+/* Estimated peak bytes of a windowed world and one run's rings: rings of window +
+ * lookback + 1 steps (4 bytes a step of each row), the traces read whole (8 bytes a
+ * step), and per generated series its window of values and its noise stream. */
+double sc_world_footprint_windowed(const sc_scenario *sc, int64_t window, int64_t lookback);
 void sc_world_free(sc_world *w);
 
 /* sc_action_log, the decision log entry: orchestrator.h. */
