@@ -768,6 +768,8 @@ struct sc_world_cursor_priv {
     size_t n_sb;
     double *sbuf;         /* [n_sb][window] the streamed series' values in the window */
     double *lg, *rg;      /* [ng][window], [ng][resources][window] one app's sums */
+    size_t *dem_start;    /* [app + 1] into dem_trace */
+    size_t *dem_trace;    /* the trace of each demand source of each app, in order */
     float *arena;
 };
 
@@ -782,6 +784,8 @@ void sc_world_cursor_free(sc_world_cursor *c)
         free(c->p->sbuf);
         free(c->p->lg);
         free(c->p->rg);
+        free(c->p->dem_start);
+        free(c->p->dem_trace);
         free(c->p->arena);
         free(c->p);
     }
@@ -840,6 +844,23 @@ sc_status sc_world_cursor_open(const sc_world *w, int64_t lookback_steps,
             c->load_ag[ag] = alias ? c->load_ar[a * nr + (size_t)sc->geos[g].home_region]
                                    : p->arena + (2 * w->n_ar + ag) * R;
         }
+    size_t n_dem = 0;
+    for (size_t a = 0; a < na; a++)
+        n_dem += sc->apps[a].n_demand;
+    p->dem_start = malloc((na + 1) * sizeof *p->dem_start);
+    p->dem_trace = malloc((n_dem + 1) * sizeof *p->dem_trace);
+    if (!p->dem_start || !p->dem_trace) {
+        st = sc_error_set(err, SC_ERR_NOMEM, sc->path, "out of memory laying out demand");
+        goto fail;
+    }
+    n_dem = 0;
+    for (size_t a = 0; a < na; a++) {
+        p->dem_start[a] = n_dem;
+        for (size_t d = 0; d < sc->apps[a].n_demand; d++)
+            p->dem_trace[n_dem++] =
+                (size_t)sc_scenario_trace_index(sc, sc->apps[a].demand[d].trace);
+    }
+    p->dem_start[na] = n_dem;
     /* one row of values per distinct streamed series */
     for (size_t i = 0; i < sc->n_traces; i++) {
         p->sb_of_trace[i] = SIZE_MAX;
@@ -907,7 +928,7 @@ static sc_status layout_window(sc_world_cursor *c, int64_t k0, int64_t k1, sc_er
         int has_load = 0;
         for (size_t d = 0; d < app->n_demand; d++) {
             const sc_demand_src *ds = &app->demand[d];
-            size_t t = (size_t)sc_scenario_trace_index(sc, ds->trace);
+            size_t t = p->dem_trace[p->dem_start[a] + d];
             const double *vals = src->tv[t] ? src->tv[t] + k0
                                             : p->sbuf + p->sb_of_trace[t] * (size_t)c->window;
             double *dst = ds->metric == SC_METRIC_LOAD
