@@ -369,9 +369,34 @@ static void ctx_cleanup(run_ctx *c)
     sc_plan_cleanup(&c->plan);
 }
 
+/* Hand the log entries issued since the last call to the sink (opts->log_sink). */
+static sc_status stream_log(run_ctx *c, const sc_run_opts *o, const char *where, sc_error *err)
+{
+    sc_action_log *log = NULL;
+    size_t n = 0, cap = 0;
+    sc_orch_log_take(c->orch, &log, &n, &cap);
+    int bad = n ? o->log_sink(o->log_ctx, log, n) : 0;
+    free(log);
+    c->run->n_log_streamed += n;
+    if (bad)
+        return sc_error_set(err, SC_ERR_IO, where, "the decision log's sink failed");
+    return SC_OK;
+}
+
 sc_status sc_run_policy(const sc_world *w, const sc_policy_spec *spec, int per_step,
                         sc_run **out, sc_error *err)
 {
+    sc_run_opts o = {.per_step = per_step};
+    return sc_run_policy_opts(w, spec, &o, out, err);
+}
+
+sc_status sc_run_policy_opts(const sc_world *w, const sc_policy_spec *spec,
+                             const sc_run_opts *opts, sc_run **out, sc_error *err)
+{
+    sc_run_opts defaults = {0};
+    if (!opts)
+        opts = &defaults;
+    int per_step = opts->per_step;
     *out = NULL;
     const sc_scenario *sc = w->sc;
     char where[1200];
@@ -545,6 +570,8 @@ sc_status sc_run_policy(const sc_world *w, const sc_policy_spec *spec, int per_s
         hook.now = ev.time;
         if (ev.type == EV_STEP) {
             close_step(&c, ev.time);
+            if (opts->log_sink && (st = stream_log(&c, opts, where, err)))
+                goto fail;
             if (ev.b >= (uint64_t)w->n_steps)
                 break;
             c.step = (int64_t)ev.b;
@@ -595,7 +622,12 @@ sc_status sc_run_policy(const sc_world *w, const sc_policy_spec *spec, int per_s
         s->interruptions = ms->interruptions;
         s->decisions = pol->n_decisions;
         s->actions = sc_orch_n_counted(c.orch);
-        sc_orch_log_take(c.orch, &run->log, &run->n_log, &run->cap_log);
+        if (opts->log_sink) {
+            if ((st = stream_log(&c, opts, where, err)))
+                goto fail;
+        } else {
+            sc_orch_log_take(c.orch, &run->log, &run->n_log, &run->cap_log);
+        }
         s->cost_usd = s->egress_usd;
         for (int o = 0; o < SC_PURCHASE_COUNT; o++)
             s->cost_usd += s->cost_by_option[o];

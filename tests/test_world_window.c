@@ -351,3 +351,76 @@ Test(world_window, larger_than_the_old_cap_builds)
     sc_world_free(w);
     sc_scenario_free(sc);
 }
+
+/* The decision log handed to a sink step by step is the log a run holds whole. */
+typedef struct log_acc {
+    sc_action_log *v;
+    size_t n, cap, calls;
+} log_acc;
+
+static int acc_log(void *ctx, const sc_action_log *e, size_t n)
+{
+    log_acc *a = ctx;
+    if (a->n + n > a->cap) {
+        a->cap = (a->n + n) * 2;
+        a->v = realloc(a->v, a->cap * sizeof *a->v);
+        if (!a->v)
+            return 1;
+    }
+    memcpy(a->v + a->n, e, n * sizeof *e);
+    a->n += n;
+    a->calls++;
+    return 0;
+}
+
+static int failing_sink(void *ctx, const sc_action_log *e, size_t n)
+{
+    (void)ctx;
+    (void)e;
+    (void)n;
+    return 1;
+}
+
+Test(world_window, streamed_log_equals_held_log)
+{
+    sc_sim_register();
+    sc_error err;
+    sc_scenario *sc = NULL;
+    cr_assert_eq(sc_scenario_load(SC_SOURCE_DIR "/scenarios/demo.json", &sc, &err), SC_OK,
+                 "%s", err.msg);
+    sc_world *w = NULL;
+    cr_assert_eq(sc_world_build_layout(sc, 5, &w, &err), SC_OK, "%s", err.msg);
+    const sc_policy_spec *spec = &sc->policies[1]; /* reactive, sync 15 s */
+    cr_assert_str_eq(spec->name, "reactive");
+    sc_run *a = NULL, *b = NULL;
+    cr_assert_eq(sc_run_policy(w, spec, 0, &a, &err), SC_OK, "%s", err.msg);
+    log_acc acc = {0};
+    sc_run_opts o = {.log_sink = acc_log, .log_ctx = &acc};
+    cr_assert_eq(sc_run_policy_opts(w, spec, &o, &b, &err), SC_OK, "%s", err.msg);
+    cr_expect_eq(b->n_log, 0);
+    cr_expect_eq(b->n_log_streamed, a->n_log);
+    cr_assert_eq(acc.n, a->n_log);
+    cr_expect_gt(acc.calls, 10, "handed over step by step, %zu calls", acc.calls);
+    for (size_t i = 0; i < acc.n; i++)
+        cr_assert(acc.v[i].t == a->log[i].t && acc.v[i].app == a->log[i].app &&
+                      acc.v[i].region == a->log[i].region && acc.v[i].type == a->log[i].type &&
+                      acc.v[i].kind == a->log[i].kind && acc.v[i].option == a->log[i].option &&
+                      acc.v[i].count == a->log[i].count &&
+                      acc.v[i].accepted == a->log[i].accepted &&
+                      acc.v[i].reason == a->log[i].reason,
+                  "entry %zu", i);
+    char *ja = sc_run_json(a), *jb = sc_run_json(b);
+    cr_expect_str_eq(jb, ja);
+    free(ja);
+    free(jb);
+    sc_run_free(b);
+    b = NULL;
+    o.log_sink = failing_sink;
+    cr_expect_eq(sc_run_policy_opts(w, spec, &o, &b, &err), SC_ERR_IO);
+    cr_expect_null(b);
+    cr_expect(strstr(err.msg, "sink") != NULL, "%s", err.msg);
+    free(acc.v);
+    sc_run_free(a);
+    sc_world_free(w);
+    sc_scenario_free(sc);
+}

@@ -121,9 +121,26 @@ typedef struct sc_run {
     double *served;            /* [ar][step] mean load units served */
     double *cost;              /* [ar][step] USD billed in the step */
     double *instances;         /* [ar][step] mean serving instances */
-    sc_action_log *log;        /* decision log, in issue order */
+    sc_action_log *log;        /* decision log, in issue order (empty when it was handed
+                                  to a log sink, sc_run_opts) */
     size_t n_log, cap_log;
+    size_t n_log_streamed;     /* entries handed to the log sink */
 } sc_run;
+
+/* Options of sc_run_policy_opts. */
+typedef struct sc_run_opts {
+    int per_step;              /* keep per-step arrays */
+    /* Optional (NULL: the run keeps its whole log in run->log): called at every step
+     * boundary and at the end with the decision log entries issued since the last call,
+     * in issue order, so the log is not held whole (issue 13).  The entries are freed
+     * after the call; a non-zero return stops the run with SC_ERR_IO. */
+    int (*log_sink)(void *ctx, const sc_action_log *entries, size_t n);
+    void *log_ctx;
+} sc_run_opts;
+
+/* sc_run_policy with options (opts NULL: defaults). */
+sc_status sc_run_policy_opts(const sc_world *w, const sc_policy_spec *spec,
+                             const sc_run_opts *opts, sc_run **out, sc_error *err);
 
 /* Run the policy described by spec over the world.  per_step: keep per-step arrays. */
 sc_status sc_run_policy(const sc_world *w, const sc_policy_spec *spec, int per_step,
