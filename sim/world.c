@@ -10,9 +10,20 @@
  * sources (scale * value + offset, clamped at 0), direct resource series R_m likewise,
  * and instance-equivalents E = max over resources of (needs_m * L + R_m) / capacity_m.
  *
- * Memory: sc_world_footprint estimates the peak from the sizes and sc_world_build
- * refuses above SC_WORLD_MAX_BYTES before allocating; a trace's values are freed after
- * the last app that reads them, so traces and step arrays are not both whole at once.
+ * Two layouts (issue 13), giving the same floats:
+ *   - whole run: step arrays [row][step] for the run (tests and `sculpt plan`/live write
+ *     or read them).  sc_world_footprint estimates the peak from the sizes and the build
+ *     refuses above SC_WORLD_MAX_BYTES before allocating; a trace's values are freed
+ *     after the last app that reads them, so traces and step arrays are not both whole.
+ *   - windowed: no step arrays; each run's cursor (world_window.h) lays out `window`
+ *     steps at a time into rings of window + the policy's declared look-back + 1 steps
+ *     (sc_policy_type.lookback_ms; clairvoyant or undeclared: the whole run).  Synthetic
+ *     traces without a shift come from the generator by window (sc_gen_stream: each
+ *     series keeps its noise stream between windows); the other traces are placed whole
+ *     once at build (8 bytes a step each, shared by the runs).  Memory is bounded by
+ *     apps x regions x (window + look-back) plus one noise state per generated series,
+ *     not by the run's length.  Chosen automatically above SC_WORLD_WINDOW_ABOVE_BYTES
+ *     (scenarios that route are laid out whole: their runs copy the history).
  */
 #include <math.h>
 #include <stdint.h>
