@@ -1390,6 +1390,7 @@ struct sc_gen_stream {
     ev_index ix;
     size_t n_series;      /* in generation order: geo, app, metric */
     size_t *ser_app, *ser_geo, *ser_metric;
+    size_t *by_name;      /* [n_series] series sorted by (app, geo, metric) for find */
     noise_state *noise;   /* [n_series] */
     int64_t k0, k1;       /* the current window */
     size_t cap;           /* steps the window buffers hold */
@@ -1407,6 +1408,7 @@ void sc_gen_stream_free(sc_gen_stream *gs)
     free(gs->ser_app);
     free(gs->ser_geo);
     free(gs->ser_metric);
+    free(gs->by_name);
     ev_index_free(&gs->ix);
     free(gs->truth);
     free(gs->local_hour);
@@ -1415,6 +1417,30 @@ void sc_gen_stream_free(sc_gen_stream *gs)
     free(gs->mult);
     spec_cleanup(&gs->s);
     free(gs);
+}
+
+/* Order of series i against the names (app, geo, metric). */
+static int series_cmp(const sc_gen_stream *gs, size_t i, const char *app, const char *geo,
+                      const char *metric)
+{
+    const app_spec *as = &gs->s.apps[gs->ser_app[i]];
+    int c = strcmp(as->name, app);
+    if (!c)
+        c = strcmp(gs->s.geos[gs->ser_geo[i]].name, geo);
+    if (!c)
+        c = strcmp(as->metrics[gs->ser_metric[i]].name, metric);
+    return c;
+}
+
+static _Thread_local const sc_gen_stream *sort_gs; /* qsort has no context argument */
+
+static int cmp_by_name(const void *pa, const void *pb)
+{
+    size_t b = *(const size_t *)pb;
+    const app_spec *as = &sort_gs->s.apps[sort_gs->ser_app[b]];
+    return series_cmp(sort_gs, *(const size_t *)pa, as->name,
+                      sort_gs->s.geos[sort_gs->ser_geo[b]].name,
+                      as->metrics[sort_gs->ser_metric[b]].name);
 }
 
 sc_status sc_gen_stream_open(const char *text, const char *spec_file, uint64_t seed,
@@ -1452,7 +1478,8 @@ sc_status sc_gen_stream_open(const char *text, const char *spec_file, uint64_t s
     gs->ser_geo = malloc((gs->n_series + 1) * sizeof *gs->ser_geo);
     gs->ser_metric = malloc((gs->n_series + 1) * sizeof *gs->ser_metric);
     gs->noise = calloc(gs->n_series + 1, sizeof *gs->noise);
-    if (!gs->ser_app || !gs->ser_geo || !gs->ser_metric || !gs->noise)
+    gs->by_name = malloc((gs->n_series + 1) * sizeof *gs->by_name);
+    if (!gs->ser_app || !gs->ser_geo || !gs->ser_metric || !gs->noise || !gs->by_name)
         goto nomem;
     size_t si = 0;
     for (size_t g = 0; g < s->n_geos; g++)
@@ -1462,6 +1489,11 @@ sc_status sc_gen_stream_open(const char *text, const char *spec_file, uint64_t s
                 gs->ser_geo[si] = g;
                 gs->ser_metric[si] = m;
             }
+    for (size_t i = 0; i < gs->n_series; i++)
+        gs->by_name[i] = i;
+    sort_gs = gs;
+    qsort(gs->by_name, gs->n_series, sizeof *gs->by_name, cmp_by_name);
+    sort_gs = NULL;
     *out = gs;
     return SC_OK;
 nomem:
@@ -1477,11 +1509,16 @@ int64_t sc_gen_stream_steps(const sc_gen_stream *gs)
 size_t sc_gen_stream_find(const sc_gen_stream *gs, const char *app, const char *geo,
                           const char *metric)
 {
-    for (size_t i = 0; i < gs->n_series; i++) {
-        const app_spec *as = &gs->s.apps[gs->ser_app[i]];
-        if (strcmp(as->name, app) == 0 && strcmp(gs->s.geos[gs->ser_geo[i]].name, geo) == 0 &&
-            strcmp(as->metrics[gs->ser_metric[i]].name, metric) == 0)
-            return i;
+    size_t lo = 0, hi = gs->n_series;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = series_cmp(gs, gs->by_name[mid], app, geo, metric);
+        if (c == 0)
+            return gs->by_name[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
     }
     return SIZE_MAX;
 }
