@@ -285,7 +285,7 @@ int sc_cmd_plan(int argc, char **argv)
         st = sc_error_set(&err, SC_ERR_USAGE, "--at", "expected an ISO 8601 time, got '%s'", at_s);
         goto done;
     }
-    if ((st = sc_world_build(sc, &w, &err)) != SC_OK)
+    if ((st = sc_world_build_layout(sc, -1, &w, &err) /* reads the step arrays */) != SC_OK)
         goto done;
     {
         /* history is read before --at: outside the scenario's data there is none, and

@@ -277,7 +277,7 @@ static sc_status build_source(live_ctx *c, sc_error *err)
                             "prometheus:URL, cloudwatch)",
                             m);
     }
-    sc_status st = sc_world_build(sc, &c->world, err);
+    sc_status st = sc_world_build_layout(sc, -1, &c->world, err); /* whole: read per step */
     if (st)
         return st;
     const sc_world *w = c->world;

@@ -30,6 +30,7 @@
 
 #include "evq.h"
 #include "mockcloud.h"
+#include "world_window.h"
 
 enum { EV_STEP = 1, EV_DECIDE = 2, EV_ACTION = 3, EV_MOCK_BASE = 16 };
 
@@ -56,6 +57,11 @@ typedef struct run_ctx {
     const sc_mock_ar *ars;
     const double *avail;        /* [region] capacity fraction (outages), or NULL */
     int64_t step;               /* current step index */
+    /* the demand rows (issue 13): the world's whole-run arrays (ring 0, slot = step) or a
+     * windowed world's cursor rings (slot = step % ring) */
+    sc_world_cursor *cur;
+    float *const *load_ar, *const *ieq_ar, *const *load_ag;
+    int64_t ring, slot;
     sc_time_ms *acct_t;         /* [ar] accounted up to */
     double *served_ms;          /* [ar] integral of served load units */
     double *serving_ms;         /* [ar] integral of serving instances */
@@ -156,7 +162,7 @@ static void account_local(run_ctx *c, int a, int r, sc_time_ms t)
     for (int i = w->ar_geo_start[ar]; i < w->ar_geo_start[ar + 1]; i++) {
         int g = w->ar_geo[i];
         size_t ag = (size_t)a * sc->n_geos + (size_t)g;
-        double L = w->load_ag[ag][c->step];
+        double L = c->load_ag[ag][c->slot];
         double egress = 0.0;
         if (r != sc->geos[g].home_region)
             egress = L * dt / 3.6e6 * app->gb_per_unit_hour * sc->regions[r].egress_per_gb;
@@ -222,7 +228,7 @@ static void account_app(run_ctx *c, int a, sc_time_ms t)
     }
     for (size_t g = 0; g < ng; g++) {
         size_t ag = (size_t)a * ng + g;
-        double L = w->load_ag[ag][c->step];
+        double L = c->load_ag[ag][c->slot];
         double unserved = 0.0, lat = 0.0, egress = 0.0;
         int home = sc->geos[g].home_region;
         for (size_t r = 0; r < nr; r++) {
@@ -260,8 +266,8 @@ static void hook_before_change(void *ctx, int app, int region)
 static void demand_now(run_ctx *c)
 {
     for (size_t ar = 0; ar < c->w->n_ar; ar++) {
-        c->load_now[ar] = c->w->load_ar[ar][c->step];
-        c->ieq_now[ar] = c->w->ieq_ar[ar][c->step];
+        c->load_now[ar] = c->load_ar[ar][c->slot];
+        c->ieq_now[ar] = c->ieq_ar[ar][c->slot];
     }
 }
 
@@ -291,7 +297,7 @@ static void close_step(run_ctx *c, sc_time_ms t)
             if (run->per_step) {
                 size_t idx = ar * (size_t)run->n_steps + (size_t)k;
                 run->demand[idx] =
-                    c->routed_ms ? c->routed_ms[ar] / step_ms : c->w->load_ar[ar][k];
+                    c->routed_ms ? c->routed_ms[ar] / step_ms : c->load_ar[ar][c->slot];
                 run->served[idx] = c->served_ms[ar] / step_ms;
                 run->instances[idx] = c->serving_ms[ar] / step_ms;
                 run->capacity[idx] = run->instances[idx] * c->w->unit_cap[a];
@@ -361,6 +367,7 @@ static void ctx_cleanup(run_ctx *c)
     sc_routing_free(c->routing);
     sc_provider_free(c->prov);
     sc_evq_free(c->q);
+    sc_world_cursor_free(c->cur);
     free(c->acct_t);
     free(c->served_ms);
     free(c->serving_ms);
@@ -382,9 +389,34 @@ static void ctx_cleanup(run_ctx *c)
     sc_plan_cleanup(&c->plan);
 }
 
+/* Hand the log entries issued since the last call to the sink (opts->log_sink). */
+static sc_status stream_log(run_ctx *c, const sc_run_opts *o, const char *where, sc_error *err)
+{
+    sc_action_log *log = NULL;
+    size_t n = 0, cap = 0;
+    sc_orch_log_take(c->orch, &log, &n, &cap);
+    int bad = n ? o->log_sink(o->log_ctx, log, n) : 0;
+    free(log);
+    c->run->n_log_streamed += n;
+    if (bad)
+        return sc_error_set(err, SC_ERR_IO, where, "the decision log's sink failed");
+    return SC_OK;
+}
+
 sc_status sc_run_policy(const sc_world *w, const sc_policy_spec *spec, int per_step,
                         sc_run **out, sc_error *err)
 {
+    sc_run_opts o = {.per_step = per_step};
+    return sc_run_policy_opts(w, spec, &o, out, err);
+}
+
+sc_status sc_run_policy_opts(const sc_world *w, const sc_policy_spec *spec,
+                             const sc_run_opts *opts, sc_run **out, sc_error *err)
+{
+    sc_run_opts defaults = {0};
+    if (!opts)
+        opts = &defaults;
+    int per_step = opts->per_step;
     *out = NULL;
     const sc_scenario *sc = w->sc;
     char where[1200];
@@ -472,6 +504,24 @@ sc_status sc_run_policy(const sc_world *w, const sc_policy_spec *spec, int per_s
             memcpy(c.obs_ieq[ar], w->ieq_ar[ar], (size_t)w->n_steps * sizeof(float));
         }
     }
+    if (w->window > 0) {
+        /* a windowed world: the run's own rings, as deep as the policy looks back */
+        int64_t lb = -1;
+        if (!pt->clairvoyant && pt->lookback_ms)
+            lb = pt->lookback_ms(pol->state);
+        int64_t lb_steps = lb < 0 ? -1 : (lb + sc->step_ms - 1) / sc->step_ms + 1;
+        if ((st = sc_world_cursor_open(w, lb_steps, &c.cur, err)) ||
+            (st = sc_world_cursor_reach(c.cur, 0, err)))
+            goto fail;
+        c.load_ar = c.cur->load_ar;
+        c.ieq_ar = c.cur->ieq_ar;
+        c.load_ag = c.cur->load_ag;
+        c.ring = c.cur->ring;
+    } else {
+        c.load_ar = w->load_ar;
+        c.ieq_ar = w->ieq_ar;
+        c.load_ag = w->load_ag;
+    }
     if (sc_evq_alloc(1024, &c.q)) {
         st = sc_error_set(err, SC_ERR_NOMEM, where, "out of memory");
         goto fail;
@@ -516,8 +566,9 @@ sc_status sc_run_policy(const sc_world *w, const sc_policy_spec *spec, int per_s
     sc_policy_view view = {.sc = sc,
                            .n_steps = w->n_steps,
                            .warmup_steps = w->warmup_steps,
-                           .load = (const float *const *)(c.obs_load ? c.obs_load : w->load_ar),
-                           .ieq = (const float *const *)(c.obs_ieq ? c.obs_ieq : w->ieq_ar),
+                           .load = (const float *const *)(c.obs_load ? c.obs_load : c.load_ar),
+                           .ieq = (const float *const *)(c.obs_ieq ? c.obs_ieq : c.ieq_ar),
+                           .ring = c.ring,
                            .load_now = c.load_now,
                            .ieq_now = c.ieq_now,
                            .pools = NULL, /* the orchestrator's snapshot, per decision */
@@ -552,9 +603,18 @@ sc_status sc_run_policy(const sc_world *w, const sc_policy_spec *spec, int per_s
         hook.now = ev.time;
         if (ev.type == EV_STEP) {
             close_step(&c, ev.time);
+            if (opts->log_sink && (st = stream_log(&c, opts, where, err)))
+                goto fail;
             if (ev.b >= (uint64_t)w->n_steps)
                 break;
             c.step = (int64_t)ev.b;
+            if (c.cur) {
+                if ((st = sc_world_cursor_reach(c.cur, c.step, err)))
+                    goto fail;
+                c.slot = c.step % c.ring;
+            } else {
+                c.slot = c.step;
+            }
             demand_now(&c);
         } else if (ev.type == EV_DECIDE) {
             if (c.share_dyn) { /* the view's current demand per region under today's shares */
@@ -572,6 +632,8 @@ sc_status sc_run_policy(const sc_world *w, const sc_policy_spec *spec, int per_s
             }
             view.now = ev.time;
             view.step = c.step;
+            if (c.cur && c.cur->end > c.ring)
+                view.ring_lo = c.cur->end - c.ring;
             sc_plan_clear(&c.plan);
             if ((st = sc_orch_snapshot(c.orch, &view.pools, err)))
                 goto fail;
@@ -609,7 +671,12 @@ sc_status sc_run_policy(const sc_world *w, const sc_policy_spec *spec, int per_s
         s->interruptions = ms->interruptions;
         s->decisions = pol->n_decisions;
         s->actions = sc_orch_n_counted(c.orch);
-        sc_orch_log_take(c.orch, &run->log, &run->n_log, &run->cap_log);
+        if (opts->log_sink) {
+            if ((st = stream_log(&c, opts, where, err)))
+                goto fail;
+        } else {
+            sc_orch_log_take(c.orch, &run->log, &run->n_log, &run->cap_log);
+        }
         s->cost_usd = s->egress_usd;
         for (int o = 0; o < SC_PURCHASE_COUNT; o++)
             s->cost_usd += s->cost_by_option[o];

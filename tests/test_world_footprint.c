@@ -85,12 +85,20 @@ Test(world_footprint, absurd_scenario_refused_with_figure)
     cr_expect_eq(sc_world_footprint(sc), 298598745600.0, "footprint %.0f",
                  sc_world_footprint(sc));
     sc_world *w = (sc_world *)1;
-    cr_assert_eq(sc_world_build(sc, &w, &err), SC_ERR_INPUT);
+    /* the whole-run layout */
+    cr_assert_eq(sc_world_build_layout(sc, -1, &w, &err), SC_ERR_INPUT);
     cr_expect_null(w);
     cr_expect(strstr(err.where, "unit.json") != NULL, "where: %s", err.where);
     cr_expect(strstr(err.msg, "$.duration: 3110403600 steps x 1 apps x 2 regions needs "
                               "about 278.1 GiB") != NULL,
               "msg: %s", err.msg);
+    cr_expect(strstr(err.msg, "limit of 32 GiB") != NULL, "msg: %s", err.msg);
+    /* automatic: windowed (above 1 GiB), but its two CSV traces are read whole:
+     * 2 x 3110403600 steps x 8 bytes = 46.35 GiB */
+    w = (sc_world *)1;
+    cr_assert_eq(sc_world_build(sc, &w, &err), SC_ERR_INPUT);
+    cr_expect_null(w);
+    cr_expect(strstr(err.msg, "about 46.3 GiB") != NULL, "msg: %s", err.msg);
     cr_expect(strstr(err.msg, "limit of 32 GiB") != NULL, "msg: %s", err.msg);
     sc_scenario_free(sc);
     free(text);

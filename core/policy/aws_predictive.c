@@ -485,6 +485,17 @@ static sc_status awsp_decide(void *state, const sc_policy_view *v, sc_plan *plan
     return SC_OK;
 }
 
+/* Look-back (issue 13, the windowed world): the engine is fed the steps that became
+ * visible since the last refit, all of them at the first (once min_history is there,
+ * at most two hours and a refresh later). */
+static int64_t awsp_lookback(const void *state)
+{
+    const awsp_state *s = state;
+    if (s->slo.on || s->mix.reserved_auto)
+        return -1;
+    return s->min_history_ms + s->refresh_ms + s->cadence_ms + 2 * HOUR_MS;
+}
+
 const sc_policy_type sc_policy_aws_predictive = {
     .name = "aws-predictive",
     .version = 2,
@@ -497,4 +508,5 @@ const sc_policy_type sc_policy_aws_predictive = {
     .params = sc_aws_predictive_params,
     .n_params = sizeof sc_aws_predictive_params / sizeof sc_aws_predictive_params[0],
     .summary = sc_aws_predictive_summary,
+    .lookback_ms = awsp_lookback,
 };

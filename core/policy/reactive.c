@@ -428,6 +428,14 @@ static sc_status reactive_decide(void *state, const sc_policy_view *v, sc_plan *
     return SC_OK;
 }
 
+/* Look-back (issue 13, the windowed world): the HPA reads only the current step
+ * (load_now / ieq_now); the SLO controller and "auto" reserved levels read more. */
+static int64_t reactive_lookback(const void *state)
+{
+    const reactive_state *s = state;
+    return s->slo.on || s->mix.reserved_auto ? -1 : 0;
+}
+
 const sc_policy_type sc_policy_reactive = {
     .name = "reactive",
     .version = 2,
@@ -441,4 +449,5 @@ const sc_policy_type sc_policy_reactive = {
     .params = params,
     .n_params = N_PARAMS,
     .summary = "Kubernetes HPA algorithm on instances (tolerance, stabilisation, rate limits)",
+    .lookback_ms = reactive_lookback,
 };

@@ -174,6 +174,12 @@ static sc_status snp_decide(void *state, const sc_policy_view *v, sc_plan *plan,
     return SC_OK;
 }
 
+/* Look-back (issue 13, the windowed world): one season before the next step. */
+static int64_t snp_lookback(const void *state)
+{
+    return ((const snp_state *)state)->season_ms;
+}
+
 const sc_policy_type sc_policy_snaive_predictive = {
     .name = "snaive-predictive",
     .version = 2,
@@ -187,4 +193,5 @@ const sc_policy_type sc_policy_snaive_predictive = {
     .params = params,
     .n_params = N_PARAMS,
     .summary = "seasonal naive forecast (same moment last week), one lead time ahead",
+    .lookback_ms = snp_lookback,
 };

@@ -310,6 +310,7 @@ typedef struct spec {
     campaign_spec camp;
     sc_gen_truth *fixed; /* fixed events */
     size_t n_fixed;
+    int streamed;        /* 1: produced window by window (sc_gen_stream): no whole-run cap */
 } spec;
 
 static void spec_cleanup(spec *s)
@@ -769,7 +770,7 @@ static sc_status parse_spec(const sc_json_ctx *cx, const cJSON *root, const char
     for (size_t a = 0; a < s->n_apps; a++)
         nser += s->apps[a].n_metrics * s->n_geos;
     double gen_bytes = (double)total * (double)nser * (double)sizeof(double);
-    if (gen_bytes > MAX_GEN_BYTES)
+    if (gen_bytes > MAX_GEN_BYTES && !s->streamed)
         return sc_json_fail(cx, SC_ERR_INPUT, path, "duration",
                             "%lld steps x %zu series exceeds the limit: about %.1f GiB of "
                             "samples (8 bytes each), more than the %.0f GiB allowed",
@@ -1045,23 +1046,12 @@ static int cmp_series(const void *pa, const void *pb)
     return strcmp(a->metric, b->metric);
 }
 
-static int scope_covers(const char *scope, const char *name)
+/* The events of a spec: per-scope campaigns, global campaigns, flash crowds, fixed
+ * events, sorted (cmp_truth). */
+static sc_status gen_events(const spec *s, uint64_t seed, sc_gen_truth **out, size_t *n_out)
 {
-    return strcmp(scope, "*") == 0 || strcmp(scope, name) == 0;
-}
-
-static sc_status generate(const spec *s, uint64_t seed, sc_gen_result *res, sc_error *err)
-{
-    const size_t n = (size_t)(s->duration_ms / s->step_ms);
-    res->start_ms = s->start;
-    res->step_ms = s->step_ms;
-    res->n_steps = n;
     truth_list tl = {0};
-    size_t nser = 0;
-    double *local_hour = NULL, *weekend = NULL, *mult = NULL, *base = NULL;
     sc_status st = SC_OK;
-
-    /* events: per-scope campaigns, global campaigns, flash crowds, fixed events */
     for (size_t a = 0; a < s->n_apps && st == SC_OK; a++) {
         for (size_t g = 0; g < s->n_geos && st == SC_OK; g++) {
             st = gen_campaigns(s, seed, s->apps[a].name, s->geos[g].name, 0, &tl);
@@ -1073,13 +1063,241 @@ static sc_status generate(const spec *s, uint64_t seed, sc_gen_result *res, sc_e
     }
     for (size_t i = 0; i < s->n_fixed && st == SC_OK; i++)
         st = truth_push(&tl, &s->fixed[i]);
-    if (st != SC_OK)
-        goto nomem;
+    if (st != SC_OK) {
+        free(tl.v);
+        return st;
+    }
     if (tl.n > 1)
         qsort(tl.v, tl.n, sizeof *tl.v, cmp_truth);
-    res->truth = tl.v;
-    res->n_truth = tl.n;
-    tl.v = NULL;
+    *out = tl.v;
+    *n_out = tl.n;
+    return SC_OK;
+}
+
+/* A name and its index in the spec, sorted by name to find an event's scope. */
+typedef struct name_ix {
+    const char *name;
+    size_t i;
+} name_ix;
+
+static int cmp_name_ix(const void *pa, const void *pb)
+{
+    return strcmp(((const name_ix *)pa)->name, ((const name_ix *)pb)->name);
+}
+
+/* The index of name in sorted order[0..n), or SIZE_MAX. */
+static size_t name_find(const name_ix *order, size_t n, const char *name)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(order[mid].name, name);
+        if (c == 0)
+            return order[mid].i;
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return SIZE_MAX;
+}
+
+/* The events acting on each (geo g, app a), in truth order: ev[ev_start[g * n_apps + a]
+ * .. ev_start[g * n_apps + a + 1]).  The same set as scanning every event with
+ * scope_covers (not cancelled, ending after the start), found by name instead. */
+typedef struct ev_index {
+    size_t *start; /* [n_geos * n_apps + 1] */
+    size_t *ev;
+} ev_index;
+
+static void ev_index_free(ev_index *x)
+{
+    free(x->start);
+    free(x->ev);
+    x->start = x->ev = NULL;
+}
+
+static sc_status ev_index_build(const spec *s, const sc_gen_truth *truth, size_t n_truth,
+                                ev_index *x)
+{
+    size_t na = s->n_apps, ng = s->n_geos, cells = na * ng;
+    name_ix *oa = malloc((na + 1) * sizeof *oa), *og = malloc((ng + 1) * sizeof *og);
+    x->start = calloc(cells + 1, sizeof *x->start);
+    x->ev = NULL;
+    if (!oa || !og || !x->start)
+        goto nomem;
+    for (size_t i = 0; i < na; i++)
+        oa[i] = (name_ix){s->apps[i].name, i};
+    for (size_t i = 0; i < ng; i++)
+        og[i] = (name_ix){s->geos[i].name, i};
+    qsort(oa, na, sizeof *oa, cmp_name_ix);
+    qsort(og, ng, sizeof *og, cmp_name_ix);
+    for (int pass = 0; pass < 2; pass++) {
+        size_t *fill = NULL;
+        if (pass == 1) {
+            size_t acc = 0;
+            for (size_t c = 0; c <= cells; c++) {
+                size_t n = x->start[c];
+                x->start[c] = acc;
+                acc += n;
+            }
+            x->ev = malloc((acc + 1) * sizeof *x->ev);
+            fill = calloc(cells + 1, sizeof *fill);
+            if (!x->ev || !fill) {
+                free(fill);
+                goto nomem;
+            }
+        }
+        for (size_t e = 0; e < n_truth; e++) {
+            const sc_gen_truth *t = &truth[e];
+            if (t->status == SC_GEN_CANCELLED || t->actual_end_ms <= s->start)
+                continue;
+            int all_a = strcmp(t->app, "*") == 0, all_g = strcmp(t->geo, "*") == 0;
+            size_t a0 = 0, a1 = na, g0 = 0, g1 = ng;
+            if (!all_a) {
+                a0 = name_find(oa, na, t->app);
+                if (a0 == SIZE_MAX)
+                    continue;
+                a1 = a0 + 1;
+            }
+            if (!all_g) {
+                g0 = name_find(og, ng, t->geo);
+                if (g0 == SIZE_MAX)
+                    continue;
+                g1 = g0 + 1;
+            }
+            for (size_t g = g0; g < g1; g++)
+                for (size_t a = a0; a < a1; a++) {
+                    size_t c = g * na + a;
+                    if (pass == 0)
+                        x->start[c]++;
+                    else
+                        x->ev[x->start[c] + fill[c]++] = e;
+                }
+        }
+        free(fill);
+    }
+    free(oa);
+    free(og);
+    return SC_OK;
+nomem:
+    free(oa);
+    free(og);
+    ev_index_free(x);
+    return SC_ERR_NOMEM;
+}
+
+/* Local hour and weekend flag of geography gs at steps [k0, k1) (index k - k0). */
+static void geo_window(const spec *s, const geo_spec *gs, int64_t k0, int64_t k1,
+                       double *local_hour, double *weekend)
+{
+    for (int64_t k = k0; k < k1; k++) {
+        sc_time_ms t = s->start + (sc_time_ms)k * s->step_ms;
+        sc_time_ms local = t + geo_offset_ms(gs, t);
+        int64_t day = sc_time_floor_div(local, SC_MS_PER_DAY);
+        local_hour[k - k0] = (double)(local - day * SC_MS_PER_DAY) / (double)SC_MS_PER_HOUR;
+        /* 1970-01-01 was a Thursday: (day + 4) mod 7 is 0 on Sunday, 6 on Saturday */
+        int64_t dow = ((day + 4) % 7 + 7) % 7;
+        weekend[k - k0] = (dow == 0 || dow == 6) ? 1.0 : 0.0;
+    }
+}
+
+/* The deterministic demand shape of (app a, geo g) at steps [k0, k1): base level with
+ * daily, weekly and trend factors, and the events' multiplier. */
+static void shape_window(const spec *s, const sc_gen_truth *truth, const ev_index *ix,
+                         size_t a, size_t g, const double *local_hour, const double *weekend,
+                         int64_t k0, int64_t k1, double *base, double *mult)
+{
+    const app_spec *as = &s->apps[a];
+    for (int64_t k = k0; k < k1; k++) {
+        size_t j = (size_t)(k - k0);
+        double days = (double)((sc_time_ms)k * s->step_ms) / (double)SC_MS_PER_DAY;
+        double daily = 1.0 + as->daily_amplitude *
+                                 cos(2.0 * PI_ * (local_hour[j] - as->peak_hour) / 24.0);
+        double weekly = weekend[j] != 0.0 ? as->weekend_factor : 1.0;
+        double trend = pow(1.0 + as->trend_per_day, days);
+        base[j] = as->base[g] * daily * weekly * trend;
+        mult[j] = 1.0;
+    }
+    size_t c = g * s->n_apps + a;
+    for (size_t i = ix->start[c]; i < ix->start[c + 1]; i++) {
+        const sc_gen_truth *t = &truth[ix->ev[i]];
+        int64_t ks = sc_time_floor_div(t->actual_start_ms - s->start, s->step_ms);
+        if (ks < k0)
+            ks = k0;
+        for (int64_t k = ks; k < k1; k++) {
+            sc_time_ms tk = s->start + (sc_time_ms)k * s->step_ms;
+            if (tk >= t->actual_end_ms)
+                break;
+            mult[k - k0] *= 1.0 + t->actual_lift * event_shape(t, tk, s);
+        }
+    }
+}
+
+/* The noise state of one series between windows. */
+typedef struct noise_state {
+    gsl_rng *r;    /* NULL before step 0 and after the last step */
+    double x;      /* the AR(1) state after the last step produced */
+    int64_t next;  /* next step to produce */
+} noise_state;
+
+static uint64_t noise_key(const spec *s, uint64_t seed, size_t a, size_t g, size_t m)
+{
+    const app_spec *as = &s->apps[a];
+    return sc_rng_key(seed, SC_RNG_TRACE, sc_rng_hash_str(as->name),
+                      sc_rng_hash_str(s->geos[g].name), sc_rng_hash_str(as->metrics[m].name));
+}
+
+/* Values of series (a, g, m) at steps [ns->next, k1) into out (index k - k0 where k0 is
+ * ns->next): shape times AR(1) log-noise, one stream per series drawn in step order, so
+ * windows in sequence give the bytes of one pass. */
+static sc_status noise_window(const spec *s, uint64_t seed, size_t a, size_t g, size_t m,
+                              noise_state *ns, int64_t k1, const double *base,
+                              const double *mult, double *out)
+{
+    const app_spec *as = &s->apps[a];
+    const metric_spec *ms = &as->metrics[m];
+    const double sig = as->noise_sigma, phi = as->noise_ar;
+    const double innov = sig * sqrt(1.0 - phi * phi);
+    int64_t k0 = ns->next;
+    if (k0 >= k1)
+        return SC_OK;
+    if (k0 == 0) {
+        ns->r = sc_rng_stream_alloc(noise_key(s, seed, a, g, m));
+        if (!ns->r)
+            return SC_ERR_NOMEM;
+        ns->x = sig * gsl_ran_gaussian_ziggurat(ns->r, 1.0);
+    }
+    double x = ns->x;
+    for (int64_t k = k0; k < k1; k++) {
+        if (k > 0)
+            x = phi * x + innov * gsl_ran_gaussian_ziggurat(ns->r, 1.0);
+        double noise = exp(x - 0.5 * sig * sig);
+        size_t j = (size_t)(k - k0);
+        double v = ms->scale * base[j] * mult[j] * noise;
+        out[j] = v > 0.0 ? v : 0.0;
+    }
+    ns->x = x;
+    ns->next = k1;
+    if (k1 >= (int64_t)(s->duration_ms / s->step_ms)) {
+        gsl_rng_free(ns->r);
+        ns->r = NULL;
+    }
+    return SC_OK;
+}
+
+static sc_status generate(const spec *s, uint64_t seed, sc_gen_result *res, sc_error *err)
+{
+    const size_t n = (size_t)(s->duration_ms / s->step_ms);
+    res->start_ms = s->start;
+    res->step_ms = s->step_ms;
+    res->n_steps = n;
+    size_t nser = 0;
+    double *local_hour = NULL, *weekend = NULL, *mult = NULL, *base = NULL;
+    ev_index ix = {0};
+    sc_status st = gen_events(s, seed, &res->truth, &res->n_truth);
+    if (st != SC_OK)
+        goto nomem;
 
     /* the feed: what was announced */
     res->feed = sc_event_feed_alloc();
@@ -1101,8 +1319,10 @@ static sc_status generate(const spec *s, uint64_t seed, sc_gen_result *res, sc_e
             return st;
     }
     sc_event_feed_sort(res->feed);
+    if (ev_index_build(s, res->truth, res->n_truth, &ix) != SC_OK)
+        goto nomem;
 
-    /* series */
+    /* series: one pass over the whole run (the window [0, n) of sc_gen_stream) */
     for (size_t a = 0; a < s->n_apps; a++)
         nser += s->apps[a].n_metrics * s->n_geos;
     res->series = calloc(nser, sizeof *res->series);
@@ -1115,44 +1335,11 @@ static sc_status generate(const spec *s, uint64_t seed, sc_gen_result *res, sc_e
     size_t si = 0;
     for (size_t g = 0; g < s->n_geos; g++) {
         const geo_spec *gs = &s->geos[g];
-        for (size_t k = 0; k < n; k++) {
-            sc_time_ms t = s->start + (sc_time_ms)k * s->step_ms;
-            sc_time_ms local = t + geo_offset_ms(gs, t);
-            int64_t day = sc_time_floor_div(local, SC_MS_PER_DAY);
-            local_hour[k] = (double)(local - day * SC_MS_PER_DAY) / (double)SC_MS_PER_HOUR;
-            /* 1970-01-01 was a Thursday: (day + 4) mod 7 is 0 on Sunday, 6 on Saturday */
-            int64_t dow = ((day + 4) % 7 + 7) % 7;
-            weekend[k] = (dow == 0 || dow == 6) ? 1.0 : 0.0;
-        }
+        geo_window(s, gs, 0, (int64_t)n, local_hour, weekend);
         for (size_t a = 0; a < s->n_apps; a++) {
             const app_spec *as = &s->apps[a];
-            /* deterministic demand shape of (app, geo) */
-            for (size_t k = 0; k < n; k++) {
-                double days = (double)((sc_time_ms)k * s->step_ms) / (double)SC_MS_PER_DAY;
-                double daily = 1.0 + as->daily_amplitude *
-                                         cos(2.0 * PI_ * (local_hour[k] - as->peak_hour) / 24.0);
-                double weekly = weekend[k] != 0.0 ? as->weekend_factor : 1.0;
-                double trend = pow(1.0 + as->trend_per_day, days);
-                base[k] = as->base[g] * daily * weekly * trend;
-                mult[k] = 1.0;
-            }
-            for (size_t e = 0; e < res->n_truth; e++) {
-                const sc_gen_truth *t = &res->truth[e];
-                if (t->status == SC_GEN_CANCELLED || !scope_covers(t->app, as->name) ||
-                    !scope_covers(t->geo, gs->name))
-                    continue;
-                if (t->actual_end_ms <= s->start)
-                    continue;
-                int64_t k0 = sc_time_floor_div(t->actual_start_ms - s->start, s->step_ms);
-                if (k0 < 0)
-                    k0 = 0;
-                for (size_t k = (size_t)k0; k < n; k++) {
-                    sc_time_ms tk = s->start + (sc_time_ms)k * s->step_ms;
-                    if (tk >= t->actual_end_ms)
-                        break;
-                    mult[k] *= 1.0 + t->actual_lift * event_shape(t, tk, s);
-                }
-            }
+            shape_window(s, res->truth, &ix, a, g, local_hour, weekend, 0, (int64_t)n, base,
+                         mult);
             for (size_t m = 0; m < as->n_metrics; m++) {
                 const metric_spec *ms = &as->metrics[m];
                 sc_gen_series *sr = &res->series[si++];
@@ -1166,34 +1353,23 @@ static sc_status generate(const spec *s, uint64_t seed, sc_gen_result *res, sc_e
                 sr->v = malloc(n * sizeof *sr->v);
                 if (!sr->v)
                     goto nomem;
-                gsl_rng *r = sc_rng_stream_alloc(
-                    sc_rng_key(seed, SC_RNG_TRACE, sc_rng_hash_str(as->name),
-                               sc_rng_hash_str(gs->name), sc_rng_hash_str(ms->name)));
-                if (!r)
+                noise_state ns = {0};
+                if (noise_window(s, seed, a, g, m, &ns, (int64_t)n, base, mult, sr->v) !=
+                    SC_OK)
                     goto nomem;
-                const double sig = as->noise_sigma, phi = as->noise_ar;
-                const double innov = sig * sqrt(1.0 - phi * phi);
-                double x = sig * gsl_ran_gaussian_ziggurat(r, 1.0);
-                for (size_t k = 0; k < n; k++) {
-                    if (k > 0)
-                        x = phi * x + innov * gsl_ran_gaussian_ziggurat(r, 1.0);
-                    double noise = exp(x - 0.5 * sig * sig);
-                    double v = ms->scale * base[k] * mult[k] * noise;
-                    sr->v[k] = v > 0.0 ? v : 0.0;
-                }
-                gsl_rng_free(r);
             }
         }
     }
     res->n_series = si;
     qsort(res->series, res->n_series, sizeof *res->series, cmp_series);
+    ev_index_free(&ix);
     free(local_hour);
     free(weekend);
     free(mult);
     free(base);
     return SC_OK;
 nomem:
-    free(tl.v);
+    ev_index_free(&ix);
     free(local_hour);
     free(weekend);
     free(mult);
@@ -1201,6 +1377,203 @@ nomem:
     if (res->series)
         res->n_series = nser; /* calloc'ed: unset v are NULL */
     return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory generating traces");
+}
+
+/* ---- the generator by window ---------------------------------------------------------- */
+
+struct sc_gen_stream {
+    spec s;
+    uint64_t seed;
+    int64_t n_steps;
+    sc_gen_truth *truth;
+    size_t n_truth;
+    ev_index ix;
+    size_t n_series;      /* in generation order: geo, app, metric */
+    size_t *ser_app, *ser_geo, *ser_metric;
+    size_t *by_name;      /* [n_series] series sorted by (app, geo, metric) for find */
+    noise_state *noise;   /* [n_series] */
+    int64_t k0, k1;       /* the current window */
+    size_t cap;           /* steps the window buffers hold */
+    double *local_hour, *weekend; /* [n_geos * cap] */
+    double *base, *mult;  /* [cap] */
+};
+
+void sc_gen_stream_free(sc_gen_stream *gs)
+{
+    if (!gs)
+        return;
+    for (size_t i = 0; gs->noise && i < gs->n_series; i++)
+        gsl_rng_free(gs->noise[i].r);
+    free(gs->noise);
+    free(gs->ser_app);
+    free(gs->ser_geo);
+    free(gs->ser_metric);
+    free(gs->by_name);
+    ev_index_free(&gs->ix);
+    free(gs->truth);
+    free(gs->local_hour);
+    free(gs->weekend);
+    free(gs->base);
+    free(gs->mult);
+    spec_cleanup(&gs->s);
+    free(gs);
+}
+
+/* Order of series i against the names (app, geo, metric). */
+static int series_cmp(const sc_gen_stream *gs, size_t i, const char *app, const char *geo,
+                      const char *metric)
+{
+    const app_spec *as = &gs->s.apps[gs->ser_app[i]];
+    int c = strcmp(as->name, app);
+    if (!c)
+        c = strcmp(gs->s.geos[gs->ser_geo[i]].name, geo);
+    if (!c)
+        c = strcmp(as->metrics[gs->ser_metric[i]].name, metric);
+    return c;
+}
+
+static _Thread_local const sc_gen_stream *sort_gs; /* qsort has no context argument */
+
+static int cmp_by_name(const void *pa, const void *pb)
+{
+    size_t b = *(const size_t *)pb;
+    const app_spec *as = &sort_gs->s.apps[sort_gs->ser_app[b]];
+    return series_cmp(sort_gs, *(const size_t *)pa, as->name,
+                      sort_gs->s.geos[sort_gs->ser_geo[b]].name,
+                      as->metrics[sort_gs->ser_metric[b]].name);
+}
+
+sc_status sc_gen_stream_open(const char *text, const char *spec_file, uint64_t seed,
+                             const sc_gen_options *opt, sc_gen_stream **out, sc_error *err)
+{
+    *out = NULL;
+    if (!spec_file)
+        spec_file = "<spec>";
+    cJSON *root = NULL;
+    sc_status st = sc_json_parse(text ? text : "", spec_file, &root, err);
+    if (st != SC_OK)
+        return st;
+    sc_gen_stream *gs = calloc(1, sizeof *gs);
+    if (!gs) {
+        cJSON_Delete(root);
+        return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
+    }
+    sc_json_ctx cx = {spec_file, err};
+    gs->s.streamed = 1;
+    st = parse_spec(&cx, root, "$", opt, &gs->s);
+    cJSON_Delete(root);
+    if (st != SC_OK) {
+        sc_gen_stream_free(gs);
+        return st;
+    }
+    const spec *s = &gs->s;
+    gs->seed = seed;
+    gs->n_steps = (int64_t)(s->duration_ms / s->step_ms);
+    if (gen_events(s, seed, &gs->truth, &gs->n_truth) != SC_OK ||
+        ev_index_build(s, gs->truth, gs->n_truth, &gs->ix) != SC_OK)
+        goto nomem;
+    for (size_t a = 0; a < s->n_apps; a++)
+        gs->n_series += s->apps[a].n_metrics * s->n_geos;
+    gs->ser_app = malloc((gs->n_series + 1) * sizeof *gs->ser_app);
+    gs->ser_geo = malloc((gs->n_series + 1) * sizeof *gs->ser_geo);
+    gs->ser_metric = malloc((gs->n_series + 1) * sizeof *gs->ser_metric);
+    gs->noise = calloc(gs->n_series + 1, sizeof *gs->noise);
+    gs->by_name = malloc((gs->n_series + 1) * sizeof *gs->by_name);
+    if (!gs->ser_app || !gs->ser_geo || !gs->ser_metric || !gs->noise || !gs->by_name)
+        goto nomem;
+    size_t si = 0;
+    for (size_t g = 0; g < s->n_geos; g++)
+        for (size_t a = 0; a < s->n_apps; a++)
+            for (size_t m = 0; m < s->apps[a].n_metrics; m++, si++) {
+                gs->ser_app[si] = a;
+                gs->ser_geo[si] = g;
+                gs->ser_metric[si] = m;
+            }
+    for (size_t i = 0; i < gs->n_series; i++)
+        gs->by_name[i] = i;
+    sort_gs = gs;
+    qsort(gs->by_name, gs->n_series, sizeof *gs->by_name, cmp_by_name);
+    sort_gs = NULL;
+    *out = gs;
+    return SC_OK;
+nomem:
+    sc_gen_stream_free(gs);
+    return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory generating traces");
+}
+
+int64_t sc_gen_stream_steps(const sc_gen_stream *gs)
+{
+    return gs->n_steps;
+}
+
+size_t sc_gen_stream_find(const sc_gen_stream *gs, const char *app, const char *geo,
+                          const char *metric)
+{
+    size_t lo = 0, hi = gs->n_series;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = series_cmp(gs, gs->by_name[mid], app, geo, metric);
+        if (c == 0)
+            return gs->by_name[mid];
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return SIZE_MAX;
+}
+
+sc_status sc_gen_stream_window(sc_gen_stream *gs, int64_t k0, int64_t k1, sc_error *err)
+{
+    const spec *s = &gs->s;
+    if (k0 < 0 || k1 < k0 || k1 > gs->n_steps)
+        return sc_error_set(err, SC_ERR_INTERNAL, NULL,
+                            "generator window [%lld, %lld) outside the run's %lld steps",
+                            (long long)k0, (long long)k1, (long long)gs->n_steps);
+    size_t w = (size_t)(k1 - k0);
+    if (w > gs->cap) {
+        size_t ng = s->n_geos;
+        double *lh = realloc(gs->local_hour, (ng * w + 1) * sizeof *lh);
+        if (lh)
+            gs->local_hour = lh;
+        double *we = realloc(gs->weekend, (ng * w + 1) * sizeof *we);
+        if (we)
+            gs->weekend = we;
+        double *b = realloc(gs->base, (w + 1) * sizeof *b);
+        if (b)
+            gs->base = b;
+        double *m = realloc(gs->mult, (w + 1) * sizeof *m);
+        if (m)
+            gs->mult = m;
+        if (!lh || !we || !b || !m)
+            return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory generating traces");
+        gs->cap = w;
+    }
+    for (size_t g = 0; g < s->n_geos; g++)
+        geo_window(s, &s->geos[g], k0, k1, gs->local_hour + g * gs->cap,
+                   gs->weekend + g * gs->cap);
+    gs->k0 = k0;
+    gs->k1 = k1;
+    return SC_OK;
+}
+
+sc_status sc_gen_stream_fill(sc_gen_stream *gs, size_t series, double *out, sc_error *err)
+{
+    if (series >= gs->n_series)
+        return sc_error_set(err, SC_ERR_INTERNAL, NULL, "generator series %zu of %zu", series,
+                            gs->n_series);
+    noise_state *ns = &gs->noise[series];
+    if (ns->next != gs->k0)
+        return sc_error_set(err, SC_ERR_INTERNAL, NULL,
+                            "generator series %zu: window starts at step %lld, the series "
+                            "is at step %lld (windows must come in order)",
+                            series, (long long)gs->k0, (long long)ns->next);
+    size_t a = gs->ser_app[series], g = gs->ser_geo[series], m = gs->ser_metric[series];
+    shape_window(&gs->s, gs->truth, &gs->ix, a, g, gs->local_hour + g * gs->cap,
+                 gs->weekend + g * gs->cap, gs->k0, gs->k1, gs->base, gs->mult);
+    if (noise_window(&gs->s, gs->seed, a, g, m, ns, gs->k1, gs->base, gs->mult, out) != SC_OK)
+        return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory generating traces");
+    return SC_OK;
 }
 
 sc_status sc_gen_run_json(const cJSON *root, const char *spec_file, const char *json_path,

@@ -121,4 +121,36 @@ sc_status sc_gen_write(const sc_gen_result *res, sc_tsdb *db, sc_error *err);
  *   actual_start,actual_end,actual_lift */
 sc_status sc_gen_truth_write_csv(const sc_gen_result *res, const char *path, sc_error *err);
 
+/*
+ * The generator by window (issue 13): the series' values step window by step window, the
+ * same bytes as sc_gen_run's whole-run series.  Opening parses the spec and draws every
+ * event (cheap); each series keeps its noise stream between windows (one mt19937 state,
+ * about 5 KB, from its first window to its last), so windows must come in order:
+ *
+ *   sc_gen_stream_open(text, file, seed, &opt, &gs, &err);
+ *   size_t i = sc_gen_stream_find(gs, "app", "geo", "load");
+ *   for (k0 = 0; k0 < n; k0 += W) {
+ *       sc_gen_stream_window(gs, k0, min(k0 + W, n), &err);  // per-geo calendar
+ *       sc_gen_stream_fill(gs, i, out, &err);                 // out[0 .. W)
+ *   }
+ *   sc_gen_stream_free(gs);
+ *
+ * A series not filled in some window cannot be filled later (SC_ERR_INTERNAL).  The
+ * whole-run cap of sc_gen_run (32 GiB of samples) does not apply.
+ */
+typedef struct sc_gen_stream sc_gen_stream;
+
+sc_status sc_gen_stream_open(const char *spec_json_text, const char *spec_file, uint64_t seed,
+                             const sc_gen_options *opt, sc_gen_stream **out, sc_error *err);
+void sc_gen_stream_free(sc_gen_stream *gs);
+/* Steps of the run (the spec's duration / step after the options). */
+int64_t sc_gen_stream_steps(const sc_gen_stream *gs);
+/* The index of series (app, geo, metric), or SIZE_MAX. */
+size_t sc_gen_stream_find(const sc_gen_stream *gs, const char *app, const char *geo,
+                          const char *metric);
+/* Make [k0, k1) the current window (0 <= k0 <= k1 <= steps). */
+sc_status sc_gen_stream_window(sc_gen_stream *gs, int64_t k0, int64_t k1, sc_error *err);
+/* The values of a series at the current window's steps into out[0 .. k1 - k0). */
+sc_status sc_gen_stream_fill(sc_gen_stream *gs, size_t series, double *out, sc_error *err);
+
 #endif

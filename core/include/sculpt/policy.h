@@ -63,6 +63,11 @@ typedef struct sc_policy_view {
     const unsigned char *route_health; /* [ag * n_regions + region]: the provider's
                                    health-check verdict on the route (1 healthy), as
                                    Route 53 reports it: after interval x threshold */
+    int64_t ring;               /* 0: load and ieq hold every step of the run; > 0 (a
+                                   windowed world, issue 13): rows of `ring` steps, step k
+                                   at [k % ring], holding steps ring_lo .. (at least) step */
+    int64_t ring_lo;            /* oldest step held: reads before it are NaN, so a policy
+                                   reads no further back than it declares (lookback_ms) */
 } sc_policy_view;
 
 static inline size_t sc_view_ar(const sc_policy_view *v, int app, int region)
@@ -70,21 +75,30 @@ static inline size_t sc_view_ar(const sc_policy_view *v, int app, int region)
     return (size_t)app * v->sc->n_regions + (size_t)region;
 }
 
+/* Where step lies in a row of load / ieq (the step itself unless the rows are rings). */
+static inline int64_t sc_view_slot(const sc_policy_view *v, int64_t step)
+{
+    return v->ring > 0 ? step % v->ring : step;
+}
+
 /* Observed load units in (app, region) at step; NaN for the future (unless
- * clairvoyant) or outside the run. */
+ * clairvoyant), outside the run, or before the look-back the policy declared (a
+ * windowed world: ring_lo). */
 static inline double sc_view_load(const sc_policy_view *v, int app, int region, int64_t step)
 {
-    if (step < 0 || step >= v->n_steps || (step > v->step && !v->clairvoyant))
+    if (step < v->ring_lo || step < 0 || step >= v->n_steps ||
+        (step > v->step && !v->clairvoyant))
         return NAN;
-    return (double)v->load[sc_view_ar(v, app, region)][step];
+    return (double)v->load[sc_view_ar(v, app, region)][sc_view_slot(v, step)];
 }
 
 /* Instance-equivalents needed at 100 % of the binding resource, same rules. */
 static inline double sc_view_ieq(const sc_policy_view *v, int app, int region, int64_t step)
 {
-    if (step < 0 || step >= v->n_steps || (step > v->step && !v->clairvoyant))
+    if (step < v->ring_lo || step < 0 || step >= v->n_steps ||
+        (step > v->step && !v->clairvoyant))
         return NAN;
-    return (double)v->ieq[sc_view_ar(v, app, region)][step];
+    return (double)v->ieq[sc_view_ar(v, app, region)][sc_view_slot(v, step)];
 }
 
 static inline size_t sc_view_ag(const sc_policy_view *v, int app, int geo)
@@ -170,6 +184,11 @@ typedef struct sc_policy_type {
     const sc_param_def *params; /* [n_params], static storage */
     size_t n_params;
     const char *summary;        /* one line for `sculpt run --help-policy` (may be NULL) */
+    /* Optional (NULL: the whole past): how far before now, in ms, decide() reads the
+     * view's history through the accessors (0: only the current step; < 0: the whole
+     * past).  A windowed world (issue 13) keeps that much behind the current step;
+     * older steps read as NaN.  Ignored for clairvoyant types (they get every step). */
+    int64_t (*lookback_ms)(const void *state);
 } sc_policy_type;
 
 typedef struct sc_policy {

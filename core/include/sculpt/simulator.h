@@ -49,6 +49,11 @@ typedef struct sc_world {
                                    of `type` serves (1 for the own type; 0 when the type
                                    lacks a resource the app needs); NULL when the
                                    scenario has one instance type */
+    int64_t window;             /* 0: the whole-run layout (the step arrays above hold every
+                                   step); > 0: windowed (issue 13): the step arrays are NULL
+                                   and each run lays demand out this many steps at a time
+                                   into rings of window + the policy's look-back */
+    struct sc_world_src *src;   /* windowed: what the windows are made from (internal) */
 } sc_world;
 
 /* Largest world footprint sc_world_build accepts, in bytes (32 GiB). */
@@ -60,9 +65,30 @@ typedef struct sc_world {
  * routing the run's copy of the history.  Not allocated: an estimate from the sizes. */
 double sc_world_footprint(const sc_scenario *sc);
 
-/* Build the world of a scenario (reads or generates its traces).  Refused (SC_ERR_INPUT,
- * with the figure) when sc_world_footprint exceeds SC_WORLD_MAX_BYTES. */
+/* Build the world of a scenario (reads or generates its traces): sc_world_build_layout
+ * with window 0 (automatic). */
 sc_status sc_world_build(const sc_scenario *sc, sc_world **out, sc_error *err);
+
+/* Whole-run layouts above this footprint are built windowed when the scenario allows it
+ * (1 GiB). */
+#define SC_WORLD_WINDOW_ABOVE_BYTES (1024.0 * 1024.0 * 1024.0)
+
+/* Build with a chosen layout.  window < 0: the whole-run layout (refused, SC_ERR_INPUT
+ * with the figure, when sc_world_footprint exceeds SC_WORLD_MAX_BYTES); > 0: windowed,
+ * that many steps at a time; 0: automatic: the environment variable SCULPT_WORLD_WINDOW
+ * (a number of steps, or "whole") when set, else windowed by an hour of steps when the
+ * whole-run footprint exceeds SC_WORLD_WINDOW_ABOVE_BYTES.  A scenario that routes
+ * (sc->routed) is always laid out whole.  Runs give the same bytes either way. */
+sc_status sc_world_build_layout(const sc_scenario *sc, int64_t window, sc_world **out,
+                                sc_error *err);
+
+/* The window sc_world_build_layout would use for `window` (0: the whole-run layout). */
+int64_t sc_world_window_choice(const sc_scenario *sc, int64_t window);
+
+/* Estimated peak bytes of a windowed world and one run's rings: rings of window +
+ * lookback + 1 steps (4 bytes a step of each row), the traces read whole (8 bytes a
+ * step), and per generated series its window of values and its noise stream. */
+double sc_world_footprint_windowed(const sc_scenario *sc, int64_t window, int64_t lookback);
 void sc_world_free(sc_world *w);
 
 /* sc_action_log, the decision log entry: orchestrator.h. */
@@ -100,9 +126,26 @@ typedef struct sc_run {
     double *served;            /* [ar][step] mean load units served */
     double *cost;              /* [ar][step] USD billed in the step */
     double *instances;         /* [ar][step] mean serving instances */
-    sc_action_log *log;        /* decision log, in issue order */
+    sc_action_log *log;        /* decision log, in issue order (empty when it was handed
+                                  to a log sink, sc_run_opts) */
     size_t n_log, cap_log;
+    size_t n_log_streamed;     /* entries handed to the log sink */
 } sc_run;
+
+/* Options of sc_run_policy_opts. */
+typedef struct sc_run_opts {
+    int per_step;              /* keep per-step arrays */
+    /* Optional (NULL: the run keeps its whole log in run->log): called at every step
+     * boundary and at the end with the decision log entries issued since the last call,
+     * in issue order, so the log is not held whole (issue 13).  The entries are freed
+     * after the call; a non-zero return stops the run with SC_ERR_IO. */
+    int (*log_sink)(void *ctx, const sc_action_log *entries, size_t n);
+    void *log_ctx;
+} sc_run_opts;
+
+/* sc_run_policy with options (opts NULL: defaults). */
+sc_status sc_run_policy_opts(const sc_world *w, const sc_policy_spec *spec,
+                             const sc_run_opts *opts, sc_run **out, sc_error *err);
 
 /* Run the policy described by spec over the world.  per_step: keep per-step arrays. */
 sc_status sc_run_policy(const sc_world *w, const sc_policy_spec *spec, int per_step,
