@@ -404,6 +404,7 @@ sc_status sc_world_build(const sc_scenario *sc, sc_world **out, sc_error *err)
             if (it->capacity[m] > 0 && app->needs[m] / it->capacity[m] > k_unit)
                 k_unit = app->needs[m] / it->capacity[m];
         w->unit_cap[a] = k_unit > 0 ? 1.0 / k_unit : 1.0;
+        double peak_ieq = 0.0; /* issue 13 bound: sum over geos of each one's peak */
         memset(lg, 0, ng * (size_t)ns * sizeof *lg);
         memset(rg, 0, ng * SC_METRIC_RESOURCES * (size_t)ns * sizeof *rg);
         int has_load = 0;
@@ -437,6 +438,7 @@ sc_status sc_world_build(const sc_scenario *sc, sc_world **out, sc_error *err)
                 w->share[(a * ng + g) * nr + (size_t)home] = 1.0;
             }
             float *lag = w->load_ag[a * ng + g];
+            double ieq_peak_g = 0.0;
             for (int64_t k = 0; k < ns; k++) {
                 double L = lg[g * (size_t)ns + (size_t)k];
                 double e = 0.0;
@@ -448,6 +450,8 @@ sc_status sc_world_build(const sc_scenario *sc, sc_world **out, sc_error *err)
                     if (r / it->capacity[m] > e)
                         e = r / it->capacity[m];
                 }
+                if (e > ieq_peak_g || isnan(e))
+                    ieq_peak_g = e; /* NaN or inf sticks, and is refused below */
                 if (!has_load)
                     L = e * w->unit_cap[a];
                 if (!alias)
@@ -462,7 +466,10 @@ sc_status sc_world_build(const sc_scenario *sc, sc_world **out, sc_error *err)
                     }
                 }
             }
+            peak_ieq += ieq_peak_g;
         }
+        if ((st = sc_scenario_check_peak(sc, a, peak_ieq, err)))
+            goto fail;
         for (size_t d = 0; d < app->n_demand; d++) {
             size_t t = sc_scenario_trace_index(sc, app->demand[d].trace);
             if (last_app[t] != a || !tp[t])
