@@ -125,10 +125,14 @@ int sc_h5_exists(hid_t loc, const char *path)
 {
     if (!path || !*path)
         return 0;
+    /* No allocation: a failed one used to read as "absent" and the caller went on
+     * without the object (issue 13, found by the fault sweep).  sculpt's own paths are
+     * far shorter; a longer one is not checked and reads as present (-1), so the
+     * caller's open fails with its own message. */
+    char buf[1024];
     size_t n = strlen(path);
-    char *buf = malloc(n + 1);
-    if (!buf)
-        return 0;
+    if (n >= sizeof buf)
+        return -1;
     memcpy(buf, path, n + 1);
     int ok = 1;
     /* check every prefix that ends before a '/' (H5Lexists fails when a parent is
@@ -142,7 +146,6 @@ int sc_h5_exists(hid_t loc, const char *path)
             ok = H5Lexists(loc, buf, H5P_DEFAULT) > 0;
         buf[i] = c;
     }
-    free(buf);
     return ok;
 }
 

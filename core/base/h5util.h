@@ -84,7 +84,8 @@ hid_t sc_h5_group_create(hid_t parent, const char *name);
 hid_t sc_h5_dcpl(void);
 
 /* 1 if every link of the relative or absolute path exists (each level is checked, so
- * a missing parent is "no", not an error), else 0. */
+ * a missing parent is "no", not an error), else 0.  Allocates nothing; a path of 1024
+ * bytes or more is not checked and reads as present (-1: the caller's open reports). */
 int sc_h5_exists(hid_t loc, const char *path);
 
 /* ---- attributes --------------------------------------------------------------------- */
