@@ -131,8 +131,13 @@ static sc_status write_csv(const char *path, const sc_summary_row *rows, size_t 
 static sc_status check_footprint(const sc_sweep *sw, int per_step, sc_error *err)
 {
     sc_scenario *sc = NULL;
-    if (!per_step || sc_sweep_run_scenario(sw, 0, &sc, NULL) != SC_OK)
+    if (!per_step)
         return SC_OK; /* without per-step series a run keeps a summary only */
+    /* setting 0 parsed in sc_sweep_validate: a failure now is out of memory, and must not
+     * skip the check (issue 13, found by the fault sweep) */
+    sc_status st = sc_sweep_run_scenario(sw, 0, &sc, err);
+    if (st)
+        return st;
     double steps = (double)(sc->warmup_ms + sc->duration_ms) / (double)sc->step_ms;
     double per_run = (double)sc->n_policies * 5.0 * 8.0 * (double)sc->n_apps *
                      (double)sc->n_regions * steps;
@@ -292,8 +297,19 @@ int sc_cmd_sweep(int argc, char **argv)
         /* and the files the base scenario reads (its traces), when it parses as is */
         char *base_text = cJSON_PrintUnformatted(sw->base);
         sc_scenario *base_sc = NULL;
-        if (base_text && sc_scenario_parse(base_text, sw->base_path, &base_sc, NULL) == SC_OK)
+        sc_error perr;
+        sc_status pst = base_text ? sc_scenario_parse(base_text, sw->base_path, &base_sc, &perr)
+                                  : SC_ERR_NOMEM;
+        if (pst == SC_OK)
             n_in += sc_cli_scenario_inputs(base_sc, ins + 2, 256);
+        /* out of memory must not skip the output-equals-input check (issue 13) */
+        if (pst == SC_ERR_NOMEM) {
+            free(base_text);
+            st = sc_error_set(&err, SC_ERR_NOMEM, sw->base_path,
+                              "out of memory reading the base scenario");
+            rc = sc_cli_fail(&err);
+            goto out;
+        }
         const char *outputs[2] = {output, csv};
         st = sc_cli_check_outputs(outputs, 2, ins, n_in, &err);
         sc_scenario_free(base_sc);

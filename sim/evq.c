@@ -639,7 +639,12 @@ int sc_evq_pop(sc_evq *q, sc_event *out)
 {
     if (!q || q->live == 0)
         return 0;
-    evq_settle(q); /* I3: now heap[0] is the earliest pending event */
+    /* I3: after settling, heap[0] is the earliest pending event.  With no hole, no
+       tombstone and a non-empty heap there is nothing to settle (HOLD's steady state:
+       the push before filled the hole), so the out-of-line call is skipped (callgrind,
+       bimodal HOLD at 10^3: pop 61 -> 48 instructions) */
+    if (q->hole || q->dead || q->n == 0)
+        evq_settle(q);
     evq_key k = q->heap[0];
     uint32_t s = evq_key_slot(k);
     const evq_slot *sl = &q->slab[s];

@@ -149,22 +149,27 @@ static void pool_accrue(sc_mock *m, size_t pi, sc_time_ms t)
     p->bill_t = t;
 }
 
-static void set_active(sc_mock *m, size_t pi, sc_time_ms now)
+/* Enter pool pi in the list of pools that bill.  SC_ERR_NOMEM when the list cannot
+ * grow: the launch must then fail, since a pool missing from the list would run
+ * instances without billing them (issue 13: this failure was once absorbed silently,
+ * and the run ended with exit 0 and a cost too low). */
+static sc_status set_active(sc_mock *m, size_t pi, sc_time_ms now)
 {
     pool *p = &m->pools[pi];
     if (p->active)
-        return;
+        return SC_OK;
     if (m->n_active == m->cap_active) {
         size_t nc = m->cap_active ? m->cap_active * 2 : 256;
         uint32_t *na = realloc(m->active, nc * sizeof *na);
         if (!na)
-            return; /* billing of this pool is then skipped; counted on next call */
+            return SC_ERR_NOMEM;
         m->active = na;
         m->cap_active = nc;
     }
     m->active[m->n_active++] = (uint32_t)pi;
     p->active = 1;
     p->bill_t = now;
+    return SC_OK;
 }
 
 static void list_remove(pool *p, uint32_t slot)
@@ -670,7 +675,9 @@ static sc_status launch(sc_mock *m, size_t pi, int n, sc_time_ms now, int ready_
     pool_decode(m, pi, &app, &region, &type, &o);
     const sc_scenario *sc = m->sc;
     pool *p = &m->pools[pi];
-    set_active(m, pi, now);
+    if (set_active(m, pi, now))
+        return sc_error_set(err, SC_ERR_NOMEM, NULL,
+                            "out of memory: cannot list a pool for billing");
     uint64_t pool_key = ((uint64_t)app << 24) ^ ((uint64_t)type << 4) ^ (uint64_t)o;
     if (o == SC_PURCHASE_RESERVED) {
         pool_accrue(m, pi, now);

@@ -559,11 +559,23 @@ const char *sc_results_series_name(sc_results_series s)
     return (unsigned)s < SC_SERIES_COUNT ? series_names[s] : "?";
 }
 
-/* An optional string attribute into buf, "unknown" when absent. */
-static void rd_opt_str(hid_t obj, const char *name, char *buf, size_t cap)
+/* An optional string attribute into buf, "unknown" when absent; out of memory and an
+ * attribute that is not one string are errors (they used to read as "unknown": issue
+ * 13, found by the fault sweep). */
+static sc_status rd_opt_str(rd *r, hid_t obj, const char *objname, const char *name,
+                            char *buf, size_t cap)
 {
-    if (sc_h5_attr_read_strbuf(obj, name, buf, cap) != 0)
+    int rc = sc_h5_attr_read_strbuf(obj, name, buf, cap);
+    if (rc == -1)
         snprintf(buf, cap, "unknown");
+    if (rc == -3)
+        return sc_error_set(r->err, SC_ERR_NOMEM, r->path, "out of memory");
+    if (rc == -2) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "attribute '%s': expected one string", name);
+        return rd_fail(r, objname, msg);
+    }
+    return SC_OK;
 }
 
 /* A list of names: non-empty, without '/', shorter than SC_NAME_MAX. */
@@ -617,10 +629,14 @@ static sc_status rd_meta_run(rd *r, hid_t h)
 {
     sc_results_meta *m = &r->f->meta;
     sc_status st = SC_OK;
-    rd_opt_str(h, "sculpt_version", m->sculpt_version, sizeof m->sculpt_version);
-    rd_opt_str(h, "git_commit", m->git_commit, sizeof m->git_commit);
-    rd_opt_str(h, "scenario_name", m->scenario_name, sizeof m->scenario_name);
-    rd_opt_str(h, "scenario_hash", m->scenario_hash, sizeof m->scenario_hash);
+    if ((st = rd_opt_str(r, h, "/", "sculpt_version", m->sculpt_version,
+                         sizeof m->sculpt_version)) ||
+        (st = rd_opt_str(r, h, "/", "git_commit", m->git_commit, sizeof m->git_commit)) ||
+        (st = rd_opt_str(r, h, "/", "scenario_name", m->scenario_name,
+                         sizeof m->scenario_name)) ||
+        (st = rd_opt_str(r, h, "/", "scenario_hash", m->scenario_hash,
+                         sizeof m->scenario_hash)))
+        return st;
     if (sc_h5_attr_read_num(h, "seed", H5T_NATIVE_UINT64, &m->seed) != 0)
         m->seed = 0;
     RD_I64(h, "/", "n_steps", &m->n_steps);
@@ -662,8 +678,11 @@ done:
 static sc_status rd_meta_sweep(rd *r, hid_t h)
 {
     sc_results_meta *m = &r->f->meta;
-    rd_opt_str(h, "sculpt_version", m->sculpt_version, sizeof m->sculpt_version);
-    rd_opt_str(h, "git_commit", m->git_commit, sizeof m->git_commit);
+    sc_status st;
+    if ((st = rd_opt_str(r, h, "/", "sculpt_version", m->sculpt_version,
+                         sizeof m->sculpt_version)) ||
+        (st = rd_opt_str(r, h, "/", "git_commit", m->git_commit, sizeof m->git_commit)))
+        return st;
     snprintf(m->scenario_name, sizeof m->scenario_name, "unknown");
     snprintf(m->scenario_hash, sizeof m->scenario_hash, "unknown");
     if (sc_h5_attr_read_num(h, "base_seed", H5T_NATIVE_UINT64, &m->seed) != 0)
@@ -713,8 +732,9 @@ static sc_status rd_sweep(rd *r, hid_t h)
     size_t n_pol = 0;
     int64_t *iv = NULL;
     double *dv = NULL;
-    rd_opt_str(h, "sweep_name", s->name, sizeof s->name);
-    rd_opt_str(h, "sweep_hash", s->hash, sizeof s->hash);
+    if ((st = rd_opt_str(r, h, "/", "sweep_name", s->name, sizeof s->name)) ||
+        (st = rd_opt_str(r, h, "/", "sweep_hash", s->hash, sizeof s->hash)))
+        return st;
     if (sc_h5_attr_read_num(h, "base_seed", H5T_NATIVE_UINT64, &s->base_seed) != 0)
         s->base_seed = 0;
     if (sc_h5_attr_read_num(h, "n_settings", H5T_NATIVE_INT64, &s->n_settings) ||

@@ -418,6 +418,11 @@ sc_status sc_sweep_parse(const char *text, const char *path, sc_sweep **out, sc_
         cJSON *o = cJSON_CreateObject();
         size_t rest = s;
         cJSON **vals = calloc(sw->n_axes ? sw->n_axes : 1, sizeof *vals);
+        if (!vals) { /* a setting without its values would run the base: issue 13 */
+            cJSON_Delete(o);
+            st = sc_error_set(err, SC_ERR_NOMEM, path, "out of memory");
+            goto fail;
+        }
         for (size_t k = sw->n_axes; o && vals && k-- > 0;) {
             vals[k] = cJSON_GetArrayItem(sw->axes[k].values, (int)(rest % sw->axes[k].n_values));
             rest /= sw->axes[k].n_values;

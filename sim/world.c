@@ -575,6 +575,7 @@ static sc_status build_whole(const sc_scenario *sc, sc_world **out, sc_error *er
         const sc_app *app = &sc->apps[a];
         const sc_instance_type *it = &sc->types[app->instance_type];
         app_static(w, a);
+        double peak_ieq = 0.0; /* issue 13 bound: sum over geos of each one's peak */
         memset(lg, 0, ng * (size_t)ns * sizeof *lg);
         memset(rg, 0, ng * SC_METRIC_RESOURCES * (size_t)ns * sizeof *rg);
         int has_load = 0;
@@ -594,6 +595,7 @@ static sc_status build_whole(const sc_scenario *sc, sc_world **out, sc_error *er
         }
         for (size_t g = 0; g < ng; g++) {
             float *lag = w->load_ag[a * ng + g];
+            double ieq_peak_g = 0.0;
             for (int64_t k = 0; k < ns; k++) {
                 double L = lg[g * (size_t)ns + (size_t)k];
                 double e = 0.0;
@@ -605,6 +607,8 @@ static sc_status build_whole(const sc_scenario *sc, sc_world **out, sc_error *er
                     if (r / it->capacity[m] > e)
                         e = r / it->capacity[m];
                 }
+                if (e > ieq_peak_g || isnan(e))
+                    ieq_peak_g = e; /* NaN or inf sticks, and is refused below */
                 if (!has_load)
                     L = e * w->unit_cap[a];
                 if (!alias)
@@ -619,7 +623,10 @@ static sc_status build_whole(const sc_scenario *sc, sc_world **out, sc_error *er
                     }
                 }
             }
+            peak_ieq += ieq_peak_g;
         }
+        if ((st = sc_scenario_check_peak(sc, a, peak_ieq, err)))
+            goto fail;
         if (w->type_ieq) /* instance-equivalents of the other types (resize) */
             type_ieq_fill(w, a, lg, rg);
         for (size_t d = 0; d < app->n_demand; d++) {

@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../core/base/h5util.h"
@@ -192,4 +193,163 @@ Test(h5util, silencer_keeps_the_hosts_handler)
 
     H5Eset_auto2(H5E_DEFAULT, saved_fn, saved_data);
     unlink(junk);
+}
+
+/* ---- hostile shapes (issue 13, item 2) ------------------------------------------------ */
+
+/* A small file whose datasets are valid HDF5 but of shapes no sculpt writer makes:
+ * "hugechunk": 4 doubles in one deflated chunk of 2^27 doubles (1 GiB uncompressed: to
+ * read any of it libhdf5 allocates the whole chunk); "ldouble": 3 values of a 16-byte
+ * float; "wide": 2 fixed-length strings of 65536 bytes each; "ok": 4 plain doubles. */
+static void make_hostile(const char *path)
+{
+    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    cr_assert(f >= 0);
+    double v[4] = {1, 2, 3, 4};
+    hsize_t n = 4, maxn = H5S_UNLIMITED, chunk = (hsize_t)1 << 27;
+    hid_t s = H5Screate_simple(1, &n, &maxn);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    cr_assert(H5Pset_chunk(dcpl, 1, &chunk) >= 0);
+    cr_assert(H5Pset_deflate(dcpl, 9) >= 0);
+    hid_t d = H5Dcreate2(f, "hugechunk", H5T_IEEE_F64LE, s, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    cr_assert(d >= 0);
+    cr_assert(H5Dwrite(d, H5T_NATIVE_DOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0);
+    H5Dclose(d);
+    H5Pclose(dcpl);
+    H5Sclose(s);
+    long double lv[3] = {1, 2, 3};
+    n = 3;
+    s = H5Screate_simple(1, &n, NULL);
+    d = H5Dcreate2(f, "ldouble", H5T_NATIVE_LDOUBLE, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    cr_assert(d >= 0);
+    cr_assert(H5Dwrite(d, H5T_NATIVE_LDOUBLE, H5S_ALL, H5S_ALL, H5P_DEFAULT, lv) >= 0);
+    H5Dclose(d);
+    H5Sclose(s);
+    hid_t t = H5Tcopy(H5T_C_S1);
+    H5Tset_size(t, 65536);
+    char *wide = calloc(2, 65536);
+    cr_assert_not_null(wide);
+    memset(wide, 'x', 65535);
+    n = 2;
+    s = H5Screate_simple(1, &n, NULL);
+    d = H5Dcreate2(f, "wide", t, s, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    cr_assert(d >= 0);
+    cr_assert(H5Dwrite(d, t, H5S_ALL, H5S_ALL, H5P_DEFAULT, wide) >= 0);
+    free(wide);
+    H5Dclose(d);
+    H5Sclose(s);
+    H5Tclose(t);
+    n = 4;
+    cr_assert_eq(sc_h5_write_nd(f, "ok", 1, &n, H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, v, NULL), 0);
+    H5Fclose(f);
+}
+
+Test(h5util, hostile_shapes_are_refused_before_reading)
+{
+    char path[512];
+    tmp_path(path, sizeof path, "hostile");
+    sc_h5_quiet q;
+    sc_h5_quiet_begin(&q);
+    make_hostile(path);
+    hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    cr_assert(f >= 0);
+    void *out = NULL;
+    hsize_t n = 4, got;
+    double buf[4];
+    hid_t d = H5Dopen2(f, "hugechunk", H5P_DEFAULT);
+    cr_assert_eq(sc_h5_chunks_ok(d), 0, "a 1 GiB chunk in a file of a few KiB");
+    cr_assert_eq(sc_h5_numeric_ok(d, 3), 0);
+    H5Dclose(d);
+    cr_assert_eq(sc_h5_read_nd(f, "hugechunk", H5T_NATIVE_DOUBLE, 8, 1, &n, &got, &out), -2);
+    cr_assert_null(out);
+    cr_assert_eq(sc_h5_read_1d_into(f, "hugechunk", H5T_NATIVE_DOUBLE, 4, buf), -2);
+    n = 3;
+    cr_assert_eq(sc_h5_read_nd(f, "ldouble", H5T_NATIVE_DOUBLE, 8, 1, &n, &got, &out), -2,
+                 "a 16-byte float");
+    cr_assert_eq(sc_h5_read_1d_into(f, "ldouble", H5T_NATIVE_DOUBLE, 3, buf), -2);
+    d = H5Dopen2(f, "ldouble", H5P_DEFAULT);
+    cr_assert_eq(sc_h5_numeric_ok(d, 3), 0);
+    H5Dclose(d);
+    char **v = NULL;
+    size_t nv = 9;
+    cr_assert_eq(sc_h5_read_strlist(f, "wide", &v, &nv), -2, "64 KiB names");
+    cr_assert_null(v);
+    /* the honest dataset still reads */
+    n = 4;
+    cr_assert_eq(sc_h5_read_nd(f, "ok", H5T_NATIVE_DOUBLE, 8, 1, &n, &got, &out), 0);
+    cr_assert_eq(((double *)out)[3], 4.0);
+    free(out);
+    d = H5Dopen2(f, "ok", H5P_DEFAULT);
+    cr_assert_eq(sc_h5_numeric_ok(d, 2), 1);
+    cr_assert_eq(sc_h5_numeric_ok(d, 1), 0, "floats are not integers");
+    H5Dclose(d);
+    H5Fclose(f);
+    sc_h5_quiet_end(&q);
+    unlink(path);
+}
+
+/* A sculpt store whose series' v is replaced by a hostile one: sc_tsdb_read refuses it
+ * with SC_ERR_INPUT and the series named, instead of reading through libhdf5; and
+ * `sculpt trace export`/`info` of the file exit 2. */
+static void hostile_store(const char *path, int kind)
+{
+    sc_error err;
+    sc_tsdb *db = NULL;
+    cr_assert_eq(sc_tsdb_open(path, SC_TSDB_CREATE, &db, &err), SC_OK, "%s", err.msg);
+    sc_time_ms t[4] = {1000, 2000, 3000, 4000};
+    double v[4] = {1, 2, 3, 4};
+    sc_series_key key = {"web", "eu", "cpu"};
+    cr_assert_eq(sc_tsdb_append(db, &key, "vCPU", 1000, "geo", t, v, 4, &err), SC_OK, "%s",
+                 err.msg);
+    cr_assert_eq(sc_tsdb_close(db, &err), SC_OK);
+    hid_t f = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    cr_assert(f >= 0);
+    cr_assert(H5Ldelete(f, "/series/web/eu/cpu/v", H5P_DEFAULT) >= 0);
+    hsize_t n = 4, maxn = H5S_UNLIMITED, chunk = (hsize_t)1 << 27;
+    hid_t s = H5Screate_simple(1, &n, kind == 0 ? &maxn : NULL);
+    hid_t dcpl = H5Pcreate(H5P_DATASET_CREATE);
+    if (kind == 0) {
+        H5Pset_chunk(dcpl, 1, &chunk);
+        H5Pset_deflate(dcpl, 9);
+    }
+    hid_t ft = kind == 0 ? H5T_IEEE_F64LE : H5T_NATIVE_LDOUBLE;
+    hid_t d = H5Dcreate2(f, "/series/web/eu/cpu/v", ft, s, H5P_DEFAULT, dcpl, H5P_DEFAULT);
+    cr_assert(d >= 0);
+    long double lv[4] = {1, 2, 3, 4};
+    cr_assert(H5Dwrite(d, kind == 0 ? H5T_NATIVE_DOUBLE : H5T_NATIVE_LDOUBLE, H5S_ALL,
+                       H5S_ALL, H5P_DEFAULT, kind == 0 ? (void *)v : (void *)lv) >= 0);
+    H5Dclose(d);
+    H5Pclose(dcpl);
+    H5Sclose(s);
+    H5Fclose(f);
+}
+
+Test(h5util, hostile_store_series_are_refused)
+{
+    for (int kind = 0; kind < 2; kind++) {
+        char path[512];
+        tmp_path(path, sizeof path, kind == 0 ? "hstore0" : "hstore1");
+        sc_h5_quiet q;
+        sc_h5_quiet_begin(&q);
+        hostile_store(path, kind);
+        sc_h5_quiet_end(&q);
+        sc_error err;
+        sc_tsdb *db = NULL;
+        cr_assert_eq(sc_tsdb_open(path, SC_TSDB_READ, &db, &err), SC_OK, "%s", err.msg);
+        sc_series_key key = {"web", "eu", "cpu"};
+        sc_time_ms *rt = NULL;
+        double *rv = NULL;
+        size_t n = 0;
+        cr_assert_eq(sc_tsdb_read(db, &key, SC_TIME_MIN, SC_TIME_MAX, &rt, &rv, &n, &err),
+                     SC_ERR_INPUT, "kind %d", kind);
+        cr_assert_null(rv);
+        cr_assert(strstr(err.where, "/series/web/eu/cpu") != NULL, "where = %s", err.where);
+        sc_tsdb_close(db, &err);
+        char cmd[1200];
+        snprintf(cmd, sizeof cmd, "%s trace info %s >/dev/null 2>&1",
+                 SC_SCULPT_BIN, path);
+        int rc = system(cmd);
+        cr_assert(WIFEXITED(rc) && WEXITSTATUS(rc) == 2, "sculpt trace info: status %d", rc);
+        unlink(path);
+    }
 }

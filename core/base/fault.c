@@ -72,12 +72,29 @@ static void init(void)
         atexit(report);
 }
 
+#if defined(__SANITIZE_ADDRESS__)
+void __sanitizer_print_stack_trace(void); /* the sanitizer runtime's, symbolized */
+#endif
+
+/* SCULPT_FAULT_TRACE=1: print where the injected fault happened (a symbolized stack in a
+ * sanitizer build), to find the caller that absorbs it. */
+static void trace(const char *what, long k)
+{
+    if (!env_long("SCULPT_FAULT_TRACE"))
+        return;
+    fprintf(stderr, "sculpt-fault: failing %s #%ld here:\n", what, k);
+#if defined(__SANITIZE_ADDRESS__)
+    __sanitizer_print_stack_trace();
+#endif
+}
+
 /* 1 if this allocation must fail. */
 static int alloc_fails(void)
 {
     init();
     long k = atomic_fetch_add(&n_alloc, 1) + 1;
     if (fail_alloc > 0 && k == fail_alloc) {
+        trace("allocation", k);
         errno = ENOMEM;
         return 1;
     }
@@ -89,7 +106,11 @@ int sc_fault_io(int kind)
     (void)kind;
     init();
     long k = atomic_fetch_add(&n_io, 1) + 1;
-    return fail_io > 0 && k == fail_io;
+    if (fail_io > 0 && k == fail_io) {
+        trace("I/O step", k);
+        return 1;
+    }
+    return 0;
 }
 
 void *__wrap_malloc(size_t n) { return alloc_fails() ? NULL : __real_malloc(n); }

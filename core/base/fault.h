@@ -19,6 +19,9 @@
  * are not counted: they are not sculpt's code, and their failure reaches sculpt as a
  * failed call it already checks.  SCULPT_FAULT_REPORT=1 prints, at exit, how many
  * operations of each kind ran (the range a sweep over N must cover).
+ * SCULPT_FAULT_TRACE=1 prints where the injected fault happened (a symbolized stack in
+ * a sanitizer build): how the sweep's "exit 0: the failure was absorbed" is tracked
+ * down to the caller that swallowed it.
  *
  * Without SCULPT_FAULT the hooks are constants and compile away.
  */

@@ -125,10 +125,14 @@ int sc_h5_exists(hid_t loc, const char *path)
 {
     if (!path || !*path)
         return 0;
+    /* No allocation: a failed one used to read as "absent" and the caller went on
+     * without the object (issue 13, found by the fault sweep).  sculpt's own paths are
+     * far shorter; a longer one is not checked and reads as present (-1), so the
+     * caller's open fails with its own message. */
+    char buf[1024];
     size_t n = strlen(path);
-    char *buf = malloc(n + 1);
-    if (!buf)
-        return 0;
+    if (n >= sizeof buf)
+        return -1;
     memcpy(buf, path, n + 1);
     int ok = 1;
     /* check every prefix that ends before a '/' (H5Lexists fails when a parent is
@@ -142,7 +146,6 @@ int sc_h5_exists(hid_t loc, const char *path)
             ok = H5Lexists(loc, buf, H5P_DEFAULT) > 0;
         buf[i] = c;
     }
-    free(buf);
     return ok;
 }
 
@@ -172,10 +175,21 @@ int sc_h5_chunks_ok(hid_t d)
         if (rank < 1 || rank > H5S_MAX_RANK || H5Pget_chunk(dcpl, rank, cdims) != rank ||
             H5Sget_simple_extent_dims(sp, dims, NULL) != rank || fs == 0)
             ok = 0;
+        /* one chunk's bytes, uncompressed: libhdf5 allocates that much to read any part
+         * of it, so a hostile chunk shape would allocate gigabytes inside the library */
+        hid_t ft = ok ? H5Dget_type(d) : -1;
+        hsize_t cbytes = ft >= 0 ? (hsize_t)H5Tget_size(ft) : 0;
+        sc_h5_close(ft);
+        if (cbytes == 0)
+            ok = 0;
         for (int i = 0; ok && i < rank; i++) {
-            ok = cdims[i] > 0;
+            ok = cdims[i] > 0 && cbytes <= SC_H5_CHUNK_MAX_BYTES / cdims[i];
+            if (ok)
+                cbytes *= cdims[i];
             off[i] = 0;
         }
+        if (ok && cbytes > fs * (hsize_t)SC_H5_MAX_EXPANSION)
+            ok = 0;
         /* every chunk of the extent, in row-major order of the chunk grid: by coordinate,
          * a B-tree lookup each (by index would rescan the index for every chunk) */
         int empty = 0;
@@ -221,6 +235,24 @@ static int size_ok(hid_t obj, hsize_t count, size_t width, int compressible)
     if (width && count > cap / width)
         return 0;
     return 1;
+}
+
+int sc_h5_numeric_ok(hid_t d, unsigned class_mask)
+{
+    hid_t ft = H5Dget_type(d);
+    hid_t sp = H5Dget_space(d);
+    H5T_class_t cls = ft >= 0 ? H5Tget_class(ft) : H5T_NO_CLASS;
+    hssize_t np = sp >= 0 ? H5Sget_simple_extent_npoints(sp) : -1;
+    int ok = ((cls == H5T_INTEGER && (class_mask & 1)) ||
+              (cls == H5T_FLOAT && (class_mask & 2))) &&
+             np >= 0 && size_ok(d, (hsize_t)np, 8, 1);
+    if (ok) {
+        size_t sz = H5Tget_size(ft);
+        ok = sz == 1 || sz == 2 || sz == 4 || sz == 8;
+    }
+    sc_h5_close(sp);
+    sc_h5_close(ft);
+    return ok;
 }
 
 /* ---- attributes ------------------------------------------------------------------------ */
@@ -365,6 +397,15 @@ int sc_h5_attr_read_strbuf(hid_t obj, const char *name, char *buf, size_t cap)
     return rc;
 }
 
+/* 1 if a numeric file type has a plain size (1, 2, 4 or 8 bytes): a hostile file can
+ * declare integers of thousands of bytes or floats with odd layouts, which no sculpt
+ * writer makes. */
+static int numeric_size_ok(hid_t ft)
+{
+    size_t sz = H5Tget_size(ft);
+    return sz == 1 || sz == 2 || sz == 4 || sz == 8;
+}
+
 /* Open a scalar numeric attribute; class_mask: 1 integer, 2 float. */
 static int read_num_attr(hid_t obj, const char *name, hid_t mem_type, void *out, int class_mask)
 {
@@ -375,7 +416,9 @@ static int read_num_attr(hid_t obj, const char *name, hid_t mem_type, void *out,
     hid_t ft = a >= 0 ? H5Aget_type(a) : -1;
     hid_t sp = a >= 0 ? H5Aget_space(a) : -1;
     H5T_class_t cls = ft >= 0 ? H5Tget_class(ft) : H5T_NO_CLASS;
-    int cls_ok = (cls == H5T_INTEGER && (class_mask & 1)) || (cls == H5T_FLOAT && (class_mask & 2));
+    int cls_ok = ((cls == H5T_INTEGER && (class_mask & 1)) ||
+                  (cls == H5T_FLOAT && (class_mask & 2))) &&
+                 numeric_size_ok(ft);
     if (cls_ok && sp >= 0 && H5Sget_simple_extent_npoints(sp) == 1 &&
         H5Aread(a, mem_type, out) >= 0)
         rc = 0;
@@ -454,7 +497,7 @@ int sc_h5_read_nd(hid_t loc, const char *name, hid_t mem_type, size_t elsize, in
     hid_t sp = d >= 0 ? H5Dget_space(d) : -1;
     hid_t ft = d >= 0 ? H5Dget_type(d) : -1;
     H5T_class_t cls = ft >= 0 ? H5Tget_class(ft) : H5T_NO_CLASS;
-    if (sp < 0 || (cls != H5T_INTEGER && cls != H5T_FLOAT) ||
+    if (sp < 0 || (cls != H5T_INTEGER && cls != H5T_FLOAT) || !numeric_size_ok(ft) ||
         H5Sget_simple_extent_ndims(sp) != rank ||
         H5Sget_simple_extent_dims(sp, dims, NULL) != rank)
         goto out;
@@ -495,7 +538,7 @@ int sc_h5_read_1d_into(hid_t loc, const char *name, hid_t mem_type, hsize_t n, v
     hid_t sp = d >= 0 ? H5Dget_space(d) : -1;
     hid_t ft = d >= 0 ? H5Dget_type(d) : -1;
     H5T_class_t cls = ft >= 0 ? H5Tget_class(ft) : H5T_NO_CLASS;
-    if (sp >= 0 && (cls == H5T_INTEGER || cls == H5T_FLOAT) &&
+    if (sp >= 0 && (cls == H5T_INTEGER || cls == H5T_FLOAT) && numeric_size_ok(ft) &&
         H5Sget_simple_extent_ndims(sp) == 1 &&
         H5Sget_simple_extent_npoints(sp) == (hssize_t)n && sc_h5_chunks_ok(d) &&
         (n == 0 || H5Dread(d, mem_type, H5S_ALL, H5S_ALL, H5P_DEFAULT, buf) >= 0))
@@ -617,7 +660,7 @@ int sc_h5_read_strlist(hid_t loc, const char *name, char ***out, size_t *n_out)
     n = (size_t)np;
     int vlen = H5Tis_variable_str(ft) > 0;
     size_t w = vlen ? sizeof(char *) : H5Tget_size(ft);
-    if (w == 0 || !size_ok(d, (hsize_t)n, w, 1))
+    if (w == 0 || w > SC_H5_STRLIST_WIDTH_MAX || !size_ok(d, (hsize_t)n, w, 1))
         goto out;
     v = calloc(n ? n : 1, sizeof *v);
     if (!v) {

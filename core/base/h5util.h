@@ -22,6 +22,11 @@
  *     than the file has; dataset data may be deflate-compressed, and deflate expands at
  *     most SC_H5_MAX_EXPANSION times, so a dataset can hold no more than that many times
  *     the file's size.  A larger claim is refused (-2) without allocating.
+ *   - Validate the shape of untrusted files before reading (issue 13, item 2): numeric
+ *     data must be an integer or float of 1, 2, 4 or 8 bytes; a chunk (its dimensions
+ *     times the type's size) must fit in SC_H5_CHUNK_MAX_BYTES and in what the file can
+ *     expand to, since libhdf5 allocates a whole chunk to read any of it; an element of
+ *     a fixed-length string list is at most SC_H5_STRLIST_WIDTH_MAX bytes.
  *
  * Return codes of the int helpers: 0 done; -1 the object is absent; -2 it is present
  * but not of the kind asked for (class, rank, shape, size bound) or HDF5 failed;
@@ -39,6 +44,11 @@
 
 /* Upper bound of deflate's expansion (zlib technical details: at most 1032:1). */
 #define SC_H5_MAX_EXPANSION 1032u
+/* Largest chunk read (bytes of one chunk, uncompressed): sculpt writes chunks of at most
+ * a few MiB; libhdf5 itself caps a chunk at 4 GiB. */
+#define SC_H5_CHUNK_MAX_BYTES ((hsize_t)256 << 20)
+/* Widest element of a fixed-length string list (names, labels): sculpt's are < 64. */
+#define SC_H5_STRLIST_WIDTH_MAX 4096u
 
 /* ---- error printing, scoped ----------------------------------------------------- */
 
@@ -66,6 +76,11 @@ void sc_h5_close(hid_t id);
  * inside the file; checked before reading, from the chunk index only.  0 otherwise. */
 int sc_h5_chunks_ok(hid_t d);
 
+/* 1 if dataset d is numeric data sculpt could have written: class integer (mask bit 1)
+ * or float (bit 2) of 1, 2, 4 or 8 bytes, its chunks pass sc_h5_chunks_ok, and its
+ * extent's bytes (as the native type of that size) fit in what the file can hold. */
+int sc_h5_numeric_ok(hid_t d, unsigned class_mask);
+
 /* ---- files, groups ---------------------------------------------------------------- */
 
 typedef enum sc_h5_libver {
@@ -84,7 +99,8 @@ hid_t sc_h5_group_create(hid_t parent, const char *name);
 hid_t sc_h5_dcpl(void);
 
 /* 1 if every link of the relative or absolute path exists (each level is checked, so
- * a missing parent is "no", not an error), else 0. */
+ * a missing parent is "no", not an error), else 0.  Allocates nothing; a path of 1024
+ * bytes or more is not checked and reads as present (-1: the caller's open reports). */
 int sc_h5_exists(hid_t loc, const char *path);
 
 /* ---- attributes --------------------------------------------------------------------- */

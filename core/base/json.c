@@ -301,7 +301,11 @@ sc_status sc_json_check_range(const sc_json_ctx *cx, const char *path, const cha
     int ok = (lo_open ? v > lo : v >= lo) && (hi_open ? v < hi : v <= hi);
     if (ok)
         return SC_OK;
-    if (lo == 0 && isinf(hi) && hi > 0)
+    /* An upper bound of 1e6 or more is a sanity ceiling (issue 13: huge numbers), not
+     * the field's meaning: below 0 still reads "non-negative" / "positive", above the
+     * ceiling the message names the whole range. */
+    int below = lo_open ? !(v > lo) : !(v >= lo);
+    if (lo == 0 && ((below && hi >= 1e6) || (isinf(hi) && hi > 0)))
         return sc_json_fail(cx, SC_ERR_INPUT, path, key, "expected a %s number, got %.15g",
                             lo_open ? "positive" : "non-negative", v);
     if (isinf(hi) && hi > 0)
@@ -524,7 +528,13 @@ sc_status sc_json_get_duration(const sc_json_ctx *cx, const cJSON *obj, const ch
     const char *s = it->valuestring;
     int neg = s[0] == '-';
     int64_t ms = 0;
-    if (sc_duration_parse(s + neg, &ms) != SC_OK)
+    sc_status pst = sc_duration_parse(s + neg, &ms);
+    if (pst == SC_ERR_RANGE)
+        return sc_json_fail(cx, SC_ERR_INPUT, path, key,
+                            "duration \"%s\" is out of range: expected at most 100000000d "
+                            "(int64 milliseconds)",
+                            s);
+    if (pst != SC_OK)
         return sc_json_fail(cx, SC_ERR_INPUT, path, key,
                             "expected a duration such as \"250ms\", \"30s\", \"5m\", \"2h\", "
                             "\"7d\", \"1w\", got \"%s\"",

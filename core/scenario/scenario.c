@@ -44,6 +44,27 @@
 /* Longest accepted warm-up + duration: 100 years, far from int64 overflow. */
 #define SC_SPAN_MAX_MS (INT64_C(36525) * SC_MS_PER_DAY)
 
+/* The largest meaningful value of every quantity (issue 13: a huge number is refused
+ * with its JSON path and this range, never carried into a float-to-integer conversion).
+ * Each is orders of magnitude above anything a cloud offers, and small enough that the
+ * products the simulator forms (instances x price x hours, boot delay in ms, needs x
+ * demand / capacity) stay far inside int64 and double range.  The instance count an
+ * app's demand implies is bounded separately once the traces are read
+ * (sc_scenario_check_peak, scenario_bounds.c). */
+#define SC_CAPACITY_MAX 1e6    /* vcpu and mem_gib of an instance type (largest: 448, 24576) */
+#define SC_IO_MAX 1e9          /* io_mbps of an instance type */
+#define SC_BOOT_MAX_S 86400.0  /* boot delay parameters, s: one day */
+#define SC_PRICE_MAX 1e6       /* USD per instance-hour, per GB of egress */
+#define SC_SPOT_RATE_MAX 3600.0 /* spot interruptions per instance-hour: one a second */
+#define SC_LATENCY_MAX_MS 1e7  /* latency matrix, access, base and SLO latency: ~2.8 h */
+#define SC_NEED_MAX 1e6        /* per-unit needs of an app */
+#define SC_SCALE_MAX 1e9       /* demand scale */
+#define SC_OFFSET_MAX 1e12     /* |demand offset| */
+#define SC_GB_PER_UNIT_MAX 1e6 /* GB per unit-hour leaving a region */
+#define SC_PENALTY_MAX 1e9     /* USD per unserved unit-hour */
+/* Largest quantile sc_dist_quantile returns, ms: 30 days (see there). */
+#define SC_DIST_Q_MAX_MS (30.0 * 86400e3)
+
 #define TRY(expr)                                                                      \
     do {                                                                               \
         sc_status st_ = (expr);                                                        \
@@ -119,7 +140,13 @@ double sc_dist_quantile(const sc_dist *d, double u)
     default:
         q = 0.0;
     }
-    return q > 0 ? q : 0.0;
+    /* A lognormal with a tiny median and a large p95 has a tail far beyond any delay
+     * (exp of hundreds at u near 1): cut it at SC_DIST_Q_MAX_MS, so the caller's
+     * conversion to integer milliseconds is always defined.  Inputs are bounded by
+     * SC_BOOT_MAX_S, so const and uniform never reach the cut. */
+    if (!(q > 0))
+        return 0.0;
+    return q < SC_DIST_Q_MAX_MS ? q : SC_DIST_Q_MAX_MS;
 }
 
 /* ---- lookups ------------------------------------------------------------------------ */
@@ -404,13 +431,15 @@ static sc_status parse_types(parser *p, const cJSON *root)
         TRY(check_unique(p, "$.instance_types", sc->types, i, sizeof *t, "instance type"));
         double *c = t->capacity;
         TRY(sc_json_get_number(&p->cx, it, ip, "vcpu", SC_JSON_REQUIRED, 0, &c[SC_METRIC_CPU]));
-        TRY(sc_json_check_range(&p->cx, ip, "vcpu", c[SC_METRIC_CPU], 0, INFINITY, "()"));
+        TRY(sc_json_check_range(&p->cx, ip, "vcpu", c[SC_METRIC_CPU], 0, SC_CAPACITY_MAX,
+                                "(]"));
         TRY(sc_json_get_number(&p->cx, it, ip, "mem_gib", SC_JSON_REQUIRED, 0,
                                &c[SC_METRIC_MEM]));
-        TRY(sc_json_check_range(&p->cx, ip, "mem_gib", c[SC_METRIC_MEM], 0, INFINITY, "()"));
+        TRY(sc_json_check_range(&p->cx, ip, "mem_gib", c[SC_METRIC_MEM], 0, SC_CAPACITY_MAX,
+                                "(]"));
         TRY(sc_json_get_number(&p->cx, it, ip, "io_mbps", SC_JSON_OPTIONAL, 0,
                                &c[SC_METRIC_IO]));
-        TRY(sc_json_check_range(&p->cx, ip, "io_mbps", c[SC_METRIC_IO], 0, INFINITY, "[)"));
+        TRY(sc_json_check_range(&p->cx, ip, "io_mbps", c[SC_METRIC_IO], 0, SC_IO_MAX, "[]"));
         i++;
     }
     return SC_OK;
@@ -433,24 +462,25 @@ static sc_status parse_boot(parser *p, const cJSON *reg, const char *rp, sc_dist
     if (strcmp(kind, "const") == 0) {
         TRY(sc_json_check_keys(&p->cx, b, bp, kc));
         TRY(sc_json_get_number(&p->cx, b, bp, "value_s", SC_JSON_REQUIRED, 0, &a));
-        TRY(sc_json_check_range(&p->cx, bp, "value_s", a, 0, INFINITY, "[)"));
+        TRY(sc_json_check_range(&p->cx, bp, "value_s", a, 0, SC_BOOT_MAX_S, "[]"));
         d->kind = SC_DIST_CONST;
         c = a;
     } else if (strcmp(kind, "uniform") == 0) {
         TRY(sc_json_check_keys(&p->cx, b, bp, ku));
         TRY(sc_json_get_number(&p->cx, b, bp, "min_s", SC_JSON_REQUIRED, 0, &a));
-        TRY(sc_json_check_range(&p->cx, bp, "min_s", a, 0, INFINITY, "[)"));
+        TRY(sc_json_check_range(&p->cx, bp, "min_s", a, 0, SC_BOOT_MAX_S, "[]"));
         TRY(sc_json_get_number(&p->cx, b, bp, "max_s", SC_JSON_REQUIRED, 0, &c));
-        TRY(sc_json_check_range(&p->cx, bp, "max_s", c, a, INFINITY, "[)"));
+        TRY(sc_json_check_range(&p->cx, bp, "max_s", c, a, SC_BOOT_MAX_S, "[]"));
         d->kind = SC_DIST_UNIFORM;
     } else if (strcmp(kind, "lognormal") == 0) {
         TRY(sc_json_check_keys(&p->cx, b, bp, kl));
         TRY(sc_json_get_number(&p->cx, b, bp, "median_s", SC_JSON_REQUIRED, 0, &a));
-        TRY(sc_json_check_range(&p->cx, bp, "median_s", a, 0, INFINITY, "()"));
+        TRY(sc_json_check_range(&p->cx, bp, "median_s", a, 0, SC_BOOT_MAX_S, "(]"));
         TRY(sc_json_get_number(&p->cx, b, bp, "p95_s", SC_JSON_REQUIRED, 0, &c));
         if (!(c >= a))
             return sc_json_fail(&p->cx, SC_ERR_INPUT, bp, "p95_s",
                                 "expected p95_s >= median_s (%.15g), got %.15g", a, c);
+        TRY(sc_json_check_range(&p->cx, bp, "p95_s", c, a, SC_BOOT_MAX_S, "[]"));
         d->kind = SC_DIST_LOGNORMAL;
     } else {
         return sc_json_fail(&p->cx, SC_ERR_INPUT, bp, "dist",
@@ -468,7 +498,7 @@ static sc_status parse_price(parser *p, const cJSON *obj, const char *tp, const 
 {
     TRY(sc_json_get_number(&p->cx, obj, tp, key, req, NAN, out));
     if (!isnan(*out))
-        TRY(sc_json_check_range(&p->cx, tp, key, *out, 0, INFINITY, "[)"));
+        TRY(sc_json_check_range(&p->cx, tp, key, *out, 0, SC_PRICE_MAX, "[]"));
     return SC_OK;
 }
 
@@ -592,13 +622,16 @@ static sc_status parse_regions(parser *p, const cJSON *root)
         TRY(sc_json_get_number(&p->cx, it, rp, "spot_interrupt_per_hour", SC_JSON_OPTIONAL, 0,
                                &r->spot_interrupt_per_hour));
         TRY(sc_json_check_range(&p->cx, rp, "spot_interrupt_per_hour",
-                                r->spot_interrupt_per_hour, 0, INFINITY, "[)"));
+                                r->spot_interrupt_per_hour, 0, SC_SPOT_RATE_MAX, "[]"));
         TRY(sc_json_get_number(&p->cx, it, rp, "egress_per_gb", SC_JSON_OPTIONAL, 0,
                                &r->egress_per_gb));
-        TRY(sc_json_check_range(&p->cx, rp, "egress_per_gb", r->egress_per_gb, 0, INFINITY,
-                                "[)"));
+        TRY(sc_json_check_range(&p->cx, rp, "egress_per_gb", r->egress_per_gb, 0,
+                                SC_PRICE_MAX, "[]"));
         TRY(sc_json_get_duration(&p->cx, it, rp, "reserved_term", SC_JSON_OPTIONAL,
                                  365 * SC_MS_PER_DAY, 1, &r->reserved_term_ms));
+        if (r->reserved_term_ms > SC_SPAN_MAX_MS)
+            return sc_json_fail(&p->cx, SC_ERR_INPUT, rp, "reserved_term",
+                                "expected a term of at most 100 years (36525d)");
         TRY(sc_json_get_int_range(&p->cx, it, rp, "api_rate_per_sec", SC_JSON_OPTIONAL, 0, 0,
                                   INT32_MAX, &r->api_rate_per_sec));
         TRY(parse_region_types(p, it, rp, r));
@@ -808,8 +841,8 @@ static sc_status parse_network(parser *p, const cJSON *net)
     for (size_t g = 0; g < sc->n_geos; g++) {
         if ((st = sc_json_get_number(&p->cx, acc, ap, sc->geos[g].name, SC_JSON_REQUIRED, 0,
                                      &access[g])) ||
-            (st = sc_json_check_range(&p->cx, ap, sc->geos[g].name, access[g], 0, INFINITY,
-                                      "[)")))
+            (st = sc_json_check_range(&p->cx, ap, sc->geos[g].name, access[g], 0,
+                                      SC_LATENCY_MAX_MS, "[]")))
             goto out;
     }
     const cJSON *it;
@@ -838,10 +871,11 @@ static sc_status parse_network(parser *p, const cJSON *net)
         double v = strtod(rec->f[2], &end);
         if (a < 0 || b < 0)
             continue; /* a region this scenario does not use */
-        if (end == rec->f[2] || *end || !(v >= 0) || !isfinite(v)) {
+        if (end == rec->f[2] || *end || !(v >= 0) || !(v <= SC_LATENCY_MAX_MS)) {
             st = sc_json_fail(&p->cx, SC_ERR_INPUT, np, "rtt_csv",
-                              "%s:%zu: expected a round-trip time >= 0 in ms, got '%s'", path,
-                              rec->line, rec->f[2]);
+                              "%s:%zu: column 3: expected a round-trip time in [0, %.0f] ms, "
+                              "got '%s'",
+                              path, rec->line, SC_LATENCY_MAX_MS, rec->f[2]);
             goto out;
         }
         rtt[(size_t)a * sc->n_regions + (size_t)b] = v;
@@ -909,7 +943,7 @@ static sc_status parse_latency(parser *p, const cJSON *root)
                         sizeof *sc->regions, &r));
             double v;
             TRY(sc_json_get_number(&p->cx, row, gp, rn, SC_JSON_REQUIRED, 0, &v));
-            TRY(sc_json_check_range(&p->cx, gp, rn, v, 0, INFINITY, "[)"));
+            TRY(sc_json_check_range(&p->cx, gp, rn, v, 0, SC_LATENCY_MAX_MS, "[]"));
             sc->latency_ms[(size_t)g * sc->n_regions + (size_t)r] = v;
         }
     }
@@ -1158,8 +1192,10 @@ static sc_status parse_demand(parser *p, const cJSON *app, const char *ap, sc_ap
         TRY(sc_json_get_string(&p->cx, it, dp, "metric", SC_JSON_OPTIONAL, "load", &s));
         TRY(parse_metric(p, dp, "metric", s, &d->metric));
         TRY(sc_json_get_number(&p->cx, it, dp, "scale", SC_JSON_OPTIONAL, 1.0, &d->scale));
-        TRY(sc_json_check_range(&p->cx, dp, "scale", d->scale, 0, INFINITY, "[)"));
+        TRY(sc_json_check_range(&p->cx, dp, "scale", d->scale, 0, SC_SCALE_MAX, "[]"));
         TRY(sc_json_get_number(&p->cx, it, dp, "offset", SC_JSON_OPTIONAL, 0.0, &d->offset));
+        TRY(sc_json_check_range(&p->cx, dp, "offset", d->offset, -SC_OFFSET_MAX, SC_OFFSET_MAX,
+                                "[]"));
         for (size_t j = 0; j < i; j++)
             if (a->demand[j].geo == d->geo && a->demand[j].metric == d->metric)
                 return sc_json_fail(&p->cx, SC_ERR_INPUT, dp, NULL,
@@ -1275,7 +1311,7 @@ static sc_status parse_app(parser *p, const cJSON *it, const char *ap, size_t id
         a->needs[m] = 0;
         if (needs) {
             TRY(sc_json_get_number(&p->cx, needs, np, mn, SC_JSON_OPTIONAL, 0, &a->needs[m]));
-            TRY(sc_json_check_range(&p->cx, np, mn, a->needs[m], 0, INFINITY, "[)"));
+            TRY(sc_json_check_range(&p->cx, np, mn, a->needs[m], 0, SC_NEED_MAX, "[]"));
         }
         if (a->needs[m] > 0 && !(sc->types[a->instance_type].capacity[m] > 0))
             return sc_json_fail(&p->cx, SC_ERR_INPUT, np, mn,
@@ -1287,9 +1323,9 @@ static sc_status parse_app(parser *p, const cJSON *it, const char *ap, size_t id
                            &a->target_util));
     TRY(sc_json_check_range(&p->cx, ap, "target_util", a->target_util, 0, 1, "(]"));
     TRY(sc_json_get_int_range(&p->cx, it, ap, "min_instances", SC_JSON_OPTIONAL, 0, 0,
-                              INT32_MAX, &a->min_instances));
+                              SC_SCENARIO_INSTANCES_MAX, &a->min_instances));
     TRY(sc_json_get_int_range(&p->cx, it, ap, "max_instances", SC_JSON_REQUIRED, 0, 1,
-                              INT32_MAX, &a->max_instances));
+                              SC_SCENARIO_INSTANCES_MAX, &a->max_instances));
     if (a->min_instances > a->max_instances)
         return sc_json_fail(&p->cx, SC_ERR_INPUT, ap, "min_instances",
                             "min_instances (%d) is greater than max_instances (%d)",
@@ -1299,8 +1335,8 @@ static sc_status parse_app(parser *p, const cJSON *it, const char *ap, size_t id
         return sc_json_fail(&p->cx, SC_ERR_INPUT, ap, "warmup", "warmup exceeds 100 years");
     TRY(sc_json_get_number(&p->cx, it, ap, "gb_per_unit_hour", SC_JSON_OPTIONAL, 0,
                            &a->gb_per_unit_hour));
-    TRY(sc_json_check_range(&p->cx, ap, "gb_per_unit_hour", a->gb_per_unit_hour, 0, INFINITY,
-                            "[)"));
+    TRY(sc_json_check_range(&p->cx, ap, "gb_per_unit_hour", a->gb_per_unit_hour, 0,
+                            SC_GB_PER_UNIT_MAX, "[]"));
 
     const cJSON *lat, *slo;
     char lp[SC_JSON_PATH_MAX], sp[SC_JSON_PATH_MAX];
@@ -1309,7 +1345,8 @@ static sc_status parse_app(parser *p, const cJSON *it, const char *ap, size_t id
     TRY(sc_json_check_keys(&p->cx, lat, lp, lat_keys));
     TRY(sc_json_get_number(&p->cx, lat, lp, "base_ms", SC_JSON_REQUIRED, 0,
                            &a->latency.base_ms));
-    TRY(sc_json_check_range(&p->cx, lp, "base_ms", a->latency.base_ms, 0, INFINITY, "()"));
+    TRY(sc_json_check_range(&p->cx, lp, "base_ms", a->latency.base_ms, 0, SC_LATENCY_MAX_MS,
+                            "(]"));
     TRY(sc_json_get_number(&p->cx, lat, lp, "u_max", SC_JSON_OPTIONAL, 0.99,
                            &a->latency.u_max));
     TRY(sc_json_check_range(&p->cx, lp, "u_max", a->latency.u_max, 0, 1, "()"));
@@ -1319,7 +1356,8 @@ static sc_status parse_app(parser *p, const cJSON *it, const char *ap, size_t id
     TRY(sc_json_check_keys(&p->cx, slo, sp, slo_keys));
     TRY(sc_json_get_number(&p->cx, slo, sp, "latency_ms", SC_JSON_REQUIRED, 0,
                            &a->slo.latency_ms));
-    TRY(sc_json_check_range(&p->cx, sp, "latency_ms", a->slo.latency_ms, 0, INFINITY, "()"));
+    TRY(sc_json_check_range(&p->cx, sp, "latency_ms", a->slo.latency_ms, 0, SC_LATENCY_MAX_MS,
+                            "(]"));
     if (!(a->slo.latency_ms > a->latency.base_ms))
         return sc_json_fail(&p->cx, SC_ERR_INPUT, sp, "latency_ms",
                             "SLO latency %.15g ms cannot be met: the service time at zero "
@@ -1332,7 +1370,7 @@ static sc_status parse_app(parser *p, const cJSON *it, const char *ap, size_t id
     TRY(sc_json_get_number(&p->cx, slo, sp, "penalty_per_unit_hour", SC_JSON_OPTIONAL, 0,
                            &a->slo.penalty_per_unit_hour));
     TRY(sc_json_check_range(&p->cx, sp, "penalty_per_unit_hour", a->slo.penalty_per_unit_hour,
-                            0, INFINITY, "[)"));
+                            0, SC_PENALTY_MAX, "[]"));
     TRY(sc_json_get_number(&p->cx, slo, sp, "attainment", SC_JSON_OPTIONAL,
                            SC_SLO_ATTAINMENT_DEFAULT, &a->slo.attainment));
     TRY(sc_json_check_range(&p->cx, sp, "attainment", a->slo.attainment, 0, 1, "()"));

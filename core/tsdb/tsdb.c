@@ -346,8 +346,13 @@ static sc_status open_tv(hid_t g, const char *where, hid_t *ds_t, hid_t *ds_v, h
                             (long long)nt, (long long)nv);
     if (!sc_h5_chunks_ok(*ds_t) || !sc_h5_chunks_ok(*ds_v))
         return sc_error_set(err, SC_ERR_INPUT, where,
-                            "corrupt chunk index: a chunk with a filter mask or outside the "
-                            "file (refused before reading)");
+                            "corrupt chunk index: a chunk with a filter mask, outside the "
+                            "file, or larger than the file can hold (refused before reading)");
+    /* issue 13, item 2: types and sizes before any read */
+    if (!sc_h5_numeric_ok(*ds_t, 1) || !sc_h5_numeric_ok(*ds_v, 3))
+        return sc_error_set(err, SC_ERR_INPUT, where,
+                            "t must be integers and v numbers of 1, 2, 4 or 8 bytes, no more "
+                            "than the file can hold (refused before reading)");
     *n = (hsize_t)nt;
     return SC_OK;
 }

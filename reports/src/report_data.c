@@ -34,14 +34,22 @@ void sc_report_strings_free(char **v, size_t n)
 /* Put the runs in the order of the scenario's policy list ($.policies[].label, which
  * defaults to .name), as `sculpt run` prints them; runs the scenario text does not name
  * keep their name order after those.  Without a readable scenario, name order stays. */
-static void order_like_scenario(sc_report_results *r, const char *txt)
+/* SC_ERR_NOMEM when out of memory (the order would silently differ: issue 13). */
+static sc_status order_like_scenario(sc_report_results *r, const char *txt)
 {
+    sc_status st = SC_OK;
     cJSON *root = txt ? cJSON_Parse(txt) : NULL;
     const cJSON *pols = root ? cJSON_GetObjectItemCaseSensitive(root, "policies") : NULL;
-    sc_report_run *sorted = cJSON_IsArray(pols) ? calloc(r->n_runs, sizeof *sorted) : NULL;
-    char *used = sorted ? calloc(r->n_runs, 1) : NULL;
-    if (!sorted || !used)
+    sc_report_run *sorted = NULL;
+    char *used = NULL;
+    if (!cJSON_IsArray(pols))
         goto done;
+    sorted = calloc(r->n_runs, sizeof *sorted);
+    used = calloc(r->n_runs, 1);
+    if (!sorted || !used) {
+        st = SC_ERR_NOMEM;
+        goto done;
+    }
     size_t n = 0;
     const cJSON *it;
     cJSON_ArrayForEach(it, pols)
@@ -66,6 +74,7 @@ done:
     free(used);
     free(sorted);
     cJSON_Delete(root);
+    return st;
 }
 
 /* The runs of a run file, from the reader's entries. */
@@ -160,7 +169,10 @@ sc_status sc_report_results_open(const char *path, sc_report_results **out, sc_e
     r->n_regions = m->n_regions;
     if ((st = take_runs(r, err)))
         goto fail;
-    order_like_scenario(r, m->scenario);
+    if ((st = order_like_scenario(r, m->scenario))) {
+        st = sc_error_set(err, st, r->path, "out of memory ordering the runs");
+        goto fail;
+    }
     *out = r;
     return SC_OK;
 fail:

@@ -499,12 +499,28 @@ static sc_status parse_csv_table(const char *path, const sc_import_opts *opt, in
             double x;
             if (parse_value(cell, &x) != 0) {
                 st = sc_error_set(err, SC_ERR_INPUT, where,
-                                  "bad value '%.64s' in column '%s': expected a finite number "
-                                  "or an empty/NA cell for a missing sample",
-                                  cell, tb->labels[c]);
+                                  "column %ld: bad value '%.64s' in column '%s': expected a "
+                                  "finite number or an empty/NA cell for a missing sample",
+                                  cols[c] + 1, cell, tb->labels[c]);
+                goto out;
+            }
+            /* Demand is never negative (issue 13): a negative cell is a unit or sign
+             * error upstream, refused here rather than clamped to 0 by the world. */
+            if (x < 0) {
+                st = sc_error_set(err, SC_ERR_INPUT, where,
+                                  "column %ld: negative value '%.64s' in column '%s': demand "
+                                  "must be >= 0 (an empty or NA cell marks a missing sample)",
+                                  cols[c] + 1, cell, tb->labels[c]);
                 goto out;
             }
             x *= opt->scale;
+            if (isinf(x)) {
+                st = sc_error_set(err, SC_ERR_INPUT, where,
+                                  "column %ld: value '%.64s' in column '%s' times the scale "
+                                  "%.6g is not a finite number",
+                                  cols[c] + 1, cell, tb->labels[c], opt->scale);
+                goto out;
+            }
             if (dup) {
                 dup_merge(opt->duplicates, &tb->v[c][w - 1], &dup_cnt[c], x);
             } else {
@@ -543,8 +559,8 @@ out:
 
 static sc_status check_opts(const char *path, const sc_import_opts *opt, sc_error *err)
 {
-    if (!isfinite(opt->scale))
-        return sc_error_set(err, SC_ERR_USAGE, path, "scale must be a finite number");
+    if (!isfinite(opt->scale) || opt->scale < 0)
+        return sc_error_set(err, SC_ERR_USAGE, path, "scale must be a finite number >= 0");
     if (opt->step_ms < 0)
         return sc_error_set(err, SC_ERR_USAGE, path, "negative resampling step");
     if (opt->format == SC_TRACE_FMT_M4 && opt->m4_step_ms <= 0)

@@ -67,7 +67,7 @@ typedef struct sc_dist {
     double b_ms;
 } sc_dist;
 
-/* Quantile of the distribution at u in (0,1), in ms (>= 0). */
+/* Quantile of the distribution at u in (0,1), in ms, in [0, 30 days] (a far tail is cut). */
 double sc_dist_quantile(const sc_dist *d, double u);
 
 /* How a geography's clients are spread over regions (scenarios/README.md, "Routing";
@@ -249,6 +249,18 @@ typedef struct sc_scenario {
     char *source_json;            /* owned; the scenario file text, stored in results */
     uint64_t hash;                /* FNV-1a/SplitMix hash of source_json */
 } sc_scenario;
+
+/* The most instances one app may hold or need (min_instances, max_instances, and the
+ * instance-equivalents its peak demand implies): far above any fleet, far below int
+ * overflow in the per-region sums. */
+#define SC_SCENARIO_INSTANCES_MAX 1000000
+
+/* Check the instance-equivalents an app's demand implies at its peak (`peak_ieq`, summed
+ * over its geographies, computed once the traces are read) against
+ * SC_SCENARIO_INSTANCES_MAX.  SC_ERR_INPUT with the app's JSON path and the figures when
+ * above or not finite; SC_OK otherwise.  core/scenario/scenario_bounds.c. */
+sc_status sc_scenario_check_peak(const sc_scenario *sc, size_t app, double peak_ieq,
+                                 sc_error *err);
 
 /* Load and validate.  On failure *out is NULL and err names file and JSON path. */
 sc_status sc_scenario_load(const char *path, sc_scenario **out, sc_error *err);
