@@ -10,6 +10,11 @@
  * otherwise) and error ratio (0.001) are chosen by hand, with geo g's step 20 left out:
  * attainment 54/71, counted in test_live_prom.c.
  *
+ * Credentials: the shared credentials file (HOME pointed at the test's directory, profile
+ * from AWS_PROFILE) signs GetMetricData for moto with its signature checks on, the same
+ * reader as the AWS adapter's (core/cloud/awscred.c); the other profile's wrong secret is
+ * refused, and no secret reaches the output.
+ *
  * Against fixtures (tests/live/fixtures/cloudwatch/, written from the API reference) and
  * a fake server that records requests: the Query API's fields, the SigV4 scope
  * (service "monitoring", the geography's home region), NextToken paging, datapoints
@@ -246,13 +251,16 @@ Test(cw, bad_input, .timeout = 300)
     struct stat st;
     /* missing credentials: exit 2 before anything is written */
     snprintf(cmd, sizeof cmd,
-             "env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY %s live %s --provider mock "
-             "--metrics cloudwatch --endpoint http://127.0.0.1:1 --journal %s/j 2> %s/err.txt",
-             SCULPT, AWSJSON, dir, dir);
+             "env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SHARED_CREDENTIALS_FILE "
+             "-u AWS_PROFILE HOME=%s %s live %s --provider mock --metrics cloudwatch "
+             "--endpoint http://127.0.0.1:1 --journal %s/j 2> %s/err.txt",
+             dir, SCULPT, AWSJSON, dir, dir);
     cr_assert_eq(run(cmd), 2);
     snprintf(path, sizeof path, "%s/err.txt", dir);
     char *s = slurp(path);
-    cr_assert(strstr(s, "missing credentials"), "%s", s);
+    cr_assert(strstr(s, "missing credentials") && strstr(s, "no profile [default]") &&
+                  strstr(s, "/.aws/credentials"),
+              "%s", s);
     free(s);
     /* nothing listening: exit 3 */
     snprintf(cmd, sizeof cmd,
@@ -375,11 +383,9 @@ Test(cw, fixture_requests_and_pages, .timeout = 120)
     free(s);
 }
 
-/* moto with its signature checks on: an IAM user's keys sign GetMetricData; a wrong
- * secret is refused (SignatureDoesNotMatch, exit 2) and never printed. */
-Test(cw, moto_with_signature_checks, .timeout = 300)
+/* An IAM user in moto (signature checks on) allowed everything; its keys to ak/sk. */
+static void iam_keys(char ak[128], char sk[128])
 {
-    moto_start_auth(1);
     char cmd[4096], keys[512];
     snprintf(keys, sizeof keys, "%s/keys.txt", dir);
     snprintf(cmd, sizeof cmd,
@@ -395,9 +401,17 @@ Test(cw, moto_with_signature_checks, .timeout = 300)
              moto_port, keys);
     cr_assert_eq(run(cmd), 0, "creating the IAM user in moto failed (see %s)", keys);
     char *k = slurp(keys);
-    char ak[128], sk[128];
     cr_assert_eq(sscanf(k, "%127s %127s", ak, sk), 2, "%s", k);
     free(k);
+}
+
+/* moto with its signature checks on: an IAM user's keys sign GetMetricData; a wrong
+ * secret is refused (SignatureDoesNotMatch, exit 2) and never printed. */
+Test(cw, moto_with_signature_checks, .timeout = 300)
+{
+    moto_start_auth(1);
+    char cmd[4096], ak[128], sk[128];
+    iam_keys(ak, sk);
     seed_with(-1, ak, sk);
     snprintf(cmd, sizeof cmd,
              "AWS_ACCESS_KEY_ID=%s AWS_SECRET_ACCESS_KEY=%s %s live %s --provider mock "
@@ -419,4 +433,58 @@ Test(cw, moto_with_signature_checks, .timeout = 300)
     free(e);
     snprintf(cmd, sizeof cmd, "grep -r -l -- '%s' '%s' | grep -v keys.txt > /dev/null", sk, dir);
     cr_assert_neq(run(cmd), 0, "the secret key was found in an output file");
+}
+
+/* The shared credentials file, as the AWS adapter reads it: HOME is the test's directory,
+ * the environment has no keys.  Profile "sculpt-ci" holds the IAM user's keys; [default]
+ * holds the same key id with a wrong secret, so only the named profile signs correctly. */
+Test(cw, shared_credentials_file, .timeout = 300)
+{
+    moto_start_auth(1);
+    char cmd[4096], ak[128], sk[128];
+    iam_keys(ak, sk);
+    seed_with(-1, ak, sk);
+    char path[512];
+    snprintf(path, sizeof path, "%s/.aws", dir);
+    cr_assert_eq(mkdir(path, 0700), 0);
+    snprintf(path, sizeof path, "%s/.aws/credentials", dir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fprintf(f,
+            "[default]\naws_access_key_id = %s\naws_secret_access_key = wrong-secret-0123456789\n"
+            "\n# the CI user\n[sculpt-ci]\naws_access_key_id = %s\naws_secret_access_key = %s\n",
+            ak, ak, sk);
+    fclose(f);
+#define NOENV "env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY -u AWS_SESSION_TOKEN " \
+              "-u AWS_SHARED_CREDENTIALS_FILE -u AWS_PROFILE HOME=%s "
+    snprintf(cmd, sizeof cmd,
+             NOENV "AWS_PROFILE=sculpt-ci %s live %s --provider mock --metrics cloudwatch "
+                   "--endpoint http://127.0.0.1:%d --clock fast:1e9 --until 1h --journal %s/j1 "
+                   "--json > %s/file.json 2> %s/file.err",
+             dir, SCULPT, AWSJSON, moto_port, dir, dir, dir);
+    cr_assert_eq(run(cmd), 0, "GetMetricData signed with the file's keys refused (see %s/file.err)",
+                 dir);
+    snprintf(path, sizeof path, "%s/file.json", dir);
+    char *s = slurp(path);
+    cr_assert_eq(json_num(s, "\"steps\""), 12.0, "%s", s);
+    free(s);
+    /* without AWS_PROFILE: [default], whose secret is wrong, is refused as bad input */
+    snprintf(cmd, sizeof cmd,
+             NOENV "%s live %s --provider mock --metrics cloudwatch --endpoint "
+                   "http://127.0.0.1:%d --clock fast:1e9 --until 1h --journal %s/j2 --json > "
+                   "/dev/null 2> %s/default.err",
+             dir, SCULPT, AWSJSON, moto_port, dir, dir);
+    cr_assert_eq(run(cmd), 2, "the [default] profile's wrong secret must be refused");
+    snprintf(path, sizeof path, "%s/default.err", dir);
+    s = slurp(path);
+    cr_assert(strstr(s, "SignatureDoesNotMatch"), "%s", s);
+    cr_assert_null(strstr(s, "wrong-secret"));
+    free(s);
+#undef NOENV
+    /* neither secret in any output file (the credentials file and keys.txt hold them) */
+    snprintf(cmd, sizeof cmd,
+             "grep -r -l -e '%s' -e wrong-secret '%s' | grep -v -e keys.txt -e '/.aws/' "
+             "> /dev/null",
+             sk, dir);
+    cr_assert_neq(run(cmd), 0, "a secret key was found in an output file");
 }

@@ -46,6 +46,8 @@
  * RequestThrottled, ScalingActivityInProgress (retried: the group is busy),
  * ResourceContention (HTTP 500) and PriorRequestNotComplete (Route 53).
  *
+ * Credentials: the environment, else the shared credentials file (sc_aws_credentials,
+ * awscred.c, shared with the CloudWatch source).
  * Secrets: the secret key goes to libcurl only; messages carry the URL, the API's error
  * code and message, never a header.
  */
@@ -68,7 +70,7 @@ typedef struct aws {
     char endpoint[512];         /* "" = real endpoints */
     char tmpl[128];
     char image[64];
-    char akid[128], secret[256], token[2048];
+    sc_aws_creds cred;          /* environment or shared credentials file (awscred.c) */
     sc_http *http;
     char (*group)[256];         /* [ar] group names */
     int *desired;               /* [ar] last known desired capacity, -1 = unknown */
@@ -95,77 +97,6 @@ static int aws_throttle(long status, const char *body)
         if (strstr(body, codes[i]))
             return 1;
     return 0;
-}
-
-/* ---- credentials -------------------------------------------------------------------- */
-
-static int read_shared_file(aws *a)
-{
-    const char *path = getenv("AWS_SHARED_CREDENTIALS_FILE");
-    char def[1024];
-    if (!path) {
-        const char *home = getenv("HOME");
-        if (!home)
-            return 0;
-        snprintf(def, sizeof def, "%s/.aws/credentials", home);
-        path = def;
-    }
-    const char *profile = getenv("AWS_PROFILE");
-    if (!profile || !*profile)
-        profile = "default";
-    FILE *fp = fopen(path, "r");
-    if (!fp)
-        return 0;
-    char line[2300], want[160];
-    snprintf(want, sizeof want, "[%s]", profile);
-    int in = 0;
-    while (fgets(line, sizeof line, fp)) {
-        line[strcspn(line, "\r\n")] = '\0';
-        if (line[0] == '[') {
-            in = strcmp(line, want) == 0;
-            continue;
-        }
-        if (!in)
-            continue;
-        char *eq = strchr(line, '=');
-        if (!eq)
-            continue;
-        *eq = '\0';
-        char *k = line, *v = eq + 1;
-        while (*k == ' ')
-            k++;
-        for (char *e = k + strlen(k); e > k && e[-1] == ' ';)
-            *--e = '\0';
-        while (*v == ' ')
-            v++;
-        if (strcmp(k, "aws_access_key_id") == 0)
-            snprintf(a->akid, sizeof a->akid, "%s", v);
-        else if (strcmp(k, "aws_secret_access_key") == 0)
-            snprintf(a->secret, sizeof a->secret, "%s", v);
-        else if (strcmp(k, "aws_session_token") == 0)
-            snprintf(a->token, sizeof a->token, "%s", v);
-    }
-    fclose(fp);
-    return a->akid[0] && a->secret[0];
-}
-
-static sc_status credentials(aws *a, sc_error *err)
-{
-    const char *id = getenv("AWS_ACCESS_KEY_ID"), *sec = getenv("AWS_SECRET_ACCESS_KEY");
-    if (id && *id && sec && *sec) {
-        snprintf(a->akid, sizeof a->akid, "%s", id);
-        snprintf(a->secret, sizeof a->secret, "%s", sec);
-        const char *tok = getenv("AWS_SESSION_TOKEN");
-        if (tok)
-            snprintf(a->token, sizeof a->token, "%s", tok);
-        return SC_OK;
-    }
-    if (read_shared_file(a))
-        return SC_OK;
-    return sc_error_set(err, SC_ERR_INPUT, "aws",
-                        "missing credentials: set AWS_ACCESS_KEY_ID and "
-                        "AWS_SECRET_ACCESS_KEY, or a profile in the shared credentials file "
-                        "(AWS_SHARED_CREDENTIALS_FILE, ~/.aws/credentials)");
 }
 
 /* ---- requests ----------------------------------------------------------------------- */
@@ -206,8 +137,8 @@ static sc_status call(aws *a, const char *service, const char *region, const cha
     service_url(a, service, region, url, sizeof url);
     snprintf(scope, sizeof scope, "aws:amz:%s:%s", region, service);
     sc_http_req rq = {.method = "POST", .url = url, .body = body, .content_type = FORM,
-                      .sigv4 = scope, .user = a->akid, .secret = a->secret,
-                      .session_token = a->token[0] ? a->token : NULL,
+                      .sigv4 = scope, .user = a->cred.akid, .secret = a->cred.secret,
+                      .session_token = a->cred.token[0] ? a->cred.token : NULL,
                       .idempotent = idempotent};
     sc_status st = sc_http_do(a->http, &rq, resp, err);
     if (st)
@@ -449,7 +380,8 @@ static sc_status aws_apply(void *state, const sc_action *act, sc_time_ms now,
     if (act->kind == SC_ACTION_SET_WEIGHT) {
         a->payload[0] = '\0';
         a->key[0] = '\0';
-        sc_aws_auth auth = {a->http, a->endpoint, a->akid, a->secret, a->token};
+        sc_aws_auth auth = {a->http, a->endpoint, a->cred.akid, a->cred.secret,
+                            a->cred.token};
         st = sc_route53_set_weight(&a->r53, &auth, sc, act->app, act->geo, act->region,
                                    act->weight, &a->mutating, &a->read_only, err);
         if (st)
@@ -593,8 +525,7 @@ static void aws_cleanup(void *state)
     free(a->desired);
     free(a->od_base);
     /* the secret does not outlive the adapter in its memory */
-    memset(a->secret, 0, sizeof a->secret);
-    memset(a->token, 0, sizeof a->token);
+    sc_aws_creds_wipe(&a->cred);
 }
 
 static void expand(char *out, size_t cap, const char *tmpl, const char *app, const char *region)
@@ -641,7 +572,8 @@ static sc_status aws_init(void *state, const void *config, sc_error *err)
     snprintf(a->tmpl, sizeof a->tmpl, "%s", cfg->group_name ? cfg->group_name
                                                               : "sculpt-{app}-{region}");
     snprintf(a->image, sizeof a->image, "%s", cfg->image_id ? cfg->image_id : "ami-12c6146b");
-    if ((st = credentials(a, err)) || (st = sc_route53_read(sc, &a->r53, err)))
+    if ((st = sc_aws_credentials("aws", &a->cred, err)) ||
+        (st = sc_route53_read(sc, &a->r53, err)))
         return st;
     size_t nar = sc->n_apps * sc->n_regions;
     a->group = calloc(nar + 1, sizeof *a->group);

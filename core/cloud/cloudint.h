@@ -97,6 +97,25 @@ void sc_xml_leaves_free(sc_xml_leaf *list, size_t n);
 /* Does path end with suffix at a '/' boundary? */
 int sc_xml_path_ends(const char *path, const char *suffix);
 
+/* ---- AWS credentials shared by the AWS clients (awscred.c) ------------------------- */
+
+typedef struct sc_aws_creds {
+    char akid[128];             /* access key id */
+    char secret[256];           /* secret access key: to libcurl only, never in a message */
+    char token[2048];           /* session token, "" = none */
+    char source[300];           /* where they came from, for messages: "environment" or
+                                   "PATH [profile]" (never a value) */
+} sc_aws_creds;
+
+/* The credentials of the environment (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+ * AWS_SESSION_TOKEN), else of the shared credentials file (AWS_SHARED_CREDENTIALS_FILE,
+ * else $HOME/.aws/credentials; profile AWS_PROFILE, else "default").  None found, or a
+ * file unreadable as credentials: SC_ERR_INPUT "missing credentials: ..." under `who`
+ * (e.g. "aws", "--metrics cloudwatch"), naming the file and profile, never a value.
+ * Wipe *out with sc_aws_creds_wipe when done. */
+sc_status sc_aws_credentials(const char *who, sc_aws_creds *out, sc_error *err);
+void sc_aws_creds_wipe(sc_aws_creds *c);
+
 /* ---- AWS request signing shared by the AWS services (aws.c, route53.c) -------------- */
 
 typedef struct sc_aws_auth {

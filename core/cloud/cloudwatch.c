@@ -2,7 +2,9 @@
  * cloudwatch.c - the CloudWatch client of live mode's monitoring (`--metrics
  * cloudwatch`): GetMetricData over the Query protocol (POST, form-encoded, API version
  * 2010-08-01), signed with SigV4 by libcurl (service "monitoring") like the AWS adapter,
- * answers read with the flat XML reader (cloudint.h).  Declared in core/live/metricsint.h.
+ * answers read with the flat XML reader (cloudint.h).  Credentials as the AWS adapter's:
+ * the environment, else the shared credentials file (sc_aws_credentials, awscred.c).
+ * Declared in core/live/metricsint.h.
  *
  * Request (one per region, up to 500 metric queries, the API's limit):
  *   Action=GetMetricData&Version=2010-08-01&StartTime=<ISO>&EndTime=<ISO>
@@ -35,7 +37,7 @@
 struct sc_cw {
     sc_http *http;
     char endpoint[512];         /* "" = https://monitoring.<region>.amazonaws.com/ */
-    char akid[128], secret[256], token[2048];
+    sc_aws_creds cred;          /* environment or shared credentials file (awscred.c) */
     long requests;
 };
 
@@ -55,25 +57,20 @@ sc_status sc_cw_alloc(const char *endpoint, sc_cw **out, sc_error *err)
         if (st)
             return st;
     }
-    const char *id = getenv("AWS_ACCESS_KEY_ID"), *sec = getenv("AWS_SECRET_ACCESS_KEY");
-    if (!id || !*id || !sec || !*sec)
-        return sc_error_set(err, SC_ERR_INPUT, "--metrics cloudwatch",
-                            "missing credentials: set AWS_ACCESS_KEY_ID and "
-                            "AWS_SECRET_ACCESS_KEY (the CloudWatch source reads the "
-                            "environment only)");
     sc_cw *c = calloc(1, sizeof *c);
     if (!c)
         return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
     snprintf(c->endpoint, sizeof c->endpoint, "%s", endpoint ? endpoint : "");
-    snprintf(c->akid, sizeof c->akid, "%s", id);
-    snprintf(c->secret, sizeof c->secret, "%s", sec);
-    const char *tok = getenv("AWS_SESSION_TOKEN");
-    if (tok)
-        snprintf(c->token, sizeof c->token, "%s", tok);
+    sc_status st = sc_aws_credentials("--metrics cloudwatch", &c->cred, err);
+    if (st) {
+        free(c);
+        return st;
+    }
     sc_http_retry r = {.max_attempts = 4, .base_ms = 100, .cap_ms = 5000,
                        .max_retry_after_ms = 10000, .seed = 0x6377ULL};
-    sc_status st = sc_http_alloc(&r, cw_throttle, &c->http, err);
+    st = sc_http_alloc(&r, cw_throttle, &c->http, err);
     if (st) {
+        sc_aws_creds_wipe(&c->cred);
         free(c);
         return st;
     }
@@ -86,7 +83,7 @@ void sc_cw_free(sc_cw *c)
     if (!c)
         return;
     sc_http_free(c->http);
-    memset(c->secret, 0, sizeof c->secret);
+    sc_aws_creds_wipe(&c->cred);
     free(c);
 }
 
@@ -237,9 +234,9 @@ sc_status sc_cw_get(sc_cw *c, const char *region, sc_cw_query *q, size_t nq, sc_
                 break;
             }
             sc_http_req rq = {.method = "POST", .url = url, .body = body,
-                              .content_type = FORM, .sigv4 = scope, .user = c->akid,
-                              .secret = c->secret,
-                              .session_token = c->token[0] ? c->token : NULL,
+                              .content_type = FORM, .sigv4 = scope, .user = c->cred.akid,
+                              .secret = c->cred.secret,
+                              .session_token = c->cred.token[0] ? c->cred.token : NULL,
                               .idempotent = 1};
             sc_http_resp resp;
             c->requests++;
