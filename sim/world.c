@@ -910,6 +910,7 @@ struct sc_world_cursor_priv {
     double *lg, *rg;      /* [ng][window], [ng][resources][window] one app's sums */
     size_t *dem_start;    /* [app + 1] into dem_trace */
     size_t *dem_trace;    /* the trace of each demand source of each app, in order */
+    double *peak_ag;      /* [app][geo] peak instance-equivalents of the steps laid out */
     float *arena;
 };
 
@@ -926,6 +927,7 @@ void sc_world_cursor_free(sc_world_cursor *c)
         free(c->p->rg);
         free(c->p->dem_start);
         free(c->p->dem_trace);
+        free(c->p->peak_ag);
         free(c->p->arena);
         free(c->p);
     }
@@ -969,8 +971,9 @@ sc_status sc_world_cursor_open(const sc_world *w, int64_t lookback_steps,
     p->rg = malloc((ng * SC_METRIC_RESOURCES * W + 1) * sizeof *p->rg);
     p->sb_of_trace = malloc((sc->n_traces + 1) * sizeof *p->sb_of_trace);
     p->sb_series = malloc((sc->n_traces + 1) * sizeof *p->sb_series);
+    p->peak_ag = calloc(na * ng + 1, sizeof *p->peak_ag);
     if (!c->load_ar || !c->ieq_ar || !c->load_ag || !p->arena || !p->lg || !p->rg ||
-        !p->sb_of_trace || !p->sb_series) {
+        !p->sb_of_trace || !p->sb_series || !p->peak_ag) {
         st = sc_error_set(err, SC_ERR_NOMEM, sc->path, "out of memory laying out demand");
         goto fail;
     }
@@ -1023,7 +1026,12 @@ fail:
 }
 
 /* Lay out steps [k0, k1) into the rings: the arithmetic of build_whole's per-app loop,
- * step by step in the same order. */
+ * step by step in the same order.  The peak-demand bound (sc_scenario_check_peak) is
+ * checked here too, on the running peaks of the steps laid out so far: build_whole
+ * refuses an app when the sum over its geos of each geo's peak over the run is too large;
+ * that sum of running maxima only grows, so the windowed layout refuses exactly the same
+ * scenarios, at the first window where the bound is crossed (the figure named is the
+ * peak so far, a lower bound of the whole run's), and the run ends with that error. */
 static sc_status layout_window(sc_world_cursor *c, int64_t k0, int64_t k1, sc_error *err)
 {
     const sc_world *w = c->w;
@@ -1068,8 +1076,10 @@ static sc_status layout_window(sc_world_cursor *c, int64_t k0, int64_t k1, sc_er
                 dst[j] += x > 0 ? x : 0.0;
             }
         }
+        double peak_ieq = 0.0;
         for (size_t g = 0; g < ng; g++) {
             float *lag = c->load_ag[a * ng + g];
+            double *pk = &p->peak_ag[a * ng + g];
             for (size_t j = 0; j < W; j++) {
                 size_t slot = (size_t)((k0 + (int64_t)j) % (int64_t)R);
                 double L = p->lg[g * W + j];
@@ -1081,6 +1091,8 @@ static sc_status layout_window(sc_world_cursor *c, int64_t k0, int64_t k1, sc_er
                     if (r / it->capacity[m] > e)
                         e = r / it->capacity[m];
                 }
+                if (e > *pk || isnan(e))
+                    *pk = e; /* NaN or inf sticks, and is refused below */
                 if (!has_load)
                     L = e * w->unit_cap[a];
                 if (!alias)
@@ -1093,7 +1105,10 @@ static sc_status layout_window(sc_world_cursor *c, int64_t k0, int64_t k1, sc_er
                     }
                 }
             }
+            peak_ieq += *pk;
         }
+        if ((st = sc_scenario_check_peak(sc, a, peak_ieq, err)))
+            return st;
     }
     return SC_OK;
 }

@@ -567,10 +567,14 @@ sc_status sc_json_get_time(const sc_json_ctx *cx, const cJSON *obj, const char *
         return SC_OK;
     }
     sc_time_ms t;
-    if (sc_time_parse(s, tz, &t) != SC_OK)
+    char why[320];
+    if (sc_time_parse_why(s, tz, &t, why, sizeof why) != SC_OK) {
+        if (why[0]) /* a local time in a daylight-saving gap (issue 13) */
+            return sc_json_fail(cx, SC_ERR_INPUT, path, key, "%s", why);
         return sc_json_fail(cx, SC_ERR_INPUT, path, key,
                             "expected a timestamp such as \"2026-03-02T00:00:00Z\", got \"%s\"",
                             s);
+    }
     *out_ms = t;
     return SC_OK;
 }

@@ -6,7 +6,10 @@
  * raced with other threads, and re-reading the zone file on every call made an import
  * with a zone ~58x slower than one in UTC.  The wall time is first turned into "local
  * seconds" (the same arithmetic as for UTC) and then shifted by the zone's offset with
- * the gap/repeat rules of tz.h.
+ * the repeat rule of tz.h (a repeated local time is its first instant).  A local time
+ * inside a gap (skipped when the clocks go forward) is refused here, SC_ERR_RANGE, and
+ * sc_time_parse_why() names the gap: tz.h's sc_tz_local_to_utc() would shift it forward
+ * silently, and a careful user would rather be told (issue 13).
  */
 #define _GNU_SOURCE
 #include "sculpt/time.h"
@@ -113,8 +116,74 @@ static int parse_offset(const char *s, int *minutes)
     return 0;
 }
 
+/* Local wall-clock seconds as "YYYY-MM-DD HH:MM:SS" (the day of local_s read as UTC). */
+static void fmt_local(int64_t local_s, char *buf, size_t len)
+{
+    int64_t days = sc_time_floor_div(local_s, 86400);
+    int64_t rem = local_s - days * 86400;
+    int y;
+    unsigned m, d;
+    civil_from_days(days, &y, &m, &d);
+    snprintf(buf, len, "%04d-%02u-%02u %02d:%02d:%02d", y, m, d, (int)(rem / 3600),
+             (int)(rem % 3600 / 60), (int)(rem % 60));
+}
+
+static void fmt_offset(int32_t off, char *buf, size_t len)
+{
+    int32_t a = off < 0 ? -off : off;
+    snprintf(buf, len, "UTC%c%02d:%02d", off < 0 ? '-' : '+', (int)(a / 3600),
+             (int)(a % 3600 / 60));
+}
+
+/* Local seconds local_s in zone z: its UTC seconds in *u_out, or, when local_s falls in a
+ * gap (skipped when the clocks go forward), SC_ERR_RANGE with the gap described in why.
+ * A repeated local time (the hour the clocks go back) is its first instant (tz.h). */
+static sc_status zone_local_to_utc(const sc_tz *z, const char *s, int64_t local_s,
+                                   int64_t *u_out, char *why, unsigned long len)
+{
+    int64_t u = sc_tz_local_to_utc(z, local_s);
+    if (u + sc_tz_offset(z, u) == local_s) {
+        *u_out = u;
+        return SC_OK;
+    }
+    /* a gap: u = local_s - o1 with o1 the offset before it; the transition T lies in
+     * (local_s - o2, local_s - o1], and the local times [T + o1, T + o2) do not exist */
+    int32_t o1 = (int32_t)(local_s - u), o2 = sc_tz_offset(z, u);
+    int64_t lo = local_s - o2, hi = u; /* offset(lo) == o1, offset(hi) == o2 */
+    if (o2 > o1) {
+        while (hi - lo > 1) {
+            int64_t mid = lo + (hi - lo) / 2;
+            if (sc_tz_offset(z, mid) == o1)
+                lo = mid;
+            else
+                hi = mid;
+        }
+    }
+    if (why && len) {
+        char a[40], b[40], oa[16], ob[16];
+        fmt_local(hi + o1, a, sizeof a);
+        fmt_local(hi + o2, b, sizeof b);
+        fmt_offset(o1, oa, sizeof oa);
+        fmt_offset(o2, ob, sizeof ob);
+        snprintf(why, len,
+                 "local time '%.40s' does not exist in %s (a daylight-saving gap: the clocks "
+                 "go forward from %s to %s, %s to %s); give the time with its UTC offset, "
+                 "or in UTC",
+                 s, sc_tz_name(z), a, b + 11, oa, ob);
+    }
+    return SC_ERR_RANGE;
+}
+
 sc_status sc_time_parse(const char *s, const char *tz, sc_time_ms *out)
 {
+    return sc_time_parse_why(s, tz, out, NULL, 0);
+}
+
+sc_status sc_time_parse_why(const char *s, const char *tz, sc_time_ms *out, char *why,
+                            unsigned long why_len)
+{
+    if (why && why_len)
+        why[0] = '\0';
     if (!s)
         return SC_ERR_INPUT;
     while (isspace((unsigned char)*s))
@@ -207,7 +276,11 @@ sc_status sc_time_parse(const char *s, const char *tz, sc_time_ms *out)
             sc_status zs = sc_tz_get(tz, &zone, NULL);
             if (zs != SC_OK)
                 return zs == SC_ERR_INPUT ? SC_ERR_INPUT : SC_ERR_NOTFOUND;
-            *out = sc_tz_local_to_utc(zone, utc_sec) * 1000 + ms;
+            int64_t u;
+            sc_status gs = zone_local_to_utc(zone, s, utc_sec, &u, why, why_len);
+            if (gs != SC_OK)
+                return gs;
+            *out = u * 1000 + ms;
             return SC_OK;
         }
     }

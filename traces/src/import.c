@@ -457,9 +457,14 @@ static sc_status parse_csv_table(const char *path, const sc_import_opts *opt, in
         }
         const char *ts = r->f[tcol];
         sc_time_ms ti;
-        sc_status ps = sc_time_parse(ts, tz, &ti);
+        char why[320];
+        sc_status ps = sc_time_parse_why(ts, tz, &ti, why, sizeof why);
         if (ps == SC_ERR_NOTFOUND) {
             st = sc_error_set(err, SC_ERR_USAGE, where, "unknown time zone '%s'", opt->tz);
+            goto out;
+        }
+        if (ps != SC_OK && why[0]) { /* issue 13: a local time in a daylight-saving gap */
+            st = sc_error_set(err, SC_ERR_INPUT, where, "%s", why);
             goto out;
         }
         if (ps != SC_OK) {

@@ -39,12 +39,22 @@ int64_t sc_time_floor_div(sc_time_ms t, int64_t step);
  * NULL or "UTC" = UTC, "+05:30"-style fixed offset, or an IANA zone name
  * ("America/New_York"), for which DST is resolved from the tz database by tz.h
  * (ambiguous local times in the autumn fall-back hour take the first, DST, instant;
- * non-existent spring-forward times are shifted forward by the gap).  Thread-safe.
- * Errors: SC_ERR_INPUT (syntax), SC_ERR_RANGE (impossible date or time),
+ * a local time that does not exist, skipped when the clocks go forward, is refused with
+ * SC_ERR_RANGE: sc_time_parse_why() says which gap).  Thread-safe.
+ * Errors: SC_ERR_INPUT (syntax), SC_ERR_RANGE (impossible date or time, or a local time
+ * inside a daylight-saving gap),
  * SC_ERR_NOTFOUND (unknown or invalid zone name); a corrupt zone file is SC_ERR_INPUT
  * (sc_tz_get() says why).
  */
 sc_status sc_time_parse(const char *s, const char *tz, sc_time_ms *out);
+
+/* sc_time_parse(), and when it fails for a reason a message should give, a sentence
+ * saying why in why[why_len] (today: the daylight-saving gap a local time falls in, e.g.
+ * "local time '2026-03-29 01:30:00' does not exist in Europe/London (a daylight-saving
+ * gap: the clocks go forward from 2026-03-29 01:00:00 to 02:00:00, UTC+00:00 to
+ * UTC+01:00); ..."); otherwise why[0] is '\0'.  why may be NULL. */
+sc_status sc_time_parse_why(const char *s, const char *tz, sc_time_ms *out, char *why,
+                            unsigned long why_len);
 
 /* Format as "YYYY-MM-DDTHH:MM:SSZ" (UTC, seconds).  buf needs 32 bytes. */
 char *sc_time_format(sc_time_ms t, char *buf, unsigned long len);
