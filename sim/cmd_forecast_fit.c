@@ -981,9 +981,14 @@ int sc_cmd_forecast_fit(int argc, char **argv)
         }
         a.has_at = 1;
     }
+    char why[512]; /* a local time in a daylight-saving gap says which gap */
     if (rc < 0 && m4_start &&
-        sc_time_parse(m4_start, a.imp.tz[0] ? a.imp.tz : NULL, &a.imp.m4_start_ms) != SC_OK) {
-        sc_error_set(&err, SC_ERR_USAGE, "--m4-start", "'%s': expected a time", m4_start);
+        sc_time_parse_why(m4_start, a.imp.tz[0] ? a.imp.tz : NULL, &a.imp.m4_start_ms, why,
+                          sizeof why) != SC_OK) {
+        if (why[0])
+            sc_error_set(&err, SC_ERR_USAGE, "--m4-start", "%s", why);
+        else
+            sc_error_set(&err, SC_ERR_USAGE, "--m4-start", "'%s': expected a time", m4_start);
         rc = sc_cli_fail(&err);
     }
     if (rc < 0)

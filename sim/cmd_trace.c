@@ -192,11 +192,14 @@ static int cmd_import(int argc, char **argv)
                 return usage_fail("trace import: --origin",
                                   "expected a time such as 2020-01-01T00:00Z");
             break;
-        case OPT_M4_START:
-            if (sc_time_parse(a, opt.tz[0] ? opt.tz : NULL, &opt.m4_start_ms) != SC_OK)
+        case OPT_M4_START: {
+            char why[512]; /* a local time in a daylight-saving gap says which gap */
+            if (sc_time_parse_why(a, opt.tz[0] ? opt.tz : NULL, &opt.m4_start_ms, why,
+                                  sizeof why) != SC_OK)
                 return usage_fail("trace import: --m4-start",
-                                  "expected a time such as 2015-01-01T00:00Z");
+                                  why[0] ? why : "expected a time such as 2015-01-01T00:00Z");
             break;
+        }
         case OPT_M4_ID_AS:
             if (strcmp(a, "app") == 0)
                 opt.m4_id_as_place = 0;
