@@ -308,16 +308,8 @@ static sc_status az_describe(void *state, int app, int region, int type, sc_purc
 {
     azure *z = state;
     (void)type;
-    size_t n = z->sc->n_apps * z->sc->n_regions * SC_PURCHASE_COUNT;
-    sc_pool_state *all = calloc(n, sizeof *all);
-    if (!all)
-        return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
-    sc_status st = az_snapshot(state, all, n, 0, err);
-    if (!st)
-        *out = all[((size_t)app * z->sc->n_regions + (size_t)region) * SC_PURCHASE_COUNT +
-                   (size_t)option];
-    free(all);
-    return st;
+    return sc_cloud_describe_by_snapshot(az_snapshot, state, z->sc->n_apps, z->sc->n_regions,
+                                         app, region, option, out, err);
 }
 
 static sc_status check_pool(azure *z, const sc_action *act, sc_error *err)

@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sculpt/provider.h"
 #include "sculpt/scenario.h"
 #include "sculpt/status.h"
 
@@ -171,5 +172,14 @@ sc_status sc_jwt_rs256(const char *pem_key, const char *header_json, const char 
 /* A request id in UUID form (8-4-4-4-12 hex) from SHA-256 of text: stable for the same
  * text (GCP's requestId must be a UUID). */
 void sc_uuid_from(const char *text, char out[37]);
+
+/* A provider's describe() through its snapshot(): takes a full snapshot of the
+ * n_apps x n_regions x SC_PURCHASE_COUNT pools into a scratch array and copies out the
+ * one pool asked for (the adapters whose API answers per group, not per pool). */
+sc_status sc_cloud_describe_by_snapshot(
+    sc_status (*snapshot)(void *state, sc_pool_state *out, size_t n, int since_last,
+                          sc_error *err),
+    void *state, size_t n_apps, size_t n_regions, int app, int region, sc_purchase option,
+    sc_pool_state *out, sc_error *err);
 
 #endif

@@ -324,20 +324,12 @@ static sc_status gcp_snapshot(void *state, sc_pool_state *out, size_t n, int sin
 }
 
 static sc_status gcp_describe(void *state, int app, int region, int type, sc_purchase option,
-                              sc_pool_state *out, sc_error *err)
+                             sc_pool_state *out, sc_error *err)
 {
     gcp *g = state;
     (void)type;
-    size_t n = g->sc->n_apps * g->sc->n_regions * SC_PURCHASE_COUNT;
-    sc_pool_state *all = calloc(n, sizeof *all);
-    if (!all)
-        return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
-    sc_status st = gcp_snapshot(state, all, n, 0, err);
-    if (!st)
-        *out = all[((size_t)app * g->sc->n_regions + (size_t)region) * SC_PURCHASE_COUNT +
-                   (size_t)option];
-    free(all);
-    return st;
+    return sc_cloud_describe_by_snapshot(gcp_snapshot, state, g->sc->n_apps, g->sc->n_regions,
+                                         app, region, option, out, err);
 }
 
 static sc_status check_pool(gcp *g, const sc_action *act, sc_error *err)

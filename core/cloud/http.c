@@ -307,3 +307,21 @@ void sc_http_form_append(char *buf, size_t cap, size_t *len, const char *key, co
     buf[l < cap ? l : cap - 1] = '\0';
     *len = l;
 }
+
+sc_status sc_cloud_describe_by_snapshot(
+    sc_status (*snapshot)(void *state, sc_pool_state *out, size_t n, int since_last,
+                          sc_error *err),
+    void *state, size_t n_apps, size_t n_regions, int app, int region, sc_purchase option,
+    sc_pool_state *out, sc_error *err)
+{
+    size_t n = n_apps * n_regions * SC_PURCHASE_COUNT;
+    sc_pool_state *all = calloc(n + 1, sizeof *all);
+    if (!all)
+        return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
+    sc_status st = snapshot(state, all, n, 0, err);
+    if (!st)
+        *out = all[((size_t)app * n_regions + (size_t)region) * SC_PURCHASE_COUNT +
+                   (size_t)option];
+    free(all);
+    return st;
+}
