@@ -57,17 +57,6 @@
  * chased the NAB series' spikes at up to 1.3 x the cost for no attainment, 1.1 missed
  * the objective on smooth traces, bench/policy/README.md).
  *
- * Reach.  The top h_max is lifted to h_reach = 2 (sc_sizer_config; not a parameter yet) when three things hold in the
- * window: the unfixable steps alone spend the planned share (u >= safety x b x (N + 1)),
- * the steps beyond the reach fit in the whole budget (fewer than b x (N + 1): the
- * objective can be met by chasing), and the budget is at least REACH_MIN = 10 steps (so
- * that u is a pattern of needs, not two isolated spikes: at 0.999 a 14-day window of
- * 5-minute steps allows 4, and chasing those was the 1.3 x cost above).  Then the steps
- * above 2 are the unfixable ones and h* may go up to 2.  Measured on the development
- * half (bench/policy/README.md, "Meeting the objective"): at 0.99 the defaults met the
- * objective on 17 / 17 traces (13 and 15 before) with the cost medians at 0.999 within
- * +0.01; at 0.999 and 0.9995 the reach is not used (budget under 10).
- *
  * Guard against oscillation.  The state is an order statistic of two weeks of
  * counterfactual needs, in units of h: changing h does not change the r_k already
  * recorded, so there is no loop of raise -> fewer violations -> lower -> more
@@ -104,7 +93,6 @@
 #define CODE_ZERO 1  /* served whatever the factor */
 #define CODE_INF 255 /* beyond every code */
 #define TAIL 10     /* needs the tail beyond the largest is fitted on */
-#define REACH_MIN 10.0 /* allowed violations in the window before the reach is used */
 
 static unsigned char code_of(double r)
 {
@@ -295,28 +283,16 @@ void sc_sizer_update(sc_sizer *z, const sc_policy_view *v)
     const sc_scenario *sc = v->sc;
     for (size_t a = 0; a < sc->n_apps; a++) {
         const long *hist = &z->hist[a * CODES];
-        long n = 0, unfix = 0, beyond = 0;
+        long n = 0, unfix = 0;
         for (int c = 1; c < CODES; c++) {
             n += hist[c];
             if (z->factor[c] > z->cfg.h_max)
                 unfix += hist[c];
-            if (z->factor[c] > z->cfg.h_reach)
-                beyond += hist[c];
         }
         if (n == 0)
             continue;
         double b = 1.0 - sc->apps[a].slo.attainment;
-        double budget = b * (double)(n + 1); /* violations the objective allows */
-        double kt = b > 0 ? z->cfg.safety * budget : 0.0;
-        /* the reach (opening comment): past h_max up to h_reach when the unfixable
-         * steps alone spend the planned share, the budget holds REACH_MIN of them and
-         * the steps beyond h_reach fit in it */
-        double cap = z->cfg.h_max;
-        if (z->cfg.h_reach > cap && budget >= REACH_MIN && (double)unfix >= kt &&
-            (double)beyond < budget) {
-            cap = z->cfg.h_reach;
-            unfix = beyond;
-        }
+        double kt = b > 0 ? z->cfg.safety * b * (double)(n + 1) : 0.0;
         double target = z->cfg.h_min;
         /* the fixable needs from the top: r_(1) >= r_(2) >= ... (codes, largest first) */
         double top[TAIL + 1];
@@ -355,8 +331,8 @@ void sc_sizer_update(sc_sizer *z, const sc_policy_view *v)
         }
         if (target < z->cfg.h_min)
             target = z->cfg.h_min;
-        if (target > cap)
-            target = cap;
+        if (target > z->cfg.h_max)
+            target = z->cfg.h_max;
         double h = z->h[a];
         if (target > h)
             h = target;

@@ -18,8 +18,6 @@ typedef struct sc_sizer_config {
     double h_min, h_max;      /* range; needs above h_max are "not fixable" ([0.25, 2]) */
     double safety;            /* share of the error budget planned to be spent (0.5) */
     double down;              /* largest log step down per update (0.02) */
-    double h_reach;           /* needs up to this are chased when those above h_max
-                                 spend the budget (2; <= h_max: off) */
 } sc_sizer_config;
 
 /* The sizer's state; arrays NULL when off. */

@@ -203,8 +203,7 @@ sc_status sc_sculpt_slo_init(sculpt_state *s, const sc_scenario *sc, const cJSON
         st = sc_slo_ctl_init(&s->slo, sc, &cfg, where, err);
     } else if (head_word == 0) { /* "auto" (slo_control takes precedence) */
         sc_sizer_config zc = {.window_ms = 14 * 24 * HOUR_MS, .h0 = 1.0, .h_min = 0.25,
-                              .h_max = 1.25, .safety = safety, .down = 0.02,
-                              .h_reach = 2.0}; /* sculpt_size.c, "Reach" */
+                              .h_max = 1.25, .safety = safety, .down = 0.02};
         if ((st = sc_params_get_duration(sc_sculpt_params, sc_sculpt_n_params, params,
                                          "headroom_window", &zc.window_ms))) {
             free(ug);
