@@ -48,7 +48,11 @@
  * factor that would have served every fixable step but k' - 1, i.e. max(k, u + 1)-th
  * largest.  (Before, k' = k: the unfixable steps were not charged, and on series with
  * many of them the realised violations ran to u + k, over the budget: at 0.99 the NAB
- * series nab-77c1ca, -fe7f93 and -ac20cd attained 0.984-0.989.)  Raising stops where it
+ * series nab-77c1ca, -fe7f93 and -ac20cd attained 0.984-0.989.)  Except when u alone
+ * exceeds the whole budget b x (N + 1): then no factor in range meets the objective,
+ * and serving every fixable step would climb to the top of the range for a few steps
+ * (on 2 % one-step spikes at 0.99: 1.17 x the cost of h = 1 for 0.003 of attainment,
+ * tests/test_sculpt_slo.c), so k' = k as before.  Raising stops where it
  * stops helping: what headroom cannot fix is left to the guard and counted, not chased
  * (the issue's "stop raising when raising has not reduced the burn", judged by
  * counterfactual rather than by waiting for the burn).  h* is clamped to
@@ -300,8 +304,9 @@ void sc_sizer_update(sc_sizer *z, const sc_policy_view *v)
         long rank = unfix, seen = 0;
         long kk = kt >= 1.0 ? (long)floor(kt) : 1;
         /* the budget counts every violation: the unfixable steps spend it first, the
-         * fixable ones only what they leave (at least the largest fixable is served) */
-        if (kk > 1)
+         * fixable ones only what they leave (at least the largest fixable is served);
+         * not when they exceed the whole budget (out of reach: not chased) */
+        if (kk > 1 && (double)unfix < b * (double)(n + 1))
             kk = kk > unfix ? kk - unfix : 1;
         for (int c = CODES - 1; c >= 1 && nt <= TAIL; c--) {
             long in = hist[c];
