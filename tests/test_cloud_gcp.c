@@ -168,6 +168,11 @@ static const char *gspec_of(const cJSON *r)
         return GFIX "token.spec";
     if (strstr(p, "/resize"))
         return GFIX "mig-resize.spec";
+    if (strstr(p, "/global/instanceTemplates") && strcmp(m, "POST") == 0)
+        return GFIX "template-insert.spec";
+    if (strstr(p, "/instanceGroupManagers") && !strstr(p, "/instanceGroupManagers/") &&
+        strcmp(m, "POST") == 0)
+        return GFIX "mig-insert.spec";
     if (strstr(p, "/instanceGroupManagers/"))
         return GFIX "mig-get.spec";
     if (strstr(p, "/regions/") && strstr(p, "/operations/"))
@@ -389,7 +394,7 @@ Test(gcp, bad_input)
     } cases[] = {
         {"env -u GOOGLE_APPLICATION_CREDENTIALS", "", "missing credentials"},
         {"env GOOGLE_APPLICATION_CREDENTIALS=/nonexistent/sa.json", "", "service-account key"},
-        {"env", "--execute --bootstrap", "--bootstrap"},
+        {"env", "--endpoint https://compute.example.com --execute --bootstrap", "--bootstrap"},
         {"env", "--endpoint http://10.0.0.1:80", "loopback"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -424,4 +429,72 @@ Test(gcp, bad_input)
     cr_assert(strstr(e, "not a service-account key"), "%s", e);
     cr_assert_null(strstr(e, "zzSECRETzz"));
     free(e);
+}
+
+/* --bootstrap against the fake in --strict mode (only the groups it is told of exist):
+ * per pool an instance template then a regional group, as template-insert.spec and
+ * mig-insert.spec (from the reference) say; targetSize = the scenario's initial counts
+ * (8 and 4 on demand, 0 spot), SPOT scheduling for the spot templates; the europe-west1
+ * spot group existed (409: done); a rerun inserts again and gets 409 for each: nothing
+ * new is created. */
+Test(gcp, bootstrap_inserts_missing_groups_once, .timeout = 300)
+{
+    fake_start("--strict --initial sculpt-web-europe-west1-spot=0");
+    int rc = run_live("--execute --bootstrap", "b1");
+    char p[512];
+    snprintf(p, sizeof p, "%s/b1.err", dir);
+    cr_assert_eq(rc, 0, "bootstrap run failed (%d): %s", rc, slurp(p));
+    char *t = fake_get("state");
+    cJSON *st = cJSON_Parse(t);
+    free(t);
+    const cJSON *created = cJSON_GetObjectItem(st, "created");
+    cr_assert_eq(cJSON_GetArraySize(created), 4 + 3, "four templates, three groups");
+    const struct {
+        const char *region, *name;
+        int size;
+    } want[] = {{"us-central1", "sculpt-web-us-central1", 8},
+                {"us-central1", "sculpt-web-us-central1-spot", 0},
+                {"europe-west1", "sculpt-web-europe-west1", 4}};
+    for (size_t i = 0; i < 3; i++) {
+        char k[300];
+        snprintf(k, sizeof k, "mig:%s/%s", want[i].region, want[i].name);
+        const cJSON *m = cJSON_GetObjectItem(created, k);
+        cr_assert_not_null(m, "%s", k);
+        cr_assert_eq(cJSON_GetObjectItem(m, "targetSize")->valuedouble, want[i].size, "%s", k);
+        snprintf(k, sizeof k, "tmpl:%s", want[i].name);
+        const cJSON *tp = cJSON_GetObjectItem(cJSON_GetObjectItem(created, k), "properties");
+        cr_assert_not_null(tp, "%s", k);
+        cr_assert_str_eq(cJSON_GetObjectItem(tp, "machineType")->valuestring, "e2-standard-2");
+        const cJSON *sch = cJSON_GetObjectItem(tp, "scheduling");
+        if (strstr(want[i].name, "-spot"))
+            cr_assert_str_eq(cJSON_GetObjectItem(sch, "provisioningModel")->valuestring, "SPOT");
+        else
+            cr_assert_null(sch, "on demand: standard provisioning");
+        snprintf(k, sizeof k, "%s/%s", want[i].region, want[i].name);
+        cr_assert_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(st, "mig"), k)->valuedouble >= 0, 1);
+    }
+    cJSON_Delete(st);
+    t = fake_get("log");
+    cJSON *log = cJSON_Parse(t);
+    free(t);
+    const cJSON *r;
+    int inserts = 0;
+    cJSON_ArrayForEach(r, log)
+    {
+        const char *spec = gspec_of(r);
+        if (spec)
+            check_spec(r, spec);
+        inserts += spec && strstr(spec, "insert") != NULL;
+    }
+    cJSON_Delete(log);
+    cr_assert_eq(inserts, 8, "an insert per template and group");
+    snprintf(p, sizeof p, "%s/j", dir);
+    unlink(p);
+    rc = run_live("--execute --bootstrap", "b2");
+    cr_assert_eq(rc, 0);
+    t = fake_get("state");
+    st = cJSON_Parse(t);
+    free(t);
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(st, "created")), 7, "nothing new");
+    cJSON_Delete(st);
 }

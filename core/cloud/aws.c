@@ -783,12 +783,9 @@ static sc_status aws_init(void *state, const void *config, sc_error *err)
             return st;
         snprintf(a->endpoint, sizeof a->endpoint, "%s", cfg->endpoint);
     }
-    if (cfg->bootstrap && !loopback && !cfg->allow_remote_bootstrap)
-        return sc_error_set(err, SC_ERR_INPUT, "--bootstrap",
-                            "refused against %s: bootstrap creates groups, and is allowed "
-                            "only against a loopback endpoint unless the scenario's live "
-                            "section sets allow_remote_bootstrap",
-                            cfg->endpoint ? cfg->endpoint : "the real AWS endpoints");
+    if ((st = sc_cloud_bootstrap_allowed(cfg, loopback, "groups", "the real AWS endpoints",
+                                         err)))
+        return st;
     snprintf(a->tmpl, sizeof a->tmpl, "%s", cfg->group_name ? cfg->group_name
                                                               : "sculpt-{app}-{region}");
     snprintf(a->image, sizeof a->image, "%s", cfg->image_id ? cfg->image_id : "ami-12c6146b");

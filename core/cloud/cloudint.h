@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sculpt/cloud.h"
 #include "sculpt/provider.h"
 #include "sculpt/scenario.h"
 #include "sculpt/status.h"
@@ -83,6 +84,11 @@ long sc_http_n_requests(const sc_http *h);
 /* Is url acceptable (https, or http to loopback; a host present)?  *loopback = 1 when
  * the host is a loopback address.  SC_ERR_INPUT with the reason otherwise. */
 sc_status sc_http_check_url(const char *url, int *loopback, sc_error *err);
+/* --bootstrap creates resources: allowed only against a loopback endpoint unless the
+ * scenario's live section sets allow_remote_bootstrap.  SC_OK when cfg->bootstrap is off
+ * or allowed; SC_ERR_INPUT naming the endpoint otherwise (what: "groups", "scale sets"). */
+sc_status sc_cloud_bootstrap_allowed(const sc_cloud_config *cfg, int loopback, const char *what,
+                                     const char *real, sc_error *err);
 /* Append the form-encoded (RFC 3986 unreserved kept) value v to buf[cap] at *len. */
 void sc_http_form_append(char *buf, size_t cap, size_t *len, const char *key, const char *v);
 

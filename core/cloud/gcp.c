@@ -30,6 +30,11 @@
  *             when absent), PATCH it back with the fingerprint and a requestId, then the
  *             operation.  The geography is not part of a backend service: weights of
  *             several geographies of one app land on the same scalers (the last wins).
+ *   bootstrap (--bootstrap) per pool: POST projects/P/global/instanceTemplates (name =
+ *             the group's, machineType, boot disk image, network; SPOT scheduling for
+ *             the spot group) then POST projects/P/regions/R/instanceGroupManagers (name,
+ *             baseInstanceName, instanceTemplate, targetSize = the initial count), each
+ *             operation followed; 409 alreadyExists = done, so a rerun creates nothing.
  * Throttling: HTTP 429, 503, and 403 with reason rateLimitExceeded /
  * userRateLimitExceeded (Compute Engine's quota answers); every call here is retried
  * (all are idempotent: GETs, absolute resizes and PATCHes with a requestId).
@@ -62,6 +67,8 @@ typedef struct gcp {
     char email[256], project[128];
     char *key;                  /* PEM private key (owned, wiped at cleanup) */
     char backend[128];          /* backend service template */
+    char bs_image[256];         /* bootstrap: boot disk source image */
+    char bs_network[256];       /* bootstrap: network of the instances' interface */
     char token[4096];
     time_t token_expiry;
     int64_t poll_ms;
@@ -483,6 +490,90 @@ static sc_status gcp_apply(void *state, const sc_action *act, sc_time_ms now,
     return SC_OK;
 }
 
+/* ---- bootstrap: create the missing templates and groups --------------------------- */
+
+/* POST body to url and follow its operation; HTTP 409 (alreadyExists: made by an
+ * earlier run, or by a resent insert whose answer was lost) counts as done. */
+static sc_status insert(gcp *g, const char *url, cJSON *body, const char *what, sc_error *err)
+{
+    char *txt = cJSON_PrintUnformatted(body);
+    cJSON_Delete(body);
+    if (!txt)
+        return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
+    cJSON *op;
+    sc_status st = gcp_call(g, "POST", url, txt, what, &op, err);
+    free(txt);
+    g->mutating++;
+    if (st && err && strstr(err->msg, "HTTP 409"))
+        return SC_OK;
+    if (st)
+        return st;
+    return gcp_wait(g, op, what, err);
+}
+
+/* Per pool (the spot group where the region prices spot): instance template NAME
+ * (Instance Templates - insert: machineType = the app's type, a boot disk from
+ * $.live.gcp.bootstrap.image, one interface on .network, SPOT provisioning with
+ * DELETE on preemption for the spot one), then the regional managed instance group NAME
+ * (Region Instance Group Managers - insert: baseInstanceName, instanceTemplate,
+ * targetSize = the initial count).  Idempotent: a rerun gets 409 for each. */
+static sc_status gcp_bootstrap(gcp *g, sc_error *err)
+{
+    const sc_scenario *sc = g->sc;
+    for (size_t ar = 0; ar < sc->n_apps * sc->n_regions; ar++)
+        for (int spot = 0; spot < 2; spot++) {
+            size_t ap = ar / sc->n_regions, r = ar % sc->n_regions;
+            if (spot && !has_spot(g, r))
+                continue;
+            char name[300], url[1200], what[400], tmpl[800];
+            snprintf(name, sizeof name, "%s%s", g->group[ar], spot ? "-spot" : "");
+            cJSON *t = cJSON_CreateObject();
+            cJSON_AddStringToObject(t, "name", name);
+            cJSON *pr = cJSON_AddObjectToObject(t, "properties");
+            cJSON_AddStringToObject(pr, "machineType",
+                                    sc->types[sc->apps[ap].instance_type].name);
+            cJSON *disk = cJSON_CreateObject();
+            cJSON_AddBoolToObject(disk, "boot", 1);
+            cJSON_AddBoolToObject(disk, "autoDelete", 1);
+            cJSON_AddStringToObject(cJSON_AddObjectToObject(disk, "initializeParams"),
+                                    "sourceImage", g->bs_image);
+            cJSON_AddItemToArray(cJSON_AddArrayToObject(pr, "disks"), disk);
+            cJSON *nic = cJSON_CreateObject();
+            cJSON_AddStringToObject(nic, "network", g->bs_network);
+            cJSON_AddItemToArray(cJSON_AddArrayToObject(pr, "networkInterfaces"), nic);
+            if (spot) {
+                cJSON *s = cJSON_AddObjectToObject(pr, "scheduling");
+                cJSON_AddStringToObject(s, "provisioningModel", "SPOT");
+                cJSON_AddStringToObject(s, "instanceTerminationAction", "DELETE");
+            }
+            snprintf(url, sizeof url, "%s/projects/%s/global/instanceTemplates", g->compute,
+                     g->project);
+            snprintf(what, sizeof what, "insert instance template %s", name);
+            sc_status st = insert(g, url, t, what, err);
+            if (st)
+                return st;
+            int initial = 0;
+            const sc_app *app = &sc->apps[ap];
+            for (size_t i = 0; i < app->n_initial; i++)
+                if (app->initial[i].region == (int)r &&
+                    app->initial[i].option == (spot ? SC_PURCHASE_SPOT : SC_PURCHASE_ONDEMAND))
+                    initial += app->initial[i].count;
+            cJSON *m = cJSON_CreateObject();
+            cJSON_AddStringToObject(m, "name", name);
+            cJSON_AddStringToObject(m, "baseInstanceName", name);
+            snprintf(tmpl, sizeof tmpl, "projects/%s/global/instanceTemplates/%s", g->project,
+                     name);
+            cJSON_AddStringToObject(m, "instanceTemplate", tmpl);
+            cJSON_AddNumberToObject(m, "targetSize", initial);
+            snprintf(url, sizeof url, "%s/projects/%s/regions/%s/instanceGroupManagers",
+                     g->compute, g->project, sc->regions[r].name);
+            snprintf(what, sizeof what, "insert instance group manager %s", name);
+            if ((st = insert(g, url, m, what, err)))
+                return st;
+        }
+    return SC_OK;
+}
+
 /* ---- life cycle -------------------------------------------------------------------- */
 
 static void gcp_cleanup(void *state)
@@ -545,6 +636,8 @@ static sc_status read_section(gcp *g, sc_error *err)
 {
     const sc_scenario *sc = g->sc;
     snprintf(g->backend, sizeof g->backend, "sculpt-{app}");
+    snprintf(g->bs_image, sizeof g->bs_image, "projects/debian-cloud/global/images/family/debian-12");
+    snprintf(g->bs_network, sizeof g->bs_network, "global/networks/default");
     g->poll_ms = 2000;
     g->max_polls = 300;
     if (!sc->source_json)
@@ -554,8 +647,9 @@ static sc_status read_section(gcp *g, sc_error *err)
     if (st)
         return st;
     sc_json_ctx cx = {sc->path, err};
-    const cJSON *live = NULL, *s = NULL;
-    static const char *const keys[] = {"project", "backend_service", "poll", NULL};
+    const cJSON *live = NULL, *s = NULL, *bs = NULL;
+    static const char *const keys[] = {"project", "backend_service", "poll", "bootstrap", NULL};
+    static const char *const bkeys[] = {"image", "network", NULL};
     const char *p = "$.live.gcp";
     int64_t poll = g->poll_ms;
     if ((st = sc_json_get_object(&cx, root, "$", "live", SC_JSON_OPTIONAL, &live)) || !live ||
@@ -566,9 +660,18 @@ static sc_status read_section(gcp *g, sc_error *err)
                                      sizeof g->project)) ||
         (st = sc_json_get_string_buf(&cx, s, p, "backend_service", SC_JSON_OPTIONAL, g->backend,
                                      g->backend, sizeof g->backend)) ||
-        (st = sc_json_get_duration(&cx, s, p, "poll", SC_JSON_OPTIONAL, poll, 0, &poll)))
+        (st = sc_json_get_duration(&cx, s, p, "poll", SC_JSON_OPTIONAL, poll, 0, &poll)) ||
+        (st = sc_json_get_object(&cx, s, p, "bootstrap", SC_JSON_OPTIONAL, &bs)))
         goto done;
     g->poll_ms = poll;
+    if (bs && ((st = sc_json_check_keys(&cx, bs, "$.live.gcp.bootstrap", bkeys)) ||
+               (st = sc_json_get_string_buf(&cx, bs, "$.live.gcp.bootstrap", "image",
+                                            SC_JSON_OPTIONAL, g->bs_image, g->bs_image,
+                                            sizeof g->bs_image)) ||
+               (st = sc_json_get_string_buf(&cx, bs, "$.live.gcp.bootstrap", "network",
+                                            SC_JSON_OPTIONAL, g->bs_network, g->bs_network,
+                                            sizeof g->bs_network))))
+        goto done;
 done:
     cJSON_Delete(root);
     return st;
@@ -595,10 +698,9 @@ static sc_status gcp_init(void *state, const void *config, sc_error *err)
     } else {
         snprintf(g->compute, sizeof g->compute, "https://compute.googleapis.com/compute/v1");
     }
-    if (cfg->bootstrap)
-        return sc_error_set(err, SC_ERR_INPUT, "--bootstrap",
-                            "the gcp adapter does not create instance groups yet: create them "
-                            "(names from $.live.group_name) and run without --bootstrap");
+    if ((st = sc_cloud_bootstrap_allowed(cfg, loopback, "instance templates and groups",
+                                         "the real GCP endpoints", err)))
+        return st;
     if ((st = read_section(g, err)) || (st = read_key(g, err))) {
         gcp_cleanup(g);
         return st;
@@ -628,7 +730,8 @@ static sc_status gcp_init(void *state, const void *config, sc_error *err)
                         .cap_ms = cfg->backoff_cap_ms > 0 ? cfg->backoff_cap_ms : 20000,
                         .max_retry_after_ms = 60000,
                         .seed = cfg->seed ? cfg->seed : sc->seed};
-    if ((st = sc_http_alloc(&rt, gcp_throttle, &g->http, err))) {
+    if ((st = sc_http_alloc(&rt, gcp_throttle, &g->http, err)) ||
+        (cfg->bootstrap && (st = gcp_bootstrap(g, err)))) {
         gcp_cleanup(g);
         return st;
     }

@@ -325,3 +325,15 @@ sc_status sc_cloud_describe_by_snapshot(
     free(all);
     return st;
 }
+
+sc_status sc_cloud_bootstrap_allowed(const sc_cloud_config *cfg, int loopback, const char *what,
+                                     const char *real, sc_error *err)
+{
+    if (!cfg->bootstrap || loopback || cfg->allow_remote_bootstrap)
+        return SC_OK;
+    return sc_error_set(err, SC_ERR_INPUT, "--bootstrap",
+                        "refused against %s: bootstrap creates %s, and is allowed only "
+                        "against a loopback endpoint unless the scenario's live section sets "
+                        "allow_remote_bootstrap",
+                        cfg->endpoint ? cfg->endpoint : real, what);
+}

@@ -10,6 +10,7 @@ Azure (Resource Manager and Entra ID token endpoint):
   GET  /subscriptions/S/resourceGroups/G/providers/Microsoft.Compute/
        virtualMachineScaleSets/N?api-version=V     {"sku": {"capacity": C}, ...}
   PATCH (same)  {"sku": {"capacity": C}}           202 + Azure-AsyncOperation header
+  PUT (same)    create or update (bootstrap); If-None-Match: * on an existing set = 412
   GET  /_azure/operations/ID                      {"status": "InProgress"|"Succeeded"|"Failed"}
   PATCH .../Microsoft.Network/trafficmanagerprofiles/P/azureEndpoints/E?api-version=V
 GCP (OAuth token endpoint and Compute Engine v1):
@@ -18,6 +19,9 @@ GCP (OAuth token endpoint and Compute Engine v1):
   POST /compute/v1/projects/P/regions/R/instanceGroupManagers/M/resize?size=N&requestId=U
   GET  /compute/v1/projects/P/regions/R/operations/OP (and .../global/operations/OP)
   GET|PATCH /compute/v1/projects/P/global/backendServices/B[?requestId=U]
+  POST /compute/v1/projects/P/global/instanceTemplates           insert; 409 alreadyExists
+  POST /compute/v1/projects/P/regions/R/instanceGroupManagers    insert; 409 alreadyExists
+                                                                 (the template must exist)
 
 AWS (Query API: POST / with a form body; the SigV4 Authorization header must name the
 service in its scope; no signature check, moto does that):
@@ -33,7 +37,8 @@ Every request must carry the api-version the adapter pins (Azure) and a bearer t
 token endpoint issued; the token endpoints check the client secret / the JWT's shape.
 A repeated GCP requestId (or Azure x-ms-client-request-id on a PATCH) is answered with
 the first answer, without a second change.  Groups are created on first sight with
-capacity from --initial NAME=N (default 0).
+capacity from --initial NAME=N (default 0); with --strict only the --initial ones exist
+(others answer 404 until created: the bootstrap tests).
 
 Faults (POST /_fault, JSON): {"method": "PATCH", "path": "virtualMachineScaleSets",
 "times": 1, "status": 429, "headers": {"Retry-After": "1"}, "body": {...}} answers the
@@ -70,13 +75,15 @@ STATE = {
     "asg": {},         # AWS group name -> {"desired": n, "od_base": b or None}
     "ec2": {},         # instance id -> {"pool", "state", "type", "token"}
     "lt": {},          # AWS launch template name -> instance type
+    "created": {},     # Azure set / GCP template or group -> its create request body
 }
 EC2_TOKENS = {}        # ClientToken -> body of the first RunInstances answer
 FAULTS = []
 OPS = {}               # id -> {"status", "polls_left", "apply", "result"}
 SEEN = {}              # request id -> (status, headers, body) of the first answer
 LOG = []
-CFG = {"secret": None, "async_next": None, "op_polls": 1, "initial": {}, "ec2_page": 1000}
+CFG = {"secret": None, "async_next": None, "op_polls": 1, "initial": {}, "ec2_page": 1000,
+       "strict": False}
 TOKENS = set()
 
 
@@ -404,6 +411,23 @@ class H(BaseHTTPRequestHandler):
                 return self.reply(400, {"error": {"code": "InvalidApiVersionParameter"}})
             name = m.group(1)
             with LOCK:
+                exists = name in STATE["vmss"] or name in CFG["initial"]
+                if method == "PUT":
+                    if exists and self.headers.get("If-None-Match") == "*":
+                        return self.reply(412, {"error": {"code": "PreconditionFailed",
+                                                          "message": "the scale set exists"}})
+                    doc = json.loads(body)
+                    for k in ("location", "sku", "properties"):
+                        if k not in doc:
+                            return self.reply(400, {"error": {"code": "InvalidRequestContent",
+                                                              "message": "no " + k}})
+                    new = doc["sku"]["capacity"]
+                    STATE["created"][name] = doc
+                    return self.async_op(lambda: self.set_vmss(name, new),
+                                         {"name": name, "sku": doc["sku"]})
+                if CFG["strict"] and not exists:
+                    return self.reply(404, {"error": {"code": "ResourceNotFound",
+                                                      "message": "scale set " + name}})
                 cap = STATE["vmss"].setdefault(name, CFG["initial"].get(name, 0))
             if method == "GET":
                 return self.reply(200, {"name": name, "sku": {"name": "Standard_D2s_v5",
@@ -430,11 +454,36 @@ class H(BaseHTTPRequestHandler):
         if m and method == "GET":
             return self.poll(m.group(1), azure=True)
         # ---- GCP ----
+        m = re.fullmatch(r"/compute/v1/projects/([^/]+)/global/instanceTemplates", path)
+        if m and method == "POST":
+            doc = json.loads(body)
+            with LOCK:
+                if "tmpl:" + doc["name"] in STATE["created"]:
+                    return self.gce_exists(doc["name"])
+                STATE["created"]["tmpl:" + doc["name"]] = doc
+            return self.gce_op(None, m.group(1), "global")
+        m = re.fullmatch(r"/compute/v1/projects/([^/]+)/regions/([^/]+)/instanceGroupManagers",
+                         path)
+        if m and method == "POST":
+            doc = json.loads(body)
+            key = m.group(2) + "/" + doc["name"]
+            with LOCK:
+                if key in STATE["mig"] or doc["name"] in CFG["initial"]:
+                    return self.gce_exists(doc["name"])
+                t = doc.get("instanceTemplate", "").rsplit("/", 1)[-1]
+                if "tmpl:" + t not in STATE["created"]:
+                    return self.reply(404, {"error": {"code": 404, "message": "template " + t}})
+                STATE["created"]["mig:" + key] = doc
+            return self.gce_op(lambda: self.set_mig(key, int(doc["targetSize"])), m.group(1),
+                               m.group(2))
         m = re.fullmatch(r"/compute/v1/projects/([^/]+)/regions/([^/]+)/"
                          r"instanceGroupManagers/([^/]+)(/resize)?", path)
         if m:
             key = m.group(2) + "/" + m.group(3)
             with LOCK:
+                if CFG["strict"] and key not in STATE["mig"] and \
+                        m.group(3) not in CFG["initial"]:
+                    return self.reply(404, {"error": {"code": 404, "message": "group " + key}})
                 size = STATE["mig"].setdefault(key, CFG["initial"].get(m.group(3), 0))
             if method == "GET" and not m.group(4):
                 return self.reply(200, {"name": m.group(3), "targetSize": size,
@@ -470,6 +519,12 @@ class H(BaseHTTPRequestHandler):
                         count_change(name)
                 return self.gce_op(apply, m.group(1), "global")
         return self.reply(404, {"error": {"code": "NotFound", "message": path}})
+
+    def gce_exists(self, name):
+        return self.reply(409, {"error": {"code": 409, "message": "The resource '%s' already "
+                                          "exists" % name,
+                                          "errors": [{"reason": "alreadyExists",
+                                                      "message": name}]}})
 
     def set_vmss(self, name, cap):
         with LOCK:
@@ -538,14 +593,19 @@ class H(BaseHTTPRequestHandler):
     def do_PATCH(self):
         self.handle_any("PATCH")
 
+    def do_PUT(self):
+        self.handle_any("PUT")
+
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--secret", help="the Azure client secret the token endpoint accepts")
     ap.add_argument("--initial", action="append", default=[], help="NAME=N initial capacity")
+    ap.add_argument("--strict", action="store_true", help="only --initial groups exist")
     a = ap.parse_args()
     CFG["secret"] = a.secret
+    CFG["strict"] = a.strict
     for kv in a.initial:
         k, v = kv.split("=")
         CFG["initial"][k] = int(v)
