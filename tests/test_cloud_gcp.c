@@ -498,3 +498,59 @@ Test(gcp, bootstrap_inserts_missing_groups_once, .timeout = 300)
     cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(st, "created")), 7, "nothing new");
     cJSON_Delete(st);
 }
+
+/* Two geographies on one backend service (sculpt-web, no {geo} in its template): g routed
+ * to us-central1 (255 there, 0 in europe-west1), h to europe-west1 (the reverse).  By hand:
+ * each region's scaler is the largest weight any geography gives it, 255 / 255 = 1.0 for
+ * both (the last set_weight alone would leave us-central1 at 0.0, h's weight there), and
+ * every PATCH carries both backends. */
+Test(gcp, two_geographies_one_backend_service, .timeout = 300)
+{
+    fake_start("--initial sculpt-web-us-central1=8 --initial sculpt-web-europe-west1=4");
+    char args[2048];
+    snprintf(args, sizeof args,
+             "%s/tests/live/gcp-2geo.json --provider gcp --endpoint http://127.0.0.1:%d "
+             "--clock fast:1e9 --until 30m --journal %s/j --json --execute",
+             SC_SOURCE_DIR, fake_port, dir);
+    int rc = sculpt(args, "two");
+    char p[512];
+    snprintf(p, sizeof p, "%s/two.err", dir);
+    cr_assert_eq(rc, 0, "(%d) %s", rc, slurp(p));
+    char *t = fake_get("state");
+    cJSON *st = cJSON_Parse(t);
+    free(t);
+    const cJSON *be = cJSON_GetObjectItem(cJSON_GetObjectItem(st, "backend"), "sculpt-web");
+    cr_assert_not_null(be);
+    cr_assert_float_eq(
+        cJSON_GetObjectItem(be, "projects/sculpt-test/regions/us-central1/instanceGroups/"
+                                "sculpt-web-us-central1")->valuedouble,
+        1.0, 1e-12);
+    cr_assert_float_eq(
+        cJSON_GetObjectItem(be, "projects/sculpt-test/regions/europe-west1/instanceGroups/"
+                                "sculpt-web-europe-west1")->valuedouble,
+        1.0, 1e-12);
+    cJSON_Delete(st);
+    t = fake_get("log");
+    cJSON *log = cJSON_Parse(t);
+    free(t);
+    int patches = 0;
+    const cJSON *r;
+    cJSON_ArrayForEach(r, log)
+    {
+        if (strcmp(cJSON_GetObjectItem(r, "method")->valuestring, "PATCH") != 0 ||
+            !strstr(cJSON_GetObjectItem(r, "path")->valuestring, "/backendServices/"))
+            continue;
+        patches++;
+        check_spec(r, GFIX "backend-patch.spec");
+        cJSON *b = cJSON_Parse(cJSON_GetObjectItem(r, "body")->valuestring);
+        cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(b, "backends")), 2,
+                     "every backend in each PATCH");
+        cJSON_Delete(b);
+    }
+    cJSON_Delete(log);
+    cr_assert_geq(patches, 1);
+    /* a rerun on the finished journal replays the weights (REPLAYED) and patches nothing */
+    rc = sculpt(args, "two-again");
+    cr_assert_eq(rc, 0);
+    cr_assert_eq(json_num("two-again", "mutating"), 0);
+}

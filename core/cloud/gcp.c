@@ -25,11 +25,15 @@
  *             operation (requestId is its idempotency key); then GET the operation's
  *             selfLink until status DONE (an `error` there is an error).
  *   set_weight GET projects/P/global/backendServices/BS ($.live.gcp.backend_service,
- *             default "sculpt-{app}"), set capacityScaler = weight / 255 on the backend
- *             whose group is the region's group (appended with balancingMode UTILIZATION
- *             when absent), PATCH it back with the fingerprint and a requestId, then the
- *             operation.  The geography is not part of a backend service: weights of
- *             several geographies of one app land on the same scalers (the last wins).
+ *             default "sculpt-{app}"), set capacityScaler on the backend of every
+ *             region's group (appended with balancingMode UTILIZATION when absent),
+ *             PATCH it back once with the fingerprint and a requestId (from the key and
+ *             every scaler), then the operation; no PATCH when every scaler is already
+ *             there.  The geography is not part of a backend service: the geographies
+ *             sharing one (a template without {geo}) are combined, each region's scaler =
+ *             the largest weight / 255 any of them gives it (scaler_of); the weights
+ *             start from the scenario's routing weights and follow each set_weight,
+ *             replayed ones included (SC_PROVIDER_CTRL_REPLAYED).
  *   bootstrap (--bootstrap) per pool: POST projects/P/global/instanceTemplates (name =
  *             the group's, machineType, boot disk image, network; SPOT scheduling for
  *             the spot group) then POST projects/P/regions/R/instanceGroupManagers (name,
@@ -76,6 +80,7 @@ typedef struct gcp {
     sc_http *http;
     char (*group)[256];         /* [ar] on-demand group names */
     int *size;                  /* [ar * 2] targetSize (on demand, spot), -1 = unknown */
+    int *wt;                    /* [app][geo][region] last routing weight, -1 = none */
     char key_id[SC_LIVE_KEY_MAX]; /* the journal's idempotency key of the next apply */
     char payload[SC_LIVE_PAYLOAD_MAX];
     long mutating, read_only;
@@ -375,19 +380,46 @@ static sc_status target_of(gcp *g, const sc_action *act, int *target, sc_error *
     return SC_OK;
 }
 
+/* The geographies' last weights ([app][geo][region], -1 = none), from the scenario's
+ * configured routing weights until a set_weight (or its replay) changes one. */
+static int *weight_at(gcp *g, int app, int geo, int region)
+{
+    const sc_scenario *sc = g->sc;
+    return &g->wt[((size_t)app * sc->n_geos + (size_t)geo) * sc->n_regions + (size_t)region];
+}
+
+/* The scaler of region r's backend in the service bs of app: the largest weight / 255
+ * of the geographies whose service is bs (GCP has one backend per region group for all
+ * of them: a region is as available as the geography that wants it most, and the load
+ * balancer's proximity then sends each geography to its nearest available region); -1
+ * when none of them has a weight for r. */
+static double scaler_of(gcp *g, int app, int r, const char *bs)
+{
+    const sc_scenario *sc = g->sc;
+    int best = -1;
+    for (size_t geo = 0; geo < sc->n_geos; geo++) {
+        char b2[256];
+        sc_cloud_expand(b2, sizeof b2, g->backend, sc->apps[app].name, sc->geos[geo].name,
+                        sc->regions[r].name);
+        int w = *weight_at(g, app, (int)geo, r);
+        if (strcmp(b2, bs) == 0 && w > best)
+            best = w;
+    }
+    return best < 0 ? -1 : best / 255.0;
+}
+
+/* Record act's weight, then GET the backend service and PATCH it once with the scaler
+ * of every region backend it serves (scaler_of), unless every one is already there. */
 static sc_status set_scaler(gcp *g, const sc_action *act, sc_error *err)
 {
     const sc_scenario *sc = g->sc;
-    size_t ar = (size_t)act->app * sc->n_regions + (size_t)act->region;
-    char bs[256], url[1200], what[400], group[1200], rid_text[512], rid[37];
+    *weight_at(g, act->app, act->geo, act->region) = act->weight;
+    char bs[256], url[1200], what[400], rid_text[1024], rid[37];
     sc_cloud_expand(bs, sizeof bs, g->backend, sc->apps[act->app].name,
                     sc->geos[act->geo].name, sc->regions[act->region].name);
     snprintf(url, sizeof url, "%s/projects/%s/global/backendServices/%s", g->compute,
              g->project, bs);
     snprintf(what, sizeof what, "backend service %s", bs);
-    /* the group a backend names: the regional group's instance group */
-    snprintf(group, sizeof group, "projects/%s/regions/%s/instanceGroups/%s", g->project,
-             sc->regions[act->region].name, g->group[ar]);
     cJSON *j;
     sc_status st = gcp_call(g, "GET", url, NULL, what, &j, err);
     g->read_only++;
@@ -398,24 +430,45 @@ static sc_status set_scaler(gcp *g, const sc_action *act, sc_error *err)
         cJSON_DeleteItemFromObjectCaseSensitive(j, "backends");
         backends = cJSON_AddArrayToObject(j, "backends");
     }
-    cJSON *mine = NULL, *b;
-    cJSON_ArrayForEach(b, backends) {
-        const cJSON *gr = cJSON_GetObjectItemCaseSensitive(b, "group");
+    int changed = 0;
+    size_t rl = (size_t)snprintf(rid_text, sizeof rid_text, "%s|%s|w", g->key_id, bs);
+    for (size_t r = 0; r < sc->n_regions; r++) {
+        double scaler = scaler_of(g, act->app, (int)r, bs);
+        if (scaler < 0)
+            continue;
+        /* the group a backend names: the regional group's instance group */
+        char group[1200];
+        snprintf(group, sizeof group, "projects/%s/regions/%s/instanceGroups/%s", g->project,
+                 sc->regions[r].name, g->group[(size_t)act->app * sc->n_regions + r]);
+        cJSON *mine = NULL, *b;
         size_t gl = strlen(group);
-        if (cJSON_IsString(gr) && strlen(gr->valuestring) >= gl &&
-            strcmp(gr->valuestring + strlen(gr->valuestring) - gl, group) == 0)
-            mine = b;
+        cJSON_ArrayForEach(b, backends)
+        {
+            const cJSON *gr = cJSON_GetObjectItemCaseSensitive(b, "group");
+            if (cJSON_IsString(gr) && strlen(gr->valuestring) >= gl &&
+                strcmp(gr->valuestring + strlen(gr->valuestring) - gl, group) == 0)
+                mine = b;
+        }
+        if (!mine) {
+            mine = cJSON_CreateObject();
+            cJSON_AddStringToObject(mine, "group", group);
+            cJSON_AddStringToObject(mine, "balancingMode", "UTILIZATION");
+            cJSON_AddItemToArray(backends, mine);
+        }
+        const cJSON *old = cJSON_GetObjectItemCaseSensitive(mine, "capacityScaler");
+        if (!cJSON_IsNumber(old) || old->valuedouble != scaler) {
+            changed = 1;
+            cJSON_DeleteItemFromObjectCaseSensitive(mine, "capacityScaler");
+            cJSON_AddNumberToObject(mine, "capacityScaler", scaler);
+        }
+        if (rl < sizeof rid_text)
+            rl += (size_t)snprintf(rid_text + rl, sizeof rid_text - rl, "|%s=%.17g",
+                                   sc->regions[r].name, scaler);
     }
-    if (!mine) {
-        mine = cJSON_CreateObject();
-        char full[1300];
-        snprintf(full, sizeof full, "%s", group);
-        cJSON_AddStringToObject(mine, "group", full);
-        cJSON_AddStringToObject(mine, "balancingMode", "UTILIZATION");
-        cJSON_AddItemToArray(backends, mine);
+    if (!changed) {
+        cJSON_Delete(j);
+        return SC_OK;
     }
-    cJSON_DeleteItemFromObjectCaseSensitive(mine, "capacityScaler");
-    cJSON_AddNumberToObject(mine, "capacityScaler", act->weight / 255.0);
     cJSON *patch = cJSON_CreateObject();
     cJSON_AddItemToObject(patch, "backends", cJSON_DetachItemFromObject(j, "backends"));
     const cJSON *fp = cJSON_GetObjectItemCaseSensitive(j, "fingerprint");
@@ -426,8 +479,6 @@ static sc_status set_scaler(gcp *g, const sc_action *act, sc_error *err)
     cJSON_Delete(patch);
     if (!body)
         return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
-    snprintf(rid_text, sizeof rid_text, "%s|%s|w|%s|%d", g->key_id, bs,
-             sc->regions[act->region].name, act->weight);
     sc_uuid_from(rid_text, rid);
     char purl[1300];
     snprintf(purl, sizeof purl, "%s?requestId=%s", url, rid);
@@ -582,6 +633,7 @@ static void gcp_cleanup(void *state)
     sc_http_free(g->http);
     free(g->group);
     free(g->size);
+    free(g->wt);
     if (g->key) {
         memset(g->key, 0, strlen(g->key));
         free(g->key);
@@ -713,7 +765,8 @@ static sc_status gcp_init(void *state, const void *config, sc_error *err)
     size_t nar = sc->n_apps * sc->n_regions;
     g->group = calloc(nar + 1, sizeof *g->group);
     g->size = malloc((2 * nar + 1) * sizeof *g->size);
-    if (!g->group || !g->size) {
+    g->wt = malloc((nar * sc->n_geos + 1) * sizeof *g->wt);
+    if (!g->group || !g->size || !g->wt) {
         gcp_cleanup(g);
         return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
     }
@@ -724,6 +777,10 @@ static sc_status gcp_init(void *state, const void *config, sc_error *err)
             sc_cloud_expand(g->group[ar], sizeof g->group[0], tmpl, sc->apps[ap].name, "",
                             sc->regions[r].name);
             g->size[2 * ar] = g->size[2 * ar + 1] = -1;
+            for (size_t geo = 0; geo < sc->n_geos; geo++) {
+                const int *w = sc->geos[geo].routing.weights;
+                *weight_at(g, (int)ap, (int)geo, (int)r) = w ? w[r] : -1;
+            }
         }
     sc_http_retry rt = {.max_attempts = cfg->max_attempts > 0 ? cfg->max_attempts : 5,
                         .base_ms = cfg->backoff_base_ms > 0 ? cfg->backoff_base_ms : 200,
@@ -748,6 +805,14 @@ static sc_status gcp_ctrl(void *state, int op, void *arg, sc_error *err)
     case SC_PROVIDER_CTRL_CALL:
         snprintf(g->payload, sizeof g->payload, "%s", ((const sc_live_call *)arg)->payload);
         return SC_OK;
+    case SC_PROVIDER_CTRL_REPLAYED: { /* a weight the journal says was set: remember it */
+        const sc_action *a = ((const sc_live_call *)arg)->act;
+        if (a->kind == SC_ACTION_SET_WEIGHT && a->app >= 0 && (size_t)a->app < g->sc->n_apps &&
+            a->geo >= 0 && (size_t)a->geo < g->sc->n_geos && a->region >= 0 &&
+            (size_t)a->region < g->sc->n_regions)
+            *weight_at(g, a->app, a->geo, a->region) = a->weight;
+        return SC_OK;
+    }
     case SC_PROVIDER_CTRL_PREPARE: {
         sc_live_call *c = arg;
         sc_status st = check_pool(g, c->act, err);
