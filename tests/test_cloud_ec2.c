@@ -163,31 +163,27 @@ Test(cloud_ec2, requests_match_the_reference)
     check_params(s.req[4], FIX "DescribeInstances.params");
     check_params(s.req[5], FIX "DescribeInstances.params");
     check_params(s.req[6], FIX "TerminateInstances.params");
-    char v[128];
-    form_value(s.req[1], "Filter.1.Name", v, sizeof v);
-    cr_assert_str_eq(v, "tag:sculpt-pool");
-    form_value(s.req[1], "Filter.1.Value.1", v, sizeof v);
-    cr_assert_str_eq(v, "sculpt-web-us-east-1");
-    form_value(s.req[1], "Filter.2.Name", v, sizeof v);
-    cr_assert_str_eq(v, "instance-state-name");
-    form_value(s.req[3], "ClientToken", v, sizeof v);
-    cr_assert_str_eq(v, upay + 9, "the token written ahead");
-    form_value(s.req[3], "MinCount", v, sizeof v);
-    cr_assert_str_eq(v, "2");
-    form_value(s.req[3], "MaxCount", v, sizeof v);
-    cr_assert_str_eq(v, "2");
-    form_value(s.req[3], "InstanceType", v, sizeof v);
-    cr_assert_str_eq(v, "t3.micro");
-    form_value(s.req[3], "TagSpecification.1.ResourceType", v, sizeof v);
-    cr_assert_str_eq(v, "instance");
-    form_value(s.req[3], "TagSpecification.1.Tag.1.Key", v, sizeof v);
-    cr_assert_str_eq(v, "sculpt-pool");
-    form_value(s.req[3], "TagSpecification.1.Tag.1.Value", v, sizeof v);
-    cr_assert_str_eq(v, "sculpt-web-us-east-1");
-    form_value(s.req[6], "InstanceId.1", v, sizeof v);
-    cr_assert_str_eq(v, "i-0c00000000000000c", "the pending instance goes first");
-    form_value(s.req[6], "InstanceId.2", v, sizeof v);
-    cr_assert_str_eq(v, "", "one instance only");
+    /* the parameters by hand: (request, field, value; "" = absent) */
+    const struct {
+        int req;
+        const char *field, *want;
+    } fv[] = {{1, "Filter.1.Name", "tag:sculpt-pool"},
+              {1, "Filter.1.Value.1", "sculpt-web-us-east-1"},
+              {1, "Filter.2.Name", "instance-state-name"},
+              {3, "ClientToken", upay + 9}, /* the token written ahead */
+              {3, "MinCount", "2"},
+              {3, "MaxCount", "2"},
+              {3, "InstanceType", "t3.micro"},
+              {3, "TagSpecification.1.ResourceType", "instance"},
+              {3, "TagSpecification.1.Tag.1.Key", "sculpt-pool"},
+              {3, "TagSpecification.1.Tag.1.Value", "sculpt-web-us-east-1"},
+              {6, "InstanceId.1", "i-0c00000000000000c"}, /* the pending one goes first */
+              {6, "InstanceId.2", ""}};                   /* one instance only */
+    for (size_t i = 0; i < sizeof fv / sizeof fv[0]; i++) {
+        char v[128];
+        form_value(s.req[fv[i].req], fv[i].field, v, sizeof v);
+        cr_assert_str_eq(v, fv[i].want, "request %d %s", fv[i].req, fv[i].field);
+    }
     for (int i = 0; i < s.n_req; i++) {
         const char *scope = i == 2 ? "/eu-west-1/autoscaling/aws4_request"
                             : i == 0 ? "/us-east-1/autoscaling/aws4_request"

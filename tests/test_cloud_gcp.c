@@ -160,6 +160,19 @@ Test(gcp, jwt_rs256_verified_by_openssl)
     cr_assert(u1[8] == '-' && u1[13] == '-' && u1[18] == '-' && u1[23] == '-' && u1[14] == '5');
 }
 
+/* The capacity scaler of region's group in the fake's backend service sculpt-web. */
+static double scaler_in(const cJSON *st, const char *region)
+{
+    const cJSON *be = cJSON_GetObjectItem(cJSON_GetObjectItem(st, "backend"), "sculpt-web");
+    cr_assert_not_null(be, "the backend service was patched");
+    char g[300];
+    snprintf(g, sizeof g, "projects/sculpt-test/regions/%s/instanceGroups/sculpt-web-%s", region,
+             region);
+    const cJSON *v = cJSON_GetObjectItem(be, g);
+    cr_assert(cJSON_IsNumber(v), "a scaler for %s", g);
+    return v->valuedouble;
+}
+
 static const char *gspec_of(const cJSON *r)
 {
     const char *m = cJSON_GetObjectItem(r, "method")->valuestring;
@@ -272,16 +285,8 @@ Test(gcp, live_against_the_fake, .timeout = 300)
     cr_assert_eq(cJSON_GetObjectItem(mig, "europe-west1/sculpt-web-europe-west1")->valueint,
                  want[1]);
     cr_assert(want[0] != 8 || want[1] != 4, "the run changed something");
-    const cJSON *be = cJSON_GetObjectItem(cJSON_GetObjectItem(st, "backend"), "sculpt-web");
-    cr_assert_not_null(be, "the backend service was patched");
-    cr_assert_float_eq(
-        cJSON_GetObjectItem(be, "projects/sculpt-test/regions/us-central1/instanceGroups/"
-                                "sculpt-web-us-central1")->valuedouble,
-        1.0, 1e-12);
-    cr_assert_float_eq(
-        cJSON_GetObjectItem(be, "projects/sculpt-test/regions/europe-west1/instanceGroups/"
-                                "sculpt-web-europe-west1")->valuedouble,
-        0.0, 1e-12);
+    cr_assert_float_eq(scaler_in(st, "us-central1"), 1.0, 1e-12);
+    cr_assert_float_eq(scaler_in(st, "europe-west1"), 0.0, 1e-12);
     cJSON_Delete(st);
     char *ltxt = fake_get("log");
     cJSON *log = cJSON_Parse(ltxt);
@@ -519,16 +524,8 @@ Test(gcp, two_geographies_one_backend_service, .timeout = 300)
     char *t = fake_get("state");
     cJSON *st = cJSON_Parse(t);
     free(t);
-    const cJSON *be = cJSON_GetObjectItem(cJSON_GetObjectItem(st, "backend"), "sculpt-web");
-    cr_assert_not_null(be);
-    cr_assert_float_eq(
-        cJSON_GetObjectItem(be, "projects/sculpt-test/regions/us-central1/instanceGroups/"
-                                "sculpt-web-us-central1")->valuedouble,
-        1.0, 1e-12);
-    cr_assert_float_eq(
-        cJSON_GetObjectItem(be, "projects/sculpt-test/regions/europe-west1/instanceGroups/"
-                                "sculpt-web-europe-west1")->valuedouble,
-        1.0, 1e-12);
+    cr_assert_float_eq(scaler_in(st, "us-central1"), 1.0, 1e-12);
+    cr_assert_float_eq(scaler_in(st, "europe-west1"), 1.0, 1e-12);
     cJSON_Delete(st);
     t = fake_get("log");
     cJSON *log = cJSON_Parse(t);

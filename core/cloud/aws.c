@@ -179,6 +179,19 @@ static sc_aws_auth auth_of(const aws *a)
     return auth;
 }
 
+sc_status sc_aws_query_xml(const sc_aws_auth *auth, const char *service, const char *region,
+                           const char *body, int idempotent, sc_xml_leaf **lv, size_t *n,
+                           sc_error *err)
+{
+    sc_http_resp resp;
+    sc_status st = sc_aws_query(auth, service, region, body, idempotent, NULL, &resp, err);
+    if (st)
+        return st;
+    st = sc_xml_leaves(resp.body, resp.len, lv, n, err);
+    sc_http_resp_cleanup(&resp);
+    return st;
+}
+
 /* sc_aws_query with the adapter's client and credentials. */
 static sc_status call(aws *a, const char *service, const char *region, const char *body,
                       int idempotent, const char *ok_codes, sc_http_resp *resp, sc_error *err)
@@ -213,15 +226,11 @@ static sc_status describe_region(aws *a, int r, group_state *gs, sc_error *err)
             sc_http_form_append(body, sizeof body, &len, key,
                                 a->group[(a0 + k) * sc->n_regions + (size_t)r]);
         }
-        sc_http_resp resp;
-        sc_status st = call(a, "autoscaling", region, body, 1, NULL, &resp, err);
-        a->read_only++;
-        if (st)
-            return st;
         sc_xml_leaf *lv;
         size_t n;
-        st = sc_xml_leaves(resp.body, resp.len, &lv, &n, err);
-        sc_http_resp_cleanup(&resp);
+        sc_aws_auth auth = auth_of(a);
+        sc_status st = sc_aws_query_xml(&auth, "autoscaling", region, body, 1, &lv, &n, err);
+        a->read_only++;
         if (st)
             return st;
         group_state cur;
@@ -367,16 +376,9 @@ static sc_status aws_describe(void *state, int app, int region, int type, sc_pur
                               sc_pool_state *out, sc_error *err)
 {
     aws *a = state;
-    size_t n = a->sc->n_apps * a->sc->n_regions * SC_PURCHASE_COUNT;
-    sc_pool_state *all = calloc(n, sizeof *all);
-    if (!all)
-        return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
-    sc_status st = aws_snapshot(state, all, n, 0, err);
-    if (!st)
-        *out = all[((size_t)app * a->sc->n_regions + (size_t)region) * SC_PURCHASE_COUNT +
-                   (size_t)option];
-    free(all);
-    return st;
+    (void)type;
+    return sc_cloud_describe_by_snapshot(aws_snapshot, state, a->sc->n_apps, a->sc->n_regions,
+                                         app, region, option, out, err);
 }
 
 /* ---- apply -------------------------------------------------------------------------- */
@@ -641,15 +643,6 @@ static sc_status aws_apply(void *state, const sc_action *act, sc_time_ms now,
 
 /* ---- bootstrap ---------------------------------------------------------------------- */
 
-static int initial_of(const sc_app *app, int r, sc_purchase option)
-{
-    int n = 0;
-    for (size_t i = 0; i < app->n_initial; i++)
-        if (app->initial[i].region == r && app->initial[i].option == option)
-            n += app->initial[i].count;
-    return n;
-}
-
 /* The scenario's initial reserved instances, launched in every reserved pool that has
  * none (read first: a rerun, or a resume after a crash inside this step, finds them). */
 static sc_status bootstrap_reserved(aws *a, sc_error *err)
@@ -659,13 +652,13 @@ static sc_status bootstrap_reserved(aws *a, sc_error *err)
         int any = 0;
         for (size_t ap = 0; ap < sc->n_apps; ap++)
             any |= a->res_ok[ap * sc->n_regions + r] &&
-                   initial_of(&sc->apps[ap], (int)r, SC_PURCHASE_RESERVED) > 0;
+                   sc_cloud_initial(&sc->apps[ap], (int)r, SC_PURCHASE_RESERVED) > 0;
         if (!any)
             continue;
         sc_status st = describe_reserved(a, (int)r, NULL, err);
         for (size_t ap = 0; ap < sc->n_apps && !st; ap++) {
             size_t ar = ap * sc->n_regions + r;
-            int want = initial_of(&sc->apps[ap], (int)r, SC_PURCHASE_RESERVED);
+            int want = sc_cloud_initial(&sc->apps[ap], (int)r, SC_PURCHASE_RESERVED);
             if (!a->res_ok[ar] || want <= 0 || a->reserved[ar] > 0)
                 continue;
             sc_action act = {.kind = SC_ACTION_PROVISION, .app = (int)ap, .region = (int)r,
@@ -708,7 +701,7 @@ static sc_status bootstrap(aws *a, sc_error *err)
             if (st)
                 return st;
             sc_http_resp_cleanup(&resp);
-            int initial = initial_of(app, (int)r, SC_PURCHASE_ONDEMAND);
+            int initial = sc_cloud_initial(app, (int)r, SC_PURCHASE_ONDEMAND);
             len = 0;
             body[0] = '\0';
             sc_http_form_append(body, sizeof body, &len, "Action", "CreateAutoScalingGroup");

@@ -241,6 +241,27 @@ static sc_status az_wait(azure *z, const char *op_url, int64_t first_wait_ms, co
                         what, z->max_polls);
 }
 
+/* A change (PATCH, PUT) counted as mutating, then its Azure-AsyncOperation (when the
+ * answer names one) followed to its end.  ok_status: an HTTP status that counts as done
+ * without an answer to follow (0 = none). */
+static sc_status az_change(azure *z, const char *method, const char *url, const char *body,
+                           const char *header, int ok_status, const char *what, sc_error *err)
+{
+    sc_http_resp resp;
+    sc_status st = az_call_h(z, method, url, body, header, what, &resp, err);
+    z->mutating++;
+    if (st) {
+        char code[32];
+        snprintf(code, sizeof code, "HTTP %d", ok_status);
+        return ok_status && err && strstr(err->msg, code) ? SC_OK : st;
+    }
+    char op[1024];
+    snprintf(op, sizeof op, "%s", resp.captured);
+    int64_t ra = resp.retry_after_ms;
+    sc_http_resp_cleanup(&resp);
+    return op[0] ? az_wait(z, op, ra, what, err) : SC_OK;
+}
+
 static void vmss_url(const azure *z, const char *name, char *out, size_t cap)
 {
     snprintf(out, cap,
@@ -251,18 +272,25 @@ static void vmss_url(const azure *z, const char *name, char *out, size_t cap)
 
 static int has_spot(const azure *z, size_t r)
 {
-    const sc_scenario *sc = z->sc;
-    for (size_t a = 0; a < sc->n_apps; a++) {
-        double p = sc->regions[r].types[sc->apps[a].instance_type].price_per_hour[SC_PURCHASE_SPOT];
-        if (p == p) /* not NaN: offered */
-            return 1;
-    }
-    return 0;
+    return sc_cloud_offered(z->sc, r, SC_PURCHASE_SPOT);
 }
 
 static void set_name(const azure *z, size_t ar, int spot, char *out, size_t cap)
 {
     snprintf(out, cap, "%s%s", z->group[ar], spot ? "-spot" : "");
+}
+
+/* GET the scale set of pool (ar, spot) into resp; name[300] gets its name. */
+static sc_status get_set(azure *z, size_t ar, int spot, char *name, sc_http_resp *resp,
+                         sc_error *err)
+{
+    char url[1200], what[400];
+    set_name(z, ar, spot, name, 300);
+    vmss_url(z, name, url, sizeof url);
+    snprintf(what, sizeof what, "scale set %s", name);
+    sc_status st = az_call(z, "GET", url, NULL, what, resp, err);
+    z->read_only++;
+    return st;
 }
 
 /* ---- provider methods ------------------------------------------------------------ */
@@ -280,13 +308,10 @@ static sc_status az_snapshot(void *state, sc_pool_state *out, size_t n, int sinc
                 size_t ar = ap * sc->n_regions + r;
                 if (spot && !has_spot(z, r))
                     continue;
-                char name[300], url[1200], what[400];
-                set_name(z, ar, spot, name, sizeof name);
-                vmss_url(z, name, url, sizeof url);
-                snprintf(what, sizeof what, "scale set %s", name);
+                char name[300], url[1200];
                 sc_http_resp resp;
-                sc_status st = az_call(z, "GET", url, NULL, what, &resp, err);
-                z->read_only++;
+                sc_status st = get_set(z, ar, spot, name, &resp, err);
+                vmss_url(z, name, url, sizeof url);
                 if (st) {
                     if (err && strstr(err->msg, "HTTP 404"))
                         return sc_error_set(err, SC_ERR_NOTFOUND, "azure",
@@ -350,20 +375,8 @@ static sc_status target_of(azure *z, const sc_action *act, int *target, sc_error
 {
     size_t ar = (size_t)act->app * z->sc->n_regions + (size_t)act->region;
     int spot = act->option == SC_PURCHASE_SPOT;
-    if (z->cap[ar * 2 + (size_t)spot] < 0) {
-        size_t n = z->sc->n_apps * z->sc->n_regions * SC_PURCHASE_COUNT;
-        sc_pool_state *all = calloc(n, sizeof *all);
-        if (!all)
-            return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
-        sc_status st = az_snapshot(z, all, n, 0, err);
-        free(all);
-        if (st)
-            return st;
-    }
-    int c = z->cap[ar * 2 + (size_t)spot];
-    int t = act->kind == SC_ACTION_PROVISION ? c + act->count : c - act->count;
-    *target = t < 0 ? 0 : t;
-    return SC_OK;
+    return sc_cloud_target_of(az_snapshot, z, z->sc->n_apps, z->sc->n_regions,
+                              &z->cap[ar * 2 + (size_t)spot], act, target, err);
 }
 
 static sc_status set_weight(azure *z, const sc_action *act, sc_error *err)
@@ -384,16 +397,7 @@ static sc_status set_weight(azure *z, const sc_action *act, sc_error *err)
     else
         snprintf(body, sizeof body, "{\"properties\":{\"endpointStatus\":\"Disabled\"}}");
     snprintf(what, sizeof what, "Traffic Manager endpoint %s/%s", prof, ep);
-    sc_http_resp resp;
-    sc_status st = az_call(z, "PATCH", url, body, what, &resp, err);
-    z->mutating++;
-    if (st)
-        return st;
-    char op[1024];
-    snprintf(op, sizeof op, "%s", resp.captured);
-    int64_t ra = resp.retry_after_ms;
-    sc_http_resp_cleanup(&resp);
-    return op[0] ? az_wait(z, op, ra, what, err) : SC_OK;
+    return az_change(z, "PATCH", url, body, NULL, 0, what, err);
 }
 
 static sc_status az_apply(void *state, const sc_action *act, sc_time_ms now,
@@ -427,16 +431,7 @@ static sc_status az_apply(void *state, const sc_action *act, sc_time_ms now,
     vmss_url(z, name, url, sizeof url);
     snprintf(body, sizeof body, "{\"sku\":{\"capacity\":%d}}", target);
     snprintf(what, sizeof what, "scale set %s capacity %d", name, target);
-    sc_http_resp resp;
-    st = az_call(z, "PATCH", url, body, what, &resp, err);
-    z->mutating++;
-    if (st)
-        return st;
-    char op[1024];
-    snprintf(op, sizeof op, "%s", resp.captured);
-    int64_t ra = resp.retry_after_ms;
-    sc_http_resp_cleanup(&resp);
-    if (op[0] && (st = az_wait(z, op, ra, what, err)))
+    if ((st = az_change(z, "PATCH", url, body, NULL, 0, what, err)))
         return st;
     z->cap[ar * 2 + (size_t)spot] = target;
     int moved = before >= 0 ? (target > before ? target - before : before - target) : act->count;
@@ -531,40 +526,25 @@ static sc_status az_bootstrap(azure *z, sc_error *err)
             if (spot && !has_spot(z, r))
                 continue;
             char name[300], url[1200], what[400];
-            set_name(z, ar, spot, name, sizeof name);
-            vmss_url(z, name, url, sizeof url);
-            snprintf(what, sizeof what, "scale set %s", name);
             sc_http_resp resp;
-            sc_status st = az_call(z, "GET", url, NULL, what, &resp, err);
-            z->read_only++;
+            sc_status st = get_set(z, ar, spot, name, &resp, err);
+            vmss_url(z, name, url, sizeof url);
             if (st == SC_OK) {
                 sc_http_resp_cleanup(&resp);
                 continue;
             }
             if (!err || !strstr(err->msg, "HTTP 404"))
                 return st;
-            int initial = 0;
-            const sc_app *app = &sc->apps[ap];
-            for (size_t i = 0; i < app->n_initial; i++)
-                if (app->initial[i].region == (int)r &&
-                    app->initial[i].option == (spot ? SC_PURCHASE_SPOT : SC_PURCHASE_ONDEMAND))
-                    initial += app->initial[i].count;
+            int initial = sc_cloud_initial(&sc->apps[ap], (int)r,
+                                           spot ? SC_PURCHASE_SPOT : SC_PURCHASE_ONDEMAND);
             char *body = create_body(z, ar, spot, initial);
             if (!body)
                 return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
             snprintf(what, sizeof what, "create scale set %s", name);
-            st = az_call_h(z, "PUT", url, body, "If-None-Match: *", what, &resp, err);
+            /* 412: created meanwhile, done */
+            st = az_change(z, "PUT", url, body, "If-None-Match: *", 412, what, err);
             free(body);
-            z->mutating++;
-            if (st && err && strstr(err->msg, "HTTP 412"))
-                continue; /* created meanwhile */
             if (st)
-                return st;
-            char op[1024];
-            snprintf(op, sizeof op, "%s", resp.captured);
-            int64_t ra = resp.retry_after_ms;
-            sc_http_resp_cleanup(&resp);
-            if (op[0] && (st = az_wait(z, op, ra, what, err)))
                 return st;
         }
     return SC_OK;

@@ -148,6 +148,11 @@ sc_status sc_aws_query(const sc_aws_auth *auth, const char *service, const char 
                        const char *body, int idempotent, const char *ok_codes,
                        sc_http_resp *resp, sc_error *err);
 
+/* sc_aws_query, then the answer's XML leaves (sc_xml_leaves_free(*lv, *n)). */
+sc_status sc_aws_query_xml(const sc_aws_auth *auth, const char *service, const char *region,
+                           const char *body, int idempotent, sc_xml_leaf **lv, size_t *n,
+                           sc_error *err);
+
 /* ---- EC2 instances of the reserved pools (ec2.c) ---------------------------------- */
 
 #define SC_EC2_POOL_TAG "sculpt-pool" /* tag key; value = the group name of (app, region) */
@@ -234,5 +239,20 @@ sc_status sc_cloud_describe_by_snapshot(
                           sc_error *err),
     void *state, size_t n_apps, size_t n_regions, int app, int region, sc_purchase option,
     sc_pool_state *out, sc_error *err);
+
+/* The target count of a pool after act (count +/- act->count, at least 0) from its
+ * cached count *cached, refreshed through snapshot (which updates *cached) when
+ * unknown (< 0): the adapters whose pool is one absolute size (Azure sku.capacity, GCP
+ * targetSize). */
+sc_status sc_cloud_target_of(
+    sc_status (*snapshot)(void *state, sc_pool_state *out, size_t n, int since_last,
+                          sc_error *err),
+    void *state, size_t n_apps, size_t n_regions, const int *cached, const sc_action *act,
+    int *target, sc_error *err);
+
+/* The scenario's initial count of app's pool (region, option). */
+int sc_cloud_initial(const sc_app *app, int region, sc_purchase option);
+/* Does region price option for some app's type (the pool exists)? */
+int sc_cloud_offered(const sc_scenario *sc, size_t region, sc_purchase option);
 
 #endif

@@ -70,15 +70,11 @@ static sc_status push(sc_ec2_instance **list, size_t *n, size_t *cap,
  * asked for, in a state counted); *next gets the nextToken ("" = last page).  The
  * leaves of one instance are told apart by their instancesSet/item element, not by
  * their order (moto sorts an item's children by name: instanceId is not first). */
-static sc_status parse_page(const sc_http_resp *resp, const char *const *pools, size_t n_pools,
-                            sc_ec2_instance **list, size_t *n, size_t *cap, char *next,
-                            size_t ncap, sc_error *err)
+static sc_status parse_page(const sc_xml_leaf *lv, size_t nl, const char *const *pools,
+                            size_t n_pools, sc_ec2_instance **list, size_t *n, size_t *cap,
+                            char *next, size_t ncap, sc_error *err)
 {
-    sc_xml_leaf *lv;
-    size_t nl;
-    sc_status st = sc_xml_leaves(resp->body, resp->len, &lv, &nl, err);
-    if (st)
-        return st;
+    sc_status st = SC_OK;
     next[0] = '\0';
     sc_ec2_instance cur;
     uint32_t cur_id = 0, tag_id = 0;
@@ -124,7 +120,6 @@ static sc_status parse_page(const sc_http_resp *resp, const char *const *pools, 
                 cur.pool = pool_index(pools, n_pools, val);
         }
     }
-    sc_xml_leaves_free(lv, nl);
     return st;
 }
 
@@ -160,16 +155,17 @@ sc_status sc_ec2_describe(const sc_aws_auth *auth, const char *region, const cha
         sc_http_form_append(body, blen, &len, "MaxResults", "1000");
         if (next[0])
             sc_http_form_append(body, blen, &len, "NextToken", next);
-        sc_http_resp resp;
-        st = sc_aws_query(auth, "ec2", region, body, 1, NULL, &resp, err);
+        sc_xml_leaf *lv;
+        size_t nl;
+        st = sc_aws_query_xml(auth, "ec2", region, body, 1, &lv, &nl, err);
         free(body);
         (*read_only)++;
         if (st)
             break;
         char prev[sizeof next];
         memcpy(prev, next, sizeof next);
-        st = parse_page(&resp, pools, n_pools, out, n_out, &cap, next, sizeof next, err);
-        sc_http_resp_cleanup(&resp);
+        st = parse_page(lv, nl, pools, n_pools, out, n_out, &cap, next, sizeof next, err);
+        sc_xml_leaves_free(lv, nl);
         if (!st && next[0] && strcmp(next, prev) == 0)
             st = sc_error_set(err, SC_ERR_IO, region,
                               "DescribeInstances answered the same NextToken twice");
@@ -200,15 +196,10 @@ sc_status sc_ec2_run(const sc_aws_auth *auth, const char *region, const char *po
     sc_http_form_append(body, sizeof body, &len, "TagSpecification.1.ResourceType", "instance");
     sc_http_form_append(body, sizeof body, &len, "TagSpecification.1.Tag.1.Key", SC_EC2_POOL_TAG);
     sc_http_form_append(body, sizeof body, &len, "TagSpecification.1.Tag.1.Value", pool);
-    sc_http_resp resp;
-    sc_status st = sc_aws_query(auth, "ec2", region, body, 1, NULL, &resp, err);
-    (*mutating)++;
-    if (st)
-        return st;
     sc_xml_leaf *lv;
     size_t n;
-    st = sc_xml_leaves(resp.body, resp.len, &lv, &n, err);
-    sc_http_resp_cleanup(&resp);
+    sc_status st = sc_aws_query_xml(auth, "ec2", region, body, 1, &lv, &n, err);
+    (*mutating)++;
     if (st)
         return st;
     *launched = 0;

@@ -269,13 +269,7 @@ static sc_status gcp_wait(gcp *g, cJSON *op, const char *what, sc_error *err)
 
 static int has_spot(const gcp *g, size_t r)
 {
-    const sc_scenario *sc = g->sc;
-    for (size_t a = 0; a < sc->n_apps; a++) {
-        double p = sc->regions[r].types[sc->apps[a].instance_type].price_per_hour[SC_PURCHASE_SPOT];
-        if (p == p)
-            return 1;
-    }
-    return 0;
+    return sc_cloud_offered(g->sc, r, SC_PURCHASE_SPOT);
 }
 
 static void mig_url(const gcp *g, size_t ar, int spot, const char *suffix, char *out, size_t cap)
@@ -364,20 +358,8 @@ static sc_status target_of(gcp *g, const sc_action *act, int *target, sc_error *
 {
     size_t ar = (size_t)act->app * g->sc->n_regions + (size_t)act->region;
     int spot = act->option == SC_PURCHASE_SPOT;
-    if (g->size[ar * 2 + (size_t)spot] < 0) {
-        size_t n = g->sc->n_apps * g->sc->n_regions * SC_PURCHASE_COUNT;
-        sc_pool_state *all = calloc(n, sizeof *all);
-        if (!all)
-            return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
-        sc_status st = gcp_snapshot(g, all, n, 0, err);
-        free(all);
-        if (st)
-            return st;
-    }
-    int c = g->size[ar * 2 + (size_t)spot];
-    int t = act->kind == SC_ACTION_PROVISION ? c + act->count : c - act->count;
-    *target = t < 0 ? 0 : t;
-    return SC_OK;
+    return sc_cloud_target_of(gcp_snapshot, g, g->sc->n_apps, g->sc->n_regions,
+                              &g->size[ar * 2 + (size_t)spot], act, target, err);
 }
 
 /* The geographies' last weights ([app][geo][region], -1 = none), from the scenario's
@@ -603,12 +585,8 @@ static sc_status gcp_bootstrap(gcp *g, sc_error *err)
             sc_status st = insert(g, url, t, what, err);
             if (st)
                 return st;
-            int initial = 0;
-            const sc_app *app = &sc->apps[ap];
-            for (size_t i = 0; i < app->n_initial; i++)
-                if (app->initial[i].region == (int)r &&
-                    app->initial[i].option == (spot ? SC_PURCHASE_SPOT : SC_PURCHASE_ONDEMAND))
-                    initial += app->initial[i].count;
+            int initial = sc_cloud_initial(&sc->apps[ap], (int)r,
+                                           spot ? SC_PURCHASE_SPOT : SC_PURCHASE_ONDEMAND);
             cJSON *m = cJSON_CreateObject();
             cJSON_AddStringToObject(m, "name", name);
             cJSON_AddStringToObject(m, "baseInstanceName", name);
