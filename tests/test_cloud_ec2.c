@@ -15,7 +15,9 @@
  *    journaled payload given back with CALL); a fresh PREPARE is a new intent with a new
  *    token (and launches again: the fake does count duplicates).  `sculpt live
  *    --bootstrap` killed with SIGKILL while its RunInstances answer is delayed, then run
- *    again: the pool holds the scenario's 2 reserved instances, not 4.
+ *    again: the pool holds the scenario's 2 reserved instances, not 4; `sculpt live
+ *    --execute` killed inside the loop's own RunInstances (a reserved base of 3), then
+ *    resumed from its journal: 3 instances, not 6.
  * 3. moto_server: bootstrap launches the scenario's 2 reserved instances, +3 and -4 move
  *    the pool to 5 and 1, read back with boto3 (an independent client) by the pool's tag.
  */
@@ -277,6 +279,28 @@ Test(cloud_ec2, repeated_client_token_launches_once, .timeout = 120)
     sc_scenario_free(sc);
 }
 
+/* Start `sculpt live ARGS` in the background, wait until the fake's pool holds `want`
+ * running instances (a RunInstances applied, its answer held back by an "after" fault),
+ * then SIGKILL it. */
+static void kill_after_launch(const char *args, const char *pool, int want)
+{
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "%s live %s > %s/k.out 2> %s/k.err & echo $! > %s/k.pid",
+             SC_SCULPT_BIN, args, dir, dir, dir);
+    cr_assert_eq(system(cmd), 0);
+    for (int i = 0; i < 400 && fake_pool_running(pool) < want; i++)
+        usleep(50000);
+    cr_assert_eq(fake_pool_running(pool), want, "launched, answer pending (see %s/k.err)", dir);
+    char pidf[300];
+    snprintf(pidf, sizeof pidf, "%s/k.pid", dir);
+    char *pt = slurp(pidf);
+    cr_assert_not_null(pt);
+    pid_t pid = (pid_t)atoi(pt);
+    free(pt);
+    cr_assert_eq(kill(pid, SIGKILL), 0);
+    usleep(100000);
+}
+
 Test(cloud_ec2, bootstrap_killed_and_rerun_launches_once, .timeout = 120)
 {
     fake_start("");
@@ -288,25 +312,40 @@ Test(cloud_ec2, bootstrap_killed_and_rerun_launches_once, .timeout = 120)
              "%s --provider aws --endpoint http://127.0.0.1:%d/ --execute --bootstrap "
              "--clock fast:1e9 --until 10m --journal %s/j --json",
              RESJSON, fake_port, dir);
-    char cmd[2048];
-    snprintf(cmd, sizeof cmd, "%s live %s > %s/k.out 2> %s/k.err & echo $! > %s/k.pid",
-             SC_SCULPT_BIN, args, dir, dir, dir);
-    cr_assert_eq(system(cmd), 0);
-    for (int i = 0; i < 200 && fake_pool_running("sculpt-web-us-east-1") == 0; i++)
-        usleep(50000);
-    cr_assert_eq(fake_pool_running("sculpt-web-us-east-1"), 2, "launched, answer pending");
-    char pidf[300];
-    snprintf(pidf, sizeof pidf, "%s/k.pid", dir);
-    char *pt = slurp(pidf);
-    cr_assert_not_null(pt);
-    pid_t pid = (pid_t)atoi(pt);
-    free(pt);
-    cr_assert_eq(kill(pid, SIGKILL), 0);
-    usleep(100000);
+    kill_after_launch(args, "sculpt-web-us-east-1", 2);
     int rc = sculpt(args, "again");
     cr_assert_eq(rc, 0, "rerun: see %s/again.err", dir);
     cr_assert_eq(fake_pool_running("sculpt-web-us-east-1"), 2,
                  "the rerun found the pool's instances and launched none");
+}
+
+/* The loop's own RunInstances (policy hpa-reserved buys a reserved base of 3 per region
+ * after the 1 h warm-up) killed with SIGKILL after the launch, before its answer; the
+ * resumed run (same journal) resends the journaled call with its ClientToken, and the
+ * fake answers with the first launch: 3 instances in each region, not 6. */
+Test(cloud_ec2, loop_killed_in_run_instances_resumes_once, .timeout = 180)
+{
+    fake_start("--initial sculpt-web-us-east-1=8 --initial sculpt-web-eu-west-1=4");
+    fake_fault("{\"action\": \"RunInstances\", \"after\": true, \"delay_s\": 30}");
+    char args[1024];
+    snprintf(args, sizeof args,
+             "%s --provider aws --policy hpa-reserved --endpoint http://127.0.0.1:%d/ "
+             "--execute --clock fast:1e9 --until 2h --journal %s/j --json",
+             RESJSON, fake_port, dir);
+    kill_after_launch(args, "sculpt-web-us-east-1", 3);
+    char jp[300];
+    snprintf(jp, sizeof jp, "%s/j", dir);
+    char *j = slurp(jp);
+    cr_assert_not_null(j);
+    cr_assert(strstr(j, "run=3,ct="), "the call and its token were written ahead");
+    free(j);
+    int rc = sculpt(args, "again");
+    char ep[300];
+    snprintf(ep, sizeof ep, "%s/again.err", dir);
+    cr_assert_eq(rc, 0, "resume: %s", slurp(ep));
+    cr_assert_geq(json_num("again", "retries"), 1, "the call in flight was repeated");
+    cr_assert_eq(fake_pool_running("sculpt-web-us-east-1"), 3, "launched once, not twice");
+    cr_assert_eq(fake_pool_running("sculpt-web-eu-west-1"), 3);
 }
 
 Test(cloud_ec2, reserved_pool_on_moto, .timeout = 300)
