@@ -179,8 +179,8 @@ int sc_cmd_live(int argc, char **argv)
         snprintf(err.where, sizeof err.where, "--provider");
         return sc_cli_fail(&err);
     }
-    if (strcmp(provider, "mock") != 0 && strcmp(provider, "aws") != 0 && bootstrap)
-        return fail_usage("--bootstrap applies to the cloud providers (aws)", NULL);
+    if (strcmp(provider, "terraform") == 0 && bootstrap)
+        return fail_usage("--bootstrap applies to the cloud providers (aws, azure, gcp)", NULL);
     if (strcmp(provider, "mock") == 0 && bootstrap)
         return fail_usage("--bootstrap applies to cloud providers, not the mock", NULL);
     if (strcmp(provider, "mock") == 0 && endpoint && strcmp(metrics, "cloudwatch") != 0)

@@ -143,6 +143,12 @@ static sc_status wrap_apply(void *state, const sc_action *act, sc_time_ms now,
         if (rec->state == SC_JOURNAL_DONE || rec->state == SC_JOURNAL_SKIPPED) {
             *res = rec->res;
             c->sum->journal_replayed++;
+            if (rec->state == SC_JOURNAL_DONE && c->real && c->inner->type->ctrl) {
+                /* h-live: a real adapter learns what the journal says it did */
+                sc_live_call lc = {.act = act, .key = call.key};
+                snprintf(lc.payload, sizeof lc.payload, "%s", rec->payload);
+                c->inner->type->ctrl(c->inner->state, SC_PROVIDER_CTRL_REPLAYED, &lc, NULL);
+            }
             if (rec->state == SC_JOURNAL_DONE && !c->real && rec->count > 0) {
                 /* rebuild the shadow cloud: the mock is no real state */
                 sc_action_result r2;

@@ -89,6 +89,7 @@ Test(cloud_aws, spot_split_matches_the_reference)
     server s;
     server_start(&s);
     script(&s, 200, NULL, FIX "DescribeAutoScalingGroupsResponse-mixed.xml"); /* us-east-1 */
+    script(&s, 200, NULL, FIX "DescribeInstancesResponse-empty.xml"); /* us-east-1 reserved */
     script(&s, 200, NULL, FIX "DescribeAutoScalingGroupsResponse.xml"); /* eu-west-1: none */
     script(&s, 200, NULL, FIX "DescribeAutoScalingGroupsResponse-mixed.xml"); /* describe */
     script(&s, 200, NULL, NULL); /* Update (spot +4) */
@@ -113,8 +114,9 @@ Test(cloud_aws, spot_split_matches_the_reference)
     apply(p, pool_act(SC_ACTION_PROVISION, 0, SC_PURCHASE_SPOT, 4), "desired=11,od=3", 4);
     /* on demand -1 of a group with a policy: desired 10, base 2 */
     apply(p, pool_act(SC_ACTION_DEPROVISION, 0, SC_PURCHASE_ONDEMAND, 1), "desired=10,od=2", 1);
-    cr_assert_eq(s.n_req, 4, "two Describe (snapshot), two Update (the state was known)");
-    for (int i = 2; i < 4; i++) {
+    cr_assert_eq(s.n_req, 5, "Describe, DescribeInstances (us-east-1 prices reserved), "
+                             "Describe (snapshot), two Update (the state was known)");
+    for (int i = 3; i < 5; i++) {
         check_params(s.req[i], FIX "UpdateAutoScalingGroup.params");
         const char *b = body_of(s.req[i]);
         cr_assert(strstr(b, "AutoScalingGroupName=sculpt-web-us-east-1"), "%s", b);
@@ -126,15 +128,16 @@ Test(cloud_aws, spot_split_matches_the_reference)
                             "LaunchTemplateName=sculpt-web-us-east-1"), "%s", b);
         cr_assert(strstr(s.req[i], "/us-east-1/autoscaling/aws4_request"));
     }
-    cr_assert(strstr(body_of(s.req[2]), "DesiredCapacity=11&"));
-    cr_assert(strstr(body_of(s.req[2]), "OnDemandBaseCapacity=3&"));
-    cr_assert(strstr(body_of(s.req[3]), "DesiredCapacity=10&"));
-    cr_assert(strstr(body_of(s.req[3]), "OnDemandBaseCapacity=2&"));
-    /* a reserved pool is refused, naming the pool */
-    sc_action r = pool_act(SC_ACTION_PROVISION, 0, SC_PURCHASE_RESERVED, 1);
+    cr_assert(strstr(body_of(s.req[3]), "DesiredCapacity=11&"));
+    cr_assert(strstr(body_of(s.req[3]), "OnDemandBaseCapacity=3&"));
+    cr_assert(strstr(body_of(s.req[4]), "DesiredCapacity=10&"));
+    cr_assert(strstr(body_of(s.req[4]), "OnDemandBaseCapacity=2&"));
+    /* a reserved pool where the scenario prices no reserved (eu-west-1) is refused,
+     * naming the pool */
+    sc_action r = pool_act(SC_ACTION_PROVISION, 1, SC_PURCHASE_RESERVED, 1);
     sc_action_result res;
     cr_assert_eq(sc_provider_apply(p, &r, 0, &res, &err), SC_ERR_INPUT);
-    cr_assert(strstr(err.msg, "web/us-east-1") && strstr(err.msg, "reserved"), "%s", err.msg);
+    cr_assert(strstr(err.msg, "web/eu-west-1") && strstr(err.msg, "reserved"), "%s", err.msg);
     sc_provider_free(p);
     sc_scenario_free(sc);
     server_stop(&s);

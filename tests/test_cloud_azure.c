@@ -15,7 +15,12 @@
  *    message and the capacity is unchanged; a wrong secret is refused (invalid_client)
  *    without the secret in the message.
  * 3. Bad input: missing credentials, missing resource group, a non-loopback http
- *    endpoint, --bootstrap: exit 2, no journal written.
+ *    endpoint, --bootstrap against a non-loopback endpoint: exit 2, no journal written.
+ * 4. --bootstrap against the fake in --strict mode (only the sets it is told of exist):
+ *    the four missing sets (on demand and spot, two regions) are created with PUT +
+ *    If-None-Match: * as vmss-create.spec (from the reference) says, at the scenario's
+ *    initial capacities (8 and 4 on demand, 0 spot), the spot ones with Spot priority;
+ *    a rerun creates none.
  */
 #define _GNU_SOURCE
 #include <sys/time.h>
@@ -60,7 +65,9 @@ static const char *spec_of(const cJSON *r)
     if (strstr(p, "trafficmanagerprofiles"))
         return AZFIX "tm-endpoint-update.spec";
     if (strstr(p, "virtualMachineScaleSets"))
-        return strcmp(m, "PATCH") == 0 ? AZFIX "vmss-update.spec" : AZFIX "vmss-get.spec";
+        return strcmp(m, "PATCH") == 0 ? AZFIX "vmss-update.spec"
+               : strcmp(m, "PUT") == 0 ? AZFIX "vmss-create.spec"
+                                       : AZFIX "vmss-get.spec";
     return NULL; /* the async operation URL the service handed out */
 }
 
@@ -287,7 +294,7 @@ Test(azure, bad_input)
     } cases[] = {
         {"env -u AZURE_CLIENT_SECRET", "--endpoint http://127.0.0.1:9", "missing credentials"},
         {"env", "--endpoint http://example.com", "loopback"},
-        {"env", "--endpoint http://127.0.0.1:9 --execute --bootstrap", "--bootstrap"},
+        {"env", "--endpoint https://example.com --execute --bootstrap", "--bootstrap"},
         {"env", "--endpoint 127.0.0.1:9", "http:// or https://"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -327,4 +334,73 @@ Test(azure, bad_input)
     char *e = slurp(p);
     cr_assert(strstr(e, "resource_group"), "%s", e);
     free(e);
+}
+
+/* ---- 4. bootstrap ------------------------------------------------------------------- */
+
+static int count_method(const char *method)
+{
+    char *t = fake_get("log");
+    cJSON *log = cJSON_Parse(t);
+    free(t);
+    int n = 0;
+    const cJSON *r;
+    cJSON_ArrayForEach(r, log) n += strcmp(cJSON_GetObjectItem(r, "method")->valuestring,
+                                           method) == 0;
+    cJSON_Delete(log);
+    return n;
+}
+
+Test(azure, bootstrap_creates_missing_sets_once, .timeout = 300)
+{
+    /* westeurope's spot set exists already; PUTs of it would be refused with 412 */
+    fake_start("--strict --secret " SECRET " --initial sculpt-web-westeurope-spot=0");
+    int rc = run_live("--execute --bootstrap", "b1");
+    char p[512];
+    snprintf(p, sizeof p, "%s/b1.err", dir);
+    cr_assert_eq(rc, 0, "bootstrap run failed (%d): %s", rc, slurp(p));
+    char *t = fake_get("state");
+    cJSON *st = cJSON_Parse(t);
+    free(t);
+    const cJSON *created = cJSON_GetObjectItem(st, "created");
+    cr_assert_eq(cJSON_GetArraySize(created), 3, "three sets were missing");
+    const struct {
+        const char *name, *prio;
+        int cap;
+    } want[] = {{"sculpt-web-eastus", "Regular", 8},
+                {"sculpt-web-eastus-spot", "Spot", 0},
+                {"sculpt-web-westeurope", "Regular", 4}};
+    for (size_t i = 0; i < 3; i++) {
+        const cJSON *d = cJSON_GetObjectItem(created, want[i].name);
+        cr_assert_not_null(d, "%s created", want[i].name);
+        cr_assert_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(d, "sku"), "capacity")->valuedouble,
+                     want[i].cap, "%s", want[i].name);
+        const cJSON *vm = cJSON_GetObjectItem(cJSON_GetObjectItem(d, "properties"),
+                                              "virtualMachineProfile");
+        cr_assert_str_eq(cJSON_GetObjectItem(vm, "priority")->valuestring, want[i].prio);
+        cr_assert_str_eq(cJSON_GetObjectItem(d, "location")->valuestring,
+                         strstr(want[i].name, "eastus") ? "eastus" : "westeurope");
+    }
+    cJSON_Delete(st);
+    /* every request as the references say (the PUTs against vmss-create.spec) */
+    t = fake_get("log");
+    cJSON *log = cJSON_Parse(t);
+    free(t);
+    int puts = 0;
+    const cJSON *r;
+    cJSON_ArrayForEach(r, log)
+    {
+        const char *spec = spec_of(r);
+        if (spec)
+            check_spec(r, spec);
+        puts += strcmp(cJSON_GetObjectItem(r, "method")->valuestring, "PUT") == 0;
+    }
+    cJSON_Delete(log);
+    cr_assert_eq(puts, 3);
+    /* a rerun (a fresh journal) finds every set: no PUT */
+    snprintf(p, sizeof p, "%s/j", dir);
+    unlink(p);
+    rc = run_live("--execute --bootstrap", "b2");
+    cr_assert_eq(rc, 0);
+    cr_assert_eq(count_method("PUT"), 3, "the rerun created nothing");
 }

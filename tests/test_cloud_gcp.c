@@ -160,6 +160,19 @@ Test(gcp, jwt_rs256_verified_by_openssl)
     cr_assert(u1[8] == '-' && u1[13] == '-' && u1[18] == '-' && u1[23] == '-' && u1[14] == '5');
 }
 
+/* The capacity scaler of region's group in the fake's backend service sculpt-web. */
+static double scaler_in(const cJSON *st, const char *region)
+{
+    const cJSON *be = cJSON_GetObjectItem(cJSON_GetObjectItem(st, "backend"), "sculpt-web");
+    cr_assert_not_null(be, "the backend service was patched");
+    char g[300];
+    snprintf(g, sizeof g, "projects/sculpt-test/regions/%s/instanceGroups/sculpt-web-%s", region,
+             region);
+    const cJSON *v = cJSON_GetObjectItem(be, g);
+    cr_assert(cJSON_IsNumber(v), "a scaler for %s", g);
+    return v->valuedouble;
+}
+
 static const char *gspec_of(const cJSON *r)
 {
     const char *m = cJSON_GetObjectItem(r, "method")->valuestring;
@@ -168,6 +181,11 @@ static const char *gspec_of(const cJSON *r)
         return GFIX "token.spec";
     if (strstr(p, "/resize"))
         return GFIX "mig-resize.spec";
+    if (strstr(p, "/global/instanceTemplates") && strcmp(m, "POST") == 0)
+        return GFIX "template-insert.spec";
+    if (strstr(p, "/instanceGroupManagers") && !strstr(p, "/instanceGroupManagers/") &&
+        strcmp(m, "POST") == 0)
+        return GFIX "mig-insert.spec";
     if (strstr(p, "/instanceGroupManagers/"))
         return GFIX "mig-get.spec";
     if (strstr(p, "/regions/") && strstr(p, "/operations/"))
@@ -267,16 +285,8 @@ Test(gcp, live_against_the_fake, .timeout = 300)
     cr_assert_eq(cJSON_GetObjectItem(mig, "europe-west1/sculpt-web-europe-west1")->valueint,
                  want[1]);
     cr_assert(want[0] != 8 || want[1] != 4, "the run changed something");
-    const cJSON *be = cJSON_GetObjectItem(cJSON_GetObjectItem(st, "backend"), "sculpt-web");
-    cr_assert_not_null(be, "the backend service was patched");
-    cr_assert_float_eq(
-        cJSON_GetObjectItem(be, "projects/sculpt-test/regions/us-central1/instanceGroups/"
-                                "sculpt-web-us-central1")->valuedouble,
-        1.0, 1e-12);
-    cr_assert_float_eq(
-        cJSON_GetObjectItem(be, "projects/sculpt-test/regions/europe-west1/instanceGroups/"
-                                "sculpt-web-europe-west1")->valuedouble,
-        0.0, 1e-12);
+    cr_assert_float_eq(scaler_in(st, "us-central1"), 1.0, 1e-12);
+    cr_assert_float_eq(scaler_in(st, "europe-west1"), 0.0, 1e-12);
     cJSON_Delete(st);
     char *ltxt = fake_get("log");
     cJSON *log = cJSON_Parse(ltxt);
@@ -389,7 +399,7 @@ Test(gcp, bad_input)
     } cases[] = {
         {"env -u GOOGLE_APPLICATION_CREDENTIALS", "", "missing credentials"},
         {"env GOOGLE_APPLICATION_CREDENTIALS=/nonexistent/sa.json", "", "service-account key"},
-        {"env", "--execute --bootstrap", "--bootstrap"},
+        {"env", "--endpoint https://compute.example.com --execute --bootstrap", "--bootstrap"},
         {"env", "--endpoint http://10.0.0.1:80", "loopback"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
@@ -424,4 +434,120 @@ Test(gcp, bad_input)
     cr_assert(strstr(e, "not a service-account key"), "%s", e);
     cr_assert_null(strstr(e, "zzSECRETzz"));
     free(e);
+}
+
+/* --bootstrap against the fake in --strict mode (only the groups it is told of exist):
+ * per pool an instance template then a regional group, as template-insert.spec and
+ * mig-insert.spec (from the reference) say; targetSize = the scenario's initial counts
+ * (8 and 4 on demand, 0 spot), SPOT scheduling for the spot templates; the europe-west1
+ * spot group existed (409: done); a rerun inserts again and gets 409 for each: nothing
+ * new is created. */
+Test(gcp, bootstrap_inserts_missing_groups_once, .timeout = 300)
+{
+    fake_start("--strict --initial sculpt-web-europe-west1-spot=0");
+    int rc = run_live("--execute --bootstrap", "b1");
+    char p[512];
+    snprintf(p, sizeof p, "%s/b1.err", dir);
+    cr_assert_eq(rc, 0, "bootstrap run failed (%d): %s", rc, slurp(p));
+    char *t = fake_get("state");
+    cJSON *st = cJSON_Parse(t);
+    free(t);
+    const cJSON *created = cJSON_GetObjectItem(st, "created");
+    cr_assert_eq(cJSON_GetArraySize(created), 4 + 3, "four templates, three groups");
+    const struct {
+        const char *region, *name;
+        int size;
+    } want[] = {{"us-central1", "sculpt-web-us-central1", 8},
+                {"us-central1", "sculpt-web-us-central1-spot", 0},
+                {"europe-west1", "sculpt-web-europe-west1", 4}};
+    for (size_t i = 0; i < 3; i++) {
+        char k[300];
+        snprintf(k, sizeof k, "mig:%s/%s", want[i].region, want[i].name);
+        const cJSON *m = cJSON_GetObjectItem(created, k);
+        cr_assert_not_null(m, "%s", k);
+        cr_assert_eq(cJSON_GetObjectItem(m, "targetSize")->valuedouble, want[i].size, "%s", k);
+        snprintf(k, sizeof k, "tmpl:%s", want[i].name);
+        const cJSON *tp = cJSON_GetObjectItem(cJSON_GetObjectItem(created, k), "properties");
+        cr_assert_not_null(tp, "%s", k);
+        cr_assert_str_eq(cJSON_GetObjectItem(tp, "machineType")->valuestring, "e2-standard-2");
+        const cJSON *sch = cJSON_GetObjectItem(tp, "scheduling");
+        if (strstr(want[i].name, "-spot"))
+            cr_assert_str_eq(cJSON_GetObjectItem(sch, "provisioningModel")->valuestring, "SPOT");
+        else
+            cr_assert_null(sch, "on demand: standard provisioning");
+        snprintf(k, sizeof k, "%s/%s", want[i].region, want[i].name);
+        cr_assert_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(st, "mig"), k)->valuedouble >= 0, 1);
+    }
+    cJSON_Delete(st);
+    t = fake_get("log");
+    cJSON *log = cJSON_Parse(t);
+    free(t);
+    const cJSON *r;
+    int inserts = 0;
+    cJSON_ArrayForEach(r, log)
+    {
+        const char *spec = gspec_of(r);
+        if (spec)
+            check_spec(r, spec);
+        inserts += spec && strstr(spec, "insert") != NULL;
+    }
+    cJSON_Delete(log);
+    cr_assert_eq(inserts, 8, "an insert per template and group");
+    snprintf(p, sizeof p, "%s/j", dir);
+    unlink(p);
+    rc = run_live("--execute --bootstrap", "b2");
+    cr_assert_eq(rc, 0);
+    t = fake_get("state");
+    st = cJSON_Parse(t);
+    free(t);
+    cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(st, "created")), 7, "nothing new");
+    cJSON_Delete(st);
+}
+
+/* Two geographies on one backend service (sculpt-web, no {geo} in its template): g routed
+ * to us-central1 (255 there, 0 in europe-west1), h to europe-west1 (the reverse).  By hand:
+ * each region's scaler is the largest weight any geography gives it, 255 / 255 = 1.0 for
+ * both (the last set_weight alone would leave us-central1 at 0.0, h's weight there), and
+ * every PATCH carries both backends. */
+Test(gcp, two_geographies_one_backend_service, .timeout = 300)
+{
+    fake_start("--initial sculpt-web-us-central1=8 --initial sculpt-web-europe-west1=4");
+    char args[2048];
+    snprintf(args, sizeof args,
+             "%s/tests/live/gcp-2geo.json --provider gcp --endpoint http://127.0.0.1:%d "
+             "--clock fast:1e9 --until 30m --journal %s/j --json --execute",
+             SC_SOURCE_DIR, fake_port, dir);
+    int rc = sculpt(args, "two");
+    char p[512];
+    snprintf(p, sizeof p, "%s/two.err", dir);
+    cr_assert_eq(rc, 0, "(%d) %s", rc, slurp(p));
+    char *t = fake_get("state");
+    cJSON *st = cJSON_Parse(t);
+    free(t);
+    cr_assert_float_eq(scaler_in(st, "us-central1"), 1.0, 1e-12);
+    cr_assert_float_eq(scaler_in(st, "europe-west1"), 1.0, 1e-12);
+    cJSON_Delete(st);
+    t = fake_get("log");
+    cJSON *log = cJSON_Parse(t);
+    free(t);
+    int patches = 0;
+    const cJSON *r;
+    cJSON_ArrayForEach(r, log)
+    {
+        if (strcmp(cJSON_GetObjectItem(r, "method")->valuestring, "PATCH") != 0 ||
+            !strstr(cJSON_GetObjectItem(r, "path")->valuestring, "/backendServices/"))
+            continue;
+        patches++;
+        check_spec(r, GFIX "backend-patch.spec");
+        cJSON *b = cJSON_Parse(cJSON_GetObjectItem(r, "body")->valuestring);
+        cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(b, "backends")), 2,
+                     "every backend in each PATCH");
+        cJSON_Delete(b);
+    }
+    cJSON_Delete(log);
+    cr_assert_geq(patches, 1);
+    /* a rerun on the finished journal replays the weights (REPLAYED) and patches nothing */
+    rc = sculpt(args, "two-again");
+    cr_assert_eq(rc, 0);
+    cr_assert_eq(json_num("two-again", "mutating"), 0);
 }

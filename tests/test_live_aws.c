@@ -71,7 +71,10 @@ Test(aws, requests_match_the_reference)
 {
     server s;
     server_start(&s);
+    /* us-east-1 prices t3.micro reserved (aws.json): its reserved pool is read with
+     * DescribeInstances after its groups; eu-west-1 has no reserved pool */
     script(&s, 200, NULL, FIX "DescribeAutoScalingGroupsResponse.xml"); /* us-east-1 */
+    script(&s, 200, NULL, FIX "DescribeInstancesResponse.xml");         /* us-east-1 EC2 */
     script(&s, 200, NULL, FIX "DescribeAutoScalingGroupsResponse.xml"); /* eu-west-1 */
     script(&s, 200, NULL, NULL);                                          /* Set... */
     server_run(&s);
@@ -92,7 +95,7 @@ Test(aws, requests_match_the_reference)
     st = sc_provider_describe(p, 0, 0, 0, SC_PURCHASE_ONDEMAND, &one, &err);
     cr_assert_eq(st, SC_ERR_NOTFOUND);
     /* apply +3: PREPARE turns it into desired = 6 + 3 = 9, written ahead */
-    s.next = 2;
+    s.next = 3;
     sc_action act = {.kind = SC_ACTION_PROVISION, .app = 0, .region = 0, .type = 0,
                      .option = SC_PURCHASE_ONDEMAND, .count = 3, .to_region = -1,
                      .to_type = -1};
@@ -103,20 +106,25 @@ Test(aws, requests_match_the_reference)
     sc_action_result res;
     cr_assert_eq(sc_provider_apply(p, &act, 0, &res, &err), SC_OK, "%s", err.msg);
     cr_assert_eq(res.accepted, 3);
-    /* requests: Describe x2 (first snapshot), Describe x2 (describe), Set */
-    cr_assert_eq(s.n_req, 5);
-    for (int i = 0; i < 4; i++)
-        check_params(s.req[i], FIX "DescribeAutoScalingGroups.params");
-    check_params(s.req[4], FIX "SetDesiredCapacity.params");
-    cr_assert(strstr(body_of(s.req[4]), "AutoScalingGroupName=sculpt-web-us-east-1"));
-    cr_assert(strstr(body_of(s.req[4]), "DesiredCapacity=9"));
-    for (int i = 0; i < 5; i++) {
+    /* requests: Describe, DescribeInstances, Describe (first snapshot), the same three
+     * (describe), Set */
+    cr_assert_eq(s.n_req, 7);
+    for (int i = 0; i < 6; i++)
+        check_params(s.req[i], i % 3 == 1 ? FIX "DescribeInstances.params"
+                                          : FIX "DescribeAutoScalingGroups.params");
+    check_params(s.req[6], FIX "SetDesiredCapacity.params");
+    cr_assert(strstr(body_of(s.req[6]), "AutoScalingGroupName=sculpt-web-us-east-1"));
+    cr_assert(strstr(body_of(s.req[6]), "DesiredCapacity=9"));
+    cr_assert(strstr(body_of(s.req[1]), "Filter.1.Name=tag%3Asculpt-pool&Filter.1.Value.1="
+                                        "sculpt-web-us-east-1&"), "%s", body_of(s.req[1]));
+    for (int i = 0; i < 7; i++) {
         const char *r = s.req[i];
         cr_assert(strncmp(r, "POST / HTTP/1.1", 15) == 0, "%.40s", r);
         cr_assert(strcasestr(r, "Content-Type: application/x-www-form-urlencoded"));
         cr_assert(strstr(r, "Authorization: AWS4-HMAC-SHA256 Credential=" AKID "/"), "%s", r);
-        const char *scope = i == 1 || i == 3 ? "/eu-west-1/autoscaling/aws4_request"
-                                             : "/us-east-1/autoscaling/aws4_request";
+        const char *scope = i % 3 == 2   ? "/eu-west-1/autoscaling/aws4_request"
+                            : i % 3 == 1 ? "/us-east-1/ec2/aws4_request"
+                                         : "/us-east-1/autoscaling/aws4_request";
         cr_assert(strstr(r, scope), "SigV4 scope %s in %s", scope, r);
         cr_assert(strcasestr(r, "X-Amz-Date: "));
         /* only headers that are sent are signed (libcurl signed an empty "Expect:" it

@@ -20,7 +20,7 @@
  * (service "monitoring", the geography's home region), NextToken paging, datapoints
  * placed by period start, an off-grid timestamp ignored, missing periods stored as gaps.
  */
-#define _DEFAULT_SOURCE
+#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <math.h>
@@ -41,18 +41,7 @@
 #define SCULPT SC_SCULPT_BIN
 #define AWSJSON SC_SOURCE_DIR "/tests/live/aws.json"
 
-static char dir[256];
-static pid_t moto_pid;
-static int moto_port;
-
-static void moto_stop(void)
-{
-    if (moto_pid > 0) {
-        kill(moto_pid, SIGTERM);
-        waitpid(moto_pid, NULL, 0);
-        moto_pid = 0;
-    }
-}
+#include "fake_cloud/cloudtest.h" /* dir, moto_start/moto_stop (by pid), free_port, slurp */
 
 static void setup(void)
 {
@@ -76,54 +65,6 @@ static int run(const char *cmd)
     int rc = system(cmd);
     return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
-
-static int free_port(void)
-{
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    cr_assert_eq(bind(fd, (struct sockaddr *)&a, sizeof a), 0);
-    socklen_t l = sizeof a;
-    getsockname(fd, (struct sockaddr *)&a, &l);
-    close(fd);
-    return ntohs(a.sin_port);
-}
-
-/* auth: moto checks signatures (and IAM) after its first 3 actions, which create the
- * user whose keys the test then signs with. */
-static void moto_start_auth(int auth)
-{
-    cr_assert_eq(run("command -v moto_server > /dev/null 2>&1"), 0,
-                 "moto_server is not on PATH: install moto 5 with its server extra (pip "
-                 "install 'moto[server]'); this test needs it");
-    moto_port = free_port();
-    char port[16], log[300];
-    snprintf(port, sizeof port, "%d", moto_port);
-    snprintf(log, sizeof log, "%s/moto.log", dir);
-    moto_pid = fork();
-    if (moto_pid == 0) {
-        if (auth)
-            setenv("INITIAL_NO_AUTH_ACTION_COUNT", "3", 1);
-        if (!freopen(log, "w", stdout) || !freopen(log, "a", stderr))
-            _exit(127);
-        execlp("moto_server", "moto_server", "-H", "127.0.0.1", "-p", port, (char *)NULL);
-        _exit(127);
-    }
-    for (int i = 0; i < 200; i++) {
-        int fd = socket(AF_INET, SOCK_STREAM, 0);
-        struct sockaddr_in a = {.sin_family = AF_INET, .sin_port = htons((uint16_t)moto_port),
-                                .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-        int ok = connect(fd, (struct sockaddr *)&a, sizeof a) == 0;
-        close(fd);
-        if (ok)
-            return;
-        int st;
-        cr_assert_eq(waitpid(moto_pid, &st, WNOHANG), 0, "moto_server exited (see %s)", log);
-        usleep(100000);
-    }
-    cr_assert_fail("moto_server did not listen on 127.0.0.1:%d within 20 s", moto_port);
-}
-
-static void moto_start(void) { moto_start_auth(0); }
 
 /* Seed moto: the world's per-geography loads (geo g's step `gap` left out), latency and
  * error ratio, in each geography's home region. */
@@ -176,19 +117,7 @@ static void seed_with(int gap, const char *ak, const char *sk)
 
 static void seed(int gap) { seed_with(gap, "x", "y"); }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    static char buf[1 << 20];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-    return strdup(buf);
-}
-
-static double json_num(const char *txt, const char *key)
+static double json_num_in(const char *txt, const char *key)
 {
     const char *p = strstr(txt, key);
     cr_assert_not_null(p, "no %s in %s", key, txt);
@@ -199,7 +128,7 @@ static double json_num(const char *txt, const char *key)
 
 Test(cw, same_plans_as_replay_and_store, .timeout = 300)
 {
-    moto_start();
+    moto_start(0);
     seed(-1);
     char cmd[2048], p1[300], p2[300];
     snprintf(cmd, sizeof cmd,
@@ -228,7 +157,7 @@ Test(cw, same_plans_as_replay_and_store, .timeout = 300)
 
 Test(cw, gap_and_attainment, .timeout = 300)
 {
-    moto_start();
+    moto_start(0);
     seed(20);
     char cmd[2048], path[300];
     snprintf(cmd, sizeof cmd,
@@ -239,9 +168,9 @@ Test(cw, gap_and_attainment, .timeout = 300)
     cr_assert_eq(run(cmd), 0, "see %s/err.txt", dir);
     snprintf(path, sizeof path, "%s/sum.json", dir);
     char *s = slurp(path);
-    cr_assert_eq(json_num(s, "\"steps\""), 48.0);
-    cr_assert_eq(json_num(s, "\"gaps\""), 1.0);
-    cr_assert_float_eq(json_num(s, "\"attainment\""), 54.0 / 71.0, 1e-12);
+    cr_assert_eq(json_num_in(s, "\"steps\""), 48.0);
+    cr_assert_eq(json_num_in(s, "\"gaps\""), 1.0);
+    cr_assert_float_eq(json_num_in(s, "\"attainment\""), 54.0 / 71.0, 1e-12);
     free(s);
 }
 
@@ -269,7 +198,7 @@ Test(cw, bad_input, .timeout = 300)
              SCULPT, AWSJSON, free_port(), dir, dir);
     cr_assert_eq(run(cmd), 3);
     /* an empty namespace in moto: no datapoint at the first step, exit 2 */
-    moto_start();
+    moto_start(0);
     snprintf(cmd, sizeof cmd,
              ENV "%s live %s --provider mock --metrics cloudwatch --endpoint http://127.0.0.1:%d "
                  "--journal %s/j --store %s/obs.h5 2> %s/err.txt",
@@ -409,7 +338,7 @@ static void iam_keys(char ak[128], char sk[128])
  * secret is refused (SignatureDoesNotMatch, exit 2) and never printed. */
 Test(cw, moto_with_signature_checks, .timeout = 300)
 {
-    moto_start_auth(1);
+    moto_start(1);
     char cmd[4096], ak[128], sk[128];
     iam_keys(ak, sk);
     seed_with(-1, ak, sk);
@@ -440,7 +369,7 @@ Test(cw, moto_with_signature_checks, .timeout = 300)
  * holds the same key id with a wrong secret, so only the named profile signs correctly. */
 Test(cw, shared_credentials_file, .timeout = 300)
 {
-    moto_start_auth(1);
+    moto_start(1);
     char cmd[4096], ak[128], sk[128];
     iam_keys(ak, sk);
     seed_with(-1, ak, sk);
@@ -466,7 +395,7 @@ Test(cw, shared_credentials_file, .timeout = 300)
                  dir);
     snprintf(path, sizeof path, "%s/file.json", dir);
     char *s = slurp(path);
-    cr_assert_eq(json_num(s, "\"steps\""), 12.0, "%s", s);
+    cr_assert_eq(json_num_in(s, "\"steps\""), 12.0, "%s", s);
     free(s);
     /* without AWS_PROFILE: [default], whose secret is wrong, is refused as bad input */
     snprintf(cmd, sizeof cmd,

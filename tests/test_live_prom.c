@@ -17,7 +17,7 @@
  *    = 91.67 ms on good steps (linear interpolation in the bucket, the documented rule)
  *    and the highest finite bound, 200 ms, on bad ones.
  */
-#define _DEFAULT_SOURCE
+#define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <criterion/criterion.h>
 #include <math.h>
@@ -39,7 +39,8 @@
 #define PROMJSON SC_SOURCE_DIR "/tests/live/prom.json"
 #define LIVEJSON SC_SOURCE_DIR "/tests/live/live.json"
 
-static char dir[256];
+#include "fake_cloud/cloudtest.h" /* dir, free_port, slurp */
+
 static pid_t prom_pid;
 static int prom_port;
 
@@ -68,17 +69,6 @@ static void teardown(void)
 }
 
 TestSuite(prom, .init = setup, .fini = teardown);
-
-static int free_port(void)
-{
-    int s = socket(AF_INET, SOCK_STREAM, 0);
-    struct sockaddr_in a = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-    cr_assert_eq(bind(s, (struct sockaddr *)&a, sizeof a), 0);
-    socklen_t l = sizeof a;
-    getsockname(s, (struct sockaddr *)&a, &l);
-    close(s);
-    return ntohs(a.sin_port);
-}
 
 static int run(const char *cmd)
 {
@@ -206,19 +196,7 @@ static void prom_start(int gap)
     cr_assert_fail("prometheus was not ready on 127.0.0.1:%d within 30 s", prom_port);
 }
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    static char buf[1 << 20];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    buf[n] = '\0';
-    fclose(f);
-    return strdup(buf);
-}
-
-static double json_num(const char *txt, const char *key)
+static double json_num_in(const char *txt, const char *key)
 {
     const char *p = strstr(txt, key);
     cr_assert_not_null(p, "no %s in %s", key, txt);
@@ -263,16 +241,16 @@ Test(prom, gap_attainment_store_shadow, .timeout = 300)
     cr_assert_eq(run(cmd), 0, "see %s/err.txt", dir);
     snprintf(path, sizeof path, "%s/sum.json", dir);
     char *s = slurp(path);
-    cr_assert_eq(json_num(s, "\"steps\""), 48.0);
-    cr_assert_eq(json_num(s, "\"gaps\""), 1.0);
+    cr_assert_eq(json_num_in(s, "\"steps\""), 48.0);
+    cr_assert_eq(json_num_in(s, "\"gaps\""), 1.0);
     /* 3 signals x 2 geos x 48 steps */
-    cr_assert_eq(json_num(s, "\"stored\""), 288.0);
+    cr_assert_eq(json_num_in(s, "\"stored\""), 288.0);
     /* measured steps 12..47 (1 h warm-up at 5 min): 36 per geo, 72, less g's gap at step
      * 20 = 71 with a signal; 150 ms > 100 ms at steps 12, 16, ..., 44: 9 per geo, of which
      * g's step 20 is the gap: 17 misses; 1/1000 errors <= 0.01 everywhere. */
-    cr_assert_float_eq(json_num(s, "\"attainment\""), 54.0 / 71.0, 1e-12);
-    cr_assert_eq(json_num(strstr(s, "\"slo\""), "\"steps\""), 71.0);
-    cr_assert_float_eq(json_num(s, "\"objective\""), 0.999, 1e-12);
+    cr_assert_float_eq(json_num_in(s, "\"attainment\""), 54.0 / 71.0, 1e-12);
+    cr_assert_eq(json_num_in(strstr(s, "\"slo\""), "\"steps\""), 71.0);
+    cr_assert_float_eq(json_num_in(s, "\"objective\""), 0.999, 1e-12);
     /* the store replays the same run offline, with the same summary */
     snprintf(cmd, sizeof cmd,
              "%s live %s --provider mock --metrics store:%s/obs.h5 --clock fast:1e9 --journal "
@@ -281,10 +259,10 @@ Test(prom, gap_attainment_store_shadow, .timeout = 300)
     cr_assert_eq(run(cmd), 0, "see %s/err2.txt", dir);
     snprintf(path, sizeof path, "%s/sum2.json", dir);
     char *s2 = slurp(path);
-    cr_assert_eq(json_num(s2, "\"actions_planned\""), json_num(s, "\"actions_planned\""));
-    cr_assert_eq(json_num(s2, "\"mutating\""), json_num(s, "\"mutating\""));
-    cr_assert_eq(json_num(s2, "\"gaps\""), 1.0);
-    cr_assert_float_eq(json_num(s2, "\"attainment\""), 54.0 / 71.0, 1e-12);
+    cr_assert_eq(json_num_in(s2, "\"actions_planned\""), json_num_in(s, "\"actions_planned\""));
+    cr_assert_eq(json_num_in(s2, "\"mutating\""), json_num_in(s, "\"mutating\""));
+    cr_assert_eq(json_num_in(s2, "\"gaps\""), 1.0);
+    cr_assert_float_eq(json_num_in(s2, "\"attainment\""), 54.0 / 71.0, 1e-12);
     free(s2);
     free(s);
     /* shadow report: a header and one row per step and region */
@@ -314,7 +292,7 @@ Test(prom, default_queries_histogram_quantile, .timeout = 300)
     snprintf(path, sizeof path, "%s/sum.json", dir);
     char *s = slurp(path);
     /* 72 measured app-geo-steps, 18 with the bad distribution (p95 = 200 ms) */
-    cr_assert_float_eq(json_num(s, "\"attainment\""), 54.0 / 72.0, 1e-12);
+    cr_assert_float_eq(json_num_in(s, "\"attainment\""), 54.0 / 72.0, 1e-12);
     free(s);
     /* the stored latency is the interpolated quantile: 91.67 ms on a good step */
     snprintf(cmd, sizeof cmd,
@@ -480,10 +458,10 @@ Test(prom, resume_appends_only_new_steps, .timeout = 300)
     char *whole = slurp(path);
     /* 1 h = 12 steps stored first, then the other 36 (the first 12 observed again, not
      * appended again) */
-    cr_assert_eq(json_num(part, "\"stored\""), 12.0 * 6);
-    cr_assert_eq(json_num(rest, "\"stored\""), 36.0 * 6);
-    cr_assert_eq(json_num(whole, "\"stored\""), 48.0 * 6);
-    cr_assert_eq(json_num(rest, "\"actions_planned\""), json_num(whole, "\"actions_planned\""));
+    cr_assert_eq(json_num_in(part, "\"stored\""), 12.0 * 6);
+    cr_assert_eq(json_num_in(rest, "\"stored\""), 36.0 * 6);
+    cr_assert_eq(json_num_in(whole, "\"stored\""), 48.0 * 6);
+    cr_assert_eq(json_num_in(rest, "\"actions_planned\""), json_num_in(whole, "\"actions_planned\""));
     free(part);
     free(rest);
     free(whole);

@@ -17,8 +17,18 @@
  * Pending, up to the base; the rest are spot (the group launches the base first).  A
  * call on the spot pool, or on the on-demand pool of a group that already has a policy,
  * is one UpdateAutoScalingGroup that sets both numbers (absolute: written ahead as
- * "desired=N,od=M").  The reserved pool is not built yet (EC2 RunInstances with a
- * ClientToken is the plan): a call for it is SC_ERR_INPUT naming the pool.
+ * "desired=N,od=M").
+ *
+ * Reserved.  The reserved pool of (app, region) exists where the scenario prices the
+ * app's type reserved in the region; it is a set of EC2 instances tagged "sculpt-pool" =
+ * the group name (ec2.c), outside the group.  The snapshot reads them with one
+ * DescribeInstances per region that has a reserved pool (none elsewhere: running ->
+ * ready, pending -> booting, shutting-down -> draining).  A provision is RunInstances
+ * written ahead as "run=N,ct=TOKEN" (TOKEN unique to the intent, resent unchanged after
+ * a crash, so EC2 launches once); a deprovision is written ahead as the pool's target
+ * "reserved=T" and terminates what is above T (pending first), so a resend terminates
+ * nothing more.  Bootstrap launches the scenario's initial reserved instances into each
+ * reserved pool that has none.
  *
  * Calls (API version 2011-01-01, POST form bodies to autoscaling.REGION.amazonaws.com,
  * or the --endpoint URL; SigV4 scope REGION/autoscaling):
@@ -57,6 +67,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
 
 #include "cloudint.h"
 #include "sculpt/live.h"
@@ -76,6 +87,10 @@ typedef struct aws {
     int *desired;               /* [ar] last known desired capacity, -1 = unknown */
     int *od_base;               /* [ar] OnDemandBaseCapacity of the group's mixed-instances
                                    policy; -1 = no policy (all on demand) */
+    int *reserved;              /* [ar] pending + running instances of the reserved pool
+                                   (ec2.c), -1 = unknown */
+    char *res_ok;               /* [ar] 1 = the region offers a reserved price for the
+                                   app's type: the reserved pool exists */
     char key[SC_LIVE_KEY_MAX];
     char payload[SC_LIVE_PAYLOAD_MAX];
     long mutating, read_only;
@@ -101,15 +116,6 @@ static int aws_throttle(long status, const char *body)
 
 /* ---- requests ----------------------------------------------------------------------- */
 
-static void service_url(const aws *a, const char *service, const char *region, char *out,
-                        size_t cap)
-{
-    if (a->endpoint[0])
-        snprintf(out, cap, "%s", a->endpoint);
-    else
-        snprintf(out, cap, "https://%s.%s.amazonaws.com/", service, region);
-}
-
 void sc_aws_api_error(const char *body, char *code, size_t ccap, char *msg, size_t mcap)
 {
     snprintf(code, ccap, "HTTP error");
@@ -127,20 +133,21 @@ void sc_aws_api_error(const char *body, char *code, size_t ccap, char *msg, size
     sc_xml_leaves_free(lv, n);
 }
 
-/* POST a Query API call; on an HTTP error *code gets the API's error code and the
- * status is SC_ERR_IO (or SC_ERR_INPUT for a 4xx that is not throttling), unless the
- * code is in `ok_codes` ("|"-separated), which counts as success. */
-static sc_status call(aws *a, const char *service, const char *region, const char *body,
-                      int idempotent, const char *ok_codes, sc_http_resp *resp, sc_error *err)
+sc_status sc_aws_query(const sc_aws_auth *auth, const char *service, const char *region,
+                       const char *body, int idempotent, const char *ok_codes,
+                       sc_http_resp *resp, sc_error *err)
 {
     char url[600], scope[128];
-    service_url(a, service, region, url, sizeof url);
+    if (auth->endpoint && auth->endpoint[0])
+        snprintf(url, sizeof url, "%s", auth->endpoint);
+    else
+        snprintf(url, sizeof url, "https://%s.%s.amazonaws.com/", service, region);
     snprintf(scope, sizeof scope, "aws:amz:%s:%s", region, service);
     sc_http_req rq = {.method = "POST", .url = url, .body = body, .content_type = FORM,
-                      .sigv4 = scope, .user = a->cred.akid, .secret = a->cred.secret,
-                      .session_token = a->cred.token[0] ? a->cred.token : NULL,
+                      .sigv4 = scope, .user = auth->akid, .secret = auth->secret,
+                      .session_token = auth->token && auth->token[0] ? auth->token : NULL,
                       .idempotent = idempotent};
-    sc_status st = sc_http_do(a->http, &rq, resp, err);
+    sc_status st = sc_http_do(auth->http, &rq, resp, err);
     if (st)
         return st;
     if (resp->status >= 200 && resp->status < 300)
@@ -164,6 +171,33 @@ static sc_status call(aws *a, const char *service, const char *region, const cha
                         url, "%s in %s: HTTP %ld %s%s%s (after %d attempt%s)", act, region,
                         status, code, msg[0] ? ": " : "", msg, attempts,
                         attempts == 1 ? "" : "s");
+}
+
+static sc_aws_auth auth_of(const aws *a)
+{
+    sc_aws_auth auth = {a->http, a->endpoint, a->cred.akid, a->cred.secret, a->cred.token};
+    return auth;
+}
+
+sc_status sc_aws_query_xml(const sc_aws_auth *auth, const char *service, const char *region,
+                           const char *body, int idempotent, sc_xml_leaf **lv, size_t *n,
+                           sc_error *err)
+{
+    sc_http_resp resp;
+    sc_status st = sc_aws_query(auth, service, region, body, idempotent, NULL, &resp, err);
+    if (st)
+        return st;
+    st = sc_xml_leaves(resp.body, resp.len, lv, n, err);
+    sc_http_resp_cleanup(&resp);
+    return st;
+}
+
+/* sc_aws_query with the adapter's client and credentials. */
+static sc_status call(aws *a, const char *service, const char *region, const char *body,
+                      int idempotent, const char *ok_codes, sc_http_resp *resp, sc_error *err)
+{
+    sc_aws_auth auth = auth_of(a);
+    return sc_aws_query(&auth, service, region, body, idempotent, ok_codes, resp, err);
 }
 
 /* ---- snapshot ----------------------------------------------------------------------- */
@@ -192,15 +226,11 @@ static sc_status describe_region(aws *a, int r, group_state *gs, sc_error *err)
             sc_http_form_append(body, sizeof body, &len, key,
                                 a->group[(a0 + k) * sc->n_regions + (size_t)r]);
         }
-        sc_http_resp resp;
-        sc_status st = call(a, "autoscaling", region, body, 1, NULL, &resp, err);
-        a->read_only++;
-        if (st)
-            return st;
         sc_xml_leaf *lv;
         size_t n;
-        st = sc_xml_leaves(resp.body, resp.len, &lv, &n, err);
-        sc_http_resp_cleanup(&resp);
+        sc_aws_auth auth = auth_of(a);
+        sc_status st = sc_aws_query_xml(&auth, "autoscaling", region, body, 1, &lv, &n, err);
+        a->read_only++;
         if (st)
             return st;
         group_state cur;
@@ -244,6 +274,57 @@ static sc_status describe_region(aws *a, int r, group_state *gs, sc_error *err)
     return SC_OK;
 }
 
+/* The reserved pools of region r (the apps whose type the region prices reserved):
+ * one DescribeInstances (per page) when it has any, none otherwise.  Fills the reserved
+ * entries of out (NULL = only the cache a->reserved). */
+static sc_status describe_reserved(aws *a, int r, sc_pool_state *out, sc_error *err)
+{
+    const sc_scenario *sc = a->sc;
+    size_t nr = sc->n_regions, np = 0;
+    const char **pools = calloc(sc->n_apps + 1, sizeof *pools);
+    size_t *app_of = calloc(sc->n_apps + 1, sizeof *app_of);
+    sc_ec2_instance *list = NULL;
+    size_t n = 0;
+    sc_status st = SC_OK;
+    if (!pools || !app_of) {
+        st = sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
+        goto done;
+    }
+    for (size_t ap = 0; ap < sc->n_apps; ap++)
+        if (a->res_ok[ap * nr + (size_t)r]) {
+            app_of[np] = ap;
+            pools[np++] = a->group[ap * nr + (size_t)r];
+        }
+    if (np == 0)
+        goto done;
+    sc_aws_auth auth = auth_of(a);
+    if ((st = sc_ec2_describe(&auth, sc->regions[r].name, pools, np, &list, &n, &a->read_only,
+                              err)))
+        goto done;
+    for (size_t k = 0; k < np; k++) {
+        size_t ar = app_of[k] * nr + (size_t)r;
+        sc_pool_state ps;
+        memset(&ps, 0, sizeof ps);
+        for (size_t i = 0; i < n; i++)
+            if (list[i].pool == (int)k) {
+                if (list[i].state == SC_EC2_RUNNING)
+                    ps.ready++;
+                else if (list[i].state == SC_EC2_PENDING)
+                    ps.booting++;
+                else
+                    ps.draining++;
+            }
+        a->reserved[ar] = ps.ready + ps.booting;
+        if (out)
+            out[ar * SC_PURCHASE_COUNT + SC_PURCHASE_RESERVED] = ps;
+    }
+done:
+    free(list);
+    free(pools);
+    free(app_of);
+    return st;
+}
+
 static sc_status aws_snapshot(void *state, sc_pool_state *out, size_t n, int since_last,
                               sc_error *err)
 {
@@ -284,6 +365,8 @@ static sc_status aws_snapshot(void *state, sc_pool_state *out, size_t n, int sin
             a->desired[ar] = gs[ap].desired;
             a->od_base[ar] = gs[ap].od_base;
         }
+        if (!st)
+            st = describe_reserved(a, (int)r, out, err);
     }
     free(gs);
     return st;
@@ -293,16 +376,9 @@ static sc_status aws_describe(void *state, int app, int region, int type, sc_pur
                               sc_pool_state *out, sc_error *err)
 {
     aws *a = state;
-    size_t n = a->sc->n_apps * a->sc->n_regions * SC_PURCHASE_COUNT;
-    sc_pool_state *all = calloc(n, sizeof *all);
-    if (!all)
-        return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
-    sc_status st = aws_snapshot(state, all, n, 0, err);
-    if (!st)
-        *out = all[((size_t)app * a->sc->n_regions + (size_t)region) * SC_PURCHASE_COUNT +
-                   (size_t)option];
-    free(all);
-    return st;
+    (void)type;
+    return sc_cloud_describe_by_snapshot(aws_snapshot, state, a->sc->n_apps, a->sc->n_regions,
+                                         app, region, option, out, err);
 }
 
 /* ---- apply -------------------------------------------------------------------------- */
@@ -318,11 +394,13 @@ static sc_status check_pool(aws *a, const sc_action *act, sc_error *err)
                                 sc->apps[act->app].name, sc->geos[act->geo].name);
         return SC_OK;
     }
-    if (act->option == SC_PURCHASE_RESERVED || act->type != sc->apps[act->app].instance_type)
+    size_t ar = (size_t)act->app * sc->n_regions + (size_t)act->region;
+    if (act->type != sc->apps[act->app].instance_type ||
+        (act->option == SC_PURCHASE_RESERVED && !a->res_ok[ar]))
         return sc_error_set(err, SC_ERR_INPUT, "aws",
-                            "pool %s/%s %s %s: the aws adapter manages the on-demand and spot "
-                            "pools of each app's own instance type only (reserved pools "
-                            "through EC2 RunInstances are not built yet)",
+                            "pool %s/%s %s %s: the aws adapter manages the pools of each "
+                            "app's own instance type only, and a reserved pool only where "
+                            "the scenario prices the type reserved in the region",
                             sc->apps[act->app].name, sc->regions[act->region].name,
                             sc->types[act->type].name, sc_purchase_name(act->option));
     if (act->kind != SC_ACTION_PROVISION && act->kind != SC_ACTION_DEPROVISION)
@@ -368,6 +446,101 @@ static int pool_count(int option, int d, int b)
     return option == SC_PURCHASE_SPOT ? d - od : od;
 }
 
+/* ---- reserved pools: EC2 instances tagged with the pool (ec2.c) -------------------- */
+
+/* The absolute form of a reserved call, written ahead (PREPARE).  Provision:
+ * "run=N,ct=TOKEN", TOKEN a UUID from the call's key, the pool, N and 16 random bytes:
+ * unique to this intent (a fresh journal never meets an earlier run's token, which EC2
+ * would answer with that run's instances) and, journaled, the same on every resend.
+ * Deprovision: "reserved=T", the pool's target count (current - N, at least 0). */
+static sc_status reserved_prepare(aws *a, const sc_action *act, const char *key, char *payload,
+                                  size_t cap, sc_error *err)
+{
+    size_t ar = (size_t)act->app * a->sc->n_regions + (size_t)act->region;
+    if (act->kind == SC_ACTION_PROVISION) {
+        unsigned char rnd[16];
+        if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
+            return sc_error_set(err, SC_ERR_IO, "aws", "getrandom failed for a ClientToken");
+        char text[512], uuid[37];
+        int l = snprintf(text, sizeof text, "%s|%s|%d|", key ? key : "", a->group[ar],
+                         act->count);
+        for (size_t i = 0; i < sizeof rnd && l > 0 && (size_t)l + 3 < sizeof text; i++)
+            l += snprintf(text + l, sizeof text - (size_t)l, "%02x", rnd[i]);
+        sc_uuid_from(text, uuid);
+        snprintf(payload, cap, "run=%d,ct=%s", act->count, uuid);
+        return SC_OK;
+    }
+    sc_status st;
+    if (a->reserved[ar] < 0 && (st = describe_reserved(a, act->region, NULL, err)))
+        return st;
+    int t = a->reserved[ar] - act->count;
+    snprintf(payload, cap, "reserved=%d", t < 0 ? 0 : t);
+    return SC_OK;
+}
+
+static sc_status reserved_apply(aws *a, const sc_action *act, const char *payload,
+                                sc_action_result *res, sc_error *err)
+{
+    const sc_scenario *sc = a->sc;
+    size_t ar = (size_t)act->app * sc->n_regions + (size_t)act->region;
+    const char *region = sc->regions[act->region].name;
+    char own[SC_LIVE_PAYLOAD_MAX];
+    sc_status st;
+    if (!payload[0]) { /* applied outside live mode: no journaled form */
+        if ((st = reserved_prepare(a, act, a->key, own, sizeof own, err)))
+            return st;
+        payload = own;
+    }
+    sc_aws_auth auth = auth_of(a);
+    int n = -1;
+    char token[64] = "";
+    if (act->kind == SC_ACTION_PROVISION) {
+        if (sscanf(payload, "run=%d,ct=%63s", &n, token) != 2 || n < 0)
+            return sc_error_set(err, SC_ERR_INPUT, "aws",
+                                "reserved call form '%s': expected run=N,ct=TOKEN", payload);
+        int launched = 0;
+        if (n > 0 &&
+            (st = sc_ec2_run(&auth, region, a->group[ar], a->image,
+                             sc->types[act->type].name, n, token, &launched, &a->mutating, err)))
+            return st;
+        if (a->reserved[ar] >= 0)
+            a->reserved[ar] = -1; /* a resent call may answer instances counted already */
+        res->accepted = launched < act->count ? launched : act->count;
+        return SC_OK;
+    }
+    if (sscanf(payload, "reserved=%d", &n) != 1 || n < 0)
+        return sc_error_set(err, SC_ERR_INPUT, "aws",
+                            "reserved call form '%s': expected reserved=N", payload);
+    const char *pool = a->group[ar];
+    sc_ec2_instance *list = NULL;
+    size_t m = 0;
+    if ((st = sc_ec2_describe(&auth, region, &pool, 1, &list, &m, &a->read_only, err)))
+        return st;
+    size_t k = 0; /* the active ones first, in the order a scale-in takes them */
+    for (size_t i = 0; i < m; i++)
+        if (list[i].state != SC_EC2_SHUTTING_DOWN)
+            list[k++] = list[i];
+    sc_ec2_sort_victims(list, k);
+    size_t cut = k > (size_t)n ? k - (size_t)n : 0;
+    const char **ids = calloc(cut + 1, sizeof *ids);
+    if (!ids) {
+        free(list);
+        return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
+    }
+    for (size_t i = 0; i < cut; i++)
+        ids[i] = list[i].id;
+    st = cut ? sc_ec2_terminate(&auth, region, ids, cut, &a->mutating, err) : SC_OK;
+    free(ids);
+    free(list);
+    if (st)
+        return st;
+    a->reserved[ar] = (int)(k - cut);
+    res->accepted = (int)cut < act->count ? (int)cut : act->count;
+    if ((int)cut < act->count)
+        res->limited = act->count - (int)cut;
+    return SC_OK;
+}
+
 static sc_status aws_apply(void *state, const sc_action *act, sc_time_ms now,
                            sc_action_result *res, sc_error *err)
 {
@@ -388,6 +561,14 @@ static sc_status aws_apply(void *state, const sc_action *act, sc_time_ms now,
             return st;
         res->accepted = 1;
         return SC_OK;
+    }
+    if (act->option == SC_PURCHASE_RESERVED) {
+        char payload[SC_LIVE_PAYLOAD_MAX];
+        snprintf(payload, sizeof payload, "%s", a->payload);
+        a->payload[0] = '\0';
+        st = reserved_apply(a, act, payload, res, err);
+        a->key[0] = '\0';
+        return st;
     }
     size_t ar = (size_t)act->app * sc->n_regions + (size_t)act->region;
     int target = -1, base = -1;
@@ -462,6 +643,40 @@ static sc_status aws_apply(void *state, const sc_action *act, sc_time_ms now,
 
 /* ---- bootstrap ---------------------------------------------------------------------- */
 
+/* The scenario's initial reserved instances, launched in every reserved pool that has
+ * none (read first: a rerun, or a resume after a crash inside this step, finds them). */
+static sc_status bootstrap_reserved(aws *a, sc_error *err)
+{
+    const sc_scenario *sc = a->sc;
+    for (size_t r = 0; r < sc->n_regions; r++) {
+        int any = 0;
+        for (size_t ap = 0; ap < sc->n_apps; ap++)
+            any |= a->res_ok[ap * sc->n_regions + r] &&
+                   sc_cloud_initial(&sc->apps[ap], (int)r, SC_PURCHASE_RESERVED) > 0;
+        if (!any)
+            continue;
+        sc_status st = describe_reserved(a, (int)r, NULL, err);
+        for (size_t ap = 0; ap < sc->n_apps && !st; ap++) {
+            size_t ar = ap * sc->n_regions + r;
+            int want = sc_cloud_initial(&sc->apps[ap], (int)r, SC_PURCHASE_RESERVED);
+            if (!a->res_ok[ar] || want <= 0 || a->reserved[ar] > 0)
+                continue;
+            sc_action act = {.kind = SC_ACTION_PROVISION, .app = (int)ap, .region = (int)r,
+                             .type = sc->apps[ap].instance_type,
+                             .option = SC_PURCHASE_RESERVED, .count = want, .to_region = -1,
+                             .to_type = -1};
+            sc_action_result res;
+            char payload[SC_LIVE_PAYLOAD_MAX];
+            memset(&res, 0, sizeof res);
+            if (!(st = reserved_prepare(a, &act, "bootstrap", payload, sizeof payload, err)))
+                st = reserved_apply(a, &act, payload, &res, err);
+        }
+        if (st)
+            return st;
+    }
+    return SC_OK;
+}
+
 static sc_status bootstrap(aws *a, sc_error *err)
 {
     const sc_scenario *sc = a->sc;
@@ -486,11 +701,7 @@ static sc_status bootstrap(aws *a, sc_error *err)
             if (st)
                 return st;
             sc_http_resp_cleanup(&resp);
-            int initial = 0;
-            for (size_t i = 0; i < app->n_initial; i++)
-                if (app->initial[i].region == (int)r &&
-                    app->initial[i].option == SC_PURCHASE_ONDEMAND)
-                    initial += app->initial[i].count;
+            int initial = sc_cloud_initial(app, (int)r, SC_PURCHASE_ONDEMAND);
             len = 0;
             body[0] = '\0';
             sc_http_form_append(body, sizeof body, &len, "Action", "CreateAutoScalingGroup");
@@ -512,7 +723,7 @@ static sc_status bootstrap(aws *a, sc_error *err)
                 return st;
             sc_http_resp_cleanup(&resp);
         }
-    return SC_OK;
+    return bootstrap_reserved(a, err);
 }
 
 /* ---- life cycle --------------------------------------------------------------------- */
@@ -524,6 +735,8 @@ static void aws_cleanup(void *state)
     free(a->group);
     free(a->desired);
     free(a->od_base);
+    free(a->reserved);
+    free(a->res_ok);
     /* the secret does not outlive the adapter in its memory */
     sc_aws_creds_wipe(&a->cred);
 }
@@ -563,12 +776,9 @@ static sc_status aws_init(void *state, const void *config, sc_error *err)
             return st;
         snprintf(a->endpoint, sizeof a->endpoint, "%s", cfg->endpoint);
     }
-    if (cfg->bootstrap && !loopback && !cfg->allow_remote_bootstrap)
-        return sc_error_set(err, SC_ERR_INPUT, "--bootstrap",
-                            "refused against %s: bootstrap creates groups, and is allowed "
-                            "only against a loopback endpoint unless the scenario's live "
-                            "section sets allow_remote_bootstrap",
-                            cfg->endpoint ? cfg->endpoint : "the real AWS endpoints");
+    if ((st = sc_cloud_bootstrap_allowed(cfg, loopback, "groups", "the real AWS endpoints",
+                                         err)))
+        return st;
     snprintf(a->tmpl, sizeof a->tmpl, "%s", cfg->group_name ? cfg->group_name
                                                               : "sculpt-{app}-{region}");
     snprintf(a->image, sizeof a->image, "%s", cfg->image_id ? cfg->image_id : "ami-12c6146b");
@@ -579,7 +789,9 @@ static sc_status aws_init(void *state, const void *config, sc_error *err)
     a->group = calloc(nar + 1, sizeof *a->group);
     a->desired = malloc((nar + 1) * sizeof *a->desired);
     a->od_base = malloc((nar + 1) * sizeof *a->od_base);
-    if (!a->group || !a->desired || !a->od_base) {
+    a->reserved = malloc((nar + 1) * sizeof *a->reserved);
+    a->res_ok = calloc(nar + 1, 1);
+    if (!a->group || !a->desired || !a->od_base || !a->reserved || !a->res_ok) {
         aws_cleanup(a);
         return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
     }
@@ -589,6 +801,10 @@ static sc_status aws_init(void *state, const void *config, sc_error *err)
                    sc->apps[ap].name, sc->regions[r].name);
             a->desired[ap * sc->n_regions + r] = -1;
             a->od_base[ap * sc->n_regions + r] = -1;
+            a->reserved[ap * sc->n_regions + r] = -1;
+            double pr = sc->regions[r].types[sc->apps[ap].instance_type]
+                            .price_per_hour[SC_PURCHASE_RESERVED];
+            a->res_ok[ap * sc->n_regions + r] = pr == pr && pr >= 0;
         }
     sc_http_retry rt = {.max_attempts = cfg->max_attempts > 0 ? cfg->max_attempts : 5,
                         .base_ms = cfg->backoff_base_ms > 0 ? cfg->backoff_base_ms : 200,
@@ -626,6 +842,8 @@ static sc_status aws_ctrl(void *state, int op, void *arg, sc_error *err)
             snprintf(c->payload, sizeof c->payload, "weight=%d", c->act->weight);
             return SC_OK;
         }
+        if (!st && c->act->option == SC_PURCHASE_RESERVED)
+            return reserved_prepare(a, c->act, c->key, c->payload, sizeof c->payload, err);
         if (!st)
             st = target_of(a, c->act, &target, &base, err);
         if (!st && base < 0)

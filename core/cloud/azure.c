@@ -29,6 +29,12 @@
  *             Manager's weights are 1..1000) is {"properties":{"endpointStatus":"Disabled"}}.
  *             PROFILE from $.live.azure.traffic_manager.profile (default
  *             "sculpt-{app}-{geo}"), ENDPOINT from .endpoint (default "{region}").
+ *   bootstrap (--bootstrap) GET each pool's set; a 404 is created: PUT (same URL) with
+ *             If-None-Match: * and a VirtualMachineScaleSet body (location, sku {name,
+ *             tier, capacity = the initial count}, Uniform orchestration, Manual
+ *             upgrades, Regular or Spot priority, image, SSH-key Linux login, one NIC in
+ *             $.live.azure.bootstrap.subnet_id), then its async operation; 412 = made
+ *             meanwhile = done.  Idempotent: a rerun finds every set and creates none.
  * Throttling: HTTP 429 (Retry-After honoured) and 503; only the PATCHes and GETs (all
  * idempotent) are retried, the token POST too (it changes nothing).
  *
@@ -62,6 +68,10 @@ typedef struct azure {
     char tm_profile[128], tm_endpoint[128], tm_type[32];
     char token[4096];
     time_t token_expiry;        /* wall clock seconds */
+    char bs_image[256];         /* bootstrap: "publisher:offer:sku:version" */
+    char bs_subnet[512];        /* bootstrap: subnet resource id ("" = not given) */
+    char bs_ssh_key[2048];      /* bootstrap: the admin's SSH public key ("" = not given) */
+    char bs_admin[64];          /* bootstrap: admin user name */
     int64_t poll_ms;            /* between async polls without Retry-After */
     int max_polls;
     sc_http *http;
@@ -152,17 +162,19 @@ static void sleep_ms(int64_t ms)
     nanosleep(&ts, NULL);
 }
 
-/* One ARM call with the bearer token; 2xx = SC_OK (resp kept), else an error naming
- * what with the API's code and message (resp freed). */
-static sc_status az_call(azure *z, const char *method, const char *url, const char *body,
-                         const char *what, sc_http_resp *resp, sc_error *err)
+/* One ARM call with the bearer token (and an extra header line, NULL = none); 2xx =
+ * SC_OK (resp kept), else an error naming what with the API's code and message (resp
+ * freed). */
+static sc_status az_call_h(azure *z, const char *method, const char *url, const char *body,
+                           const char *header, const char *what, sc_http_resp *resp,
+                           sc_error *err)
 {
     sc_status st = az_token(z, err);
     if (st)
         return st;
     char auth[4200];
     snprintf(auth, sizeof auth, "Authorization: Bearer %s", z->token);
-    const char *hdrs[] = {auth, NULL};
+    const char *hdrs[] = {auth, header, NULL};
     sc_http_req rq = {.method = method, .url = url, .body = body,
                       .content_type = body ? "application/json" : NULL, .idempotent = 1,
                       .headers = hdrs, .capture = "Azure-AsyncOperation"};
@@ -180,6 +192,12 @@ static sc_status az_call(azure *z, const char *method, const char *url, const ch
     return sc_error_set(err, s >= 500 || s == 429 ? SC_ERR_IO : SC_ERR_INPUT, url,
                         "%s: HTTP %ld %s%s%s (after %d attempt%s)", what, s, code,
                         msg[0] ? ": " : "", msg, attempts, attempts == 1 ? "" : "s");
+}
+
+static sc_status az_call(azure *z, const char *method, const char *url, const char *body,
+                         const char *what, sc_http_resp *resp, sc_error *err)
+{
+    return az_call_h(z, method, url, body, NULL, what, resp, err);
 }
 
 /* Follow an Azure-AsyncOperation URL to its end. */
@@ -223,6 +241,27 @@ static sc_status az_wait(azure *z, const char *op_url, int64_t first_wait_ms, co
                         what, z->max_polls);
 }
 
+/* A change (PATCH, PUT) counted as mutating, then its Azure-AsyncOperation (when the
+ * answer names one) followed to its end.  ok_status: an HTTP status that counts as done
+ * without an answer to follow (0 = none). */
+static sc_status az_change(azure *z, const char *method, const char *url, const char *body,
+                           const char *header, int ok_status, const char *what, sc_error *err)
+{
+    sc_http_resp resp;
+    sc_status st = az_call_h(z, method, url, body, header, what, &resp, err);
+    z->mutating++;
+    if (st) {
+        char code[32];
+        snprintf(code, sizeof code, "HTTP %d", ok_status);
+        return ok_status && err && strstr(err->msg, code) ? SC_OK : st;
+    }
+    char op[1024];
+    snprintf(op, sizeof op, "%s", resp.captured);
+    int64_t ra = resp.retry_after_ms;
+    sc_http_resp_cleanup(&resp);
+    return op[0] ? az_wait(z, op, ra, what, err) : SC_OK;
+}
+
 static void vmss_url(const azure *z, const char *name, char *out, size_t cap)
 {
     snprintf(out, cap,
@@ -233,18 +272,25 @@ static void vmss_url(const azure *z, const char *name, char *out, size_t cap)
 
 static int has_spot(const azure *z, size_t r)
 {
-    const sc_scenario *sc = z->sc;
-    for (size_t a = 0; a < sc->n_apps; a++) {
-        double p = sc->regions[r].types[sc->apps[a].instance_type].price_per_hour[SC_PURCHASE_SPOT];
-        if (p == p) /* not NaN: offered */
-            return 1;
-    }
-    return 0;
+    return sc_cloud_offered(z->sc, r, SC_PURCHASE_SPOT);
 }
 
 static void set_name(const azure *z, size_t ar, int spot, char *out, size_t cap)
 {
     snprintf(out, cap, "%s%s", z->group[ar], spot ? "-spot" : "");
+}
+
+/* GET the scale set of pool (ar, spot) into resp; name[300] gets its name. */
+static sc_status get_set(azure *z, size_t ar, int spot, char *name, sc_http_resp *resp,
+                         sc_error *err)
+{
+    char url[1200], what[400];
+    set_name(z, ar, spot, name, 300);
+    vmss_url(z, name, url, sizeof url);
+    snprintf(what, sizeof what, "scale set %s", name);
+    sc_status st = az_call(z, "GET", url, NULL, what, resp, err);
+    z->read_only++;
+    return st;
 }
 
 /* ---- provider methods ------------------------------------------------------------ */
@@ -262,13 +308,10 @@ static sc_status az_snapshot(void *state, sc_pool_state *out, size_t n, int sinc
                 size_t ar = ap * sc->n_regions + r;
                 if (spot && !has_spot(z, r))
                     continue;
-                char name[300], url[1200], what[400];
-                set_name(z, ar, spot, name, sizeof name);
-                vmss_url(z, name, url, sizeof url);
-                snprintf(what, sizeof what, "scale set %s", name);
+                char name[300], url[1200];
                 sc_http_resp resp;
-                sc_status st = az_call(z, "GET", url, NULL, what, &resp, err);
-                z->read_only++;
+                sc_status st = get_set(z, ar, spot, name, &resp, err);
+                vmss_url(z, name, url, sizeof url);
                 if (st) {
                     if (err && strstr(err->msg, "HTTP 404"))
                         return sc_error_set(err, SC_ERR_NOTFOUND, "azure",
@@ -332,20 +375,8 @@ static sc_status target_of(azure *z, const sc_action *act, int *target, sc_error
 {
     size_t ar = (size_t)act->app * z->sc->n_regions + (size_t)act->region;
     int spot = act->option == SC_PURCHASE_SPOT;
-    if (z->cap[ar * 2 + (size_t)spot] < 0) {
-        size_t n = z->sc->n_apps * z->sc->n_regions * SC_PURCHASE_COUNT;
-        sc_pool_state *all = calloc(n, sizeof *all);
-        if (!all)
-            return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
-        sc_status st = az_snapshot(z, all, n, 0, err);
-        free(all);
-        if (st)
-            return st;
-    }
-    int c = z->cap[ar * 2 + (size_t)spot];
-    int t = act->kind == SC_ACTION_PROVISION ? c + act->count : c - act->count;
-    *target = t < 0 ? 0 : t;
-    return SC_OK;
+    return sc_cloud_target_of(az_snapshot, z, z->sc->n_apps, z->sc->n_regions,
+                              &z->cap[ar * 2 + (size_t)spot], act, target, err);
 }
 
 static sc_status set_weight(azure *z, const sc_action *act, sc_error *err)
@@ -366,16 +397,7 @@ static sc_status set_weight(azure *z, const sc_action *act, sc_error *err)
     else
         snprintf(body, sizeof body, "{\"properties\":{\"endpointStatus\":\"Disabled\"}}");
     snprintf(what, sizeof what, "Traffic Manager endpoint %s/%s", prof, ep);
-    sc_http_resp resp;
-    sc_status st = az_call(z, "PATCH", url, body, what, &resp, err);
-    z->mutating++;
-    if (st)
-        return st;
-    char op[1024];
-    snprintf(op, sizeof op, "%s", resp.captured);
-    int64_t ra = resp.retry_after_ms;
-    sc_http_resp_cleanup(&resp);
-    return op[0] ? az_wait(z, op, ra, what, err) : SC_OK;
+    return az_change(z, "PATCH", url, body, NULL, 0, what, err);
 }
 
 static sc_status az_apply(void *state, const sc_action *act, sc_time_ms now,
@@ -409,22 +431,122 @@ static sc_status az_apply(void *state, const sc_action *act, sc_time_ms now,
     vmss_url(z, name, url, sizeof url);
     snprintf(body, sizeof body, "{\"sku\":{\"capacity\":%d}}", target);
     snprintf(what, sizeof what, "scale set %s capacity %d", name, target);
-    sc_http_resp resp;
-    st = az_call(z, "PATCH", url, body, what, &resp, err);
-    z->mutating++;
-    if (st)
-        return st;
-    char op[1024];
-    snprintf(op, sizeof op, "%s", resp.captured);
-    int64_t ra = resp.retry_after_ms;
-    sc_http_resp_cleanup(&resp);
-    if (op[0] && (st = az_wait(z, op, ra, what, err)))
+    if ((st = az_change(z, "PATCH", url, body, NULL, 0, what, err)))
         return st;
     z->cap[ar * 2 + (size_t)spot] = target;
     int moved = before >= 0 ? (target > before ? target - before : before - target) : act->count;
     res->accepted = moved < act->count ? moved : act->count;
     if (act->kind == SC_ACTION_DEPROVISION && before >= 0 && before < act->count)
         res->limited = act->count - before;
+    return SC_OK;
+}
+
+/* ---- bootstrap: create the missing scale sets ----------------------------------------- */
+
+/* The create body of scale set name (Virtual Machine Scale Sets - Create Or Update,
+ * api-version 2024-07-01): Uniform orchestration, manual upgrades, the app's size and
+ * the initial capacity, a Linux image with SSH key login only, one NIC in the subnet;
+ * Spot priority (evicted instances deleted, pay up to the on-demand price) for the spot
+ * set.  Freed by the caller with free(). */
+static char *create_body(const azure *z, size_t ar, int spot, int capacity)
+{
+    const sc_scenario *sc = z->sc;
+    size_t ap = ar / sc->n_regions, r = ar % sc->n_regions;
+    char name[300], img[256], path[160];
+    set_name(z, ar, spot, name, sizeof name);
+    snprintf(img, sizeof img, "%s", z->bs_image);
+    char *part[4] = {img, "", "", ""};
+    for (int i = 1, k = 0; img[k] && i < 4; k++)
+        if (img[k] == ':') {
+            img[k] = '\0';
+            part[i++] = img + k + 1;
+        }
+    cJSON *j = cJSON_CreateObject();
+    cJSON_AddStringToObject(j, "location", sc->regions[r].name);
+    cJSON *sku = cJSON_AddObjectToObject(j, "sku");
+    cJSON_AddStringToObject(sku, "name", sc->types[sc->apps[ap].instance_type].name);
+    cJSON_AddStringToObject(sku, "tier", "Standard");
+    cJSON_AddNumberToObject(sku, "capacity", capacity);
+    cJSON *pr = cJSON_AddObjectToObject(j, "properties");
+    cJSON_AddStringToObject(pr, "orchestrationMode", "Uniform");
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(pr, "upgradePolicy"), "mode", "Manual");
+    cJSON *vm = cJSON_AddObjectToObject(pr, "virtualMachineProfile");
+    cJSON_AddStringToObject(vm, "priority", spot ? "Spot" : "Regular");
+    if (spot) {
+        cJSON_AddStringToObject(vm, "evictionPolicy", "Delete");
+        cJSON_AddNumberToObject(cJSON_AddObjectToObject(vm, "billingProfile"), "maxPrice", -1);
+    }
+    cJSON *ir = cJSON_AddObjectToObject(cJSON_AddObjectToObject(vm, "storageProfile"),
+                                        "imageReference");
+    cJSON_AddStringToObject(ir, "publisher", part[0]);
+    cJSON_AddStringToObject(ir, "offer", part[1]);
+    cJSON_AddStringToObject(ir, "sku", part[2]);
+    cJSON_AddStringToObject(ir, "version", part[3]);
+    cJSON *os = cJSON_AddObjectToObject(vm, "osProfile");
+    cJSON_AddStringToObject(os, "computerNamePrefix", name);
+    cJSON_AddStringToObject(os, "adminUsername", z->bs_admin);
+    cJSON *lc = cJSON_AddObjectToObject(os, "linuxConfiguration");
+    cJSON_AddBoolToObject(lc, "disablePasswordAuthentication", 1);
+    cJSON *key = cJSON_CreateObject();
+    snprintf(path, sizeof path, "/home/%s/.ssh/authorized_keys", z->bs_admin);
+    cJSON_AddStringToObject(key, "path", path);
+    cJSON_AddStringToObject(key, "keyData", z->bs_ssh_key);
+    cJSON_AddItemToArray(cJSON_AddArrayToObject(cJSON_AddObjectToObject(lc, "ssh"), "publicKeys"),
+                         key);
+    cJSON *nic = cJSON_CreateObject();
+    cJSON_AddStringToObject(nic, "name", name);
+    cJSON *np = cJSON_AddObjectToObject(nic, "properties");
+    cJSON_AddBoolToObject(np, "primary", 1);
+    cJSON *ip = cJSON_CreateObject();
+    cJSON_AddStringToObject(ip, "name", name);
+    cJSON_AddStringToObject(
+        cJSON_AddObjectToObject(cJSON_AddObjectToObject(ip, "properties"), "subnet"), "id",
+        z->bs_subnet);
+    cJSON_AddItemToArray(cJSON_AddArrayToObject(np, "ipConfigurations"), ip);
+    cJSON_AddItemToArray(
+        cJSON_AddArrayToObject(cJSON_AddObjectToObject(vm, "networkProfile"),
+                               "networkInterfaceConfigurations"),
+        nic);
+    char *out = cJSON_PrintUnformatted(j);
+    cJSON_Delete(j);
+    return out;
+}
+
+/* Each pool's scale set (the spot set where the region prices spot) is read; a missing
+ * one (404) is created with PUT and If-None-Match: * (create only: a set made meanwhile,
+ * or by a resent PUT whose answer was lost, answers 412, which counts as done), its
+ * capacity the scenario's initial count, then its async operation is followed.  An
+ * existing set is left as it is. */
+static sc_status az_bootstrap(azure *z, sc_error *err)
+{
+    const sc_scenario *sc = z->sc;
+    for (size_t ar = 0; ar < sc->n_apps * sc->n_regions; ar++)
+        for (int spot = 0; spot < 2; spot++) {
+            size_t ap = ar / sc->n_regions, r = ar % sc->n_regions;
+            if (spot && !has_spot(z, r))
+                continue;
+            char name[300], url[1200], what[400];
+            sc_http_resp resp;
+            sc_status st = get_set(z, ar, spot, name, &resp, err);
+            vmss_url(z, name, url, sizeof url);
+            if (st == SC_OK) {
+                sc_http_resp_cleanup(&resp);
+                continue;
+            }
+            if (!err || !strstr(err->msg, "HTTP 404"))
+                return st;
+            int initial = sc_cloud_initial(&sc->apps[ap], (int)r,
+                                           spot ? SC_PURCHASE_SPOT : SC_PURCHASE_ONDEMAND);
+            char *body = create_body(z, ar, spot, initial);
+            if (!body)
+                return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
+            snprintf(what, sizeof what, "create scale set %s", name);
+            /* 412: created meanwhile, done */
+            st = az_change(z, "PUT", url, body, "If-None-Match: *", 412, what, err);
+            free(body);
+            if (st)
+                return st;
+        }
     return SC_OK;
 }
 
@@ -446,6 +568,9 @@ static sc_status read_section(azure *z, sc_error *err)
     snprintf(z->tm_profile, sizeof z->tm_profile, "sculpt-{app}-{geo}");
     snprintf(z->tm_endpoint, sizeof z->tm_endpoint, "{region}");
     snprintf(z->tm_type, sizeof z->tm_type, "azureEndpoints");
+    snprintf(z->bs_image, sizeof z->bs_image,
+             "Canonical:0001-com-ubuntu-server-jammy:22_04-lts-gen2:latest");
+    snprintf(z->bs_admin, sizeof z->bs_admin, "sculpt");
     z->poll_ms = 2000;
     z->max_polls = 300;
     if (!sc->source_json)
@@ -457,7 +582,10 @@ static sc_status read_section(azure *z, sc_error *err)
     sc_json_ctx cx = {sc->path, err};
     const cJSON *live = NULL, *a = NULL, *tm = NULL;
     static const char *const keys[] = {"subscription_id", "resource_group", "traffic_manager",
-                                       "poll", NULL};
+                                       "poll", "bootstrap", NULL};
+    static const char *const bkeys[] = {"image", "subnet_id", "ssh_public_key",
+                                        "admin_username", NULL};
+    const cJSON *bs = NULL;
     static const char *const tkeys[] = {"profile", "endpoint", "endpoint_type", NULL};
     const char *p = "$.live.azure";
     int64_t poll = z->poll_ms;
@@ -470,9 +598,31 @@ static sc_status read_section(azure *z, sc_error *err)
         (st = sc_json_get_string_buf(&cx, a, p, "resource_group", SC_JSON_OPTIONAL, "", z->rg,
                                      sizeof z->rg)) ||
         (st = sc_json_get_duration(&cx, a, p, "poll", SC_JSON_OPTIONAL, poll, 0, &poll)) ||
-        (st = sc_json_get_object(&cx, a, p, "traffic_manager", SC_JSON_OPTIONAL, &tm)))
+        (st = sc_json_get_object(&cx, a, p, "traffic_manager", SC_JSON_OPTIONAL, &tm)) ||
+        (st = sc_json_get_object(&cx, a, p, "bootstrap", SC_JSON_OPTIONAL, &bs)))
         goto done;
     z->poll_ms = poll;
+    if (bs) {
+        const char *bp = "$.live.azure.bootstrap";
+        if ((st = sc_json_check_keys(&cx, bs, bp, bkeys)) ||
+            (st = sc_json_get_string_buf(&cx, bs, bp, "image", SC_JSON_OPTIONAL, z->bs_image,
+                                         z->bs_image, sizeof z->bs_image)) ||
+            (st = sc_json_get_string_buf(&cx, bs, bp, "subnet_id", SC_JSON_OPTIONAL, "",
+                                         z->bs_subnet, sizeof z->bs_subnet)) ||
+            (st = sc_json_get_string_buf(&cx, bs, bp, "ssh_public_key", SC_JSON_OPTIONAL, "",
+                                         z->bs_ssh_key, sizeof z->bs_ssh_key)) ||
+            (st = sc_json_get_string_buf(&cx, bs, bp, "admin_username", SC_JSON_OPTIONAL,
+                                         z->bs_admin, z->bs_admin, sizeof z->bs_admin)))
+            goto done;
+        int colons = 0;
+        for (const char *q = z->bs_image; *q; q++)
+            colons += *q == ':';
+        if (colons != 3) {
+            st = sc_json_fail(&cx, SC_ERR_INPUT, bp, "image",
+                              "expected publisher:offer:sku:version, got '%s'", z->bs_image);
+            goto done;
+        }
+    }
     if (tm) {
         const char *tp = "$.live.azure.traffic_manager";
         if ((st = sc_json_check_keys(&cx, tm, tp, tkeys)) ||
@@ -532,12 +682,14 @@ static sc_status az_init(void *state, const void *config, sc_error *err)
         snprintf(z->mgmt, sizeof z->mgmt, "https://management.azure.com");
         snprintf(z->login, sizeof z->login, "https://login.microsoftonline.com");
     }
-    if (cfg->bootstrap)
-        return sc_error_set(err, SC_ERR_INPUT, "--bootstrap",
-                            "the azure adapter does not create scale sets yet: create them "
-                            "(names from $.live.group_name) and run without --bootstrap");
-    if ((st = read_section(z, err)))
+    if ((st = sc_cloud_bootstrap_allowed(cfg, loopback, "scale sets",
+                                         "the real Azure endpoints", err)) ||
+        (st = read_section(z, err)))
         return st;
+    if (cfg->bootstrap && (!z->bs_subnet[0] || !z->bs_ssh_key[0]))
+        return sc_error_set(err, SC_ERR_INPUT, sc->path,
+                            "$.live.azure.bootstrap: --bootstrap creates scale sets and needs "
+                            "subnet_id (a subnet's resource id) and ssh_public_key");
     const char *env_sub = getenv("AZURE_SUBSCRIPTION_ID");
     if (!z->sub[0] && env_sub)
         snprintf(z->sub, sizeof z->sub, "%s", env_sub);
@@ -582,7 +734,8 @@ static sc_status az_init(void *state, const void *config, sc_error *err)
                         .cap_ms = cfg->backoff_cap_ms > 0 ? cfg->backoff_cap_ms : 20000,
                         .max_retry_after_ms = 60000,
                         .seed = cfg->seed ? cfg->seed : sc->seed};
-    if ((st = sc_http_alloc(&rt, az_throttle, &z->http, err))) {
+    if ((st = sc_http_alloc(&rt, az_throttle, &z->http, err)) ||
+        (cfg->bootstrap && (st = az_bootstrap(z, err)))) {
         az_cleanup(z);
         return st;
     }

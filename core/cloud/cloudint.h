@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sculpt/cloud.h"
 #include "sculpt/provider.h"
 #include "sculpt/scenario.h"
 #include "sculpt/status.h"
@@ -83,18 +84,31 @@ long sc_http_n_requests(const sc_http *h);
 /* Is url acceptable (https, or http to loopback; a host present)?  *loopback = 1 when
  * the host is a loopback address.  SC_ERR_INPUT with the reason otherwise. */
 sc_status sc_http_check_url(const char *url, int *loopback, sc_error *err);
+/* --bootstrap creates resources: allowed only against a loopback endpoint unless the
+ * scenario's live section sets allow_remote_bootstrap.  SC_OK when cfg->bootstrap is off
+ * or allowed; SC_ERR_INPUT naming the endpoint otherwise (what: "groups", "scale sets"). */
+sc_status sc_cloud_bootstrap_allowed(const sc_cloud_config *cfg, int loopback, const char *what,
+                                     const char *real, sc_error *err);
 /* Append the form-encoded (RFC 3986 unreserved kept) value v to buf[cap] at *len. */
 void sc_http_form_append(char *buf, size_t cap, size_t *len, const char *key, const char *v);
 
+#define SC_XML_IDS 16
 typedef struct sc_xml_leaf {
     char path[256];
     char *text;                 /* owned by the list */
+    uint32_t ids[SC_XML_IDS];   /* ids[d]: document-order ordinal (from 1) of the element at
+                                   depth d of path (the root is depth 0); 0 = deeper than
+                                   SC_XML_IDS: leaves of one element share its id */
 } sc_xml_leaf;
 
 /* Leaves of an XML document.  Free with sc_xml_leaves_free(list, n). */
 sc_status sc_xml_leaves(const char *xml, size_t len, sc_xml_leaf **out, size_t *n,
                         sc_error *err);
 void sc_xml_leaves_free(sc_xml_leaf *list, size_t n);
+/* The id of the element of lf's path named by elem ("instancesSet/item": its last match
+ * at '/' boundaries), 0 when none: tells leaves of one list item from the next, whatever
+ * the order of its children. */
+uint32_t sc_xml_element_id(const sc_xml_leaf *lf, const char *elem);
 /* Does path end with suffix at a '/' boundary? */
 int sc_xml_path_ends(const char *path, const char *suffix);
 
@@ -124,6 +138,50 @@ typedef struct sc_aws_auth {
     const char *endpoint;       /* "" = the real endpoints */
     const char *akid, *secret, *token; /* borrowed; token "" = none */
 } sc_aws_auth;
+
+/* POST one Query API call (form body) to SERVICE in REGION (the endpoint, else
+ * https://SERVICE.REGION.amazonaws.com/), signed SigV4.  On an HTTP error answer: SC_OK
+ * when its code is in ok_codes ("|"-separated, NULL = none), else SC_ERR_IO (5xx or
+ * throttling) or SC_ERR_INPUT, the message naming the action, region, code and API
+ * message.  On SC_OK the caller frees resp (sc_http_resp_cleanup). */
+sc_status sc_aws_query(const sc_aws_auth *auth, const char *service, const char *region,
+                       const char *body, int idempotent, const char *ok_codes,
+                       sc_http_resp *resp, sc_error *err);
+
+/* sc_aws_query, then the answer's XML leaves (sc_xml_leaves_free(*lv, *n)). */
+sc_status sc_aws_query_xml(const sc_aws_auth *auth, const char *service, const char *region,
+                           const char *body, int idempotent, sc_xml_leaf **lv, size_t *n,
+                           sc_error *err);
+
+/* ---- EC2 instances of the reserved pools (ec2.c) ---------------------------------- */
+
+#define SC_EC2_POOL_TAG "sculpt-pool" /* tag key; value = the group name of (app, region) */
+enum { SC_EC2_PENDING = 0, SC_EC2_RUNNING = 1, SC_EC2_SHUTTING_DOWN = 2 };
+
+typedef struct sc_ec2_instance {
+    char id[32];                /* "i-0123456789abcdef0" */
+    int pool;                   /* index into the pools asked for */
+    int state;                  /* SC_EC2_PENDING, _RUNNING or _SHUTTING_DOWN */
+} sc_ec2_instance;
+
+/* The pending, running and shutting-down instances of region tagged with one of
+ * pools[0..n_pools) (DescribeInstances, every page).  *out is freed by the caller with
+ * free(); *read_only counts the calls. */
+sc_status sc_ec2_describe(const sc_aws_auth *auth, const char *region, const char *const *pools,
+                          size_t n_pools, sc_ec2_instance **out, size_t *n_out, long *read_only,
+                          sc_error *err);
+/* RunInstances of count instances (all or none) of type from image, tagged with pool,
+ * under ClientToken token; *launched = the instances of the answer (the first answer
+ * again for a repeated token). */
+sc_status sc_ec2_run(const sc_aws_auth *auth, const char *region, const char *pool,
+                     const char *image, const char *type, int count, const char *token,
+                     int *launched, long *mutating, sc_error *err);
+/* TerminateInstances of ids[0..n). */
+sc_status sc_ec2_terminate(const sc_aws_auth *auth, const char *region, const char *const *ids,
+                           size_t n, long *mutating, sc_error *err);
+/* Sort instances in the order a scale-in terminates them (pending first, then by
+ * descending id). */
+void sc_ec2_sort_victims(sc_ec2_instance *list, size_t n);
 
 /* The API's error code and message of an XML error answer (Query and REST-XML APIs
  * share Error/Code and Error/Message), "HTTP error" when it has none. */
@@ -181,5 +239,20 @@ sc_status sc_cloud_describe_by_snapshot(
                           sc_error *err),
     void *state, size_t n_apps, size_t n_regions, int app, int region, sc_purchase option,
     sc_pool_state *out, sc_error *err);
+
+/* The target count of a pool after act (count +/- act->count, at least 0) from its
+ * cached count *cached, refreshed through snapshot (which updates *cached) when
+ * unknown (< 0): the adapters whose pool is one absolute size (Azure sku.capacity, GCP
+ * targetSize). */
+sc_status sc_cloud_target_of(
+    sc_status (*snapshot)(void *state, sc_pool_state *out, size_t n, int since_last,
+                          sc_error *err),
+    void *state, size_t n_apps, size_t n_regions, const int *cached, const sc_action *act,
+    int *target, sc_error *err);
+
+/* The scenario's initial count of app's pool (region, option). */
+int sc_cloud_initial(const sc_app *app, int region, sc_purchase option);
+/* Does region price option for some app's type (the pool exists)? */
+int sc_cloud_offered(const sc_scenario *sc, size_t region, sc_purchase option);
 
 #endif

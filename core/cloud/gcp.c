@@ -25,11 +25,20 @@
  *             operation (requestId is its idempotency key); then GET the operation's
  *             selfLink until status DONE (an `error` there is an error).
  *   set_weight GET projects/P/global/backendServices/BS ($.live.gcp.backend_service,
- *             default "sculpt-{app}"), set capacityScaler = weight / 255 on the backend
- *             whose group is the region's group (appended with balancingMode UTILIZATION
- *             when absent), PATCH it back with the fingerprint and a requestId, then the
- *             operation.  The geography is not part of a backend service: weights of
- *             several geographies of one app land on the same scalers (the last wins).
+ *             default "sculpt-{app}"), set capacityScaler on the backend of every
+ *             region's group (appended with balancingMode UTILIZATION when absent),
+ *             PATCH it back once with the fingerprint and a requestId (from the key and
+ *             every scaler), then the operation; no PATCH when every scaler is already
+ *             there.  The geography is not part of a backend service: the geographies
+ *             sharing one (a template without {geo}) are combined, each region's scaler =
+ *             the largest weight / 255 any of them gives it (scaler_of); the weights
+ *             start from the scenario's routing weights and follow each set_weight,
+ *             replayed ones included (SC_PROVIDER_CTRL_REPLAYED).
+ *   bootstrap (--bootstrap) per pool: POST projects/P/global/instanceTemplates (name =
+ *             the group's, machineType, boot disk image, network; SPOT scheduling for
+ *             the spot group) then POST projects/P/regions/R/instanceGroupManagers (name,
+ *             baseInstanceName, instanceTemplate, targetSize = the initial count), each
+ *             operation followed; 409 alreadyExists = done, so a rerun creates nothing.
  * Throttling: HTTP 429, 503, and 403 with reason rateLimitExceeded /
  * userRateLimitExceeded (Compute Engine's quota answers); every call here is retried
  * (all are idempotent: GETs, absolute resizes and PATCHes with a requestId).
@@ -62,6 +71,8 @@ typedef struct gcp {
     char email[256], project[128];
     char *key;                  /* PEM private key (owned, wiped at cleanup) */
     char backend[128];          /* backend service template */
+    char bs_image[256];         /* bootstrap: boot disk source image */
+    char bs_network[256];       /* bootstrap: network of the instances' interface */
     char token[4096];
     time_t token_expiry;
     int64_t poll_ms;
@@ -69,6 +80,7 @@ typedef struct gcp {
     sc_http *http;
     char (*group)[256];         /* [ar] on-demand group names */
     int *size;                  /* [ar * 2] targetSize (on demand, spot), -1 = unknown */
+    int *wt;                    /* [app][geo][region] last routing weight, -1 = none */
     char key_id[SC_LIVE_KEY_MAX]; /* the journal's idempotency key of the next apply */
     char payload[SC_LIVE_PAYLOAD_MAX];
     long mutating, read_only;
@@ -257,13 +269,7 @@ static sc_status gcp_wait(gcp *g, cJSON *op, const char *what, sc_error *err)
 
 static int has_spot(const gcp *g, size_t r)
 {
-    const sc_scenario *sc = g->sc;
-    for (size_t a = 0; a < sc->n_apps; a++) {
-        double p = sc->regions[r].types[sc->apps[a].instance_type].price_per_hour[SC_PURCHASE_SPOT];
-        if (p == p)
-            return 1;
-    }
-    return 0;
+    return sc_cloud_offered(g->sc, r, SC_PURCHASE_SPOT);
 }
 
 static void mig_url(const gcp *g, size_t ar, int spot, const char *suffix, char *out, size_t cap)
@@ -352,35 +358,50 @@ static sc_status target_of(gcp *g, const sc_action *act, int *target, sc_error *
 {
     size_t ar = (size_t)act->app * g->sc->n_regions + (size_t)act->region;
     int spot = act->option == SC_PURCHASE_SPOT;
-    if (g->size[ar * 2 + (size_t)spot] < 0) {
-        size_t n = g->sc->n_apps * g->sc->n_regions * SC_PURCHASE_COUNT;
-        sc_pool_state *all = calloc(n, sizeof *all);
-        if (!all)
-            return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
-        sc_status st = gcp_snapshot(g, all, n, 0, err);
-        free(all);
-        if (st)
-            return st;
-    }
-    int c = g->size[ar * 2 + (size_t)spot];
-    int t = act->kind == SC_ACTION_PROVISION ? c + act->count : c - act->count;
-    *target = t < 0 ? 0 : t;
-    return SC_OK;
+    return sc_cloud_target_of(gcp_snapshot, g, g->sc->n_apps, g->sc->n_regions,
+                              &g->size[ar * 2 + (size_t)spot], act, target, err);
 }
 
+/* The geographies' last weights ([app][geo][region], -1 = none), from the scenario's
+ * configured routing weights until a set_weight (or its replay) changes one. */
+static int *weight_at(gcp *g, int app, int geo, int region)
+{
+    const sc_scenario *sc = g->sc;
+    return &g->wt[((size_t)app * sc->n_geos + (size_t)geo) * sc->n_regions + (size_t)region];
+}
+
+/* The scaler of region r's backend in the service bs of app: the largest weight / 255
+ * of the geographies whose service is bs (GCP has one backend per region group for all
+ * of them: a region is as available as the geography that wants it most, and the load
+ * balancer's proximity then sends each geography to its nearest available region); -1
+ * when none of them has a weight for r. */
+static double scaler_of(gcp *g, int app, int r, const char *bs)
+{
+    const sc_scenario *sc = g->sc;
+    int best = -1;
+    for (size_t geo = 0; geo < sc->n_geos; geo++) {
+        char b2[256];
+        sc_cloud_expand(b2, sizeof b2, g->backend, sc->apps[app].name, sc->geos[geo].name,
+                        sc->regions[r].name);
+        int w = *weight_at(g, app, (int)geo, r);
+        if (strcmp(b2, bs) == 0 && w > best)
+            best = w;
+    }
+    return best < 0 ? -1 : best / 255.0;
+}
+
+/* Record act's weight, then GET the backend service and PATCH it once with the scaler
+ * of every region backend it serves (scaler_of), unless every one is already there. */
 static sc_status set_scaler(gcp *g, const sc_action *act, sc_error *err)
 {
     const sc_scenario *sc = g->sc;
-    size_t ar = (size_t)act->app * sc->n_regions + (size_t)act->region;
-    char bs[256], url[1200], what[400], group[1200], rid_text[512], rid[37];
+    *weight_at(g, act->app, act->geo, act->region) = act->weight;
+    char bs[256], url[1200], what[400], rid_text[1024], rid[37];
     sc_cloud_expand(bs, sizeof bs, g->backend, sc->apps[act->app].name,
                     sc->geos[act->geo].name, sc->regions[act->region].name);
     snprintf(url, sizeof url, "%s/projects/%s/global/backendServices/%s", g->compute,
              g->project, bs);
     snprintf(what, sizeof what, "backend service %s", bs);
-    /* the group a backend names: the regional group's instance group */
-    snprintf(group, sizeof group, "projects/%s/regions/%s/instanceGroups/%s", g->project,
-             sc->regions[act->region].name, g->group[ar]);
     cJSON *j;
     sc_status st = gcp_call(g, "GET", url, NULL, what, &j, err);
     g->read_only++;
@@ -391,24 +412,45 @@ static sc_status set_scaler(gcp *g, const sc_action *act, sc_error *err)
         cJSON_DeleteItemFromObjectCaseSensitive(j, "backends");
         backends = cJSON_AddArrayToObject(j, "backends");
     }
-    cJSON *mine = NULL, *b;
-    cJSON_ArrayForEach(b, backends) {
-        const cJSON *gr = cJSON_GetObjectItemCaseSensitive(b, "group");
+    int changed = 0;
+    size_t rl = (size_t)snprintf(rid_text, sizeof rid_text, "%s|%s|w", g->key_id, bs);
+    for (size_t r = 0; r < sc->n_regions; r++) {
+        double scaler = scaler_of(g, act->app, (int)r, bs);
+        if (scaler < 0)
+            continue;
+        /* the group a backend names: the regional group's instance group */
+        char group[1200];
+        snprintf(group, sizeof group, "projects/%s/regions/%s/instanceGroups/%s", g->project,
+                 sc->regions[r].name, g->group[(size_t)act->app * sc->n_regions + r]);
+        cJSON *mine = NULL, *b;
         size_t gl = strlen(group);
-        if (cJSON_IsString(gr) && strlen(gr->valuestring) >= gl &&
-            strcmp(gr->valuestring + strlen(gr->valuestring) - gl, group) == 0)
-            mine = b;
+        cJSON_ArrayForEach(b, backends)
+        {
+            const cJSON *gr = cJSON_GetObjectItemCaseSensitive(b, "group");
+            if (cJSON_IsString(gr) && strlen(gr->valuestring) >= gl &&
+                strcmp(gr->valuestring + strlen(gr->valuestring) - gl, group) == 0)
+                mine = b;
+        }
+        if (!mine) {
+            mine = cJSON_CreateObject();
+            cJSON_AddStringToObject(mine, "group", group);
+            cJSON_AddStringToObject(mine, "balancingMode", "UTILIZATION");
+            cJSON_AddItemToArray(backends, mine);
+        }
+        const cJSON *old = cJSON_GetObjectItemCaseSensitive(mine, "capacityScaler");
+        if (!cJSON_IsNumber(old) || old->valuedouble != scaler) {
+            changed = 1;
+            cJSON_DeleteItemFromObjectCaseSensitive(mine, "capacityScaler");
+            cJSON_AddNumberToObject(mine, "capacityScaler", scaler);
+        }
+        if (rl < sizeof rid_text)
+            rl += (size_t)snprintf(rid_text + rl, sizeof rid_text - rl, "|%s=%.17g",
+                                   sc->regions[r].name, scaler);
     }
-    if (!mine) {
-        mine = cJSON_CreateObject();
-        char full[1300];
-        snprintf(full, sizeof full, "%s", group);
-        cJSON_AddStringToObject(mine, "group", full);
-        cJSON_AddStringToObject(mine, "balancingMode", "UTILIZATION");
-        cJSON_AddItemToArray(backends, mine);
+    if (!changed) {
+        cJSON_Delete(j);
+        return SC_OK;
     }
-    cJSON_DeleteItemFromObjectCaseSensitive(mine, "capacityScaler");
-    cJSON_AddNumberToObject(mine, "capacityScaler", act->weight / 255.0);
     cJSON *patch = cJSON_CreateObject();
     cJSON_AddItemToObject(patch, "backends", cJSON_DetachItemFromObject(j, "backends"));
     const cJSON *fp = cJSON_GetObjectItemCaseSensitive(j, "fingerprint");
@@ -419,8 +461,6 @@ static sc_status set_scaler(gcp *g, const sc_action *act, sc_error *err)
     cJSON_Delete(patch);
     if (!body)
         return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
-    snprintf(rid_text, sizeof rid_text, "%s|%s|w|%s|%d", g->key_id, bs,
-             sc->regions[act->region].name, act->weight);
     sc_uuid_from(rid_text, rid);
     char purl[1300];
     snprintf(purl, sizeof purl, "%s?requestId=%s", url, rid);
@@ -483,6 +523,86 @@ static sc_status gcp_apply(void *state, const sc_action *act, sc_time_ms now,
     return SC_OK;
 }
 
+/* ---- bootstrap: create the missing templates and groups --------------------------- */
+
+/* POST body to url and follow its operation; HTTP 409 (alreadyExists: made by an
+ * earlier run, or by a resent insert whose answer was lost) counts as done. */
+static sc_status insert(gcp *g, const char *url, cJSON *body, const char *what, sc_error *err)
+{
+    char *txt = cJSON_PrintUnformatted(body);
+    cJSON_Delete(body);
+    if (!txt)
+        return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
+    cJSON *op;
+    sc_status st = gcp_call(g, "POST", url, txt, what, &op, err);
+    free(txt);
+    g->mutating++;
+    if (st && err && strstr(err->msg, "HTTP 409"))
+        return SC_OK;
+    if (st)
+        return st;
+    return gcp_wait(g, op, what, err);
+}
+
+/* Per pool (the spot group where the region prices spot): instance template NAME
+ * (Instance Templates - insert: machineType = the app's type, a boot disk from
+ * $.live.gcp.bootstrap.image, one interface on .network, SPOT provisioning with
+ * DELETE on preemption for the spot one), then the regional managed instance group NAME
+ * (Region Instance Group Managers - insert: baseInstanceName, instanceTemplate,
+ * targetSize = the initial count).  Idempotent: a rerun gets 409 for each. */
+static sc_status gcp_bootstrap(gcp *g, sc_error *err)
+{
+    const sc_scenario *sc = g->sc;
+    for (size_t ar = 0; ar < sc->n_apps * sc->n_regions; ar++)
+        for (int spot = 0; spot < 2; spot++) {
+            size_t ap = ar / sc->n_regions, r = ar % sc->n_regions;
+            if (spot && !has_spot(g, r))
+                continue;
+            char name[300], url[1200], what[400], tmpl[800];
+            snprintf(name, sizeof name, "%s%s", g->group[ar], spot ? "-spot" : "");
+            cJSON *t = cJSON_CreateObject();
+            cJSON_AddStringToObject(t, "name", name);
+            cJSON *pr = cJSON_AddObjectToObject(t, "properties");
+            cJSON_AddStringToObject(pr, "machineType",
+                                    sc->types[sc->apps[ap].instance_type].name);
+            cJSON *disk = cJSON_CreateObject();
+            cJSON_AddBoolToObject(disk, "boot", 1);
+            cJSON_AddBoolToObject(disk, "autoDelete", 1);
+            cJSON_AddStringToObject(cJSON_AddObjectToObject(disk, "initializeParams"),
+                                    "sourceImage", g->bs_image);
+            cJSON_AddItemToArray(cJSON_AddArrayToObject(pr, "disks"), disk);
+            cJSON *nic = cJSON_CreateObject();
+            cJSON_AddStringToObject(nic, "network", g->bs_network);
+            cJSON_AddItemToArray(cJSON_AddArrayToObject(pr, "networkInterfaces"), nic);
+            if (spot) {
+                cJSON *s = cJSON_AddObjectToObject(pr, "scheduling");
+                cJSON_AddStringToObject(s, "provisioningModel", "SPOT");
+                cJSON_AddStringToObject(s, "instanceTerminationAction", "DELETE");
+            }
+            snprintf(url, sizeof url, "%s/projects/%s/global/instanceTemplates", g->compute,
+                     g->project);
+            snprintf(what, sizeof what, "insert instance template %s", name);
+            sc_status st = insert(g, url, t, what, err);
+            if (st)
+                return st;
+            int initial = sc_cloud_initial(&sc->apps[ap], (int)r,
+                                           spot ? SC_PURCHASE_SPOT : SC_PURCHASE_ONDEMAND);
+            cJSON *m = cJSON_CreateObject();
+            cJSON_AddStringToObject(m, "name", name);
+            cJSON_AddStringToObject(m, "baseInstanceName", name);
+            snprintf(tmpl, sizeof tmpl, "projects/%s/global/instanceTemplates/%s", g->project,
+                     name);
+            cJSON_AddStringToObject(m, "instanceTemplate", tmpl);
+            cJSON_AddNumberToObject(m, "targetSize", initial);
+            snprintf(url, sizeof url, "%s/projects/%s/regions/%s/instanceGroupManagers",
+                     g->compute, g->project, sc->regions[r].name);
+            snprintf(what, sizeof what, "insert instance group manager %s", name);
+            if ((st = insert(g, url, m, what, err)))
+                return st;
+        }
+    return SC_OK;
+}
+
 /* ---- life cycle -------------------------------------------------------------------- */
 
 static void gcp_cleanup(void *state)
@@ -491,6 +611,7 @@ static void gcp_cleanup(void *state)
     sc_http_free(g->http);
     free(g->group);
     free(g->size);
+    free(g->wt);
     if (g->key) {
         memset(g->key, 0, strlen(g->key));
         free(g->key);
@@ -545,6 +666,8 @@ static sc_status read_section(gcp *g, sc_error *err)
 {
     const sc_scenario *sc = g->sc;
     snprintf(g->backend, sizeof g->backend, "sculpt-{app}");
+    snprintf(g->bs_image, sizeof g->bs_image, "projects/debian-cloud/global/images/family/debian-12");
+    snprintf(g->bs_network, sizeof g->bs_network, "global/networks/default");
     g->poll_ms = 2000;
     g->max_polls = 300;
     if (!sc->source_json)
@@ -554,8 +677,9 @@ static sc_status read_section(gcp *g, sc_error *err)
     if (st)
         return st;
     sc_json_ctx cx = {sc->path, err};
-    const cJSON *live = NULL, *s = NULL;
-    static const char *const keys[] = {"project", "backend_service", "poll", NULL};
+    const cJSON *live = NULL, *s = NULL, *bs = NULL;
+    static const char *const keys[] = {"project", "backend_service", "poll", "bootstrap", NULL};
+    static const char *const bkeys[] = {"image", "network", NULL};
     const char *p = "$.live.gcp";
     int64_t poll = g->poll_ms;
     if ((st = sc_json_get_object(&cx, root, "$", "live", SC_JSON_OPTIONAL, &live)) || !live ||
@@ -566,9 +690,18 @@ static sc_status read_section(gcp *g, sc_error *err)
                                      sizeof g->project)) ||
         (st = sc_json_get_string_buf(&cx, s, p, "backend_service", SC_JSON_OPTIONAL, g->backend,
                                      g->backend, sizeof g->backend)) ||
-        (st = sc_json_get_duration(&cx, s, p, "poll", SC_JSON_OPTIONAL, poll, 0, &poll)))
+        (st = sc_json_get_duration(&cx, s, p, "poll", SC_JSON_OPTIONAL, poll, 0, &poll)) ||
+        (st = sc_json_get_object(&cx, s, p, "bootstrap", SC_JSON_OPTIONAL, &bs)))
         goto done;
     g->poll_ms = poll;
+    if (bs && ((st = sc_json_check_keys(&cx, bs, "$.live.gcp.bootstrap", bkeys)) ||
+               (st = sc_json_get_string_buf(&cx, bs, "$.live.gcp.bootstrap", "image",
+                                            SC_JSON_OPTIONAL, g->bs_image, g->bs_image,
+                                            sizeof g->bs_image)) ||
+               (st = sc_json_get_string_buf(&cx, bs, "$.live.gcp.bootstrap", "network",
+                                            SC_JSON_OPTIONAL, g->bs_network, g->bs_network,
+                                            sizeof g->bs_network))))
+        goto done;
 done:
     cJSON_Delete(root);
     return st;
@@ -595,10 +728,9 @@ static sc_status gcp_init(void *state, const void *config, sc_error *err)
     } else {
         snprintf(g->compute, sizeof g->compute, "https://compute.googleapis.com/compute/v1");
     }
-    if (cfg->bootstrap)
-        return sc_error_set(err, SC_ERR_INPUT, "--bootstrap",
-                            "the gcp adapter does not create instance groups yet: create them "
-                            "(names from $.live.group_name) and run without --bootstrap");
+    if ((st = sc_cloud_bootstrap_allowed(cfg, loopback, "instance templates and groups",
+                                         "the real GCP endpoints", err)))
+        return st;
     if ((st = read_section(g, err)) || (st = read_key(g, err))) {
         gcp_cleanup(g);
         return st;
@@ -611,7 +743,8 @@ static sc_status gcp_init(void *state, const void *config, sc_error *err)
     size_t nar = sc->n_apps * sc->n_regions;
     g->group = calloc(nar + 1, sizeof *g->group);
     g->size = malloc((2 * nar + 1) * sizeof *g->size);
-    if (!g->group || !g->size) {
+    g->wt = malloc((nar * sc->n_geos + 1) * sizeof *g->wt);
+    if (!g->group || !g->size || !g->wt) {
         gcp_cleanup(g);
         return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
     }
@@ -622,13 +755,18 @@ static sc_status gcp_init(void *state, const void *config, sc_error *err)
             sc_cloud_expand(g->group[ar], sizeof g->group[0], tmpl, sc->apps[ap].name, "",
                             sc->regions[r].name);
             g->size[2 * ar] = g->size[2 * ar + 1] = -1;
+            for (size_t geo = 0; geo < sc->n_geos; geo++) {
+                const int *w = sc->geos[geo].routing.weights;
+                *weight_at(g, (int)ap, (int)geo, (int)r) = w ? w[r] : -1;
+            }
         }
     sc_http_retry rt = {.max_attempts = cfg->max_attempts > 0 ? cfg->max_attempts : 5,
                         .base_ms = cfg->backoff_base_ms > 0 ? cfg->backoff_base_ms : 200,
                         .cap_ms = cfg->backoff_cap_ms > 0 ? cfg->backoff_cap_ms : 20000,
                         .max_retry_after_ms = 60000,
                         .seed = cfg->seed ? cfg->seed : sc->seed};
-    if ((st = sc_http_alloc(&rt, gcp_throttle, &g->http, err))) {
+    if ((st = sc_http_alloc(&rt, gcp_throttle, &g->http, err)) ||
+        (cfg->bootstrap && (st = gcp_bootstrap(g, err)))) {
         gcp_cleanup(g);
         return st;
     }
@@ -645,6 +783,14 @@ static sc_status gcp_ctrl(void *state, int op, void *arg, sc_error *err)
     case SC_PROVIDER_CTRL_CALL:
         snprintf(g->payload, sizeof g->payload, "%s", ((const sc_live_call *)arg)->payload);
         return SC_OK;
+    case SC_PROVIDER_CTRL_REPLAYED: { /* a weight the journal says was set: remember it */
+        const sc_action *a = ((const sc_live_call *)arg)->act;
+        if (a->kind == SC_ACTION_SET_WEIGHT && a->app >= 0 && (size_t)a->app < g->sc->n_apps &&
+            a->geo >= 0 && (size_t)a->geo < g->sc->n_geos && a->region >= 0 &&
+            (size_t)a->region < g->sc->n_regions)
+            *weight_at(g, a->app, a->geo, a->region) = a->weight;
+        return SC_OK;
+    }
     case SC_PROVIDER_CTRL_PREPARE: {
         sc_live_call *c = arg;
         sc_status st = check_pool(g, c->act, err);

@@ -325,3 +325,56 @@ sc_status sc_cloud_describe_by_snapshot(
     free(all);
     return st;
 }
+
+sc_status sc_cloud_bootstrap_allowed(const sc_cloud_config *cfg, int loopback, const char *what,
+                                     const char *real, sc_error *err)
+{
+    if (!cfg->bootstrap || loopback || cfg->allow_remote_bootstrap)
+        return SC_OK;
+    return sc_error_set(err, SC_ERR_INPUT, "--bootstrap",
+                        "refused against %s: bootstrap creates %s, and is allowed only "
+                        "against a loopback endpoint unless the scenario's live section sets "
+                        "allow_remote_bootstrap",
+                        cfg->endpoint ? cfg->endpoint : real, what);
+}
+
+sc_status sc_cloud_target_of(
+    sc_status (*snapshot)(void *state, sc_pool_state *out, size_t n, int since_last,
+                          sc_error *err),
+    void *state, size_t n_apps, size_t n_regions, const int *cached, const sc_action *act,
+    int *target, sc_error *err)
+{
+    if (*cached < 0) {
+        size_t n = n_apps * n_regions * SC_PURCHASE_COUNT;
+        sc_pool_state *all = calloc(n + 1, sizeof *all);
+        if (!all)
+            return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
+        sc_status st = snapshot(state, all, n, 0, err);
+        free(all);
+        if (st)
+            return st;
+    }
+    int c = *cached;
+    int t = act->kind == SC_ACTION_PROVISION ? c + act->count : c - act->count;
+    *target = t < 0 ? 0 : t;
+    return SC_OK;
+}
+
+int sc_cloud_initial(const sc_app *app, int region, sc_purchase option)
+{
+    int n = 0;
+    for (size_t i = 0; i < app->n_initial; i++)
+        if (app->initial[i].region == region && app->initial[i].option == option)
+            n += app->initial[i].count;
+    return n;
+}
+
+int sc_cloud_offered(const sc_scenario *sc, size_t region, sc_purchase option)
+{
+    for (size_t a = 0; a < sc->n_apps; a++) {
+        double p = sc->regions[region].types[sc->apps[a].instance_type].price_per_hour[option];
+        if (p == p) /* not NaN: offered */
+            return 1;
+    }
+    return 0;
+}

@@ -12,6 +12,8 @@ typedef struct xctx {
     size_t depth_len[64];       /* path length before each open element */
     int depth;
     int has_child[64];          /* the element at depth d has a child element */
+    uint32_t open_id[64];       /* document-order ordinal of the open element at depth d */
+    uint32_t n_open;            /* start tags seen */
     char *text; size_t tlen, tcap;
     sc_xml_leaf *list; size_t n, cap;
     int oom;
@@ -30,6 +32,7 @@ static void on_start(void *ud, const XML_Char *name, const XML_Char **attrs)
     size_t l = strlen(x->path);
     x->depth_len[x->depth] = l;
     x->has_child[x->depth] = 0;
+    x->open_id[x->depth] = ++x->n_open;
     snprintf(x->path + l, sizeof x->path - l, "%s%s", l ? "/" : "", name);
     x->depth++;
     x->tlen = 0;
@@ -80,6 +83,8 @@ static void on_end(void *ud, const XML_Char *name)
             b--;
         sc_xml_leaf *lf = &x->list[x->n];
         snprintf(lf->path, sizeof lf->path, "%s", x->path);
+        for (int d = 0; d < SC_XML_IDS; d++)
+            lf->ids[d] = d <= x->depth ? x->open_id[d] : 0;
         lf->text = malloc(b - a + 1);
         if (!lf->text) {
             x->oom = 1;
@@ -141,4 +146,21 @@ int sc_xml_path_ends(const char *path, const char *suffix)
     if (strcmp(path + a - b, suffix) != 0)
         return 0;
     return a == b || path[a - b - 1] == '/';
+}
+
+uint32_t sc_xml_element_id(const sc_xml_leaf *lf, const char *elem)
+{
+    size_t l = strlen(elem), pl = strlen(lf->path);
+    uint32_t id = 0;
+    for (size_t i = 0; i + l <= pl; i++) {
+        if ((i == 0 || lf->path[i - 1] == '/') && strncmp(lf->path + i, elem, l) == 0 &&
+            (lf->path[i + l] == '/' || lf->path[i + l] == '\0')) {
+            int depth = 0; /* the element's depth: the slashes up to its end */
+            for (size_t k = 0; k < i + l; k++)
+                depth += lf->path[k] == '/';
+            if (depth < SC_XML_IDS)
+                id = lf->ids[depth];
+        }
+    }
+    return id;
 }

@@ -466,6 +466,8 @@ __attribute__((unused)) static void check_spec(const cJSON *req, const char *spe
                 cr_assert(cJSON_IsArray(v), "%s is an array", a);
             else if (strcmp(b, "integer") == 0)
                 cr_assert(cJSON_IsNumber(v) && v->valuedouble == (int)v->valuedouble, "%s", a);
+            else if (strcmp(b, "boolean") == 0)
+                cr_assert(cJSON_IsBool(v), "%s is a boolean", a);
             else
                 cr_assert(cJSON_IsString(v), "%s is a string", a);
             if (c[0]) {

@@ -10,6 +10,7 @@ Azure (Resource Manager and Entra ID token endpoint):
   GET  /subscriptions/S/resourceGroups/G/providers/Microsoft.Compute/
        virtualMachineScaleSets/N?api-version=V     {"sku": {"capacity": C}, ...}
   PATCH (same)  {"sku": {"capacity": C}}           202 + Azure-AsyncOperation header
+  PUT (same)    create or update (bootstrap); If-None-Match: * on an existing set = 412
   GET  /_azure/operations/ID                      {"status": "InProgress"|"Succeeded"|"Failed"}
   PATCH .../Microsoft.Network/trafficmanagerprofiles/P/azureEndpoints/E?api-version=V
 GCP (OAuth token endpoint and Compute Engine v1):
@@ -18,18 +19,34 @@ GCP (OAuth token endpoint and Compute Engine v1):
   POST /compute/v1/projects/P/regions/R/instanceGroupManagers/M/resize?size=N&requestId=U
   GET  /compute/v1/projects/P/regions/R/operations/OP (and .../global/operations/OP)
   GET|PATCH /compute/v1/projects/P/global/backendServices/B[?requestId=U]
+  POST /compute/v1/projects/P/global/instanceTemplates           insert; 409 alreadyExists
+  POST /compute/v1/projects/P/regions/R/instanceGroupManagers    insert; 409 alreadyExists
+                                                                 (the template must exist)
+
+AWS (Query API: POST / with a form body; the SigV4 Authorization header must name the
+service in its scope; no signature check, moto does that):
+  Auto Scaling  DescribeAutoScalingGroups, SetDesiredCapacity, UpdateAutoScalingGroup,
+                CreateAutoScalingGroup (groups also created on first sight with --initial
+                NAME=N; instances all InService)
+  EC2           CreateLaunchTemplate, RunInstances (a repeated ClientToken is answered with the first answer
+                and launches nothing, as EC2 documents), TerminateInstances,
+                DescribeInstances (filters tag:KEY and instance-state-name; pages of
+                {"ec2_page": K} instances with NextToken)
 
 Every request must carry the api-version the adapter pins (Azure) and a bearer token the
 token endpoint issued; the token endpoints check the client secret / the JWT's shape.
 A repeated GCP requestId (or Azure x-ms-client-request-id on a PATCH) is answered with
 the first answer, without a second change.  Groups are created on first sight with
-capacity from --initial NAME=N (default 0).
+capacity from --initial NAME=N (default 0); with --strict only the --initial ones exist
+(others answer 404 until created: the bootstrap tests).
 
 Faults (POST /_fault, JSON): {"method": "PATCH", "path": "virtualMachineScaleSets",
 "times": 1, "status": 429, "headers": {"Retry-After": "1"}, "body": {...}} answers the
 next `times` matching requests with that status before they reach the state; "drop": true
 closes the connection without an answer; "delay_s": X answers after X seconds (the
-request still counts); {"async": "Failed"} makes the next Azure async operation end
+request still counts); "action": A matches only the AWS Query action A; "after": true
+applies the request first, then delays or drops its answer (a change made, its answer
+lost); {"async": "Failed"} makes the next Azure async operation end
 Failed (the change is not applied); {"op_polls": K} keeps operations running for K polls.
 
 Inspection: GET /_state (groups, weights, scalers), GET /_log (every request: method,
@@ -55,13 +72,43 @@ STATE = {
     "mig": {},         # "region/name" -> targetSize
     "backend": {},     # backend service name -> {group url: capacityScaler}
     "changes": {},     # resource -> changes applied
+    "asg": {},         # AWS group name -> {"desired": n, "od_base": b or None}
+    "ec2": {},         # instance id -> {"pool", "state", "type", "token"}
+    "lt": {},          # AWS launch template name -> instance type
+    "created": {},     # Azure set / GCP template or group -> its create request body
 }
+EC2_TOKENS = {}        # ClientToken -> body of the first RunInstances answer
 FAULTS = []
 OPS = {}               # id -> {"status", "polls_left", "apply", "result"}
 SEEN = {}              # request id -> (status, headers, body) of the first answer
 LOG = []
-CFG = {"secret": None, "async_next": None, "op_polls": 1, "initial": {}}
+CFG = {"secret": None, "async_next": None, "op_polls": 1, "initial": {}, "ec2_page": 1000,
+       "strict": False}
 TOKENS = set()
+
+
+def member_n(k):
+    m = re.search(r"(\d+)$", k)
+    return int(m.group(1)) if m else 0
+
+
+def instance_xml(iid, i):
+    codes = {"pending": 0, "running": 16, "shutting-down": 32, "terminated": 48}
+    tags = ""
+    if i["pool"] is not None:
+        tags = ("<tagSet><item><key>sculpt-pool</key><value>%s</value></item></tagSet>"
+                % i["pool"])
+    return ("<item><instanceId>%s</instanceId><instanceType>%s</instanceType><instanceState>"
+            "<code>%d</code><name>%s</name></instanceState>%s</item>"
+            % (iid, i["type"], codes[i["state"]], i["state"], tags))
+
+
+def aws_error(code, msg, ec2):
+    if ec2:
+        return ("<Response><Errors><Error><Code>%s</Code><Message>%s</Message></Error></Errors>"
+                "<RequestID>%s</RequestID></Response>" % (code, msg, uuid.uuid4()))
+    return ("<ErrorResponse><Error><Type>Sender</Type><Code>%s</Code><Message>%s</Message>"
+            "</Error></ErrorResponse>" % (code, msg))
 
 
 def count_change(res):
@@ -107,6 +154,8 @@ class H(BaseHTTPRequestHandler):
                     CFG["async_next"] = f["async"]
                 elif "op_polls" in f:
                     CFG["op_polls"] = int(f["op_polls"])
+                elif "ec2_page" in f:
+                    CFG["ec2_page"] = int(f["ec2_page"])
                 else:
                     f.setdefault("times", 1)
                     FAULTS.append(f)
@@ -117,15 +166,33 @@ class H(BaseHTTPRequestHandler):
         if u.path == "/_log":
             with LOCK:
                 return self.reply(200, LOG)
+        form = {}
+        if method == "POST" and u.path == "/" and "Action=" in body:
+            form = {k: v[0] for k, v in parse_qs(body).items()}
         # faults
         with LOCK:
             fault = None
             for f in FAULTS:
                 if f["times"] > 0 and f.get("method", method) == method and \
-                        re.search(f.get("path", ""), u.path):
+                        re.search(f.get("path", ""), u.path) and \
+                        f.get("action", form.get("Action")) == form.get("Action"):
                     f["times"] -= 1
                     fault = dict(f)
                     break
+        if form:
+            if fault and not fault.get("after"):
+                if fault.get("delay_s"):
+                    time.sleep(float(fault["delay_s"]))
+                if fault.get("drop"):
+                    return self.drop()
+                return self.reply_xml(int(fault.get("status", 500)), fault.get("xml", ""))
+            status, xml = self.aws(form)
+            if fault:
+                if fault.get("delay_s"):
+                    time.sleep(float(fault["delay_s"]))
+                if fault.get("drop"):
+                    return self.drop()
+            return self.reply_xml(status, xml)
         if fault:
             if fault.get("delay_s"):
                 time.sleep(float(fault["delay_s"]))
@@ -150,6 +217,158 @@ class H(BaseHTTPRequestHandler):
             with LOCK:
                 SEEN[rid] = ans
         return ans
+
+    def drop(self):
+        self.close_connection = True
+        self.wfile.flush()
+        self.connection.shutdown(2)
+        return None
+
+    def reply_xml(self, status, xml):
+        body = xml.encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "text/xml")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+        return status, {}, xml
+
+    # ---- AWS Query APIs (answers per the EC2 and Auto Scaling API references) ----
+    def aws(self, f):
+        act = f.get("Action")
+        ec2 = act in ("RunInstances", "TerminateInstances", "DescribeInstances",
+                      "CreateLaunchTemplate")
+        service = "ec2" if ec2 else "autoscaling"
+        auth = self.headers.get("Authorization", "")
+        if not auth.startswith("AWS4-HMAC-SHA256 Credential=") or \
+                "/%s/aws4_request" % service not in auth:
+            return 403, aws_error("IncompleteSignature", "SigV4 for %s expected" % service, ec2)
+        with LOCK:
+            if act == "DescribeAutoScalingGroups":
+                names = [v for k, v in sorted(f.items(), key=lambda kv: member_n(kv[0]))
+                         if k.startswith("AutoScalingGroupNames.member.")]
+                out = []
+                for n in names:
+                    g = self.group(n)
+                    insts = "".join("<member><InstanceId>i-%s-%d</InstanceId><LifecycleState>"
+                                    "InService</LifecycleState></member>" % (n, i)
+                                    for i in range(g["desired"]))
+                    mip = ""
+                    if g["od_base"] is not None:
+                        mip = ("<MixedInstancesPolicy><InstancesDistribution><OnDemandBaseCapacity>"
+                               "%d</OnDemandBaseCapacity></InstancesDistribution>"
+                               "</MixedInstancesPolicy>" % g["od_base"])
+                    out.append("<member><AutoScalingGroupName>%s</AutoScalingGroupName>"
+                               "<DesiredCapacity>%d</DesiredCapacity>%s<Instances>%s</Instances>"
+                               "</member>" % (n, g["desired"], mip, insts))
+                return 200, ('<DescribeAutoScalingGroupsResponse xmlns="http://autoscaling.'
+                             'amazonaws.com/doc/2011-01-01/"><DescribeAutoScalingGroupsResult>'
+                             '<AutoScalingGroups>%s</AutoScalingGroups>'
+                             '</DescribeAutoScalingGroupsResult></DescribeAutoScalingGroupsResponse>'
+                             % "".join(out))
+            if act == "CreateLaunchTemplate":
+                name = f["LaunchTemplateName"]
+                if name in STATE["lt"]:
+                    return 400, aws_error("InvalidLaunchTemplateName.AlreadyExistsException",
+                                          name, True)
+                STATE["lt"][name] = f.get("LaunchTemplateData.InstanceType")
+                return 200, "<CreateLaunchTemplateResponse/>"
+            if act == "CreateAutoScalingGroup":
+                name = f["AutoScalingGroupName"]
+                if name in STATE["asg"]:
+                    return 400, aws_error("AlreadyExists", name, False)
+                STATE["asg"][name] = {"desired": int(f.get("DesiredCapacity", "0")),
+                                      "od_base": None}
+                return 200, "<CreateAutoScalingGroupResponse/>"
+            if act in ("SetDesiredCapacity", "UpdateAutoScalingGroup"):
+                name = f["AutoScalingGroupName"]
+                g = self.group(name)
+                g["desired"] = int(f["DesiredCapacity"])
+                b = f.get("MixedInstancesPolicy.InstancesDistribution.OnDemandBaseCapacity")
+                if b is not None:
+                    g["od_base"] = int(b)
+                count_change(name)
+                return 200, "<%sResponse/>" % act
+            if act == "RunInstances":
+                tok = f.get("ClientToken")
+                if tok and tok in EC2_TOKENS:
+                    return 200, EC2_TOKENS[tok]
+                n = int(f["MaxCount"])
+                if int(f["MinCount"]) != n:
+                    return 400, aws_error("InvalidParameterValue", "MinCount", True)
+                pool = f.get("TagSpecification.1.Tag.1.Value") \
+                    if f.get("TagSpecification.1.Tag.1.Key") == "sculpt-pool" else None
+                items = []
+                for _ in range(n):
+                    iid = "i-%017x" % (len(STATE["ec2"]) + 1)
+                    STATE["ec2"][iid] = {"pool": pool, "state": "running",
+                                         "type": f.get("InstanceType"), "token": tok}
+                    items.append(instance_xml(iid, STATE["ec2"][iid]))
+                count_change("ec2:" + str(pool))
+                xml = ('<RunInstancesResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/">'
+                       '<requestId>%s</requestId><reservationId>r-%s</reservationId>'
+                       '<instancesSet>%s</instancesSet></RunInstancesResponse>'
+                       % (uuid.uuid4(), uuid.uuid4().hex[:17], "".join(items)))
+                if tok:
+                    EC2_TOKENS[tok] = xml
+                return 200, xml
+            if act == "TerminateInstances":
+                ids = [v for k, v in f.items() if k.startswith("InstanceId.")]
+                items = []
+                for iid in ids:
+                    i = STATE["ec2"].get(iid)
+                    if not i:
+                        return 400, aws_error("InvalidInstanceID.NotFound", iid, True)
+                    prev = i["state"]
+                    if prev != "terminated":
+                        i["state"] = "terminated"
+                        count_change("ec2:" + str(i["pool"]))
+                    items.append("<item><instanceId>%s</instanceId><currentState><code>32"
+                                 "</code><name>shutting-down</name></currentState>"
+                                 "<previousState><name>%s</name></previousState></item>"
+                                 % (iid, prev))
+                return 200, ('<TerminateInstancesResponse xmlns="http://ec2.amazonaws.com/doc/'
+                             '2016-11-15/"><instancesSet>%s</instancesSet>'
+                             '</TerminateInstancesResponse>' % "".join(items))
+            if act == "DescribeInstances":
+                filt = {}
+                for k, v in f.items():
+                    m = re.fullmatch(r"Filter\.(\d+)\.Name", k)
+                    if m:
+                        filt[v] = {vv for kk, vv in f.items()
+                                   if kk.startswith("Filter.%s.Value." % m.group(1))}
+                sel = []
+                for iid in sorted(STATE["ec2"]):
+                    i = STATE["ec2"][iid]
+                    ok = True
+                    for name, vals in filt.items():
+                        if name == "instance-state-name":
+                            ok = ok and i["state"] in vals
+                        elif name == "tag:sculpt-pool":
+                            ok = ok and i["pool"] in vals
+                        else:
+                            return 400, aws_error("InvalidParameterValue", name, True)
+                    if ok:
+                        sel.append(iid)
+                start = int(f.get("NextToken", "0"))
+                page = sel[start:start + CFG["ec2_page"]]
+                nxt = ""
+                if start + len(page) < len(sel):
+                    nxt = "<nextToken>%d</nextToken>" % (start + len(page))
+                res = "".join("<item><reservationId>r-1</reservationId><instancesSet>%s"
+                              "</instancesSet></item>" % instance_xml(iid, STATE["ec2"][iid])
+                              for iid in page)
+                return 200, ('<DescribeInstancesResponse xmlns="http://ec2.amazonaws.com/doc/'
+                             '2016-11-15/"><requestId>%s</requestId><reservationSet>%s'
+                             '</reservationSet>%s</DescribeInstancesResponse>'
+                             % (uuid.uuid4(), res, nxt))
+        return 400, aws_error("InvalidAction", str(act), ec2)
+
+    def group(self, name):
+        g = STATE["asg"].get(name)
+        if g is None:
+            g = STATE["asg"][name] = {"desired": CFG["initial"].get(name, 0), "od_base": None}
+        return g
 
     def authorized(self):
         a = self.headers.get("Authorization", "")
@@ -192,6 +411,23 @@ class H(BaseHTTPRequestHandler):
                 return self.reply(400, {"error": {"code": "InvalidApiVersionParameter"}})
             name = m.group(1)
             with LOCK:
+                exists = name in STATE["vmss"] or name in CFG["initial"]
+                if method == "PUT":
+                    if exists and self.headers.get("If-None-Match") == "*":
+                        return self.reply(412, {"error": {"code": "PreconditionFailed",
+                                                          "message": "the scale set exists"}})
+                    doc = json.loads(body)
+                    for k in ("location", "sku", "properties"):
+                        if k not in doc:
+                            return self.reply(400, {"error": {"code": "InvalidRequestContent",
+                                                              "message": "no " + k}})
+                    new = doc["sku"]["capacity"]
+                    STATE["created"][name] = doc
+                    return self.async_op(lambda: self.set_vmss(name, new),
+                                         {"name": name, "sku": doc["sku"]})
+                if CFG["strict"] and not exists:
+                    return self.reply(404, {"error": {"code": "ResourceNotFound",
+                                                      "message": "scale set " + name}})
                 cap = STATE["vmss"].setdefault(name, CFG["initial"].get(name, 0))
             if method == "GET":
                 return self.reply(200, {"name": name, "sku": {"name": "Standard_D2s_v5",
@@ -218,11 +454,36 @@ class H(BaseHTTPRequestHandler):
         if m and method == "GET":
             return self.poll(m.group(1), azure=True)
         # ---- GCP ----
+        m = re.fullmatch(r"/compute/v1/projects/([^/]+)/global/instanceTemplates", path)
+        if m and method == "POST":
+            doc = json.loads(body)
+            with LOCK:
+                if "tmpl:" + doc["name"] in STATE["created"]:
+                    return self.gce_exists(doc["name"])
+                STATE["created"]["tmpl:" + doc["name"]] = doc
+            return self.gce_op(None, m.group(1), "global")
+        m = re.fullmatch(r"/compute/v1/projects/([^/]+)/regions/([^/]+)/instanceGroupManagers",
+                         path)
+        if m and method == "POST":
+            doc = json.loads(body)
+            key = m.group(2) + "/" + doc["name"]
+            with LOCK:
+                if key in STATE["mig"] or doc["name"] in CFG["initial"]:
+                    return self.gce_exists(doc["name"])
+                t = doc.get("instanceTemplate", "").rsplit("/", 1)[-1]
+                if "tmpl:" + t not in STATE["created"]:
+                    return self.reply(404, {"error": {"code": 404, "message": "template " + t}})
+                STATE["created"]["mig:" + key] = doc
+            return self.gce_op(lambda: self.set_mig(key, int(doc["targetSize"])), m.group(1),
+                               m.group(2))
         m = re.fullmatch(r"/compute/v1/projects/([^/]+)/regions/([^/]+)/"
                          r"instanceGroupManagers/([^/]+)(/resize)?", path)
         if m:
             key = m.group(2) + "/" + m.group(3)
             with LOCK:
+                if CFG["strict"] and key not in STATE["mig"] and \
+                        m.group(3) not in CFG["initial"]:
+                    return self.reply(404, {"error": {"code": 404, "message": "group " + key}})
                 size = STATE["mig"].setdefault(key, CFG["initial"].get(m.group(3), 0))
             if method == "GET" and not m.group(4):
                 return self.reply(200, {"name": m.group(3), "targetSize": size,
@@ -258,6 +519,12 @@ class H(BaseHTTPRequestHandler):
                         count_change(name)
                 return self.gce_op(apply, m.group(1), "global")
         return self.reply(404, {"error": {"code": "NotFound", "message": path}})
+
+    def gce_exists(self, name):
+        return self.reply(409, {"error": {"code": 409, "message": "The resource '%s' already "
+                                          "exists" % name,
+                                          "errors": [{"reason": "alreadyExists",
+                                                      "message": name}]}})
 
     def set_vmss(self, name, cap):
         with LOCK:
@@ -326,14 +593,19 @@ class H(BaseHTTPRequestHandler):
     def do_PATCH(self):
         self.handle_any("PATCH")
 
+    def do_PUT(self):
+        self.handle_any("PUT")
+
 
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--port-file", required=True)
     ap.add_argument("--secret", help="the Azure client secret the token endpoint accepts")
     ap.add_argument("--initial", action="append", default=[], help="NAME=N initial capacity")
+    ap.add_argument("--strict", action="store_true", help="only --initial groups exist")
     a = ap.parse_args()
     CFG["secret"] = a.secret
+    CFG["strict"] = a.strict
     for kv in a.initial:
         k, v = kv.split("=")
         CFG["initial"][k] = int(v)

@@ -79,6 +79,10 @@ typedef struct sc_live_call {
 } sc_live_call;
 #define SC_PROVIDER_CTRL_PREPARE 0x4c03
 #define SC_PROVIDER_CTRL_CALL 0x4c04
+/* REPLAYED (arg: const sc_live_call *, payload from the journal): a call the journal
+ * records as done, replayed on a resume without being sent: an adapter that keeps state
+ * across calls (GCP: every geography's weight, to combine them) learns it.  Optional. */
+#define SC_PROVIDER_CTRL_REPLAYED 0x4c05
 
 /* ---- clock ------------------------------------------------------------------------ */
 
