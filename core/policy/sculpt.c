@@ -702,8 +702,7 @@ static sc_status sculpt_replan(sculpt_state *s, const sc_policy_view *v, sc_plan
                         hr * s->quant[(size_t)k * (size_t)Q + (size_t)q];
         }
         if (s->route && (st = sc_sculpt_route_fill(s, v, (int)a,
-                                                   s->slo.on ? sc_sculpt_slo_headroom(s, (int)a)
-                                                             : 1.0,
+                                                   sc_sculpt_slo_headroom(s, (int)a),
                                                    b, &any, err)))
             return st;
         if (!any) {

@@ -91,10 +91,16 @@ typedef struct sculpt_route {
                                  halfway from the planned one to 1 */
 } sculpt_route;
 
-/* The utilisation at which a route must keep the app within its latency bound. */
-static double check_util(const sculpt_route *rt, double serve_util)
+/* The utilisation at which a route must keep the app within its latency bound: the
+ * `route_util` set; else, with SLO sizing (the default: capacity sized at the SLO's
+ * utilisation and a headroom calibrated on the SLO itself, sculpt_size.c), the planned
+ * utilisation, since that is where the sizer keeps each region; else (serve_util
+ * "target", no calibration) halfway from the planned utilisation to 1. */
+static double check_util(const sculpt_state *s, const sculpt_route *rt, double serve_util)
 {
-    return rt->route_util > 0 ? rt->route_util : 0.5 * (serve_util + 1.0);
+    if (rt->route_util > 0)
+        return rt->route_util;
+    return s->size.on || s->slo.on ? serve_util : 0.5 * (serve_util + 1.0);
 }
 
 void sc_sculpt_route_cleanup(sculpt_state *s)
@@ -318,7 +324,7 @@ sc_status sc_sculpt_route_fill(sculpt_state *s, const sc_policy_view *v, int a, 
                             "sculpt: routing \"plan\" needs the demand of each geography, "
                             "which this driver does not give; set \"routing\": \"home\"");
     double ucap = sc_costmodel_unit_cap(sc, a); /* load units per instance-equivalent */
-    double u = check_util(rt, b->p.serve_util);
+    double u = check_util(s, rt, b->p.serve_util);
     for (int g = 0; g < G; g++) {
         const sc_geo *geo = &sc->geos[g];
         int home = geo->home_region, n_ok = 0;
@@ -331,6 +337,24 @@ sc_status sc_sculpt_route_fill(sculpt_state *s, const sc_policy_view *v, int a, 
             n_ok += ok;
             b->egress_per_ieq_hour[g * R + r] =
                 r == home ? 0.0 : app->gb_per_unit_hour * sc->regions[r].egress_per_gb * ucap;
+        }
+        if (!n_ok && geo->routing.mech != SC_ROUTE_HOME) {
+            /* nowhere within the bound at the planned utilisation (the home region has
+             * failed, or no route was ever that short): the regions not failed whose
+             * route meets the bound at the highest utilisation, and the whole app
+             * planned at that utilisation, so the load served there stays within its
+             * bound (a failover costs a little capacity everywhere for its duration) */
+            double best = 0.0;
+            for (int r = 0; r < R; r++)
+                if (!failed(rt, v, a, g, r))
+                    best = fmax(best, sc_sculpt_route_u_slo(sc, a, g, r));
+            for (int r = 0; r < R && best > 0; r++)
+                if (!failed(rt, v, a, g, r) && sc_sculpt_route_u_slo(sc, a, g, r) >= best) {
+                    b->route_ok[g * R + r] = 1;
+                    n_ok++;
+                }
+            if (n_ok && best < b->p.serve_util)
+                b->p.serve_util = best;
         }
         if (!n_ok) /* nowhere within the bound: the home region is the best there is */
             b->route_ok[g * R + home] = 1;
@@ -393,7 +417,7 @@ static int wanted(sculpt_state *s, const sc_policy_view *v, int a, int g, int *f
         return 0;
     /* nothing planned is left: the nearest region serving and healthy, within the
      * bound first; else the nearest not failed */
-    double u = check_util(rt, s->prob[a]->p.serve_util);
+    double u = check_util(s, rt, s->prob[a]->p.serve_util);
     int best = -1, best_in = 0, best_up = 0;
     double best_lat = INFINITY;
     for (int r = 0; r < R; r++) {
@@ -451,6 +475,47 @@ static void gate(const double *c, const double *w, double *spare, double ieq_g, 
         out[r] /= tot;
 }
 
+double sc_sculpt_route_u_slo(const sc_scenario *sc, int a, int g, int r)
+{
+    const sc_app *app = &sc->apps[a];
+    double room = app->slo.latency_ms - sc_scenario_latency(sc, g, r);
+    double u = room > app->latency.base_ms ? 1.0 - app->latency.base_ms / room : 0.0;
+    return u > app->latency.u_max ? app->latency.u_max : u;
+}
+
+double sc_sculpt_route_region_u_slo(const sculpt_state *s, const sc_scenario *sc, int a,
+                                    int r)
+{
+    const sculpt_route *rt = s->route;
+    double u = sc_sizer_u_slo(sc, a, r);
+    if (!rt)
+        return u;
+    for (size_t g = 0; g < sc->n_geos; g++) {
+        const sc_geo *geo = &sc->geos[g];
+        /* spill: a scaler > 0 only lets overflow in, and where overflow goes is the
+         * front end's (not known per geography): the home route, as the sizer has it */
+        size_t agr = ((size_t)a * sc->n_geos + g) * rt->nr + (size_t)r;
+        int w = geo->routing.mech == SC_ROUTE_HOME || geo->routing.mech == SC_ROUTE_SPILL
+                    ? geo->home_region == r
+                    : rt->cur[agr] > 0;
+        double ug = w ? sc_sculpt_route_u_slo(sc, a, (int)g, r) : 0.0;
+        if (ug > 0 && ug < u) /* a route beyond the bound at any utilisation: headroom
+                                 cannot fix it (failover to the best there is) */
+            u = ug;
+    }
+    return u;
+}
+
+/* The SLO sizer judges each (app, region)'s steps at the utilisation of the routes it
+ * serves now (after this decision's weight changes), not of the geographies at home
+ * there: a region that takes a farther geography's load must run cooler. */
+static void route_feed_sizer(sculpt_state *s, const sc_scenario *sc, int a)
+{
+    for (size_t r = 0; r < sc->n_regions; r++)
+        sc_sizer_set_u_slo(&s->size, a, (int)r,
+                           sc_sculpt_route_region_u_slo(s, sc, a, (int)r));
+}
+
 sc_status sc_sculpt_route_step(sculpt_state *s, const sc_policy_view *v, sc_plan *plan,
                                sc_error *err)
 {
@@ -464,7 +529,8 @@ sc_status sc_sculpt_route_step(sculpt_state *s, const sc_policy_view *v, sc_plan
         const sc_app *app = &sc->apps[a];
         if (s->planned_at[a] == SC_TIME_MIN)
             continue;
-        double tu = s->target_override > 0 ? s->target_override : app->target_util;
+        /* spare at the utilisation capacity is sized at (the SLO's with SLO sizing) */
+        double tu = sc_sculpt_util(s, (int)a);
         for (int r = 0; r < R; r++) {
             double e = v->ieq_now[sc_view_ar(v, (int)a, r)];
             rt->spare[r] = serving(v, (int)a, r) * tu - (e > 0 ? e : 0.0);
@@ -570,6 +636,7 @@ sc_status sc_sculpt_route_step(sculpt_state *s, const sc_policy_view *v, sc_plan
                 }
         next_geo:;
         }
+        route_feed_sizer(s, sc, (int)a);
     }
     return SC_OK;
 }
