@@ -15,13 +15,31 @@
  * SLO controller's headroom); route g -> r is allowed (route_ok) when the region has
  * not failed for the route (below) and the latency at utilisation `route_util`, curve
  * latency base / (1 - min(u, u_max)) plus the network latency of g -> r, is within the
- * app's SLO bound.  route_util defaults to halfway from the planned utilisation to 1
+ * app's SLO bound.  route_util defaults, with the SLO sizing (sculpt_size.c, the
+ * default), to the planned utilisation itself: capacity is sized at the SLO's
+ * utilisation and the sizer's headroom, calibrated on the SLO, keeps the regions there.
+ * Without it (`"serve_util": "target"`) it is halfway from the planned utilisation to 1
  * (0.8 for a target of 0.6): capacity is sized for the forecast at the target, but the
  * observed utilisation runs above it within steps and on forecast misses, and a route
  * that meets the bound only at the target turned into violation minutes on `global`
- * (checked at the target: 448 violation minutes, attainment 0.9936); a geography with no such region may use its home region (the best
- * there is; the LP then pays its penalty where capacity lacks); a geography without a
- * mechanism ("home") only its home region.  Egress per ieq-hour routed away from home =
+ * (checked at the target: 448 violation minutes, attainment 0.9936).  A routed
+ * geography with no region within the bound at that utilisation (its home has failed)
+ * may use the regions not failed whose route meets the bound at the highest
+ * utilisation, and the app is planned at that utilisation for this replan (a failover
+ * costs a little capacity everywhere while it lasts; else the region taking the load
+ * is sized for its own geographies and the moved load is late); with none, its home
+ * region (the best there is; the LP then pays its penalty where capacity lacks); a
+ * geography without a mechanism ("home") only its home region.
+ *
+ * Sizing follows the routed load.  The SLO sizer (sculpt_size.c) judges each (app,
+ * region)'s steps at the utilisation where its routes meet the bound; with a plan,
+ * after every decision's weight changes, that is the least over the geographies with
+ * a weight > 0 on the region (sc_sculpt_route_region_u_slo, fed through
+ * sc_sizer_set_u_slo), so a region taking a farther geography's load is judged cooler.
+ * Spill geographies count at home only (a scaler lets overflow in; where it goes is
+ * the front end's).  The plan's demand is the geography's forecast quantiles times the
+ * sizer's headroom factor, and capacity before route counts a region's spare at the
+ * utilisation capacity is sized at.  Egress per ieq-hour routed away from home =
  * gb_per_unit_hour x egress_per_gb(r) x load units per instance.  Prices, purchase
  * options, capacity limits, quotas and lead times are the ones sculpt.c already sets
  * per region, so the LP's y[g][r][k] (sol->routed) is a joint plan of routing and
@@ -37,7 +55,8 @@
  *     (sc_sculpt_route_health_changed), so capacity is planned where the load went.
  *  3. Capacity before route: a region's share rises only once its health check passes
  *     on the route and only as far as its SERVING instances (ready or interrupting, not
- *     booting) can take the extra load at the target utilisation: spare = serving x target - observed routed ieq, shared in
+ *     booting) can take the extra load at the planned utilisation u (sc_sculpt_util):
+ *     spare = serving x u - observed routed ieq, shared in
  *     geography order; the regions losing share give up exactly what the others took,
  *     so the shares keep summing to 1 and the rest moves at a later decision, once the
  *     shaper's instances (planned for the hour with this routing) are ready.  Failover
@@ -137,7 +156,10 @@ sc_status sc_sculpt_route_init(sculpt_state *s, const sc_scenario *sc, const cJS
                                const char *where, sc_error *err)
 {
     s->route = NULL;
-    int plan = 0; /* home by default: with the SLO sizer the plan lost attainment (region-outage 0.795) */
+    /* plan by default where a geography has a routing mechanism (with the SLO sizing
+     * it is at least as good as home on the three routed scenarios, bench/policy/
+     * README.md "Routing"); one with none has nothing to route */
+    int plan = sc->routed;
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(params, "routing");
     if (v) {
         if (!cJSON_IsString(v))
