@@ -165,6 +165,23 @@ static void write_run(h5w *h, hid_t runs, const sc_scenario *sc, const sc_run *r
                 write_1d(h, rg, "served", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, run->served + off, n, 1);
                 write_1d(h, rg, "cost", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, run->cost + off, n, 1);
                 write_1d(h, rg, "instances", H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE, run->instances + off, n, 1);
+                /* where each geography is served (issue 11; routed runs only, optional on
+                 * read): share.<geo> = the share of the geography's load routed to this
+                 * region; route_latency.<geo> in the geography's home region: the worst
+                 * latency of its routes in the step, ms (NaN without load) */
+                for (size_t gi = 0; run->geo_share && gi < sc->n_geos; gi++) {
+                    size_t ag_i = a * sc->n_geos + gi;
+                    char dn[SC_NAME_MAX + 32];
+                    snprintf(dn, sizeof dn, "share.%s", sc->geos[gi].name);
+                    write_1d(h, rg, dn, H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE,
+                             run->geo_share + (ag_i * run->geo_regions + r) * (size_t)run->n_steps,
+                             n, 1);
+                    if (sc->geos[gi].home_region != (int)r)
+                        continue;
+                    snprintf(dn, sizeof dn, "route_latency.%s", sc->geos[gi].name);
+                    write_1d(h, rg, dn, H5T_NATIVE_DOUBLE, H5T_IEEE_F64LE,
+                             run->geo_latency + ag_i * (size_t)run->n_steps, n, 1);
+                }
                 H5Gclose(rg);
             }
             if (ag >= 0)
@@ -669,6 +686,9 @@ static sc_status rd_meta_run(rd *r, hid_t h)
         goto done;
     if (sc_h5_read_string(h, "scenario", &m->scenario) == -3)
         return sc_error_set(r->err, SC_ERR_NOMEM, r->path, "out of memory");
+    /* geographies: optional (files before issue 11 routing results lack them) */
+    if (sc_h5_exists(h, "geos") && (st = rd_names(r, h, "geos", &m->geos, &m->n_geos)))
+        goto done;
     rd_series_masks(r, h);
 done:
     return st;
@@ -828,6 +848,7 @@ void sc_results_file_free(sc_results_file *f)
     free(f->meta.time_ms);
     sc_h5_strlist_free(f->meta.apps, f->meta.n_apps);
     sc_h5_strlist_free(f->meta.regions, f->meta.n_regions);
+    sc_h5_strlist_free(f->meta.geos, f->meta.n_geos);
     free(f->meta.scenario);
     sc_h5_strlist_free(f->sweep.axes, f->sweep.n_axes);
     sc_h5_strlist_free(f->sweep.settings, f->sweep.n_settings_listed);

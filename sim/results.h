@@ -34,6 +34,13 @@
  *                         accepted (attr "columns" names them)
  *     series/<app>/<region>/{demand, capacity, served, cost, instances}
  *                         float64 [n_steps] (only with per-step output)
+ *     series/<app>/<region>/share.<geo>
+ *                         float64 [n_steps]: mean share of the geography's load routed
+ *                         to the region in the step, 0..1 (per-step output of routed
+ *                         scenarios only; optional on read, issue 11)
+ *     series/<app>/<home region>/route_latency.<geo>
+ *                         float64 [n_steps]: the geography's worst route latency in the
+ *                         step (curve + network), ms; NaN in steps without load (same)
  *
  * ---- `sculpt sweep`: schema "sculpt-sweep", schema_version 1 ----------------------------
  *
@@ -198,6 +205,10 @@ typedef struct sc_results_meta {
     char **apps, **regions;           /* owned name lists: run files */
     size_t n_apps, n_regions;
     char *scenario;                   /* owned: the scenario JSON text, NULL if absent */
+    char **geos;                      /* owned geography names (optional: NULL in files
+                                         without them); series/<app>/<region>/share.<geo>
+                                         and route_latency.<geo> of routed runs */
+    size_t n_geos;
 } sc_results_meta;
 
 /* A sweep file's axes, settings and summary table (SC_RESULTS_READ_SWEEP). */

@@ -80,6 +80,8 @@ typedef struct run_ctx {
                                    (initial weights) until a step closes, then what the
                                    region received in it under the shares of the run */
     float *obs_arena;
+    double *share_ms;           /* [ag * nr + r] integral of the share routed in the step
+                                   (run->geo_share; routed per_step runs only) */
     /* measured totals */
     double tot_demand_ms, tot_unserved_ms, tot_viol_ms, tot_idle_ms, tot_penalty;
     double tot_outage_viol_ms;
@@ -236,6 +238,8 @@ static void account_app(run_ctx *c, int a, sc_time_ms t)
             if (!(sh > 0))
                 continue;
             unserved += sh * (1.0 - c->s_r[r]);
+            if (c->share_ms) /* results: where each geography is served (issue 11) */
+                c->share_ms[ag * nr + r] += sh * dt;
             double l = c->lat_r[r] + sc_scenario_latency(sc, (int)g, (int)r);
             if (l > lat)
                 lat = l;
@@ -328,6 +332,16 @@ static void close_step(run_ctx *c, sc_time_ms t)
                 c->tot_outage_viol_ms += ga->outage_viol_ms;
                 c->tot_penalty += ga->unserved_ms / 3.6e6 * app->slo.penalty_per_unit_hour;
             }
+            if (run->geo_share) { /* results: where each geography is served (issue 11) */
+                size_t ag = a * ng + g;
+                for (size_t r = 0; r < nr; r++) {
+                    run->geo_share[(ag * nr + r) * (size_t)run->n_steps + (size_t)k] =
+                        c->share_ms[ag * nr + r] / step_ms;
+                    c->share_ms[ag * nr + r] = 0.0;
+                }
+                run->geo_latency[ag * (size_t)run->n_steps + (size_t)k] =
+                    ga->demand_ms > 0 ? ga->max_latency : NAN;
+            }
             memset(ga, 0, sizeof *ga);
         }
     }
@@ -352,6 +366,8 @@ void sc_run_free(sc_run *run)
     free(run->served);
     free(run->cost);
     free(run->instances);
+    free(run->geo_share);
+    free(run->geo_latency);
     free(run->log);
     free(run);
 }
@@ -386,6 +402,7 @@ static void ctx_cleanup(run_ctx *c)
     free(c->obs_load);
     free(c->obs_ieq);
     free(c->obs_arena);
+    free(c->share_ms);
     sc_plan_cleanup(&c->plan);
 }
 
@@ -496,6 +513,19 @@ sc_status sc_run_policy_opts(const sc_world *w, const sc_policy_spec *spec,
             !c.obs_ieq || !c.obs_arena) {
             st = sc_error_set(err, SC_ERR_NOMEM, where, "out of memory");
             goto fail;
+        }
+        if (per_step) { /* where each geography is served (issue 11) */
+            run->n_ag = w->n_ag;
+            run->geo_regions = nr;
+            run->geo_share = calloc(w->n_ag * nr * (size_t)w->n_steps + 1,
+                                    sizeof *run->geo_share);
+            run->geo_latency = calloc(w->n_ag * (size_t)w->n_steps + 1,
+                                      sizeof *run->geo_latency);
+            c.share_ms = calloc(w->n_ag * nr + 1, sizeof *c.share_ms);
+            if (!run->geo_share || !run->geo_latency || !c.share_ms) {
+                st = sc_error_set(err, SC_ERR_NOMEM, where, "out of memory");
+                goto fail;
+            }
         }
         for (size_t ar = 0; ar < w->n_ar; ar++) {
             c.obs_load[ar] = c.obs_arena + ar * (size_t)w->n_steps;

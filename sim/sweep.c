@@ -727,6 +727,15 @@ static void pack_run(pbuf *b, const sc_sweep_run_out *o)
             put(b, r->served, cells * sizeof(double));
             put(b, r->cost, cells * sizeof(double));
             put(b, r->instances, cells * sizeof(double));
+            /* where each geography is served (issue 11): n_ag (-1: none) and the
+             * regions per row, then the share and latency rows */
+            put_i64(b, r->geo_share ? (int64_t)r->n_ag : -1);
+            put_i64(b, (int64_t)r->geo_regions);
+            if (r->geo_share) {
+                size_t gcells = r->n_ag * (size_t)r->n_steps;
+                put(b, r->geo_share, gcells * r->geo_regions * sizeof(double));
+                put(b, r->geo_latency, gcells * sizeof(double));
+            }
         }
         put_i64(b, (int64_t)r->n_log);
         put(b, r->log, r->n_log * sizeof *r->log);
@@ -780,6 +789,18 @@ static sc_status unpack_run(const sc_sweep *sw, size_t i, pbuf *b, sc_sweep_run_
             r->served = get_arr(b, cells);
             r->cost = get_arr(b, cells);
             r->instances = get_arr(b, cells);
+            int64_t nag = get_i64(b), ngr = get_i64(b);
+            if (b->fail || ngr < 0 || ngr > 100000 || nag > 100000000)
+                goto bad;
+            if (nag >= 0) {
+                r->n_ag = (size_t)nag;
+                r->geo_regions = (size_t)ngr;
+                size_t gcells = r->n_ag * (size_t)r->n_steps;
+                if (gcells * (r->geo_regions + 1) > (b->n - b->off) / sizeof(double))
+                    goto bad;
+                r->geo_share = get_arr(b, gcells * r->geo_regions);
+                r->geo_latency = get_arr(b, gcells);
+            }
         }
         int64_t nl = get_i64(b);
         if (b->fail || nl < 0 || (size_t)nl > (b->n - b->off) / sizeof *r->log)

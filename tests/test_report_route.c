@@ -63,3 +63,43 @@ Test(report_route, routing_plot_for_a_routed_run_only)
     sh("! ls '" DIR "/reph/plots/' | grep -q routing_");
     sh("rm -rf '" DIR "'");
 }
+
+/* Where each geography is served (issue 11): a results file of a routed run holds
+ * series/<app>/<region>/share.<geo> and route_latency.<geo>; the report draws the shares
+ * of a geography whose routing changes (New York, failed over while us-east-1 is down,
+ * by sculpt's routing plan, its default here), each row summing to 100 %, and not of
+ * one that stays at home (California: us-west-2 loses 30 % of its capacity, which no
+ * health check sees). */
+Test(report_route, shares_per_geography_over_time)
+{
+    sh("rm -rf '" DIR "g' && mkdir -p '" DIR "g'");
+    sh("'" SC_SCULPT_BIN "' run '" SC_SOURCE_DIR "/scenarios/region-outage.json' --policy sculpt"
+       " -j 1 -o '" DIR "g/r.h5' > /dev/null");
+    sh("h5ls -r '" DIR "g/r.h5' | grep -q 'sculpt/series/web/us-east-2/share.ny'");
+    sh("h5ls -r '" DIR "g/r.h5' | grep -q 'sculpt/series/web/us-east-1/route_latency.ny'");
+    sh("'" SC_SCULPT_BIN "' report '" DIR "g/r.h5' -o '" DIR "g/rep' --format png > /dev/null");
+    cr_assert(exists(DIR "g/rep/plots/geo_routing_0_sculpt_web_ny.png"));
+    cr_assert(!exists(DIR "g/rep/plots/geo_routing_0_sculpt_web_cal.png"));
+    FILE *f = fopen(DIR "g/rep/gnuplot/geo_routing_0_sculpt_web_ny.dat", "r");
+    cr_assert(f != NULL);
+    char line[512];
+    int rows = 0, away = 0;
+    while (fgets(line, sizeof line, f)) {
+        if (line[0] == '#')
+            continue;
+        double t, s1, s2, s3;
+        cr_assert_eq(sscanf(line, "%lf %lf %lf %lf", &t, &s1, &s2, &s3), 4, "%s", line);
+        cr_assert_float_eq(s1 + s2 + s3, 100.0, 1e-6, "%s", line);
+        away += s1 < 50.0;
+        rows++;
+    }
+    fclose(f);
+    /* 14 measured days of 5-minute steps; the outage is 2 h = 24 steps, of which the
+     * first (detection 90 s, the decision at the next 5-minute step, propagation 60 s)
+     * still has New York mostly at home */
+    cr_assert_eq(rows, 14 * 288);
+    cr_assert_geq(away, 20, "New York left us-east-1 in %d steps of its 24-step outage", away);
+    cr_assert_leq(away, 30);
+    sh("grep -q 'p95 of its worst route latency' '" DIR "g/rep/index.html'");
+    sh("rm -rf '" DIR "g'");
+}

@@ -80,7 +80,10 @@ typedef struct trial {
     double bound;       /* SLO latency bound, ms */
 } trial;
 
-static void make_trial(uint64_t seed, trial *t, char *buf, size_t len)
+/* slo = 0: sized at the app's target with headroom 1 (the route check halfway from the
+ * target to 1); slo = 1: sculpt's default SLO sizing (serve_util "slo", auto headroom;
+ * the route check at the planned utilisation). */
+static void make_trial(uint64_t seed, int slo, trial *t, char *buf, size_t len)
 {
     uint64_t s = seed;
     for (int g = 0; g < NG; g++)
@@ -126,19 +129,20 @@ static void make_trial(uint64_t seed, trial *t, char *buf, size_t len)
         P("%s{\"region\": \"r%d\", \"count\": 4}", r ? ", " : "", r);
     P("]}], \"traces\": [{\"name\": \"flat\", \"csv\": \"../sim/flat.csv\"}], "
       "\"policies\": [{\"name\": \"sculpt\", \"params\": {\"routing\": \"plan\", "
-      "\"on_demand_only\": true, \"serve_util\": \"target\", \"headroom\": 1}}]}");
+      "\"on_demand_only\": true%s}}]}",
+      slo ? "" : ", \"serve_util\": \"target\", \"headroom\": 1");
 #undef P
     cr_assert_lt(n, len, "scenario text too long");
 }
 
-Test(route_plan, weights_stay_within_the_latency_bound_and_follow_capacity, .timeout = 600)
+static void check_trials(int slo)
 {
     sc_sim_register();
     static char text[16384];
     int away = 0, raises = 0, to_new = 0;
     for (uint64_t seed = 1; seed <= 12; seed++) {
         trial t;
-        make_trial(seed * UINT64_C(0x9E3779B97F4A7C15), &t, text, sizeof text);
+        make_trial(seed * UINT64_C(0x9E3779B97F4A7C15), slo, &t, text, sizeof text);
         sc_scenario *sc = NULL;
         sc_error err;
         cr_assert_eq(sc_scenario_parse(text, FIX_PATH, &sc, &err), SC_OK, "%s: %s", err.where,
@@ -147,8 +151,19 @@ Test(route_plan, weights_stay_within_the_latency_bound_and_follow_capacity, .tim
         cr_assert_eq(sc_world_build(sc, &w, &err), SC_OK, "%s", err.msg);
         sc_run *run = NULL;
         cr_assert_eq(sc_run_policy(w, &sc->policies[0], 1, &run, &err), SC_OK, "%s", err.msg);
-        /* u = (0.5 + 1) / 2 = 0.75: curve latency 20 / 0.25 = 80 ms */
+        /* target sizing: u = (0.5 + 1) / 2 = 0.75, curve latency 20 / 0.25 = 80 ms.
+         * SLO sizing: u = the least over the regions of the utilisation at which the
+         * geography at home there meets the bound, 1 - 20 / (bound - lat[r][r]) (r3 has
+         * none at home: 1 - 20 / bound, never the least), so curve = 20 / (1 - u) =
+         * bound - max_r lat[r][r]: an away route must be no longer than the longest
+         * home route. */
         double curve = 20.0 / (1.0 - 0.75);
+        if (slo) {
+            double u = 0.99;
+            for (int r = 0; r < NG; r++)
+                u = fmin(u, 1.0 - 20.0 / (t.bound - t.lat[r][r]));
+            curve = 20.0 / (1.0 - u);
+        }
         int weight[NG][NR];
         for (int g = 0; g < NG; g++)
             for (int r = 0; r < NR; r++)
@@ -161,7 +176,7 @@ Test(route_plan, weights_stay_within_the_latency_bound_and_follow_capacity, .tim
             cr_assert(e->reason && strstr(e->reason, "sculpt routing"), "seed %u: %s",
                       (unsigned)seed, e->reason ? e->reason : "(none)");
             if (e->count > 0 && r != g) {
-                cr_assert_leq(curve + t.lat[g][r], t.bound,
+                cr_assert_leq(curve + t.lat[g][r], t.bound * (1 + 1e-9),
                               "seed %u: g%d -> r%d (%g ms + %g ms) outside the bound %g",
                               (unsigned)seed, g, r, curve, t.lat[g][r], t.bound);
                 away++;
@@ -194,6 +209,18 @@ Test(route_plan, weights_stay_within_the_latency_bound_and_follow_capacity, .tim
     cr_assert_gt(raises, 0);
     cr_assert_gt(to_new, 0, "no weight moved to the region without initial capacity: the "
                  "capacity-before-route check is vacuous");
+}
+
+Test(route_plan, weights_stay_within_the_latency_bound_and_follow_capacity, .timeout = 600)
+{
+    check_trials(0);
+}
+
+/* The same property under sculpt's default SLO sizing (issue 11: plan with the sizer). */
+Test(route_plan, slo_sizing_weights_stay_within_the_bound_and_follow_capacity,
+     .timeout = 600)
+{
+    check_trials(1);
 }
 
 /* Failover timing.  Geography g0 at home in r0 (cheap, 5 ms) with r1 (dear, 10 ms)

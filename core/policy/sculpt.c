@@ -36,9 +36,8 @@
  *  2. Optimizer.  One problem per app for `optimizer` (`lp` by default, optimizer.h):
  *     plan steps are the hours of the horizon; geographies = regions with `"routing":
  *     "home"` (the weights stay as the scenario sets them, so each region's routed load
- *     is what its capacity must serve); with `"routing": "plan"` (opt-in: with the SLO
- *     sizing it lost attainment on region-outage, 0.795; needs a geography with a
- *     routing mechanism) the scenario's geographies with their own
+ *     is what its capacity must serve); with `"routing": "plan"` (the default where a
+ *     geography has a routing mechanism) the scenario's geographies with their own
  *     forecasts, latency feasibility and egress, and the plan's routing becomes
  *     set_weight actions (sculpt_route.c, whose opening comment has the rules); capacity at the app's target utilisation covers the
  *     served demand; the shortfall costs the app's penalty per load-unit-hour x load
@@ -86,7 +85,8 @@
  *  "burst": false, "burst_threshold": 5, "burst_hold": "15m", "burst_max_growth": 4,
  *  "burst_boot_quantile": 0.95,
  *  "routing": "home" ("plan" where a geography has a routing mechanism),
- *  "route_util": halfway from target_util to 1}
+ *  "route_util": the planned utilisation with the SLO sizing, else halfway from
+ *  target_util to 1}
  * serve_util / headroom (sculpt_size.c, whose opening comment has the rule): capacity
  * (optimizer and guard) is sized at the utilisation where the latency meets the SLO
  * bound, and the forecast quantiles are multiplied by a headroom factor per app sized
@@ -702,8 +702,7 @@ static sc_status sculpt_replan(sculpt_state *s, const sc_policy_view *v, sc_plan
                         hr * s->quant[(size_t)k * (size_t)Q + (size_t)q];
         }
         if (s->route && (st = sc_sculpt_route_fill(s, v, (int)a,
-                                                   s->slo.on ? sc_sculpt_slo_headroom(s, (int)a)
-                                                             : 1.0,
+                                                   sc_sculpt_slo_headroom(s, (int)a),
                                                    b, &any, err)))
             return st;
         if (!any) {

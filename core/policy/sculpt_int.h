@@ -153,6 +153,14 @@ sc_status sc_sculpt_route_fill(sculpt_state *s, const sc_policy_view *v, int a, 
  * routed geography toward the plan's shares (capacity first, rate-limited, failover). */
 sc_status sc_sculpt_route_step(sculpt_state *s, const sc_policy_view *v, sc_plan *plan,
                                sc_error *err);
+/* The highest utilisation at which app a's route g -> r meets its latency bound
+ * (curve base / (1 - u) plus the route's latency), capped at u_max; 0 if none. */
+double sc_sculpt_route_u_slo(const sc_scenario *sc, int a, int g, int r);
+/* Region r's utilisation at the SLO for app a: the least of sc_sizer_u_slo (its home
+ * geographies) and sc_sculpt_route_u_slo over the geographies routed there now
+ * (weight > 0; routes that meet the bound at no utilisation are left out). */
+double sc_sculpt_route_region_u_slo(const sculpt_state *s, const sc_scenario *sc, int a,
+                                    int r);
 /* Instances region r must keep for app a at now: a region whose weight was lowered
  * keeps its count until clients have moved (propagation + TTL / sticky hold). */
 int sc_sculpt_route_drain_floor(const sculpt_state *s, int a, int r, sc_time_ms now);

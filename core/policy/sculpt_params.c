@@ -133,10 +133,12 @@ const sc_param_def sc_sculpt_params[48] = {
     {.name = "burst_boot_quantile", .kind = SC_PARAM_NUMBER, .def = "0.95", .lo = 0, .hi = 1,
      .flags = SC_PARAM_LO_OPEN | SC_PARAM_HI_OPEN,
      .help = "boot-delay quantile the ramp is extrapolated over"},
-    {.name = "routing", .kind = SC_PARAM_ENUM, .def = "home", .values = routings,
+    {.name = "routing", .kind = SC_PARAM_ENUM,
+     .def = "plan where a geography has a routing mechanism, else home", .values = routings,
      .help = "plan: sculpt routes (joint plan of weights and capacity, sculpt_route.c); "
              "home or a baseline mode: the routing controller next to it"},
-    {.name = "route_util", .kind = SC_PARAM_NUMBER, .def = "halfway from target_util to 1",
+    {.name = "route_util", .kind = SC_PARAM_NUMBER,
+     .def = "the planned utilisation (SLO sizing), else halfway from target_util to 1",
      .lo = 0, .hi = 1, .flags = SC_PARAM_LO_OPEN,
      .help = "routing plan: utilisation at which a route must meet the latency bound"},
 };

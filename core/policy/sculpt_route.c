@@ -15,13 +15,31 @@
  * SLO controller's headroom); route g -> r is allowed (route_ok) when the region has
  * not failed for the route (below) and the latency at utilisation `route_util`, curve
  * latency base / (1 - min(u, u_max)) plus the network latency of g -> r, is within the
- * app's SLO bound.  route_util defaults to halfway from the planned utilisation to 1
+ * app's SLO bound.  route_util defaults, with the SLO sizing (sculpt_size.c, the
+ * default), to the planned utilisation itself: capacity is sized at the SLO's
+ * utilisation and the sizer's headroom, calibrated on the SLO, keeps the regions there.
+ * Without it (`"serve_util": "target"`) it is halfway from the planned utilisation to 1
  * (0.8 for a target of 0.6): capacity is sized for the forecast at the target, but the
  * observed utilisation runs above it within steps and on forecast misses, and a route
  * that meets the bound only at the target turned into violation minutes on `global`
- * (checked at the target: 448 violation minutes, attainment 0.9936); a geography with no such region may use its home region (the best
- * there is; the LP then pays its penalty where capacity lacks); a geography without a
- * mechanism ("home") only its home region.  Egress per ieq-hour routed away from home =
+ * (checked at the target: 448 violation minutes, attainment 0.9936).  A routed
+ * geography with no region within the bound at that utilisation (its home has failed)
+ * may use the regions not failed whose route meets the bound at the highest
+ * utilisation, and the app is planned at that utilisation for this replan (a failover
+ * costs a little capacity everywhere while it lasts; else the region taking the load
+ * is sized for its own geographies and the moved load is late); with none, its home
+ * region (the best there is; the LP then pays its penalty where capacity lacks); a
+ * geography without a mechanism ("home") only its home region.
+ *
+ * Sizing follows the routed load.  The SLO sizer (sculpt_size.c) judges each (app,
+ * region)'s steps at the utilisation where its routes meet the bound; with a plan,
+ * after every decision's weight changes, that is the least over the geographies with
+ * a weight > 0 on the region (sc_sculpt_route_region_u_slo, fed through
+ * sc_sizer_set_u_slo), so a region taking a farther geography's load is judged cooler.
+ * Spill geographies count at home only (a scaler lets overflow in; where it goes is
+ * the front end's).  The plan's demand is the geography's forecast quantiles times the
+ * sizer's headroom factor, and capacity before route counts a region's spare at the
+ * utilisation capacity is sized at.  Egress per ieq-hour routed away from home =
  * gb_per_unit_hour x egress_per_gb(r) x load units per instance.  Prices, purchase
  * options, capacity limits, quotas and lead times are the ones sculpt.c already sets
  * per region, so the LP's y[g][r][k] (sol->routed) is a joint plan of routing and
@@ -37,7 +55,8 @@
  *     (sc_sculpt_route_health_changed), so capacity is planned where the load went.
  *  3. Capacity before route: a region's share rises only once its health check passes
  *     on the route and only as far as its SERVING instances (ready or interrupting, not
- *     booting) can take the extra load at the target utilisation: spare = serving x target - observed routed ieq, shared in
+ *     booting) can take the extra load at the planned utilisation u (sc_sculpt_util):
+ *     spare = serving x u - observed routed ieq, shared in
  *     geography order; the regions losing share give up exactly what the others took,
  *     so the shares keep summing to 1 and the rest moves at a later decision, once the
  *     shaper's instances (planned for the hour with this routing) are ready.  Failover
@@ -91,10 +110,16 @@ typedef struct sculpt_route {
                                  halfway from the planned one to 1 */
 } sculpt_route;
 
-/* The utilisation at which a route must keep the app within its latency bound. */
-static double check_util(const sculpt_route *rt, double serve_util)
+/* The utilisation at which a route must keep the app within its latency bound: the
+ * `route_util` set; else, with SLO sizing (the default: capacity sized at the SLO's
+ * utilisation and a headroom calibrated on the SLO itself, sculpt_size.c), the planned
+ * utilisation, since that is where the sizer keeps each region; else (serve_util
+ * "target", no calibration) halfway from the planned utilisation to 1. */
+static double check_util(const sculpt_state *s, const sculpt_route *rt, double serve_util)
 {
-    return rt->route_util > 0 ? rt->route_util : 0.5 * (serve_util + 1.0);
+    if (rt->route_util > 0)
+        return rt->route_util;
+    return s->size.on || s->slo.on ? serve_util : 0.5 * (serve_util + 1.0);
 }
 
 void sc_sculpt_route_cleanup(sculpt_state *s)
@@ -131,7 +156,10 @@ sc_status sc_sculpt_route_init(sculpt_state *s, const sc_scenario *sc, const cJS
                                const char *where, sc_error *err)
 {
     s->route = NULL;
-    int plan = 0; /* home by default: with the SLO sizer the plan lost attainment (region-outage 0.795) */
+    /* plan by default where a geography has a routing mechanism (with the SLO sizing
+     * it is at least as good as home on the three routed scenarios, bench/policy/
+     * README.md "Routing"); one with none has nothing to route */
+    int plan = sc->routed;
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(params, "routing");
     if (v) {
         if (!cJSON_IsString(v))
@@ -318,7 +346,7 @@ sc_status sc_sculpt_route_fill(sculpt_state *s, const sc_policy_view *v, int a, 
                             "sculpt: routing \"plan\" needs the demand of each geography, "
                             "which this driver does not give; set \"routing\": \"home\"");
     double ucap = sc_costmodel_unit_cap(sc, a); /* load units per instance-equivalent */
-    double u = check_util(rt, b->p.serve_util);
+    double u = check_util(s, rt, b->p.serve_util);
     for (int g = 0; g < G; g++) {
         const sc_geo *geo = &sc->geos[g];
         int home = geo->home_region, n_ok = 0;
@@ -331,6 +359,24 @@ sc_status sc_sculpt_route_fill(sculpt_state *s, const sc_policy_view *v, int a, 
             n_ok += ok;
             b->egress_per_ieq_hour[g * R + r] =
                 r == home ? 0.0 : app->gb_per_unit_hour * sc->regions[r].egress_per_gb * ucap;
+        }
+        if (!n_ok && geo->routing.mech != SC_ROUTE_HOME) {
+            /* nowhere within the bound at the planned utilisation (the home region has
+             * failed, or no route was ever that short): the regions not failed whose
+             * route meets the bound at the highest utilisation, and the whole app
+             * planned at that utilisation, so the load served there stays within its
+             * bound (a failover costs a little capacity everywhere for its duration) */
+            double best = 0.0;
+            for (int r = 0; r < R; r++)
+                if (!failed(rt, v, a, g, r))
+                    best = fmax(best, sc_sculpt_route_u_slo(sc, a, g, r));
+            for (int r = 0; r < R && best > 0; r++)
+                if (!failed(rt, v, a, g, r) && sc_sculpt_route_u_slo(sc, a, g, r) >= best) {
+                    b->route_ok[g * R + r] = 1;
+                    n_ok++;
+                }
+            if (n_ok && best < b->p.serve_util)
+                b->p.serve_util = best;
         }
         if (!n_ok) /* nowhere within the bound: the home region is the best there is */
             b->route_ok[g * R + home] = 1;
@@ -393,7 +439,7 @@ static int wanted(sculpt_state *s, const sc_policy_view *v, int a, int g, int *f
         return 0;
     /* nothing planned is left: the nearest region serving and healthy, within the
      * bound first; else the nearest not failed */
-    double u = check_util(rt, s->prob[a]->p.serve_util);
+    double u = check_util(s, rt, s->prob[a]->p.serve_util);
     int best = -1, best_in = 0, best_up = 0;
     double best_lat = INFINITY;
     for (int r = 0; r < R; r++) {
@@ -451,6 +497,47 @@ static void gate(const double *c, const double *w, double *spare, double ieq_g, 
         out[r] /= tot;
 }
 
+double sc_sculpt_route_u_slo(const sc_scenario *sc, int a, int g, int r)
+{
+    const sc_app *app = &sc->apps[a];
+    double room = app->slo.latency_ms - sc_scenario_latency(sc, g, r);
+    double u = room > app->latency.base_ms ? 1.0 - app->latency.base_ms / room : 0.0;
+    return u > app->latency.u_max ? app->latency.u_max : u;
+}
+
+double sc_sculpt_route_region_u_slo(const sculpt_state *s, const sc_scenario *sc, int a,
+                                    int r)
+{
+    const sculpt_route *rt = s->route;
+    double u = sc_sizer_u_slo(sc, a, r);
+    if (!rt)
+        return u;
+    for (size_t g = 0; g < sc->n_geos; g++) {
+        const sc_geo *geo = &sc->geos[g];
+        /* spill: a scaler > 0 only lets overflow in, and where overflow goes is the
+         * front end's (not known per geography): the home route, as the sizer has it */
+        size_t agr = ((size_t)a * sc->n_geos + g) * rt->nr + (size_t)r;
+        int w = geo->routing.mech == SC_ROUTE_HOME || geo->routing.mech == SC_ROUTE_SPILL
+                    ? geo->home_region == r
+                    : rt->cur[agr] > 0;
+        double ug = w ? sc_sculpt_route_u_slo(sc, a, (int)g, r) : 0.0;
+        if (ug > 0 && ug < u) /* a route beyond the bound at any utilisation: headroom
+                                 cannot fix it (failover to the best there is) */
+            u = ug;
+    }
+    return u;
+}
+
+/* The SLO sizer judges each (app, region)'s steps at the utilisation of the routes it
+ * serves now (after this decision's weight changes), not of the geographies at home
+ * there: a region that takes a farther geography's load must run cooler. */
+static void route_feed_sizer(sculpt_state *s, const sc_scenario *sc, int a)
+{
+    for (size_t r = 0; r < sc->n_regions; r++)
+        sc_sizer_set_u_slo(&s->size, a, (int)r,
+                           sc_sculpt_route_region_u_slo(s, sc, a, (int)r));
+}
+
 sc_status sc_sculpt_route_step(sculpt_state *s, const sc_policy_view *v, sc_plan *plan,
                                sc_error *err)
 {
@@ -464,7 +551,8 @@ sc_status sc_sculpt_route_step(sculpt_state *s, const sc_policy_view *v, sc_plan
         const sc_app *app = &sc->apps[a];
         if (s->planned_at[a] == SC_TIME_MIN)
             continue;
-        double tu = s->target_override > 0 ? s->target_override : app->target_util;
+        /* spare at the utilisation capacity is sized at (the SLO's with SLO sizing) */
+        double tu = sc_sculpt_util(s, (int)a);
         for (int r = 0; r < R; r++) {
             double e = v->ieq_now[sc_view_ar(v, (int)a, r)];
             rt->spare[r] = serving(v, (int)a, r) * tu - (e > 0 ? e : 0.0);
@@ -570,6 +658,7 @@ sc_status sc_sculpt_route_step(sculpt_state *s, const sc_policy_view *v, sc_plan
                 }
         next_geo:;
         }
+        route_feed_sizer(s, sc, (int)a);
     }
     return SC_OK;
 }

@@ -351,3 +351,13 @@ double sc_sizer_factor(const sc_sizer *z, int app)
 {
     return z->on && app >= 0 && (size_t)app < z->n_apps ? z->h[app] : 1.0;
 }
+
+/* ---- hook for sculpt_route.c (issue 11 item 5): with "routing": "plan" the
+ * geographies a region serves change over time, so the routing plan sets each (app,
+ * region)'s utilisation at the SLO from the routes it actually serves
+ * (sc_sculpt_route_u_slo) before the step is judged. ---- */
+void sc_sizer_set_u_slo(sc_sizer *z, int a, int r, double u)
+{
+    if (z->on && u > 0)
+        z->u_slo[(size_t)a * z->n_regions + (size_t)r] = u;
+}

@@ -57,5 +57,8 @@ void sc_sizer_observe(sc_sizer *z, const sc_policy_view *v);
 void sc_sizer_update(sc_sizer *z, const sc_policy_view *v);
 /* App a's factor; 1 when off. */
 double sc_sizer_factor(const sc_sizer *z, int app);
+/* Hook for the routing plan (sculpt_route.c): (a, r)'s utilisation at the SLO from the
+ * geographies routed there now; ignored when off or u <= 0. */
+void sc_sizer_set_u_slo(sc_sizer *z, int a, int r, double u);
 
 #endif

@@ -22,6 +22,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <gsl/gsl_sort.h>
+
 #include "report_sweep.h"
 
 #define PLOT_W 960
@@ -764,6 +766,134 @@ done:
     return st;
 }
 
+/* ---- (e2) where each geography is served (issue 11) ------------------------------ */
+
+/* Share of geography g's load (app a) in each region over the measured period, for
+ * every run whose results hold series/<app>/<region>/share.<geo> (routed runs) and
+ * whose shares for that (app, geography) change over it (a geography that stays where
+ * it starts has nothing to draw).  The caption gives the p95 over the measured steps of
+ * the geography's worst route latency in a step (route_latency.<geo>, nearest rank on
+ * the steps with load). */
+static sc_status plot_geo_routing(const sc_report_results *r, const char *dir, FILE *gp,
+                                  int png, int svg, sc_report_plots *out, sc_error *err)
+{
+    const sc_results_meta *m = &r->results->meta;
+    if (!m->geos || r->n_regions < 2 || r->n_steps <= r->warmup_steps)
+        return SC_OK;
+    size_t ns = (size_t)r->n_steps, w0 = (size_t)r->warmup_steps, R = r->n_regions;
+    double *sh = malloc((R * ns + 1) * sizeof *sh), *lat = malloc((ns + 1) * sizeof *lat);
+    char *body = NULL;
+    size_t body_len = 0;
+    sc_status st = SC_OK;
+    if (!sh || !lat) {
+        st = sc_error_set(err, SC_ERR_NOMEM, r->path, "out of memory reading series");
+        goto done;
+    }
+    for (size_t j = 0; j < r->n_runs && !st; j++) {
+        const sc_report_run *u = &r->runs[j];
+        for (size_t a = 0; a < r->n_apps && !st; a++)
+            for (size_t g = 0; g < m->n_geos && !st; g++) {
+                char dn[SC_REPORT_NAME_MAX + 32];
+                snprintf(dn, sizeof dn, "share.%s", m->geos[g]);
+                int have = 1;
+                for (size_t k = 0; k < R && !st && have; k++) {
+                    st = sc_report_series_read(r, u, a, k, dn, sh + k * ns, err);
+                    if (st == SC_ERR_NOTFOUND)
+                        have = 0, st = SC_OK;
+                }
+                if (st || !have)
+                    continue;
+                int moved = 0;
+                for (size_t k = 0; k < R && !moved; k++)
+                    for (size_t t = w0 + 1; t < ns && !moved; t++)
+                        moved = fabs(sh[k * ns + t] - sh[k * ns + w0]) > 1e-6;
+                if (!moved)
+                    continue;
+                /* p95 of the worst route latency per step (in the home region's group) */
+                snprintf(dn, sizeof dn, "route_latency.%s", m->geos[g]);
+                double p95 = NAN;
+                for (size_t k = 0; k < R && !st; k++) {
+                    st = sc_report_series_read(r, u, a, k, dn, lat, err);
+                    if (st == SC_ERR_NOTFOUND) {
+                        st = SC_OK;
+                        continue;
+                    }
+                    if (st)
+                        break;
+                    size_t n = 0;
+                    for (size_t t = w0; t < ns; t++)
+                        if (isfinite(lat[t]))
+                            lat[n++] = lat[t];
+                    if (n) {
+                        gsl_sort(lat, 1, n);
+                        p95 = lat[(size_t)ceil(0.95 * (double)n) - 1];
+                    }
+                    break;
+                }
+                if (st)
+                    break;
+                char sl[48], sa[48], sg[48], name[256];
+                sc_report_sanitize(u->label, sl, sizeof sl);
+                sc_report_sanitize(r->apps[a], sa, sizeof sa);
+                sc_report_sanitize(m->geos[g], sg, sizeof sg);
+                snprintf(name, sizeof name, "geo_routing_%zu_%s_%s_%s", j, sl, sa, sg);
+                FILE *df = open_data(dir, name, err);
+                if (!df) {
+                    st = err ? err->status : SC_ERR_IO;
+                    goto done;
+                }
+                fputs("# time_s, then per region: share of the geography's load routed "
+                      "there (%)\n", df);
+                for (size_t t = w0; t < ns; t++) {
+                    put_time(df, r->time_ms[t]);
+                    for (size_t k = 0; k < R; k++) {
+                        fputc(' ', df);
+                        sc_report_gp_num(df, 100.0 * sh[k * ns + t]);
+                    }
+                    fputc('\n', df);
+                }
+                if ((st = close_data(df, dir, name, err)))
+                    goto done;
+                FILE *b = open_memstream(&body, &body_len);
+                if (!b) {
+                    st = sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
+                    goto done;
+                }
+                time_axis(b, r);
+                fputs("set title ", b);
+                char t2[600];
+                snprintf(t2, sizeof t2, "Where %s's %s load is served: %s", m->geos[g],
+                         r->apps[a], u->label);
+                sc_report_gp_quote(b, t2);
+                fputs("\nset ylabel 'share of the geography''s load (%)'\nset yrange [0:100]"
+                      "\nset key below\nplot ",
+                      b);
+                for (size_t k = 0; k < R; k++) {
+                    fprintf(b,
+                            "%s'gnuplot/%s.dat' using ($1):%zu with lines lw 2 lc rgb '%s' "
+                            "title ",
+                            k ? ", \\\n     " : "", name, 2 + k, sc_report_colour(k));
+                    sc_report_gp_quote(b, r->regions[k]);
+                }
+                fputc('\n', b);
+                fclose(b);
+                st = sc_report_gp_emit(gp, png, svg, name, body, body_len, err);
+                free(body);
+                body = NULL;
+                snprintf(t2, sizeof t2, "Share of %s's %s load routed to each region over "
+                         "time, %s; p95 of its worst route latency per step: %.1f ms",
+                         m->geos[g], r->apps[a], u->label, p95);
+                if (!st)
+                    st = sc_report_plots_add(out, name, t2, SC_REPORT_SEC_ROUTING, err);
+            }
+    }
+done:
+    free(body);
+    free(sh);
+    free(lat);
+    return st;
+}
+
 sc_status sc_report_plots_write(const sc_report_results *r, const char *dir, int png,
                                 int svg, sc_report_plots *out, sc_error *err)
 {
@@ -793,6 +923,8 @@ sc_status sc_report_plots_write(const sc_report_results *r, const char *dir, int
         st = plot_demand(r, dir, gp, png, svg, out, err);
     if (!st)
         st = plot_routing(r, dir, gp, png, svg, out, err);
+    if (!st)
+        st = plot_geo_routing(r, dir, gp, png, svg, out, err);
     if (!st)
         st = plot_forecast(r, dir, gp, png, svg, out, err);
     int bad = ferror(gp);

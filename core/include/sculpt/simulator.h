@@ -130,6 +130,14 @@ typedef struct sc_run {
                                   to a log sink, sc_run_opts) */
     size_t n_log, cap_log;
     size_t n_log_streamed;     /* entries handed to the log sink */
+    /* Where each geography is served (issue 11; per_step runs of routed scenarios,
+     * NULL otherwise): */
+    size_t n_ag;               /* apps x geographies */
+    size_t geo_regions;        /* regions per geography in geo_share */
+    double *geo_share;         /* [(ag * n_regions + r) * n_steps + step] mean share of
+                                  geography ag's load routed to region r, 0..1 */
+    double *geo_latency;       /* [ag * n_steps + step] worst latency of ag's routes in
+                                  the step (curve + network), ms; NaN without load */
 } sc_run;
 
 /* Options of sc_run_policy_opts. */
