@@ -335,13 +335,32 @@ static int roots_inside_unit_circle(double *a, int d)
  *   + phi (1-a-g)
  * all within modulus 1 + 1e-10 (R finds them with cpolyroot; testing the polynomial in
  * w = z / (1 + 1e-10) with Schur-Cohn decides the same without computing them).
- * Non-seasonal models are always admissible inside the usual bounds. */
+ * Non-seasonal models are always admissible inside the usual bounds.
+ *
+ * Seasonal models without trend (b = 0, phi = 1: ANA, MNA, MNM) are admissible inside
+ * the usual bounds too, so they skip the O(m^2) root test (it was 23 % of a year-long
+ * run's instructions, as much as the likelihood itself: bench/README.md).  Proof: the
+ * polynomial is then p(z) = z^{m+1} - u z^m - v z + c with u = 1 - a, v = 1 - g,
+ * c = 1 - a - g = u + v - 1; p(1) = 0, and p'(1) = m a + g > 0, so z = 1 is a simple
+ * root, inside 1 + 1e-10.  Any other root with |z| = r >= 1 solves z^m (z - u) = v z - c,
+ * so r^{2m} |z - u|^2 = |v z - c|^2 with r^{2m} >= 1; but
+ *   |z - u|^2 - |v z - c|^2 = g [ r^2 (1 + v) - 2 r cos(theta) (u + v) + u + c ]
+ * (using u - v c = g (u + v) and u^2 - c^2 = g (u + c)), and the bracket is at least
+ * E(r) = r^2 (1 + v) - 2 r (u + v) + 2u + v - 1, with E(1) = 0 and E'(r) >= 2a > 0
+ * for r >= 1 (as 1 + v > 0 and u + v > 0), so the bracket is > 0 except at z = 1: no
+ * such root.  The proof uses 0 < a < 1 and 0 < g <= 1 - a, which the fast path checks
+ * again.  The root test in floating point used to reject some of these points (alpha
+ * and gamma near 1e-4, where eleven roots lie within 1e-5 of the unit circle beside the
+ * one at 1): R, which computes the roots, admits them (tests/test_ets.c,
+ * no_trend_seasonal_admissible_at_small_alpha_gamma, with mpmath's roots). */
 static int admissible(const sc_ets_model *md, int m, const double par[4])
 {
     if (md->season == 'N')
         return 1;
     double a = par[0], b = md->trend == 'N' ? 0.0 : par[1], g = par[2];
     double phi = md->damped ? par[3] : 1.0;
+    if (md->trend == 'N' && a > 0.0 && a < 1.0 && g > 0.0 && g <= 1.0 - a)
+        return 1;   /* proved above */
     if (phi < 0.0 || phi > 1.0 + 1e-8)
         return 0;
     double d = 1.0 - 1.0 / phi - a;
