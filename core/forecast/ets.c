@@ -109,12 +109,12 @@ static inline void ets_step(const sc_ets_model *md, double alpha, double beta, d
     double q = *l + phib;
     double s_old = *s;
     double p = md->season == 'N' ? y : md->season == 'A' ? y - s_old : y / s_old;
-    double lnew = (1.0 - alpha) * q + alpha * p;   /* = q + alpha (p - q): see ets_lik_k */
+    double lnew = q + alpha * (p - q);
     if (md->trend != 'N')
         *b = phib + (beta / alpha) * (lnew - *l - phib);
     if (md->season != 'N') {
         double t = md->season == 'A' ? y - q : y / q;
-        *s = (1.0 - gamma) * s_old + gamma * t;
+        *s = s_old + gamma * (t - s_old);
     }
     *l = lnew;
 }
@@ -162,20 +162,18 @@ static double ets_run(const sc_ets_model *md, int m, double alpha, double beta, 
  * sum log|f| taken as the log of a running product (rescaled by frexp when it leaves
  * [1e-100, 1e100]) instead of one log per observation.  Returns INFINITY where ets_run
  * does; l, b, seas are modified.
- * The level and seasonal updates are written (1 - alpha) q + alpha p and
- * (1 - gamma) s + gamma t (R: q + alpha (p - q), s + gamma (t - s); equal in exact
- * arithmetic): the level's loop-carried chain is then one multiply and one add instead
- * of a subtract, a multiply and an add, and the loop runs 1.5x faster (the kernel is
- * latency-bound; bench/README.md, year-long).  ets_step uses the same form, so the
- * optimiser's criterion and the fitted model's stay identical.  Rounding differs from
- * R's by a few ulp per step; the fits still match R's likelihoods and forecasts within
- * the tolerances of tests/test_ets.c and tests/test_forecast.c. */
+ * F = 'R' is R's arithmetic.  F = 'F' (the fast form of warm refits, see fit_model)
+ * writes the level and seasonal updates (1 - alpha) q + alpha p and (1 - gamma) s +
+ * gamma t (R: q + alpha (p - q), s + gamma (t - s); equal in exact arithmetic): the
+ * level's loop-carried chain is then one multiply and one add instead of a subtract, a
+ * multiply and an add, and the loop runs 1.5x faster (it is latency-bound;
+ * bench/README.md, year-long).  Its rounding differs from R's by a few ulp per step. */
 #if defined(__GNUC__)
 #define ETS_ALWAYS_INLINE __attribute__((always_inline)) inline
 #else
 #define ETS_ALWAYS_INLINE inline
 #endif
-static ETS_ALWAYS_INLINE double ets_lik_k(char E, char T, char S, int m, double alpha,
+static ETS_ALWAYS_INLINE double ets_lik_k(char F, char E, char T, char S, int m, double alpha,
                                           double beta, double gamma, double phi, double l,
                                           double b, double *seas, const double *y, size_t n)
 {
@@ -209,12 +207,12 @@ static ETS_ALWAYS_INLINE double ets_lik_k(char E, char T, char S, int m, double 
         }
         sse += e * e;
         double p = S == 'N' ? y[t] : S == 'A' ? y[t] - s_old : y[t] / s_old;
-        double lnew = oma * q + alpha * p;
+        double lnew = F == 'F' ? oma * q + alpha * p : q + alpha * (p - q);
         if (T != 'N')
             b = phib + ba * (lnew - l - phib);
         if (S != 'N') {
             double tt = S == 'A' ? y[t] - q : y[t] / q;
-            seas[k] = omg * s_old + gamma * tt;
+            seas[k] = F == 'F' ? omg * s_old + gamma * tt : s_old + gamma * (tt - s_old);
             if (++k == (size_t)m)
                 k = 0;
         }
@@ -233,7 +231,13 @@ static ETS_ALWAYS_INLINE double ets_lik_k(char E, char T, char S, int m, double 
                                     double l, double b, double *seas, const double *y,    \
                                     size_t n)                                             \
     {                                                                                     \
-        return ets_lik_k(#E[0], #T[0], #S[0], m, a, be, g, ph, l, b, seas, y, n);         \
+        return ets_lik_k('R', #E[0], #T[0], #S[0], m, a, be, g, ph, l, b, seas, y, n);    \
+    }                                                                                     \
+    static double ets_likf_##E##T##S(int m, double a, double be, double g, double ph,     \
+                                     double l, double b, double *seas, const double *y,   \
+                                     size_t n)                                            \
+    {                                                                                     \
+        return ets_lik_k('F', #E[0], #T[0], #S[0], m, a, be, g, ph, l, b, seas, y, n);    \
     }
 ETS_LIK_K(A, N, N)
 ETS_LIK_K(A, N, A)
@@ -249,16 +253,17 @@ ETS_LIK_K(M, A, M)
 typedef double (*ets_lik_fn)(int, double, double, double, double, double, double, double *,
                              const double *, size_t);
 
-/* The specialised kernel of a model (NULL for A error with M season, never fitted). */
-static ets_lik_fn ets_lik_kernel(const sc_ets_model *md)
+/* The specialised kernel of a model (NULL for A error with M season, never fitted), in
+ * R's arithmetic or (fast) the fast form. */
+static ets_lik_fn ets_lik_kernel(const sc_ets_model *md, int fast)
 {
     int ia = md->trend == 'A';
     switch (md->error == 'M' ? md->season : (char)tolower(md->season)) {
-    case 'n': return ia ? ets_lik_AAN : ets_lik_ANN;
-    case 'a': return ia ? ets_lik_AAA : ets_lik_ANA;
-    case 'N': return ia ? ets_lik_MAN : ets_lik_MNN;
-    case 'A': return ia ? ets_lik_MAA : ets_lik_MNA;
-    case 'M': return ia ? ets_lik_MAM : ets_lik_MNM;
+    case 'n': return fast ? (ia ? ets_likf_AAN : ets_likf_ANN) : ia ? ets_lik_AAN : ets_lik_ANN;
+    case 'a': return fast ? (ia ? ets_likf_AAA : ets_likf_ANA) : ia ? ets_lik_AAA : ets_lik_ANA;
+    case 'N': return fast ? (ia ? ets_likf_MAN : ets_likf_MNN) : ia ? ets_lik_MAN : ets_lik_MNN;
+    case 'A': return fast ? (ia ? ets_likf_MAA : ets_likf_MNA) : ia ? ets_lik_MAA : ets_lik_MNA;
+    case 'M': return fast ? (ia ? ets_likf_MAM : ets_likf_MNM) : ia ? ets_lik_MAM : ets_lik_MNM;
     default: return NULL;
     }
 }
@@ -314,7 +319,8 @@ typedef struct fit_ctx {
     int i_l, i_b, i_s;      /* indices of l0, b0, first seasonal state (-1 = none) */
     double seas[SC_ETS_MAX_PERIOD];  /* scratch ring */
     size_t np;                       /* vector length */
-    ets_lik_fn kernel;               /* ets_lik_kernel(&md) */
+    int fast;                        /* 1 = warm refit: fast arithmetic (fit_model) */
+    ets_lik_fn kernel;               /* ets_lik_kernel(&md, fast) */
 } fit_ctx;
 
 /* Every root of the polynomial a[0] + a[1] z + ... + a[d] z^d (a[d] != 0) has modulus
@@ -347,7 +353,8 @@ static int roots_inside_unit_circle(double *a, int d)
  * Non-seasonal models are always admissible inside the usual bounds.
  *
  * Seasonal models without trend (b = 0, phi = 1: ANA, MNA, MNM) are admissible inside
- * the usual bounds too, so they skip the O(m^2) root test (it was 23 % of a year-long
+ * the usual bounds too, so with `fast` (warm refits, fit_model) they skip the O(m^2)
+ * root test (it was 23 % of a year-long
  * run's instructions, as much as the likelihood itself: bench/README.md).  Proof: the
  * polynomial is then p(z) = z^{m+1} - u z^m - v z + c with u = 1 - a, v = 1 - g,
  * c = 1 - a - g = u + v - 1; p(1) = 0, and p'(1) = m a + g > 0, so z = 1 is a simple
@@ -361,14 +368,15 @@ static int roots_inside_unit_circle(double *a, int d)
  * again.  The root test in floating point used to reject some of these points (alpha
  * and gamma near 1e-4, where eleven roots lie within 1e-5 of the unit circle beside the
  * one at 1): R, which computes the roots, admits them (tests/test_ets.c,
- * no_trend_seasonal_admissible_at_small_alpha_gamma, with mpmath's roots). */
-static int admissible(const sc_ets_model *md, int m, const double par[4])
+ * no_trend_seasonal_admissible_at_small_alpha_gamma, with mpmath's roots).  Cold fits
+ * keep the root test as it was, so that their figures stay bit for bit (fit_model). */
+static int admissible(const sc_ets_model *md, int m, const double par[4], int fast)
 {
     if (md->season == 'N')
         return 1;
     double a = par[0], b = md->trend == 'N' ? 0.0 : par[1], g = par[2];
     double phi = md->damped ? par[3] : 1.0;
-    if (md->trend == 'N' && a > 0.0 && a < 1.0 && g > 0.0 && g <= 1.0 - a)
+    if (fast && md->trend == 'N' && a > 0.0 && a < 1.0 && g > 0.0 && g <= 1.0 - a)
         return 1;   /* proved above */
     if (phi < 0.0 || phi > 1.0 + 1e-8)
         return 0;
@@ -440,7 +448,7 @@ static int unpack(const fit_ctx *c, const double *v, double par[4], double *l, d
         for (int p = 0; p < m; p++)
             if (seas[p] < 0.0 || isnan(seas[p]))
                 return 0;
-    return admissible(&c->md, m, par);
+    return admissible(&c->md, m, par, c->fast);
 }
 
 /* R's objective (forecast's EtsTargetFunction::eval with opt.crit = "lik"): the
@@ -469,8 +477,8 @@ static double nm_eval(const double *v, fit_ctx *c)
  * spread of the vertex values falls under reltol (|f| + reltol).  x gets the best
  * vertex.  P is (n+1) x (n+2), column-major as in R.  step_frac is R's 0.1 for a cold
  * start (smaller for a warm start near the optimum).  Returns the evaluations made.
- * One departure: the centroid comes from running sums of the vertices (S below), the
- * same path as nmmin's up to rounding. */
+ * With c->fast (warm refits) the centroid comes from running sums of the vertices (S
+ * below): the same path as nmmin's up to rounding. */
 static int r_nmmin(fit_ctx *c, double *x, size_t n, int maxit, double step_frac)
 {
     enum { NMAX = 4 + 2 + SC_ETS_MAX_PERIOD };
@@ -504,17 +512,19 @@ static int r_nmmin(fit_ctx *c, double *x, size_t n, int maxit, double step_frac)
         size += trystep;
     }
     double oldsize = size, VH, VL, VR;
-    /* S[i]: the sum of coordinate i over the n1 vertices, kept up to date as vertex H
-     * is replaced (SET_H), so that the centroid costs O(n) instead of nmmin's O(n^2)
-     * per iteration (it was a third of the fit's time beside the likelihood); summed
-     * afresh after a shrink and every n1 iterations, so its rounding cannot drift. */
+    /* Fast arithmetic (c->fast, warm refits): S[i], the sum of coordinate i over the n1
+     * vertices, is kept up to date as vertex H is replaced (SET_H), so that the
+     * centroid costs O(n) instead of nmmin's O(n^2) per iteration (it was a third of
+     * the fit's time beside the likelihood); summed afresh after a shrink and every n1
+     * iterations, so its rounding cannot drift. */
     double S[NMAX];
     int calcvert = 1, resum = 1;
     size_t since = 0;
 #define SET_H(i, val)                                                                      \
     do {                                                                                   \
         double v_ = (val);                                                                 \
-        S[i] += v_ - P[i][H - 1];                                                          \
+        if (c->fast)                                                                       \
+            S[i] += v_ - P[i][H - 1];                                                      \
         P[i][H - 1] = v_;                                                                  \
     } while (0)
     do {
@@ -547,7 +557,14 @@ static int r_nmmin(fit_ctx *c, double *x, size_t n, int maxit, double step_frac)
             }
         if (VH <= VL + convtol)
             break;
-        if (resum || ++since >= n1) {
+        if (!c->fast) {   /* nmmin's sums */
+            for (size_t i = 0; i < n; i++) {
+                double temp = -P[i][H - 1];
+                for (size_t j = 0; j < n1; j++)
+                    temp += P[i][j];
+                P[i][C - 1] = temp / (double)n;
+            }
+        } else if (resum || ++since >= n1) {
             for (size_t i = 0; i < n; i++) {
                 double temp = 0.0;
                 for (size_t j = 0; j < n1; j++)
@@ -557,8 +574,9 @@ static int r_nmmin(fit_ctx *c, double *x, size_t n, int maxit, double step_frac)
             resum = 0;
             since = 0;
         }
-        for (size_t i = 0; i < n; i++)
-            P[i][C - 1] = (S[i] - P[i][H - 1]) / (double)n;
+        if (c->fast)
+            for (size_t i = 0; i < n; i++)
+                P[i][C - 1] = (S[i] - P[i][H - 1]) / (double)n;
         for (size_t i = 0; i < n; i++)
             B[i] = (1.0 + alpha) * P[i][C - 1] - alpha * P[i][H - 1];
         f = nm_eval(B, c);
@@ -694,7 +712,8 @@ static sc_status fit_model(sc_ets_model md, int m, const double *y, size_t n,
     fit_ctx c;
     memset(&c, 0, sizeof c);
     c.md = md;
-    c.kernel = ets_lik_kernel(&md);
+    c.fast = cfg->ets.warm != 0;   /* for the warm start's check; see below */
+    c.kernel = ets_lik_kernel(&md, c.fast);
     c.m = md.season == 'N' ? 1 : m;
     c.y = y;
     c.n = n;
@@ -812,6 +831,16 @@ static sc_status fit_model(sc_ets_model md, int m, const double *y, size_t n,
     }
     c.np = (size_t)np;
     res->warm = cfg->ets.warm && warm_start(&c, cfg, x);
+    /* A warm refit (the engine's periodic refits, wpe.h) leaves R's path anyway (warm
+     * start, smaller simplex, capped evaluations), so it also takes the fast
+     * arithmetic: the fast likelihood kernel (ets_lik_k), the proved admissibility of
+     * seasonal models without trend (admissible) and the running centroid (r_nmmin);
+     * together 2.5x cheaper fits (bench/README.md).  A cold fit, and a warm one that
+     * fell back to the cold start, is R's path in R's arithmetic, bit for bit as before
+     * (aws-predictive fits cold at every refresh, and a baseline's figures may not
+     * move: tests/golden). */
+    c.fast = res->warm;
+    c.kernel = ets_lik_kernel(&md, c.fast);
     double step_frac = res->warm ? ETS_WARM_STEP : 0.1;
     /* One Nelder-Mead over parameters and initial states together, R's nmmin with R's
      * settings (see r_nmmin and the README for why not GSL's nmsimplex2). */
