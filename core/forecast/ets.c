@@ -51,6 +51,14 @@
  * multiplicative-season models, where R's mean (forecast's class3) adds a sigma^2
  * term that is below 0.1 % of the forecast on the series tested.
  *
+ * Warm refits (cfg->ets.warm, the engine's periodic refits, wpe.h) start from the
+ * previous fit with a smaller simplex and a capped budget, and use a faster arithmetic
+ * that departs from R's by rounding only: the level and seasonal updates of the
+ * likelihood kernel in the form (1 - a) q + a p, admissibility of seasonal models
+ * without trend by proof instead of the root test, and Nelder-Mead's centroid from
+ * running sums (fit_model, ets_lik_k, admissible, r_nmmin).  Cold fits are R's path
+ * in R's arithmetic.
+ *
  * State for update(): the seasonal states live in a ring indexed by position modulo m
  * (seas[p % m] is the latest state for positions congruent to p), so one update is
  * O(1) and allocation-free.
