@@ -323,3 +323,40 @@ Test(ets, warm_start_inadmissible_falls_back_to_cold)
     sc_forecaster_free(warm);
     sc_forecaster_free(cold);
 }
+
+Test(ets, no_trend_seasonal_admissible_at_small_alpha_gamma)
+{
+    /* ETS(A,N,A) with alpha and gamma fixed near their lower bounds, a point that the
+     * Schur-Cohn root test used to reject by rounding (the characteristic polynomial has
+     * a root at z = 1 and eleven others just inside the unit circle).  Its roots,
+     * computed independently with mpmath 1.3.0 (40 digits):
+     *   a = mpf(0.00011655281019236558); g = mpf('1e-4'); m = 12
+     *   sorted(abs(x) for x in polyroots([1, a-1] + [0]*(m-2) + [g-1, 1-a-g],
+     *                                    maxsteps=800, extraprec=300))[-3:]
+     *   -> 0.999991665799352, 0.999991665799352, 1.0
+     * all within R's 1 + 1e-10, so R's bounds = "both" admits it and the fit must
+     * succeed with those parameters (ets.c: admissible, the proof for models without
+     * trend).  The proved test is the fast arithmetic of warm refits (a cold fit keeps
+     * the old root test bit for bit), so this is a warm fit from R's starting point (no
+     * warm values given). */
+    sc_forecast_config cfg;
+    sc_forecast_config_init(&cfg);
+    cfg.period = 12;
+    strcpy(cfg.ets.spec, "ANA");
+    cfg.ets.alpha = 0.00011655281019236558;
+    cfg.ets.gamma = 1e-4;
+    cfg.ets.warm = 1;
+    for (int i = 0; i < 4; i++)
+        cfg.ets.warm_par[i] = NAN;
+    cfg.ets.warm_x0[0] = NAN;
+    sc_forecaster *fc = fit_cfg(&cfg, air, 144);
+    sc_ets_info in;
+    sc_error err;
+    cr_assert_eq(sc_ets_info_get(fc, &in, &err), SC_OK);
+    assert_model(&in, 'A', 'N', 0, 'A');
+    cr_assert_eq(in.warm, 1);
+    cr_assert_eq(in.alpha, 0.00011655281019236558);
+    cr_assert_eq(in.gamma, 1e-4);
+    cr_assert(isfinite(in.loglik), "loglik %g", in.loglik);
+    sc_forecaster_free(fc);
+}
