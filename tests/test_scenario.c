@@ -885,3 +885,80 @@ Test(scenario_cli, check_good_and_bad)
     cr_expect_eq(rc, 0);
     cr_expect(strstr(out, "usage: sculpt scenario check") != NULL);
 }
+
+/* ---- many names: the loader's hash index (issue 13, scale) --------------------------- */
+
+/* A scenario of n apps a0..a(n-1) and n traces t0..t(n-1); app i reads trace
+ * t((37 i) mod n) (37 is prime to the sizes used, so every trace is read once).
+ * dup_trace / dup_app: if >= 0, that trace's (app's) name is replaced by the name of
+ * entry 5 (17); bad_demand: if >= 0, that app reads "t<n>", which does not exist. */
+static char *many_names(int n, int dup_trace, int dup_app, int bad_demand)
+{
+    size_t cap = (size_t)n * 600 + 4096, len = 0;
+    char *b = malloc(cap);
+    cr_assert_not_null(b);
+#define PUT(...) (len += (size_t)snprintf(b + len, cap - len, __VA_ARGS__))
+    PUT("{\"name\": \"many\", \"start\": \"2026-03-02T00:00:00Z\", \"duration\": \"1d\", "
+        "\"step\": \"5m\", \"geos\": [{\"name\": \"na\", \"home_region\": \"r\"}], "
+        "\"regions\": [{\"name\": \"r\", \"boot\": {\"dist\": \"const\", \"value_s\": 60}, "
+        "\"types\": {\"m5.large\": {\"on_demand\": 0.1}}}], "
+        "\"instance_types\": [{\"name\": \"m5.large\", \"vcpu\": 2, \"mem_gib\": 8}], "
+        "\"latency_ms\": {\"na\": {\"r\": 10}}, \"apps\": [");
+    for (int i = 0; i < n; i++) {
+        char an[32], tn[32];
+        snprintf(an, sizeof an, "a%d", i == dup_app ? 17 : i);
+        snprintf(tn, sizeof tn, "t%d", i == bad_demand ? n : (37 * i) % n);
+        PUT("%s{\"name\": \"%s\", \"instance_type\": \"m5.large\", \"needs\": {\"cpu\": 0.01}, "
+            "\"max_instances\": 10, \"latency\": {\"base_ms\": 20}, \"slo\": {\"latency_ms\": 120}, "
+            "\"demand\": [{\"geo\": \"na\", \"trace\": \"%s\"}]}",
+            i ? ",\n" : "", an, tn);
+    }
+    PUT("], \"traces\": [");
+    for (int i = 0; i < n; i++)
+        PUT("%s{\"name\": \"t%d\", \"store\": \"x.h5\", \"series\": \"x/na/load\"}", i ? "," : "",
+            i == dup_trace ? 5 : i);
+    PUT("], \"policies\": [{\"name\": \"static\"}]}");
+#undef PUT
+    return b;
+}
+
+Test(scenario, many_names_resolved_by_hash)
+{
+    /* 1000 apps: every demand source names its trace by the permutation above */
+    char *text = many_names(1000, -1, -1, -1);
+    sc_scenario *sc = NULL;
+    sc_error err;
+    cr_assert_eq(sc_scenario_parse(text, "many.json", &sc, &err), SC_OK, "%s: %s", err.where,
+                 err.msg);
+    cr_assert_eq(sc->n_apps, 1000);
+    cr_assert_eq(sc->n_traces, 1000);
+    for (int i = 0; i < 1000; i++) {
+        char want[32];
+        snprintf(want, sizeof want, "t%d", (37 * i) % 1000);
+        cr_expect_str_eq(sc->apps[i].demand[0].trace, want, "app %d", i);
+        cr_expect_eq(sc_scenario_trace_index(sc, want), (37 * i) % 1000);
+    }
+    sc_scenario_free(sc);
+    free(text);
+
+    /* a duplicate far from the name it repeats: named with both indices */
+    struct {
+        int dup_trace, dup_app, bad_demand;
+        const char *where, *msg;
+    } bad[] = {
+        {950, -1, -1, "many.json: $.traces[950].name", "duplicate trace name 't5' (also at $.traces[5])"},
+        {-1, 640, -1, "many.json: $.apps[640].name", "duplicate app name 'a17' (also at $.apps[17])"},
+        {-1, -1, 3, "many.json: $.apps[3].demand[0].trace", "unknown trace 't1000'"},
+    };
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        char *t = many_names(1000, bad[k].dup_trace, bad[k].dup_app, bad[k].bad_demand);
+        sc = (sc_scenario *)1;
+        sc_error_clear(&err);
+        cr_expect_eq(sc_scenario_parse(t, "many.json", &sc, &err), SC_ERR_INPUT, "case %zu", k);
+        cr_expect_null(sc);
+        cr_expect_str_eq(err.where, bad[k].where, "case %zu: %s", k, err.msg);
+        cr_expect(strstr(err.msg, bad[k].msg) != NULL, "case %zu: '%s' lacks '%s'", k, err.msg,
+                  bad[k].msg);
+        free(t);
+    }
+}
