@@ -141,7 +141,7 @@ const sc_param_def sc_sculpt_params[51] = {
      .lo = 0, .hi = 1, .flags = SC_PARAM_LO_OPEN,
      .help = "routing plan: utilisation at which a route must meet the latency bound"},
     /* robust fitting (core/forecast/robust.c, wpe.h) */
-    {.name = "robust", .kind = SC_PARAM_ENUM, .def = "off", .values = robusts,
+    {.name = "robust", .kind = SC_PARAM_ENUM, .def = "fit", .values = robusts,
      .help = "clip isolated outliers of the forecaster's fit window (fit), and of the steps "
              "absorbed between refits (update)"},
     {.name = "robust_k", .kind = SC_PARAM_NUMBER, .def = "5", .lo = 0, .hi = 1e3,
