@@ -118,6 +118,25 @@ Test(robust, recurring_peak_kept_by_the_seasonal_test)
         cr_expect_float_eq(out[i], 12.5, 1e-12);
 }
 
+Test(robust, no_clip_before_two_other_periods)
+{
+    /* Period 8, two periods (n = 16) of 10 with 50 at i = 5: its seasonal sides are
+     * {50} and {50, 10} (fewer than 3 values), so the spike cannot be told from a daily
+     * peak and is kept, though the local test alone would clip it (to 12.5).  A third
+     * period gives the side {50, 10, 10} after it: clipped to 12.5. */
+    double y[24], out[24], scratch[64];
+    for (int i = 0; i < 24; i++)
+        y[i] = i == 5 ? 50 : 10;
+    sc_robust_config c = cfg_local(2, 8, 0);
+    cr_assert_eq(sc_robust_filter(&c, y, 16, out, NULL, scratch), 0);
+    cr_assert_eq(out[5], 50.0);
+    cr_assert_eq(sc_robust_filter(&c, y, 24, out, NULL, scratch), 1);
+    cr_assert_float_eq(out[5], 12.5, 1e-12);
+    c.period = 0;
+    cr_assert_eq(sc_robust_filter(&c, y, 16, out, NULL, scratch), 1);
+    cr_assert_float_eq(out[5], 12.5, 1e-12);
+}
+
 Test(robust, tail_keeps_frequent_spikes)
 {
     /* 100 values of 10; spikes of 30.  GSL's quantile of sorted data at f: x[floor(f (n -

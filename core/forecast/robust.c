@@ -96,20 +96,23 @@ static int side(const sc_robust_config *cfg, double *x, size_t n, double *lo, do
 
 /* The test of robust.h on v from its four side sets, each gathered into the scratch
  * x[0..n) in turn by gather(which, x) (0 local before, 1 local after, 2 seasonal before,
- * 3 seasonal after; each includes v).  A test whose sides all have < 3 values passes. */
+ * 3 seasonal after; each includes v).  A test whose sides all have < 3 values passes:
+ * with a period (seasonal set) and no seasonal side yet, nothing is clipped. */
 typedef size_t (*gather_fn)(const void *ctx, int which, double *x);
 
 static double clip(const sc_robust_config *cfg, double v, gather_fn gather, const void *ctx,
-                   double top, double *x, signed char *flag)
+                   int seasonal, double top, double *x, signed char *flag)
 {
     double lo_l = INFINITY, hi_l = -INFINITY, lo_s = INFINITY, hi_s = -INFINITY;
     int any_l = 0, any_s = 0;
     any_l |= side(cfg, x, gather(ctx, 0, x), &lo_l, &hi_l);
     any_l |= side(cfg, x, gather(ctx, 1, x), &lo_l, &hi_l);
-    any_s |= side(cfg, x, gather(ctx, 2, x), &lo_s, &hi_s);
-    any_s |= side(cfg, x, gather(ctx, 3, x), &lo_s, &hi_s);
+    if (seasonal) {
+        any_s |= side(cfg, x, gather(ctx, 2, x), &lo_s, &hi_s);
+        any_s |= side(cfg, x, gather(ctx, 3, x), &lo_s, &hi_s);
+    }
     signed char f = 0;
-    if (any_l) {
+    if (any_l && (any_s || !seasonal)) {
         double hi = any_s && hi_s > hi_l ? hi_s : hi_l;
         double lo = any_s && lo_s < lo_l ? lo_s : lo_l;
         if (top > hi) /* not beyond the series' own upper tail: kept */
@@ -166,7 +169,7 @@ size_t sc_robust_filter(const sc_robust_config *cfg, const double *y, size_t n, 
         out[i] = y[i];
         if (isfinite(y[i])) {
             b.i = i;
-            out[i] = clip(cfg, y[i], gather_nb, &b, top, scratch, &f);
+            out[i] = clip(cfg, y[i], gather_nb, &b, b.m > 0, top, scratch, &f);
         }
         if (flag)
             flag[i] = f;
@@ -188,5 +191,5 @@ double sc_robust_clip_trailing(const sc_robust_config *cfg, const double *y, siz
     nb b = {cfg, y, n, n - 1, 2 * cfg->half_window,
             cfg->period >= 2 ? (size_t)cfg->period : 0};
     double top = tail_level(cfg, y, n, scratch);
-    return clip(cfg, y[n - 1], gather_nb, &b, top, scratch, flag);
+    return clip(cfg, y[n - 1], gather_nb, &b, b.m > 0, top, scratch, flag);
 }

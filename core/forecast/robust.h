@@ -16,9 +16,13 @@
  * below) and is clipped to max(hi_L, hi_S), the least change that makes it pass one of
  * the two tests; a lower outlier likewise to min(lo_L, lo_S).  A value that recurs at the
  * same phase of the season (a daily batch peak) passes the seasonal test and is kept; a
- * spike seen once is beyond both and is clipped.  The seasonal test is used when
- * period >= 2 and S_i holds at least 3 values (y_i and two others); otherwise the local
- * test decides alone.  Clipping to the threshold rather than replacing by the median
+ * spike seen once is beyond both and is clipped.  Each set is judged as two sides, the
+ * values before y_i and those after it (each with y_i), and a threshold is the larger
+ * of its sides' (a side counts with at least 3 values): a spike next to a level shift
+ * is beyond the side it does not belong to as well.  With period >= 2 a value is
+ * clipped only when a seasonal side exists (two other periods on one side): before
+ * that, a daily peak cannot be told from a spike, and nothing is clipped.  Without a
+ * period the local test decides alone.  Clipping to the threshold rather than replacing by the median
  * (Hampel's original rule) keeps the step high, only not extreme: capacity planning errs
  * on the side of more.
  *
