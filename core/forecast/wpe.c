@@ -28,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "robust.h"
 #include "sculpt/wpe.h"
 
 typedef struct wpe_series {
@@ -64,6 +65,8 @@ struct sc_wpe {
     sc_event_feed *known;     /* scratch: events known for one series (feed only) */
     double *xbuf;             /* scratch [xrows * SC_FORECAST_MAX_EXOG] (feed only) */
     size_t xrows;
+    double *raw;              /* scratch [max(history, cap)] raw steps (robust only) */
+    double *rscratch;         /* scratch of the robust filter (robust only) */
 };
 
 void sc_wpe_config_init(sc_wpe_config *cfg)
@@ -80,6 +83,17 @@ void sc_wpe_config_init(sc_wpe_config *cfg)
     cfg->warm = 1;
     cfg->warm_maxit = 1000;
     cfg->announce_lead_ms = 24 * INT64_C(3600000);
+    cfg->robust_k = 5.0;
+    cfg->robust_tail = 0.01;
+}
+
+/* The filter of the engine for a series of the given seasonal period. */
+static void robust_config(const sc_wpe *w, int period, sc_robust_config *rc)
+{
+    sc_robust_config_init(rc);
+    rc->period = period;
+    rc->k = w->cfg.robust_k;
+    rc->tail = w->cfg.robust_tail;
 }
 
 void sc_wpe_free(sc_wpe *wpe)
@@ -98,6 +112,8 @@ void sc_wpe_free(sc_wpe *wpe)
     free(wpe->mean);
     free(wpe->quant);
     free(wpe->xbuf);
+    free(wpe->raw);
+    free(wpe->rscratch);
     sc_event_feed_free(wpe->known);
     free(wpe);
 }
@@ -113,11 +129,13 @@ sc_status sc_wpe_alloc(const sc_wpe_config *cfg, size_t n_series, sc_wpe **out,
         cfg->history > SC_WPE_MAX_STEPS || cfg->refit_ms < 0 || cfg->horizon < 1 ||
         cfg->horizon > SC_WPE_MAX_STEPS || cfg->nq > SC_WPE_MAX_QUANTILES ||
         cfg->n_names > SC_WPE_MAX_NAMES || (cfg->rule != SC_WPE_PEAK && cfg->rule != SC_WPE_MEAN) ||
-        (cfg->log && !(cfg->log_floor > 0)) || cfg->announce_lead_ms < 0)
+        (cfg->log && !(cfg->log_floor > 0)) || cfg->announce_lead_ms < 0 ||
+        cfg->robust < 0 || cfg->robust > 2 ||
+        (cfg->robust && (!(cfg->robust_k > 0) || !(cfg->robust_tail >= 0 && cfg->robust_tail < 1))))
         return sc_error_set(err, SC_ERR_INPUT, "wpe",
                             "bad option: expected step > 0, span >= 0, history >= 1, "
                             "refit >= 0, 1 <= horizon, nq <= %d, rule peak or mean, "
-                            "log floor > 0",
+                            "log floor > 0, robust 0..2 with k > 0 and tail in [0, 1)",
                             SC_WPE_MAX_QUANTILES);
     for (size_t k = 0; k < cfg->nq; k++)
         if (!(cfg->q[k] > 0 && cfg->q[k] < 1) || (k > 0 && !(cfg->q[k] > cfg->q[k - 1])))
@@ -156,7 +174,15 @@ sc_status sc_wpe_alloc(const sc_wpe_config *cfg, size_t n_series, sc_wpe **out,
         w->known = sc_event_feed_alloc();
         w->xbuf = malloc(w->xrows * SC_FORECAST_MAX_EXOG * sizeof *w->xbuf);
     }
-    if (!w->s || !w->hist || !w->mean || !w->quant || (cfg->feed && (!w->known || !w->xbuf))) {
+    if (cfg->robust) {
+        size_t nr = cfg->history > (size_t)w->cap ? cfg->history : (size_t)w->cap;
+        sc_robust_config rc;
+        robust_config(w, SC_FORECAST_MAX_PERIOD, &rc);
+        w->raw = malloc(nr * sizeof *w->raw);
+        w->rscratch = malloc(sc_robust_scratch_len(&rc, nr) * sizeof *w->rscratch);
+    }
+    if (!w->s || !w->hist || !w->mean || !w->quant || (cfg->feed && (!w->known || !w->xbuf)) ||
+        (cfg->robust && (!w->raw || !w->rscratch))) {
         sc_wpe_free(w);
         return sc_error_set(err, SC_ERR_NOMEM, "wpe", "out of memory");
     }
@@ -403,6 +429,36 @@ static sc_status fit_exog(sc_wpe *w, const wpe_series *s, int64_t k0, size_t n, 
     return SC_OK;
 }
 
+/* The seasonal period of series s: its own, else the configuration's. */
+static int series_period(const sc_wpe *w, const wpe_series *s)
+{
+    return s->period > 0 ? s->period : w->cfg.fc.period;
+}
+
+/* The value update() absorbs for closed step k of s: the raw step, or with robust = 2
+ * its clip against the steps before it that the ring holds (sc_robust_clip_trailing). */
+static double update_value(sc_wpe *w, wpe_series *s, int64_t k)
+{
+    size_t series = (size_t)(s - w->s);
+    double y = sc_wpe_step_value(w, series, k);
+    if (w->cfg.robust < 2 || !isfinite(y))
+        return y;
+    sc_robust_config rc;
+    robust_config(w, series_period(w, s), &rc);
+    int64_t back = (int64_t)(2 * rc.half_window);
+    if (rc.period >= 2 && (int64_t)rc.seasons * rc.period > back)
+        back = (int64_t)rc.seasons * rc.period;
+    int64_t from = k - back;
+    if (from < s->k_lo)
+        from = s->k_lo;
+    if (s->k_first != INT64_MIN && from < s->k_first)
+        from = s->k_first;
+    size_t n = (size_t)(k - from + 1);
+    for (size_t i = 0; i < n; i++)
+        w->raw[i] = sc_wpe_step_value(w, series, from + (int64_t)i);
+    return sc_robust_clip_trailing(&rc, w->raw, n, NULL, w->rscratch);
+}
+
 /* Refit s on the window ending before k_end (see top). */
 static sc_status refit(sc_wpe *w, wpe_series *s, sc_time_ms now, int64_t k_end,
                        size_t n_known, sc_error *err)
@@ -414,9 +470,17 @@ static sc_status refit(sc_wpe *w, wpe_series *s, sc_time_ms now, int64_t k_end,
     int finite = 0;
     for (size_t i = 0; i < n; i++) {
         double y = sc_wpe_step_value(w, (size_t)(s - w->s), k0 + (int64_t)i);
-        w->hist[i] = tf_in(w, y);
+        w->hist[i] = y;
         finite |= y == y;
     }
+    if (w->cfg.robust) { /* the raw window into raw, its filtered copy into hist */
+        sc_robust_config rc;
+        robust_config(w, series_period(w, s), &rc);
+        memcpy(w->raw, w->hist, n * sizeof *w->raw);
+        sc_robust_filter(&rc, w->raw, n, w->hist, NULL, w->rscratch);
+    }
+    for (size_t i = 0; i < n; i++)
+        w->hist[i] = tf_in(w, w->hist[i]);
     sc_status st;
     sc_forecast_exog ex = {0};
     if (w->cfg.feed) {
@@ -497,7 +561,7 @@ sc_status sc_wpe_forecast(sc_wpe *wpe, size_t series, sc_time_ms now, size_t h,
             info->refitted = 1;
     } else {
         for (; s->k_next < k_end; s->k_next++)
-            sc_forecaster_update(s->fc, tf_in(wpe, sc_wpe_step_value(wpe, series, s->k_next)));
+            sc_forecaster_update(s->fc, tf_in(wpe, update_value(wpe, s, s->k_next)));
     }
     size_t nq = wpe->cfg.nq;
     double *m = mean ? mean : wpe->mean;

@@ -101,6 +101,11 @@
  * (sculpt_slo.c, whose opening comment has the rule, its state and its guard against
  * oscillation).  Off by default: the held-out suite's development half did not justify
  * it as the default (bench/policy/README.md, "Held-out suite").
+ * robust (default "fit"; "off", "update"), robust_k (5), robust_tail (0.01): the engine
+ * fits the forecaster on the window with its isolated outliers clipped (a seasonal
+ * Hampel filter, core/forecast/robust.c; wpe.h "Robust fitting"); accounting, the guard
+ * and the SLO sizing keep the raw observations.  Chosen on the held-out development
+ * half (bench/policy/README.md, "Spiky series").
  * forecaster names the most capable model tried; the hierarchy continues below it
  * (ets -> snaive -> naive).
  * target_util is the utilisation the planned capacity may reach (the optimizer's
@@ -208,6 +213,9 @@ void sc_sculpt_wpe_config(const sculpt_state *s, const sc_scenario *sc, sc_wpe_c
     wc.feed = s->feed;
     wc.announce_lead_ms = s->announce_lead_ms;
     wc.event_lift = s->event_lift;
+    wc.robust = s->robust; /* robust fitting (core/forecast/robust.c) */
+    wc.robust_k = s->robust_k;
+    wc.robust_tail = s->robust_tail;
     *out = wc;
 }
 
@@ -425,6 +433,14 @@ static sc_status sculpt_init(void *state, const sc_scenario *sc, const cJSON *pa
     }
     /* after on_demand_only (the controller's default headroom range depends on it); it
      * allocates, so from here on a failure cleans up */
+    /* robust fitting of the engines (core/forecast/robust.c) */
+    if ((st = sc_params_get_enum(sc_sculpt_params, sc_sculpt_n_params, params, "robust",
+                                 &s->robust)) ||
+        (st = sc_params_get_number(sc_sculpt_params, sc_sculpt_n_params, params, "robust_k",
+                                   &s->robust_k)) ||
+        (st = sc_params_get_number(sc_sculpt_params, sc_sculpt_n_params, params, "robust_tail",
+                                   &s->robust_tail)))
+        return sc_error_set(err, st, where, "sculpt: parameter table out of date");
     if ((st = sc_sculpt_slo_init(s, sc, params, where, err)) ||
         (st = sc_sculpt_burst_init(s, sc, params, where, err))) { /* sculpt_burst.c */
         sculpt_cleanup(s);

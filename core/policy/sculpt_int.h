@@ -118,6 +118,9 @@ typedef struct sculpt_state {
     double headroom_fixed;    /* "headroom": a number (used when size and slo are off) */
     struct sculpt_burst *burst; /* burst guard (sculpt_burst.c); NULL: off */
     struct sculpt_route *route; /* "routing": "plan" (sculpt_route.c); NULL: home */
+    int robust;               /* "robust": the engines' robust fitting (wpe.h), 0..2 */
+    double robust_k;          /* "robust_k": its threshold, robust sigmas */
+    double robust_tail;       /* "robust_tail": upper share of the window never clipped */
 } sculpt_state;
 
 /* ---- sculpt.c ---- */

@@ -20,13 +20,14 @@ static const char *const hour_stats[] = {"max", "mean", NULL};
 static const char *const itype_modes[] = {"fixed", "auto", NULL};
 static const char *const serve_utils[] = {"slo", "target", NULL};
 static const char *const headrooms[] = {"auto", NULL};
+static const char *const robusts[] = {"off", "fit", "update", NULL};
 
 #define POS .lo = 0, .hi = INFINITY, .flags = SC_PARAM_LO_OPEN /* a positive duration */
 
 static const char *const routings[] = {"home", "plan", "latency", "failover", "spill",
                                        "cheapest", NULL};
 
-const sc_param_def sc_sculpt_params[48] = {
+const sc_param_def sc_sculpt_params[51] = {
     {.name = "cadence", .kind = SC_PARAM_DURATION, .def = "1h", POS,
      .help = "replan period (forecast and optimizer)"},
     {.name = "horizon", .kind = SC_PARAM_DURATION, .def = "24h", .lo = 0, .hi = 14 * 86400000.0,
@@ -141,6 +142,15 @@ const sc_param_def sc_sculpt_params[48] = {
      .def = "the planned utilisation (SLO sizing), else halfway from target_util to 1",
      .lo = 0, .hi = 1, .flags = SC_PARAM_LO_OPEN,
      .help = "routing plan: utilisation at which a route must meet the latency bound"},
+    /* robust fitting (core/forecast/robust.c, wpe.h) */
+    {.name = "robust", .kind = SC_PARAM_ENUM, .def = "fit", .values = robusts,
+     .help = "clip isolated outliers of the forecaster's fit window (fit), and of the steps "
+             "absorbed between refits (update)"},
+    {.name = "robust_k", .kind = SC_PARAM_NUMBER, .def = "5", .lo = 0, .hi = 1e3,
+     .flags = SC_PARAM_LO_OPEN, .help = "robust fitting's threshold, robust sigmas"},
+    {.name = "robust_tail", .kind = SC_PARAM_NUMBER, .def = "0.01", .lo = 0, .hi = 1,
+     .flags = SC_PARAM_HI_OPEN,
+     .help = "robust fitting keeps every value within the window's upper tail of this share"},
 };
 
 const size_t sc_sculpt_n_params = sizeof sc_sculpt_params / sizeof sc_sculpt_params[0];

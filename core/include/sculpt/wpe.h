@@ -48,6 +48,12 @@
  * fit window, the prediction buffers); observe and update-path forecasts do not
  * allocate.  Refits allocate (the forecaster, the regressors).
  *
+ * Robust fitting (`robust`, off by default): the forecaster is fitted on the window with
+ * its isolated outliers clipped by a seasonal Hampel filter (core/forecast/robust.h:
+ * beyond median + robust_k robust sigmas of both the step's local window and the same
+ * phase of the neighbouring periods); sc_wpe_step_value and every caller still see the
+ * raw steps.
+ *
  * Fallback: the first model of `names` that can fit the window answers
  * (sc_forecaster_fit_fallback); sc_wpe_info.model names it.
  *
@@ -110,6 +116,14 @@ typedef struct sc_wpe_config {
     int event_lift;             /* also the announced-lift column (default 0) */
     size_t n_future;            /* announced rows after the history; 0 = ceil(refit /
                                    step) + horizon + 2 */
+    int robust;                 /* outlier-robust fitting (core/forecast/robust.h): 0 off
+                                   (default), 1 the fit window's isolated outliers
+                                   clipped, 2 also each step absorbed by update() against
+                                   the steps before it */
+    double robust_k;            /* its threshold, robust sigmas (default 5) */
+    double robust_tail;         /* no value at or below the window's (1 - tail) quantile
+                                   is clipped: spikes more frequent than this are part of
+                                   the load (default 0.01; 0: none kept) */
 } sc_wpe_config;
 
 /* What a forecast did. */
