@@ -20,6 +20,14 @@ foreach(h ${SCULPT_FUZZ_HARNESSES})
   add_test(NAME fuzz_replay_${h} COMMAND fuzz_replay_${h} ${SCULPT_FUZZ_DIR}/corpus/${h})
   set_tests_properties(fuzz_replay_${h} PROPERTIES TIMEOUT 300 LABELS fuzz)
 endforeach()
+# The HDF5 readers' corpora hold corrupt object headers ("ohdr-*") on which HDF5 1.10
+# itself leaks at exit (tests/fuzz/lsan-hdf5-ohdr.supp says which blocks; README.md
+# "Open finding closed"): suppressed by that narrow rule only, with full unwinding so
+# the rule can see the frame.
+foreach(h tsdb trace_import results)
+  set_tests_properties(fuzz_replay_${h} PROPERTIES ENVIRONMENT
+      "ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:fast_unwind_on_malloc=0;LSAN_OPTIONS=suppressions=${SCULPT_FUZZ_DIR}/lsan-hdf5-ohdr.supp")
+endforeach()
 
 if(SCULPT_FUZZ)
   if(NOT CMAKE_C_COMPILER_ID MATCHES "Clang")

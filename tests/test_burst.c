@@ -24,6 +24,8 @@
 #include "sculpt/policy.h"
 #include "sim.h"
 
+#include "oneregion.h"
+
 static sc_burst make(void)
 {
     sc_burst_config c;
@@ -232,73 +234,26 @@ Test(burst, bad_configuration_is_an_input_error)
 #define HOUR SC_MS_PER_HOUR
 #define MIN_MS INT64_C(60000)
 
-static void write_csv(void)
-{
-    char tmp[512];
-    snprintf(tmp, sizeof tmp, "%s.%ld.tmp", CSV_PATH, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    cr_assert(f != NULL);
-    fprintf(f, "timestamp,value\n");
-    sc_time_ms t0;
-    cr_assert_eq(sc_time_parse("2026-01-05T00:00:00Z", NULL, &t0), SC_OK);
-    for (int64_t m = 0; m <= 5 * 24; m++) {
-        char buf[64];
-        sc_time_format(t0 + m * HOUR, buf, sizeof buf);
-        buf[10] = ' ';
-        buf[19] = '\0';
-        fprintf(f, "%s,100\n", buf);
-    }
-    cr_assert_eq(fclose(f), 0);
-    cr_assert_eq(rename(tmp, CSV_PATH), 0);
-}
-
 /* One app "a" in region "r", 5-minute steps, 3 days of warm-up + 1 day; boot a constant
  * boot_s, app warm-up 30 s; ieq 2 everywhere (plan 4 at target 0.5) except the steps
  * of the measured day given in ramp[] from 12:10 on. */
 static sc_run *run_ramp(int boot_s, const double *ramp, int n_ramp, const char *params,
                         sc_scenario **sc_out, sc_world **w_out)
 {
-    write_csv();
-    char text[4096];
-    snprintf(text, sizeof text,
-             "{\"name\": \"t\", \"seed\": 5, \"start\": \"2026-01-05T00:00:00Z\","
-             " \"warmup\": \"3d\", \"duration\": \"1d\", \"step\": \"5m\","
-             " \"geos\": [{\"name\": \"g\", \"home_region\": \"r\"}],"
-             " \"regions\": [{\"name\": \"r\", \"boot\": {\"dist\": \"const\", \"value_s\": %d},"
-             "   \"spot_interrupt_per_hour\": 0, \"egress_per_gb\": 0,"
-             "   \"types\": {\"t1\": {\"on_demand\": 0.1}}}],"
-             " \"instance_types\": [{\"name\": \"t1\", \"vcpu\": 1, \"mem_gib\": 4, \"io_mbps\": 100}],"
-             " \"latency_ms\": {\"g\": {\"r\": 10}},"
-             " \"apps\": [{\"name\": \"a\", \"unit\": \"req/s\", \"instance_type\": \"t1\","
-             "   \"needs\": {\"cpu\": 0.01}, \"target_util\": 0.5, \"min_instances\": 1,"
-             "   \"max_instances\": 100, \"warmup\": \"30s\","
-             "   \"latency\": {\"base_ms\": 20, \"u_max\": 0.99},"
-             "   \"slo\": {\"latency_ms\": 1000, \"max_unserved_frac\": 0.001,"
-             "            \"penalty_per_unit_hour\": 0.01},"
-             "   \"demand\": [{\"geo\": \"g\", \"trace\": \"tg\"}],"
-             "   \"initial\": [{\"region\": \"r\", \"count\": 20}]}],"
-             " \"traces\": [{\"name\": \"tg\", \"csv\": \"%s\"}],"
-             " \"policies\": [{\"name\": \"static\"}]}",
-             boot_s, CSV_PATH);
-    sc_error err;
-    cr_assert_eq(sc_scenario_parse(text, SC_BINARY_DIR "/test_burst.json", sc_out, &err), SC_OK,
-                 "%s: %s", err.where, err.msg);
-    cr_assert_eq(sc_world_build(*sc_out, w_out, &err), SC_OK, "%s: %s", err.where, err.msg);
-    sc_world *w = *w_out;
-    cr_assert_float_eq(w->unit_cap[0], 100.0, 1e-9);
+    oneregion_csv(CSV_PATH, 5 * 1440, 60, 100);
+    char bootspec[64];
+    snprintf(bootspec, sizeof bootspec, "{\"dist\": \"const\", \"value_s\": %d}", boot_s);
+    oneregion_spec s = oneregion_defaults();
+    s.boot = bootspec;
+    s.csv = CSV_PATH;
+    s.json = SC_BINARY_DIR "/test_burst.json";
+    oneregion fx = oneregion_make(&s);
+    *sc_out = fx.sc;
+    *w_out = fx.w;
     int64_t k0 = (3 * 24 + 12) * 12 + 2; /* 12:10 of the measured day */
-    for (int64_t k = 0; k < w->n_steps; k++) {
-        double x = k >= k0 && k < k0 + n_ramp ? ramp[k - k0] : 2.0;
-        w->ieq_ar[0][k] = (float)x;
-        w->load_ar[0][k] = (float)(x * 100.0);
-        w->load_ag[0][k] = (float)(x * 100.0);
-    }
-    sc_policy_spec spec = {.params_json = (char *)params};
-    snprintf(spec.name, sizeof spec.name, "sculpt");
-    snprintf(spec.label, sizeof spec.label, "sculpt");
-    sc_run *r = NULL;
-    cr_assert_eq(sc_run_policy(w, &spec, 1, &r, &err), SC_OK, "%s: %s", err.where, err.msg);
-    return r;
+    for (int64_t k = 0; k < fx.w->n_steps; k++)
+        oneregion_set_ieq(fx.w, k, k >= k0 && k < k0 + n_ramp ? ramp[k - k0] : 2.0);
+    return oneregion_run(fx.w, "sculpt", params, 1);
 }
 
 /* The on-demand count in force after the decision of each step 12:00 .. 12:55 of the

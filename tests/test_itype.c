@@ -33,34 +33,15 @@
 #include "sculpt/policy.h"
 #include "sim.h"
 
+#include "oneregion.h"
+
 #define CSV_PATH SC_BINARY_DIR "/test_itype_flat.csv"
 #define SIM_CSV SC_BINARY_DIR "/test_itype_sim.csv"
 #define HOUR SC_MS_PER_HOUR
 
-/* Criterion runs tests in parallel processes: write a copy, rename it into place. */
-static void write_flat(const char *path, int hours, double value)
-{
-    char tmp[512];
-    snprintf(tmp, sizeof tmp, "%s.%ld.tmp", path, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    cr_assert(f != NULL);
-    fprintf(f, "timestamp,value\n");
-    sc_time_ms t0;
-    cr_assert_eq(sc_time_parse("2026-01-05T00:00:00Z", NULL, &t0), SC_OK);
-    for (int h = 0; h <= hours; h++) {
-        char buf[64];
-        sc_time_format(t0 + h * HOUR, buf, sizeof buf);
-        buf[10] = ' ';
-        buf[19] = '\0';
-        fprintf(f, "%s,%g\n", buf, value);
-    }
-    cr_assert_eq(fclose(f), 0);
-    cr_assert_eq(rename(tmp, path), 0);
-}
-
 static sc_scenario *load(const char *r2_m_price, const char *extra_type)
 {
-    write_flat(CSV_PATH, 6, 4000);
+    oneregion_csv(CSV_PATH, 6 * 60, 60, 4000);
     char text[8192];
     snprintf(text, sizeof text,
              "{\"name\": \"t\", \"seed\": 1, \"start\": \"2026-01-05T00:00:00Z\","
@@ -328,7 +309,7 @@ Test(itype, unknown_type_in_region)
  */
 static sc_scenario *sim_scenario(const char *params)
 {
-    write_flat(SIM_CSV, 5 * 24, 1000);
+    oneregion_csv(SIM_CSV, 5 * 24 * 60, 60, 1000);
     char text[8192];
     snprintf(text, sizeof text,
              "{\"name\": \"t\", \"seed\": 5, \"start\": \"2026-01-05T00:00:00Z\","

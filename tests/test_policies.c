@@ -18,112 +18,48 @@
 #include "sculpt/rng.h"
 #include "sim.h"
 
+#include "oneregion.h"
+
 #define CSV_PATH SC_BINARY_DIR "/test_policies_flat.csv"
 #define MIN_MS SC_MS_PER_MIN
 
-/* A flat CSV at 1-minute resolution covering 2026-01-05 .. 2026-01-15. */
-static void write_csv(void)
-{
-    static int done;
-    if (done)
-        return;
-    /* Criterion runs tests in parallel processes: each writes its own file and renames
-     * it over CSV_PATH (same bytes), so a reader never sees a half-written file. */
-    char tmp[sizeof CSV_PATH + 32];
-    snprintf(tmp, sizeof tmp, "%s.%ld", CSV_PATH, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    cr_assert(f != NULL);
-    fprintf(f, "timestamp,value\n");
-    sc_time_ms t0;
-    cr_assert_eq(sc_time_parse("2026-01-05T00:00:00Z", NULL, &t0), SC_OK);
-    for (int64_t m = 0; m <= 10 * 1440; m++) {
-        char buf[64];
-        sc_time_format(t0 + m * MIN_MS, buf, sizeof buf);
-        /* "YYYY-MM-DDTHH:MM:SSZ" -> "YYYY-MM-DD HH:MM:SS" */
-        buf[10] = ' ';
-        buf[19] = '\0';
-        fprintf(f, "%s,100\n", buf);
-    }
-    cr_assert_eq(fclose(f), 0);
-    cr_assert_eq(rename(tmp, CSV_PATH), 0);
-    done = 1;
-}
+typedef oneregion fixture;
 
-typedef struct fixture {
-    sc_scenario *sc;
-    sc_world *w;
-} fixture;
-
-/* One app "a" in region "r" for geography "g"; boot constant boot_s (or, when boot_s <=
+/* One app "a" in region "r" for geography "g" (oneregion.h); a flat CSV at 1-minute
+ * resolution covering 2026-01-05 .. 2026-01-15; boot constant boot_s (or, when boot_s <=
  * 0, lognormal with median 97 s and p95 160 s), app warm-up 30 s. */
 static fixture make(const char *warmup, const char *duration, const char *step, int initial,
-                    int boot_s, const char *extra_region)
+                    int boot_s)
 {
-    write_csv();
-    char text[4096], bootspec[128];
+    oneregion_csv(CSV_PATH, 10 * 1440, 1, 100);
+    char bootspec[128];
     if (boot_s > 0)
         snprintf(bootspec, sizeof bootspec, "{\"dist\": \"const\", \"value_s\": %d}", boot_s);
     else
         snprintf(bootspec, sizeof bootspec,
                  "{\"dist\": \"lognormal\", \"median_s\": 97, \"p95_s\": 160}");
-    snprintf(text, sizeof text,
-             "{\"name\": \"t\", \"seed\": 11, \"start\": \"2026-01-05T00:00:00Z\","
-             " \"warmup\": \"%s\", \"duration\": \"%s\", \"step\": \"%s\","
-             " \"geos\": [{\"name\": \"g\", \"home_region\": \"r\"}],"
-             " \"regions\": [{\"name\": \"r\", \"boot\": %s,"
-             "   \"spot_interrupt_per_hour\": 0, \"egress_per_gb\": 0, \"reserved_term\": \"365d\","
-             "   \"types\": {\"t1\": {\"on_demand\": 0.1}}%s}],"
-             " \"instance_types\": [{\"name\": \"t1\", \"vcpu\": 1, \"mem_gib\": 4, \"io_mbps\": 100}],"
-             " \"latency_ms\": {\"g\": {\"r\": 10}},"
-             " \"apps\": [{\"name\": \"a\", \"unit\": \"req/s\", \"instance_type\": \"t1\","
-             "   \"needs\": {\"cpu\": 0.01}, \"target_util\": 0.5, \"min_instances\": 1,"
-             "   \"max_instances\": 100, \"warmup\": \"30s\","
-             "   \"latency\": {\"base_ms\": 20, \"u_max\": 0.99},"
-             "   \"slo\": {\"latency_ms\": 1000, \"max_unserved_frac\": 0.001,"
-             "            \"penalty_per_unit_hour\": 0.01},"
-             "   \"demand\": [{\"geo\": \"g\", \"trace\": \"tg\"}],"
-             "   \"initial\": [{\"region\": \"r\", \"count\": %d}]}],"
-             " \"traces\": [{\"name\": \"tg\", \"csv\": \"%s\"}],"
-             " \"policies\": [{\"name\": \"static\"}]}",
-             warmup, duration, step, bootspec, extra_region ? extra_region : "", initial,
-             CSV_PATH);
-    fixture fx = {0};
-    sc_error err;
-    cr_assert_eq(sc_scenario_parse(text, SC_BINARY_DIR "/test_policies.json", &fx.sc, &err),
-                 SC_OK, "%s: %s", err.where, err.msg);
-    cr_assert_eq(sc_world_build(fx.sc, &fx.w, &err), SC_OK, "%s: %s", err.where, err.msg);
-    cr_assert_float_eq(fx.w->unit_cap[0], 100.0, 1e-9);
-    return fx;
-}
-
-static void set_ieq(fixture *fx, int64_t k, double ieq)
-{
-    fx->w->ieq_ar[0][k] = (float)ieq;
-    fx->w->load_ar[0][k] = (float)(ieq * 100.0);
-    fx->w->load_ag[0][k] = (float)(ieq * 100.0);
+    oneregion_spec s = oneregion_defaults();
+    s.seed = 11;
+    s.warmup = warmup;
+    s.duration = duration;
+    s.step = step;
+    s.boot = bootspec;
+    s.reserved_term = "365d";
+    s.initial = initial;
+    s.csv = CSV_PATH;
+    s.json = SC_BINARY_DIR "/test_policies.json";
+    return oneregion_make(&s);
 }
 
 static void fill_ieq(fixture *fx, double ieq)
 {
     for (int64_t k = 0; k < fx->w->n_steps; k++)
-        set_ieq(fx, k, ieq);
-}
-
-static void drop(fixture *fx)
-{
-    sc_world_free(fx->w);
-    sc_scenario_free(fx->sc);
+        oneregion_set_ieq(fx->w, k, ieq);
 }
 
 static sc_run *run(fixture *fx, const char *policy, const char *params)
 {
-    sc_policy_spec spec = {.params_json = (char *)params};
-    snprintf(spec.name, sizeof spec.name, "%s", policy);
-    snprintf(spec.label, sizeof spec.label, "%s", policy);
-    sc_run *r = NULL;
-    sc_error err;
-    cr_assert_eq(sc_run_policy(fx->w, &spec, 1, &r, &err), SC_OK, "%s: %s", err.where, err.msg);
-    return r;
+    return oneregion_run(fx->w, policy, params, 1);
 }
 
 /* ---- snaive-predictive --------------------------------------------------------- */
@@ -141,11 +77,11 @@ static sc_run *run(fixture *fx, const char *policy, const char *params)
  */
 Test(snaive_predictive, provisions_last_weeks_value_one_lead_time_ahead)
 {
-    fixture fx = make("7d", "1d", "5m", 2, 90, NULL);
+    fixture fx = make("7d", "1d", "5m", 2, 90);
     const int64_t S = 100, W = 2016;
     fill_ieq(&fx, 1.0);
-    set_ieq(&fx, S, 3.0);
-    set_ieq(&fx, S + W, 3.0);
+    oneregion_set_ieq(fx.w, S, 3.0);
+    oneregion_set_ieq(fx.w, S + W, 3.0);
     sc_run *r = run(&fx, "snaive-predictive", "{}");
     sc_time_ms t_early = fx.sc->start + (S + W - 1) * 300000;
     sc_time_ms t_w0 = fx.sc->start + S * 300000;
@@ -171,12 +107,12 @@ Test(snaive_predictive, provisions_last_weeks_value_one_lead_time_ahead)
     cr_assert_float_eq(r->instances[S + W + 1], 2.0, 1e-9);
     cr_assert_float_eq(r->instances[S + W - 2], 2.0, 1e-9);
     sc_run_free(r);
-    drop(&fx);
+    oneregion_drop(&fx);
 }
 
 Test(snaive_predictive, rejects_bad_parameters)
 {
-    fixture fx = make("1h", "1h", "5m", 2, 90, NULL);
+    fixture fx = make("1h", "1h", "5m", 2, 90);
     sc_policy_spec spec = {.params_json = (char *)"{\"season\": \"7m\"}"};
     snprintf(spec.name, sizeof spec.name, "snaive-predictive");
     snprintf(spec.label, sizeof spec.label, "x");
@@ -198,7 +134,7 @@ Test(snaive_predictive, rejects_bad_parameters)
     cr_assert_eq(sc_run_policy(fx.w, &spec, 0, &r, &err), SC_ERR_INPUT);
     cr_assert_str_eq(err.msg, "unknown parameter 'seasn' (did you mean 'season'?)");
     cr_assert_null(r);
-    drop(&fx);
+    oneregion_drop(&fx);
 }
 
 /* ---- aws-predictive ------------------------------------------------------------ */
@@ -212,10 +148,10 @@ Test(snaive_predictive, rejects_bad_parameters)
  */
 Test(aws_predictive, target_tracking_out_after_3_in_after_15)
 {
-    fixture fx = make("1h", "3h", "1m", 2, 90, NULL);
+    fixture fx = make("1h", "3h", "1m", 2, 90);
     fill_ieq(&fx, 1.0);
     for (int64_t k = 100; k < 140; k++)
-        set_ieq(&fx, k, 1.5);
+        oneregion_set_ieq(fx.w, k, 1.5);
     sc_run *r = run(&fx, "aws-predictive", "{\"predictive\": false}");
     cr_assert_eq(r->n_log, 2);
     cr_assert_eq(r->log[0].kind, SC_ACTION_PROVISION);
@@ -229,7 +165,7 @@ Test(aws_predictive, target_tracking_out_after_3_in_after_15)
     r = run(&fx, "aws-predictive", "{\"predictive\": false, \"out_periods\": 5}");
     cr_assert_eq(r->log[0].t, fx.sc->start + 104 * MIN_MS);
     sc_run_free(r);
-    drop(&fx);
+    oneregion_drop(&fx);
 }
 
 /*
@@ -244,12 +180,12 @@ Test(aws_predictive, target_tracking_out_after_3_in_after_15)
  */
 Test(aws_predictive, prelaunch_buffer_and_no_scale_in_on_forecast)
 {
-    fixture fx = make("1d", "1d", "5m", 1, 90, NULL);
+    fixture fx = make("1d", "1d", "5m", 1, 90);
     fill_ieq(&fx, 1.0);
     for (int64_t k = 5 * 12; k < 6 * 12; k++)
-        set_ieq(&fx, k, 3.0);
+        oneregion_set_ieq(fx.w, k, 3.0);
     for (int64_t k = 24 * 12; k < 48 * 12; k++)
-        set_ieq(&fx, k, 0.1);
+        oneregion_set_ieq(fx.w, k, 0.1);
     sc_run *r = run(&fx, "aws-predictive", "{\"target_tracking\": false}");
     cr_assert_eq(r->n_log, 2);
     cr_assert_eq(r->log[0].kind, SC_ACTION_PROVISION);
@@ -264,7 +200,7 @@ Test(aws_predictive, prelaunch_buffer_and_no_scale_in_on_forecast)
     cr_assert_eq(r->n_log, 2);
     cr_assert_eq(r->log[1].t, fx.sc->start + 29 * SC_MS_PER_HOUR - 600000);
     sc_run_free(r);
-    drop(&fx);
+    oneregion_drop(&fx);
 }
 
 /* ---- oracle -------------------------------------------------------------------- */
@@ -278,7 +214,7 @@ Test(aws_predictive, prelaunch_buffer_and_no_scale_in_on_forecast)
  */
 Test(oracle, bound_known_answer_and_executed_cost)
 {
-    fixture fx = make("1h", "2h", "5m", 3, 90, NULL);
+    fixture fx = make("1h", "2h", "5m", 3, 90);
     fill_ieq(&fx, 2.5);
     sc_run *r = run(&fx, "oracle", "{}");
     cr_assert_float_eq(r->sum.lower_bound_usd, 0.5, 1e-6);
@@ -290,7 +226,7 @@ Test(oracle, bound_known_answer_and_executed_cost)
     r = run(&fx, "reactive", "{}");
     cr_assert(isnan(r->sum.lower_bound_usd));
     sc_run_free(r);
-    drop(&fx);
+    oneregion_drop(&fx);
 }
 
 /*
@@ -303,7 +239,7 @@ Test(oracle, never_worse_than_any_policy_and_bound_below)
     static const char *const others[] = {"static", "reactive", "snaive-predictive",
                                          "aws-predictive"};
     for (int trial = 0; trial < 6; trial++) {
-        fixture fx = make("1d", "6h", "5m", 2 + trial, trial % 2 ? 0 : 60 + 40 * trial, NULL);
+        fixture fx = make("1d", "6h", "5m", 2 + trial, trial % 2 ? 0 : 60 + 40 * trial);
         double level = 1.0 + trial;
         for (int64_t k = 0; k < fx.w->n_steps; k++) {
             double u = sc_rng_u01(sc_rng_key(1234, SC_RNG_TRACE, (uint64_t)trial, 0, (uint64_t)k));
@@ -313,7 +249,7 @@ Test(oracle, never_worse_than_any_policy_and_bound_below)
             if (level > 40)
                 level = 40;
             double jump = u > 0.97 ? 3.0 : 1.0;
-            set_ieq(&fx, k, level * jump);
+            oneregion_set_ieq(fx.w, k, level * jump);
         }
         sc_run *o = run(&fx, "oracle", "{}");
         double opc = o->sum.penalised_cost_usd;
@@ -329,7 +265,7 @@ Test(oracle, never_worse_than_any_policy_and_bound_below)
             sc_run_free(r);
         }
         sc_run_free(o);
-        drop(&fx);
+        oneregion_drop(&fx);
     }
 }
 
@@ -350,11 +286,11 @@ Test(oracle, never_worse_than_any_policy_and_bound_below)
  */
 Test(sculpt, provisions_before_the_forecast_peak_and_scales_in_after)
 {
-    fixture fx = make("2d", "1d", "5m", 2, 90, NULL);
+    fixture fx = make("2d", "1d", "5m", 2, 90);
     fill_ieq(&fx, 1.0);
     for (int d = 0; d < 3; d++)
         for (int64_t k = 0; k < 12; k++)
-            set_ieq(&fx, d * 288 + 10 * 12 + k, 4.0);
+            oneregion_set_ieq(fx.w, d * 288 + 10 * 12 + k, 4.0);
     sc_run *r = run(&fx, "sculpt",
                     "{\"on_demand_only\": true, \"guard\": false, \"quantiles\": [0.5],"
                     " \"forecaster\": \"ets\", \"refit\": \"24h\", \"intra_hour\": false,"
@@ -385,13 +321,13 @@ Test(sculpt, provisions_before_the_forecast_peak_and_scales_in_after)
         cr_assert_float_eq(r->instances[k10 + 12], 2.0, 1e-9);
     }
     sc_run_free(r);
-    drop(&fx);
+    oneregion_drop(&fx);
 }
 
 /* With a zero penalty, shortfall is free: the cheapest plan holds min_instances (1). */
 Test(sculpt, zero_penalty_holds_the_minimum)
 {
-    fixture fx = make("1h", "3h", "5m", 4, 90, NULL);
+    fixture fx = make("1h", "3h", "5m", 4, 90);
     fill_ieq(&fx, 3.0);
     sc_run *r = run(&fx, "sculpt",
                     "{\"penalty_multiplier\": 0, \"guard\": false, \"on_demand_only\": true}");
@@ -402,5 +338,5 @@ Test(sculpt, zero_penalty_holds_the_minimum)
     for (int64_t k = 0; k < fx.w->n_steps; k++)
         cr_assert_float_eq(r->instances[k], 1.0, 1e-9);
     sc_run_free(r);
-    drop(&fx);
+    oneregion_drop(&fx);
 }

@@ -27,111 +27,36 @@
 #include "sculpt/policy.h"
 #include "sim.h"
 
+#include "oneregion.h"
+
 #define CSV_PATH SC_BINARY_DIR "/test_policy_sculpt_intrahour.csv"
 #define HOUR SC_MS_PER_HOUR
 #define MIN_MS INT64_C(60000)
 
-static void write_csv(void)
-{
-    static int done;
-    if (done)
-        return;
-    /* Criterion runs the tests in parallel processes: each writes its own copy and
-     * renames it into place, so no test reads a half-written file */
-    char tmp[512];
-    snprintf(tmp, sizeof tmp, "%s.%ld.tmp", CSV_PATH, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    cr_assert(f != NULL);
-    fprintf(f, "timestamp,value\n");
-    sc_time_ms t0;
-    cr_assert_eq(sc_time_parse("2026-01-05T00:00:00Z", NULL, &t0), SC_OK);
-    for (int64_t m = 0; m <= 5 * 24; m++) {
-        char buf[64];
-        sc_time_format(t0 + m * HOUR, buf, sizeof buf);
-        buf[10] = ' ';
-        buf[19] = '\0';
-        fprintf(f, "%s,100\n", buf);
-    }
-    cr_assert_eq(fclose(f), 0);
-    cr_assert_eq(rename(tmp, CSV_PATH), 0);
-    done = 1;
-}
-
-typedef struct fixture {
-    sc_scenario *sc;
-    sc_world *w;
-} fixture;
+typedef oneregion fixture;
 
 static fixture make(void)
 {
-    write_csv();
-    char text[4096];
-    snprintf(text, sizeof text,
-             "{\"name\": \"t\", \"seed\": 5, \"start\": \"2026-01-05T00:00:00Z\","
-             " \"warmup\": \"3d\", \"duration\": \"1d\", \"step\": \"5m\","
-             " \"geos\": [{\"name\": \"g\", \"home_region\": \"r\"}],"
-             " \"regions\": [{\"name\": \"r\", \"boot\": {\"dist\": \"const\", \"value_s\": 90},"
-             "   \"spot_interrupt_per_hour\": 0, \"egress_per_gb\": 0,"
-             "   \"types\": {\"t1\": {\"on_demand\": 0.1}}}],"
-             " \"instance_types\": [{\"name\": \"t1\", \"vcpu\": 1, \"mem_gib\": 4, \"io_mbps\": 100}],"
-             " \"latency_ms\": {\"g\": {\"r\": 10}},"
-             " \"apps\": [{\"name\": \"a\", \"unit\": \"req/s\", \"instance_type\": \"t1\","
-             "   \"needs\": {\"cpu\": 0.01}, \"target_util\": 0.5, \"min_instances\": 1,"
-             "   \"max_instances\": 100, \"warmup\": \"30s\","
-             "   \"latency\": {\"base_ms\": 20, \"u_max\": 0.99},"
-             "   \"slo\": {\"latency_ms\": 1000, \"max_unserved_frac\": 0.001,"
-             "            \"penalty_per_unit_hour\": 0.01},"
-             "   \"demand\": [{\"geo\": \"g\", \"trace\": \"tg\"}],"
-             "   \"initial\": [{\"region\": \"r\", \"count\": 20}]}],"
-             " \"traces\": [{\"name\": \"tg\", \"csv\": \"%s\"}],"
-             " \"policies\": [{\"name\": \"static\"}]}",
-             CSV_PATH);
-    fixture fx = {0};
-    sc_error err;
-    cr_assert_eq(sc_scenario_parse(text, SC_BINARY_DIR "/test_policy_sculpt_ih.json", &fx.sc, &err),
-                 SC_OK, "%s: %s", err.where, err.msg);
-    cr_assert_eq(sc_world_build(fx.sc, &fx.w, &err), SC_OK, "%s: %s", err.where, err.msg);
-    cr_assert_float_eq(fx.w->unit_cap[0], 100.0, 1e-9);
-    return fx;
+    oneregion_csv(CSV_PATH, 5 * 1440, 60, 100);
+    oneregion_spec s = oneregion_defaults();
+    s.csv = CSV_PATH;
+    s.json = SC_BINARY_DIR "/test_policy_sculpt_ih.json";
+    return oneregion_make(&s);
 }
 
 /* The same ieq in quarter q (0..3) of every hour. */
 static void set_quarters(fixture *fx, const double ieq[4])
 {
-    for (int64_t k = 0; k < fx->w->n_steps; k++) {
-        double x = ieq[(k % 12) / 3];
-        fx->w->ieq_ar[0][k] = (float)x;
-        fx->w->load_ar[0][k] = (float)(x * 100.0);
-        fx->w->load_ag[0][k] = (float)(x * 100.0);
-    }
+    for (int64_t k = 0; k < fx->w->n_steps; k++)
+        oneregion_set_ieq(fx->w, k, ieq[(k % 12) / 3]);
 }
 
-static void drop(fixture *fx)
-{
-    sc_world_free(fx->w);
-    sc_scenario_free(fx->sc);
-}
-
-/* These tests hand-compute plans at the app's target_util and the forecast as it is:
- * sculpt's old sizing, which its defaults (sculpt_size.c: the SLO's utilisation and a
- * measured headroom) no longer are; this puts it back in front of the test's params. */
-static const char *legacy(const char *params, char *buf, size_t cap)
-{
-    snprintf(buf, cap, "{\"serve_util\": \"target\", \"headroom\": 1%s%s",
-             params[1] == '}' ? "" : ", ", params + 1);
-    return buf;
-}
-
+/* These tests hand-compute plans at the app's target_util and the forecast as it is
+ * (oneregion_legacy). */
 static sc_run *run(fixture *fx, const char *params)
 {
     char buf[1024];
-    sc_policy_spec spec = {.params_json = (char *)legacy(params, buf, sizeof buf)};
-    snprintf(spec.name, sizeof spec.name, "sculpt");
-    snprintf(spec.label, sizeof spec.label, "sculpt");
-    sc_run *r = NULL;
-    sc_error err;
-    cr_assert_eq(sc_run_policy(fx->w, &spec, 1, &r, &err), SC_OK, "%s: %s", err.where, err.msg);
-    return r;
+    return oneregion_run(fx->w, "sculpt", oneregion_legacy(params, buf, sizeof buf), 1);
 }
 
 /* The on-demand count requested after every action of the measured day, replayed from
@@ -200,7 +125,7 @@ Test(sculpt_intrahour, capacity_released_after_the_high_quarter)
     check_counts(r, &fx, flat, &np, &nd);
     cr_assert_eq(np + nd, 0);
     sc_run_free(r);
-    drop(&fx);
+    oneregion_drop(&fx);
 }
 
 /*
@@ -223,7 +148,7 @@ Test(sculpt_intrahour, count_follows_a_rising_profile)
     cr_assert_eq(nd, 24);
     cr_assert_float_eq(r->sum.slo_attainment, 1.0, 1e-12);
     sc_run_free(r);
-    drop(&fx);
+    oneregion_drop(&fx);
 }
 
 /*
@@ -267,5 +192,5 @@ Test(sculpt_intrahour, guard_releases_after_its_hold)
         cr_assert_eq(held, want, "step %lld: %d instances, expected %d", (long long)k, held, want);
     }
     sc_run_free(r);
-    drop(&fx);
+    oneregion_drop(&fx);
 }

@@ -19,6 +19,8 @@
 #include "sculpt/policy_sculpt.h"
 #include "sim.h"
 
+#include "oneregion.h"
+
 #define CSV_PATH SC_BINARY_DIR "/test_policy_sculpt_flat.csv"
 #define FEED_FULL SC_BINARY_DIR "/test_policy_sculpt_feed_full.csv"
 #define FEED_CUT SC_BINARY_DIR "/test_policy_sculpt_feed_cut.csv"
@@ -100,98 +102,30 @@ Test(sculpt_reserve_rule, nothing_to_buy)
 
 /* ---- scenario fixture --------------------------------------------------------------- */
 
-static void write_csv(void)
-{
-    static int done;
-    if (done)
-        return;
-    FILE *f = fopen(CSV_PATH, "w");
-    cr_assert(f != NULL);
-    fprintf(f, "timestamp,value\n");
-    sc_time_ms t0;
-    cr_assert_eq(sc_time_parse("2026-01-05T00:00:00Z", NULL, &t0), SC_OK);
-    for (int64_t m = 0; m <= 8 * 24; m++) {
-        char buf[64];
-        sc_time_format(t0 + m * HOUR, buf, sizeof buf);
-        buf[10] = ' ';
-        buf[19] = '\0';
-        fprintf(f, "%s,100\n", buf);
-    }
-    fclose(f);
-    done = 1;
-}
+typedef oneregion fixture;
 
-typedef struct fixture {
-    sc_scenario *sc;
-    sc_world *w;
-} fixture;
-
+/* The one-region world (oneregion.h) with reserved 0.06 USD/h beside on-demand 0.10 and
+ * a 365-day term; 5-minute steps over a flat hourly CSV of 8 days. */
 static fixture make(const char *warmup, const char *duration, int initial)
 {
-    write_csv();
-    char text[4096];
-    snprintf(text, sizeof text,
-             "{\"name\": \"t\", \"seed\": 5, \"start\": \"2026-01-05T00:00:00Z\","
-             " \"warmup\": \"%s\", \"duration\": \"%s\", \"step\": \"5m\","
-             " \"geos\": [{\"name\": \"g\", \"home_region\": \"r\"}],"
-             " \"regions\": [{\"name\": \"r\", \"boot\": {\"dist\": \"const\", \"value_s\": 90},"
-             "   \"spot_interrupt_per_hour\": 0, \"egress_per_gb\": 0, \"reserved_term\": \"365d\","
-             "   \"types\": {\"t1\": {\"on_demand\": 0.1, \"reserved\": 0.06}}}],"
-             " \"instance_types\": [{\"name\": \"t1\", \"vcpu\": 1, \"mem_gib\": 4, \"io_mbps\": 100}],"
-             " \"latency_ms\": {\"g\": {\"r\": 10}},"
-             " \"apps\": [{\"name\": \"a\", \"unit\": \"req/s\", \"instance_type\": \"t1\","
-             "   \"needs\": {\"cpu\": 0.01}, \"target_util\": 0.5, \"min_instances\": 1,"
-             "   \"max_instances\": 100, \"warmup\": \"30s\","
-             "   \"latency\": {\"base_ms\": 20, \"u_max\": 0.99},"
-             "   \"slo\": {\"latency_ms\": 1000, \"max_unserved_frac\": 0.001,"
-             "            \"penalty_per_unit_hour\": 0.01},"
-             "   \"demand\": [{\"geo\": \"g\", \"trace\": \"tg\"}],"
-             "   \"initial\": [{\"region\": \"r\", \"count\": %d}]}],"
-             " \"traces\": [{\"name\": \"tg\", \"csv\": \"%s\"}],"
-             " \"policies\": [{\"name\": \"static\"}]}",
-             warmup, duration, initial, CSV_PATH);
-    fixture fx = {0};
-    sc_error err;
-    cr_assert_eq(sc_scenario_parse(text, SC_BINARY_DIR "/test_policy_sculpt.json", &fx.sc, &err),
-                 SC_OK, "%s: %s", err.where, err.msg);
-    cr_assert_eq(sc_world_build(fx.sc, &fx.w, &err), SC_OK, "%s: %s", err.where, err.msg);
-    cr_assert_float_eq(fx.w->unit_cap[0], 100.0, 1e-9);
-    return fx;
+    oneregion_csv(CSV_PATH, 8 * 1440, 60, 100);
+    oneregion_spec s = oneregion_defaults();
+    s.warmup = warmup;
+    s.duration = duration;
+    s.reserved_term = "365d";
+    s.prices = "{\"on_demand\": 0.1, \"reserved\": 0.06}";
+    s.initial = initial;
+    s.csv = CSV_PATH;
+    s.json = SC_BINARY_DIR "/test_policy_sculpt.json";
+    return oneregion_make(&s);
 }
 
-static void set_ieq(fixture *fx, int64_t k, double ieq)
-{
-    fx->w->ieq_ar[0][k] = (float)ieq;
-    fx->w->load_ar[0][k] = (float)(ieq * 100.0);
-    fx->w->load_ag[0][k] = (float)(ieq * 100.0);
-}
-
-static void drop(fixture *fx)
-{
-    sc_world_free(fx->w);
-    sc_scenario_free(fx->sc);
-}
-
-/* These tests hand-compute plans at the app's target_util and the forecast as it is:
- * sculpt's old sizing, which its defaults (sculpt_size.c: the SLO's utilisation and a
- * measured headroom) no longer are; this puts it back in front of the test's params. */
-static const char *legacy(const char *params, char *buf, size_t cap)
-{
-    snprintf(buf, cap, "{\"serve_util\": \"target\", \"headroom\": 1%s%s",
-             params[1] == '}' ? "" : ", ", params + 1);
-    return buf;
-}
-
+/* These tests hand-compute plans at the app's target_util and the forecast as it is
+ * (oneregion_legacy). */
 static sc_run *run(fixture *fx, const char *params)
 {
     char buf[1024];
-    sc_policy_spec spec = {.params_json = (char *)legacy(params, buf, sizeof buf)};
-    snprintf(spec.name, sizeof spec.name, "sculpt");
-    snprintf(spec.label, sizeof spec.label, "sculpt");
-    sc_run *r = NULL;
-    sc_error err;
-    cr_assert_eq(sc_run_policy(fx->w, &spec, 1, &r, &err), SC_OK, "%s: %s", err.where, err.msg);
-    return r;
+    return oneregion_run(fx->w, "sculpt", oneregion_legacy(params, buf, sizeof buf), 1);
 }
 
 /* One decision of a sculpt instance at now, on the world's demand up to now, with
@@ -203,8 +137,8 @@ static sc_policy *decide_once(fixture *fx, const char *params, sc_time_ms now, s
     cr_assert_eq(sc_policy_find("sculpt", &pt, &err), SC_OK);
     sc_policy *p = NULL;
     char buf[1024];
-    cr_assert_eq(sc_policy_alloc(pt, fx->sc, legacy(params, buf, sizeof buf), "test", &p, &err),
-                 SC_OK, "%s", err.msg);
+    const char *legacy = oneregion_legacy(params, buf, sizeof buf);
+    cr_assert_eq(sc_policy_alloc(pt, fx->sc, legacy, "test", &p, &err), SC_OK, "%s", err.msg);
     static sc_pool_state pools[SC_PURCHASE_COUNT];
     memset(pools, 0, sizeof pools);
     int64_t step = (now - fx->sc->start) / fx->sc->step_ms;
@@ -234,7 +168,7 @@ Test(sculpt_reserve, flat_demand_decision_buys_n_with_its_explanation)
 {
     fixture fx = make("30h", "18h", 0);
     for (int64_t k = 0; k < fx.w->n_steps; k++)
-        set_ieq(&fx, k, 10.0);
+        oneregion_set_ieq(fx.w, k, 10.0);
     sc_plan plan;
     sc_plan_init(&plan);
     sc_time_ms now = fx.sc->start + 30 * HOUR;
@@ -268,7 +202,7 @@ Test(sculpt_reserve, flat_demand_decision_buys_n_with_its_explanation)
     cr_assert_eq(found, 1);
     sc_plan_cleanup(&plan);
     sc_policy_free(p);
-    drop(&fx);
+    oneregion_drop(&fx);
 }
 
 /*
@@ -283,7 +217,7 @@ Test(sculpt_reserve, high_ten_percent_buys_the_low_level)
     fixture fx = make("30h", "18h", 0);
     for (int64_t k = 0; k < fx.w->n_steps; k++) {
         int64_t hour = k / 12;
-        set_ieq(&fx, k, hour % 10 == 3 ? 20.0 : 5.0);
+        oneregion_set_ieq(fx.w, k, hour % 10 == 3 ? 20.0 : 5.0);
     }
     sc_plan plan;
     sc_plan_init(&plan);
@@ -302,7 +236,7 @@ Test(sculpt_reserve, high_ten_percent_buys_the_low_level)
     cr_assert_float_eq(log[0].c_res / log[0].c_od, 0.6, 1e-12);
     sc_plan_cleanup(&plan);
     sc_policy_free(p);
-    drop(&fx);
+    oneregion_drop(&fx);
 }
 
 /* No purchase before the first commitment point, with reserve_every 0, or on demand
@@ -311,7 +245,7 @@ Test(sculpt_reserve, no_purchase_off_the_commitment_points)
 {
     fixture fx = make("30h", "18h", 0);
     for (int64_t k = 0; k < fx.w->n_steps; k++)
-        set_ieq(&fx, k, 10.0);
+        oneregion_set_ieq(fx.w, k, 10.0);
     const char *params[] = {
         "{\"reserve_every\": \"31h\", \"forecaster\": \"naive\"}",
         "{\"reserve_every\": 0, \"forecaster\": \"naive\"}",
@@ -328,7 +262,7 @@ Test(sculpt_reserve, no_purchase_off_the_commitment_points)
         sc_plan_cleanup(&plan);
         sc_policy_free(p);
     }
-    drop(&fx);
+    oneregion_drop(&fx);
 }
 
 /*
@@ -342,7 +276,7 @@ Test(sculpt_reserve, simulated_flat_run_commits_once_and_pays_pro_rata)
 {
     fixture fx = make("1d", "2d", 20);
     for (int64_t k = 0; k < fx.w->n_steps; k++)
-        set_ieq(&fx, k, 10.0);
+        oneregion_set_ieq(fx.w, k, 10.0);
     sc_run *r = run(&fx, "{\"reserve_every\": \"1d\"}");
     int buys = 0;
     for (size_t i = 0; i < r->n_log; i++) {
@@ -358,7 +292,7 @@ Test(sculpt_reserve, simulated_flat_run_commits_once_and_pays_pro_rata)
     cr_assert_eq(buys, 1);
     cr_assert_float_eq(r->sum.cost_by_option[SC_PURCHASE_RESERVED], 20 * 0.06 * 48.0, 1e-6);
     sc_run_free(r);
-    drop(&fx);
+    oneregion_drop(&fx);
 }
 
 /* ---- event feed ----------------------------------------------------------------------- */
@@ -398,7 +332,7 @@ Test(sculpt_events, only_known_announcements_are_used)
     for (int64_t k = 0; k < fx.w->n_steps; k++) {
         int64_t hod = (k / 12) % 24, day = k / 288;
         int camp = (day == 1 || day == 2 || day == 4) && hod >= 10 && hod < 18;
-        set_ieq(&fx, k, camp ? 5.0 : 2.0 + 0.3 * sin(2 * 3.14159265358979323846 * (double)hod / 24.0));
+        oneregion_set_ieq(fx.w, k, camp ? 5.0 : 2.0 + 0.3 * sin(2 * 3.14159265358979323846 * (double)hod / 24.0));
     }
     write_feed(FEED_FULL, 1);
     write_feed(FEED_CUT, 0);
@@ -424,7 +358,7 @@ Test(sculpt_events, only_known_announcements_are_used)
     cr_assert_leq(a->sum.violation_minutes, b->sum.violation_minutes);
     sc_run_free(a);
     sc_run_free(b);
-    drop(&fx);
+    oneregion_drop(&fx);
 }
 
 Test(sculpt_events, bad_feed_is_an_input_error)
@@ -442,5 +376,5 @@ Test(sculpt_events, bad_feed_is_an_input_error)
     cr_assert_eq(sc_policy_alloc(pt, fx.sc, "{\"events\": 3}", "here", &p, &err), SC_ERR_INPUT);
     cr_assert_eq(sc_policy_alloc(pt, fx.sc, "{\"reserve_every\": \"-1h\"}", "here", &p, &err),
                  SC_ERR_INPUT);
-    drop(&fx);
+    oneregion_drop(&fx);
 }

@@ -25,81 +25,38 @@
 #include "sculpt/policy_sculpt.h"
 #include "sim.h"
 
+#include "oneregion.h"
+
 #define CSV_PATH SC_BINARY_DIR "/test_purchase_mix_flat.csv"
 
+typedef oneregion fixture;
+
+/* The flat trace: 100 every 5 minutes over 3 days. */
 static void write_csv(void)
 {
-    static int done;
-    if (done)
-        return;
-    char tmp[sizeof CSV_PATH + 32];
-    snprintf(tmp, sizeof tmp, "%s.%ld", CSV_PATH, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    cr_assert(f != NULL);
-    fprintf(f, "timestamp,value\n");
-    sc_time_ms t0;
-    cr_assert_eq(sc_time_parse("2026-01-05T00:00:00Z", NULL, &t0), SC_OK);
-    for (int64_t m = 0; m <= 3 * 1440; m += 5) {
-        char buf[64];
-        sc_time_format(t0 + m * SC_MS_PER_MIN, buf, sizeof buf);
-        buf[10] = ' ';
-        buf[19] = '\0';
-        fprintf(f, "%s,100\n", buf);
-    }
-    cr_assert_eq(fclose(f), 0);
-    cr_assert_eq(rename(tmp, CSV_PATH), 0);
-    done = 1;
+    oneregion_csv(CSV_PATH, 3 * 1440, 5, 100);
 }
-
-typedef struct fixture {
-    sc_scenario *sc;
-    sc_world *w;
-} fixture;
 
 /* prices: the region's "t1" entry, e.g. {"on_demand": 0.1, "reserved": 0.06}. */
 static fixture make(double ieq, int initial, const char *prices)
 {
     write_csv();
-    char text[4096];
-    snprintf(text, sizeof text,
-             "{\"name\": \"t\", \"seed\": 11, \"start\": \"2026-01-05T00:00:00Z\","
-             " \"warmup\": \"1d\", \"duration\": \"1d\", \"step\": \"5m\","
-             " \"geos\": [{\"name\": \"g\", \"home_region\": \"r\"}],"
-             " \"regions\": [{\"name\": \"r\", \"boot\": {\"dist\": \"const\", \"value_s\": 90},"
-             "   \"spot_interrupt_per_hour\": 0, \"egress_per_gb\": 0, \"reserved_term\": \"365d\","
-             "   \"types\": {\"t1\": %s}}],"
-             " \"instance_types\": [{\"name\": \"t1\", \"vcpu\": 1, \"mem_gib\": 4, \"io_mbps\": 100}],"
-             " \"latency_ms\": {\"g\": {\"r\": 10}},"
-             " \"apps\": [{\"name\": \"a\", \"unit\": \"req/s\", \"instance_type\": \"t1\","
-             "   \"needs\": {\"cpu\": 0.01}, \"target_util\": 0.5, \"min_instances\": 1,"
-             "   \"max_instances\": 100, \"warmup\": \"30s\","
-             "   \"latency\": {\"base_ms\": 20, \"u_max\": 0.99},"
-             "   \"slo\": {\"latency_ms\": 1000, \"max_unserved_frac\": 0.001},"
-             "   \"demand\": [{\"geo\": \"g\", \"trace\": \"tg\"}],"
-             "   \"initial\": [{\"region\": \"r\", \"count\": %d}]}],"
-             " \"traces\": [{\"name\": \"tg\", \"csv\": \"%s\"}],"
-             " \"policies\": [{\"name\": \"static\"}]}",
-             prices, initial, CSV_PATH);
-    fixture fx = {0};
-    sc_error err;
-    cr_assert_eq(sc_scenario_parse(text, SC_BINARY_DIR "/test_purchase_mix.json", &fx.sc, &err),
-                 SC_OK, "%s: %s", err.where, err.msg);
-    cr_assert_eq(sc_world_build(fx.sc, &fx.w, &err), SC_OK, "%s: %s", err.where, err.msg);
-    for (int64_t k = 0; k < fx.w->n_steps; k++) {
-        fx.w->ieq_ar[0][k] = (float)ieq;
-        fx.w->load_ar[0][k] = (float)(ieq * 100.0);
-        fx.w->load_ag[0][k] = (float)(ieq * 100.0);
-    }
+    oneregion_spec s = oneregion_defaults();
+    s.seed = 11;
+    s.warmup = "1d";
+    s.reserved_term = "365d";
+    s.prices = prices;
+    s.slo = "{\"latency_ms\": 1000, \"max_unserved_frac\": 0.001}";
+    s.initial = initial;
+    s.csv = CSV_PATH;
+    s.json = SC_BINARY_DIR "/test_purchase_mix.json";
+    fixture fx = oneregion_make(&s);
+    for (int64_t k = 0; k < fx.w->n_steps; k++)
+        oneregion_set_ieq(fx.w, k, ieq);
     return fx;
 }
 
 #define ALL_PRICES "{\"on_demand\": 0.1, \"reserved\": 0.06, \"spot\": 0.03}"
-
-static void drop(fixture *fx)
-{
-    sc_world_free(fx->w);
-    sc_scenario_free(fx->sc);
-}
 
 /* Runs the policy as the scenario's $.policies[0], so messages carry the JSON path. */
 static sc_status try_run(fixture *fx, const char *policy, const char *params, sc_run **r,
@@ -171,7 +128,7 @@ Test(purchase_mix, reactive_reserved_auto_costs)
     cr_expect_float_eq(r->sum.cost_usd, 4.8, 1e-9);
     cr_expect_eq(r->sum.cost_by_option[SC_PURCHASE_RESERVED], 0.0);
     sc_run_free(r);
-    drop(&fx);
+    oneregion_drop(&fx);
 }
 
 /* reactive, 1 on demand as the base and everything above it spot: desired 2 -> 1
@@ -189,7 +146,7 @@ Test(purchase_mix, reactive_on_demand_base_and_spot)
     cr_expect_float_eq(r->sum.cost_usd, 3.12, 1e-9);
     cr_expect_eq(r->sum.slo_attainment, 1.0);
     sc_run_free(r);
-    drop(&fx);
+    oneregion_drop(&fx);
 }
 
 /* aws-predictive, 1 reserved and half of the rest spot, ieq 2 (4 instances wanted;
@@ -213,7 +170,7 @@ Test(purchase_mix, aws_predictive_reserved_and_spot)
                        1e-9);
     cr_expect_eq(r->sum.slo_attainment, 1.0);
     sc_run_free(r);
-    drop(&fx);
+    oneregion_drop(&fx);
 }
 
 /* Bad input: exit paths name the member, nothing runs. */
@@ -248,7 +205,7 @@ Test(purchase_mix, bad_input_names_the_path)
                       cases[i].params, err.where);
             cr_expect(strstr(err.msg, cases[i].msg), "%s: msg '%s'", cases[i].params, err.msg);
         }
-    drop(&fx);
+    oneregion_drop(&fx);
     /* a reserved base without reserved prices */
     fx = make(1.0, 2, "{\"on_demand\": 0.1}");
     sc_run *r = NULL;
@@ -262,7 +219,7 @@ Test(purchase_mix, bad_input_names_the_path)
     r = run(&fx, "reactive", "{\"purchase\": {\"spot_above_base\": 1}}");
     cr_expect_float_eq(r->sum.cost_usd, 4.8, 1e-9);
     sc_run_free(r);
-    drop(&fx);
+    oneregion_drop(&fx);
 }
 
 /* The command line: a bad purchase exits 2 naming the member's JSON path, and writes

@@ -34,36 +34,11 @@
 #include "sculpt/rng.h"
 #include "sim.h"
 
+#include "oneregion.h"
+
 #define CSV_PATH SC_BINARY_DIR "/test_sculpt_slo_flat.csv"
 
-static void write_csv(void)
-{
-    static int done;
-    if (done)
-        return;
-    char tmp[sizeof CSV_PATH + 32];
-    snprintf(tmp, sizeof tmp, "%s.%ld", CSV_PATH, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    cr_assert(f != NULL);
-    fprintf(f, "timestamp,value\n");
-    sc_time_ms t0;
-    cr_assert_eq(sc_time_parse("2026-01-05T00:00:00Z", NULL, &t0), SC_OK);
-    for (int64_t m = 0; m <= 18 * 1440; m += 5) {
-        char buf[64];
-        sc_time_format(t0 + m * SC_MS_PER_MIN, buf, sizeof buf);
-        buf[10] = ' ';
-        buf[19] = '\0';
-        fprintf(f, "%s,500\n", buf);
-    }
-    cr_assert_eq(fclose(f), 0);
-    cr_assert_eq(rename(tmp, CSV_PATH), 0);
-    done = 1;
-}
-
-typedef struct fixture {
-    sc_scenario *sc;
-    sc_world *w;
-} fixture;
+typedef oneregion fixture;
 
 /* The fixture's demand: 0 stationary lognormal (file comment); 1 the same at a tenth
  * of its spread plus unforecastable one-step spikes (spike_trace). */
@@ -72,33 +47,24 @@ static const char *g_objective = "0.99"; /* slo.attainment of the fixture */
 
 static fixture make(void)
 {
-    write_csv();
-    char text[4096];
-    snprintf(text, sizeof text,
-             "{\"name\": \"t\", \"seed\": 5, \"start\": \"2026-01-05T00:00:00Z\","
-             " \"warmup\": \"10d\", \"duration\": \"7d\", \"step\": \"5m\","
-             " \"geos\": [{\"name\": \"g\", \"home_region\": \"r\"}],"
-             " \"regions\": [{\"name\": \"r\", \"boot\": {\"dist\": \"const\", \"value_s\": 60},"
-             "   \"spot_interrupt_per_hour\": 0, \"egress_per_gb\": 0,"
-             "   \"types\": {\"t1\": {\"on_demand\": 0.1}}}],"
-             " \"instance_types\": [{\"name\": \"t1\", \"vcpu\": 1, \"mem_gib\": 4, \"io_mbps\": 100}],"
-             " \"latency_ms\": {\"g\": {\"r\": 0}},"
-             " \"apps\": [{\"name\": \"a\", \"unit\": \"req/s\", \"instance_type\": \"t1\","
-             "   \"needs\": {\"cpu\": 0.01}, \"target_util\": 0.8, \"min_instances\": 1,"
-             "   \"max_instances\": 100, \"warmup\": \"0s\","
-             "   \"latency\": {\"base_ms\": 20, \"u_max\": 0.99},"
-             "   \"slo\": {\"latency_ms\": 100, \"max_unserved_frac\": 0.001,"
-             "            \"penalty_per_unit_hour\": 0.002, \"attainment\": %s},"
-             "   \"demand\": [{\"geo\": \"g\", \"trace\": \"tg\"}],"
-             "   \"initial\": [{\"region\": \"r\", \"count\": 8}]}],"
-             " \"traces\": [{\"name\": \"tg\", \"csv\": \"%s\"}],"
-             " \"policies\": [{\"name\": \"static\"}]}",
-             g_objective, CSV_PATH);
-    fixture fx = {0};
-    sc_error err;
-    cr_assert_eq(sc_scenario_parse(text, SC_BINARY_DIR "/test_sculpt_slo.json", &fx.sc, &err),
-                 SC_OK, "%s: %s", err.where, err.msg);
-    cr_assert_eq(sc_world_build(fx.sc, &fx.w, &err), SC_OK, "%s: %s", err.where, err.msg);
+    oneregion_csv(CSV_PATH, 18 * 1440, 5, 500);
+    char slo[256];
+    snprintf(slo, sizeof slo,
+             "{\"latency_ms\": 100, \"max_unserved_frac\": 0.001,"
+             " \"penalty_per_unit_hour\": 0.002, \"attainment\": %s}",
+             g_objective);
+    oneregion_spec s = oneregion_defaults();
+    s.warmup = "10d";
+    s.duration = "7d";
+    s.boot = "{\"dist\": \"const\", \"value_s\": 60}";
+    s.latency_ms = 0;
+    s.target_util = 0.8;
+    s.app_warmup = "0s";
+    s.slo = slo;
+    s.initial = 8;
+    s.csv = CSV_PATH;
+    s.json = SC_BINARY_DIR "/test_sculpt_slo.json";
+    fixture fx = oneregion_make(&s);
     for (int64_t k = 0; k < fx.w->n_steps; k++) {
         double u1 = sc_rng_u01(sc_rng_mix64(0x5105u + 2 * (uint64_t)k));
         double u2 = sc_rng_u01(sc_rng_mix64(0x5105u + 2 * (uint64_t)k + 1));
@@ -112,28 +78,14 @@ static fixture make(void)
             double u3 = sc_rng_u01(sc_rng_mix64(0x5eedu + (uint64_t)k));
             ieq = 5.0 * exp(0.025 * z) * (u3 < 0.02 ? 6.0 : 1.0);
         }
-        fx.w->ieq_ar[0][k] = (float)ieq;
-        fx.w->load_ar[0][k] = (float)(ieq * 100.0);
-        fx.w->load_ag[0][k] = (float)(ieq * 100.0);
+        oneregion_set_ieq(fx.w, k, ieq);
     }
     return fx;
 }
 
-static void drop(fixture *fx)
-{
-    sc_world_free(fx->w);
-    sc_scenario_free(fx->sc);
-}
-
 static sc_run *run_policy(fixture *fx, const char *policy, const char *params)
 {
-    sc_policy_spec spec = {.params_json = (char *)params};
-    snprintf(spec.name, sizeof spec.name, "%s", policy);
-    snprintf(spec.label, sizeof spec.label, "%s", policy);
-    sc_run *r = NULL;
-    sc_error err;
-    cr_assert_eq(sc_run_policy(fx->w, &spec, 0, &r, &err), SC_OK, "%s: %s", err.where, err.msg);
-    return r;
+    return oneregion_run(fx->w, policy, params, 0);
 }
 
 static sc_run *run(fixture *fx, const char *params)
@@ -150,7 +102,7 @@ static double attainment(const char *params)
     double at = r->sum.slo_attainment;
     fprintf(stderr, "%s: attainment %.5f, cost %.2f USD\n", params, at, r->sum.cost_usd);
     sc_run_free(r);
-    drop(&fx);
+    oneregion_drop(&fx);
     return at;
 }
 
@@ -199,7 +151,7 @@ Test(sculpt_slo, bad_parameters)
         cr_expect_eq(sc_run_policy(fx.w, &spec, 0, &r, &err), SC_ERR_INPUT, "%s", bad[i]);
         cr_expect_null(r);
     }
-    drop(&fx);
+    oneregion_drop(&fx);
 }
 
 static double baseline_attainment(const char *policy, const char *params)
@@ -210,7 +162,7 @@ static double baseline_attainment(const char *policy, const char *params)
     fprintf(stderr, "%s %s: attainment %.5f, cost %.2f USD\n", policy, params, at,
             r->sum.cost_usd);
     sc_run_free(r);
-    drop(&fx);
+    oneregion_drop(&fx);
     return at;
 }
 
@@ -250,7 +202,7 @@ static outcome outcome_of(int mode, const char *params)
     fprintf(stderr, "mode %d %s: attainment %.5f, cost %.2f USD\n", mode, params,
             o.attainment, o.cost);
     sc_run_free(r);
-    drop(&fx);
+    oneregion_drop(&fx);
     g_mode = 0;
     return o;
 }
@@ -331,7 +283,7 @@ Test(sculpt_size, bad_parameters)
         cr_expect_eq(sc_run_policy(fx.w, &spec, 0, &r, &err), SC_ERR_INPUT, "%s", bad[i]);
         cr_expect_null(r);
     }
-    drop(&fx);
+    oneregion_drop(&fx);
 }
 
 /* Cost falls as the objective loosens: on the stationary trace the sizer's target is

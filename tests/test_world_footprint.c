@@ -28,38 +28,10 @@
 #include "gen.h"
 #include "sim.h"
 
+#include "oneregion.h"
+
 #define UNIT SC_SOURCE_DIR "/tests/fixtures/sim/unit.json"
 #define GEN_DEMO SC_SOURCE_DIR "/traces/specs/demo.json"
-
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert(f, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    cr_assert(s);
-    cr_assert_eq(fread(s, 1, (size_t)n, f), (size_t)n);
-    s[n] = '\0';
-    fclose(f);
-    return s;
-}
-
-/* Replace the first occurrence of old by new in a malloc'd string. */
-static char *subst(char *s, const char *old, const char *new)
-{
-    char *p = strstr(s, old);
-    cr_assert(p, "'%s' not found", old);
-    size_t n = strlen(s) - strlen(old) + strlen(new);
-    char *r = malloc(n + 1);
-    cr_assert(r);
-    memcpy(r, s, (size_t)(p - s));
-    strcpy(r + (p - s), new);
-    strcat(r, p + strlen(old));
-    free(s);
-    return r;
-}
 
 Test(world_footprint, unit_scenario_by_hand)
 {
@@ -76,8 +48,8 @@ Test(world_footprint, unit_scenario_by_hand)
 
 Test(world_footprint, absurd_scenario_refused_with_figure)
 {
-    char *text = slurp(UNIT);
-    text = subst(text, "\"duration\": \"2h\", \"step\": \"5m\"",
+    char *text = tu_slurp(UNIT);
+    text = tu_subst(text, "\"duration\": \"2h\", \"step\": \"5m\"",
                  "\"duration\": \"36000d\", \"step\": \"1s\"");
     sc_error err;
     sc_scenario *sc = NULL;
@@ -106,8 +78,8 @@ Test(world_footprint, absurd_scenario_refused_with_figure)
 
 Test(world_footprint, generator_guard_states_the_figure)
 {
-    char *text = slurp(GEN_DEMO);
-    text = subst(text, "\"duration\": \"21d\"", "\"duration\": \"100000000d\"");
+    char *text = tu_slurp(GEN_DEMO);
+    text = tu_subst(text, "\"duration\": \"21d\"", "\"duration\": \"100000000d\"");
     sc_error err;
     sc_gen_result *res = NULL;
     cr_assert_eq(sc_gen_run(text, GEN_DEMO, 1, NULL, &res, &err), SC_ERR_INPUT);
@@ -125,30 +97,22 @@ Test(world_footprint, shared_trace_released_after_last_reader)
     char csv[64], json[64];
     snprintf(csv, sizeof csv, "%s/ramp.csv", dir);
     snprintf(json, sizeof json, "%s/two.json", dir);
-    FILE *f = fopen(csv, "w");
-    cr_assert(f);
-    fprintf(f, "timestamp,value\n");
-    for (int i = 0; i < 180; i++)
-        fprintf(f, "2026-01-05 %02d:%02d:00,%d\n", i / 60, i % 60, i);
-    fclose(f);
-    char *text = slurp(UNIT);
-    text = subst(text, "\"flat.csv\"", "\"ramp.csv\"");
-    text = subst(text, "\"flat.csv\"", "\"ramp.csv\"");
-    text = subst(text,
-                 "\"demand\": [{\"geo\": \"g\", \"trace\": \"tg\"}, {\"geo\": \"h\", "
-                 "\"trace\": \"th\"}]}",
-                 "\"demand\": [{\"geo\": \"g\", \"trace\": \"tg\"}, {\"geo\": \"h\", "
-                 "\"trace\": \"th\"}]},\n"
-                 "    {\"name\": \"b\", \"unit\": \"req/s\", \"instance_type\": \"t2\", "
-                 "\"needs\": {\"cpu\": 0.01}, \"target_util\": 0.5, \"min_instances\": 1, "
-                 "\"max_instances\": 100, \"latency\": {\"base_ms\": 20, \"u_max\": 0.99}, "
-                 "\"slo\": {\"latency_ms\": 100, \"max_unserved_frac\": 0.01, "
-                 "\"penalty_per_unit_hour\": 1}, "
-                 "\"demand\": [{\"geo\": \"g\", \"trace\": \"tg\", \"scale\": 2}]}");
-    f = fopen(json, "w");
-    cr_assert(f);
-    fputs(text, f);
-    fclose(f);
+    tu_ramp_csv(csv);
+    char *text = tu_slurp(UNIT);
+    text = tu_subst(text, "\"flat.csv\"", "\"ramp.csv\"");
+    text = tu_subst(text, "\"flat.csv\"", "\"ramp.csv\"");
+    text = tu_subst(text,
+                    "\"demand\": [{\"geo\": \"g\", \"trace\": \"tg\"}, {\"geo\": \"h\", "
+                    "\"trace\": \"th\"}]}",
+                    "\"demand\": [{\"geo\": \"g\", \"trace\": \"tg\"}, {\"geo\": \"h\", "
+                    "\"trace\": \"th\"}]},\n"
+                    "    {\"name\": \"b\", \"unit\": \"req/s\", \"instance_type\": \"t2\", "
+                    "\"needs\": {\"cpu\": 0.01}, \"target_util\": 0.5, \"min_instances\": 1, "
+                    "\"max_instances\": 100, \"latency\": {\"base_ms\": 20, \"u_max\": 0.99}, "
+                    "\"slo\": {\"latency_ms\": 100, \"max_unserved_frac\": 0.01, "
+                    "\"penalty_per_unit_hour\": 1}, "
+                    "\"demand\": [{\"geo\": \"g\", \"trace\": \"tg\", \"scale\": 2}]}");
+    tu_write(json, text);
     free(text);
     sc_error err;
     sc_scenario *sc = NULL;

@@ -26,30 +26,17 @@
 
 #include "gen.h"
 #include "sim.h"
+
+#include "oneregion.h"
 #include "world_window.h"
 
 #define GEN_DEMO SC_SOURCE_DIR "/traces/specs/demo.json"
 #define UNIT SC_SOURCE_DIR "/tests/fixtures/sim/unit.json"
 
-static char *slurp(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert(f, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    cr_assert(s);
-    cr_assert_eq(fread(s, 1, (size_t)n, f), (size_t)n);
-    s[n] = '\0';
-    fclose(f);
-    return s;
-}
-
 /* The generator by window gives each series' whole-run bytes, at any window size. */
 Test(world_window, generator_by_window_equals_whole_run)
 {
-    char *text = slurp(GEN_DEMO);
+    char *text = tu_slurp(GEN_DEMO);
     sc_error err;
     sc_gen_result *whole = NULL;
     cr_assert_eq(sc_gen_run(text, GEN_DEMO, 7, NULL, &whole, &err), SC_OK, "%s", err.msg);
@@ -93,7 +80,7 @@ Test(world_window, generator_by_window_equals_whole_run)
 /* Windows must come in order: a skipped window is an internal error, not wrong data. */
 Test(world_window, generator_windows_out_of_order_refused)
 {
-    char *text = slurp(GEN_DEMO);
+    char *text = tu_slurp(GEN_DEMO);
     sc_error err;
     sc_gen_stream *gs = NULL;
     cr_assert_eq(sc_gen_stream_open(text, GEN_DEMO, 7, NULL, &gs, &err), SC_OK, "%s", err.msg);
@@ -239,17 +226,9 @@ Test(world_window, ramp_by_hand_through_the_cursor)
     char csv[64], json[64];
     snprintf(csv, sizeof csv, "%s/flat.csv", dir);
     snprintf(json, sizeof json, "%s/unit.json", dir);
-    FILE *f = fopen(csv, "w");
-    cr_assert(f);
-    fprintf(f, "timestamp,value\n");
-    for (int i = 0; i < 180; i++)
-        fprintf(f, "2026-01-05 %02d:%02d:00,%d\n", i / 60, i % 60, i);
-    fclose(f);
-    char *text = slurp(UNIT);
-    f = fopen(json, "w");
-    cr_assert(f);
-    fputs(text, f);
-    fclose(f);
+    tu_ramp_csv(csv);
+    char *text = tu_slurp(UNIT);
+    tu_write(json, text);
     free(text);
     sc_error err;
     sc_scenario *sc = NULL;
