@@ -166,6 +166,9 @@ Test(mtbf, mean_up_and_down_times_match_mtbf_and_mttr)
     /* unavailability mttr / (mtbf + mttr) = 0.0244 */
     double unav = down_total / (40.0 * (double)span), want = mttr / (mtbf + mttr);
     cr_assert_lt(fabs(unav - want), 0.05 * want, "unavailability %.5f, want %.5f", unav, want);
+    cr_log_info("%zu up-times: mean %.5g d (mtbf 10 d), cv %.4f; %zu down-times: mean "
+                "%.5g h (mttr 6 h); unavailability %.5f (want %.5f)",
+                n_up, mu / 86400e3, cv, n_down, md / 3600e3, unav, want);
 }
 
 Test(mtbf, merge_keeps_the_larger_loss)
