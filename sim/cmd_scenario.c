@@ -4,7 +4,8 @@
  *
  * For each file the full loader runs (sc_scenario_load: schema, names, references,
  * ranges, the latency matrix, step divisibility), then the trace files it names are
- * checked for readability.  A valid file gets a one-line summary on stdout; an invalid
+ * checked for readability.  A valid file gets a one-line summary on stdout (then, for a
+ * region with random outages (mtbf), the windows drawn); an invalid
  * one gets its error once on stderr ("sculpt: error: demo.json: $.apps[0].slo.latency_ms:
  * ... [ERR_INPUT]").  A missing trace file or store is only a warning (stderr): stores are
  * often produced later by `sculpt trace`, and `sculpt run` reports it as an error.  All
@@ -103,6 +104,24 @@ static void print_summary(const sc_scenario *sc)
            SC_PL_(sc->n_policies, "policy", "policies"), t0, t1, wu, du, st,
            (long long)((sc->warmup_ms + sc->duration_ms) / sc->step_ms), sc->seed, sc->hash);
 #undef SC_PL_
+    /* regions with random outages (mtbf): the drawn windows, merged with the scheduled */
+    for (size_t r = 0; r < sc->n_regions; r++) {
+        const sc_region *rg = &sc->regions[r];
+        if (rg->mtbf_ms <= 0)
+            continue;
+        char a[32], b[32];
+        fmt_dur(rg->mtbf_ms, a, sizeof a);
+        fmt_dur(rg->mttr_ms, b, sizeof b);
+        printf("  region '%s': mtbf %s, mttr %s: %zu random outage%s; %zu window%s:\n",
+               rg->name, a, b, rg->n_outages_random, rg->n_outages_random == 1 ? "" : "s",
+               rg->n_outages, rg->n_outages == 1 ? "" : "s");
+        for (size_t k = 0; k < rg->n_outages; k++) {
+            const sc_outage *o = &rg->outages[k];
+            sc_time_format(o->start_ms, a, sizeof a);
+            printf("    %s for %.3f s, lost %g\n", a, (double)o->duration_ms / 1000.0,
+                   o->lost);
+        }
+    }
 }
 
 static cJSON *json_summary(const sc_scenario *sc, cJSON *warnings)

@@ -39,6 +39,8 @@
 #include "sculpt/json.h"
 #include "sculpt/rng.h"
 
+#include "outage_random.h"
+
 /* Phi^-1(0.95): z-score of the 95th percentile of a standard normal. */
 #define SC_Z95 1.6448536269514722
 /* Longest accepted warm-up + duration: 100 years, far from int64 overflow. */
@@ -672,12 +674,65 @@ static sc_status parse_outages(parser *p, const cJSON *reg, const char *rp, sc_r
     return SC_OK;
 }
 
+/* $.regions[i].mtbf, mttr: random outages (outage_random.c), drawn from the scenario's
+ * seed and merged with the scheduled windows already parsed. */
+static sc_status parse_random_outages(parser *p, const cJSON *reg, const char *rp,
+                                      sc_region *r)
+{
+    sc_scenario *sc = p->sc;
+    const cJSON *mtbf = cJSON_GetObjectItemCaseSensitive(reg, "mtbf");
+    const cJSON *mttr = cJSON_GetObjectItemCaseSensitive(reg, "mttr");
+    if (!mtbf && !mttr)
+        return SC_OK;
+    if (!mtbf)
+        return sc_json_fail(&p->cx, SC_ERR_INPUT, rp, "mttr",
+                            "mttr needs mtbf: random outages take both (or neither)");
+    if (!mttr)
+        return sc_json_fail(&p->cx, SC_ERR_INPUT, rp, "mtbf",
+                            "mtbf needs mttr: random outages take both (or neither)");
+    TRY(sc_json_get_duration(&p->cx, reg, rp, "mtbf", SC_JSON_REQUIRED, 0, 1, &r->mtbf_ms));
+    TRY(sc_json_get_duration(&p->cx, reg, rp, "mttr", SC_JSON_REQUIRED, 0, 1, &r->mttr_ms));
+    if (r->mtbf_ms > SC_SPAN_MAX_MS)
+        return sc_json_fail(&p->cx, SC_ERR_INPUT, rp, "mtbf",
+                            "expected at most 100 years (36525d)");
+    if (r->mttr_ms > SC_SPAN_MAX_MS)
+        return sc_json_fail(&p->cx, SC_ERR_INPUT, rp, "mttr",
+                            "expected at most 100 years (36525d)");
+    sc_time_ms t0 = sc->start, t1 = sc->start + sc->warmup_ms + sc->duration_ms;
+    double expected = (double)(t1 - t0) / ((double)r->mtbf_ms + (double)r->mttr_ms);
+    if (expected > SC_OUTAGE_RANDOM_EXPECTED_MAX)
+        return sc_json_fail(&p->cx, SC_ERR_INPUT, rp, "mtbf",
+                            "expected at most %d random outages per region over the run, "
+                            "got (warm-up + duration) / (mtbf + mttr) = %.6g",
+                            SC_OUTAGE_RANDOM_EXPECTED_MAX, expected);
+    sc_outage *rnd, *merged;
+    size_t n_rnd, n_merged;
+    sc_status st = sc_outage_random_draw(sc->seed, r->name, r->mtbf_ms, r->mttr_ms, t0, t1,
+                                         &rnd, &n_rnd);
+    if (st == SC_ERR_NOMEM)
+        return nomem(p);
+    if (st)
+        return sc_json_fail(&p->cx, SC_ERR_INPUT, rp, "mtbf",
+                            "more than %d random outages drawn over the run",
+                            SC_OUTAGE_RANDOM_WINDOWS_MAX);
+    st = sc_outage_merge(r->outages, r->n_outages, rnd, n_rnd, &merged, &n_merged);
+    free(rnd);
+    if (st)
+        return nomem(p);
+    free(r->outages);
+    r->outages = merged;
+    r->n_outages = n_merged;
+    r->n_outages_random = n_rnd;
+    sc->has_outages = 1; /* outage_violation_minutes is reported (0 without a window) */
+    return SC_OK;
+}
+
 static sc_status parse_regions(parser *p, const cJSON *root)
 {
     static const char *const keys[] = {"name",          "boot",          "vcpu_quota",
                                        "spot_interrupt_per_hour",        "egress_per_gb",
                                        "reserved_term", "api_rate_per_sec", "types",
-                                       "outages", NULL};
+                                       "outages", "mtbf", "mttr", NULL};
     sc_scenario *sc = p->sc;
     const cJSON *arr;
     size_t n;
@@ -718,6 +773,7 @@ static sc_status parse_regions(parser *p, const cJSON *root)
                                   INT32_MAX, &r->api_rate_per_sec));
         TRY(parse_region_types(p, it, rp, r));
         TRY(parse_outages(p, it, rp, r));
+        TRY(parse_random_outages(p, it, rp, r));
         i++;
     }
     return SC_OK;

@@ -31,7 +31,8 @@ typedef enum sc_rng_kind {
     SC_RNG_EVENT = 6,     /* synthetic event feed: (campaign index, field) */
     SC_RNG_POLICY = 7,    /* a policy's own randomness (GA etc.): (policy, call) */
     SC_RNG_SWEEP = 8,     /* replicate seeds of a sweep: (replicate) */
-    SC_RNG_FORECAST = 9   /* forecasters: simulated intervals, LSTM init: (series, use) */
+    SC_RNG_FORECAST = 9,  /* forecasters: simulated intervals, LSTM init: (series, use) */
+    SC_RNG_OUTAGE = 10    /* random region outages: (region name hash, failure, up/down) */
 } sc_rng_kind;
 
 /* Mix a seed, a kind and up to three entity coordinates into one 64-bit key. */

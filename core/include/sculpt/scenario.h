@@ -145,8 +145,12 @@ typedef struct sc_region {
     double egress_per_gb;         /* USD per GB leaving the region to another region */
     int64_t reserved_term_ms;     /* reserved commitment term */
     int api_rate_per_sec;         /* provider API calls per second (token bucket); 0 = no limit */
-    sc_outage *outages;           /* owned, sorted by start, not overlapping */
+    sc_outage *outages;           /* owned, sorted by start, not overlapping: the scheduled
+                                     windows merged with the random ones (mtbf) */
     size_t n_outages;
+    int64_t mtbf_ms;              /* mean time between failures (random outages); 0 = none */
+    int64_t mttr_ms;              /* mean time to repair; 0 when mtbf_ms is 0 */
+    size_t n_outages_random;      /* random windows drawn (before the merge) */
 } sc_region;
 
 /* One demand source: a series feeding (app, geo, metric). */
