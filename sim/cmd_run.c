@@ -311,6 +311,9 @@ int sc_cmd_run(int argc, char **argv)
                 sc_status st = sc_atomic_begin(&af, res_final, &err);
                 if (!st)
                     st = sc_results_write_spooled(af.tmp, w, runs, spools, n_sel, &err);
+                for (size_t i = 0; st && i < n_sel; i++)   /* a spool's failure: say why */
+                    if (sc_log_spool_check(spools[i], &err))
+                        break;
                 if (!st && report_dir)
                     st = sc_report_write(af.tmp, report_dir, &ropts, &err);
                 if (!st && output)

@@ -218,7 +218,7 @@ sc_status sc_log_spool_open(const char *output, sc_log_spool **out, sc_error *er
 int sc_log_spool_sink(void *ctx, const sc_action_log *entries, size_t n)
 {
     sc_log_spool *s = ctx;
-    if (s->err)
+    if (s->err || !s->fp)
         return -1;
     int64_t buf[256 * 8];
     for (size_t i = 0; i < n;) {
@@ -261,8 +261,13 @@ void sc_log_spool_free(sc_log_spool *s)
 static hid_t write_log_spooled(hid_t g, sc_log_spool *s, hsize_t n)
 {
     hsize_t dims[2] = {n, 8};
-    if (s->err || s->rows != n || fflush(s->fp) != 0)
+    if (!s->fp || s->err || s->rows != n)
         return -1;
+    errno = 0;
+    if (fflush(s->fp) != 0) {
+        s->err = errno ? errno : EIO;
+        return -1;
+    }
     if (n == 0) {
         int64_t none = 0;
         return sc_h5_write_nd_open(g, "actions", 2, dims, H5T_STD_I64LE, H5T_NATIVE_INT64,
@@ -318,7 +323,12 @@ static void write_run(h5w *h, hid_t runs, const sc_scenario *sc, const sc_run *r
     /* decision log: from the run's memory, or copied from its spool */
     if (spool) {
         hid_t d = write_log_spooled(g, spool, (hsize_t)run->n_log_streamed);
-        if (d < 0)
+        /* the spool is consumed: closed (so removed) here, its failure the write's */
+        errno = 0;
+        if (spool->fp && fclose(spool->fp) != 0 && !spool->err)
+            spool->err = errno ? errno : EIO;
+        spool->fp = NULL;
+        if (d < 0 || spool->err)
             h->failed = 1;
         else
             attr_str(h, d, "columns", "t,app,region,type,kind,option,count,accepted");

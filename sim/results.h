@@ -165,7 +165,9 @@ typedef struct sc_results_set {
 /* Write a `sculpt run` results file. */
 sc_status sc_results_write(const char *path, const sc_world *w, sc_run *const *runs,
                            size_t n_runs, sc_error *err);
-/* The same with the runs' decision logs in spools (logs NULL: sc_results_write). */
+/* The same with the runs' decision logs in spools (logs NULL: sc_results_write).  Each
+ * spool is consumed: closed (so removed) by the write, its close failing the write;
+ * the caller still frees it. */
 sc_status sc_results_write_spooled(const char *path, const sc_world *w, sc_run *const *runs,
                                    sc_log_spool *const *logs, size_t n_runs, sc_error *err);
 
