@@ -7,6 +7,11 @@
  * destination and gnuplot are checked before the runs start, and without -o the results
  * go to a temporary file next to DIR that is removed afterwards.
  *
+ * Each run hands its decision log over step by step: to a spool beside the results file
+ * (sim/results.h, sc_log_spool; made before the world is built, so an unwritable output
+ * is refused before any run), copied into the file at the end; without a results file it
+ * is dropped.  The log is never held whole in memory.
+ *
  * Policies run in parallel with OpenMP; each run is independent and deterministic, and
  * the output is assembled in the scenario's order, so the bytes do not depend on the
  * thread count.

@@ -31,7 +31,9 @@
  *                         files written before it); outage_violation_minutes
  *                         (float64, NaN without outage windows; optional on read)
  *     actions             int64 [n, 8]: t, app, region, type, kind, option, count,
- *                         accepted (attr "columns" names them)
+ *                         accepted (attr "columns" names them); chunks of 1,024 rows,
+ *                         deflate 4; `sculpt run` streams it through a spool
+ *                         (sc_log_spool below), sweeps write it from memory
  *     series/<app>/<region>/{demand, capacity, served, cost, instances}
  *                         float64 [n_steps] (only with per-step output)
  *     series/<app>/<region>/share.<geo>
