@@ -7,6 +7,11 @@
  * destination and gnuplot are checked before the runs start, and without -o the results
  * go to a temporary file next to DIR that is removed afterwards.
  *
+ * Each run hands its decision log over step by step: to a spool beside the results file
+ * (sim/results.h, sc_log_spool; made before the world is built, so an unwritable output
+ * is refused before any run), copied into the file at the end; without a results file it
+ * is dropped.  The log is never held whole in memory.
+ *
  * Policies run in parallel with OpenMP; each run is independent and deterministic, and
  * the output is assembled in the scenario's order, so the bytes do not depend on the
  * thread count.
@@ -71,6 +76,15 @@ static const struct {
     {"idle_h", 10, 1, 1, SC_RFI_idle_capacity_hours},
     {"actions", 8, 0, 1, SC_RFI_actions},
 };
+
+/* The decision log of a run whose results are not written: dropped as it comes. */
+static int drop_log(void *ctx, const sc_action_log *entries, size_t n)
+{
+    (void)ctx;
+    (void)entries;
+    (void)n;
+    return 0;
+}
 
 static void print_table(sc_run *const *runs, size_t n)
 {
@@ -214,22 +228,50 @@ int sc_cmd_run(int argc, char **argv)
         goto out;
     }
     {
-        sc_world *w = NULL;
-        if (sc_world_build(sc, &w, &err)) {
-            rc = sc_cli_fail(&err);
-            goto out;
+        /* Where the results go: -o, or without it and with --report a hidden name
+         * beside DIR (never committed); neither: no results file. */
+        char tmp_base[4200] = "";
+        const char *res_final = output;
+        if (!output && report_dir) {
+            snprintf(tmp_base, sizeof tmp_base, "%s", report_dir);
+            size_t l = strlen(tmp_base);
+            while (l > 1 && tmp_base[l - 1] == '/')
+                tmp_base[--l] = '\0';
+            snprintf(tmp_base + l, sizeof tmp_base - l, ".results.h5");
+            res_final = tmp_base;
         }
-        sc_run **runs = calloc(n_sel, sizeof *runs);
-        sc_error *errs = calloc(n_sel, sizeof *errs);
-        sc_status *sts = calloc(n_sel, sizeof *sts);
-        if (!runs || !errs || !sts) {
-            free(runs);
-            free(errs);
-            free(sts);
-            sc_world_free(w);
+        /* Each run's decision log goes to a spool beside the results (created now, so
+         * an output directory that cannot be written is refused before any run), and
+         * is dropped when no results file is written. */
+        sc_log_spool **spools = calloc(n_sel, sizeof *spools);
+        if (!spools) {
             sc_error_set(&err, SC_ERR_NOMEM, NULL, "out of memory");
             rc = sc_cli_fail(&err);
             goto out;
+        }
+        for (size_t i = 0; res_final && i < n_sel; i++)
+            if (sc_log_spool_open(res_final, &spools[i], &err)) {
+                for (size_t j = 0; j < i; j++)
+                    sc_log_spool_free(spools[j]);
+                free(spools);
+                rc = sc_cli_fail(&err);
+                goto out;
+            }
+        sc_world *w = NULL;
+        sc_run **runs = NULL;
+        sc_error *errs = NULL;
+        sc_status *sts = NULL;
+        if (sc_world_build(sc, &w, &err)) {
+            rc = sc_cli_fail(&err);
+            goto free_spools;
+        }
+        runs = calloc(n_sel, sizeof *runs);
+        errs = calloc(n_sel, sizeof *errs);
+        sts = calloc(n_sel, sizeof *sts);
+        if (!runs || !errs || !sts) {
+            sc_error_set(&err, SC_ERR_NOMEM, NULL, "out of memory");
+            rc = sc_cli_fail(&err);
+            goto free_runs;
         }
         int per_step = sc->per_step_output && !no_per_step;
         if (threads > 0)
@@ -237,7 +279,12 @@ int sc_cmd_run(int argc, char **argv)
 #pragma omp parallel for schedule(dynamic, 1)
         for (size_t i = 0; i < n_sel; i++) {
             sc_error_clear(&errs[i]);
-            sts[i] = sc_run_policy(w, sel[i], per_step, &runs[i], &errs[i]);
+            sc_run_opts ro = {.per_step = per_step,
+                              .log_sink = spools[i] ? sc_log_spool_sink : drop_log,
+                              .log_ctx = spools[i]};
+            sts[i] = sc_run_policy_opts(w, sel[i], &ro, &runs[i], &errs[i]);
+            if (sts[i] != SC_OK && spools[i])   /* a spool write failure: say why */
+                sc_log_spool_check(spools[i], &errs[i]);
         }
         size_t bad = n_sel;
         for (size_t i = 0; i < n_sel && bad == n_sel; i++)
@@ -265,20 +312,13 @@ int sc_cmd_run(int argc, char **argv)
              * so a failing report leaves an existing results file untouched.  Without
              * -o the temporary file is never committed (a hidden name beside DIR). */
             sc_atomic_file af;
-            char tmp_base[4200] = "";
-            const char *res_final = output;
-            if (!output && report_dir) {
-                snprintf(tmp_base, sizeof tmp_base, "%s", report_dir);
-                size_t l = strlen(tmp_base);
-                while (l > 1 && tmp_base[l - 1] == '/')
-                    tmp_base[--l] = '\0';
-                snprintf(tmp_base + l, sizeof tmp_base - l, ".results.h5");
-                res_final = tmp_base;
-            }
             if (res_final) {
                 sc_status st = sc_atomic_begin(&af, res_final, &err);
                 if (!st)
-                    st = sc_results_write(af.tmp, w, runs, n_sel, &err);
+                    st = sc_results_write_spooled(af.tmp, w, runs, spools, n_sel, &err);
+                for (size_t i = 0; st && i < n_sel; i++)   /* a spool's failure: say why */
+                    if (sc_log_spool_check(spools[i], &err))
+                        break;
                 if (!st && report_dir)
                     st = sc_report_write(af.tmp, report_dir, &ropts, &err);
                 if (!st && output)
@@ -296,12 +336,17 @@ int sc_cmd_run(int argc, char **argv)
                 }
             }
         }
-        for (size_t i = 0; i < n_sel; i++)
+    free_runs:
+        for (size_t i = 0; runs && i < n_sel; i++)
             sc_run_free(runs[i]);
         free(runs);
         free(errs);
         free(sts);
         sc_world_free(w);
+    free_spools:
+        for (size_t i = 0; i < n_sel; i++)
+            sc_log_spool_free(spools[i]);
+        free(spools);
     }
 out:
     free(sel);

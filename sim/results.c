@@ -10,20 +10,25 @@
  * The reader loads summaries only (the attributes of runs/<label>), which is what
  * `sculpt compare` and the summary tables need; per-step series are read on demand.
  */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE  /* O_TMPFILE */
 #include "results.h"
 
 #include <hdf5.h>
+#include <errno.h>
+#include <fcntl.h>
 #include <stddef.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <unistd.h>
 
 #include "sculpt/fsutil.h"
 #include "sculpt/version.h"
 
+#include "../core/base/fault.h"
 #include "../core/base/h5util.h"
 #include "results_schema.h"
 
@@ -120,25 +125,222 @@ static void write_summary_attrs(h5w *h, hid_t g, const sc_run_summary *s)
 /* Decision log: chunks of 1024 rows, deflate 4. */
 static const sc_h5_dsopt log_opt = {.chunk_rows = 1024, .shuffle = 0, .deflate = 4};
 
-static void write_run(h5w *h, hid_t runs, const sc_scenario *sc, const sc_run *run)
+/* One decision log entry as its row of the actions dataset. */
+static void log_row(const sc_action_log *l, int64_t row[8])
+{
+    row[0] = l->t;
+    row[1] = l->app;
+    row[2] = l->region;
+    row[3] = l->type;
+    row[4] = l->kind;
+    row[5] = l->option;
+    row[6] = l->count;
+    row[7] = l->accepted;
+}
+
+/* ---- the decision log spooled to a temporary file ---------------------------------- */
+
+struct sc_log_spool {
+    FILE *fp;                /* w+b on the unnamed temporary file */
+    char output[4096];       /* the output it sits beside, for messages */
+    uint64_t rows;           /* rows written */
+    int err;                 /* errno of the first failure; 0 while healthy */
+};
+
+/* An unnamed file in dir: O_TMPFILE where the file system has it, else a name of the
+ * atomic-output pattern ("<output>.tmp.<16 hex>", created exclusively without following
+ * links, registered for the signal handler) unlinked at once.  -1 with errno set. */
+static int spool_fd(const char *output, const char *dir)
+{
+    if (sc_fault_io(SC_FAULT_IO_OPEN)) {
+        errno = EIO;
+        return -1;
+    }
+    int fd = -1;
+#ifdef O_TMPFILE
+    fd = open(dir, O_TMPFILE | O_RDWR | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0)
+        return fd;
+#endif
+    for (int attempt = 0; attempt < 16; attempt++) {
+        uint64_t r = 0;
+        if (getrandom(&r, sizeof r, 0) != (ssize_t)sizeof r)
+            r = ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)&r ^ (uint64_t)attempt;
+        char name[4200];
+        snprintf(name, sizeof name, "%s.tmp.%016llx", output, (unsigned long long)r);
+        fd = open(name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0 && errno == EEXIST)
+            continue;
+        if (fd < 0)
+            return -1;
+        int slot = sc_tmp_register(name, 0);
+        unlink(name);
+        sc_tmp_unregister(slot);
+        return fd;
+    }
+    errno = EEXIST;
+    return -1;
+}
+
+sc_status sc_log_spool_open(const char *output, sc_log_spool **out, sc_error *err)
+{
+    *out = NULL;
+    char dir[4096];
+    if (!output || !*output || strlen(output) + 22 >= sizeof dir)
+        return sc_error_set(err, SC_ERR_USAGE, output, "output path empty or too long");
+    snprintf(dir, sizeof dir, "%s", output);
+    char *slash = strrchr(dir, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else
+        slash[slash == dir ? 1 : 0] = '\0';
+    sc_log_spool *s = calloc(1, sizeof *s);
+    if (!s)
+        return sc_error_set(err, SC_ERR_NOMEM, output, "out of memory");
+    snprintf(s->output, sizeof s->output, "%s", output);
+    int fd = spool_fd(output, dir);
+    if (fd < 0) {
+        int e = errno;
+        free(s);
+        return sc_error_set(err, SC_ERR_IO, output, "cannot create a file in %s: %s", dir,
+                            strerror(e));
+    }
+    s->fp = fdopen(fd, "w+b");
+    if (!s->fp) {
+        close(fd);
+        free(s);
+        return sc_error_set(err, SC_ERR_NOMEM, output, "out of memory");
+    }
+    *out = s;
+    return SC_OK;
+}
+
+int sc_log_spool_sink(void *ctx, const sc_action_log *entries, size_t n)
+{
+    sc_log_spool *s = ctx;
+    if (s->err || !s->fp)
+        return -1;
+    int64_t buf[256 * 8];
+    for (size_t i = 0; i < n;) {
+        size_t k = 0;
+        for (; k < 256 && i < n; k++, i++)
+            log_row(&entries[i], buf + k * 8);
+        errno = 0;
+        if (fwrite(buf, 8 * sizeof *buf, k, s->fp) != k) {
+            s->err = errno ? errno : EIO;
+            return -1;
+        }
+        s->rows += k;
+    }
+    return 0;
+}
+
+sc_status sc_log_spool_check(const sc_log_spool *s, sc_error *err)
+{
+    if (!s || !s->err)
+        return SC_OK;
+    return sc_error_set(err, SC_ERR_IO, s->output,
+                        "cannot write the decision log's temporary file: %s", strerror(s->err));
+}
+
+void sc_log_spool_free(sc_log_spool *s)
+{
+    if (!s)
+        return;
+    if (s->fp)
+        fclose(s->fp);   /* the file has no name: closing removes it */
+    free(s);
+}
+
+/* Rows of the spool copied into the dataset per H5Dwrite: 16 chunks (1 MiB). */
+#define SPOOL_BLOCK_ROWS ((hsize_t)16 * 1024)
+
+/* The actions dataset from a spool of n rows, copied in blocks of whole chunks (each
+ * chunk written once, in order, as one whole-dataset write does: the same bytes).
+ * Returns the open dataset or -1. */
+static hid_t write_log_spooled(hid_t g, sc_log_spool *s, hsize_t n)
+{
+    hsize_t dims[2] = {n, 8};
+    if (!s->fp || s->err || s->rows != n)
+        return -1;
+    errno = 0;
+    if (fflush(s->fp) != 0) {
+        s->err = errno ? errno : EIO;
+        return -1;
+    }
+    if (n == 0) {
+        int64_t none = 0;
+        return sc_h5_write_nd_open(g, "actions", 2, dims, H5T_STD_I64LE, H5T_NATIVE_INT64,
+                                   &none, &log_opt);
+    }
+    hsize_t blk = n < SPOOL_BLOCK_ROWS ? n : SPOOL_BLOCK_ROWS;
+    int64_t *buf = malloc((size_t)blk * 8 * sizeof *buf);
+    hid_t fs = H5Screate_simple(2, dims, NULL), dcpl = sc_h5_dcpl(), d = -1, ms = -1;
+    hsize_t chunk[2] = {n < log_opt.chunk_rows ? n : log_opt.chunk_rows, 8};
+    int ok = buf && fs >= 0 && dcpl >= 0 && H5Pset_chunk(dcpl, 2, chunk) >= 0 &&
+             H5Pset_deflate(dcpl, (unsigned)log_opt.deflate) >= 0 &&
+             (d = H5Dcreate2(g, "actions", H5T_STD_I64LE, fs, H5P_DEFAULT, dcpl,
+                             H5P_DEFAULT)) >= 0;
+    int fd = fileno(s->fp);
+    for (hsize_t r0 = 0; ok && r0 < n; r0 += blk) {
+        hsize_t rows = n - r0 < blk ? n - r0 : blk;
+        size_t bytes = (size_t)rows * 8 * sizeof *buf, got = 0;
+        while (got < bytes) {
+            ssize_t k = pread(fd, (char *)buf + got, bytes - got,
+                              (off_t)(r0 * 8 * sizeof *buf + got));
+            if (k <= 0) {
+                if (k < 0 && errno == EINTR)
+                    continue;
+                ok = 0;
+                break;
+            }
+            got += (size_t)k;
+        }
+        hsize_t start[2] = {r0, 0}, count[2] = {rows, 8};
+        ok = ok && (ms = H5Screate_simple(2, count, NULL)) >= 0 &&
+             H5Sselect_hyperslab(fs, H5S_SELECT_SET, start, NULL, count, NULL) >= 0 &&
+             H5Dwrite(d, H5T_NATIVE_INT64, ms, fs, H5P_DEFAULT, buf) >= 0;
+        sc_h5_close(ms);
+        ms = -1;
+    }
+    if (!ok) {
+        sc_h5_close(d);
+        d = -1;
+    }
+    sc_h5_close(dcpl);
+    sc_h5_close(fs);
+    free(buf);
+    return d;
+}
+
+static void write_run(h5w *h, hid_t runs, const sc_scenario *sc, const sc_run *run,
+                      sc_log_spool *spool)
 {
     hid_t g = make_group(h, runs, run->sum.label);
     if (g < 0)
         return;
     write_summary_attrs(h, g, &run->sum);
-    /* decision log */
-    {
+    /* decision log: from the run's memory, or copied from its spool */
+    if (spool) {
+        hid_t d = write_log_spooled(g, spool, (hsize_t)run->n_log_streamed);
+        /* the spool is consumed: closed (so removed) here, its failure the write's */
+        errno = 0;
+        if (spool->fp && fclose(spool->fp) != 0 && !spool->err)
+            spool->err = errno ? errno : EIO;
+        spool->fp = NULL;
+        if (d < 0 || spool->err)
+            h->failed = 1;
+        else
+            attr_str(h, d, "columns", "t,app,region,type,kind,option,count,accepted");
+        sc_h5_close(d);
+    } else {
         hsize_t dims[2] = {run->n_log, 8};
         int64_t *buf = malloc((run->n_log ? run->n_log : 1) * 8 * sizeof *buf);
         if (!buf) {
             h->failed = 1;
         } else {
-            for (size_t i = 0; i < run->n_log; i++) {
-                const sc_action_log *l = &run->log[i];
-                int64_t row[8] = {l->t, l->app, l->region, l->type,
-                                  l->kind, l->option, l->count, l->accepted};
-                memcpy(buf + i * 8, row, sizeof row);
-            }
+            for (size_t i = 0; i < run->n_log; i++)
+                log_row(&run->log[i], buf + i * 8);
             hid_t d = sc_h5_write_nd_open(g, "actions", 2, dims, H5T_STD_I64LE,
                                           H5T_NATIVE_INT64, buf, &log_opt);
             if (d < 0)
@@ -225,7 +427,7 @@ static void write_layout(h5w *h, hid_t g, const sc_results_set *set)
     write_names(h, g, "geos", sc->geos[0].name, sizeof(sc_geo), sc->n_geos);
     hid_t rg = make_group(h, g, "runs");
     for (size_t i = 0; i < set->n_runs && rg >= 0; i++)
-        write_run(h, rg, sc, set->runs[i]);
+        write_run(h, rg, sc, set->runs[i], set->logs ? set->logs[i] : NULL);
     if (rg >= 0)
         H5Gclose(rg);
 }
@@ -266,6 +468,12 @@ static sc_status h5w_close(h5w *h, sc_atomic_file *af, const char *path, hid_t f
 sc_status sc_results_write(const char *path, const sc_world *w, sc_run *const *runs,
                            size_t n_runs, sc_error *err)
 {
+    return sc_results_write_spooled(path, w, runs, NULL, n_runs, err);
+}
+
+sc_status sc_results_write_spooled(const char *path, const sc_world *w, sc_run *const *runs,
+                                   sc_log_spool *const *logs, size_t n_runs, sc_error *err)
+{
     sc_atomic_file af;
     h5w h;
     hid_t f;
@@ -277,7 +485,7 @@ sc_status sc_results_write(const char *path, const sc_world *w, sc_run *const *r
     attr_str(&h, f, "sculpt_version", SC_VERSION);
     attr_str(&h, f, "git_commit", SC_GIT_COMMIT);
     sc_results_set set = {.sc = w->sc, .n_steps = w->n_steps, .warmup_steps = w->warmup_steps,
-                          .runs = runs, .n_runs = n_runs};
+                          .runs = runs, .n_runs = n_runs, .logs = logs};
     write_layout(&h, f, &set);
     return h5w_close(&h, &af, path, f, err);
 }

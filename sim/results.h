@@ -31,7 +31,9 @@
  *                         files written before it); outage_violation_minutes
  *                         (float64, NaN without outage windows; optional on read)
  *     actions             int64 [n, 8]: t, app, region, type, kind, option, count,
- *                         accepted (attr "columns" names them)
+ *                         accepted (attr "columns" names them); chunks of 1,024 rows,
+ *                         deflate 4; `sculpt run` streams it through a spool
+ *                         (sc_log_spool below), sweeps write it from memory
  *     series/<app>/<region>/{demand, capacity, served, cost, instances}
  *                         float64 [n_steps] (only with per-step output)
  *     series/<app>/<region>/share.<geo>
@@ -130,17 +132,46 @@ typedef struct sc_summary_row {
 
 /* ---- writing ----------------------------------------------------------------------- */
 
+/* The decision log of one run spooled to a temporary file (issue 13: the log is not
+ * held whole in memory).  The file is made beside the output (O_TMPFILE, or an
+ * exclusive "<output>.tmp.<16 hex>" never following links and unlinked at once), so it
+ * has no name while it is written: no exit path, SIGINT, SIGTERM or kill -9 included,
+ * can leave it behind.  Rows are written as the run hands them over
+ * (sc_log_spool_sink, a sc_run_opts.log_sink: plain stdio, no HDF5, safe in an OpenMP
+ * thread with one spool per run) and copied into the run's actions dataset by
+ * sc_results_write_spooled in blocks of 16 chunks (16,384 rows), giving the bytes the
+ * in-memory log gives. */
+typedef struct sc_log_spool sc_log_spool;
+
+/* Create the spool beside output (the results file's final name).  An output directory
+ * that cannot be written is SC_ERR_IO naming output (so a bad -o is refused before any
+ * run). */
+sc_status sc_log_spool_open(const char *output, sc_log_spool **out, sc_error *err);
+/* sc_run_opts.log_sink with ctx = the spool; -1 once a write has failed. */
+int sc_log_spool_sink(void *ctx, const sc_action_log *entries, size_t n);
+/* SC_OK, or the first write failure as SC_ERR_IO naming the output and the cause. */
+sc_status sc_log_spool_check(const sc_log_spool *s, sc_error *err);
+/* Close (and so remove) the spool; NULL is fine. */
+void sc_log_spool_free(sc_log_spool *s);
+
 /* One scenario and its policy runs: what the RUN LAYOUT holds. */
 typedef struct sc_results_set {
     const sc_scenario *sc;       /* borrowed: names, step, start, seed, source text */
     int64_t n_steps, warmup_steps;
     sc_run *const *runs;         /* borrowed, [n_runs], in the order to write */
     size_t n_runs;
+    sc_log_spool *const *logs;   /* optional [n_runs]: runs[i]'s log is its n_log_streamed
+                                    rows in logs[i] (NULL, or a NULL entry: run->log) */
 } sc_results_set;
 
 /* Write a `sculpt run` results file. */
 sc_status sc_results_write(const char *path, const sc_world *w, sc_run *const *runs,
                            size_t n_runs, sc_error *err);
+/* The same with the runs' decision logs in spools (logs NULL: sc_results_write).  Each
+ * spool is consumed: closed (so removed) by the write, its close failing the write;
+ * the caller still frees it. */
+sc_status sc_results_write_spooled(const char *path, const sc_world *w, sc_run *const *runs,
+                                   sc_log_spool *const *logs, size_t n_runs, sc_error *err);
 
 /* What a sweep file holds (all borrowed). */
 typedef struct sc_sweep_output {

@@ -266,6 +266,13 @@ Test(run_cli, unwritable_output_leaves_nothing)
     int rc = run(args, msg, sizeof msg);
     cr_assert_eq(rc, 3, "exit %d: %s", rc, msg);
     cr_assert_not_null(strstr(msg, "out.h5"), "%s", msg);
+    /* refused before any run: no comparison table was printed (the decision-log
+     * spools are created beside the output before the world is built) */
+    char so[512];
+    snprintf(so, sizeof so, "%s/stdout.txt", dir);
+    struct stat sb;
+    cr_assert_eq(stat(so, &sb), 0);
+    cr_assert_eq(sb.st_size, 0, "the runs ran before the output was refused");
     static const char *const allowed[] = {"s.json", "flat.csv", "stdout.txt", "stderr.txt", NULL};
     assert_nothing_left(allowed);
 }
