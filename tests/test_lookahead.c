@@ -179,6 +179,8 @@ Test(lookahead, controller_and_purchase_options_see_only_the_past)
         /* the burst guard (sculpt_burst.c): its CUSUM detector and ramp read the past */
         {"sculpt", "{\"burst\": true}"},
         {"sculpt", "{\"burst\": true, \"intra_hour\": false}"},
+        /* the intra-hour profile's widened windows (sculpt_intrahour.c) */
+        {"sculpt", "{\"profile_spread\": \"10m\"}"},
         {"reactive", "{\"purchase\": {\"reserved_base\": \"auto\", \"on_demand_base\": 1, "
                      "\"spot_above_base\": 0.5}}"},
         {"aws-predictive", "{\"purchase\": {\"reserved_base\": \"auto\", "

@@ -77,7 +77,8 @@
  *  "forecaster": "ets" ("harmonic" with events), "reserve_every": "7d",
  *  "reserve_history": "14d", "events": null, "announce_lead": "24h",
  *  "forecast_log": <true with events, else false>, "intra_hour": true, "substep": "15m",
- *  "profile_days": 7, "profile_level": 0.5, "guard_hold": "300s", "hour_stat": "max",
+ *  "profile_days": 7, "profile_level": 0.5, "profile_spread": "0s", "guard_hold": "300s",
+ *  "hour_stat": "max",
  *  "slo_control": false, "slo_window": "7d", "slo_hold": "48h", "slo_headroom": 1.0,
  *  "slo_headroom_range": [0.25, 1.25] (slo_control: [0.5, 3] on demand only else
  *  [1, 3]), "slo_gain": [0.1, 0.005], "serve_util": "slo", "headroom": "auto",
@@ -277,6 +278,7 @@ static sc_status sculpt_init(void *state, const sc_scenario *sc, const cJSON *pa
     s->substep_ms = 15 * 60 * INT64_C(1000);
     s->profile_days = 7;
     s->profile_level = 0.5;
+    s->profile_spread_ms = 0; /* sculpt_intrahour.c: profile_spread */
     s->guard_hold_ms = 300 * INT64_C(1000);
     sc_status st;
     if ((st = sc_policy_param_duration(params, "cadence", 1, &s->cadence_ms, where, err)) ||
@@ -291,8 +293,12 @@ static sc_status sculpt_init(void *state, const sc_scenario *sc, const cJSON *pa
                                        err)) ||
         (st = sc_policy_param_duration(params, "substep", 1, &s->substep_ms, where, err)) ||
         (st = sc_policy_param_duration(params, "guard_hold", 0, &s->guard_hold_ms, where, err)) ||
+        (st = sc_policy_param_duration(params, "profile_spread", 0, &s->profile_spread_ms, where,
+                                       err)) ||
         (st = sc_policy_param_bool(params, "intra_hour", &s->intra, where, err)))
         return st;
+    if (s->profile_spread_ms > HOUR_MS)
+        return sc_error_set(err, SC_ERR_INPUT, where, "profile_spread: expected at most 1h");
     if (s->substep_ms < sc->step_ms)
         s->substep_ms = sc->step_ms;
     if (s->substep_ms > HOUR_MS || HOUR_MS % s->substep_ms != 0)

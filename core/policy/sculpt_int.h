@@ -92,6 +92,7 @@ typedef struct sculpt_state {
     int64_t substep_ms;       /* profile resolution (>= the scenario step) */
     int profile_days;         /* days of history the profile is the median over */
     double profile_level;     /* quantile of the ratios taken (0.5: the median) */
+    int64_t profile_spread_ms; /* sub-step's window widened by this each side (intra) */
     int64_t guard_hold_ms;    /* the guard's instances are held this long */
     int hour_mean;            /* forecast the hourly mean (profile: sub-step peak / mean) */
     sc_time_ms *planned_at;   /* [n_apps] plan_start of app a's last solve; SC_TIME_MIN */

@@ -11,7 +11,10 @@
  *     such day).  A sub-step of hour k with profile p gets the capacity p x C_k, C_k =
  *     x_od + x_res + (1 - spot loss) x_spot the LP's planned serving capacity of the
  *     hour: reserved first (held anyway), on-demand and spot cut in the hour's
- *     proportion, rounded up, at least min_instances.  Every scenario step, the
+ *     proportion, rounded up, at least min_instances.  `profile_spread` (w, default
+ *     0: off) widens each day's window of the sub-step to [t0 - w, t0 + substep + w)
+ *     before the quantile over days, for a peak whose minute drifts from day to day
+ *     (sc_sculpt_profile).  Every scenario step, the
  *     decision at now is the last one before now + step, and capacity it requests
  *     arrives at now + lead (boot p95 + warm-up), while what it releases cannot come
  *     back before then: it sets the counts to the maximum over the sub-steps
@@ -60,7 +63,12 @@ static double quantile7(double *x, int n, double p)
 /* Intra-hour profile of (a, r) for the sub-step [t0, t0 + substep) of UTC hour h: the
  * median, over the last profile_days days with that hour observed whole, of the ratio
  * of the sub-step's peak ieq to its hour's peak on that day (same hour of day, same
- * position in the hour).  1 (no shaping) without such a day. */
+ * position in the hour), at most 1 (hour_stat "max").  With profile_spread w > 0 the
+ * sub-step's peak is taken over [t0 - w, t0 + substep + w) on that day (it may reach
+ * into the neighbouring hours): the maximum over the neighbouring sub-steps per day,
+ * then the median over days, so a one-step spike whose minute drifts by up to w finds
+ * its sub-step at 1 on every day instead of splitting its days between two sub-steps
+ * that each stay below the median.  1 (no shaping) without such a day. */
 double sc_sculpt_profile(const sculpt_state *s, const sc_policy_view *v, int a, int r,
                          int64_t h, sc_time_ms t0)
 {
@@ -79,7 +87,14 @@ double sc_sculpt_profile(const sculpt_state *s, const sc_policy_view *v, int a, 
         if (!(m > 0))
             continue;
         sc_time_ms u0 = t0 - (sc_time_ms)d * 24 * HOUR_MS;
-        double x = sc_view_ieq_max(v, a, r, u0, u0 + s->substep_ms);
+        /* profile_spread: the sub-step's window widened each side, so a peak whose
+         * position jitters by up to the spread from day to day lands in it every day
+         * (the view serves observed steps only: never past now) */
+        sc_time_ms u1 = u0 + s->substep_ms + s->profile_spread_ms;
+        u0 -= s->profile_spread_ms;
+        if (u1 > v->now + 1)
+            u1 = v->now + 1;
+        double x = sc_view_ieq_max(v, a, r, u0, u1);
         if (x >= 0)
             ratio[n++] = x < m || s->hour_mean ? x / m : 1.0;
     }

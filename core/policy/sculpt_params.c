@@ -27,7 +27,7 @@ static const char *const robusts[] = {"off", "fit", "update", NULL};
 static const char *const routings[] = {"home", "plan", "latency", "failover", "spill",
                                        "cheapest", NULL};
 
-const sc_param_def sc_sculpt_params[51] = {
+const sc_param_def sc_sculpt_params[52] = {
     {.name = "cadence", .kind = SC_PARAM_DURATION, .def = "1h", POS,
      .help = "replan period (forecast and optimizer)"},
     {.name = "horizon", .kind = SC_PARAM_DURATION, .def = "24h", .lo = 0, .hi = 14 * 86400000.0,
@@ -83,6 +83,8 @@ const sc_param_def sc_sculpt_params[51] = {
      .help = "hourly aggregate forecast: peak or mean of the hour"},
     {.name = "profile_level", .kind = SC_PARAM_NUMBER, .def = "0.5", .lo = 0, .hi = 1,
      .help = "quantile of the intra-hour profile over profile_days"},
+    {.name = "profile_spread", .kind = SC_PARAM_DURATION, .def = "0s", .lo = 0, .hi = 3600000.0,
+     .help = "intra-hour profile: a sub-step's peak over its window widened this much each side"},
     {.name = "slo_control", .kind = SC_PARAM_BOOL, .def = "false",
      .help = "self-calibrating headroom on the SLO error budget (sculpt_slo.c)"},
     {.name = "slo_window", .kind = SC_PARAM_DURATION, .def = "7d", POS,
