@@ -104,6 +104,8 @@ typedef struct hpa_ar {
     float last_need;
     int last_ready, last_unready, last_current, last_raw;
     int all_equal;
+    int held;              /* fast-path recommendations (= spec) not yet in the ring: one
+                              per decide call just before this one, at most rec_cap */
 } hpa_ar;
 
 typedef struct reactive_state {
@@ -122,6 +124,8 @@ typedef struct reactive_state {
     int rec_cap, ev_cap;
     rec_entry *recs;            /* [n_ar * rec_cap] */
     rec_entry *evs;             /* [n_ar * ev_cap], n = signed delta */
+    sc_time_ms *call_t;         /* [rec_cap] time of decide call k at k % rec_cap */
+    int64_t n_calls;            /* decide calls completed */
     int initialised;
     sc_purchase_mix mix;        /* `purchase`; default: everything on demand */
     int use_mix;                /* 0 for the default mix (the original code path) */
@@ -138,6 +142,8 @@ static void reactive_cleanup(void *state)
     free(s->recs);
     free(s->evs);
     free(s->mix_ar);
+    free(s->call_t);
+    s->call_t = NULL;
     sc_slo_ctl_cleanup(&s->slo);
     s->ar = NULL;
     s->recs = s->evs = NULL;
@@ -202,9 +208,10 @@ static sc_status reactive_init(void *state, const sc_scenario *sc, const cJSON *
     s->ar = calloc(s->n_ar ? s->n_ar : 1, sizeof *s->ar);
     s->recs = calloc(s->n_ar * (size_t)s->rec_cap + 1, sizeof *s->recs);
     s->evs = calloc(s->n_ar * (size_t)s->ev_cap + 1, sizeof *s->evs);
+    s->call_t = calloc((size_t)s->rec_cap, sizeof *s->call_t);
     if (s->use_mix)
         s->mix_ar = calloc(s->n_ar ? s->n_ar : 1, sizeof *s->mix_ar);
-    if (!s->ar || !s->recs || !s->evs || (s->use_mix && !s->mix_ar)) {
+    if (!s->ar || !s->recs || !s->evs || !s->call_t || (s->use_mix && !s->mix_ar)) {
         reactive_cleanup(s);
         return sc_error_set(err, SC_ERR_NOMEM, where, "out of memory");
     }
@@ -219,17 +226,21 @@ static int64_t reactive_cadence(const void *state)
 /* Step 1: replica calculation for one (app, region).  As in the controller
  * (GetResourceUtilizationRatio), utilisation and target are whole percentages and the
  * ratio is their quotient. */
+static double hpa_target_pct(double target)
+{
+    double target_pct = floor(target * 100.0 + 0.5);
+    return target_pct < 1 ? 1 : target_pct;
+}
+
+/* target_pct: hpa_target_pct(target), computed once per app. */
 static int hpa_replicas(const reactive_state *s, int current, int ready, int unready,
-                        double need_ieq, double target)
+                        double need_ieq, double target_pct)
 {
     if (ready <= 0)
         return current; /* no metrics from ready instances: HPA holds */
     double util = need_ieq / ready;
     if (util > s->max_observed_util)
         util = s->max_observed_util;
-    double target_pct = floor(target * 100.0 + 0.5);
-    if (target_pct < 1)
-        target_pct = 1;
     double util_pct = floor(util * 100.0 + 1e-9);
     double ratio = util_pct / target_pct;
     int up_with_unready = unready > 0 && ratio > 1.0;
@@ -270,6 +281,7 @@ static sc_status reactive_decide(void *state, const sc_policy_view *v, sc_plan *
             if (target > 1.0)
                 target = 1.0;
         }
+        double target_pct = hpa_target_pct(target);
         for (size_t r = 0; r < sc->n_regions; r++) {
             size_t ar = a * sc->n_regions + r;
             hpa_ar *h = &s->ar[ar];
@@ -303,13 +315,8 @@ static sc_status reactive_decide(void *state, const sc_policy_view *v, sc_plan *
             if (s->initialised && !s->slo.on && h->all_equal && h->last_raw == current &&
                 h->last_current == current && h->last_ready == ready &&
                 h->last_unready == unready && h->last_need == (float)need && current > 0) {
-                if (h->rec_len == s->rec_cap) {
-                    h->rec_head = h->rec_head + 1 == s->rec_cap ? 0 : h->rec_head + 1;
-                    h->rec_len--;
-                }
-                int slot = h->rec_head + h->rec_len;
-                ring[slot >= s->rec_cap ? slot - s->rec_cap : slot] = (rec_entry){now, current};
-                h->rec_len++;
+                if (h->held < s->rec_cap)
+                    h->held++;
                 if (s->use_mix) {
                     sc_status st = sc_purchase_mix_apply(&s->mix, &s->mix_ar[ar], v, (int)a,
                                                          (int)r, current, target, plan, NULL);
@@ -324,11 +331,24 @@ static sc_status reactive_decide(void *state, const sc_policy_view *v, sc_plan *
                 }
                 continue;
             }
+            /* the recommendations the fast path held back: {time of call k, spec} for
+             * the h->held calls before this one (spec has not changed since) */
+            for (int64_t k = s->n_calls - h->held; k < s->n_calls; k++) {
+                if (h->rec_len == s->rec_cap) {
+                    h->rec_head = h->rec_head + 1 == s->rec_cap ? 0 : h->rec_head + 1;
+                    h->rec_len--;
+                }
+                int slot = h->rec_head + h->rec_len;
+                ring[slot >= s->rec_cap ? slot - s->rec_cap : slot] =
+                    (rec_entry){s->call_t[k % s->rec_cap], h->spec};
+                h->rec_len++;
+            }
+            h->held = 0;
             int raw;
             if (current <= 0)
                 raw = (int)ceil(need / target - 1e-9);
             else
-                raw = hpa_replicas(s, current, ready, unready, need, target);
+                raw = hpa_replicas(s, current, ready, unready, need, target_pct);
             h->last_need = (float)need;
             h->last_ready = ready;
             h->last_unready = unready;
@@ -346,10 +366,11 @@ static sc_status reactive_decide(void *state, const sc_policy_view *v, sc_plan *
             }
             /* remember raw; drop entries older than both windows */
             if (h->rec_len == s->rec_cap) {
-                h->rec_head = (h->rec_head + 1) % s->rec_cap;
+                h->rec_head = h->rec_head + 1 == s->rec_cap ? 0 : h->rec_head + 1;
                 h->rec_len--;
             }
-            ring[(h->rec_head + h->rec_len) % s->rec_cap] = (rec_entry){now, raw};
+            int slot = h->rec_head + h->rec_len;
+            ring[slot >= s->rec_cap ? slot - s->rec_cap : slot] = (rec_entry){now, raw};
             h->rec_len++;
             int rec = current;
             if (rec < up)
@@ -394,10 +415,11 @@ static sc_status reactive_decide(void *state, const sc_policy_view *v, sc_plan *
                 rec = app->max_instances;
             if (rec != current) {
                 if (h->ev_len == s->ev_cap) {
-                    h->ev_head = (h->ev_head + 1) % s->ev_cap;
+                    h->ev_head = h->ev_head + 1 == s->ev_cap ? 0 : h->ev_head + 1;
                     h->ev_len--;
                 }
-                evr[(h->ev_head + h->ev_len) % s->ev_cap] = (rec_entry){now, rec - current};
+                int es = h->ev_head + h->ev_len;
+                evr[es >= s->ev_cap ? es - s->ev_cap : es] = (rec_entry){now, rec - current};
                 h->ev_len++;
                 h->spec = rec;
             }
@@ -424,6 +446,8 @@ static sc_status reactive_decide(void *state, const sc_policy_view *v, sc_plan *
                 return sc_error_set(err, st, NULL, "reactive: cannot build plan");
         }
     }
+    s->call_t[s->n_calls % s->rec_cap] = now;
+    s->n_calls++;
     s->initialised = 1;
     return SC_OK;
 }
