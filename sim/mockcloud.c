@@ -58,12 +58,6 @@ typedef struct pool {
     commit *commits;        /* reserved commitments */
     int n_commits, cap_commits;
     int active;             /* on the active list */
-    /* the pool's index decoded once at init (pool_decode was four integer divisions on
-     * every instance event) and its price per hour (price_of) */
-    int app, region, type;
-    sc_purchase option;
-    int own_type;           /* type is the app's own instance type (the policy view) */
-    double price;           /* USD per instance-hour; 0 when not offered (NaN) */
 } pool;
 
 struct sc_mock {
@@ -118,11 +112,12 @@ static size_t pool_index(const sc_mock *m, int app, int region, int type, sc_pur
 static void pool_decode(const sc_mock *m, size_t pi, int *app, int *region, int *type,
                         sc_purchase *o)
 {
-    const pool *p = &m->pools[pi];
-    *app = p->app;
-    *region = p->region;
-    *type = p->type;
-    *o = p->option;
+    *o = (sc_purchase)(pi % SC_PURCHASE_COUNT);
+    size_t rest = pi / SC_PURCHASE_COUNT;
+    *type = (int)(rest % m->n_types);
+    size_t ar = rest / m->n_types;
+    *region = (int)(ar % m->sc->n_regions);
+    *app = (int)(ar / m->sc->n_regions);
 }
 
 static double price_of(const sc_mock *m, int region, int type, sc_purchase o)
@@ -137,8 +132,11 @@ static void pool_accrue(sc_mock *m, size_t pi, sc_time_ms t)
     pool *p = &m->pools[pi];
     if (t <= p->bill_t)
         return;
-    double price = p->price;
-    if (p->option != SC_PURCHASE_RESERVED) {
+    int app, region, type;
+    sc_purchase o;
+    pool_decode(m, pi, &app, &region, &type, &o);
+    double price = price_of(m, region, type, o);
+    if (o != SC_PURCHASE_RESERVED) {
         p->acc_usd += (double)p->billable * (double)(t - p->bill_t) * price / 3.6e6;
     } else {
         for (int i = 0; i < p->n_commits; i++) {
@@ -572,12 +570,12 @@ static void move_state(sc_mock *m, size_t pi, inst *in, int to, sc_time_ms now)
         m->ars[ar].serving += serving_to - serving_from;
     }
     m->ars[ar].billable += bill_to - bill_from;
-    if (!p->own_type)
+    if (type != m->sc->apps[app].instance_type)
         m->ars[ar].serving_other += serving_to - serving_from;
     if (o != SC_PURCHASE_RESERVED)
         p->billable += bill_to - bill_from;
     in->state = (uint8_t)to;
-    if (p->own_type) {
+    if (type == m->sc->apps[app].instance_type) {
         size_t vi = ar * SC_PURCHASE_COUNT + o;
         sc_pool_state *v = &m->view[vi];
         if (!m->dirty[vi]) {
@@ -640,7 +638,7 @@ static void end_instance(sc_mock *m, size_t pi, uint32_t slot, sc_time_ms now)
     pool_decode(m, pi, &app, &region, &type, &o);
     if (o != SC_PURCHASE_RESERVED && now - in->launch_ms < MIN_BILL_MS)
         p->acc_usd += (double)(MIN_BILL_MS - (now - in->launch_ms)) *
-                      p->price / 3.6e6;
+                      price_of(m, region, type, o) / 3.6e6;
     m->in_use[(size_t)region * m->n_types + (size_t)type]--;
     m->vcpu_in_use[region] -= m->sc->types[type].capacity[SC_METRIC_CPU];
     in->gen++;
@@ -1006,14 +1004,6 @@ static sc_status mock_init(void *state, const void *config, sc_error *err)
         return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
     }
     for (size_t i = 0; i < m->n_pools; i++) {
-        pool *p = &m->pools[i];
-        size_t rest = i / SC_PURCHASE_COUNT, ar = rest / m->n_types;
-        p->option = (sc_purchase)(i % SC_PURCHASE_COUNT);
-        p->type = (int)(rest % m->n_types);
-        p->region = (int)(ar % m->sc->n_regions);
-        p->app = (int)(ar / m->sc->n_regions);
-        p->price = price_of(m, p->region, p->type, p->option);
-        p->own_type = p->type == m->sc->apps[p->app].instance_type;
         m->pools[i].free_head = NO_SLOT;
         for (int st = 0; st < ST_N; st++)
             m->pools[i].head[st] = NO_SLOT;

@@ -291,7 +291,8 @@ static sc_status reactive_decide(void *state, const sc_policy_view *v, sc_plan *
     /* The ring of a deployed app-region holds one recommendation per decide call (the
      * fast path's held back ones included), so its entry of age g (0 = newest) was
      * made at call n_calls - 1 - g, whose time call_t keeps: a window test per age,
-     * once per call, instead of a time per entry. */
+     * once per call, instead of a time per entry.  (A failed decide ends the run, so
+     * a call cut short by an error never breaks the one-per-call rule.) */
     const sc_time_ms up_from = now - s->up_window_ms, down_from = now - s->down_window_ms;
     unsigned char *const up_ok = s->up_ok, *const down_ok = s->down_ok;
     for (int g = 0; g < rec_cap; g++) {
