@@ -388,6 +388,43 @@ Test(hpa, scale_down_waits_for_stabilisation_window)
     hpa_fini(&f);
 }
 
+/* Issue 13 (scale): the fast path no longer writes each held recommendation into the
+ * ring; they are put back, with the times of the calls that made them, at the next full
+ * evaluation.  Calls at irregular times, so that a wrong time would move a window. */
+Test(hpa, held_recommendations_keep_their_times)
+{
+    /* 10 ready at 50 %: hold at t = 0, 7, 20, 100, 290 s (all but the first on the fast
+     * path).  At t = 400 s demand halves: raw 5 (25 % / 50 % = 0.5), but the highest
+     * recommendation in (now - 300 s, now] is the 10 of t = 290 s until t = 590 s. */
+    hpa_fixture f;
+    hpa_init(&f, "{}");
+    static const sc_time_ms hold_s[] = {0, 7, 20, 100, 290};
+    for (size_t i = 0; i < sizeof hold_s / sizeof hold_s[0]; i++)
+        cr_assert_eq(hpa_step(&f, t0 + hold_s[i] * 1000, 10, 0, 5.0), 0, "t=%lld s",
+                     (long long)hold_s[i]);
+    cr_assert_eq(hpa_step(&f, t0 + 400000, 10, 0, 2.5), 0);
+    cr_assert_eq(hpa_step(&f, t0 + 589000, 10, 0, 2.5), 0); /* 290 s still in (289, 589] */
+    cr_assert_eq(hpa_step(&f, t0 + 591000, 10, 0, 2.5), -5); /* (291, 591]: 5 and 5 */
+    hpa_fini(&f);
+}
+
+Test(hpa, held_recommendation_in_scale_up_window)
+{
+    /* scale_up_window 60 s: scale-up takes the lowest recommendation of the window.
+     * t = 0 and 30 s hold 10 (30 s on the fast path); at 50 s 75 % on 10 gives raw
+     * ceil(1.5 * 10) = 15, held back by the 10s of 0 and 30 s; at 85 s the window
+     * (25, 85] still has the 10 of 30 s; at 95 s it has only 15s: +5 (within the rate
+     * limit max(2 x 10, 10 + 4) = 20). */
+    hpa_fixture f;
+    hpa_init(&f, "{\"scale_up_window\": \"60s\"}");
+    cr_assert_eq(hpa_step(&f, t0, 10, 0, 5.0), 0);
+    cr_assert_eq(hpa_step(&f, t0 + 30000, 10, 0, 5.0), 0);
+    cr_assert_eq(hpa_step(&f, t0 + 50000, 10, 0, 7.5), 0);
+    cr_assert_eq(hpa_step(&f, t0 + 85000, 10, 0, 7.5), 0);
+    cr_assert_eq(hpa_step(&f, t0 + 95000, 10, 0, 7.5), 5);
+    hpa_fini(&f);
+}
+
 Test(policy_params, shared_helpers)
 {
     cJSON *p = cJSON_Parse("{\"a\": \"90s\", \"b\": 2.5, \"z\": \"0s\", \"t\": 0.0, \"u\": true,"

@@ -104,6 +104,8 @@ typedef struct hpa_ar {
     float last_need;
     int last_ready, last_unready, last_current, last_raw;
     int all_equal;
+    int held;              /* fast-path recommendations (= spec) not yet in the ring: one
+                              per decide call just before this one, at most rec_cap */
 } hpa_ar;
 
 typedef struct reactive_state {
@@ -120,8 +122,13 @@ typedef struct reactive_state {
     size_t n_ar;
     hpa_ar *ar;                 /* [n_ar] */
     int rec_cap, ev_cap;
-    rec_entry *recs;            /* [n_ar * rec_cap] */
+    int *recs;                  /* [n_ar * rec_cap] recommended instances; see below */
     rec_entry *evs;             /* [n_ar * ev_cap], n = signed delta */
+    sc_time_ms *call_t;         /* [rec_cap] time of decide call k at k % rec_cap */
+    int64_t n_calls;            /* decide calls completed */
+    unsigned char *up_ok, *down_ok; /* [rec_cap] for the current call: whether the call
+                                       `age` + 1 calls back lies in the scale-up /
+                                       scale-down stabilisation window */
     int initialised;
     sc_purchase_mix mix;        /* `purchase`; default: everything on demand */
     int use_mix;                /* 0 for the default mix (the original code path) */
@@ -138,9 +145,15 @@ static void reactive_cleanup(void *state)
     free(s->recs);
     free(s->evs);
     free(s->mix_ar);
+    free(s->call_t);
+    free(s->up_ok);
+    free(s->down_ok);
+    s->call_t = NULL;
+    s->up_ok = s->down_ok = NULL;
     sc_slo_ctl_cleanup(&s->slo);
     s->ar = NULL;
-    s->recs = s->evs = NULL;
+    s->recs = NULL;
+    s->evs = NULL;
     s->mix_ar = NULL;
 }
 
@@ -202,9 +215,12 @@ static sc_status reactive_init(void *state, const sc_scenario *sc, const cJSON *
     s->ar = calloc(s->n_ar ? s->n_ar : 1, sizeof *s->ar);
     s->recs = calloc(s->n_ar * (size_t)s->rec_cap + 1, sizeof *s->recs);
     s->evs = calloc(s->n_ar * (size_t)s->ev_cap + 1, sizeof *s->evs);
+    s->call_t = calloc((size_t)s->rec_cap, sizeof *s->call_t);
+    s->up_ok = calloc((size_t)s->rec_cap, 1);
+    s->down_ok = calloc((size_t)s->rec_cap, 1);
     if (s->use_mix)
         s->mix_ar = calloc(s->n_ar ? s->n_ar : 1, sizeof *s->mix_ar);
-    if (!s->ar || !s->recs || !s->evs || (s->use_mix && !s->mix_ar)) {
+    if (!s->ar || !s->recs || !s->evs || !s->call_t || !s->up_ok || !s->down_ok || (s->use_mix && !s->mix_ar)) {
         reactive_cleanup(s);
         return sc_error_set(err, SC_ERR_NOMEM, where, "out of memory");
     }
@@ -219,17 +235,21 @@ static int64_t reactive_cadence(const void *state)
 /* Step 1: replica calculation for one (app, region).  As in the controller
  * (GetResourceUtilizationRatio), utilisation and target are whole percentages and the
  * ratio is their quotient. */
+static double hpa_target_pct(double target)
+{
+    double target_pct = floor(target * 100.0 + 0.5);
+    return target_pct < 1 ? 1 : target_pct;
+}
+
+/* target_pct: hpa_target_pct(target), computed once per app. */
 static int hpa_replicas(const reactive_state *s, int current, int ready, int unready,
-                        double need_ieq, double target)
+                        double need_ieq, double target_pct)
 {
     if (ready <= 0)
         return current; /* no metrics from ready instances: HPA holds */
     double util = need_ieq / ready;
     if (util > s->max_observed_util)
         util = s->max_observed_util;
-    double target_pct = floor(target * 100.0 + 0.5);
-    if (target_pct < 1)
-        target_pct = 1;
     double util_pct = floor(util * 100.0 + 1e-9);
     double ratio = util_pct / target_pct;
     int up_with_unready = unready > 0 && ratio > 1.0;
@@ -262,7 +282,26 @@ static sc_status reactive_decide(void *state, const sc_policy_view *v, sc_plan *
             sc_slo_ctl_update(&s->slo, v);
         }
     }
-    for (size_t a = 0; a < sc->n_apps; a++) {
+    /* invariants of the loop, in locals: the plan calls below may write through any
+     * pointer, so the compiler would otherwise reload them for every app-region */
+    const size_t n_apps = sc->n_apps, n_regions = sc->n_regions;
+    const int rec_cap = s->rec_cap;
+    const sc_pool_state *const pools = v->pools;
+    const float *const ieq_now = v->ieq_now, *const load_now = v->load_now;
+    /* The ring of a deployed app-region holds one recommendation per decide call (the
+     * fast path's held back ones included), so its entry of age g (0 = newest) was
+     * made at call n_calls - 1 - g, whose time call_t keeps: a window test per age,
+     * once per call, instead of a time per entry.  (A failed decide ends the run, so
+     * a call cut short by an error never breaks the one-per-call rule.) */
+    const sc_time_ms up_from = now - s->up_window_ms, down_from = now - s->down_window_ms;
+    unsigned char *const up_ok = s->up_ok, *const down_ok = s->down_ok;
+    for (int g = 0; g < rec_cap; g++) {
+        int64_t k = s->n_calls - 1 - g;
+        sc_time_ms t = k >= 0 ? s->call_t[k % rec_cap] : SC_TIME_MIN;
+        up_ok[g] = k >= 0 && t > up_from;
+        down_ok[g] = k >= 0 && t > down_from;
+    }
+    for (size_t a = 0; a < n_apps; a++) {
         const sc_app *app = &sc->apps[a];
         double target = s->target_override > 0 ? s->target_override : app->target_util;
         if (s->slo.on) {
@@ -270,20 +309,21 @@ static sc_status reactive_decide(void *state, const sc_policy_view *v, sc_plan *
             if (target > 1.0)
                 target = 1.0;
         }
-        for (size_t r = 0; r < sc->n_regions; r++) {
-            size_t ar = a * sc->n_regions + r;
+        double target_pct = hpa_target_pct(target);
+        for (size_t r = 0; r < n_regions; r++) {
+            size_t ar = a * n_regions + r;
             hpa_ar *h = &s->ar[ar];
             int ready = 0, unready = 0, other = 0, total = 0;
             for (int o = 0; o < SC_PURCHASE_COUNT; o++) {
-                const sc_pool_state *ps = sc_view_pool(v, (int)a, (int)r, (sc_purchase)o);
+                const sc_pool_state *ps = &pools[ar * SC_PURCHASE_COUNT + (size_t)o];
                 ready += ps->ready + ps->interrupting;
                 unready += ps->booting + ps->warming;
                 total += sc_pool_requested(ps);
                 if (o != SC_PURCHASE_ONDEMAND)
                     other += sc_pool_requested(ps);
             }
-            double need = v->ieq_now[ar];
-            double load = v->load_now[ar];
+            double need = ieq_now[ar];
+            double load = load_now[ar];
             if (!(need >= 0))
                 need = 0;
             if (!s->initialised) {
@@ -295,7 +335,7 @@ static sc_status reactive_decide(void *state, const sc_policy_view *v, sc_plan *
             if (!h->deployed)
                 continue;
             int current = h->spec;
-            rec_entry *ring = &s->recs[ar * (size_t)s->rec_cap];
+            int *ring = &s->recs[ar * (size_t)rec_cap];
             /* Fast path: same inputs as last time, the recommendation was the current
              * count, and every remembered recommendation equals it: the outcome is to
              * hold.  Only the recommendation is remembered.  Not with "auto": the
@@ -303,13 +343,8 @@ static sc_status reactive_decide(void *state, const sc_policy_view *v, sc_plan *
             if (s->initialised && !s->slo.on && h->all_equal && h->last_raw == current &&
                 h->last_current == current && h->last_ready == ready &&
                 h->last_unready == unready && h->last_need == (float)need && current > 0) {
-                if (h->rec_len == s->rec_cap) {
-                    h->rec_head = h->rec_head + 1 == s->rec_cap ? 0 : h->rec_head + 1;
-                    h->rec_len--;
-                }
-                int slot = h->rec_head + h->rec_len;
-                ring[slot >= s->rec_cap ? slot - s->rec_cap : slot] = (rec_entry){now, current};
-                h->rec_len++;
+                if (h->held < s->rec_cap)
+                    h->held++;
                 if (s->use_mix) {
                     sc_status st = sc_purchase_mix_apply(&s->mix, &s->mix_ar[ar], v, (int)a,
                                                          (int)r, current, target, plan, NULL);
@@ -324,11 +359,23 @@ static sc_status reactive_decide(void *state, const sc_policy_view *v, sc_plan *
                 }
                 continue;
             }
+            /* the recommendations the fast path held back: {time of call k, spec} for
+             * the h->held calls before this one (spec has not changed since) */
+            for (int k = 0; k < h->held; k++) {
+                if (h->rec_len == rec_cap) {
+                    h->rec_head = h->rec_head + 1 == rec_cap ? 0 : h->rec_head + 1;
+                    h->rec_len--;
+                }
+                int slot = h->rec_head + h->rec_len;
+                ring[slot >= rec_cap ? slot - rec_cap : slot] = h->spec;
+                h->rec_len++;
+            }
+            h->held = 0;
             int raw;
             if (current <= 0)
                 raw = (int)ceil(need / target - 1e-9);
             else
-                raw = hpa_replicas(s, current, ready, unready, need, target);
+                raw = hpa_replicas(s, current, ready, unready, need, target_pct);
             h->last_need = (float)need;
             h->last_ready = ready;
             h->last_unready = unready;
@@ -336,20 +383,27 @@ static sc_status reactive_decide(void *state, const sc_policy_view *v, sc_plan *
             h->last_raw = raw;
 
             /* Step 2: stabilisation over remembered recommendations */
-            int up = raw, down = raw;
-            for (int i = 0, j = h->rec_head; i < h->rec_len; i++, j = j + 1 == s->rec_cap ? 0 : j + 1) {
-                const rec_entry *e = &ring[j];
-                if (e->t > now - s->up_window_ms && e->n < up)
-                    up = e->n;
-                if (e->t > now - s->down_window_ms && e->n > down)
-                    down = e->n;
+            /* lo, hi: the least and greatest recommendation the ring holds once raw is
+             * in and the oldest entry out (if full), for all_equal below */
+            int up = raw, down = raw, lo = raw, hi = raw;
+            for (int i = 0, j = h->rec_head; i < h->rec_len; i++, j = j + 1 == rec_cap ? 0 : j + 1) {
+                int n = ring[j], age = h->rec_len - 1 - i;
+                if (up_ok[age] && n < up)
+                    up = n;
+                if (down_ok[age] && n > down)
+                    down = n;
+                if (i > 0 || h->rec_len < rec_cap) {
+                    lo = n < lo ? n : lo;
+                    hi = n > hi ? n : hi;
+                }
             }
             /* remember raw; drop entries older than both windows */
             if (h->rec_len == s->rec_cap) {
-                h->rec_head = (h->rec_head + 1) % s->rec_cap;
+                h->rec_head = h->rec_head + 1 == s->rec_cap ? 0 : h->rec_head + 1;
                 h->rec_len--;
             }
-            ring[(h->rec_head + h->rec_len) % s->rec_cap] = (rec_entry){now, raw};
+            int slot = h->rec_head + h->rec_len;
+            ring[slot >= rec_cap ? slot - rec_cap : slot] = raw;
             h->rec_len++;
             int rec = current;
             if (rec < up)
@@ -394,18 +448,15 @@ static sc_status reactive_decide(void *state, const sc_policy_view *v, sc_plan *
                 rec = app->max_instances;
             if (rec != current) {
                 if (h->ev_len == s->ev_cap) {
-                    h->ev_head = (h->ev_head + 1) % s->ev_cap;
+                    h->ev_head = h->ev_head + 1 == s->ev_cap ? 0 : h->ev_head + 1;
                     h->ev_len--;
                 }
-                evr[(h->ev_head + h->ev_len) % s->ev_cap] = (rec_entry){now, rec - current};
+                int es = h->ev_head + h->ev_len;
+                evr[es >= s->ev_cap ? es - s->ev_cap : es] = (rec_entry){now, rec - current};
                 h->ev_len++;
                 h->spec = rec;
             }
-            h->all_equal = 1;
-            for (int i = 0, j = h->rec_head; i < h->rec_len;
-                 i++, j = j + 1 == s->rec_cap ? 0 : j + 1)
-                if (ring[j].n != h->spec)
-                    h->all_equal = 0;
+            h->all_equal = lo == h->spec && hi == h->spec;
             /* The replica controller keeps requested == spec (re-requests refused or
              * interrupted instances). */
             if (s->use_mix) {
@@ -424,6 +475,8 @@ static sc_status reactive_decide(void *state, const sc_policy_view *v, sc_plan *
                 return sc_error_set(err, st, NULL, "reactive: cannot build plan");
         }
     }
+    s->call_t[s->n_calls % s->rec_cap] = now;
+    s->n_calls++;
     s->initialised = 1;
     return SC_OK;
 }
