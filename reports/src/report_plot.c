@@ -667,6 +667,58 @@ static sc_status plot_cost_attainment(const sc_report_results *r, const char *di
 
 /* ---- (e) where load is served: routing shares over time ------------------------- */
 
+/* One share-over-time figure: the data file NAME (time, then one column per region in
+ * %: v[k * ns + t] as a fraction of 1, or of the step's total over regions when
+ * `normalise`), the gnuplot body with TITLE and YLABEL, and the plot list entry with
+ * CAPTION (routing section). */
+static sc_status plot_shares(const sc_report_results *r, const char *dir, FILE *gp, int png,
+                             int svg, const char *name, const char *header, const double *v,
+                             int normalise, const char *title, const char *ylabel,
+                             const char *caption, sc_report_plots *out, sc_error *err)
+{
+    size_t ns = (size_t)r->n_steps, w0 = (size_t)r->warmup_steps, R = r->n_regions;
+    FILE *df = open_data(dir, name, err);
+    if (!df)
+        return err ? err->status : SC_ERR_IO;
+    fputs(header, df);
+    for (size_t t = w0; t < ns; t++) {
+        double tot = 0.0;
+        for (size_t k = 0; k < R; k++)
+            tot += v[k * ns + t];
+        put_time(df, r->time_ms[t]);
+        for (size_t k = 0; k < R; k++) {
+            fputc(' ', df);
+            double x = v[k * ns + t];
+            sc_report_gp_num(df, !normalise ? 100.0 * x : tot > 0 ? 100.0 * x / tot : NAN);
+        }
+        fputc('\n', df);
+    }
+    sc_status st = close_data(df, dir, name, err);
+    if (st)
+        return st;
+    char *body = NULL;
+    size_t body_len = 0;
+    FILE *b = open_memstream(&body, &body_len);
+    if (!b)
+        return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
+    time_axis(b, r);
+    fputs("set title ", b);
+    sc_report_gp_quote(b, title);
+    fputs("\nset ylabel ", b);
+    sc_report_gp_quote(b, ylabel);
+    fputs("\nset yrange [0:100]\nset key below\nplot ", b);
+    for (size_t k = 0; k < R; k++) {
+        fprintf(b, "%s'gnuplot/%s.dat' using ($1):%zu with lines lw 2 lc rgb '%s' title ",
+                k ? ", \\\n     " : "", name, 2 + k, sc_report_colour(k));
+        sc_report_gp_quote(b, r->regions[k]);
+    }
+    fputc('\n', b);
+    fclose(b);
+    st = sc_report_gp_emit(gp, png, svg, name, body, body_len, err);
+    free(body);
+    return st ? st : sc_report_plots_add(out, name, caption, SC_REPORT_SEC_ROUTING, err);
+}
+
 /* A run is routed when its per-region demand series (the load routed to each region)
  * differs from the first run's at some step: the first run is the reference (home
  * routing in the shipped scenarios).  For each routed run: one plot of the share of all
@@ -677,11 +729,9 @@ static sc_status plot_routing(const sc_report_results *r, const char *dir, FILE 
     if (r->n_runs < 2 || r->n_regions < 2 || !r->runs[0].has_series ||
         r->n_steps <= r->warmup_steps)
         return SC_OK;
-    size_t ns = (size_t)r->n_steps, w0 = (size_t)r->warmup_steps, R = r->n_regions;
+    size_t ns = (size_t)r->n_steps, R = r->n_regions;
     double *ref = calloc(R * ns, sizeof *ref), *cur = calloc(R * ns, sizeof *cur);
     double *buf = malloc(ns * sizeof *buf);
-    char *body = NULL;
-    size_t body_len = 0;
     sc_status st = SC_OK;
     if (!ref || !cur || !buf) {
         st = sc_error_set(err, SC_ERR_NOMEM, r->path, "out of memory reading series");
@@ -713,53 +763,15 @@ static sc_status plot_routing(const sc_report_results *r, const char *dir, FILE 
         char san[128], name[192];
         sc_report_sanitize(u->label, san, sizeof san);
         snprintf(name, sizeof name, "routing_%zu_%s", j, san);
-        FILE *df = open_data(dir, name, err);
-        if (!df) {
-            st = err ? err->status : SC_ERR_IO;
-            goto done;
-        }
-        fputs("# time_s, then per region: share of all apps' load routed there (%)\n", df);
-        for (size_t t = w0; t < ns; t++) {
-            double tot = 0.0;
-            for (size_t k = 0; k < R; k++)
-                tot += cur[k * ns + t];
-            put_time(df, r->time_ms[t]);
-            for (size_t k = 0; k < R; k++) {
-                fputc(' ', df);
-                sc_report_gp_num(df, tot > 0 ? 100.0 * cur[k * ns + t] / tot : NAN);
-            }
-            fputc('\n', df);
-        }
-        if ((st = close_data(df, dir, name, err)))
-            goto done;
-        FILE *b = open_memstream(&body, &body_len);
-        if (!b) {
-            st = sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
-            goto done;
-        }
-        time_axis(b, r);
-        fputs("set title ", b);
-        char t2[400];
+        char t2[400], cap[400];
         snprintf(t2, sizeof t2, "Where load is served: %s", u->label);
-        sc_report_gp_quote(b, t2);
-        fputs("\nset ylabel 'share of load (%)'\nset yrange [0:100]\nset key below\nplot ", b);
-        for (size_t k = 0; k < R; k++) {
-            fprintf(b, "%s'gnuplot/%s.dat' using ($1):%zu with lines lw 2 lc rgb '%s' title ",
-                    k ? ", \\\n     " : "", name, 2 + k, sc_report_colour(k));
-            sc_report_gp_quote(b, r->regions[k]);
-        }
-        fputc('\n', b);
-        fclose(b);
-        st = sc_report_gp_emit(gp, png, svg, name, body, body_len, err);
-        free(body);
-        body = NULL;
-        snprintf(t2, sizeof t2, "Share of the load routed to each region over time, %s "
+        snprintf(cap, sizeof cap, "Share of the load routed to each region over time, %s "
                  "(its routing differs from %s's)", u->label, r->runs[0].label);
-        if (!st)
-            st = sc_report_plots_add(out, name, t2, SC_REPORT_SEC_ROUTING, err);
+        st = plot_shares(r, dir, gp, png, svg, name,
+                         "# time_s, then per region: share of all apps' load routed there (%)\n",
+                         cur, 1, t2, "share of load (%)", cap, out, err);
     }
 done:
-    free(body);
     free(ref);
     free(cur);
     free(buf);
@@ -782,8 +794,6 @@ static sc_status plot_geo_routing(const sc_report_results *r, const char *dir, F
         return SC_OK;
     size_t ns = (size_t)r->n_steps, w0 = (size_t)r->warmup_steps, R = r->n_regions;
     double *sh = malloc((R * ns + 1) * sizeof *sh), *lat = malloc((ns + 1) * sizeof *lat);
-    char *body = NULL;
-    size_t body_len = 0;
     sc_status st = SC_OK;
     if (!sh || !lat) {
         st = sc_error_set(err, SC_ERR_NOMEM, r->path, "out of memory reading series");
@@ -837,58 +847,19 @@ static sc_status plot_geo_routing(const sc_report_results *r, const char *dir, F
                 sc_report_sanitize(r->apps[a], sa, sizeof sa);
                 sc_report_sanitize(m->geos[g], sg, sizeof sg);
                 snprintf(name, sizeof name, "geo_routing_%zu_%s_%s_%s", j, sl, sa, sg);
-                FILE *df = open_data(dir, name, err);
-                if (!df) {
-                    st = err ? err->status : SC_ERR_IO;
-                    goto done;
-                }
-                fputs("# time_s, then per region: share of the geography's load routed "
-                      "there (%)\n", df);
-                for (size_t t = w0; t < ns; t++) {
-                    put_time(df, r->time_ms[t]);
-                    for (size_t k = 0; k < R; k++) {
-                        fputc(' ', df);
-                        sc_report_gp_num(df, 100.0 * sh[k * ns + t]);
-                    }
-                    fputc('\n', df);
-                }
-                if ((st = close_data(df, dir, name, err)))
-                    goto done;
-                FILE *b = open_memstream(&body, &body_len);
-                if (!b) {
-                    st = sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
-                    goto done;
-                }
-                time_axis(b, r);
-                fputs("set title ", b);
-                char t2[600];
+                char t2[600], cap[600];
                 snprintf(t2, sizeof t2, "Where %s's %s load is served: %s", m->geos[g],
                          r->apps[a], u->label);
-                sc_report_gp_quote(b, t2);
-                fputs("\nset ylabel 'share of the geography''s load (%)'\nset yrange [0:100]"
-                      "\nset key below\nplot ",
-                      b);
-                for (size_t k = 0; k < R; k++) {
-                    fprintf(b,
-                            "%s'gnuplot/%s.dat' using ($1):%zu with lines lw 2 lc rgb '%s' "
-                            "title ",
-                            k ? ", \\\n     " : "", name, 2 + k, sc_report_colour(k));
-                    sc_report_gp_quote(b, r->regions[k]);
-                }
-                fputc('\n', b);
-                fclose(b);
-                st = sc_report_gp_emit(gp, png, svg, name, body, body_len, err);
-                free(body);
-                body = NULL;
-                snprintf(t2, sizeof t2, "Share of %s's %s load routed to each region over "
+                snprintf(cap, sizeof cap, "Share of %s's %s load routed to each region over "
                          "time, %s; p95 of its worst route latency per step: %.1f ms",
                          m->geos[g], r->apps[a], u->label, p95);
-                if (!st)
-                    st = sc_report_plots_add(out, name, t2, SC_REPORT_SEC_ROUTING, err);
+                st = plot_shares(r, dir, gp, png, svg, name,
+                                 "# time_s, then per region: share of the geography's load "
+                                 "routed there (%)\n",
+                                 sh, 0, t2, "share of the geography's load (%)", cap, out, err);
             }
     }
 done:
-    free(body);
     free(sh);
     free(lat);
     return st;
