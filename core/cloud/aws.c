@@ -855,15 +855,9 @@ static sc_status aws_ctrl(void *state, int op, void *arg, sc_error *err)
     case SC_PROVIDER_CTRL_IS_REAL:
         *(int *)arg = 1;
         return SC_OK;
-    case SC_PROVIDER_CTRL_CLOUD_STATS: {
-        sc_cloud_stats *s = arg;
-        s->requests = sc_http_n_requests(a->http);
-        s->mutating = a->mutating;
-        s->read_only = a->read_only;
-        s->retries = sc_http_n_retries(a->http);
-        s->throttles = sc_http_n_throttles(a->http);
+    case SC_PROVIDER_CTRL_CLOUD_STATS:
+        sc_cloud_stats_fill(arg, a->http, a->mutating, a->read_only);
         return SC_OK;
-    }
     default:
         return SC_ERR_NOTFOUND;
     }

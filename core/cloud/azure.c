@@ -769,15 +769,9 @@ static sc_status az_ctrl(void *state, int op, void *arg, sc_error *err)
     case SC_PROVIDER_CTRL_IS_REAL:
         *(int *)arg = 1;
         return SC_OK;
-    case SC_PROVIDER_CTRL_CLOUD_STATS: {
-        sc_cloud_stats *s = arg;
-        s->requests = sc_http_n_requests(z->http);
-        s->mutating = z->mutating;
-        s->read_only = z->read_only;
-        s->retries = sc_http_n_retries(z->http);
-        s->throttles = sc_http_n_throttles(z->http);
+    case SC_PROVIDER_CTRL_CLOUD_STATS:
+        sc_cloud_stats_fill(arg, z->http, z->mutating, z->read_only);
         return SC_OK;
-    }
     default:
         return SC_ERR_NOTFOUND;
     }

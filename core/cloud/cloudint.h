@@ -71,6 +71,9 @@ typedef struct sc_http sc_http;
 sc_status sc_http_alloc(const sc_http_retry *retry, sc_http_throttle_fn throttle,
                         sc_http **out, sc_error *err);
 void sc_http_free(sc_http *h);
+/* The counters of SC_PROVIDER_CTRL_CLOUD_STATS for an adapter with client h and its own
+ * counts of mutating and read-only calls (http.c). */
+void sc_cloud_stats_fill(void *stats, const sc_http *h, long mutating, long read_only);
 /* Send rq (with retries as above).  SC_OK with any HTTP status once an answer came
  * (the caller reads the status); SC_ERR_IO when no answer came after the attempts.
  * resp->body is freed by the caller (sc_http_resp_cleanup). */

@@ -809,15 +809,9 @@ static sc_status gcp_ctrl(void *state, int op, void *arg, sc_error *err)
     case SC_PROVIDER_CTRL_IS_REAL:
         *(int *)arg = 1;
         return SC_OK;
-    case SC_PROVIDER_CTRL_CLOUD_STATS: {
-        sc_cloud_stats *s = arg;
-        s->requests = sc_http_n_requests(g->http);
-        s->mutating = g->mutating;
-        s->read_only = g->read_only;
-        s->retries = sc_http_n_retries(g->http);
-        s->throttles = sc_http_n_throttles(g->http);
+    case SC_PROVIDER_CTRL_CLOUD_STATS:
+        sc_cloud_stats_fill(arg, g->http, g->mutating, g->read_only);
         return SC_OK;
-    }
     default:
         return SC_ERR_NOTFOUND;
     }

@@ -124,6 +124,16 @@ void sc_http_resp_cleanup(sc_http_resp *r)
 
 long sc_http_n_retries(const sc_http *h) { return h->n_retries; }
 long sc_http_n_throttles(const sc_http *h) { return h->n_throttles; }
+
+void sc_cloud_stats_fill(void *stats, const sc_http *h, long mutating, long read_only)
+{
+    sc_cloud_stats *s = stats;
+    s->requests = sc_http_n_requests(h);
+    s->mutating = mutating;
+    s->read_only = read_only;
+    s->retries = sc_http_n_retries(h);
+    s->throttles = sc_http_n_throttles(h);
+}
 long sc_http_n_requests(const sc_http *h) { return h->n_requests; }
 
 static void sleep_ms(int64_t ms)
