@@ -747,14 +747,16 @@ static sc_time_ms spot_notice_time(const sc_mock *m, size_t pi, uint32_t idx,
 /* Reclaim, with the window's probability, each spot instance of the window's type in
  * its region that is booting, warming or serving (not one already noticed or
  * draining): a two-minute notice, then the end.  The uniform of an instance is keyed by
- * (window start, region and pool, launch index), so the same launch meets the same
- * verdict under every policy. */
+ * (hash of the region's name ^ window start, pool, launch index), so the same launch
+ * meets the same verdict under every policy. */
 static sc_status spot_reclaim(sc_mock *m, size_t region, const sc_spot_stockout *w,
                               sc_time_ms now, sc_error *err)
 {
     const sc_scenario *sc = m->sc;
     if (!(w->reclaim > 0))
         return SC_OK;
+    /* the window by its region's name and start, as the windows themselves are keyed */
+    uint64_t win_key = sc_rng_hash_str(sc->regions[region].name) ^ (uint64_t)w->start_ms;
     for (size_t a = 0; a < sc->n_apps; a++) {
         size_t pi = pool_index(m, (int)a, (int)region, w->type, SC_PURCHASE_SPOT);
         pool *p = &m->pools[pi];
@@ -764,9 +766,8 @@ static sc_status spot_reclaim(sc_mock *m, size_t region, const sc_spot_stockout 
             inst *in = &p->slots[s];
             if (in->state != ST_BOOTING && in->state != ST_WARMING && in->state != ST_READY)
                 continue;
-            double u = sc_rng_u01(sc_rng_key(sc->seed, SC_RNG_STOCKOUT,
-                                             (uint64_t)w->start_ms ^ ((uint64_t)region << 48),
-                                             pool_key, in->launch_idx));
+            double u = sc_rng_u01(sc_rng_key(sc->seed, SC_RNG_STOCKOUT, win_key, pool_key,
+                                             in->launch_idx));
             if (!(u < w->reclaim))
                 continue;
             if (in->ev) {
