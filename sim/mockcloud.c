@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/scenario/spot.h"
 #include "mockroute.h"
 #include "sculpt/rng.h"
 
@@ -89,6 +90,8 @@ struct sc_mock {
     /* outages (only when the scenario has windows: sc->has_outages) */
     double *avail;          /* [region] serving capacity fraction, 1 outside windows */
     int n_down;             /* regions inside a window now */
+    /* spot stock-outs (only when a region has windows: spot_stockouts) */
+    int *spot_out;          /* [region * n_types + type] stock-out windows open now */
 };
 
 /* Serving as the health checker sees it: serving instances in a region not down. */
@@ -136,7 +139,11 @@ static void pool_accrue(sc_mock *m, size_t pi, sc_time_ms t)
     sc_purchase o;
     pool_decode(m, pi, &app, &region, &type, &o);
     double price = price_of(m, region, type, o);
-    if (o != SC_PURCHASE_RESERVED) {
+    if (o == SC_PURCHASE_SPOT && m->sc->regions[region].spot_mult) {
+        /* a spot price per hour (spot_price.c) */
+        p->acc_usd += (double)p->billable *
+                      sc_spot_price_integral(m->sc, region, type, p->bill_t, t) / 3.6e6;
+    } else if (o != SC_PURCHASE_RESERVED) {
         p->acc_usd += (double)p->billable * (double)(t - p->bill_t) * price / 3.6e6;
     } else {
         for (int i = 0; i < p->n_commits; i++) {
@@ -638,7 +645,10 @@ static void end_instance(sc_mock *m, size_t pi, uint32_t slot, sc_time_ms now)
     pool_decode(m, pi, &app, &region, &type, &o);
     if (o != SC_PURCHASE_RESERVED && now - in->launch_ms < MIN_BILL_MS)
         p->acc_usd += (double)(MIN_BILL_MS - (now - in->launch_ms)) *
-                      price_of(m, region, type, o) / 3.6e6;
+                      (o == SC_PURCHASE_SPOT && m->sc->regions[region].spot_mult
+                           ? sc_spot_price_at(m->sc, region, type, now)
+                           : price_of(m, region, type, o)) /
+                      3.6e6;
     m->in_use[(size_t)region * m->n_types + (size_t)type]--;
     m->vcpu_in_use[region] -= m->sc->types[type].capacity[SC_METRIC_CPU];
     in->gen++;
@@ -732,6 +742,87 @@ static sc_time_ms spot_notice_time(const sc_mock *m, size_t pi, uint32_t idx,
     return sc_time_add(running_ms, (int64_t)(hours * 3.6e6));
 }
 
+/* ---- spot stock-outs (core/scenario/spot_stockout.c) -------------------------------- */
+
+/* Reclaim, with the window's probability, each spot instance of the window's type in
+ * its region that is booting, warming or serving (not one already noticed or
+ * draining): a two-minute notice, then the end.  The uniform of an instance is keyed by
+ * (hash of the region's name ^ window start, pool, launch index), so the same launch
+ * meets the same verdict under every policy. */
+static sc_status spot_reclaim(sc_mock *m, size_t region, const sc_spot_stockout *w,
+                              sc_time_ms now, sc_error *err)
+{
+    const sc_scenario *sc = m->sc;
+    if (!(w->reclaim > 0))
+        return SC_OK;
+    /* the window by its region's name and start, as the windows themselves are keyed */
+    uint64_t win_key = sc_rng_hash_str(sc->regions[region].name) ^ (uint64_t)w->start_ms;
+    for (size_t a = 0; a < sc->n_apps; a++) {
+        size_t pi = pool_index(m, (int)a, (int)region, w->type, SC_PURCHASE_SPOT);
+        pool *p = &m->pools[pi];
+        uint64_t pool_key = ((uint64_t)a << 24) ^ ((uint64_t)w->type << 4) ^
+                            (uint64_t)SC_PURCHASE_SPOT;
+        for (uint32_t s = 0; s < p->n_slots; s++) {
+            inst *in = &p->slots[s];
+            if (in->state != ST_BOOTING && in->state != ST_WARMING && in->state != ST_READY)
+                continue;
+            double u = sc_rng_u01(sc_rng_key(sc->seed, SC_RNG_STOCKOUT, win_key, pool_key,
+                                             in->launch_idx));
+            if (!(u < w->reclaim))
+                continue;
+            if (in->ev) {
+                sc_evq_cancel(m->cfg.q, in->ev);
+                in->ev = 0;
+            }
+            if (in->state == ST_READY)
+                move_state(m, pi, in, ST_INTERRUPTING, now);
+            m->stats.interruptions++;
+            m->stats.reclaimed++;
+            sc_status st = push_ev(m, pi, s, SC_MOCK_EV_END, sc_time_add(now, NOTICE_MS));
+            if (st)
+                return sc_error_set(err, st, NULL, "event queue full");
+        }
+    }
+    return SC_OK;
+}
+
+static sc_status spot_handle(sc_mock *m, const sc_event *ev, sc_error *err)
+{
+    const sc_scenario *sc = m->sc;
+    size_t r = ev->a, k = (size_t)(ev->b >> 1);
+    int end = (int)(ev->b & 1);
+    if (!m->spot_out || r >= sc->n_regions || k >= sc->regions[r].n_spot_stockouts)
+        return sc_error_set(err, SC_ERR_INTERNAL, NULL, "spot event names no stock-out");
+    const sc_spot_stockout *w = &sc->regions[r].spot_stockouts[k];
+    m->spot_out[r * m->n_types + (size_t)w->type] += end ? -1 : 1;
+    return end ? SC_OK : spot_reclaim(m, r, w, ev->time, err);
+}
+
+static sc_status spot_init(sc_mock *m)
+{
+    const sc_scenario *sc = m->sc;
+    if (!(m->spot_out = calloc(sc->n_regions * m->n_types + 1, sizeof *m->spot_out)))
+        return SC_ERR_NOMEM;
+    uint32_t type = m->cfg.event_base + SC_MOCK_EV_SPOT;
+    for (size_t r = 0; r < sc->n_regions; r++)
+        for (size_t k = 0; k < sc->regions[r].n_spot_stockouts; k++) {
+            const sc_spot_stockout *w = &sc->regions[r].spot_stockouts[k];
+            sc_status st = sc_evq_push(m->cfg.q, w->start_ms, type, (uint32_t)r,
+                                       (uint64_t)k << 1, NULL);
+            if (!st)
+                st = sc_evq_push(m->cfg.q, w->start_ms + w->duration_ms, type, (uint32_t)r,
+                                 ((uint64_t)k << 1) | 1, NULL);
+            if (st)
+                return st;
+        }
+    return SC_OK;
+}
+
+const int *sc_mock_spot_stockouts(const sc_mock *m)
+{
+    return m->spot_out;
+}
+
 static int refill_token(sc_mock *m, int region, sc_time_ms now)
 {
     int rate = m->sc->regions[region].api_rate_per_sec;
@@ -791,6 +882,11 @@ static sc_status mock_apply(void *state, const sc_action *a, sc_time_ms now,
         const sc_region *rg = &sc->regions[a->region];
         if (m->avail && !(m->avail[a->region] > 0))
             n = 0; /* the region is down */
+        if (a->option == SC_PURCHASE_SPOT && m->spot_out &&
+            m->spot_out[(size_t)a->region * m->n_types + (size_t)a->type] > 0) {
+            m->stats.refused_stockout += n; /* InsufficientInstanceCapacity */
+            n = 0;
+        }
         int lim = rg->types[a->type].capacity_limit;
         int used = m->in_use[(size_t)a->region * m->n_types + (size_t)a->type];
         if (lim >= 0 && n > lim - used)
@@ -854,6 +950,8 @@ sc_status sc_mock_handle(sc_mock *m, const sc_event *ev, sc_error *err)
         return route_handle(m, ev, err);
     if (kind == SC_MOCK_EV_OUTAGE)
         return outage_handle(m, ev, err);
+    if (kind == SC_MOCK_EV_SPOT)
+        return spot_handle(m, ev, err);
     size_t pi = ev->a;
     if (pi >= m->n_pools)
         return sc_error_set(err, SC_ERR_INTERNAL, NULL, "mock event names no pool");
@@ -970,6 +1068,7 @@ static void mock_cleanup(void *state)
     free(m->spill_room);
     free(m->hc_gen);
     free(m->avail);
+    free(m->spot_out);
     free(m);
     *(sc_mock **)state = NULL;
 }
@@ -1012,7 +1111,11 @@ static sc_status mock_init(void *state, const void *config, sc_error *err)
         m->tokens[r] = m->sc->regions[r].api_rate_per_sec * BURST_SEC;
         m->token_t[r] = cfg->start_ms;
     }
-    if ((m->sc->routed && route_init(m)) || (m->sc->has_outages && outage_init(m))) {
+    int has_stockouts = 0;
+    for (size_t r = 0; r < m->sc->n_regions; r++)
+        has_stockouts |= m->sc->regions[r].n_spot_stockouts > 0;
+    if ((m->sc->routed && route_init(m)) || (m->sc->has_outages && outage_init(m)) ||
+        (has_stockouts && spot_init(m))) {
         mock_cleanup(state);
         return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
     }

@@ -13,6 +13,15 @@
  *    burst of 10 s worth of tokens; one token per apply call;
  *  - spot instances are interrupted at a rate of spot_interrupt_per_hour per running
  *    instance-hour, with a two-minute notice during which they still serve;
+ *  - spot stock-outs ($.regions[i].spot_stockouts, core/scenario/spot.h): inside a
+ *    window no spot instance of the type is granted in the region (the launch fails
+ *    whole, as EC2's InsufficientInstanceCapacity: sc_action_result.limited); at the
+ *    window's start each spot instance of the type in the region that is booting,
+ *    warming or serving is reclaimed with the window's probability (one uniform per
+ *    (window, pool, launch index)): it gets the two-minute notice (a serving one still
+ *    serves meanwhile; a booting or warming one stops progressing), then ends;
+ *  - a spot price varying per hour ($.regions[i].spot_price): spot pools are billed per
+ *    second at the price of each hour (sc_spot_price_integral);
  *  - billing per second with a 60 s minimum per instance, from the launch call to the
  *    end of the instance, at the pool's purchase-option price.  Reserved capacity is a
  *    commitment: each reserved instance launched commits the region for the term at the
@@ -60,7 +69,9 @@ enum {
                                  app): only accounting happens */
     SC_MOCK_EV_OUTAGE = 7,    /* a region's outage window starts or ends (a = region,
                                  b = window << 1 | end) */
-    SC_MOCK_EV_COUNT = 8
+    SC_MOCK_EV_SPOT = 8,      /* a spot stock-out window starts or ends (a = region,
+                                 b = window << 1 | end) */
+    SC_MOCK_EV_COUNT = 9
 };
 
 typedef struct sc_mock_config {
@@ -131,6 +142,10 @@ const double *sc_mock_avail(const sc_mock *m);
 /* Regions inside an outage window now. */
 int sc_mock_outages_active(const sc_mock *m);
 
+/* Spot stock-out windows open now per (region, type), [region * n_types + type] (> 0:
+ * no spot launch granted).  NULL when the scenario has no stock-outs. */
+const int *sc_mock_spot_stockouts(const sc_mock *m);
+
 /* Counters for the results. */
 typedef struct sc_mock_stats {
     long launches;            /* instances launched */
@@ -139,6 +154,9 @@ typedef struct sc_mock_stats {
     long throttled;           /* apply calls refused by the API rate limit */
     long interruptions;       /* spot interruptions (notices) */
     long route_changes;       /* set_weight calls accepted */
+    long refused_stockout;    /* of refused_limit: spot instances refused by a stock-out */
+    long reclaimed;           /* of interruptions: spot instances reclaimed at a
+                                 stock-out's start */
 } sc_mock_stats;
 const sc_mock_stats *sc_mock_get_stats(const sc_mock *m);
 

@@ -40,6 +40,7 @@
 #include "sculpt/rng.h"
 
 #include "outage_random.h"
+#include "spot.h"
 
 /* Phi^-1(0.95): z-score of the 95th percentile of a standard normal. */
 #define SC_Z95 1.6448536269514722
@@ -732,7 +733,8 @@ static sc_status parse_regions(parser *p, const cJSON *root)
     static const char *const keys[] = {"name",          "boot",          "vcpu_quota",
                                        "spot_interrupt_per_hour",        "egress_per_gb",
                                        "reserved_term", "api_rate_per_sec", "types",
-                                       "outages", "mtbf", "mttr", NULL};
+                                       "outages", "mtbf", "mttr",
+                                       "spot_stockouts", "spot_price", NULL}; /* spot.h */
     sc_scenario *sc = p->sc;
     const cJSON *arr;
     size_t n;
@@ -774,6 +776,7 @@ static sc_status parse_regions(parser *p, const cJSON *root)
         TRY(parse_region_types(p, it, rp, r));
         TRY(parse_outages(p, it, rp, r));
         TRY(parse_random_outages(p, it, rp, r));
+        TRY(sc_spot_parse_region(&p->cx, sc, it, rp, r)); /* spot market: spot_parse.c */
         i++;
     }
     return SC_OK;
@@ -1760,6 +1763,7 @@ void sc_scenario_free(sc_scenario *sc)
         for (size_t i = 0; i < sc->n_regions; i++) {
             free(sc->regions[i].types);
             free(sc->regions[i].outages);
+            sc_spot_region_cleanup(&sc->regions[i]);
         }
     free(sc->regions);
     if (sc->geos)

@@ -31,6 +31,9 @@ cp "$SRC/traces/specs/demo.json" "$W/spec.json"
 # a two-run sweep of the unit scenario (a sweep results file: its own writer)
 echo '{"name": "s2", "base": "unit.json", "axes": [{"path": "$.apps[0].target_util", "values": [0.5, 0.8]}], "replicates": 1}' > "$W/sweep2.json"
 (cd "$W" && "$S" run unit.json -o base.h5 -j 1 >/dev/null 2>&1) || { echo "setup run failed"; exit 1; }
+# the spot market (issue 11): scheduled and random stock-outs with reclaims, an hourly price
+sed 's/"api_rate_per_sec": 1,/"api_rate_per_sec": 1, "spot_stockouts": [{"type": "t2", "start": "2026-01-05T00:30:00Z", "duration": "30m", "reclaim": 0.5}, {"type": "t2", "mtbf": "40m", "mttr": "10m"}], "spot_price": {"log_sd": 0.4, "reversion": "6h"},/' \
+    "$W/unit.json" > "$W/spot.json"
 
 # name | command (run in $W/case) | outputs that must not exist after a failure
 OPS=(
@@ -39,6 +42,7 @@ OPS=(
   "forecast fit and predict|$S forecast flat.csv --model ets --step 5m --horizons 10m -o w.json|w.json"
   "forecast fit and predict (arima)|$S forecast flat.csv --model arima --step 5m --horizons 10m -o w.json|w.json"
   "run, every policy of the scenario|$S run unit.json -o r.h5 -j 1|r.h5"
+  "run with spot stock-outs and an hourly spot price|$S run spot.json -o r.h5 -j 1 --policy reactive|r.h5"
   "sweep, sweep results write|$S sweep sweep2.json -o sw.h5 -j 1|sw.h5"
   "compare (two results files read)|$S compare base.h5 base.h5|"
   "plan|$S plan --scenario unit.json|"

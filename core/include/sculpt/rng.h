@@ -26,13 +26,15 @@ typedef enum sc_rng_kind {
     SC_RNG_BOOT = 1,      /* boot delay of a launch: (region, pool, launch index) */
     SC_RNG_WARMUP = 2,    /* app warm-up jitter: (region, pool, launch index) */
     SC_RNG_SPOT = 3,      /* spot interruption: (region, pool, launch index) */
-    SC_RNG_STOCKOUT = 4,  /* capacity shortfall episodes: (region, type, time bucket) */
+    SC_RNG_STOCKOUT = 4,  /* spot stock-outs: windows (region name hash, type name hash,
+                             2 x failure + up/down), reclaims (window, pool, launch) */
     SC_RNG_TRACE = 5,     /* synthetic trace generation: (app, geo, metric) */
     SC_RNG_EVENT = 6,     /* synthetic event feed: (campaign index, field) */
     SC_RNG_POLICY = 7,    /* a policy's own randomness (GA etc.): (policy, call) */
     SC_RNG_SWEEP = 8,     /* replicate seeds of a sweep: (replicate) */
     SC_RNG_FORECAST = 9,  /* forecasters: simulated intervals, LSTM init: (series, use) */
-    SC_RNG_OUTAGE = 10    /* random region outages: (region name hash, failure, up/down) */
+    SC_RNG_OUTAGE = 10,   /* random region outages: (region name hash, failure, up/down) */
+    SC_RNG_SPOT_PRICE = 11 /* spot price path: (region name hash, hour, 0) */
 } sc_rng_kind;
 
 /* Mix a seed, a kind and up to three entity coordinates into one 64-bit key. */

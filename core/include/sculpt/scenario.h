@@ -136,6 +136,17 @@ typedef struct sc_outage {
                                      1 = the region is down (launches refused too) */
 } sc_outage;
 
+/* A window in which a region grants no new spot instances of one type (spot stock-out,
+ * EC2's InsufficientInstanceCapacity; issue 11; core/scenario/spot_stockout.c). */
+typedef struct sc_spot_stockout {
+    int type;                     /* index into types */
+    sc_time_ms start_ms;          /* inside the run */
+    int64_t duration_ms;          /* > 0, ends inside the run */
+    double reclaim;               /* probability that each spot instance of the type in the
+                                     region (any app; booting, warming or serving) is
+                                     reclaimed at the window's start, [0, 1] */
+} sc_spot_stockout;
+
 typedef struct sc_region {
     char name[SC_NAME_MAX];
     sc_region_type *types;        /* [n_types], owned */
@@ -151,6 +162,19 @@ typedef struct sc_region {
     int64_t mtbf_ms;              /* mean time between failures (random outages); 0 = none */
     int64_t mttr_ms;              /* mean time to repair; 0 when mtbf_ms is 0 */
     size_t n_outages_random;      /* random windows drawn (before the merge) */
+    /* spot market (issue 11; core/scenario/spot_*.c, scenarios/README.md "Spot market") */
+    sc_spot_stockout *spot_stockouts; /* owned, sorted by (type, start), not overlapping
+                                         within a type: scheduled windows merged with the
+                                         random ones */
+    size_t n_spot_stockouts;
+    size_t n_spot_stockouts_random; /* random windows drawn (before the merge) */
+    double spot_log_sd;           /* spot price model: stationary sd of the log price; 0 =
+                                     the listed spot price holds all run */
+    int64_t spot_reversion_ms;    /* its mean-reversion time constant (0 when off) */
+    double *spot_mult;            /* owned, [n_spot_hours]: hour h of the run (from start)
+                                     has spot price min(listed x spot_mult[h], on-demand);
+                                     NULL when the price is fixed */
+    size_t n_spot_hours;
 } sc_region;
 
 /* One demand source: a series feeding (app, geo, metric). */
@@ -248,6 +272,8 @@ typedef struct sc_scenario {
     sc_policy_spec *policies; size_t n_policies;
     int routed;                   /* 1 if any geography has a mechanism other than home */
     int has_outages;              /* 1 if any region has an outage window */
+    int has_spot_market;          /* 1 if any region has spot stock-outs or a spot price
+                                     model (spot_stockouts, spot_mult) */
     int per_step_output;          /* write per-step series to results (default 1) */
 
     char *source_json;            /* owned; the scenario file text, stored in results */
