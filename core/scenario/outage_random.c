@@ -27,14 +27,68 @@
 
 #include "sculpt/rng.h"
 
-int64_t sc_outage_random_time(uint64_t seed, const char *region, uint64_t k, int down,
-                              int64_t mean_ms)
+int64_t sc_renewal_exp_ms(uint64_t key, int64_t mean_ms)
 {
-    uint64_t key = sc_rng_key(seed, SC_RNG_OUTAGE, sc_rng_hash_str(region), k,
-                              down ? 1u : 0u);
     double u = sc_rng_u01(key); /* in (0, 1): -ln(u) is in (0, 37.5) */
     double t = ceil(-(double)mean_ms * log(u));
     return t < 1.0 ? 1 : (int64_t)t;
+}
+
+sc_status sc_renewal_draw(sc_renewal_time_fn time, const void *ctx, int64_t mtbf_ms,
+                          int64_t mttr_ms, sc_time_ms t0_ms, sc_time_ms t1_ms, size_t max,
+                          sc_time_ms **out, size_t *n_out)
+{
+    *out = NULL;
+    *n_out = 0;
+    sc_time_ms *w = NULL; /* start, duration pairs */
+    size_t n = 0, cap = 0;
+    sc_time_ms t = t0_ms;
+    for (uint64_t k = 0; t < t1_ms; k++) {
+        sc_time_ms start = t + time(ctx, k, 0, mtbf_ms);
+        if (start >= t1_ms)
+            break;
+        int64_t down = time(ctx, k, 1, mttr_ms);
+        if (n == max) {
+            free(w);
+            return SC_ERR_INPUT;
+        }
+        if (n == cap) {
+            size_t nc = cap ? 2 * cap : 16;
+            sc_time_ms *g = realloc(w, 2 * nc * sizeof *g);
+            if (!g) {
+                free(w);
+                return SC_ERR_NOMEM;
+            }
+            w = g;
+            cap = nc;
+        }
+        w[2 * n] = start;
+        w[2 * n + 1] = down < t1_ms - start ? down : t1_ms - start;
+        n++;
+        t = start + down;
+    }
+    *out = w;
+    *n_out = n;
+    return SC_OK;
+}
+
+struct region_key {
+    uint64_t seed;
+    const char *region;
+};
+
+int64_t sc_outage_random_time(uint64_t seed, const char *region, uint64_t k, int down,
+                              int64_t mean_ms)
+{
+    return sc_renewal_exp_ms(sc_rng_key(seed, SC_RNG_OUTAGE, sc_rng_hash_str(region), k,
+                                        down ? 1u : 0u),
+                             mean_ms);
+}
+
+static int64_t outage_time(const void *ctx, uint64_t k, int down, int64_t mean_ms)
+{
+    const struct region_key *rk = ctx;
+    return sc_outage_random_time(rk->seed, rk->region, k, down, mean_ms);
 }
 
 sc_status sc_outage_random_draw(uint64_t seed, const char *region, int64_t mtbf_ms,
@@ -43,34 +97,24 @@ sc_status sc_outage_random_draw(uint64_t seed, const char *region, int64_t mtbf_
 {
     *out = NULL;
     *n_out = 0;
-    sc_outage *w = NULL;
-    size_t n = 0, cap = 0;
-    sc_time_ms t = t0_ms;
-    for (uint64_t k = 0; t < t1_ms; k++) {
-        sc_time_ms start = t + sc_outage_random_time(seed, region, k, 0, mtbf_ms);
-        if (start >= t1_ms)
-            break;
-        int64_t down = sc_outage_random_time(seed, region, k, 1, mttr_ms);
-        if (n == SC_OUTAGE_RANDOM_WINDOWS_MAX) {
-            free(w);
-            return SC_ERR_INPUT;
-        }
-        if (n == cap) {
-            size_t nc = cap ? 2 * cap : 16;
-            sc_outage *g = realloc(w, nc * sizeof *g);
-            if (!g) {
-                free(w);
-                return SC_ERR_NOMEM;
-            }
-            w = g;
-            cap = nc;
-        }
-        w[n].start_ms = start;
-        w[n].duration_ms = down < t1_ms - start ? down : t1_ms - start;
-        w[n].lost = 1.0;
-        n++;
-        t = start + down;
+    struct region_key rk = {seed, region};
+    sc_time_ms *sd;
+    size_t n;
+    sc_status st = sc_renewal_draw(outage_time, &rk, mtbf_ms, mttr_ms, t0_ms, t1_ms,
+                                   SC_OUTAGE_RANDOM_WINDOWS_MAX, &sd, &n);
+    if (st != SC_OK || n == 0)
+        return st;
+    sc_outage *w = malloc(n * sizeof *w);
+    if (!w) {
+        free(sd);
+        return SC_ERR_NOMEM;
     }
+    for (size_t i = 0; i < n; i++) {
+        w[i].start_ms = sd[2 * i];
+        w[i].duration_ms = sd[2 * i + 1];
+        w[i].lost = 1.0;
+    }
+    free(sd);
     *out = w;
     *n_out = n;
     return SC_OK;

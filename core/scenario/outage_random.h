@@ -19,6 +19,24 @@
  * Poisson count with mean 1000 exceeds it with probability far below 1e-300). */
 #define SC_OUTAGE_RANDOM_WINDOWS_MAX (4 * SC_OUTAGE_RANDOM_EXPECTED_MAX)
 
+/* The exponential quantile -mean_ms * ln(u) of u = sc_rng_u01(key), rounded up to a whole
+ * ms, >= 1: one up- or down-time of an alternating renewal process. */
+int64_t sc_renewal_exp_ms(uint64_t key, int64_t mean_ms);
+
+/* The k-th up-time (down = 0) or down-time (down = 1) of one process, in ms. */
+typedef int64_t (*sc_renewal_time_fn)(const void *ctx, uint64_t k, int down,
+                                      int64_t mean_ms);
+
+/* Alternating renewal process on [t0_ms, t1_ms), up at t0_ms: window k starts after
+ * up-time k and lasts down-time k, clipped at t1_ms.  *out (caller frees with free();
+ * NULL when *n_out is 0) holds 2 * *n_out values, start and duration of each window in
+ * order.  SC_ERR_INPUT when more than `max` windows would be drawn; SC_ERR_NOMEM.  On
+ * failure *out is NULL.  Region outages and spot stock-outs (spot_stockout.c) draw
+ * their windows with it. */
+sc_status sc_renewal_draw(sc_renewal_time_fn time, const void *ctx, int64_t mtbf_ms,
+                          int64_t mttr_ms, sc_time_ms t0_ms, sc_time_ms t1_ms, size_t max,
+                          sc_time_ms **out, size_t *n_out);
+
 /* The k-th up-time (down = 0) or down-time (down = 1) of region `region` in ms: the
  * exponential quantile -mean_ms * ln(u) of u = sc_rng_u01(sc_rng_key(seed,
  * SC_RNG_OUTAGE, sc_rng_hash_str(region), k, down)), rounded up to a whole ms, >= 1. */

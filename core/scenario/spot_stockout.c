@@ -21,7 +21,8 @@
  */
 #include "spot.h"
 
-#include <math.h>
+#include "outage_random.h"
+
 #include <stdlib.h>
 
 #include "sculpt/rng.h"
@@ -29,11 +30,20 @@
 int64_t sc_spot_stockout_time(uint64_t seed, const char *region, const char *type,
                               uint64_t k, int down, int64_t mean_ms)
 {
-    uint64_t key = sc_rng_key(seed, SC_RNG_STOCKOUT, sc_rng_hash_str(region),
-                              sc_rng_hash_str(type), 2 * k + (down ? 1u : 0u));
-    double u = sc_rng_u01(key); /* in (0, 1) */
-    double t = ceil(-(double)mean_ms * log(u));
-    return t < 1.0 ? 1 : (int64_t)t;
+    return sc_renewal_exp_ms(sc_rng_key(seed, SC_RNG_STOCKOUT, sc_rng_hash_str(region),
+                                        sc_rng_hash_str(type), 2 * k + (down ? 1u : 0u)),
+                             mean_ms);
+}
+
+struct pool_key {
+    uint64_t seed;
+    const char *region, *type;
+};
+
+static int64_t stockout_time(const void *ctx, uint64_t k, int down, int64_t mean_ms)
+{
+    const struct pool_key *pk = ctx;
+    return sc_spot_stockout_time(pk->seed, pk->region, pk->type, k, down, mean_ms);
 }
 
 sc_status sc_spot_stockout_draw(uint64_t seed, const char *region, const char *type_name,
@@ -43,35 +53,25 @@ sc_status sc_spot_stockout_draw(uint64_t seed, const char *region, const char *t
 {
     *out = NULL;
     *n_out = 0;
-    sc_spot_stockout *w = NULL;
-    size_t n = 0, cap = 0;
-    sc_time_ms t = t0_ms;
-    for (uint64_t k = 0; t < t1_ms; k++) {
-        sc_time_ms start = t + sc_spot_stockout_time(seed, region, type_name, k, 0, mtbf_ms);
-        if (start >= t1_ms)
-            break;
-        int64_t down = sc_spot_stockout_time(seed, region, type_name, k, 1, mttr_ms);
-        if (n == SC_SPOT_STOCKOUT_WINDOWS_MAX) {
-            free(w);
-            return SC_ERR_INPUT;
-        }
-        if (n == cap) {
-            size_t nc = cap ? 2 * cap : 16;
-            sc_spot_stockout *g = realloc(w, nc * sizeof *g);
-            if (!g) {
-                free(w);
-                return SC_ERR_NOMEM;
-            }
-            w = g;
-            cap = nc;
-        }
-        w[n].type = type;
-        w[n].start_ms = start;
-        w[n].duration_ms = down < t1_ms - start ? down : t1_ms - start;
-        w[n].reclaim = reclaim;
-        n++;
-        t = start + down;
+    struct pool_key pk = {seed, region, type_name};
+    sc_time_ms *sd;
+    size_t n;
+    sc_status st = sc_renewal_draw(stockout_time, &pk, mtbf_ms, mttr_ms, t0_ms, t1_ms,
+                                   SC_SPOT_STOCKOUT_WINDOWS_MAX, &sd, &n);
+    if (st != SC_OK || n == 0)
+        return st;
+    sc_spot_stockout *w = malloc(n * sizeof *w);
+    if (!w) {
+        free(sd);
+        return SC_ERR_NOMEM;
     }
+    for (size_t i = 0; i < n; i++) {
+        w[i].type = type;
+        w[i].start_ms = sd[2 * i];
+        w[i].duration_ms = sd[2 * i + 1];
+        w[i].reclaim = reclaim;
+    }
+    free(sd);
     *out = w;
     *n_out = n;
     return SC_OK;
