@@ -525,6 +525,11 @@ sc_status sc_live_run(const sc_live_config *cfg, sc_live_summary *out, sc_error 
     if ((st = sc_journal_open(cfg->journal_path, sc, cfg->policy->label, sc->start, &c.j, err)))
         goto done;
     sc_time_ms origin = sc_journal_origin(c.j);
+    if (c.inner->type->ctrl) { /* h-live: the plan id the adapter derives its tokens from */
+        char pid[SC_LIVE_PLAN_ID_MAX];
+        sc_live_plan_id(sc, cfg->policy->label, origin, pid);
+        c.inner->type->ctrl(c.inner->state, SC_PROVIDER_CTRL_PLAN_ID, pid, NULL);
+    }
     if (origin < sc->start || origin > scen_end) {
         st = sc_error_set(err, SC_ERR_INPUT, cfg->journal_path,
                           "the journal's origin (%" PRId64 ") is outside the scenario's "

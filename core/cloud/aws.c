@@ -24,8 +24,8 @@
  * the group name (ec2.c), outside the group.  The snapshot reads them with one
  * DescribeInstances per region that has a reserved pool (none elsewhere: running ->
  * ready, pending -> booting, shutting-down -> draining).  A provision is RunInstances
- * written ahead as "run=N,ct=TOKEN" (TOKEN unique to the intent, resent unchanged after
- * a crash, so EC2 launches once); a deprovision is written ahead as the pool's target
+ * written ahead as "run=N,ct=TOKEN" (TOKEN derived from the plan id, the call's key and
+ * the pool, resent unchanged after a crash, so EC2 launches once); a deprovision is written ahead as the pool's target
  * "reserved=T" and terminates what is above T (pending first), so a resend terminates
  * nothing more.  Bootstrap launches the scenario's initial reserved instances into each
  * reserved pool that has none.
@@ -64,10 +64,10 @@
 #define _POSIX_C_SOURCE 200809L
 #include "sculpt/cloud.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "cloudint.h"
 #include "sculpt/live.h"
@@ -92,6 +92,7 @@ typedef struct aws {
     char *res_ok;               /* [ar] 1 = the region offers a reserved price for the
                                    app's type: the reserved pool exists */
     char key[SC_LIVE_KEY_MAX];
+    char plan[SC_LIVE_PLAN_ID_MAX]; /* the loop's plan id (PLAN_ID), "" = none yet */
     char payload[SC_LIVE_PAYLOAD_MAX];
     long mutating, read_only;
     sc_route53 r53;             /* $.live.route53: routing weights (route53.c) */
@@ -449,25 +450,24 @@ static int pool_count(int option, int d, int b)
 /* ---- reserved pools: EC2 instances tagged with the pool (ec2.c) -------------------- */
 
 /* The absolute form of a reserved call, written ahead (PREPARE).  Provision:
- * "run=N,ct=TOKEN", TOKEN a UUID from the call's key, the pool, N and 16 random bytes:
- * unique to this intent (a fresh journal never meets an earlier run's token, which EC2
- * would answer with that run's instances) and, journaled, the same on every resend.
- * Deprovision: "reserved=T", the pool's target count (current - N, at least 0). */
+ * "run=N,ct=TOKEN", TOKEN = sc_aws_client_token(plan id, key, pool): the same for the
+ * same call of the same plan whatever the attempt (journaled, and derivable again), so
+ * two identical runs write identical journals, while another plan (scenario, policy or
+ * origin) never meets this one's tokens.  Bootstrap (no plan yet) uses "bootstrap-" and
+ * the scenario's hash as its plan id.  Deprovision: "reserved=T", the pool's target
+ * count (current - N, at least 0). */
 static sc_status reserved_prepare(aws *a, const sc_action *act, const char *key, char *payload,
                                   size_t cap, sc_error *err)
 {
     size_t ar = (size_t)act->app * a->sc->n_regions + (size_t)act->region;
     if (act->kind == SC_ACTION_PROVISION) {
-        unsigned char rnd[16];
-        if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
-            return sc_error_set(err, SC_ERR_IO, "aws", "getrandom failed for a ClientToken");
-        char text[512], uuid[37];
-        int l = snprintf(text, sizeof text, "%s|%s|%d|", key ? key : "", a->group[ar],
-                         act->count);
-        for (size_t i = 0; i < sizeof rnd && l > 0 && (size_t)l + 3 < sizeof text; i++)
-            l += snprintf(text + l, sizeof text - (size_t)l, "%02x", rnd[i]);
-        sc_uuid_from(text, uuid);
-        snprintf(payload, cap, "run=%d,ct=%s", act->count, uuid);
+        char plan[48], token[SC_AWS_TOKEN_MAX];
+        if (a->plan[0])
+            snprintf(plan, sizeof plan, "%s", a->plan);
+        else
+            snprintf(plan, sizeof plan, "bootstrap-%016" PRIx64, a->sc->hash);
+        sc_aws_client_token(plan, key ? key : "", a->group[ar], token);
+        snprintf(payload, cap, "run=%d,ct=%s", act->count, token);
         return SC_OK;
     }
     sc_status st;
@@ -828,6 +828,9 @@ static sc_status aws_ctrl(void *state, int op, void *arg, sc_error *err)
     switch (op) {
     case SC_PROVIDER_CTRL_IDEMPOTENCY_KEY:
         snprintf(a->key, sizeof a->key, "%s", (const char *)arg);
+        return SC_OK;
+    case SC_PROVIDER_CTRL_PLAN_ID:
+        snprintf(a->plan, sizeof a->plan, "%s", (const char *)arg);
         return SC_OK;
     case SC_PROVIDER_CTRL_CALL: {
         const sc_live_call *c = arg;

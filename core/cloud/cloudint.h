@@ -179,6 +179,12 @@ sc_status sc_ec2_describe(const sc_aws_auth *auth, const char *region, const cha
 sc_status sc_ec2_run(const sc_aws_auth *auth, const char *region, const char *pool,
                      const char *image, const char *type, int count, const char *token,
                      int *launched, long *mutating, sc_error *err);
+/* The ClientToken of a RunInstances: the UUID form (sc_uuid_from, 36 characters, within
+ * EC2's 64 ASCII characters) of "sculpt-ct|PLAN|KEY|POOL".  Deterministic: the same plan
+ * id, call key ("<t>-<n>": the step and the call's rank) and pool (group name) give the
+ * same token on every attempt and every run. */
+#define SC_AWS_TOKEN_MAX 37
+void sc_aws_client_token(const char *plan, const char *key, const char *pool, char *out);
 /* TerminateInstances of ids[0..n). */
 sc_status sc_ec2_terminate(const sc_aws_auth *auth, const char *region, const char *const *ids,
                            size_t n, long *mutating, sc_error *err);

@@ -10,7 +10,8 @@ Azure (Resource Manager and Entra ID token endpoint):
   GET  /subscriptions/S/resourceGroups/G/providers/Microsoft.Compute/
        virtualMachineScaleSets/N?api-version=V     {"sku": {"capacity": C}, ...}
   PATCH (same)  {"sku": {"capacity": C}}           202 + Azure-AsyncOperation header
-  PUT (same)    create or update (bootstrap); If-None-Match: * on an existing set = 412
+  PUT (same)    create (bootstrap): the set exists, at its capacity, once the PUT is
+                accepted; If-None-Match: * on an existing set = 412 PreconditionFailed
   GET  /_azure/operations/ID                      {"status": "InProgress"|"Succeeded"|"Failed"}
   PATCH .../Microsoft.Network/trafficmanagerprofiles/P/azureEndpoints/E?api-version=V
 GCP (OAuth token endpoint and Compute Engine v1):
@@ -46,7 +47,7 @@ next `times` matching requests with that status before they reach the state; "dr
 closes the connection without an answer; "delay_s": X answers after X seconds (the
 request still counts); "action": A matches only the AWS Query action A; "after": true
 applies the request first, then delays or drops its answer (a change made, its answer
-lost); {"async": "Failed"} makes the next Azure async operation end
+lost; AWS, Azure and GCP requests alike); {"async": "Failed"} makes the next Azure async operation end
 Failed (the change is not applied); {"op_polls": K} keeps operations running for K polls.
 
 Inspection: GET /_state (groups, weights, scalers), GET /_log (every request: method,
@@ -123,6 +124,8 @@ class H(BaseHTTPRequestHandler):
         pass
 
     def reply(self, status, obj=None, headers=None):
+        if getattr(self, "mute", False):  # an "after" fault: the answer is not sent
+            return status, headers or {}, obj
         body = b"" if obj is None else json.dumps(obj).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
@@ -193,6 +196,18 @@ class H(BaseHTTPRequestHandler):
                 if fault.get("drop"):
                     return self.drop()
             return self.reply_xml(status, xml)
+        if fault and fault.get("after"):
+            # the request reaches the state, then its answer is delayed or lost
+            self.mute = True
+            try:
+                ans = self.route(method, u.path, q, body)
+            finally:
+                self.mute = False
+            if fault.get("delay_s"):
+                time.sleep(float(fault["delay_s"]))
+            if fault.get("drop"):
+                return self.drop()
+            return self.reply(ans[0], ans[2], ans[1]) if ans else None
         if fault:
             if fault.get("delay_s"):
                 time.sleep(float(fault["delay_s"]))
@@ -411,7 +426,8 @@ class H(BaseHTTPRequestHandler):
                 return self.reply(400, {"error": {"code": "InvalidApiVersionParameter"}})
             name = m.group(1)
             with LOCK:
-                exists = name in STATE["vmss"] or name in CFG["initial"]
+                exists = name in STATE["vmss"] or name in CFG["initial"] or \
+                    name in STATE["created"]
                 if method == "PUT":
                     if exists and self.headers.get("If-None-Match") == "*":
                         return self.reply(412, {"error": {"code": "PreconditionFailed",
@@ -421,10 +437,11 @@ class H(BaseHTTPRequestHandler):
                         if k not in doc:
                             return self.reply(400, {"error": {"code": "InvalidRequestContent",
                                                               "message": "no " + k}})
-                    new = doc["sku"]["capacity"]
+                    # the set exists once the PUT is accepted, at its capacity, whether
+                    # or not its answer reaches the client (the operation only reports)
                     STATE["created"][name] = doc
-                    return self.async_op(lambda: self.set_vmss(name, new),
-                                         {"name": name, "sku": doc["sku"]})
+                    self.set_vmss(name, doc["sku"]["capacity"])
+                    return self.async_op(None, {"name": name, "sku": doc["sku"]})
                 if CFG["strict"] and not exists:
                     return self.reply(404, {"error": {"code": "ResourceNotFound",
                                                       "message": "scale set " + name}})

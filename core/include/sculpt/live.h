@@ -83,6 +83,20 @@ typedef struct sc_live_call {
  * records as done, replayed on a resume without being sent: an adapter that keeps state
  * across calls (GCP: every geography's weight, to combine them) learns it.  Optional. */
 #define SC_PROVIDER_CTRL_REPLAYED 0x4c05
+/* PLAN_ID (arg: const char *, SC_LIVE_PLAN_ID_MAX - 1 chars at most): the identity of the
+ * plan the loop executes, sent once after the journal is open and before any call:
+ * sc_live_plan_id of the journal's scenario, policy and origin.  An adapter derives its
+ * cloud-side idempotency tokens from it, the call's key and the pool (EC2 ClientToken), so
+ * that tokens are deterministic (the same journal for the same run) yet differ between
+ * plans.  Optional. */
+#define SC_PROVIDER_CTRL_PLAN_ID 0x4c06
+#define SC_LIVE_PLAN_ID_MAX 17
+
+/* The plan id: 16 hex digits of FNV-1a 64 over "<scenario hash, 16 hex>|<policy
+ * label>|<origin ms>", the three things the journal's header names (a journal holds one
+ * plan).  out[SC_LIVE_PLAN_ID_MAX]. */
+void sc_live_plan_id(const sc_scenario *sc, const char *policy_label,
+                     sc_time_ms origin_ms, char *out);
 
 /* ---- clock ------------------------------------------------------------------------ */
 
