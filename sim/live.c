@@ -126,6 +126,7 @@ static sc_status wrap_apply(void *state, const sc_action *act, sc_time_ms now,
         call.type = act->geo;
         call.requested = act->weight;
     }
+    double upfront = 0.0; /* h-live: an upfront price the call commits (PREPARE) */
     const sc_journal_call *rec = sc_journal_find(c->j, call.key);
     if (rec && rec->state == SC_JOURNAL_SKIPPED && strcmp(rec->why, "dry-run") == 0 &&
         c->real && c->cfg->execute)
@@ -192,6 +193,22 @@ static sc_status wrap_apply(void *state, const sc_action *act, sc_time_ms now,
                 snprintf(call.payload, sizeof call.payload, "%s", lc.payload);
             else if (pst != SC_ERR_NOTFOUND && pst != SC_ERR_INTERNAL)
                 return pst; /* the adapter could not read the state it needs */
+            /* h-live: an upfront price (a reservation bought with the provision) is
+             * counted by the budget cap; over it, the whole call is refused */
+            const char *urule = "";
+            if (pst == SC_OK && lc.upfront_usd > 0 &&
+                !sc_guard_check_upfront(c->guard, &a, now, lc.upfront_usd, &urule)) {
+                call.count = 0;
+                call.payload[0] = '\0';
+                call.state = SC_JOURNAL_SKIPPED;
+                snprintf(call.why, sizeof call.why, "%s", urule);
+                c->sum->guard_cut++;
+                sc_status st = sc_journal_call_begin(c->j, &call, err);
+                if (!st)
+                    st = sc_journal_call_end(c->j, &call, err);
+                return st;
+            }
+            upfront = pst == SC_OK ? lc.upfront_usd : 0.0;
         }
         sc_status st = sc_journal_call_begin(c->j, &call, err);
         if (st)
@@ -207,6 +224,7 @@ static sc_status wrap_apply(void *state, const sc_action *act, sc_time_ms now,
         return st;
     if (!routing)
         sc_guard_commit(c->guard, act, now, res->accepted);
+    sc_guard_commit_upfront(c->guard, now, upfront);
     return SC_OK;
 }
 

@@ -32,7 +32,13 @@ service in its scope; no signature check, moto does that):
   EC2           CreateLaunchTemplate, RunInstances (a repeated ClientToken is answered with the first answer
                 and launches nothing, as EC2 documents), TerminateInstances,
                 DescribeInstances (filters tag:KEY and instance-state-name; pages of
-                {"ec2_page": K} instances with NextToken)
+                {"ec2_page": K} instances with NextToken); Reserved Instances (moto 5.2
+                answers DescribeReservedInstancesOfferings without honouring its filters
+                and fails the other two with HTTP 500): DescribeReservedInstancesOfferings
+                (a catalogue per type, see ri_offerings; pages of {"ri_page": K}),
+                PurchaseReservedInstancesOffering (the RI active at once; no ClientToken:
+                a repeat buys again, as EC2 does), DescribeReservedInstances (filters
+                instance-type, state, scope, product-description, availability-zone)
 
 Every request must carry the api-version the adapter pins (Azure) and a bearer token the
 token endpoint issued; the token endpoints check the client secret / the JWT's shape.
@@ -77,14 +83,16 @@ STATE = {
     "ec2": {},         # instance id -> {"pool", "state", "type", "token"}
     "lt": {},          # AWS launch template name -> instance type
     "created": {},     # Azure set / GCP template or group -> its create request body
+    "ri": {},          # reservedInstancesId -> the offering bought, "count", "state"
 }
+OFFERINGS = {}         # reservedInstancesOfferingId -> offering (ri_offerings)
 EC2_TOKENS = {}        # ClientToken -> body of the first RunInstances answer
 FAULTS = []
 OPS = {}               # id -> {"status", "polls_left", "apply", "result"}
 SEEN = {}              # request id -> (status, headers, body) of the first answer
 LOG = []
 CFG = {"secret": None, "async_next": None, "op_polls": 1, "initial": {}, "ec2_page": 1000,
-       "strict": False}
+       "strict": False, "ri_page": 1000}
 TOKENS = set()
 
 
@@ -110,6 +118,17 @@ def aws_error(code, msg, ec2):
                 "<RequestID>%s</RequestID></Response>" % (code, msg, uuid.uuid4()))
     return ("<ErrorResponse><Error><Type>Sender</Type><Code>%s</Code><Message>%s</Message>"
             "</Error></ErrorResponse>" % (code, msg))
+
+
+def ec2_filters(f):
+    """Filter.N.Name / Filter.N.Value.M of an EC2 Query request: {name: {values}}."""
+    filt = {}
+    for k, v in f.items():
+        m = re.fullmatch(r"Filter\.(\d+)\.Name", k)
+        if m:
+            filt[v] = {vv for kk, vv in f.items()
+                       if kk.startswith("Filter.%s.Value." % m.group(1))}
+    return filt
 
 
 def count_change(res):
@@ -159,6 +178,8 @@ class H(BaseHTTPRequestHandler):
                     CFG["op_polls"] = int(f["op_polls"])
                 elif "ec2_page" in f:
                     CFG["ec2_page"] = int(f["ec2_page"])
+                elif "ri_page" in f:
+                    CFG["ri_page"] = int(f["ri_page"])
                 else:
                     f.setdefault("times", 1)
                     FAULTS.append(f)
@@ -252,12 +273,15 @@ class H(BaseHTTPRequestHandler):
     def aws(self, f):
         act = f.get("Action")
         ec2 = act in ("RunInstances", "TerminateInstances", "DescribeInstances",
-                      "CreateLaunchTemplate")
+                      "CreateLaunchTemplate", "DescribeReservedInstancesOfferings",
+                      "PurchaseReservedInstancesOffering", "DescribeReservedInstances")
         service = "ec2" if ec2 else "autoscaling"
         auth = self.headers.get("Authorization", "")
         if not auth.startswith("AWS4-HMAC-SHA256 Credential=") or \
                 "/%s/aws4_request" % service not in auth:
             return 403, aws_error("IncompleteSignature", "SigV4 for %s expected" % service, ec2)
+        m = re.search(r"Credential=[^/]+/\d+/([^/]+)/", auth)
+        region = m.group(1) if m else ""  # Reserved Instances are per region
         with LOCK:
             if act == "DescribeAutoScalingGroups":
                 names = [v for k, v in sorted(f.items(), key=lambda kv: member_n(kv[0]))
@@ -377,7 +401,133 @@ class H(BaseHTTPRequestHandler):
                              '2016-11-15/"><requestId>%s</requestId><reservationSet>%s'
                              '</reservationSet>%s</DescribeInstancesResponse>'
                              % (uuid.uuid4(), res, nxt))
+            if act == "DescribeReservedInstancesOfferings":
+                return self.ri_offerings(f)
+            if act == "PurchaseReservedInstancesOffering":
+                o = OFFERINGS.get(f.get("ReservedInstancesOfferingId", ""))
+                if o is None:
+                    return 400, aws_error("InvalidReservedInstancesOfferingId",
+                                          f.get("ReservedInstancesOfferingId", ""), True)
+                n = int(f.get("InstanceCount", "0"))
+                if n < 1:
+                    return 400, aws_error("InvalidParameterValue", "InstanceCount", True)
+                rid = "%08x-%04x-4%03x-8%03x-%012x" % (len(STATE["ri"]) + 1, 0, 0, 0,
+                                                      len(STATE["ri"]) + 1)
+                STATE["ri"][rid] = dict(o, count=n, state="active", offering=o["id"],
+                                        region=region)
+                count_change("ri:" + o["type"])
+                return 200, ('<PurchaseReservedInstancesOfferingResponse xmlns="http://ec2.'
+                             'amazonaws.com/doc/2016-11-15/"><requestId>%s</requestId>'
+                             '<reservedInstancesId>%s</reservedInstancesId>'
+                             '</PurchaseReservedInstancesOfferingResponse>' % (uuid.uuid4(), rid))
+            if act == "DescribeReservedInstances":
+                filt = ec2_filters(f)
+                keys = {"instance-type": "type", "state": "state", "scope": "scope",
+                        "product-description": "product", "availability-zone": "zone",
+                        "duration": "duration"}
+                items = []
+                for rid in sorted(STATE["ri"]):
+                    r = STATE["ri"][rid]
+                    ok = r["region"] == region
+                    for name, vals in filt.items():
+                        if name not in keys:
+                            return 400, aws_error("InvalidParameterValue", name, True)
+                        ok = ok and str(r.get(keys[name])) in vals
+                    if ok:
+                        items.append(
+                            "<item><reservedInstancesId>%s</reservedInstancesId><instanceType>%s"
+                            "</instanceType>%s<duration>%d</duration><fixedPrice>%.2f"
+                            "</fixedPrice><usagePrice>%.4f</usagePrice><instanceCount>%d"
+                            "</instanceCount><productDescription>%s</productDescription>"
+                            "<state>%s</state><instanceTenancy>default</instanceTenancy>"
+                            "<currencyCode>USD</currencyCode><offeringType>%s</offeringType>"
+                            "<offeringClass>%s</offeringClass><scope>%s</scope></item>"
+                            % (rid, r["type"], "<availabilityZone>%s</availabilityZone>"
+                               % r["zone"] if r["zone"] else "", r["duration"], r["fixed"],
+                               r["usage"], r["count"], r["product"], r["state"], r["otype"],
+                               r["cls"], r["scope"]))
+                return 200, ('<DescribeReservedInstancesResponse xmlns="http://ec2.amazonaws.com/'
+                             'doc/2016-11-15/"><requestId>%s</requestId><reservedInstancesSet>%s'
+                             '</reservedInstancesSet></DescribeReservedInstancesResponse>'
+                             % (uuid.uuid4(), "".join(items)))
         return 400, aws_error("InvalidAction", str(act), ec2)
+
+    def ri_offerings(self, f):
+        """The catalogue: per instance type asked for, each offering class x type x term
+        (1 and 3 years) with scope Region, plus a zonal one per zone asked for, and a
+        cheaper Marketplace resale shown only with IncludeMarketplace=true.  From an
+        on-demand price od = 0.1 USD per hour: No Upfront 0.6 od hourly; Partial Upfront
+        0.28 od hourly + 0.28 od x term hours upfront; All Upfront 0.55 od x term hours
+        upfront (convertible: x 1.15)."""
+        typ = f.get("InstanceType")
+        if not typ:
+            return 400, aws_error("MissingParameter", "InstanceType", True)
+        od = 0.1
+        zone = f.get("AvailabilityZone")
+        filt = ec2_filters(f)
+        cat = []
+        for cls in ("standard", "convertible"):
+            for otype in ("No Upfront", "Partial Upfront", "All Upfront"):
+                for years in (1, 3):
+                    for sc_ in ("Region", "Availability Zone"):
+                        hours = 8760 * years
+                        k = 1.15 if cls == "convertible" else 1.0
+                        fixed, usage = {"No Upfront": (0.0, 0.60 * od),
+                                        "Partial Upfront": (0.28 * od * hours, 0.28 * od),
+                                        "All Upfront": (0.55 * od * hours, 0.0)}[otype]
+                        o = {"type": typ, "cls": cls, "otype": otype, "duration": 31536000 * years,
+                             "scope": sc_, "zone": zone if sc_ != "Region" else None,
+                             "fixed": round(fixed * k, 2), "usage": round(usage * k, 4),
+                             "product": "Linux/UNIX", "market": False}
+                        if sc_ != "Region" and not zone:
+                            continue
+                        cat.append(o)
+        m = dict(cat[0], market=True, fixed=0.0, usage=0.001)  # resale: never sold to sculpt
+        cat.append(m)
+        out = []
+        for o in cat:
+            o["id"] = str(uuid.uuid5(uuid.NAMESPACE_URL, json.dumps(o, sort_keys=True)))
+            OFFERINGS[o["id"]] = o
+            if o["market"] and f.get("IncludeMarketplace", "true") != "true":
+                continue
+            if "OfferingClass" in f and o["cls"] != f["OfferingClass"]:
+                continue
+            if "OfferingType" in f and o["otype"] != f["OfferingType"]:
+                continue
+            if "ProductDescription" in f and o["product"] != f["ProductDescription"]:
+                continue
+            if "MinDuration" in f and o["duration"] < int(f["MinDuration"]):
+                continue
+            if "MaxDuration" in f and o["duration"] > int(f["MaxDuration"]):
+                continue
+            if "InstanceTenancy" in f and f["InstanceTenancy"] != "default":
+                continue
+            if zone and o["zone"] not in (None, zone):
+                continue
+            if "scope" in filt and o["scope"] not in filt["scope"]:
+                continue
+            out.append(o)
+        start = int(f.get("NextToken", "0"))
+        page = out[start:start + CFG["ri_page"]]
+        nxt = ""
+        if start + len(page) < len(out):
+            nxt = "<nextToken>%d</nextToken>" % (start + len(page))
+        items = "".join(
+            "<item><reservedInstancesOfferingId>%s</reservedInstancesOfferingId><instanceType>%s"
+            "</instanceType>%s<duration>%d</duration><usagePrice>%.4f</usagePrice><fixedPrice>"
+            "%.2f</fixedPrice><productDescription>%s</productDescription><instanceTenancy>default"
+            "</instanceTenancy><currencyCode>USD</currencyCode><offeringType>%s</offeringType>"
+            "<recurringCharges/><marketplace>%s</marketplace><pricingDetailsSet/>"
+            "<offeringClass>%s</offeringClass><scope>%s</scope></item>"
+            % (o["id"], o["type"], "<availabilityZone>%s</availabilityZone>" % o["zone"]
+               if o["zone"] else "", o["duration"], o["usage"], o["fixed"], o["product"],
+               o["otype"], "true" if o["market"] else "false", o["cls"], o["scope"])
+            for o in page)
+        return 200, ('<DescribeReservedInstancesOfferingsResponse xmlns="http://ec2.amazonaws.com/'
+                     'doc/2016-11-15/"><requestId>%s</requestId><reservedInstancesOfferingsSet>'
+                     '%s</reservedInstancesOfferingsSet>%s'
+                     '</DescribeReservedInstancesOfferingsResponse>'
+                     % (uuid.uuid4(), items, nxt))
 
     def group(self, name):
         g = STATE["asg"].get(name)

@@ -76,6 +76,9 @@ typedef struct sc_live_call {
     const sc_action *act;       /* the call (count after guardrails) */
     const char *key;            /* idempotency key */
     char payload[SC_LIVE_PAYLOAD_MAX]; /* no spaces; "" = none */
+    double upfront_usd;         /* PREPARE out: an upfront price the call commits (AWS: a
+                                   Reserved Instance purchase), counted by the budget
+                                   guardrail; 0 = none */
 } sc_live_call;
 #define SC_PROVIDER_CTRL_PREPARE 0x4c03
 #define SC_PROVIDER_CTRL_CALL 0x4c04
@@ -235,6 +238,14 @@ void sc_guard_check(sc_guard *g, const sc_action *act, sc_time_ms now, int *allo
                     const char **rule);
 /* Record that `accepted` instances of act were changed at now. */
 void sc_guard_commit(sc_guard *g, const sc_action *act, sc_time_ms now, int accepted);
+/* A call that commits an upfront price usd (a reservation bought with a provision act):
+ * 1 when the budget cap allows it at now (the hourly price of the instances held, act's
+ * own instances, the upfront prices paid in the trailing hour and usd within
+ * budget_per_hour_usd), else 0 with *rule = "guard:budget_per_hour". */
+int sc_guard_check_upfront(sc_guard *g, const sc_action *act, sc_time_ms now, double usd,
+                           const char **rule);
+/* Record an upfront price paid at now. */
+void sc_guard_commit_upfront(sc_guard *g, sc_time_ms now, double usd);
 
 /* ---- the loop --------------------------------------------------------------------- */
 
