@@ -75,6 +75,9 @@ typedef struct live_ctx {
     sc_obs_writer *obs;         /* every observation appended here; NULL = no store */
     double *obs_ag;             /* [SC_SIGNAL_COUNT][n_ag] the step being observed */
     double *held_ag;            /* [n_ag] last observed load (a gap carries it forward) */
+    int *slo_n, *slo_v;         /* h-live: [app * n_steps + step] measured geographies and
+                                   those over the SLO (the policy view's slo_judged /
+                                   slo_violated: the error-budget controller's input) */
     sc_pool_state *shadow_pools; /* [n_apps x n_regions x options] shadow report */
     FILE *shadow;               /* the shadow report's CSV, NULL = none */
 } live_ctx;
@@ -320,6 +323,12 @@ static sc_status build_source(live_ctx *c, sc_error *err)
     }
     c->load_now = c->arena + 2 * cells;
     c->ieq_now = c->load_now + w->n_ar;
+    if (c->src) { /* h-live: measured SLO outcomes for the policy (its view) */
+        c->slo_n = calloc(c->sc->n_apps * (size_t)w->n_steps + 1, sizeof *c->slo_n);
+        c->slo_v = calloc(c->sc->n_apps * (size_t)w->n_steps + 1, sizeof *c->slo_v);
+        if (!c->slo_n || !c->slo_v)
+            return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
+    }
     c->obs_ag = calloc(SC_SIGNAL_COUNT * w->n_ag + 1, sizeof *c->obs_ag);
     c->held_ag = calloc(w->n_ag + 1, sizeof *c->held_ag);
     if (!c->obs_ag || !c->held_ag)
@@ -405,16 +414,23 @@ static sc_status observe(live_ctx *c, int64_t k, sc_error *err)
             c->load[ar][k] = c->load_now[ar];
             c->ieq[ar][k] = c->ieq_now[ar];
         }
-        if (k >= w->warmup_steps)
-            for (size_t ag = 0; ag < n_ag; ag++) {
-                if (isnan(lat[ag]))
-                    continue;
-                const sc_slo *slo = &sc->apps[ag / sc->n_geos].slo;
+        for (size_t ag = 0; ag < n_ag; ag++) {
+            if (isnan(lat[ag]))
+                continue;
+            size_t a = ag / sc->n_geos;
+            const sc_slo *slo = &sc->apps[a].slo;
+            int met = lat[ag] <= slo->latency_ms &&
+                      (isnan(erq[ag]) || erq[ag] <= slo->max_unserved_frac);
+            /* h-live: every measured step reaches the policy's error budget (as the
+             * simulator's controller judges warm-up steps too); attainment is reported
+             * over the measured period only */
+            c->slo_n[a * (size_t)c->n_steps + (size_t)k]++;
+            c->slo_v[a * (size_t)c->n_steps + (size_t)k] += !met;
+            if (k >= w->warmup_steps) {
                 c->sum->slo_steps++;
-                if (lat[ag] <= slo->latency_ms &&
-                    (isnan(erq[ag]) || erq[ag] <= slo->max_unserved_frac))
-                    c->sum->slo_met++;
+                c->sum->slo_met += met;
             }
+        }
     } else {
         for (size_t ar = 0; ar < w->n_ar; ar++) {
             c->load[ar][k] = c->load_now[ar] = w->load_ar[ar][k];
@@ -467,6 +483,8 @@ static void ctx_cleanup(live_ctx *c)
     sc_obs_writer_close(c->obs, NULL, NULL); /* an error path: flush what was observed */
     free(c->obs_ag);
     free(c->held_ag);
+    free(c->slo_n);
+    free(c->slo_v);
     free(c->shadow_pools);
     if (c->shadow)
         fclose(c->shadow);
@@ -621,7 +639,8 @@ sc_status sc_live_run(const sc_live_config *cfg, sc_live_summary *out, sc_error 
                            .warmup_steps = c.world->warmup_steps,
                            .load = (const float *const *)c.load,
                            .ieq = (const float *const *)c.ieq,
-                           .load_now = c.load_now, .ieq_now = c.ieq_now, .clairvoyant = 0};
+                           .load_now = c.load_now, .ieq_now = c.ieq_now, .clairvoyant = 0,
+                           .slo_judged = c.slo_n, .slo_violated = c.slo_v};
     int64_t k_obs = -1;                 /* last observed step */
     sc_time_ms t_dec = sc->start;        /* next decision (on the policy's cadence) */
     while (t_dec < origin && cadence > 0)
