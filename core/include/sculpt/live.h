@@ -117,6 +117,9 @@ void sc_live_clock_start(sc_live_clock *c, double speed, sc_time_ms origin_ms);
 sc_time_ms sc_live_clock_now(const sc_live_clock *c);
 /* Wait until loop time t (no wait when it has passed). */
 void sc_live_clock_wait(const sc_live_clock *c, sc_time_ms t);
+/* The wall time now, ms since the epoch (CLOCK_REALTIME): for telling a monitoring
+ * period that is not over yet (CloudWatch's partial last period). */
+sc_time_ms sc_live_wall_ms(void);
 
 /* ---- journal ---------------------------------------------------------------------- */
 
