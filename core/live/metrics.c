@@ -542,6 +542,8 @@ struct sc_obs_writer {
     size_t *n, *cap;            /* [series] buffered samples, buffer capacity */
     sc_time_ms **t;             /* [series] -> [cap], grown on demand up to OBS_BUF */
     double **v;                 /* [series] -> [cap] */
+    sc_tsdb_appender **app;     /* [series] open append paths (h-live: handles kept open
+                                   across flushes), NULL until the first flush */
     int64_t pending;            /* steps added since the last flush */
     long appended;
 };
@@ -561,8 +563,9 @@ sc_status sc_obs_writer_open(const char *path, const sc_scenario *sc, sc_obs_wri
     w->cap = calloc(w->n_series + 1, sizeof *w->cap);
     w->t = calloc(w->n_series + 1, sizeof *w->t);
     w->v = calloc(w->n_series + 1, sizeof *w->v);
+    w->app = calloc(w->n_series + 1, sizeof *w->app);
     sc_status st;
-    if (!w->last || !w->n || !w->cap || !w->t || !w->v) {
+    if (!w->last || !w->n || !w->cap || !w->t || !w->v || !w->app) {
         st = sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
         goto fail;
     }
@@ -642,8 +645,11 @@ sc_status sc_obs_writer_flush(sc_obs_writer *w, sc_error *err)
         sc_series_key key = {app->name, sc->geos[ag % sc->n_geos].name, signal_metric[s]};
         const char *unit = s == SC_SIGNAL_LOAD ? app->unit
                            : s == SC_SIGNAL_LATENCY ? "ms" : "ratio";
-        sc_status st = sc_tsdb_append(w->db, &key, unit, sc->step_ms, "geo", w->t[i], w->v[i],
-                                      w->n[i], err);
+        sc_status st = w->app[i] ? SC_OK
+                                 : sc_tsdb_appender_open(w->db, &key, unit, sc->step_ms, "geo",
+                                                         &w->app[i], err);
+        if (!st)
+            st = sc_tsdb_appender_add(w->app[i], w->t[i], w->v[i], w->n[i], err);
         if (st)
             return st;
         w->appended += (long)w->n[i];
@@ -657,7 +663,10 @@ sc_status sc_obs_writer_close(sc_obs_writer *w, long *n_samples, sc_error *err)
 {
     if (!w)
         return SC_OK;
-    sc_status st = w->db && w->n ? sc_obs_writer_flush(w, err) : SC_OK;
+    sc_status st = w->db && w->n && w->app ? sc_obs_writer_flush(w, err) : SC_OK;
+    for (size_t i = 0; w->app && i < w->n_series; i++)
+        sc_tsdb_appender_close(w->app[i]);
+    free(w->app);
     sc_error e2;
     sc_status cst = sc_tsdb_close(w->db, &e2);
     if (!st && cst) {
