@@ -534,3 +534,50 @@ Test(cw, placement_and_partial_period, .timeout = 60)
     sc_cw_free(c);
     server_stop(&s);
 }
+
+/* $.live.metrics.cloudwatch.placement other than "start" or "end": exit 2 naming the file
+ * and the JSON path, no journal. */
+Test(cw, bad_placement, .timeout = 60)
+{
+    char *src = slurp(AWSJSON);
+    cr_assert_not_null(src);
+    char *at = strstr(src, "\"ramp.csv\"");
+    cr_assert_not_null(at);
+    /* the traces by absolute path, a live section added before the final brace */
+    char *txt = malloc(strlen(src) + 4096);
+    char *end = strrchr(src, '}');
+    cr_assert_not_null(end);
+    *end = '\0';
+    char *p = txt;
+    for (const char *q = src; *q;) {
+        if (strncmp(q, "\"ramp.csv\"", 10) == 0) {
+            p += sprintf(p, "\"%s/tests/live/ramp.csv\"", SC_SOURCE_DIR);
+            q += 10;
+        } else {
+            *p++ = *q++;
+        }
+    }
+    sprintf(p, ", \"live\": {\"metrics\": {\"cloudwatch\": {\"placement\": \"middle\"}}}}\n");
+    char path[400], cmd[2048], ep[400], jp[400];
+    snprintf(path, sizeof path, "%s/bad.json", dir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs(txt, f);
+    fclose(f);
+    free(txt);
+    free(src);
+    snprintf(jp, sizeof jp, "%s/j", dir);
+    snprintf(cmd, sizeof cmd,
+             ENV "%s live %s --provider mock --metrics cloudwatch --endpoint http://127.0.0.1:1 "
+                 "--journal %s 2> %s/err.txt",
+             SCULPT, path, jp, dir);
+    cr_assert_eq(run(cmd), 2);
+    snprintf(ep, sizeof ep, "%s/err.txt", dir);
+    char *e = slurp(ep);
+    cr_assert(strstr(e, "$.live.metrics.cloudwatch.placement") && strstr(e, "middle") &&
+                  strstr(e, "bad.json"),
+              "%s", e);
+    free(e);
+    struct stat st;
+    cr_assert_neq(stat(jp, &st), 0, "a journal was left behind");
+}
