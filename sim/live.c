@@ -75,6 +75,9 @@ typedef struct live_ctx {
     sc_obs_writer *obs;         /* every observation appended here; NULL = no store */
     double *obs_ag;             /* [SC_SIGNAL_COUNT][n_ag] the step being observed */
     double *held_ag;            /* [n_ag] last observed load (a gap carries it forward) */
+    int *slo_n, *slo_v;         /* h-live: [app * n_steps + step] measured geographies and
+                                   those over the SLO (the policy view's slo_judged /
+                                   slo_violated: the error-budget controller's input) */
     sc_pool_state *shadow_pools; /* [n_apps x n_regions x options] shadow report */
     FILE *shadow;               /* the shadow report's CSV, NULL = none */
 } live_ctx;
@@ -126,6 +129,7 @@ static sc_status wrap_apply(void *state, const sc_action *act, sc_time_ms now,
         call.type = act->geo;
         call.requested = act->weight;
     }
+    double upfront = 0.0; /* h-live: an upfront price the call commits (PREPARE) */
     const sc_journal_call *rec = sc_journal_find(c->j, call.key);
     if (rec && rec->state == SC_JOURNAL_SKIPPED && strcmp(rec->why, "dry-run") == 0 &&
         c->real && c->cfg->execute)
@@ -192,6 +196,22 @@ static sc_status wrap_apply(void *state, const sc_action *act, sc_time_ms now,
                 snprintf(call.payload, sizeof call.payload, "%s", lc.payload);
             else if (pst != SC_ERR_NOTFOUND && pst != SC_ERR_INTERNAL)
                 return pst; /* the adapter could not read the state it needs */
+            /* h-live: an upfront price (a reservation bought with the provision) is
+             * counted by the budget cap; over it, the whole call is refused */
+            const char *urule = "";
+            if (pst == SC_OK && lc.upfront_usd > 0 &&
+                !sc_guard_check_upfront(c->guard, &a, now, lc.upfront_usd, &urule)) {
+                call.count = 0;
+                call.payload[0] = '\0';
+                call.state = SC_JOURNAL_SKIPPED;
+                snprintf(call.why, sizeof call.why, "%s", urule);
+                c->sum->guard_cut++;
+                sc_status st = sc_journal_call_begin(c->j, &call, err);
+                if (!st)
+                    st = sc_journal_call_end(c->j, &call, err);
+                return st;
+            }
+            upfront = pst == SC_OK ? lc.upfront_usd : 0.0;
         }
         sc_status st = sc_journal_call_begin(c->j, &call, err);
         if (st)
@@ -207,6 +227,7 @@ static sc_status wrap_apply(void *state, const sc_action *act, sc_time_ms now,
         return st;
     if (!routing)
         sc_guard_commit(c->guard, act, now, res->accepted);
+    sc_guard_commit_upfront(c->guard, now, upfront);
     return SC_OK;
 }
 
@@ -302,6 +323,12 @@ static sc_status build_source(live_ctx *c, sc_error *err)
     }
     c->load_now = c->arena + 2 * cells;
     c->ieq_now = c->load_now + w->n_ar;
+    if (c->src) { /* h-live: measured SLO outcomes for the policy (its view) */
+        c->slo_n = calloc(c->sc->n_apps * (size_t)w->n_steps + 1, sizeof *c->slo_n);
+        c->slo_v = calloc(c->sc->n_apps * (size_t)w->n_steps + 1, sizeof *c->slo_v);
+        if (!c->slo_n || !c->slo_v)
+            return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
+    }
     c->obs_ag = calloc(SC_SIGNAL_COUNT * w->n_ag + 1, sizeof *c->obs_ag);
     c->held_ag = calloc(w->n_ag + 1, sizeof *c->held_ag);
     if (!c->obs_ag || !c->held_ag)
@@ -387,16 +414,23 @@ static sc_status observe(live_ctx *c, int64_t k, sc_error *err)
             c->load[ar][k] = c->load_now[ar];
             c->ieq[ar][k] = c->ieq_now[ar];
         }
-        if (k >= w->warmup_steps)
-            for (size_t ag = 0; ag < n_ag; ag++) {
-                if (isnan(lat[ag]))
-                    continue;
-                const sc_slo *slo = &sc->apps[ag / sc->n_geos].slo;
+        for (size_t ag = 0; ag < n_ag; ag++) {
+            if (isnan(lat[ag]))
+                continue;
+            size_t a = ag / sc->n_geos;
+            const sc_slo *slo = &sc->apps[a].slo;
+            int met = lat[ag] <= slo->latency_ms &&
+                      (isnan(erq[ag]) || erq[ag] <= slo->max_unserved_frac);
+            /* h-live: every measured step reaches the policy's error budget (as the
+             * simulator's controller judges warm-up steps too); attainment is reported
+             * over the measured period only */
+            c->slo_n[a * (size_t)c->n_steps + (size_t)k]++;
+            c->slo_v[a * (size_t)c->n_steps + (size_t)k] += !met;
+            if (k >= w->warmup_steps) {
                 c->sum->slo_steps++;
-                if (lat[ag] <= slo->latency_ms &&
-                    (isnan(erq[ag]) || erq[ag] <= slo->max_unserved_frac))
-                    c->sum->slo_met++;
+                c->sum->slo_met += met;
             }
+        }
     } else {
         for (size_t ar = 0; ar < w->n_ar; ar++) {
             c->load[ar][k] = c->load_now[ar] = w->load_ar[ar][k];
@@ -449,6 +483,8 @@ static void ctx_cleanup(live_ctx *c)
     sc_obs_writer_close(c->obs, NULL, NULL); /* an error path: flush what was observed */
     free(c->obs_ag);
     free(c->held_ag);
+    free(c->slo_n);
+    free(c->slo_v);
     free(c->shadow_pools);
     if (c->shadow)
         fclose(c->shadow);
@@ -525,6 +561,11 @@ sc_status sc_live_run(const sc_live_config *cfg, sc_live_summary *out, sc_error 
     if ((st = sc_journal_open(cfg->journal_path, sc, cfg->policy->label, sc->start, &c.j, err)))
         goto done;
     sc_time_ms origin = sc_journal_origin(c.j);
+    if (c.inner->type->ctrl) { /* h-live: the plan id the adapter derives its tokens from */
+        char pid[SC_LIVE_PLAN_ID_MAX];
+        sc_live_plan_id(sc, cfg->policy->label, origin, pid);
+        c.inner->type->ctrl(c.inner->state, SC_PROVIDER_CTRL_PLAN_ID, pid, NULL);
+    }
     if (origin < sc->start || origin > scen_end) {
         st = sc_error_set(err, SC_ERR_INPUT, cfg->journal_path,
                           "the journal's origin (%" PRId64 ") is outside the scenario's "
@@ -598,7 +639,8 @@ sc_status sc_live_run(const sc_live_config *cfg, sc_live_summary *out, sc_error 
                            .warmup_steps = c.world->warmup_steps,
                            .load = (const float *const *)c.load,
                            .ieq = (const float *const *)c.ieq,
-                           .load_now = c.load_now, .ieq_now = c.ieq_now, .clairvoyant = 0};
+                           .load_now = c.load_now, .ieq_now = c.ieq_now, .clairvoyant = 0,
+                           .slo_judged = c.slo_n, .slo_violated = c.slo_v};
     int64_t k_obs = -1;                 /* last observed step */
     sc_time_ms t_dec = sc->start;        /* next decision (on the policy's cadence) */
     while (t_dec < origin && cadence > 0)

@@ -21,6 +21,9 @@
  *    If-None-Match: * as vmss-create.spec (from the reference) says, at the scenario's
  *    initial capacities (8 and 4 on demand, 0 spot), the spot ones with Spot priority;
  *    a rerun creates none.
+ * 5. The 412 path end to end: a set made between the read and the create, and a create
+ *    whose answer is lost and resent, are both answered 412 to If-None-Match: * and count
+ *    as done (one creation each).
  */
 #define _GNU_SOURCE
 #include <sys/time.h>
@@ -403,4 +406,67 @@ Test(azure, bootstrap_creates_missing_sets_once, .timeout = 300)
     rc = run_live("--execute --bootstrap", "b2");
     cr_assert_eq(rc, 0);
     cr_assert_eq(count_method("PUT"), 3, "the rerun created nothing");
+}
+
+/* The 412 path end to end (issue 12): `sculpt live --execute --bootstrap` against the
+ * fake in --strict mode, where
+ *  - westeurope's spot set exists, but its first GET answers 404 (made by someone else
+ *    between the read and the create): the PUT with If-None-Match: * is answered 412
+ *    PreconditionFailed (Azure Resource Manager's answer to a failed If-None-Match, per
+ *    "Optimistic concurrency" in the ARM reference), which counts as done: the set is not
+ *    created again and the run goes on;
+ *  - eastus's on-demand set is created by a PUT whose answer is lost (the fake applies
+ *    it, then drops the connection): the client resends the same PUT, the fake answers
+ *    412, and that counts as done: one creation, two PUTs.
+ * The run ends at exit 0 with the journal's capacities in both sets. */
+Test(azure, bootstrap_412_is_done, .timeout = 300)
+{
+    fake_start("--strict --secret " SECRET " --initial sculpt-web-westeurope-spot=0");
+    fake_fault("{\"method\": \"GET\", \"path\": \"sculpt-web-westeurope-spot$\", \"status\": 404, "
+               "\"body\": {\"error\": {\"code\": \"ResourceNotFound\", \"message\": \"not yet\"}}}");
+    fake_fault("{\"method\": \"PUT\", \"path\": \"sculpt-web-eastus$\", \"after\": true, "
+               "\"drop\": true}");
+    int rc = run_live("--execute --bootstrap", "b412");
+    char p[512];
+    snprintf(p, sizeof p, "%s/b412.err", dir);
+    cr_assert_eq(rc, 0, "bootstrap run failed (%d): %s", rc, slurp(p));
+    char *t = fake_get("state");
+    cJSON *st = cJSON_Parse(t);
+    free(t);
+    const cJSON *created = cJSON_GetObjectItem(st, "created");
+    cr_assert_eq(cJSON_GetArraySize(created), 3, "the three missing sets, each once");
+    cr_assert_null(cJSON_GetObjectItem(created, "sculpt-web-westeurope-spot"),
+                   "the existing set was not created again");
+    cr_assert_eq(state_int(st, "changes", "sculpt-web-eastus") >= 1, 1);
+    cJSON_Delete(st);
+    /* PUTs per set from the log: eastus twice (the resend), westeurope-spot once (412),
+     * the other two once */
+    t = fake_get("log");
+    cJSON *log = cJSON_Parse(t);
+    free(t);
+    int puts_east = 0, puts_we_spot = 0, puts = 0;
+    const cJSON *r;
+    cJSON_ArrayForEach(r, log)
+    {
+        if (strcmp(cJSON_GetObjectItem(r, "method")->valuestring, "PUT") != 0)
+            continue;
+        const char *path = cJSON_GetObjectItem(r, "path")->valuestring;
+        const cJSON *h = cJSON_GetObjectItem(r, "headers");
+        const cJSON *inm = cJSON_GetObjectItem(h, "If-None-Match");
+        cr_assert(cJSON_IsString(inm) && strcmp(inm->valuestring, "*") == 0,
+                  "every create carries If-None-Match: *");
+        size_t l = strlen(path);
+        puts++;
+        puts_east += l >= 18 && strcmp(path + l - 18, "/sculpt-web-eastus") == 0;
+        puts_we_spot += l >= 27 && strcmp(path + l - 27, "/sculpt-web-westeurope-spot") == 0;
+    }
+    cJSON_Delete(log);
+    cr_assert_eq(puts_east, 2, "the lost answer's PUT was resent once");
+    cr_assert_eq(puts_we_spot, 1, "one PUT, answered 412");
+    cr_assert_eq(puts, 5);
+    /* the journal's capacities reached the sets the bootstrap made (initial + net) */
+    snprintf(p, sizeof p, "%s/b412.out", dir);
+    char *out = slurp(p);
+    cr_assert(out && strstr(out, "\"mutating\""), "the --json summary: %s", out);
+    free(out);
 }

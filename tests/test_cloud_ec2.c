@@ -12,12 +12,14 @@
  *    ClientToken with the first answer as EC2 documents (moto 5.2.1 stores the token but
  *    never looks it up): a RunInstances whose answer is lost after the launch is resent
  *    with the same token and launches once; the same after a "crash" (a new adapter, the
- *    journaled payload given back with CALL); a fresh PREPARE is a new intent with a new
- *    token (and launches again: the fake does count duplicates).  `sculpt live
+ *    journaled payload given back with CALL); the same call prepared again has the same
+ *    token (derived from the plan id, key and pool: no launch), another call a new one
+ *    (and launches again: the fake does count duplicates).  `sculpt live
  *    --bootstrap` killed with SIGKILL while its RunInstances answer is delayed, then run
  *    again: the pool holds the scenario's 2 reserved instances, not 4; `sculpt live
  *    --execute` killed inside the loop's own RunInstances (a reserved base of 3), then
  *    resumed from its journal: 3 instances, not 6.
+ * 4. Two identical `sculpt live` runs (execute, then dry) write byte-identical journals.
  * 3. moto_server: bootstrap launches the scenario's 2 reserved instances, +3 and -4 move
  *    the pool to 5 and 1, read back with boto3 (an independent client) by the pool's tag.
  */
@@ -140,15 +142,27 @@ Test(cloud_ec2, requests_match_the_reference)
     cr_assert_eq(r->ready, 2);
     cr_assert_eq(r->booting, 1);
     cr_assert_eq(r->draining, 1);
-    /* +2: the token is written ahead, a new intent gets a new token */
+    /* +2: the token is written ahead; it is derived from the plan id, the call's key and
+     * the pool (the same on every attempt), expected values from Python's hashlib:
+     *   h = bytearray(hashlib.sha256(b"sculpt-ct|0123456789abcdef|3600000-0|"
+     *                                b"sculpt-web-us-east-1").digest()[:16])
+     *   h[6] = h[6] & 0x0f | 0x50; h[8] = h[8] & 0x3f | 0x80; uuid.UUID(bytes=bytes(h))
+     * and the same with key 3600000-1, and with plan fedcba9876543210 */
+    cr_assert_eq(p->type->ctrl(p->state, SC_PROVIDER_CTRL_PLAN_ID, "0123456789abcdef", &err),
+                 SC_OK);
     sc_action up = res_act(SC_ACTION_PROVISION, 2);
     char pay[SC_LIVE_PAYLOAD_MAX], pay2[SC_LIVE_PAYLOAD_MAX], upay[SC_LIVE_PAYLOAD_MAX];
     prepare(p, &up, "3600000-0", pay);
     memcpy(upay, pay, sizeof upay);
+    cr_assert_str_eq(pay, "run=2,ct=300aa877-2f80-52e0-9f34-2d5e341a8a80");
     prepare(p, &up, "3600000-0", pay2);
-    cr_assert_eq(strncmp(pay, "run=2,ct=", 9), 0, "%s", pay);
-    cr_assert_eq(strlen(pay + 9), 36, "a UUID: %s", pay);
-    cr_assert_str_neq(pay, pay2, "each intent has its own token");
+    cr_assert_str_eq(pay, pay2, "the same call, the same token");
+    prepare(p, &up, "3600000-1", pay2);
+    cr_assert_str_eq(pay2, "run=2,ct=038af167-01df-53a3-b5a9-2dff615e8863", "another call");
+    cr_assert_eq(p->type->ctrl(p->state, SC_PROVIDER_CTRL_PLAN_ID, "fedcba9876543210", &err),
+                 SC_OK);
+    prepare(p, &up, "3600000-0", pay2);
+    cr_assert_str_eq(pay2, "run=2,ct=ca4cf683-fd62-545c-a9b7-9867c50cab28", "another plan");
     sc_action_result res;
     cr_assert_eq(call_apply(p, &up, "3600000-0", pay, &res, &err), SC_OK, "%s", err.msg);
     cr_assert_eq(res.accepted, 2, "two instances in the answer");
@@ -255,9 +269,13 @@ Test(cloud_ec2, repeated_client_token_launches_once, .timeout = 120)
     cr_assert_eq(call_apply(p, &up2, "120000-0", pay, &res, &err), SC_OK, "%s", err.msg);
     cr_assert_eq(res.accepted, 2, "the first answer's two instances");
     cr_assert_eq(fake_pool_running("sculpt-web-us-east-1"), 5, "no second launch");
-    /* 3. a new intent (fresh PREPARE, new token) launches: the fake counts duplicates */
+    /* 3. the same call prepared again gets the same token (launches nothing); a new
+     * call (another key: a new token) launches: the fake counts duplicates */
     prepare(p, &up2, "120000-0", pay);
     cr_assert_eq(call_apply(p, &up2, "120000-0", pay, &res, &err), SC_OK, "%s", err.msg);
+    cr_assert_eq(fake_pool_running("sculpt-web-us-east-1"), 5, "same token: no launch");
+    prepare(p, &up2, "150000-0", pay);
+    cr_assert_eq(call_apply(p, &up2, "150000-0", pay, &res, &err), SC_OK, "%s", err.msg);
     cr_assert_eq(fake_pool_running("sculpt-web-us-east-1"), 7);
     /* 4. scale in to 4 (-3), with DescribeInstances in pages of 2: the terminate is
      * absolute (target 4), so a resend terminates nothing more */
@@ -399,4 +417,39 @@ Test(cloud_ec2, reserved_pool_on_moto, .timeout = 300)
     cr_assert_eq(all, 5, "five launched in all (four of them terminated)");
     sc_provider_free(p);
     sc_scenario_free(sc);
+}
+
+/* Two identical runs write identical journals (issue 12: tokens derived from the plan
+ * id, the step and the pool, not random): `sculpt live --execute` with the policy that
+ * buys a reserved base (RunInstances with a ClientToken in both regions), each against
+ * a fresh fake, fresh journals; then two dry runs.  Byte-for-byte equal, and the journal
+ * carries the tokens of the plan's calls. */
+Test(cloud_ec2, identical_runs_write_identical_journals, .timeout = 240)
+{
+    char args[1024], jp[2][300];
+    for (int run = 0; run < 4; run++) {
+        int execute = run < 2;
+        fake_start("--initial sculpt-web-us-east-1=8 --initial sculpt-web-eu-west-1=4");
+        snprintf(jp[run % 2], sizeof jp[0], "%s/j%d", dir, run);
+        snprintf(args, sizeof args,
+                 "%s --provider aws --policy hpa-reserved --endpoint http://127.0.0.1:%d/ "
+                 "%s --clock fast:1e9 --until 2h --journal %s --json",
+                 RESJSON, fake_port, execute ? "--execute" : "", jp[run % 2]);
+        char tag[16];
+        snprintf(tag, sizeof tag, "r%d", run);
+        int rc = sculpt(args, tag);
+        cr_assert_eq(rc, 0, "run %d: see %s/%s.err", run, dir, tag);
+        if (execute)
+            cr_assert_eq(fake_pool_running("sculpt-web-us-east-1"), 3);
+        fake_stop();
+        if (run % 2 == 0)
+            continue;
+        char *a = slurp(jp[0]), *b = slurp(jp[1]);
+        cr_assert_not_null(a);
+        cr_assert_not_null(b);
+        cr_assert(strstr(a, execute ? "run=3,ct=" : " dry-run"), "%s", a);
+        cr_assert_str_eq(a, b, "%s run: the two journals differ", execute ? "execute" : "dry");
+        free(a);
+        free(b);
+    }
 }

@@ -38,6 +38,8 @@
 #include "sculpt/simulator.h"
 #include "sculpt/tsdb.h"
 
+#include "../core/live/metricsint.h"
+
 #define SCULPT SC_SCULPT_BIN
 #define AWSJSON SC_SOURCE_DIR "/tests/live/aws.json"
 
@@ -416,4 +418,166 @@ Test(cw, shared_credentials_file, .timeout = 300)
              "> /dev/null",
              sk, dir);
     cr_assert_neq(run(cmd), 0, "a secret key was found in an output file");
+}
+
+/* ---- placement on the step grid and the partial last period (cloudwatch.c) ---------- */
+
+/* A GetMetricData answer for queries "a" and "b", each with the same timestamps (ISO,
+ * n of them) and its own values, written to dir/name. */
+static void cw_answer(const char *name, const char *const *ts, const double *va,
+                      const double *vb, int n)
+{
+    char p[400];
+    snprintf(p, sizeof p, "%s/%s", dir, name);
+    FILE *f = fopen(p, "w");
+    cr_assert_not_null(f);
+    fprintf(f, "<GetMetricDataResponse xmlns=\"http://monitoring.amazonaws.com/doc/2010-08-01/\">"
+               "<GetMetricDataResult><MetricDataResults>");
+    for (int q = 0; q < 2; q++) {
+        fprintf(f, "<member><Id>%s</Id><Timestamps>", q ? "b" : "a");
+        for (int i = 0; i < n; i++)
+            fprintf(f, "<member>%s</member>", ts[i]);
+        fprintf(f, "</Timestamps><Values>");
+        for (int i = 0; i < n; i++)
+            fprintf(f, "<member>%g</member>", q ? vb[i] : va[i]);
+        fprintf(f, "</Values><StatusCode>Complete</StatusCode></member>");
+    }
+    fprintf(f, "</MetricDataResults></GetMetricDataResult></GetMetricDataResponse>");
+    fclose(f);
+}
+
+static sc_time_ms at(const char *iso)
+{
+    sc_time_ms t;
+    cr_assert_eq(sc_time_parse(iso, NULL, &t), SC_OK, "%s", iso);
+    return t;
+}
+
+/* By hand, P = 300 s:
+ * 1. start 00:00:30 (off the minute): CloudWatch rounds StartTime down to 00:00:00 and
+ *    answers periods 00:00, 00:05, 00:10, each 30 s before a step start: steps 0, 1, 2
+ *    (before: none placed, the timestamps were not on the grid);
+ * 2. placement "end", t0 = 00:10, two steps: StartTime asked 00:05; the period [00:05,
+ *    00:10) is step 0's, [00:10, 00:15) step 1's;
+ * 3. now = 00:12:00: the period [00:10, 00:15) has 120 s of 300 seen: Sum 40 -> 40 x
+ *    300 / 120 = 100, Average 6 kept, one partial each;
+ * 4. now = 00:10:20: 20 s seen, under a tenth of the period: dropped (a gap). */
+Test(cw, placement_and_partial_period, .timeout = 60)
+{
+    setenv("AWS_ACCESS_KEY_ID", "AKIDTEST", 1);
+    setenv("AWS_SECRET_ACCESS_KEY", "cw-secret-not-real", 1);
+    const char *ts3[] = {"2026-01-05T00:00:00Z", "2026-01-05T00:05:00Z",
+                         "2026-01-05T00:10:00Z"};
+    const char *ts2[] = {"2026-01-05T00:05:00Z", "2026-01-05T00:10:00Z"};
+    const double v3a[] = {10, 20, 30}, v3b[] = {1, 2, 3}, v2a[] = {7, 8}, v2b[] = {70, 80};
+    const double sa[] = {100, 100, 40}, sb[] = {5, 5, 6};
+    cw_answer("r1.xml", ts3, v3a, v3b, 3);
+    cw_answer("r2.xml", ts2, v2a, v2b, 2);
+    cw_answer("r3.xml", ts3, sa, sb, 3);
+    server s;
+    server_start(&s);
+    const char *files[] = {"r1.xml", "r2.xml", "r3.xml", "r3.xml"};
+    for (int i = 0; i < 4; i++) {
+        char p[400];
+        snprintf(p, sizeof p, "%s/%s", dir, files[i]);
+        script(&s, 200, NULL, p);
+    }
+    server_run(&s);
+    char url[64];
+    snprintf(url, sizeof url, "http://127.0.0.1:%d/", s.port);
+    sc_cw *c = NULL;
+    sc_error err;
+    cr_assert_eq(sc_cw_alloc(url, &c, &err), SC_OK, "%s", err.msg);
+    double oa[3], ob[3];
+    sc_cw_query q[2];
+    memset(q, 0, sizeof q);
+    for (int i = 0; i < 2; i++) {
+        snprintf(q[i].id, sizeof q[i].id, "%s", i ? "b" : "a");
+        snprintf(q[i].ns, sizeof q[i].ns, "Sculpt");
+        snprintf(q[i].metric, sizeof q[i].metric, "sculpt_load");
+        snprintf(q[i].stat, sizeof q[i].stat, "%s", i ? "Average" : "Sum");
+        q[i].scale = 1.0;
+        q[i].out = i ? ob : oa;
+    }
+    const int64_t P = 300000;
+    /* 1 */
+    sc_cw_place start = {.at_end = 0, .now_ms = 0};
+    cr_assert_eq(sc_cw_get(c, "us-east-1", q, 2, at("2026-01-05T00:00:30Z"), P, 3, &start, &err),
+                 SC_OK, "%s", err.msg);
+    for (int i = 0; i < 3; i++) {
+        cr_assert_float_eq(oa[i], v3a[i], 1e-12, "step %d", i);
+        cr_assert_float_eq(ob[i], v3b[i], 1e-12, "step %d", i);
+    }
+    /* 2 */
+    sc_cw_place end = {.at_end = 1, .now_ms = 0};
+    cr_assert_eq(sc_cw_get(c, "us-east-1", q, 2, at("2026-01-05T00:10:00Z"), P, 2, &end, &err),
+                 SC_OK, "%s", err.msg);
+    cr_assert_float_eq(oa[0], 7, 1e-12);
+    cr_assert_float_eq(oa[1], 8, 1e-12);
+    cr_assert(strstr(s.req[1], "StartTime=2026-01-05T00%3A05%3A00Z&EndTime=2026-01-05T00%3A15%3A00Z"),
+              "%s", body_of(s.req[1]));
+    /* 3 */
+    sc_cw_place part = {.at_end = 0, .now_ms = at("2026-01-05T00:12:00Z")};
+    cr_assert_eq(sc_cw_get(c, "us-east-1", q, 2, at("2026-01-05T00:00:00Z"), P, 3, &part, &err),
+                 SC_OK, "%s", err.msg);
+    cr_assert_float_eq(oa[2], 100.0, 1e-9, "Sum scaled to the period");
+    cr_assert_float_eq(ob[2], 6.0, 1e-12, "Average kept");
+    cr_assert_float_eq(oa[1], 100.0, 1e-12, "a closed period as it is");
+    cr_assert_eq(q[0].n_partial, 1);
+    cr_assert_eq(q[1].n_partial, 1);
+    /* 4 */
+    part.now_ms = at("2026-01-05T00:10:20Z");
+    cr_assert_eq(sc_cw_get(c, "us-east-1", q, 2, at("2026-01-05T00:00:00Z"), P, 3, &part, &err),
+                 SC_OK, "%s", err.msg);
+    cr_assert(isnan(oa[2]) && isnan(ob[2]), "20 s of 300: a gap");
+    cr_assert_eq(q[0].n_points, 2);
+    sc_cw_free(c);
+    server_stop(&s);
+}
+
+/* $.live.metrics.cloudwatch.placement other than "start" or "end": exit 2 naming the file
+ * and the JSON path, no journal. */
+Test(cw, bad_placement, .timeout = 60)
+{
+    char *src = slurp(AWSJSON);
+    cr_assert_not_null(src);
+    char *at = strstr(src, "\"ramp.csv\"");
+    cr_assert_not_null(at);
+    /* the traces by absolute path, a live section added before the final brace */
+    char *txt = malloc(strlen(src) + 4096);
+    char *end = strrchr(src, '}');
+    cr_assert_not_null(end);
+    *end = '\0';
+    char *p = txt;
+    for (const char *q = src; *q;) {
+        if (strncmp(q, "\"ramp.csv\"", 10) == 0) {
+            p += sprintf(p, "\"%s/tests/live/ramp.csv\"", SC_SOURCE_DIR);
+            q += 10;
+        } else {
+            *p++ = *q++;
+        }
+    }
+    sprintf(p, ", \"live\": {\"metrics\": {\"cloudwatch\": {\"placement\": \"middle\"}}}}\n");
+    char path[400], cmd[2048], ep[400], jp[400];
+    snprintf(path, sizeof path, "%s/bad.json", dir);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    fputs(txt, f);
+    fclose(f);
+    free(txt);
+    free(src);
+    snprintf(jp, sizeof jp, "%s/j", dir);
+    snprintf(cmd, sizeof cmd,
+             ENV "%s live %s --provider mock --metrics cloudwatch --endpoint http://127.0.0.1:1 "
+                 "--journal %s 2> %s/err.txt",
+             SCULPT, path, jp, dir);
+    cr_assert_eq(run(cmd), 2);
+    snprintf(ep, sizeof ep, "%s/err.txt", dir);
+    char *e = slurp(ep);
+    cr_assert(strstr(e, "$.live.metrics.cloudwatch.placement") && strstr(e, "middle") &&
+                  strstr(e, "bad.json"),
+              "%s", e);
+    free(e);
+    struct stat st;
+    cr_assert_neq(stat(jp, &st), 0, "a journal was left behind");
 }

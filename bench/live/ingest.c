@@ -9,6 +9,9 @@
  *   sculpt  sc_tsdb_append (core/tsdb/tsdb.c): the store's checks (names, strictly
  *           increasing t across appends: it reads the last stored t back), groups and
  *           attributes, datasets chunked by 4096, shuffle + deflate 4;
+ *   sculpt-app  sc_tsdb_appender (core/tsdb/tsdb.c): the same checks and layout, the
+ *           series created or checked once, its datasets kept open across appends
+ *           (live mode's observation writer);
  *   h5      the peer: the same two datasets per series with the same chunking and
  *           filters, extended and written with H5Dset_extent + H5Dwrite of a hyperslab,
  *           no checks, no read-back;
@@ -90,6 +93,40 @@ static int run_sculpt(const char *path)
         }
     }
     return sc_tsdb_close(db, &err) != SC_OK;
+}
+
+/* sculpt's appender (sc_tsdb_appender: one per series, handles kept open), the path of
+ * live mode's observation writer since issue 12's last open item. */
+static int run_appender(const char *path)
+{
+    sc_tsdb *db;
+    sc_error err;
+    if (sc_tsdb_open(path, SC_TSDB_CREATE, &db, &err)) {
+        fprintf(stderr, "bench_ingest: %s: %s\n", err.where, err.msg);
+        return 1;
+    }
+    sc_tsdb_appender **ap = calloc((size_t)n_series, sizeof *ap);
+    int rc = ap == NULL;
+    char app[16], geo[16];
+    for (int k0 = 0; k0 < n_samples && !rc; k0 += block) {
+        int n = n_samples - k0 < block ? n_samples - k0 : block;
+        for (int s = 0; s < n_series && !rc; s++) {
+            name_of(s, app, geo);
+            sc_series_key key = {app, geo, "observed_load"};
+            if ((!ap[s] && sc_tsdb_appender_open(db, &key, "req/s", 300000, "geo", &ap[s],
+                                                 &err)) ||
+                sc_tsdb_appender_add(ap[s], T + k0,
+                                     V + (size_t)s * (size_t)n_samples + (size_t)k0, (size_t)n,
+                                     &err)) {
+                fprintf(stderr, "bench_ingest: %s: %s\n", err.where, err.msg);
+                rc = 1;
+            }
+        }
+    }
+    for (int s = 0; ap && s < n_series; s++)
+        sc_tsdb_appender_close(ap[s]);
+    free(ap);
+    return (sc_tsdb_close(db, &err) != SC_OK) | rc;
 }
 
 static int run_h5(const char *path, int compress)
@@ -190,14 +227,16 @@ int main(int argc, char **argv)
     printf("bench_ingest: %d series x %d samples = %.0f samples, %d per append per series, "
            "median of %d\n",
            n_series, n_samples, total, block, repeat);
-    printf("%-8s %14s %14s %10s\n", "variant", "samples/s wall", "samples/s CPU", "MiB");
-    const char *names[3] = {"sculpt", "h5", "h5-raw"};
-    for (int v = 0; v < 3; v++) {
+    printf("%-10s %14s %14s %10s\n", "variant", "samples/s wall", "samples/s CPU", "MiB");
+    const char *names[4] = {"sculpt", "sculpt-app", "h5", "h5-raw"};
+    for (int v = 0; v < 4; v++) {
         double w[15], c[15], size = 0;
         for (int r = 0; r < repeat; r++) {
             unlink(path);
             double w0 = now_s(), c0 = cpu_s();
-            int rc = v == 0 ? run_sculpt(path) : run_h5(path, v == 1);
+            int rc = v == 0   ? run_sculpt(path)
+                     : v == 1 ? run_appender(path)
+                              : run_h5(path, v == 2);
             w[r] = now_s() - w0;
             c[r] = cpu_s() - c0;
             if (rc) {
@@ -211,7 +250,7 @@ int main(int argc, char **argv)
         }
         qsort(w, (size_t)repeat, sizeof *w, cmp);
         qsort(c, (size_t)repeat, sizeof *c, cmp);
-        printf("%-8s %14.3g %14.3g %10.1f\n", names[v], total / w[repeat / 2],
+        printf("%-10s %14.3g %14.3g %10.1f\n", names[v], total / w[repeat / 2],
                total / c[repeat / 2], size);
     }
     unlink(path);

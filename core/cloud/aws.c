@@ -24,11 +24,15 @@
  * the group name (ec2.c), outside the group.  The snapshot reads them with one
  * DescribeInstances per region that has a reserved pool (none elsewhere: running ->
  * ready, pending -> booting, shutting-down -> draining).  A provision is RunInstances
- * written ahead as "run=N,ct=TOKEN" (TOKEN unique to the intent, resent unchanged after
- * a crash, so EC2 launches once); a deprovision is written ahead as the pool's target
+ * written ahead as "run=N,ct=TOKEN" (TOKEN derived from the plan id, the call's key and
+ * the pool, resent unchanged after a crash, so EC2 launches once); a deprovision is written ahead as the pool's target
  * "reserved=T" and terminates what is above T (pending first), so a resend terminates
  * nothing more.  Bootstrap launches the scenario's initial reserved instances into each
- * reserved pool that has none.
+ * reserved pool that has none.  With $.live.reservations.buy the reservation itself is
+ * bought too (ri.c): a provision's form becomes "run=N,ct=TOKEN,ri=T", T the Reserved
+ * Instances of the type the region should hold after it; the apply reads the RIs held,
+ * buys what lacks (PurchaseReservedInstancesOffering), then runs the instances.  PREPARE
+ * reports the purchase's upfront price for the budget guardrail.
  *
  * Calls (API version 2011-01-01, POST form bodies to autoscaling.REGION.amazonaws.com,
  * or the --endpoint URL; SigV4 scope REGION/autoscaling):
@@ -64,10 +68,10 @@
 #define _POSIX_C_SOURCE 200809L
 #include "sculpt/cloud.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/random.h>
 
 #include "cloudint.h"
 #include "sculpt/live.h"
@@ -92,9 +96,11 @@ typedef struct aws {
     char *res_ok;               /* [ar] 1 = the region offers a reserved price for the
                                    app's type: the reserved pool exists */
     char key[SC_LIVE_KEY_MAX];
+    char plan[SC_LIVE_PLAN_ID_MAX]; /* the loop's plan id (PLAN_ID), "" = none yet */
     char payload[SC_LIVE_PAYLOAD_MAX];
     long mutating, read_only;
     sc_route53 r53;             /* $.live.route53: routing weights (route53.c) */
+    sc_ri_config ri;            /* $.live.reservations: Reserved Instances bought (ri.c) */
 } aws;
 
 static int aws_throttle(long status, const char *body)
@@ -448,26 +454,107 @@ static int pool_count(int option, int d, int b)
 
 /* ---- reserved pools: EC2 instances tagged with the pool (ec2.c) -------------------- */
 
+/* ---- Reserved Instances bought as the reserved pools grow (ri.c) ----------------- */
+
+/* The RI target of a provision act: the reserved instances of its type in its region
+ * after the call (every reserved pool of that type there, act's count added: RIs are the
+ * account's, not a pool's); *buy = what the RIs held lack for it (0 when they cover it)
+ * and *fixed its upfront price per instance (the offering sc_ri_offering picks). */
+static sc_status ri_plan(aws *a, const sc_action *act, int *target, int *buy, double *fixed,
+                         sc_error *err)
+{
+    const sc_scenario *sc = a->sc;
+    size_t nr = sc->n_regions, r = (size_t)act->region;
+    *buy = 0;
+    *fixed = 0.0;
+    int unknown = 0;
+    for (size_t ap = 0; ap < sc->n_apps; ap++)
+        unknown |= a->res_ok[ap * nr + r] && a->reserved[ap * nr + r] < 0;
+    sc_status st;
+    if (unknown && (st = describe_reserved(a, act->region, NULL, err)))
+        return st;
+    int t = act->count;
+    for (size_t ap = 0; ap < sc->n_apps; ap++)
+        if (a->res_ok[ap * nr + r] && sc->apps[ap].instance_type == act->type)
+            t += a->reserved[ap * nr + r] > 0 ? a->reserved[ap * nr + r] : 0;
+    *target = t;
+    sc_aws_auth auth = auth_of(a);
+    const char *region = sc->regions[r].name, *type = sc->types[act->type].name;
+    int held = 0;
+    if ((st = sc_ri_held(&auth, &a->ri, region, type, &held, &a->read_only, err)))
+        return st;
+    if (held >= t)
+        return SC_OK;
+    char id[128];
+    if ((st = sc_ri_offering(&auth, &a->ri, region, type, sc->regions[r].reserved_term_ms / 1000,
+                             id, sizeof id, fixed, &a->read_only, err)))
+        return st;
+    *buy = t - held;
+    return SC_OK;
+}
+
+/* Make the RIs of act's type in its region reach target: read what is held, buy the
+ * rest (a resend or a resume buys nothing twice: a purchase made is held).  A purchase
+ * whose answer is lost is judged by reading the RIs again. */
+static sc_status ri_apply(aws *a, const sc_action *act, int target, sc_error *err)
+{
+    const sc_scenario *sc = a->sc;
+    const char *region = sc->regions[act->region].name, *type = sc->types[act->type].name;
+    sc_aws_auth auth = auth_of(a);
+    int held = 0;
+    sc_status st = sc_ri_held(&auth, &a->ri, region, type, &held, &a->read_only, err);
+    if (st || held >= target)
+        return st;
+    char id[128], ri_id[128];
+    double fixed;
+    if ((st = sc_ri_offering(&auth, &a->ri, region, type,
+                             sc->regions[act->region].reserved_term_ms / 1000, id, sizeof id,
+                             &fixed, &a->read_only, err)))
+        return st;
+    st = sc_ri_purchase(&auth, region, id, target - held, ri_id, sizeof ri_id, &a->mutating,
+                        err);
+    if (st == SC_ERR_IO) { /* no answer: did it go through? */
+        sc_error e2;
+        int again = 0;
+        if (sc_ri_held(&auth, &a->ri, region, type, &again, &a->read_only, &e2) == SC_OK &&
+            again >= target)
+            return SC_OK;
+    }
+    return st;
+}
+
 /* The absolute form of a reserved call, written ahead (PREPARE).  Provision:
- * "run=N,ct=TOKEN", TOKEN a UUID from the call's key, the pool, N and 16 random bytes:
- * unique to this intent (a fresh journal never meets an earlier run's token, which EC2
- * would answer with that run's instances) and, journaled, the same on every resend.
- * Deprovision: "reserved=T", the pool's target count (current - N, at least 0). */
+ * "run=N,ct=TOKEN", TOKEN = sc_aws_client_token(plan id, key, pool): the same for the
+ * same call of the same plan whatever the attempt (journaled, and derivable again), so
+ * two identical runs write identical journals, while another plan (scenario, policy or
+ * origin) never meets this one's tokens.  Bootstrap (no plan yet) uses "bootstrap-" and
+ * the scenario's hash as its plan id.  Deprovision: "reserved=T", the pool's target
+ * count (current - N, at least 0). */
 static sc_status reserved_prepare(aws *a, const sc_action *act, const char *key, char *payload,
-                                  size_t cap, sc_error *err)
+                                  size_t cap, double *upfront, sc_error *err)
 {
     size_t ar = (size_t)act->app * a->sc->n_regions + (size_t)act->region;
+    if (upfront)
+        *upfront = 0.0;
     if (act->kind == SC_ACTION_PROVISION) {
-        unsigned char rnd[16];
-        if (getrandom(rnd, sizeof rnd, 0) != (ssize_t)sizeof rnd)
-            return sc_error_set(err, SC_ERR_IO, "aws", "getrandom failed for a ClientToken");
-        char text[512], uuid[37];
-        int l = snprintf(text, sizeof text, "%s|%s|%d|", key ? key : "", a->group[ar],
-                         act->count);
-        for (size_t i = 0; i < sizeof rnd && l > 0 && (size_t)l + 3 < sizeof text; i++)
-            l += snprintf(text + l, sizeof text - (size_t)l, "%02x", rnd[i]);
-        sc_uuid_from(text, uuid);
-        snprintf(payload, cap, "run=%d,ct=%s", act->count, uuid);
+        char plan[48], token[SC_AWS_TOKEN_MAX];
+        if (a->plan[0])
+            snprintf(plan, sizeof plan, "%s", a->plan);
+        else
+            snprintf(plan, sizeof plan, "bootstrap-%016" PRIx64, a->sc->hash);
+        sc_aws_client_token(plan, key ? key : "", a->group[ar], token);
+        if (!a->ri.buy) {
+            snprintf(payload, cap, "run=%d,ct=%s", act->count, token);
+            return SC_OK;
+        }
+        int target, buy;
+        double fixed;
+        sc_status st = ri_plan(a, act, &target, &buy, &fixed, err);
+        if (st)
+            return st;
+        if (upfront)
+            *upfront = buy * fixed;
+        snprintf(payload, cap, "run=%d,ct=%s,ri=%d", act->count, token, target);
         return SC_OK;
     }
     sc_status st;
@@ -487,7 +574,7 @@ static sc_status reserved_apply(aws *a, const sc_action *act, const char *payloa
     char own[SC_LIVE_PAYLOAD_MAX];
     sc_status st;
     if (!payload[0]) { /* applied outside live mode: no journaled form */
-        if ((st = reserved_prepare(a, act, a->key, own, sizeof own, err)))
+        if ((st = reserved_prepare(a, act, a->key, own, sizeof own, NULL, err)))
             return st;
         payload = own;
     }
@@ -495,9 +582,13 @@ static sc_status reserved_apply(aws *a, const sc_action *act, const char *payloa
     int n = -1;
     char token[64] = "";
     if (act->kind == SC_ACTION_PROVISION) {
-        if (sscanf(payload, "run=%d,ct=%63s", &n, token) != 2 || n < 0)
+        int ri_target = -1;
+        if (sscanf(payload, "run=%d,ct=%63[^,],ri=%d", &n, token, &ri_target) < 2 || n < 0)
             return sc_error_set(err, SC_ERR_INPUT, "aws",
-                                "reserved call form '%s': expected run=N,ct=TOKEN", payload);
+                                "reserved call form '%s': expected run=N,ct=TOKEN[,ri=T]",
+                                payload);
+        if (ri_target >= 0 && (st = ri_apply(a, act, ri_target, err)))
+            return st;
         int launched = 0;
         if (n > 0 &&
             (st = sc_ec2_run(&auth, region, a->group[ar], a->image,
@@ -668,7 +759,8 @@ static sc_status bootstrap_reserved(aws *a, sc_error *err)
             sc_action_result res;
             char payload[SC_LIVE_PAYLOAD_MAX];
             memset(&res, 0, sizeof res);
-            if (!(st = reserved_prepare(a, &act, "bootstrap", payload, sizeof payload, err)))
+            if (!(st = reserved_prepare(a, &act, "bootstrap", payload, sizeof payload, NULL,
+                                        err)))
                 st = reserved_apply(a, &act, payload, &res, err);
         }
         if (st)
@@ -783,7 +875,7 @@ static sc_status aws_init(void *state, const void *config, sc_error *err)
                                                               : "sculpt-{app}-{region}");
     snprintf(a->image, sizeof a->image, "%s", cfg->image_id ? cfg->image_id : "ami-12c6146b");
     if ((st = sc_aws_credentials("aws", &a->cred, err)) ||
-        (st = sc_route53_read(sc, &a->r53, err)))
+        (st = sc_route53_read(sc, &a->r53, err)) || (st = sc_ri_read(sc, &a->ri, err)))
         return st;
     size_t nar = sc->n_apps * sc->n_regions;
     a->group = calloc(nar + 1, sizeof *a->group);
@@ -829,6 +921,9 @@ static sc_status aws_ctrl(void *state, int op, void *arg, sc_error *err)
     case SC_PROVIDER_CTRL_IDEMPOTENCY_KEY:
         snprintf(a->key, sizeof a->key, "%s", (const char *)arg);
         return SC_OK;
+    case SC_PROVIDER_CTRL_PLAN_ID:
+        snprintf(a->plan, sizeof a->plan, "%s", (const char *)arg);
+        return SC_OK;
     case SC_PROVIDER_CTRL_CALL: {
         const sc_live_call *c = arg;
         snprintf(a->payload, sizeof a->payload, "%s", c->payload);
@@ -843,7 +938,8 @@ static sc_status aws_ctrl(void *state, int op, void *arg, sc_error *err)
             return SC_OK;
         }
         if (!st && c->act->option == SC_PURCHASE_RESERVED)
-            return reserved_prepare(a, c->act, c->key, c->payload, sizeof c->payload, err);
+            return reserved_prepare(a, c->act, c->key, c->payload, sizeof c->payload,
+                                    &c->upfront_usd, err);
         if (!st)
             st = target_of(a, c->act, &target, &base, err);
         if (!st && base < 0)

@@ -179,12 +179,52 @@ sc_status sc_ec2_describe(const sc_aws_auth *auth, const char *region, const cha
 sc_status sc_ec2_run(const sc_aws_auth *auth, const char *region, const char *pool,
                      const char *image, const char *type, int count, const char *token,
                      int *launched, long *mutating, sc_error *err);
+/* The ClientToken of a RunInstances: the UUID form (sc_uuid_from, 36 characters, within
+ * EC2's 64 ASCII characters) of "sculpt-ct|PLAN|KEY|POOL".  Deterministic: the same plan
+ * id, call key ("<t>-<n>": the step and the call's rank) and pool (group name) give the
+ * same token on every attempt and every run. */
+#define SC_AWS_TOKEN_MAX 37
+void sc_aws_client_token(const char *plan, const char *key, const char *pool, char *out);
 /* TerminateInstances of ids[0..n). */
 sc_status sc_ec2_terminate(const sc_aws_auth *auth, const char *region, const char *const *ids,
                            size_t n, long *mutating, sc_error *err);
 /* Sort instances in the order a scale-in terminates them (pending first, then by
  * descending id). */
 void sc_ec2_sort_victims(sc_ec2_instance *list, size_t n);
+
+/* ---- Reserved Instances bought for the reserved pools (ri.c) ------------------------ */
+
+/* $.live.reservations: {"buy": false, "offering_class": "standard", "offering_type":
+ * "No Upfront", "product": "Linux/UNIX", "scope": "Region", "availability_zone":
+ * "{region}a", "tenancy": "default"} (defaults shown; availability_zone is used with
+ * scope "Availability Zone"). */
+typedef struct sc_ri_config {
+    int buy;                    /* buy RIs as the reserved pools grow (default 0) */
+    char offering_class[16];    /* "standard" | "convertible" */
+    char offering_type[24];     /* "No Upfront" | "Partial Upfront" | "All Upfront" */
+    char product[64];           /* ProductDescription, e.g. "Linux/UNIX" */
+    char scope[24];             /* "Region" | "Availability Zone" */
+    char zone[64];              /* zone template ({region}) for zonal RIs */
+    char tenancy[16];           /* "default" | "dedicated" */
+} sc_ri_config;
+
+/* Read $.live.reservations (absent: defaults, buy off).  Bad input: SC_ERR_INPUT with the
+ * file and JSON path. */
+sc_status sc_ri_read(const sc_scenario *sc, sc_ri_config *out, sc_error *err);
+/* *held = the instance count of the RIs of type in region (active or payment-pending,
+ * the configured product and scope): one DescribeReservedInstances. */
+sc_status sc_ri_held(const sc_aws_auth *auth, const sc_ri_config *c, const char *region,
+                     const char *type, int *held, long *read_only, sc_error *err);
+/* The offering to buy: the one matching c, type and the term duration_s (seconds) with
+ * the least total price over the term (ties: the smaller id); id[id_cap] and its
+ * upfront price per instance *fixed_usd.  None: SC_ERR_INPUT naming what was asked. */
+sc_status sc_ri_offering(const sc_aws_auth *auth, const sc_ri_config *c, const char *region,
+                         const char *type, int64_t duration_s, char *id, size_t id_cap,
+                         double *fixed_usd, long *read_only, sc_error *err);
+/* PurchaseReservedInstancesOffering of count instances (never retried: not idempotent);
+ * ri_id[ri_cap] gets the reservedInstancesId. */
+sc_status sc_ri_purchase(const sc_aws_auth *auth, const char *region, const char *offering_id,
+                         int count, char *ri_id, size_t ri_cap, long *mutating, sc_error *err);
 
 /* The API's error code and message of an XML error answer (Query and REST-XML APIs
  * share Error/Code and Error/Message), "HTTP error" when it has none. */

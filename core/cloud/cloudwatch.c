@@ -17,9 +17,25 @@
  *   [&NextToken=<token>]
  * Answer: GetMetricDataResponse/GetMetricDataResult/MetricDataResults/member/{Id, Label,
  * Timestamps/member*, Values/member*, StatusCode}, NextToken: timestamps and values are
- * parallel lists; a period without data has no entry (a gap).  A datapoint's timestamp is
- * its period's start, which is placed on the step that starts there (the scenario's
- * convention: step k's load is the load during [t_k, t_k + step)).
+ * parallel lists; a period without data has no entry (a gap).
+ *
+ * Placement (sc_cw_place).  A datapoint's timestamp ts is its period's start: the period
+ * is [ts, ts + P), P = the step.  By default ("start") it is placed on the step that
+ * starts nearest ts (the scenario's convention: step k's load is the load during
+ * [t_k, t_k + step)); with "end" on the step that starts nearest ts + P, i.e. the period
+ * that has just closed when step k begins (for wall-clock runs, where step k's own period
+ * has barely begun when it is observed).  Nearest, not equal: CloudWatch aligns its
+ * periods to the StartTime it rounds down (to the whole minute for data less than 15
+ * days old, to 5 minutes up to 63 days, to the hour beyond: GetMetricData, StartTime), so
+ * a scenario start off that grid receives timestamps shifted by less than a step; the
+ * window of step k is [t_k - P/2, t_k + P/2) (half-way points go to the later step).
+ *
+ * Partial last period.  A period not over at the request's wall time now (ts + P > now,
+ * now > 0) holds only what CloudWatch has received so far: when less than a tenth of it
+ * has passed its datapoint is dropped (a gap: too little to say anything), else an
+ * additive statistic (Sum, SampleCount) is scaled to the whole period, P / (now - ts),
+ * and any other (Average, Minimum, Maximum, percentiles) is kept as is: an estimate from
+ * the part seen.  Counted in sc_cw_query.n_partial.
  */
 #define _POSIX_C_SOURCE 200809L
 #include "../live/metricsint.h"
@@ -101,9 +117,35 @@ static void form_kv(char *buf, size_t cap, size_t *len, const char *prefix, cons
 }
 
 /* Parse one answer into the queries' rows; *next receives NextToken ("" none). */
+static int additive(const char *stat)
+{
+    return strcmp(stat, "Sum") == 0 || strcmp(stat, "SampleCount") == 0;
+}
+
+/* Place value v of the period starting at ts on cur's grid (see the top of the file). */
+static void place(sc_cw_query *cur, sc_time_ms ts, double v, sc_time_ms t0, int64_t step_ms,
+                  size_t n, const sc_cw_place *pl)
+{
+    int64_t d = (pl && pl->at_end ? ts + step_ms : ts) - t0;
+    int64_t k = sc_time_floor_div(d + step_ms / 2, step_ms);
+    if (k < 0 || (uint64_t)k >= n || !isnan(cur->out[k]))
+        return; /* outside the window, or a second datapoint for the step: the first
+                   (ScanBy TimestampAscending) stands */
+    if (pl && pl->now_ms > 0 && ts + step_ms > pl->now_ms) {
+        int64_t seen = pl->now_ms - ts;
+        if (seen * 10 < step_ms)
+            return;
+        if (additive(cur->stat))
+            v *= (double)step_ms / (double)seen;
+        cur->n_partial++;
+    }
+    cur->out[k] = v * cur->scale;
+    cur->n_points++;
+}
+
 static sc_status parse_answer(const char *body, size_t len, sc_cw_query *q, size_t nq,
-                              sc_time_ms t0, int64_t step_ms, size_t n, char *next,
-                              size_t next_cap, const char *what, sc_error *err)
+                              sc_time_ms t0, int64_t step_ms, size_t n, const sc_cw_place *pl,
+                              char *next, size_t next_cap, const char *what, sc_error *err)
 {
     sc_xml_leaf *lv;
     size_t nl;
@@ -157,11 +199,7 @@ static sc_status parse_answer(const char *body, size_t len, sc_cw_query *q, size
                                   "value '%.40s' without a timestamp or not a number", t);
                 break;
             }
-            int64_t d = ts[vi++] - t0;
-            if (d >= 0 && d % step_ms == 0 && (uint64_t)(d / step_ms) < n) {
-                cur->out[d / step_ms] = v * cur->scale;
-                cur->n_points++;
-            }
+            place(cur, ts[vi++], v, t0, step_ms, n, pl);
         }
     }
     (void)ti;
@@ -171,7 +209,7 @@ static sc_status parse_answer(const char *body, size_t len, sc_cw_query *q, size
 }
 
 sc_status sc_cw_get(sc_cw *c, const char *region, sc_cw_query *q, size_t nq, sc_time_ms t0,
-                    int64_t step_ms, size_t n, sc_error *err)
+                    int64_t step_ms, size_t n, const sc_cw_place *pl, sc_error *err)
 {
     if (step_ms < 1000 || step_ms % 1000)
         return sc_error_set(err, SC_ERR_INPUT, "--metrics cloudwatch",
@@ -179,6 +217,7 @@ sc_status sc_cw_get(sc_cw *c, const char *region, sc_cw_query *q, size_t nq, sc_
                             (long long)step_ms);
     for (size_t k = 0; k < nq; k++) {
         q[k].n_points = 0;
+        q[k].n_partial = 0;
         for (size_t i = 0; i < n; i++)
             q[k].out[i] = NAN;
     }
@@ -189,8 +228,11 @@ sc_status sc_cw_get(sc_cw *c, const char *region, sc_cw_query *q, size_t nq, sc_
         snprintf(url, sizeof url, "https://monitoring.%s.amazonaws.com/", region);
     snprintf(scope, sizeof scope, "aws:amz:%s:monitoring", region);
     snprintf(what, sizeof what, "%s GetMetricData (%s)", url, region);
-    iso(t0, start, sizeof start);
-    iso(t0 + (int64_t)n * step_ms, end, sizeof end);
+    /* StartTime on the grid (CloudWatch aligns its periods to it, after rounding it
+     * down); placed by their end, the periods start one step earlier */
+    int64_t back = pl && pl->at_end ? step_ms : 0;
+    iso(t0 - back, start, sizeof start);
+    iso(t0 + (int64_t)n * step_ms - back, end, sizeof end);
     snprintf(period, sizeof period, "%lld", (long long)(step_ms / 1000));
     size_t cap = 4096 + nq * 1024 + 2048;
     char *body = malloc(cap);
@@ -252,8 +294,8 @@ sc_status sc_cw_get(sc_cw *c, const char *region, sc_cw_query *q, size_t nq, sc_
                 for (char *p = err->msg; (p = strchr(p, '<'));)
                     *p = ' ';
             } else {
-                st = parse_answer(resp.body, resp.len, q + k0, k1 - k0, t0, step_ms, n, next,
-                                  sizeof next, what, err);
+                st = parse_answer(resp.body, resp.len, q + k0, k1 - k0, t0, step_ms, n, pl,
+                                  next, sizeof next, what, err);
             }
             sc_http_resp_cleanup(&resp);
             if (!next[0])

@@ -235,6 +235,13 @@ sc_status sc_ec2_terminate(const sc_aws_auth *auth, const char *region, const ch
     return SC_OK;
 }
 
+void sc_aws_client_token(const char *plan, const char *key, const char *pool, char *out)
+{
+    char text[1024];
+    snprintf(text, sizeof text, "sculpt-ct|%s|%s|%s", plan, key, pool);
+    sc_uuid_from(text, out);
+}
+
 /* Terminate order: pending before running (a booting instance serves nothing yet), then
  * the larger instance id first; a stable order, so the choice does not depend on the
  * order of the answer. */

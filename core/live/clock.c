@@ -70,3 +70,10 @@ void sc_live_clock_wait(const sc_live_clock *c, sc_time_ms t)
         nanosleep(&ts, NULL);
     }
 }
+
+sc_time_ms sc_live_wall_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (sc_time_ms)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}

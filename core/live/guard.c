@@ -10,8 +10,10 @@
  *   - min_per_pool: a removal never takes the pool's requested count below the floor;
  *   - max_change_per_step / per_hour: launches + removals in the current scenario step
  *     / the trailing hour, including this call, stay within the limit;
- *   - budget_per_hour_usd: a launch keeps the hourly price of all requested instances
- *     within the cap (removals always pass: they lower it).
+ *   - budget_per_hour_usd: a launch keeps the hourly price of all requested instances,
+ *     plus the upfront prices paid in the trailing hour (Reserved Instances bought with
+ *     a provision: sc_guard_check_upfront), within the cap (removals always pass: they
+ *     lower it); a purchase whose upfront price would pass the cap is refused whole.
  * Rules are applied in that order; the first that cuts names the result.
  */
 #define _POSIX_C_SOURCE 200809L
@@ -38,6 +40,8 @@ struct sc_guard {
     int *requested;             /* [(app * n_regions + region) * 3 + option] */
     size_t n_pools;
     change *ch; size_t head, n_ch, cap_ch; /* ring buffer */
+    struct { sc_time_ms t; double usd; } *up; /* upfront prices paid, time order */
+    size_t n_up, cap_up;
 };
 
 void sc_guard_config_init(sc_guard_config *g)
@@ -83,6 +87,7 @@ void sc_guard_free(sc_guard *g)
         return;
     free(g->requested);
     free(g->ch);
+    free(g->up);
     free(g);
 }
 
@@ -123,6 +128,22 @@ static double hourly_usd(const sc_guard *g)
                 if (n > 0 && isfinite(p))
                     s += n * p;
             }
+    return s;
+}
+
+/* Upfront prices paid in the trailing hour (older ones dropped). */
+static double upfront_in_hour(sc_guard *g, sc_time_ms now)
+{
+    size_t k = 0;
+    while (k < g->n_up && g->up[k].t <= now - HOUR_MS)
+        k++;
+    if (k) {
+        memmove(g->up, g->up + k, (g->n_up - k) * sizeof *g->up);
+        g->n_up -= k;
+    }
+    double s = 0.0;
+    for (size_t i = 0; i < g->n_up; i++)
+        s += g->up[i].usd;
     return s;
 }
 
@@ -191,7 +212,8 @@ void sc_guard_check(sc_guard *g, const sc_action *act, sc_time_ms now, int *allo
         const sc_scenario *sc = g->sc;
         double p = sc->regions[act->region].types[act->type].price_per_hour[act->option];
         if (isfinite(p) && p > 0) {
-            double room = floor((c->budget_per_hour_usd - hourly_usd(g)) / p + 1e-9);
+            double room = floor(
+                (c->budget_per_hour_usd - hourly_usd(g) - upfront_in_hour(g, now)) / p + 1e-9);
             if (room < 0)
                 room = 0;
             if (n > room) {
@@ -225,6 +247,44 @@ void sc_guard_commit(sc_guard *g, const sc_action *act, sc_time_ms now, int acce
     g->n_ch++;
 }
 
+int sc_guard_check_upfront(sc_guard *g, const sc_action *act, sc_time_ms now, double usd,
+                           const char **rule)
+{
+    const sc_guard_config *c = &g->cfg;
+    *rule = "";
+    if (c->budget_per_hour_usd < 0 || !(usd > 0))
+        return 1;
+    double own = 0.0;
+    size_t idx;
+    if (pool_index(g, act, &idx) && act->kind == SC_ACTION_PROVISION) {
+        double p = g->sc->regions[act->region].types[act->type].price_per_hour[act->option];
+        if (isfinite(p) && p > 0)
+            own = act->count * p;
+    }
+    double spend = hourly_usd(g) + own + upfront_in_hour(g, now) + usd;
+    if (spend <= c->budget_per_hour_usd + 1e-9)
+        return 1;
+    *rule = "guard:budget_per_hour";
+    return 0;
+}
+
+void sc_guard_commit_upfront(sc_guard *g, sc_time_ms now, double usd)
+{
+    if (!(usd > 0))
+        return;
+    if (g->n_up == g->cap_up) {
+        size_t cap = g->cap_up ? 2 * g->cap_up : 16;
+        void *q = realloc(g->up, cap * sizeof *g->up);
+        if (!q) /* out of memory: this price goes uncounted */
+            return;
+        g->up = q;
+        g->cap_up = cap;
+    }
+    g->up[g->n_up].t = now;
+    g->up[g->n_up].usd = usd;
+    g->n_up++;
+}
+
 /* ---- the scenario's live section ------------------------------------------------- */
 
 void sc_live_section_cleanup(sc_live_section *s)
@@ -250,7 +310,7 @@ sc_status sc_live_section_read(const sc_scenario *sc, sc_live_section *out, sc_e
                                        "apply_command", "guardrails",
                                        "metrics", /* core/live/metrics.c reads it */
                                        /* provider sections, read by core/cloud/ */
-                                       "route53", "azure", "gcp",
+                                       "route53", "azure", "gcp", "reservations",
                                        NULL};
     static const char *const gkeys[] = {"max_change_per_step", "max_change_per_hour",
                                         "budget_per_hour_usd", "min_per_pool",

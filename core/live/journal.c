@@ -555,3 +555,12 @@ sc_status sc_journal_call_end(sc_journal *j, const sc_journal_call *c, sc_error 
     j->written++;
     return SC_OK;
 }
+
+void sc_live_plan_id(const sc_scenario *sc, const char *policy_label, sc_time_ms origin_ms,
+                     char *out)
+{
+    char text[SC_NAME_MAX + 96];
+    snprintf(text, sizeof text, "%016" PRIx64 "|%s|%" PRId64, sc->hash,
+             policy_label ? policy_label : "", origin_ms);
+    snprintf(out, SC_LIVE_PLAN_ID_MAX, "%016" PRIx64, fnv(text));
+}

@@ -25,6 +25,7 @@
 #include <cjson/cJSON.h>
 
 #include "sculpt/json.h"
+#include "sculpt/live.h"
 #include "sculpt/tsdb.h"
 
 static const char *const signal_metric[SC_SIGNAL_COUNT] = {
@@ -38,13 +39,16 @@ static sc_status read_cloudwatch(const sc_json_ctx *cx, const cJSON *cw,
 {
     static const char *const keys[] = {"endpoint", "namespace", "load", "latency", "errors",
                                        "load_stat", "latency_stat", "errors_stat",
-                                       "latency_scale", "dimensions", NULL};
+                                       "latency_scale", "dimensions", "placement", NULL};
     static const char *const stat_key[SC_SIGNAL_COUNT] = {"load_stat", "latency_stat",
                                                            "errors_stat"};
     const char *cp = "$.live.metrics.cloudwatch";
     const cJSON *dims = NULL;
     sc_status st;
+    char placement[16] = "start";
     if ((st = sc_json_check_keys(cx, cw, cp, keys)) ||
+        (st = sc_json_get_string_buf(cx, cw, cp, "placement", SC_JSON_OPTIONAL, "start",
+                                     placement, sizeof placement)) ||
         (st = sc_json_get_string_buf(cx, cw, cp, "endpoint", SC_JSON_OPTIONAL, "",
                                      out->cw_endpoint, sizeof out->cw_endpoint)) ||
         (st = sc_json_get_string_buf(cx, cw, cp, "namespace", SC_JSON_OPTIONAL,
@@ -68,6 +72,11 @@ static sc_status read_cloudwatch(const sc_json_ctx *cx, const cJSON *cw,
     if (!(out->cw_latency_scale > 0) || !isfinite(out->cw_latency_scale))
         return sc_error_set(cx->err, SC_ERR_INPUT, cx->file,
                             "%s.latency_scale: expected a positive number", cp);
+    if (strcmp(placement, "start") != 0 && strcmp(placement, "end") != 0)
+        return sc_error_set(cx->err, SC_ERR_INPUT, cx->file,
+                            "%s.placement: expected \"start\" or \"end\", got '%s'", cp,
+                            placement);
+    out->cw_at_end = strcmp(placement, "end") == 0;
     if (dims) {
         out->cw_n_dims = 0;
         const cJSON *d;
@@ -214,6 +223,7 @@ struct sc_metrics {
     sc_prom *prom;              /* prometheus source */
     sc_cw *cw;                  /* cloudwatch source */
     sc_cw_query *cwq;           /* [signal][ag] (metric "" = off) */
+    int cw_at_end;              /* $.live.metrics.cloudwatch.placement "end" */
     sc_tsdb *db;                /* store source */
     int64_t k0, n_win, cap_win; /* the window [k0, k0 + n_win) */
     double *win;                /* [signal][ag][cap_win] */
@@ -269,6 +279,7 @@ sc_status sc_metrics_open(const char *spec, const sc_scenario *sc,
     } else if (strcmp(spec, "cloudwatch") == 0) {
         if ((st = sc_cw_alloc(sec->cw_endpoint, &m->cw, err)))
             goto fail;
+        m->cw_at_end = sec->cw_at_end;
         m->cwq = calloc(SC_SIGNAL_COUNT * m->n_ag + 1, sizeof *m->cwq);
         if (!m->cwq) {
             st = sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
@@ -361,7 +372,9 @@ static sc_status cw_fetch(sc_metrics *m, sc_time_ms t0, int64_t n, int strict, s
         }
         if (!nb)
             continue;
-        st = sc_cw_get(m->cw, sc->regions[r].name, batch, nb, t0, sc->step_ms, (size_t)n, err);
+        sc_cw_place pl = {.at_end = m->cw_at_end, .now_ms = sc_live_wall_ms()};
+        st = sc_cw_get(m->cw, sc->regions[r].name, batch, nb, t0, sc->step_ms, (size_t)n, &pl,
+                       err);
         for (size_t b = 0; !st && strict && b < nb; b++)
             if (from[b] / m->n_ag == SC_SIGNAL_LOAD && batch[b].n_points == 0) {
                 size_t ag = from[b] % m->n_ag;
@@ -529,6 +542,8 @@ struct sc_obs_writer {
     size_t *n, *cap;            /* [series] buffered samples, buffer capacity */
     sc_time_ms **t;             /* [series] -> [cap], grown on demand up to OBS_BUF */
     double **v;                 /* [series] -> [cap] */
+    sc_tsdb_appender **app;     /* [series] open append paths (h-live: handles kept open
+                                   across flushes), NULL until the first flush */
     int64_t pending;            /* steps added since the last flush */
     long appended;
 };
@@ -548,8 +563,9 @@ sc_status sc_obs_writer_open(const char *path, const sc_scenario *sc, sc_obs_wri
     w->cap = calloc(w->n_series + 1, sizeof *w->cap);
     w->t = calloc(w->n_series + 1, sizeof *w->t);
     w->v = calloc(w->n_series + 1, sizeof *w->v);
+    w->app = calloc(w->n_series + 1, sizeof *w->app);
     sc_status st;
-    if (!w->last || !w->n || !w->cap || !w->t || !w->v) {
+    if (!w->last || !w->n || !w->cap || !w->t || !w->v || !w->app) {
         st = sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
         goto fail;
     }
@@ -629,8 +645,11 @@ sc_status sc_obs_writer_flush(sc_obs_writer *w, sc_error *err)
         sc_series_key key = {app->name, sc->geos[ag % sc->n_geos].name, signal_metric[s]};
         const char *unit = s == SC_SIGNAL_LOAD ? app->unit
                            : s == SC_SIGNAL_LATENCY ? "ms" : "ratio";
-        sc_status st = sc_tsdb_append(w->db, &key, unit, sc->step_ms, "geo", w->t[i], w->v[i],
-                                      w->n[i], err);
+        sc_status st = w->app[i] ? SC_OK
+                                 : sc_tsdb_appender_open(w->db, &key, unit, sc->step_ms, "geo",
+                                                         &w->app[i], err);
+        if (!st)
+            st = sc_tsdb_appender_add(w->app[i], w->t[i], w->v[i], w->n[i], err);
         if (st)
             return st;
         w->appended += (long)w->n[i];
@@ -644,7 +663,10 @@ sc_status sc_obs_writer_close(sc_obs_writer *w, long *n_samples, sc_error *err)
 {
     if (!w)
         return SC_OK;
-    sc_status st = w->db && w->n ? sc_obs_writer_flush(w, err) : SC_OK;
+    sc_status st = w->db && w->n && w->app ? sc_obs_writer_flush(w, err) : SC_OK;
+    for (size_t i = 0; w->app && i < w->n_series; i++)
+        sc_tsdb_appender_close(w->app[i]);
+    free(w->app);
     sc_error e2;
     sc_status cst = sc_tsdb_close(w->db, &e2);
     if (!st && cst) {

@@ -84,7 +84,16 @@ typedef struct sc_cw_query {
     double scale;               /* values are multiplied by this (e.g. s -> ms: 1000) */
     double *out;                /* [n] on the grid; NaN where no datapoint */
     size_t n_points;            /* datapoints placed */
+    size_t n_partial;           /* of those, from a period not over at the request */
 } sc_cw_query;
+
+/* Where datapoints go (cloudwatch.c, "Placement" and "Partial last period"). */
+typedef struct sc_cw_place {
+    int at_end;                 /* 0: the step starting nearest the period's start; 1:
+                                   nearest its end (the period just closed) */
+    sc_time_ms now_ms;          /* wall time of the request (ms since the epoch): periods
+                                   not over by then are partial; 0 = no check */
+} sc_cw_place;
 
 typedef struct sc_cw sc_cw;
 
@@ -97,7 +106,7 @@ void sc_cw_free(sc_cw *c);
  * i x step_ms, i in [0, n) (pages followed).  SC_ERR_IO: no answer or 5xx; SC_ERR_INPUT:
  * a 4xx (the API's error code in the message) or an answer that cannot be read. */
 sc_status sc_cw_get(sc_cw *c, const char *region, sc_cw_query *q, size_t nq, sc_time_ms t0,
-                    int64_t step_ms, size_t n, sc_error *err);
+                    int64_t step_ms, size_t n, const sc_cw_place *pl, sc_error *err);
 long sc_cw_n_requests(const sc_cw *c);
 
 /* ---- observation sources ---------------------------------------------------------- */
@@ -143,6 +152,7 @@ typedef struct sc_metrics_section {
     double cw_latency_scale;
     int cw_n_dims;
     char cw_dim_name[4][64], cw_dim_tmpl[4][256];
+    int cw_at_end;              /* "placement": "start" (0, default) or "end" (1) */
 } sc_metrics_section;
 
 sc_status sc_metrics_section_read(const sc_scenario *sc, sc_metrics_section *out,

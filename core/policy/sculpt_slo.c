@@ -52,6 +52,7 @@
 #include "sculpt/policy.h"
 
 #include "sculpt_int.h"
+#include "slo_measured.h" /* h-live */
 
 void sc_slo_ctl_config_default(sc_slo_ctl_config *c)
 {
@@ -292,6 +293,10 @@ void sc_slo_ctl_observe(sc_slo_ctl *c, const sc_policy_view *v)
 {
     if (!c->on)
         return;
+    if (v->slo_judged && v->slo_violated) { /* h-live: measured SLO (slo_measured.c) */
+        sc_slo_ctl_observe_measured(c, v);
+        return;
+    }
     const sc_scenario *sc = v->sc;
     int64_t cur = v->step;
     int64_t k = cur - 1;

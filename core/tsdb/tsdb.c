@@ -862,3 +862,114 @@ sc_status sc_tsdb_list(sc_tsdb *db, sc_series_info **out, size_t *n_out, sc_erro
     sc_h5_quiet_end(&q);
     return r;
 }
+
+/* ---------------------------------------------------------------- appender (h-live) */
+
+/* An open append path for one series (issue 12: live mode's ingestion).  The series is
+ * created or checked once (tsdb_append_impl with no samples: names, unit, step,
+ * place_kind), then its t and v datasets stay open with their chunk cache, and the last
+ * t and the length are kept in memory: an add is the order check and two extends and
+ * writes, not the group walk, attribute reads, last-t read-back and re-read of the last
+ * compressed chunk that every sc_tsdb_append does. */
+struct sc_tsdb_appender {
+    sc_tsdb *db;
+    hid_t ds_t, ds_v;
+    hsize_t n;                  /* samples stored */
+    sc_time_ms last;            /* last t stored, SC_TIME_MIN when none */
+    char where[512];
+};
+
+static sc_status appender_open_impl(sc_tsdb *db, const sc_series_key *key, const char *unit,
+                                    int64_t step_ms, const char *place_kind,
+                                    sc_tsdb_appender **out, sc_error *err)
+{
+    *out = NULL;
+    sc_status st = tsdb_append_impl(db, key, unit, step_ms, place_kind, NULL, NULL, 0, err);
+    if (st)
+        return st;
+    sc_tsdb_appender *a = calloc(1, sizeof *a);
+    if (!a)
+        return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
+    a->db = db;
+    a->ds_t = a->ds_v = -1;
+    a->last = SC_TIME_MIN;
+    hid_t g = -1;
+    if ((st = open_series(db, key, a->where, sizeof a->where, &g, err)) ||
+        (st = open_tv(g, a->where, &a->ds_t, &a->ds_v, &a->n, err)))
+        goto fail;
+    if (a->n > 0) {
+        int64_t last;
+        char reason[256];
+        if (ds_read_range(a->ds_t, H5T_NATIVE_INT64, a->n - 1, 1, &last) < 0) {
+            st = sc_error_set(err, SC_ERR_IO, a->where, "HDF5 read failed: %s",
+                              sc_h5_reason(reason, sizeof reason));
+            goto fail;
+        }
+        a->last = last;
+    }
+    sc_h5_close(g);
+    *out = a;
+    return SC_OK;
+fail:
+    sc_h5_close(g);
+    sc_h5_close(a->ds_t);
+    sc_h5_close(a->ds_v);
+    free(a);
+    return st;
+}
+
+sc_status sc_tsdb_appender_open(sc_tsdb *db, const sc_series_key *key, const char *unit,
+                                int64_t step_ms, const char *place_kind,
+                                sc_tsdb_appender **out, sc_error *err)
+{
+    sc_h5_quiet q;
+    sc_h5_quiet_begin(&q);
+    sc_status r = appender_open_impl(db, key, unit, step_ms, place_kind, out, err);
+    sc_h5_quiet_end(&q);
+    return r;
+}
+
+sc_status sc_tsdb_appender_add(sc_tsdb_appender *a, const sc_time_ms *t, const double *v,
+                               size_t n, sc_error *err)
+{
+    if (n == 0)
+        return SC_OK;
+    if (!t || !v)
+        return sc_error_set(err, SC_ERR_USAGE, a->where, "NULL sample arrays");
+    char tb1[32], tb2[32], reason[256];
+    for (size_t i = 0; i < n; i++) {
+        sc_time_ms prev = i ? t[i - 1] : a->last;
+        if (t[i] <= prev && (i || a->last != SC_TIME_MIN))
+            return sc_error_set(err, SC_ERR_INPUT, a->where,
+                                "timestamps must be strictly increasing: %s (%lld ms) is not "
+                                "after %s (%lld ms)",
+                                sc_time_format(t[i], tb1, sizeof tb1), (long long)t[i],
+                                sc_time_format(prev, tb2, sizeof tb2), (long long)prev);
+    }
+    sc_h5_quiet q;
+    sc_h5_quiet_begin(&q);
+    int bad = ds_append(a->ds_t, H5T_NATIVE_INT64, a->n, (hsize_t)n, t) < 0 ||
+              ds_append(a->ds_v, H5T_NATIVE_DOUBLE, a->n, (hsize_t)n, v) < 0;
+    sc_status st = SC_OK;
+    if (bad) /* t and v may now differ in length: the store says so when next opened */
+        st = sc_error_set(err, SC_ERR_IO, a->where, "HDF5 write failed: %s",
+                          sc_h5_reason(reason, sizeof reason));
+    sc_h5_quiet_end(&q);
+    if (st)
+        return st;
+    a->n += (hsize_t)n;
+    a->last = t[n - 1];
+    return SC_OK;
+}
+
+void sc_tsdb_appender_close(sc_tsdb_appender *a)
+{
+    if (!a)
+        return;
+    sc_h5_quiet q;
+    sc_h5_quiet_begin(&q);
+    sc_h5_close(a->ds_t);
+    sc_h5_close(a->ds_v);
+    sc_h5_quiet_end(&q);
+    free(a);
+}

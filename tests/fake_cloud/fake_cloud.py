@@ -10,7 +10,8 @@ Azure (Resource Manager and Entra ID token endpoint):
   GET  /subscriptions/S/resourceGroups/G/providers/Microsoft.Compute/
        virtualMachineScaleSets/N?api-version=V     {"sku": {"capacity": C}, ...}
   PATCH (same)  {"sku": {"capacity": C}}           202 + Azure-AsyncOperation header
-  PUT (same)    create or update (bootstrap); If-None-Match: * on an existing set = 412
+  PUT (same)    create (bootstrap): the set exists, at its capacity, once the PUT is
+                accepted; If-None-Match: * on an existing set = 412 PreconditionFailed
   GET  /_azure/operations/ID                      {"status": "InProgress"|"Succeeded"|"Failed"}
   PATCH .../Microsoft.Network/trafficmanagerprofiles/P/azureEndpoints/E?api-version=V
 GCP (OAuth token endpoint and Compute Engine v1):
@@ -31,7 +32,13 @@ service in its scope; no signature check, moto does that):
   EC2           CreateLaunchTemplate, RunInstances (a repeated ClientToken is answered with the first answer
                 and launches nothing, as EC2 documents), TerminateInstances,
                 DescribeInstances (filters tag:KEY and instance-state-name; pages of
-                {"ec2_page": K} instances with NextToken)
+                {"ec2_page": K} instances with NextToken); Reserved Instances (moto 5.2
+                answers DescribeReservedInstancesOfferings without honouring its filters
+                and fails the other two with HTTP 500): DescribeReservedInstancesOfferings
+                (a catalogue per type, see ri_offerings; pages of {"ri_page": K}),
+                PurchaseReservedInstancesOffering (the RI active at once; no ClientToken:
+                a repeat buys again, as EC2 does), DescribeReservedInstances (filters
+                instance-type, state, scope, product-description, availability-zone)
 
 Every request must carry the api-version the adapter pins (Azure) and a bearer token the
 token endpoint issued; the token endpoints check the client secret / the JWT's shape.
@@ -46,7 +53,7 @@ next `times` matching requests with that status before they reach the state; "dr
 closes the connection without an answer; "delay_s": X answers after X seconds (the
 request still counts); "action": A matches only the AWS Query action A; "after": true
 applies the request first, then delays or drops its answer (a change made, its answer
-lost); {"async": "Failed"} makes the next Azure async operation end
+lost; AWS, Azure and GCP requests alike); {"async": "Failed"} makes the next Azure async operation end
 Failed (the change is not applied); {"op_polls": K} keeps operations running for K polls.
 
 Inspection: GET /_state (groups, weights, scalers), GET /_log (every request: method,
@@ -76,14 +83,16 @@ STATE = {
     "ec2": {},         # instance id -> {"pool", "state", "type", "token"}
     "lt": {},          # AWS launch template name -> instance type
     "created": {},     # Azure set / GCP template or group -> its create request body
+    "ri": {},          # reservedInstancesId -> the offering bought, "count", "state"
 }
+OFFERINGS = {}         # reservedInstancesOfferingId -> offering (ri_offerings)
 EC2_TOKENS = {}        # ClientToken -> body of the first RunInstances answer
 FAULTS = []
 OPS = {}               # id -> {"status", "polls_left", "apply", "result"}
 SEEN = {}              # request id -> (status, headers, body) of the first answer
 LOG = []
 CFG = {"secret": None, "async_next": None, "op_polls": 1, "initial": {}, "ec2_page": 1000,
-       "strict": False}
+       "strict": False, "ri_page": 1000}
 TOKENS = set()
 
 
@@ -111,6 +120,17 @@ def aws_error(code, msg, ec2):
             "</Error></ErrorResponse>" % (code, msg))
 
 
+def ec2_filters(f):
+    """Filter.N.Name / Filter.N.Value.M of an EC2 Query request: {name: {values}}."""
+    filt = {}
+    for k, v in f.items():
+        m = re.fullmatch(r"Filter\.(\d+)\.Name", k)
+        if m:
+            filt[v] = {vv for kk, vv in f.items()
+                       if kk.startswith("Filter.%s.Value." % m.group(1))}
+    return filt
+
+
 def count_change(res):
     STATE["changes"][res] = STATE["changes"].get(res, 0) + 1
 
@@ -123,6 +143,8 @@ class H(BaseHTTPRequestHandler):
         pass
 
     def reply(self, status, obj=None, headers=None):
+        if getattr(self, "mute", False):  # an "after" fault: the answer is not sent
+            return status, headers or {}, obj
         body = b"" if obj is None else json.dumps(obj).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
@@ -156,6 +178,8 @@ class H(BaseHTTPRequestHandler):
                     CFG["op_polls"] = int(f["op_polls"])
                 elif "ec2_page" in f:
                     CFG["ec2_page"] = int(f["ec2_page"])
+                elif "ri_page" in f:
+                    CFG["ri_page"] = int(f["ri_page"])
                 else:
                     f.setdefault("times", 1)
                     FAULTS.append(f)
@@ -193,6 +217,18 @@ class H(BaseHTTPRequestHandler):
                 if fault.get("drop"):
                     return self.drop()
             return self.reply_xml(status, xml)
+        if fault and fault.get("after"):
+            # the request reaches the state, then its answer is delayed or lost
+            self.mute = True
+            try:
+                ans = self.route(method, u.path, q, body)
+            finally:
+                self.mute = False
+            if fault.get("delay_s"):
+                time.sleep(float(fault["delay_s"]))
+            if fault.get("drop"):
+                return self.drop()
+            return self.reply(ans[0], ans[2], ans[1]) if ans else None
         if fault:
             if fault.get("delay_s"):
                 time.sleep(float(fault["delay_s"]))
@@ -237,12 +273,15 @@ class H(BaseHTTPRequestHandler):
     def aws(self, f):
         act = f.get("Action")
         ec2 = act in ("RunInstances", "TerminateInstances", "DescribeInstances",
-                      "CreateLaunchTemplate")
+                      "CreateLaunchTemplate", "DescribeReservedInstancesOfferings",
+                      "PurchaseReservedInstancesOffering", "DescribeReservedInstances")
         service = "ec2" if ec2 else "autoscaling"
         auth = self.headers.get("Authorization", "")
         if not auth.startswith("AWS4-HMAC-SHA256 Credential=") or \
                 "/%s/aws4_request" % service not in auth:
             return 403, aws_error("IncompleteSignature", "SigV4 for %s expected" % service, ec2)
+        m = re.search(r"Credential=[^/]+/\d+/([^/]+)/", auth)
+        region = m.group(1) if m else ""  # Reserved Instances are per region
         with LOCK:
             if act == "DescribeAutoScalingGroups":
                 names = [v for k, v in sorted(f.items(), key=lambda kv: member_n(kv[0]))
@@ -362,7 +401,133 @@ class H(BaseHTTPRequestHandler):
                              '2016-11-15/"><requestId>%s</requestId><reservationSet>%s'
                              '</reservationSet>%s</DescribeInstancesResponse>'
                              % (uuid.uuid4(), res, nxt))
+            if act == "DescribeReservedInstancesOfferings":
+                return self.ri_offerings(f)
+            if act == "PurchaseReservedInstancesOffering":
+                o = OFFERINGS.get(f.get("ReservedInstancesOfferingId", ""))
+                if o is None:
+                    return 400, aws_error("InvalidReservedInstancesOfferingId",
+                                          f.get("ReservedInstancesOfferingId", ""), True)
+                n = int(f.get("InstanceCount", "0"))
+                if n < 1:
+                    return 400, aws_error("InvalidParameterValue", "InstanceCount", True)
+                rid = "%08x-%04x-4%03x-8%03x-%012x" % (len(STATE["ri"]) + 1, 0, 0, 0,
+                                                      len(STATE["ri"]) + 1)
+                STATE["ri"][rid] = dict(o, count=n, state="active", offering=o["id"],
+                                        region=region)
+                count_change("ri:" + o["type"])
+                return 200, ('<PurchaseReservedInstancesOfferingResponse xmlns="http://ec2.'
+                             'amazonaws.com/doc/2016-11-15/"><requestId>%s</requestId>'
+                             '<reservedInstancesId>%s</reservedInstancesId>'
+                             '</PurchaseReservedInstancesOfferingResponse>' % (uuid.uuid4(), rid))
+            if act == "DescribeReservedInstances":
+                filt = ec2_filters(f)
+                keys = {"instance-type": "type", "state": "state", "scope": "scope",
+                        "product-description": "product", "availability-zone": "zone",
+                        "duration": "duration"}
+                items = []
+                for rid in sorted(STATE["ri"]):
+                    r = STATE["ri"][rid]
+                    ok = r["region"] == region
+                    for name, vals in filt.items():
+                        if name not in keys:
+                            return 400, aws_error("InvalidParameterValue", name, True)
+                        ok = ok and str(r.get(keys[name])) in vals
+                    if ok:
+                        items.append(
+                            "<item><reservedInstancesId>%s</reservedInstancesId><instanceType>%s"
+                            "</instanceType>%s<duration>%d</duration><fixedPrice>%.2f"
+                            "</fixedPrice><usagePrice>%.4f</usagePrice><instanceCount>%d"
+                            "</instanceCount><productDescription>%s</productDescription>"
+                            "<state>%s</state><instanceTenancy>default</instanceTenancy>"
+                            "<currencyCode>USD</currencyCode><offeringType>%s</offeringType>"
+                            "<offeringClass>%s</offeringClass><scope>%s</scope></item>"
+                            % (rid, r["type"], "<availabilityZone>%s</availabilityZone>"
+                               % r["zone"] if r["zone"] else "", r["duration"], r["fixed"],
+                               r["usage"], r["count"], r["product"], r["state"], r["otype"],
+                               r["cls"], r["scope"]))
+                return 200, ('<DescribeReservedInstancesResponse xmlns="http://ec2.amazonaws.com/'
+                             'doc/2016-11-15/"><requestId>%s</requestId><reservedInstancesSet>%s'
+                             '</reservedInstancesSet></DescribeReservedInstancesResponse>'
+                             % (uuid.uuid4(), "".join(items)))
         return 400, aws_error("InvalidAction", str(act), ec2)
+
+    def ri_offerings(self, f):
+        """The catalogue: per instance type asked for, each offering class x type x term
+        (1 and 3 years) with scope Region, plus a zonal one per zone asked for, and a
+        cheaper Marketplace resale shown only with IncludeMarketplace=true.  From an
+        on-demand price od = 0.1 USD per hour: No Upfront 0.6 od hourly; Partial Upfront
+        0.28 od hourly + 0.28 od x term hours upfront; All Upfront 0.55 od x term hours
+        upfront (convertible: x 1.15)."""
+        typ = f.get("InstanceType")
+        if not typ:
+            return 400, aws_error("MissingParameter", "InstanceType", True)
+        od = 0.1
+        zone = f.get("AvailabilityZone")
+        filt = ec2_filters(f)
+        cat = []
+        for cls in ("standard", "convertible"):
+            for otype in ("No Upfront", "Partial Upfront", "All Upfront"):
+                for years in (1, 3):
+                    for sc_ in ("Region", "Availability Zone"):
+                        hours = 8760 * years
+                        k = 1.15 if cls == "convertible" else 1.0
+                        fixed, usage = {"No Upfront": (0.0, 0.60 * od),
+                                        "Partial Upfront": (0.28 * od * hours, 0.28 * od),
+                                        "All Upfront": (0.55 * od * hours, 0.0)}[otype]
+                        o = {"type": typ, "cls": cls, "otype": otype, "duration": 31536000 * years,
+                             "scope": sc_, "zone": zone if sc_ != "Region" else None,
+                             "fixed": round(fixed * k, 2), "usage": round(usage * k, 4),
+                             "product": "Linux/UNIX", "market": False}
+                        if sc_ != "Region" and not zone:
+                            continue
+                        cat.append(o)
+        m = dict(cat[0], market=True, fixed=0.0, usage=0.001)  # resale: never sold to sculpt
+        cat.append(m)
+        out = []
+        for o in cat:
+            o["id"] = str(uuid.uuid5(uuid.NAMESPACE_URL, json.dumps(o, sort_keys=True)))
+            OFFERINGS[o["id"]] = o
+            if o["market"] and f.get("IncludeMarketplace", "true") != "true":
+                continue
+            if "OfferingClass" in f and o["cls"] != f["OfferingClass"]:
+                continue
+            if "OfferingType" in f and o["otype"] != f["OfferingType"]:
+                continue
+            if "ProductDescription" in f and o["product"] != f["ProductDescription"]:
+                continue
+            if "MinDuration" in f and o["duration"] < int(f["MinDuration"]):
+                continue
+            if "MaxDuration" in f and o["duration"] > int(f["MaxDuration"]):
+                continue
+            if "InstanceTenancy" in f and f["InstanceTenancy"] != "default":
+                continue
+            if zone and o["zone"] not in (None, zone):
+                continue
+            if "scope" in filt and o["scope"] not in filt["scope"]:
+                continue
+            out.append(o)
+        start = int(f.get("NextToken", "0"))
+        page = out[start:start + CFG["ri_page"]]
+        nxt = ""
+        if start + len(page) < len(out):
+            nxt = "<nextToken>%d</nextToken>" % (start + len(page))
+        items = "".join(
+            "<item><reservedInstancesOfferingId>%s</reservedInstancesOfferingId><instanceType>%s"
+            "</instanceType>%s<duration>%d</duration><usagePrice>%.4f</usagePrice><fixedPrice>"
+            "%.2f</fixedPrice><productDescription>%s</productDescription><instanceTenancy>default"
+            "</instanceTenancy><currencyCode>USD</currencyCode><offeringType>%s</offeringType>"
+            "<recurringCharges/><marketplace>%s</marketplace><pricingDetailsSet/>"
+            "<offeringClass>%s</offeringClass><scope>%s</scope></item>"
+            % (o["id"], o["type"], "<availabilityZone>%s</availabilityZone>" % o["zone"]
+               if o["zone"] else "", o["duration"], o["usage"], o["fixed"], o["product"],
+               o["otype"], "true" if o["market"] else "false", o["cls"], o["scope"])
+            for o in page)
+        return 200, ('<DescribeReservedInstancesOfferingsResponse xmlns="http://ec2.amazonaws.com/'
+                     'doc/2016-11-15/"><requestId>%s</requestId><reservedInstancesOfferingsSet>'
+                     '%s</reservedInstancesOfferingsSet>%s'
+                     '</DescribeReservedInstancesOfferingsResponse>'
+                     % (uuid.uuid4(), items, nxt))
 
     def group(self, name):
         g = STATE["asg"].get(name)
@@ -411,7 +576,8 @@ class H(BaseHTTPRequestHandler):
                 return self.reply(400, {"error": {"code": "InvalidApiVersionParameter"}})
             name = m.group(1)
             with LOCK:
-                exists = name in STATE["vmss"] or name in CFG["initial"]
+                exists = name in STATE["vmss"] or name in CFG["initial"] or \
+                    name in STATE["created"]
                 if method == "PUT":
                     if exists and self.headers.get("If-None-Match") == "*":
                         return self.reply(412, {"error": {"code": "PreconditionFailed",
@@ -421,10 +587,11 @@ class H(BaseHTTPRequestHandler):
                         if k not in doc:
                             return self.reply(400, {"error": {"code": "InvalidRequestContent",
                                                               "message": "no " + k}})
-                    new = doc["sku"]["capacity"]
+                    # the set exists once the PUT is accepted, at its capacity, whether
+                    # or not its answer reaches the client (the operation only reports)
                     STATE["created"][name] = doc
-                    return self.async_op(lambda: self.set_vmss(name, new),
-                                         {"name": name, "sku": doc["sku"]})
+                    self.set_vmss(name, doc["sku"]["capacity"])
+                    return self.async_op(None, {"name": name, "sku": doc["sku"]})
                 if CFG["strict"] and not exists:
                     return self.reply(404, {"error": {"code": "ResourceNotFound",
                                                       "message": "scale set " + name}})

@@ -76,6 +76,9 @@ typedef struct sc_live_call {
     const sc_action *act;       /* the call (count after guardrails) */
     const char *key;            /* idempotency key */
     char payload[SC_LIVE_PAYLOAD_MAX]; /* no spaces; "" = none */
+    double upfront_usd;         /* PREPARE out: an upfront price the call commits (AWS: a
+                                   Reserved Instance purchase), counted by the budget
+                                   guardrail; 0 = none */
 } sc_live_call;
 #define SC_PROVIDER_CTRL_PREPARE 0x4c03
 #define SC_PROVIDER_CTRL_CALL 0x4c04
@@ -83,6 +86,20 @@ typedef struct sc_live_call {
  * records as done, replayed on a resume without being sent: an adapter that keeps state
  * across calls (GCP: every geography's weight, to combine them) learns it.  Optional. */
 #define SC_PROVIDER_CTRL_REPLAYED 0x4c05
+/* PLAN_ID (arg: const char *, SC_LIVE_PLAN_ID_MAX - 1 chars at most): the identity of the
+ * plan the loop executes, sent once after the journal is open and before any call:
+ * sc_live_plan_id of the journal's scenario, policy and origin.  An adapter derives its
+ * cloud-side idempotency tokens from it, the call's key and the pool (EC2 ClientToken), so
+ * that tokens are deterministic (the same journal for the same run) yet differ between
+ * plans.  Optional. */
+#define SC_PROVIDER_CTRL_PLAN_ID 0x4c06
+#define SC_LIVE_PLAN_ID_MAX 17
+
+/* The plan id: 16 hex digits of FNV-1a 64 over "<scenario hash, 16 hex>|<policy
+ * label>|<origin ms>", the three things the journal's header names (a journal holds one
+ * plan).  out[SC_LIVE_PLAN_ID_MAX]. */
+void sc_live_plan_id(const sc_scenario *sc, const char *policy_label,
+                     sc_time_ms origin_ms, char *out);
 
 /* ---- clock ------------------------------------------------------------------------ */
 
@@ -100,6 +117,9 @@ void sc_live_clock_start(sc_live_clock *c, double speed, sc_time_ms origin_ms);
 sc_time_ms sc_live_clock_now(const sc_live_clock *c);
 /* Wait until loop time t (no wait when it has passed). */
 void sc_live_clock_wait(const sc_live_clock *c, sc_time_ms t);
+/* The wall time now, ms since the epoch (CLOCK_REALTIME): for telling a monitoring
+ * period that is not over yet (CloudWatch's partial last period). */
+sc_time_ms sc_live_wall_ms(void);
 
 /* ---- journal ---------------------------------------------------------------------- */
 
@@ -221,6 +241,14 @@ void sc_guard_check(sc_guard *g, const sc_action *act, sc_time_ms now, int *allo
                     const char **rule);
 /* Record that `accepted` instances of act were changed at now. */
 void sc_guard_commit(sc_guard *g, const sc_action *act, sc_time_ms now, int accepted);
+/* A call that commits an upfront price usd (a reservation bought with a provision act):
+ * 1 when the budget cap allows it at now (the hourly price of the instances held, act's
+ * own instances, the upfront prices paid in the trailing hour and usd within
+ * budget_per_hour_usd), else 0 with *rule = "guard:budget_per_hour". */
+int sc_guard_check_upfront(sc_guard *g, const sc_action *act, sc_time_ms now, double usd,
+                           const char **rule);
+/* Record an upfront price paid at now. */
+void sc_guard_commit_upfront(sc_guard *g, sc_time_ms now, double usd);
 
 /* ---- the loop --------------------------------------------------------------------- */
 

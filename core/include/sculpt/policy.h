@@ -68,6 +68,13 @@ typedef struct sc_policy_view {
                                    at [k % ring], holding steps ring_lo .. (at least) step */
     int64_t ring_lo;            /* oldest step held: reads before it are NaN, so a policy
                                    reads no further back than it declares (lookback_ms) */
+    /* h-live (issue 12): live mode's SLO outcome measured from each app's latency and
+     * error signals, per step (filled when the step is observed, so the past only):
+     * slo_judged[app * n_steps + step] = the app's geographies with a measurement,
+     * slo_violated[...] = those over the SLO (latency above slo.latency_ms or errors
+     * above slo.max_unserved_frac: the simulator's rule).  NULL (the simulator, replay):
+     * the error-budget controller (sculpt_slo.h) judges from the model instead. */
+    const int *slo_judged, *slo_violated;
 } sc_policy_view;
 
 static inline size_t sc_view_ar(const sc_policy_view *v, int app, int region)

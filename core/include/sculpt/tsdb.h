@@ -51,6 +51,20 @@ sc_status sc_tsdb_append(sc_tsdb *db, const sc_series_key *key, const char *unit
                          int64_t step_ms, const char *place_kind, const sc_time_ms *t,
                          const double *v, size_t n, sc_error *err);
 
+/* An append path that keeps one series' datasets open across calls (live mode's
+ * observation writer, issue 12): _open creates or checks the series as sc_tsdb_append
+ * does, _add appends n samples (t strictly increasing, also across calls and after what
+ * the store held), _close releases it.  Close every appender of a store before
+ * sc_tsdb_close.  Each open appender keeps its datasets' chunk cache (about one 32 KiB
+ * chunk per dataset). */
+typedef struct sc_tsdb_appender sc_tsdb_appender;
+sc_status sc_tsdb_appender_open(sc_tsdb *db, const sc_series_key *key, const char *unit,
+                                int64_t step_ms, const char *place_kind,
+                                sc_tsdb_appender **out, sc_error *err);
+sc_status sc_tsdb_appender_add(sc_tsdb_appender *a, const sc_time_ms *t, const double *v,
+                               size_t n, sc_error *err);
+void sc_tsdb_appender_close(sc_tsdb_appender *a);
+
 /* Read the samples with t0 <= t < t1 (use SC_TIME_MIN/SC_TIME_MAX for all).
  * *t_out and *v_out are malloc'ed (caller frees with free()); *n_out may be 0. */
 sc_status sc_tsdb_read(sc_tsdb *db, const sc_series_key *key, sc_time_ms t0, sc_time_ms t1,
