@@ -1,0 +1,193 @@
+/*
+ * sculpt_stockout.c - the `sculpt` policy answers spot stock-outs (issue 11, items 3 and
+ * 5): it learns a stock-out from the cloud's answers, plans the gap on on-demand, and
+ * probes for the spot pool's return with an exponential back-off.
+ *
+ * Signal, and only that.  A live cloud says "no" to a launch (EC2 RunInstances answers
+ * InsufficientInstanceCapacity; the provider interface's `limited`) and nothing about
+ * when capacity comes back.  The policy reads the orchestrator's tallies of launch
+ * answers per (region, type, option) (sc_policy_view.launches, sc_orch_launch_tally:
+ * instances accepted and refused, cumulative), never the scenario's windows.  An
+ * interruption alone does not mark a pool (spot is interrupted at its routine rate in
+ * every scenario); the replacement launch that follows one meets the refusal.
+ *
+ * State per (region, instance type), shared by the apps that run the type there:
+ *   backoff_ms  0: spot available; > 0: marked unavailable, the current back-off;
+ *   until       no probe before this time (the back-off's end);
+ *   probing     1 while a probe (or, without intra_hour, a plan that offers spot again)
+ *               awaits the cloud's answer;
+ *   seen_*      the tallies at the previous decision (the answers since are new).
+ *
+ * Rule, at every decision, from the spot answers since the previous one:
+ *   - refused > 0: the pool is marked; the first refusal sets the back-off to
+ *     `stockout_backoff` (5 min); a refused probe doubles it, up to
+ *     `stockout_backoff_max` (1 h); until = now + back-off.  EC2's guidance for
+ *     InsufficientInstanceCapacity: retry later, or in another pool or on demand.
+ *   - none refused and accepted > 0 while marked (a granted probe): the mark and the
+ *     back-off are reset.
+ *   - a change of the mark (set or reset) replans at once, so the optimizer's plan
+ *     follows within the decision (sculpt.c).
+ * While marked, the optimizer sees the pool's spot option as not offered (its price NaN:
+ * spot's capacity limit is 0 in every step), so it plans the gap on on-demand, or in
+ * another region where routing allows (`"routing": "plan"`).  Every scenario step
+ * (intra_hour), the shaped counts of a marked pool keep its running spot instances
+ * (the stock-out refuses launches; it ends nothing, a reclaim ends instances through
+ * the cloud) as long as the planned capacity needs them, up to the spot share cap, and
+ * take them off the on-demand count at their derated capacity (1 - expected loss); no
+ * spot launch is asked for, except the probe: once the back-off has passed, ONE spot
+ * instance more than held, in the first app that runs the type in the region.  Without
+ * intra_hour there is no probe: when the back-off has passed, the next replan offers
+ * spot again and its launches are the probe.
+ *
+ * Off with `"stockout": false` (the policy then keeps asking for spot, as before).
+ */
+#include <math.h>
+#include <stdlib.h>
+
+#include "sculpt/optimizer.h"
+#include "sculpt/plan.h"
+#include "sculpt/policy.h"
+
+#include "sculpt_int.h"
+
+typedef struct so_pool {
+    int64_t backoff_ms;      /* 0: available; > 0: marked, the current back-off */
+    sc_time_ms until;        /* no probe before this */
+    int probing;             /* a probe awaits its answer */
+    int lp_off;              /* the optimizer sees spot as not offered */
+    sc_time_ms probe_at;     /* decision that made the probe (one per decision) */
+    long seen_acc, seen_ref; /* spot tallies at the previous decision */
+} so_pool;
+
+struct sculpt_stockout {
+    int64_t base_ms, max_ms; /* stockout_backoff, stockout_backoff_max */
+    size_t n_regions, n_types;
+    so_pool *p;              /* [region * n_types + type] */
+};
+
+sc_status sc_sculpt_stockout_init(sculpt_state *s, const sc_scenario *sc, const cJSON *params,
+                                  const char *where, sc_error *err)
+{
+    int on = 1;
+    int64_t base = 0, max = 0;
+    sc_status st;
+    if ((st = sc_params_get_bool(sc_sculpt_params, sc_sculpt_n_params, params, "stockout",
+                                 &on)) ||
+        (st = sc_params_get_duration(sc_sculpt_params, sc_sculpt_n_params, params,
+                                     "stockout_backoff", &base)) ||
+        (st = sc_params_get_duration(sc_sculpt_params, sc_sculpt_n_params, params,
+                                     "stockout_backoff_max", &max)))
+        return sc_error_set(err, st, where, "sculpt: parameter table out of date");
+    s->stockout = NULL;
+    if (!on)
+        return SC_OK;
+    if (max < base)
+        return sc_error_set(err, SC_ERR_INPUT, where,
+                            "stockout_backoff_max: expected at least stockout_backoff");
+    struct sculpt_stockout *so = calloc(1, sizeof *so);
+    if (!so || !(so->p = calloc(sc->n_regions * sc->n_types + 1, sizeof *so->p))) {
+        free(so);
+        return sc_error_set(err, SC_ERR_NOMEM, where, "out of memory");
+    }
+    so->base_ms = base;
+    so->max_ms = max;
+    so->n_regions = sc->n_regions;
+    so->n_types = sc->n_types;
+    for (size_t i = 0; i < sc->n_regions * sc->n_types; i++) {
+        so->p[i].until = SC_TIME_MIN;
+        so->p[i].probe_at = SC_TIME_MIN;
+    }
+    s->stockout = so;
+    return SC_OK;
+}
+
+void sc_sculpt_stockout_cleanup(sculpt_state *s)
+{
+    if (!s->stockout)
+        return;
+    free(s->stockout->p);
+    free(s->stockout);
+    s->stockout = NULL;
+}
+
+int sc_sculpt_stockout_observe(sculpt_state *s, const sc_policy_view *v)
+{
+    struct sculpt_stockout *so = s->stockout;
+    if (!so || !v->launches)
+        return 0;
+    int changed = 0;
+    for (size_t i = 0; i < so->n_regions * so->n_types; i++) {
+        so_pool *p = &so->p[i];
+        const sc_launch_tally *t = &v->launches[i * SC_PURCHASE_COUNT + SC_PURCHASE_SPOT];
+        long dref = t->refused - p->seen_ref, dacc = t->accepted - p->seen_acc;
+        p->seen_ref = t->refused;
+        p->seen_acc = t->accepted;
+        int off0 = p->lp_off;
+        if (dref > 0) {
+            if (p->backoff_ms == 0) {
+                p->backoff_ms = so->base_ms;
+            } else if (p->probing) {
+                p->backoff_ms = p->backoff_ms > so->max_ms / 2 ? so->max_ms : 2 * p->backoff_ms;
+            }
+            p->until = sc_time_add(v->now, p->backoff_ms);
+            p->lp_off = 1;
+        } else if (dacc > 0 && p->backoff_ms > 0) {
+            p->backoff_ms = 0; /* a granted launch: the pool is back */
+            p->until = SC_TIME_MIN;
+            p->lp_off = 0;
+        } else if (p->backoff_ms > 0 && !s->intra && v->now >= p->until && p->lp_off) {
+            p->lp_off = 0; /* no probe without intra_hour: the replan offers spot again */
+            p->probing = 1;
+            changed = 1;
+            continue;
+        }
+        p->probing = 0;
+        changed |= p->lp_off != off0;
+    }
+    return changed;
+}
+
+void sc_sculpt_stockout_problem(const sculpt_state *s, const sc_scenario *sc, int a,
+                                sc_opt_problem_buf *b)
+{
+    const struct sculpt_stockout *so = s->stockout;
+    if (!so)
+        return;
+    size_t t = (size_t)sc->apps[a].instance_type;
+    for (size_t r = 0; r < sc->n_regions; r++)
+        if (so->p[r * so->n_types + t].lp_off)
+            b->price[r * 3 + SC_PURCHASE_SPOT] = NAN;
+}
+
+void sc_sculpt_stockout_shape(sculpt_state *s, const sc_policy_view *v, int a, int r,
+                              double loss, int min_inst, int *od, int *sp)
+{
+    struct sculpt_stockout *so = s->stockout;
+    if (!so || !v->launches)
+        return;
+    const sc_scenario *sc = v->sc;
+    so_pool *p = &so->p[(size_t)r * so->n_types + (size_t)sc->apps[a].instance_type];
+    if (p->backoff_ms == 0)
+        return;
+    int held = sc_pool_requested(sc_view_pool(v, a, r, SC_PURCHASE_SPOT));
+    int res = sc_pool_requested(sc_view_pool(v, a, r, SC_PURCHASE_RESERVED));
+    double serve = *od + (1.0 - loss) * *sp; /* planned capacity beyond the reserved */
+    /* running spot is kept while the plan needs it, within the spot share cap */
+    int cap = (int)floor(s->spot_max_share * (*od + *sp + res) + 1e-9);
+    if (cap < *sp)
+        cap = *sp;
+    int keep = held < cap ? held : cap;
+    int o = (int)ceil(serve - (1.0 - loss) * keep - 1e-9);
+    if (o < 0)
+        o = 0;
+    if (o + keep + res < min_inst)
+        o = min_inst - keep - res;
+    /* the probe: one launch more than held, once the back-off has passed */
+    if (v->now >= p->until && !p->probing && o + keep + res > 0 && p->probe_at != v->now) {
+        p->probing = 1;
+        p->probe_at = v->now;
+        keep = held + 1;
+    }
+    *od = o;
+    *sp = keep;
+}
