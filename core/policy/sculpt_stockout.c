@@ -9,7 +9,10 @@
  * answers per (region, type, option) (sc_policy_view.launches, sc_orch_launch_tally:
  * instances accepted and refused, cumulative), never the scenario's windows.  An
  * interruption alone does not mark a pool (spot is interrupted at its routine rate in
- * every scenario); the replacement launch that follows one meets the refusal.
+ * every scenario); the replacement launch that follows one meets the refusal.  Nor do
+ * refusals in a region whose health checks report it failed on some route (the view's
+ * route_health, as Route 53 reports it): the region is down, on-demand would be refused
+ * as well, and routing's failover answers it (sculpt_route.c).
  *
  * State per (region, instance type), shared by the apps that run the type there:
  *   backoff_ms  0: spot available; > 0: marked unavailable, the current back-off;
@@ -110,6 +113,18 @@ void sc_sculpt_stockout_cleanup(sculpt_state *s)
     s->stockout = NULL;
 }
 
+/* 1 when the provider's health checks report region r failed on some route (the
+ * refusals there are the region's, not the spot pool's). */
+static int region_failed(const sc_policy_view *v, size_t r)
+{
+    const sc_scenario *sc = v->sc;
+    for (size_t a = 0; v->route_health && a < sc->n_apps; a++)
+        for (size_t g = 0; g < sc->n_geos; g++)
+            if (!sc_view_route_healthy(v, (int)a, (int)g, (int)r))
+                return 1;
+    return 0;
+}
+
 int sc_sculpt_stockout_observe(sculpt_state *s, const sc_policy_view *v)
 {
     struct sculpt_stockout *so = s->stockout;
@@ -123,6 +138,8 @@ int sc_sculpt_stockout_observe(sculpt_state *s, const sc_policy_view *v)
         p->seen_ref = t->refused;
         p->seen_acc = t->accepted;
         int off0 = p->lp_off;
+        if (dref > 0 && region_failed(v, i / so->n_types))
+            dref = 0; /* a region failure, which on-demand cannot answer either */
         if (dref > 0) {
             if (p->backoff_ms == 0) {
                 p->backoff_ms = so->base_ms;
