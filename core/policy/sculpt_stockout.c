@@ -12,7 +12,11 @@
  * every scenario); the replacement launch that follows one meets the refusal.  Nor do
  * refusals in a region whose health checks report it failed on some route (the view's
  * route_health, as Route 53 reports it): the region is down, on-demand would be refused
- * as well, and routing's failover answers it (sculpt_route.c).
+ * as well, and routing's failover answers it (sculpt_route.c); nor refusals that the
+ * region's published capacity limit of the type or its vCPU quota explains (the
+ * instances of the type there at the previous decision, draining ones included, plus
+ * every launch answered since, of any option, exceed the limit): the optimizer already
+ * plans within those.
  *
  * State per (region, instance type), shared by the apps that run the type there:
  *   backoff_ms  0: spot available; > 0: marked unavailable, the current back-off;
@@ -59,7 +63,10 @@ typedef struct so_pool {
     int probing;             /* a probe awaits its answer */
     int lp_off;              /* the optimizer sees spot as not offered */
     sc_time_ms probe_at;     /* decision that made the probe (one per decision) */
-    long seen_acc, seen_ref; /* spot tallies at the previous decision */
+    long seen_acc[SC_PURCHASE_COUNT], seen_ref[SC_PURCHASE_COUNT]; /* tallies at the
+                                previous decision, per option */
+    double used_n, used_vcpu; /* instances of the type and vCPUs in the region at the
+                                previous decision, before its launches */
 } so_pool;
 
 struct sculpt_stockout {
@@ -125,6 +132,45 @@ static int region_failed(const sc_policy_view *v, size_t r)
     return 0;
 }
 
+/* Instances of type t running in region r as the view shows them (every app; draining
+ * ones too: they hold capacity until they end), and the vCPUs of every type there. */
+static void region_use(const sc_policy_view *v, size_t r, size_t t, double *n_t,
+                       double *vcpu)
+{
+    const sc_scenario *sc = v->sc;
+    *n_t = *vcpu = 0.0;
+    for (size_t a = 0; a < sc->n_apps; a++)
+        for (size_t u = 0; u < sc->n_types; u++) {
+            const sc_pool_state *ps;
+            if (v->pools_type)
+                ps = &v->pools_type[((a * sc->n_regions + r) * sc->n_types + u) *
+                                    SC_PURCHASE_COUNT];
+            else if ((int)u == sc->apps[a].instance_type)
+                ps = &v->pools[(a * sc->n_regions + r) * SC_PURCHASE_COUNT];
+            else
+                continue;
+            for (int o = 0; o < SC_PURCHASE_COUNT; o++) {
+                double n = sc_pool_requested(&ps[o]) + ps[o].draining;
+                if (u == t)
+                    *n_t += n;
+                *vcpu += n * sc->types[u].capacity[SC_METRIC_CPU];
+            }
+        }
+}
+
+/* 1 when the launches answered since the previous decision (n of every option, vcpu
+ * their vCPUs) did not fit in region r under the type's published capacity limit or the
+ * region's vCPU quota from what ran there then (the LP's own bounds): the refusal is
+ * the limit's. */
+static int at_limit(const sc_policy_view *v, const so_pool *p, size_t r, size_t t, long n)
+{
+    const sc_region *rg = &v->sc->regions[r];
+    int lim = rg->types[t].capacity_limit;
+    double vc = (double)n * v->sc->types[t].capacity[SC_METRIC_CPU];
+    return (lim >= 0 && p->used_n + (double)n > lim) ||
+           (rg->vcpu_quota >= 0 && p->used_vcpu + vc > rg->vcpu_quota);
+}
+
 int sc_sculpt_stockout_observe(sculpt_state *s, const sc_policy_view *v)
 {
     struct sculpt_stockout *so = s->stockout;
@@ -133,13 +179,21 @@ int sc_sculpt_stockout_observe(sculpt_state *s, const sc_policy_view *v)
     int changed = 0;
     for (size_t i = 0; i < so->n_regions * so->n_types; i++) {
         so_pool *p = &so->p[i];
-        const sc_launch_tally *t = &v->launches[i * SC_PURCHASE_COUNT + SC_PURCHASE_SPOT];
-        long dref = t->refused - p->seen_ref, dacc = t->accepted - p->seen_acc;
-        p->seen_ref = t->refused;
-        p->seen_acc = t->accepted;
+        const sc_launch_tally *t = &v->launches[i * SC_PURCHASE_COUNT];
+        long dref = t[SC_PURCHASE_SPOT].refused - p->seen_ref[SC_PURCHASE_SPOT];
+        long dacc = t[SC_PURCHASE_SPOT].accepted - p->seen_acc[SC_PURCHASE_SPOT];
+        long n_all = 0; /* launches of every option answered since */
+        for (int o = 0; o < SC_PURCHASE_COUNT; o++) {
+            n_all += t[o].refused - p->seen_ref[o] + t[o].accepted - p->seen_acc[o];
+            p->seen_ref[o] = t[o].refused;
+            p->seen_acc[o] = t[o].accepted;
+        }
+        size_t r = i / so->n_types, ty = i % so->n_types;
+        int limit = dref > 0 && at_limit(v, p, r, ty, n_all);
+        region_use(v, r, ty, &p->used_n, &p->used_vcpu); /* for the next decision */
         int off0 = p->lp_off;
-        if (dref > 0 && region_failed(v, i / so->n_types))
-            dref = 0; /* a region failure, which on-demand cannot answer either */
+        if (dref > 0 && (limit || region_failed(v, r)))
+            dref = 0; /* a region failure or a limit, which on-demand cannot answer */
         if (dref > 0) {
             if (p->backoff_ms == 0) {
                 p->backoff_ms = so->base_ms;
