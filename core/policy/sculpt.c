@@ -87,7 +87,8 @@
  *  "burst_boot_quantile": 0.95,
  *  "routing": "home" ("plan" where a geography has a routing mechanism),
  *  "route_util": the planned utilisation with the SLO sizing, else halfway from
- *  target_util to 1}
+ *  target_util to 1, "stockout": true, "stockout_backoff": "5m",
+ *  "stockout_backoff_max": "1h" (sculpt_stockout.c: spot stock-outs learnt)}
  * serve_util / headroom (sculpt_size.c, whose opening comment has the rule): capacity
  * (optimizer and guard) is sized at the utilisation where the latency meets the SLO
  * bound, and the forecast quantiles are multiplied by a headroom factor per app sized
