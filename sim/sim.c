@@ -607,7 +607,9 @@ sc_status sc_run_policy_opts(const sc_world *w, const sc_policy_spec *spec,
                            /* per geography, past only through sc_view_geo_* (issue 11) */
                            .geo_load = (const float *const *)w->load_ag,
                            .geo_ieq = (const float *const *)w->ieq_ag,
-                           .route_health = sc_mock_route_health(c.mock)};
+                           .route_health = sc_mock_route_health(c.mock),
+                           /* launch answers, as a live cloud gives them (issue 11) */
+                           .launches = sc_orch_launch_tally(c.orch)};
     if (w->type_ieq) {
         c.pools_type = calloc(w->n_ar * sc->n_types * SC_PURCHASE_COUNT, sizeof *c.pools_type);
         if (!c.pools_type) {

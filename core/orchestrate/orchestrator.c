@@ -52,6 +52,7 @@ struct sc_orch {
     sc_action_log *log;
     size_t n_log, cap_log;
     long n_counted;             /* accepted calls at or after cfg.count_from_ms */
+    sc_launch_tally *tally;     /* [(region * n_types + type) * 3 + option] launch answers */
 };
 
 sc_status sc_orch_alloc(sc_provider *prov, const sc_orch_config *cfg, sc_orch **out,
@@ -70,7 +71,11 @@ sc_status sc_orch_alloc(sc_provider *prov, const sc_orch_config *cfg, sc_orch **
     if (cfg->sc) {
         o->n_snap = cfg->sc->n_apps * cfg->sc->n_regions * SC_PURCHASE_COUNT;
         o->snap = calloc(o->n_snap + 1, sizeof *o->snap);
-        if (!o->snap) {
+        o->tally = calloc(cfg->sc->n_regions * cfg->sc->n_types * SC_PURCHASE_COUNT + 1,
+                          sizeof *o->tally);
+        if (!o->snap || !o->tally) {
+            free(o->snap);
+            free(o->tally);
             free(o);
             return sc_error_set(err, SC_ERR_NOMEM, NULL, "orchestrator: out of memory");
         }
@@ -84,6 +89,7 @@ void sc_orch_free(sc_orch *o)
     if (!o)
         return;
     free(o->snap);
+    free(o->tally);
     free(o->slots);
     free(o->heap);
     free(o->log);
@@ -135,6 +141,24 @@ void sc_orch_log_take(sc_orch *o, sc_action_log **log, size_t *n, size_t *cap)
 long sc_orch_n_counted(const sc_orch *o)
 {
     return o->n_counted;
+}
+
+const sc_launch_tally *sc_orch_launch_tally(const sc_orch *o)
+{
+    return o->tally;
+}
+
+/* Count a launch's answer in its (region, type, option) tally. */
+static void tally_launch(sc_orch *o, const sc_action *a, const sc_action_result *res)
+{
+    const sc_scenario *sc = o->cfg.sc;
+    if (!o->tally || a->kind != SC_ACTION_PROVISION || res->throttled)
+        return;
+    sc_launch_tally *t =
+        &o->tally[((size_t)a->region * sc->n_types + (size_t)a->type) * SC_PURCHASE_COUNT +
+                  (size_t)a->option];
+    t->accepted += res->accepted;
+    t->refused += res->limited;
 }
 
 /* ---- issuing --------------------------------------------------------------------- */
@@ -190,6 +214,7 @@ static sc_status issue(sc_orch *o, const sc_action *a, sc_time_ms now, sc_error 
         down.kind = SC_ACTION_DEPROVISION;
         if ((st = sc_provider_apply(o->prov, &up, now, &res, err)))
             return st;
+        tally_launch(o, &up, &res);
         if ((st = log_call(o, &up, now, res.accepted, err)))
             return st;
         down.count = res.accepted;
@@ -201,6 +226,7 @@ static sc_status issue(sc_orch *o, const sc_action *a, sc_time_ms now, sc_error 
     }
     if ((st = sc_provider_apply(o->prov, a, now, &res, err)))
         return st;
+    tally_launch(o, a, &res);
     return log_call(o, a, now, res.accepted, err);
 }
 

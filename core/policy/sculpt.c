@@ -87,7 +87,8 @@
  *  "burst_boot_quantile": 0.95,
  *  "routing": "home" ("plan" where a geography has a routing mechanism),
  *  "route_util": the planned utilisation with the SLO sizing, else halfway from
- *  target_util to 1}
+ *  target_util to 1, "stockout": true, "stockout_backoff": "5m",
+ *  "stockout_backoff_max": "1h" (sculpt_stockout.c: spot stock-outs learnt)}
  * serve_util / headroom (sculpt_size.c, whose opening comment has the rule): capacity
  * (optimizer and guard) is sized at the utilisation where the latency meets the SLO
  * bound, and the forecast quantiles are multiplied by a headroom factor per app sized
@@ -175,6 +176,7 @@ static void sculpt_cleanup(void *state)
     sc_rap_cleanup(&s->rap);
     sc_sculpt_itype_cleanup(s); /* instance types (sculpt_itype.c) */
     sc_sculpt_route_cleanup(s); /* routing plan (sculpt_route.c) */
+    sc_sculpt_stockout_cleanup(s); /* spot stock-outs (sculpt_stockout.c) */
     free(s->ar);
     s->ar = NULL;
 }
@@ -448,7 +450,8 @@ static sc_status sculpt_init(void *state, const sc_scenario *sc, const cJSON *pa
                                    &s->robust_tail)))
         return sc_error_set(err, st, where, "sculpt: parameter table out of date");
     if ((st = sc_sculpt_slo_init(s, sc, params, where, err)) ||
-        (st = sc_sculpt_burst_init(s, sc, params, where, err))) { /* sculpt_burst.c */
+        (st = sc_sculpt_burst_init(s, sc, params, where, err)) || /* sculpt_burst.c */
+        (st = sc_sculpt_stockout_init(s, sc, params, where, err))) { /* sculpt_stockout.c */
         sculpt_cleanup(s);
         return st;
     }
@@ -736,6 +739,7 @@ static sc_status sculpt_replan(sculpt_state *s, const sc_policy_view *v, sc_plan
         }
         if (commit && (st = sc_sculpt_rjson_write(s, err)))
             return st;
+        sc_sculpt_stockout_problem(s, sc, (int)a, b); /* marked spot pools: not offered */
         if ((st = sc_optimizer_solve(s->opt, p, s->sol[a], err)))
             return st;
         if ((st = sc_sculpt_itype_replan(s, v, (int)a, err))) /* instance types */
@@ -776,6 +780,7 @@ static sc_status sculpt_decide(void *state, const sc_policy_view *v, sc_plan *pl
     sc_sculpt_slo_observe(s, v);
     /* routing plan: a changed health verdict replans at once (failover) */
     int health = sc_sculpt_route_health_changed(s, v);
+    health |= sc_sculpt_stockout_observe(s, v); /* a spot pool marked or back: replan */
     if (s->last_plan == SC_TIME_MIN || v->now - s->last_plan >= s->cadence_ms || health) {
         s->last_plan = v->now;
         sc_sculpt_slo_update(s, v);

@@ -122,6 +122,7 @@ typedef struct sculpt_state {
     int robust;               /* "robust": the engines' robust fitting (wpe.h), 0..2 */
     double robust_k;          /* "robust_k": its threshold, robust sigmas */
     double robust_tail;       /* "robust_tail": upper share of the window never clipped */
+    struct sculpt_stockout *stockout; /* stock-outs learnt (sculpt_stockout.c); NULL: off */
 } sculpt_state;
 
 /* ---- sculpt.c ---- */
@@ -168,6 +169,21 @@ double sc_sculpt_route_region_u_slo(const sculpt_state *s, const sc_scenario *sc
 /* Instances region r must keep for app a at now: a region whose weight was lowered
  * keeps its count until clients have moved (propagation + TTL / sticky hold). */
 int sc_sculpt_route_drain_floor(const sculpt_state *s, int a, int r, sc_time_ms now);
+
+/* ---- sculpt_stockout.c: spot stock-outs learnt from refused launches (issue 11) ---- */
+/* Read stockout, stockout_backoff, stockout_backoff_max; allocate (NULL when off). */
+sc_status sc_sculpt_stockout_init(sculpt_state *s, const sc_scenario *sc, const cJSON *params,
+                                  const char *where, sc_error *err);
+void sc_sculpt_stockout_cleanup(sculpt_state *s);
+/* Every decision, first: read the launch answers since the last one, mark / back off /
+ * reset; 1 when the optimizer's view of a spot pool changed (the caller replans). */
+int sc_sculpt_stockout_observe(sculpt_state *s, const sc_policy_view *v);
+/* Before app a's solve: spot not offered in the regions where its type is marked. */
+void sc_sculpt_stockout_problem(const sculpt_state *s, const sc_scenario *sc, int a,
+                                sc_opt_problem_buf *b);
+/* Shaped counts of (a, r) while marked: running spot kept for on-demand, the probe. */
+void sc_sculpt_stockout_shape(sculpt_state *s, const sc_policy_view *v, int a, int r,
+                              double loss, int min_inst, int *od, int *sp);
 
 /* ---- sculpt_reserve.c ---- */
 /* Append a commitment; -1 when out of memory. */

@@ -218,6 +218,9 @@ sc_status sc_sculpt_shape_step(sculpt_state *s, const sc_policy_view *v, sc_plan
             int hold = sc_sculpt_route_drain_floor(s, (int)a, (int)r, v->now);
             if (hold > od + sp + res)
                 od = hold - sp - res;
+            /* spot stock-out learnt: running spot kept, no launch but the probe */
+            sc_sculpt_stockout_shape(s, v, (int)a, (int)r, b->spot_loss[r], b->min_inst[r],
+                                     &od, &sp);
             sc_status st;
             if ((st = sc_plan_to_target(plan, v, (int)a, (int)r, SC_PURCHASE_ONDEMAND, od)) ||
                 (!s->on_demand_only &&

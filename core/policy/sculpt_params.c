@@ -27,7 +27,7 @@ static const char *const robusts[] = {"off", "fit", "update", NULL};
 static const char *const routings[] = {"home", "plan", "latency", "failover", "spill",
                                        "cheapest", NULL};
 
-const sc_param_def sc_sculpt_params[52] = {
+const sc_param_def sc_sculpt_params[55] = {
     {.name = "cadence", .kind = SC_PARAM_DURATION, .def = "1h", POS,
      .help = "replan period (forecast and optimizer)"},
     {.name = "horizon", .kind = SC_PARAM_DURATION, .def = "24h", .lo = 0, .hi = 14 * 86400000.0,
@@ -153,6 +153,14 @@ const sc_param_def sc_sculpt_params[52] = {
     {.name = "robust_tail", .kind = SC_PARAM_NUMBER, .def = "0.01", .lo = 0, .hi = 1,
      .flags = SC_PARAM_HI_OPEN,
      .help = "robust fitting keeps every value within the window's upper tail of this share"},
+    /* spot stock-outs learnt from refused launches (sculpt_stockout.c) */
+    {.name = "stockout", .kind = SC_PARAM_BOOL, .def = "true",
+     .help = "a refused spot launch marks the (region, type) spot pool unavailable: the gap "
+             "is planned on on-demand until a probe launch is granted"},
+    {.name = "stockout_backoff", .kind = SC_PARAM_DURATION, .def = "5m", POS,
+     .help = "back-off after the first refusal, doubled by each refused probe"},
+    {.name = "stockout_backoff_max", .kind = SC_PARAM_DURATION, .def = "1h", POS,
+     .help = "longest back-off between probes of a marked spot pool"},
 };
 
 const size_t sc_sculpt_n_params = sizeof sc_sculpt_params / sizeof sc_sculpt_params[0];

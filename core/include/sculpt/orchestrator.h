@@ -205,6 +205,20 @@ void sc_orch_log_take(sc_orch *o, sc_action_log **log, size_t *n, size_t *cap);
 /* Accepted calls (accepted > 0) at or after count_from_ms. */
 long sc_orch_n_counted(const sc_orch *o);
 
+/* ---- launch answers (issue 11: what a live cloud says about capacity) -------------
+ * Per (region, type, option), cumulative over the run: instances the provider accepted
+ * on launch and instances it refused as `limited` (sc_action_result: a capacity limit,
+ * a quota, a region down, a spot stock-out, as EC2's InsufficientInstanceCapacity);
+ * throttled calls count in neither.  Resize and relocate count their launch half. */
+typedef struct sc_launch_tally {
+    long accepted;    /* instances launched, cumulative */
+    long refused;     /* instances refused as limited, cumulative */
+} sc_launch_tally;
+
+/* The tallies, [(region * n_types + type) * SC_PURCHASE_COUNT + option] of the scenario
+ * in the config; NULL without one.  Valid until sc_orch_free. */
+const sc_launch_tally *sc_orch_launch_tally(const sc_orch *o);
+
 /* ---- the routing controller (routing.c) ------------------------------------------ */
 
 /* Baseline routing that runs next to any capacity policy (issue 11, item 4): at each of

@@ -75,6 +75,10 @@ typedef struct sc_policy_view {
      * above slo.max_unserved_frac: the simulator's rule).  NULL (the simulator, replay):
      * the error-budget controller (sculpt_slo.h) judges from the model instead. */
     const int *slo_judged, *slo_violated;
+    const sc_launch_tally *launches; /* [(region * n_types + type) * SC_PURCHASE_COUNT +
+                                   option]: the provider's answers to launches so far,
+                                   accepted and refused (sc_orch_launch_tally); NULL when
+                                   the driver gives none (issue 11: stock-outs learnt) */
 } sc_policy_view;
 
 static inline size_t sc_view_ar(const sc_policy_view *v, int app, int region)
@@ -259,7 +263,7 @@ int sc_policy_params(const sc_policy_type *type, const sc_param_def **defs, size
  * aws_predictive_params.c).  Sized here so a type struct can write
  * `.n_params = sizeof sc_sculpt_params / sizeof sc_sculpt_params[0]` (the compiler checks
  * the size against the definition). */
-extern const sc_param_def sc_sculpt_params[52];
+extern const sc_param_def sc_sculpt_params[55];
 extern const size_t sc_sculpt_n_params;
 extern const char sc_sculpt_summary[];
 extern const sc_param_def sc_aws_predictive_params[16];
