@@ -108,6 +108,8 @@ typedef struct sculpt_route {
     sc_time_ms *up_since;     /* [ar] serving without a break since; SC_TIME_MIN: not */
     double route_util;        /* utilisation a route's latency is checked at; <= 0:
                                  halfway from the planned one to 1 */
+    int cool;                 /* "route_cool": routes below the check utilisation allowed
+                                 at their own utilisation (route_serve_util) */
 } sculpt_route;
 
 /* The utilisation at which a route must keep the app within its latency bound: the
@@ -175,6 +177,9 @@ sc_status sc_sculpt_route_init(sculpt_state *s, const sc_scenario *sc, const cJS
                                             where, err);
     if (st0)
         return st0;
+    const cJSON *cv = cJSON_GetObjectItemCaseSensitive(params, "route_cool");
+    if (cv && !cJSON_IsBool(cv))
+        return sc_error_set(err, SC_ERR_INPUT, where, "route_cool: expected true or false");
     if (!plan)
         return SC_OK;
     size_t na = sc->n_apps, ng = sc->n_geos, nr = sc->n_regions, nag = na * ng;
@@ -183,6 +188,7 @@ sc_status sc_sculpt_route_init(sculpt_state *s, const sc_scenario *sc, const cJS
         return sc_error_set(err, SC_ERR_NOMEM, where, "out of memory");
     s->route = rt;
     rt->route_util = route_util;
+    rt->cool = cv && cJSON_IsTrue(cv);
     rt->k_fed = calloc(nag + 1, sizeof *rt->k_fed);
     rt->cur = calloc(nag * nr + 1, sizeof *rt->cur);
     rt->tokens = calloc(nag + 1, sizeof *rt->tokens);
@@ -347,15 +353,30 @@ sc_status sc_sculpt_route_fill(sculpt_state *s, const sc_policy_view *v, int a, 
                             "which this driver does not give; set \"routing\": \"home\"");
     double ucap = sc_costmodel_unit_cap(sc, a); /* load units per instance-equivalent */
     double u = check_util(s, rt, b->p.serve_util);
+    double su = b->p.serve_util;
     for (int g = 0; g < G; g++) {
         const sc_geo *geo = &sc->geos[g];
         int home = geo->home_region, n_ok = 0;
         for (int r = 0; r < R; r++) {
-            int ok = geo->routing.mech == SC_ROUTE_HOME
-                         ? r == home
-                         : !failed(rt, v, a, g, r) &&
-                               route_latency(sc, app, g, r, u) <= app->slo.latency_ms;
+            /* a route within the bound at the check utilisation runs at serve_util;
+             * one within it only at a lower utilisation runs cooler, in proportion
+             * (route_serve_util: the LP charges it su / that of a unit of capacity) */
+            double ur = 0.0;
+            int ok;
+            if (geo->routing.mech == SC_ROUTE_HOME) {
+                ok = r == home;
+            } else if (failed(rt, v, a, g, r)) {
+                ok = 0;
+            } else if (route_latency(sc, app, g, r, u) <= app->slo.latency_ms) {
+                ok = 1;
+            } else if (rt->cool) {
+                ur = su * sc_sculpt_route_u_slo(sc, a, g, r) / u;
+                ok = ur > 0;
+            } else {
+                ok = 0;
+            }
             b->route_ok[g * R + r] = (unsigned char)ok;
+            b->route_serve_util[g * R + r] = ok && ur < su ? ur : 0.0;
             n_ok += ok;
             b->egress_per_ieq_hour[g * R + r] =
                 r == home ? 0.0 : app->gb_per_unit_hour * sc->regions[r].egress_per_gb * ucap;
