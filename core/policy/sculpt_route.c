@@ -104,6 +104,7 @@ typedef struct sculpt_route {
     double *share, *want, *next, *spare; /* scratch [nr] */
     size_t nr;                /* regions */
     int *w;                   /* scratch [nr] */
+    double *cspare, *cused;   /* scratch [nr] ("route_cool") */
     int health_seen;          /* health[] holds a decision's verdicts */
     sc_time_ms *up_since;     /* [ar] serving without a break since; SC_TIME_MIN: not */
     double route_util;        /* utilisation a route's latency is checked at; <= 0:
@@ -144,6 +145,8 @@ void sc_sculpt_route_cleanup(sculpt_state *s)
     free(rt->want);
     free(rt->next);
     free(rt->spare);
+    free(rt->cspare);
+    free(rt->cused);
     free(rt->w);
     free(rt);
     s->route = NULL;
@@ -204,10 +207,12 @@ sc_status sc_sculpt_route_init(sculpt_state *s, const sc_scenario *sc, const cJS
     rt->next = calloc(nr + 1, sizeof *rt->next);
     rt->nr = nr;
     rt->spare = calloc(nr + 1, sizeof *rt->spare);
+    rt->cspare = calloc(nr + 1, sizeof *rt->cspare);
+    rt->cused = calloc(nr + 1, sizeof *rt->cused);
     rt->w = calloc(nr + 1, sizeof *rt->w);
     if (!rt->k_fed || !rt->cur || !rt->tokens || !rt->token_t || !rt->hold_until ||
         !rt->hold_count || !rt->up_since || !rt->health || !rt->mean || !rt->quant || !rt->share ||
-        !rt->want || !rt->next || !rt->spare || !rt->w) {
+        !rt->want || !rt->next || !rt->spare || !rt->w || !rt->cspare || !rt->cused) {
         sc_sculpt_route_cleanup(s);
         return sc_error_set(err, SC_ERR_NOMEM, where, "out of memory");
     }
@@ -549,6 +554,30 @@ double sc_sculpt_route_region_u_slo(const sculpt_state *s, const sc_scenario *sc
     return u;
 }
 
+int sc_sculpt_impaired_target(const sc_policy_view *v, int a, int r, int n, int lim)
+{
+    int serv = 0, imp = 0;
+    for (int o = 0; o < SC_PURCHASE_COUNT; o++) {
+        const sc_pool_state *p = sc_view_pool(v, a, r, (sc_purchase)o);
+        serv += p->ready + p->interrupting;
+        imp += p->impaired;
+    }
+    if (imp <= 0 || imp >= serv || n <= 0)
+        return n;
+    double t = ceil((double)n * serv / (double)(serv - imp) - 1e-9);
+    if (t > lim)
+        t = lim;
+    return t > n ? (int)t : n;
+}
+
+double sc_sculpt_route_guard_util(const sculpt_state *s, const sc_scenario *sc, int a, int r,
+                                  double tu)
+{
+    if (!s->route || !s->route->cool)
+        return tu;
+    return fmin(tu, sc_sculpt_route_region_u_slo(s, sc, a, r));
+}
+
 /* The SLO sizer judges each (app, region)'s steps at the utilisation of the routes it
  * serves now (after this decision's weight changes), not of the geographies at home
  * there: a region that takes a farther geography's load must run cooler. */
@@ -606,7 +635,20 @@ sc_status sc_sculpt_route_step(sculpt_state *s, const sc_policy_view *v, sc_plan
                 for (int r = 0; r < R; r++)
                     if (!sc_view_route_healthy(v, (int)a, g, r) && rt->want[r] > c[r])
                         rt->want[r] = c[r];
-                gate(c, rt->want, rt->spare, ieq_g, R, rt->next);
+                if (rt->cool) {
+                    /* a route below the utilisation capacity is sized at: the region
+                     * runs at the route's, so its spare for this geography is less */
+                    for (int r = 0; r < R; r++) {
+                        double ug = fmin(tu, sc_sculpt_route_u_slo(sc, (int)a, g, r));
+                        rt->cspare[r] = rt->spare[r] - serving(v, (int)a, r) * (tu - ug);
+                        rt->cused[r] = rt->cspare[r];
+                    }
+                    gate(c, rt->want, rt->cspare, ieq_g, R, rt->next);
+                    for (int r = 0; r < R; r++)
+                        rt->spare[r] -= rt->cused[r] - rt->cspare[r];
+                } else {
+                    gate(c, rt->want, rt->spare, ieq_g, R, rt->next);
+                }
                 memcpy(rt->want, rt->next, (size_t)R * sizeof *rt->want);
             }
             int *w = rt->w;
