@@ -1052,6 +1052,7 @@ static sc_status mock_describe(void *state, int app, int region, int type, sc_pu
     out->ready = p->cnt[ST_READY];
     out->interrupting = p->cnt[ST_INTERRUPTING];
     out->draining = p->cnt[ST_DRAINING];
+    out->impaired = view_impaired(m, region, out->ready + out->interrupting);
     return SC_OK;
 }
 
