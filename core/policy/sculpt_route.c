@@ -74,6 +74,24 @@
  * Spill geographies take capacity scalers instead of weights: 255 on every region the
  * plan uses (and home), 0 elsewhere; the front end's waterfall does the rest.
  *
+ * Routes at their own utilisation ("route_cool": true; off by default).  A route that
+ * meets the bound only below the check utilisation u (a far region: less room for
+ * queueing) is allowed at route_serve_util = su x u_slo(g, r) / u (optimizer.h), and the
+ * LP (lp.c "one utilisation per region") plans each region at the least utilisation of
+ * the routes it loads, or keeps the plan without them when that is cheaper.  Executed:
+ * the sizer already judges a region at its routes' utilisation (above); the guard sizes
+ * at it too (sc_sculpt_route_guard_util) and the capacity-before-route spare of a
+ * geography is counted at its route's utilisation.  Off by default because on `global`
+ * it costs more than it saves (bench/policy/README.md "Routes at their own
+ * utilisation"): api's far routes save ~10 % of the instance price per ieq in the LP,
+ * but the regions taking them run all their load cooler and the guard follows.
+ *
+ * Partial capacity loss (issue 11 item 3).  The cloud reports the instances of a region
+ * that fail their status checks (sc_pool_state.impaired, as EC2 does; the mock during a
+ * window with lost < 1); sc_sculpt_impaired_target asks for ceil(n x serving /
+ * (serving - impaired)) in the region (within its limits), so the healthy ones carry n.
+ * A region with all its serving instances impaired is left to the health checks.
+ *
  * Determinism: regions and geographies in index order; no clock, no randomness.
  */
 #include <math.h>
