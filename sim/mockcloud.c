@@ -95,6 +95,15 @@ struct sc_mock {
 };
 
 /* Serving as the health checker sees it: serving instances in a region not down. */
+/* Issue 11: the serving instances of a region in a partial loss that its status checks
+ * report impaired: n - floor(n x avail), the capacity the window takes (a region down,
+ * avail 0, has all of them impaired). */
+static int view_impaired(const sc_mock *m, int region, int n)
+{
+    double av = m->avail ? m->avail[region] : 1.0;
+    return av < 1.0 && n > 0 ? n - (int)floor(n * av + 1e-9) : 0;
+}
+
 static int eff_serving(const sc_mock *m, size_t ar)
 {
     return m->ars[ar].serving > 0 &&
@@ -454,6 +463,19 @@ static sc_status outage_handle(sc_mock *m, const sc_event *ev, sc_error *err)
     }
     m->avail[r] = end ? 1.0 : 1.0 - sc->regions[r].outages[k].lost;
     m->n_down += end ? -1 : 1;
+    for (size_t a = 0; a < sc->n_apps; a++) /* the status checks see it (issue 11) */
+        for (size_t o = 0; o < SC_PURCHASE_COUNT; o++) {
+            size_t vi = (a * nr + r) * SC_PURCHASE_COUNT + o;
+            sc_pool_state *v = &m->view[vi];
+            int imp = view_impaired(m, (int)r, v->ready + v->interrupting);
+            if (imp == v->impaired)
+                continue;
+            v->impaired = imp;
+            if (!m->dirty[vi]) {
+                m->dirty[vi] = 1;
+                m->dirty_list[m->n_dirty++] = (uint32_t)vi;
+            }
+        }
     if (was)
         for (size_t a = 0; a < sc->n_apps; a++)
             if (was[a] != eff_serving(m, a * nr + r))
@@ -594,6 +616,7 @@ static void move_state(sc_mock *m, size_t pi, inst *in, int to, sc_time_ms now)
         v->ready = p->cnt[ST_READY];
         v->interrupting = p->cnt[ST_INTERRUPTING];
         v->draining = p->cnt[ST_DRAINING];
+        v->impaired = view_impaired(m, region, v->ready + v->interrupting);
     }
 }
 
@@ -1132,6 +1155,7 @@ static sc_status mock_describe(void *state, int app, int region, int type, sc_pu
     out->ready = p->cnt[ST_READY];
     out->interrupting = p->cnt[ST_INTERRUPTING];
     out->draining = p->cnt[ST_DRAINING];
+    out->impaired = view_impaired(m, region, out->ready + out->interrupting);
     return SC_OK;
 }
 

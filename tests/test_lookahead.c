@@ -128,6 +128,25 @@ Test(lookahead, sculpt_routing_plan_sees_only_the_past)
     cr_assert(differ, "sculpt routing plan did not react to the perturbation");
 }
 
+/* Issue 11 (h-route): the impaired instances of a partial capacity loss (r2 loses 30 %
+ * 01:15-01:45, before the perturbation at 02:00) reach sculpt only through the pools'
+ * snapshot, and its routes at their own utilisation ("route_cool") through the plan. */
+Test(lookahead, sculpt_partial_loss_and_route_cool_see_only_the_past)
+{
+    sc_sim_register();
+    static const char *const cases[] = {
+        "{\"routing\": \"plan\", \"on_demand_only\": true}",
+        "{\"routing\": \"plan\", \"on_demand_only\": true, \"route_cool\": true}",
+        "{\"routing\": \"home\"}"};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        int agree = 0, differ = 0;
+        run_pair_in(SC_SOURCE_DIR "/tests/fixtures/route/route_outage.json", "sculpt",
+                    cases[i], &agree, &differ);
+        cr_assert(agree, "sculpt %s changed a decision before the perturbation", cases[i]);
+        cr_assert(differ, "sculpt %s did not react to the perturbation", cases[i]);
+    }
+}
+
 Test(lookahead, non_clairvoyant_policies_see_only_the_past)
 {
     sc_sim_register();

@@ -810,7 +810,8 @@ static sc_status sculpt_decide(void *state, const sc_policy_view *v, sc_plan *pl
             for (int o = 0; o < SC_PURCHASE_COUNT; o++)
                 total += sc_pool_requested(sc_view_pool(v, (int)a, (int)r, (sc_purchase)o));
             double tu = sc_sculpt_util(s, (int)a);
-            int n = (int)ceil(need / tu - 1e-9);
+            /* issue 11 (route_cool): at the utilisation of the routes served */
+            int n = (int)ceil(need / sc_sculpt_route_guard_util(s, sc, (int)a, (int)r, tu) - 1e-9);
             if (n > app->max_instances)
                 n = app->max_instances;
             int nb = sc_sculpt_burst_count(s, v, (int)a, (int)r, tu); /* sculpt_burst.c */

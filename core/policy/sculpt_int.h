@@ -164,6 +164,16 @@ double sc_sculpt_route_u_slo(const sc_scenario *sc, int a, int g, int r);
 /* Region r's utilisation at the SLO for app a: the least of sc_sizer_u_slo (its home
  * geographies) and sc_sculpt_route_u_slo over the geographies routed there now
  * (weight > 0; routes that meet the bound at no utilisation are left out). */
+/* Issue 11, partial capacity loss: the instances (a, r) needs for n to serve when the
+ * cloud reports some of its serving instances impaired (sc_pool_state.impaired):
+ * ceil(n x serving / (serving - impaired)), at most lim; n when none is impaired or all
+ * are (a region down: the health checks move its load). */
+int sc_sculpt_impaired_target(const sc_policy_view *v, int a, int r, int n, int lim);
+
+/* The utilisation the guard sizes (a, r) at: tu, or with "route_cool" the lesser of tu
+ * and the region's routes' (sc_sculpt_route_region_u_slo). */
+double sc_sculpt_route_guard_util(const sculpt_state *s, const sc_scenario *sc, int a, int r,
+                                  double tu);
 double sc_sculpt_route_region_u_slo(const sculpt_state *s, const sc_scenario *sc, int a,
                                     int r);
 /* Instances region r must keep for app a at now: a region whose weight was lowered

@@ -205,7 +205,9 @@ sc_status sc_sculpt_shape_step(sculpt_state *s, const sc_policy_view *v, sc_plan
                 }
                 if (need == 0.0 && v->ieq_now[sc_view_ar(v, (int)a, (int)r)] > 0)
                     need = v->ieq_now[sc_view_ar(v, (int)a, (int)r)];
-                int n = need > 0 ? (int)ceil(need / tu - 1e-9) : 0;
+                /* issue 11 (route_cool): at the utilisation of the routes served */
+                double gu = sc_sculpt_route_guard_util(s, sc, (int)a, (int)r, tu);
+                int n = need > 0 ? (int)ceil(need / gu - 1e-9) : 0;
                 if (app->max_instances >= 0 && n > app->max_instances)
                     n = app->max_instances;
                 int nb = sc_sculpt_burst_count(s, v, (int)a, (int)r, tu); /* burst guard */
@@ -214,6 +216,10 @@ sc_status sc_sculpt_shape_step(sculpt_state *s, const sc_policy_view *v, sc_plan
                 if (n > od + sp + res)
                     od = n - sp - res;
             }
+            /* issue 11: instances the cloud reports impaired are replaced (sculpt_route.c) */
+            int imp = sc_sculpt_impaired_target(v, (int)a, (int)r, od + sp + res, lim);
+            if (imp > od + sp + res)
+                od = imp - sp - res;
             /* routing plan: a region whose weight fell drains after clients moved */
             int hold = sc_sculpt_route_drain_floor(s, (int)a, (int)r, v->now);
             if (hold > od + sp + res)

@@ -27,7 +27,7 @@ static const char *const robusts[] = {"off", "fit", "update", NULL};
 static const char *const routings[] = {"home", "plan", "latency", "failover", "spill",
                                        "cheapest", NULL};
 
-const sc_param_def sc_sculpt_params[55] = {
+const sc_param_def sc_sculpt_params[56] = {
     {.name = "cadence", .kind = SC_PARAM_DURATION, .def = "1h", POS,
      .help = "replan period (forecast and optimizer)"},
     {.name = "horizon", .kind = SC_PARAM_DURATION, .def = "24h", .lo = 0, .hi = 14 * 86400000.0,
@@ -144,6 +144,10 @@ const sc_param_def sc_sculpt_params[55] = {
      .def = "the planned utilisation (SLO sizing), else halfway from target_util to 1",
      .lo = 0, .hi = 1, .flags = SC_PARAM_LO_OPEN,
      .help = "routing plan: utilisation at which a route must meet the latency bound"},
+    /* issue 11, h-route: routes at their own utilisation (sculpt_route.c) */
+    {.name = "route_cool", .kind = SC_PARAM_BOOL, .def = "false",
+     .help = "routing plan: a route within the latency bound only below the planned "
+             "utilisation may be planned, its region then running cooler (lp.c)"},
     /* robust fitting (core/forecast/robust.c, wpe.h) */
     {.name = "robust", .kind = SC_PARAM_ENUM, .def = "fit", .values = robusts,
      .help = "clip isolated outliers of the forecaster's fit window (fit), and of the steps "

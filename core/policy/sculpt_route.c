@@ -74,6 +74,24 @@
  * Spill geographies take capacity scalers instead of weights: 255 on every region the
  * plan uses (and home), 0 elsewhere; the front end's waterfall does the rest.
  *
+ * Routes at their own utilisation ("route_cool": true; off by default).  A route that
+ * meets the bound only below the check utilisation u (a far region: less room for
+ * queueing) is allowed at route_serve_util = su x u_slo(g, r) / u (optimizer.h), and the
+ * LP (lp.c "one utilisation per region") plans each region at the least utilisation of
+ * the routes it loads, or keeps the plan without them when that is cheaper.  Executed:
+ * the sizer already judges a region at its routes' utilisation (above); the guard sizes
+ * at it too (sc_sculpt_route_guard_util) and the capacity-before-route spare of a
+ * geography is counted at its route's utilisation.  Off by default because on `global`
+ * it costs more than it saves (bench/policy/README.md "Routes at their own
+ * utilisation"): api's far routes save ~10 % of the instance price per ieq in the LP,
+ * but the regions taking them run all their load cooler and the guard follows.
+ *
+ * Partial capacity loss (issue 11 item 3).  The cloud reports the instances of a region
+ * that fail their status checks (sc_pool_state.impaired, as EC2 does; the mock during a
+ * window with lost < 1); sc_sculpt_impaired_target asks for ceil(n x serving /
+ * (serving - impaired)) in the region (within its limits), so the healthy ones carry n.
+ * A region with all its serving instances impaired is left to the health checks.
+ *
  * Determinism: regions and geographies in index order; no clock, no randomness.
  */
 #include <math.h>
@@ -104,10 +122,13 @@ typedef struct sculpt_route {
     double *share, *want, *next, *spare; /* scratch [nr] */
     size_t nr;                /* regions */
     int *w;                   /* scratch [nr] */
+    double *cspare, *cused;   /* scratch [nr] ("route_cool") */
     int health_seen;          /* health[] holds a decision's verdicts */
     sc_time_ms *up_since;     /* [ar] serving without a break since; SC_TIME_MIN: not */
     double route_util;        /* utilisation a route's latency is checked at; <= 0:
                                  halfway from the planned one to 1 */
+    int cool;                 /* "route_cool": routes below the check utilisation allowed
+                                 at their own utilisation (route_serve_util) */
 } sculpt_route;
 
 /* The utilisation at which a route must keep the app within its latency bound: the
@@ -142,6 +163,8 @@ void sc_sculpt_route_cleanup(sculpt_state *s)
     free(rt->want);
     free(rt->next);
     free(rt->spare);
+    free(rt->cspare);
+    free(rt->cused);
     free(rt->w);
     free(rt);
     s->route = NULL;
@@ -175,6 +198,9 @@ sc_status sc_sculpt_route_init(sculpt_state *s, const sc_scenario *sc, const cJS
                                             where, err);
     if (st0)
         return st0;
+    const cJSON *cv = cJSON_GetObjectItemCaseSensitive(params, "route_cool");
+    if (cv && !cJSON_IsBool(cv))
+        return sc_error_set(err, SC_ERR_INPUT, where, "route_cool: expected true or false");
     if (!plan)
         return SC_OK;
     size_t na = sc->n_apps, ng = sc->n_geos, nr = sc->n_regions, nag = na * ng;
@@ -183,6 +209,7 @@ sc_status sc_sculpt_route_init(sculpt_state *s, const sc_scenario *sc, const cJS
         return sc_error_set(err, SC_ERR_NOMEM, where, "out of memory");
     s->route = rt;
     rt->route_util = route_util;
+    rt->cool = cv && cJSON_IsTrue(cv);
     rt->k_fed = calloc(nag + 1, sizeof *rt->k_fed);
     rt->cur = calloc(nag * nr + 1, sizeof *rt->cur);
     rt->tokens = calloc(nag + 1, sizeof *rt->tokens);
@@ -198,10 +225,12 @@ sc_status sc_sculpt_route_init(sculpt_state *s, const sc_scenario *sc, const cJS
     rt->next = calloc(nr + 1, sizeof *rt->next);
     rt->nr = nr;
     rt->spare = calloc(nr + 1, sizeof *rt->spare);
+    rt->cspare = calloc(nr + 1, sizeof *rt->cspare);
+    rt->cused = calloc(nr + 1, sizeof *rt->cused);
     rt->w = calloc(nr + 1, sizeof *rt->w);
     if (!rt->k_fed || !rt->cur || !rt->tokens || !rt->token_t || !rt->hold_until ||
         !rt->hold_count || !rt->up_since || !rt->health || !rt->mean || !rt->quant || !rt->share ||
-        !rt->want || !rt->next || !rt->spare || !rt->w) {
+        !rt->want || !rt->next || !rt->spare || !rt->w || !rt->cspare || !rt->cused) {
         sc_sculpt_route_cleanup(s);
         return sc_error_set(err, SC_ERR_NOMEM, where, "out of memory");
     }
@@ -347,15 +376,30 @@ sc_status sc_sculpt_route_fill(sculpt_state *s, const sc_policy_view *v, int a, 
                             "which this driver does not give; set \"routing\": \"home\"");
     double ucap = sc_costmodel_unit_cap(sc, a); /* load units per instance-equivalent */
     double u = check_util(s, rt, b->p.serve_util);
+    double su = b->p.serve_util;
     for (int g = 0; g < G; g++) {
         const sc_geo *geo = &sc->geos[g];
         int home = geo->home_region, n_ok = 0;
         for (int r = 0; r < R; r++) {
-            int ok = geo->routing.mech == SC_ROUTE_HOME
-                         ? r == home
-                         : !failed(rt, v, a, g, r) &&
-                               route_latency(sc, app, g, r, u) <= app->slo.latency_ms;
+            /* a route within the bound at the check utilisation runs at serve_util;
+             * one within it only at a lower utilisation runs cooler, in proportion
+             * (route_serve_util: the LP charges it su / that of a unit of capacity) */
+            double ur = 0.0;
+            int ok;
+            if (geo->routing.mech == SC_ROUTE_HOME) {
+                ok = r == home;
+            } else if (failed(rt, v, a, g, r)) {
+                ok = 0;
+            } else if (route_latency(sc, app, g, r, u) <= app->slo.latency_ms) {
+                ok = 1;
+            } else if (rt->cool) {
+                ur = su * sc_sculpt_route_u_slo(sc, a, g, r) / u;
+                ok = ur > 0;
+            } else {
+                ok = 0;
+            }
             b->route_ok[g * R + r] = (unsigned char)ok;
+            b->route_serve_util[g * R + r] = ok && ur < su ? ur : 0.0;
             n_ok += ok;
             b->egress_per_ieq_hour[g * R + r] =
                 r == home ? 0.0 : app->gb_per_unit_hour * sc->regions[r].egress_per_gb * ucap;
@@ -528,6 +572,30 @@ double sc_sculpt_route_region_u_slo(const sculpt_state *s, const sc_scenario *sc
     return u;
 }
 
+int sc_sculpt_impaired_target(const sc_policy_view *v, int a, int r, int n, int lim)
+{
+    int serv = 0, imp = 0;
+    for (int o = 0; o < SC_PURCHASE_COUNT; o++) {
+        const sc_pool_state *p = sc_view_pool(v, a, r, (sc_purchase)o);
+        serv += p->ready + p->interrupting;
+        imp += p->impaired;
+    }
+    if (imp <= 0 || imp >= serv || n <= 0)
+        return n;
+    double t = ceil((double)n * serv / (double)(serv - imp) - 1e-9);
+    if (t > lim)
+        t = lim;
+    return t > n ? (int)t : n;
+}
+
+double sc_sculpt_route_guard_util(const sculpt_state *s, const sc_scenario *sc, int a, int r,
+                                  double tu)
+{
+    if (!s->route || !s->route->cool)
+        return tu;
+    return fmin(tu, sc_sculpt_route_region_u_slo(s, sc, a, r));
+}
+
 /* The SLO sizer judges each (app, region)'s steps at the utilisation of the routes it
  * serves now (after this decision's weight changes), not of the geographies at home
  * there: a region that takes a farther geography's load must run cooler. */
@@ -585,7 +653,20 @@ sc_status sc_sculpt_route_step(sculpt_state *s, const sc_policy_view *v, sc_plan
                 for (int r = 0; r < R; r++)
                     if (!sc_view_route_healthy(v, (int)a, g, r) && rt->want[r] > c[r])
                         rt->want[r] = c[r];
-                gate(c, rt->want, rt->spare, ieq_g, R, rt->next);
+                if (rt->cool) {
+                    /* a route below the utilisation capacity is sized at: the region
+                     * runs at the route's, so its spare for this geography is less */
+                    for (int r = 0; r < R; r++) {
+                        double ug = fmin(tu, sc_sculpt_route_u_slo(sc, (int)a, g, r));
+                        rt->cspare[r] = rt->spare[r] - serving(v, (int)a, r) * (tu - ug);
+                        rt->cused[r] = rt->cspare[r];
+                    }
+                    gate(c, rt->want, rt->cspare, ieq_g, R, rt->next);
+                    for (int r = 0; r < R; r++)
+                        rt->spare[r] -= rt->cused[r] - rt->cspare[r];
+                } else {
+                    gate(c, rt->want, rt->spare, ieq_g, R, rt->next);
+                }
                 memcpy(rt->want, rt->next, (size_t)R * sizeof *rt->want);
             }
             int *w = rt->w;

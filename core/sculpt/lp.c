@@ -9,7 +9,9 @@
  *   y[g][r][k]                  ieq routed g -> r (only where route_ok)
  *   z[g][k][q]                  served ieq in quantile segment q
  * Rows:
- *   cap[r][k]   sum_g y - su (x_od + x_res + (1 - loss) x_spot) <= 0
+ *   cap[r][k]   sum_g f_gr y - su (x_od + x_res + (1 - loss) x_spot) <= 0
+ *               (f_gr = su / route_serve_util[g][r] >= 1: a route whose network latency
+ *               leaves less room for queueing runs at a lower utilisation; 1 = at su)
  *   bal[g][k]   sum_r y - sum_q z = 0
  *   tot[r][k]   lower <= x_od + x_res + x_spot <= upper
  *   spot[r][k]  (1 - s) x_spot - s (x_od + x_res) <= 0     (spot offered, s < 1)
@@ -85,9 +87,18 @@ typedef struct lp_state {
     int *nv_g;                   /* [G*Q] their geography */
     int *nv_region;              /* [G] the one allowed region, -1 none */
     int nv_R, nv_G, nv_K, nv_Q;
+    /* one utilisation per region (solve_region_util): the models of the consistent
+     * passes, kept warm apart from the per-route one, and their route data */
+    struct lp_state *ru, *ru0;   /* pass 2 (region at its least routed u), pass 0 (su) */
+    sc_opt_solution *ru_sol;     /* pass 0's solution */
+    unsigned char *ru_ok;        /* [G*R] */
+    double *ru_u;                /* [G*R] */
+    double *ru_reg;              /* [R] */
+    int ru_R, ru_G, ru_K, ru_Q;
 } lp_state;
 
 static void lp_free_sub(lp_state *s);
+static void lp_free_ru(lp_state *s);
 
 static void lp_free_nv(lp_state *s)
 {
@@ -109,6 +120,7 @@ static void lp_free_nv(lp_state *s)
 static void lp_free_model(lp_state *s)
 {
     lp_free_sub(s);
+    lp_free_ru(s);
     if (s->lp)
         glp_delete_prob(s->lp);
     s->lp = NULL;
@@ -133,6 +145,25 @@ static void lp_free_model(lp_state *s)
     free(s->routed);
     lp_free_nv(s);
     memset(s, 0, sizeof *s);
+}
+
+static void lp_free_ru(lp_state *s)
+{
+    lp_state *m[2] = {s->ru, s->ru0};
+    s->ru = s->ru0 = NULL;
+    for (int i = 0; i < 2; i++)
+        if (m[i]) {
+            lp_free_model(m[i]);
+            free(m[i]);
+        }
+    sc_opt_solution_free(s->ru_sol);
+    s->ru_sol = NULL;
+    free(s->ru_ok);
+    free(s->ru_u);
+    free(s->ru_reg);
+    s->ru_ok = NULL;
+    s->ru_u = s->ru_reg = NULL;
+    s->ru_R = s->ru_G = s->ru_K = s->ru_Q = 0;
 }
 
 static void lp_free_sub(lp_state *s)
@@ -413,7 +444,7 @@ static void lp_set_data(lp_state *s, const sc_opt_problem *p, int milp)
                 int c = s->c_y[(SC_OPT_GR(p, g, r)) * (size_t)K + (size_t)k];
                 if (c) {
                     s->ind[++n] = c;
-                    s->val[n] = 1.0;
+                    s->val[n] = sc_opt_route_factor(p, g, r);
                 }
             }
             s->ind[++n] = s->c_res[r];
@@ -590,6 +621,30 @@ static void round_up(const sc_opt_problem *p, const double *xr, int *xi)
 
 static sc_status lp_solve_one(lp_state *s, const sc_opt_config *cfg, const sc_opt_problem *p,
                              sc_opt_solution *sol, sc_error *err);
+static sc_status solve_region_util(lp_state *s, const sc_opt_config *cfg,
+                                   const sc_opt_problem *p, sc_opt_solution *sol, sc_error *err);
+
+/* With route utilisations (route_serve_util), the routing columns of the geographies
+ * with a choice of region (more than one allowed), over the steps.  They count toward milp_max_int with the integer columns: each is a
+ * branching direction the search must close, and on `global` (4 geographies x 7
+ * regions, routes at their own utilisation) the per-step branch and bound took minutes
+ * per run where the rounded relaxation takes seconds. */
+static int uses_route_util(const sc_opt_problem *p);
+
+static int route_cols(const sc_opt_problem *p)
+{
+    if (!uses_route_util(p))
+        return 0; /* the rule as it was before route utilisations */
+    int n = 0;
+    for (int g = 0; g < p->n_geos; g++) {
+        int m = 0;
+        for (int r = 0; r < p->n_regions; r++)
+            m += p->route_ok[SC_OPT_GR(p, g, r)] != 0;
+        if (m > 1)
+            n += m;
+    }
+    return n * p->n_steps;
+}
 
 /*
  * Without a flap budget and without a reserved purchase, nothing couples the steps:
@@ -640,7 +695,7 @@ static sc_status lp_solve_steps(lp_state *s, const sc_opt_config *cfg, const sc_
     }
     /* Integrality as for the whole problem: MILP per step only when the whole problem
      * is within milp_max_int integer columns (so both paths agree on the method). */
-    int n_int = 0;
+    int n_int = route_cols(p);
     for (int r = 0; r < R; r++)
         n_int += (sc_opt_offered(p, r, 0) + sc_opt_offered(p, r, 2)) * K;
     sc_opt_config sub_cfg = *cfg;
@@ -660,7 +715,7 @@ static sc_status lp_solve_steps(lp_state *s, const sc_opt_config *cfg, const sc_
                 s->sub_demand[g * Q + q] = p->demand[((size_t)g * K + (size_t)k) * Q + (size_t)q];
         for (int r = 0; r < R; r++)
             s->sub_lead[r] = k < p->lead_steps[r] ? 1 : 0;
-        sc_status st = lp_solve_one(s->sub, cfg, &sp, s->sub_sol, err);
+        sc_status st = solve_region_util(s->sub, cfg, &sp, s->sub_sol, err);
         if (st)
             return st;
         bound += s->sub_sol->lp_bound_usd;
@@ -1074,12 +1129,15 @@ static sc_status nv_solve(lp_state *s, const sc_opt_problem *p, sc_opt_solution 
                     continue;
                 double e = p->egress_per_ieq_hour ? p->egress_per_ieq_hour[SC_OPT_GR(p, g, r)]
                                                   : 0.0;
+                /* in units of the capacity row: a route at a lower utilisation takes f
+                 * per ieq, so its segment is f times wider and worth 1/f per unit */
+                double f = sc_opt_route_factor(p, g, r);
                 const double *dk = p->demand + SC_OPT_GK(p, g, k) * (size_t)Q;
                 double prev = 0.0, d = 0.0;
                 for (int q = 0; q < Q; q++) {
                     if (dk[q] > d && isfinite(dk[q])) /* sc_opt_dq, running maximum */
                         d = dk[q];
-                    double v = h * (pen * sc_opt_bq(p, q) - e);
+                    double v = h * (pen * sc_opt_bq(p, q) - e) / f;
                     if (d - prev > 0 && v > 0) {
                         /* insertion by value; equal values keep (g, q) order */
                         int i = n++;
@@ -1090,7 +1148,7 @@ static sc_status nv_solve(lp_state *s, const sc_opt_problem *p, sc_opt_solution 
                             i--;
                         }
                         s->nv_v[i] = v;
-                        s->nv_w[i] = d - prev;
+                        s->nv_w[i] = (d - prev) * f;
                         s->nv_g[i] = g;
                     }
                     prev = d;
@@ -1114,7 +1172,8 @@ static sc_status nv_solve(lp_state *s, const sc_opt_problem *p, sc_opt_solution 
             double c = sub.su * (io + sub.res + sub.beta * is);
             for (int j = 0; j < n && c > 0; j++) {
                 double t = c < s->nv_w[j] ? c : s->nv_w[j];
-                s->nv_routed[SC_OPT_GR(p, s->nv_g[j], r) * (size_t)K + (size_t)k] += t;
+                s->nv_routed[SC_OPT_GR(p, s->nv_g[j], r) * (size_t)K + (size_t)k] +=
+                    t / sc_opt_route_factor(p, s->nv_g[j], r);
                 c -= t;
             }
         }
@@ -1126,6 +1185,153 @@ static sc_status nv_solve(lp_state *s, const sc_opt_problem *p, sc_opt_solution 
     sol->proved_optimal = 1;
     sol->method = SC_OPT_METHOD_MILP;
     *done = 1;
+    return SC_OK;
+}
+
+/* ---- one utilisation per region ------------------------------------------------------
+ *
+ * The capacity row charges each route its own utilisation (f_gr), but a region's
+ * instances sit behind one balancer: they all run at one utilisation, so a region that
+ * takes a far geography's load at u_gr runs its home load at u_gr too.  The per-route
+ * LP therefore under-counts the capacity a mixed region needs (on `global` it planned
+ * far routes into regions that then ran above the far route's utilisation: 4,000
+ * violation minutes).  So, when some allowed route runs below serve_util:
+ *   pass 1: the per-route LP (as above), which says which routes are worth using;
+ *   pass 2: each region at u_r = the least utilisation of the routes pass 1 loads into
+ *           it (over the horizon), every route into r charged su / u_r, and routes that
+ *           need less than u_r disallowed: a plan whose capacity is sized as the region
+ *           will run;
+ *   pass 0: every region at serve_util, only the routes within the bound there (the
+ *           model without route utilisations);
+ * and the plan is pass 2's or pass 0's, whichever has the lower objective (both are
+ * consistent: each geography is routed only where the region's single utilisation
+ * meets its bound).  A geography left with no route in pass 2 keeps its pass-1 routes
+ * at the lesser of its own and the region's utilisation.  lp_bound_usd is the chosen
+ * pass's relaxation. */
+static int uses_route_util(const sc_opt_problem *p)
+{
+    if (!p->route_serve_util)
+        return 0;
+    for (int i = 0; i < p->n_geos * p->n_regions; i++)
+        if (p->route_ok[i] && p->route_serve_util[i] > 0 &&
+            p->route_serve_util[i] < p->serve_util)
+            return 1;
+    return 0;
+}
+
+static sc_status ru_alloc(lp_state *s, const sc_opt_problem *p, sc_error *err)
+{
+    int R = p->n_regions, G = p->n_geos, K = p->n_steps, Q = p->n_quant;
+    if (s->ru && s->ru_R == R && s->ru_G == G && s->ru_K == K && s->ru_Q == Q)
+        return SC_OK;
+    lp_free_ru(s);
+    s->ru = calloc(1, sizeof *s->ru);
+    s->ru0 = calloc(1, sizeof *s->ru0);
+    s->ru_ok = calloc((size_t)G * R, 1);
+    s->ru_u = calloc((size_t)G * R, sizeof *s->ru_u);
+    s->ru_reg = calloc((size_t)R, sizeof *s->ru_reg);
+    sc_status st = SC_OK;
+    if (!s->ru || !s->ru0 || !s->ru_ok || !s->ru_u || !s->ru_reg)
+        st = sc_error_set(err, SC_ERR_NOMEM, "optimizer lp", "out of memory");
+    else
+        st = sc_opt_solution_alloc(R, G, K, Q, &s->ru_sol, err);
+    if (st) {
+        lp_free_ru(s);
+        return st;
+    }
+    s->ru_R = R;
+    s->ru_G = G;
+    s->ru_K = K;
+    s->ru_Q = Q;
+    return SC_OK;
+}
+
+static sc_status solve_region_util(lp_state *s, const sc_opt_config *cfg,
+                                   const sc_opt_problem *p, sc_opt_solution *sol, sc_error *err)
+{
+    if (!uses_route_util(p))
+        return lp_solve_one(s, cfg, p, sol, err);
+    int R = p->n_regions, G = p->n_geos, K = p->n_steps;
+    double su = p->serve_util;
+    /* pass 1 (first: a cold build of s frees the other passes' models) */
+    sc_status st = lp_solve_one(s, cfg, p, sol, err);
+    if (st || (st = ru_alloc(s, p, err)))
+        return st;
+    for (int r = 0; r < R; r++) {
+        s->ru_reg[r] = su;
+        for (int g = 0; g < G; g++) {
+            if (!p->route_ok[SC_OPT_GR(p, g, r)])
+                continue;
+            double u = su / sc_opt_route_factor(p, g, r), y = 0.0;
+            for (int k = 0; k < K; k++)
+                y += sol->routed[SC_OPT_GR(p, g, r) * (size_t)K + (size_t)k];
+            if (y > 1e-9 && u < s->ru_reg[r])
+                s->ru_reg[r] = u;
+        }
+    }
+    /* pass 2 */
+    for (int g = 0; g < G; g++) {
+        int any = 0;
+        for (int r = 0; r < R; r++) {
+            size_t i = SC_OPT_GR(p, g, r);
+            double u = su / sc_opt_route_factor(p, g, r);
+            int ok = p->route_ok[i] && u >= s->ru_reg[r] * (1.0 - 1e-12);
+            s->ru_ok[i] = (unsigned char)ok;
+            s->ru_u[i] = ok && s->ru_reg[r] < su ? s->ru_reg[r] : 0.0;
+            any |= ok;
+        }
+        for (int r = 0; r < R && !any; r++) {
+            size_t i = SC_OPT_GR(p, g, r);
+            double u = fmin(su / sc_opt_route_factor(p, g, r), s->ru_reg[r]);
+            s->ru_ok[i] = p->route_ok[i];
+            s->ru_u[i] = p->route_ok[i] && u < su ? u : 0.0;
+        }
+    }
+    sc_opt_problem p2 = *p;
+    p2.route_ok = s->ru_ok;
+    p2.route_serve_util = s->ru_u;
+    if ((st = lp_solve_one(s->ru, cfg, &p2, sol, err)))
+        return st;
+    /* pass 0 (ru_ok reused: pass 2 is done with it) */
+    int any0 = 1;
+    for (int g = 0; g < G; g++) {
+        int any = 0;
+        for (int r = 0; r < R; r++) {
+            size_t i = SC_OPT_GR(p, g, r);
+            int ok = p->route_ok[i] && sc_opt_route_factor(p, g, r) == 1.0;
+            s->ru_ok[i] = (unsigned char)ok;
+            any |= ok;
+        }
+        any0 &= any || !p->route_ok; /* a geography served only below su: no pass 0 */
+    }
+    if (!any0)
+        return SC_OK;
+    sc_opt_problem p0 = *p;
+    p0.route_ok = s->ru_ok;
+    p0.route_serve_util = NULL;
+    if ((st = lp_solve_one(s->ru0, cfg, &p0, s->ru_sol, err)))
+        return st;
+    if (s->ru_sol->objective_usd < sol->objective_usd) {
+        size_t nx = (size_t)R * 3 * (size_t)K, ny = (size_t)G * R * K, ng = (size_t)G * K;
+        sc_opt_solution *a = s->ru_sol;
+        memcpy(sol->x, a->x, nx * sizeof *a->x);
+        memcpy(sol->x_relaxed, a->x_relaxed, nx * sizeof *a->x_relaxed);
+        memcpy(sol->routed, a->routed, ny * sizeof *a->routed);
+        memcpy(sol->served, a->served, ng * sizeof *a->served);
+        memcpy(sol->shortfall, a->shortfall, ng * sizeof *a->shortfall);
+        memcpy(sol->cover, a->cover, ng * sizeof *a->cover);
+        memcpy(sol->binding, a->binding, (size_t)R * K * sizeof *a->binding);
+        sol->cost_instances_usd = a->cost_instances_usd;
+        sol->cost_egress_usd = a->cost_egress_usd;
+        sol->penalty_usd = a->penalty_usd;
+        sol->objective_usd = a->objective_usd;
+        sol->lp_bound_usd = a->lp_bound_usd;
+        sol->proved_optimal = a->proved_optimal;
+        sol->method = a->method;
+        sol->unmet = a->unmet;
+        memcpy(sol->unmet_msg, a->unmet_msg, sizeof sol->unmet_msg);
+        sol->iterations += a->iterations;
+    }
     return SC_OK;
 }
 
@@ -1141,7 +1347,7 @@ static sc_status lp_solve(void *state, const sc_opt_config *cfg, const sc_opt_pr
     }
     if (cfg->decompose_steps && separable(p))
         return lp_solve_steps(s, cfg, p, sol, err);
-    return lp_solve_one(s, cfg, p, sol, err);
+    return solve_region_util(s, cfg, p, sol, err);
 }
 
 static sc_status lp_solve_one(lp_state *s, const sc_opt_config *cfg, const sc_opt_problem *p,
@@ -1154,7 +1360,7 @@ static sc_status lp_solve_one(lp_state *s, const sc_opt_config *cfg, const sc_op
         if (st)
             return st;
     }
-    int n_int = 0;
+    int n_int = route_cols(p);
     for (int r = 0; r < R; r++) {
         n_int += sc_opt_offered(p, r, 1) && p->may_buy_reserved;
         n_int += (sc_opt_offered(p, r, 0) + sc_opt_offered(p, r, 2)) * K;

@@ -98,7 +98,8 @@ sc_status sc_opt_problem_alloc(int n_regions, int n_geos, int n_steps, int n_qua
     b->min_inst = calloc(R, sizeof *b->min_inst);
     b->current = calloc(R * SC_PURCHASE_COUNT, sizeof *b->current);
     b->lead_steps = calloc(R, sizeof *b->lead_steps);
-    if (!b->qlevel || !b->demand || !b->price || !b->egress_per_ieq_hour || !b->cap_limit ||
+    b->route_serve_util = calloc(G * R, sizeof *b->route_serve_util);
+    if (!b->route_serve_util || !b->qlevel || !b->demand || !b->price || !b->egress_per_ieq_hour || !b->cap_limit ||
         !b->spot_loss || !b->route_ok || !b->cap_kind || !b->min_inst || !b->current ||
         !b->lead_steps) {
         sc_opt_problem_free(b);
@@ -130,6 +131,7 @@ sc_status sc_opt_problem_alloc(int n_regions, int n_geos, int n_steps, int n_qua
     p->current = b->current;
     p->lead_steps = b->lead_steps;
     p->spot_loss = b->spot_loss;
+    p->route_serve_util = b->route_serve_util;
     *out = b;
     return SC_OK;
 }
@@ -149,6 +151,7 @@ void sc_opt_problem_free(sc_opt_problem_buf *b)
     free(b->min_inst);
     free(b->current);
     free(b->lead_steps);
+    free(b->route_serve_util);
     free(b);
 }
 
@@ -204,6 +207,12 @@ sc_status sc_opt_problem_check(const sc_opt_problem *p, sc_error *err)
             if (!(p->egress_per_ieq_hour[i] >= 0) || !isfinite(p->egress_per_ieq_hour[i]))
                 return sc_error_set(err, SC_ERR_INPUT, w, "egress_per_ieq_hour[%d]: expected >= 0",
                                     i);
+    if (p->route_serve_util)
+        for (int i = 0; i < p->n_geos * p->n_regions; i++)
+            if (!(p->route_serve_util[i] >= 0 && p->route_serve_util[i] <= 1))
+                return sc_error_set(err, SC_ERR_INPUT, w,
+                                    "route_serve_util[%d] = %g: expected [0, 1] (0 = serve_util)",
+                                    i, p->route_serve_util[i]);
     return SC_OK;
 }
 
@@ -499,7 +508,9 @@ void sc_opt_evaluate(const sc_opt_problem *p, const int *x, sc_opt_solution *sol
                 for (int r = 0; r < R; r++) {
                     if (!p->route_ok[SC_OPT_GR(p, g, r)])
                         continue;
-                    double cap = capy[SC_OPT_RK(p, r, k)] - used[SC_OPT_RK(p, r, k)];
+                    /* a route at a lower utilisation takes f units of capacity per ieq */
+                    double f = sc_opt_route_factor(p, g, r);
+                    double cap = (capy[SC_OPT_RK(p, r, k)] - used[SC_OPT_RK(p, r, k)]) / f;
                     if (cap <= 1e-12)
                         continue;
                     double net = val - (p->egress_per_ieq_hour
@@ -516,7 +527,7 @@ void sc_opt_evaluate(const sc_opt_problem *p, const int *x, sc_opt_solution *sol
             if (bg < 0)
                 break;
             sol->routed[SC_OPT_GR(p, bg, br) * (size_t)K + (size_t)k] += bwidth;
-            used[SC_OPT_RK(p, br, k)] += bwidth;
+            used[SC_OPT_RK(p, br, k)] += bwidth * sc_opt_route_factor(p, bg, br);
             sol->served[SC_OPT_GK(p, bg, k)] += bwidth;
         }
     }

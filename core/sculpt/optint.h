@@ -29,6 +29,16 @@ double sc_opt_upper(const sc_opt_problem *p, int r);
  * is reachable: not above the upper bound, nor above current capacity before lead). */
 double sc_opt_lower(const sc_opt_problem *p, int r, int k);
 
+/* Capacity taken by one ieq routed g -> r, in units of the capacity row (serve_util x
+ * instances): serve_util / route_serve_util[g*R + r] when that is in (0, serve_util),
+ * else 1 (the route runs at serve_util). */
+static inline double sc_opt_route_factor(const sc_opt_problem *p, int g, int r)
+{
+    double u = p->route_serve_util ? p->route_serve_util[(size_t)g * (size_t)p->n_regions + (size_t)r]
+                                   : 0.0;
+    return u > 0 && u < p->serve_util ? p->serve_util / u : 1.0;
+}
+
 /* Given integer x and routed [(g*R+r)*K+k], fill served, shortfall, cover, costs,
  * objective and binding of sol (x is copied into sol->x). */
 void sc_opt_fill(const sc_opt_problem *p, const int *x, const double *routed,

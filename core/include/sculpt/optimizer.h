@@ -157,6 +157,13 @@ typedef struct sc_opt_problem {
     const double *curve_budget_ms; /* [g*R + r] SLO latency bound minus route latency
                                     g -> r, ms (what the curve may use); required when
                                     latency_curve != 0 */
+    /* Utilisation per route (issue 11): capacity serving route g -> r runs at
+     * route_serve_util[g*R + r] in (0, serve_util), so that a route whose network
+     * latency leaves less room for queueing meets the latency bound at a lower
+     * utilisation: one ieq routed g -> r takes serve_util / route_serve_util of a unit
+     * of the capacity row.  0 (or >= serve_util) = serve_util; NULL = serve_util on every
+     * route.  Read by `lp` and sc_opt_evaluate; `ga`'s curve objective has its own. */
+    const double *route_serve_util;
 } sc_opt_problem;
 
 /* How the GA's objective reads the utilisation -> latency curve (sc_opt_problem
@@ -185,6 +192,7 @@ typedef struct sc_opt_problem_buf {
     unsigned char *route_ok;
     unsigned *cap_kind;
     int *min_inst, *current, *lead_steps;
+    double *route_serve_util; /* [G*R], zeroed (= serve_util on every route) */
 } sc_opt_problem_buf;
 
 sc_status sc_opt_problem_alloc(int n_regions, int n_geos, int n_steps, int n_quant,

@@ -46,6 +46,10 @@ typedef struct sc_pool_state {
     int ready;        /* serving */
     int interrupting; /* spot with an interruption notice: still serving */
     int draining;     /* deprovisioned, draining: billed, not serving */
+    int impaired;     /* of ready + interrupting: failing their status checks, billed and
+                         serving nothing (a partial capacity loss, as EC2's
+                         DescribeInstanceStatus reports it "impaired"); 0 when the
+                         provider does not report it (issue 11) */
 } sc_pool_state;
 
 typedef struct sc_provider_type {
