@@ -64,6 +64,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -78,13 +79,14 @@
 #define PROBE_BYTES_PER_CPU_S ((unsigned long long)8 << 20)
 #define PROBE_WALL_FACTOR 3u
 #define PROBE_CACHE 16
+#define PROBE_DEPTH_DEFAULT SC_H5_PROBE_HEADERS
 
 
 /* ---- object headers, raw (child) ----------------------------------------------------
  *
  * What libhdf5 1.10.8 does not check before its memcpy: that an attribute message's
  * parts (name, datatype, dataspace, data = points x element size) fit inside the
- * message.  The header is read here with pread() and checked against the HDF5 File
+ * message.  The header is read from a read-only map of the file and checked against the HDF5 File
  * Format Specification (version 3.0): "Version 1 Data Object Header Prefix" / "Version 2
  * Data Object Header Prefix" (IV.A.1), "Object Header Continuation Message" (0x0010),
  * "Attribute Message" (0x000C) versions 1-3, "Dataspace Message" (0x0001) versions 1-2
@@ -93,8 +95,8 @@
  * library reads them through their own checked paths). */
 
 typedef struct raw {
-    int fd;             /* the file, read-only */
-    hsize_t fs;         /* its size */
+    const unsigned char *map; /* the file, mapped read-only (NULL: not checked) */
+    hsize_t fs;         /* its size (bytes mapped) */
     hsize_t base;       /* the base address (user block size) */
     unsigned so, sl;    /* size of offsets, size of lengths (superblock) */
     char *why;          /* message on failure */
@@ -117,18 +119,13 @@ static int raw_fail(raw *r, const char *what, uint64_t a, uint64_t b)
     return -1;
 }
 
-/* Read len bytes at file address addr into a malloc'd buffer (NULL when outside). */
-static unsigned char *raw_read(raw *r, uint64_t addr, uint64_t len)
+/* The len bytes at file address addr (NULL when they are not all inside the file). */
+static const unsigned char *raw_at(const raw *r, uint64_t addr, uint64_t len)
 {
     if (addr > r->fs || len > r->fs || r->base > r->fs - addr ||
         len > r->fs - addr - r->base || len == 0)
         return NULL;
-    unsigned char *b = malloc((size_t)len);
-    if (b && pread(r->fd, b, (size_t)len, (off_t)(r->base + addr)) != (ssize_t)len) {
-        free(b);
-        b = NULL;
-    }
-    return b;
+    return r->map + r->base + addr;
 }
 
 /* Points of a dataspace message body d[n]; -1 when it cannot be read. */
@@ -201,9 +198,8 @@ static int raw_attr(raw *r, const unsigned char *m, uint64_t n)
 #define RAW_MAX_CHUNKS 4096
 static int raw_header(raw *r, uint64_t addr)
 {
-    unsigned char pre[64];
-    if (addr > r->fs || r->base > r->fs - addr || r->fs - addr - r->base < 16 ||
-        pread(r->fd, pre, 16, (off_t)(r->base + addr)) != 16)
+    const unsigned char *pre = raw_at(r, addr, 16);
+    if (!pre)
         return raw_fail(r, "its header lies outside the file", addr, r->fs);
     int v2 = memcmp(pre, "OHDR", 4) == 0;
     uint64_t caddr, clen; /* the chunk's messages: address and length */
@@ -216,8 +212,7 @@ static int raw_header(raw *r, uint64_t addr)
         unsigned flags = pre[5];
         uint64_t o = 6 + ((flags & 0x20) ? 16 : 0) + ((flags & 0x10) ? 4 : 0);
         unsigned w = 1u << (flags & 3);
-        if (o + w > 16 && pread(r->fd, pre, (size_t)(o + w), (off_t)(r->base + addr)) !=
-                              (ssize_t)(o + w))
+        if (!raw_at(r, addr, o + w))
             return raw_fail(r, "its header lies outside the file", addr, r->fs);
         caddr = addr + o + w;
         clen = le(pre + o, w);
@@ -229,16 +224,14 @@ static int raw_header(raw *r, uint64_t addr)
     int first = 1;
     while (qi < nq) {
         uint64_t a = queue_a[qi], l = queue_l[qi++];
-        unsigned char *c = raw_read(r, a, l);
+        const unsigned char *c = raw_at(r, a, l);
         if (!c)
             return raw_fail(r, "a header chunk runs past the end of the file", a + l, r->fs);
         uint64_t p = 0, end = l;
         if (v2) {
             if (!first) {
-                if (l < 8 || memcmp(c, "OCHK", 4) != 0) {
-                    free(c);
+                if (l < 8 || memcmp(c, "OCHK", 4) != 0)
                     return 0; /* the library refuses it (signature, checksum) */
-                }
                 p = 4;
             }
             end = first ? l : l - 4; /* a continuation chunk ends with its checksum */
@@ -250,23 +243,27 @@ static int raw_header(raw *r, uint64_t addr)
             uint64_t size = v2 ? le(c + p + 1, 2) : le(c + p + 2, 2);
             unsigned mflags = v2 ? c[p + 3] : c[p + 4];
             p += hdr;
-            if (size > end - p) {
-                int rc = raw_fail(r, "a header message runs past its chunk", p + size, end);
-                free(c);
-                return rc;
-            }
+            if (size > end - p)
+                return raw_fail(r, "a header message runs past its chunk", p + size, end);
             const unsigned char *m = c + p;
-            if (type == 0x0C && !(mflags & 0x02) && raw_attr(r, m, size) < 0) {
-                free(c);
+            if (type == 0x0C && !(mflags & 0x02) && raw_attr(r, m, size) < 0)
                 return -1;
-            }
-            if (type == 0x10 && size >= (uint64_t)r->so + r->sl && nq < RAW_MAX_CHUNKS) {
-                queue_a[nq] = le(m, r->so);
+            if (type == 0x10 && size >= (uint64_t)r->so + r->sl) {
+                uint64_t ca = le(m, r->so);
+                size_t k = 0;
+                while (k < nq && queue_a[k] != ca)
+                    k++;
+                if (k < nq)
+                    return raw_fail(r, "a header continuation points back into the header",
+                                    nq, k);
+                if (nq == RAW_MAX_CHUNKS)
+                    return raw_fail(r, "more header continuations than allowed", nq + 1,
+                                    RAW_MAX_CHUNKS);
+                queue_a[nq] = ca;
                 queue_l[nq++] = le(m + r->so, r->sl);
             }
             p += size;
         }
-        free(c);
     }
     return 0;
 }
@@ -279,6 +276,7 @@ typedef struct walk {
     int bad;            /* 1 once an inconsistency is found */
     char why[240];      /* what, for the parent's message */
     raw raw;            /* the same file for raw reads of object headers */
+    int depth;          /* sc_h5_probe_depth */
 } walk;
 
 /* Read `bytes` bytes of data described by (type ft, space sp) from an attribute (d < 0)
@@ -379,7 +377,6 @@ static hsize_t claim_of(hid_t ft, hid_t sp, hsize_t *npoints)
 
 typedef struct attr_walk {
     walk *w;
-    hsize_t stored; /* sum of the attributes' storage sizes, bytes */
 } attr_walk;
 
 static herr_t attr_cb(hid_t loc, const char *name, const H5A_info_t *ai, void *op)
@@ -392,7 +389,6 @@ static herr_t attr_cb(hid_t loc, const char *name, const H5A_info_t *ai, void *o
     hid_t ft = H5Aget_type(a), sp = H5Aget_space(a);
     if (ft >= 0 && sp >= 0) {
         hsize_t np = 0, claim = claim_of(ft, sp, &np);
-        aw->stored += H5Aget_storage_size(a);
         /* attribute data is stored raw: it cannot claim more than the file holds */
         if (claim <= aw->w->fs)
             read_all(a, -1, ft, sp, np);
@@ -403,34 +399,38 @@ static herr_t attr_cb(hid_t loc, const char *name, const H5A_info_t *ai, void *o
     return 0;
 }
 
-static herr_t obj_cb(hid_t root, const char *name, const H5O_info_t *info, void *op)
+static herr_t noop_attr_cb(hid_t loc, const char *name, const H5A_info_t *ai, void *op)
 {
-    walk *w = op;
-    if (w->raw.fd >= 0 && !w->bad) {
+    (void)loc, (void)name, (void)ai, (void)op;
+    return 0;
+}
+
+/* One object (at file address addr, reached as name from root): its header raw, then
+ * what the level asks of libhdf5.  0 to go on, 1 to stop. */
+static int visit_object(walk *w, hid_t root, const char *name, haddr_t addr)
+{
+    if (w->raw.map) {
         w->raw.name = name;
-        if (raw_header(&w->raw, info->addr) < 0) {
+        if (raw_header(&w->raw, addr) < 0) {
             w->bad = 1;
             return 1; /* stop: the library would decode what is not there */
         }
     }
+    hsize_t idx = 0;
+    if (w->depth == SC_H5_PROBE_ATTRS) {
+        /* libhdf5 decodes every attribute message of the header to build its table */
+        H5Aiterate_by_name(root, name, H5_INDEX_NAME, H5_ITER_NATIVE, &idx, noop_attr_cb,
+                           NULL, H5P_DEFAULT);
+        return 0;
+    }
+    if (w->depth < SC_H5_PROBE_FULL)
+        return 0;
     hid_t o = H5Oopen(root, name, H5P_DEFAULT);
     if (o < 0)
         return 0;
-    H5O_info_t hi;
-    attr_walk aw = {w, 0};
-    hsize_t idx = 0;
-    if (H5Oget_info2(o, &hi, H5O_INFO_HDR | H5O_INFO_META_SIZE) >= 0 &&
-        H5Aiterate2(o, H5_INDEX_NAME, H5_ITER_NATIVE, &idx, attr_cb, &aw) >= 0) {
-        hsize_t room = hi.hdr.space.mesg + hi.meta_size.attr.heap_size;
-        if (aw.stored > room && !w->bad) {
-            w->bad = 1;
-            snprintf(w->why, sizeof w->why,
-                     "object '%.100s': its attributes claim %llu bytes of data, more than "
-                     "the %llu bytes its header and attribute heap hold",
-                     name, (unsigned long long)aw.stored, (unsigned long long)room);
-        }
-    }
-    if (info->type == H5O_TYPE_DATASET) {
+    attr_walk aw = {w};
+    H5Aiterate2(o, H5_INDEX_NAME, H5_ITER_NATIVE, &idx, attr_cb, &aw);
+    if (H5Iget_type(o) == H5I_DATASET) {
         hid_t ft = H5Dget_type(o), sp = H5Dget_space(o);
         hsize_t np = 0;
         /* the readers' bounds (h5util.c): chunks inside the file with every filter
@@ -445,31 +445,48 @@ static herr_t obj_cb(hid_t root, const char *name, const H5O_info_t *info, void 
     return 0;
 }
 
+/* Every hard link below the root (H5Lvisit reads the groups, not the objects' headers:
+ * their first reader is raw_header). */
+static herr_t link_cb(hid_t root, const char *name, const H5L_info_t *info, void *op)
+{
+    if (info->type != H5L_TYPE_HARD)
+        return 0; /* soft and external links are not followed by sculpt's readers */
+    return visit_object(op, root, name, info->u.address);
+}
+
 /* Everything in path, in this (child) process; PROBE_EXIT_CLEAN or PROBE_EXIT_BAD. */
-static int walk_file(const char *path, char *why, size_t len)
+static int walk_file(const char *path, int depth, char *why, size_t len)
 {
     sc_h5_quiet q;
     sc_h5_quiet_begin(&q);
-    walk w = {.file = -1, .raw = {.fd = -1}};
-    if (H5Fis_hdf5(path) > 0)
-        w.file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    walk w = {.file = -1, .depth = depth};
+    int fd = -1;
+    void *map = MAP_FAILED;
+    struct stat sb;
+    w.file = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     hid_t fcpl = w.file >= 0 ? H5Fget_create_plist(w.file) : -1;
     size_t so = 0, sl = 0;
     hsize_t ub = 0;
     if (fcpl >= 0 && H5Pget_sizes(fcpl, &so, &sl) >= 0 && H5Pget_userblock(fcpl, &ub) >= 0 &&
         (so == 2 || so == 4 || so == 8) && (sl == 2 || sl == 4 || sl == 8))
-        w.raw.fd = open(path, O_RDONLY | O_CLOEXEC);
+        fd = open(path, O_RDONLY | O_CLOEXEC);
     sc_h5_close(fcpl);
+    if (fd >= 0 && fstat(fd, &sb) == 0 && sb.st_size > 0)
+        map = mmap(NULL, (size_t)sb.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
     if (w.file >= 0 && H5Fget_filesize(w.file, &w.fs) >= 0 && w.fs > 0) {
-        struct stat sb;
-        w.raw = (raw){.fd = w.raw.fd, .fs = w.raw.fd >= 0 && fstat(w.raw.fd, &sb) == 0 ?
-                                                (hsize_t)sb.st_size : 0,
-                      .base = ub, .so = (unsigned)so, .sl = (unsigned)sl, .why = w.why,
-                      .wlen = sizeof w.why};
-        H5Ovisit2(w.file, H5_INDEX_NAME, H5_ITER_NATIVE, obj_cb, &w, H5O_INFO_BASIC);
+        if (map != MAP_FAILED)
+            w.raw = (raw){.map = map, .fs = (hsize_t)sb.st_size, .base = ub,
+                          .so = (unsigned)so, .sl = (unsigned)sl, .why = w.why,
+                          .wlen = sizeof w.why};
+        H5O_info_t ri;
+        if (H5Oget_info2(w.file, &ri, H5O_INFO_BASIC) >= 0 &&
+            visit_object(&w, w.file, ".", ri.addr) == 0)
+            H5Lvisit(w.file, H5_INDEX_NAME, H5_ITER_NATIVE, link_cb, &w);
     }
-    if (w.raw.fd >= 0)
-        close(w.raw.fd);
+    if (map != MAP_FAILED)
+        munmap(map, (size_t)sb.st_size);
+    if (fd >= 0)
+        close(fd);
     if (w.file >= 0)
         H5Fclose(w.file);
     sc_h5_quiet_end(&q);
@@ -530,7 +547,7 @@ static rlim_t vm_size(void)
     return (rlim_t)pages * (rlim_t)(ps > 0 ? ps : 4096);
 }
 
-static void child(const char *path, int fd, unsigned cpu_s, rlim_t as)
+static void child(const char *path, int depth, int fd, unsigned cpu_s, rlim_t as)
 {
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     signal(SIGINT, SIG_DFL);
@@ -553,7 +570,7 @@ static void child(const char *path, int fd, unsigned cpu_s, rlim_t as)
     }
     alarm(cpu_s * PROBE_WALL_FACTOR);
     char why[240];
-    int code = walk_file(path, why, sizeof why);
+    int code = walk_file(path, depth, why, sizeof why);
     if (code == PROBE_EXIT_BAD) {
         size_t n = strlen(why);
         if (write(fd, why, n) != (ssize_t)n)
@@ -562,33 +579,54 @@ static void child(const char *path, int fd, unsigned cpu_s, rlim_t as)
     _exit(code);
 }
 
+int sc_h5_probe_depth_default(void)
+{
+    const char *e = getenv("SCULPT_H5_PROBE");
+    if (!e || !*e)
+        return PROBE_DEPTH_DEFAULT;
+    if (strcmp(e, "off") == 0)
+        return SC_H5_PROBE_OFF;
+    if (strcmp(e, "headers") == 0)
+        return SC_H5_PROBE_HEADERS;
+    if (strcmp(e, "attrs") == 0)
+        return SC_H5_PROBE_ATTRS;
+    if (strcmp(e, "full") == 0)
+        return SC_H5_PROBE_FULL;
+    return PROBE_DEPTH_DEFAULT;
+}
+
 sc_h5_probe_result sc_h5_probe(const char *path, char *why, size_t len)
 {
     if (len)
         why[0] = '\0';
+    int depth = sc_h5_probe_depth_default();
+    if (depth == SC_H5_PROBE_OFF)
+        return SC_H5_PROBE_CLEAN;
     struct stat sb;
     if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
         return SC_H5_PROBE_CLEAN; /* not a file: the reader says what it is */
     probe_key key = {sb.st_dev, sb.st_ino, sb.st_size, sb.st_mtim};
     if (cache_has(&key))
         return SC_H5_PROBE_CLEAN;
-    sc_h5_probe_result r = sc_h5_probe_run(path, why, len);
+    sc_h5_probe_result r = sc_h5_probe_run(path, depth, why, len);
     if (r == SC_H5_PROBE_CLEAN)
         cache_put(&key);
     return r;
 }
 
-sc_h5_probe_result sc_h5_probe_run(const char *path, char *why, size_t len)
+sc_h5_probe_result sc_h5_probe_run(const char *path, int depth, char *why, size_t len)
 {
     if (len)
         why[0] = '\0';
+    if (depth <= SC_H5_PROBE_OFF)
+        return SC_H5_PROBE_CLEAN;
     struct stat sb;
     if (stat(path, &sb) != 0 || !S_ISREG(sb.st_mode))
         return SC_H5_PROBE_CLEAN;
     unsigned cpu_s = PROBE_CPU_BASE_S +
                      (unsigned)((unsigned long long)sb.st_size / PROBE_BYTES_PER_CPU_S);
     rlim_t cur = vm_size();
-    rlim_t as = cur ? cur + PROBE_AS_BUDGET : 0;
+    rlim_t as = cur ? cur + PROBE_AS_BUDGET + (rlim_t)sb.st_size : 0; /* + the map */
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0) {
         snprintf(why, len, "cannot check the file: pipe: %s", strerror(errno));
@@ -605,7 +643,7 @@ sc_h5_probe_result sc_h5_probe_run(const char *path, char *why, size_t len)
     }
     if (pid == 0) {
         close(fds[0]);
-        child(path, fds[1], cpu_s, as);
+        child(path, depth, fds[1], cpu_s, as);
     }
     close(fds[1]);
     char msg[240];

@@ -194,11 +194,27 @@ typedef enum sc_h5_probe_result {
     SC_H5_PROBE_UNAVAILABLE = 2 /* pipe, fork or wait failed: the file was not checked */
 } sc_h5_probe_result;
 
-/* Probe path; why[len] receives one line for anything but CLEAN.  Clean verdicts are
- * remembered per (device, inode, size, mtime) for the life of the process. */
+/* How much the child walks (each level includes the ones above it):
+ *   HEADERS  every object reachable from the root (H5Ovisit2: groups' links, symbol
+ *            tables, B-trees, header prefixes decoded by libhdf5) and every object
+ *            header read raw and checked (h5probe.c);
+ *            (the default: a few ms, bench/untrusted/README.md);
+ *   ATTRS    + libhdf5 decodes every attribute message (the table H5Aiterate builds);
+ *   FULL     + every attribute's and every dataset's data read (datasets that pass
+ *            sc_h5_chunks_ok and the expansion bound), in blocks of 16 MiB.
+ * OFF skips the probe.  The environment variable SCULPT_H5_PROBE (off, headers, attrs,
+ * full) chooses the level of sc_h5_probe; costs in bench/untrusted/README.md. */
+enum { SC_H5_PROBE_OFF = 0, SC_H5_PROBE_HEADERS = 1, SC_H5_PROBE_ATTRS = 2,
+       SC_H5_PROBE_FULL = 3 };
+/* The level of sc_h5_probe: SCULPT_H5_PROBE, else HEADERS. */
+int sc_h5_probe_depth_default(void);
+
+/* Probe path at the default level; why[len] receives one line for anything but CLEAN.
+ * Clean verdicts are remembered per (device, inode, size, mtime) for the life of the
+ * process. */
 sc_h5_probe_result sc_h5_probe(const char *path, char *why, size_t len);
-/* The same without the remembered verdicts (tests, benchmarks). */
-sc_h5_probe_result sc_h5_probe_run(const char *path, char *why, size_t len);
+/* The same at a given level, without the remembered verdicts (tests, benchmarks). */
+sc_h5_probe_result sc_h5_probe_run(const char *path, int depth, char *why, size_t len);
 
 /* sc_h5_probe as a status: SC_OK when clean; else SC_ERR_IO (exit 3) with the path and
  * "corrupt or hostile HDF5 file: <why>" (or why the check could not run). */
