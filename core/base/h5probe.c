@@ -3,37 +3,40 @@
  * (issue 13, item 2; contract in h5util.h, "untrusted files").
  *
  * Why a child: libhdf5 1.10.8 decodes object headers, attribute messages, B-trees and
- * heaps itself, with too few bounds checks (tests/fuzz/crashers/results/ held files
- * whose attribute message makes H5Aexists copy past the header's buffer, and SEGV under
- * ASan).  Nothing sculpt can ask the library before that decoding happens, so the only
- * safe place to do the decoding first is another process.  sc_h5_probe() forks; the
- * child, under resource limits, opens the file read-only and touches everything a
- * reader could touch:
+ * heaps itself, with too few bounds checks (tests/fuzz/corpus/results/crash_* held
+ * files whose attribute message makes H5Aexists copy past the header's buffer, and SEGV
+ * under ASan).  Nothing sculpt can ask the library before that decoding happens, so the
+ * decoding is done first in another process.  sc_h5_probe() forks; the child, under
+ * resource limits, opens the file read-only and walks it at one of three levels
+ * (h5util.h):
  *
- *   - every object reachable from the root (H5Ovisit2), its header info;
- *   - every attribute of every object: opened, its type, shape and storage size read,
- *     its data read (variable-length strings reclaimed);
- *   - every dataset: type, shape, creation properties, the chunk index of every chunk
- *     (sc_h5_chunks_ok), and all of its data, read in blocks of at most
- *     PROBE_BLOCK_BYTES, when the readers' own bounds would let it be read.
+ *   headers  H5Lvisit lists every link of every group (libhdf5 decodes the groups:
+ *            symbol tables, B-trees, local heaps, link messages), and every object
+ *            header reached by a hard link is read raw from a read-only map of the file
+ *            and checked against the format specification (below) before libhdf5 ever
+ *            decodes its messages;
+ *   attrs    + libhdf5 decodes every attribute message (H5Aiterate_by_name);
+ *   full     + every object opened, every attribute's data read (variable-length
+ *            strings reclaimed), every dataset's chunk index checked (sc_h5_chunks_ok)
+ *            and all of its data read in blocks of at most PROBE_BLOCK_BYTES, when the
+ *            readers' own bounds would let it be read.
  *
- * and checks one thing the readers cannot see: the attributes stored in an object
- * header (compact storage) cannot hold more data than the header's message space, and
- * attributes in dense storage no more than the header plus the attribute heap.  A header
- * whose attributes claim more was decoded from bytes that are not there (the memcpy of
- * the crashers above), whatever the library returned.
+ * The raw check is what the readers cannot do themselves: an attribute message whose
+ * parts claim more bytes than the message holds is refused (the crashers above), and so
+ * is a message running past its chunk, a chunk past the end of the file, a continuation
+ * pointing back into its header.
  *
  * The child ends with _exit (no atexit handler, no library shutdown):
  *   PROBE_EXIT_CLEAN    the walk finished (HDF5 may have refused parts of the file:
  *                       the reader in the parent refuses them again with its own,
  *                       more precise message, so a truncated or non-sculpt file keeps
  *                       the exit status and message it always had);
- *   PROBE_EXIT_BAD      an inconsistency above; one line of text goes up the pipe.
+ *   PROBE_EXIT_BAD      the raw check failed; one line of text goes up the pipe.
  * Any other ending (a signal: SIGSEGV, SIGBUS, SIGABRT, SIGALRM from the wall-clock
  * alarm, SIGXCPU from RLIMIT_CPU, SIGKILL from the kernel; or a sanitizer's exit code)
  * means libhdf5 could not read the file safely.
  *
- * Limits in the child: RLIMIT_AS = the address space it already has plus
+ * Limits in the child: RLIMIT_AS = the address space the parent has plus the map plus
  * PROBE_AS_BUDGET (relative, so it also holds under ASan's and valgrind's large
  * reservations), RLIMIT_CPU and alarm() from the file's size (PROBE_CPU_BASE_S plus one
  * second per PROBE_BYTES_PER_CPU_S; the wall-clock bound is PROBE_WALL_FACTOR times
@@ -49,9 +52,11 @@
  * probe and the open is not covered (the probe and the open name the same path).
  *
  * Threads: fork() in a process with threads gives a child with one thread; the child
- * calls only libhdf5 and malloc (glibc keeps malloc usable across fork).  A child that
- * finds HDF5's global state mid-call in another thread at best fails (clean) and at
- * worst hangs until the alarm (reported as hostile: a false alarm, never a crash).
+ * calls only libhdf5 and malloc (glibc keeps malloc usable across fork).  The death
+ * signal follows the forking thread (OpenMP's workers live as long as the process).  A
+ * child that finds HDF5's global state mid-call in another thread at best fails (clean)
+ * and at worst hangs until the alarm (reported as hostile: a false alarm, never a
+ * crash).
  */
 #define _GNU_SOURCE
 #include "h5util.h"
