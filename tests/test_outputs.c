@@ -305,6 +305,17 @@ static int wait_exists(const char *substr, double limit_s)
     return 0;
 }
 
+/* A gnuplot that hangs (dir/slowgp), so that report is caught while its temporary
+ * directory exists; returns the environment entry that makes sculpt use it. */
+static const char *slow_gnuplot_env(void)
+{
+    put("slowgp", "#!/bin/sh\nsleep 30\n");
+    cr_assert_eq(sh("chmod +x slowgp"), 0);
+    static char env[600];
+    snprintf(env, sizeof env, "SCULPT_GNUPLOT=%s/slowgp", dir);
+    return env;
+}
+
 /* Send sig after delay_s (or once `ready` appears), expect 128+sig within 1 s, no
  * output named out and no temporary file. */
 static void interrupt_case(char *const argv[], const char *env, const char *ready,
@@ -351,11 +362,8 @@ Test(outputs, sigint_and_sigterm_stop_run_sweep_forecast_report, .timeout = 300)
                    NULL, NULL, 1.0, SIGINT, "w.h5");
     /* report and run --report: gnuplot hangs; the temporary directory and the
      * temporary results file exist when the signal comes */
-    put("slowgp", "#!/bin/sh\nsleep 30\n");
-    cr_assert_eq(sh("chmod +x slowgp && %s run '%s/tests/fixtures/sim/unit.json' -o u.h5",
-                    BIN, SRC), 0);
-    static char env[600];
-    snprintf(env, sizeof env, "SCULPT_GNUPLOT=%s/slowgp", dir);
+    const char *env = slow_gnuplot_env();
+    cr_assert_eq(sh("%s run '%s/tests/fixtures/sim/unit.json' -o u.h5", BIN, SRC), 0);
     interrupt_case((char *[]){BIN, "report", "u.h5", "-o", "rep", NULL}, env, ".rep.tmp.", 0,
                    SIGTERM, "rep");
     interrupt_case((char *[]){BIN, "run", run_scn, "-o", "r.h5", "--policy", "static",
@@ -367,10 +375,7 @@ Test(outputs, after_kill_9_no_output_and_the_next_run_cleans_up, .timeout = 120)
 {
     char run_scn[512];
     snprintf(run_scn, sizeof run_scn, "%s/scenarios/demo.json", SRC);
-    put("slowgp", "#!/bin/sh\nsleep 30\n");
-    cr_assert_eq(sh("chmod +x slowgp"), 0);
-    static char env[600];
-    snprintf(env, sizeof env, "SCULPT_GNUPLOT=%s/slowgp", dir);
+    const char *env = slow_gnuplot_env();
     /* killed while the results sit in their temporary file (the report is running) */
     pid_t pid = spawn((char *[]){BIN, "run", run_scn, "-o", "r.h5", "--policy", "static",
                                  "--report", "rep", NULL},
@@ -453,11 +458,8 @@ Test(outputs, the_other_signal_stops_sweep_forecast_report, .timeout = 300)
     interrupt_case((char *[]){BIN, "forecast", "big.h5", "--series", "web/na/load", "--series",
                               "web/eu/load", "--step", "5m", "-o", "w.json", NULL},
                    NULL, NULL, 1.0, SIGTERM, "w.json");
-    put("slowgp", "#!/bin/sh\nsleep 30\n");
-    cr_assert_eq(sh("chmod +x slowgp && %s run '%s/tests/fixtures/sim/unit.json' -o u.h5",
-                    BIN, SRC), 0);
-    static char env[600];
-    snprintf(env, sizeof env, "SCULPT_GNUPLOT=%s/slowgp", dir);
+    const char *env = slow_gnuplot_env();
+    cr_assert_eq(sh("%s run '%s/tests/fixtures/sim/unit.json' -o u.h5", BIN, SRC), 0);
     interrupt_case((char *[]){BIN, "report", "u.h5", "-o", "rep", NULL}, env, ".rep.tmp.", 0,
                    SIGINT, "rep");
     /* trace gen, long enough to be caught mid-generation */

@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "../core/base/h5util.h"
+#include "tu_common.h"
 
 #define SRC SC_SOURCE_DIR
 #define BIN SC_SCULPT_BIN
@@ -136,20 +137,6 @@ static void make_honest(const char *path, int layout)
     H5Pclose(fapl);
 }
 
-static unsigned char *slurp(const char *path, size_t *n)
-{
-    FILE *fp = fopen(path, "rb");
-    cr_assert_not_null(fp, "%s", path);
-    fseek(fp, 0, SEEK_END);
-    long len = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    unsigned char *b = malloc((size_t)len + 1);
-    cr_assert_eq(fread(b, 1, (size_t)len, fp), (size_t)len);
-    fclose(fp);
-    b[len] = 0;
-    *n = (size_t)len;
-    return b;
-}
 
 static void spit(const char *path, const unsigned char *b, size_t n)
 {
@@ -165,7 +152,7 @@ static void patch(const char *src, const char *dst, const char *needle, long off
                   uint64_t v)
 {
     size_t n;
-    unsigned char *b = slurp(src, &n);
+    unsigned char *b = (unsigned char *)tu_file_read(src, &n);
     size_t nl = strlen(needle) + 1; /* the stored name ends with its NUL */
     unsigned char *p = memmem(b, n, needle, nl);
     cr_assert_not_null(p, "%s not in %s", needle, src);
@@ -194,8 +181,7 @@ static int sh(const char *fmt, ...)
 
 static char *read_text(const char *name)
 {
-    size_t n;
-    return (char *)slurp(at(name), &n);
+    return tu_file_read(at(name), NULL);
 }
 
 static int depth = SC_H5_PROBE_FULL;
