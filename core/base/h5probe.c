@@ -273,6 +273,18 @@ static int raw_header(raw *r, uint64_t addr)
     return 0;
 }
 
+int sc_h5_probe_header(const unsigned char *img, size_t size, uint64_t addr, unsigned so,
+                       unsigned sl, char *why, size_t len)
+{
+    if (len)
+        why[0] = '\0';
+    if ((so != 2 && so != 4 && so != 8) || (sl != 2 && sl != 4 && sl != 8))
+        return 0;
+    raw r = {.map = img, .fs = size, .base = 0, .so = so, .sl = sl, .why = why, .wlen = len,
+             .name = "."};
+    return size ? raw_header(&r, addr) : 0;
+}
+
 /* ---- the walk (child) ------------------------------------------------------------ */
 
 typedef struct walk {

@@ -216,6 +216,14 @@ sc_h5_probe_result sc_h5_probe(const char *path, char *why, size_t len);
 /* The same at a given level, without the remembered verdicts (tests, benchmarks). */
 sc_h5_probe_result sc_h5_probe_run(const char *path, int depth, char *why, size_t len);
 
+/* The raw check of the probe alone, in this process, on a file image img[size]: the
+ * object header at file address addr (no user block), with offsets of `so` and lengths
+ * of `sl` bytes (2, 4 or 8; other sizes are not checked).  0 when it passes (or is of a
+ * version the check does not know: libhdf5 refuses those), -1 with why[len] filled.
+ * For the fuzz harness tests/fuzz/fuzz_h5header.c. */
+int sc_h5_probe_header(const unsigned char *img, size_t size, uint64_t addr, unsigned so,
+                       unsigned sl, char *why, size_t len);
+
 /* sc_h5_probe as a status: SC_OK when clean; else SC_ERR_IO (exit 3) with the path and
  * "corrupt or hostile HDF5 file: <why>" (or why the check could not run). */
 sc_status sc_h5_probe_check(const char *path, sc_error *err);
