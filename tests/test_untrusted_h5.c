@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "../core/base/h5util.h"
+#include "sculpt/wiv.h"
 #include "tu_common.h"
 
 #define SRC SC_SOURCE_DIR
@@ -244,6 +245,13 @@ Test(untrusted_h5, attribute_parts_past_their_message_are_hostile)
     /* probe_str: name size 10 -> 60000 (body = name - 8, name size at body + 2) */
     patch(h, at("p3.h5"), "probe_str", -8 + 2, 2, 60000);
     expect_hostile(at("p3.h5"), "name, datatype and dataspace run past its message");
+    /* the library's readers probe too: a WIV file (sc_wiv_read_hdf5) */
+    sc_wiv *wv = NULL;
+    sc_error werr;
+    sc_error_clear(&werr);
+    cr_assert_eq(sc_wiv_read_hdf5(at("p1.h5"), &wv, &werr), SC_ERR_IO);
+    cr_assert_null(wv);
+    cr_assert_not_null(strstr(werr.msg, "corrupt or hostile HDF5 file"), "%s", werr.msg);
     /* as a status: exit 3 with the file named */
     sc_error err;
     sc_error_clear(&err);
