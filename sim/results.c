@@ -1077,7 +1077,12 @@ sc_status sc_results_open(const char *path, unsigned what, sc_results_file **out
     sc_status st = SC_OK;
     char *schema = NULL;
     hid_t runs = -1;
-    hid_t h = H5Fis_hdf5(path) > 0 ? H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT) : -1;
+    hid_t h = -1;
+    /* a results file may come from elsewhere: libhdf5 reads it in a child first
+     * (issue 13, item 2; core/base/h5probe.c) */
+    if ((st = sc_h5_probe_check(path, err)))
+        goto done;
+    h = H5Fis_hdf5(path) > 0 ? H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT) : -1;
     if (h < 0) {
         FILE *fp = fopen(path, "rb");
         if (!fp) {
@@ -1189,7 +1194,10 @@ sc_status sc_results_read_series(const char *path, const char *group, const char
     sc_h5_quiet quiet;
     sc_h5_quiet_begin(&quiet);
     sc_status st = SC_OK;
-    hid_t h = H5Fis_hdf5(path) > 0 ? H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT) : -1;
+    hid_t h = -1;
+    if ((st = sc_h5_probe_check(path, err)))
+        goto done;
+    h = H5Fis_hdf5(path) > 0 ? H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT) : -1;
     if (h < 0) {
         st = sc_error_set(err, SC_ERR_IO, path, "cannot open the results file");
         goto done;

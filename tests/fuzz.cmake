@@ -9,7 +9,7 @@
 option(SCULPT_FUZZ "Build the libFuzzer harnesses (needs clang)" OFF)
 
 set(SCULPT_FUZZ_HARNESSES scenario trace_csv trace_import events_csv events_json gen tsdb time
-    results params tz sweep m4 journal aws_xml prom)
+    results params tz sweep m4 journal aws_xml prom h5header)
 set(SCULPT_FUZZ_DIR ${CMAKE_CURRENT_SOURCE_DIR}/fuzz)
 
 foreach(h ${SCULPT_FUZZ_HARNESSES})

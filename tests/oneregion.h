@@ -24,23 +24,14 @@
 
 #include "sculpt/policy.h"
 #include "sim.h"
+#include "tu_common.h"
 
 /* ---- files ---------------------------------------------------------------------------- */
 
-/* The whole file at path as a NUL-terminated malloc'd string. */
+/* The whole file at path as a NUL-terminated malloc'd string (tu_common.h). */
 static inline char *tu_slurp(const char *path)
 {
-    FILE *f = fopen(path, "rb");
-    cr_assert(f, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *s = malloc((size_t)n + 1);
-    cr_assert(s);
-    cr_assert_eq(fread(s, 1, (size_t)n, f), (size_t)n);
-    s[n] = '\0';
-    fclose(f);
-    return s;
+    return tu_file_read(path, NULL);
 }
 
 /* Replace the first occurrence of old by new in a malloc'd string (freed; the result is

@@ -96,36 +96,11 @@ static int run_live(const char *extra, const char *tag)
 Test(azure, live_against_the_fake, .timeout = 300)
 {
     fake_start("--secret " SECRET " --initial sculpt-web-eastus=8 --initial sculpt-web-westeurope=4");
-    int rc = run_live("--execute", "r1");
-    if (rc != 0) {
-        char p[512];
-        snprintf(p, sizeof p, "%s/r1.err", dir);
-        cr_assert_fail("sculpt live --provider azure failed (%d): %s", rc, slurp(p));
-    }
+    live_ok(run_live("--execute", "r1"), "r1", "sculpt live --provider azure");
     /* expected capacities from the journal: initial + net accepted per region */
-    char p[512];
-    snprintf(p, sizeof p, "%s/j", dir);
-    char *j = slurp(p);
-    int want[2] = {8, 4}, kind[256], reg[256], nk = 0;
-    char keys[256][48];
-    char *save = NULL;
-    for (char *ln = strtok_r(j, "\n", &save); ln; ln = strtok_r(NULL, "\n", &save)) {
-        char key[48];
-        long long t;
-        int k, a, r, acc;
-        if (sscanf(ln, "I %47s %lld %d %d %d", key, &t, &k, &a, &r) == 5 && nk < 256) {
-            snprintf(keys[nk], sizeof keys[nk], "%s", key);
-            kind[nk] = k, reg[nk] = r, nk++;
-        } else if (sscanf(ln, "A %47s %d", key, &acc) == 2) {
-            for (int i = 0; i < nk; i++)
-                if (strcmp(keys[i], key) == 0 && kind[i] != SC_ACTION_SET_WEIGHT)
-                    want[reg[i]] += kind[i] == SC_ACTION_DEPROVISION ? -acc : acc;
-        }
-    }
-    free(j);
-    char *stxt = fake_get("state");
-    cJSON *st = cJSON_Parse(stxt);
-    free(stxt);
+    int want[2] = {8, 4};
+    journal_capacities(want);
+    cJSON *st = fake_json("state");
     cr_assert_eq(state_int(st, "vmss", "sculpt-web-eastus"), want[0]);
     cr_assert_eq(state_int(st, "vmss", "sculpt-web-westeurope"), want[1]);
     cr_assert(want[0] != 8 || want[1] != 4, "the run changed something");
@@ -147,9 +122,7 @@ Test(azure, live_against_the_fake, .timeout = 300)
     }
     cJSON_Delete(st);
     /* every request against the fixtures; one token for the whole run */
-    char *ltxt = fake_get("log");
-    cJSON *log = cJSON_Parse(ltxt);
-    free(ltxt);
+    cJSON *log = fake_json("log");
     int n_token = 0, n_patch = 0;
     const cJSON *r;
     cJSON_ArrayForEach(r, log) {
@@ -232,9 +205,7 @@ Test(azure, faults_are_retried_or_reported, .timeout = 120)
     /* the fake saw every attempt: GET westeurope twice (503, then the answer), PATCH four
      * times (429, dropped, slow 503, accepted).  The adapter counts 3 or 4 retries: a
      * connection dropped after a keep-alive reuse is re-sent by libcurl itself */
-    char *lg = fake_get("log");
-    cJSON *log = cJSON_Parse(lg);
-    free(lg);
+    cJSON *log = fake_json("log");
     int n_patch = 0, n_we = 0;
     const cJSON *r;
     cJSON_ArrayForEach(r, log) {
@@ -249,9 +220,7 @@ Test(azure, faults_are_retried_or_reported, .timeout = 120)
     cr_assert_eq(n_we, 2, "503, then the answer");
     cr_assert(cs.retries == 3 || cs.retries == 4, "%ld retries", cs.retries);
     cr_assert_eq(cs.throttles, 3, "503, 429, 503 are 'slow down' answers for Azure");
-    char *stxt = fake_get("state");
-    cJSON *s = cJSON_Parse(stxt);
-    free(stxt);
+    cJSON *s = fake_json("state");
     cr_assert_eq(state_int(s, "vmss", "sculpt-web-eastus"), 11);
     cr_assert_eq(state_int(cJSON_GetObjectItem(s, "changes") ? s : s, "changes",
                            "sculpt-web-eastus"),
@@ -266,9 +235,7 @@ Test(azure, faults_are_retried_or_reported, .timeout = 120)
     cr_assert(strstr(err.msg, "ended Failed") && strstr(err.msg, "OperationNotAllowed") &&
                   strstr(err.msg, "quota"),
               "%s", err.msg);
-    stxt = fake_get("state");
-    s = cJSON_Parse(stxt);
-    free(stxt);
+    s = fake_json("state");
     cr_assert_eq(state_int(s, "vmss", "sculpt-web-eastus"), 11, "unchanged");
     cJSON_Delete(s);
     sc_provider_free(p);
@@ -343,9 +310,7 @@ Test(azure, bad_input)
 
 static int count_method(const char *method)
 {
-    char *t = fake_get("log");
-    cJSON *log = cJSON_Parse(t);
-    free(t);
+    cJSON *log = fake_json("log");
     int n = 0;
     const cJSON *r;
     cJSON_ArrayForEach(r, log) n += strcmp(cJSON_GetObjectItem(r, "method")->valuestring,
@@ -358,13 +323,8 @@ Test(azure, bootstrap_creates_missing_sets_once, .timeout = 300)
 {
     /* westeurope's spot set exists already; PUTs of it would be refused with 412 */
     fake_start("--strict --secret " SECRET " --initial sculpt-web-westeurope-spot=0");
-    int rc = run_live("--execute --bootstrap", "b1");
-    char p[512];
-    snprintf(p, sizeof p, "%s/b1.err", dir);
-    cr_assert_eq(rc, 0, "bootstrap run failed (%d): %s", rc, slurp(p));
-    char *t = fake_get("state");
-    cJSON *st = cJSON_Parse(t);
-    free(t);
+    live_ok(run_live("--execute --bootstrap", "b1"), "b1", "bootstrap run");
+    cJSON *st = fake_json("state");
     const cJSON *created = cJSON_GetObjectItem(st, "created");
     cr_assert_eq(cJSON_GetArraySize(created), 3, "three sets were missing");
     const struct {
@@ -386,9 +346,7 @@ Test(azure, bootstrap_creates_missing_sets_once, .timeout = 300)
     }
     cJSON_Delete(st);
     /* every request as the references say (the PUTs against vmss-create.spec) */
-    t = fake_get("log");
-    cJSON *log = cJSON_Parse(t);
-    free(t);
+    cJSON *log = fake_json("log");
     int puts = 0;
     const cJSON *r;
     cJSON_ArrayForEach(r, log)
@@ -401,9 +359,10 @@ Test(azure, bootstrap_creates_missing_sets_once, .timeout = 300)
     cJSON_Delete(log);
     cr_assert_eq(puts, 3);
     /* a rerun (a fresh journal) finds every set: no PUT */
+    char p[512];
     snprintf(p, sizeof p, "%s/j", dir);
     unlink(p);
-    rc = run_live("--execute --bootstrap", "b2");
+    int rc = run_live("--execute --bootstrap", "b2");
     cr_assert_eq(rc, 0);
     cr_assert_eq(count_method("PUT"), 3, "the rerun created nothing");
 }

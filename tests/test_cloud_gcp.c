@@ -251,35 +251,10 @@ static int run_live(const char *extra, const char *tag)
 Test(gcp, live_against_the_fake, .timeout = 300)
 {
     fake_start("--initial sculpt-web-us-central1=8 --initial sculpt-web-europe-west1=4");
-    int rc = run_live("--execute", "r1");
-    if (rc != 0) {
-        char p[512];
-        snprintf(p, sizeof p, "%s/r1.err", dir);
-        cr_assert_fail("sculpt live --provider gcp failed (%d): %s", rc, slurp(p));
-    }
-    char p[512];
-    snprintf(p, sizeof p, "%s/j", dir);
-    char *j = slurp(p);
-    int want[2] = {8, 4}, kind[256], reg[256], nk = 0;
-    char keys[256][48];
-    char *save = NULL;
-    for (char *ln = strtok_r(j, "\n", &save); ln; ln = strtok_r(NULL, "\n", &save)) {
-        char key[48];
-        long long t;
-        int k, a, r, acc;
-        if (sscanf(ln, "I %47s %lld %d %d %d", key, &t, &k, &a, &r) == 5 && nk < 256) {
-            snprintf(keys[nk], sizeof keys[nk], "%s", key);
-            kind[nk] = k, reg[nk] = r, nk++;
-        } else if (sscanf(ln, "A %47s %d", key, &acc) == 2) {
-            for (int i = 0; i < nk; i++)
-                if (strcmp(keys[i], key) == 0 && kind[i] != SC_ACTION_SET_WEIGHT)
-                    want[reg[i]] += kind[i] == SC_ACTION_DEPROVISION ? -acc : acc;
-        }
-    }
-    free(j);
-    char *stxt = fake_get("state");
-    cJSON *st = cJSON_Parse(stxt);
-    free(stxt);
+    live_ok(run_live("--execute", "r1"), "r1", "sculpt live --provider gcp");
+    int want[2] = {8, 4};
+    journal_capacities(want);
+    cJSON *st = fake_json("state");
     const cJSON *mig = cJSON_GetObjectItem(st, "mig");
     cr_assert_eq(cJSON_GetObjectItem(mig, "us-central1/sculpt-web-us-central1")->valueint, want[0]);
     cr_assert_eq(cJSON_GetObjectItem(mig, "europe-west1/sculpt-web-europe-west1")->valueint,
@@ -288,9 +263,7 @@ Test(gcp, live_against_the_fake, .timeout = 300)
     cr_assert_float_eq(scaler_in(st, "us-central1"), 1.0, 1e-12);
     cr_assert_float_eq(scaler_in(st, "europe-west1"), 0.0, 1e-12);
     cJSON_Delete(st);
-    char *ltxt = fake_get("log");
-    cJSON *log = cJSON_Parse(ltxt);
-    free(ltxt);
+    cJSON *log = fake_json("log");
     int n_token = 0, n_mut = 0;
     const cJSON *r;
     cJSON_ArrayForEach(r, log) {
@@ -358,9 +331,7 @@ Test(gcp, throttling_and_repeated_request_id, .timeout = 120)
     p->type->ctrl(p->state, SC_PROVIDER_CTRL_CLOUD_STATS, &cs, &err);
     cr_assert_eq(cs.throttles, 2, "403 rateLimitExceeded and 429");
     cr_assert_eq(cs.retries, 2);
-    char *stxt = fake_get("state");
-    cJSON *st = cJSON_Parse(stxt);
-    free(stxt);
+    cJSON *st = fake_json("state");
     cr_assert_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(st, "mig"),
                                      "us-central1/sculpt-web-us-central1")->valueint,
                  11);
@@ -369,9 +340,7 @@ Test(gcp, throttling_and_repeated_request_id, .timeout = 120)
                  1, "the repeated requestId was answered with the first operation");
     cJSON_Delete(st);
     /* both resizes carried the same requestId */
-    char *ltxt = fake_get("log");
-    cJSON *log = cJSON_Parse(ltxt);
-    free(ltxt);
+    cJSON *log = fake_json("log");
     char first[64] = "";
     int n = 0;
     const cJSON *r;
@@ -445,13 +414,8 @@ Test(gcp, bad_input)
 Test(gcp, bootstrap_inserts_missing_groups_once, .timeout = 300)
 {
     fake_start("--strict --initial sculpt-web-europe-west1-spot=0");
-    int rc = run_live("--execute --bootstrap", "b1");
-    char p[512];
-    snprintf(p, sizeof p, "%s/b1.err", dir);
-    cr_assert_eq(rc, 0, "bootstrap run failed (%d): %s", rc, slurp(p));
-    char *t = fake_get("state");
-    cJSON *st = cJSON_Parse(t);
-    free(t);
+    live_ok(run_live("--execute --bootstrap", "b1"), "b1", "bootstrap run");
+    cJSON *st = fake_json("state");
     const cJSON *created = cJSON_GetObjectItem(st, "created");
     cr_assert_eq(cJSON_GetArraySize(created), 4 + 3, "four templates, three groups");
     const struct {
@@ -479,9 +443,7 @@ Test(gcp, bootstrap_inserts_missing_groups_once, .timeout = 300)
         cr_assert_eq(cJSON_GetObjectItem(cJSON_GetObjectItem(st, "mig"), k)->valuedouble >= 0, 1);
     }
     cJSON_Delete(st);
-    t = fake_get("log");
-    cJSON *log = cJSON_Parse(t);
-    free(t);
+    cJSON *log = fake_json("log");
     const cJSON *r;
     int inserts = 0;
     cJSON_ArrayForEach(r, log)
@@ -493,13 +455,12 @@ Test(gcp, bootstrap_inserts_missing_groups_once, .timeout = 300)
     }
     cJSON_Delete(log);
     cr_assert_eq(inserts, 8, "an insert per template and group");
+    char p[512];
     snprintf(p, sizeof p, "%s/j", dir);
     unlink(p);
-    rc = run_live("--execute --bootstrap", "b2");
+    int rc = run_live("--execute --bootstrap", "b2");
     cr_assert_eq(rc, 0);
-    t = fake_get("state");
-    st = cJSON_Parse(t);
-    free(t);
+    st = fake_json("state");
     cr_assert_eq(cJSON_GetArraySize(cJSON_GetObjectItem(st, "created")), 7, "nothing new");
     cJSON_Delete(st);
 }
@@ -521,15 +482,11 @@ Test(gcp, two_geographies_one_backend_service, .timeout = 300)
     char p[512];
     snprintf(p, sizeof p, "%s/two.err", dir);
     cr_assert_eq(rc, 0, "(%d) %s", rc, slurp(p));
-    char *t = fake_get("state");
-    cJSON *st = cJSON_Parse(t);
-    free(t);
+    cJSON *st = fake_json("state");
     cr_assert_float_eq(scaler_in(st, "us-central1"), 1.0, 1e-12);
     cr_assert_float_eq(scaler_in(st, "europe-west1"), 1.0, 1e-12);
     cJSON_Delete(st);
-    t = fake_get("log");
-    cJSON *log = cJSON_Parse(t);
-    free(t);
+    cJSON *log = fake_json("log");
     int patches = 0;
     const cJSON *r;
     cJSON_ArrayForEach(r, log)

@@ -25,6 +25,7 @@
 #include "sculpt/rng.h"
 #include "sculpt/scenario.h"
 #include "sculpt/simulator.h"
+#include "tu_common.h"
 
 #define FIX SC_SOURCE_DIR "/tests/fixtures/sim/unit.json"
 #define R1 "\"api_rate_per_sec\": 1,"
@@ -33,16 +34,7 @@
 /* The fixture with `to` put in place of the first `from`. */
 static sc_status parse_with(const char *from, const char *to, sc_scenario **out, sc_error *err)
 {
-    FILE *f = fopen(FIX, "rb");
-    cr_assert(f);
-    static char text[16384], buf[16384];
-    size_t n = fread(text, 1, sizeof text - 1, f);
-    fclose(f);
-    text[n] = 0;
-    char *at = strstr(text, from);
-    cr_assert(at, "fixture has no '%s'", from);
-    snprintf(buf, sizeof buf, "%.*s%s%s", (int)(at - text), text, to, at + strlen(from));
-    return sc_scenario_parse(buf, FIX, out, err);
+    return tu_parse_edited(FIX, from, to, out, err);
 }
 
 /* The README's process, written out independently: up-time k then down-time k, each

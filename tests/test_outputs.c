@@ -6,7 +6,11 @@
  * link planted under a temporary name never redirects a write, and stale temporary files
  * of an output (kill -9) are removed by the next write while a live (locked) one is kept;
  * SIGINT and SIGTERM stop run, sweep, forecast and report within a second with exit
- * 130 / 143, leaving neither an output nor a temporary file.
+ * 130 / 143, leaving neither an output nor a temporary file (both signals for each, and
+ * SIGTERM for trace gen); every writer (forecast JSON and HDF5, sweep and its CSV, trace
+ * import, trace gen and its events file, run) removes stale temporaries of its outputs;
+ * kill -9 of forecast and sweep while their output sits in its temporary file (caught
+ * with inotify) leaves no output and the next run cleans the temporary.
  *
  * Expected values come from the README's exit-status table and POSIX (128 + signal
  * number as a shell reports a signal), not from the code.
@@ -16,11 +20,13 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -299,6 +305,17 @@ static int wait_exists(const char *substr, double limit_s)
     return 0;
 }
 
+/* A gnuplot that hangs (dir/slowgp), so that report is caught while its temporary
+ * directory exists; returns the environment entry that makes sculpt use it. */
+static const char *slow_gnuplot_env(void)
+{
+    put("slowgp", "#!/bin/sh\nsleep 30\n");
+    cr_assert_eq(sh("chmod +x slowgp"), 0);
+    static char env[600];
+    snprintf(env, sizeof env, "SCULPT_GNUPLOT=%s/slowgp", dir);
+    return env;
+}
+
 /* Send sig after delay_s (or once `ready` appears), expect 128+sig within 1 s, no
  * output named out and no temporary file. */
 static void interrupt_case(char *const argv[], const char *env, const char *ready,
@@ -345,11 +362,8 @@ Test(outputs, sigint_and_sigterm_stop_run_sweep_forecast_report, .timeout = 300)
                    NULL, NULL, 1.0, SIGINT, "w.h5");
     /* report and run --report: gnuplot hangs; the temporary directory and the
      * temporary results file exist when the signal comes */
-    put("slowgp", "#!/bin/sh\nsleep 30\n");
-    cr_assert_eq(sh("chmod +x slowgp && %s run '%s/tests/fixtures/sim/unit.json' -o u.h5",
-                    BIN, SRC), 0);
-    static char env[600];
-    snprintf(env, sizeof env, "SCULPT_GNUPLOT=%s/slowgp", dir);
+    const char *env = slow_gnuplot_env();
+    cr_assert_eq(sh("%s run '%s/tests/fixtures/sim/unit.json' -o u.h5", BIN, SRC), 0);
     interrupt_case((char *[]){BIN, "report", "u.h5", "-o", "rep", NULL}, env, ".rep.tmp.", 0,
                    SIGTERM, "rep");
     interrupt_case((char *[]){BIN, "run", run_scn, "-o", "r.h5", "--policy", "static",
@@ -361,10 +375,7 @@ Test(outputs, after_kill_9_no_output_and_the_next_run_cleans_up, .timeout = 120)
 {
     char run_scn[512];
     snprintf(run_scn, sizeof run_scn, "%s/scenarios/demo.json", SRC);
-    put("slowgp", "#!/bin/sh\nsleep 30\n");
-    cr_assert_eq(sh("chmod +x slowgp"), 0);
-    static char env[600];
-    snprintf(env, sizeof env, "SCULPT_GNUPLOT=%s/slowgp", dir);
+    const char *env = slow_gnuplot_env();
     /* killed while the results sit in their temporary file (the report is running) */
     pid_t pid = spawn((char *[]){BIN, "run", run_scn, "-o", "r.h5", "--policy", "static",
                                  "--report", "rep", NULL},
@@ -385,4 +396,144 @@ Test(outputs, after_kill_9_no_output_and_the_next_run_cleans_up, .timeout = 120)
     cr_assert_eq(sh("%s report r.h5 -o rep --format none", BIN), 0);
     cr_assert(exists("rep"));
     cr_assert(!wait_exists(".rep.tmp.", 0.05), "stale report directory not cleaned");
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* the rest of item 4 (issue 13): every writer cleans stale temporaries of its output; */
+/* the other signal of each long command; kill -9 of forecast and sweep at any moment  */
+
+/* A stale (unlocked) temporary of each output, planted before the command writes it,
+ * is gone afterwards, and the output exists. */
+Test(outputs, every_writer_removes_stale_temporaries_of_its_outputs, .timeout = 300)
+{
+    unit_here();
+    char spec[512];
+    snprintf(spec, sizeof spec, "%s/traces/specs/demo.json", SRC);
+    struct {
+        const char *cmd;        /* shell; $S is the sculpt binary */
+        const char *outs[2];    /* its outputs */
+    } cases[] = {
+        {"$S forecast flat.csv --step 5m -o w.json", {"w.json", NULL}},
+        {"$S forecast flat.csv --step 5m -o w.h5", {"w.h5", NULL}},
+        {"echo '{\"name\": \"s\", \"base\": \"unit.json\", \"axes\": [], \"replicates\": 1}' "
+         "> sw.json && $S sweep sw.json -o s.h5 --csv s.csv",
+         {"s.h5", "s.csv"}},
+        {"$S trace import -o imp.h5 flat.csv", {"imp.h5", NULL}},
+        {"$S run unit.json -o r2.h5", {"r2.h5", NULL}},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char stale[2][256];
+        for (int k = 0; k < 2 && cases[i].outs[k]; k++) {
+            snprintf(stale[k], sizeof stale[k], "%s.tmp.0123456789abcdef", cases[i].outs[k]);
+            put(stale[k], "stale");
+        }
+        const char *cmd = cases[i].cmd;
+        int rc = sh("S='%s'; %s", BIN, cmd);
+        char *e = slurp("err");
+        cr_assert_eq(rc, 0, "%s: exit %d: %s", cmd, rc, e);
+        free(e);
+        for (int k = 0; k < 2 && cases[i].outs[k]; k++) {
+            cr_assert(exists(cases[i].outs[k]), "%s: no %s", cmd, cases[i].outs[k]);
+            cr_assert(!exists(stale[k]), "%s: stale %s kept", cmd, stale[k]);
+        }
+    }
+    /* trace gen writes the store and its events file: a stale one of each */
+    put("st.h5.tmp.0123456789abcdef", "stale");
+    put("st.events.csv.tmp.0123456789abcdef", "stale");
+    cr_assert_eq(sh("%s trace gen '%s' -q --duration 2d -o st.h5", BIN, spec), 0);
+    cr_assert(exists("st.h5") && exists("st.events.csv"));
+    cr_assert_eq(n_tmp(), 0, "a stale temporary of trace gen kept");
+}
+
+/* The signal the first test does not send to each command. */
+Test(outputs, the_other_signal_stops_sweep_forecast_report, .timeout = 300)
+{
+    char sweep_f[512], spec[512];
+    snprintf(sweep_f, sizeof sweep_f, "%s/scenarios/demo-sweep.json", SRC);
+    snprintf(spec, sizeof spec, "%s/traces/specs/demo.json", SRC);
+    interrupt_case((char *[]){BIN, "sweep", sweep_f, "-o", "s.h5", "-j", "1", NULL}, NULL,
+                   NULL, 1.0, SIGINT, "s.h5");
+    cr_assert_eq(sh("%s trace gen '%s' -o big.h5 -q --duration 400d --step 5m && rm -f "
+                    "big.events.csv", BIN, spec), 0);
+    interrupt_case((char *[]){BIN, "forecast", "big.h5", "--series", "web/na/load", "--series",
+                              "web/eu/load", "--step", "5m", "-o", "w.json", NULL},
+                   NULL, NULL, 1.0, SIGTERM, "w.json");
+    const char *env = slow_gnuplot_env();
+    cr_assert_eq(sh("%s run '%s/tests/fixtures/sim/unit.json' -o u.h5", BIN, SRC), 0);
+    interrupt_case((char *[]){BIN, "report", "u.h5", "-o", "rep", NULL}, env, ".rep.tmp.", 0,
+                   SIGINT, "rep");
+    /* trace gen, long enough to be caught mid-generation */
+    interrupt_case((char *[]){BIN, "trace", "gen", spec, "-q", "--duration", "3000d", "--step",
+                              "1m", "-o", "g.h5", NULL},
+                   NULL, NULL, 0.5, SIGTERM, "g.h5");
+}
+
+/* Start argv and kill -9 it the moment a file whose name contains `tmp_part` is created
+ * in dir (inotify: within microseconds of the creat(), far inside a write that lasts
+ * milliseconds).  1 if it was killed, 0 if it finished first. */
+static int kill_9_when_created(char *const argv[], const char *tmp_part)
+{
+    int in = inotify_init1(IN_CLOEXEC);
+    cr_assert_geq(in, 0);
+    cr_assert_geq(inotify_add_watch(in, dir, IN_CREATE), 0);
+    pid_t pid = spawn(argv, NULL);
+    int killed = 0;
+    double t0 = now_s();
+    while (!killed && now_s() - t0 < 120) {
+        struct pollfd pfd = {.fd = in, .events = POLLIN};
+        if (poll(&pfd, 1, 50) <= 0) {
+            if (waitpid(pid, NULL, WNOHANG) == pid)
+                break; /* finished (or failed) without the file */
+            continue;
+        }
+        char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+        ssize_t n = read(in, buf, sizeof buf);
+        for (char *p = buf; n > 0 && p < buf + n;) {
+            const struct inotify_event *ev = (const struct inotify_event *)p;
+            if (ev->len && strstr(ev->name, tmp_part)) {
+                kill(pid, SIGKILL);
+                killed = 1;
+                break;
+            }
+            p += sizeof *ev + ev->len;
+        }
+    }
+    close(in);
+    int status = 0;
+    waitpid(pid, &status, 0);
+    kill(-pid, SIGKILL);
+    return killed && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
+}
+
+/* kill -9 of a forecast and of a sweep while their output sits in its temporary file:
+ * no output under its final name, a stale temporary left, and the next run of the same
+ * output removes it. */
+Test(outputs, kill_9_of_forecast_and_sweep_while_writing, .timeout = 300)
+{
+    char sweep_f[512], spec[512];
+    snprintf(sweep_f, sizeof sweep_f, "%s/scenarios/demo-sweep.json", SRC);
+    snprintf(spec, sizeof spec, "%s/traces/specs/demo.json", SRC);
+    cr_assert_eq(sh("%s trace gen '%s' -o big.h5 -q --duration 120d --step 5m && rm -f "
+                    "big.events.csv", BIN, spec), 0);
+    char *const fc[] = {BIN, "forecast", "big.h5", "--series", "web/na/load", "--step", "5m",
+                        "-o", "w.h5", NULL};
+    char *const sw[] = {BIN, "sweep", sweep_f, "-o", "s.h5", "-j", "2", NULL};
+    char *const *argvs[] = {fc, sw};
+    const char *outs[] = {"w.h5", "s.h5"}, *tmps[] = {"w.h5.tmp.", "s.h5.tmp."};
+    for (int k = 0; k < 2; k++) {
+        int killed = 0;
+        for (int attempt = 0; attempt < 5 && !killed; attempt++) {
+            killed = kill_9_when_created(argvs[k], tmps[k]);
+            if (!killed)
+                cr_assert_eq(sh("rm -f %s", outs[k]), 0);
+        }
+        cr_assert(killed, "%s was never caught writing", argvs[k][1]);
+        cr_assert(!exists(outs[k]), "%s under its final name after kill -9", outs[k]);
+        cr_assert_gt(n_tmp(), 0, "kill -9 of %s left no temporary file to clean", argvs[k][1]);
+    }
+    /* the next write of each output removes the stale temporaries of that output */
+    cr_assert_eq(sh("%s forecast big.h5 --series web/na/load --step 5m -o w.h5", BIN), 0);
+    cr_assert_eq(sh("%s sweep '%s/tests/fixtures/sweep/tiny.json' -o s.h5", BIN, SRC), 0);
+    cr_assert(exists("w.h5") && exists("s.h5"));
+    cr_assert_eq(n_tmp(), 0, "a stale temporary file left after the next runs");
 }

@@ -19,6 +19,7 @@
 #include "results.h"
 #include "results_schema.h"
 #include "sculpt/simulator.h"
+#include "tu_common.h"
 
 #define UNIT SC_SOURCE_DIR "/tests/fixtures/sim/unit.json"
 
@@ -61,10 +62,9 @@ Test(results_schema, round_trip_every_field)
 {
     sc_error err;
     sc_error_clear(&err);
-    sc_scenario *sc = NULL;
-    sc_world *w = NULL;
-    cr_assert_eq(sc_scenario_load(UNIT, &sc, &err), SC_OK, "%s", err.msg);
-    cr_assert_eq(sc_world_build(sc, &w, &err), SC_OK, "%s", err.msg);
+    sc_scenario *sc;
+    sc_world *w;
+    tu_load_world(UNIT, &sc, &w);
     sc_run run;
     memset(&run, 0, sizeof run);
     fill(&run.sum);

@@ -19,6 +19,7 @@
 
 #include "results.h"
 #include "sculpt/simulator.h"
+#include "tu_common.h"
 
 #define UNIT SC_SOURCE_DIR "/tests/fixtures/sim/unit.json"
 
@@ -65,19 +66,6 @@ static size_t entries_in_dir(void)
     return n;
 }
 
-static char *slurp(const char *path, size_t *n)
-{
-    FILE *fp = fopen(path, "rb");
-    cr_assert_not_null(fp, "%s", path);
-    fseek(fp, 0, SEEK_END);
-    long len = ftell(fp);
-    fseek(fp, 0, SEEK_SET);
-    char *b = malloc((size_t)len + 1);
-    cr_assert_eq(fread(b, 1, (size_t)len, fp), (size_t)len);
-    fclose(fp);
-    *n = (size_t)len;
-    return b;
-}
 
 /* Write n log rows both ways and compare the files; read the spooled one back. */
 static void same_bytes(const sc_world *w, size_t n)
@@ -120,7 +108,7 @@ static void same_bytes(const sc_world *w, size_t n)
     cr_assert_eq(entries_in_dir(), before + 1);
 
     size_t la, lb;
-    char *fa = slurp(mem_path, &la), *fb = slurp(spool_path, &lb);
+    char *fa = tu_file_read(mem_path, &la), *fb = tu_file_read(spool_path, &lb);
     cr_assert_eq(la, lb, "n = %zu: %zu bytes from memory, %zu from the spool", n, la, lb);
     cr_assert(memcmp(fa, fb, la) == 0, "n = %zu: the files differ", n);
     free(fa);
@@ -158,10 +146,9 @@ Test(results_spool, same_bytes_as_the_log_in_memory)
 {
     sc_error err;
     sc_error_clear(&err);
-    sc_scenario *sc = NULL;
-    sc_world *w = NULL;
-    cr_assert_eq(sc_scenario_load(UNIT, &sc, &err), SC_OK, "%s", err.msg);
-    cr_assert_eq(sc_world_build(sc, &w, &err), SC_OK, "%s", err.msg);
+    sc_scenario *sc;
+    sc_world *w;
+    tu_load_world(UNIT, &sc, &w);
     /* 0 (an empty, contiguous dataset), 1, a chunk and either side of it, a block
      * (16,384 rows) and either side, and several blocks with a partial last chunk */
     static const size_t ns[] = {0, 1, 1023, 1024, 1025, 16383, 16384, 16385, 70001};
@@ -190,10 +177,9 @@ Test(results_spool, count_mismatch_is_an_error)
     /* a spool holding fewer rows than the run says it streamed is not written */
     sc_error err;
     sc_error_clear(&err);
-    sc_scenario *sc = NULL;
-    sc_world *w = NULL;
-    cr_assert_eq(sc_scenario_load(UNIT, &sc, &err), SC_OK, "%s", err.msg);
-    cr_assert_eq(sc_world_build(sc, &w, &err), SC_OK, "%s", err.msg);
+    sc_scenario *sc;
+    sc_world *w;
+    tu_load_world(UNIT, &sc, &w);
     sc_run r;
     memset(&r, 0, sizeof r);
     snprintf(r.sum.label, sizeof r.sum.label, "x");

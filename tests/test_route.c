@@ -25,6 +25,7 @@
 #include "sculpt/provider.h"
 #include "sculpt/scenario.h"
 #include "sculpt/simulator.h"
+#include "tu_common.h"
 
 #define FIX SC_SOURCE_DIR "/tests/fixtures/route/route.json"
 #define EV_BASE 16
@@ -263,16 +264,7 @@ Test(mockroute, set_weight_through_the_orchestrator)
 /* The fixture's text with one substring replaced, parsed as if it were the fixture. */
 static sc_status parse_with(const char *from, const char *to, sc_scenario **out, sc_error *err)
 {
-    FILE *f = fopen(FIX, "rb");
-    cr_assert(f);
-    static char text[16384], buf[16384];
-    size_t n = fread(text, 1, sizeof text - 1, f);
-    fclose(f);
-    text[n] = 0;
-    char *at = strstr(text, from);
-    cr_assert(at, "fixture has no '%s'", from);
-    snprintf(buf, sizeof buf, "%.*s%s%s", (int)(at - text), text, to, at + strlen(from));
-    return sc_scenario_parse(buf, FIX, out, err);
+    return tu_parse_edited(FIX, from, to, out, err);
 }
 
 Test(mockroute, spill_fills_the_nearest_region_then_the_next)

@@ -17,6 +17,7 @@
 #include <hdf5.h>
 
 #include "sculpt/tsdb.h"
+#include "tu_common.h"
 
 static void tmp_path(char *buf, size_t len, const char *name)
 {
@@ -290,19 +291,6 @@ static void write_bytes(const char *path, const void *buf, size_t n)
     fclose(f);
 }
 
-static char *read_bytes(const char *path, size_t *n)
-{
-    FILE *f = fopen(path, "rb");
-    cr_assert_not_null(f, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long len = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)len + 1);
-    cr_assert_eq(fread(buf, 1, (size_t)len, f), (size_t)len);
-    fclose(f);
-    *n = (size_t)len;
-    return buf;
-}
 
 Test(tsdb, bad_files_are_input_errors)
 {
@@ -344,7 +332,7 @@ Test(tsdb, bad_files_are_input_errors)
     cr_assert_eq(sc_tsdb_append(db, &key, "", 1, "geo", t, v, 5000, &err), SC_OK);
     close_ok(db);
     size_t len;
-    char *bytes = read_bytes(path, &len);
+    char *bytes = tu_file_read(path, &len);
     tmp_path(bad, sizeof bad, "trunc.h5");
     write_bytes(bad, bytes, len / 2);
     free(bytes);
@@ -398,8 +386,8 @@ Test(tsdb, identical_content_identical_bytes)
     sleep(1); /* object times, if they were tracked, would now differ */
     write_fixed_content(p2);
     size_t n1, n2;
-    char *b1 = read_bytes(p1, &n1);
-    char *b2 = read_bytes(p2, &n2);
+    char *b1 = tu_file_read(p1, &n1);
+    char *b2 = tu_file_read(p2, &n2);
     cr_assert_eq(n1, n2, "sizes differ: %zu vs %zu", n1, n2);
     cr_assert(memcmp(b1, b2, n1) == 0, "stores with identical content differ in bytes");
     free(b1);

@@ -190,6 +190,10 @@ int sc_h5_chunks_ok(hid_t d)
         }
         if (ok && cbytes > fs * (hsize_t)SC_H5_MAX_EXPANSION)
             ok = 0;
+        /* without a filter a chunk is stored as its raw bytes, all of them (edge chunks
+         * too): a stored size that differs means the pipeline message was changed and
+         * libhdf5 would copy a chunk's worth out of a shorter buffer */
+        int unfiltered = H5Pget_nfilters(dcpl) == 0;
         /* every chunk of the extent, in row-major order of the chunk grid: by coordinate,
          * a B-tree lookup each (by index would rescan the index for every chunk) */
         int empty = 0;
@@ -201,7 +205,8 @@ int sc_h5_chunks_ok(hid_t d)
             hsize_t size = 0;
             if (H5Dget_chunk_info_by_coord(d, off, &mask, &addr, &size) < 0)
                 ok = 0;
-            else if (addr != HADDR_UNDEF && (mask != 0 || addr > fs || size > fs - addr))
+            else if (addr != HADDR_UNDEF && (mask != 0 || addr > fs || size > fs - addr ||
+                                              (unfiltered && size != cbytes)))
                 ok = 0;
             int i = rank - 1;
             for (; i >= 0; i--) {

@@ -42,6 +42,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sculpt/status.h"
+
 /* Upper bound of deflate's expansion (zlib technical details: at most 1032:1). */
 #define SC_H5_MAX_EXPANSION 1032u
 /* Largest chunk read (bytes of one chunk, uncompressed): sculpt writes chunks of at most
@@ -72,8 +74,10 @@ void sc_h5_close(hid_t id);
 
 /* 1 if every stored chunk of dataset d (a contiguous or compact one passes) has filter
  * mask 0 (sculpt applies all its filters to every chunk, so another mask is corruption
- * that would make libhdf5 copy compressed bytes as raw data past its buffer) and lies
- * inside the file; checked before reading, from the chunk index only.  0 otherwise. */
+ * that would make libhdf5 copy compressed bytes as raw data past its buffer), lies
+ * inside the file, and, in a dataset without filters, is stored as exactly one chunk's
+ * bytes (a changed pipeline message makes libhdf5 copy a whole chunk out of a shorter
+ * buffer); checked before reading, from the chunk index only.  0 otherwise. */
 int sc_h5_chunks_ok(hid_t d);
 
 /* 1 if dataset d is numeric data sculpt could have written: class integer (mask bit 1)
@@ -172,5 +176,56 @@ int sc_h5_write_strlist(hid_t loc, const char *name, const char *const *v, size_
  * strings; free with sc_h5_strlist_free). */
 int sc_h5_read_strlist(hid_t loc, const char *name, char ***out, size_t *n);
 void sc_h5_strlist_free(char **v, size_t n);
+
+/* ---- untrusted files (h5probe.c) ------------------------------------------------------ */
+
+/* libhdf5 1.10.8 decodes object headers and attribute messages itself, with too few
+ * bounds checks: a hostile file can make it read past its own buffers before any
+ * caller sees a value.  sc_h5_probe walks the whole file (every object, attribute,
+ * dataset shape, type, chunk index and data) in a forked child under resource limits,
+ * so that such a read happens there.  Call it on every file from elsewhere before
+ * opening it (results files, stores).  Design, limits and exit protocol: h5probe.c. */
+typedef enum sc_h5_probe_result {
+    SC_H5_PROBE_CLEAN = 0,      /* walked to the end (parts may have been refused by
+                                   HDF5: the reader says what, as it always did); also
+                                   for a path that is not a regular file */
+    SC_H5_PROBE_HOSTILE = 1,    /* the walk crashed, hit a limit or timed out, or the
+                                   file is inconsistent in a way the readers cannot see */
+    SC_H5_PROBE_UNAVAILABLE = 2 /* pipe, fork or wait failed: the file was not checked */
+} sc_h5_probe_result;
+
+/* How much the child walks (each level includes the ones above it):
+ *   HEADERS  every object reachable from the root (H5Ovisit2: groups' links, symbol
+ *            tables, B-trees, header prefixes decoded by libhdf5) and every object
+ *            header read raw and checked (h5probe.c);
+ *            (the default: a few ms, bench/untrusted/README.md);
+ *   ATTRS    + libhdf5 decodes every attribute message (the table H5Aiterate builds);
+ *   FULL     + every attribute's and every dataset's data read (datasets that pass
+ *            sc_h5_chunks_ok and the expansion bound), in blocks of 16 MiB.
+ * OFF skips the probe.  The environment variable SCULPT_H5_PROBE (off, headers, attrs,
+ * full) chooses the level of sc_h5_probe; costs in bench/untrusted/README.md. */
+enum { SC_H5_PROBE_OFF = 0, SC_H5_PROBE_HEADERS = 1, SC_H5_PROBE_ATTRS = 2,
+       SC_H5_PROBE_FULL = 3 };
+/* The level of sc_h5_probe: SCULPT_H5_PROBE, else HEADERS. */
+int sc_h5_probe_depth_default(void);
+
+/* Probe path at the default level; why[len] receives one line for anything but CLEAN.
+ * Clean verdicts are remembered per (device, inode, size, mtime) for the life of the
+ * process. */
+sc_h5_probe_result sc_h5_probe(const char *path, char *why, size_t len);
+/* The same at a given level, without the remembered verdicts (tests, benchmarks). */
+sc_h5_probe_result sc_h5_probe_run(const char *path, int depth, char *why, size_t len);
+
+/* The raw check of the probe alone, in this process, on a file image img[size]: the
+ * object header at file address addr (no user block), with offsets of `so` and lengths
+ * of `sl` bytes (2, 4 or 8; other sizes are not checked).  0 when it passes (or is of a
+ * version the check does not know: libhdf5 refuses those), -1 with why[len] filled.
+ * For the fuzz harness tests/fuzz/fuzz_h5header.c. */
+int sc_h5_probe_header(const unsigned char *img, size_t size, uint64_t addr, unsigned so,
+                       unsigned sl, char *why, size_t len);
+
+/* sc_h5_probe as a status: SC_OK when clean; else SC_ERR_IO (exit 3) with the path and
+ * "corrupt or hostile HDF5 file: <why>" (or why the check could not run). */
+sc_status sc_h5_probe_check(const char *path, sc_error *err);
 
 #endif

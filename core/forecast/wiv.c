@@ -627,6 +627,11 @@ static int read_names(hid_t f, const char *name, char (**out)[SC_WIV_NAME_MAX], 
 sc_status sc_wiv_read_hdf5(const char *path, sc_wiv **out, sc_error *err)
 {
     *out = NULL;
+    /* a WIV file may come from elsewhere: libhdf5 reads it in a child first (issue 13,
+     * item 2; core/base/h5probe.c) */
+    sc_status pst = sc_h5_probe_check(path, err);
+    if (pst)
+        return pst;
     sc_h5_quiet quiet;   /* errors are reported through sc_error */
     sc_h5_quiet_begin(&quiet);
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);

@@ -211,6 +211,10 @@ static sc_status tsdb_open_impl(const char *path, sc_tsdb_mode mode, sc_tsdb **o
         st = sc_error_set(err, SC_ERR_USAGE, path, "is a directory; expected an HDF5 store");
         goto fail;
     }
+    /* a store may come from elsewhere: libhdf5 reads it in a child first (issue 13,
+     * item 2; core/base/h5probe.c) */
+    if ((st = sc_h5_probe_check(path, err)))
+        goto fail;
     htri_t is = H5Fis_hdf5(path);
     if (is <= 0) {
         sc_h5_reason(reason, sizeof reason);

@@ -32,6 +32,7 @@
 #include <strings.h>
 
 #include "sculpt/fsutil.h"
+#include "sculpt/orchestrator.h"
 
 static char dir[256];
 
@@ -356,6 +357,56 @@ __attribute__((unused)) static char *fake_get(const char *what)
     snprintf(cmd, sizeof cmd, "curl -s -f -o %s http://127.0.0.1:%d/_%s", out, fake_port, what);
     cr_assert_eq(system(cmd), 0);
     return slurp(out);
+}
+
+/* GET /_state or /_log of the fake, parsed (caller frees with cJSON_Delete). */
+__attribute__((unused)) static cJSON *fake_json(const char *what)
+{
+    char *t = fake_get(what);
+    cJSON *j = cJSON_Parse(t);
+    free(t);
+    cr_assert_not_null(j, "the fake's /_%s is not JSON", what);
+    return j;
+}
+
+/* A `sculpt live` run (run_live's status rc, outputs dir/<tag>.out and .err) must have
+ * succeeded; else the test fails with its stderr. */
+__attribute__((unused)) static void live_ok(int rc, const char *tag, const char *what)
+{
+    if (rc == 0)
+        return;
+    char p[512];
+    snprintf(p, sizeof p, "%s/%s.err", dir, tag);
+    cr_assert_fail("%s failed (%d): %s", what, rc, slurp(p));
+}
+
+/* The capacities of two regions after a live run, replayed from its journal dir/j:
+ * want[] holds the initial counts and receives initial + the net count accepted per
+ * region ("I key t kind app region" intents, "A key accepted" acknowledgements; weight
+ * changes carry no count). */
+__attribute__((unused)) static void journal_capacities(int want[2])
+{
+    char p[512];
+    snprintf(p, sizeof p, "%s/j", dir);
+    char *j = slurp(p);
+    cr_assert_not_null(j, "no journal %s", p);
+    int kind[256], reg[256], nk = 0;
+    char keys[256][48];
+    char *save = NULL;
+    for (char *ln = strtok_r(j, "\n", &save); ln; ln = strtok_r(NULL, "\n", &save)) {
+        char key[48];
+        long long t;
+        int k, a, r, acc;
+        if (sscanf(ln, "I %47s %lld %d %d %d", key, &t, &k, &a, &r) == 5 && nk < 256) {
+            snprintf(keys[nk], sizeof keys[nk], "%s", key);
+            kind[nk] = k, reg[nk] = r, nk++;
+        } else if (sscanf(ln, "A %47s %d", key, &acc) == 2) {
+            for (int i = 0; i < nk; i++)
+                if (strcmp(keys[i], key) == 0 && kind[i] != SC_ACTION_SET_WEIGHT)
+                    want[reg[i]] += kind[i] == SC_ACTION_DEPROVISION ? -acc : acc;
+        }
+    }
+    free(j);
 }
 
 /* ---- request checks against .spec fixtures (tests/live/fixtures/azure/README.md) ---- */
