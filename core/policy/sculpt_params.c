@@ -154,7 +154,7 @@ const sc_param_def sc_sculpt_params[53] = {
              "absorbed between refits (update)"},
     {.name = "robust_k", .kind = SC_PARAM_NUMBER, .def = "5", .lo = 0, .hi = 1e3,
      .flags = SC_PARAM_LO_OPEN, .help = "robust fitting's threshold, robust sigmas"},
-    {.name = "robust_tail", .kind = SC_PARAM_NUMBER, .def = "0.01", .lo = 0, .hi = 1,
+    {.name = "robust_tail", .kind = SC_PARAM_NUMBER, .def = "0", .lo = 0, .hi = 1,
      .flags = SC_PARAM_HI_OPEN,
      .help = "robust fitting keeps every value within the window's upper tail of this share"},
 };
