@@ -272,6 +272,24 @@ Test(sculpt_objective, loose_objective_spends_the_budget, .timeout = 300)
     cr_expect_lt(m.cost, h.cost, "margin 3: %.2f USD, margin 0: %.2f", m.cost, h.cost);
 }
 
+/* The same with the purchase options (no on_demand_only; the fixture's region has no spot
+ * price, so the plan is on demand, but the sizer's settings are those with spot: safety
+ * 0.1 and margin 5): at 0.95 k = floor(max(0.1 x 201.65, 201.65 - 5 sqrt(201.65))) =
+ * floor(max(20.2, 130.6)) = 130, lambda = 2016 x 130 / 4033 = 65.0 (Poisson 0.5 % and
+ * 99.5 % quantiles 45 and 87); margin 0: k = 20, lambda 10.0 (3 to 19). */
+Test(sculpt_objective, loose_objective_spends_the_budget_with_options, .timeout = 300)
+{
+    outcome m = run("0.95", 0, "{\"reserve_every\": 0, \"slo_headroom_range\": [0.25, 3]}");
+    outcome h = run("0.95", 0,
+                    "{\"reserve_every\": 0, \"slo_headroom_range\": [0.25, 3], "
+                    "\"headroom_margin\": 0}");
+    cr_expect(violations(m) >= 45 && violations(m) <= 87,
+              "margin 5: %.0f violated steps, expected [45, 87]", violations(m));
+    cr_expect(violations(h) >= 3 && violations(h) <= 19,
+              "margin 0: %.0f violated steps, expected [3, 19]", violations(h));
+    cr_expect_lt(m.cost, h.cost, "margin 5: %.2f USD, margin 0: %.2f", m.cost, h.cost);
+}
+
 /* The floor of the headroom (file comment, mode 2): a near-idle load of 0.2 ieq (a
  * quarter of one instance at u_slo 0.8) with one-step spikes to 10 ieq on 3 % of the
  * steps.  The hourly peak the forecaster sees is a spike in about 1 - 0.97^12 = 31 % of

@@ -124,7 +124,7 @@ const sc_param_def sc_sculpt_params[53] = {
      .flags = SC_PARAM_LO_OPEN, .help = "share of the error budget the auto headroom spends"},
     {.name = "headroom_window", .kind = SC_PARAM_DURATION, .def = "14d", POS,
      .help = "steps the auto headroom's quantile of past needs is taken over"},
-    {.name = "headroom_margin", .kind = SC_PARAM_NUMBER, .def = "3 on demand only, else 0",
+    {.name = "headroom_margin", .kind = SC_PARAM_NUMBER, .def = "3 on demand only, else 5",
      .lo = 0, .hi = 100,
      .help = "auto headroom spends B - margin sqrt(B) of the window's budget B when above "
              "headroom_safety x B (Poisson deviations kept back); 0: safety alone"},

@@ -40,14 +40,16 @@
  * holds many steps (a loose objective), a fixed share keeps far more back than chance
  * needs: the count of next steps exceeding the k-th largest is about Poisson(k), so
  * spending k = B - z sqrt(B) exceeds B only with a z-sigma deviation.  k is the larger
- * of the two (`headroom_margin` z, 3 on demand only, 0 = off with spot): at 0.999 and
- * 0.9995 over 14 days of 5-minute steps (B = 4, 2) the safety share is the larger and
- * nothing changes; at 0.99 (B = 40) 21.0 against 20; at 0.958 (B = 168) 129 against
- * 84.  (Before it, sculpt spent half the budget whatever the objective and could not
+ * of the two (`headroom_margin` z, 3 on demand only, 5 with spot, whose interruptions
+ * add violations the window under-predicts): at 0.999 and 0.9995 over 14 days of
+ * 5-minute steps (B = 4, 2) the safety share is the larger and nothing changes; on
+ * demand at 0.99 (B = 40) 21.0 against 20, at 0.958 (B = 168) 129 against 84; with
+ * spot at 0.99 8.4 against 4.0, at 0.958 103 against 16.8.  (Before it, sculpt spent half the budget whatever the objective and could not
  * get cheap at a loose one: issue 10's worst ratios against reactive on spiky NAB
  * series, e.g. nab-5abac7 at reactive's 0.9534: 107 USD attaining 0.975 against
  * reactive's 47.)  The floor of the range (`slo_headroom_range`, 0.07 on demand only)
- * lets a loose objective plan far below a forecast that the past shows is too high.  When that k is below 1 (an objective
+ * lets a loose objective plan far below a forecast that the past shows is too high.
+ * When that k is below 1 (an objective
  * rarer than the window's largest need), the target extrapolates past the largest on an
  * exponential tail: r_(1) + e x ln(1 / k), e the mean excess of the 10 largest fixable
  * needs over the 11th.
