@@ -465,8 +465,8 @@ Test(params, tables_match_init)
         cr_assert_eq(sc_policy_params(t, &defs, &n, &summary), 1, "%s has no table", all[k]);
         cr_assert_not_null(summary);
         if (strcmp(all[k], "sculpt") == 0)
-            cr_assert_eq(n, 56); /* 26 + the six slo_* of sculpt_slo.c + the five
-                                    instance-type keys of sculpt_itype.c + the four of
+            cr_assert_eq(n, 57); /* 26 + the six slo_* of sculpt_slo.c + the five
+                                    instance-type keys of sculpt_itype.c + the five of
                                     sculpt_size.c (serve_util, headroom*) + five burst*
                                     (sculpt_burst.c) + routing, route_util and
                                     route_cool (sculpt_route.c) + robust, robust_k, robust_tail

@@ -17,11 +17,16 @@
  * floor(0.5 b (N + 1)) (safety 0.5, b = 1 - objective), which a fresh step exceeds with
  * probability k / (N + 1); below k = 1 it extrapolates past the largest, so at most
  * 1 / (N + 1).  Violations in the measured week are then about Poisson with mean
- * lambda = 2016 k / (N + 1):
- *   0.99:   k = 20, lambda = 10.0;  0.999: k = 2, lambda = 1.0;
- *   0.9995: k = 1 (0.5 x 0.0005 x 4033 = 1.008), lambda = 0.5.
+ * lambda = 2016 k / (N + 1).  Where the window's budget B = b (N + 1) holds many steps,
+ * k is instead B - 3 sqrt(B) when that is larger (the Poisson margin, on demand only):
+ *   0.99:   B = 40.33, k = floor(max(20.17, 21.28)) = 21, lambda = 10.5;
+ *   0.999:  k = 2, lambda = 1.0;
+ *   0.9995: k = 1 (0.5 x 0.0005 x 4033 = 1.008), lambda = 0.5;
+ *   0.95:   B = 201.65, k = floor(max(100.8, 159.05)) = 159, lambda = 79.5
+ *           (without the margin, headroom_margin 0: k = 100, lambda = 50.0).
  * A run passes when its violation count is at most the Poisson 99.5 % quantile of its
- * lambda (19, 4, 3: attainment >= 0.99058, 0.99802, 0.99851), i.e. the objective is met
+ * lambda (19, 4, 3: attainment >= 0.99058, 0.99802, 0.99851; 19 is kept at 0.99, whose
+ * lambda 10.5 puts the quantile at 20), i.e. the objective is met
  * up to one week's sampling noise; 0.99 also checks the other side: at least the 0.5 %
  * quantile (3: attainment <= 0.99851), so the budget is spent, not wasted.  (0.999 and
  * 0.9995 expect 1 and 0.5 violations: no lower bound on a count can be told from 0.)
@@ -135,6 +140,10 @@ static fixture make(const char *obj, int mode)
     for (int64_t k = 0; k < fx.w->n_steps; k++) {
         double z = normal_draw(0x0b1ec7u * 1000003u + (uint64_t)k);
         double ieq = 5.0 * exp(0.25 * z);
+        if (mode == 2) { /* near idle with 3 % one-step spikes of 50 x */
+            double u3 = sc_rng_u01(sc_rng_mix64(0x1d1eu * 7919u + (uint64_t)k));
+            ieq = 0.2 * exp(0.025 * z) * (u3 < 0.03 ? 50.0 : 1.0);
+        }
         if (mode == 1) {
             double u3 = sc_rng_u01(sc_rng_mix64(0x5b1e5u * 7919u + (uint64_t)k));
             ieq = 5.0 * exp(0.025 * z) * (u3 < 0.007 ? 6.0 : 1.0);
@@ -245,6 +254,58 @@ Test(sculpt_objective, cost_is_monotone_in_the_objective, .timeout = 300)
         o[i] = run(objs[i], 0, "{" SIZER "}");
     cr_expect_lt(o[0].cost, o[1].cost, "0.99: %.2f, 0.999: %.2f", o[0].cost, o[1].cost);
     cr_expect_leq(o[1].cost, o[2].cost, "0.999: %.2f, 0.9995: %.2f", o[1].cost, o[2].cost);
+}
+
+/* A loose objective spends most of its budget (file comment): at 0.95 the k = 159th
+ * largest need is planned (lambda 79.5: 57 to 103 violated steps at the Poisson 0.5 % and
+ * 99.5 % quantiles, and at most 100 = the objective's 5 % of 2016), where the fixed half
+ * (headroom_margin 0: k = 100, lambda 50: 33 to 69) keeps twice what chance needs; the
+ * lower order statistic costs less. */
+Test(sculpt_objective, loose_objective_spends_the_budget, .timeout = 300)
+{
+    outcome m = run("0.95", 0, "{" SIZER "}");
+    outcome h = run("0.95", 0, "{" SIZER ", \"headroom_margin\": 0}");
+    cr_expect(violations(m) >= 57 && violations(m) <= 100,
+              "margin 3: %.0f violated steps, expected [57, 100]", violations(m));
+    cr_expect(violations(h) >= 33 && violations(h) <= 69,
+              "margin 0: %.0f violated steps, expected [33, 69]", violations(h));
+    cr_expect_lt(m.cost, h.cost, "margin 3: %.2f USD, margin 0: %.2f", m.cost, h.cost);
+}
+
+/* The same with the purchase options (no on_demand_only; the fixture's region has no spot
+ * price, so the plan is on demand, but the sizer's settings are those with spot: safety
+ * 0.1 and margin 5): at 0.95 k = floor(max(0.1 x 201.65, 201.65 - 5 sqrt(201.65))) =
+ * floor(max(20.2, 130.6)) = 130, lambda = 2016 x 130 / 4033 = 65.0 (Poisson 0.5 % and
+ * 99.5 % quantiles 45 and 87); margin 0: k = 20, lambda 10.0 (3 to 19). */
+Test(sculpt_objective, loose_objective_spends_the_budget_with_options, .timeout = 300)
+{
+    outcome m = run("0.95", 0, "{\"reserve_every\": 0, \"slo_headroom_range\": [0.25, 3]}");
+    outcome h = run("0.95", 0,
+                    "{\"reserve_every\": 0, \"slo_headroom_range\": [0.25, 3], "
+                    "\"headroom_margin\": 0}");
+    cr_expect(violations(m) >= 45 && violations(m) <= 87,
+              "margin 5: %.0f violated steps, expected [45, 87]", violations(m));
+    cr_expect(violations(h) >= 3 && violations(h) <= 19,
+              "margin 0: %.0f violated steps, expected [3, 19]", violations(h));
+    cr_expect_lt(m.cost, h.cost, "margin 5: %.2f USD, margin 0: %.2f", m.cost, h.cost);
+}
+
+/* The floor of the headroom (file comment, mode 2): a near-idle load of 0.2 ieq (a
+ * quarter of one instance at u_slo 0.8) with one-step spikes to 10 ieq on 3 % of the
+ * steps.  The hourly peak the forecaster sees is a spike in about 1 - 0.97^12 = 31 % of
+ * the hours, so its quantiles sit near the spikes' 10 ieq; at the objective 0.9 the
+ * budget (B = 403, k = 343) exceeds the spikes (about 121 in the window) and every
+ * other step is served by min_instances (counterfactual 0), so the target is the
+ * range's floor.  At the default floor 0.07 the plan holds ceil(0.07 x 10 / 0.8) = 1
+ * instance, at 0.25 ceil(2.5 / 0.8) = 4 in the hours planned for a spike: the default
+ * must cost less and both meet 0.9 (the spikes alone violate about 3 %). */
+Test(sculpt_objective, loose_objective_plans_below_a_high_forecast, .timeout = 300)
+{
+    outcome d = run("0.9", 2, "{" COMMON "}");
+    outcome q = run("0.9", 2, "{" COMMON ", \"slo_headroom_range\": [0.25, 1.25]}");
+    cr_expect_geq(d.attainment, 0.9, "floor 0.07: %.5f", d.attainment);
+    cr_expect_geq(q.attainment, 0.9, "floor 0.25: %.5f", q.attainment);
+    cr_expect_lt(d.cost, q.cost, "floor 0.07: %.2f USD, floor 0.25: %.2f", d.cost, q.cost);
 }
 
 /* Unfixable spikes spend the budget first (file comment): 0.99 met with 0.7 % of the

@@ -103,11 +103,12 @@
  * (sculpt_slo.c, whose opening comment has the rule, its state and its guard against
  * oscillation).  Off by default: the held-out suite's development half did not justify
  * it as the default (bench/policy/README.md, "Held-out suite").
- * robust (default "fit"; "off", "update"), robust_k (5), robust_tail (0.01): the engine
- * fits the forecaster on the window with its isolated outliers clipped (a seasonal
- * Hampel filter, core/forecast/robust.c; wpe.h "Robust fitting"); accounting, the guard
- * and the SLO sizing keep the raw observations.  Chosen on the held-out development
- * half (bench/policy/README.md, "Spiky series").
+ * robust (default "fit"; "off", "update"), robust_k (5), robust_tail (0; the engine's
+ * own default is 0.01): the engine fits the forecaster on the window with its isolated
+ * outliers clipped (a seasonal Hampel filter, core/forecast/robust.c; wpe.h "Robust
+ * fitting"); accounting, the guard and the SLO sizing keep the raw observations.
+ * Chosen on the held-out development half (bench/policy/README.md, "Spiky series";
+ * robust_tail 0: core/policy/README.md, "SLO sizing", issue 10's worst trace).
  * forecaster names the most capable model tried; the hierarchy continues below it
  * (ets -> snaive -> naive).
  * target_util is the utilisation the planned capacity may reach (the optimizer's

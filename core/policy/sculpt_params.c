@@ -27,7 +27,7 @@ static const char *const robusts[] = {"off", "fit", "update", NULL};
 static const char *const routings[] = {"home", "plan", "latency", "failover", "spill",
                                        "cheapest", NULL};
 
-const sc_param_def sc_sculpt_params[56] = {
+const sc_param_def sc_sculpt_params[57] = {
     {.name = "cadence", .kind = SC_PARAM_DURATION, .def = "1h", POS,
      .help = "replan period (forecast and optimizer)"},
     {.name = "horizon", .kind = SC_PARAM_DURATION, .def = "24h", .lo = 0, .hi = 14 * 86400000.0,
@@ -95,7 +95,7 @@ const sc_param_def sc_sculpt_params[56] = {
      .flags = SC_PARAM_LO_OPEN,
      .help = "initial headroom factor on the forecast quantiles (auto headroom, slo_control)"},
     {.name = "slo_headroom_range", .kind = SC_PARAM_NUMBERS,
-     .def = "[0.25, 1.25] (auto headroom); slo_control: [0.5, 3] on demand only, else [1, 3]",
+     .def = "[0.07, 1.25] on demand only, else [0.25, 1.25] (auto headroom); slo_control: [0.5, 3] on demand only, else [1, 3]",
      .lo = 0,
      .hi = 100, .flags = SC_PARAM_LO_OPEN | SC_PARAM_INCREASING, .max_items = 2,
      .help = "[min, max] of the headroom factor"},
@@ -124,6 +124,10 @@ const sc_param_def sc_sculpt_params[56] = {
      .flags = SC_PARAM_LO_OPEN, .help = "share of the error budget the auto headroom spends"},
     {.name = "headroom_window", .kind = SC_PARAM_DURATION, .def = "14d", POS,
      .help = "steps the auto headroom's quantile of past needs is taken over"},
+    {.name = "headroom_margin", .kind = SC_PARAM_NUMBER, .def = "3 on demand only, else 5",
+     .lo = 0, .hi = 100,
+     .help = "auto headroom spends B - margin sqrt(B) of the window's budget B when above "
+             "headroom_safety x B (Poisson deviations kept back); 0: safety alone"},
     /* burst guard (sculpt_burst.c) */
     {.name = "burst", .kind = SC_PARAM_BOOL, .def = "false",
      .help = "burst guard: CUSUM alarm on the log ieq, launch for the extrapolated ramp"},
@@ -154,7 +158,7 @@ const sc_param_def sc_sculpt_params[56] = {
              "absorbed between refits (update)"},
     {.name = "robust_k", .kind = SC_PARAM_NUMBER, .def = "5", .lo = 0, .hi = 1e3,
      .flags = SC_PARAM_LO_OPEN, .help = "robust fitting's threshold, robust sigmas"},
-    {.name = "robust_tail", .kind = SC_PARAM_NUMBER, .def = "0.01", .lo = 0, .hi = 1,
+    {.name = "robust_tail", .kind = SC_PARAM_NUMBER, .def = "0", .lo = 0, .hi = 1,
      .flags = SC_PARAM_HI_OPEN,
      .help = "robust fitting keeps every value within the window's upper tail of this share"},
     /* spot stock-outs learnt from refused launches (sculpt_stockout.c) */

@@ -18,6 +18,8 @@ typedef struct sc_sizer_config {
     double h_min, h_max;      /* range; needs above h_max are "not fixable" ([0.25, 2]) */
     double safety;            /* share of the error budget planned to be spent (0.5) */
     double down;              /* largest log step down per update (0.02) */
+    double z_margin;          /* budget kept back: B - z sqrt(B) when above safety x B
+                                 (B the window's budget in steps); 0: safety alone */
 } sc_sizer_config;
 
 /* The sizer's state; arrays NULL when off. */

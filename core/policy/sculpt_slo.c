@@ -203,10 +203,19 @@ sc_status sc_sculpt_slo_init(sculpt_state *s, const sc_scenario *sc, const cJSON
         cfg.gain_down = gain[1];
         st = sc_slo_ctl_init(&s->slo, sc, &cfg, where, err);
     } else if (head_word == 0) { /* "auto" (slo_control takes precedence) */
-        sc_sizer_config zc = {.window_ms = 14 * 24 * HOUR_MS, .h0 = 1.0, .h_min = 0.25,
-                              .h_max = 1.25, .safety = safety, .down = 0.02};
+        /* on demand only: the floor 0.07 (near the histogram's lowest code, 2^-3.95) and
+         * the Poisson margin 3 (sculpt_size.c); with spot the floor stays 0.25 and the
+         * margin is 5 (interruptions add violations the window under-predicts): both
+         * measured on the held-out development half */
+        sc_sizer_config zc = {.window_ms = 14 * 24 * HOUR_MS, .h0 = 1.0,
+                              .h_min = s->on_demand_only ? 0.07 : 0.25, .h_max = 1.25,
+                              .safety = safety, .down = 0.02,
+                              .z_margin = s->on_demand_only ? 3.0 : 5.0};
         if ((st = sc_params_get_duration(sc_sculpt_params, sc_sculpt_n_params, params,
-                                         "headroom_window", &zc.window_ms))) {
+                                         "headroom_window", &zc.window_ms)) ||
+            (cJSON_GetObjectItemCaseSensitive(params, "headroom_margin") &&
+             (st = sc_params_get_number(sc_sculpt_params, sc_sculpt_n_params, params,
+                                        "headroom_margin", &zc.z_margin)))) {
             free(ug);
             sc_sculpt_slo_cleanup(s);
             return sc_error_set(err, st, where, "sculpt: parameter table out of date");
