@@ -279,10 +279,10 @@ static int hpa_replicas(const reactive_state *s, int current, int ready, int unr
 
 /* Skipping (issue 13, 10^5 app-regions).  When the view says which app-regions changed
  * since the previous call (sc_policy_view.changed), an app-region that is "settled"
- * (bit in s->settled: with the same pools and demand, the next call would take the fast
- * path below and plan nothing) and did not change is not visited at all: the only
- * effect the visit would have had is held++, which the next visit makes up from the
- * calls in between (last_call).  Visits stay in increasing ar order, so the plan is the
+ * (bit in s->settled: its last visit took the hold path below and planned nothing, so
+ * with the same pools and demand the next would too) and did not change is not visited
+ * at all: the only effect the visit would have had is held++ (and remembering the same
+ * inputs), which the next visit makes up from the calls in between (last_call).  Visits stay in increasing ar order, so the plan is the
  * same, action for action, as when every app-region is visited.  Not with "auto" (the
  * target moves with the budget) or a purchase mix (its own state moves). */
 
@@ -342,22 +342,39 @@ static sc_status hpa_visit(reactive_state *s, const hpa_call *k, const sc_app *a
     }
     int current = h->spec;
     int *ring = &s->recs[ar * (size_t)rec_cap];
-    /* Fast path: same inputs as last time, the recommendation was the current
-     * count, and every remembered recommendation equals it: the outcome is to
-     * hold.  Only the recommendation is remembered.  Not with "auto": the
-     * target itself may have moved. */
-    if (s->initialised && !s->slo.on && h->all_equal && h->last_raw == current &&
-        h->last_current == current && h->last_ready == ready &&
-        h->last_unready == unready && h->last_need == (float)need && current > 0) {
+    /* Hold path: the raw recommendation equals the current count (in range), so
+     * stabilisation and the rate limits leave it there whatever the ring holds (up <=
+     * raw <= down) and the only state a full evaluation would change is the ring, by
+     * one entry equal to spec: counted in held instead, and the inputs remembered.
+     * Same inputs as last time with every remembered recommendation equal (the old fast
+     * path) need not even recompute raw.  Not with "auto": the target itself may have
+     * moved. */
+    int raw = 0, have_raw = 0;
+    if (s->initialised && !s->slo.on && current > 0 && current >= app->min_instances &&
+        current <= app->max_instances) {
+        if (h->all_equal && h->last_raw == current && h->last_current == current &&
+            h->last_ready == ready && h->last_unready == unready &&
+            h->last_need == (float)need)
+            raw = current;
+        else
+            raw = hpa_replicas(s, current, ready, unready, need, target_pct);
+        have_raw = 1;
+    }
+    if (have_raw && raw == current) {
         if (h->held < s->rec_cap)
             h->held++;
+        h->last_need = (float)need;
+        h->last_ready = ready;
+        h->last_unready = unready;
+        h->last_current = current;
+        h->last_raw = raw;
         if (s->use_mix) {
             settle(s, ar, 0);
             sc_status st = sc_purchase_mix_apply(&s->mix, &s->mix_ar[ar], v, (int)a,
                                                  (int)r, current, target, plan, NULL);
             if (st != SC_OK)
                 return sc_error_set(err, st, NULL, "reactive: cannot build plan");
-        } else if (total - other != current - other || total != current) {
+        } else if (total != current) {
             settle(s, ar, 0);
             int od_target = current - other < 0 ? 0 : current - other;
             sc_status st = sc_plan_to_target(plan, v, (int)a, (int)r,
@@ -365,6 +382,7 @@ static sc_status hpa_visit(reactive_state *s, const hpa_call *k, const sc_app *a
             if (st != SC_OK)
                 return sc_error_set(err, st, NULL, "reactive: cannot build plan");
         } else {
+            /* the same inputs would take this path again and plan nothing */
             settle(s, ar, 1);
         }
         return SC_OK;
@@ -381,11 +399,9 @@ static sc_status hpa_visit(reactive_state *s, const hpa_call *k, const sc_app *a
         h->rec_len++;
     }
     h->held = 0;
-    int raw;
-    if (current <= 0)
-        raw = (int)ceil(need / target - 1e-9);
-    else
-        raw = hpa_replicas(s, current, ready, unready, need, target_pct);
+    if (!have_raw)
+        raw = current <= 0 ? (int)ceil(need / target - 1e-9)
+                           : hpa_replicas(s, current, ready, unready, need, target_pct);
     h->last_need = (float)need;
     h->last_ready = ready;
     h->last_unready = unready;
@@ -468,10 +484,9 @@ static sc_status hpa_visit(reactive_state *s, const hpa_call *k, const sc_app *a
         h->spec = rec;
     }
     h->all_equal = lo == h->spec && hi == h->spec;
-    /* settled: the fast path's test at the next call with these inputs (current is
-     * then spec), and nothing to plan with these pools */
-    settle(s, ar, !s->slo.on && !s->use_mix && h->all_equal && raw == h->spec &&
-                      current == h->spec && h->spec > 0 && total == h->spec);
+    /* raw != current here (or "auto", or current out of range): the next call must
+     * look again, the ring's ages having moved */
+    settle(s, ar, 0);
     /* The replica controller keeps requested == spec (re-requests refused or
      * interrupted instances). */
     if (s->use_mix) {
