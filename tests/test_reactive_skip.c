@@ -3,8 +3,12 @@
  * (issue 13): given sc_policy_view.changed, it visits only the app-regions that changed
  * or are not settled, and must plan exactly what it plans when it visits every one.
  *
- * The reference is the same policy given no bitmap (changed = NULL: every app-region is
- * visited, the algorithm as it was before skipping existed).  Two instances run in
+ * Two references: the same policy given no bitmap (changed = NULL: every app-region is
+ * visited), and a plain re-implementation of the algorithm the policy documents
+ * (reactive.c's header: the Kubernetes HPA's replica calculation, stabilisation over the
+ * recommendations of the window by time, rate limits over the scale events of the
+ * period by time, min/max), written here without any of the policy's shortcuts (no
+ * fast or hold path, no ring of ages, no held entries, no skipping).  Three run in
  * lockstep over a pseudo-random world of 80 app-regions (two 64-bit words, the second
  * partial): demand moves at some calls for nearly every app-region (a step boundary) and
  * at others for a few; pools follow the plan (launches boot over a few calls) and lose
@@ -14,6 +18,7 @@
  * everything.
  */
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,10 +176,11 @@ static void advance(world *w, int step_boundary)
     }
 }
 
+/* x: the reference's plan (visiting all, or the plain re-implementation), y: the other */
 static void plans_equal(const sc_plan *x, const sc_plan *y, int call)
 {
-    cr_assert_eq(x->n, y->n, "call %d: %zu actions visiting all, %zu skipping", call, x->n,
-                 y->n);
+    cr_assert_eq(x->n, y->n, "call %d: %zu actions in the reference, %zu in the other", call,
+                 x->n, y->n);
     for (size_t i = 0; i < x->n; i++) {
         const sc_action *a = &x->actions[i], *b = &y->actions[i];
         cr_assert(a->kind == b->kind && a->app == b->app && a->region == b->region &&
@@ -206,12 +212,136 @@ static void world_init(world *w)
     }
 }
 
-/* Run both instances for n_calls calls every sync_ms; returns the total of actions. */
-static size_t lockstep(const char *params, int64_t sync_ms, int n_calls, uint64_t seed)
+/* ---- the plain reference ------------------------------------------------------------ */
+
+#define REF_MAX 4096
+typedef struct ref_ar {
+    int spec, deployed;
+    int n_rec;
+    sc_time_ms rec_t[REF_MAX];
+    int rec_n[REF_MAX];
+    int n_ev;
+    sc_time_ms ev_t[REF_MAX];
+    int ev_d[REF_MAX];
+} ref_ar;
+
+typedef struct ref_hpa {
+    int initialised;
+    double tolerance, up_pct, down_pct;
+    int up_pods;
+    int64_t up_win, down_win, up_per, down_per;
+    ref_ar ar[N_AR];
+} ref_hpa;
+
+/* HPA replica calculation (GetResourceReplicas, whole percentages). */
+static int ref_replicas(const ref_hpa *h, int current, int ready, int unready, double need,
+                        double target)
+{
+    if (ready <= 0)
+        return current;
+    double tpct = floor(target * 100.0 + 0.5);
+    if (tpct < 1)
+        tpct = 1;
+    double util = fmin(need / ready, 1.0);
+    double ratio = floor(util * 100.0 + 1e-9) / tpct;
+    if (!(unready > 0 && ratio > 1.0))
+        return fabs(1.0 - ratio) <= h->tolerance ? current : (int)ceil(ratio * ready);
+    double r2 = floor(util * ready * 100.0 / (ready + unready) + 1e-9) / tpct;
+    if (fabs(1.0 - r2) <= h->tolerance || r2 < 1.0)
+        return current;
+    int n = (int)ceil(r2 * (ready + unready));
+    return n < current ? current : n;
+}
+
+static void ref_decide(ref_hpa *h, const sc_policy_view *v, sc_plan *plan)
+{
+    sc_time_ms now = v->now;
+    for (int a = 0; a < N_APPS; a++) {
+        const sc_app *app = &sc->apps[a];
+        for (int r = 0; r < N_REG; r++) {
+            int ar = a * N_REG + r;
+            ref_ar *x = &h->ar[ar];
+            const sc_pool_state *od = &v->pools[ar * SC_PURCHASE_COUNT + SC_PURCHASE_ONDEMAND];
+            int ready = od->ready + od->interrupting, unready = od->booting + od->warming;
+            int total = sc_pool_requested(od);
+            double need = v->ieq_now[ar] >= 0 ? v->ieq_now[ar] : 0.0;
+            if (!h->initialised) {
+                x->spec = total;
+                x->deployed = total > 0 || v->load_now[ar] > 0;
+            }
+            if (v->load_now[ar] > 0)
+                x->deployed = 1;
+            if (!x->deployed)
+                continue;
+            int current = x->spec;
+            int raw = current <= 0 ? (int)ceil(need / app->target_util - 1e-9)
+                                   : ref_replicas(h, current, ready, unready, need,
+                                                  app->target_util);
+            /* stabilisation: the recommendations of the windows, by time */
+            int up = raw, down = raw;
+            for (int i = 0; i < x->n_rec; i++) {
+                if (x->rec_t[i] > now - h->up_win && x->rec_n[i] < up)
+                    up = x->rec_n[i];
+                if (x->rec_t[i] > now - h->down_win && x->rec_n[i] > down)
+                    down = x->rec_n[i];
+            }
+            cr_assert_lt(x->n_rec, REF_MAX);
+            x->rec_t[x->n_rec] = now;
+            x->rec_n[x->n_rec++] = raw;
+            int rec = current;
+            if (rec < up)
+                rec = up;
+            if (rec > down)
+                rec = down;
+            /* rate limits from the count at the start of each period */
+            int add_u = 0, rem_u = 0, add_d = 0, rem_d = 0;
+            for (int i = 0; i < x->n_ev; i++) {
+                if (x->ev_t[i] > now - h->up_per)
+                    x->ev_d[i] > 0 ? (add_u += x->ev_d[i]) : (rem_u -= x->ev_d[i]);
+                if (x->ev_t[i] > now - h->down_per)
+                    x->ev_d[i] > 0 ? (add_d += x->ev_d[i]) : (rem_d -= x->ev_d[i]);
+            }
+            if (rec > current) {
+                int start = current - add_u + rem_u;
+                int lim = (int)fmax(ceil(start * (1.0 + h->up_pct / 100.0) - 1e-9),
+                                    start + h->up_pods);
+                if (rec > lim)
+                    rec = lim < current ? current : lim;
+            } else if (rec < current) {
+                int start = current - add_d + rem_d;
+                int lim = (int)(start * (1.0 - h->down_pct / 100.0));
+                if (rec < lim)
+                    rec = lim > current ? current : lim;
+            }
+            rec = rec < app->min_instances ? app->min_instances : rec;
+            rec = rec > app->max_instances ? app->max_instances : rec;
+            if (rec != current) {
+                cr_assert_lt(x->n_ev, REF_MAX);
+                x->ev_t[x->n_ev] = now;
+                x->ev_d[x->n_ev++] = rec - current;
+                x->spec = rec;
+            }
+            int od_target = x->spec - (total - sc_pool_requested(od));
+            cr_assert_eq(sc_plan_to_target(plan, v, a, r, SC_PURCHASE_ONDEMAND,
+                                           od_target < 0 ? 0 : od_target),
+                         SC_OK);
+        }
+    }
+    h->initialised = 1;
+}
+
+/* Run both instances and the reference for n_calls calls every sync_ms (ref: its
+ * settings, the policy's params in the reference's terms); returns the total of actions. */
+static size_t lockstep(const char *params, const ref_hpa *ref_cfg, int64_t sync_ms,
+                       int n_calls, uint64_t seed)
 {
     rnd_state = seed;
     static world w;
     world_init(&w);
+    static ref_hpa ref;
+    ref = *ref_cfg;
+    sc_plan pr;
+    sc_plan_init(&pr);
     sc_policy *all = alloc_reactive(params), *skip = alloc_reactive(params);
     sc_plan pa, pb;
     sc_plan_init(&pa);
@@ -228,12 +358,16 @@ static size_t lockstep(const char *params, int64_t sync_ms, int n_calls, uint64_
         cr_assert_eq(sc_policy_decide(all, &va, &pa, &err), SC_OK, "%s", err.msg);
         cr_assert_eq(sc_policy_decide(skip, &vb, &pb, &err), SC_OK, "%s", err.msg);
         plans_equal(&pa, &pb, k);
+        sc_plan_clear(&pr);
+        ref_decide(&ref, &va, &pr);
+        plans_equal(&pr, &pa, k);
         total += pa.n;
         apply(&w, &pa);
         advance(&w, k % 5 == 4);
     }
     sc_plan_cleanup(&pa);
     sc_plan_cleanup(&pb);
+    sc_plan_cleanup(&pr);
     sc_policy_free(all);
     sc_policy_free(skip);
     return total;
@@ -242,7 +376,10 @@ static size_t lockstep(const char *params, int64_t sync_ms, int n_calls, uint64_
 Test(reactive_skip, same_plans_default_behaviour)
 {
     /* the defaults: 15 s sync, 300 s scale-down window (a ring of 22 entries) */
-    size_t n = lockstep("{}", 15000, 600, 0x9e3779b97f4a7c15u);
+    static const ref_hpa cfg = {.tolerance = 0.1, .up_pct = 100, .down_pct = 100,
+                                .up_pods = 4, .up_win = 0, .down_win = 300000,
+                                .up_per = 15000, .down_per = 15000};
+    size_t n = lockstep("{}", &cfg, 15000, 600, 0x9e3779b97f4a7c15u);
     cr_assert_gt(n, 100, "the world must make the policy act (%zu actions)", n);
 }
 
@@ -250,17 +387,26 @@ Test(reactive_skip, same_plans_hourly_windows)
 {
     /* a 60 s sync with both stabilisation windows and a slower scale-down limit: the
      * held recommendations must land at the right ages after skipped calls */
+    static const ref_hpa cfg = {.tolerance = 0.1, .up_pct = 100, .down_pct = 20,
+                                .up_pods = 4, .up_win = 120000, .down_win = 600000,
+                                .up_per = 15000, .down_per = 180000};
     size_t n = lockstep("{\"sync\": \"60s\", \"scale_up_window\": \"120s\", "
                         "\"scale_down_window\": \"600s\", \"scale_down_percent\": 20, "
                         "\"scale_down_period\": \"180s\"}",
-                        60000, 500, 12345);
+                        &cfg, 60000, 500, 12345);
     cr_assert_gt(n, 100, "the world must make the policy act (%zu actions)", n);
 }
 
 Test(reactive_skip, same_plans_many_seeds)
 {
     for (uint64_t seed = 1; seed <= 20; seed++)
-        lockstep("{\"sync\": \"30s\", \"scale_down_window\": \"120s\"}", 30000, 120, seed);
+    {
+        static const ref_hpa cfg = {.tolerance = 0.1, .up_pct = 100, .down_pct = 100,
+                                    .up_pods = 4, .up_win = 0, .down_win = 120000,
+                                    .up_per = 15000, .down_per = 15000};
+        lockstep("{\"sync\": \"30s\", \"scale_down_window\": \"120s\"}", &cfg, 30000, 120,
+                 seed);
+    }
 }
 
 Test(reactive_skip, broken_promise_is_believed)
