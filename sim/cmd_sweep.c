@@ -238,6 +238,8 @@ int sc_cmd_sweep(int argc, char **argv)
     int json = 0, threads = 0, no_per_step = 0;
     sc_error err;
     sc_error_clear(&err);
+    progress pg = {0};
+    sc_sweep_exec ex = {0}; /* at function scope: its log spools live until the write */
     optind = 1;
     int ch;
     while ((ch = getopt_long(argc, argv, "o:j:h", opts, NULL)) != -1) {
@@ -328,11 +330,14 @@ int sc_cmd_sweep(int argc, char **argv)
         goto out;
     }
     {
-        progress pg = {.t0 = omp_get_wtime()};
-        sc_sweep_exec ex = {.threads = threads, .per_step = !no_per_step, .rank = rank,
-                            .n_ranks = n_ranks,
-                            .progress = rank == 0 && sc_cli_is_tty() ? show_progress : NULL,
-                            .progress_ctx = &pg};
+        pg.t0 = omp_get_wtime();
+        ex = (sc_sweep_exec){.threads = threads, .per_step = !no_per_step, .rank = rank,
+                             .n_ranks = n_ranks,
+                             .progress = rank == 0 && sc_cli_is_tty() ? show_progress : NULL,
+                             .progress_ctx = &pg,
+                             /* issue 13: the logs spooled beside the output, unless MPI
+                              * gathers them from other ranks in memory */
+                             .log_spool_beside = n_ranks == 1 ? output : NULL};
         sc_error lerr;
         sc_error_clear(&lerr);
         /* a local failure is reported by rank 0 after gathering (it travels with the run) */
@@ -369,7 +374,8 @@ int sc_cmd_sweep(int argc, char **argv)
         for (size_t i = 0; i < sw->n_runs; i++) {
             sets[i] = (sc_results_set){.sc = outs[i].sc, .n_steps = outs[i].n_steps,
                                        .warmup_steps = outs[i].warmup_steps,
-                                       .runs = outs[i].runs, .n_runs = outs[i].n_runs};
+                                       .runs = outs[i].runs, .n_runs = outs[i].n_runs,
+                                       .logs = outs[i].logs};
             for (size_t p = 0; p < outs[i].n_runs; p++, k++) {
                 ent[k].params = sw->settings[i / sw->n_replicates];
                 ent[k].run_index = (int64_t)i;
@@ -438,6 +444,7 @@ out:
     for (size_t i = 0; outs && i < sw->n_runs; i++)
         sc_sweep_run_out_cleanup(&outs[i]);
     free(outs);
+    sc_sweep_exec_cleanup(&ex);
     sc_sweep_free(sw);
     sc_sweep_mpi_finalize();
     return rc;

@@ -1159,6 +1159,13 @@ static sc_status mock_describe(void *state, int app, int region, int type, sc_pu
     return SC_OK;
 }
 
+/* Issue 13: the dirty list, for the simulator's sc_policy_view.changed. */
+const uint32_t *sc_mock_dirty(const sc_mock *m, size_t *n)
+{
+    *n = m->n_dirty;
+    return m->dirty_list;
+}
+
 /* Version 2: the view into out; with since_last only the entries changed since the
  * previous snapshot (out holds that snapshot, the provider interface's promise). */
 static sc_status mock_snapshot(void *state, sc_pool_state *out, size_t n, int since_last,

@@ -110,6 +110,11 @@ sc_status sc_mock_handle(sc_mock *m, const sc_event *ev, sc_error *err);
  * allocation): billed from start, serving at once. */
 sc_status sc_mock_seed(sc_mock *m, int app, int region, int type, sc_purchase option,
                        int count, sc_error *err);
+/* Issue 13: the view entries (ar * SC_PURCHASE_COUNT + option, own type) changed since
+ * the last snapshot, *n of them, in no particular order; valid until the next event or
+ * snapshot.  The simulator reads it before the snapshot to tell the policy which
+ * app-regions changed (sc_policy_view.changed). */
+const uint32_t *sc_mock_dirty(const sc_mock *m, size_t *n);
 /* Per-ar aggregates, [ar]. */
 const sc_mock_ar *sc_mock_ars(const sc_mock *m);
 /* Serving (ready + interrupting) instances of one type in (app, region), all options. */

@@ -141,10 +141,13 @@ static void log_row(const sc_action_log *l, int64_t row[8])
 /* ---- the decision log spooled to a temporary file ---------------------------------- */
 
 struct sc_log_spool {
-    FILE *fp;                /* w+b on the unnamed temporary file */
+    FILE *fp;                /* w+b on the unnamed temporary file (a segment: its file's) */
     char output[4096];       /* the output it sits beside, for messages */
-    uint64_t rows;           /* rows written */
+    uint64_t rows;           /* rows written (a file: by all its segments) */
     int err;                 /* errno of the first failure; 0 while healthy */
+    /* issue 13, sweeps: a segment of a shared file (sc_log_spool_segment) */
+    sc_log_spool *file;      /* the file it is a segment of; NULL: it is a file */
+    uint64_t base;           /* the segment's first row in the file */
 };
 
 /* An unnamed file in dir: O_TMPFILE where the file system has it, else a name of the
@@ -215,9 +218,36 @@ sc_status sc_log_spool_open(const char *output, sc_log_spool **out, sc_error *er
     return SC_OK;
 }
 
+sc_status sc_log_spool_segment(sc_log_spool *file, sc_log_spool **out, sc_error *err)
+{
+    *out = NULL;
+    if (!file || file->file)
+        return sc_error_set(err, SC_ERR_INTERNAL, NULL, "a spool segment needs a spool file");
+    sc_log_spool *s = calloc(1, sizeof *s);
+    if (!s)
+        return sc_error_set(err, SC_ERR_NOMEM, file->output, "out of memory");
+    snprintf(s->output, sizeof s->output, "%s", file->output);
+    s->fp = file->fp;
+    s->file = file;
+    s->base = file->rows;
+    *out = s;
+    return SC_OK;
+}
+
 int sc_log_spool_sink(void *ctx, const sc_action_log *entries, size_t n)
 {
     sc_log_spool *s = ctx;
+    if (s->file) { /* a segment: rows go to the end of its file, which is its end */
+        if (s->file->err || s->file->rows != s->base + s->rows) {
+            s->err = s->file->err ? s->file->err : EINVAL;
+            return -1;
+        }
+        int rc = sc_log_spool_sink(s->file, entries, n);
+        s->rows = s->file->rows - s->base;
+        if (rc)
+            s->err = s->file->err;
+        return rc;
+    }
     if (s->err || !s->fp)
         return -1;
     int64_t buf[256 * 8];
@@ -247,7 +277,7 @@ void sc_log_spool_free(sc_log_spool *s)
 {
     if (!s)
         return;
-    if (s->fp)
+    if (s->fp && !s->file)
         fclose(s->fp);   /* the file has no name: closing removes it */
     free(s);
 }
@@ -261,8 +291,9 @@ void sc_log_spool_free(sc_log_spool *s)
 static hid_t write_log_spooled(hid_t g, sc_log_spool *s, hsize_t n)
 {
     hsize_t dims[2] = {n, 8};
-    if (!s->fp || s->err || s->rows != n)
+    if (!s->fp || s->err || s->rows != n || (s->file && s->file->err))
         return -1;
+    uint64_t base = s->base; /* rows before the segment (0 for a whole file) */
     errno = 0;
     if (fflush(s->fp) != 0) {
         s->err = errno ? errno : EIO;
@@ -287,7 +318,7 @@ static hid_t write_log_spooled(hid_t g, sc_log_spool *s, hsize_t n)
         size_t bytes = (size_t)rows * 8 * sizeof *buf, got = 0;
         while (got < bytes) {
             ssize_t k = pread(fd, (char *)buf + got, bytes - got,
-                              (off_t)(r0 * 8 * sizeof *buf + got));
+                              (off_t)((base + r0) * 8 * sizeof *buf + got));
             if (k <= 0) {
                 if (k < 0 && errno == EINTR)
                     continue;
@@ -323,9 +354,10 @@ static void write_run(h5w *h, hid_t runs, const sc_scenario *sc, const sc_run *r
     /* decision log: from the run's memory, or copied from its spool */
     if (spool) {
         hid_t d = write_log_spooled(g, spool, (hsize_t)run->n_log_streamed);
-        /* the spool is consumed: closed (so removed) here, its failure the write's */
+        /* the spool is consumed: closed (so removed) here, its failure the write's (a
+         * segment's file is closed by its owner, sc_log_spool_free) */
         errno = 0;
-        if (spool->fp && fclose(spool->fp) != 0 && !spool->err)
+        if (spool->fp && !spool->file && fclose(spool->fp) != 0 && !spool->err)
             spool->err = errno ? errno : EIO;
         spool->fp = NULL;
         if (d < 0 || spool->err)

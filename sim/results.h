@@ -147,6 +147,12 @@ typedef struct sc_log_spool sc_log_spool;
  * that cannot be written is SC_ERR_IO naming output (so a bad -o is refused before any
  * run). */
 sc_status sc_log_spool_open(const char *output, sc_log_spool **out, sc_error *err);
+/* Issue 13 (sweeps): a segment of the spool file `file`: the rows a sink writes through
+ * it from now on (nothing else may write to file meanwhile), so one thread's runs share
+ * one temporary file in turn instead of holding a file each.  Written by
+ * sc_results_write_spooled / sc_results_write_sweep like a spool; file must outlive it.
+ * Free with sc_log_spool_free (which leaves file open). */
+sc_status sc_log_spool_segment(sc_log_spool *file, sc_log_spool **out, sc_error *err);
 /* sc_run_opts.log_sink with ctx = the spool; -1 once a write has failed. */
 int sc_log_spool_sink(void *ctx, const sc_action_log *entries, size_t n);
 /* SC_OK, or the first write failure as SC_ERR_IO naming the output and the cause. */

@@ -90,6 +90,10 @@ typedef struct run_ctx {
     sc_plan plan;
     sc_pool_state *pools_type;  /* [(ar * n_types + type) * 3 + option] the view's pools of
                                    every type, when the scenario has several */
+    /* issue 13: sc_policy_view.changed (not in routed runs, whose current demand moves
+     * with the shares at every decision) */
+    uint64_t *chg;              /* [(n_ar + 63) / 64] ar changed since the last decision */
+    int chg_ok;                 /* chg covers everything since the previous decision */
 } run_ctx;
 
 /* Serving capacity of ar in instance-equivalents of the app's own type when it holds
@@ -266,13 +270,34 @@ static void hook_before_change(void *ctx, int app, int region)
         account_app(h->c, app, h->now);
 }
 
-/* Copy the current step's demand into the contiguous arrays. */
+/* Copy the current step's demand into the contiguous arrays; with c->chg, mark the
+ * app-regions whose values change (bit patterns, so NaN and -0 count as they are). */
 static void demand_now(run_ctx *c)
 {
+    uint64_t *chg = c->chg;
     for (size_t ar = 0; ar < c->w->n_ar; ar++) {
-        c->load_now[ar] = c->load_ar[ar][c->slot];
-        c->ieq_now[ar] = c->ieq_ar[ar][c->slot];
+        float l = c->load_ar[ar][c->slot], e = c->ieq_ar[ar][c->slot];
+        if (chg && (memcmp(&l, &c->load_now[ar], sizeof l) || memcmp(&e, &c->ieq_now[ar], sizeof e)))
+            chg[ar >> 6] |= UINT64_C(1) << (ar & 63);
+        c->load_now[ar] = l;
+        c->ieq_now[ar] = e;
     }
+}
+
+/* Issue 13: before the snapshot, mark the app-regions whose pools changed since the
+ * last one (the mock's dirty list) and hand the bitmap to the view when it covers the
+ * whole time since the previous decision. */
+static const uint64_t *changed_since_last(run_ctx *c)
+{
+    if (!c->chg)
+        return NULL;
+    size_t n;
+    const uint32_t *d = sc_mock_dirty(c->mock, &n);
+    for (size_t i = 0; i < n; i++) {
+        size_t ar = d[i] / SC_PURCHASE_COUNT;
+        c->chg[ar >> 6] |= UINT64_C(1) << (ar & 63);
+    }
+    return c->chg_ok ? c->chg : NULL;
 }
 
 static void close_step(run_ctx *c, sc_time_ms t)
@@ -403,6 +428,7 @@ static void ctx_cleanup(run_ctx *c)
     free(c->obs_ieq);
     free(c->obs_arena);
     free(c->share_ms);
+    free(c->chg);
     sc_plan_cleanup(&c->plan);
 }
 
@@ -618,6 +644,10 @@ sc_status sc_run_policy_opts(const sc_world *w, const sc_policy_spec *spec,
         }
         view.pools_type = c.pools_type;
     }
+    if (!c.share_dyn && !(c.chg = calloc((w->n_ar + 63) / 64 + 1, sizeof *c.chg))) {
+        st = sc_error_set(err, SC_ERR_NOMEM, sc->path, "out of memory");
+        goto fail;
+    }
     demand_now(&c);
     int64_t cadence = sc_policy_cadence_ms(pol);
     /* Every step boundary is queued before anything else, so at a boundary the step
@@ -667,6 +697,7 @@ sc_status sc_run_policy_opts(const sc_world *w, const sc_policy_spec *spec,
             if (c.cur && c.cur->end > c.ring)
                 view.ring_lo = c.cur->end - c.ring;
             sc_plan_clear(&c.plan);
+            view.changed = changed_since_last(&c);
             if ((st = sc_orch_snapshot(c.orch, &view.pools, err)))
                 goto fail;
             for (size_t i = 0; c.pools_type && i < w->n_ar * sc->n_types * SC_PURCHASE_COUNT; i++) {
@@ -683,6 +714,10 @@ sc_status sc_run_policy_opts(const sc_world *w, const sc_policy_spec *spec,
                 goto fail;
             if ((st = sc_orch_submit(c.orch, &c.plan, ev.time, err)))
                 goto fail;
+            if (c.chg) { /* the next decision's view is compared with this one */
+                memset(c.chg, 0, (w->n_ar + 63) / 64 * sizeof *c.chg);
+                c.chg_ok = 1;
+            }
             if (cadence > 0 &&
                 (st = sc_evq_push(c.q, ev.time + cadence, EV_DECIDE, 0, 0, NULL)))
                 goto qfail;

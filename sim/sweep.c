@@ -573,6 +573,10 @@ void sc_sweep_run_out_cleanup(sc_sweep_run_out *o)
         return;
     for (size_t k = 0; o->runs && k < o->n_runs; k++)
         sc_run_free(o->runs[k]);
+    for (size_t k = 0; o->logs && k < o->n_runs; k++)
+        sc_log_spool_free(o->logs[k]);
+    free(o->logs);
+    o->logs = NULL;
     free(o->runs);
     sc_scenario_free(o->sc);
     o->runs = NULL;
@@ -580,7 +584,17 @@ void sc_sweep_run_out_cleanup(sc_sweep_run_out *o)
     o->n_runs = 0;
 }
 
+/* Run i; with file, each policy run's decision log goes to a segment of it. */
+static sc_status run_one(const sc_sweep *sw, size_t i, int per_step, sc_log_spool *file,
+                         sc_sweep_run_out *o);
+
 sc_status sc_sweep_run_one(const sc_sweep *sw, size_t i, int per_step, sc_sweep_run_out *o)
+{
+    return run_one(sw, i, per_step, NULL, o);
+}
+
+static sc_status run_one(const sc_sweep *sw, size_t i, int per_step, sc_log_spool *file,
+                         sc_sweep_run_out *o)
 {
     sc_error_clear(&o->err);
     sc_world *w = NULL;
@@ -599,9 +613,21 @@ sc_status sc_sweep_run_one(const sc_sweep *sw, size_t i, int per_step, sc_sweep_
         goto out;
     }
     o->n_runs = o->sc->n_policies;
+    if (file && !(o->logs = calloc(o->n_runs ? o->n_runs : 1, sizeof *o->logs))) {
+        st = sc_error_set(&o->err, SC_ERR_NOMEM, sw->path, "out of memory");
+        goto out;
+    }
     int ps = per_step && o->sc->per_step_output;
     for (size_t p = 0; p < o->sc->n_policies; p++) {
-        if ((st = sc_run_policy(w, &o->sc->policies[p], ps, &o->runs[p], &o->err))) {
+        sc_run_opts ro = {.per_step = ps};
+        if (file) { /* issue 13: the log to the thread's spool file, not to memory */
+            if ((st = sc_log_spool_segment(file, &o->logs[p], &o->err)))
+                goto out;
+            ro.log_sink = sc_log_spool_sink;
+            ro.log_ctx = o->logs[p];
+        }
+        if ((st = sc_run_policy_opts(w, &o->sc->policies[p], &ro, &o->runs[p], &o->err)) ||
+            (file && (st = sc_log_spool_check(o->logs[p], &o->err)))) {
             prefix_run(sw, i, &o->err);
             goto out;
         }
@@ -614,7 +640,7 @@ out:
     return st;
 }
 
-sc_status sc_sweep_execute(const sc_sweep *sw, const sc_sweep_exec *ex, sc_sweep_run_out *outs,
+sc_status sc_sweep_execute(const sc_sweep *sw, sc_sweep_exec *ex, sc_sweep_run_out *outs,
                            sc_error *err)
 {
     int nr = ex->n_ranks > 0 ? ex->n_ranks : 1;
@@ -629,11 +655,36 @@ sc_status sc_sweep_execute(const sc_sweep *sw, const sc_sweep_exec *ex, sc_sweep
             idx[k++] = i;
     if (ex->threads > 0)
         omp_set_num_threads(ex->threads);
+    sc_log_spool **files = NULL;
+    if (ex->log_spool_beside) {
+        int nt = omp_get_max_threads();
+        files = calloc((size_t)(nt > 0 ? nt : 1), sizeof *files);
+        if (!files) {
+            free(idx);
+            return sc_error_set(err, SC_ERR_NOMEM, sw->path, "out of memory");
+        }
+        ex->log_files = files;
+        ex->n_log_files = nt;
+    }
     size_t done = 0;
     long n = (long)mine;
 #pragma omp parallel for schedule(dynamic, 1)
     for (long k = 0; k < n; k++) {
-        sc_sweep_run_one(sw, idx[k], ex->per_step, &outs[idx[k]]);
+        sc_log_spool *file = NULL;
+        if (files) { /* this thread's spool file, opened at its first run */
+            int t = omp_get_thread_num();
+            if (t >= 0 && t < ex->n_log_files && !files[t])
+                (void)sc_log_spool_open(ex->log_spool_beside, &files[t], &outs[idx[k]].err);
+            file = t >= 0 && t < ex->n_log_files ? files[t] : NULL;
+        }
+        if (files && !file) {
+            if (!outs[idx[k]].err.status)
+                sc_error_set(&outs[idx[k]].err, SC_ERR_INTERNAL, sw->path,
+                             "no spool file for thread %d", omp_get_thread_num());
+            outs[idx[k]].status = outs[idx[k]].err.status;
+        } else {
+            run_one(sw, idx[k], ex->per_step, file, &outs[idx[k]]);
+        }
         if (ex->progress) {
 #pragma omp critical(sc_sweep_progress)
             {
@@ -651,6 +702,15 @@ sc_status sc_sweep_execute(const sc_sweep *sw, const sc_sweep_exec *ex, sc_sweep
         }
     free(idx);
     return st;
+}
+
+void sc_sweep_exec_cleanup(sc_sweep_exec *ex)
+{
+    for (int t = 0; ex->log_files && t < ex->n_log_files; t++)
+        sc_log_spool_free(ex->log_files[t]);
+    free(ex->log_files);
+    ex->log_files = NULL;
+    ex->n_log_files = 0;
 }
 
 /* ---- MPI ---------------------------------------------------------------------------- */

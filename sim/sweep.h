@@ -85,6 +85,9 @@ typedef struct sc_sweep_run_out {
     int64_t n_steps, warmup_steps;
     sc_run **runs;                 /* owned, [n_runs]: one per policy, scenario order */
     size_t n_runs;
+    sc_log_spool **logs;           /* owned, [n_runs] when the logs were spooled
+                                      (sc_sweep_exec.log_spool_beside): runs[p]'s log is
+                                      a segment of its thread's file; else NULL */
 } sc_sweep_run_out;
 
 void sc_sweep_run_out_cleanup(sc_sweep_run_out *o);
@@ -100,12 +103,23 @@ typedef struct sc_sweep_exec {
     int rank, n_ranks;             /* this process runs i with i % n_ranks == rank */
     sc_sweep_progress_fn progress; /* called (serialised) after each run; may be NULL */
     void *progress_ctx;
+    /* Issue 13: the decision logs spooled beside this output (the results file's final
+     * name) instead of held in memory: one temporary file per thread, each run's logs a
+     * segment of it (sc_log_spool_segment).  NULL: in memory (needed for MPI gathers). */
+    const char *log_spool_beside;
+    sc_log_spool **log_files;      /* out: [n_log_files] the thread files, freed by
+                                      sc_sweep_exec_cleanup after the results are written */
+    int n_log_files;
 } sc_sweep_exec;
+
+/* Close (so remove) the spool files of an execute; the runs' segments must not be
+ * written after it. */
+void sc_sweep_exec_cleanup(sc_sweep_exec *ex);
 
 /* Run this process's share of the runs in parallel into outs[n_runs] (zeroed by the
  * caller; other ranks' slots stay empty).  Returns the first failure in run order
  * (err says which run) or SC_OK. */
-sc_status sc_sweep_execute(const sc_sweep *sw, const sc_sweep_exec *ex, sc_sweep_run_out *outs,
+sc_status sc_sweep_execute(const sc_sweep *sw, sc_sweep_exec *ex, sc_sweep_run_out *outs,
                            sc_error *err);
 
 /* ---- MPI (built with -DSCULPT_MPI=ON; otherwise a single process) ----------------- */

@@ -106,6 +106,8 @@ typedef struct hpa_ar {
     int all_equal;
     int held;              /* fast-path recommendations (= spec) not yet in the ring: one
                               per decide call just before this one, at most rec_cap */
+    int64_t last_call;     /* the decide call that last visited it (skipped calls: see
+                              "Skipping" below) */
 } hpa_ar;
 
 typedef struct reactive_state {
@@ -136,6 +138,8 @@ typedef struct reactive_state {
     sc_slo_ctl slo;             /* "target_util": "auto": the error-budget controller;
                                    target = app's target_util / its factor */
     sc_time_ms slo_last;        /* last controller update; SC_TIME_MIN none */
+    uint64_t *settled;          /* [(n_ar + 63) / 64] bit ar: with the same inputs the next
+                                   call would take the fast path and plan nothing */
 } reactive_state;
 
 static void reactive_cleanup(void *state)
@@ -148,6 +152,8 @@ static void reactive_cleanup(void *state)
     free(s->call_t);
     free(s->up_ok);
     free(s->down_ok);
+    free(s->settled);
+    s->settled = NULL;
     s->call_t = NULL;
     s->up_ok = s->down_ok = NULL;
     sc_slo_ctl_cleanup(&s->slo);
@@ -218,9 +224,11 @@ static sc_status reactive_init(void *state, const sc_scenario *sc, const cJSON *
     s->call_t = calloc((size_t)s->rec_cap, sizeof *s->call_t);
     s->up_ok = calloc((size_t)s->rec_cap, 1);
     s->down_ok = calloc((size_t)s->rec_cap, 1);
+    s->settled = calloc((s->n_ar + 63) / 64 + 1, sizeof *s->settled);
     if (s->use_mix)
         s->mix_ar = calloc(s->n_ar ? s->n_ar : 1, sizeof *s->mix_ar);
-    if (!s->ar || !s->recs || !s->evs || !s->call_t || !s->up_ok || !s->down_ok || (s->use_mix && !s->mix_ar)) {
+    if (!s->ar || !s->recs || !s->evs || !s->call_t || !s->up_ok || !s->down_ok ||
+        !s->settled || (s->use_mix && !s->mix_ar)) {
         reactive_cleanup(s);
         return sc_error_set(err, SC_ERR_NOMEM, where, "out of memory");
     }
@@ -269,6 +277,262 @@ static int hpa_replicas(const reactive_state *s, int current, int ready, int unr
     return n;
 }
 
+/* Skipping (issue 13, 10^5 app-regions).  When the view says which app-regions changed
+ * since the previous call (sc_policy_view.changed), an app-region that is "settled"
+ * (bit in s->settled: its last visit took the hold path below and planned nothing, so
+ * with the same pools and demand the next would too) and did not change is not visited
+ * at all: the only effect the visit would have had is held++ (and remembering the same
+ * inputs), which the next visit makes up from the calls in between (last_call).  Visits stay in increasing ar order, so the plan is the
+ * same, action for action, as when every app-region is visited.  Not with "auto" (the
+ * target moves with the budget) or a purchase mix (its own state moves). */
+
+/* A decide call's invariants, shared by its visits. */
+typedef struct hpa_call {
+    const sc_policy_view *v;
+    sc_plan *plan;
+    const unsigned char *up_ok, *down_ok; /* [rec_cap] see reactive_decide */
+} hpa_call;
+
+static void settle(reactive_state *s, size_t ar, int settled)
+{
+    uint64_t bit = UINT64_C(1) << (ar & 63);
+    if (settled)
+        s->settled[ar >> 6] |= bit;
+    else
+        s->settled[ar >> 6] &= ~bit;
+}
+
+/* One (app a, region r) = ar of a decide call: steps 1-3 above and the plan. */
+static sc_status hpa_visit(reactive_state *s, const hpa_call *k, const sc_app *app, size_t a,
+                           size_t r, size_t ar, double target, double target_pct,
+                           sc_error *err)
+{
+    const sc_policy_view *v = k->v;
+    sc_plan *plan = k->plan;
+    const sc_time_ms now = v->now;
+    const int rec_cap = s->rec_cap;
+    hpa_ar *h = &s->ar[ar];
+    if (h->deployed && s->n_calls - h->last_call > 1) { /* skipped calls: their held++ */
+        int64_t held = h->held + (s->n_calls - h->last_call - 1);
+        h->held = held < rec_cap ? (int)held : rec_cap;
+    }
+    h->last_call = s->n_calls;
+    int ready = 0, unready = 0, other = 0, total = 0;
+    for (int o = 0; o < SC_PURCHASE_COUNT; o++) {
+        const sc_pool_state *ps = &v->pools[ar * SC_PURCHASE_COUNT + (size_t)o];
+        ready += ps->ready + ps->interrupting;
+        unready += ps->booting + ps->warming;
+        total += sc_pool_requested(ps);
+        if (o != SC_PURCHASE_ONDEMAND)
+            other += sc_pool_requested(ps);
+    }
+    double need = v->ieq_now[ar];
+    double load = v->load_now[ar];
+    if (!(need >= 0))
+        need = 0;
+    if (!s->initialised) {
+        h->spec = total;
+        h->deployed = total > 0 || load > 0;
+    }
+    if (load > 0)
+        h->deployed = 1;
+    if (!h->deployed) {
+        settle(s, ar, 1); /* stays so until its demand changes */
+        return SC_OK;
+    }
+    int current = h->spec;
+    int *ring = &s->recs[ar * (size_t)rec_cap];
+    /* Hold path: the raw recommendation equals the current count (in range), so
+     * stabilisation and the rate limits leave it there whatever the ring holds (up <=
+     * raw <= down) and the only state a full evaluation would change is the ring, by
+     * one entry equal to spec: counted in held instead, and the inputs remembered.
+     * Same inputs as last time with every remembered recommendation equal (the old fast
+     * path) need not even recompute raw.  Not with "auto": the target itself may have
+     * moved. */
+    int raw = 0, have_raw = 0;
+    if (s->initialised && !s->slo.on && current > 0 && current >= app->min_instances &&
+        current <= app->max_instances) {
+        if (h->all_equal && h->last_raw == current && h->last_current == current &&
+            h->last_ready == ready && h->last_unready == unready &&
+            h->last_need == (float)need)
+            raw = current;
+        else
+            raw = hpa_replicas(s, current, ready, unready, need, target_pct);
+        have_raw = 1;
+    }
+    if (have_raw && raw == current) {
+        if (h->held < s->rec_cap)
+            h->held++;
+        h->last_need = (float)need;
+        h->last_ready = ready;
+        h->last_unready = unready;
+        h->last_current = current;
+        h->last_raw = raw;
+        if (s->use_mix) {
+            settle(s, ar, 0);
+            sc_status st = sc_purchase_mix_apply(&s->mix, &s->mix_ar[ar], v, (int)a,
+                                                 (int)r, current, target, plan, NULL);
+            if (st != SC_OK)
+                return sc_error_set(err, st, NULL, "reactive: cannot build plan");
+        } else if (total != current) {
+            settle(s, ar, 0);
+            int od_target = current - other < 0 ? 0 : current - other;
+            sc_status st = sc_plan_to_target(plan, v, (int)a, (int)r,
+                                             SC_PURCHASE_ONDEMAND, od_target);
+            if (st != SC_OK)
+                return sc_error_set(err, st, NULL, "reactive: cannot build plan");
+        } else {
+            /* the same inputs would take this path again and plan nothing */
+            settle(s, ar, 1);
+        }
+        return SC_OK;
+    }
+    /* the recommendations the fast path held back: {time of call k, spec} for
+     * the h->held calls before this one (spec has not changed since) */
+    for (int i = 0; i < h->held; i++) {
+        if (h->rec_len == rec_cap) {
+            h->rec_head = h->rec_head + 1 == rec_cap ? 0 : h->rec_head + 1;
+            h->rec_len--;
+        }
+        int slot = h->rec_head + h->rec_len;
+        ring[slot >= rec_cap ? slot - rec_cap : slot] = h->spec;
+        h->rec_len++;
+    }
+    h->held = 0;
+    if (!have_raw)
+        raw = current <= 0 ? (int)ceil(need / target - 1e-9)
+                           : hpa_replicas(s, current, ready, unready, need, target_pct);
+    h->last_need = (float)need;
+    h->last_ready = ready;
+    h->last_unready = unready;
+    h->last_current = current;
+    h->last_raw = raw;
+
+    /* Step 2: stabilisation over remembered recommendations */
+    /* lo, hi: the least and greatest recommendation the ring holds once raw is
+     * in and the oldest entry out (if full), for all_equal below */
+    const unsigned char *const up_ok = k->up_ok, *const down_ok = k->down_ok;
+    int up = raw, down = raw, lo = raw, hi = raw;
+    for (int i = 0, j = h->rec_head; i < h->rec_len; i++, j = j + 1 == rec_cap ? 0 : j + 1) {
+        int n = ring[j], age = h->rec_len - 1 - i;
+        if (up_ok[age] && n < up)
+            up = n;
+        if (down_ok[age] && n > down)
+            down = n;
+        if (i > 0 || h->rec_len < rec_cap) {
+            lo = n < lo ? n : lo;
+            hi = n > hi ? n : hi;
+        }
+    }
+    /* remember raw; drop entries older than both windows */
+    if (h->rec_len == s->rec_cap) {
+        h->rec_head = h->rec_head + 1 == s->rec_cap ? 0 : h->rec_head + 1;
+        h->rec_len--;
+    }
+    int slot = h->rec_head + h->rec_len;
+    ring[slot >= rec_cap ? slot - rec_cap : slot] = raw;
+    h->rec_len++;
+    int rec = current;
+    if (rec < up)
+        rec = up;
+    if (rec > down)
+        rec = down;
+
+    /* Step 3: rate limits from the count at the start of the period */
+    rec_entry *evr = &s->evs[ar * (size_t)s->ev_cap];
+    int added_up = 0, removed_up = 0, added_dn = 0, removed_dn = 0;
+    for (int i = 0, j = h->ev_head; i < h->ev_len; i++, j = j + 1 == s->ev_cap ? 0 : j + 1) {
+        const rec_entry *e = &evr[j];
+        if (e->t > now - s->up_period_ms) {
+            if (e->n > 0)
+                added_up += e->n;
+            else
+                removed_up -= e->n;
+        }
+        if (e->t > now - s->down_period_ms) {
+            if (e->n > 0)
+                added_dn += e->n;
+            else
+                removed_dn -= e->n;
+        }
+    }
+    if (rec > current) {
+        int start = current - added_up + removed_up;
+        int by_pct = (int)ceil(start * (1.0 + s->up_percent / 100.0) - 1e-9);
+        int by_pods = start + s->up_pods;
+        int limit = by_pct > by_pods ? by_pct : by_pods;
+        if (rec > limit)
+            rec = limit < current ? current : limit;
+    } else if (rec < current) {
+        int start = current - added_dn + removed_dn;
+        int limit = (int)(start * (1.0 - s->down_percent / 100.0));
+        if (rec < limit)
+            rec = limit > current ? current : limit;
+    }
+    if (rec < app->min_instances)
+        rec = app->min_instances;
+    if (rec > app->max_instances)
+        rec = app->max_instances;
+    if (rec != current) {
+        if (h->ev_len == s->ev_cap) {
+            h->ev_head = h->ev_head + 1 == s->ev_cap ? 0 : h->ev_head + 1;
+            h->ev_len--;
+        }
+        int es = h->ev_head + h->ev_len;
+        evr[es >= s->ev_cap ? es - s->ev_cap : es] = (rec_entry){now, rec - current};
+        h->ev_len++;
+        h->spec = rec;
+    }
+    h->all_equal = lo == h->spec && hi == h->spec;
+    /* raw != current here (or "auto", or current out of range): the next call must
+     * look again, the ring's ages having moved */
+    settle(s, ar, 0);
+    /* The replica controller keeps requested == spec (re-requests refused or
+     * interrupted instances). */
+    if (s->use_mix) {
+        sc_status st = sc_purchase_mix_apply(&s->mix, &s->mix_ar[ar], v, (int)a,
+                                             (int)r, h->spec, target, plan, NULL);
+        if (st != SC_OK)
+            return sc_error_set(err, st, NULL, "reactive: cannot build plan");
+        return SC_OK;
+    }
+    int od_target = h->spec - other;
+    if (od_target < 0)
+        od_target = 0;
+    sc_status st = sc_plan_to_target(plan, v, (int)a, (int)r, SC_PURCHASE_ONDEMAND,
+                                     od_target);
+    if (st != SC_OK)
+        return sc_error_set(err, st, NULL, "reactive: cannot build plan");
+    return SC_OK;
+}
+
+/* The app's target utilisation at this call, and as a whole percentage. */
+static double app_target(const reactive_state *s, const sc_app *app, size_t a)
+{
+    double target = s->target_override > 0 ? s->target_override : app->target_util;
+    if (s->slo.on) {
+        target = app->target_util / sc_slo_ctl_factor(&s->slo, (int)a);
+        if (target > 1.0)
+            target = 1.0;
+    }
+    return target;
+}
+
+/* Index of the lowest set bit of x != 0. */
+static int lowest_bit(uint64_t x)
+{
+#if defined(__GNUC__)
+    return __builtin_ctzll(x);
+#else
+    int b = 0;
+    while (!(x & 1)) {
+        x >>= 1;
+        b++;
+    }
+    return b;
+#endif
+}
+
 static sc_status reactive_decide(void *state, const sc_policy_view *v, sc_plan *plan,
                                  sc_error *err)
 {
@@ -282,12 +546,8 @@ static sc_status reactive_decide(void *state, const sc_policy_view *v, sc_plan *
             sc_slo_ctl_update(&s->slo, v);
         }
     }
-    /* invariants of the loop, in locals: the plan calls below may write through any
-     * pointer, so the compiler would otherwise reload them for every app-region */
     const size_t n_apps = sc->n_apps, n_regions = sc->n_regions;
     const int rec_cap = s->rec_cap;
-    const sc_pool_state *const pools = v->pools;
-    const float *const ieq_now = v->ieq_now, *const load_now = v->load_now;
     /* The ring of a deployed app-region holds one recommendation per decide call (the
      * fast path's held back ones included), so its entry of age g (0 = newest) was
      * made at call n_calls - 1 - g, whose time call_t keeps: a window test per age,
@@ -301,178 +561,35 @@ static sc_status reactive_decide(void *state, const sc_policy_view *v, sc_plan *
         up_ok[g] = k >= 0 && t > up_from;
         down_ok[g] = k >= 0 && t > down_from;
     }
-    for (size_t a = 0; a < n_apps; a++) {
-        const sc_app *app = &sc->apps[a];
-        double target = s->target_override > 0 ? s->target_override : app->target_util;
-        if (s->slo.on) {
-            target = app->target_util / sc_slo_ctl_factor(&s->slo, (int)a);
-            if (target > 1.0)
-                target = 1.0;
+    hpa_call call = {.v = v, .plan = plan, .up_ok = up_ok, .down_ok = down_ok};
+    sc_status st;
+    if (s->initialised && !s->slo.on && !s->use_mix && v->changed) {
+        /* skipping: visit the app-regions that are not settled or changed */
+        size_t n_words = (s->n_ar + 63) / 64;
+        for (size_t wi = 0; wi < n_words; wi++) {
+            uint64_t bits = ~s->settled[wi] | v->changed[wi];
+            if (wi == n_words - 1 && s->n_ar % 64)
+                bits &= (UINT64_C(1) << (s->n_ar % 64)) - 1;
+            while (bits) {
+                size_t ar = wi * 64 + (size_t)lowest_bit(bits);
+                bits &= bits - 1;
+                size_t a = ar / n_regions;
+                const sc_app *app = &sc->apps[a];
+                double target = app_target(s, app, a);
+                if ((st = hpa_visit(s, &call, app, a, ar % n_regions, ar, target,
+                                    hpa_target_pct(target), err)))
+                    return st;
+            }
         }
-        double target_pct = hpa_target_pct(target);
-        for (size_t r = 0; r < n_regions; r++) {
-            size_t ar = a * n_regions + r;
-            hpa_ar *h = &s->ar[ar];
-            int ready = 0, unready = 0, other = 0, total = 0;
-            for (int o = 0; o < SC_PURCHASE_COUNT; o++) {
-                const sc_pool_state *ps = &pools[ar * SC_PURCHASE_COUNT + (size_t)o];
-                ready += ps->ready + ps->interrupting;
-                unready += ps->booting + ps->warming;
-                total += sc_pool_requested(ps);
-                if (o != SC_PURCHASE_ONDEMAND)
-                    other += sc_pool_requested(ps);
-            }
-            double need = ieq_now[ar];
-            double load = load_now[ar];
-            if (!(need >= 0))
-                need = 0;
-            if (!s->initialised) {
-                h->spec = total;
-                h->deployed = total > 0 || load > 0;
-            }
-            if (load > 0)
-                h->deployed = 1;
-            if (!h->deployed)
-                continue;
-            int current = h->spec;
-            int *ring = &s->recs[ar * (size_t)rec_cap];
-            /* Fast path: same inputs as last time, the recommendation was the current
-             * count, and every remembered recommendation equals it: the outcome is to
-             * hold.  Only the recommendation is remembered.  Not with "auto": the
-             * target itself may have moved. */
-            if (s->initialised && !s->slo.on && h->all_equal && h->last_raw == current &&
-                h->last_current == current && h->last_ready == ready &&
-                h->last_unready == unready && h->last_need == (float)need && current > 0) {
-                if (h->held < s->rec_cap)
-                    h->held++;
-                if (s->use_mix) {
-                    sc_status st = sc_purchase_mix_apply(&s->mix, &s->mix_ar[ar], v, (int)a,
-                                                         (int)r, current, target, plan, NULL);
-                    if (st != SC_OK)
-                        return sc_error_set(err, st, NULL, "reactive: cannot build plan");
-                } else if (total - other != current - other || total != current) {
-                    int od_target = current - other < 0 ? 0 : current - other;
-                    sc_status st = sc_plan_to_target(plan, v, (int)a, (int)r,
-                                                     SC_PURCHASE_ONDEMAND, od_target);
-                    if (st != SC_OK)
-                        return sc_error_set(err, st, NULL, "reactive: cannot build plan");
-                }
-                continue;
-            }
-            /* the recommendations the fast path held back: {time of call k, spec} for
-             * the h->held calls before this one (spec has not changed since) */
-            for (int k = 0; k < h->held; k++) {
-                if (h->rec_len == rec_cap) {
-                    h->rec_head = h->rec_head + 1 == rec_cap ? 0 : h->rec_head + 1;
-                    h->rec_len--;
-                }
-                int slot = h->rec_head + h->rec_len;
-                ring[slot >= rec_cap ? slot - rec_cap : slot] = h->spec;
-                h->rec_len++;
-            }
-            h->held = 0;
-            int raw;
-            if (current <= 0)
-                raw = (int)ceil(need / target - 1e-9);
-            else
-                raw = hpa_replicas(s, current, ready, unready, need, target_pct);
-            h->last_need = (float)need;
-            h->last_ready = ready;
-            h->last_unready = unready;
-            h->last_current = current;
-            h->last_raw = raw;
-
-            /* Step 2: stabilisation over remembered recommendations */
-            /* lo, hi: the least and greatest recommendation the ring holds once raw is
-             * in and the oldest entry out (if full), for all_equal below */
-            int up = raw, down = raw, lo = raw, hi = raw;
-            for (int i = 0, j = h->rec_head; i < h->rec_len; i++, j = j + 1 == rec_cap ? 0 : j + 1) {
-                int n = ring[j], age = h->rec_len - 1 - i;
-                if (up_ok[age] && n < up)
-                    up = n;
-                if (down_ok[age] && n > down)
-                    down = n;
-                if (i > 0 || h->rec_len < rec_cap) {
-                    lo = n < lo ? n : lo;
-                    hi = n > hi ? n : hi;
-                }
-            }
-            /* remember raw; drop entries older than both windows */
-            if (h->rec_len == s->rec_cap) {
-                h->rec_head = h->rec_head + 1 == s->rec_cap ? 0 : h->rec_head + 1;
-                h->rec_len--;
-            }
-            int slot = h->rec_head + h->rec_len;
-            ring[slot >= rec_cap ? slot - rec_cap : slot] = raw;
-            h->rec_len++;
-            int rec = current;
-            if (rec < up)
-                rec = up;
-            if (rec > down)
-                rec = down;
-
-            /* Step 3: rate limits from the count at the start of the period */
-            rec_entry *evr = &s->evs[ar * (size_t)s->ev_cap];
-            int added_up = 0, removed_up = 0, added_dn = 0, removed_dn = 0;
-            for (int i = 0, j = h->ev_head; i < h->ev_len; i++, j = j + 1 == s->ev_cap ? 0 : j + 1) {
-                const rec_entry *e = &evr[j];
-                if (e->t > now - s->up_period_ms) {
-                    if (e->n > 0)
-                        added_up += e->n;
-                    else
-                        removed_up -= e->n;
-                }
-                if (e->t > now - s->down_period_ms) {
-                    if (e->n > 0)
-                        added_dn += e->n;
-                    else
-                        removed_dn -= e->n;
-                }
-            }
-            if (rec > current) {
-                int start = current - added_up + removed_up;
-                int by_pct = (int)ceil(start * (1.0 + s->up_percent / 100.0) - 1e-9);
-                int by_pods = start + s->up_pods;
-                int limit = by_pct > by_pods ? by_pct : by_pods;
-                if (rec > limit)
-                    rec = limit < current ? current : limit;
-            } else if (rec < current) {
-                int start = current - added_dn + removed_dn;
-                int limit = (int)(start * (1.0 - s->down_percent / 100.0));
-                if (rec < limit)
-                    rec = limit > current ? current : limit;
-            }
-            if (rec < app->min_instances)
-                rec = app->min_instances;
-            if (rec > app->max_instances)
-                rec = app->max_instances;
-            if (rec != current) {
-                if (h->ev_len == s->ev_cap) {
-                    h->ev_head = h->ev_head + 1 == s->ev_cap ? 0 : h->ev_head + 1;
-                    h->ev_len--;
-                }
-                int es = h->ev_head + h->ev_len;
-                evr[es >= s->ev_cap ? es - s->ev_cap : es] = (rec_entry){now, rec - current};
-                h->ev_len++;
-                h->spec = rec;
-            }
-            h->all_equal = lo == h->spec && hi == h->spec;
-            /* The replica controller keeps requested == spec (re-requests refused or
-             * interrupted instances). */
-            if (s->use_mix) {
-                sc_status st = sc_purchase_mix_apply(&s->mix, &s->mix_ar[ar], v, (int)a,
-                                                     (int)r, h->spec, target, plan, NULL);
-                if (st != SC_OK)
-                    return sc_error_set(err, st, NULL, "reactive: cannot build plan");
-                continue;
-            }
-            int od_target = h->spec - other;
-            if (od_target < 0)
-                od_target = 0;
-            sc_status st = sc_plan_to_target(plan, v, (int)a, (int)r, SC_PURCHASE_ONDEMAND,
-                                             od_target);
-            if (st != SC_OK)
-                return sc_error_set(err, st, NULL, "reactive: cannot build plan");
+    } else {
+        for (size_t a = 0; a < n_apps; a++) {
+            const sc_app *app = &sc->apps[a];
+            double target = app_target(s, app, a);
+            double target_pct = hpa_target_pct(target);
+            for (size_t r = 0; r < n_regions; r++)
+                if ((st = hpa_visit(s, &call, app, a, r, a * n_regions + r, target,
+                                    target_pct, err)))
+                    return st;
         }
     }
     s->call_t[s->n_calls % s->rec_cap] = now;

@@ -79,7 +79,20 @@ typedef struct sc_policy_view {
                                    option]: the provider's answers to launches so far,
                                    accepted and refused (sc_orch_launch_tally); NULL when
                                    the driver gives none (issue 11: stock-outs learnt) */
+    /* Issue 13 (10^5 app-regions): which app-regions may have changed since the view the
+     * policy's previous decide() call was given.  Bit ar % 64 of changed[ar / 64] is set
+     * when ar's pools (any option) or load_now / ieq_now may differ from that view; a
+     * clear bit promises they are the same bits.  NULL: not known (every entry may have
+     * changed): the first call, live mode, routed runs.  Read through sc_view_changed. */
+    const uint64_t *changed;    /* [(apps x regions + 63) / 64] */
 } sc_policy_view;
+
+/* 1 when (app-region) ar's pools or current demand may differ from the previous decide
+ * call's view (always 1 when the driver does not say), else 0. */
+static inline int sc_view_changed(const struct sc_policy_view *v, size_t ar)
+{
+    return !v->changed || ((v->changed[ar >> 6] >> (ar & 63)) & 1u);
+}
 
 static inline size_t sc_view_ar(const sc_policy_view *v, int app, int region)
 {
