@@ -103,6 +103,18 @@ static sc_status inner_apply(live_ctx *c, const sc_action *act, int count, const
     return st;
 }
 
+/* Journal a call not made (I then S): why is the rule, "dry-run" or a guardrail's. */
+static sc_status journal_skip(live_ctx *c, sc_journal_call *call, const char *why,
+                              sc_error *err)
+{
+    call->state = SC_JOURNAL_SKIPPED;
+    snprintf(call->why, sizeof call->why, "%s", why);
+    sc_status st = sc_journal_call_begin(c->j, call, err);
+    if (!st)
+        st = sc_journal_call_end(c->j, call, err);
+    return st;
+}
+
 static sc_status wrap_apply(void *state, const sc_action *act, sc_time_ms now,
                             sc_action_result *res, sc_error *err)
 {
@@ -156,16 +168,21 @@ static sc_status wrap_apply(void *state, const sc_action *act, sc_time_ms now,
             if (rec->state == SC_JOURNAL_DONE && !c->real && rec->count > 0) {
                 /* rebuild the shadow cloud: the mock is no real state */
                 sc_action_result r2;
-                sc_status st = inner_apply(c, act, rec->count, call.key, rec->payload, now, 1, &r2, err);
+                sc_status st =
+                    inner_apply(c, act, rec->count, call.key, rec->payload, now, 1, &r2, err);
                 if (st)
                     return st;
             }
             if (!routing)
                 sc_guard_commit(c->guard, act, now, res->accepted);
+            if (rec->state == SC_JOURNAL_DONE) /* paid before the crash: in the window */
+                sc_guard_commit_upfront(c->guard, now, rec->upfront_usd);
             return SC_OK;
         }
-        /* ISSUING: the crash window.  Repeat with the same key and count. */
+        /* ISSUING: the crash window.  Repeat with the same key and count (and count its
+         * upfront price, read back from the journal, when it is answered). */
         call = *rec;
+        upfront = rec->upfront_usd;
         c->sum->retries++;
     } else {
         int allowed = act->count;
@@ -174,28 +191,26 @@ static sc_status wrap_apply(void *state, const sc_action *act, sc_time_ms now,
         if (routing) /* count 0: only the kill switch and regions set a rule */
             allowed = rule[0] ? 0 : 1;
         call.count = allowed;
-        if (allowed == 0 || (c->real && !c->cfg->execute)) {
-            call.state = SC_JOURNAL_SKIPPED;
-            snprintf(call.why, sizeof call.why, "%s", allowed == 0 ? rule : "dry-run");
-            if (allowed == 0)
-                c->sum->guard_cut++;
-            sc_status st = sc_journal_call_begin(c->j, &call, err);
-            if (!st)
-                st = sc_journal_call_end(c->j, &call, err);
-            return st;
-        }
-        if (allowed < act->count && !routing)
+        int dry = c->real && !c->cfg->execute;
+        if (allowed == 0) {
             c->sum->guard_cut++;
-        if (c->inner->type->ctrl) { /* the call's absolute form, written ahead */
+            return journal_skip(c, &call, rule, err);
+        }
+        if (c->inner->type->ctrl) {
+            /* the call's absolute form, written ahead; a dry run prepares it too (PREPARE
+             * reads, never changes), so its journal names what the call would commit */
             sc_action a = *act;
             a.count = allowed;
             sc_live_call lc = {.act = &a, .key = call.key};
             sc_status pst = c->inner->type->ctrl(c->inner->state, SC_PROVIDER_CTRL_PREPARE,
                                                  &lc, err);
-            if (pst == SC_OK)
+            if (pst == SC_OK) {
                 snprintf(call.payload, sizeof call.payload, "%s", lc.payload);
-            else if (pst != SC_ERR_NOTFOUND && pst != SC_ERR_INTERNAL)
+                call.upfront_usd = lc.upfront_usd > 0 ? lc.upfront_usd : 0.0;
+                snprintf(call.commits, sizeof call.commits, "%s", lc.commits);
+            } else if (pst != SC_ERR_NOTFOUND && pst != SC_ERR_INTERNAL) {
                 return pst; /* the adapter could not read the state it needs */
+            }
             /* h-live: an upfront price (a reservation bought with the provision) is
              * counted by the budget cap; over it, the whole call is refused */
             const char *urule = "";
@@ -203,16 +218,15 @@ static sc_status wrap_apply(void *state, const sc_action *act, sc_time_ms now,
                 !sc_guard_check_upfront(c->guard, &a, now, lc.upfront_usd, &urule)) {
                 call.count = 0;
                 call.payload[0] = '\0';
-                call.state = SC_JOURNAL_SKIPPED;
-                snprintf(call.why, sizeof call.why, "%s", urule);
                 c->sum->guard_cut++;
-                sc_status st = sc_journal_call_begin(c->j, &call, err);
-                if (!st)
-                    st = sc_journal_call_end(c->j, &call, err);
-                return st;
+                return journal_skip(c, &call, urule, err);
             }
-            upfront = pst == SC_OK ? lc.upfront_usd : 0.0;
+            upfront = call.upfront_usd;
         }
+        if (dry)
+            return journal_skip(c, &call, "dry-run", err);
+        if (allowed < act->count && !routing)
+            c->sum->guard_cut++;
         sc_status st = sc_journal_call_begin(c->j, &call, err);
         if (st)
             return st;

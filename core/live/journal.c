@@ -10,8 +10,13 @@
  *     [<geo> <weight>]            ... written in the same write() as its D (n lines); a
  *                                 set_weight adds its geography and weight
  *   I <key> <t> <kind> <app> <region> <type> <option> <count> <requested> <payload>
- *                                 intent: the call is about to be made (payload: its
- *                                 absolute form from the adapter, "-" when none)
+ *     [<upfront> <commits>]       intent: the call is about to be made (payload: its
+ *                                 absolute form from the adapter, "-" when none); a call
+ *                                 that commits an upfront price or buys something besides
+ *                                 instances (a Reserved Instance purchase) adds its price
+ *                                 in USD (%.17g) and what it buys ("-" when nothing), so
+ *                                 a dry run's journal names the purchase it would make and
+ *                                 a resume's budget guardrail counts what was paid
  *   A <key> <accepted> <throttled> <limited>    its answer
  *   S <key> <why>                 not called (dry run, guardrail, kill switch)
  *   E <t>                         the decision at t is complete
@@ -256,13 +261,17 @@ static int parse_line(sc_journal *j, const char *ln, size_t *pending_p)
     case 'I': {
         sc_journal_call c;
         memset(&c, 0, sizeof c);
-        char pl[SC_LIVE_PAYLOAD_MAX] = "-";
-        int got = sscanf(ln, "I %47s %lld %lld %lld %lld %lld %lld %lld %lld %63s", key, &t,
-                         &a[0], &a[1], &a[2], &a[3], &a[4], &a[5], &a[6], pl);
-        if (got != 9 && got != 10)
+        char pl[SC_LIVE_PAYLOAD_MAX] = "-", cm[SC_LIVE_COMMITS_MAX] = "-";
+        double up = 0.0;
+        int got = sscanf(ln, "I %47s %lld %lld %lld %lld %lld %lld %lld %lld %63s %lf %159s",
+                         key, &t, &a[0], &a[1], &a[2], &a[3], &a[4], &a[5], &a[6], pl, &up, cm);
+        if ((got != 9 && got != 10 && got != 12) || !(up >= 0.0 && up < 1e15))
             return 0;
         if (strcmp(pl, "-") != 0)
             snprintf(c.payload, sizeof c.payload, "%s", pl);
+        c.upfront_usd = up;
+        if (strcmp(cm, "-") != 0)
+            snprintf(c.commits, sizeof c.commits, "%s", cm);
         snprintf(c.key, sizeof c.key, "%s", key);
         c.t = t;
         c.kind = (int)a[0], c.app = (int)a[1], c.region = (int)a[2], c.type = (int)a[3];
@@ -517,10 +526,15 @@ int sc_journal_has_revision(const sc_journal *j, sc_time_ms t)
 
 sc_status sc_journal_call_begin(sc_journal *j, const sc_journal_call *c, sc_error *err)
 {
-    char buf[256];
-    int n = snprintf(buf, sizeof buf, "I %s %" PRId64 " %d %d %d %d %d %d %d %s\n", c->key,
+    char buf[512];
+    int n = snprintf(buf, sizeof buf, "I %s %" PRId64 " %d %d %d %d %d %d %d %s", c->key,
                      c->t, c->kind, c->app, c->region, c->type, c->option, c->count,
                      c->requested, c->payload[0] ? c->payload : "-");
+    if (c->upfront_usd > 0 || c->commits[0])
+        n += snprintf(buf + n, sizeof buf - (size_t)n, " %.17g %s",
+                      c->upfront_usd > 0 ? c->upfront_usd : 0.0,
+                      c->commits[0] ? c->commits : "-");
+    n += snprintf(buf + n, sizeof buf - (size_t)n, "\n");
     sc_status st = write_sync(j, buf, (size_t)n, err);
     if (st)
         return st;

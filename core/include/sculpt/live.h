@@ -63,6 +63,7 @@ SC_BEGIN_DECLS
 #define SC_PROVIDER_CTRL_IS_REAL 0x4c02
 #define SC_LIVE_KEY_MAX 48
 #define SC_LIVE_PAYLOAD_MAX 64
+#define SC_LIVE_COMMITS_MAX 160
 
 /* The absolute form of one call, written ahead in the journal so that a repeat after a
  * crash is idempotent even where the cloud's API is not keyed: an adapter that scales a
@@ -79,6 +80,12 @@ typedef struct sc_live_call {
     double upfront_usd;         /* PREPARE out: an upfront price the call commits (AWS: a
                                    Reserved Instance purchase), counted by the budget
                                    guardrail; 0 = none */
+    char commits[SC_LIVE_COMMITS_MAX]; /* PREPARE out: what the call would buy besides
+                                   instances, for review (no spaces; "" = nothing); AWS:
+                                   "ri:<region>:<type>:<offering id>:<count>" for the
+                                   Reserved Instances a provision purchases.  A dry run
+                                   prepares its calls too and journals it, with
+                                   upfront_usd, without making the call. */
 } sc_live_call;
 #define SC_PROVIDER_CTRL_PREPARE 0x4c03
 #define SC_PROVIDER_CTRL_CALL 0x4c04
@@ -141,6 +148,9 @@ typedef struct sc_journal_call {
     sc_action_result res;       /* when DONE or SKIPPED */
     char why[32];               /* SKIPPED: "dry-run", "kill-switch", "guard:<rule>" */
     char payload[SC_LIVE_PAYLOAD_MAX]; /* the call's absolute form (SC_PROVIDER_CTRL_PREPARE) */
+    double upfront_usd;         /* the upfront price the call commits (PREPARE), 0 = none:
+                                   read back on a resume by the budget guardrail */
+    char commits[SC_LIVE_COMMITS_MAX]; /* what it buys besides instances (PREPARE) */
 } sc_journal_call;
 
 /* One decision: its time and its plan as submitted. */
