@@ -31,7 +31,9 @@
  * inputs, a call whose A is lost is ISSUING and repeated with its key (answered with the
  * first result), and a missing E is written again on resume.  R (a terraform revision
  * whose command ran) is fsync'd at once.  So a step with k mutating calls costs k fsyncs,
- * not 2k + 2.
+ * not 2k + 2; with group commit (sc_journal_call_begin_many, sim/live.c group_prepare) the
+ * intents of a decision's batch go out in one write and one fsync before its first call,
+ * so such a step costs one.
  *
  * Recovery: a crash can leave a torn last line, or a D without all its P lines; both
  * are cut off (the file is truncated to the last whole record), so the journal always
@@ -524,17 +526,24 @@ int sc_journal_has_revision(const sc_journal *j, sc_time_ms t)
     return 0;
 }
 
+/* The I record of c into buf[512]; its length. */
+static int intent_line(const sc_journal_call *c, char *buf, size_t cap)
+{
+    int n = snprintf(buf, cap, "I %s %" PRId64 " %d %d %d %d %d %d %d %s", c->key, c->t,
+                     c->kind, c->app, c->region, c->type, c->option, c->count, c->requested,
+                     c->payload[0] ? c->payload : "-");
+    if (c->upfront_usd > 0 || c->commits[0])
+        n += snprintf(buf + n, cap - (size_t)n, " %.17g %s",
+                      c->upfront_usd > 0 ? c->upfront_usd : 0.0,
+                      c->commits[0] ? c->commits : "-");
+    n += snprintf(buf + n, cap - (size_t)n, "\n");
+    return n;
+}
+
 sc_status sc_journal_call_begin(sc_journal *j, const sc_journal_call *c, sc_error *err)
 {
     char buf[512];
-    int n = snprintf(buf, sizeof buf, "I %s %" PRId64 " %d %d %d %d %d %d %d %s", c->key,
-                     c->t, c->kind, c->app, c->region, c->type, c->option, c->count,
-                     c->requested, c->payload[0] ? c->payload : "-");
-    if (c->upfront_usd > 0 || c->commits[0])
-        n += snprintf(buf + n, sizeof buf - (size_t)n, " %.17g %s",
-                      c->upfront_usd > 0 ? c->upfront_usd : 0.0,
-                      c->commits[0] ? c->commits : "-");
-    n += snprintf(buf + n, sizeof buf - (size_t)n, "\n");
+    int n = intent_line(c, buf, sizeof buf);
     sc_status st = write_sync(j, buf, (size_t)n, err);
     if (st)
         return st;
@@ -544,6 +553,31 @@ sc_status sc_journal_call_begin(sc_journal *j, const sc_journal_call *c, sc_erro
         return sc_error_set(err, SC_ERR_NOMEM, j->path, "out of memory");
     j->written++;
     return SC_OK;
+}
+
+/* h-gcommit: the intents of n calls in one write() and one fsync (group commit). */
+sc_status sc_journal_call_begin_many(sc_journal *j, const sc_journal_call *c, size_t n,
+                                     sc_error *err)
+{
+    if (!n)
+        return SC_OK;
+    size_t cap = n * 512, len = 0;
+    char *buf = malloc(cap);
+    if (!buf)
+        return sc_error_set(err, SC_ERR_NOMEM, j->path, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        len += (size_t)intent_line(&c[i], buf + len, cap - len);
+    }
+    sc_status st = write_sync(j, buf, len, err);
+    free(buf);
+    for (size_t i = 0; !st && i < n; i++) {
+        sc_journal_call cc = c[i];
+        cc.state = SC_JOURNAL_ISSUING;
+        if (add_call(j, &cc))
+            return sc_error_set(err, SC_ERR_NOMEM, j->path, "out of memory");
+        j->written++;
+    }
+    return st;
 }
 
 sc_status sc_journal_call_end(sc_journal *j, const sc_journal_call *c, sc_error *err)

@@ -199,6 +199,10 @@ sc_status sc_journal_revision_done(sc_journal *j, sc_time_ms t, sc_error *err);
 int sc_journal_has_revision(const sc_journal *j, sc_time_ms t);
 /* Write (and fsync) the intent of call c (state ISSUING) before it is made. */
 sc_status sc_journal_call_begin(sc_journal *j, const sc_journal_call *c, sc_error *err);
+/* The intents of n calls (state ISSUING) in one write and one fsync: group commit, the
+ * write-ahead rule kept for all of them (each durable before any of them is made). */
+sc_status sc_journal_call_begin_many(sc_journal *j, const sc_journal_call *c, size_t n,
+                                     sc_error *err);
 /* Write (and fsync) the outcome of the call with c->key: DONE or SKIPPED with c->res. */
 sc_status sc_journal_call_end(sc_journal *j, const sc_journal_call *c, sc_error *err);
 
@@ -283,6 +287,9 @@ typedef struct sc_live_config {
                                    (mock provider), for `sculpt report`; NULL = none */
     const char *metrics_endpoint; /* --endpoint for `cloudwatch` (overrides
                                    $.live.metrics.cloudwatch.endpoint); NULL = none */
+    int no_group_commit;        /* h-gcommit: 1 = one fsync per mutating call (the intent
+                                   before its call) instead of one per decision's batch
+                                   (core/live/README.md); the journal's bytes are the same */
 } sc_live_config;
 
 typedef struct sc_live_summary {
