@@ -11,9 +11,10 @@
  *                        holds the past only: future steps are NaN, never read);
  *   a mock event      -> sc_mock_handle (shadow mode: boots, warm-ups, drains);
  *   a pending action  -> sc_orch_run_due;
- *   a decision        -> snapshot, policy decide, journal the plan (D + P records,
- *                        fsync), sc_orch_submit, journal the end (E); a decision whose
- *                        plan is empty is not journaled.
+ *   a decision        -> snapshot, policy decide, journal the plan (D + P records),
+ *                        group_prepare (the intents of the plan's batchable calls in one
+ *                        write and one fsync: group commit), sc_orch_submit, journal the
+ *                        end (E); a decision whose plan is empty is not journaled.
  * The clock only paces the loop (sc_live_clock_wait); every time handed to the core is
  * the scheduled instant, so the same journal and observations give the same calls at
  * any clock speed.
@@ -69,6 +70,9 @@ typedef struct live_ctx {
     sc_guard *guard;
     sc_time_ms key_t;           /* time of the last call, and calls made at it */
     int key_n;
+    sc_time_ms batch_t;         /* h-gcommit: keys "<batch_t>-n", batch_lo <= n < batch_hi, */
+    int batch_lo, batch_hi;     /* were journaled by group_prepare, not yet made */
+    int group;                  /* group commit on (not a dry run) */
     sc_live_summary *sum;
     /* ---- monitoring sources (core/live/metricsint.h) ---- */
     sc_metrics *src;            /* prometheus:URL or an observed store; NULL = the world */
@@ -103,6 +107,18 @@ static sc_status inner_apply(live_ctx *c, const sc_action *act, int count, const
     return st;
 }
 
+/* Journal a call not made (I then S): why is the rule, "dry-run" or a guardrail's. */
+static sc_status journal_skip(live_ctx *c, sc_journal_call *call, const char *why,
+                              sc_error *err)
+{
+    call->state = SC_JOURNAL_SKIPPED;
+    snprintf(call->why, sizeof call->why, "%s", why);
+    sc_status st = sc_journal_call_begin(c->j, call, err);
+    if (!st)
+        st = sc_journal_call_end(c->j, call, err);
+    return st;
+}
+
 static sc_status wrap_apply(void *state, const sc_action *act, sc_time_ms now,
                             sc_action_result *res, sc_error *err)
 {
@@ -130,6 +146,7 @@ static sc_status wrap_apply(void *state, const sc_action *act, sc_time_ms now,
         call.requested = act->weight;
     }
     double upfront = 0.0; /* h-live: an upfront price the call commits (PREPARE) */
+    int batched = 0;      /* h-gcommit: journaled by group_prepare */
     const sc_journal_call *rec = sc_journal_find(c->j, call.key);
     if (rec && rec->state == SC_JOURNAL_SKIPPED && strcmp(rec->why, "dry-run") == 0 &&
         c->real && c->cfg->execute)
@@ -156,17 +173,27 @@ static sc_status wrap_apply(void *state, const sc_action *act, sc_time_ms now,
             if (rec->state == SC_JOURNAL_DONE && !c->real && rec->count > 0) {
                 /* rebuild the shadow cloud: the mock is no real state */
                 sc_action_result r2;
-                sc_status st = inner_apply(c, act, rec->count, call.key, rec->payload, now, 1, &r2, err);
+                sc_status st =
+                    inner_apply(c, act, rec->count, call.key, rec->payload, now, 1, &r2, err);
                 if (st)
                     return st;
             }
             if (!routing)
                 sc_guard_commit(c->guard, act, now, res->accepted);
+            if (rec->state == SC_JOURNAL_DONE) /* paid before the crash: in the window */
+                sc_guard_commit_upfront(c->guard, now, rec->upfront_usd);
             return SC_OK;
         }
-        /* ISSUING: the crash window.  Repeat with the same key and count. */
+        /* ISSUING: the crash window.  Repeat with the same key and count (and count its
+         * upfront price, read back from the journal, when it is answered).  h-gcommit: or
+         * a call of this decision's group commit, journaled and counted by the guard at
+         * group_prepare, now made for the first time. */
         call = *rec;
-        c->sum->retries++;
+        upfront = rec->upfront_usd;
+        batched = now == c->batch_t && c->key_n - 1 >= c->batch_lo &&
+                  c->key_n - 1 < c->batch_hi;
+        if (!batched)
+            c->sum->retries++;
     } else {
         int allowed = act->count;
         const char *rule = "";
@@ -174,28 +201,26 @@ static sc_status wrap_apply(void *state, const sc_action *act, sc_time_ms now,
         if (routing) /* count 0: only the kill switch and regions set a rule */
             allowed = rule[0] ? 0 : 1;
         call.count = allowed;
-        if (allowed == 0 || (c->real && !c->cfg->execute)) {
-            call.state = SC_JOURNAL_SKIPPED;
-            snprintf(call.why, sizeof call.why, "%s", allowed == 0 ? rule : "dry-run");
-            if (allowed == 0)
-                c->sum->guard_cut++;
-            sc_status st = sc_journal_call_begin(c->j, &call, err);
-            if (!st)
-                st = sc_journal_call_end(c->j, &call, err);
-            return st;
-        }
-        if (allowed < act->count && !routing)
+        int dry = c->real && !c->cfg->execute;
+        if (allowed == 0) {
             c->sum->guard_cut++;
-        if (c->inner->type->ctrl) { /* the call's absolute form, written ahead */
+            return journal_skip(c, &call, rule, err);
+        }
+        if (c->inner->type->ctrl) {
+            /* the call's absolute form, written ahead; a dry run prepares it too (PREPARE
+             * reads, never changes), so its journal names what the call would commit */
             sc_action a = *act;
             a.count = allowed;
             sc_live_call lc = {.act = &a, .key = call.key};
             sc_status pst = c->inner->type->ctrl(c->inner->state, SC_PROVIDER_CTRL_PREPARE,
                                                  &lc, err);
-            if (pst == SC_OK)
+            if (pst == SC_OK) {
                 snprintf(call.payload, sizeof call.payload, "%s", lc.payload);
-            else if (pst != SC_ERR_NOTFOUND && pst != SC_ERR_INTERNAL)
+                call.upfront_usd = lc.upfront_usd > 0 ? lc.upfront_usd : 0.0;
+                snprintf(call.commits, sizeof call.commits, "%s", lc.commits);
+            } else if (pst != SC_ERR_NOTFOUND && pst != SC_ERR_INTERNAL) {
                 return pst; /* the adapter could not read the state it needs */
+            }
             /* h-live: an upfront price (a reservation bought with the provision) is
              * counted by the budget cap; over it, the whole call is refused */
             const char *urule = "";
@@ -203,16 +228,15 @@ static sc_status wrap_apply(void *state, const sc_action *act, sc_time_ms now,
                 !sc_guard_check_upfront(c->guard, &a, now, lc.upfront_usd, &urule)) {
                 call.count = 0;
                 call.payload[0] = '\0';
-                call.state = SC_JOURNAL_SKIPPED;
-                snprintf(call.why, sizeof call.why, "%s", urule);
                 c->sum->guard_cut++;
-                sc_status st = sc_journal_call_begin(c->j, &call, err);
-                if (!st)
-                    st = sc_journal_call_end(c->j, &call, err);
-                return st;
+                return journal_skip(c, &call, urule, err);
             }
-            upfront = pst == SC_OK ? lc.upfront_usd : 0.0;
+            upfront = call.upfront_usd;
         }
+        if (dry)
+            return journal_skip(c, &call, "dry-run", err);
+        if (allowed < act->count && !routing)
+            c->sum->guard_cut++;
         sc_status st = sc_journal_call_begin(c->j, &call, err);
         if (st)
             return st;
@@ -225,7 +249,7 @@ static sc_status wrap_apply(void *state, const sc_action *act, sc_time_ms now,
     call.res = *res;
     if ((st = sc_journal_call_end(c->j, &call, err)))
         return st;
-    if (!routing)
+    if (!routing && !batched)
         sc_guard_commit(c->guard, act, now, res->accepted);
     sc_guard_commit_upfront(c->guard, now, upfront);
     return SC_OK;
@@ -245,6 +269,101 @@ static sc_status wrap_snapshot(void *state, sc_pool_state *out, size_t n, int si
     live_ctx *c = *(live_ctx **)state;
     c->sum->calls_read_only++;
     return sc_provider_snapshot(c->inner, c->sc, out, n, since_last, err);
+}
+
+/* ---- group commit (h-gcommit; design in core/live/README.md) --------------------- */
+
+/* Journal ahead, in one write and one fsync, the calls that sc_orch_submit is about to
+ * make for plan at t: the longest prefix of its immediate actions that are provisions
+ * or deprovisions of on-demand or spot pools, each (app, region) at most once (an
+ * adapter's absolute target is computed from its cached state: AWS keeps an app-region's
+ * on-demand and spot pools in one group, so a second prepared-but-unmade call there
+ * would start from a stale size), the guardrails letting them through whole or cut
+ * (not to zero) and no upfront price.  The prefix stops at anything else (a resize or
+ * relocate makes one or two calls, a set_weight may combine with others of the app, a
+ * reserved provision's Reserved Instance target spans the region), so keys stay in
+ * step with wrap_apply's and the guard sees the calls in plan order as before.  Each
+ * call's allowed count is committed to the guard here (its answer cannot raise it; a
+ * smaller accepted count leaves the guard conservative).  wrap_apply then finds each one
+ * ISSUING with its key and payload, as a resume would, and makes it: the write-ahead
+ * rule holds (every intent durable before the first call), and a crash leaves at most
+ * the batch ISSUING, each repeated with its key and absolute form on resume. */
+static sc_status group_prepare(live_ctx *c, const sc_plan *plan, sc_time_ms t, sc_error *err)
+{
+    c->batch_lo = c->batch_hi = 0;
+    if (!c->group || !plan->n)
+        return SC_OK;
+    if (t != c->key_t) {
+        c->key_t = t;
+        c->key_n = 0;
+    }
+    const sc_scenario *sc = c->sc;
+    sc_journal_call *b = calloc(plan->n, sizeof *b);
+    unsigned char *seen = calloc(sc->n_apps * sc->n_regions + 1, 1);
+    if (!b || !seen) {
+        free(b);
+        free(seen);
+        return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
+    }
+    size_t nb = 0;
+    sc_status st = SC_OK;
+    for (size_t i = 0; i < plan->n; i++) {
+        const sc_action *act = &plan->actions[i];
+        if (act->issue_ms > t)
+            continue; /* kept pending by the orchestrator: no call now */
+        if ((act->kind != SC_ACTION_PROVISION && act->kind != SC_ACTION_DEPROVISION) ||
+            act->option == SC_PURCHASE_RESERVED || act->count <= 0 || act->app < 0 ||
+            (size_t)act->app >= sc->n_apps || act->region < 0 ||
+            (size_t)act->region >= sc->n_regions)
+            break;
+        size_t ar = (size_t)act->app * sc->n_regions + (size_t)act->region;
+        if (seen[ar])
+            break;
+        int allowed = act->count;
+        const char *rule = "";
+        sc_guard_check(c->guard, act, t, &allowed, &rule);
+        if (allowed <= 0)
+            break; /* skipped: wrap_apply journals why */
+        sc_journal_call *call = &b[nb];
+        snprintf(call->key, sizeof call->key, "%" PRId64 "-%d", t, c->key_n + (int)nb);
+        call->t = t;
+        call->kind = (int)act->kind;
+        call->app = act->app;
+        call->region = act->region;
+        call->type = act->type;
+        call->option = (int)act->option;
+        call->requested = act->count;
+        call->count = allowed;
+        if (c->inner->type->ctrl) {
+            sc_action a = *act;
+            a.count = allowed;
+            sc_live_call lc = {.act = &a, .key = call->key};
+            sc_status pst = c->inner->type->ctrl(c->inner->state, SC_PROVIDER_CTRL_PREPARE,
+                                                 &lc, err);
+            if (pst != SC_OK && pst != SC_ERR_NOTFOUND && pst != SC_ERR_INTERNAL) {
+                st = pst;
+                break;
+            }
+            if (pst == SC_OK && (lc.upfront_usd > 0 || lc.commits[0]))
+                break; /* a purchase: wrap_apply checks its price */
+            if (pst == SC_OK)
+                snprintf(call->payload, sizeof call->payload, "%s", lc.payload);
+        }
+        call->state = SC_JOURNAL_ISSUING;
+        seen[ar] = 1;
+        if (allowed < act->count)
+            c->sum->guard_cut++;
+        sc_guard_commit(c->guard, act, t, allowed);
+        nb++;
+    }
+    free(seen);
+    if (!st && nb && !(st = sc_journal_call_begin_many(c->j, b, nb, err))) {
+        c->batch_t = t;
+        c->batch_lo = c->key_n;
+        c->batch_hi = c->key_n + (int)nb;
+    }
+    free(b);
+    return st;
 }
 
 static const sc_provider_type wrap_type = {
@@ -558,6 +677,7 @@ sc_status sc_live_run(const sc_live_config *cfg, sc_live_summary *out, sc_error 
             prt->ctrl(c.inner->state, SC_PROVIDER_CTRL_IS_REAL, &is_real, NULL);
         c.real = is_real != 0;
     }
+    c.group = !cfg->no_group_commit && !(c.real && !cfg->execute); /* h-gcommit */
     if ((st = sc_journal_open(cfg->journal_path, sc, cfg->policy->label, sc->start, &c.j, err)))
         goto done;
     sc_time_ms origin = sc_journal_origin(c.j);
@@ -754,8 +874,11 @@ sc_status sc_live_run(const sc_live_config *cfg, sc_live_summary *out, sc_error 
                  * loop knows it by its absence), which keeps fsyncs to plans that act. */
                 if (plan.n && (st = sc_journal_decision_begin(c.j, t, &plan, err)))
                     goto done;
+                if ((st = group_prepare(&c, &plan, t, err))) /* h-gcommit */
+                    goto done;
                 if ((st = sc_orch_submit(c.orch, &plan, t, err)))
                     goto done;
+                c.batch_lo = c.batch_hi = 0;
                 if (plan.n && (st = sc_journal_decision_end(c.j, t, err)))
                     goto done;
                 if (cfg->plan_out)

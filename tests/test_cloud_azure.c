@@ -21,6 +21,12 @@
  *    If-None-Match: * as vmss-create.spec (from the reference) says, at the scenario's
  *    initial capacities (8 and 4 on demand, 0 spot), the spot ones with Spot priority;
  *    a rerun creates none.
+ * 6. Instance states (see the end): a set at capacity 5 whose instances the fake reports,
+ *    two per page, as Failed, Deleting, Creating, Succeeded but deallocated, and one
+ *    Succeeded and running serves 1, boots 1 and drains 1 (by hand from the mapping in
+ *    azure.c's header); the set of 4 all running serves 4; every page requested as
+ *    vmss-vms-list.spec (Virtual Machine Scale Set VMs - List, api-version 2024-07-01,
+ *    $expand=instanceView) says: 3 + 2 pages; a provision of 2 still targets capacity 7.
  * 5. The 412 path end to end: a set made between the read and the create, and a create
  *    whose answer is lost and resent, are both answered 412 to If-None-Match: * and count
  *    as done (one creation each).
@@ -67,6 +73,8 @@ static const char *spec_of(const cJSON *r)
         return AZFIX "token.spec";
     if (strstr(p, "trafficmanagerprofiles"))
         return AZFIX "tm-endpoint-update.spec";
+    if (strstr(p, "/virtualMachines") && strcmp(m, "GET") == 0)
+        return AZFIX "vmss-vms-list.spec";
     if (strstr(p, "virtualMachineScaleSets"))
         return strcmp(m, "PATCH") == 0 ? AZFIX "vmss-update.spec"
                : strcmp(m, "PUT") == 0 ? AZFIX "vmss-create.spec"
@@ -213,7 +221,7 @@ Test(azure, faults_are_retried_or_reported, .timeout = 120)
         const char *pa = cJSON_GetObjectItem(r, "path")->valuestring;
         n_patch += strcmp(m, "PATCH") == 0;
         n_we += strcmp(m, "GET") == 0 && strstr(pa, "/sculpt-web-westeurope") &&
-                !strstr(pa, "-spot");
+                !strstr(pa, "-spot") && !strstr(pa, "/virtualMachines"); /* the set's GET */
     }
     cJSON_Delete(log);
     cr_assert_eq(n_patch, 4, "429, dropped, slow 503, then accepted");
@@ -428,4 +436,51 @@ Test(azure, bootstrap_412_is_done, .timeout = 300)
     char *out = slurp(p);
     cr_assert(out && strstr(out, "\"mutating\""), "the --json summary: %s", out);
     free(out);
+}
+
+Test(azure, snapshot_counts_instances_by_state, .timeout = 120)
+{
+    fake_start("--secret " SECRET " --initial sculpt-web-eastus=5 --initial sculpt-web-westeurope=4");
+    fake_fault("{\"vm_page\": 2}");
+    fake_fault("{\"vm_states\": {\"sculpt-web-eastus\": [\"Failed\", \"Deleting\", "
+               "\"Creating\", \"Stopped\"]}}");
+    sc_scenario *sc;
+    sc_error err;
+    sc_status st;
+    sc_provider *p = azure_at(fake_port, &sc, &st, &err);
+    cr_assert_eq(st, SC_OK, "%s", err.msg);
+    size_t n = sc->n_apps * sc->n_regions * SC_PURCHASE_COUNT;
+    sc_pool_state *pools = calloc(n, sizeof *pools);
+    cr_assert_eq(sc_provider_snapshot(p, sc, pools, n, 0, &err), SC_OK, "%s", err.msg);
+    const sc_pool_state *e = &pools[0 * SC_PURCHASE_COUNT + SC_PURCHASE_ONDEMAND];
+    const sc_pool_state *w = &pools[1 * SC_PURCHASE_COUNT + SC_PURCHASE_ONDEMAND];
+    cr_assert_eq(e->ready, 1, "eastus: only the last instance serves");
+    cr_assert_eq(e->booting, 1, "eastus: the Creating one");
+    cr_assert_eq(e->draining, 1, "eastus: the Deleting one");
+    cr_assert_eq(e->warming + e->interrupting, 0);
+    cr_assert_eq(w->ready, 4);
+    cr_assert_eq(w->booting + w->draining, 0);
+    char *ltxt = fake_get("log");
+    cJSON *log = cJSON_Parse(ltxt);
+    free(ltxt);
+    int pages = 0;
+    const cJSON *r;
+    cJSON_ArrayForEach(r, log) {
+        const char *spec = spec_of(r);
+        if (spec)
+            check_spec(r, spec);
+        pages += spec && strstr(spec, "vmss-vms-list");
+    }
+    cJSON_Delete(log);
+    cr_assert_eq(pages, 3 + 2, "5 instances 2 a page, then 4");
+    /* the absolute target still counts from the set's capacity */
+    sc_action act = {.kind = SC_ACTION_PROVISION, .app = 0, .region = 0, .type = 0,
+                     .option = SC_PURCHASE_ONDEMAND, .count = 2, .to_region = -1, .to_type = -1};
+    sc_live_call lc = {.act = &act, .key = "1-0"};
+    cr_assert_eq(p->type->ctrl(p->state, SC_PROVIDER_CTRL_PREPARE, &lc, &err), SC_OK, "%s",
+                 err.msg);
+    cr_assert_str_eq(lc.payload, "capacity=7");
+    free(pools);
+    sc_provider_free(p);
+    sc_scenario_free(sc);
 }

@@ -25,6 +25,15 @@
  * 3. The budget guardrail counts the upfront price: with a cap of 100 USD per hour the
  *    provision (0.54 USD per hour of instances, 735.84 USD upfront) is refused whole,
  *    journaled "guard:budget_per_hour", nothing bought or launched.
+ * 4. A dry run records the reservation it would buy: each region's provision is journaled
+ *    with its upfront price (by hand: 3 x 0.28 x 0.1 x 8760 = 735.84 USD) and
+ *    "ri:<region>:t3.micro:<offering>:3", the offering the --execute run then buys (the
+ *    fake's record of the purchase), with no mutating call and nothing bought.
+ * 5. After a resume the budget guardrail counts the upfront price already paid (read back
+ *    from the journal): with a cap of 1000 USD per hour one region's purchase fits
+ *    (4.32 + 0.54 + 735.84 = 740.70), a second in the same hour does not (+ 0.6 + 735.84
+ *    > 1000); killed with SIGKILL after the first purchase went through, the resumed run
+ *    buys nothing more and journals the second "guard:budget_per_hour".
  */
 #define _GNU_SOURCE
 #include "sculpt/cloud.h"
@@ -34,6 +43,7 @@
 #define FIX SC_SOURCE_DIR "/tests/live/fixtures/aws/"
 #define RIJSON SC_SOURCE_DIR "/tests/live/aws-ri.json"
 #define BUDGETJSON SC_SOURCE_DIR "/tests/live/aws-ri-budget.json"
+#define BUDGET1000JSON SC_SOURCE_DIR "/tests/live/aws-ri-budget1000.json"
 #define SECRET "wJalrXUtnFEMI-K7MDENG-bPxRfiCYzEXAMPLEKEY"
 #define AKID "AKIDSCULPTTEST"
 
@@ -184,6 +194,48 @@ static void fake_ri(const char *region, int *purchases, int *count)
     cJSON_Delete(j);
 }
 
+/* The offering the fake sold in region ("" when none). */
+static void fake_ri_offering(const char *region, char *out, size_t cap)
+{
+    char *t = fake_get("state");
+    cr_assert_not_null(t);
+    cJSON *j = cJSON_Parse(t);
+    free(t);
+    out[0] = '\0';
+    const cJSON *it;
+    cJSON_ArrayForEach(it, cJSON_GetObjectItem(j, "ri"))
+    {
+        if (strcmp(cJSON_GetObjectItem(it, "region")->valuestring, region) == 0)
+            snprintf(out, cap, "%s", cJSON_GetObjectItem(it, "offering")->valuestring);
+    }
+    cJSON_Delete(j);
+}
+
+/* The journal's intent line whose commits name region's Reserved Instances: its upfront
+ * price, offering id and count (0 when there is none). */
+static int journal_ri(const char *journal, const char *region, double *usd, char *offering,
+                      size_t cap, int *count)
+{
+    char tag[96];
+    snprintf(tag, sizeof tag, " ri:%s:t3.micro:", region);
+    for (const char *ln = journal; ln && *ln; ln = strchr(ln, '\n') ? strchr(ln, '\n') + 1 : NULL) {
+        const char *hit = strstr(ln, tag), *eol = strchr(ln, '\n');
+        if (ln[0] != 'I' || !hit || (eol && hit > eol))
+            continue;
+        /* "... <payload> <upfront> ri:<region>:<type>:<offering>:<count>" */
+        const char *up = hit; /* hit is the space before the commits */
+        while (up > ln && up[-1] != ' ')
+            up--;
+        *usd = strtod(up, NULL);
+        const char *id = hit + strlen(tag), *colon = strchr(id, ':');
+        cr_assert_not_null(colon);
+        snprintf(offering, cap, "%.*s", (int)(colon - id), id);
+        *count = atoi(colon + 1);
+        return 1;
+    }
+    return 0;
+}
+
 static int fake_pool_running(const char *pool)
 {
     char *t = fake_get("state");
@@ -218,8 +270,25 @@ Test(cloud_ri, bought_once_per_region, .timeout = 120)
     int np, nc;
     fake_ri("us-east-1", &np, &nc);
     cr_assert_eq(np, 0, "a dry run buys nothing");
+    cr_assert_eq(json_num("dry", "mutating"), 0);
+    cr_assert_eq(fake_pool_running("sculpt-web-us-east-1"), 0);
     char jp[300];
     snprintf(jp, sizeof jp, "%s/j", dir);
+    /* the dry run's journal names the purchase it would make */
+    const char *regions[] = {"us-east-1", "eu-west-1"};
+    char planned[2][128];
+    char *dj = slurp(jp);
+    for (int r = 0; r < 2; r++) {
+        double usd = 0;
+        int n = 0;
+        cr_assert(journal_ri(dj, regions[r], &usd, planned[r], sizeof planned[r], &n),
+                  "%s: the reservation in the dry run's journal: %s", regions[r], dj);
+        cr_assert_float_eq(usd, 735.84, 1e-6, "%s: 3 x 245.28 USD: %s", regions[r], dj);
+        cr_assert_eq(n, 3, "%s: the reserved base", regions[r]);
+        cr_assert(strlen(planned[r]) > 0);
+    }
+    cr_assert(strstr(dj, " dry-run\n"), "skipped as a dry run: %s", dj);
+    free(dj);
     unlink(jp);
     /* the purchase in eu-west-1 loses its answer: the RIs are read again, no repeat */
     fake_fault("{\"action\": \"PurchaseReservedInstancesOffering\", \"after\": true, "
@@ -229,17 +298,19 @@ Test(cloud_ri, bought_once_per_region, .timeout = 120)
     char ep[300];
     snprintf(ep, sizeof ep, "%s/run.err", dir);
     cr_assert_eq(rc, 0, "%s", slurp(ep));
-    const char *regions[] = {"us-east-1", "eu-west-1"};
     for (int r = 0; r < 2; r++) {
         fake_ri(regions[r], &np, &nc);
         cr_assert_eq(np, 1, "%s: one purchase", regions[r]);
+        char bought[128];
+        fake_ri_offering(regions[r], bought, sizeof bought);
+        cr_assert_str_eq(bought, planned[r], "%s: the offering the dry run named", regions[r]);
         cr_assert_eq(nc, 3, "%s: the reserved base", regions[r]);
         char pool[64];
         snprintf(pool, sizeof pool, "sculpt-web-%s", regions[r]);
         cr_assert_eq(fake_pool_running(pool), 3);
     }
     char *j = slurp(jp);
-    cr_assert(strstr(j, ",ri=3\n"), "the RI target written ahead: %s", j);
+    cr_assert(strstr(j, ",ri=3 "), "the RI target written ahead: %s", j);
     free(j);
     /* a rerun on the finished journal makes no call */
     cr_assert_eq(sculpt(args, "again"), 0);
@@ -351,4 +422,43 @@ Test(cloud_ri, bad_section_is_input_error, .timeout = 60)
         cr_assert_neq(access(jp, F_OK), 0, "no journal written");
     }
     free(src);
+}
+
+Test(cloud_ri, resume_counts_the_upfront_already_paid, .timeout = 180)
+{
+    fake_start("--initial sculpt-web-us-east-1=8 --initial sculpt-web-eu-west-1=4");
+    fake_fault("{\"action\": \"PurchaseReservedInstancesOffering\", \"after\": true, "
+               "\"delay_s\": 30}");
+    char args[1024], cmd[2048];
+    live_args(args, sizeof args, BUDGET1000JSON, "--execute");
+    snprintf(cmd, sizeof cmd, "%s live %s > %s/k.out 2> %s/k.err & echo $! > %s/k.pid",
+             SC_SCULPT_BIN, args, dir, dir, dir);
+    cr_assert_eq(system(cmd), 0);
+    int np = 0, nc = 0, ne = 0;
+    for (int i = 0; i < 400 && np + ne == 0; i++) {
+        usleep(50000);
+        fake_ri("us-east-1", &np, &nc);
+        fake_ri("eu-west-1", &ne, &nc);
+    }
+    cr_assert_eq(np + ne, 1, "one purchase went through (see %s/k.err)", dir);
+    char pidf[300];
+    snprintf(pidf, sizeof pidf, "%s/k.pid", dir);
+    char *pt = slurp(pidf);
+    cr_assert_eq(kill((pid_t)atoi(pt), SIGKILL), 0);
+    free(pt);
+    usleep(100000);
+    int rc = sculpt(args, "resume");
+    char ep[300];
+    snprintf(ep, sizeof ep, "%s/resume.err", dir);
+    cr_assert_eq(rc, 0, "%s", slurp(ep));
+    int np2, ne2;
+    fake_ri("us-east-1", &np2, &nc);
+    fake_ri("eu-west-1", &ne2, &nc);
+    cr_assert_eq(np2 + ne2, 1, "no second purchase past the cap after the resume");
+    cr_assert_eq(np2, np);
+    char jp[300];
+    snprintf(jp, sizeof jp, "%s/j", dir);
+    char *j = slurp(jp);
+    cr_assert(strstr(j, " guard:budget_per_hour"), "the second refused: %s", j);
+    free(j);
 }

@@ -3,7 +3,7 @@
  * apply) for many apps x regions, and the calls it makes.
  *
  *   bench_live [--apps 100] [--regions 10] [--days 2] [--policy reactive|snaive-predictive]
- *              [--execute]
+ *              [--execute] [--no-group-commit]
  *
  * A generated scenario (one synthetic series per app and geography, daily cycles in ten
  * time zones, noise, flash crowds) runs through sc_live_run with the mock cloud as the
@@ -39,12 +39,13 @@ int main(int argc, char **argv)
 {
     int apps = 100, regions = 10, days = 2;
     const char *policy = "reactive";
-    int execute = 0;
+    int execute = 0, no_group = 0;
     static const struct option opts[] = {{"apps", required_argument, NULL, 'a'},
                                          {"regions", required_argument, NULL, 'r'},
                                          {"days", required_argument, NULL, 'd'},
                                          {"policy", required_argument, NULL, 'p'},
                                          {"execute", no_argument, NULL, 'x'},
+                                         {"no-group-commit", no_argument, NULL, 'g'},
                                          {"help", no_argument, NULL, 'h'},
                                          {NULL, 0, NULL, 0}};
     int ch;
@@ -55,8 +56,10 @@ int main(int argc, char **argv)
         case 'd': days = atoi(optarg); break;
         case 'p': policy = optarg; break;
         case 'x': execute = 1; break;
+        case 'g': no_group = 1; break;
         default:
-            printf("usage: bench_live [--apps N] [--regions R] [--days D] [--policy NAME]\n");
+            printf("usage: bench_live [--apps N] [--regions R] [--days D] [--policy NAME] "
+                   "[--execute] [--no-group-commit]\n");
             return ch == 'h' ? 0 : 2;
         }
     }
@@ -147,7 +150,7 @@ int main(int argc, char **argv)
     snprintf(jpath, sizeof jpath, "%s/journal", dir);
     sc_live_config cfg = {.sc = sc, .policy = &sc->policies[0], .metrics = "replay",
                           .provider = "mock", .journal_path = jpath, .clock_speed = 1e12,
-                          .execute = execute};
+                          .execute = execute, .no_group_commit = no_group};
     sc_live_summary s;
     double t0 = now_s(), c0 = cpu_s();
     if (sc_live_run(&cfg, &s, &err)) {

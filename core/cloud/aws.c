@@ -461,12 +461,13 @@ static int pool_count(int option, int d, int b)
  * account's, not a pool's); *buy = what the RIs held lack for it (0 when they cover it)
  * and *fixed its upfront price per instance (the offering sc_ri_offering picks). */
 static sc_status ri_plan(aws *a, const sc_action *act, int *target, int *buy, double *fixed,
-                         sc_error *err)
+                         char *id, size_t id_cap, sc_error *err)
 {
     const sc_scenario *sc = a->sc;
     size_t nr = sc->n_regions, r = (size_t)act->region;
     *buy = 0;
     *fixed = 0.0;
+    id[0] = '\0';
     int unknown = 0;
     for (size_t ap = 0; ap < sc->n_apps; ap++)
         unknown |= a->res_ok[ap * nr + r] && a->reserved[ap * nr + r] < 0;
@@ -485,9 +486,8 @@ static sc_status ri_plan(aws *a, const sc_action *act, int *target, int *buy, do
         return st;
     if (held >= t)
         return SC_OK;
-    char id[128];
     if ((st = sc_ri_offering(&auth, &a->ri, region, type, sc->regions[r].reserved_term_ms / 1000,
-                             id, sizeof id, fixed, &a->read_only, err)))
+                             id, id_cap, fixed, &a->read_only, err)))
         return st;
     *buy = t - held;
     return SC_OK;
@@ -531,11 +531,14 @@ static sc_status ri_apply(aws *a, const sc_action *act, int target, sc_error *er
  * the scenario's hash as its plan id.  Deprovision: "reserved=T", the pool's target
  * count (current - N, at least 0). */
 static sc_status reserved_prepare(aws *a, const sc_action *act, const char *key, char *payload,
-                                  size_t cap, double *upfront, sc_error *err)
+                                  size_t cap, double *upfront, char *commits, size_t ccap,
+                                  sc_error *err)
 {
     size_t ar = (size_t)act->app * a->sc->n_regions + (size_t)act->region;
     if (upfront)
         *upfront = 0.0;
+    if (commits && ccap)
+        commits[0] = '\0';
     if (act->kind == SC_ACTION_PROVISION) {
         char plan[48], token[SC_AWS_TOKEN_MAX];
         if (a->plan[0])
@@ -549,11 +552,15 @@ static sc_status reserved_prepare(aws *a, const sc_action *act, const char *key,
         }
         int target, buy;
         double fixed;
-        sc_status st = ri_plan(a, act, &target, &buy, &fixed, err);
+        char id[128];
+        sc_status st = ri_plan(a, act, &target, &buy, &fixed, id, sizeof id, err);
         if (st)
             return st;
         if (upfront)
             *upfront = buy * fixed;
+        if (commits && ccap && buy > 0) /* what a review (a dry run's journal) shows */
+            snprintf(commits, ccap, "ri:%s:%s:%s:%d", a->sc->regions[act->region].name,
+                     a->sc->types[act->type].name, id, buy);
         snprintf(payload, cap, "run=%d,ct=%s,ri=%d", act->count, token, target);
         return SC_OK;
     }
@@ -574,7 +581,7 @@ static sc_status reserved_apply(aws *a, const sc_action *act, const char *payloa
     char own[SC_LIVE_PAYLOAD_MAX];
     sc_status st;
     if (!payload[0]) { /* applied outside live mode: no journaled form */
-        if ((st = reserved_prepare(a, act, a->key, own, sizeof own, NULL, err)))
+        if ((st = reserved_prepare(a, act, a->key, own, sizeof own, NULL, NULL, 0, err)))
             return st;
         payload = own;
     }
@@ -760,7 +767,7 @@ static sc_status bootstrap_reserved(aws *a, sc_error *err)
             char payload[SC_LIVE_PAYLOAD_MAX];
             memset(&res, 0, sizeof res);
             if (!(st = reserved_prepare(a, &act, "bootstrap", payload, sizeof payload, NULL,
-                                        err)))
+                                        NULL, 0, err)))
                 st = reserved_apply(a, &act, payload, &res, err);
         }
         if (st)
@@ -939,7 +946,7 @@ static sc_status aws_ctrl(void *state, int op, void *arg, sc_error *err)
         }
         if (!st && c->act->option == SC_PURCHASE_RESERVED)
             return reserved_prepare(a, c->act, c->key, c->payload, sizeof c->payload,
-                                    &c->upfront_usd, err);
+                                    &c->upfront_usd, c->commits, sizeof c->commits, err);
         if (!st)
             st = target_of(a, c->act, &target, &base, err);
         if (!st && base < 0)

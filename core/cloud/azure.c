@@ -6,10 +6,17 @@
  * template (default "sculpt-{app}-{region}") in $.live.azure.resource_group; the spot pool
  * is the scale set of the same name + "-spot" (a scale set has one priority, Regular or
  * Spot, so the two pools are two sets; the spot set is only read when the scenario prices
- * spot in the region).  The pool's count is the set's sku.capacity; the snapshot reports
- * it as ready when the set's provisioningState is Succeeded, else as booting (ARM's
- * scale-set GET does not split instances by state; the instance view would, at one more
- * call per set).
+ * spot in the region).  The set's sku.capacity is the base of the adapter's absolute
+ * targets; what serves is read from its instances, as EC2's lifecycle states are (one
+ * more call per set: Virtual Machine Scale Set VMs - List with $expand=instanceView,
+ * every nextLink page followed on the management host only).  Per instance:
+ *   properties.provisioningState Failed               not counted (never serves)
+ *   Deleting, or PowerState/stopping|deallocating    draining
+ *   Creating, or PowerState/starting                 booting
+ *   PowerState/stopped|deallocated                   not counted
+ *   else (Succeeded, Updating: running or no view)   ready
+ * so a set at capacity 5 with one instance Failed and one Deleting serves 3, and the
+ * policy's provision raises the capacity past them.
  *
  * Calls (Resource Manager https://management.azure.com, or --endpoint; bearer token):
  *   token     POST https://login.microsoftonline.com/TENANT/oauth2/v2.0/token, form
@@ -17,7 +24,9 @@
  *             https://management.azure.com/.default (the OAuth2 client-credentials grant
  *             of the Microsoft identity platform); kept until 5 min before expires_in.
  *   snapshot  GET  /subscriptions/S/resourceGroups/G/providers/Microsoft.Compute/
- *             virtualMachineScaleSets/NAME?api-version=2024-07-01 (pinned).
+ *             virtualMachineScaleSets/NAME?api-version=2024-07-01 (pinned), then
+ *             GET .../virtualMachineScaleSets/NAME/virtualMachines?$expand=instanceView&
+ *             api-version=2024-07-01 and its nextLink pages (value[], nextLink).
  *   apply     PATCH (same URL) {"sku":{"capacity":N}}: absolute, so idempotent and retried;
  *             the target is written ahead as "capacity=N".  A 201/202 answer carries
  *             Azure-AsyncOperation: the adapter GETs that URL until its status is
@@ -293,6 +302,84 @@ static sc_status get_set(azure *z, size_t ar, int spot, char *name, sc_http_resp
     return st;
 }
 
+/* The power state of one instance from its instance view ("" when none is given). */
+static void power_state(const cJSON *props, char *out, size_t cap)
+{
+    out[0] = '\0';
+    const cJSON *iv = cJSON_GetObjectItemCaseSensitive(props, "instanceView");
+    const cJSON *sts = iv ? cJSON_GetObjectItemCaseSensitive(iv, "statuses") : NULL, *it;
+    cJSON_ArrayForEach(it, sts)
+    {
+        const cJSON *code = cJSON_GetObjectItemCaseSensitive(it, "code");
+        if (cJSON_IsString(code) && strncmp(code->valuestring, "PowerState/", 11) == 0)
+            snprintf(out, cap, "%s", code->valuestring + 11);
+    }
+}
+
+/* Count the instances of scale set name by state into p (ready, booting, draining; failed
+ * and stopped ones are not counted). */
+static sc_status count_vms(azure *z, const char *name, sc_pool_state *p, sc_error *err)
+{
+    char url[1400], what[400];
+    snprintf(url, sizeof url,
+             "%s/subscriptions/%s/resourceGroups/%s/providers/Microsoft.Compute/"
+             "virtualMachineScaleSets/%s/virtualMachines?$expand=instanceView&api-version="
+             AZ_COMPUTE_API,
+             z->mgmt, z->sub, z->rg, name);
+    snprintf(what, sizeof what, "instances of scale set %s", name);
+    size_t ml = strlen(z->mgmt);
+    for (int page = 0; url[0]; page++) {
+        if (page >= 1000)
+            return sc_error_set(err, SC_ERR_IO, "azure", "%s: more than 1000 pages", what);
+        sc_http_resp resp;
+        sc_status st = az_call(z, "GET", url, NULL, what, &resp, err);
+        z->read_only++;
+        if (st)
+            return st;
+        cJSON *j = cJSON_Parse(resp.body);
+        sc_http_resp_cleanup(&resp);
+        const cJSON *val = j ? cJSON_GetObjectItemCaseSensitive(j, "value") : NULL, *vm;
+        if (!cJSON_IsArray(val)) {
+            cJSON_Delete(j);
+            return sc_error_set(err, SC_ERR_IO, url, "%s: the answer has no value list", what);
+        }
+        cJSON_ArrayForEach(vm, val)
+        {
+            const cJSON *pr = cJSON_GetObjectItemCaseSensitive(vm, "properties");
+            const cJSON *ps = pr ? cJSON_GetObjectItemCaseSensitive(pr, "provisioningState")
+                                 : NULL;
+            const char *prov = cJSON_IsString(ps) ? ps->valuestring : "";
+            char power[64];
+            power_state(pr, power, sizeof power);
+            if (strcmp(prov, "Failed") == 0)
+                continue;
+            if (strcmp(prov, "Deleting") == 0 || strcmp(power, "stopping") == 0 ||
+                strcmp(power, "deallocating") == 0)
+                p->draining++;
+            else if (strcmp(prov, "Creating") == 0 || strcmp(power, "starting") == 0)
+                p->booting++;
+            else if (strcmp(power, "stopped") == 0 || strcmp(power, "deallocated") == 0)
+                continue;
+            else
+                p->ready++;
+        }
+        const cJSON *next = cJSON_GetObjectItemCaseSensitive(j, "nextLink");
+        url[0] = '\0';
+        if (cJSON_IsString(next) && next->valuestring[0]) {
+            /* the bearer token goes only to the management host the adapter was given */
+            if (strncmp(next->valuestring, z->mgmt, ml) != 0 || next->valuestring[ml] != '/') {
+                cJSON_Delete(j);
+                return sc_error_set(err, SC_ERR_IO, "azure",
+                                    "%s: the nextLink is not on %s; not followed", what,
+                                    z->mgmt);
+            }
+            snprintf(url, sizeof url, "%s", next->valuestring);
+        }
+        cJSON_Delete(j);
+    }
+    return SC_OK;
+}
+
 /* ---- provider methods ------------------------------------------------------------ */
 
 static sc_status az_snapshot(void *state, sc_pool_state *out, size_t n, int since_last,
@@ -324,23 +411,17 @@ static sc_status az_snapshot(void *state, sc_pool_state *out, size_t n, int sinc
                 sc_http_resp_cleanup(&resp);
                 const cJSON *sku = j ? cJSON_GetObjectItemCaseSensitive(j, "sku") : NULL;
                 const cJSON *c = sku ? cJSON_GetObjectItemCaseSensitive(sku, "capacity") : NULL;
-                const cJSON *pr = j ? cJSON_GetObjectItemCaseSensitive(j, "properties") : NULL;
-                const cJSON *ps = pr ? cJSON_GetObjectItemCaseSensitive(pr, "provisioningState")
-                                     : NULL;
                 if (!cJSON_IsNumber(c) || c->valuedouble < 0) {
                     cJSON_Delete(j);
                     return sc_error_set(err, SC_ERR_IO, url,
                                         "the scale set answer has no sku.capacity");
                 }
                 int cap = (int)c->valuedouble;
-                int ok = !cJSON_IsString(ps) || strcmp(ps->valuestring, "Succeeded") == 0;
                 cJSON_Delete(j);
                 sc_pool_state *p =
                     &out[ar * SC_PURCHASE_COUNT + (spot ? SC_PURCHASE_SPOT : SC_PURCHASE_ONDEMAND)];
-                if (ok)
-                    p->ready = cap;
-                else
-                    p->booting = cap;
+                if (cap > 0 && (st = count_vms(z, name, p, err)))
+                    return st;
                 z->cap[ar * 2 + (size_t)spot] = cap;
             }
     return SC_OK;

@@ -10,8 +10,13 @@
  *     [<geo> <weight>]            ... written in the same write() as its D (n lines); a
  *                                 set_weight adds its geography and weight
  *   I <key> <t> <kind> <app> <region> <type> <option> <count> <requested> <payload>
- *                                 intent: the call is about to be made (payload: its
- *                                 absolute form from the adapter, "-" when none)
+ *     [<upfront> <commits>]       intent: the call is about to be made (payload: its
+ *                                 absolute form from the adapter, "-" when none); a call
+ *                                 that commits an upfront price or buys something besides
+ *                                 instances (a Reserved Instance purchase) adds its price
+ *                                 in USD (%.17g) and what it buys ("-" when nothing), so
+ *                                 a dry run's journal names the purchase it would make and
+ *                                 a resume's budget guardrail counts what was paid
  *   A <key> <accepted> <throttled> <limited>    its answer
  *   S <key> <why>                 not called (dry run, guardrail, kill switch)
  *   E <t>                         the decision at t is complete
@@ -26,7 +31,9 @@
  * inputs, a call whose A is lost is ISSUING and repeated with its key (answered with the
  * first result), and a missing E is written again on resume.  R (a terraform revision
  * whose command ran) is fsync'd at once.  So a step with k mutating calls costs k fsyncs,
- * not 2k + 2.
+ * not 2k + 2; with group commit (sc_journal_call_begin_many, sim/live.c group_prepare) the
+ * intents of a decision's batch go out in one write and one fsync before its first call,
+ * so such a step costs one.
  *
  * Recovery: a crash can leave a torn last line, or a D without all its P lines; both
  * are cut off (the file is truncated to the last whole record), so the journal always
@@ -256,13 +263,17 @@ static int parse_line(sc_journal *j, const char *ln, size_t *pending_p)
     case 'I': {
         sc_journal_call c;
         memset(&c, 0, sizeof c);
-        char pl[SC_LIVE_PAYLOAD_MAX] = "-";
-        int got = sscanf(ln, "I %47s %lld %lld %lld %lld %lld %lld %lld %lld %63s", key, &t,
-                         &a[0], &a[1], &a[2], &a[3], &a[4], &a[5], &a[6], pl);
-        if (got != 9 && got != 10)
+        char pl[SC_LIVE_PAYLOAD_MAX] = "-", cm[SC_LIVE_COMMITS_MAX] = "-";
+        double up = 0.0;
+        int got = sscanf(ln, "I %47s %lld %lld %lld %lld %lld %lld %lld %lld %63s %lf %159s",
+                         key, &t, &a[0], &a[1], &a[2], &a[3], &a[4], &a[5], &a[6], pl, &up, cm);
+        if ((got != 9 && got != 10 && got != 12) || !(up >= 0.0 && up < 1e15))
             return 0;
         if (strcmp(pl, "-") != 0)
             snprintf(c.payload, sizeof c.payload, "%s", pl);
+        c.upfront_usd = up;
+        if (strcmp(cm, "-") != 0)
+            snprintf(c.commits, sizeof c.commits, "%s", cm);
         snprintf(c.key, sizeof c.key, "%s", key);
         c.t = t;
         c.kind = (int)a[0], c.app = (int)a[1], c.region = (int)a[2], c.type = (int)a[3];
@@ -515,12 +526,24 @@ int sc_journal_has_revision(const sc_journal *j, sc_time_ms t)
     return 0;
 }
 
+/* The I record of c into buf[512]; its length. */
+static int intent_line(const sc_journal_call *c, char *buf, size_t cap)
+{
+    int n = snprintf(buf, cap, "I %s %" PRId64 " %d %d %d %d %d %d %d %s", c->key, c->t,
+                     c->kind, c->app, c->region, c->type, c->option, c->count, c->requested,
+                     c->payload[0] ? c->payload : "-");
+    if (c->upfront_usd > 0 || c->commits[0])
+        n += snprintf(buf + n, cap - (size_t)n, " %.17g %s",
+                      c->upfront_usd > 0 ? c->upfront_usd : 0.0,
+                      c->commits[0] ? c->commits : "-");
+    n += snprintf(buf + n, cap - (size_t)n, "\n");
+    return n;
+}
+
 sc_status sc_journal_call_begin(sc_journal *j, const sc_journal_call *c, sc_error *err)
 {
-    char buf[256];
-    int n = snprintf(buf, sizeof buf, "I %s %" PRId64 " %d %d %d %d %d %d %d %s\n", c->key,
-                     c->t, c->kind, c->app, c->region, c->type, c->option, c->count,
-                     c->requested, c->payload[0] ? c->payload : "-");
+    char buf[512];
+    int n = intent_line(c, buf, sizeof buf);
     sc_status st = write_sync(j, buf, (size_t)n, err);
     if (st)
         return st;
@@ -530,6 +553,31 @@ sc_status sc_journal_call_begin(sc_journal *j, const sc_journal_call *c, sc_erro
         return sc_error_set(err, SC_ERR_NOMEM, j->path, "out of memory");
     j->written++;
     return SC_OK;
+}
+
+/* h-gcommit: the intents of n calls in one write() and one fsync (group commit). */
+sc_status sc_journal_call_begin_many(sc_journal *j, const sc_journal_call *c, size_t n,
+                                     sc_error *err)
+{
+    if (!n)
+        return SC_OK;
+    size_t cap = n * 512, len = 0;
+    char *buf = malloc(cap);
+    if (!buf)
+        return sc_error_set(err, SC_ERR_NOMEM, j->path, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        len += (size_t)intent_line(&c[i], buf + len, cap - len);
+    }
+    sc_status st = write_sync(j, buf, len, err);
+    free(buf);
+    for (size_t i = 0; !st && i < n; i++) {
+        sc_journal_call cc = c[i];
+        cc.state = SC_JOURNAL_ISSUING;
+        if (add_call(j, &cc))
+            return sc_error_set(err, SC_ERR_NOMEM, j->path, "out of memory");
+        j->written++;
+    }
+    return st;
 }
 
 sc_status sc_journal_call_end(sc_journal *j, const sc_journal_call *c, sc_error *err)

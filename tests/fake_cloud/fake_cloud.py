@@ -9,6 +9,13 @@ Azure (Resource Manager and Entra ID token endpoint):
   POST /{tenant}/oauth2/v2.0/token                 client credentials -> access_token
   GET  /subscriptions/S/resourceGroups/G/providers/Microsoft.Compute/
        virtualMachineScaleSets/N?api-version=V     {"sku": {"capacity": C}, ...}
+  GET  .../virtualMachineScaleSets/N/virtualMachines?$expand=instanceView&api-version=V
+                the set's C instances (Virtual Machine Scale Set VMs - List): instanceId,
+                properties.provisioningState and instanceView.statuses (ProvisioningState/
+                and PowerState/ codes); pages of {"vm_page": K} with nextLink; the first
+                instances of set N take the states of {"vm_states": {"N": ["Failed",
+                "Deleting", "Creating", "Stopped", ...]}} (Stopped: Succeeded, PowerState/
+                deallocated), the rest Succeeded and PowerState/running
   PATCH (same)  {"sku": {"capacity": C}}           202 + Azure-AsyncOperation header
   PUT (same)    create (bootstrap): the set exists, at its capacity, once the PUT is
                 accepted; If-None-Match: * on an existing set = 412 PreconditionFailed
@@ -92,7 +99,7 @@ OPS = {}               # id -> {"status", "polls_left", "apply", "result"}
 SEEN = {}              # request id -> (status, headers, body) of the first answer
 LOG = []
 CFG = {"secret": None, "async_next": None, "op_polls": 1, "initial": {}, "ec2_page": 1000,
-       "strict": False, "ri_page": 1000}
+       "strict": False, "ri_page": 1000, "vm_page": 1000, "vm_states": {}}
 TOKENS = set()
 
 
@@ -180,6 +187,10 @@ class H(BaseHTTPRequestHandler):
                     CFG["ec2_page"] = int(f["ec2_page"])
                 elif "ri_page" in f:
                     CFG["ri_page"] = int(f["ri_page"])
+                elif "vm_page" in f:
+                    CFG["vm_page"] = int(f["vm_page"])
+                elif "vm_states" in f:
+                    CFG["vm_states"].update(f["vm_states"])
                 else:
                     f.setdefault("times", 1)
                     FAULTS.append(f)
@@ -570,6 +581,13 @@ class H(BaseHTTPRequestHandler):
                                               "message": "no valid bearer token"}})
         # ---- Azure ----
         m = re.fullmatch(r"/subscriptions/[^/]+/resourceGroups/[^/]+/providers/"
+                         r"Microsoft\.Compute/virtualMachineScaleSets/([^/]+)/virtualMachines",
+                         path)
+        if m and method == "GET":
+            if q.get("api-version") != AZ_COMPUTE_API:
+                return self.reply(400, {"error": {"code": "InvalidApiVersionParameter"}})
+            return self.vmss_vms(m.group(1), q)
+        m = re.fullmatch(r"/subscriptions/[^/]+/resourceGroups/[^/]+/providers/"
                          r"Microsoft\.Compute/virtualMachineScaleSets/([^/]+)", path)
         if m:
             if q.get("api-version") != AZ_COMPUTE_API:
@@ -692,6 +710,33 @@ class H(BaseHTTPRequestHandler):
                                           "exists" % name,
                                           "errors": [{"reason": "alreadyExists",
                                                       "message": name}]}})
+
+    def vmss_vms(self, name, q):
+        with LOCK:
+            cap = STATE["vmss"].get(name, CFG["initial"].get(name, 0))
+            states = list(CFG["vm_states"].get(name, []))
+            page = CFG["vm_page"]
+        expand = q.get("$expand") == "instanceView"
+        start = int(q.get("$skiptoken", "0"))
+        vms = []
+        for i in range(start, min(cap, start + page)):
+            st = states[i] if i < len(states) else "Succeeded"
+            prov, power = {"Failed": ("Failed", "running"), "Deleting": ("Deleting", "stopping"),
+                           "Creating": ("Creating", "starting"),
+                           "Stopped": ("Succeeded", "deallocated")}.get(st, (st, "running"))
+            vm = {"name": "%s_%d" % (name, i), "instanceId": str(i),
+                  "properties": {"provisioningState": prov, "latestModelApplied": True}}
+            if expand:
+                vm["properties"]["instanceView"] = {"statuses": [
+                    {"code": "ProvisioningState/" + prov.lower(), "level": "Info"},
+                    {"code": "PowerState/" + power, "level": "Info"}]}
+            vms.append(vm)
+        out = {"value": vms}
+        if start + page < cap:
+            host = self.headers.get("Host")
+            out["nextLink"] = ("http://%s%s?api-version=%s&$expand=instanceView&$skiptoken=%d"
+                               % (host, urlparse(self.path).path, AZ_COMPUTE_API, start + page))
+        return self.reply(200, out)
 
     def set_vmss(self, name, cap):
         with LOCK:

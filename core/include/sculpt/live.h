@@ -63,6 +63,7 @@ SC_BEGIN_DECLS
 #define SC_PROVIDER_CTRL_IS_REAL 0x4c02
 #define SC_LIVE_KEY_MAX 48
 #define SC_LIVE_PAYLOAD_MAX 64
+#define SC_LIVE_COMMITS_MAX 160
 
 /* The absolute form of one call, written ahead in the journal so that a repeat after a
  * crash is idempotent even where the cloud's API is not keyed: an adapter that scales a
@@ -79,6 +80,12 @@ typedef struct sc_live_call {
     double upfront_usd;         /* PREPARE out: an upfront price the call commits (AWS: a
                                    Reserved Instance purchase), counted by the budget
                                    guardrail; 0 = none */
+    char commits[SC_LIVE_COMMITS_MAX]; /* PREPARE out: what the call would buy besides
+                                   instances, for review (no spaces; "" = nothing); AWS:
+                                   "ri:<region>:<type>:<offering id>:<count>" for the
+                                   Reserved Instances a provision purchases.  A dry run
+                                   prepares its calls too and journals it, with
+                                   upfront_usd, without making the call. */
 } sc_live_call;
 #define SC_PROVIDER_CTRL_PREPARE 0x4c03
 #define SC_PROVIDER_CTRL_CALL 0x4c04
@@ -141,6 +148,9 @@ typedef struct sc_journal_call {
     sc_action_result res;       /* when DONE or SKIPPED */
     char why[32];               /* SKIPPED: "dry-run", "kill-switch", "guard:<rule>" */
     char payload[SC_LIVE_PAYLOAD_MAX]; /* the call's absolute form (SC_PROVIDER_CTRL_PREPARE) */
+    double upfront_usd;         /* the upfront price the call commits (PREPARE), 0 = none:
+                                   read back on a resume by the budget guardrail */
+    char commits[SC_LIVE_COMMITS_MAX]; /* what it buys besides instances (PREPARE) */
 } sc_journal_call;
 
 /* One decision: its time and its plan as submitted. */
@@ -189,6 +199,10 @@ sc_status sc_journal_revision_done(sc_journal *j, sc_time_ms t, sc_error *err);
 int sc_journal_has_revision(const sc_journal *j, sc_time_ms t);
 /* Write (and fsync) the intent of call c (state ISSUING) before it is made. */
 sc_status sc_journal_call_begin(sc_journal *j, const sc_journal_call *c, sc_error *err);
+/* The intents of n calls (state ISSUING) in one write and one fsync: group commit, the
+ * write-ahead rule kept for all of them (each durable before any of them is made). */
+sc_status sc_journal_call_begin_many(sc_journal *j, const sc_journal_call *c, size_t n,
+                                     sc_error *err);
 /* Write (and fsync) the outcome of the call with c->key: DONE or SKIPPED with c->res. */
 sc_status sc_journal_call_end(sc_journal *j, const sc_journal_call *c, sc_error *err);
 
@@ -273,6 +287,9 @@ typedef struct sc_live_config {
                                    (mock provider), for `sculpt report`; NULL = none */
     const char *metrics_endpoint; /* --endpoint for `cloudwatch` (overrides
                                    $.live.metrics.cloudwatch.endpoint); NULL = none */
+    int no_group_commit;        /* h-gcommit: 1 = one fsync per mutating call (the intent
+                                   before its call) instead of one per decision's batch
+                                   (core/live/README.md); the journal's bytes are the same */
 } sc_live_config;
 
 typedef struct sc_live_summary {
