@@ -298,6 +298,17 @@ static int serving_now(const sc_policy_view *v, int a, int r)
     return n;
 }
 
+void sc_slo_ctl_record(sc_slo_ctl *c, size_t a, int64_t k, int nv, int nn, sc_time_ms now)
+{
+    size_t slot = a * (size_t)c->window_steps + (size_t)(k % c->window_steps);
+    c->sum_v[a] += nv - c->ring_v[slot];
+    c->sum_n[a] += nn - c->ring_n[slot];
+    c->ring_v[slot] = nv;
+    c->ring_n[slot] = nn;
+    if (nv > 0 && (c->last_up[a] == SC_TIME_MIN || now - c->last_up[a] > c->cfg.update_ms))
+        c->fresh[a] = 1;
+}
+
 void sc_slo_ctl_observe(sc_slo_ctl *c, const sc_policy_view *v)
 {
     if (!c->on)
@@ -331,14 +342,7 @@ void sc_slo_ctl_observe(sc_slo_ctl *c, const sc_policy_view *v)
         }
         if (!judge)
             continue;
-        size_t slot = a * (size_t)c->window_steps + (size_t)(k % c->window_steps);
-        c->sum_v[a] += nv - c->ring_v[slot];
-        c->sum_n[a] += nn - c->ring_n[slot];
-        c->ring_v[slot] = nv;
-        c->ring_n[slot] = nn;
-        if (nv > 0 &&
-            (c->last_up[a] == SC_TIME_MIN || v->now - c->last_up[a] > c->cfg.update_ms))
-            c->fresh[a] = 1;
+        sc_slo_ctl_record(c, a, k, nv, nn, v->now);
     }
     c->last_step = cur;
     if (judge)

@@ -47,6 +47,11 @@ sc_status sc_slo_ctl_init(sc_slo_ctl *c, const sc_scenario *sc, const sc_slo_ctl
 void sc_slo_ctl_cleanup(sc_slo_ctl *c);
 /* Every decision: judge the step just closed at the first decision of a new step. */
 void sc_slo_ctl_observe(sc_slo_ctl *c, const sc_policy_view *v);
+/* Record step k's outcome for app a (nv violated of nn judged app-geographies) in the
+ * long-window ring and its sums; flags a fresh violation when the last update is older
+ * than update_ms.  Shared by the model's judgement (sc_slo_ctl_observe) and the measured
+ * one (slo_measured.c). */
+void sc_slo_ctl_record(sc_slo_ctl *c, size_t a, int64_t k, int nv, int nn, sc_time_ms now);
 /* Every cfg.update_ms: move the factors. */
 void sc_slo_ctl_update(sc_slo_ctl *c, const sc_policy_view *v);
 /* App a's factor; 1 when off. */

@@ -31,15 +31,7 @@ void sc_slo_ctl_observe_measured(sc_slo_ctl *c, const sc_policy_view *v)
         return;
     for (size_t a = 0; a < sc->n_apps; a++) {
         size_t i = a * (size_t)v->n_steps + (size_t)k;
-        int nn = v->slo_judged[i], nv = v->slo_violated[i];
-        size_t slot = a * (size_t)c->window_steps + (size_t)(k % c->window_steps);
-        c->sum_v[a] += nv - c->ring_v[slot];
-        c->sum_n[a] += nn - c->ring_n[slot];
-        c->ring_v[slot] = nv;
-        c->ring_n[slot] = nn;
-        if (nv > 0 &&
-            (c->last_up[a] == SC_TIME_MIN || v->now - c->last_up[a] > c->cfg.update_ms))
-            c->fresh[a] = 1;
+        sc_slo_ctl_record(c, a, k, v->slo_violated[i], v->slo_judged[i], v->now);
     }
     c->last_k = k;
 }
