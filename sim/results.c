@@ -171,14 +171,20 @@ static int spool_fd(const char *output, const char *dir)
             r = ((uint64_t)getpid() << 32) ^ (uint64_t)(uintptr_t)&r ^ (uint64_t)attempt;
         char name[4200];
         snprintf(name, sizeof name, "%s.tmp.%016llx", output, (unsigned long long)r);
-        fd = open(name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-        if (fd < 0 && errno == EEXIST)
-            continue;
-        if (fd < 0)
-            return -1;
+        sc_tmp_create_begin(); /* registered before it exists (fsutil.h) */
         int slot = sc_tmp_register(name, 0);
-        unlink(name);
+        fd = open(name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
+        int e = errno;
+        if (fd >= 0)
+            unlink(name);
         sc_tmp_unregister(slot);
+        sc_tmp_create_end();
+        if (fd < 0 && e == EEXIST)
+            continue;
+        if (fd < 0) {
+            errno = e;
+            return -1;
+        }
         return fd;
     }
     errno = EEXIST;

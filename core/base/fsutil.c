@@ -5,10 +5,17 @@
  * The table of live temporary paths: SC_TMP_SLOTS entries, each a path buffer and an
  * atomic state (0 free, 1 being filled, 2 file, 3 directory).  A slot is claimed with a
  * compare-and-swap from 0 to 1, filled, then published as 2 or 3; the signal handler
- * only reads published slots.  Unregistering sets the state back to 0.  A handler that
- * runs while a slot is being filled skips it (its file was created by O_EXCL just
- * before, so at worst one empty temporary file survives a signal in that instant; the
- * next sc_atomic_begin of the same output removes it, being unlocked).
+ * only reads published slots.  Unregistering sets the state back to 0.
+ *
+ * Creation races: the handler runs on one thread while the others go on until _exit, so
+ * a temporary path is registered *before* it is created, inside a creation section
+ * (sc_tmp_create_begin / end: a count of sections in progress and a "dying" flag, both
+ * sequentially consistent atomics, so a section either sees the flag or is counted by
+ * the handler).  The handler sets the flag, waits (at most 0.3 s) until no section is in
+ * progress, then removes what is registered: every path created before it is in the
+ * table, and a thread entering a section afterwards waits there for the _exit.  A
+ * signal that lands on a thread inside its own section finds its path registered
+ * before it exists (unlink of a missing path is harmless), so nothing escapes.
  */
 #define _GNU_SOURCE
 #include "sculpt/fsutil.h"
@@ -23,6 +30,7 @@
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "fault.h"
@@ -37,6 +45,24 @@ static struct {
     _Atomic int state;        /* 0 free, 1 filling, 2 file, 3 directory */
     char path[SC_TMP_PATH];   /* NUL-terminated while state is 2 or 3 */
 } tmp_table[SC_TMP_SLOTS];
+
+static _Atomic int tmp_dying;    /* 1 once a handler has begun removing temporaries */
+static _Atomic int tmp_inflight; /* creation sections in progress */
+
+void sc_tmp_create_begin(void)
+{
+    atomic_fetch_add(&tmp_inflight, 1);
+    if (atomic_load(&tmp_dying)) {
+        atomic_fetch_sub(&tmp_inflight, 1);
+        for (;;)
+            pause(); /* the handler is about to _exit the process */
+    }
+}
+
+void sc_tmp_create_end(void)
+{
+    atomic_fetch_sub(&tmp_inflight, 1);
+}
 
 int sc_tmp_register(const char *path, int is_dir)
 {
@@ -92,6 +118,13 @@ static void rm_tree_at(int dirfd, const char *name, int depth)
 
 void sc_tmp_cleanup_signal(void)
 {
+    atomic_store(&tmp_dying, 1);
+    /* sections of other threads end within microseconds; one of this thread (the
+     * signal landed inside it) never does, hence the bound */
+    for (int i = 0; i < 300 && atomic_load(&tmp_inflight) > 0; i++) {
+        struct timespec ms = {0, 1000000};
+        nanosleep(&ms, NULL);
+    }
     for (int i = 0; i < SC_TMP_SLOTS; i++) {
         int s = atomic_load(&tmp_table[i].state);
         if (s == 2)
@@ -210,14 +243,19 @@ sc_status sc_atomic_begin(sc_atomic_file *af, const char *path, sc_error *err)
             r = (uint64_t)(uintptr_t)af ^ ((uint64_t)getpid() << 32) ^ (uint64_t)attempt;
         }
         snprintf(af->tmp, sizeof af->tmp, "%s.tmp.%016llx", path, (unsigned long long)r);
+        sc_tmp_create_begin(); /* registered before it exists: fsutil.c's opening note */
+        int slot = sc_tmp_register(af->tmp, 0);
         int fd = sc_fault_io(SC_FAULT_IO_OPEN)
                      ? (errno = EIO, -1)
                      : open(af->tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
                             0666);
-        if (fd < 0 && errno == EEXIST)
+        int e = errno;
+        if (fd < 0)
+            sc_tmp_unregister(slot);
+        sc_tmp_create_end();
+        if (fd < 0 && e == EEXIST)
             continue;
         if (fd < 0) {
-            int e = errno;
             af->tmp[0] = '\0';
             return sc_error_set(err, SC_ERR_IO, path, "cannot create a file in %s: %s", dir,
                                 strerror(e));
@@ -225,7 +263,7 @@ sc_status sc_atomic_begin(sc_atomic_file *af, const char *path, sc_error *err)
         struct flock lk = {.l_type = F_WRLCK, .l_whence = SEEK_SET, .l_start = 0, .l_len = 0};
         fcntl(fd, F_OFD_SETLK, &lk);
         af->fd = fd;
-        af->slot = sc_tmp_register(af->tmp, 0);
+        af->slot = slot;
         return SC_OK;
     }
     af->tmp[0] = '\0';

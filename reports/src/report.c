@@ -837,14 +837,20 @@ sc_status sc_report_write(const char *results_path, const char *dir, const sc_re
     sc_report_plots pl = {0};
     rm_tree(d.tmp); /* a leftover of a crashed run with the same pid */
     clean_stale(&d);
-    if (mkdir(d.tmp, 0777) != 0) {
+    /* removed by the CLI's SIGINT/SIGTERM handler if interrupted (fsutil.h); registered
+     * before it exists */
+    sc_tmp_create_begin();
+    int tmp_slot = sc_tmp_register(d.tmp, 1);
+    int mk = mkdir(d.tmp, 0777), mk_errno = errno;
+    if (mk != 0)
+        sc_tmp_unregister(tmp_slot);
+    sc_tmp_create_end();
+    if (mk != 0) {
         st = sc_error_set(err, SC_ERR_IO, d.tmp, "cannot create the report directory: %s",
-                          strerror(errno));
+                          strerror(mk_errno));
         sc_report_results_free(r);
         return st;
     }
-    /* removed by the CLI's SIGINT/SIGTERM handler if interrupted (fsutil.h) */
-    int tmp_slot = sc_tmp_register(d.tmp, 1);
     if (o.png || o.svg) {
         st = sc_report_plots_write(r, d.tmp, o.png, o.svg, &pl, err);
         if (!st)

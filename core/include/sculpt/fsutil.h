@@ -78,6 +78,13 @@ int sc_path_same_file(const char *a, const char *b);
  * or removed. */
 int sc_tmp_register(const char *path, int is_dir);
 void sc_tmp_unregister(int slot);
+/* Bracket the registration and creation of a temporary path (register first, then
+ * create; unregister inside the bracket if the creation fails).  Once a signal handler
+ * has begun sc_tmp_cleanup_signal, sc_tmp_create_begin does not return (the process is
+ * about to _exit), and the handler waits for brackets in progress to end, so no
+ * temporary path is created behind its back by another thread. */
+void sc_tmp_create_begin(void);
+void sc_tmp_create_end(void);
 /* Remove every registered temporary path.  Async-signal-safe: for a handler of SIGINT
  * or SIGTERM that then calls _exit. */
 void sc_tmp_cleanup_signal(void);
