@@ -82,6 +82,12 @@ typedef struct live_ctx {
     int *slo_n, *slo_v;         /* h-live: [app * n_steps + step] measured geographies and
                                    those over the SLO (the policy view's slo_judged /
                                    slo_violated: the error-budget controller's input) */
+    float **gload, **gieq;      /* h-liveroute: [ag][step] observed load and
+                                   instance-equivalents per (app, geography), NaN beyond
+                                   the last observed step; NULL unless sc->routed (the
+                                   policy view's geo_load / geo_ieq: sculpt's "plan") */
+    float *garena;              /* their cells, 2 x n_ag x n_steps */
+    double *gieq_ag;            /* [n_ag] scratch: one step's geography ieq (remote) */
     sc_pool_state *shadow_pools; /* [n_apps x n_regions x options] shadow report */
     FILE *shadow;               /* the shadow report's CSV, NULL = none */
 } live_ctx;
@@ -448,6 +454,21 @@ static sc_status build_source(live_ctx *c, sc_error *err)
         if (!c->slo_n || !c->slo_v)
             return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
     }
+    if (sc->routed) { /* h-liveroute: per-geography demand for routing "plan" */
+        size_t gcells = w->n_ag * (size_t)w->n_steps;
+        c->garena = malloc((2 * gcells + 1) * sizeof *c->garena);
+        c->gload = calloc(w->n_ag + 1, sizeof *c->gload);
+        c->gieq = calloc(w->n_ag + 1, sizeof *c->gieq);
+        c->gieq_ag = calloc(w->n_ag + 1, sizeof *c->gieq_ag);
+        if (!c->garena || !c->gload || !c->gieq || !c->gieq_ag)
+            return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
+        for (size_t i = 0; i < 2 * gcells; i++)
+            c->garena[i] = NAN;
+        for (size_t ag = 0; ag < w->n_ag; ag++) {
+            c->gload[ag] = c->garena + ag * (size_t)w->n_steps;
+            c->gieq[ag] = c->garena + gcells + ag * (size_t)w->n_steps;
+        }
+    }
     c->obs_ag = calloc(SC_SIGNAL_COUNT * w->n_ag + 1, sizeof *c->obs_ag);
     c->held_ag = calloc(w->n_ag + 1, sizeof *c->held_ag);
     if (!c->obs_ag || !c->held_ag)
@@ -533,6 +554,13 @@ static sc_status observe(live_ctx *c, int64_t k, sc_error *err)
             c->load[ar][k] = c->load_now[ar];
             c->ieq[ar][k] = c->ieq_now[ar];
         }
+        if (c->gload) { /* h-liveroute: the geography's demand, as it was measured */
+            sc_metrics_geo_ieq(w, c->held_ag, c->gieq_ag);
+            for (size_t ag = 0; ag < n_ag; ag++) {
+                c->gload[ag][k] = (float)c->held_ag[ag];
+                c->gieq[ag][k] = (float)c->gieq_ag[ag];
+            }
+        }
         for (size_t ag = 0; ag < n_ag; ag++) {
             if (isnan(lat[ag]))
                 continue;
@@ -557,6 +585,10 @@ static sc_status observe(live_ctx *c, int64_t k, sc_error *err)
         }
         for (size_t ag = 0; ag < n_ag; ag++)
             load[ag] = w->load_ag[ag][k];
+        for (size_t ag = 0; c->gload && ag < n_ag; ag++) { /* h-liveroute */
+            c->gload[ag][k] = w->load_ag[ag][k];
+            c->gieq[ag][k] = w->ieq_ag[ag][k];
+        }
     }
     if (c->obs) {
         const double *rows[SC_SIGNAL_COUNT] = {load, c->src ? lat : NULL, c->src ? erq : NULL};
@@ -610,6 +642,10 @@ static void ctx_cleanup(live_ctx *c)
     free(c->load);
     free(c->ieq);
     free(c->arena);
+    free(c->gload);
+    free(c->gieq);
+    free(c->garena);
+    free(c->gieq_ag);
 }
 
 /* ---- the loop -------------------------------------------------------------------- */
@@ -760,7 +796,13 @@ sc_status sc_live_run(const sc_live_config *cfg, sc_live_summary *out, sc_error 
                            .load = (const float *const *)c.load,
                            .ieq = (const float *const *)c.ieq,
                            .load_now = c.load_now, .ieq_now = c.ieq_now, .clairvoyant = 0,
-                           .slo_judged = c.slo_n, .slo_violated = c.slo_v};
+                           .slo_judged = c.slo_n, .slo_violated = c.slo_v,
+                           /* h-liveroute: per geography, observed steps only (issue 11) */
+                           .geo_load = (const float *const *)c.gload,
+                           .geo_ieq = (const float *const *)c.gieq,
+                           .route_health = c.mock ? sc_mock_route_health(c.mock) : NULL};
+    if (c.mock)
+        sc_mock_route_start(c.mock); /* h-liveroute: health checks from the seeded pools */
     int64_t k_obs = -1;                 /* last observed step */
     sc_time_ms t_dec = sc->start;        /* next decision (on the policy's cadence) */
     while (t_dec < origin && cadence > 0)
