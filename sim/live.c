@@ -88,6 +88,7 @@ typedef struct live_ctx {
                                    policy view's geo_load / geo_ieq: sculpt's "plan") */
     float *garena;              /* their cells, 2 x n_ag x n_steps */
     double *gieq_ag;            /* [n_ag] scratch: one step's geography ieq (remote) */
+    double *share;              /* [n_geos x n_regions] scratch: one app's shares now */
     sc_pool_state *shadow_pools; /* [n_apps x n_regions x options] shadow report */
     FILE *shadow;               /* the shadow report's CSV, NULL = none */
 } live_ctx;
@@ -460,7 +461,8 @@ static sc_status build_source(live_ctx *c, sc_error *err)
         c->gload = calloc(w->n_ag + 1, sizeof *c->gload);
         c->gieq = calloc(w->n_ag + 1, sizeof *c->gieq);
         c->gieq_ag = calloc(w->n_ag + 1, sizeof *c->gieq_ag);
-        if (!c->garena || !c->gload || !c->gieq || !c->gieq_ag)
+        c->share = calloc(sc->n_geos * sc->n_regions + 1, sizeof *c->share);
+        if (!c->garena || !c->gload || !c->gieq || !c->gieq_ag || !c->share)
             return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
         for (size_t i = 0; i < 2 * gcells; i++)
             c->garena[i] = NAN;
@@ -529,6 +531,43 @@ static sc_status shadow_row(live_ctx *c, int64_t k, sc_error *err)
     if (ferror(c->shadow))
         return sc_error_set(err, SC_ERR_IO, c->cfg->shadow_csv, "cannot write the shadow report");
     return SC_OK;
+}
+
+/* h-liveroute: in shadow mode with routing, the current step's rows per region as the
+ * shadow cloud routes them now: each geography's observed load and instance-equivalents
+ * times the mock's shares at t (sc_mock_route_shares: weights as propagated, health
+ * checks, spill), as the simulator gives its policies at a decision (sim/sim.c,
+ * routed_demand).  Without it the rows keep the start-of-run shares, and a region that
+ * handed its geography away would still look loaded (sculpt's capacity-before-route
+ * gate would hold the way back).  A real cloud's rows come from its per-region
+ * measurements; that is not done here (README, live section). */
+static void shadow_route(live_ctx *c, int64_t k, sc_time_ms t)
+{
+    const sc_scenario *sc = c->sc;
+    size_t nr = sc->n_regions, ng = sc->n_geos;
+    if (!c->mock || !c->gload || k < 0)
+        return;
+    for (size_t a = 0; a < sc->n_apps; a++) {
+        for (size_t g = 0; g < ng; g++)
+            c->gieq_ag[g] = c->gieq[a * ng + g][k];
+        sc_mock_route_shares(c->mock, (int)a, t, c->gieq_ag, c->share);
+        for (size_t r = 0; r < nr; r++)
+            c->load_now[a * nr + r] = c->ieq_now[a * nr + r] = 0.0f;
+        for (size_t g = 0; g < ng; g++) {
+            double L = c->gload[a * ng + g][k], E = c->gieq[a * ng + g][k];
+            for (size_t r = 0; r < nr; r++) {
+                double sh = c->share[g * nr + r];
+                if (sh > 0) {
+                    c->load_now[a * nr + r] += (float)(sh * L);
+                    c->ieq_now[a * nr + r] += (float)(sh * E);
+                }
+            }
+        }
+        for (size_t r = 0; r < nr; r++) {
+            c->load[a * nr + r][k] = c->load_now[a * nr + r];
+            c->ieq[a * nr + r][k] = c->ieq_now[a * nr + r];
+        }
+    }
 }
 
 /* Deliver step k's observations: from the world (replay, trace stores) or from the
@@ -646,6 +685,7 @@ static void ctx_cleanup(live_ctx *c)
     free(c->gieq);
     free(c->garena);
     free(c->gieq_ag);
+    free(c->share);
 }
 
 /* ---- the loop -------------------------------------------------------------------- */
@@ -908,6 +948,7 @@ sc_status sc_live_run(const sc_live_config *cfg, sc_live_summary *out, sc_error 
                 sc_guard_sync(c.guard, view.pools,
                               sc->n_apps * sc->n_regions * SC_PURCHASE_COUNT);
                 view.now = t;
+                shadow_route(&c, k_obs, t); /* h-liveroute */
                 if ((st = sc_policy_decide(pol, &view, &plan, err)))
                     goto done;
                 if (routing && (st = sc_routing_decide(routing, t, view.pools, &plan, err)))
