@@ -95,6 +95,28 @@ static size_t live_calls(const sc_scenario *sc, const sc_policy_spec *pol, wcall
                            name_index(sc, 2, geo), w};
     }
     free(buf);
+    /* the dry run's journal holds the same calls as planned actions (P records: kind 4 =
+     * set_weight, then app region type option count to_region to_type issue needed geo
+     * weight) */
+    FILE *jf = fopen(jpath, "r");
+    cr_assert_not_null(jf);
+    char line[512];
+    size_t nj = 0;
+    while (fgets(line, sizeof line, jf)) {
+        int kind, app, reg, type, opt, cnt, tr, tt, geo, w;
+        long long ti, tn;
+        if (sscanf(line, "P %d %d %d %d %d %d %d %d %lld %lld %d %d", &kind, &app, &reg, &type,
+                   &opt, &cnt, &tr, &tt, &ti, &tn, &geo, &w) != 12 ||
+            kind != SC_ACTION_SET_WEIGHT)
+            continue;
+        cr_assert_lt(nj, n);
+        cr_assert(out[nj].t == ti && out[nj].app == app && out[nj].region == reg &&
+                      out[nj].geo == geo && out[nj].weight == w,
+                  "journal record %zu", nj);
+        nj++;
+    }
+    fclose(jf);
+    cr_assert_eq(nj, n, "the journal holds every set_weight planned");
     char cmd[160];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     cr_assert_eq(system(cmd), 0);
