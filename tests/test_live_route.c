@@ -17,14 +17,21 @@
  *    202, 16:10Z 255 and us-east-2 0).  Without the shadow cloud's current shares in the
  *    per-region rows (sim/live.c shadow_route) the failover matched but the way back
  *    did not (us-east-1 weight 8 at 16:05Z, 7 calls against the simulator's 5).
+ *  - sc_metrics_geo_ieq (the instance-equivalents the Prometheus / CloudWatch sources
+ *    give geo_ieq): web needs 0.01 vCPU and 0.002 GiB per req/s on an m4.large (2 vCPU,
+ *    8 GiB), so 100 req/s = max(0.01 x 100 / 2, 0.002 x 100 / 8) = 0.5; a gap or a
+ *    negative reading gives 0; and on every step it equals the world's own ieq_ag
+ *    (sim/world.c, computed separately) for the scenario's load-only demand.
  */
 #define _DEFAULT_SOURCE
 #include <criterion/criterion.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "../core/live/metricsint.h"
 #include "sculpt/live.h"
 #include "sculpt/orchestrator.h"
 #include "sculpt/policy.h"
@@ -177,5 +184,34 @@ Test(live_route, outage_failover_matches_simulator, .timeout = 300)
                   "call %zu: live (%lld r%d g%d w%d) vs simulator (%lld r%d g%d w%d)", i,
                   (long long)live[i].t, live[i].region, live[i].geo, live[i].weight,
                   (long long)sim[i].t, sim[i].region, sim[i].geo, sim[i].weight);
+    sc_scenario_free(sc);
+}
+
+Test(live_route, geo_ieq_hand_and_world, .timeout = 120)
+{
+    cr_assert_eq(sc_global_init(), SC_OK);
+    sc_scenario *sc = NULL;
+    sc_error err;
+    cr_assert_eq(sc_scenario_load(OUTAGE, &sc, &err), SC_OK, "%s", err.msg);
+    sc_world *w = NULL;
+    cr_assert_eq(sc_world_build(sc, &w, &err), SC_OK, "%s", err.msg);
+    cr_assert_not_null(w->ieq_ag, "a routed scenario lays out ieq per geography");
+    size_t n = w->n_ag;
+    cr_assert_eq(n, 3, "one app, three geographies");
+    double load[3] = {100.0, -5.0, NAN}, ieq[3];
+    sc_metrics_geo_ieq(w, load, ieq);
+    cr_assert_float_eq(ieq[0], 0.5, 1e-12);
+    cr_assert_eq(ieq[1], 0.0);
+    cr_assert_eq(ieq[2], 0.0);
+    for (int64_t k = 0; k < w->n_steps; k++) {
+        for (size_t ag = 0; ag < n; ag++)
+            load[ag] = w->load_ag[ag][k];
+        sc_metrics_geo_ieq(w, load, ieq);
+        for (size_t ag = 0; ag < n; ag++)
+            cr_assert_float_eq(ieq[ag], (double)w->ieq_ag[ag][k],
+                               1e-6 * (1.0 + fabs(ieq[ag])), "step %lld ag %zu",
+                               (long long)k, ag);
+    }
+    sc_world_free(w);
     sc_scenario_free(sc);
 }
