@@ -82,6 +82,13 @@ typedef struct live_ctx {
     int *slo_n, *slo_v;         /* h-live: [app * n_steps + step] measured geographies and
                                    those over the SLO (the policy view's slo_judged /
                                    slo_violated: the error-budget controller's input) */
+    float **gload, **gieq;      /* h-liveroute: [ag][step] observed load and
+                                   instance-equivalents per (app, geography), NaN beyond
+                                   the last observed step; NULL unless sc->routed (the
+                                   policy view's geo_load / geo_ieq: sculpt's "plan") */
+    float *garena;              /* their cells, 2 x n_ag x n_steps */
+    double *gieq_ag;            /* [n_ag] scratch: one step's geography ieq (remote) */
+    double *share;              /* [n_geos x n_regions] scratch: one app's shares now */
     sc_pool_state *shadow_pools; /* [n_apps x n_regions x options] shadow report */
     FILE *shadow;               /* the shadow report's CSV, NULL = none */
 } live_ctx;
@@ -448,6 +455,22 @@ static sc_status build_source(live_ctx *c, sc_error *err)
         if (!c->slo_n || !c->slo_v)
             return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
     }
+    if (sc->routed) { /* h-liveroute: per-geography demand for routing "plan" */
+        size_t gcells = w->n_ag * (size_t)w->n_steps;
+        c->garena = malloc((2 * gcells + 1) * sizeof *c->garena);
+        c->gload = calloc(w->n_ag + 1, sizeof *c->gload);
+        c->gieq = calloc(w->n_ag + 1, sizeof *c->gieq);
+        c->gieq_ag = calloc(w->n_ag + 1, sizeof *c->gieq_ag);
+        c->share = calloc(sc->n_geos * sc->n_regions + 1, sizeof *c->share);
+        if (!c->garena || !c->gload || !c->gieq || !c->gieq_ag || !c->share)
+            return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
+        for (size_t i = 0; i < 2 * gcells; i++)
+            c->garena[i] = NAN;
+        for (size_t ag = 0; ag < w->n_ag; ag++) {
+            c->gload[ag] = c->garena + ag * (size_t)w->n_steps;
+            c->gieq[ag] = c->garena + gcells + ag * (size_t)w->n_steps;
+        }
+    }
     c->obs_ag = calloc(SC_SIGNAL_COUNT * w->n_ag + 1, sizeof *c->obs_ag);
     c->held_ag = calloc(w->n_ag + 1, sizeof *c->held_ag);
     if (!c->obs_ag || !c->held_ag)
@@ -510,6 +533,43 @@ static sc_status shadow_row(live_ctx *c, int64_t k, sc_error *err)
     return SC_OK;
 }
 
+/* h-liveroute: in shadow mode with routing, the current step's rows per region as the
+ * shadow cloud routes them now: each geography's observed load and instance-equivalents
+ * times the mock's shares at t (sc_mock_route_shares: weights as propagated, health
+ * checks, spill), as the simulator gives its policies at a decision (sim/sim.c,
+ * routed_demand).  Without it the rows keep the start-of-run shares, and a region that
+ * handed its geography away would still look loaded (sculpt's capacity-before-route
+ * gate would hold the way back).  A real cloud's rows come from its per-region
+ * measurements; that is not done here (README, live section). */
+static void shadow_route(live_ctx *c, int64_t k, sc_time_ms t)
+{
+    const sc_scenario *sc = c->sc;
+    size_t nr = sc->n_regions, ng = sc->n_geos;
+    if (!c->mock || !c->gload || k < 0)
+        return;
+    for (size_t a = 0; a < sc->n_apps; a++) {
+        for (size_t g = 0; g < ng; g++)
+            c->gieq_ag[g] = c->gieq[a * ng + g][k];
+        sc_mock_route_shares(c->mock, (int)a, t, c->gieq_ag, c->share);
+        for (size_t r = 0; r < nr; r++)
+            c->load_now[a * nr + r] = c->ieq_now[a * nr + r] = 0.0f;
+        for (size_t g = 0; g < ng; g++) {
+            double L = c->gload[a * ng + g][k], E = c->gieq[a * ng + g][k];
+            for (size_t r = 0; r < nr; r++) {
+                double sh = c->share[g * nr + r];
+                if (sh > 0) {
+                    c->load_now[a * nr + r] += (float)(sh * L);
+                    c->ieq_now[a * nr + r] += (float)(sh * E);
+                }
+            }
+        }
+        for (size_t r = 0; r < nr; r++) {
+            c->load[a * nr + r][k] = c->load_now[a * nr + r];
+            c->ieq[a * nr + r][k] = c->ieq_now[a * nr + r];
+        }
+    }
+}
+
 /* Deliver step k's observations: from the world (replay, trace stores) or from the
  * source's last fetch; append them to the store; count the SLO signal. */
 static sc_status observe(live_ctx *c, int64_t k, sc_error *err)
@@ -532,6 +592,13 @@ static sc_status observe(live_ctx *c, int64_t k, sc_error *err)
         for (size_t ar = 0; ar < w->n_ar; ar++) {
             c->load[ar][k] = c->load_now[ar];
             c->ieq[ar][k] = c->ieq_now[ar];
+        }
+        if (c->gload) { /* h-liveroute: the geography's demand, as it was measured */
+            sc_metrics_geo_ieq(w, c->held_ag, c->gieq_ag);
+            for (size_t ag = 0; ag < n_ag; ag++) {
+                c->gload[ag][k] = (float)c->held_ag[ag];
+                c->gieq[ag][k] = (float)c->gieq_ag[ag];
+            }
         }
         for (size_t ag = 0; ag < n_ag; ag++) {
             if (isnan(lat[ag]))
@@ -557,6 +624,10 @@ static sc_status observe(live_ctx *c, int64_t k, sc_error *err)
         }
         for (size_t ag = 0; ag < n_ag; ag++)
             load[ag] = w->load_ag[ag][k];
+        for (size_t ag = 0; c->gload && ag < n_ag; ag++) { /* h-liveroute */
+            c->gload[ag][k] = w->load_ag[ag][k];
+            c->gieq[ag][k] = w->ieq_ag[ag][k];
+        }
     }
     if (c->obs) {
         const double *rows[SC_SIGNAL_COUNT] = {load, c->src ? lat : NULL, c->src ? erq : NULL};
@@ -610,6 +681,11 @@ static void ctx_cleanup(live_ctx *c)
     free(c->load);
     free(c->ieq);
     free(c->arena);
+    free(c->gload);
+    free(c->gieq);
+    free(c->garena);
+    free(c->gieq_ag);
+    free(c->share);
 }
 
 /* ---- the loop -------------------------------------------------------------------- */
@@ -760,7 +836,13 @@ sc_status sc_live_run(const sc_live_config *cfg, sc_live_summary *out, sc_error 
                            .load = (const float *const *)c.load,
                            .ieq = (const float *const *)c.ieq,
                            .load_now = c.load_now, .ieq_now = c.ieq_now, .clairvoyant = 0,
-                           .slo_judged = c.slo_n, .slo_violated = c.slo_v};
+                           .slo_judged = c.slo_n, .slo_violated = c.slo_v,
+                           /* h-liveroute: per geography, observed steps only (issue 11) */
+                           .geo_load = (const float *const *)c.gload,
+                           .geo_ieq = (const float *const *)c.gieq,
+                           .route_health = c.mock ? sc_mock_route_health(c.mock) : NULL};
+    if (c.mock)
+        sc_mock_route_start(c.mock); /* h-liveroute: health checks from the seeded pools */
     int64_t k_obs = -1;                 /* last observed step */
     sc_time_ms t_dec = sc->start;        /* next decision (on the policy's cadence) */
     while (t_dec < origin && cadence > 0)
@@ -866,6 +948,7 @@ sc_status sc_live_run(const sc_live_config *cfg, sc_live_summary *out, sc_error 
                 sc_guard_sync(c.guard, view.pools,
                               sc->n_apps * sc->n_regions * SC_PURCHASE_COUNT);
                 view.now = t;
+                shadow_route(&c, k_obs, t); /* h-liveroute */
                 if ((st = sc_policy_decide(pol, &view, &plan, err)))
                     goto done;
                 if (routing && (st = sc_routing_decide(routing, t, view.pools, &plan, err)))

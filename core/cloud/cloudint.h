@@ -235,8 +235,30 @@ void sc_aws_api_error(const char *body, char *code, size_t ccap, char *msg, size
 /* $.live.route53 of a scenario: {"hosted_zone_id": "Z...", "record": TEMPLATE,
  * "target": TEMPLATE, "type": "CNAME", "ttl": 60, "wait_insync": true}; templates take
  * {app}, {geo} and {region}. */
+/* h-liveroute: Route 53's account-wide request limit as a token bucket on the client
+ * side (route53.c): `burst` tokens at most, refilled at `rate_per_sec`; every request
+ * to Route 53 (ChangeResourceRecordSets and GetChange alike: the limit is per account,
+ * over all its Route 53 requests) takes one token, waiting for it when the bucket is
+ * empty, so a burst of weight changes is spaced instead of throttled. */
+typedef struct sc_r53_bucket {
+    double rate_per_sec;        /* refill, tokens per second (> 0; <= 0 = no pacing) */
+    double burst;               /* capacity, tokens (>= 1) */
+    double tokens;              /* tokens at t_ms (the bucket starts full) */
+    int64_t t_ms;               /* time of the last take, ms (INT64_MIN = never) */
+    long paced;                 /* requests that waited */
+    int64_t waited_ms;          /* total wait */
+} sc_r53_bucket;
+
+/* Take one token at now_ms (any monotonic ms clock, non-decreasing across calls); the
+ * answer is how long the caller waits before sending, in ms (0 when a token is there).
+ * The token is accounted at now_ms + the wait, so back-to-back takes of an empty bucket
+ * are spaced 1000 / rate_per_sec ms apart. */
+int64_t sc_r53_bucket_take(sc_r53_bucket *b, int64_t now_ms);
+
 typedef struct sc_route53 {
     int enabled;                /* the section is present */
+    sc_r53_bucket bucket;       /* h-liveroute: "rate_per_sec" (default 5), "burst"
+                                   (default 5): the account's request limit */
     char zone[64];              /* hosted zone id without "/hostedzone/" */
     char record[256];           /* record name template, default "{app}.{geo}.sculpt.internal" */
     char target[256];           /* record value template, default "{app}-{region}.sculpt.internal" */
@@ -253,7 +275,7 @@ sc_status sc_route53_read(const sc_scenario *sc, sc_route53 *out, sc_error *err)
 /* UPSERT the weighted record of (app, geo) for region with weight (0..255), then poll
  * GetChange until INSYNC (when wait_insync).  *calls counts the API calls made;
  * *mutating the mutating ones. */
-sc_status sc_route53_set_weight(const sc_route53 *r, const sc_aws_auth *auth,
+sc_status sc_route53_set_weight(sc_route53 *r, const sc_aws_auth *auth,
                                 const sc_scenario *sc, int app, int geo, int region,
                                 int weight, long *mutating, long *read_only, sc_error *err);
 /* The record name / value of a template for (app, geo, region) into out[cap]. */

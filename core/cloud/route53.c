@@ -16,10 +16,23 @@
  *        Weight, TTL, ResourceRecords/ResourceRecord/Value}}; answer ChangeInfo/Id.
  *   GET  /2013-04-01/change/ID                GetChangeResponse/ChangeInfo/Status.
  * Throttling codes (aws.c's classifier): Throttling, PriorRequestNotComplete.
+ *
+ * Pacing (h-liveroute).  Route 53 limits API requests per AWS account with a token
+ * bucket (Route 53 Developer Guide, "Throttling for Amazon Route 53 API requests"; the
+ * long-standing quota was 5 requests per second per account for the record-changing
+ * calls; since 2026-07-30 the documented account-level bucket holds 50 and refills 10
+ * per second, with a separate change-throughput bucket).  The adapter keeps its own
+ * bucket ($.live.route53 "rate_per_sec", default 5, and "burst", default 5: within both
+ * the old and the new limits) and waits for a token before every request, so a burst
+ * of weight changes (a failover moves every geography of a region at once) is spaced
+ * rather than answered with Throttling and retried.  The waits use CLOCK_MONOTONIC;
+ * the bucket itself is a pure function of the times it is given (sc_r53_bucket_take).
  */
 #define _POSIX_C_SOURCE 200809L
 #include "cloudint.h"
 
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +77,7 @@ sc_status sc_route53_read(const sc_scenario *sc, sc_route53 *out, sc_error *err)
     out->wait_insync = 1;
     out->poll_ms = 2000;
     out->max_polls = 60;
+    out->bucket = (sc_r53_bucket){.rate_per_sec = 5.0, .burst = 5.0, .t_ms = INT64_MIN};
     if (!sc->source_json)
         return SC_OK;
     cJSON *root = NULL;
@@ -73,7 +87,8 @@ sc_status sc_route53_read(const sc_scenario *sc, sc_route53 *out, sc_error *err)
     sc_json_ctx cx = {sc->path, err};
     const cJSON *live = NULL, *r = NULL;
     static const char *const keys[] = {"hosted_zone_id", "record", "target", "type", "ttl",
-                                       "wait_insync", "poll", NULL};
+                                       "wait_insync", "poll", "rate_per_sec", "burst",
+                                       NULL};
     const char *p = "$.live.route53";
     int64_t poll_ms = 2000;
     if ((st = sc_json_get_object(&cx, root, "$", "live", SC_JSON_OPTIONAL, &live)) || !live ||
@@ -93,8 +108,22 @@ sc_status sc_route53_read(const sc_scenario *sc, sc_route53 *out, sc_error *err)
                                     &out->ttl_s)) ||
         (st = sc_json_get_bool(&cx, r, p, "wait_insync", SC_JSON_OPTIONAL, 1,
                                &out->wait_insync)) ||
-        (st = sc_json_get_duration(&cx, r, p, "poll", SC_JSON_OPTIONAL, 2000, 0, &poll_ms)))
+        (st = sc_json_get_duration(&cx, r, p, "poll", SC_JSON_OPTIONAL, 2000, 0, &poll_ms)) ||
+        (st = sc_json_get_number(&cx, r, p, "rate_per_sec", SC_JSON_OPTIONAL, 5.0,
+                                 &out->bucket.rate_per_sec)) ||
+        (st = sc_json_get_number(&cx, r, p, "burst", SC_JSON_OPTIONAL, 5.0,
+                                 &out->bucket.burst)))
         goto done;
+    if (!(out->bucket.rate_per_sec > 0) || !isfinite(out->bucket.rate_per_sec) ||
+        out->bucket.rate_per_sec > 1e6) {
+        st = sc_json_fail(&cx, SC_ERR_INPUT, p, "rate_per_sec",
+                          "expected requests per second > 0 (Route 53's account limit)");
+        goto done;
+    }
+    if (!(out->bucket.burst >= 1) || !isfinite(out->bucket.burst) || out->bucket.burst > 1e6) {
+        st = sc_json_fail(&cx, SC_ERR_INPUT, p, "burst", "expected a number of requests >= 1");
+        goto done;
+    }
     out->poll_ms = poll_ms;
     /* "/hostedzone/Z1" (as ListHostedZones prints it) or "Z1" */
     if (strncmp(out->zone, "/hostedzone/", 12) == 0)
@@ -153,6 +182,42 @@ static void sleep_ms(int64_t ms)
     nanosleep(&ts, NULL);
 }
 
+int64_t sc_r53_bucket_take(sc_r53_bucket *b, int64_t now_ms)
+{
+    if (!(b->rate_per_sec > 0))
+        return 0;
+    double burst = b->burst >= 1.0 ? b->burst : 1.0;
+    if (b->t_ms == INT64_MIN) {
+        b->tokens = burst;
+        b->t_ms = now_ms;
+    }
+    if (now_ms > b->t_ms) { /* refill since the last take, up to the capacity */
+        b->tokens += (double)(now_ms - b->t_ms) / 1000.0 * b->rate_per_sec;
+        if (b->tokens > burst)
+            b->tokens = burst;
+        b->t_ms = now_ms;
+    }
+    if (b->tokens < 1.0) { /* the token arrives later: reserve it */
+        int64_t need = (int64_t)ceil((1.0 - b->tokens) * 1000.0 / b->rate_per_sec - 1e-9);
+        b->tokens += (double)need / 1000.0 * b->rate_per_sec;
+        b->t_ms += need;
+    }
+    b->tokens -= 1.0;
+    int64_t wait = b->t_ms > now_ms ? b->t_ms - now_ms : 0;
+    if (wait > 0) {
+        b->paced++;
+        b->waited_ms += wait;
+    }
+    return wait;
+}
+
+static int64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
 static sc_status r53_do(const sc_aws_auth *auth, const char *method, const char *path,
                         const char *body, const char *what, sc_http_resp *resp, sc_error *err)
 {
@@ -208,7 +273,7 @@ static sc_status change_info(const sc_http_resp *resp, char *id, size_t icap, ch
     return SC_OK;
 }
 
-sc_status sc_route53_set_weight(const sc_route53 *r, const sc_aws_auth *auth,
+sc_status sc_route53_set_weight(sc_route53 *r, const sc_aws_auth *auth,
                                 const sc_scenario *sc, int app, int geo, int region,
                                 int weight, long *mutating, long *read_only, sc_error *err)
 {
@@ -233,6 +298,7 @@ sc_status sc_route53_set_weight(const sc_route53 *r, const sc_aws_auth *auth,
     sc_http_resp resp;
     char what[400];
     snprintf(what, sizeof what, "ChangeResourceRecordSets (%s, %s)", name, rn);
+    sleep_ms(sc_r53_bucket_take(&r->bucket, mono_ms())); /* h-liveroute: pacing */
     sc_status st = r53_do(auth, "POST", path, body, what, &resp, err);
     (*mutating)++;
     if (st)
@@ -252,6 +318,7 @@ sc_status sc_route53_set_weight(const sc_route53 *r, const sc_aws_auth *auth,
             return sc_error_set(err, SC_ERR_IO, "route53",
                                 "change %s still PENDING after %d GetChange calls", cid, k);
         sleep_ms(r->poll_ms);
+        sleep_ms(sc_r53_bucket_take(&r->bucket, mono_ms()));
         snprintf(path, sizeof path, "/" R53_VERSION "/change/%s", cid);
         st = r53_do(auth, "GET", path, NULL, "GetChange", &resp, err);
         (*read_only)++;

@@ -530,6 +530,23 @@ void sc_metrics_route(const sc_world *w, const double *load_ag, float *load_ar,
     }
 }
 
+void sc_metrics_geo_ieq(const sc_world *w, const double *load_ag, double *ieq_ag)
+{
+    const sc_scenario *sc = w->sc;
+    size_t ng = sc->n_geos;
+    for (size_t a = 0; a < sc->n_apps; a++) {
+        const sc_app *app = &sc->apps[a];
+        const sc_instance_type *it = &sc->types[app->instance_type];
+        for (size_t g = 0; g < ng; g++) {
+            double L = load_ag[a * ng + g], e = 0.0;
+            for (int m = 0; m < SC_METRIC_RESOURCES && L > 0; m++)
+                if (it->capacity[m] > 0 && app->needs[m] * L / it->capacity[m] > e)
+                    e = app->needs[m] * L / it->capacity[m];
+            ieq_ag[a * ng + g] = e;
+        }
+    }
+}
+
 /* ---- the observation writer ------------------------------------------------------- */
 
 #define OBS_BUF 4096 /* samples buffered per series at most (one chunk of the store) */

@@ -192,6 +192,12 @@ int sc_metrics_store_has_observations(const char *path, const sc_scenario *sc);
 void sc_metrics_route(const sc_world *w, const double *load_ag, float *load_ar,
                       float *ieq_ar);
 
+/* h-liveroute: the instance-equivalents of each geography's load, the mapping
+ * sc_metrics_route applies before it splits the load over regions:
+ * ieq_ag[ag] = max over resources of needs[m] x L / capacity[m] (0 where L is not > 0).
+ * This is the per-geography demand the policy view's geo_ieq carries (issue 11). */
+void sc_metrics_geo_ieq(const sc_world *w, const double *load_ag, double *ieq_ag);
+
 /* ---- appending observations to the store ----------------------------------------- */
 
 typedef struct sc_obs_writer sc_obs_writer;
