@@ -370,7 +370,8 @@ sc_status sc_sculpt_route_fill(sculpt_state *s, const sc_policy_view *v, int a, 
     const sc_scenario *sc = v->sc;
     const sc_app *app = &sc->apps[a];
     int R = (int)sc->n_regions, G = (int)sc->n_geos, K = s->K, Q = s->nq;
-    if (!v->geo_ieq) /* a driver without per-geography demand (the live loop, today) */
+    if (!v->geo_ieq) /* a driver without per-geography demand (the simulator and the live
+                        loop give it wherever a geography has a routing mechanism) */
         return sc_error_set(err, SC_ERR_INPUT, NULL,
                             "sculpt: routing \"plan\" needs the demand of each geography, "
                             "which this driver does not give; set \"routing\": \"home\"");
