@@ -654,14 +654,10 @@ static sc_status read_section(azure *z, sc_error *err)
     snprintf(z->bs_admin, sizeof z->bs_admin, "sculpt");
     z->poll_ms = 2000;
     z->max_polls = 300;
-    if (!sc->source_json)
-        return SC_OK;
     cJSON *root = NULL;
-    sc_status st = sc_json_parse(sc->source_json, sc->path, &root, err);
-    if (st)
-        return st;
+    sc_status st = SC_OK;
     sc_json_ctx cx = {sc->path, err};
-    const cJSON *live = NULL, *a = NULL, *tm = NULL;
+    const cJSON *a = NULL, *tm = NULL;
     static const char *const keys[] = {"subscription_id", "resource_group", "traffic_manager",
                                        "poll", "bootstrap", NULL};
     static const char *const bkeys[] = {"image", "subnet_id", "ssh_public_key",
@@ -670,8 +666,7 @@ static sc_status read_section(azure *z, sc_error *err)
     static const char *const tkeys[] = {"profile", "endpoint", "endpoint_type", NULL};
     const char *p = "$.live.azure";
     int64_t poll = z->poll_ms;
-    if ((st = sc_json_get_object(&cx, root, "$", "live", SC_JSON_OPTIONAL, &live)) || !live ||
-        (st = sc_json_get_object(&cx, live, "$.live", "azure", SC_JSON_OPTIONAL, &a)) || !a)
+    if ((st = sc_live_subsection(sc, "azure", &root, &a, err)) || !a)
         goto done;
     if ((st = sc_json_check_keys(&cx, a, p, keys)) ||
         (st = sc_json_get_string_buf(&cx, a, p, "subscription_id", SC_JSON_OPTIONAL, "", z->sub,

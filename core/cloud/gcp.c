@@ -670,20 +670,15 @@ static sc_status read_section(gcp *g, sc_error *err)
     snprintf(g->bs_network, sizeof g->bs_network, "global/networks/default");
     g->poll_ms = 2000;
     g->max_polls = 300;
-    if (!sc->source_json)
-        return SC_OK;
     cJSON *root = NULL;
-    sc_status st = sc_json_parse(sc->source_json, sc->path, &root, err);
-    if (st)
-        return st;
+    sc_status st = SC_OK;
     sc_json_ctx cx = {sc->path, err};
-    const cJSON *live = NULL, *s = NULL, *bs = NULL;
+    const cJSON *s = NULL, *bs = NULL;
     static const char *const keys[] = {"project", "backend_service", "poll", "bootstrap", NULL};
     static const char *const bkeys[] = {"image", "network", NULL};
     const char *p = "$.live.gcp";
     int64_t poll = g->poll_ms;
-    if ((st = sc_json_get_object(&cx, root, "$", "live", SC_JSON_OPTIONAL, &live)) || !live ||
-        (st = sc_json_get_object(&cx, live, "$.live", "gcp", SC_JSON_OPTIONAL, &s)) || !s)
+    if ((st = sc_live_subsection(sc, "gcp", &root, &s, err)) || !s)
         goto done;
     if ((st = sc_json_check_keys(&cx, s, p, keys)) ||
         (st = sc_json_get_string_buf(&cx, s, p, "project", SC_JSON_OPTIONAL, "", g->project,

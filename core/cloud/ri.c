@@ -50,6 +50,7 @@
 
 #include "cloudint.h"
 #include "sculpt/json.h"
+#include "sculpt/live.h"
 
 #define EC2_VERSION "2016-11-15"
 
@@ -70,14 +71,10 @@ sc_status sc_ri_read(const sc_scenario *sc, sc_ri_config *out, sc_error *err)
     snprintf(out->scope, sizeof out->scope, "Region");
     snprintf(out->zone, sizeof out->zone, "{region}a");
     snprintf(out->tenancy, sizeof out->tenancy, "default");
-    if (!sc->source_json)
-        return SC_OK;
     cJSON *root = NULL;
-    sc_status st = sc_json_parse(sc->source_json, sc->path, &root, err);
-    if (st)
-        return st;
+    sc_status st = SC_OK;
     sc_json_ctx cx = {sc->path, err};
-    const cJSON *live = NULL, *r = NULL;
+    const cJSON *r = NULL;
     static const char *const keys[] = {"buy", "offering_class", "offering_type", "product",
                                        "scope", "availability_zone", "tenancy", NULL};
     static const char *const classes[] = {"standard", "convertible", NULL};
@@ -85,9 +82,7 @@ sc_status sc_ri_read(const sc_scenario *sc, sc_ri_config *out, sc_error *err)
     static const char *const scopes[] = {"Region", "Availability Zone", NULL};
     static const char *const tenancies[] = {"default", "dedicated", NULL};
     const char *p = "$.live.reservations";
-    if ((st = sc_json_get_object(&cx, root, "$", "live", SC_JSON_OPTIONAL, &live)) || !live ||
-        (st = sc_json_get_object(&cx, live, "$.live", "reservations", SC_JSON_OPTIONAL, &r)) ||
-        !r)
+    if ((st = sc_live_subsection(sc, "reservations", &root, &r, err)) || !r)
         goto done;
     if ((st = sc_json_check_keys(&cx, r, p, keys)) ||
         (st = sc_json_get_bool(&cx, r, p, "buy", SC_JSON_OPTIONAL, 0, &out->buy)) ||

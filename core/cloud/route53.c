@@ -41,6 +41,7 @@
 #include <cjson/cJSON.h>
 
 #include "sculpt/json.h"
+#include "sculpt/live.h"
 
 #define R53_VERSION "2013-04-01"
 #define R53_NS "https://route53.amazonaws.com/doc/2013-04-01/"
@@ -78,21 +79,16 @@ sc_status sc_route53_read(const sc_scenario *sc, sc_route53 *out, sc_error *err)
     out->poll_ms = 2000;
     out->max_polls = 60;
     out->bucket = (sc_r53_bucket){.rate_per_sec = 5.0, .burst = 5.0, .t_ms = INT64_MIN};
-    if (!sc->source_json)
-        return SC_OK;
     cJSON *root = NULL;
-    sc_status st = sc_json_parse(sc->source_json, sc->path, &root, err);
-    if (st)
-        return st;
+    sc_status st = SC_OK;
     sc_json_ctx cx = {sc->path, err};
-    const cJSON *live = NULL, *r = NULL;
+    const cJSON *r = NULL;
     static const char *const keys[] = {"hosted_zone_id", "record", "target", "type", "ttl",
                                        "wait_insync", "poll", "rate_per_sec", "burst",
                                        NULL};
     const char *p = "$.live.route53";
     int64_t poll_ms = 2000;
-    if ((st = sc_json_get_object(&cx, root, "$", "live", SC_JSON_OPTIONAL, &live)) || !live ||
-        (st = sc_json_get_object(&cx, live, "$.live", "route53", SC_JSON_OPTIONAL, &r)) || !r)
+    if ((st = sc_live_subsection(sc, "route53", &root, &r, err)) || !r)
         goto done;
     out->enabled = 1;
     if ((st = sc_json_check_keys(&cx, r, p, keys)) ||

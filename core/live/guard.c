@@ -293,6 +293,23 @@ void sc_live_section_cleanup(sc_live_section *s)
         sc_guard_config_cleanup(&s->guard);
 }
 
+sc_status sc_live_subsection(const sc_scenario *sc, const char *name, cJSON **root,
+                             const cJSON **obj, sc_error *err)
+{
+    *root = NULL;
+    *obj = NULL;
+    if (!sc->source_json)
+        return SC_OK;
+    sc_status st = sc_json_parse(sc->source_json, sc->path, root, err);
+    if (st)
+        return st;
+    sc_json_ctx cx = {sc->path, err};
+    const cJSON *live = NULL;
+    if ((st = sc_json_get_object(&cx, *root, "$", "live", SC_JSON_OPTIONAL, &live)) || !live)
+        return st;
+    return sc_json_get_object(&cx, live, "$.live", name, SC_JSON_OPTIONAL, obj);
+}
+
 sc_status sc_live_section_read(const sc_scenario *sc, sc_live_section *out, sc_error *err)
 {
     memset(out, 0, sizeof *out);

@@ -117,19 +117,14 @@ sc_status sc_metrics_section_read(const sc_scenario *sc, sc_metrics_section *out
     snprintf(out->cw_dim_tmpl[0], sizeof out->cw_dim_tmpl[0], "{app}");
     snprintf(out->cw_dim_name[1], sizeof out->cw_dim_name[1], "geo");
     snprintf(out->cw_dim_tmpl[1], sizeof out->cw_dim_tmpl[1], "{geo}");
-    if (!sc->source_json)
-        return SC_OK;
     cJSON *root = NULL;
-    sc_status st = sc_json_parse(sc->source_json, sc->path, &root, err);
-    if (st)
-        return st;
+    sc_status st = SC_OK;
     sc_json_ctx cx = {sc->path, err};
-    const cJSON *live = NULL, *m = NULL, *p = NULL, *cw = NULL;
+    const cJSON *m = NULL, *p = NULL, *cw = NULL;
     static const char *const mkeys[] = {"store", "prometheus", "cloudwatch", NULL};
     static const char *const pkeys[] = {"load", "latency", "errors", "timeout", NULL};
     const char *store = NULL;
-    if ((st = sc_json_get_object(&cx, root, "$", "live", SC_JSON_OPTIONAL, &live)) || !live ||
-        (st = sc_json_get_object(&cx, live, "$.live", "metrics", SC_JSON_OPTIONAL, &m)) || !m)
+    if ((st = sc_live_subsection(sc, "metrics", &root, &m, err)) || !m)
         goto done;
     if ((st = sc_json_check_keys(&cx, m, "$.live.metrics", mkeys)) ||
         (st = sc_json_get_string(&cx, m, "$.live.metrics", "store", SC_JSON_OPTIONAL, NULL,

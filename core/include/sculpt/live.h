@@ -239,6 +239,15 @@ typedef struct sc_live_section {
 } sc_live_section;
 
 sc_status sc_live_section_read(const sc_scenario *sc, sc_live_section *out, sc_error *err);
+/* The object $.live.NAME of the scenario's source text, for the readers of the live
+ * section's sub-sections (metrics, route53, azure, gcp, reservations): *obj is NULL when
+ * the scenario has no source text, no live section or no NAME in it; *root is the
+ * parsed document *obj points into (free with cJSON_Delete; NULL without source text).
+ * A source that does not parse, or a live or NAME that is not an object, is
+ * SC_ERR_INPUT with the file and JSON path. */
+struct cJSON;
+sc_status sc_live_subsection(const sc_scenario *sc, const char *name, struct cJSON **root,
+                             const struct cJSON **obj, sc_error *err);
 void sc_live_section_cleanup(sc_live_section *s);
 
 typedef struct sc_guard sc_guard;
