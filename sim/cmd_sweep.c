@@ -422,6 +422,8 @@ int sc_cmd_sweep(int argc, char **argv)
         if (!st)
             st = write_csv(af_csv.tmp, rows, n_rows, &err);
         free(axes);
+        if (!st) /* the logs' spool files are consumed: a failed close fails the command */
+            st = sc_sweep_exec_close_logs(&ex, &err);
         if (!st)
             st = sc_atomic_commit_all(both, 2, &err);
         if (st) {

@@ -279,6 +279,19 @@ sc_status sc_log_spool_check(const sc_log_spool *s, sc_error *err)
                         "cannot write the decision log's temporary file: %s", strerror(s->err));
 }
 
+sc_status sc_log_spool_close(sc_log_spool *s, sc_error *err)
+{
+    if (!s || !s->fp || s->file)
+        return SC_OK;
+    int r = fclose(s->fp);
+    int e = errno;
+    s->fp = NULL;
+    if (r != 0)
+        return sc_error_set(err, SC_ERR_IO, s->output,
+                            "cannot close the decision log's temporary file: %s", strerror(e));
+    return SC_OK;
+}
+
 void sc_log_spool_free(sc_log_spool *s)
 {
     if (!s)

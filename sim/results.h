@@ -159,6 +159,10 @@ int sc_log_spool_sink(void *ctx, const sc_action_log *entries, size_t n);
 sc_status sc_log_spool_check(const sc_log_spool *s, sc_error *err);
 /* Close (and so remove) the spool; NULL is fine. */
 void sc_log_spool_free(sc_log_spool *s);
+/* Close a spool that owns its file (not a segment) once its rows are consumed, checked:
+ * SC_ERR_IO naming the output when the close fails (the stream's last buffered write
+ * fails there).  Afterwards sc_log_spool_free only frees.  NULL is fine. */
+sc_status sc_log_spool_close(sc_log_spool *s, sc_error *err);
 
 /* One scenario and its policy runs: what the RUN LAYOUT holds. */
 typedef struct sc_results_set {

@@ -704,6 +704,14 @@ sc_status sc_sweep_execute(const sc_sweep *sw, sc_sweep_exec *ex, sc_sweep_run_o
     return st;
 }
 
+sc_status sc_sweep_exec_close_logs(sc_sweep_exec *ex, sc_error *err)
+{
+    sc_status st = SC_OK;
+    for (int t = 0; ex->log_files && t < ex->n_log_files && !st; t++)
+        st = sc_log_spool_close(ex->log_files[t], err);
+    return st;
+}
+
 void sc_sweep_exec_cleanup(sc_sweep_exec *ex)
 {
     for (int t = 0; ex->log_files && t < ex->n_log_files; t++)

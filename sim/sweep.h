@@ -115,6 +115,9 @@ typedef struct sc_sweep_exec {
 /* Close (so remove) the spool files of an execute; the runs' segments must not be
  * written after it. */
 void sc_sweep_exec_cleanup(sc_sweep_exec *ex);
+/* Close the spool files of an execute, checked (sc_log_spool_close), once the results
+ * are written and before they are committed: a failed close fails the command. */
+sc_status sc_sweep_exec_close_logs(sc_sweep_exec *ex, sc_error *err);
 
 /* Run this process's share of the runs in parallel into outs[n_runs] (zeroed by the
  * caller; other ranks' slots stay empty).  Returns the first failure in run order
