@@ -29,22 +29,8 @@
 
 #include "fake_cloud/cloudtest.h"
 
-static void setup(void)
-{
-    cr_assert_eq(sc_global_init(), SC_OK);
-    snprintf(dir, sizeof dir, "/tmp/sculpt-cloud-aws-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-    setenv("AWS_ACCESS_KEY_ID", AKID, 1);
-    setenv("AWS_SECRET_ACCESS_KEY", SECRET, 1);
-    unsetenv("AWS_SESSION_TOKEN");
-}
-
-static void teardown(void)
-{
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
-}
+static void setup(void) { aws_suite_setup("cloud-aws", AKID, SECRET); }
+static void teardown(void) { suite_dir_remove(); }
 
 TestSuite(cloud_aws, .init = setup, .fini = teardown);
 

@@ -33,6 +33,7 @@
 
 #include "sculpt/fsutil.h"
 #include "sculpt/orchestrator.h"
+#include "sculpt/sculpt.h"
 
 static char dir[256];
 
@@ -47,6 +48,27 @@ __attribute__((unused)) static char *slurp(const char *path)
 }
 
 /* ---- the fault-injecting server -------------------------------------------------- */
+
+/* Suite set-up of the AWS tests: libsculpt, a private directory in dir made from the
+ * mkdtemp(3) template /tmp/sculpt-NAME-XXXXXX, test credentials in the environment. */
+__attribute__((unused)) static void aws_suite_setup(const char *name, const char *akid,
+                                                    const char *secret)
+{
+    cr_assert_eq(sc_global_init(), SC_OK);
+    snprintf(dir, sizeof dir, "/tmp/sculpt-%s-XXXXXX", name);
+    cr_assert_not_null(mkdtemp(dir));
+    setenv("AWS_ACCESS_KEY_ID", akid, 1);
+    setenv("AWS_SECRET_ACCESS_KEY", secret, 1);
+    unsetenv("AWS_SESSION_TOKEN");
+}
+
+/* Suite tear-down: the private directory removed. */
+__attribute__((unused)) static void suite_dir_remove(void)
+{
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+    cr_assert_eq(system(cmd), 0);
+}
 
 #define MAXREQ 64
 typedef struct answer {
