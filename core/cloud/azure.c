@@ -61,7 +61,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "cloudint.h"
+#include "cloudrest.h"
 #include "sculpt/json.h"
 #include "sculpt/live.h"
 
@@ -83,9 +83,9 @@ typedef struct azure {
     char bs_admin[64];          /* bootstrap: admin user name */
     int64_t poll_ms;            /* between async polls without Retry-After */
     int max_polls;
-    sc_http *http;
-    char (*group)[256];         /* [ar] on-demand scale set names */
-    int *cap;                   /* [ar * 2] capacity (on demand, spot), -1 = unknown */
+    sc_rest api;                /* the HTTP client (owned), throttling, ARM's error shape */
+    sc_sized pools;             /* group[ar]: on-demand scale set names; size[ar * 2 + spot]:
+                                   capacity (on demand, spot), -1 = unknown */
     char payload[SC_LIVE_PAYLOAD_MAX];
     long mutating, read_only;
 } azure;
@@ -98,27 +98,15 @@ static int az_throttle(long status, const char *body)
 
 /* ---- requests ------------------------------------------------------------------ */
 
-/* An ARM error answer's error.code and error.message. */
-static void az_error(const char *body, char *code, size_t ccap, char *msg, size_t mcap)
+/* An ARM error object's code and message. */
+static void az_error_obj(const cJSON *e, char *code, size_t ccap, char *msg, size_t mcap)
 {
-    snprintf(code, ccap, "HTTP error");
-    msg[0] = '\0';
-    cJSON *j = cJSON_Parse(body);
-    const cJSON *e = j ? cJSON_GetObjectItemCaseSensitive(j, "error") : NULL;
-    if (cJSON_IsString(e)) { /* the token endpoint: "error", "error_description" */
-        snprintf(code, ccap, "%s", e->valuestring);
-        const cJSON *d = cJSON_GetObjectItemCaseSensitive(j, "error_description");
-        if (cJSON_IsString(d))
-            snprintf(msg, mcap, "%s", d->valuestring);
-    } else if (cJSON_IsObject(e)) {
-        const cJSON *c = cJSON_GetObjectItemCaseSensitive(e, "code");
-        const cJSON *m = cJSON_GetObjectItemCaseSensitive(e, "message");
-        if (cJSON_IsString(c))
-            snprintf(code, ccap, "%s", c->valuestring);
-        if (cJSON_IsString(m))
-            snprintf(msg, mcap, "%s", m->valuestring);
-    }
-    cJSON_Delete(j);
+    const cJSON *c = cJSON_GetObjectItemCaseSensitive(e, "code");
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(e, "message");
+    if (cJSON_IsString(c))
+        snprintf(code, ccap, "%s", c->valuestring);
+    if (cJSON_IsString(m))
+        snprintf(msg, mcap, "%s", m->valuestring);
 }
 
 static sc_status az_token(azure *z, sc_error *err)
@@ -133,42 +121,16 @@ static sc_status az_token(azure *z, sc_error *err)
     sc_http_form_append(body, sizeof body, &len, "client_id", z->client_id);
     sc_http_form_append(body, sizeof body, &len, "client_secret", z->secret);
     sc_http_form_append(body, sizeof body, &len, "scope", "https://management.azure.com/.default");
-    sc_http_req rq = {.method = "POST", .url = url, .body = body,
-                      .content_type = "application/x-www-form-urlencoded", .idempotent = 1};
-    sc_http_resp resp;
-    sc_status st = sc_http_do(z->http, &rq, &resp, err);
+    char who[300];
+    snprintf(who, sizeof who, "Azure token request for client %s", z->client_id);
+    time_t expires_s;
+    sc_status st = sc_rest_token(&z->api, url, body, who, z->token, sizeof z->token, &expires_s,
+                                 err);
     memset(body, 0, sizeof body);
     if (st)
         return st;
-    if (resp.status != 200) {
-        char code[128], msg[512];
-        az_error(resp.body, code, sizeof code, msg, sizeof msg);
-        long s = resp.status;
-        sc_http_resp_cleanup(&resp);
-        return sc_error_set(err, s >= 500 ? SC_ERR_IO : SC_ERR_INPUT, url,
-                            "Azure token request for client %s: HTTP %ld %s%s%s", z->client_id,
-                            s, code, msg[0] ? ": " : "", msg);
-    }
-    cJSON *j = cJSON_Parse(resp.body);
-    sc_http_resp_cleanup(&resp);
-    const cJSON *t = j ? cJSON_GetObjectItemCaseSensitive(j, "access_token") : NULL;
-    const cJSON *e = j ? cJSON_GetObjectItemCaseSensitive(j, "expires_in") : NULL;
-    if (!cJSON_IsString(t) || strlen(t->valuestring) >= sizeof z->token) {
-        cJSON_Delete(j);
-        return sc_error_set(err, SC_ERR_IO, url, "the token answer has no access_token");
-    }
-    snprintf(z->token, sizeof z->token, "%s", t->valuestring);
-    z->token_expiry = time(NULL) + (cJSON_IsNumber(e) ? (time_t)e->valuedouble : 3600);
-    cJSON_Delete(j);
+    z->token_expiry = time(NULL) + expires_s;
     return SC_OK;
-}
-
-static void sleep_ms(int64_t ms)
-{
-    if (ms <= 0)
-        return;
-    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
 }
 
 /* One ARM call with the bearer token (and an extra header line, NULL = none); 2xx =
@@ -181,26 +143,8 @@ static sc_status az_call_h(azure *z, const char *method, const char *url, const 
     sc_status st = az_token(z, err);
     if (st)
         return st;
-    char auth[4200];
-    snprintf(auth, sizeof auth, "Authorization: Bearer %s", z->token);
-    const char *hdrs[] = {auth, header, NULL};
-    sc_http_req rq = {.method = method, .url = url, .body = body,
-                      .content_type = body ? "application/json" : NULL, .idempotent = 1,
-                      .headers = hdrs, .capture = "Azure-AsyncOperation"};
-    st = sc_http_do(z->http, &rq, resp, err);
-    memset(auth, 0, sizeof auth);
-    if (st)
-        return st;
-    if (resp->status >= 200 && resp->status < 300)
-        return SC_OK;
-    char code[128], msg[512];
-    az_error(resp->body, code, sizeof code, msg, sizeof msg);
-    long s = resp->status;
-    int attempts = resp->attempts;
-    sc_http_resp_cleanup(resp);
-    return sc_error_set(err, s >= 500 || s == 429 ? SC_ERR_IO : SC_ERR_INPUT, url,
-                        "%s: HTTP %ld %s%s%s (after %d attempt%s)", what, s, code,
-                        msg[0] ? ": " : "", msg, attempts, attempts == 1 ? "" : "s");
+    return sc_rest_call(&z->api, z->token, method, url, body, header, "Azure-AsyncOperation",
+                        what, resp, err);
 }
 
 static sc_status az_call(azure *z, const char *method, const char *url, const char *body,
@@ -222,7 +166,7 @@ static sc_status az_wait(azure *z, const char *op_url, int64_t first_wait_ms, co
     sc_status st;
     int64_t wait = first_wait_ms >= 0 ? first_wait_ms : z->poll_ms;
     for (int k = 0; k < z->max_polls; k++) {
-        sleep_ms(wait);
+        sc_rest_sleep_ms(wait);
         sc_http_resp resp;
         if ((st = az_call(z, "GET", op_url, NULL, "async operation", &resp, err)))
             return st;
@@ -235,7 +179,7 @@ static sc_status az_wait(azure *z, const char *op_url, int64_t first_wait_ms, co
             snprintf(status, sizeof status, "%s", s->valuestring);
         if (strcmp(status, "Failed") == 0 || strcmp(status, "Canceled") == 0) {
             char code[128], msg[512];
-            az_error(resp.body, code, sizeof code, msg, sizeof msg);
+            sc_rest_error(&z->api, resp.body, code, sizeof code, msg, sizeof msg);
             cJSON_Delete(j);
             sc_http_resp_cleanup(&resp);
             return sc_error_set(err, SC_ERR_IO, "azure", "%s: the operation ended %s: %s%s%s",
@@ -286,7 +230,7 @@ static int has_spot(const azure *z, size_t r)
 
 static void set_name(const azure *z, size_t ar, int spot, char *out, size_t cap)
 {
-    snprintf(out, cap, "%s%s", z->group[ar], spot ? "-spot" : "");
+    snprintf(out, cap, "%s%s", z->pools.group[ar], spot ? "-spot" : "");
 }
 
 /* GET the scale set of pool (ar, spot) into resp; name[300] gets its name. */
@@ -422,7 +366,7 @@ static sc_status az_snapshot(void *state, sc_pool_state *out, size_t n, int sinc
                     &out[ar * SC_PURCHASE_COUNT + (spot ? SC_PURCHASE_SPOT : SC_PURCHASE_ONDEMAND)];
                 if (cap > 0 && (st = count_vms(z, name, p, err)))
                     return st;
-                z->cap[ar * 2 + (size_t)spot] = cap;
+                z->pools.size[ar * 2 + (size_t)spot] = cap;
             }
     return SC_OK;
 }
@@ -434,30 +378,6 @@ static sc_status az_describe(void *state, int app, int region, int type, sc_purc
     (void)type;
     return sc_cloud_describe_by_snapshot(az_snapshot, state, z->sc->n_apps, z->sc->n_regions,
                                          app, region, option, out, err);
-}
-
-static sc_status check_pool(azure *z, const sc_action *act, sc_error *err)
-{
-    const sc_scenario *sc = z->sc;
-    if (act->kind == SC_ACTION_SET_WEIGHT)
-        return SC_OK;
-    if (act->option == SC_PURCHASE_RESERVED || act->type != sc->apps[act->app].instance_type ||
-        (act->kind != SC_ACTION_PROVISION && act->kind != SC_ACTION_DEPROVISION))
-        return sc_error_set(err, SC_ERR_INPUT, "azure",
-                            "pool %s/%s %s %s: the azure adapter manages the on-demand and "
-                            "spot scale sets of each app's own instance type (reserved "
-                            "capacity is a billing reservation, not a pool it scales)",
-                            sc->apps[act->app].name, sc->regions[act->region].name,
-                            sc->types[act->type].name, sc_purchase_name(act->option));
-    return SC_OK;
-}
-
-static sc_status target_of(azure *z, const sc_action *act, int *target, sc_error *err)
-{
-    size_t ar = (size_t)act->app * z->sc->n_regions + (size_t)act->region;
-    int spot = act->option == SC_PURCHASE_SPOT;
-    return sc_cloud_target_of(az_snapshot, z, z->sc->n_apps, z->sc->n_regions,
-                              &z->cap[ar * 2 + (size_t)spot], act, target, err);
 }
 
 static sc_status set_weight(azure *z, const sc_action *act, sc_error *err)
@@ -486,7 +406,7 @@ static sc_status az_apply(void *state, const sc_action *act, sc_time_ms now,
 {
     azure *z = state;
     (void)now;
-    sc_status st = check_pool(z, act, err);
+    sc_status st = sc_sized_check(&z->pools, act, err);
     if (st)
         return st;
     if (act->kind == SC_ACTION_SET_WEIGHT) {
@@ -498,15 +418,9 @@ static sc_status az_apply(void *state, const sc_action *act, sc_time_ms now,
     }
     size_t ar = (size_t)act->app * z->sc->n_regions + (size_t)act->region;
     int spot = act->option == SC_PURCHASE_SPOT;
-    int target = -1;
-    if (z->payload[0] && sscanf(z->payload, "capacity=%d", &target) != 1)
-        target = -1;
-    z->payload[0] = '\0';
-    int before = z->cap[ar * 2 + (size_t)spot];
-    if (target < 0 && (st = target_of(z, act, &target, err)))
+    int before, target;
+    if ((st = sc_sized_begin(&z->pools, act, z->payload, &before, &target, err)))
         return st;
-    if (before < 0)
-        before = z->cap[ar * 2 + (size_t)spot];
     char name[300], url[1200], body[128], what[400];
     set_name(z, ar, spot, name, sizeof name);
     vmss_url(z, name, url, sizeof url);
@@ -514,11 +428,7 @@ static sc_status az_apply(void *state, const sc_action *act, sc_time_ms now,
     snprintf(what, sizeof what, "scale set %s capacity %d", name, target);
     if ((st = az_change(z, "PATCH", url, body, NULL, 0, what, err)))
         return st;
-    z->cap[ar * 2 + (size_t)spot] = target;
-    int moved = before >= 0 ? (target > before ? target - before : before - target) : act->count;
-    res->accepted = moved < act->count ? moved : act->count;
-    if (act->kind == SC_ACTION_DEPROVISION && before >= 0 && before < act->count)
-        res->limited = act->count - before;
+    sc_sized_done(&z->pools, act, before, target, res);
     return SC_OK;
 }
 
@@ -636,9 +546,8 @@ static sc_status az_bootstrap(azure *z, sc_error *err)
 static void az_cleanup(void *state)
 {
     azure *z = state;
-    sc_http_free(z->http);
-    free(z->group);
-    free(z->cap);
+    sc_http_free(z->api.http);
+    sc_sized_cleanup(&z->pools);
     memset(z->secret, 0, sizeof z->secret);
     memset(z->token, 0, sizeof z->token);
 }
@@ -745,15 +654,12 @@ static sc_status az_init(void *state, const void *config, sc_error *err)
     const sc_scenario *sc = cfg->sc;
     z->sc = sc;
     sc_status st;
-    int loopback = 0;
-    if (cfg->endpoint) {
-        if ((st = sc_http_check_url(cfg->endpoint, &loopback, err)))
-            return st;
-        size_t n = strlen(cfg->endpoint);
-        while (n && cfg->endpoint[n - 1] == '/')
-            n--;
-        snprintf(z->mgmt, sizeof z->mgmt, "%.*s", (int)n, cfg->endpoint);
-        snprintf(z->login, sizeof z->login, "%.*s", (int)n, cfg->endpoint);
+    int loopback, n;
+    if ((st = sc_rest_endpoint(cfg, &loopback, &n, err)))
+        return st;
+    if (n >= 0) {
+        snprintf(z->mgmt, sizeof z->mgmt, "%.*s", n, cfg->endpoint);
+        snprintf(z->login, sizeof z->login, "%.*s", n, cfg->endpoint);
     } else {
         snprintf(z->mgmt, sizeof z->mgmt, "https://management.azure.com");
         snprintf(z->login, sizeof z->login, "https://login.microsoftonline.com");
@@ -790,27 +696,15 @@ static sc_status az_init(void *state, const void *config, sc_error *err)
     snprintf(z->tenant, sizeof z->tenant, "%s", t);
     snprintf(z->client_id, sizeof z->client_id, "%s", c);
     snprintf(z->secret, sizeof z->secret, "%s", s);
-    size_t nar = sc->n_apps * sc->n_regions;
-    z->group = calloc(nar + 1, sizeof *z->group);
-    z->cap = malloc((2 * nar + 1) * sizeof *z->cap);
-    if (!z->group || !z->cap) {
-        az_cleanup(z);
-        return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
-    }
-    const char *tmpl = cfg->group_name ? cfg->group_name : "sculpt-{app}-{region}";
-    for (size_t ap = 0; ap < sc->n_apps; ap++)
-        for (size_t r = 0; r < sc->n_regions; r++) {
-            size_t ar = ap * sc->n_regions + r;
-            sc_cloud_expand(z->group[ar], sizeof z->group[0], tmpl, sc->apps[ap].name, "",
-                            sc->regions[r].name);
-            z->cap[2 * ar] = z->cap[2 * ar + 1] = -1;
-        }
-    sc_http_retry rt = {.max_attempts = cfg->max_attempts > 0 ? cfg->max_attempts : 5,
-                        .base_ms = cfg->backoff_base_ms > 0 ? cfg->backoff_base_ms : 200,
-                        .cap_ms = cfg->backoff_cap_ms > 0 ? cfg->backoff_cap_ms : 20000,
-                        .max_retry_after_ms = 60000,
-                        .seed = cfg->seed ? cfg->seed : sc->seed};
-    if ((st = sc_http_alloc(&rt, az_throttle, &z->http, err)) ||
+    z->pools = (sc_sized){.sc = sc, .who = "azure", .key = "capacity",
+                          .manages = "the azure adapter manages the on-demand and spot scale "
+                                     "sets of each app's own instance type (reserved capacity "
+                                     "is a billing reservation, not a pool it scales)",
+                          .snapshot = az_snapshot, .state = z};
+    z->api = (sc_rest){.throttle = az_throttle, .error_obj = az_error_obj};
+    sc_http_retry rt = sc_rest_retry(cfg, sc);
+    if ((st = sc_sized_alloc(&z->pools, cfg->group_name, err)) ||
+        (st = sc_http_alloc(&rt, az_throttle, &z->api.http, err)) ||
         (cfg->bootstrap && (st = az_bootstrap(z, err)))) {
         az_cleanup(z);
         return st;
@@ -827,26 +721,13 @@ static sc_status az_ctrl(void *state, int op, void *arg, sc_error *err)
     case SC_PROVIDER_CTRL_CALL:
         snprintf(z->payload, sizeof z->payload, "%s", ((const sc_live_call *)arg)->payload);
         return SC_OK;
-    case SC_PROVIDER_CTRL_PREPARE: {
-        sc_live_call *c = arg;
-        sc_status st = check_pool(z, c->act, err);
-        if (st)
-            return st;
-        if (c->act->kind == SC_ACTION_SET_WEIGHT) {
-            snprintf(c->payload, sizeof c->payload, "weight=%d", c->act->weight);
-            return SC_OK;
-        }
-        int target;
-        if ((st = target_of(z, c->act, &target, err)))
-            return st;
-        snprintf(c->payload, sizeof c->payload, "capacity=%d", target);
-        return SC_OK;
-    }
+    case SC_PROVIDER_CTRL_PREPARE:
+        return sc_sized_prepare(&z->pools, arg, err);
     case SC_PROVIDER_CTRL_IS_REAL:
         *(int *)arg = 1;
         return SC_OK;
     case SC_PROVIDER_CTRL_CLOUD_STATS:
-        sc_cloud_stats_fill(arg, z->http, z->mutating, z->read_only);
+        sc_cloud_stats_fill(arg, z->api.http, z->mutating, z->read_only);
         return SC_OK;
     default:
         return SC_ERR_NOTFOUND;

@@ -57,7 +57,7 @@
 
 #include <cjson/cJSON.h>
 
-#include "cloudint.h"
+#include "cloudrest.h"
 #include "sculpt/fsutil.h"
 #include "sculpt/json.h"
 #include "sculpt/live.h"
@@ -77,9 +77,9 @@ typedef struct gcp {
     time_t token_expiry;
     int64_t poll_ms;
     int max_polls;
-    sc_http *http;
-    char (*group)[256];         /* [ar] on-demand group names */
-    int *size;                  /* [ar * 2] targetSize (on demand, spot), -1 = unknown */
+    sc_rest api;                /* the HTTP client (owned), throttling, Google's error shape */
+    sc_sized pools;             /* group[ar]: on-demand group names; size[ar * 2 + spot]:
+                                   targetSize (on demand, spot), -1 = unknown */
     int *wt;                    /* [app][geo][region] last routing weight, -1 = none */
     char key_id[SC_LIVE_KEY_MAX]; /* the journal's idempotency key of the next apply */
     char payload[SC_LIVE_PAYLOAD_MAX];
@@ -93,39 +93,19 @@ static int gcp_throttle(long status, const char *body)
                               strstr(body, "\"userRateLimitExceeded\"")));
 }
 
-static void sleep_ms(int64_t ms)
+/* error.message (and the first error.errors[].reason) of a Google API error object. */
+static void gcp_error_obj(const cJSON *e, char *code, size_t ccap, char *msg, size_t mcap)
 {
-    if (ms <= 0)
-        return;
-    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
-    nanosleep(&ts, NULL);
-}
-
-/* error.message (and the first error.errors[].reason) of a Google API answer. */
-static void gcp_error(const char *body, char *code, size_t ccap, char *msg, size_t mcap)
-{
-    snprintf(code, ccap, "HTTP error");
-    msg[0] = '\0';
-    cJSON *j = cJSON_Parse(body);
-    const cJSON *e = j ? cJSON_GetObjectItemCaseSensitive(j, "error") : NULL;
-    if (cJSON_IsString(e)) { /* the token endpoint */
-        snprintf(code, ccap, "%s", e->valuestring);
-        const cJSON *d = cJSON_GetObjectItemCaseSensitive(j, "error_description");
-        if (cJSON_IsString(d))
-            snprintf(msg, mcap, "%s", d->valuestring);
-    } else if (cJSON_IsObject(e)) {
-        const cJSON *m = cJSON_GetObjectItemCaseSensitive(e, "message");
-        const cJSON *errs = cJSON_GetObjectItemCaseSensitive(e, "errors");
-        const cJSON *first = cJSON_IsArray(errs) ? cJSON_GetArrayItem(errs, 0) : NULL;
-        const cJSON *r = first ? cJSON_GetObjectItemCaseSensitive(first, "reason") : NULL;
-        if (!r)
-            r = first ? cJSON_GetObjectItemCaseSensitive(first, "code") : NULL;
-        if (cJSON_IsString(r))
-            snprintf(code, ccap, "%s", r->valuestring);
-        if (cJSON_IsString(m))
-            snprintf(msg, mcap, "%s", m->valuestring);
-    }
-    cJSON_Delete(j);
+    const cJSON *m = cJSON_GetObjectItemCaseSensitive(e, "message");
+    const cJSON *errs = cJSON_GetObjectItemCaseSensitive(e, "errors");
+    const cJSON *first = cJSON_IsArray(errs) ? cJSON_GetArrayItem(errs, 0) : NULL;
+    const cJSON *r = first ? cJSON_GetObjectItemCaseSensitive(first, "reason") : NULL;
+    if (!r)
+        r = first ? cJSON_GetObjectItemCaseSensitive(first, "code") : NULL;
+    if (cJSON_IsString(r))
+        snprintf(code, ccap, "%s", r->valuestring);
+    if (cJSON_IsString(m))
+        snprintf(msg, mcap, "%s", m->valuestring);
 }
 
 static sc_status gcp_token(gcp *g, sc_error *err)
@@ -153,33 +133,15 @@ static sc_status gcp_token(gcp *g, sc_error *err)
                         "urn:ietf:params:oauth:grant-type:jwt-bearer");
     sc_http_form_append(body, cap, &len, "assertion", jwt);
     free(jwt);
-    sc_http_req rq = {.method = "POST", .url = g->token_uri, .body = body,
-                      .content_type = "application/x-www-form-urlencoded", .idempotent = 1};
-    sc_http_resp resp;
-    st = sc_http_do(g->http, &rq, &resp, err);
+    char who[300];
+    snprintf(who, sizeof who, "GCP token request for %s", g->email);
+    time_t expires_s;
+    st = sc_rest_token(&g->api, g->token_uri, body, who, g->token, sizeof g->token, &expires_s,
+                       err);
     free(body);
     if (st)
         return st;
-    if (resp.status != 200) {
-        char code[128], msg[512];
-        gcp_error(resp.body, code, sizeof code, msg, sizeof msg);
-        long s = resp.status;
-        sc_http_resp_cleanup(&resp);
-        return sc_error_set(err, s >= 500 ? SC_ERR_IO : SC_ERR_INPUT, g->token_uri,
-                            "GCP token request for %s: HTTP %ld %s%s%s", g->email, s, code,
-                            msg[0] ? ": " : "", msg);
-    }
-    cJSON *j = cJSON_Parse(resp.body);
-    sc_http_resp_cleanup(&resp);
-    const cJSON *t = j ? cJSON_GetObjectItemCaseSensitive(j, "access_token") : NULL;
-    const cJSON *e = j ? cJSON_GetObjectItemCaseSensitive(j, "expires_in") : NULL;
-    if (!cJSON_IsString(t) || strlen(t->valuestring) >= sizeof g->token) {
-        cJSON_Delete(j);
-        return sc_error_set(err, SC_ERR_IO, g->token_uri, "the token answer has no access_token");
-    }
-    snprintf(g->token, sizeof g->token, "%s", t->valuestring);
-    g->token_expiry = now + (cJSON_IsNumber(e) ? (time_t)e->valuedouble : 3600);
-    cJSON_Delete(j);
+    g->token_expiry = now + expires_s;
     return SC_OK;
 }
 
@@ -192,28 +154,9 @@ static sc_status gcp_call(gcp *g, const char *method, const char *url, const cha
     sc_status st = gcp_token(g, err);
     if (st)
         return st;
-    char auth[4200];
-    snprintf(auth, sizeof auth, "Authorization: Bearer %s", g->token);
-    const char *hdrs[] = {auth, NULL};
-    sc_http_req rq = {.method = method, .url = url, .body = body,
-                      .content_type = body ? "application/json" : NULL, .idempotent = 1,
-                      .headers = hdrs};
     sc_http_resp resp;
-    st = sc_http_do(g->http, &rq, &resp, err);
-    memset(auth, 0, sizeof auth);
-    if (st)
+    if ((st = sc_rest_call(&g->api, g->token, method, url, body, NULL, NULL, what, &resp, err)))
         return st;
-    if (resp.status < 200 || resp.status >= 300) {
-        char code[128], msg[512];
-        gcp_error(resp.body, code, sizeof code, msg, sizeof msg);
-        long s = resp.status;
-        int attempts = resp.attempts;
-        int thr = gcp_throttle(s, resp.body);
-        sc_http_resp_cleanup(&resp);
-        return sc_error_set(err, s >= 500 || thr ? SC_ERR_IO : SC_ERR_INPUT, url,
-                            "%s: HTTP %ld %s%s%s (after %d attempt%s)", what, s, code,
-                            msg[0] ? ": " : "", msg, attempts, attempts == 1 ? "" : "s");
-    }
     *out = cJSON_Parse(resp.body);
     sc_http_resp_cleanup(&resp);
     if (!*out)
@@ -259,7 +202,7 @@ static sc_status gcp_wait(gcp *g, cJSON *op, const char *what, sc_error *err)
         if (k >= g->max_polls)
             return sc_error_set(err, SC_ERR_IO, "gcp", "%s: the operation did not end after %d "
                                 "polls", what, k);
-        sleep_ms(g->poll_ms);
+        sc_rest_sleep_ms(g->poll_ms);
         sc_status st = gcp_call(g, "GET", url, NULL, "operation", &op, err);
         g->read_only++;
         if (st)
@@ -276,8 +219,8 @@ static void mig_url(const gcp *g, size_t ar, int spot, const char *suffix, char 
 {
     const sc_scenario *sc = g->sc;
     snprintf(out, cap, "%s/projects/%s/regions/%s/instanceGroupManagers/%s%s%s", g->compute,
-             g->project, sc->regions[ar % sc->n_regions].name, g->group[ar], spot ? "-spot" : "",
-             suffix);
+             g->project, sc->regions[ar % sc->n_regions].name, g->pools.group[ar],
+             spot ? "-spot" : "", suffix);
 }
 
 static int num(const cJSON *o, const char *k)
@@ -299,7 +242,7 @@ static sc_status gcp_snapshot(void *state, sc_pool_state *out, size_t n, int sin
                 continue;
             char url[1200], what[400];
             mig_url(g, ar, spot, "", url, sizeof url);
-            snprintf(what, sizeof what, "instance group manager %s%s", g->group[ar],
+            snprintf(what, sizeof what, "instance group manager %s%s", g->pools.group[ar],
                      spot ? "-spot" : "");
             cJSON *j;
             sc_status st = gcp_call(g, "GET", url, NULL, what, &j, err);
@@ -324,7 +267,7 @@ static sc_status gcp_snapshot(void *state, sc_pool_state *out, size_t n, int sin
             if (target > p->ready + p->booting)
                 p->booting = target - p->ready;
             cJSON_Delete(j);
-            g->size[ar * 2 + (size_t)spot] = target;
+            g->pools.size[ar * 2 + (size_t)spot] = target;
         }
     return SC_OK;
 }
@@ -336,30 +279,6 @@ static sc_status gcp_describe(void *state, int app, int region, int type, sc_pur
     (void)type;
     return sc_cloud_describe_by_snapshot(gcp_snapshot, state, g->sc->n_apps, g->sc->n_regions,
                                          app, region, option, out, err);
-}
-
-static sc_status check_pool(gcp *g, const sc_action *act, sc_error *err)
-{
-    const sc_scenario *sc = g->sc;
-    if (act->kind == SC_ACTION_SET_WEIGHT)
-        return SC_OK;
-    if (act->option == SC_PURCHASE_RESERVED || act->type != sc->apps[act->app].instance_type ||
-        (act->kind != SC_ACTION_PROVISION && act->kind != SC_ACTION_DEPROVISION))
-        return sc_error_set(err, SC_ERR_INPUT, "gcp",
-                            "pool %s/%s %s %s: the gcp adapter manages the on-demand and spot "
-                            "instance groups of each app's own machine type (committed use is "
-                            "a billing commitment, not a pool it resizes)",
-                            sc->apps[act->app].name, sc->regions[act->region].name,
-                            sc->types[act->type].name, sc_purchase_name(act->option));
-    return SC_OK;
-}
-
-static sc_status target_of(gcp *g, const sc_action *act, int *target, sc_error *err)
-{
-    size_t ar = (size_t)act->app * g->sc->n_regions + (size_t)act->region;
-    int spot = act->option == SC_PURCHASE_SPOT;
-    return sc_cloud_target_of(gcp_snapshot, g, g->sc->n_apps, g->sc->n_regions,
-                              &g->size[ar * 2 + (size_t)spot], act, target, err);
 }
 
 /* The geographies' last weights ([app][geo][region], -1 = none), from the scenario's
@@ -421,7 +340,7 @@ static sc_status set_scaler(gcp *g, const sc_action *act, sc_error *err)
         /* the group a backend names: the regional group's instance group */
         char group[1200];
         snprintf(group, sizeof group, "projects/%s/regions/%s/instanceGroups/%s", g->project,
-                 sc->regions[r].name, g->group[(size_t)act->app * sc->n_regions + r]);
+                 sc->regions[r].name, g->pools.group[(size_t)act->app * sc->n_regions + r]);
         cJSON *mine = NULL, *b;
         size_t gl = strlen(group);
         cJSON_ArrayForEach(b, backends)
@@ -477,7 +396,7 @@ static sc_status gcp_apply(void *state, const sc_action *act, sc_time_ms now,
 {
     gcp *g = state;
     (void)now;
-    sc_status st = check_pool(g, act, err);
+    sc_status st = sc_sized_check(&g->pools, act, err);
     if (st)
         return st;
     if (act->kind == SC_ACTION_SET_WEIGHT) {
@@ -491,35 +410,25 @@ static sc_status gcp_apply(void *state, const sc_action *act, sc_time_ms now,
     }
     size_t ar = (size_t)act->app * g->sc->n_regions + (size_t)act->region;
     int spot = act->option == SC_PURCHASE_SPOT;
-    int target = -1;
-    if (g->payload[0] && sscanf(g->payload, "size=%d", &target) != 1)
-        target = -1;
-    g->payload[0] = '\0';
-    int before = g->size[ar * 2 + (size_t)spot];
-    if (target < 0 && (st = target_of(g, act, &target, err)))
+    int before, target;
+    if ((st = sc_sized_begin(&g->pools, act, g->payload, &before, &target, err)))
         return st;
-    if (before < 0)
-        before = g->size[ar * 2 + (size_t)spot];
     char rid_text[512], rid[37], url[1400], what[400];
     snprintf(rid_text, sizeof rid_text, "%s|%s%s|%d", g->key_id[0] ? g->key_id : "-",
-             g->group[ar], spot ? "-spot" : "", target);
+             g->pools.group[ar], spot ? "-spot" : "", target);
     sc_uuid_from(rid_text, rid);
     g->key_id[0] = '\0';
     char suffix[128];
     snprintf(suffix, sizeof suffix, "/resize?size=%d&requestId=%s", target, rid);
     mig_url(g, ar, spot, suffix, url, sizeof url);
-    snprintf(what, sizeof what, "resize of %s%s to %d", g->group[ar], spot ? "-spot" : "",
+    snprintf(what, sizeof what, "resize of %s%s to %d", g->pools.group[ar], spot ? "-spot" : "",
              target);
     cJSON *op;
     st = gcp_call(g, "POST", url, NULL, what, &op, err);
     g->mutating++;
     if (st || (st = gcp_wait(g, op, what, err)))
         return st;
-    g->size[ar * 2 + (size_t)spot] = target;
-    int moved = before >= 0 ? (target > before ? target - before : before - target) : act->count;
-    res->accepted = moved < act->count ? moved : act->count;
-    if (act->kind == SC_ACTION_DEPROVISION && before >= 0 && before < act->count)
-        res->limited = act->count - before;
+    sc_sized_done(&g->pools, act, before, target, res);
     return SC_OK;
 }
 
@@ -559,7 +468,7 @@ static sc_status gcp_bootstrap(gcp *g, sc_error *err)
             if (spot && !has_spot(g, r))
                 continue;
             char name[300], url[1200], what[400], tmpl[800];
-            snprintf(name, sizeof name, "%s%s", g->group[ar], spot ? "-spot" : "");
+            snprintf(name, sizeof name, "%s%s", g->pools.group[ar], spot ? "-spot" : "");
             cJSON *t = cJSON_CreateObject();
             cJSON_AddStringToObject(t, "name", name);
             cJSON *pr = cJSON_AddObjectToObject(t, "properties");
@@ -608,9 +517,8 @@ static sc_status gcp_bootstrap(gcp *g, sc_error *err)
 static void gcp_cleanup(void *state)
 {
     gcp *g = state;
-    sc_http_free(g->http);
-    free(g->group);
-    free(g->size);
+    sc_http_free(g->api.http);
+    sc_sized_cleanup(&g->pools);
     free(g->wt);
     if (g->key) {
         memset(g->key, 0, strlen(g->key));
@@ -711,15 +619,12 @@ static sc_status gcp_init(void *state, const void *config, sc_error *err)
     const sc_scenario *sc = cfg->sc;
     g->sc = sc;
     sc_status st;
-    int loopback = 0;
-    if (cfg->endpoint) {
-        if ((st = sc_http_check_url(cfg->endpoint, &loopback, err)))
-            return st;
-        size_t n = strlen(cfg->endpoint);
-        while (n && cfg->endpoint[n - 1] == '/')
-            n--;
-        snprintf(g->compute, sizeof g->compute, "%.*s/compute/v1", (int)n, cfg->endpoint);
-        snprintf(g->token_uri, sizeof g->token_uri, "%.*s/token", (int)n, cfg->endpoint);
+    int loopback, n;
+    if ((st = sc_rest_endpoint(cfg, &loopback, &n, err)))
+        return st;
+    if (n >= 0) {
+        snprintf(g->compute, sizeof g->compute, "%.*s/compute/v1", n, cfg->endpoint);
+        snprintf(g->token_uri, sizeof g->token_uri, "%.*s/token", n, cfg->endpoint);
     } else {
         snprintf(g->compute, sizeof g->compute, "https://compute.googleapis.com/compute/v1");
     }
@@ -735,32 +640,30 @@ static sc_status gcp_init(void *state, const void *config, sc_error *err)
         return sc_error_set(err, SC_ERR_INPUT, sc->path,
                             "no GCP project: set $.live.gcp.project or project_id in the key");
     }
+    g->pools = (sc_sized){.sc = sc, .who = "gcp", .key = "size",
+                          .manages = "the gcp adapter manages the on-demand and spot instance "
+                                     "groups of each app's own machine type (committed use is "
+                                     "a billing commitment, not a pool it resizes)",
+                          .snapshot = gcp_snapshot, .state = g};
+    g->api = (sc_rest){.throttle = gcp_throttle, .error_obj = gcp_error_obj};
     size_t nar = sc->n_apps * sc->n_regions;
-    g->group = calloc(nar + 1, sizeof *g->group);
-    g->size = malloc((2 * nar + 1) * sizeof *g->size);
     g->wt = malloc((nar * sc->n_geos + 1) * sizeof *g->wt);
-    if (!g->group || !g->size || !g->wt) {
+    if (!g->wt) {
         gcp_cleanup(g);
         return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
     }
-    const char *tmpl = cfg->group_name ? cfg->group_name : "sculpt-{app}-{region}";
+    if ((st = sc_sized_alloc(&g->pools, cfg->group_name, err))) {
+        gcp_cleanup(g);
+        return st;
+    }
     for (size_t ap = 0; ap < sc->n_apps; ap++)
-        for (size_t r = 0; r < sc->n_regions; r++) {
-            size_t ar = ap * sc->n_regions + r;
-            sc_cloud_expand(g->group[ar], sizeof g->group[0], tmpl, sc->apps[ap].name, "",
-                            sc->regions[r].name);
-            g->size[2 * ar] = g->size[2 * ar + 1] = -1;
+        for (size_t r = 0; r < sc->n_regions; r++)
             for (size_t geo = 0; geo < sc->n_geos; geo++) {
                 const int *w = sc->geos[geo].routing.weights;
                 *weight_at(g, (int)ap, (int)geo, (int)r) = w ? w[r] : -1;
             }
-        }
-    sc_http_retry rt = {.max_attempts = cfg->max_attempts > 0 ? cfg->max_attempts : 5,
-                        .base_ms = cfg->backoff_base_ms > 0 ? cfg->backoff_base_ms : 200,
-                        .cap_ms = cfg->backoff_cap_ms > 0 ? cfg->backoff_cap_ms : 20000,
-                        .max_retry_after_ms = 60000,
-                        .seed = cfg->seed ? cfg->seed : sc->seed};
-    if ((st = sc_http_alloc(&rt, gcp_throttle, &g->http, err)) ||
+    sc_http_retry rt = sc_rest_retry(cfg, sc);
+    if ((st = sc_http_alloc(&rt, gcp_throttle, &g->api.http, err)) ||
         (cfg->bootstrap && (st = gcp_bootstrap(g, err)))) {
         gcp_cleanup(g);
         return st;
@@ -786,26 +689,13 @@ static sc_status gcp_ctrl(void *state, int op, void *arg, sc_error *err)
             *weight_at(g, a->app, a->geo, a->region) = a->weight;
         return SC_OK;
     }
-    case SC_PROVIDER_CTRL_PREPARE: {
-        sc_live_call *c = arg;
-        sc_status st = check_pool(g, c->act, err);
-        if (st)
-            return st;
-        if (c->act->kind == SC_ACTION_SET_WEIGHT) {
-            snprintf(c->payload, sizeof c->payload, "weight=%d", c->act->weight);
-            return SC_OK;
-        }
-        int target;
-        if ((st = target_of(g, c->act, &target, err)))
-            return st;
-        snprintf(c->payload, sizeof c->payload, "size=%d", target);
-        return SC_OK;
-    }
+    case SC_PROVIDER_CTRL_PREPARE:
+        return sc_sized_prepare(&g->pools, arg, err);
     case SC_PROVIDER_CTRL_IS_REAL:
         *(int *)arg = 1;
         return SC_OK;
     case SC_PROVIDER_CTRL_CLOUD_STATS:
-        sc_cloud_stats_fill(arg, g->http, g->mutating, g->read_only);
+        sc_cloud_stats_fill(arg, g->api.http, g->mutating, g->read_only);
         return SC_OK;
     default:
         return SC_ERR_NOTFOUND;
