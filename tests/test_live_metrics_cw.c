@@ -45,12 +45,7 @@
 
 #include "fake_cloud/cloudtest.h" /* dir, moto_start/moto_stop (by pid), free_port, slurp */
 
-static void setup(void)
-{
-    cr_assert_eq(sc_global_init(), SC_OK);
-    snprintf(dir, sizeof dir, "/tmp/sculpt-cw-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-}
+static void setup(void) { suite_setup("cw"); }
 
 static void teardown(void)
 {
@@ -61,12 +56,6 @@ static void teardown(void)
 }
 
 TestSuite(cw, .init = setup, .fini = teardown);
-
-static int run(const char *cmd)
-{
-    int rc = system(cmd);
-    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
 
 /* Seed moto: the world's per-geography loads (geo g's step `gap` left out), latency and
  * error ratio, in each geography's home region. */

@@ -42,54 +42,19 @@
 #define GOOD SC_SOURCE_DIR "/tests/live/prom-slo-good.json"
 #define BAD SC_SOURCE_DIR "/tests/live/prom-slo-bad.json"
 
-#include "fake_cloud/cloudtest.h" /* dir, free_port, slurp */
+#include "fake_cloud/cloudtest.h" /* dir, run, slurp, prom_* (Prometheus) */
 
-static pid_t prom_pid;
-static int prom_port;
+static void setup(void) { suite_setup("live-slo"); }
 
-static void setup(void)
-{
-    cr_assert_eq(sc_global_init(), SC_OK);
-    snprintf(dir, sizeof dir, "/tmp/sculpt-live-slo-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-}
-
-static void teardown(void)
-{
-    if (prom_pid > 0) {
-        kill(prom_pid, SIGTERM);
-        waitpid(prom_pid, NULL, 0);
-        prom_pid = 0;
-    }
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, getenv("KEEP") ? "true %s" : "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
-}
-
-TestSuite(live_slo, .init = setup, .fini = teardown);
-
-static int run(const char *cmd)
-{
-    int rc = system(cmd);
-    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-}
+TestSuite(live_slo, .init = setup, .fini = prom_suite_teardown);
 
 static void write_openmetrics(const char *path)
 {
-    sc_scenario *sc = NULL;
-    sc_world *w = NULL;
-    sc_error err;
-    cr_assert_eq(sc_scenario_load(GOOD, &sc, &err), SC_OK, "%s", err.msg);
-    cr_assert_eq(sc_world_build(sc, &w, &err), SC_OK, "%s", err.msg);
-    FILE *f = fopen(path, "w");
-    cr_assert_not_null(f);
+    sc_scenario *sc;
+    sc_world *w;
+    int64_t t0, step;
+    FILE *f = prom_om_open(path, GOOD, -1, &sc, &w, &t0, &step);
     const char *geo[2] = {"g", "h"};
-    int64_t t0 = sc->start / 1000, step = sc->step_ms / 1000;
-    fprintf(f, "# TYPE sculpt_load gauge\n");
-    for (int g = 0; g < 2; g++)
-        for (int64_t k = 0; k < w->n_steps; k++)
-            fprintf(f, "sculpt_load{app=\"web\",geo=\"%s\"} %.9g %lld\n", geo[g],
-                    (double)w->load_ag[g][k], (long long)(t0 + k * step));
     fprintf(f, "# TYPE sculpt_latency_ms gauge\n");
     for (int bad = 0; bad < 2; bad++)
         for (int g = 0; g < 2; g++)
@@ -105,48 +70,10 @@ static void write_openmetrics(const char *path)
 
 static void prom_start(void)
 {
-    cr_assert_eq(run("command -v prometheus > /dev/null 2>&1 && command -v promtool > /dev/null "
-                     "2>&1"),
-                 0,
-                 "prometheus and promtool are not on PATH: install Debian's prometheus "
-                 "package (apt-get install prometheus; .ci/install-deps does); this test "
-                 "needs them");
-    char cmd[2048], om[300];
+    char om[300];
     snprintf(om, sizeof om, "%s/series.om", dir);
     write_openmetrics(om);
-    snprintf(cmd, sizeof cmd,
-             "promtool tsdb create-blocks-from openmetrics '%s' '%s/data' > '%s/promtool.log' "
-             "2>&1",
-             om, dir, dir);
-    cr_assert_eq(run(cmd), 0, "promtool failed (see %s/promtool.log)", dir);
-    snprintf(cmd, sizeof cmd, "%s/prometheus.yml", dir);
-    FILE *f = fopen(cmd, "w");
-    fprintf(f, "global:\n  scrape_interval: 1h\nscrape_configs: []\n");
-    fclose(f);
-    prom_port = free_port();
-    prom_pid = fork();
-    if (prom_pid == 0) {
-        char a1[400], a2[400], a3[64], lg[400];
-        snprintf(a1, sizeof a1, "--config.file=%s/prometheus.yml", dir);
-        snprintf(a2, sizeof a2, "--storage.tsdb.path=%s/data", dir);
-        snprintf(a3, sizeof a3, "--web.listen-address=127.0.0.1:%d", prom_port);
-        snprintf(lg, sizeof lg, "%s/prometheus.log", dir);
-        if (!freopen(lg, "w", stdout) || !freopen(lg, "a", stderr))
-            _exit(127);
-        execlp("prometheus", "prometheus", a1, a2, a3, "--storage.tsdb.retention.time=100y",
-               "--query.lookback-delta=1m", (char *)NULL);
-        _exit(127);
-    }
-    for (int i = 0; i < 300; i++) {
-        snprintf(cmd, sizeof cmd, "curl -sf http://127.0.0.1:%d/-/ready > /dev/null 2>&1",
-                 prom_port);
-        if (run(cmd) == 0)
-            return;
-        int st;
-        cr_assert_eq(waitpid(prom_pid, &st, WNOHANG), 0, "prometheus exited (see %s)", dir);
-        usleep(100000);
-    }
-    cr_assert_fail("prometheus was not ready on 127.0.0.1:%d within 30 s", prom_port);
+    prom_start_om(om);
 }
 
 /* `sculpt live JSON --policy P` fed by Prometheus in shadow mode; tag.txt = the plans,

@@ -8,7 +8,9 @@
  *   - check_params: a Query API form body against a .params fixture written from the
  *     published API reference (tests/live/fixtures/aws/README.md);
  *   - moto_server started on a free loopback port and stopped by its pid;
- *   - `sculpt live` run as a child with its stdout/stderr in dir.
+ *   - `sculpt live` run as a child with its stdout/stderr in dir;
+ *   - a real Prometheus backfilled with promtool from OpenMetrics text, on a free
+ *     loopback port, stopped by its pid (test_live_prom.c, test_live_slo.c).
  * The including test fills dir (a temporary directory) in its setup.
  */
 #ifndef SCULPT_TEST_CLOUDTEST_H
@@ -34,6 +36,7 @@
 #include "sculpt/fsutil.h"
 #include "sculpt/orchestrator.h"
 #include "sculpt/sculpt.h"
+#include "sculpt/simulator.h"
 
 static char dir[256];
 
@@ -49,14 +52,20 @@ __attribute__((unused)) static char *slurp(const char *path)
 
 /* ---- the fault-injecting server -------------------------------------------------- */
 
-/* Suite set-up of the AWS tests: libsculpt, a private directory in dir made from the
- * mkdtemp(3) template /tmp/sculpt-NAME-XXXXXX, test credentials in the environment. */
-__attribute__((unused)) static void aws_suite_setup(const char *name, const char *akid,
-                                                    const char *secret)
+/* Suite set-up: libsculpt, a private directory in dir made from the mkdtemp(3)
+ * template /tmp/sculpt-NAME-XXXXXX. */
+__attribute__((unused)) static void suite_setup(const char *name)
 {
     cr_assert_eq(sc_global_init(), SC_OK);
     snprintf(dir, sizeof dir, "/tmp/sculpt-%s-XXXXXX", name);
     cr_assert_not_null(mkdtemp(dir));
+}
+
+/* Suite set-up of the AWS tests: suite_setup, test credentials in the environment. */
+__attribute__((unused)) static void aws_suite_setup(const char *name, const char *akid,
+                                                    const char *secret)
+{
+    suite_setup(name);
     setenv("AWS_ACCESS_KEY_ID", akid, 1);
     setenv("AWS_SECRET_ACCESS_KEY", secret, 1);
     unsetenv("AWS_SESSION_TOKEN");
@@ -68,6 +77,13 @@ __attribute__((unused)) static void suite_dir_remove(void)
     char cmd[512];
     snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
     cr_assert_eq(system(cmd), 0);
+}
+
+/* The exit status of a shell command (-1 when it did not exit). */
+__attribute__((unused)) static int run(const char *cmd)
+{
+    int rc = system(cmd);
+    return WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
 }
 
 #define MAXREQ 64
@@ -563,6 +579,105 @@ __attribute__((unused)) static void check_spec(const cJSON *req, const char *spe
                      spec);
     cJSON_Delete(json);
     free(fx);
+}
+
+/* ---- a real Prometheus (Debian's package) backfilled with promtool ------------------- */
+
+static pid_t prom_pid;
+static int prom_port;
+
+/* The OpenMetrics file PATH opened for writing with the world of scenario json: its
+ * per-geography loads "sculpt_load{app="web",geo="g"|"h"}" written (geo g's step `gap`
+ * left out when gap >= 0), *t0 and *step its start and step in seconds.  The caller
+ * writes its other series, then "# EOF", closes the file and frees *sc and *w. */
+__attribute__((unused)) static FILE *prom_om_open(const char *path, const char *json, int gap,
+                                                  sc_scenario **sc, sc_world **w,
+                                                  int64_t *t0, int64_t *step)
+{
+    sc_error err;
+    *sc = NULL;
+    *w = NULL;
+    cr_assert_eq(sc_scenario_load(json, sc, &err), SC_OK, "%s", err.msg);
+    cr_assert_eq(sc_world_build(*sc, w, &err), SC_OK, "%s", err.msg);
+    FILE *f = fopen(path, "w");
+    cr_assert_not_null(f);
+    const char *geo[2] = {"g", "h"};
+    *t0 = (*sc)->start / 1000;
+    *step = (*sc)->step_ms / 1000;
+    fprintf(f, "# TYPE sculpt_load gauge\n");
+    for (int g = 0; g < 2; g++)
+        for (int64_t k = 0; k < (*w)->n_steps; k++)
+            if (!(g == 0 && k == gap))
+                fprintf(f, "sculpt_load{app=\"web\",geo=\"%s\"} %.9g %lld\n", geo[g],
+                        (double)(*w)->load_ag[g][k], (long long)(*t0 + k * *step));
+    return f;
+}
+
+/* Backfill the OpenMetrics file om into dir/data (promtool tsdb create-blocks-from
+ * openmetrics), then start prometheus on it at 127.0.0.1:prom_port (a free port; lookback
+ * delta 1 min, retention 100 years) and wait up to 30 s for it to be ready.  Without
+ * prometheus or promtool on PATH the test fails saying so. */
+__attribute__((unused)) static void prom_start_om(const char *om)
+{
+    cr_assert_eq(run("command -v prometheus > /dev/null 2>&1 && command -v promtool > /dev/null "
+                     "2>&1"),
+                 0,
+                 "prometheus and promtool are not on PATH: install Debian's prometheus "
+                 "package (apt-get install prometheus; .ci/install-deps does); this test "
+                 "needs them");
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd,
+             "promtool tsdb create-blocks-from openmetrics '%s' '%s/data' > '%s/promtool.log' "
+             "2>&1",
+             om, dir, dir);
+    cr_assert_eq(run(cmd), 0, "promtool failed (see %s/promtool.log)", dir);
+    snprintf(cmd, sizeof cmd, "%s/prometheus.yml", dir);
+    FILE *f = fopen(cmd, "w");
+    fprintf(f, "global:\n  scrape_interval: 1h\nscrape_configs: []\n");
+    fclose(f);
+    prom_port = free_port();
+    prom_pid = fork();
+    if (prom_pid == 0) {
+        char a1[400], a2[400], a3[64], lg[400];
+        snprintf(a1, sizeof a1, "--config.file=%s/prometheus.yml", dir);
+        snprintf(a2, sizeof a2, "--storage.tsdb.path=%s/data", dir);
+        snprintf(a3, sizeof a3, "--web.listen-address=127.0.0.1:%d", prom_port);
+        snprintf(lg, sizeof lg, "%s/prometheus.log", dir);
+        if (!freopen(lg, "w", stdout) || !freopen(lg, "a", stderr))
+            _exit(127);
+        execlp("prometheus", "prometheus", a1, a2, a3, "--storage.tsdb.retention.time=100y",
+               "--query.lookback-delta=1m", (char *)NULL);
+        _exit(127);
+    }
+    for (int i = 0; i < 300; i++) {
+        snprintf(cmd, sizeof cmd, "curl -sf http://127.0.0.1:%d/-/ready > /dev/null 2>&1",
+                 prom_port);
+        if (run(cmd) == 0)
+            return;
+        int st;
+        cr_assert_eq(waitpid(prom_pid, &st, WNOHANG), 0, "prometheus exited (see %s)", dir);
+        usleep(100000);
+    }
+    cr_assert_fail("prometheus was not ready on 127.0.0.1:%d within 30 s", prom_port);
+}
+
+__attribute__((unused)) static void prom_stop(void)
+{
+    if (prom_pid > 0) {
+        kill(prom_pid, SIGTERM);
+        waitpid(prom_pid, NULL, 0);
+        prom_pid = 0;
+    }
+}
+
+/* Suite tear-down of the Prometheus tests: prometheus stopped, dir removed (kept when
+ * KEEP is set in the environment). */
+__attribute__((unused)) static void prom_suite_teardown(void)
+{
+    prom_stop();
+    char cmd[512];
+    snprintf(cmd, sizeof cmd, getenv("KEEP") ? "true %s" : "rm -rf '%s'", dir);
+    cr_assert_eq(system(cmd), 0);
 }
 
 #endif
