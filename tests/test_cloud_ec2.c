@@ -35,23 +35,13 @@
 
 #include "fake_cloud/cloudtest.h"
 
-static void setup(void)
-{
-    cr_assert_eq(sc_global_init(), SC_OK);
-    snprintf(dir, sizeof dir, "/tmp/sculpt-cloud-ec2-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-    setenv("AWS_ACCESS_KEY_ID", AKID, 1);
-    setenv("AWS_SECRET_ACCESS_KEY", SECRET, 1);
-    unsetenv("AWS_SESSION_TOKEN");
-}
+static void setup(void) { aws_suite_setup("cloud-ec2", AKID, SECRET); }
 
 static void teardown(void)
 {
     moto_stop();
     fake_stop();
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
+    suite_dir_remove();
 }
 
 TestSuite(cloud_ec2, .init = setup, .fini = teardown);
@@ -98,22 +88,6 @@ static sc_status call_apply(sc_provider *p, sc_action *act, const char *key, con
     p->type->ctrl(p->state, SC_PROVIDER_CTRL_CALL, &lc, err);
     memset(res, 0, sizeof *res);
     return sc_provider_apply(p, act, 0, res, err);
-}
-
-/* The value of form field key in a request ("" when absent), decoded. */
-static void form_value(const char *req, const char *key, char *out, size_t cap)
-{
-    out[0] = '\0';
-    char b[8192];
-    snprintf(b, sizeof b, "%s", body_of(req));
-    char *save = NULL;
-    for (char *kv = strtok_r(b, "&", &save); kv; kv = strtok_r(NULL, "&", &save)) {
-        char *eq = strchr(kv, '=');
-        if (eq && (size_t)(eq - kv) == strlen(key) && strncmp(kv, key, strlen(key)) == 0) {
-            url_decode(eq + 1);
-            snprintf(out, cap, "%s", eq + 1);
-        }
-    }
 }
 
 Test(cloud_ec2, requests_match_the_reference)
@@ -180,26 +154,20 @@ Test(cloud_ec2, requests_match_the_reference)
     check_params(s.req[5], FIX "DescribeInstances.params");
     check_params(s.req[6], FIX "TerminateInstances.params");
     /* the parameters by hand: (request, field, value; "" = absent) */
-    const struct {
-        int req;
-        const char *field, *want;
-    } fv[] = {{1, "Filter.1.Name", "tag:sculpt-pool"},
-              {1, "Filter.1.Value.1", "sculpt-web-us-east-1"},
-              {1, "Filter.2.Name", "instance-state-name"},
-              {3, "ClientToken", upay + 9}, /* the token written ahead */
-              {3, "MinCount", "2"},
-              {3, "MaxCount", "2"},
-              {3, "InstanceType", "t3.micro"},
-              {3, "TagSpecification.1.ResourceType", "instance"},
-              {3, "TagSpecification.1.Tag.1.Key", "sculpt-pool"},
-              {3, "TagSpecification.1.Tag.1.Value", "sculpt-web-us-east-1"},
-              {6, "InstanceId.1", "i-0c00000000000000c"}, /* the pending one goes first */
-              {6, "InstanceId.2", ""}};                   /* one instance only */
-    for (size_t i = 0; i < sizeof fv / sizeof fv[0]; i++) {
-        char v[128];
-        form_value(s.req[fv[i].req], fv[i].field, v, sizeof v);
-        cr_assert_str_eq(v, fv[i].want, "request %d %s", fv[i].req, fv[i].field);
-    }
+    const form_field fv[] = {
+        {1, "Filter.1.Name", "tag:sculpt-pool"},
+        {1, "Filter.1.Value.1", "sculpt-web-us-east-1"},
+        {1, "Filter.2.Name", "instance-state-name"},
+        {3, "ClientToken", upay + 9}, /* the token written ahead */
+        {3, "MinCount", "2"},
+        {3, "MaxCount", "2"},
+        {3, "InstanceType", "t3.micro"},
+        {3, "TagSpecification.1.ResourceType", "instance"},
+        {3, "TagSpecification.1.Tag.1.Key", "sculpt-pool"},
+        {3, "TagSpecification.1.Tag.1.Value", "sculpt-web-us-east-1"},
+        {6, "InstanceId.1", "i-0c00000000000000c"}, /* the pending one goes first */
+        {6, "InstanceId.2", ""}};                   /* one instance only */
+    check_form(&s, fv, sizeof fv / sizeof fv[0]);
     for (int i = 0; i < s.n_req; i++) {
         const char *scope = i == 2 ? "/eu-west-1/autoscaling/aws4_request"
                             : i == 0 ? "/us-east-1/autoscaling/aws4_request"

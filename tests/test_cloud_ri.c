@@ -49,41 +49,15 @@
 
 #include "fake_cloud/cloudtest.h"
 
-static void setup(void)
-{
-    cr_assert_eq(sc_global_init(), SC_OK);
-    snprintf(dir, sizeof dir, "/tmp/sculpt-cloud-ri-XXXXXX");
-    cr_assert_not_null(mkdtemp(dir));
-    setenv("AWS_ACCESS_KEY_ID", AKID, 1);
-    setenv("AWS_SECRET_ACCESS_KEY", SECRET, 1);
-    unsetenv("AWS_SESSION_TOKEN");
-}
+static void setup(void) { aws_suite_setup("cloud-ri", AKID, SECRET); }
 
 static void teardown(void)
 {
     fake_stop();
-    char cmd[512];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-    cr_assert_eq(system(cmd), 0);
+    suite_dir_remove();
 }
 
 TestSuite(cloud_ri, .init = setup, .fini = teardown);
-
-/* The value of form field key in a request ("" when absent), decoded. */
-static void form_value(const char *req, const char *key, char *out, size_t cap)
-{
-    out[0] = '\0';
-    char b[8192];
-    snprintf(b, sizeof b, "%s", body_of(req));
-    char *save = NULL;
-    for (char *kv = strtok_r(b, "&", &save); kv; kv = strtok_r(NULL, "&", &save)) {
-        char *eq = strchr(kv, '=');
-        if (eq && (size_t)(eq - kv) == strlen(key) && strncmp(kv, key, strlen(key)) == 0) {
-            url_decode(eq + 1);
-            snprintf(out, cap, "%s", eq + 1);
-        }
-    }
-}
 
 Test(cloud_ri, requests_match_the_reference)
 {
@@ -131,36 +105,30 @@ Test(cloud_ri, requests_match_the_reference)
     check_params(s.req[4], FIX "DescribeReservedInstancesOfferings.params");
     check_params(s.req[5], FIX "PurchaseReservedInstancesOffering.params");
     check_params(s.req[6], FIX "RunInstances.params");
-    const struct {
-        int req;
-        const char *field, *want;
-    } fv[] = {{1, "Filter.1.Name", "instance-type"},
-              {1, "Filter.1.Value.1", "t3.micro"},
-              {1, "Filter.2.Name", "state"},
-              {1, "Filter.2.Value.1", "active"},
-              {1, "Filter.2.Value.2", "payment-pending"},
-              {1, "Filter.3.Name", "product-description"},
-              {1, "Filter.3.Value.1", "Linux/UNIX"},
-              {1, "Filter.4.Name", "scope"},
-              {1, "Filter.4.Value.1", "Region"},
-              {2, "InstanceType", "t3.micro"},
-              {2, "OfferingClass", "standard"},
-              {2, "OfferingType", "Partial Upfront"},
-              {2, "ProductDescription", "Linux/UNIX"},
-              {2, "InstanceTenancy", "default"},
-              {2, "MinDuration", "31536000"}, /* reserved_term 365d */
-              {2, "MaxDuration", "31536000"},
-              {2, "IncludeMarketplace", "false"},
-              {2, "Filter.1.Name", "scope"},
-              {2, "Filter.1.Value.1", "Region"},
-              {5, "ReservedInstancesOfferingId", "2b7c9d0e-6666-4666-8666-666666666666"},
-              {5, "InstanceCount", "3"},
-              {6, "MinCount", "3"}};
-    for (size_t i = 0; i < sizeof fv / sizeof fv[0]; i++) {
-        char v[128];
-        form_value(s.req[fv[i].req], fv[i].field, v, sizeof v);
-        cr_assert_str_eq(v, fv[i].want, "request %d %s", fv[i].req, fv[i].field);
-    }
+    const form_field fv[] = {
+        {1, "Filter.1.Name", "instance-type"},
+        {1, "Filter.1.Value.1", "t3.micro"},
+        {1, "Filter.2.Name", "state"},
+        {1, "Filter.2.Value.1", "active"},
+        {1, "Filter.2.Value.2", "payment-pending"},
+        {1, "Filter.3.Name", "product-description"},
+        {1, "Filter.3.Value.1", "Linux/UNIX"},
+        {1, "Filter.4.Name", "scope"},
+        {1, "Filter.4.Value.1", "Region"},
+        {2, "InstanceType", "t3.micro"},
+        {2, "OfferingClass", "standard"},
+        {2, "OfferingType", "Partial Upfront"},
+        {2, "ProductDescription", "Linux/UNIX"},
+        {2, "InstanceTenancy", "default"},
+        {2, "MinDuration", "31536000"}, /* reserved_term 365d */
+        {2, "MaxDuration", "31536000"},
+        {2, "IncludeMarketplace", "false"},
+        {2, "Filter.1.Name", "scope"},
+        {2, "Filter.1.Value.1", "Region"},
+        {5, "ReservedInstancesOfferingId", "2b7c9d0e-6666-4666-8666-666666666666"},
+        {5, "InstanceCount", "3"},
+        {6, "MinCount", "3"}};
+    check_form(&s, fv, sizeof fv / sizeof fv[0]);
     for (int i = 0; i < s.n_req; i++) {
         cr_assert(strstr(s.req[i], "/us-east-1/ec2/aws4_request"), "request %d: scope", i);
         cr_assert_null(strstr(s.req[i], SECRET));

@@ -465,6 +465,40 @@ __attribute__((unused)) static void url_decode(char *s)
 }
 
 /* Does path match a template whose {x} stand for one segment? */
+/* The value of form field key in a request ("" when absent), decoded. */
+__attribute__((unused)) static void form_value(const char *req, const char *key, char *out,
+                                               size_t cap)
+{
+    out[0] = '\0';
+    char b[8192];
+    snprintf(b, sizeof b, "%s", body_of(req));
+    char *save = NULL;
+    for (char *kv = strtok_r(b, "&", &save); kv; kv = strtok_r(NULL, "&", &save)) {
+        char *eq = strchr(kv, '=');
+        if (eq && (size_t)(eq - kv) == strlen(key) && strncmp(kv, key, strlen(key)) == 0) {
+            url_decode(eq + 1);
+            snprintf(out, cap, "%s", eq + 1);
+        }
+    }
+}
+
+/* One form field a scripted request must carry: request index, field, value ("" =
+ * absent). */
+typedef struct form_field {
+    int req;
+    const char *field, *want;
+} form_field;
+
+/* Every field of fv[0..n) in the server's kept requests, as form_value decodes it. */
+__attribute__((unused)) static void check_form(const server *s, const form_field *fv, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        char v[128];
+        form_value(s->req[fv[i].req], fv[i].field, v, sizeof v);
+        cr_assert_str_eq(v, fv[i].want, "request %d %s", fv[i].req, fv[i].field);
+    }
+}
+
 __attribute__((unused)) static int path_matches(const char *path, const char *tmpl)
 {
     while (*tmpl) {
