@@ -24,6 +24,7 @@
 
 #include "sculpt/optimizer.h"
 #include "../common/clock.h"
+#include "../common/replan_app.h"
 
 static unsigned long long rs = 0x243F6A8885A308D3ull;
 static double rnd(void)
@@ -37,43 +38,16 @@ static double rnd(void)
 static void fill_app(sc_opt_problem_buf *b, int a, int shift)
 {
     sc_opt_problem *p = &b->p;
-    int R = p->n_regions, G = p->n_geos, K = p->n_steps;
-    b->qlevel[0] = 0.5;
-    b->qlevel[1] = 0.9;
-    b->qlevel[2] = 0.99;
-    p->serve_util = 0.6;
-    p->penalty_per_ieq_hour = 0.5 + 0.05 * (a % 10);
-    p->spot_max_share = 0.5;
-    p->flap_budget = 60;
-    p->max_inst = 400;
-    for (int r = 0; r < R; r++) {
-        double base = 0.08 + 0.004 * r + 0.001 * (a % 7);
-        b->price[r * 3 + 0] = base;
-        b->price[r * 3 + 1] = 0.62 * base;
-        b->price[r * 3 + 2] = 0.35 * base;
-        b->cap_limit[r] = 300;
-        b->lead_steps[r] = 1;
-        b->spot_loss[r] = 0.01;
-        b->current[r * 3 + 0] = 10 + (a + r) % 5;
-        b->current[r * 3 + 1] = 4;
-        b->current[r * 3 + 2] = 0;
-        b->min_inst[r] = 2;
-    }
+    int R = p->n_regions, G = p->n_geos;
+    bench_app_base(b, a, 60);
+    bench_app_prices(b, a);
     for (int g = 0; g < G; g++)
         for (int r = 0; r < R; r++) {
             int d = (r - g + R) % R;
             b->route_ok[g * R + r] = d <= 2;
             b->egress_per_ieq_hour[g * R + r] = d == 0 ? 0.0 : 0.002 * d;
         }
-    for (int g = 0; g < G; g++)
-        for (int k = 0; k < K; k++) {
-            double hour = (double)((k + shift + 2 * g) % 24);
-            double m = 6.0 + 2.0 * (a % 5) + 4.0 * sin(6.283185307179586 * hour / 24.0);
-            double *d = &b->demand[(g * K + k) * 3];
-            d[0] = m;
-            d[1] = m * 1.15;
-            d[2] = m * 1.35;
-        }
+    bench_app_demand(b, a, shift);
 }
 
 static int cmp_d(const void *a, const void *b)
@@ -251,10 +225,8 @@ int main(int argc, char **argv)
     const int R = 10, G = 10, K = 24, Q = 3;
     sc_opt_problem_buf *b;
     sc_opt_solution *s;
-    if (sc_opt_problem_alloc(R, G, K, Q, &b, &err) || sc_opt_solution_alloc(R, G, K, Q, &s, &err)) {
-        sc_error_print(&err, stderr);
+    if (bench_bufs_alloc(R, G, K, Q, &b, &s))
         return 1;
-    }
     printf("# replan: %d apps x %d regions x %d steps x 3 options, %d geos, %d quantiles\n", apps,
            R, K, G, Q);
     for (int mode = 3; mode >= 0 && apps > 0; mode--) {
@@ -263,42 +235,29 @@ int main(int argc, char **argv)
         sc_opt_config_init(&cfg);
         cfg.warm_start = warm;
         /* one optimizer per app, kept across replans (warm start from its own basis) */
-        sc_optimizer **opt = calloc((size_t)apps, sizeof *opt);
-        for (int a = 0; a < apps; a++)
-            if (sc_optimizer_alloc("lp", &cfg, &opt[a], &err)) {
-                sc_error_print(&err, stderr);
-                return 1;
-            }
+        sc_optimizer **opt = bench_optimizers_alloc(apps, &cfg);
+        if (!opt)
+            return 1;
         for (int rep = 0; rep < 3; rep++) {
-            double t0 = now_s(), c0 = cpu_s(), obj = 0, bound = 0;
-            long it = 0;
-            int rounded = 0, proved = 0;
+            double t0 = now_s(), c0 = cpu_s();
+            bench_tally t = {0};
             for (int a = 0; a < apps; a++) {
                 fill_app(b, a, rep);
                 if (!flap)
                     b->p.flap_budget = -1;
-                if (sc_optimizer_solve(opt[a], &b->p, s, &err)) {
-                    sc_error_print(&err, stderr);
+                if (bench_solve(opt[a], b, s, &t))
                     return 1;
-                }
-                obj += s->objective_usd;
-                bound += s->lp_bound_usd;
-                it += s->iterations;
-                rounded += s->method == SC_OPT_METHOD_LP_ROUNDED;
-                proved += s->proved_optimal;
             }
             double dt = now_s() - t0, dc = cpu_s() - c0;
             printf("%s, %s, replan %d: wall %.3f s, cpu %.3f s (%.2f ms/app), simplex iterations %ld, "
                    "proved optimal %d/%d, rounded %d, objective %.2f USD, LP bound %.2f USD "
                    "(gap %.3f %%)\n",
                    flap ? "flap budget 60 (coupled steps)" : "no flap budget (per-step)",
-                   warm ? "warm" : "cold", rep, dt, dc, 1e3 * dc / apps, it, proved, apps, rounded,
-                   obj, bound, 100 * (obj - bound) / bound);
+                   warm ? "warm" : "cold", rep, dt, dc, 1e3 * dc / apps, t.iterations, t.proved, apps,
+                   t.rounded, t.obj, t.bound, 100 * (t.obj - t.bound) / t.bound);
             fflush(stdout);
         }
-        for (int a = 0; a < apps; a++)
-            sc_optimizer_free(opt[a]);
-        free(opt);
+        bench_optimizers_free(opt, apps);
     }
     sc_opt_problem_free(b);
     sc_opt_solution_free(s);

@@ -41,6 +41,7 @@
 
 #include "sculpt/optimizer.h"
 #include "../common/clock.h"
+#include "../common/replan_app.h"
 
 #ifndef SC_SOURCE_DIR
 #define SC_SOURCE_DIR "."
@@ -147,25 +148,11 @@ static int read_prices(const char *dir)
 static void fill_app(sc_opt_problem_buf *b, int a, int shift, int routed, int *n_routes)
 {
     sc_opt_problem *p = &b->p;
-    b->qlevel[0] = 0.5;
-    b->qlevel[1] = 0.9;
-    b->qlevel[2] = 0.99;
-    p->serve_util = 0.6;
-    p->penalty_per_ieq_hour = 0.5 + 0.05 * (a % 10);
-    p->spot_max_share = 0.5;
-    p->flap_budget = -1;
-    p->max_inst = 400;
+    bench_app_base(b, a, -1);
     for (int r = 0; r < R; r++) {
         b->price[r * 3 + 0] = od[r];
         b->price[r * 3 + 1] = res[r];
         b->price[r * 3 + 2] = 0.35 * od[r];
-        b->cap_limit[r] = 300;
-        b->lead_steps[r] = 1;
-        b->spot_loss[r] = 0.01;
-        b->current[r * 3 + 0] = 10 + (a + r) % 5;
-        b->current[r * 3 + 1] = 4;
-        b->current[r * 3 + 2] = 0;
-        b->min_inst[r] = 2;
     }
     /* regional apps (even) and global apps (odd): curve latency at u = 0.6 is
      * 20 / 0.4 = 50 ms; bounds 100 and 400 ms */
@@ -180,42 +167,30 @@ static void fill_app(sc_opt_problem_buf *b, int a, int shift, int routed, int *n
     for (int g = 0; g < G; g++)
         for (int k = 0; k < K; k++) {
             double hour = fmod((double)(k + shift) + utc_off[g] + 48.0, 24.0);
-            double m = 6.0 + 2.0 * (a % 5) + 4.0 * sin(6.283185307179586 * (hour - 8.0) / 24.0);
-            double *d = &b->demand[(g * K + k) * 3];
-            d[0] = m;
-            d[1] = m * 1.15;
-            d[2] = m * 1.35;
+            bench_app_demand_at(b, g, k,
+                                6.0 + 2.0 * (a % 5) +
+                                    4.0 * sin(6.283185307179586 * (hour - 8.0) / 24.0));
         }
 }
 
 static int run_case(const char *label, int apps, int routed, int newsvendor, int warm,
                     sc_opt_problem_buf *b, sc_opt_solution *s)
 {
-    sc_error err;
     sc_opt_config cfg;
     sc_opt_config_init(&cfg);
     cfg.newsvendor = newsvendor;
     cfg.warm_start = warm;
-    sc_optimizer **opt = calloc((size_t)apps, sizeof *opt);
+    sc_optimizer **opt = bench_optimizers_alloc(apps, &cfg);
     if (!opt)
         return 1;
-    for (int a = 0; a < apps; a++)
-        if (sc_optimizer_alloc("lp", &cfg, &opt[a], &err)) {
-            sc_error_print(&err, stderr);
-            return 1;
-        }
     for (int rep = 0; rep < 3; rep++) {
-        double c0 = cpu_s(), t0 = now_s(), obj = 0, bound = 0, away = 0, served = 0;
-        int proved = 0, routes = 0;
+        double c0 = cpu_s(), t0 = now_s(), away = 0, served = 0;
+        bench_tally t = {0};
+        int routes = 0;
         for (int a = 0; a < apps; a++) {
             fill_app(b, a, rep, routed, &routes);
-            if (sc_optimizer_solve(opt[a], &b->p, s, &err)) {
-                sc_error_print(&err, stderr);
+            if (bench_solve(opt[a], b, s, &t))
                 return 1;
-            }
-            obj += s->objective_usd;
-            bound += s->lp_bound_usd;
-            proved += s->proved_optimal;
             for (int g = 0; g < G; g++)
                 for (int r = 0; r < R; r++)
                     for (int k = 0; k < K; k++) {
@@ -228,12 +203,10 @@ static int run_case(const char *label, int apps, int routed, int newsvendor, int
         printf("%-34s replan %d: cpu %.4f s (%.3f ms/app), wall %.4f s, routes %.1f/geo, "
                "away %.1f %%, proved %d/%d, objective %.2f USD, LP bound %.2f USD\n",
                label, rep, dc, 1e3 * dc / apps, dt, (double)routes / (apps * G),
-               served > 0 ? 100.0 * away / served : 0.0, proved, apps, obj, bound);
+               served > 0 ? 100.0 * away / served : 0.0, t.proved, apps, t.obj, t.bound);
         fflush(stdout);
     }
-    for (int a = 0; a < apps; a++)
-        sc_optimizer_free(opt[a]);
-    free(opt);
+    bench_optimizers_free(opt, apps);
     return 0;
 }
 
@@ -249,13 +222,10 @@ int main(int argc, char **argv)
         read_pairs(dir, "traces/data/geo/aws_transfer_usd_per_gb.csv", egress_gb) ||
         read_prices(dir))
         return 1;
-    sc_error err;
     sc_opt_problem_buf *b;
     sc_opt_solution *s;
-    if (sc_opt_problem_alloc(R, G, K, Q, &b, &err) || sc_opt_solution_alloc(R, G, K, Q, &s, &err)) {
-        sc_error_print(&err, stderr);
+    if (bench_bufs_alloc(R, G, K, Q, &b, &s))
         return 1;
-    }
     printf("# replan with routing: %d apps x %d regions x %d geos x %d steps x 3 options, "
            "%d quantiles, no flap budget (real RTT, egress and m4.large prices)\n",
            apps, R, G, K, Q);
