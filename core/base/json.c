@@ -339,20 +339,34 @@ static const cJSON *member(const sc_json_ctx *cx, const cJSON *obj, const char *
     return it;
 }
 
+static cJSON_bool is_string(const cJSON *it) { return cJSON_IsString(it) && it->valuestring; }
+
+/* The member at key (member()) in *out, checked to be of its kind: *out = NULL with
+ * SC_OK when absent or null (and optional); "expected WHAT, got TYPE" when is() says
+ * no.  The one check every getter below starts with. */
+static sc_status typed_member(const sc_json_ctx *cx, const cJSON *obj, const char *path,
+                              const char *key, sc_json_req req,
+                              cJSON_bool (*is)(const cJSON *), const char *what,
+                              const cJSON **out)
+{
+    sc_status st;
+    *out = member(cx, obj, path, key, req, &st);
+    if (st != SC_OK || !*out || is(*out))
+        return st;
+    return sc_json_fail(cx, SC_ERR_INPUT, path, key, "expected %s, got %s", what,
+                        sc_json_type_name(*out));
+}
+
 sc_status sc_json_get_number(const sc_json_ctx *cx, const cJSON *obj, const char *path,
                              const char *key, sc_json_req req, double def, double *out)
 {
-    sc_status st;
-    const cJSON *it = member(cx, obj, path, key, req, &st);
-    if (st != SC_OK)
+    const cJSON *it;
+    sc_status st = typed_member(cx, obj, path, key, req, cJSON_IsNumber, "a number", &it);
+    if (st != SC_OK || !it) {
+        if (st == SC_OK)
+            *out = def;
         return st;
-    if (!it) {
-        *out = def;
-        return SC_OK;
     }
-    if (!cJSON_IsNumber(it))
-        return sc_json_fail(cx, SC_ERR_INPUT, path, key, "expected a number, got %s",
-                            sc_json_type_name(it));
     if (!isfinite(it->valuedouble))
         return sc_json_fail(cx, SC_ERR_INPUT, path, key, "expected a finite number");
     *out = it->valuedouble;
@@ -362,17 +376,13 @@ sc_status sc_json_get_number(const sc_json_ctx *cx, const cJSON *obj, const char
 sc_status sc_json_get_int(const sc_json_ctx *cx, const cJSON *obj, const char *path,
                           const char *key, sc_json_req req, int64_t def, int64_t *out)
 {
-    sc_status st;
-    const cJSON *it = member(cx, obj, path, key, req, &st);
-    if (st != SC_OK)
+    const cJSON *it;
+    sc_status st = typed_member(cx, obj, path, key, req, cJSON_IsNumber, "an integer", &it);
+    if (st != SC_OK || !it) {
+        if (st == SC_OK)
+            *out = def;
         return st;
-    if (!it) {
-        *out = def;
-        return SC_OK;
     }
-    if (!cJSON_IsNumber(it))
-        return sc_json_fail(cx, SC_ERR_INPUT, path, key, "expected an integer, got %s",
-                            sc_json_type_name(it));
     double v = it->valuedouble;
     if (!isfinite(v) || v != floor(v) || fabs(v) > SC_JSON_INT_MAX)
         return sc_json_fail(cx, SC_ERR_INPUT, path, key, "expected an integer, got %.15g", v);
@@ -411,18 +421,14 @@ sc_status sc_json_get_int_range(const sc_json_ctx *cx, const cJSON *obj, const c
 sc_status sc_json_get_bool(const sc_json_ctx *cx, const cJSON *obj, const char *path,
                            const char *key, sc_json_req req, int def, int *out)
 {
-    sc_status st;
-    const cJSON *it = member(cx, obj, path, key, req, &st);
-    if (st != SC_OK)
+    const cJSON *it;
+    sc_status st = typed_member(cx, obj, path, key, req, cJSON_IsBool,
+                                "a boolean (true or false)", &it);
+    if (st != SC_OK || !it) {
+        if (st == SC_OK)
+            *out = def;
         return st;
-    if (!it) {
-        *out = def;
-        return SC_OK;
     }
-    if (!cJSON_IsBool(it))
-        return sc_json_fail(cx, SC_ERR_INPUT, path, key,
-                            "expected a boolean (true or false), got %s",
-                            sc_json_type_name(it));
     *out = cJSON_IsTrue(it) ? 1 : 0;
     return SC_OK;
 }
@@ -431,17 +437,13 @@ sc_status sc_json_get_string(const sc_json_ctx *cx, const cJSON *obj, const char
                              const char *key, sc_json_req req, const char *def,
                              const char **out)
 {
-    sc_status st;
-    const cJSON *it = member(cx, obj, path, key, req, &st);
-    if (st != SC_OK)
+    const cJSON *it;
+    sc_status st = typed_member(cx, obj, path, key, req, is_string, "a string", &it);
+    if (st != SC_OK || !it) {
+        if (st == SC_OK)
+            *out = def;
         return st;
-    if (!it) {
-        *out = def;
-        return SC_OK;
     }
-    if (!cJSON_IsString(it) || !it->valuestring)
-        return sc_json_fail(cx, SC_ERR_INPUT, path, key, "expected a string, got %s",
-                            sc_json_type_name(it));
     *out = it->valuestring;
     return SC_OK;
 }
@@ -466,29 +468,21 @@ sc_status sc_json_get_string_buf(const sc_json_ctx *cx, const cJSON *obj, const 
 sc_status sc_json_get_array(const sc_json_ctx *cx, const cJSON *obj, const char *path,
                             const char *key, sc_json_req req, const cJSON **out)
 {
-    sc_status st;
-    const cJSON *it = member(cx, obj, path, key, req, &st);
-    if (st != SC_OK)
-        return st;
-    if (it && !cJSON_IsArray(it))
-        return sc_json_fail(cx, SC_ERR_INPUT, path, key, "expected an array, got %s",
-                            sc_json_type_name(it));
-    *out = it;
-    return SC_OK;
+    const cJSON *it;
+    sc_status st = typed_member(cx, obj, path, key, req, cJSON_IsArray, "an array", &it);
+    if (st == SC_OK)
+        *out = it;
+    return st;
 }
 
 sc_status sc_json_get_object(const sc_json_ctx *cx, const cJSON *obj, const char *path,
                              const char *key, sc_json_req req, const cJSON **out)
 {
-    sc_status st;
-    const cJSON *it = member(cx, obj, path, key, req, &st);
-    if (st != SC_OK)
-        return st;
-    if (it && !cJSON_IsObject(it))
-        return sc_json_fail(cx, SC_ERR_INPUT, path, key, "expected an object, got %s",
-                            sc_json_type_name(it));
-    *out = it;
-    return SC_OK;
+    const cJSON *it;
+    sc_status st = typed_member(cx, obj, path, key, req, cJSON_IsObject, "an object", &it);
+    if (st == SC_OK)
+        *out = it;
+    return st;
 }
 
 /* "5m" -> "5m"; ms -> shortest exact text, for messages. */
@@ -512,19 +506,14 @@ sc_status sc_json_get_duration(const sc_json_ctx *cx, const cJSON *obj, const ch
                                const char *key, sc_json_req req, int64_t def, int64_t min_ms,
                                int64_t *out_ms)
 {
-    sc_status st;
-    const cJSON *it = member(cx, obj, path, key, req, &st);
-    if (st != SC_OK)
+    const cJSON *it;
+    sc_status st = typed_member(cx, obj, path, key, req, is_string,
+                                "a duration string such as \"30s\", \"5m\", \"7d\",", &it);
+    if (st != SC_OK || !it) {
+        if (st == SC_OK)
+            *out_ms = def;
         return st;
-    if (!it) {
-        *out_ms = def;
-        return SC_OK;
     }
-    if (!cJSON_IsString(it) || !it->valuestring)
-        return sc_json_fail(cx, SC_ERR_INPUT, path, key,
-                            "expected a duration string such as \"30s\", \"5m\", \"7d\", "
-                            "got %s",
-                            sc_json_type_name(it));
     const char *s = it->valuestring;
     int neg = s[0] == '-';
     int64_t ms = 0;
