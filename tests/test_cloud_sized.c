@@ -11,7 +11,8 @@
  *    accepts 2; 2 -> 0 for -4 accepts 2 and is limited by 2; an unknown size before
  *    accepts the count asked;
  *  - the journal payload "capacity=N" is read back only under its own key ("size=7"
- *    is not a capacity: the target is computed again) and cleared once read;
+ *    is not a capacity: the target is computed again) and cleared once read; CALL
+ *    hands it over, PREPARE writes 1 + 2 = "capacity=3";
  *  - the OAuth2 token endpoint's {"error", "error_description"} (RFC 6749 section 5.2)
  *    is read by the shared code, an {"error": {...}} object by the adapter's reader, and
  *    an answer that is not JSON gives "HTTP error" and no message.
@@ -178,6 +179,28 @@ Test(sized, other_pools_refused)
     cr_assert_str_eq(c.payload, "", "nothing written ahead for a refused call");
     sc_action ok = act_of(SC_ACTION_DEPROVISION, 1, SC_PURCHASE_SPOT, 1);
     cr_assert_eq(sc_sized_check(&z, &ok, &err), SC_OK);
+}
+
+Test(sized, ctrl_shared_by_both_adapters)
+{
+    sc_error err;
+    char payload[SC_LIVE_PAYLOAD_MAX] = "";
+    sc_action up = act_of(SC_ACTION_PROVISION, 0, SC_PURCHASE_ONDEMAND, 2);
+    sc_live_call c = {.act = &up, .key = "k"};
+    snprintf(c.payload, sizeof c.payload, "capacity=9");
+    cr_assert_eq(sc_sized_ctrl(&z, NULL, payload, 0, 0, SC_PROVIDER_CTRL_CALL, &c, &err), SC_OK);
+    cr_assert_str_eq(payload, "capacity=9", "CALL hands the journal's payload to apply");
+    z.size[0] = 1;
+    sc_live_call p = {.act = &up, .key = "k"};
+    cr_assert_eq(sc_sized_ctrl(&z, NULL, payload, 0, 0, SC_PROVIDER_CTRL_PREPARE, &p, &err),
+                 SC_OK);
+    cr_assert_str_eq(p.payload, "capacity=3");
+    int real = 0;
+    cr_assert_eq(sc_sized_ctrl(&z, NULL, payload, 0, 0, SC_PROVIDER_CTRL_IS_REAL, &real, &err),
+                 SC_OK);
+    cr_assert_eq(real, 1);
+    cr_assert_eq(sc_sized_ctrl(&z, NULL, payload, 0, 0, SC_PROVIDER_CTRL_REPLAYED, &c, &err),
+                 SC_ERR_NOTFOUND, "what the adapter does not answer itself is not known");
 }
 
 /* ---- error answers --------------------------------------------------------------- */

@@ -718,19 +718,9 @@ static sc_status az_ctrl(void *state, int op, void *arg, sc_error *err)
     switch (op) {
     case SC_PROVIDER_CTRL_IDEMPOTENCY_KEY:
         return SC_OK;
-    case SC_PROVIDER_CTRL_CALL:
-        snprintf(z->payload, sizeof z->payload, "%s", ((const sc_live_call *)arg)->payload);
-        return SC_OK;
-    case SC_PROVIDER_CTRL_PREPARE:
-        return sc_sized_prepare(&z->pools, arg, err);
-    case SC_PROVIDER_CTRL_IS_REAL:
-        *(int *)arg = 1;
-        return SC_OK;
-    case SC_PROVIDER_CTRL_CLOUD_STATS:
-        sc_cloud_stats_fill(arg, z->api.http, z->mutating, z->read_only);
-        return SC_OK;
     default:
-        return SC_ERR_NOTFOUND;
+        return sc_sized_ctrl(&z->pools, z->api.http, z->payload, z->mutating, z->read_only, op,
+                             arg, err);
     }
 }
 

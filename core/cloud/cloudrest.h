@@ -102,6 +102,12 @@ sc_status sc_sized_check(const sc_sized *z, const sc_action *act, sc_error *err)
 sc_status sc_sized_target(const sc_sized *z, const sc_action *act, int *target, sc_error *err);
 /* SC_PROVIDER_CTRL_PREPARE: check c->act, then c->payload = "weight=W" or "KEY=TARGET". */
 sc_status sc_sized_prepare(const sc_sized *z, sc_live_call *c, sc_error *err);
+/* The ctrl operations both adapters answer alike: CALL (arg's payload copied to
+ * payload[SC_LIVE_PAYLOAD_MAX] for the next apply), PREPARE (sc_sized_prepare), IS_REAL
+ * (1), CLOUD_STATS (sc_cloud_stats_fill with http and the counts); SC_ERR_NOTFOUND for
+ * any other. */
+sc_status sc_sized_ctrl(const sc_sized *z, const sc_http *http, char *payload, long mutating,
+                        long read_only, int op, void *arg, sc_error *err);
 /* The start of a resize at apply: *target from the payload "KEY=N" given by CTRL_CALL
  * (then cleared), else computed; *before the size before it (-1 when unknown). */
 sc_status sc_sized_begin(const sc_sized *z, const sc_action *act, char *payload, int *before,

@@ -678,9 +678,6 @@ static sc_status gcp_ctrl(void *state, int op, void *arg, sc_error *err)
     case SC_PROVIDER_CTRL_IDEMPOTENCY_KEY:
         snprintf(g->key_id, sizeof g->key_id, "%s", (const char *)arg);
         return SC_OK;
-    case SC_PROVIDER_CTRL_CALL:
-        snprintf(g->payload, sizeof g->payload, "%s", ((const sc_live_call *)arg)->payload);
-        return SC_OK;
     case SC_PROVIDER_CTRL_REPLAYED: { /* a weight the journal says was set: remember it */
         const sc_action *a = ((const sc_live_call *)arg)->act;
         if (a->kind == SC_ACTION_SET_WEIGHT && a->app >= 0 && (size_t)a->app < g->sc->n_apps &&
@@ -689,16 +686,9 @@ static sc_status gcp_ctrl(void *state, int op, void *arg, sc_error *err)
             *weight_at(g, a->app, a->geo, a->region) = a->weight;
         return SC_OK;
     }
-    case SC_PROVIDER_CTRL_PREPARE:
-        return sc_sized_prepare(&g->pools, arg, err);
-    case SC_PROVIDER_CTRL_IS_REAL:
-        *(int *)arg = 1;
-        return SC_OK;
-    case SC_PROVIDER_CTRL_CLOUD_STATS:
-        sc_cloud_stats_fill(arg, g->api.http, g->mutating, g->read_only);
-        return SC_OK;
     default:
-        return SC_ERR_NOTFOUND;
+        return sc_sized_ctrl(&g->pools, g->api.http, g->payload, g->mutating, g->read_only, op,
+                             arg, err);
     }
 }
 

@@ -85,6 +85,26 @@ sc_status sc_sized_prepare(const sc_sized *z, sc_live_call *c, sc_error *err)
     return SC_OK;
 }
 
+sc_status sc_sized_ctrl(const sc_sized *z, const sc_http *http, char *payload, long mutating,
+                        long read_only, int op, void *arg, sc_error *err)
+{
+    switch (op) {
+    case SC_PROVIDER_CTRL_CALL:
+        snprintf(payload, SC_LIVE_PAYLOAD_MAX, "%s", ((const sc_live_call *)arg)->payload);
+        return SC_OK;
+    case SC_PROVIDER_CTRL_PREPARE:
+        return sc_sized_prepare(z, arg, err);
+    case SC_PROVIDER_CTRL_IS_REAL:
+        *(int *)arg = 1;
+        return SC_OK;
+    case SC_PROVIDER_CTRL_CLOUD_STATS:
+        sc_cloud_stats_fill(arg, http, mutating, read_only);
+        return SC_OK;
+    default:
+        return SC_ERR_NOTFOUND;
+    }
+}
+
 sc_status sc_sized_begin(const sc_sized *z, const sc_action *act, char *payload, int *before,
                          int *target, sc_error *err)
 {
