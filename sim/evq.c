@@ -686,30 +686,6 @@ int sc_evq_peek(const sc_evq *q, sc_event *out)
     return 1;
 }
 
-int sc_evq_hint(const sc_evq *q, uint32_t *type, uint32_t *a, uint64_t *b)
-{
-    if (!q || q->live == 0 || q->n == 0)
-        return 0;
-    evq_key k;
-    if (!q->hole) {
-        k = q->heap[0];
-    } else if (q->n > 4) {
-        k = q->heap[evq_min4(q->heap, 1)];
-    } else if (q->n > 1) {
-        k = q->heap[1];
-        for (size_t j = 2; j < q->n; j++)
-            if (q->heap[j] < k)
-                k = q->heap[j];
-    } else {
-        return 0; /* only the far tier: a refill decides */
-    }
-    const evq_slot *sl = &q->slab[evq_key_slot(k)];
-    *type = sl->type;
-    *a = sl->a;
-    *b = sl->b;
-    return 1;
-}
-
 size_t sc_evq_size(const sc_evq *q)
 {
     return q ? q->live : 0;

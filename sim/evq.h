@@ -68,13 +68,6 @@ int sc_evq_pop(sc_evq *q, sc_event *out);
 /* Copy the earliest event to *out without removing it.  Returns 1, or 0 if empty. */
 int sc_evq_peek(const sc_evq *q, sc_event *out);
 
-/* Issue 13: the payload of the event that is likely to be popped next, for the caller
- * to prefetch what it will touch (the mock cloud's pool).  Only a hint: it may name a
- * cancelled event or not the next one (after a pop, before the next push: the least key
- * of the heap's first level); it never changes the queue and costs no sift.  Returns 0
- * (and writes nothing) when it cannot tell cheaply. */
-int sc_evq_hint(const sc_evq *q, uint32_t *type, uint32_t *a, uint64_t *b);
-
 /* Number of pending (pushed, not yet popped or cancelled) events. */
 size_t sc_evq_size(const sc_evq *q);
 

@@ -1003,43 +1003,7 @@ static sc_status mock_apply(void *state, const sc_action *a, sc_time_ms now,
     }
 }
 
-/* Issue 13: at 10^5 app-regions an instance event's pool is a cache miss (perf: the
- * handler's first read of the pool took a quarter of its time, the slot behind it the
- * rest).  After an event, the pool and the instance of the next one are fetched ahead,
- * while the loop pops and dispatches it; only a hint (sc_evq_hint), it changes
- * nothing. */
-static void prefetch_next(const sc_mock *m)
-{
-#if defined(__GNUC__)
-    uint32_t type, a;
-    uint64_t b;
-    if (!sc_evq_hint(m->cfg.q, &type, &a, &b))
-        return;
-    if (type - m->cfg.event_base > SC_MOCK_EV_END || a >= m->n_pools)
-        return;
-    const pool *p = &m->pools[a];
-    __builtin_prefetch(p);
-    __builtin_prefetch((const char *)p + 64);
-    /* and its instance: the load of p->slots waits for the pool's line, but nothing
-     * after it does, so the out-of-order core carries on with the pop */
-    uint32_t slot = (uint32_t)(b >> 32);
-    if (slot < p->n_slots)
-        __builtin_prefetch(&p->slots[slot]);
-#else
-    (void)m;
-#endif
-}
-
-static sc_status mock_handle(sc_mock *m, const sc_event *ev, sc_error *err);
-
 sc_status sc_mock_handle(sc_mock *m, const sc_event *ev, sc_error *err)
-{
-    sc_status st = mock_handle(m, ev, err);
-    prefetch_next(m);
-    return st;
-}
-
-static sc_status mock_handle(sc_mock *m, const sc_event *ev, sc_error *err)
 {
     uint32_t kind = ev->type - m->cfg.event_base;
     if (kind == SC_MOCK_EV_PUBLISH || kind == SC_MOCK_EV_HEALTH || kind == SC_MOCK_EV_TICK)

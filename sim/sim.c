@@ -73,9 +73,6 @@ typedef struct run_ctx {
     sc_world_cursor *cur;
     float *const *load_ar, *const *ieq_ar, *const *load_ag;
     int64_t ring, slot;
-    int ag_home_alias;          /* issue 13: every geography's row is its home region's row
-                                   (load_ag[ag] == load_ar[home]), so a geography served at
-                                   home reads its load from load_now (already in cache) */
     ar_acc *acc;                /* [ar], 64-byte aligned inside acc_mem */
     void *acc_mem;
     double *cost;               /* [ar * 3] USD of the current step */
@@ -181,8 +178,7 @@ static void account_local(run_ctx *c, int a, int r, sc_time_ms t)
     for (int i = w->ar_geo_start[ar]; i < w->ar_geo_start[ar + 1]; i++) {
         int g = w->ar_geo[i];
         size_t ag = (size_t)a * sc->n_geos + (size_t)g;
-        double L = c->ag_home_alias && r == sc->geos[g].home_region ? (double)c->load_now[ar]
-                                                                   : c->load_ag[ag][c->slot];
+        double L = c->load_ag[ag][c->slot];
         double egress = 0.0;
         if (r != sc->geos[g].home_region)
             egress = L * dt / 3.6e6 * app->gb_per_unit_hour * sc->regions[r].egress_per_gb;
@@ -586,16 +582,6 @@ sc_status sc_run_policy_opts(const sc_world *w, const sc_policy_spec *spec,
         c.load_ar = w->load_ar;
         c.ieq_ar = w->ieq_ar;
         c.load_ag = w->load_ag;
-    }
-    if (!sc->routed) { /* the same row, so the same float as demand_now copies */
-        c.ag_home_alias = 1;
-        for (size_t a = 0; a < na && c.ag_home_alias; a++)
-            for (size_t g = 0; g < sc->n_geos; g++)
-                if (c.load_ag[a * sc->n_geos + g] !=
-                    c.load_ar[a * nr + (size_t)sc->geos[g].home_region]) {
-                    c.ag_home_alias = 0;
-                    break;
-                }
     }
     if (sc_evq_alloc(1024, &c.q)) {
         st = sc_error_set(err, SC_ERR_NOMEM, where, "out of memory");

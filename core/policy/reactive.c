@@ -519,22 +519,6 @@ static double app_target(const reactive_state *s, const sc_app *app, size_t a)
 }
 
 /* Index of the lowest set bit of x != 0. */
-/* Issue 13: the skipping loop visits app-regions in increasing order with gaps, which
- * the hardware prefetcher does not follow; at 10^5 app-regions a visit's first reads
- * (its hpa_ar, its event ring) were cache misses (perf: half of hpa_visit's samples).
- * The next visit's lines are asked for while the current one runs. */
-static void hpa_prefetch(const reactive_state *s, size_t ar)
-{
-#if defined(__GNUC__)
-    __builtin_prefetch(&s->ar[ar]);
-    __builtin_prefetch(&s->evs[ar * (size_t)s->ev_cap]);
-    __builtin_prefetch(&s->recs[ar * (size_t)s->rec_cap]);
-#else
-    (void)s;
-    (void)ar;
-#endif
-}
-
 static int lowest_bit(uint64_t x)
 {
 #if defined(__GNUC__)
@@ -589,8 +573,6 @@ static sc_status reactive_decide(void *state, const sc_policy_view *v, sc_plan *
             while (bits) {
                 size_t ar = wi * 64 + (size_t)lowest_bit(bits);
                 bits &= bits - 1;
-                if (bits) /* the next visit of this word (a hint only) */
-                    hpa_prefetch(s, wi * 64 + (size_t)lowest_bit(bits));
                 size_t a = ar / n_regions;
                 const sc_app *app = &sc->apps[a];
                 double target = app_target(s, app, a);
