@@ -47,30 +47,42 @@ typedef struct commit {
     int count;              /* instances committed */
 } commit;
 
+/* Issue 13: 128 bytes, and the array 64-byte aligned, so a pool is two cache lines (an
+ * event reads and writes both), not three. */
 typedef struct pool {
+    /* first line */
     inst *slots;
-    uint32_t n_slots, cap, free_head;
-    uint32_t next_launch;   /* launch index of the next launch (CRN key) */
-    int cnt[ST_N];
-    uint32_t head[ST_N];    /* per state, the instance that entered it last (LIFO list) */
-    int billable;           /* instances billed per second (not reserved pools) */
     sc_time_ms bill_t;      /* billed up to here */
     double acc_usd;         /* billed, not yet handed to the simulator */
+    int cnt[ST_N];
+    uint32_t n_slots, free_head;
+    int billable;           /* instances billed per second (not reserved pools) */
+    unsigned char dirty;    /* the app's own type: its view entry is on the dirty list */
+    unsigned char active;   /* on the active list */
+    unsigned char own;      /* type is the app's own instance type */
+    unsigned char option;   /* the pool's own coordinates (issue 13: pool_decode read */
+    /* second line */
+    uint32_t head[ST_N];    /* per state, the instance that entered it last (LIFO list) */
+    int app, region, type;  /* them by three divisions at every event and accrual) */
+    uint32_t cap;
+    uint32_t next_launch;   /* launch index of the next launch (CRN key) */
     commit *commits;        /* reserved commitments */
     int n_commits, cap_commits;
-    int active;             /* on the active list */
 } pool;
+_Static_assert(sizeof(pool) <= 128, "a pool spans two cache lines");
 
 struct sc_mock {
     sc_mock_config cfg;
     const sc_scenario *sc;
     size_t n_ar, n_types, n_pools;
-    pool *pools;
+    pool *pools;            /* [n_pools], 64-byte aligned inside pools_mem */
+    void *pools_mem;
     uint32_t *active;       /* pool indices that ever held anything */
     size_t n_active, cap_active;
-    sc_pool_state *view;    /* [ar * 3 + option], app's own type */
-    unsigned char *dirty;   /* [ar * 3 + option] 1 if changed since the last snapshot */
-    uint32_t *dirty_list;   /* the entries with dirty = 1, n_dirty of them */
+    uint32_t *dirty_list;   /* view entries [ar * 3 + option] (the app's own type) changed
+                               since the last snapshot, n_dirty of them: their pools have
+                               dirty = 1 (issue 13: the view is not kept, a snapshot reads
+                               the pools it names, so an event touches no view array) */
     size_t n_dirty;
     sc_mock_ar *ars;        /* [ar] */
     int *in_use;            /* [region * n_types + type] instances not ended */
@@ -110,6 +122,39 @@ static int eff_serving(const sc_mock *m, size_t ar)
            (!m->avail || m->avail[ar % m->sc->n_regions] > 0);
 }
 
+/* The pool of the app's own type behind view entry (ar, option). */
+static pool *own_pool(const sc_mock *m, size_t ar, size_t o)
+{
+    size_t app = ar / m->sc->n_regions;
+    size_t type = (size_t)m->sc->apps[app].instance_type;
+    return &m->pools[((ar * m->n_types) + type) * SC_PURCHASE_COUNT + o];
+}
+
+static int pool_serving(const pool *p)
+{
+    return p->cnt[ST_READY] + p->cnt[ST_INTERRUPTING];
+}
+
+/* View entry vi (its pool p) changed since the last snapshot. */
+static void mark_dirty(sc_mock *m, pool *p, size_t vi)
+{
+    if (!p->dirty) {
+        p->dirty = 1;
+        m->dirty_list[m->n_dirty++] = (uint32_t)vi;
+    }
+}
+
+/* The view of pool p in region r: its counts per state and the impaired ones. */
+static void pool_view(const sc_mock *m, const pool *p, int region, sc_pool_state *out)
+{
+    out->booting = p->cnt[ST_BOOTING];
+    out->warming = p->cnt[ST_WARMING];
+    out->ready = p->cnt[ST_READY];
+    out->interrupting = p->cnt[ST_INTERRUPTING];
+    out->draining = p->cnt[ST_DRAINING];
+    out->impaired = view_impaired(m, region, out->ready + out->interrupting);
+}
+
 sc_mock *sc_mock_of(sc_provider *p)
 {
     return p->state ? *(sc_mock **)p->state : NULL;
@@ -124,12 +169,11 @@ static size_t pool_index(const sc_mock *m, int app, int region, int type, sc_pur
 static void pool_decode(const sc_mock *m, size_t pi, int *app, int *region, int *type,
                         sc_purchase *o)
 {
-    *o = (sc_purchase)(pi % SC_PURCHASE_COUNT);
-    size_t rest = pi / SC_PURCHASE_COUNT;
-    *type = (int)(rest % m->n_types);
-    size_t ar = rest / m->n_types;
-    *region = (int)(ar % m->sc->n_regions);
-    *app = (int)(ar / m->sc->n_regions);
+    const pool *p = &m->pools[pi];
+    *o = (sc_purchase)p->option;
+    *type = p->type;
+    *region = p->region;
+    *app = p->app;
 }
 
 static double price_of(const sc_mock *m, int region, int type, sc_purchase o)
@@ -461,21 +505,26 @@ static sc_status outage_handle(sc_mock *m, const sc_event *ev, sc_error *err)
         for (size_t a = 0; a < sc->n_apps; a++)
             was[a] = eff_serving(m, a * nr + r);
     }
+    /* the status checks see it (issue 11): the view entries whose impaired count moves */
+    int *imp_was = malloc(sc->n_apps * SC_PURCHASE_COUNT * sizeof *imp_was + 1);
+    if (!imp_was) {
+        free(was);
+        return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
+    }
+    for (size_t a = 0; a < sc->n_apps; a++)
+        for (size_t o = 0; o < SC_PURCHASE_COUNT; o++)
+            imp_was[a * SC_PURCHASE_COUNT + o] =
+                view_impaired(m, (int)r, pool_serving(own_pool(m, a * nr + r, o)));
     m->avail[r] = end ? 1.0 : 1.0 - sc->regions[r].outages[k].lost;
     m->n_down += end ? -1 : 1;
-    for (size_t a = 0; a < sc->n_apps; a++) /* the status checks see it (issue 11) */
+    for (size_t a = 0; a < sc->n_apps; a++)
         for (size_t o = 0; o < SC_PURCHASE_COUNT; o++) {
             size_t vi = (a * nr + r) * SC_PURCHASE_COUNT + o;
-            sc_pool_state *v = &m->view[vi];
-            int imp = view_impaired(m, (int)r, v->ready + v->interrupting);
-            if (imp == v->impaired)
-                continue;
-            v->impaired = imp;
-            if (!m->dirty[vi]) {
-                m->dirty[vi] = 1;
-                m->dirty_list[m->n_dirty++] = (uint32_t)vi;
-            }
+            pool *p = own_pool(m, a * nr + r, o);
+            if (view_impaired(m, (int)r, pool_serving(p)) != imp_was[a * SC_PURCHASE_COUNT + o])
+                mark_dirty(m, p, vi);
         }
+    free(imp_was);
     if (was)
         for (size_t a = 0; a < sc->n_apps; a++)
             if (was[a] != eff_serving(m, a * nr + r))
@@ -599,25 +648,13 @@ static void move_state(sc_mock *m, size_t pi, inst *in, int to, sc_time_ms now)
         m->ars[ar].serving += serving_to - serving_from;
     }
     m->ars[ar].billable += bill_to - bill_from;
-    if (type != m->sc->apps[app].instance_type)
+    if (!p->own)
         m->ars[ar].serving_other += serving_to - serving_from;
     if (o != SC_PURCHASE_RESERVED)
         p->billable += bill_to - bill_from;
     in->state = (uint8_t)to;
-    if (type == m->sc->apps[app].instance_type) {
-        size_t vi = ar * SC_PURCHASE_COUNT + o;
-        sc_pool_state *v = &m->view[vi];
-        if (!m->dirty[vi]) {
-            m->dirty[vi] = 1;
-            m->dirty_list[m->n_dirty++] = (uint32_t)vi;
-        }
-        v->booting = p->cnt[ST_BOOTING];
-        v->warming = p->cnt[ST_WARMING];
-        v->ready = p->cnt[ST_READY];
-        v->interrupting = p->cnt[ST_INTERRUPTING];
-        v->draining = p->cnt[ST_DRAINING];
-        v->impaired = view_impaired(m, region, v->ready + v->interrupting);
-    }
+    if (p->own)
+        mark_dirty(m, p, ar * SC_PURCHASE_COUNT + o);
 }
 
 static sc_status slot_alloc(pool *p, uint32_t *out)
@@ -1053,8 +1090,8 @@ void sc_mock_bill(sc_mock *m, sc_time_ms t, double *cost)
         pool_accrue(m, pi, t);
         pool *p = &m->pools[pi];
         if (p->acc_usd != 0.0) {
-            size_t ar = pi / SC_PURCHASE_COUNT / m->n_types;
-            cost[ar * SC_PURCHASE_COUNT + pi % SC_PURCHASE_COUNT] += p->acc_usd;
+            size_t ar = (size_t)p->app * m->sc->n_regions + (size_t)p->region;
+            cost[ar * SC_PURCHASE_COUNT + (size_t)p->option] += p->acc_usd;
             p->acc_usd = 0.0;
         }
     }
@@ -1070,10 +1107,8 @@ static void mock_cleanup(void *state)
             free(m->pools[i].slots);
             free(m->pools[i].commits);
         }
-    free(m->pools);
+    free(m->pools_mem);
     free(m->active);
-    free(m->view);
-    free(m->dirty);
     free(m->dirty_list);
     free(m->ars);
     free(m->in_use);
@@ -1110,25 +1145,32 @@ static sc_status mock_init(void *state, const void *config, sc_error *err)
     m->n_ar = m->sc->n_apps * m->sc->n_regions;
     m->n_types = m->sc->n_types;
     m->n_pools = m->n_ar * m->n_types * SC_PURCHASE_COUNT;
-    m->pools = calloc(m->n_pools ? m->n_pools : 1, sizeof *m->pools);
-    m->view = calloc(m->n_ar * SC_PURCHASE_COUNT + 1, sizeof *m->view);
-    m->dirty = calloc(m->n_ar * SC_PURCHASE_COUNT + 1, sizeof *m->dirty);
+    if ((m->pools_mem = calloc(m->n_pools + 1, sizeof *m->pools)))
+        m->pools = (pool *)(((uintptr_t)m->pools_mem + 63) & ~(uintptr_t)63);
     m->dirty_list = calloc(m->n_ar * SC_PURCHASE_COUNT + 1, sizeof *m->dirty_list);
     m->ars = calloc(m->n_ar + 1, sizeof *m->ars);
     m->in_use = calloc(m->sc->n_regions * m->n_types + 1, sizeof *m->in_use);
     m->vcpu_in_use = calloc(m->sc->n_regions + 1, sizeof *m->vcpu_in_use);
     m->tokens = calloc(m->sc->n_regions + 1, sizeof *m->tokens);
     m->token_t = calloc(m->sc->n_regions + 1, sizeof *m->token_t);
-    if (!m->pools || !m->view || !m->dirty || !m->dirty_list || !m->ars || !m->in_use ||
+    if (!m->pools || !m->dirty_list || !m->ars || !m->in_use ||
         !m->vcpu_in_use || !m->tokens ||
         !m->token_t) {
         mock_cleanup(state);
         return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory");
     }
     for (size_t i = 0; i < m->n_pools; i++) {
-        m->pools[i].free_head = NO_SLOT;
+        pool *p = &m->pools[i];
+        p->free_head = NO_SLOT;
         for (int st = 0; st < ST_N; st++)
-            m->pools[i].head[st] = NO_SLOT;
+            p->head[st] = NO_SLOT;
+        /* index ((ar * n_types) + type) * SC_PURCHASE_COUNT + option */
+        size_t rest = i / SC_PURCHASE_COUNT, ar = rest / m->n_types;
+        p->option = (unsigned char)(i % SC_PURCHASE_COUNT);
+        p->type = (int)(rest % m->n_types);
+        p->region = (int)(ar % m->sc->n_regions);
+        p->app = (int)(ar / m->sc->n_regions);
+        p->own = p->type == m->sc->apps[p->app].instance_type;
     }
     for (size_t r = 0; r < m->sc->n_regions; r++) {
         m->tokens[r] = m->sc->regions[r].api_rate_per_sec * BURST_SEC;
@@ -1149,13 +1191,7 @@ static sc_status mock_describe(void *state, int app, int region, int type, sc_pu
                                sc_pool_state *out, sc_error *err)
 {
     sc_mock *m = *(sc_mock **)state;
-    const pool *p = &m->pools[pool_index(m, app, region, type, o)];
-    out->booting = p->cnt[ST_BOOTING];
-    out->warming = p->cnt[ST_WARMING];
-    out->ready = p->cnt[ST_READY];
-    out->interrupting = p->cnt[ST_INTERRUPTING];
-    out->draining = p->cnt[ST_DRAINING];
-    out->impaired = view_impaired(m, region, out->ready + out->interrupting);
+    pool_view(m, &m->pools[pool_index(m, app, region, type, o)], region, out);
     return SC_OK;
 }
 
@@ -1176,14 +1212,22 @@ static sc_status mock_snapshot(void *state, sc_pool_state *out, size_t n, int si
         return sc_error_set(err, SC_ERR_INTERNAL, NULL,
                             "mock provider: snapshot of %zu pools, it has %zu", n,
                             m->n_ar * SC_PURCHASE_COUNT);
+    size_t nr = m->sc->n_regions;
     if (since_last) {
-        for (size_t i = 0; i < m->n_dirty; i++)
-            out[m->dirty_list[i]] = m->view[m->dirty_list[i]];
-    } else if (n) {
-        memcpy(out, m->view, n * sizeof *out);
+        for (size_t i = 0; i < m->n_dirty; i++) {
+            size_t vi = m->dirty_list[i], ar = vi / SC_PURCHASE_COUNT;
+            pool_view(m, own_pool(m, ar, vi % SC_PURCHASE_COUNT), (int)(ar % nr), &out[vi]);
+        }
+    } else {
+        for (size_t vi = 0; vi < n; vi++) {
+            size_t ar = vi / SC_PURCHASE_COUNT;
+            pool_view(m, own_pool(m, ar, vi % SC_PURCHASE_COUNT), (int)(ar % nr), &out[vi]);
+        }
     }
-    for (size_t i = 0; i < m->n_dirty; i++)
-        m->dirty[m->dirty_list[i]] = 0;
+    for (size_t i = 0; i < m->n_dirty; i++) {
+        size_t vi = m->dirty_list[i];
+        own_pool(m, vi / SC_PURCHASE_COUNT, vi % SC_PURCHASE_COUNT)->dirty = 0;
+    }
     m->n_dirty = 0;
     return SC_OK;
 }

@@ -1202,22 +1202,105 @@ static void geo_window(const spec *s, const geo_spec *gs, int64_t k0, int64_t k1
     }
 }
 
+/* Issue 13: the factors of the shape that many series share, per window.  The cosine
+ * of the daily cycle depends only on the geography's local hour and the app's peak hour,
+ * the trend only on the app's growth rate and the step, so in a window the series of
+ * many apps share them (bench/scale: 13 peak hours and one rate over 10^5 series).  Each
+ * is computed by the same expression as without the cache, so values are the same bits.
+ * Direct-mapped tables keyed by (geography, peak hour) and by rate; a collision only
+ * recomputes.  Emptied whenever the window moves (sc_gen_stream_window). */
+#define SHAPE_COS_SLOTS 512
+#define SHAPE_TREND_SLOTS 8
+#define SHAPE_CACHE_BYTES (8.0 * 1024.0 * 1024.0) /* no cache for windows larger than
+                                                      this allows */
+typedef struct shape_cache {
+    size_t cap;                           /* steps per entry (0: no cache) */
+    uint64_t cos_key[SHAPE_COS_SLOTS];    /* peak hour's bits of the entry */
+    uint32_t cos_geo[SHAPE_COS_SLOTS];    /* geography of the entry + 1 (0: empty) */
+    uint64_t trend_key[SHAPE_TREND_SLOTS];/* rate's bits */
+    unsigned char trend_ok[SHAPE_TREND_SLOTS];
+    double *cosv;                         /* [SHAPE_COS_SLOTS * cap] */
+    double *trend;                        /* [SHAPE_TREND_SLOTS * cap] */
+} shape_cache;
+
+static uint64_t dbl_bits(double x)
+{
+    uint64_t u;
+    memcpy(&u, &x, sizeof u);
+    return u;
+}
+
+static void shape_cache_clear(shape_cache *cc)
+{
+    memset(cc->cos_geo, 0, sizeof cc->cos_geo);
+    memset(cc->trend_ok, 0, sizeof cc->trend_ok);
+}
+
+/* The cosines of the daily cycle of (geo g, peak hour) over the window, cached. */
+static const double *shape_cos(shape_cache *cc, size_t g, double peak, const double *local_hour,
+                               size_t w)
+{
+    uint64_t pk = dbl_bits(peak);
+    size_t i = (size_t)(sc_rng_mix64(pk ^ ((uint64_t)g * UINT64_C(0x9E3779B97F4A7C15))) %
+                        SHAPE_COS_SLOTS);
+    double *v = cc->cosv + i * cc->cap;
+    if (cc->cos_geo[i] != (uint32_t)g + 1 || cc->cos_key[i] != pk) {
+        for (size_t j = 0; j < w; j++)
+            v[j] = cos(2.0 * PI_ * (local_hour[j] - peak) / 24.0);
+        cc->cos_geo[i] = (uint32_t)g + 1;
+        cc->cos_key[i] = pk;
+    }
+    return v;
+}
+
+/* (1 + rate)^days over the window's steps [k0, k0 + w), cached. */
+static const double *shape_trend(shape_cache *cc, const spec *s, double rate, int64_t k0,
+                                 size_t w)
+{
+    uint64_t rk = dbl_bits(rate);
+    size_t i = (size_t)(sc_rng_mix64(rk) % SHAPE_TREND_SLOTS);
+    double *v = cc->trend + i * cc->cap;
+    if (!cc->trend_ok[i] || cc->trend_key[i] != rk) {
+        for (size_t j = 0; j < w; j++) {
+            int64_t k = k0 + (int64_t)j;
+            double days = (double)((sc_time_ms)k * s->step_ms) / (double)SC_MS_PER_DAY;
+            v[j] = pow(1.0 + rate, days);
+        }
+        cc->trend_ok[i] = 1;
+        cc->trend_key[i] = rk;
+    }
+    return v;
+}
+
 /* The deterministic demand shape of (app a, geo g) at steps [k0, k1): base level with
- * daily, weekly and trend factors, and the events' multiplier. */
+ * daily, weekly and trend factors, and the events' multiplier.  cc: the window's cache
+ * of shared factors, or NULL. */
 static void shape_window(const spec *s, const sc_gen_truth *truth, const ev_index *ix,
                          size_t a, size_t g, const double *local_hour, const double *weekend,
-                         int64_t k0, int64_t k1, double *base, double *mult)
+                         int64_t k0, int64_t k1, double *base, double *mult, shape_cache *cc)
 {
     const app_spec *as = &s->apps[a];
-    for (int64_t k = k0; k < k1; k++) {
-        size_t j = (size_t)(k - k0);
-        double days = (double)((sc_time_ms)k * s->step_ms) / (double)SC_MS_PER_DAY;
-        double daily = 1.0 + as->daily_amplitude *
-                                 cos(2.0 * PI_ * (local_hour[j] - as->peak_hour) / 24.0);
-        double weekly = weekend[j] != 0.0 ? as->weekend_factor : 1.0;
-        double trend = pow(1.0 + as->trend_per_day, days);
-        base[j] = as->base[g] * daily * weekly * trend;
-        mult[j] = 1.0;
+    if (cc && cc->cap >= (size_t)(k1 - k0)) {
+        size_t w = (size_t)(k1 - k0);
+        const double *cv = shape_cos(cc, g, as->peak_hour, local_hour, w);
+        const double *tr = shape_trend(cc, s, as->trend_per_day, k0, w);
+        for (size_t j = 0; j < w; j++) {
+            double daily = 1.0 + as->daily_amplitude * cv[j];
+            double weekly = weekend[j] != 0.0 ? as->weekend_factor : 1.0;
+            base[j] = as->base[g] * daily * weekly * tr[j];
+            mult[j] = 1.0;
+        }
+    } else {
+        for (int64_t k = k0; k < k1; k++) {
+            size_t j = (size_t)(k - k0);
+            double days = (double)((sc_time_ms)k * s->step_ms) / (double)SC_MS_PER_DAY;
+            double daily = 1.0 + as->daily_amplitude *
+                                     cos(2.0 * PI_ * (local_hour[j] - as->peak_hour) / 24.0);
+            double weekly = weekend[j] != 0.0 ? as->weekend_factor : 1.0;
+            double trend = pow(1.0 + as->trend_per_day, days);
+            base[j] = as->base[g] * daily * weekly * trend;
+            mult[j] = 1.0;
+        }
     }
     size_t c = g * s->n_apps + a;
     for (size_t i = ix->start[c]; i < ix->start[c + 1]; i++) {
@@ -1339,7 +1422,7 @@ static sc_status generate(const spec *s, uint64_t seed, sc_gen_result *res, sc_e
         for (size_t a = 0; a < s->n_apps; a++) {
             const app_spec *as = &s->apps[a];
             shape_window(s, res->truth, &ix, a, g, local_hour, weekend, 0, (int64_t)n, base,
-                         mult);
+                         mult, NULL);
             for (size_t m = 0; m < as->n_metrics; m++) {
                 const metric_spec *ms = &as->metrics[m];
                 sc_gen_series *sr = &res->series[si++];
@@ -1396,6 +1479,7 @@ struct sc_gen_stream {
     size_t cap;           /* steps the window buffers hold */
     double *local_hour, *weekend; /* [n_geos * cap] */
     double *base, *mult;  /* [cap] */
+    shape_cache cc;       /* the window's shared factors (issue 13) */
 };
 
 void sc_gen_stream_free(sc_gen_stream *gs)
@@ -1415,6 +1499,8 @@ void sc_gen_stream_free(sc_gen_stream *gs)
     free(gs->weekend);
     free(gs->base);
     free(gs->mult);
+    free(gs->cc.cosv);
+    free(gs->cc.trend);
     spec_cleanup(&gs->s);
     free(gs);
 }
@@ -1548,7 +1634,22 @@ sc_status sc_gen_stream_window(sc_gen_stream *gs, int64_t k0, int64_t k1, sc_err
         if (!lh || !we || !b || !m)
             return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory generating traces");
         gs->cap = w;
+        /* the cache of shared factors, when a window's tables stay small; without it
+         * every series computes its own (the same values) */
+        free(gs->cc.cosv);
+        free(gs->cc.trend);
+        gs->cc.cosv = gs->cc.trend = NULL;
+        gs->cc.cap = 0;
+        if ((double)w * (SHAPE_COS_SLOTS + SHAPE_TREND_SLOTS) * sizeof(double) <=
+            SHAPE_CACHE_BYTES) {
+            gs->cc.cosv = malloc(SHAPE_COS_SLOTS * w * sizeof *gs->cc.cosv);
+            gs->cc.trend = malloc(SHAPE_TREND_SLOTS * w * sizeof *gs->cc.trend);
+            if (!gs->cc.cosv || !gs->cc.trend)
+                return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory generating traces");
+            gs->cc.cap = w;
+        }
     }
+    shape_cache_clear(&gs->cc);
     for (size_t g = 0; g < s->n_geos; g++)
         geo_window(s, &s->geos[g], k0, k1, gs->local_hour + g * gs->cap,
                    gs->weekend + g * gs->cap);
@@ -1570,7 +1671,7 @@ sc_status sc_gen_stream_fill(sc_gen_stream *gs, size_t series, double *out, sc_e
                             series, (long long)gs->k0, (long long)ns->next);
     size_t a = gs->ser_app[series], g = gs->ser_geo[series], m = gs->ser_metric[series];
     shape_window(&gs->s, gs->truth, &gs->ix, a, g, gs->local_hour + g * gs->cap,
-                 gs->weekend + g * gs->cap, gs->k0, gs->k1, gs->base, gs->mult);
+                 gs->weekend + g * gs->cap, gs->k0, gs->k1, gs->base, gs->mult, &gs->cc);
     if (noise_window(&gs->s, gs->seed, a, g, m, ns, gs->k1, gs->base, gs->mult, out) != SC_OK)
         return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory generating traces");
     return SC_OK;
