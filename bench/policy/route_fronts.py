@@ -12,7 +12,8 @@ scenario's mechanisms refuse is reported and skipped rather than failing the set
   - reactive and aws-predictive with each baseline routing (home, latency, failover,
     spill, cheapest: the routing controller next to the policy);
   - the oracle at the SLO operating point ("serve_util": "slo") with "routing": "home"
-    and "plan" (its executed plan is still the home plan: core/policy/oracle.c).
+    and "plan" (its executed plan routes weighted geographies within the latency bound,
+    each route at its own SLO utilisation: core/policy/oracle_route.c).
 
 Each row is a point (cost, attainment) of the scenario's front; egress is given as a
 share of cost, and outage violation minutes where the scenario has outage windows.

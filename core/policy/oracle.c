@@ -62,9 +62,13 @@
  * plan is planned at serve_util; the bound's LP is solved apart, at 1).  Policy
  * parameters: the wrapper (sc_policy_alloc) leaves `routing` to a policy whose table
  * declares it and the routing controller runs home for "plan"; a policy that does not
- * declare it gets an input error for "plan".  Not built yet: the executed plan under
- * "plan" is still the home plan (no set_weight actions, no capacity ahead of weights),
- * and "slo" still uses the home route's latency.
+ * declare it gets an input error for "plan".  The executed plan under "plan" routes
+ * (oracle_route.c): per app, the whole run's per-geography demand planned over every
+ * route that meets the latency bound at its own operating utilisation ("slo": each
+ * route's, from its latency), carried out by timed set_weight actions, with capacity
+ * in a region before weights move load there and kept in the source until clients
+ * have moved.  In a scenario without a weighted geography (or a view without
+ * per-geography demand) it is the home plan.
  *
  * Executed plan.  The relaxation's counts are rounded up by the optimizer (or solved
  * as a MILP when small), clamped to [min_instances, max_instances], and turned into
@@ -92,6 +96,8 @@
 #include "sculpt/policy.h"
 #include "sculpt/rng.h"
 
+#include "oracle_int.h"
+
 static const char *const serve_words[] = {"target", "slo", NULL};
 static const char *const routing_words[] = {"home", "plan", NULL};
 
@@ -105,8 +111,9 @@ static const sc_param_def params[] = {
     {.name = "optimizer", .kind = SC_PARAM_STRING, .def = "lp", .lo = 1, .hi = SC_NAME_MAX - 1,
      .help = "optimizer plug-in (sculpt/optimizer.h): lp or ga"},
     {.name = "routing", .kind = SC_PARAM_ENUM, .def = "home", .values = routing_words,
-     .help = "home: bound and plan with geographies at their home regions; plan: the bound "
-             "lets every geography be served by any region (any policy's routing)"},
+     .help = "home: bound and plan with geographies at their home regions; plan: the plan "
+             "routes within the latency bound (set_weight), the bound lets every geography "
+             "be served by any region (any policy's routing)"},
 };
 #define N_PARAMS (sizeof params / sizeof params[0])
 
@@ -330,13 +337,17 @@ static sc_status oracle_decide(void *state, const sc_policy_view *v, sc_plan *pl
     if (win > N)
         win = N;
     int *xs = calloc((size_t)R * (size_t)N + 1, sizeof *xs);  /* [r][k] planned */
+    /* the executed plan routes where some geography has a weighted mechanism and the
+     * view gives per-geography demand; else it is the home plan */
+    int xroute = s->route_plan && sc->routed && v->geo_ieq;
+    int *tgt = xroute ? calloc((size_t)R * (size_t)N + 1, sizeof *tgt) : NULL;
     batch *bs = calloc((size_t)N + 1, sizeof *bs);
     sc_opt_problem_buf *b = NULL, *b_last = NULL;
     sc_opt_solution *sol = NULL, *sol_last = NULL;
     sc_optimizer *opt = NULL;
     sc_status st = SC_OK;
     double bound = 0.0, rounded = 0.0, rbound = 0.0, hbound = 0.0;
-    if (!xs || !bs) {
+    if (!xs || !bs || (xroute && !tgt)) {
         st = sc_error_set(err, SC_ERR_NOMEM, NULL, "oracle: out of memory");
         goto done;
     }
@@ -369,12 +380,19 @@ static sc_status oracle_decide(void *state, const sc_policy_view *v, sc_plan *pl
                                          : slo_util(sc, (int)a);
         if ((s->route_plan && (st = routed_bound(v, opt, (int)a, win, ucap, NULL, &rbound,
                                                  err))) ||
-            (s->serve_util != 1.0 &&
+            (s->serve_util != 1.0 && !xroute &&
              (st = routed_bound(v, opt, (int)a, win, ucap, dep, &hbound, err)))) {
             free(dep);
             goto done;
         }
-        for (int64_t k0 = 0; k0 < N;) {
+        /* "plan": the routed plan (oracle_route.c) in place of the home windows */
+        if (xroute &&
+            (st = sc_oracle_route_plan(v, opt, (int)a, win, s->serve_util, ucap, tgt, plan,
+                                       &rounded, err))) {
+            free(dep);
+            goto done;
+        }
+        for (int64_t k0 = 0; k0 < N && !xroute;) {
             int64_t k1 = k0 + win;
             if (k0 < W0 && k1 > W0)
                 k1 = W0;
@@ -452,7 +470,7 @@ static sc_status oracle_decide(void *state, const sc_policy_view *v, sc_plan *pl
         }
         /* executed plan, per region */
         for (int r = 0; r < R; r++) {
-            if (!dep[r])
+            if (!dep[r] && !xroute)
                 continue;
             int other = 0;
             for (int o = 0; o < SC_PURCHASE_COUNT; o++)
@@ -465,8 +483,9 @@ static sc_status oracle_decide(void *state, const sc_policy_view *v, sc_plan *pl
             sc_action base = {.app = (int)a, .region = r, .type = app->instance_type,
                               .option = SC_PURCHASE_ONDEMAND, .to_region = -1, .to_type = -1};
             for (int64_t k = 0; k < N; k++) {
-                int t = xs[(size_t)r * (size_t)N + (size_t)k];
-                if (s->serve_util != 1.0) {
+                int t = xroute ? tgt[(size_t)r * (size_t)N + (size_t)k]
+                                      : xs[(size_t)r * (size_t)N + (size_t)k];
+                if (s->serve_util != 1.0 && !xroute) {
                     /* an operating point, not a bound: the LP may leave load above
                      * serve_util x capacity at the penalty when that is cheaper, which
                      * the simulator serves late, not unserved; hold the point:
@@ -480,7 +499,7 @@ static sc_status oracle_decide(void *state, const sc_policy_view *v, sc_plan *pl
                     if (need > t && need < 1e9)
                         t = (int)need;
                 }
-                if (t < app->min_instances)
+                if (t < app->min_instances && !xroute) /* plan: where it serves */
                     t = app->min_instances;
                 if (t > app->max_instances)
                     t = app->max_instances;
@@ -543,6 +562,7 @@ done:
     sc_opt_solution_free(sol);
     sc_opt_solution_free(sol_last);
     free(xs);
+    free(tgt);
     free(bs);
     return st;
 }
