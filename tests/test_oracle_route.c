@@ -332,7 +332,8 @@ Test(oracle_route, plan_serves_from_the_cheaper_region_within_the_bound)
 }
 
 /* Capacity before route, weights timed to their step: demand starts at 90 min (step
- * 18).  Weights change there: the calls go at 90 min - 60 s propagation - 60 s TTL =
+ * 18).  With 30-minute windows (one set of shares per window), the window from 60 min
+ * has no demand and keeps the weights; the one from 90 min moves g to r2: the calls go at 90 min - 60 s propagation - 60 s TTL =
  * 88 min, so clients have moved at 90 min; r2's 4 instances are launched at 90 min -
  * 90 s boot - 30 s warm-up = 88 min, ready at 90 min.  Measured cost: 4 instances of r2
  * billed from their launch, 88 -> 180 min: 4 x 0.04 x 92 / 60 = 0.245333 USD (r1 holds
@@ -340,7 +341,8 @@ Test(oracle_route, plan_serves_from_the_cheaper_region_within_the_bound)
 Test(oracle_route, plan_weights_follow_capacity)
 {
     fixture fx = make_routed(90);
-    sc_run *plan = run_steps(fx.w, "{\"serve_util\": \"slo\", \"routing\": \"plan\"}");
+    sc_run *plan = run_steps(fx.w, "{\"serve_util\": \"slo\", \"routing\": \"plan\","
+                                   " \"window\": \"30m\"}");
     sc_time_ms t88 = fx.sc->start + 88 * 60000;
     int seen = 0, launched = 0;
     for (size_t i = 0; i < plan->n_log; i++) {
