@@ -17,12 +17,16 @@
  *     (and latency attainment poor: a bound, not an operating point).  "serve_util":
  *     "target" plans each app at its own target utilisation, as every other policy
  *     sizes capacity, so the oracle's cost can be compared at matched attainment;
- *     "slo" plans each app at the highest utilisation at which its latency curve plus
- *     the route latency of every geography it serves (from that geography's home
- *     region, the simulator's routing) stays within the SLO bound,
- *     u = 1 - base / (bound - route), the least over the app's geographies, in
- *     [0.05, min(u_max, 1)]: full latency attainment at the least capacity; a number
- *     in (0, 1] plans every app at that utilisation;
+ *     "slo" plans each (app, region) at the highest utilisation at which its latency
+ *     curve plus the route latency of every geography it serves (the geographies at
+ *     home there, the simulator's home routing) stays within the SLO bound,
+ *     u = 1 - base / (bound - route), the least over those geographies, in
+ *     [0.05, min(u_max, 1)] (a region with no geography at home: the least over the
+ *     app's geographies): full latency attainment at the least capacity; a number
+ *     in (0, 1] plans every app at that utilisation.  (Until h-groute "slo" ran the
+ *     whole app at the least over all its geographies: on `global` shop ran at
+ *     Sydney's and New York's 0.647 in London and Frankfurt too, 50 USD of the home
+ *     oracle's cost that no routing was needed to save);
  *   - penalty per ieq-hour = penalty_per_unit_hour x load units per instance;
  *   - min_instances where the app is deployed (initial capacity or any demand in the
  *     run); no max_instances, no lead-time and no flap constraint (see "Bound");
@@ -205,6 +209,23 @@ static double slo_util(const sc_scenario *sc, int app)
     return u < 0.05 ? 0.05 : u;
 }
 
+/* "slo" with home routing: the highest utilisation at which every geography at home in
+ * region r with demand for app meets the bound there (the routes r serves), the least
+ * over them (sc_oracle_route_u_slo, at least 0.05); dflt when none is at home in r. */
+static double region_slo_util(const sc_scenario *sc, int app, int r, double dflt)
+{
+    const sc_app *a = &sc->apps[app];
+    double u = INFINITY;
+    for (size_t d = 0; d < a->n_demand; d++) {
+        int g = a->demand[d].geo;
+        if (sc->geos[g].home_region != r)
+            continue;
+        double ug = sc_oracle_route_u_slo(sc, app, g, r);
+        u = fmin(u, ug < 0.05 ? 0.05 : ug);
+    }
+    return isfinite(u) ? u : dflt;
+}
+
 /* Boot delay in ms (as the mock rounds it) of launch idx of (app, region) on demand. */
 static int64_t boot_of(const sc_scenario *sc, int app, int region, uint32_t idx)
 {
@@ -341,13 +362,14 @@ static sc_status oracle_decide(void *state, const sc_policy_view *v, sc_plan *pl
      * view gives per-geography demand; else it is the home plan */
     int xroute = s->route_plan && sc->routed && v->geo_ieq;
     int *tgt = xroute ? calloc((size_t)R * (size_t)N + 1, sizeof *tgt) : NULL;
+    double *ur = calloc((size_t)R + 1, sizeof *ur); /* [r] planned utilisation */
     batch *bs = calloc((size_t)N + 1, sizeof *bs);
     sc_opt_problem_buf *b = NULL, *b_last = NULL;
     sc_opt_solution *sol = NULL, *sol_last = NULL;
     sc_optimizer *opt = NULL;
     sc_status st = SC_OK;
     double bound = 0.0, rounded = 0.0, rbound = 0.0, hbound = 0.0;
-    if (!xs || !bs || (xroute && !tgt)) {
+    if (!xs || !bs || !ur || (xroute && !tgt)) {
         st = sc_error_set(err, SC_ERR_NOMEM, NULL, "oracle: out of memory");
         goto done;
     }
@@ -378,6 +400,13 @@ static sc_status oracle_decide(void *state, const sc_policy_view *v, sc_plan *pl
         double ua = s->serve_util > 0    ? s->serve_util
                     : s->serve_util == 0 ? app->target_util
                                          : slo_util(sc, (int)a);
+        /* "slo": each region at the utilisation of the routes it serves (the
+         * geographies at home there), ua where none is */
+        double umax = 0.0;
+        for (int r = 0; r < R; r++) {
+            ur[r] = s->serve_util < 0 ? region_slo_util(sc, (int)a, r, ua) : ua;
+            umax = fmax(umax, ur[r]);
+        }
         if ((s->route_plan && (st = routed_bound(v, opt, (int)a, win, ucap, NULL, &rbound,
                                                  err))) ||
             (s->serve_util != 1.0 && !xroute &&
@@ -425,7 +454,7 @@ static sc_status oracle_decide(void *state, const sc_policy_view *v, sc_plan *pl
             sc_opt_problem *p = &b->p;
             p->step_ms = sc->step_ms;
             p->start_ms = sc->start + k0 * sc->step_ms;
-            p->serve_util = ua;
+            p->serve_util = umax;
             p->penalty_per_ieq_hour = app->slo.penalty_per_unit_hour * ucap;
             p->max_inst = -1;
             p->spot_max_share = 0.0;
@@ -445,6 +474,7 @@ static sc_status oracle_decide(void *state, const sc_policy_view *v, sc_plan *pl
                 b->min_inst[r] = dep[r] ? app->min_instances : 0;
                 b->lead_steps[r] = 0;
                 b->spot_loss[r] = 0.0;
+                b->route_serve_util[r * R + r] = ur[r] < umax ? ur[r] : 0.0;
                 for (int g = 0; g < R; g++) {
                     b->route_ok[g * R + r] = g == r;
                     b->egress_per_ieq_hour[g * R + r] = 0.0;
@@ -491,7 +521,7 @@ static sc_status oracle_decide(void *state, const sc_policy_view *v, sc_plan *pl
                      * the simulator serves late, not unserved; hold the point:
                      * ceil(ieq / u), within the region's limit */
                     double e = sc_view_ieq(v, (int)a, r, k);
-                    double need = e > 0 ? ceil(e / ua - 1e-9) : 0.0;
+                    double need = e > 0 ? ceil(e / ur[r] - 1e-9) : 0.0;
                     unsigned kind;
                     double lim = region_limit(sc, (int)a, r, &kind);
                     if (lim >= 0 && need > lim)
@@ -563,6 +593,7 @@ done:
     sc_opt_solution_free(sol_last);
     free(xs);
     free(tgt);
+    free(ur);
     free(bs);
     return st;
 }
