@@ -1,7 +1,8 @@
 /*
  * test_route_pick.c - sculpt's "route_pick" (core/policy/sculpt_route.c): each weighted
  * geography served by one region, chosen on the planned cost with each region at the
- * utilisation of its routes, moved only when the move saves more than route_stay.
+ * utilisation of its routes, moved only when the move saves more than route_stay (the
+ * default with the plan).
  *
  * One app, one geography g at home in r1 (0.10 USD/h, 10 ms), a second region r2 40 ms
  * away at a price p.  Curve 20 ms / (1 - u), SLO bound 100 ms.  Sized at the target
@@ -97,7 +98,7 @@ static result run(double p2, const char *routing, const char *extra)
  * back), serves there at the end, and costs less than the same policy at home. */
 Test(route_pick, moves_to_the_cheaper_region_at_its_utilisation, .timeout = 300)
 {
-    result pick = run(0.04, "plan", ", \"route_pick\": true");
+    result pick = run(0.04, "plan", "");
     result home = run(0.04, "home", "");
     cr_assert_eq(pick.w[1], 255);
     cr_assert_eq(pick.w[0], 0);
@@ -106,7 +107,7 @@ Test(route_pick, moves_to_the_cheaper_region_at_its_utilisation, .timeout = 300)
     cr_assert_eq(home.calls, 0);
     cr_assert_lt(pick.cost, home.cost, "pick %.4f home %.4f", pick.cost, home.cost);
     /* without route_pick the route is not allowed at the check utilisation */
-    result plan = run(0.04, "plan", "");
+    result plan = run(0.04, "plan", ", \"route_pick\": false");
     cr_assert_eq(plan.calls, 0);
 }
 

@@ -153,7 +153,7 @@ const sc_param_def sc_sculpt_params[59] = {
      .help = "routing plan: a route within the latency bound only below the planned "
              "utilisation may be planned, its region then running cooler (lp.c)"},
     /* issue 11, h-groute: one region per routed geography (sculpt_route.c) */
-    {.name = "route_pick", .kind = SC_PARAM_BOOL, .def = "false",
+    {.name = "route_pick", .kind = SC_PARAM_BOOL, .def = "true",
      .help = "routing plan: each weighted geography served by one region, chosen by local "
              "search on planned cost with each region at its routes' utilisation"},
     {.name = "route_stay", .kind = SC_PARAM_NUMBER, .def = "0.02", .lo = 0, .hi = 1,

@@ -86,8 +86,9 @@
  * utilisation"): api's far routes save ~10 % of the instance price per ieq in the LP,
  * but the regions taking them run all their load cooler and the guard follows.
  *
- * One region per geography ("route_pick": true; h-groute).  Per replan, each weighted
- * geography of the app is given one region by local search (route_pick()): from the
+ * One region per geography ("route_pick", the default with the plan; h-groute).  Per
+ * replan, each weighted geography of the app is given one region by local search
+ * (route_pick()): from the
  * region it is served by now, a geography moves to the allowed region (route_ok as
  * with route_cool: within the bound at the route's own utilisation, not failed) that
  * lowers the planned cost most: sum over regions of the on-demand price x the mean
@@ -225,7 +226,7 @@ sc_status sc_sculpt_route_init(sculpt_state *s, const sc_scenario *sc, const cJS
     if (st0)
         return st0;
     double route_stay = 0.02;
-    int route_pick = 0;
+    int route_pick = 1; /* the default with the plan (bench/policy/README.md "Routing") */
     if ((st0 = sc_policy_param_number(params, "route_stay", 0.0, 1.0, 0, &route_stay, where,
                                       err)) ||
         (st0 = sc_policy_param_bool(params, "route_pick", &route_pick, where, err)))
