@@ -465,11 +465,12 @@ Test(params, tables_match_init)
         cr_assert_eq(sc_policy_params(t, &defs, &n, &summary), 1, "%s has no table", all[k]);
         cr_assert_not_null(summary);
         if (strcmp(all[k], "sculpt") == 0)
-            cr_assert_eq(n, 57); /* 26 + the six slo_* of sculpt_slo.c + the five
+            cr_assert_eq(n, 59); /* 26 + the six slo_* of sculpt_slo.c + the five
                                     instance-type keys of sculpt_itype.c + the five of
                                     sculpt_size.c (serve_util, headroom*) + five burst*
-                                    (sculpt_burst.c) + routing, route_util and
-                                    route_cool (sculpt_route.c) + robust, robust_k, robust_tail
+                                    (sculpt_burst.c) + routing, route_util,
+                                    route_cool, route_pick and route_stay
+                                    (sculpt_route.c) + robust, robust_k, robust_tail
                                     (core/forecast/robust.c) + profile_spread
                                     (sculpt_intrahour.c) + stockout,
                                     stockout_backoff, stockout_backoff_max

@@ -17,12 +17,16 @@
  *     (and latency attainment poor: a bound, not an operating point).  "serve_util":
  *     "target" plans each app at its own target utilisation, as every other policy
  *     sizes capacity, so the oracle's cost can be compared at matched attainment;
- *     "slo" plans each app at the highest utilisation at which its latency curve plus
- *     the route latency of every geography it serves (from that geography's home
- *     region, the simulator's routing) stays within the SLO bound,
- *     u = 1 - base / (bound - route), the least over the app's geographies, in
- *     [0.05, min(u_max, 1)]: full latency attainment at the least capacity; a number
- *     in (0, 1] plans every app at that utilisation;
+ *     "slo" plans each (app, region) at the highest utilisation at which its latency
+ *     curve plus the route latency of every geography it serves (the geographies at
+ *     home there, the simulator's home routing) stays within the SLO bound,
+ *     u = 1 - base / (bound - route), the least over those geographies, in
+ *     [0.05, min(u_max, 1)] (a region with no geography at home: the least over the
+ *     app's geographies): full latency attainment at the least capacity; a number
+ *     in (0, 1] plans every app at that utilisation.  (Until h-groute "slo" ran the
+ *     whole app at the least over all its geographies: on `global` shop ran at
+ *     Sydney's and New York's 0.647 in London and Frankfurt too, 50 USD of the home
+ *     oracle's cost that no routing was needed to save);
  *   - penalty per ieq-hour = penalty_per_unit_hour x load units per instance;
  *   - min_instances where the app is deployed (initial capacity or any demand in the
  *     run); no max_instances, no lead-time and no flap constraint (see "Bound");
@@ -62,9 +66,13 @@
  * plan is planned at serve_util; the bound's LP is solved apart, at 1).  Policy
  * parameters: the wrapper (sc_policy_alloc) leaves `routing` to a policy whose table
  * declares it and the routing controller runs home for "plan"; a policy that does not
- * declare it gets an input error for "plan".  Not built yet: the executed plan under
- * "plan" is still the home plan (no set_weight actions, no capacity ahead of weights),
- * and "slo" still uses the home route's latency.
+ * declare it gets an input error for "plan".  The executed plan under "plan" routes
+ * (oracle_route.c): per app, the whole run's per-geography demand planned over every
+ * route that meets the latency bound at its own operating utilisation ("slo": each
+ * route's, from its latency), carried out by timed set_weight actions, with capacity
+ * in a region before weights move load there and kept in the source until clients
+ * have moved.  In a scenario without a weighted geography (or a view without
+ * per-geography demand) it is the home plan.
  *
  * Executed plan.  The relaxation's counts are rounded up by the optimizer (or solved
  * as a MILP when small), clamped to [min_instances, max_instances], and turned into
@@ -92,6 +100,8 @@
 #include "sculpt/policy.h"
 #include "sculpt/rng.h"
 
+#include "oracle_int.h"
+
 static const char *const serve_words[] = {"target", "slo", NULL};
 static const char *const routing_words[] = {"home", "plan", NULL};
 
@@ -105,8 +115,9 @@ static const sc_param_def params[] = {
     {.name = "optimizer", .kind = SC_PARAM_STRING, .def = "lp", .lo = 1, .hi = SC_NAME_MAX - 1,
      .help = "optimizer plug-in (sculpt/optimizer.h): lp or ga"},
     {.name = "routing", .kind = SC_PARAM_ENUM, .def = "home", .values = routing_words,
-     .help = "home: bound and plan with geographies at their home regions; plan: the bound "
-             "lets every geography be served by any region (any policy's routing)"},
+     .help = "home: bound and plan with geographies at their home regions; plan: the plan "
+             "routes within the latency bound (set_weight), the bound lets every geography "
+             "be served by any region (any policy's routing)"},
 };
 #define N_PARAMS (sizeof params / sizeof params[0])
 
@@ -196,6 +207,23 @@ static double slo_util(const sc_scenario *sc, int app)
     /* a hair inside the bound: at exactly u the curve's latency may round above it */
     u *= 1.0 - 1e-9;
     return u < 0.05 ? 0.05 : u;
+}
+
+/* "slo" with home routing: the highest utilisation at which every geography at home in
+ * region r with demand for app meets the bound there (the routes r serves), the least
+ * over them (sc_oracle_route_u_slo, at least 0.05); dflt when none is at home in r. */
+static double region_slo_util(const sc_scenario *sc, int app, int r, double dflt)
+{
+    const sc_app *a = &sc->apps[app];
+    double u = INFINITY;
+    for (size_t d = 0; d < a->n_demand; d++) {
+        int g = a->demand[d].geo;
+        if (sc->geos[g].home_region != r)
+            continue;
+        double ug = sc_oracle_route_u_slo(sc, app, g, r);
+        u = fmin(u, ug < 0.05 ? 0.05 : ug);
+    }
+    return isfinite(u) ? u : dflt;
 }
 
 /* Boot delay in ms (as the mock rounds it) of launch idx of (app, region) on demand. */
@@ -330,13 +358,18 @@ static sc_status oracle_decide(void *state, const sc_policy_view *v, sc_plan *pl
     if (win > N)
         win = N;
     int *xs = calloc((size_t)R * (size_t)N + 1, sizeof *xs);  /* [r][k] planned */
+    /* the executed plan routes where some geography has a weighted mechanism and the
+     * view gives per-geography demand; else it is the home plan */
+    int xroute = s->route_plan && sc->routed && v->geo_ieq;
+    int *tgt = xroute ? calloc((size_t)R * (size_t)N + 1, sizeof *tgt) : NULL;
+    double *ur = calloc((size_t)R + 1, sizeof *ur); /* [r] planned utilisation */
     batch *bs = calloc((size_t)N + 1, sizeof *bs);
     sc_opt_problem_buf *b = NULL, *b_last = NULL;
     sc_opt_solution *sol = NULL, *sol_last = NULL;
     sc_optimizer *opt = NULL;
     sc_status st = SC_OK;
     double bound = 0.0, rounded = 0.0, rbound = 0.0, hbound = 0.0;
-    if (!xs || !bs) {
+    if (!xs || !bs || !ur || (xroute && !tgt)) {
         st = sc_error_set(err, SC_ERR_NOMEM, NULL, "oracle: out of memory");
         goto done;
     }
@@ -367,14 +400,28 @@ static sc_status oracle_decide(void *state, const sc_policy_view *v, sc_plan *pl
         double ua = s->serve_util > 0    ? s->serve_util
                     : s->serve_util == 0 ? app->target_util
                                          : slo_util(sc, (int)a);
+        /* "slo": each region at the utilisation of the routes it serves (the
+         * geographies at home there), ua where none is */
+        double umax = 0.0;
+        for (int r = 0; r < R; r++) {
+            ur[r] = s->serve_util < 0 ? region_slo_util(sc, (int)a, r, ua) : ua;
+            umax = fmax(umax, ur[r]);
+        }
         if ((s->route_plan && (st = routed_bound(v, opt, (int)a, win, ucap, NULL, &rbound,
                                                  err))) ||
-            (s->serve_util != 1.0 &&
+            (s->serve_util != 1.0 && !xroute &&
              (st = routed_bound(v, opt, (int)a, win, ucap, dep, &hbound, err)))) {
             free(dep);
             goto done;
         }
-        for (int64_t k0 = 0; k0 < N;) {
+        /* "plan": the routed plan (oracle_route.c) in place of the home windows */
+        if (xroute &&
+            (st = sc_oracle_route_plan(v, opt, (int)a, win, s->serve_util, ucap, tgt, plan,
+                                       &rounded, err))) {
+            free(dep);
+            goto done;
+        }
+        for (int64_t k0 = 0; k0 < N && !xroute;) {
             int64_t k1 = k0 + win;
             if (k0 < W0 && k1 > W0)
                 k1 = W0;
@@ -407,7 +454,7 @@ static sc_status oracle_decide(void *state, const sc_policy_view *v, sc_plan *pl
             sc_opt_problem *p = &b->p;
             p->step_ms = sc->step_ms;
             p->start_ms = sc->start + k0 * sc->step_ms;
-            p->serve_util = ua;
+            p->serve_util = umax;
             p->penalty_per_ieq_hour = app->slo.penalty_per_unit_hour * ucap;
             p->max_inst = -1;
             p->spot_max_share = 0.0;
@@ -427,6 +474,7 @@ static sc_status oracle_decide(void *state, const sc_policy_view *v, sc_plan *pl
                 b->min_inst[r] = dep[r] ? app->min_instances : 0;
                 b->lead_steps[r] = 0;
                 b->spot_loss[r] = 0.0;
+                b->route_serve_util[r * R + r] = ur[r] < umax ? ur[r] : 0.0;
                 for (int g = 0; g < R; g++) {
                     b->route_ok[g * R + r] = g == r;
                     b->egress_per_ieq_hour[g * R + r] = 0.0;
@@ -452,7 +500,7 @@ static sc_status oracle_decide(void *state, const sc_policy_view *v, sc_plan *pl
         }
         /* executed plan, per region */
         for (int r = 0; r < R; r++) {
-            if (!dep[r])
+            if (!dep[r] && !xroute)
                 continue;
             int other = 0;
             for (int o = 0; o < SC_PURCHASE_COUNT; o++)
@@ -465,14 +513,15 @@ static sc_status oracle_decide(void *state, const sc_policy_view *v, sc_plan *pl
             sc_action base = {.app = (int)a, .region = r, .type = app->instance_type,
                               .option = SC_PURCHASE_ONDEMAND, .to_region = -1, .to_type = -1};
             for (int64_t k = 0; k < N; k++) {
-                int t = xs[(size_t)r * (size_t)N + (size_t)k];
-                if (s->serve_util != 1.0) {
+                int t = xroute ? tgt[(size_t)r * (size_t)N + (size_t)k]
+                                      : xs[(size_t)r * (size_t)N + (size_t)k];
+                if (s->serve_util != 1.0 && !xroute) {
                     /* an operating point, not a bound: the LP may leave load above
                      * serve_util x capacity at the penalty when that is cheaper, which
                      * the simulator serves late, not unserved; hold the point:
                      * ceil(ieq / u), within the region's limit */
                     double e = sc_view_ieq(v, (int)a, r, k);
-                    double need = e > 0 ? ceil(e / ua - 1e-9) : 0.0;
+                    double need = e > 0 ? ceil(e / ur[r] - 1e-9) : 0.0;
                     unsigned kind;
                     double lim = region_limit(sc, (int)a, r, &kind);
                     if (lim >= 0 && need > lim)
@@ -480,7 +529,7 @@ static sc_status oracle_decide(void *state, const sc_policy_view *v, sc_plan *pl
                     if (need > t && need < 1e9)
                         t = (int)need;
                 }
-                if (t < app->min_instances)
+                if (t < app->min_instances && !xroute) /* plan: where it serves */
                     t = app->min_instances;
                 if (t > app->max_instances)
                     t = app->max_instances;
@@ -543,6 +592,8 @@ done:
     sc_opt_solution_free(sol);
     sc_opt_solution_free(sol_last);
     free(xs);
+    free(tgt);
+    free(ur);
     free(bs);
     return st;
 }

@@ -27,7 +27,7 @@ static const char *const robusts[] = {"off", "fit", "update", NULL};
 static const char *const routings[] = {"home", "plan", "latency", "failover", "spill",
                                        "cheapest", NULL};
 
-const sc_param_def sc_sculpt_params[57] = {
+const sc_param_def sc_sculpt_params[59] = {
     {.name = "cadence", .kind = SC_PARAM_DURATION, .def = "1h", POS,
      .help = "replan period (forecast and optimizer)"},
     {.name = "horizon", .kind = SC_PARAM_DURATION, .def = "24h", .lo = 0, .hi = 14 * 86400000.0,
@@ -152,6 +152,13 @@ const sc_param_def sc_sculpt_params[57] = {
     {.name = "route_cool", .kind = SC_PARAM_BOOL, .def = "false",
      .help = "routing plan: a route within the latency bound only below the planned "
              "utilisation may be planned, its region then running cooler (lp.c)"},
+    /* issue 11, h-groute: one region per routed geography (sculpt_route.c) */
+    {.name = "route_pick", .kind = SC_PARAM_BOOL, .def = "true",
+     .help = "routing plan: each weighted geography served by one region, chosen by local "
+             "search on planned cost with each region at its routes' utilisation"},
+    {.name = "route_stay", .kind = SC_PARAM_NUMBER, .def = "0.02", .lo = 0, .hi = 1,
+     .help = "route_pick: a geography moves only when that saves more than this fraction "
+             "of its planned cost where it is"},
     /* robust fitting (core/forecast/robust.c, wpe.h) */
     {.name = "robust", .kind = SC_PARAM_ENUM, .def = "fit", .values = robusts,
      .help = "clip isolated outliers of the forecaster's fit window (fit), and of the steps "
