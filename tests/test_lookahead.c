@@ -197,6 +197,10 @@ Test(lookahead, controller_and_purchase_options_see_only_the_past)
         {"sculpt", "{\"headroom_window\": \"1d\"}"},
         {"sculpt", "{\"on_demand_only\": true, \"headroom_safety\": 1, "
                    "\"headroom_window\": \"6h\"}"},
+        /* the sizer's guard factor (sculpt_size.c, on demand only by default): its
+         * plan notes, the guard's observed peaks and the choice among factors, with
+         * spot and a short window so the rings wrap */
+        {"sculpt", "{\"guard_headroom\": \"auto\", \"headroom_window\": \"6h\"}"},
         /* the burst guard (sculpt_burst.c): its CUSUM detector and ramp read the past */
         {"sculpt", "{\"burst\": true}"},
         {"sculpt", "{\"burst\": true, \"intra_hour\": false}"},

@@ -465,9 +465,9 @@ Test(params, tables_match_init)
         cr_assert_eq(sc_policy_params(t, &defs, &n, &summary), 1, "%s has no table", all[k]);
         cr_assert_not_null(summary);
         if (strcmp(all[k], "sculpt") == 0)
-            cr_assert_eq(n, 59); /* 26 + the six slo_* of sculpt_slo.c + the five
-                                    instance-type keys of sculpt_itype.c + the five of
-                                    sculpt_size.c (serve_util, headroom*) + five burst*
+            cr_assert_eq(n, 60); /* 26 + the six slo_* of sculpt_slo.c + the five
+                                    instance-type keys of sculpt_itype.c + the six of
+                                    sculpt_size.c (serve_util, headroom*, guard_headroom) + five burst*
                                     (sculpt_burst.c) + routing, route_util,
                                     route_cool, route_pick and route_stay
                                     (sculpt_route.c) + robust, robust_k, robust_tail

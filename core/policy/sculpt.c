@@ -451,6 +451,7 @@ static sc_status sculpt_init(void *state, const sc_scenario *sc, const cJSON *pa
                                    &s->robust_tail)))
         return sc_error_set(err, st, where, "sculpt: parameter table out of date");
     if ((st = sc_sculpt_slo_init(s, sc, params, where, err)) ||
+        (st = sc_sculpt_guard_init(s, params, where, err)) || /* sculpt_size.c */
         (st = sc_sculpt_burst_init(s, sc, params, where, err)) || /* sculpt_burst.c */
         (st = sc_sculpt_stockout_init(s, sc, params, where, err))) { /* sculpt_stockout.c */
         sculpt_cleanup(s);
@@ -804,7 +805,8 @@ static sc_status sculpt_decide(void *state, const sc_policy_view *v, sc_plan *pl
         const sc_app *app = &sc->apps[a];
         for (size_t r = 0; r < sc->n_regions; r++) {
             size_t ar = a * sc->n_regions + r;
-            double need = v->ieq_now[ar];
+            /* the guard's factor (sculpt_size.c; 1 without the sizer) */
+            double need = v->ieq_now[ar] * sc_sizer_guard_factor(&s->size, (int)a);
             if (!(need > 0))
                 continue;
             int total = 0;

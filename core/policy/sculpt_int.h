@@ -224,6 +224,11 @@ void sc_sculpt_slo_observe(sculpt_state *s, const sc_policy_view *v);
 void sc_sculpt_slo_update(sculpt_state *s, const sc_policy_view *v);
 void sc_sculpt_slo_cleanup(sculpt_state *s);
 
+/* ---- sculpt_size.c (issue 10, guard headroom) ---- */
+/* Read "guard_headroom" (after sc_sculpt_slo_init): the sizer's guard factor. */
+sc_status sc_sculpt_guard_init(sculpt_state *s, const cJSON *params, const char *where,
+                               sc_error *err);
+
 /* ---- sculpt_itype.c ---- */
 /* Read instance_types, itype_types, itype_min_saving (after intra_hour and K). */
 sc_status sc_sculpt_itype_init(sculpt_state *s, const sc_scenario *sc, const cJSON *params,

@@ -194,6 +194,8 @@ sc_status sc_sculpt_shape_step(sculpt_state *s, const sc_policy_view *v, sc_plan
                 over -= cut;
                 od = od > over ? od - over : 0;
             }
+            /* the plan's count before the guard, for the sizer's guard factor */
+            sc_sizer_note_plan(&s->size, v, (int)a, (int)r, od + sp + res);
             if (s->guard) {
                 double need = 0.0;
                 int64_t nh = s->guard_hold_ms / sc->step_ms;
@@ -207,6 +209,7 @@ sc_status sc_sculpt_shape_step(sculpt_state *s, const sc_policy_view *v, sc_plan
                     need = v->ieq_now[sc_view_ar(v, (int)a, (int)r)];
                 /* issue 11 (route_cool): at the utilisation of the routes served */
                 double gu = sc_sculpt_route_guard_util(s, sc, (int)a, (int)r, tu);
+                need *= sc_sizer_guard_factor(&s->size, (int)a); /* sculpt_size.c */
                 int n = need > 0 ? (int)ceil(need / gu - 1e-9) : 0;
                 if (app->max_instances >= 0 && n > app->max_instances)
                     n = app->max_instances;

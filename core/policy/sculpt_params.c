@@ -27,7 +27,7 @@ static const char *const robusts[] = {"off", "fit", "update", NULL};
 static const char *const routings[] = {"home", "plan", "latency", "failover", "spill",
                                        "cheapest", NULL};
 
-const sc_param_def sc_sculpt_params[59] = {
+const sc_param_def sc_sculpt_params[60] = {
     {.name = "cadence", .kind = SC_PARAM_DURATION, .def = "1h", POS,
      .help = "replan period (forecast and optimizer)"},
     {.name = "horizon", .kind = SC_PARAM_DURATION, .def = "24h", .lo = 0, .hi = 14 * 86400000.0,
@@ -119,6 +119,10 @@ const sc_param_def sc_sculpt_params[59] = {
     {.name = "headroom", .kind = SC_PARAM_NUMBER, .def = "auto", .lo = 0, .hi = 100,
      .flags = SC_PARAM_LO_OPEN, .values = headrooms,
      .help = "factor on the forecast quantiles: auto (from the past steps' needs) or fixed"},
+    {.name = "guard_headroom", .kind = SC_PARAM_NUMBER, .def = "auto on demand only, else 1",
+     .lo = 1, .hi = 4, .values = headrooms,
+     .help = "the guard sizes for this x the peak ieq it observed: auto (chosen by the SLO "
+             "sizer among 1, 2^(1/4) ... 2 at least cost for the same budget) or fixed"},
     {.name = "headroom_safety", .kind = SC_PARAM_NUMBER, .def = "0.5 on demand only, else 0.1",
      .lo = 0, .hi = 1,
      .flags = SC_PARAM_LO_OPEN, .help = "share of the error budget the auto headroom spends"},

@@ -22,6 +22,9 @@ typedef struct sc_sizer_config {
                                  (B the window's budget in steps); 0: safety alone */
 } sc_sizer_config;
 
+/* Guard factors the sizer chooses among ("guard_headroom": "auto"; sculpt_size.c). */
+#define SC_SIZER_GUARD_MAX 5
+
 /* The sizer's state; arrays NULL when off. */
 typedef struct sc_sizer {
     int on;
@@ -32,15 +35,31 @@ typedef struct sc_sizer {
     size_t n_apps, n_regions;
     double *h;                /* [n_apps] the factor in force */
     double *h_prev;           /* [n_apps] the factor in force at the last step's start */
-    unsigned char *code;      /* [n_ar * window_steps] counterfactual factor per step,
-                                 log-coded (sculpt_size.c); 0: not judged */
-    long *hist;               /* [n_apps * 256] counts of the window's codes */
+    unsigned char *code;      /* [SC_SIZER_GUARD_MAX * n_ar * window_steps] counterfactual
+                                 factor per step with guard factor j (block j), log-coded
+                                 (sculpt_size.c); 0: not judged */
+    long *hist;               /* [SC_SIZER_GUARD_MAX * n_apps * 256] counts of the
+                                 window's codes, block j per guard factor */
     double factor[256];       /* the factor each code stands for */
     int64_t guard_hold_steps; /* the guard's hold, scenario steps */
     int *serving_prev;        /* [n_ar] serving instances at the last step start; -1 */
     double *u_slo;            /* [n_ar] utilisation at the SLO's latency bound */
     double *u_guard;          /* [n_ar] utilisation the guard sizes at */
     int *lag_steps;           /* [n_ar] steps before the guard's capacity serves */
+    /* guard headroom (sculpt_size.c, "Guard factor"): the guard sizes for g x the peak
+     * ieq it observed; g[0] is the fixed factor or 1, g[1..n_g-1] the other candidates */
+    int n_g;                  /* candidates, 1..SC_SIZER_GUARD_MAX (1: fixed) */
+    double g[SC_SIZER_GUARD_MAX]; /* the factors, increasing, g[0] >= 1 */
+    int *gsel;                /* [n_apps] index of the factor in force */
+    double *plan_w;           /* [n_ar * window_steps] the plan's instances per unit of h
+                                 that served each judged step; NaN: not judged */
+    double *gx_w;             /* [n_ar * window_steps] the guard's observed peak ieq
+                                 for each judged step (before the factor) */
+    double *note;             /* [n_ar * window_steps] the plan's count / h noted at the
+                                 decisions of each step (the largest), negative when the
+                                 count was min_instances' floor; NaN: none */
+    int64_t *note_k;          /* [n_ar * window_steps] step each note belongs to */
+    double *last_p;           /* [n_ar] the last plan per unit of h above the floor; 0 */
 } sc_sizer;
 
 /* The utilisation at which app a's latency in region r (plus the worst route of the
@@ -59,6 +78,16 @@ void sc_sizer_observe(sc_sizer *z, const sc_policy_view *v);
 void sc_sizer_update(sc_sizer *z, const sc_policy_view *v);
 /* App a's factor; 1 when off. */
 double sc_sizer_factor(const sc_sizer *z, int app);
+/* The guard's factor in force for app a: the guard sizes for this times the peak ieq it
+ * observed; 1 when off. */
+double sc_sizer_guard_factor(const sc_sizer *z, int app);
+/* "guard_headroom": fixed >= 1 holds the guard's factor there; fixed <= 0 ("auto")
+ * lets the sizer choose it among 1, 2^(1/4), ..., 2 at every replan.  Before the first
+ * decision; no-op when off. */
+void sc_sizer_set_guard(sc_sizer *z, double fixed);
+/* Every decision of the intra-hour controller (sculpt_intrahour.c): the plan's count
+ * of (a, r) before the guard, which the sizer's guard choice scales by h. */
+void sc_sizer_note_plan(sc_sizer *z, const sc_policy_view *v, int a, int r, int count);
 /* Hook for the routing plan (sculpt_route.c): (a, r)'s utilisation at the SLO from the
  * geographies routed there now; ignored when off or u <= 0. */
 void sc_sizer_set_u_slo(sc_sizer *z, int a, int r, double u);

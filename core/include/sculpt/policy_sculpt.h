@@ -66,6 +66,10 @@ const sc_sculpt_reserve *sc_sculpt_reserve_log(const sc_policy *p, size_t *n);
  * sculpt_size.c) or the error-budget controller (`slo_control`, sculpt_slo.c), else the
  * fixed `headroom`; NaN for another policy type or an app out of range. */
 double sc_sculpt_headroom(const sc_policy *p, int app);
+/* App a's guard factor in force (`guard_headroom`, core/policy/sculpt_size.c): the
+ * guard sizes for it times the peak ieq it observed; 1 without the SLO sizer, NaN for
+ * another policy type or an app out of range. */
+double sc_sculpt_guard_headroom(const sc_policy *p, int app);
 
 /* ---- purchase options of the baselines (core/policy/purchase_params.c) -------------
  *
