@@ -204,6 +204,14 @@ Test(lookahead, controller_and_purchase_options_see_only_the_past)
         /* the burst guard (sculpt_burst.c): its CUSUM detector and ramp read the past */
         {"sculpt", "{\"burst\": true}"},
         {"sculpt", "{\"burst\": true, \"intra_hour\": false}"},
+        /* the guard's margin over the lead-time distribution (sculpt_lead.c; on by
+         * default with purchase options): a short window so its ring wraps, the budget
+         * spent in full, and on demand only */
+        {"sculpt", "{\"guard_margin\": \"auto\", \"headroom_window\": \"6h\", "
+                   "\"guard_margin_safety\": 1}"},
+        {"sculpt", "{\"on_demand_only\": true, \"guard_margin\": \"auto\"}"},
+        /* the memory of where violations fell (sculpt_vmem.c; on by default): one day */
+        {"sculpt", "{\"violation_memory\": \"1d\"}"},
         /* the intra-hour profile's widened windows (sculpt_intrahour.c) */
         {"sculpt", "{\"profile_spread\": \"10m\"}"},
         {"reactive", "{\"purchase\": {\"reserved_base\": \"auto\", \"on_demand_base\": 1, "

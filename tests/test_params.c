@@ -465,7 +465,7 @@ Test(params, tables_match_init)
         cr_assert_eq(sc_policy_params(t, &defs, &n, &summary), 1, "%s has no table", all[k]);
         cr_assert_not_null(summary);
         if (strcmp(all[k], "sculpt") == 0)
-            cr_assert_eq(n, 60); /* 26 + the six slo_* of sculpt_slo.c + the five
+            cr_assert_eq(n, 64); /* 26 + the six slo_* of sculpt_slo.c + the five
                                     instance-type keys of sculpt_itype.c + the six of
                                     sculpt_size.c (serve_util, headroom*, guard_headroom) + five burst*
                                     (sculpt_burst.c) + routing, route_util,
@@ -474,7 +474,10 @@ Test(params, tables_match_init)
                                     (core/forecast/robust.c) + profile_spread
                                     (sculpt_intrahour.c) + stockout,
                                     stockout_backoff, stockout_backoff_max
-                                    (sculpt_stockout.c) */
+                                    (sculpt_stockout.c) + guard_margin,
+                                    guard_margin_max, guard_margin_safety
+                                    (sculpt_lead.c) + violation_memory
+                                    (sculpt_vmem.c) */
         if (strcmp(all[k], "aws-predictive") == 0)
             cr_assert_eq(n, 16); /* 15 + purchase (read by sc_purchase_mix_read) */
         for (size_t i = 0; i < n; i++) {

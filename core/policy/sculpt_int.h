@@ -123,6 +123,8 @@ typedef struct sculpt_state {
     double robust_k;          /* "robust_k": its threshold, robust sigmas */
     double robust_tail;       /* "robust_tail": upper share of the window never clipped */
     struct sculpt_stockout *stockout; /* stock-outs learnt (sculpt_stockout.c); NULL: off */
+    struct sculpt_lead *lead; /* h-meets: the guard's margin (sculpt_lead.c); NULL: off */
+    struct sculpt_vmem *vmem; /* h-meets: where violations fell (sculpt_vmem.c); NULL: off */
 } sculpt_state;
 
 /* ---- sculpt.c ---- */
@@ -228,6 +230,34 @@ void sc_sculpt_slo_cleanup(sculpt_state *s);
 /* Read "guard_headroom" (after sc_sculpt_slo_init): the sizer's guard factor. */
 sc_status sc_sculpt_guard_init(sculpt_state *s, const cJSON *params, const char *where,
                                sc_error *err);
+
+/* ---- sculpt_lead.c (h-meets: the guard margin over the lead-time distribution) ---- */
+/* Read guard_margin* (after guard, intra_hour and guard_hold; s->lead NULL when off). */
+sc_status sc_sculpt_lead_init(sculpt_state *s, const sc_scenario *sc, const cJSON *params,
+                              int64_t window_ms, const char *where, sc_error *err);
+void sc_sculpt_lead_cleanup(sculpt_state *s);
+/* Every decision: judge the step just closed at the first decision of a new step and
+ * move the margins. */
+void sc_sculpt_lead_observe(sculpt_state *s, const sc_policy_view *v);
+/* Every step, before the guard: the count the shaped plan (and the limits) ask of (a, r). */
+void sc_sculpt_lead_note_plan(sculpt_state *s, const sc_policy_view *v, int a, int r, int n);
+/* The factor (>= 1) the guard multiplies its observed need by in (a, r); 1 when off. */
+double sc_sculpt_lead_margin(const sculpt_state *s, int a, int r);
+/* P(lead = j steps), j = 1..*J, into pj[0..8] (pj[0] = 0): the lead boot + warm_ms with
+ * the boot drawn from `boot`, in steps of step_ms (a lead of 0 counts as one step). */
+void sc_sculpt_lead_pj(const sc_dist *boot, double warm_ms, int64_t step_ms, double *pj,
+                       int *J);
+
+/* ---- sculpt_vmem.c (h-meets: the profile held where violations fell) ---- */
+/* Allocate for a memory of `days` days (s->vmem NULL when 0). */
+sc_status sc_sculpt_vmem_init(sculpt_state *s, const sc_scenario *sc, int days,
+                              const char *where, sc_error *err);
+void sc_sculpt_vmem_cleanup(sculpt_state *s);
+void sc_sculpt_vmem_observe(sculpt_state *s, const sc_policy_view *v);
+/* The least profile of (a, r)'s sub-step starting at t0: 1 where a step was violated
+ * at about the same time on one of the last days, else 0. */
+double sc_sculpt_vmem_floor(const sculpt_state *s, const sc_scenario *sc, int a, int r,
+                            sc_time_ms t0);
 
 /* ---- sculpt_itype.c ---- */
 /* Read instance_types, itype_types, itype_min_saving (after intra_hour and K). */

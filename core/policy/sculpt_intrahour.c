@@ -173,6 +173,8 @@ sc_status sc_sculpt_shape_step(sculpt_state *s, const sc_policy_view *v, sc_plan
                 double p = x_od + x_sp > 0
                                ? sc_sculpt_profile(s, v, (int)a, (int)r, sc_time_floor_div(t0, HOUR_MS), t0)
                                : 1.0;
+                if (x_od + x_sp > 0) /* h-meets: held where violations fell */
+                    p = fmax(p, sc_sculpt_vmem_floor(s, sc, (int)a, (int)r, t0));
                 int o, q;
                 sc_sculpt_substep_counts(x_od, x_sp, x_res, b->spot_loss[r], p, b->min_inst[r], &o,
                                          &q);
@@ -196,6 +198,7 @@ sc_status sc_sculpt_shape_step(sculpt_state *s, const sc_policy_view *v, sc_plan
             }
             /* the plan's count before the guard, for the sizer's guard factor */
             sc_sizer_note_plan(&s->size, v, (int)a, (int)r, od + sp + res);
+            sc_sculpt_lead_note_plan(s, v, (int)a, (int)r, od + sp + res); /* h-meets */
             if (s->guard) {
                 double need = 0.0;
                 int64_t nh = s->guard_hold_ms / sc->step_ms;
@@ -210,6 +213,7 @@ sc_status sc_sculpt_shape_step(sculpt_state *s, const sc_policy_view *v, sc_plan
                 /* issue 11 (route_cool): at the utilisation of the routes served */
                 double gu = sc_sculpt_route_guard_util(s, sc, (int)a, (int)r, tu);
                 need *= sc_sizer_guard_factor(&s->size, (int)a); /* sculpt_size.c */
+                need *= sc_sculpt_lead_margin(s, (int)a, (int)r); /* h-meets: sculpt_lead.c */
                 int n = need > 0 ? (int)ceil(need / gu - 1e-9) : 0;
                 if (app->max_instances >= 0 && n > app->max_instances)
                     n = app->max_instances;

@@ -27,7 +27,7 @@ static const char *const robusts[] = {"off", "fit", "update", NULL};
 static const char *const routings[] = {"home", "plan", "latency", "failover", "spill",
                                        "cheapest", NULL};
 
-const sc_param_def sc_sculpt_params[60] = {
+const sc_param_def sc_sculpt_params[64] = {
     {.name = "cadence", .kind = SC_PARAM_DURATION, .def = "1h", POS,
      .help = "replan period (forecast and optimizer)"},
     {.name = "horizon", .kind = SC_PARAM_DURATION, .def = "24h", .lo = 0, .hi = 14 * 86400000.0,
@@ -132,6 +132,22 @@ const sc_param_def sc_sculpt_params[60] = {
      .lo = 0, .hi = 100,
      .help = "auto headroom spends B - margin sqrt(B) of the window's budget B when above "
              "headroom_safety x B (Poisson deviations kept back); 0: safety alone"},
+    /* h-meets: the guard's margin over the lead-time distribution (sculpt_lead.c) */
+    {.name = "guard_margin", .kind = SC_PARAM_NUMBER, .def = "auto, 1 on demand only",
+     .lo = 1, .hi = 4,
+     .values = headrooms,
+     .help = "factor on the guard's observed need: auto (from the past steps the lead "
+             "time's growth left tight) or fixed (1: none)"},
+    {.name = "guard_margin_max", .kind = SC_PARAM_NUMBER, .def = "1.25", .lo = 1, .hi = 4,
+     .help = "auto guard margin: growth above this is not fixable (left, not chased)"},
+    {.name = "guard_margin_safety", .kind = SC_PARAM_NUMBER, .def = "0.25", .lo = 0, .hi = 1,
+     .flags = SC_PARAM_LO_OPEN,
+     .help = "auto guard margin: share of the error budget the guard may leave unserved"},
+    /* h-meets: where violations fell (sculpt_vmem.c) */
+    {.name = "violation_memory", .kind = SC_PARAM_DURATION, .def = "7d", .lo = 0,
+     .hi = 14 * 86400000.0,
+     .help = "intra-hour shaping holds the hour's plan in a sub-step where a step was "
+             "violated at about that time on one of the last days (whole days; 0: off)"},
     /* burst guard (sculpt_burst.c) */
     {.name = "burst", .kind = SC_PARAM_BOOL, .def = "false",
      .help = "burst guard: CUSUM alarm on the log ieq, launch for the extrapolated ramp"},

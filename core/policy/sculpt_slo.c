@@ -151,6 +151,8 @@ sc_status sc_sculpt_slo_init(sculpt_state *s, const sc_scenario *sc, const cJSON
         return sc_error_set(err, st, where, "sculpt: parameter table out of date");
     memset(&s->slo, 0, sizeof s->slo);
     memset(&s->size, 0, sizeof s->size);
+    s->lead = NULL;
+    s->vmem = NULL;
     s->util = NULL;
     s->headroom_fixed = 1.0;
     /* SLO sizing (sculpt_size.c): the utilisation, then the headroom */
@@ -237,6 +239,24 @@ sc_status sc_sculpt_slo_init(sculpt_state *s, const sc_scenario *sc, const cJSON
         st = sc_sizer_init(&s->size, sc, &zc, ug, s->guard_hold_ms, where, err);
     }
     free(ug);
+    if (!st) { /* the guard's margin over the lead-time distribution (sculpt_lead.c) */
+        int64_t window_ms = 14 * 24 * HOUR_MS;
+        st = sc_params_get_duration(sc_sculpt_params, sc_sculpt_n_params, params,
+                                    "headroom_window", &window_ms);
+        if (st)
+            st = sc_error_set(err, st, where, "sculpt: parameter table out of date");
+        else
+            st = sc_sculpt_lead_init(s, sc, params, window_ms, where, err);
+    }
+    if (!st && s->intra) { /* where violations fell (sculpt_vmem.c) */
+        int64_t mem_ms = 7 * 24 * HOUR_MS;
+        st = sc_params_get_duration(sc_sculpt_params, sc_sculpt_n_params, params,
+                                    "violation_memory", &mem_ms);
+        if (st)
+            st = sc_error_set(err, st, where, "sculpt: parameter table out of date");
+        else
+            st = sc_sculpt_vmem_init(s, sc, (int)(mem_ms / (24 * HOUR_MS)), where, err);
+    }
     if (st)
         sc_sculpt_slo_cleanup(s);
     return st;
@@ -246,6 +266,8 @@ void sc_sculpt_slo_cleanup(sculpt_state *s)
 {
     sc_slo_ctl_cleanup(&s->slo);
     sc_sizer_cleanup(&s->size);
+    sc_sculpt_lead_cleanup(s);
+    sc_sculpt_vmem_cleanup(s);
     free(s->util);
     s->util = NULL;
 }
@@ -254,6 +276,8 @@ void sc_sculpt_slo_observe(sculpt_state *s, const sc_policy_view *v)
 {
     sc_slo_ctl_observe(&s->slo, v);
     sc_sizer_observe(&s->size, v);
+    sc_sculpt_lead_observe(s, v);
+    sc_sculpt_vmem_observe(s, v);
 }
 
 void sc_sculpt_slo_update(sculpt_state *s, const sc_policy_view *v)

@@ -276,7 +276,7 @@ int sc_policy_params(const sc_policy_type *type, const sc_param_def **defs, size
  * aws_predictive_params.c).  Sized here so a type struct can write
  * `.n_params = sizeof sc_sculpt_params / sizeof sc_sculpt_params[0]` (the compiler checks
  * the size against the definition). */
-extern const sc_param_def sc_sculpt_params[60];
+extern const sc_param_def sc_sculpt_params[64];
 extern const size_t sc_sculpt_n_params;
 extern const char sc_sculpt_summary[];
 extern const sc_param_def sc_aws_predictive_params[16];
