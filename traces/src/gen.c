@@ -35,6 +35,7 @@
 #include "gen.h"
 
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -311,6 +312,8 @@ typedef struct spec {
     sc_gen_truth *fixed; /* fixed events */
     size_t n_fixed;
     int streamed;        /* 1: produced window by window (sc_gen_stream): no whole-run cap */
+    char file[256];      /* the spec's file and JSON path, for the load-range error */
+    char path[128];
 } spec;
 
 static void spec_cleanup(spec *s)
@@ -691,6 +694,8 @@ static sc_status parse_fixed(const sc_json_ctx *cx, const cJSON *arr, const char
 static sc_status parse_spec(const sc_json_ctx *cx, const cJSON *root, const char *path,
                             const sc_gen_options *opt, spec *s)
 {
+    snprintf(s->file, sizeof s->file, "%s", cx->file ? cx->file : "");
+    snprintf(s->path, sizeof s->path, "%s", path);
     static const char *const keys[] = {"start", "duration", "step", "geos", "apps",
                                        "flash_crowds", "campaigns", "events", NULL};
     sc_status st;
@@ -1336,7 +1341,7 @@ static uint64_t noise_key(const spec *s, uint64_t seed, size_t a, size_t g, size
  * windows in sequence give the bytes of one pass. */
 static sc_status noise_window(const spec *s, uint64_t seed, size_t a, size_t g, size_t m,
                               noise_state *ns, int64_t k1, const double *base,
-                              const double *mult, double *out)
+                              const double *mult, double *out, sc_error *err)
 {
     const app_spec *as = &s->apps[a];
     const metric_spec *ms = &as->metrics[m];
@@ -1348,7 +1353,7 @@ static sc_status noise_window(const spec *s, uint64_t seed, size_t a, size_t g, 
     if (k0 == 0) {
         ns->r = sc_rng_stream_alloc(noise_key(s, seed, a, g, m));
         if (!ns->r)
-            return SC_ERR_NOMEM;
+            return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory generating traces");
         ns->x = sig * gsl_ran_gaussian_ziggurat(ns->r, 1.0);
     }
     double x = ns->x;
@@ -1358,6 +1363,17 @@ static sc_status noise_window(const spec *s, uint64_t seed, size_t a, size_t g, 
         double noise = exp(x - 0.5 * sig * sig);
         size_t j = (size_t)(k - k0);
         double v = ms->scale * base[j] * mult[j] * noise;
+        if (!isfinite(v)) {
+            /* many overlapping events (each a factor 1 + lift) multiply past the range of
+             * a double: a spec error, not a load */
+            char when[40];
+            sc_time_format(s->start + (sc_time_ms)k * s->step_ms, when, sizeof when);
+            return sc_error_set(err, SC_ERR_INPUT, s->file[0] ? s->file : NULL,
+                                "%s: the load of %s/%s/%s at %s is not a finite number: the "
+                                "overlapping events' factors (1 + lift each) multiply past "
+                                "%g; lower campaigns/flash_crowds rate_per_week or lift",
+                                s->path, as->name, s->geos[g].name, ms->name, when, DBL_MAX);
+        }
         out[j] = v > 0.0 ? v : 0.0;
     }
     ns->x = x;
@@ -1437,9 +1453,19 @@ static sc_status generate(const spec *s, uint64_t seed, sc_gen_result *res, sc_e
                 if (!sr->v)
                     goto nomem;
                 noise_state ns = {0};
-                if (noise_window(s, seed, a, g, m, &ns, (int64_t)n, base, mult, sr->v) !=
-                    SC_OK)
-                    goto nomem;
+                sc_status nst = noise_window(s, seed, a, g, m, &ns, (int64_t)n, base, mult,
+                                             sr->v, err);
+                if (ns.r)
+                    gsl_rng_free(ns.r);
+                if (nst != SC_OK) {
+                    ev_index_free(&ix);
+                    free(local_hour);
+                    free(weekend);
+                    free(mult);
+                    free(base);
+                    res->n_series = nser; /* calloc'ed: unset v are NULL */
+                    return nst;
+                }
             }
         }
     }
@@ -1672,9 +1698,7 @@ sc_status sc_gen_stream_fill(sc_gen_stream *gs, size_t series, double *out, sc_e
     size_t a = gs->ser_app[series], g = gs->ser_geo[series], m = gs->ser_metric[series];
     shape_window(&gs->s, gs->truth, &gs->ix, a, g, gs->local_hour + g * gs->cap,
                  gs->weekend + g * gs->cap, gs->k0, gs->k1, gs->base, gs->mult, &gs->cc);
-    if (noise_window(&gs->s, gs->seed, a, g, m, ns, gs->k1, gs->base, gs->mult, out) != SC_OK)
-        return sc_error_set(err, SC_ERR_NOMEM, NULL, "out of memory generating traces");
-    return SC_OK;
+    return noise_window(&gs->s, gs->seed, a, g, m, ns, gs->k1, gs->base, gs->mult, out, err);
 }
 
 sc_status sc_gen_run_json(const cJSON *root, const char *spec_file, const char *json_path,
