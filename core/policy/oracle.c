@@ -239,7 +239,7 @@ static int64_t boot_of(const sc_scenario *sc, int app, int region, uint32_t idx)
 
 /* Limits of app's type in region r for the problem: the type's capacity limit and the
  * quota, whichever is smaller; -1 when none. */
-static double region_limit(const sc_scenario *sc, int app, int r, unsigned *kind)
+double sc_oracle_region_limit(const sc_scenario *sc, int app, int r, unsigned *kind)
 {
     const sc_app *a = &sc->apps[app];
     const sc_region *rg = &sc->regions[r];
@@ -301,7 +301,7 @@ static sc_status routed_bound(const sc_policy_view *v, sc_optimizer *opt, int a,
             for (int o = 0; o < 3; o++)
                 b->current[r * 3 + o] = 0;
             unsigned kind;
-            b->cap_limit[r] = region_limit(sc, a, r, &kind);
+            b->cap_limit[r] = sc_oracle_region_limit(sc, a, r, &kind);
             b->cap_kind[r] = kind;
             b->min_inst[r] = dep && dep[r] ? app->min_instances : 0;
             b->lead_steps[r] = 0;
@@ -469,7 +469,7 @@ static sc_status oracle_decide(void *state, const sc_policy_view *v, sc_plan *pl
                 for (int o = 0; o < 3; o++)
                     b->current[r * 3 + o] = 0;
                 unsigned kind;
-                b->cap_limit[r] = region_limit(sc, (int)a, r, &kind);
+                b->cap_limit[r] = sc_oracle_region_limit(sc, (int)a, r, &kind);
                 b->cap_kind[r] = kind;
                 b->min_inst[r] = dep[r] ? app->min_instances : 0;
                 b->lead_steps[r] = 0;
@@ -523,7 +523,7 @@ static sc_status oracle_decide(void *state, const sc_policy_view *v, sc_plan *pl
                     double e = sc_view_ieq(v, (int)a, r, k);
                     double need = e > 0 ? ceil(e / ur[r] - 1e-9) : 0.0;
                     unsigned kind;
-                    double lim = region_limit(sc, (int)a, r, &kind);
+                    double lim = sc_oracle_region_limit(sc, (int)a, r, &kind);
                     if (lim >= 0 && need > lim)
                         need = lim;
                     if (need > t && need < 1e9)

@@ -16,6 +16,10 @@
  * hair inside the bound; 0 when the route leaves no room (route >= bound - base). */
 double sc_oracle_route_u_slo(const sc_scenario *sc, int app, int geo, int region);
 
+/* Limit on app's instances in region r (oracle.c): the type's capacity limit and the
+ * vCPU quota, whichever is smaller, and in *kind which one binds; -1 when none. */
+double sc_oracle_region_limit(const sc_scenario *sc, int app, int r, unsigned *kind);
+
 /*
  * The oracle's executed routing plan for app a (oracle_route.c, design there): the
  * whole run's true per-geography demand, one optimizer problem per window with every

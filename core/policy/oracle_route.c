@@ -81,25 +81,6 @@ double sc_oracle_route_u_slo(const sc_scenario *sc, int app, int geo, int region
     return u * (1.0 - 1e-9);
 }
 
-/* Limits of app's type in region r: the type's capacity limit and the quota,
- * whichever is smaller; -1 when none (as oracle.c's region_limit). */
-static double limit_of(const sc_scenario *sc, int app, int r, unsigned *kind)
-{
-    const sc_app *a = &sc->apps[app];
-    const sc_region *rg = &sc->regions[r];
-    const sc_instance_type *it = &sc->types[a->instance_type];
-    double lim = rg->types[a->instance_type].capacity_limit;
-    *kind = SC_OPT_BIND_CAPACITY;
-    if (rg->vcpu_quota >= 0 && it->capacity[SC_METRIC_CPU] > 0) {
-        double q = floor(rg->vcpu_quota / it->capacity[SC_METRIC_CPU] + 1e-9);
-        if (lim < 0 || q < lim) {
-            lim = q;
-            *kind = SC_OPT_BIND_QUOTA;
-        }
-    }
-    return lim < 0 ? -1.0 : lim;
-}
-
 static int weighted(const sc_geo *g)
 {
     return g->routing.mech == SC_ROUTE_DNS || g->routing.mech == SC_ROUTE_ANYCAST;
@@ -207,7 +188,7 @@ static sc_status plan_shares(const sc_policy_view *v, sc_optimizer *opt, int a, 
             b->price[r * 3 + SC_PURCHASE_RESERVED] = NAN;
             b->price[r * 3 + SC_PURCHASE_SPOT] = NAN;
             unsigned kind;
-            b->cap_limit[r] = limit_of(sc, a, r, &kind);
+            b->cap_limit[r] = sc_oracle_region_limit(sc, a, r, &kind);
             b->cap_kind[r] = kind;
             for (int g = 0; g < G; g++) {
                 size_t i = (size_t)g * (size_t)R + (size_t)r;
@@ -399,7 +380,7 @@ sc_status sc_oracle_route_plan(const sc_policy_view *v, sc_optimizer *opt, int a
             goto done;
     for (int r = 0; r < w.R; r++) {
         unsigned kind;
-        double lim = limit_of(sc, a, r, &kind);
+        double lim = sc_oracle_region_limit(sc, a, r, &kind);
         for (int64_t k = 0; k < w.N; k++) {
             double load = 0.0, ur = INFINITY;
             for (int g = 0; g < w.G; g++) {

@@ -227,6 +227,8 @@ void sc_sculpt_slo_update(sculpt_state *s, const sc_policy_view *v);
 void sc_sculpt_slo_cleanup(sculpt_state *s);
 
 /* ---- sculpt_size.c (issue 10, guard headroom) ---- */
+/* Instances of (a, r) serving now over every purchase option: ready + interrupting. */
+int sc_sculpt_serving(const sc_policy_view *v, int a, int r);
 /* Read "guard_headroom" (after sc_sculpt_slo_init): the sizer's guard factor. */
 sc_status sc_sculpt_guard_init(sculpt_state *s, const cJSON *params, const char *where,
                                sc_error *err);

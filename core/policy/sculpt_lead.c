@@ -276,15 +276,6 @@ sc_status sc_sculpt_lead_init(sculpt_state *s, const sc_scenario *sc, const cJSO
     return SC_OK;
 }
 
-static int serving_now(const sc_policy_view *v, int a, int r)
-{
-    int n = 0;
-    for (int o = 0; o < SC_PURCHASE_COUNT; o++) {
-        const sc_pool_state *ps = sc_view_pool(v, a, r, (sc_purchase)o);
-        n += ps->ready + ps->interrupting;
-    }
-    return n;
-}
 
 /* The guard's reference at the decision of step i: the peak ieq over its hold. */
 static double guard_ref(const struct sculpt_lead *l, const sc_policy_view *v, int a, int r,
@@ -373,7 +364,7 @@ void sc_sculpt_lead_observe(sculpt_state *s, const sc_policy_view *v)
     for (size_t a = 0; a < sc->n_apps; a++)
         for (size_t r = 0; r < sc->n_regions; r++) {
             size_t ar = a * sc->n_regions + r;
-            int now_srv = serving_now(v, (int)a, (int)r);
+            int now_srv = sc_sculpt_serving(v, (int)a, (int)r);
             if (l->automatic && k >= 0 && l->serving_prev[ar] >= 0) {
                 const double *pj = l->pj + r * (LEAD_J + 1);
                 unsigned char codes[LEAD_J] = {0};

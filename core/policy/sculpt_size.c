@@ -265,7 +265,7 @@ sc_status sc_sizer_init(sc_sizer *z, const sc_scenario *sc, const sc_sizer_confi
     return SC_OK;
 }
 
-static int serving_now(const sc_policy_view *v, int a, int r)
+int sc_sculpt_serving(const sc_policy_view *v, int a, int r)
 {
     int n = 0;
     for (int o = 0; o < SC_PURCHASE_COUNT; o++) {
@@ -317,7 +317,7 @@ void sc_sizer_observe(sc_sizer *z, const sc_policy_view *v)
     for (size_t a = 0; a < sc->n_apps; a++) {
         for (size_t r = 0; r < sc->n_regions; r++) {
             size_t ar = a * sc->n_regions + r;
-            int now_srv = serving_now(v, (int)a, (int)r);
+            int now_srv = sc_sculpt_serving(v, (int)a, (int)r);
             int prev = z->serving_prev[ar];
             z->serving_prev[ar] = now_srv;
             if (k < z->skip_steps)

@@ -312,15 +312,6 @@ void sc_slo_ctl_cleanup(sc_slo_ctl *c)
     c->on = 0;
 }
 
-static int serving_now(const sc_policy_view *v, int a, int r)
-{
-    int n = 0;
-    for (int o = 0; o < SC_PURCHASE_COUNT; o++) {
-        const sc_pool_state *ps = sc_view_pool(v, a, r, (sc_purchase)o);
-        n += ps->ready + ps->interrupting;
-    }
-    return n;
-}
 
 void sc_slo_ctl_record(sc_slo_ctl *c, size_t a, int64_t k, int nv, int nn, sc_time_ms now)
 {
@@ -350,7 +341,7 @@ void sc_slo_ctl_observe(sc_slo_ctl *c, const sc_policy_view *v)
         int nv = 0, nn = 0;
         for (size_t r = 0; r < sc->n_regions; r++) {
             size_t ar = a * sc->n_regions + r;
-            int now_srv = serving_now(v, (int)a, (int)r);
+            int now_srv = sc_sculpt_serving(v, (int)a, (int)r);
             if (judge) {
                 double x = sc_view_ieq(v, (int)a, (int)r, k);
                 int prev = c->serving_prev[ar];

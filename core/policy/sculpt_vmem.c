@@ -99,15 +99,6 @@ sc_status sc_sculpt_vmem_init(sculpt_state *s, const sc_scenario *sc, int days,
     return SC_OK;
 }
 
-static int serving_now(const sc_policy_view *v, int a, int r)
-{
-    int n = 0;
-    for (int o = 0; o < SC_PURCHASE_COUNT; o++) {
-        const sc_pool_state *ps = sc_view_pool(v, a, r, (sc_purchase)o);
-        n += ps->ready + ps->interrupting;
-    }
-    return n;
-}
 
 void sc_sculpt_vmem_observe(sculpt_state *s, const sc_policy_view *v)
 {
@@ -119,7 +110,7 @@ void sc_sculpt_vmem_observe(sculpt_state *s, const sc_policy_view *v)
     for (size_t a = 0; a < sc->n_apps; a++)
         for (size_t r = 0; r < sc->n_regions; r++) {
             size_t ar = a * sc->n_regions + r;
-            int now_srv = serving_now(v, (int)a, (int)r);
+            int now_srv = sc_sculpt_serving(v, (int)a, (int)r);
             if (k >= 0 && m->serving_prev[ar] >= 0) {
                 double x = sc_view_ieq(v, (int)a, (int)r, k);
                 int low = m->serving_prev[ar] < now_srv ? m->serving_prev[ar] : now_srv;
