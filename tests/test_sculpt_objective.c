@@ -63,6 +63,7 @@
 #include "sculpt/policy_sculpt.h"
 #include "sculpt/rng.h"
 #include "sim.h"
+#include "tu_common.h"
 
 #define CSV_PATH SC_BINARY_DIR "/test_sculpt_objective_flat.csv"
 #define WEEK_STEPS 2016.0
@@ -71,24 +72,8 @@
 static void write_csv(void)
 {
     static int done;
-    if (done)
-        return;
-    char tmp[sizeof CSV_PATH + 32];
-    snprintf(tmp, sizeof tmp, "%s.%ld", CSV_PATH, (long)getpid());
-    FILE *f = fopen(tmp, "w");
-    cr_assert(f != NULL);
-    fprintf(f, "timestamp,value\n");
-    sc_time_ms t0;
-    cr_assert_eq(sc_time_parse("2026-01-05T00:00:00Z", NULL, &t0), SC_OK);
-    for (int64_t m = 0; m <= 22 * 1440; m += 5) {
-        char buf[64];
-        sc_time_format(t0 + m * SC_MS_PER_MIN, buf, sizeof buf);
-        buf[10] = ' ';
-        buf[19] = '\0';
-        fprintf(f, "%s,500\n", buf);
-    }
-    cr_assert_eq(fclose(f), 0);
-    cr_assert_eq(rename(tmp, CSV_PATH), 0);
+    if (!done)
+        tu_write_flat_csv(CSV_PATH, 22, "500");
     done = 1;
 }
 

@@ -7,7 +7,8 @@
  * expectations only.
  *
  * Users: test_results_schema.c, test_results_spool.c, test_tsdb.c (files and worlds),
- * test_mtbf.c, test_route.c (edited fixtures), test_untrusted_h5.c.
+ * test_mtbf.c, test_route.c (edited fixtures), test_untrusted_h5.c; test_sculpt_guard.c,
+ * test_sculpt_objective.c, test_sculpt_stockout.c (flat CSV traces).
  */
 #ifndef SC_TESTS_TU_COMMON_H
 #define SC_TESTS_TU_COMMON_H
@@ -16,7 +17,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include "sculpt/scenario.h"
+#include "sculpt/time.h"
 #include "sim.h"
 
 /* The whole file at path, NUL-terminated, malloc'd (the caller frees); *n its length
@@ -65,6 +69,30 @@ static inline void tu_load_world(const char *path, sc_scenario **sc, sc_world **
     *w = NULL;
     cr_assert_eq(sc_scenario_load(path, sc, &err), SC_OK, "%s: %s", err.where, err.msg);
     cr_assert_eq(sc_world_build(*sc, w, &err), SC_OK, "%s: %s", err.where, err.msg);
+}
+
+/* A flat NAB-layout CSV at path ("timestamp,value", a row every 5 minutes from
+ * 2026-01-05 00:00 for `days` days, both ends included, every value the text `value`),
+ * written to path.PID and renamed into place so that parallel test programs never read
+ * half a file. */
+static inline void tu_write_flat_csv(const char *path, int days, const char *value)
+{
+    char tmp[4096];
+    snprintf(tmp, sizeof tmp, "%s.%ld", path, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    cr_assert(f != NULL);
+    fprintf(f, "timestamp,value\n");
+    sc_time_ms t0;
+    cr_assert_eq(sc_time_parse("2026-01-05T00:00:00Z", NULL, &t0), SC_OK);
+    for (int64_t m = 0; m <= (int64_t)days * 1440; m += 5) {
+        char buf[64];
+        sc_time_format(t0 + m * SC_MS_PER_MIN, buf, sizeof buf);
+        buf[10] = ' ';
+        buf[19] = '\0';
+        fprintf(f, "%s,%s\n", buf, value);
+    }
+    cr_assert_eq(fclose(f), 0);
+    cr_assert_eq(rename(tmp, path), 0);
 }
 
 #endif
